@@ -1,0 +1,105 @@
+/* The model catalogue: models.dev data imported into the store, queried with filters, plus
+ * the user's annotations and shortlist (kept in their own tables, never clobbered). */
+#ifndef SHORTLIST_CATALOG_H
+#define SHORTLIST_CATALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shortlist/store.h"
+#include "shortlist/util.h"
+
+/* A model as a user sees it: the catalogue row merged with their annotations.
+ * Unknown numbers are NAN (prices, params, bench) or -1 (context, max_output, tri-states). */
+struct sl_model {
+	char *key;          /* "provider_id/model_id", unique */
+	char *provider_id;
+	char *provider_name;
+	char *model_id;     /* as the provider's API names it */
+	char *name;
+	char *family;
+	char *base_model;   /* canonical model id, e.g. "meta/llama-3.3-70b-instruct" */
+	int open_weights;   /* 1, 0, or -1 unknown */
+	bool reasoning, tool_call, attachment, structured_output;
+	int64_t context, max_output;
+	double price_in, price_out;             /* USD per 1M tokens */
+	double price_cache_read, price_cache_write;
+	char *modalities_in, *modalities_out;   /* "text,image" */
+	char *release_date, *knowledge, *last_updated, *status;
+	char *license;          /* annotation, else catalogue */
+	bool license_annotated;
+	double params_b;        /* billions of parameters */
+	bool params_derived;    /* derived from the id (e.g. "70b"), not stated */
+	const char *size_class; /* "SLM", "LLM" or NULL when params unknown */
+	double bench_score;     /* headline published score (see catalog.c), NAN if none */
+	char *bench_name;
+	int fine_tunable;       /* annotation: 1, 0, -1 unknown */
+	int commercial_use;     /* annotation: 1, 0, -1 unknown */
+	char *domains;          /* annotation: "legal,code" */
+	char *notes;            /* annotation */
+	bool shortlisted;
+};
+
+struct sl_model_list {
+	struct sl_model *items;
+	size_t len;
+};
+
+struct sl_benchmark {
+	char *name, *metric, *date, *source;
+	double score;
+};
+
+/* Parsed --filter expressions ("open_weights=true", "context>=128000"), ANDed together. */
+struct sl_filter_set;
+
+struct sl_filter_set *sl_filter_set_new(void);
+void sl_filter_set_free(struct sl_filter_set *set);
+/* Unknown keys or bad values fail with a message listing the valid keys or values. */
+int sl_filter_set_add(struct sl_filter_set *set, const char *expr, struct sl_error *err);
+/* Free-text search over key, name, family, provider (the TUI's "/"). NULL clears it. */
+void sl_filter_set_search(struct sl_filter_set *set, const char *text);
+bool sl_filter_matches(const struct sl_filter_set *set, const struct sl_model *m);
+/* Human-readable list of filter keys with their syntax (for --help and errors). */
+const char *sl_filter_help(void);
+
+/* Sort keys: name, provider, context, price_in, price_out, release, bench, params, open_weights.
+ * A leading '-' sorts descending. Unknown values sort last either way. */
+int sl_model_list_sort(struct sl_model_list *list, const char *key, struct sl_error *err);
+const char *sl_sort_keys(void);
+
+/* Import models.dev JSON: the snapshot shape {models, providers, source} or the live api.json
+ * shape {provider_id: {..., models: {...}}}. All or nothing: on any error the store keeps its
+ * previous catalogue, and err names the file and the JSON path at fault. */
+int sl_catalog_import_file(struct sl_store *store, const char *path, struct sl_error *err);
+int sl_catalog_import_buffer(struct sl_store *store, const char *json, size_t len,
+			     const char *origin, struct sl_error *err);
+/* Load the shipped data/ catalogue when the store has none yet. */
+int sl_catalog_ensure_loaded(struct sl_store *store, struct sl_error *err);
+/* Download from URL (default https://models.dev/api.json) and import; progress goes to
+ * progress_cb (may be NULL). The old catalogue stays on any failure. */
+int sl_catalog_update_url(struct sl_store *store, const char *url, long timeout_s,
+			  void (*progress_cb)(void *ud, int64_t now, int64_t total), void *ud,
+			  struct sl_error *err);
+
+/* All models (annotations and shortlist merged), then filter and sort in memory. */
+int sl_catalog_load(struct sl_store *store, const struct sl_filter_set *filters,
+		    struct sl_model_list *out, struct sl_error *err);
+void sl_model_list_free(struct sl_model_list *list);
+void sl_model_free(struct sl_model *m);
+
+/* Find one model by key ("openai/gpt-4o-mini"), "provider:model-id", or a model id that is
+ * unique across providers. Fails with the closest candidates named. */
+int sl_catalog_find(struct sl_store *store, const char *id, struct sl_model *out,
+		    struct sl_error *err);
+int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
+			  struct sl_benchmark **out, size_t *n_out, struct sl_error *err);
+void sl_benchmarks_free(struct sl_benchmark *list, size_t n);
+
+/* The user's shortlist. */
+int sl_shortlist_add(struct sl_store *store, const char *model_key, struct sl_error *err);
+int sl_shortlist_remove(struct sl_store *store, const char *model_key, struct sl_error *err);
+int sl_shortlist_toggle(struct sl_store *store, const char *model_key, bool *now_in,
+			struct sl_error *err);
+
+#endif

@@ -1,0 +1,85 @@
+/* Small helpers every module uses: allocation that never returns NULL, a growable
+ * byte buffer, error messages that travel up to the front end, clocks and hashes. */
+#ifndef SHORTLIST_UTIL_H
+#define SHORTLIST_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define SL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define SL_PRINTF(fmt, args)
+#endif
+
+/* Out of memory is not recoverable for an interactive tool: abort with a message. */
+void *sl_xmalloc(size_t n);
+void *sl_xcalloc(size_t count, size_t n);
+void *sl_xrealloc(void *p, size_t n);
+char *sl_xstrdup(const char *s);
+char *sl_xstrndup(const char *s, size_t n);
+char *sl_xasprintf(const char *fmt, ...) SL_PRINTF(1, 2);
+
+/* A growable, always NUL-terminated byte buffer. */
+struct sl_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void sl_buf_init(struct sl_buf *b);
+void sl_buf_free(struct sl_buf *b);
+void sl_buf_reset(struct sl_buf *b);
+void sl_buf_reserve(struct sl_buf *b, size_t extra);
+void sl_buf_append(struct sl_buf *b, const void *data, size_t n);
+void sl_buf_puts(struct sl_buf *b, const char *s);
+void sl_buf_putc(struct sl_buf *b, char c);
+void sl_buf_printf(struct sl_buf *b, const char *fmt, ...) SL_PRINTF(2, 3);
+void sl_buf_vprintf(struct sl_buf *b, const char *fmt, va_list ap);
+/* Drop the first n bytes (used by incremental stream parsers). */
+void sl_buf_consume(struct sl_buf *b, size_t n);
+/* Hand the string to the caller and leave the buffer empty. */
+char *sl_buf_steal(struct sl_buf *b);
+
+/* An error message for the user: what failed and what to change. Functions that can fail
+ * return -1 (or NULL) and fill one of these; front ends print msg and choose the exit code. */
+struct sl_error {
+	char msg[1024];
+	int code; /* SL_EXIT_* the front end should use */
+};
+
+enum {
+	SL_EXIT_OK = 0,
+	SL_EXIT_GATE = 1,       /* a quality gate failed */
+	SL_EXIT_USAGE = 2,      /* bad usage, bad configuration, bad input, unusable database */
+	SL_EXIT_INCOMPLETE = 3, /* a run could not finish every cell */
+};
+
+void sl_error_set(struct sl_error *err, const char *fmt, ...) SL_PRINTF(2, 3);
+void sl_error_clear(struct sl_error *err);
+
+/* Clocks: monotonic for measuring, wall for recording. */
+int64_t sl_now_ns(void);       /* CLOCK_MONOTONIC */
+int64_t sl_wall_ms(void);      /* ms since the epoch */
+void sl_iso8601(int64_t wall_ms, char out[32]); /* 2026-11-28T13:04:05Z */
+
+/* SHA-256 of bytes as 64 lowercase hex characters plus NUL. */
+void sl_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Read a whole file; NULL with err set (naming the path) on failure. */
+char *sl_read_file(const char *path, size_t *len_out, struct sl_error *err);
+/* Write atomically: temp file in the same directory, fsync, rename. */
+int sl_write_file_atomic(const char *path, const void *data, size_t len, struct sl_error *err);
+/* mkdir -p */
+int sl_mkdirs(const char *path, struct sl_error *err);
+
+bool sl_str_starts_with(const char *s, const char *prefix);
+bool sl_str_ends_with(const char *s, const char *suffix);
+/* Case-insensitive substring search (ASCII). */
+const char *sl_strcasestr(const char *haystack, const char *needle);
+
+#endif

@@ -1,0 +1,33 @@
+/* Shared state of the command-line front end: global options and the lazily opened store. */
+#ifndef SHORTLIST_CLI_H
+#define SHORTLIST_CLI_H
+
+#include <stdbool.h>
+
+#include "shortlist/store.h"
+
+struct cli {
+	const char *db_path; /* --db, or NULL for the default */
+	const char *prog;    /* "shortlist" */
+	struct sl_store *store;
+};
+
+/* Open the store (and load the shipped catalogue on first start); on failure print the
+ * message and exit 2. */
+struct sl_store *cli_store(struct cli *cli);
+/* Print "shortlist: msg" to stderr and return the exit code to use. */
+int cli_fail(const struct sl_error *err);
+/* Print a usage error for a command and return 2. */
+int cli_usage_error(const char *command, const char *fmt, ...) SL_PRINTF(2, 3);
+/* True if argv[i] is -h/--help. */
+bool cli_is_help(const char *arg);
+
+/* Every command: argv[0] is the command name. Returns the process exit code. */
+typedef int (*cli_command_fn)(struct cli *cli, int argc, char **argv);
+
+int cmd_tui(struct cli *cli, int argc, char **argv);
+int cmd_models(struct cli *cli, int argc, char **argv);
+int cmd_catalog(struct cli *cli, int argc, char **argv);
+int cmd_shortlist(struct cli *cli, int argc, char **argv);
+
+#endif

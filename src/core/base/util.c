@@ -1,0 +1,318 @@
+#include "shortlist/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <ctype.h>
+
+#include <openssl/evp.h>
+
+static void out_of_memory(size_t n)
+{
+	fprintf(stderr, "shortlist: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *sl_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		out_of_memory(n);
+	return p;
+}
+
+void *sl_xcalloc(size_t count, size_t n)
+{
+	void *p = calloc(count ? count : 1, n ? n : 1);
+	if (!p)
+		out_of_memory(count * n);
+	return p;
+}
+
+void *sl_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		out_of_memory(n);
+	return q;
+}
+
+char *sl_xstrdup(const char *s)
+{
+	return sl_xstrndup(s, strlen(s));
+}
+
+char *sl_xstrndup(const char *s, size_t n)
+{
+	char *p = sl_xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *sl_xasprintf(const char *fmt, ...)
+{
+	struct sl_buf b;
+	va_list ap;
+	sl_buf_init(&b);
+	va_start(ap, fmt);
+	sl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return sl_buf_steal(&b);
+}
+
+void sl_buf_init(struct sl_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void sl_buf_free(struct sl_buf *b)
+{
+	free(b->data);
+	sl_buf_init(b);
+}
+
+void sl_buf_reset(struct sl_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void sl_buf_reserve(struct sl_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	b->data = sl_xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void sl_buf_append(struct sl_buf *b, const void *data, size_t n)
+{
+	sl_buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void sl_buf_puts(struct sl_buf *b, const char *s)
+{
+	sl_buf_append(b, s, strlen(s));
+}
+
+void sl_buf_putc(struct sl_buf *b, char c)
+{
+	sl_buf_append(b, &c, 1);
+}
+
+void sl_buf_vprintf(struct sl_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	sl_buf_reserve(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void sl_buf_printf(struct sl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sl_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void sl_buf_consume(struct sl_buf *b, size_t n)
+{
+	if (n >= b->len) {
+		sl_buf_reset(b);
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	b->data[b->len] = '\0';
+}
+
+char *sl_buf_steal(struct sl_buf *b)
+{
+	char *s = b->data ? b->data : sl_xstrdup("");
+	sl_buf_init(b);
+	return s;
+}
+
+void sl_error_set(struct sl_error *err, const char *fmt, ...)
+{
+	if (!err)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	if (!err->code)
+		err->code = SL_EXIT_USAGE;
+}
+
+void sl_error_clear(struct sl_error *err)
+{
+	if (!err)
+		return;
+	err->msg[0] = '\0';
+	err->code = 0;
+}
+
+int64_t sl_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t sl_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sl_iso8601(int64_t wall_ms, char out[32])
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void sl_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+char *sl_read_file(const char *path, size_t *len_out, struct sl_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		sl_error_set(err, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct sl_buf b;
+	sl_buf_init(&b);
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		sl_buf_append(&b, chunk, n);
+	if (ferror(f)) {
+		sl_error_set(err, "cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+		sl_buf_free(&b);
+		return NULL;
+	}
+	fclose(f);
+	if (len_out)
+		*len_out = b.len;
+	return sl_buf_steal(&b);
+}
+
+int sl_mkdirs(const char *path, struct sl_error *err)
+{
+	char *p = sl_xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			sl_error_set(err, "cannot create directory %s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		sl_error_set(err, "cannot create directory %s: %s", p, strerror(errno));
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
+int sl_write_file_atomic(const char *path, const void *data, size_t len, struct sl_error *err)
+{
+	char *tmp = sl_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		sl_error_set(err, "cannot write %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			sl_error_set(err, "cannot write %s: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			free(tmp);
+			return -1;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+		sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+bool sl_str_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool sl_str_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+const char *sl_strcasestr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (!n)
+		return haystack;
+	for (; *haystack; haystack++)
+		if (strncasecmp(haystack, needle, n) == 0)
+			return haystack;
+	return NULL;
+}

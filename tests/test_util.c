@@ -1,0 +1,72 @@
+#include "test.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "shortlist/util.h"
+
+static char test_dir[256];
+
+static void remove_test_dir(void)
+{
+	if (!test_dir[0] || getenv("SHORTLIST_KEEP_TEST_DIR"))
+		return;
+	char *cmd = sl_xasprintf("rm -rf '%s'", test_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove %s\n", test_dir);
+	free(cmd);
+}
+
+const char *test_env_pin(void)
+{
+	if (test_dir[0])
+		return test_dir;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(test_dir, sizeof test_dir, "%s/shortlist-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(test_dir)) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	atexit(remove_test_dir);
+	setenv("HOME", test_dir, 1);
+	char *p;
+	p = sl_xasprintf("%s/data", test_dir);
+	setenv("XDG_DATA_HOME", p, 1);
+	free(p);
+	p = sl_xasprintf("%s/config", test_dir);
+	setenv("XDG_CONFIG_HOME", p, 1);
+	free(p);
+	p = sl_xasprintf("%s/cache", test_dir);
+	setenv("XDG_CACHE_HOME", p, 1);
+	free(p);
+	setenv("LANG", "C.UTF-8", 1);
+	setenv("TZ", "UTC", 1);
+	setenv("SHORTLIST_DATADIR", SL_SOURCE_ROOT, 1);
+	unsetenv("NO_COLOR");
+	return test_dir;
+}
+
+char *test_path(const char *name)
+{
+	return sl_xasprintf("%s/%s", test_env_pin(), name);
+}
+
+char *test_source_path(const char *relative)
+{
+	return sl_xasprintf("%s/%s", SL_SOURCE_ROOT, relative);
+}
+
+char *test_write_file(const char *name, const char *content)
+{
+	char *path = test_path(name);
+	FILE *f = fopen(path, "wb");
+	if (!f) {
+		perror(path);
+		exit(99);
+	}
+	fputs(content, f);
+	fclose(f);
+	return path;
+}
