@@ -475,8 +475,8 @@ static const struct {
 
 const char *sl_sort_keys(void)
 {
-	return "name, provider, context, price_in, price_out, release, bench, params, "
-	       "open_weights, key (prefix '-' for descending; unknown values sort last)";
+	return "name, provider, context, price_in, price_out, release, bench, params,\n"
+	       "  open_weights, key (prefix '-' for descending; unknown values sort last)";
 }
 
 static enum sort_key sort_by;
