@@ -26,6 +26,8 @@ struct sl_call {
 	const struct sl_params *params;
 	bool stream;
 	const char *api_key; /* from the environment, or NULL */
+	const char *base_url; /* resolved endpoint (conf->base_url, or Bedrock's regional one) */
+	const char *region;   /* Bedrock */
 };
 
 /* The HTTP request a provider builds. */
