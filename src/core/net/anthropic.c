@@ -226,11 +226,12 @@ static void anth_stream_end(struct sl_stream *s)
 		       "the stream ended before the answer was complete (no message_stop)");
 }
 
-static void anth_classify(long status, const char *body, size_t len, struct sl_provider_error *pe)
+static void anth_classify(long status, const char *headers, size_t headers_len,
+			const char *body, size_t len, struct sl_provider_error *pe)
 {
 	sl_net_error_from_json(body, len, pe);
 	/* A spend limit looks like a rate limit but will not pass by waiting. */
-	if (body && len && memmem(body, len, "enforced_spend_limit", 20))
+	if (body && len && strstr(body, "enforced_spend_limit"))
 		pe->retry = 0;
 }
 

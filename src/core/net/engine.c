@@ -296,7 +296,7 @@ size_t sl_engine_in_flight(const struct sl_engine *eng)
 /* --- submit ---------------------------------------------------------------------------- */
 
 static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, const char *fmt, ...)
-	SL_PRINTF(3, 4);
+	SL_PRINTF(4, 5);
 
 static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, const char *fmt, ...)
 {
@@ -620,7 +620,8 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 		return false;
 	}
 	struct curl_slist *h = NULL;
-	h = curl_slist_append(h, "Content-Type: application/json");
+	if (!r->http.aws_sign) /* the signer adds (and signs) its own */
+		h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
 	if (r->call.stream && p->conf->kind != SL_KIND_BEDROCK && p->conf->kind != SL_KIND_OLLAMA)
 		h = curl_slist_append(h, "Accept: text/event-stream");
@@ -849,7 +850,9 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 	if (r->status < 200 || r->status >= 300) {
 		struct sl_provider_error pe = { 0 };
 		pe.retry = -1;
-		p->ops->classify_error(r->status, r->body.data ? r->body.data : "", r->body.len, &pe);
+		p->ops->classify_error(r->status, r->resp_headers.data ? r->resp_headers.data : "",
+				       r->resp_headers.len, r->body.data ? r->body.data : "",
+				       r->body.len, &pe);
 		bool retryable = pe.retry == 1 || (pe.retry == -1 && sl_retry_status(r->status));
 		int64_t wait = sl_retry_after_ms(r->resp_headers.data ? r->resp_headers.data : "",
 						 r->resp_headers.len, sl_wall_ms());

@@ -168,7 +168,8 @@ static void ollama_parse_body(struct sl_stream *s, const struct sl_call *call, c
 	cJSON_Delete(root);
 }
 
-static void ollama_classify(long status, const char *body, size_t len,
+static void ollama_classify(long status, const char *headers, size_t headers_len,
+			const char *body, size_t len,
 			    struct sl_provider_error *pe)
 {
 	sl_net_error_from_json(body, len, pe);

@@ -302,7 +302,8 @@ out:
 	cJSON_Delete(root);
 }
 
-static void oa_classify(long status, const char *body, size_t len, struct sl_provider_error *pe)
+static void oa_classify(long status, const char *headers, size_t headers_len,
+			const char *body, size_t len, struct sl_provider_error *pe)
 {
 	sl_net_error_from_json(body, len, pe);
 	/* A 429 for an exhausted balance will not pass by waiting. */
