@@ -40,6 +40,7 @@ struct sl_suite {
 	size_t n_gates;
 	double max_cost;    /* USD, NAN when none */
 	cJSON *params;      /* request parameter overrides (temperature...), NULL if none */
+	cJSON *root;        /* the whole parsed file (scorer params point into it) */
 };
 
 /* Validates one scorer object (name and parameters). Provided by scoring; it must report
