@@ -237,7 +237,9 @@ int sl_gate_parse(const char *expr, struct sl_gate *out, struct sl_error *err)
 	while (isspace((unsigned char)expr[i]))
 		i++;
 	if (expr[i]) {
-		fail_at(err, expr, i, "unexpected '%s' after the value", expr + i);
+		/* "0.8x5": the stray text starts where the unit would. */
+		size_t at = unit_len ? unit : i;
+		fail_at(err, expr, at, "unexpected '%s' after the value", expr + at);
 		goto fail;
 	}
 
