@@ -45,10 +45,10 @@ enum tui_context {
 	X(SORT_PRICE_OUT, MODELS, "Sort by output price", 'O', 0, 0, 0)                   \
 	X(SORT_BENCH, MODELS, "Sort by published benchmark score", 'B', 0, 0, 0)          \
 	X(SORT_RELEASE, MODELS, "Sort by release date", 'D', 0, 0, 0)                     \
-	X(SEARCH_ACCEPT, SEARCH, "Keep the search", TK_ENTER, 0, 0, 0)                    \
-	X(SEARCH_CANCEL, SEARCH, "Cancel the search", TK_ESC, 0, 0, 0)                    \
+	X(SEARCH_ACCEPT, SEARCH, "Keep the text (search or value)", TK_ENTER, 0, 0, 0)                    \
+	X(SEARCH_CANCEL, SEARCH, "Cancel, restoring the old text", TK_ESC, 0, 0, 0)                    \
 	X(SEARCH_ERASE, SEARCH, "Delete a character", TK_BACKSPACE, TK_CTRL('h'), 0, 0)   \
-	X(SEARCH_CLEAR, SEARCH, "Clear the search text", TK_CTRL('u'), 0, 0, 0)           \
+	X(SEARCH_CLEAR, SEARCH, "Clear the text", TK_CTRL('u'), 0, 0, 0)           \
 	X(FILTER_DOWN, FILTER, "Next criterion", 'j', TK_DOWN, 0, 0)                      \
 	X(FILTER_UP, FILTER, "Previous criterion", 'k', TK_UP, 0, 0)                      \
 	X(FILTER_NEXT, FILTER, "Next value", 'l', TK_RIGHT, ' ', 0)                       \
