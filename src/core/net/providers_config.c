@@ -96,10 +96,11 @@ static char *ollama_base_url(void)
 		sl_buf_puts(&b, h);
 		rest = h;
 	}
-	/* No port given: Ollama's default. */
+	/* No port given: Ollama's default, unless a scheme was given (then the scheme's
+	 * default port, as the ollama CLI does). */
 	const char *host_end = rest + strcspn(rest, "/");
 	const char *colon = memchr(rest, ':', (size_t)(host_end - rest));
-	if (!colon && rest[0] != '[' && !strstr(b.data, "]:")) {
+	if (!strstr(h, "://") && !colon && rest[0] != '[' && !strstr(b.data, "]:")) {
 		size_t tail = strlen(host_end);
 		char *path = sl_xstrdup(host_end);
 		b.len -= tail;
