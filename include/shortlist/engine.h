@@ -177,6 +177,8 @@ struct sl_engine_options {
 	void *price_user_data;
 	int max_in_flight;                    /* total cap over all providers; 0 = 1024 */
 	uint64_t rng_seed;                    /* backoff jitter; 0 = seeded from the clock */
+	int backoff_base_ms;                  /* first retry waits up to this; 0 = 500 */
+	int backoff_cap_ms;                   /* longest backoff; 0 = 30000 */
 };
 
 /* Create an engine. With opts->providers NULL the configuration is loaded from

@@ -656,9 +656,12 @@ int sl_provider_api_key(const struct sl_provider_conf *c, const char **key, stru
 	*key = env_nonempty(c->api_key_env);
 	if (*key)
 		return 0;
-	/* Local servers (vLLM, llama.cpp, LM Studio) rarely check keys. */
+	/* A built-in pointed at a local server (OPENAI_BASE_URL=http://localhost:8080/v1 for
+	 * llama.cpp, vLLM, LM Studio) rarely needs a key; a key variable named in
+	 * providers.json is always required. */
 	char host[256];
-	if (c->base_url && url_host(c->base_url, host, sizeof host) && sl_host_is_local(host))
+	if (c->builtin && !c->configured && c->base_url &&
+	    url_host(c->base_url, host, sizeof host) && sl_host_is_local(host))
 		return 0;
 	sl_error_set(err, "provider %s needs an API key: set the environment variable %s",
 		     c->name, c->api_key_env);
