@@ -216,6 +216,10 @@ size_t sl_engine_perform(struct sl_engine *eng);
 /* Wait and perform until nothing is active. */
 void sl_engine_run_until_idle(struct sl_engine *eng);
 
+/* The adaptive concurrency cap of a provider right now (lowered while it rate-limits,
+ * raised again as calls succeed): 0 = unlimited, -1 = no such provider. */
+int sl_engine_provider_cap(const struct sl_engine *eng, const char *provider);
+
 size_t sl_engine_active(const struct sl_engine *eng);
 size_t sl_engine_in_flight(const struct sl_engine *eng);
 

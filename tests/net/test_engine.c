@@ -434,6 +434,52 @@ static void test_many_in_flight(void)
 	sl_engine_free(e);
 }
 
+static void test_adaptive_and_ratelimit_headers(void)
+{
+	struct sl_engine *e = engine();
+	CHECK_INT(sl_engine_provider_cap(e, "fad"), 16);
+	CHECK_INT(sl_engine_provider_cap(e, "fl"), 200);
+	CHECK_INT(sl_engine_provider_cap(e, "nosuch"), -1);
+	/* The first 16 calls are rate-limited: the cap halves, calls still all succeed. */
+	struct sl_buf sb;
+	sl_buf_init(&sb);
+	sl_buf_puts(&sb, "{\"models\":{\"m\":{\"sequence\":[");
+	for (int i = 0; i < 16; i++)
+		sl_buf_printf(&sb, "%s{\"fault\":\"status\",\"status\":429,\"retry_after_ms\":\"30\"}",
+			      i ? "," : "");
+	sl_buf_puts(&sb, "]}}}");
+	script(sb.data);
+	sl_buf_free(&sb);
+	for (size_t i = 0; i < 16; i++)
+		submit(e, i, "fad:m", true, 3);
+	sl_engine_run_until_idle(e);
+	for (size_t i = 0; i < 16; i++)
+		CHECK(results[i] && results[i]->status == SL_OK && results[i]->tries == 2);
+	int cap = sl_engine_provider_cap(e, "fad");
+	CHECK(cap >= 8 && cap < 16);
+	reset_results();
+	/* ... and climbs back as calls succeed. */
+	script("{}");
+	for (size_t i = 0; i < 200; i++)
+		submit(e, i, "fad:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK_INT(sl_engine_provider_cap(e, "fad"), 16);
+	reset_results();
+	/* A success that says the requests budget is used up holds the next call. */
+	script("{\"models\":{\"m\":{\"sequence\":[{\"headers\":{\"x-ratelimit-remaining-requests\":\"0\","
+	       "\"x-ratelimit-reset-requests\":\"300ms\"}},{}]}}}");
+	submit(e, 0, "fl:m", true, 1);
+	sl_engine_run_until_idle(e);
+	submit(e, 1, "fl:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	CHECK(results[1] && results[1]->status == SL_OK);
+	if (results[1])
+		CHECK(results[1]->queue_ms >= 250);
+	reset_results();
+	sl_engine_free(e);
+}
+
 static void test_bedrock_auth(void)
 {
 	struct sl_engine *e;
@@ -525,6 +571,7 @@ TEST_MAIN_BEGIN
 		"\"fb\":{\"kind\":\"bedrock\",\"base_url\":\"@B@\",\"region\":\"us-east-1\",\"timeouts\":{\"idle_ms\":300}},"
 		"\"fol\":{\"kind\":\"ollama\",\"base_url\":\"@B@\",\"limits\":{\"concurrency\":8}},"
 		"\"fcap\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":4}},"
+		"\"fad\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":16}},"
 		"\"frpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"rpm\":2}}"
 		"}}");
 	struct sl_buf jb;
@@ -556,6 +603,7 @@ TEST_MAIN_BEGIN
 	TIMED(test_cancel);
 	TIMED(test_limits);
 	TIMED(test_many_in_flight);
+	TIMED(test_adaptive_and_ratelimit_headers);
 	TIMED(test_bedrock_auth);
 	TIMED(test_embeddings);
 	sl_providers_free(&provs);

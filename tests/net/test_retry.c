@@ -70,7 +70,21 @@ static void test_retry_after(void)
 	CHECK_STR(v, "3");
 }
 
+static void test_pause(void)
+{
+	const char *h = "HTTP/2 200\r\nx-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: 1.5s\r\n"
+			"x-ratelimit-remaining-tokens: 100\r\nx-ratelimit-reset-tokens: 9s\r\n\r\n";
+	CHECK_INT(sl_ratelimit_pause_ms(h, strlen(h), 0), 1500);
+	const char *ok = "HTTP/2 200\r\nx-ratelimit-remaining-requests: 10\r\nx-ratelimit-reset-requests: 1s\r\n\r\n";
+	CHECK_INT(sl_ratelimit_pause_ms(ok, strlen(ok), 0), -1);
+	const char *azure = "HTTP/2 200\r\nx-ratelimit-remaining-requests: -1\r\nx-ratelimit-reset-requests: 1s\r\n\r\n";
+	CHECK_INT(sl_ratelimit_pause_ms(azure, strlen(azure), 0), -1);
+	const char *anth = "HTTP/2 200\r\nanthropic-ratelimit-tokens-remaining: 0\r\nanthropic-ratelimit-tokens-reset: 2026-11-28T10:00:02Z\r\n\r\n";
+	CHECK_INT(sl_ratelimit_pause_ms(anth, strlen(anth), 1795860000000LL), 2000);
+}
+
 TEST_MAIN_BEGIN
+	RUN_TEST(test_pause);
 	RUN_TEST(test_statuses);
 	RUN_TEST(test_backoff);
 	RUN_TEST(test_durations);

@@ -287,6 +287,14 @@ void sl_engine_free(struct sl_engine *eng)
 	free(eng);
 }
 
+int sl_engine_provider_cap(const struct sl_engine *eng, const char *provider)
+{
+	for (size_t i = 0; i < eng->providers.len; i++)
+		if (strcmp(eng->providers.items[i].name, provider) == 0)
+			return eng->provs[i].limit >= 1e8 ? 0 : (int)eng->provs[i].limit;
+	return -1;
+}
+
 size_t sl_engine_active(const struct sl_engine *eng)
 {
 	return eng->active;
@@ -914,6 +922,14 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		}
 	}
 	limit_on_success(p);
+	/* The server says a limit is used up: hold this provider's queue until it resets. */
+	int64_t pause = sl_ratelimit_pause_ms(r->resp_headers.data ? r->resp_headers.data : "",
+					      r->resp_headers.len, sl_wall_ms());
+	if (pause > 0) {
+		int64_t until = sl_now_ns() + pause * 1000000;
+		if (until > p->blocked_until_ns)
+			p->blocked_until_ns = until;
+	}
 	finish(eng, r, SL_OK, NULL);
 	fill_measurements(eng, r, r->call.stream);
 }
