@@ -201,7 +201,7 @@ static void fmt_ms(char *buf, size_t n, double ms)
 
 static void print_table(struct summary *s)
 {
-	printf("\n%-30s %-22s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
+	printf("\n%-34s %-24s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
 	       "CACHED", "P50", "P95", "TTFT50", "COST");
 	for (size_t i = 0; i < s->n; i++) {
 		struct group *g = &s->g[i];
@@ -211,7 +211,7 @@ static void print_table(struct summary *s)
 		fmt_ms(p95, sizeof p95, sl_percentile(g->lat, g->n_lat, 95));
 		fmt_ms(t50, sizeof t50, sl_percentile(g->ttft, g->n_ttft, 50));
 		fmt_money(cost, sizeof cost, g->cost, g->cost_unknown);
-		printf("%-30.30s %-22.22s %6lld %6lld %6lld %8s %8s %8s %10s\n",
+		printf("%-34.34s %-24.24s %6lld %6lld %6lld %8s %8s %8s %10s\n",
 		       g->model ? g->model : "?", prompt, (long long)g->n, (long long)g->errors,
 		       (long long)g->cached, p50, p95, t50, cost);
 	}
