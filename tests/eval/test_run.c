@@ -278,6 +278,45 @@ static void test_kill_and_resume(void)
 	free(suite);
 }
 
+/* ^C stops scheduling, cancels what is in flight (recorded as missing, not failed), marks
+ * the run incomplete and exits 3; --resume finishes it. */
+static void test_interrupt(void)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
+				" \"model-b\": {\"text\": \"negative\"}}}");
+	char *suite = write_fixture("interrupted", NULL);
+	long long run = last_run() + 1;
+	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL }, NULL,
+			      "interrupted");
+	wait_for_cells(run, 8, pid);
+	kill(pid, SIGINT);
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	char *out_path = test_path("interrupted.out");
+	char *out = sl_read_file(out_path, NULL, NULL);
+	CHECK_CONTAINS(out, "interrupted: ");
+	CHECK_CONTAINS(out, "--resume");
+	free(out);
+	free(out_path);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE id = %lld AND status = "
+				  "'incomplete' AND stop_reason = 'interrupted' AND ended_at IS NOT NULL",
+		 run);
+	CHECK_INT(query_int(sql), 1);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld AND "
+				  "error_kind IS NOT NULL", run);
+	CHECK_INT(query_int(sql), 0);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--resume", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "complete, 48/48 cells");
+	run_result_free(&r);
+	fakeprov_set_script(fp, "{\"models\": {\"model-a\": {\"text\": \"positive\"},"
+				" \"model-b\": {\"text\": \"negative\"}}}");
+	free(suite);
+}
+
 static void test_failures_then_resume(void)
 {
 	/* model-b fails with a 400 (not retried): the run is incomplete, exit 3 */
@@ -443,6 +482,7 @@ TEST_MAIN_BEGIN
 	add_prompts();
 	RUN_TEST(test_full_run_and_cache);
 	RUN_TEST(test_kill_and_resume);
+	RUN_TEST(test_interrupt);
 	RUN_TEST(test_failures_then_resume);
 	RUN_TEST(test_budget);
 	RUN_TEST(test_config_errors_send_nothing);

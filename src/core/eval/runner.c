@@ -606,6 +606,13 @@ static void on_done(void *ud, const struct sl_result *res)
 {
 	struct inflight *f = ud;
 	struct runner *r = f->r;
+	if (res->status == SL_ERR_CANCELLED) {
+		/* we cancelled it (interrupt): the cell is missing, not failed */
+		r->prog.in_flight--;
+		free(f->cache_key);
+		free(f);
+		return;
+	}
 	struct cell_rec *c = batch_add(r);
 	c->idx = f->idx;
 	c->cache_key = f->cache_key;
