@@ -317,6 +317,30 @@ static void test_interrupt(void)
 	free(suite);
 }
 
+/* Gates from the command line (and the suite) decide exit 1; a malformed one is exit 2
+ * before anything is sent. */
+static void test_gates(void)
+{
+	char *suite = write_fixture("gates", ", \"gates\": [\"error_rate<=0.1\"]");
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "error_rate<=0.1");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "run", suite, "--gate", "p50_latency<=0.001ms", NULL },
+		    NULL);
+	CHECK_INT(r.status, 1);
+	CHECK_CONTAINS(r.out, "FAIL");
+	run_result_free(&r);
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", "--gate", "p50_latency<<1s",
+					  NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "p50_latency<<1s");
+	run_result_free(&r);
+	CHECK_INT(requests(), 0);
+	free(suite);
+}
+
 static void test_failures_then_resume(void)
 {
 	/* model-b fails with a 400 (not retried): the run is incomplete, exit 3 */
@@ -483,6 +507,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_full_run_and_cache);
 	RUN_TEST(test_kill_and_resume);
 	RUN_TEST(test_interrupt);
+	RUN_TEST(test_gates);
 	RUN_TEST(test_failures_then_resume);
 	RUN_TEST(test_budget);
 	RUN_TEST(test_config_errors_send_nothing);
