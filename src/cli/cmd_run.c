@@ -409,8 +409,6 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	opts.progress_ud = &ps;
 	opts.progress_ms = ps.tty ? 100 : 500;
 	opts.stop = &interrupted;
-	if (getenv("SHORTLIST_TEST_ABORT_AFTER")) /* tests: simulate a kill after N cells */
-		opts.test_abort_after = atoll(getenv("SHORTLIST_TEST_ABORT_AFTER"));
 	signal(SIGINT, on_sigint);
 	struct sl_run_outcome o;
 	if (sl_runner_run(store, &opts, &o, &err) != 0) {
@@ -420,10 +418,6 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	signal(SIGINT, SIG_DFL);
-	if (opts.test_abort_after && !o.complete && o.missing == 0 && o.errors == 0) {
-		rc = SL_EXIT_INCOMPLETE; /* simulated kill: nothing more to say */
-		goto out;
-	}
 	struct summary s = { 0 };
 	if (sl_run_get(store, o.run_id, &s.run, &err) != 0 ||
 	    sl_run_cells_foreach(store, o.run_id, collect, &s, &err) != 0) {

@@ -4,6 +4,7 @@
  * list/show/diff, and every configuration error stopping before any request. */
 #include "test.h"
 
+#include <math.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -12,6 +13,8 @@
 
 #include "eval_util.h"
 #include "fakeprov_client.h"
+#include "shortlist/engine.h"
+#include "shortlist/runner.h"
 #include "shortlist/store.h"
 
 static struct fakeprov *fp;
@@ -498,6 +501,68 @@ static void test_config_errors_send_nothing(void)
 	run_result_free(&r);
 }
 
+static void other_done(void *ud, const struct sl_result *res)
+{
+	*(int *)ud = res->status == SL_OK ? 1 : 2;
+}
+
+/* The runner driven by an event loop it does not own (the TUI's), on a shared engine:
+ * stopping it cancels its own requests and leaves the engine's other requests alone. */
+static void test_runner_on_shared_engine(void)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
+				" \"model-b\": {\"text\": \"negative\"}}}");
+	char *suite = write_fixture("shared", NULL);
+	struct sl_error err = { 0 };
+	struct sl_store *store = sl_store_open(db, 0, &err);
+	struct sl_engine *eng = sl_engine_new(&(struct sl_engine_options){ 0 }, &err);
+	CHECK(store && eng);
+	if (!store || !eng) {
+		fprintf(stderr, "%s\n", err.msg);
+		return;
+	}
+	struct sl_runner_opts opts = { .suite_path = suite, .cache = SL_CACHE_OFF, .max_cost = NAN };
+	struct sl_runner *r = sl_runner_start(store, &opts, eng, &err);
+	CHECK(r != NULL);
+	if (!r) {
+		fprintf(stderr, "%s\n", err.msg);
+		return;
+	}
+	int other = 0;
+	struct sl_message msg = { SL_ROLE_USER, "unrelated" };
+	struct sl_request req = { .model = "fake:model-a", .messages = &msg, .n_messages = 1,
+				  .stream = true, .on_done = other_done, .user_data = &other };
+	sl_params_init(&req.params);
+	CHECK(sl_engine_submit(eng, &req, &err) > 0);
+	bool stopped = false;
+	int rounds = 0;
+	while (sl_runner_pump(r) && rounds++ < 100000) {
+		if (!stopped && sl_runner_progress(r)->done >= 8) {
+			sl_runner_stop(r);
+			stopped = true;
+		}
+		sl_engine_wait(eng, NULL, 0, 50, &err);
+		sl_engine_perform(eng);
+	}
+	CHECK(stopped);
+	while (sl_engine_active(eng) > 0 && rounds++ < 100000) {
+		sl_engine_wait(eng, NULL, 0, 50, &err);
+		sl_engine_perform(eng);
+	}
+	CHECK_INT(other, 1); /* the unrelated request finished normally */
+	struct sl_run_outcome o;
+	CHECK(sl_runner_finish(r, &o, &err) == 0);
+	CHECK(!o.complete);
+	CHECK(o.missing > 0 && o.missing <= 40);
+	CHECK_INT(o.errors, 0);
+	sl_engine_free(eng);
+	sl_store_close(store);
+	fakeprov_set_script(fp, "{\"models\": {\"model-a\": {\"text\": \"positive\"},"
+				" \"model-b\": {\"text\": \"negative\"}}}");
+	free(suite);
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start("{\"models\": {\"model-a\": {\"text\": \"positive\"},"
 			    " \"model-b\": {\"text\": \"negative\"}}}");
@@ -507,6 +572,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_full_run_and_cache);
 	RUN_TEST(test_kill_and_resume);
 	RUN_TEST(test_interrupt);
+	RUN_TEST(test_runner_on_shared_engine);
 	RUN_TEST(test_gates);
 	RUN_TEST(test_failures_then_resume);
 	RUN_TEST(test_budget);
