@@ -621,8 +621,10 @@ static int models_annotate(struct cli *cli, int argc, char **argv)
 			e.set_notes = true;
 			e.notes = v;
 		} else if (strcmp(argv[i], "--clear") == 0) {
-			e = (struct sl_annotation_edit){ true, true, true, true, true, true, NULL,
-							 NAN, -1, -1, NULL, NULL };
+			e = (struct sl_annotation_edit){
+				.set_license = true, .set_params = true, .set_fine_tunable = true,
+				.set_commercial = true, .set_domains = true, .set_notes = true,
+				.params_b = NAN, .fine_tunable = -1, .commercial_use = -1 };
 		} else if (missing) {
 			return cli_usage_error("models annotate", "%s needs a value", argv[i]);
 		} else if (argv[i][0] == '-' || id) {

@@ -253,6 +253,25 @@ static void test_show_find_and_annotate(void)
 	CHECK_INT(count_lines(r.out), 2);
 	CHECK_CONTAINS(r.out, "openai/gpt-4o,");
 	run_free(&r);
+	r = RUN("models", "show", "openai/gpt-4o", "--json");
+	CHECK_INT(r.code, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "license")), "Proprietary");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(j, "license_annotated")));
+	CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "params_b")), 200, 1e-9);
+	CHECK(cJSON_IsObject(cJSON_GetObjectItem(j, "catalog")));
+	cJSON_Delete(j);
+	run_free(&r);
+	/* --clear forgets everything about a model; a second model keeps its own. */
+	r = RUN("models", "annotate", "openai/gpt-4o-mini", "--notes", "cheap", "--domains", "x");
+	CHECK_INT(r.code, 0);
+	run_free(&r);
+	r = RUN("models", "annotate", "openai/gpt-4o-mini", "--clear");
+	CHECK_INT(r.code, 0);
+	run_free(&r);
+	r = RUN("models", "show", "openai/gpt-4o-mini");
+	CHECK_CONTAINS(r.out, "notes            ?");
+	run_free(&r);
 	r = RUN("models", "annotate", "openai/gpt-4o", "--params", "lots");
 	CHECK_INT(r.code, 2);
 	CHECK_CONTAINS(r.err, "70B");

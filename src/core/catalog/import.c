@@ -635,6 +635,13 @@ int sl_catalog_import_buffer(struct sl_store *store, const char *json, size_t le
 		err = &local;
 	struct importer im = { .store = store, .err = err, .origin = origin ? origin : "(buffer)" };
 	int64_t t0 = sl_now_ns();
+	const char *whole = json;
+	size_t whole_len = len;
+	/* A UTF-8 byte order mark is legal in a file and meaningless to JSON. */
+	if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) {
+		json += 3;
+		len -= 3;
+	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
 	if (!root) {
@@ -650,7 +657,7 @@ int sl_catalog_import_buffer(struct sl_store *store, const char *json, size_t le
 			return -1;
 		}
 	}
-	int rc = run_import(&im, root, json, len);
+	int rc = run_import(&im, root, whole, whole_len);
 	cJSON_Delete(root);
 	if (rc == 0) {
 		/* Record how long it took outside the transaction: informational only. */
