@@ -215,6 +215,10 @@ static void test_bad_inputs_leave_catalogue_unchanged(void)
 	expect_reject(s, SNAP_HEAD "\"gpt-4o\":{\"name\":\"GPT-4o\",\"limit\":{\"context\":\"big\"}}}}}}",
 		      "ctx.json", "providers.openai.models.gpt-4o.limit.context",
 		      "expected a non-negative number, found a string (\"big\")");
+	/* the api.json shape names paths from the provider down */
+	expect_reject(s, "{\"openai\":{\"models\":{\"gpt-4o\":{\"limit\":{\"context\":\"big\"}}}}}",
+		      "api-ctx.json", "api-ctx.json: openai.models.gpt-4o.limit.context: expected",
+		      NULL);
 	expect_reject(s, SNAP_HEAD "\"gpt-4o\":{\"open_weights\":\"yes\"}}}}}", "ow.json",
 		      "providers.openai.models.gpt-4o.open_weights", "expected true or false");
 	expect_reject(s, SNAP_HEAD "\"gpt-4o\":{\"cost\":{\"input\":-1}}}}}}", "neg.json",
