@@ -137,6 +137,8 @@ int sl_parse_count(const char *s, int64_t *out, struct sl_error *err);
  * NAN when not certain. */
 double sl_derive_params(const char *model_id, const char *name, const char *base_model,
 			int open_weights);
+/* The benchmarks tried, in order, for the headline score ("SWE-Bench Pro, Aider ..."). */
+const char *sl_bench_headline_order(void);
 /* "SLM" when params_b <= SL_SLM_MAX_PARAMS_B, "LLM" above, NULL when unknown. */
 #define SL_SLM_MAX_PARAMS_B 10.0
 const char *sl_size_class(double params_b);

@@ -303,11 +303,29 @@ static void models_help(void)
 	       "Derived parameter counts (marked *): only for open-weights models whose id, name\n"
 	       "and canonical id agree on a single NNb token (\"70b\", \"1.5B\"); \"a22b\" (active),\n"
 	       "\"8x7b\" and ids with an expert count (\"16e\") are never used. Size class SLM is\n"
-	       "<= %g B parameters, LLM above. BENCH is the headline published score: the first\n"
-	       "of SWE-Bench Pro, Aider Polyglot, SciCode, SWE-Bench Verified, Terminal-Bench\n"
-	       "Hard, Terminal-Bench, LiveCodeBench, GPQA Diamond the model reports, else its\n"
-	       "latest; 'models show' names the benchmark and its source.\n",
+	       "<= %g B parameters, LLM above.\n\n"
+	       "BENCH is one published score per model, from its canonical model: the first of\n",
 	       sl_sort_keys(), sl_filter_help(), SL_SLM_MAX_PARAMS_B);
+	/* The list comes from the rule's own table, wrapped here, so help and code agree. */
+	const char *p = sl_bench_headline_order();
+	int col = 0;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		int n = e ? (int)(e - p) + 1 : (int)strlen(p);
+		if (col + n > 78) {
+			putchar('\n');
+			col = 0;
+			while (*p == ' ') {
+				p++;
+				n--;
+			}
+		}
+		printf("%.*s", n, p);
+		col += n;
+		p += n;
+	}
+	printf("\nthat it reports, else its most recent score; 'models show' names the benchmark\n"
+	       "and its source.\n");
 }
 
 static int models_list(struct cli *cli, int argc, char **argv)
