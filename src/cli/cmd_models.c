@@ -75,15 +75,26 @@ static const char *tri(int v)
 	return v < 0 ? "?" : v ? "yes" : "no";
 }
 
-/* Print s in exactly w columns (cut with "~" when longer). Bytes, not cells: catalogue ids
- * are ASCII; a name with UTF-8 may misalign by a column, never garble. */
+/* Print s in exactly w columns, cut with "~" when longer. Counts code points, not bytes, so
+ * a name with UTF-8 is never cut inside a character (wide CJK glyphs may still overhang). */
 static void put_col(const char *s, int w)
 {
-	int len = (int)strlen(s ? s : "");
-	if (len <= w)
-		printf("%-*s", w, s ? s : "");
-	else
-		printf("%.*s~", w - 1, s);
+	s = s ? s : "";
+	int cols = 0;
+	const char *p = s;
+	for (; *p; p++)
+		cols += ((unsigned char)*p & 0xC0) != 0x80;
+	if (cols <= w) {
+		fputs(s, stdout);
+		printf("%*s", w - cols, "");
+		return;
+	}
+	cols = 0;
+	for (p = s; *p; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80 && ++cols == w)
+			break;
+	}
+	printf("%.*s~", (int)(p - s), s);
 }
 
 static void print_table(const struct sl_model_list *l, size_t shown, size_t total)
@@ -94,7 +105,7 @@ static void print_table(const struct sl_model_list *l, size_t shown, size_t tota
 		kw = k > kw ? k : kw;
 		nw = n > nw ? n : nw;
 	}
-	kw = kw > 48 ? 48 : kw;
+	/* Keys are never cut: they are what 'models show' and 'shortlist add' take. */
 	nw = nw > 28 ? 28 : nw;
 	put_col("MODEL", kw);
 	printf("  ");
