@@ -101,6 +101,16 @@ static void test_api_json_shape(void)
 	CHECK(sl_catalog_import_buffer(s, b.data, b.len, "bom.json", &err) == 0);
 	CHECK(sl_catalog_info(s, &in, &err) == 0);
 	CHECK_INT(in.models, 3);
+	/* The same providers wrapped in {"providers": ...}. */
+	sl_buf_reset(&b);
+	sl_buf_puts(&b, "{\"providers\": ");
+	sl_buf_append(&b, data, len);
+	sl_buf_puts(&b, "}");
+	CHECK(sl_catalog_import_buffer(s, b.data, b.len, "wrapped.json", &err) == 0);
+	CHECK(sl_catalog_info(s, &in, &err) == 0);
+	CHECK_INT(in.providers, 2);
+	CHECK_INT(in.models, 3);
+	CHECK_STR(in.shape, "api.json");
 	sl_buf_free(&b);
 	free(data);
 	free(fx);
