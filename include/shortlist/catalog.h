@@ -97,6 +97,10 @@ void sl_model_free(struct sl_model *m);
  * unique across providers. Fails with the closest candidates named. */
 int sl_catalog_find(struct sl_store *store, const char *id, struct sl_model *out,
 		    struct sl_error *err);
+/* Exactly the model with this key ("openai/gpt-4o"), no guessing: for code that already holds
+ * a key (price lookups), where find's fallbacks could pick another provider's model. */
+int sl_catalog_get(struct sl_store *store, const char *key, struct sl_model *out,
+		   struct sl_error *err);
 int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
 			  struct sl_benchmark **out, size_t *n_out, struct sl_error *err);
 void sl_benchmarks_free(struct sl_benchmark *list, size_t n);

@@ -209,6 +209,14 @@ static void test_find_by_key_pair_unique_and_ambiguous(void)
 	CHECK(sl_catalog_find(store, "nothing-like-it", &m, &err) != 0);
 	CHECK_CONTAINS(err.msg, "no model 'nothing-like-it'");
 	CHECK(sl_catalog_find(store, "", &m, &err) != 0);
+	/* get: the exact key only */
+	CHECK(sl_catalog_get(store, A_OMNI, &m, &err) == 0);
+	CHECK_STR(m.key, A_OMNI);
+	CHECK_STR(m.bench_name, "SWE Bench Pro");
+	sl_model_free(&m);
+	CHECK(sl_catalog_get(store, "omni", &m, &err) != 0);
+	CHECK(sl_catalog_get(store, "ALPHA/OMNI", &m, &err) != 0);
+	CHECK_CONTAINS(err.msg, "no model 'ALPHA/OMNI'");
 }
 
 static void test_annotations_shortlist_and_filters_on_them(void)
