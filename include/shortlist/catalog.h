@@ -61,14 +61,16 @@ struct sl_filter_set *sl_filter_set_new(void);
 void sl_filter_set_free(struct sl_filter_set *set);
 /* Unknown keys or bad values fail with a message listing the valid keys or values. */
 int sl_filter_set_add(struct sl_filter_set *set, const char *expr, struct sl_error *err);
-/* Free-text search over key, name, family, provider (the TUI's "/"). NULL clears it. */
+/* Free-text search over key, name, family, provider (the TUI's "/"): every whitespace-
+ * separated word must appear in one of them, any case. NULL clears it. */
 void sl_filter_set_search(struct sl_filter_set *set, const char *text);
 bool sl_filter_matches(const struct sl_filter_set *set, const struct sl_model *m);
 /* Human-readable list of filter keys with their syntax (for --help and errors). */
 const char *sl_filter_help(void);
 
-/* Sort keys: name, provider, context, price_in, price_out, release, bench, params, open_weights.
- * A leading '-' sorts descending. Unknown values sort last either way. */
+/* Sort keys: name, provider, context, price_in, price_out, release, bench, params, open_weights
+ * (open first), key (the default for NULL). A leading '-' sorts descending. Unknown values
+ * sort last either way; ties go by key. Not reentrant (qsort without a context). */
 int sl_model_list_sort(struct sl_model_list *list, const char *key, struct sl_error *err);
 const char *sl_sort_keys(void);
 
@@ -93,10 +95,15 @@ int sl_catalog_load(struct sl_store *store, const struct sl_filter_set *filters,
 void sl_model_list_free(struct sl_model_list *list);
 void sl_model_free(struct sl_model *m);
 
-/* Find one model by key ("openai/gpt-4o-mini"), "provider:model-id", or a model id that is
- * unique across providers. Fails with the closest candidates named. */
+/* Find one model by key ("openai/gpt-4o-mini"), "provider:model-id", a model id that is
+ * unique across providers, or the key/id ignoring case. Fails naming the candidates
+ * (ambiguous) or the closest keys (not found). */
 int sl_catalog_find(struct sl_store *store, const char *id, struct sl_model *out,
 		    struct sl_error *err);
+/* Exactly the model with this key ("openai/gpt-4o"), no guessing: for code that already holds
+ * a key (price lookups), where find's fallbacks could pick another provider's model. */
+int sl_catalog_get(struct sl_store *store, const char *key, struct sl_model *out,
+		   struct sl_error *err);
 int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
 			  struct sl_benchmark **out, size_t *n_out, struct sl_error *err);
 void sl_benchmarks_free(struct sl_benchmark *list, size_t n);
@@ -137,6 +144,8 @@ int sl_parse_count(const char *s, int64_t *out, struct sl_error *err);
  * NAN when not certain. */
 double sl_derive_params(const char *model_id, const char *name, const char *base_model,
 			int open_weights);
+/* The benchmarks tried, in order, for the headline score ("SWE-Bench Pro, Aider ..."). */
+const char *sl_bench_headline_order(void);
 /* "SLM" when params_b <= SL_SLM_MAX_PARAMS_B, "LLM" above, NULL when unknown. */
 #define SL_SLM_MAX_PARAMS_B 10.0
 const char *sl_size_class(double params_b);

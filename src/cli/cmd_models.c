@@ -75,15 +75,26 @@ static const char *tri(int v)
 	return v < 0 ? "?" : v ? "yes" : "no";
 }
 
-/* Print s in exactly w columns (cut with "~" when longer). Bytes, not cells: catalogue ids
- * are ASCII; a name with UTF-8 may misalign by a column, never garble. */
+/* Print s in exactly w columns, cut with "~" when longer. Counts code points, not bytes, so
+ * a name with UTF-8 is never cut inside a character (wide CJK glyphs may still overhang). */
 static void put_col(const char *s, int w)
 {
-	int len = (int)strlen(s ? s : "");
-	if (len <= w)
-		printf("%-*s", w, s ? s : "");
-	else
-		printf("%.*s~", w - 1, s);
+	s = s ? s : "";
+	int cols = 0;
+	const char *p = s;
+	for (; *p; p++)
+		cols += ((unsigned char)*p & 0xC0) != 0x80;
+	if (cols <= w) {
+		fputs(s, stdout);
+		printf("%*s", w - cols, "");
+		return;
+	}
+	cols = 0;
+	for (p = s; *p; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80 && ++cols == w)
+			break;
+	}
+	printf("%.*s~", (int)(p - s), s);
 }
 
 static void print_table(const struct sl_model_list *l, size_t shown, size_t total)
@@ -94,7 +105,7 @@ static void print_table(const struct sl_model_list *l, size_t shown, size_t tota
 		kw = k > kw ? k : kw;
 		nw = n > nw ? n : nw;
 	}
-	kw = kw > 48 ? 48 : kw;
+	/* Keys are never cut: they are what 'models show' and 'shortlist add' take. */
 	nw = nw > 28 ? 28 : nw;
 	put_col("MODEL", kw);
 	printf("  ");
@@ -303,11 +314,29 @@ static void models_help(void)
 	       "Derived parameter counts (marked *): only for open-weights models whose id, name\n"
 	       "and canonical id agree on a single NNb token (\"70b\", \"1.5B\"); \"a22b\" (active),\n"
 	       "\"8x7b\" and ids with an expert count (\"16e\") are never used. Size class SLM is\n"
-	       "<= %g B parameters, LLM above. BENCH is the headline published score: the first\n"
-	       "of SWE-Bench Pro, Aider Polyglot, SciCode, SWE-Bench Verified, Terminal-Bench\n"
-	       "Hard, Terminal-Bench, LiveCodeBench, GPQA Diamond the model reports, else its\n"
-	       "latest; 'models show' names the benchmark and its source.\n",
+	       "<= %g B parameters, LLM above.\n\n"
+	       "BENCH is one published score per model, from its canonical model: the first of\n",
 	       sl_sort_keys(), sl_filter_help(), SL_SLM_MAX_PARAMS_B);
+	/* The list comes from the rule's own table, wrapped here, so help and code agree. */
+	const char *p = sl_bench_headline_order();
+	int col = 0;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		int n = e ? (int)(e - p) + 1 : (int)strlen(p);
+		if (col + n > 78) {
+			putchar('\n');
+			col = 0;
+			while (*p == ' ') {
+				p++;
+				n--;
+			}
+		}
+		printf("%.*s", n, p);
+		col += n;
+		p += n;
+	}
+	printf("\nthat it reports, else its most recent score; 'models show' names the benchmark\n"
+	       "and its source.\n");
 }
 
 static int models_list(struct cli *cli, int argc, char **argv)
@@ -621,8 +650,10 @@ static int models_annotate(struct cli *cli, int argc, char **argv)
 			e.set_notes = true;
 			e.notes = v;
 		} else if (strcmp(argv[i], "--clear") == 0) {
-			e = (struct sl_annotation_edit){ true, true, true, true, true, true, NULL,
-							 NAN, -1, -1, NULL, NULL };
+			e = (struct sl_annotation_edit){
+				.set_license = true, .set_params = true, .set_fine_tunable = true,
+				.set_commercial = true, .set_domains = true, .set_notes = true,
+				.params_b = NAN, .fine_tunable = -1, .commercial_use = -1 };
 		} else if (missing) {
 			return cli_usage_error("models annotate", "%s needs a value", argv[i]);
 		} else if (argv[i][0] == '-' || id) {

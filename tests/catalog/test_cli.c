@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <sqlite3.h>
+
 #include "shortlist/util.h"
 
 extern char **environ;
@@ -253,6 +255,25 @@ static void test_show_find_and_annotate(void)
 	CHECK_INT(count_lines(r.out), 2);
 	CHECK_CONTAINS(r.out, "openai/gpt-4o,");
 	run_free(&r);
+	r = RUN("models", "show", "openai/gpt-4o", "--json");
+	CHECK_INT(r.code, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "license")), "Proprietary");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(j, "license_annotated")));
+	CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "params_b")), 200, 1e-9);
+	CHECK(cJSON_IsObject(cJSON_GetObjectItem(j, "catalog")));
+	cJSON_Delete(j);
+	run_free(&r);
+	/* --clear forgets everything about a model; a second model keeps its own. */
+	r = RUN("models", "annotate", "openai/gpt-4o-mini", "--notes", "cheap", "--domains", "x");
+	CHECK_INT(r.code, 0);
+	run_free(&r);
+	r = RUN("models", "annotate", "openai/gpt-4o-mini", "--clear");
+	CHECK_INT(r.code, 0);
+	run_free(&r);
+	r = RUN("models", "show", "openai/gpt-4o-mini");
+	CHECK_CONTAINS(r.out, "notes            ?");
+	run_free(&r);
 	r = RUN("models", "annotate", "openai/gpt-4o", "--params", "lots");
 	CHECK_INT(r.code, 2);
 	CHECK_CONTAINS(r.err, "70B");
@@ -419,6 +440,28 @@ static void test_unusable_databases_exit_2(void)
 	CHECK_CONTAINS(r.err, "not a shortlist database");
 	run_free(&r);
 	free(junk);
+	/* A database from a newer shortlist. */
+	char *newer = test_path("newer.db");
+	sqlite3 *raw;
+	CHECK(sqlite3_open(newer, &raw) == SQLITE_OK);
+	CHECK(sqlite3_exec(raw, "PRAGMA user_version = 999", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(raw);
+	r = run_argv((const char *const[]){ "--db", newer, "shortlist", "list", NULL }, NULL);
+	CHECK_INT(r.code, 2);
+	CHECK_CONTAINS(r.err, "newer than this shortlist understands");
+	run_free(&r);
+	r = run_argv((const char *const[]){ "--db", newer, "catalog", "update", "--from", newer,
+					    NULL }, NULL);
+	CHECK_INT(r.code, 2);
+	run_free(&r);
+	free(newer);
+	/* A directory given as the database. */
+	char *dir = test_path("");
+	r = run_argv((const char *const[]){ "--db", dir, "models", NULL }, NULL);
+	CHECK_INT(r.code, 2);
+	CHECK_CONTAINS(r.err, "is a directory");
+	run_free(&r);
+	free(dir);
 	/* Missing shipped data: a clear message, exit 2, nothing half-loaded. */
 	char *fresh = test_path("nodata.db");
 	r = run_argv((const char *const[]){ "--db", fresh, "models", NULL },

@@ -86,10 +86,34 @@ static void test_api_json_shape(void)
 	CHECK_STR(m.knowledge, "2025-04");
 	sl_model_free(&m);
 	CHECK(sl_catalog_find(s, "gpt-mini", &m, &err) == 0);
+	/* (the same file with a UTF-8 byte order mark imports too; checked below) */
 	CHECK_STR(m.key, "gamma/gpt-mini");
 	CHECK_NEAR(m.price_cache_read, 0.075, 1e-12);
 	CHECK(isnan(m.params_b)); /* closed: never derived */
 	sl_model_free(&m);
+	char *fx = test_source_path("tests/catalog/fixtures/api.json");
+	size_t len;
+	char *data = sl_read_file(fx, &len, NULL);
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_puts(&b, "\xEF\xBB\xBF");
+	sl_buf_append(&b, data, len);
+	CHECK(sl_catalog_import_buffer(s, b.data, b.len, "bom.json", &err) == 0);
+	CHECK(sl_catalog_info(s, &in, &err) == 0);
+	CHECK_INT(in.models, 3);
+	/* The same providers wrapped in {"providers": ...}. */
+	sl_buf_reset(&b);
+	sl_buf_puts(&b, "{\"providers\": ");
+	sl_buf_append(&b, data, len);
+	sl_buf_puts(&b, "}");
+	CHECK(sl_catalog_import_buffer(s, b.data, b.len, "wrapped.json", &err) == 0);
+	CHECK(sl_catalog_info(s, &in, &err) == 0);
+	CHECK_INT(in.providers, 2);
+	CHECK_INT(in.models, 3);
+	CHECK_STR(in.shape, "api.json");
+	sl_buf_free(&b);
+	free(data);
+	free(fx);
 	sl_store_close(s);
 }
 
@@ -201,6 +225,10 @@ static void test_bad_inputs_leave_catalogue_unchanged(void)
 	expect_reject(s, SNAP_HEAD "\"gpt-4o\":{\"name\":\"GPT-4o\",\"limit\":{\"context\":\"big\"}}}}}}",
 		      "ctx.json", "providers.openai.models.gpt-4o.limit.context",
 		      "expected a non-negative number, found a string (\"big\")");
+	/* the api.json shape names paths from the provider down */
+	expect_reject(s, "{\"openai\":{\"models\":{\"gpt-4o\":{\"limit\":{\"context\":\"big\"}}}}}",
+		      "api-ctx.json", "api-ctx.json: openai.models.gpt-4o.limit.context: expected",
+		      NULL);
 	expect_reject(s, SNAP_HEAD "\"gpt-4o\":{\"open_weights\":\"yes\"}}}}}", "ow.json",
 		      "providers.openai.models.gpt-4o.open_weights", "expected true or false");
 	expect_reject(s, SNAP_HEAD "\"gpt-4o\":{\"cost\":{\"input\":-1}}}}}}", "neg.json",

@@ -100,6 +100,9 @@ static void test_filters_catalogue_keys(void)
 	EXPECT_FILTER("params>3", A_LLAMA " " B_LLAMA);
 	EXPECT_FILTER("params<500M", "");
 	EXPECT_FILTER("shortlisted=true", "");
+	EXPECT_FILTER("bench>=40", A_LLAMA " " A_OMNI " " B_LLAMA);
+	EXPECT_FILTER("bench<40", A_TINY);
+	EXPECT_FILTER("bench=20", A_TINY);
 
 	/* ANDed, plus free-text search */
 	const char *both[] = { "open_weights=true", "context>=128000", NULL };
@@ -134,7 +137,7 @@ static void test_bad_filters_list_valid_keys_and_values(void)
 	expect_bad_filter("bogus=1", "unknown filter key 'bogus'",
 			  "valid keys are provider, family, open_weights, license, commercial, "
 			  "context, price_in, price_out, modality, reasoning, tool_call, release, "
-			  "size, params, fine_tunable, domain, shortlisted");
+			  "size, params, fine_tunable, domain, shortlisted, bench");
 	expect_bad_filter("context>=big", "bad count 'big'", "128k");
 	expect_bad_filter("open_weights=maybe", "not a yes/no value", "true or false");
 	expect_bad_filter("open_weights>true", "takes only = or !=", NULL);
@@ -146,6 +149,7 @@ static void test_bad_filters_list_valid_keys_and_values(void)
 	expect_bad_filter("context", "no operator", "valid keys");
 	expect_bad_filter("context>=", "no value", NULL);
 	expect_bad_filter("context!128k", "bad operator", NULL);
+	expect_bad_filter("bench>=high", "not a score", NULL);
 	CHECK_CONTAINS(sl_filter_help(), "price_out");
 }
 
@@ -205,6 +209,14 @@ static void test_find_by_key_pair_unique_and_ambiguous(void)
 	CHECK(sl_catalog_find(store, "nothing-like-it", &m, &err) != 0);
 	CHECK_CONTAINS(err.msg, "no model 'nothing-like-it'");
 	CHECK(sl_catalog_find(store, "", &m, &err) != 0);
+	/* get: the exact key only */
+	CHECK(sl_catalog_get(store, A_OMNI, &m, &err) == 0);
+	CHECK_STR(m.key, A_OMNI);
+	CHECK_STR(m.bench_name, "SWE Bench Pro");
+	sl_model_free(&m);
+	CHECK(sl_catalog_get(store, "omni", &m, &err) != 0);
+	CHECK(sl_catalog_get(store, "ALPHA/OMNI", &m, &err) != 0);
+	CHECK_CONTAINS(err.msg, "no model 'ALPHA/OMNI'");
 }
 
 static void test_annotations_shortlist_and_filters_on_them(void)

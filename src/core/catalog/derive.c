@@ -16,12 +16,13 @@
  *
  * Headline benchmark: models.dev publishes scores from different benchmarks per model. To
  * keep one column as comparable as possible, the headline is the first benchmark in
- * HEADLINE_ORDER the model reports (the list is ordered by how many canonical models in the
- * catalogue report each one; names compare ignoring case, spaces and dashes); if none is
- * listed, the most recently dated score. Among several scores of the same benchmark the
+ * HEADLINE_ORDER the model reports (0-100 benchmarks ordered by how many canonical models in
+ * the shipped catalogue report each one; names compare ignoring case, spaces and dashes); if
+ * none is listed, the most recently dated score. Among several scores of the same benchmark the
  * latest date wins. Its name, date and source URL travel with it. */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -96,16 +97,33 @@ const char *sl_size_class(double params_b)
 	return params_b <= SL_SLM_MAX_PARAMS_B ? "SLM" : "LLM";
 }
 
+/* Benchmarks scored 0-100, most widely reported first (canonical models reporting each in
+ * the shipped snapshot: 40, 31, 28, 26, 26, 21, 18, 12, 11, 8). Composite indexes (the
+ * Artificial Analysis indexes) are left out: they are not percentages. */
 static const char *const HEADLINE_ORDER[] = {
 	"SWE-Bench Pro",
 	"Aider Polyglot",
 	"SciCode",
 	"SWE-Bench Verified",
+	"SWE-Atlas Codebase QnA",
 	"Terminal-Bench Hard",
 	"Terminal-Bench",
-	"LiveCodeBench",
-	"GPQA Diamond",
+	"SWE-Atlas Test Writing",
+	"SWE-Atlas Refactoring",
+	"Terminal-Bench 2.1",
 };
+
+const char *sl_bench_headline_order(void)
+{
+	static char text[512];
+	if (!text[0]) {
+		size_t off = 0;
+		for (size_t i = 0; i < SL_ARRAY_LEN(HEADLINE_ORDER) && off < sizeof text; i++)
+			off += (size_t)snprintf(text + off, sizeof text - off, "%s%s", i ? ", " : "",
+						HEADLINE_ORDER[i]);
+	}
+	return text;
+}
 
 /* Compare benchmark names ignoring case, spaces and dashes ("SWE Bench Pro" matches). */
 static bool bench_name_eq(const char *a, const char *b)

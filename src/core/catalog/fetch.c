@@ -79,6 +79,8 @@ int sl_catalog_update_url(struct sl_store *store, const char *url, long timeout_
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	/* A server must not redirect us into reading local files. */
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #endif
 
 	CURLcode rc = curl_easy_perform(h);

@@ -11,11 +11,11 @@
 #include "catalog_internal.h"
 
 enum ftype { FT_BOOL, FT_STR, FT_SUBSTR, FT_LIST, FT_COUNT, FT_PRICE, FT_DATE, FT_SIZE,
-	     FT_PARAMS };
+	     FT_PARAMS, FT_SCORE };
 
 enum fkey { FK_PROVIDER, FK_FAMILY, FK_OPEN, FK_LICENSE, FK_COMMERCIAL, FK_CONTEXT,
 	    FK_PRICE_IN, FK_PRICE_OUT, FK_MODALITY, FK_REASONING, FK_TOOL_CALL, FK_RELEASE,
-	    FK_SIZE, FK_PARAMS, FK_FINE_TUNABLE, FK_DOMAIN, FK_SHORTLISTED };
+	    FK_SIZE, FK_PARAMS, FK_FINE_TUNABLE, FK_DOMAIN, FK_SHORTLISTED, FK_BENCH };
 
 static const struct fdef {
 	const char *name;
@@ -40,6 +40,7 @@ static const struct fdef {
 	{ "fine_tunable", FK_FINE_TUNABLE, FT_BOOL, "fine-tunable (your annotation)" },
 	{ "domain", FK_DOMAIN, FT_LIST, "has this domain tag (your annotation), e.g. domain=legal" },
 	{ "shortlisted", FK_SHORTLISTED, FT_BOOL, "in your shortlist, shortlisted=true" },
+	{ "bench", FK_BENCH, FT_SCORE, "headline published score, e.g. bench>=50" },
 };
 
 enum fop { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
@@ -197,7 +198,7 @@ int sl_filter_set_add(struct sl_filter_set *set, const char *expr, struct sl_err
 	char *value = trim(value_base);
 	struct filter f = { .def = def, .op = op };
 	bool ordered = def->type == FT_COUNT || def->type == FT_PRICE || def->type == FT_DATE ||
-		       def->type == FT_PARAMS;
+		       def->type == FT_PARAMS || def->type == FT_SCORE;
 	int rc = -1;
 	if (!ordered && op != OP_EQ && op != OP_NE) {
 		sl_error_set(err, "filter '%s': %s takes only = or !=", expr, def->name);
@@ -250,6 +251,16 @@ int sl_filter_set_add(struct sl_filter_set *set, const char *expr, struct sl_err
 		if (end == p || *end || !(f.num >= 0) || isinf(f.num)) {
 			sl_error_set(err, "filter '%s': '%s' is not a price: give US dollars per 1M "
 				     "tokens, e.g. %s<=2.5", expr, value, def->name);
+			goto out;
+		}
+		break;
+	}
+	case FT_SCORE: {
+		char *end;
+		f.num = strtod(value, &end);
+		if (end == value || *end || !isfinite(f.num)) {
+			sl_error_set(err, "filter '%s': '%s' is not a score: give a number, e.g. "
+				     "bench>=50", expr, value);
 			goto out;
 		}
 		break;
@@ -399,6 +410,8 @@ static bool filter_ok(const struct filter *f, const struct sl_model *m)
 		return num_ok(f->op, m->price_out, f->num);
 	case FK_PARAMS:
 		return num_ok(f->op, m->params_b, f->num);
+	case FK_BENCH:
+		return num_ok(f->op, m->bench_score, f->num);
 	case FK_RELEASE: {
 		/* Compare at the precision given: release<=2024 includes 2024-12-31. */
 		if (!m->release_date || !*m->release_date)

@@ -551,7 +551,8 @@ static int run_import(struct importer *im, const cJSON *root, const char *json, 
 	const cJSON *providers = cJSON_GetObjectItemCaseSensitive(root, "providers");
 	const cJSON *canon = cJSON_GetObjectItemCaseSensitive(root, "models");
 	/* The live api.json has no top-level "providers" object of providers: a provider
-	 * object has its own string "id". */
+	 * object has its own string "id". A {"providers": {...}} wrapper without canonical
+	 * models (as some descriptions of api.json show it) reads like the snapshot. */
 	bool snapshot = cJSON_IsObject(providers) &&
 			!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(providers, "id"));
 	const char *src_name = NULL, *src_commit = NULL, *src_date = NULL;
@@ -614,7 +615,9 @@ static int run_import(struct importer *im, const cJSON *root, const char *json, 
 	if (set_meta(im, "source_name", src_name ? src_name : "models.dev") ||
 	    set_meta(im, "source_commit", src_commit) || set_meta(im, "source_date", src_date) ||
 	    set_meta(im, "origin", im->origin) ||
-	    set_meta(im, "shape", snapshot ? "snapshot" : "api.json") ||
+	    set_meta(im, "shape", !snapshot ? "api.json"
+				  : (canon || src_name || src_commit || src_date) ? "snapshot"
+				  : "api.json") ||
 	    set_meta(im, "imported_at", now) || set_meta(im, "sha256", hex))
 		goto fail;
 	snprintf(num, sizeof num, "%ld", im->n_models);
@@ -635,6 +638,13 @@ int sl_catalog_import_buffer(struct sl_store *store, const char *json, size_t le
 		err = &local;
 	struct importer im = { .store = store, .err = err, .origin = origin ? origin : "(buffer)" };
 	int64_t t0 = sl_now_ns();
+	const char *whole = json;
+	size_t whole_len = len;
+	/* A UTF-8 byte order mark is legal in a file and meaningless to JSON. */
+	if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) {
+		json += 3;
+		len -= 3;
+	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
 	if (!root) {
@@ -650,7 +660,7 @@ int sl_catalog_import_buffer(struct sl_store *store, const char *json, size_t le
 			return -1;
 		}
 	}
-	int rc = run_import(&im, root, json, len);
+	int rc = run_import(&im, root, whole, whole_len);
 	cJSON_Delete(root);
 	if (rc == 0) {
 		/* Record how long it took outside the transaction: informational only. */

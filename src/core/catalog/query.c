@@ -411,6 +411,20 @@ int sl_catalog_find(struct sl_store *store, const char *id, struct sl_model *out
 	return not_found(store, id, err);
 }
 
+int sl_catalog_get(struct sl_store *store, const char *key, struct sl_model *out,
+		   struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	struct sl_model_list l;
+	if (query_models(store, MODEL_SELECT "WHERE m.key = ?1", key ? key : "", &l, 1, err) != 0)
+		return -1;
+	if (l.len == 1)
+		return take_one(store, &l, out);
+	sl_model_list_free(&l);
+	sl_error_set(err, "no model '%s' in the catalogue", key ? key : "");
+	return -1;
+}
+
 int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
 			  struct sl_benchmark **out, size_t *n_out, struct sl_error *err)
 {
