@@ -364,20 +364,6 @@ int cli_local_models(FILE *out, long timeout_ms)
 	return 0;
 }
 
-int cmd_local(struct cli *cli, int argc, char **argv)
-{
-	if (argc > 1 && cli_is_help(argv[1])) {
-		printf("usage: shortlist local\n\nList the models of local servers: a running "
-		       "Ollama (OLLAMA_HOST or\n127.0.0.1:11434) and an OpenAI-compatible server at "
-		       "OPENAI_BASE_URL (/v1/models).\nEach is printed as the MODEL name `shortlist "
-		       "ask` accepts.\n");
-		return 0;
-	}
-	if (argc > 1)
-		return cli_usage_error("local", "no arguments expected");
-	return cli_local_models(stdout, 3000);
-}
-
 /* Prices come from the catalogue: our provider names map back to models.dev ids. */
 static bool catalog_price(void *ud, const char *provider, const char *model_id,
 			  struct sl_price *out)
