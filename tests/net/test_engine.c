@@ -225,6 +225,19 @@ static void test_non_retryable(void)
 		CHECK_CONTAINS(r->error, "Incorrect API key");
 		CHECK(!strstr(r->error, "sk-wrong-secret"));
 	}
+	reset_results();
+	/* a server that echoes the key back: it is masked in the error */
+	setenv("FP_OPENAI_KEY", "sk-test-long-key-1234", 1);
+	script("{\"auth\":{\"openai\":\"sk-test-long-key-1234\"},\"models\":{\"m\":{\"fault\":\"status\","
+	       "\"status\":400,\"message\":\"invalid header Bearer sk-test-long-key-1234 here\"}}}");
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_HTTP);
+	if (r) {
+		CHECK(!strstr(r->error, "sk-test-long-key-1234"));
+		CHECK_CONTAINS(r->error, "invalid header Bearer [key] here");
+	}
 	setenv("FP_OPENAI_KEY", "sk-fake", 1);
 	reset_results();
 	sl_engine_free(e);
@@ -328,6 +341,69 @@ static void test_faults(void)
 	submit(e, 0, "fol:m", true, 2);
 	sl_engine_run_until_idle(e);
 	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 2);
+	reset_results();
+	sl_engine_free(e);
+}
+
+static void test_timeouts_and_connection_failures(void)
+{
+	struct sl_engine *e = engine();
+	/* nothing listens: connection failures are retried, then reported */
+	submit(e, 0, "fdead:m", true, 2);
+	sl_engine_run_until_idle(e);
+	struct sl_result *r = results[0];
+	CHECK(r && r->status == SL_ERR_NETWORK && r->tries == 2);
+	if (r)
+		CHECK_CONTAINS(r->error, "connection failed");
+	reset_results();
+	/* no body within first_byte_ms (200) */
+	script("{\"default\":{\"ttft_ms\":1500}}");
+	int64_t t0 = sl_now_ns();
+	submit(e, 0, "fslow:m", true, 1);
+	sl_engine_run_until_idle(e);
+	double ms = (double)(sl_now_ns() - t0) / 1e6;
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_TIMEOUT);
+	if (r)
+		CHECK_CONTAINS(r->error, "no answer within 200 ms");
+	CHECK(ms >= 195 && ms < 1000);
+	reset_results();
+	/* the whole call over total_ms (600) while it still streams */
+	script("{\"default\":{\"text\":\"a b c d e f g h i j\",\"token_ms\":100}}");
+	t0 = sl_now_ns();
+	submit(e, 0, "fslow:m", true, 1);
+	sl_engine_run_until_idle(e);
+	ms = (double)(sl_now_ns() - t0) / 1e6;
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_TIMEOUT);
+	if (r) {
+		CHECK_CONTAINS(r->error, "total timeout");
+		CHECK(strlen(r->text) > 0 && strlen(r->text) < strlen("a b c d e f g h i j"));
+	}
+	CHECK(ms >= 590 && ms < 1000);
+	reset_results();
+	/* tokens/min: the second call would pass the 100-token budget and waits */
+	script("{}");
+	static const struct sl_message msg[] = { { SL_ROLE_USER, "short" } };
+	struct sl_request req = { .model = "ftpm:m", .messages = msg, .n_messages = 1,
+				  .stream = true, .on_done = on_done };
+	sl_params_init(&req.params);
+	req.params.max_tokens = 80;
+	req.user_data = (void *)(uintptr_t)0;
+	sl_engine_submit(e, &req, NULL);
+	req.user_data = (void *)(uintptr_t)1;
+	uint64_t second = sl_engine_submit(e, &req, NULL);
+	while (!results[0]) {
+		sl_engine_perform(e);
+		sl_engine_wait(e, NULL, 0, 50, NULL);
+	}
+	sl_engine_perform(e);
+	CHECK(results[0]->status == SL_OK);
+	CHECK_INT(sl_engine_active(e), 1);
+	CHECK_INT(sl_engine_in_flight(e), 0);
+	sl_engine_cancel(e, second);
+	sl_engine_run_until_idle(e);
+	CHECK(results[1] && results[1]->status == SL_ERR_CANCELLED && results[1]->tries == 0);
 	reset_results();
 	sl_engine_free(e);
 }
@@ -572,6 +648,9 @@ TEST_MAIN_BEGIN
 		"\"fol\":{\"kind\":\"ollama\",\"base_url\":\"@B@\",\"limits\":{\"concurrency\":8}},"
 		"\"fcap\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":4}},"
 		"\"fad\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":16}},"
+		"\"fdead\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:1/v1\"},"
+		"\"fslow\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"timeouts\":{\"first_byte_ms\":200,\"total_ms\":600}},"
+		"\"ftpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"tpm\":100}},"
 		"\"frpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"rpm\":2}}"
 		"}}");
 	struct sl_buf jb;
@@ -600,6 +679,7 @@ TEST_MAIN_BEGIN
 	TIMED(test_non_retryable);
 	TIMED(test_missing_key);
 	TIMED(test_faults);
+	TIMED(test_timeouts_and_connection_failures);
 	TIMED(test_cancel);
 	TIMED(test_limits);
 	TIMED(test_many_in_flight);

@@ -323,6 +323,16 @@ static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, cons
 		free(r->result.error);
 		r->result.error = sl_buf_steal(&b);
 	}
+	/* A server may echo what it was sent: no key ever leaves in an error message. */
+	const char *key = r->call.api_key;
+	size_t klen = key ? strlen(key) : 0;
+	char *hit;
+	while (klen >= 8 && r->result.error && (hit = strstr(r->result.error, key))) {
+		char *clean = sl_xasprintf("%.*s[key]%s", (int)(hit - r->result.error),
+					   r->result.error, hit + klen);
+		free(r->result.error);
+		r->result.error = clean;
+	}
 	if (r->state == RS_QUEUED && r->prov)
 		fifo_remove(r->prov, r);
 	set_state(eng, r, RS_DONE);
