@@ -28,6 +28,7 @@ struct sl_call {
 	const char *api_key; /* from the environment, or NULL */
 	const char *base_url; /* resolved endpoint (conf->base_url, or Bedrock's regional one) */
 	const char *region;   /* Bedrock */
+	bool no_stream_options; /* OpenAI kind: this server rejected stream_options */
 };
 
 /* The HTTP request a provider builds. */

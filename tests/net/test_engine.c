@@ -408,6 +408,33 @@ static void test_timeouts_and_connection_failures(void)
 	sl_engine_free(e);
 }
 
+static void test_stream_options_refused(void)
+{
+	struct sl_engine *e = engine();
+	script("{\"models\":{\"m\":{\"sequence\":[{\"fault\":\"status\",\"status\":400,"
+	       "\"message\":\"Unrecognized request argument supplied: stream_options\"},{}]}}}");
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 1);
+	cJSON *last = fakeprov_last(fp);
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && !strstr(body->valuestring, "stream_options"));
+	cJSON_Delete(last);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 2);
+	reset_results();
+	/* remembered for the provider: the next call does not send it at all */
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 3);
+	last = fakeprov_last(fp);
+	body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && !strstr(body->valuestring, "stream_options"));
+	cJSON_Delete(last);
+	reset_results();
+	sl_engine_free(e);
+}
+
 static void test_cancel(void)
 {
 	struct sl_engine *e = engine();
@@ -680,6 +707,7 @@ TEST_MAIN_BEGIN
 	TIMED(test_missing_key);
 	TIMED(test_faults);
 	TIMED(test_timeouts_and_connection_failures);
+	TIMED(test_stream_options_refused);
 	TIMED(test_cancel);
 	TIMED(test_limits);
 	TIMED(test_many_in_flight);

@@ -36,6 +36,7 @@ struct prov_state {
 	int64_t tpm_sum;
 	struct req *qhead, *qtail;
 	struct sl_aws_creds *aws;  /* bedrock SigV4 credentials, loaded on first use */
+	bool no_stream_options;    /* the server refused stream_options: stop sending it */
 };
 
 struct req {
@@ -625,6 +626,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	struct prov_state *p = r->prov;
 	struct sl_error e = { 0 };
 	if (!r->built) {
+		r->call.no_stream_options = p->no_stream_options;
 		if (p->conf->kind == SL_KIND_BEDROCK &&
 		    sl_bedrock_prepare(p->conf, &p->aws, &r->call, &e) != 0) {
 			finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
@@ -867,6 +869,20 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 			       r->delivered ? " after part of the answer was received" : "");
 			fill_measurements(eng, r, r->call.stream);
 		}
+		return;
+	}
+	if ((r->status == 400 || r->status == 422) && p->conf->kind == SL_KIND_OPENAI &&
+	    r->call.stream && !r->call.no_stream_options && r->body.data &&
+	    strstr(r->body.data, "stream_options")) {
+		/* Some OpenAI-compatible servers refuse stream_options.include_usage: ask again
+		 * without it (tokens are then estimated unless the stream reports them), and
+		 * remember for this provider. Not counted as a try. */
+		p->no_stream_options = true;
+		sl_http_request_free(&r->http);
+		r->built = false;
+		r->tries--;
+		r->ready_ns = sl_now_ns();
+		set_state(eng, r, RS_WAITING);
 		return;
 	}
 	if (r->status < 200 || r->status >= 300) {
