@@ -432,6 +432,24 @@ static void test_stream_options_refused(void)
 	CHECK(cJSON_IsString(body) && !strstr(body->valuestring, "stream_options"));
 	cJSON_Delete(last);
 	reset_results();
+	/* a server that wants max_completion_tokens instead of max_tokens */
+	script("{\"models\":{\"m\":{\"sequence\":[{\"fault\":\"status\",\"status\":400,"
+	       "\"message\":\"Unsupported parameter: 'max_tokens' is not supported with this model. "
+	       "Use 'max_completion_tokens' instead.\"},{}]}}}");
+	static const struct sl_message msg[] = { { SL_ROLE_USER, "hi" } };
+	struct sl_request req = { .model = "fo:m", .messages = msg, .n_messages = 1,
+				  .stream = true, .max_tries = 1, .on_done = on_done };
+	sl_params_init(&req.params);
+	req.params.max_tokens = 64;
+	sl_engine_submit(e, &req, NULL);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 1);
+	last = fakeprov_last(fp);
+	body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && strstr(body->valuestring, "\"max_completion_tokens\":64") &&
+	      !strstr(body->valuestring, "\"max_tokens\""));
+	cJSON_Delete(last);
+	reset_results();
 	sl_engine_free(e);
 }
 

@@ -37,6 +37,7 @@ struct prov_state {
 	struct req *qhead, *qtail;
 	struct sl_aws_creds *aws;  /* bedrock SigV4 credentials, loaded on first use */
 	bool no_stream_options;    /* the server refused stream_options: stop sending it */
+	bool max_completion_tokens; /* the server wants max_completion_tokens */
 };
 
 struct req {
@@ -202,6 +203,8 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 		struct prov_state *p = &eng->provs[i];
 		p->conf = &eng->providers.items[i];
 		p->ops = sl_provider_ops_for(p->conf->kind);
+		p->max_completion_tokens = p->conf->kind == SL_KIND_OPENAI && p->conf->base_url &&
+					   strstr(p->conf->base_url, "://api.openai.com");
 		p->limit = p->conf->limits.concurrency > 0 ? p->conf->limits.concurrency : 1e9;
 		if (p->conf->limits.rpm > 0)
 			p->starts = sl_xcalloc((size_t)p->conf->limits.rpm, sizeof *p->starts);
@@ -627,6 +630,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	struct sl_error e = { 0 };
 	if (!r->built) {
 		r->call.no_stream_options = p->no_stream_options;
+		r->call.max_completion_tokens = p->max_completion_tokens;
 		if (p->conf->kind == SL_KIND_BEDROCK &&
 		    sl_bedrock_prepare(p->conf, &p->aws, &r->call, &e) != 0) {
 			finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
@@ -878,6 +882,18 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		 * without it (tokens are then estimated unless the stream reports them), and
 		 * remember for this provider. Not counted as a try. */
 		p->no_stream_options = true;
+		sl_http_request_free(&r->http);
+		r->built = false;
+		r->tries--;
+		r->ready_ns = sl_now_ns();
+		set_state(eng, r, RS_WAITING);
+		return;
+	}
+	if (r->status == 400 && p->conf->kind == SL_KIND_OPENAI && !r->call.max_completion_tokens &&
+	    r->params.max_tokens > 0 && r->body.data &&
+	    strstr(r->body.data, "max_completion_tokens")) {
+		/* "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens'". */
+		p->max_completion_tokens = true;
 		sl_http_request_free(&r->http);
 		r->built = false;
 		r->tries--;
