@@ -453,6 +453,45 @@ static void test_stream_options_refused(void)
 	sl_engine_free(e);
 }
 
+static void test_event_loop_fds(void)
+{
+	/* The TUI's loop: keys (here a pipe) wake the wait at once while a stream is in
+	 * flight, and the stream keeps going while the loop handles them. */
+	struct sl_engine *e = engine();
+	script("{\"default\":{\"ttft_ms\":300,\"token_ms\":50,\"text\":\"a b c d\"}}");
+	submit(e, 0, "fa:m", true, 1);
+	int p[2];
+	CHECK(pipe(p) == 0);
+	int woken = 0, deltas_seen = 0;
+	int64_t t0 = sl_now_ns();
+	while (sl_engine_perform(e) > 0) {
+		int64_t since = (sl_now_ns() - t0) / 1000000;
+		if (woken == 0 && since >= 100) {
+			CHECK(write(p[1], "k", 1) == 1);
+		}
+		struct sl_waitfd fds[1] = { { p[0], SL_WAIT_IN, 0 } };
+		int64_t w0 = sl_now_ns();
+		CHECK(sl_engine_wait(e, fds, 1, 5000, NULL) == 0);
+		if (fds[0].revents & SL_WAIT_IN) {
+			char c;
+			CHECK(read(p[0], &c, 1) == 1);
+			CHECK((sl_now_ns() - w0) / 1000000 < 50);
+			woken++;
+		}
+		if (deltas[0].len)
+			deltas_seen = 1;
+	}
+	CHECK_INT(woken, 1);
+	CHECK(deltas_seen);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	if (results[0])
+		CHECK_NEAR(results[0]->ttft_ms, 300, 15);
+	close(p[0]);
+	close(p[1]);
+	reset_results();
+	sl_engine_free(e);
+}
+
 static void test_cancel(void)
 {
 	struct sl_engine *e = engine();
@@ -726,6 +765,7 @@ TEST_MAIN_BEGIN
 	TIMED(test_faults);
 	TIMED(test_timeouts_and_connection_failures);
 	TIMED(test_stream_options_refused);
+	TIMED(test_event_loop_fds);
 	TIMED(test_cancel);
 	TIMED(test_limits);
 	TIMED(test_many_in_flight);
