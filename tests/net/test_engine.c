@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include <math.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fakeprov_client.h"
@@ -67,9 +68,27 @@ static uint64_t submit(struct sl_engine *e, size_t slot, const char *model, bool
 	return id;
 }
 
+/* Wait (bounded) until the server has no request left from an earlier test, e.g. a
+ * cancelled stream whose server thread has not yet noticed the hang-up. */
+static void server_idle(void)
+{
+	for (int i = 0; i < 200; i++) {
+		cJSON *st = fakeprov_stats(fp);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(st, "in_flight");
+		bool idle = cJSON_IsNumber(n) && n->valuedouble == 0;
+		cJSON_Delete(st);
+		if (idle)
+			return;
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "fakeprov still busy after 2 s\n");
+}
+
 static void script(const char *json)
 {
 	CHECK(fakeprov_set_script(fp, json) == 0);
+	server_idle();
 	fakeprov_reset(fp);
 }
 
