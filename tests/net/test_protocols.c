@@ -159,6 +159,18 @@ static void test_openai_reasoning_and_error(void)
 	});
 }
 
+static void test_vllm_error(void)
+{
+	const char *s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n"
+			"data: {\"object\":\"error\",\"message\":\"The decoder prompt is too long\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, s, strlen(s), o, {
+		CHECK(o.failed);
+		CHECK_INT(o.fail_status, SL_ERR_PROVIDER);
+		CHECK_STR(o.error_type, "BadRequestError");
+		CHECK_CONTAINS(o.error, "prompt is too long");
+	});
+}
+
 static void test_openai_truncated_and_malformed(void)
 {
 	const char *cut = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n";
@@ -507,6 +519,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_llamacpp_stream);
 	RUN_TEST(test_groq_and_xai_usage);
 	RUN_TEST(test_openai_reasoning_and_error);
+	RUN_TEST(test_vllm_error);
 	RUN_TEST(test_openai_truncated_and_malformed);
 	RUN_TEST(test_openai_logprobs_body);
 	RUN_TEST(test_error_classification);

@@ -121,6 +121,9 @@ static void parse_timings(struct sl_stream *s, const cJSON *timings)
 static bool parse_error_object(struct sl_stream *s, const cJSON *root)
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const char *object = sl_json_str(root, "object");
+	if ((!e || cJSON_IsNull(e)) && object && strcmp(object, "error") == 0)
+		e = root; /* vLLM: {"object":"error","message":...,"type":...,"code":...} */
 	if (!e || cJSON_IsNull(e))
 		return false;
 	const char *msg = cJSON_IsString(e) ? e->valuestring : sl_json_str(e, "message");
