@@ -75,6 +75,7 @@ struct req {
 	struct sl_buf body;
 	struct sl_stream stream;
 	bool stream_active;        /* 2xx streamed body being parsed */
+	size_t stream_bytes;
 	enum sl_status abort_status; /* why we stopped the transfer ourselves */
 	char *abort_msg;
 
@@ -602,6 +603,13 @@ static size_t on_write(char *data, size_t size, size_t n, void *ud)
 			r->stream_active = true;
 			r->prov->ops->stream_begin(&r->stream, &r->call);
 		}
+		r->stream_bytes += len;
+		if (r->stream_bytes > 4 * (size_t)MAX_BODY) {
+			r->abort_status = SL_ERR_PROTOCOL;
+			free(r->abort_msg);
+			r->abort_msg = sl_xasprintf("stream larger than %u MiB", 4 * (MAX_BODY >> 20));
+			return 0;
+		}
 		r->stream.now_ns = now;
 		r->prov->ops->stream_feed(&r->stream, data, len);
 		/* An error event ends the answer: stop reading now. */
@@ -703,6 +711,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	r->stream.user_data = r;
 	r->stream.id = r->id;
 	r->stream_active = false;
+	r->stream_bytes = 0;
 	sl_buf_reset(&r->resp_headers);
 	sl_buf_reset(&r->body);
 	r->status = 0;
