@@ -207,8 +207,8 @@ struct sl_waitfd {
 };
 
 /* Sleep until network activity, one of the extra fds is ready, an engine timer (retry
- * backoff, rate-limit window, timeout) is due, or timeout_ms passes. Returns 0, or -1
- * with err set if polling failed. */
+ * backoff, rate-limit window, timeout) is due, or timeout_ms passes (-1: at most 1 s).
+ * At most 16 extra fds. Returns 0, or -1 with err set if polling failed. */
 int sl_engine_wait(struct sl_engine *eng, struct sl_waitfd *extra, unsigned n_extra,
 		   int timeout_ms, struct sl_error *err);
 /* Make progress without blocking: start queued requests, read and parse data, run the
