@@ -145,6 +145,8 @@ struct sl_result {
 	double server_ms; /* latency the server reports (Bedrock metrics.latencyMs, Ollama
 			     total_duration, llama.cpp timings), NAN if none */
 
+	double connect_ms; /* DNS + TCP + TLS setup inside the final try (0 when an open
+			      connection was reused): part of TTFB/TTFT on a cold start */
 	int tries;        /* attempts made, >= 1 once anything was sent */
 	double cost_usd;  /* from the catalogue's prices; NAN when a price is unknown */
 

@@ -92,6 +92,8 @@ static void print_measurements(const struct sl_result *r)
 		fprintf(stderr, ", reasoning %lld", (long long)r->tokens_reasoning);
 	fprintf(stderr, "\n");
 	print_ms("queue", r->queue_ms);
+	if (r->connect_ms > 0)
+		print_ms("connect", r->connect_ms);
 	print_ms("first byte", r->ttfb_ms);
 	print_ms("first token", r->ttft_ms);
 	print_ms("end to end", r->e2e_ms);

@@ -123,6 +123,7 @@ static void test_timing_every_protocol(void)
 		for (size_t g = 0; g < r->n_gaps; g++)
 			CHECK_NEAR(r->gaps_ms[g], 25, 10);
 		CHECK(r->ttfb_ms <= r->ttft_ms);
+		CHECK(r->connect_ms >= 0 && r->connect_ms <= r->ttfb_ms + 1);
 		CHECK_INT(r->tries, 1);
 	}
 	reset_results();
