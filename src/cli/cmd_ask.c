@@ -394,16 +394,7 @@ static bool catalog_price(void *ud, const char *provider, const char *model_id,
 		*out = (struct sl_price){ 0, 0, 0, 0 };
 		return true;
 	}
-	static const struct {
-		const char *ours, *catalog;
-	} alias[] = {
-		{ "bedrock", "amazon-bedrock" }, { "together", "togetherai" },
-		{ "fireworks", "fireworks-ai" }, { "gemini-openai", "google" },
-	};
-	const char *cat = provider;
-	for (size_t i = 0; i < SL_ARRAY_LEN(alias); i++)
-		if (strcmp(provider, alias[i].ours) == 0)
-			cat = alias[i].catalog;
+	const char *cat = sl_provider_catalog_id(provider);
 	struct sl_store *store = cli_store(cli);
 	struct sl_model m;
 	struct sl_error err = { 0 };
