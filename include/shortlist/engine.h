@@ -14,7 +14,9 @@
  *         sl_engine_perform(eng);             // progress transfers, run callbacks
  *         if (fds[0].revents) ... read keys ...
  *     }
- * The CLI just calls sl_engine_run_until_idle(). No threads anywhere. */
+ * The CLI just calls sl_engine_run_until_idle(). No threads anywhere.
+ * Callbacks may submit and cancel requests, but must not call sl_engine_perform, _wait,
+ * _run_until_idle or _free. */
 #ifndef SHORTLIST_ENGINE_H
 #define SHORTLIST_ENGINE_H
 
