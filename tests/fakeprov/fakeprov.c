@@ -595,7 +595,8 @@ static void free_pieces(struct fp_request *q)
  * failure fills *why (an AWS-style message) and *type. */
 static bool verify_sigv4(const char *method, const char *url, const char *query,
 			 const struct hdrs *hs, const struct sl_buf *body, const char *auth,
-			 char *why, size_t whysz, const char **type, cJSON *record)
+			 const char *service, char *why, size_t whysz, const char **type,
+			 cJSON *record)
 {
 	struct sl_sigv4_auth a;
 	struct sl_error err = { 0 };
@@ -626,9 +627,10 @@ static bool verify_sigv4(const char *method, const char *url, const char *query,
 		snprintf(why, whysz, "The security token included in the request is invalid.");
 		goto out;
 	}
-	if (strcmp(a.service, "bedrock") != 0) {
+	if (strcmp(a.service, service) != 0) {
 		*type = "InvalidSignatureException";
-		snprintf(why, whysz, "Credential should be scoped to correct service: 'bedrock'. ");
+		snprintf(why, whysz, "Credential should be scoped to correct service: '%s'. ",
+			 service);
 		goto out;
 	}
 	if (!date || strncmp(date, a.date, 8) != 0) {
@@ -769,8 +771,8 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 		} else {
 			struct hdrs hs = { 0 };
 			MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
-			ok = verify_sigv4(method, url, query, &hs, body, h, why, sizeof why, &type,
-					  record);
+			ok = verify_sigv4(method, url, query, &hs, body, h, "bedrock", why,
+					  sizeof why, &type, record);
 			cJSON_AddStringToObject(record, "auth", "sigv4");
 			free(hs.h);
 			if (ok) {
@@ -792,6 +794,56 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 }
 
 /* ---- control endpoints ----------------------------------------------------------------- */
+
+/* POST /_fake/verify-sigv4: run the verifier on a request described in JSON ({method, path,
+ * query, headers: {name: value}, body, service}) instead of one received, so that it can
+ * be checked against AWS's published test-suite requests (host example.amazonaws.com,
+ * service "service"), which cannot be sent here verbatim. */
+static enum MHD_Result verify_described(struct MHD_Connection *c, const struct sl_buf *in)
+{
+	cJSON *j = cJSON_ParseWithLength(in->data ? in->data : "", in->len);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "method");
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "headers");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "body");
+	const cJSON *sv = cJSON_GetObjectItemCaseSensitive(j, "service");
+	if (!cJSON_IsString(m) || !cJSON_IsString(p) || !cJSON_IsObject(h)) {
+		cJSON_Delete(j);
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "error", "need {method, path, headers: {...}}");
+		return queue_json(c, 400, e);
+	}
+	struct hdrs hs = { 0 };
+	const char *auth = NULL;
+	for (const cJSON *x = h->child; x; x = x->next) {
+		if (!cJSON_IsString(x))
+			continue;
+		collect_header(&hs, MHD_HEADER_KIND, x->string, x->valuestring);
+		if (strcasecmp(x->string, "authorization") == 0)
+			auth = x->valuestring;
+	}
+	struct sl_buf body;
+	sl_buf_init(&body);
+	if (cJSON_IsString(b))
+		sl_buf_puts(&body, b->valuestring);
+	char why[1100] = "";
+	const char *type = NULL;
+	cJSON *out = cJSON_CreateObject();
+	bool ok = auth && verify_sigv4(m->valuestring, p->valuestring,
+				       cJSON_IsString(q) ? q->valuestring : "", &hs, &body, auth,
+				       cJSON_IsString(sv) ? sv->valuestring : "bedrock", why,
+				       sizeof why, &type, out);
+	cJSON_AddBoolToObject(out, "ok", ok);
+	if (!ok) {
+		cJSON_AddStringToObject(out, "error_type", auth ? type : "MissingAuthenticationToken");
+		cJSON_AddStringToObject(out, "reason", auth ? why : "no Authorization header");
+	}
+	sl_buf_free(&body);
+	free(hs.h);
+	cJSON_Delete(j);
+	return queue_json(c, 200, out);
+}
 
 static enum MHD_Result control(struct MHD_Connection *c, const char *method, const char *path,
 			       const struct sl_buf *body)
@@ -843,9 +895,12 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *method, con
 		pthread_mutex_unlock(&g_lock);
 		return queue_json(c, 200, cJSON_CreateObject());
 	}
+	if (strcmp(path, "/_fake/verify-sigv4") == 0 && strcmp(method, "POST") == 0)
+		return verify_described(c, body);
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "error", "unknown control endpoint (GET /_fake/stats, GET "
-					    "/_fake/last, POST /_fake/reset, POST /_fake/script)");
+					    "/_fake/last, POST /_fake/reset, POST /_fake/script, "
+					    "POST /_fake/verify-sigv4)");
 	return queue_json(c, 404, e);
 }
 
