@@ -1194,6 +1194,13 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			rc = queue_error(c, provider, 400, NULL, "anthropic-version: header is required");
 			goto done;
 		}
+		if (strcmp(ver, "2023-06-01") != 0 && strcmp(ver, "2023-01-01") != 0) {
+			/* the API knows only its published dates */
+			char *m = sl_xasprintf("anthropic-version: \"%s\" is not a valid version", ver);
+			rc = queue_error(c, provider, 400, NULL, m);
+			free(m);
+			goto done;
+		}
 		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(body, "max_tokens"))) {
 			rc = queue_error(c, provider, 400, NULL, "max_tokens: Field required");
 			goto done;

@@ -254,6 +254,12 @@ static void test_anthropic_shape(void)
 	CHECK_INT(r.status, 400);
 	CHECK_CONTAINS(r.body.data, "anthropic-version");
 	raw_free(&r);
+	const char *const badver[] = { "x-api-key: sk-ant-fake", "anthropic-version: 2024-10-22",
+				       NULL };
+	raw_call("/v1/messages", badver, b, &r);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body.data, "anthropic-version: \\\"2024-10-22\\\" is not a valid version");
+	raw_free(&r);
 	const char *const badkey[] = { "x-api-key: nope", "anthropic-version: 2023-06-01", NULL };
 	raw_call("/v1/messages", badkey, b, &r);
 	CHECK_INT(r.status, 401);
