@@ -136,8 +136,9 @@ struct sl_result {
 	double ttfb_ms;   /* -> first response byte */
 	double ttft_ms;   /* -> first chunk with content, reasoning or a tool call (stream only) */
 	double e2e_ms;    /* -> last content chunk (stream) or last byte (non-stream) */
-	double tpot_ms;   /* (e2e - ttft) / (tokens_out - 1) */
-	double tokens_per_s; /* tokens_out / (e2e - ttft) */
+	double tpot_ms;   /* (e2e - ttft) / (N - 1), N = tokens_out, less hidden reasoning
+			     tokens (generated before the first visible token) */
+	double tokens_per_s; /* N / (e2e - ttft) */
 	double *gaps_ms;  /* gaps between content arrivals after the first (TTFT excluded);
 			     arrivals in the same network read count once */
 	size_t n_gaps;

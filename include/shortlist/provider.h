@@ -28,6 +28,8 @@ struct sl_call {
 	const char *api_key; /* from the environment, or NULL */
 	const char *base_url; /* resolved endpoint (conf->base_url, or Bedrock's regional one) */
 	const char *region;   /* Bedrock */
+	bool no_stream_options; /* OpenAI kind: this server rejected stream_options */
+	bool max_completion_tokens; /* OpenAI kind: send max_completion_tokens, not max_tokens */
 };
 
 /* The HTTP request a provider builds. */

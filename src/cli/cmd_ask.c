@@ -198,9 +198,24 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage_error("ask", "expected MODEL and \"PROMPT\"");
 	req.model = argv[optind];
+	char *resolved = NULL;
+	if (!strpbrk(req.model, ":/")) {
+		/* A bare model id: the catalogue knows which provider offers it (if only one). */
+		struct sl_model m;
+		struct sl_error ferr = { 0 };
+		if (sl_catalog_find(cli_store(cli), req.model, &m, &ferr) != 0) {
+			fprintf(stderr, "shortlist ask: %s\n(name it PROVIDER:MODEL-ID, e.g. "
+				"openai:gpt-4o-mini)\n", ferr.msg);
+			return SL_EXIT_USAGE;
+		}
+		resolved = sl_xasprintf("%s/%s", m.provider_id, m.model_id);
+		sl_model_free(&m);
+		req.model = resolved;
+	}
 	char *prompt = strcmp(argv[optind + 1], "-") == 0 ? read_stdin() : sl_xstrdup(argv[optind + 1]);
 	if (!*prompt) {
 		free(prompt);
+		free(resolved);
 		return cli_usage_error("ask", "the prompt is empty");
 	}
 
@@ -229,11 +244,13 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	struct sl_engine *eng = sl_engine_new(&eo, &err);
 	if (!eng) {
 		free(prompt);
+		free(resolved);
 		return cli_fail(&err);
 	}
 	if (!sl_engine_submit(eng, &req, &err)) {
 		sl_engine_free(eng);
 		free(prompt);
+		free(resolved);
 		return cli_fail(&err);
 	}
 	sl_engine_run_until_idle(eng);
@@ -277,6 +294,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	if (!st.quiet && (r->status == SL_OK || r->tries > 0))
 		print_measurements(r);
 	sl_result_free(r);
+	free(resolved);
 	return rc;
 }
 

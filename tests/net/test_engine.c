@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include <math.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fakeprov_client.h"
@@ -67,9 +68,27 @@ static uint64_t submit(struct sl_engine *e, size_t slot, const char *model, bool
 	return id;
 }
 
+/* Wait (bounded) until the server has no request left from an earlier test, e.g. a
+ * cancelled stream whose server thread has not yet noticed the hang-up. */
+static void server_idle(void)
+{
+	for (int i = 0; i < 200; i++) {
+		cJSON *st = fakeprov_stats(fp);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(st, "in_flight");
+		bool idle = cJSON_IsNumber(n) && n->valuedouble == 0;
+		cJSON_Delete(st);
+		if (idle)
+			return;
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "fakeprov still busy after 2 s\n");
+}
+
 static void script(const char *json)
 {
 	CHECK(fakeprov_set_script(fp, json) == 0);
+	server_idle();
 	fakeprov_reset(fp);
 }
 
@@ -225,6 +244,19 @@ static void test_non_retryable(void)
 		CHECK_CONTAINS(r->error, "Incorrect API key");
 		CHECK(!strstr(r->error, "sk-wrong-secret"));
 	}
+	reset_results();
+	/* a server that echoes the key back: it is masked in the error */
+	setenv("FP_OPENAI_KEY", "sk-test-long-key-1234", 1);
+	script("{\"auth\":{\"openai\":\"sk-test-long-key-1234\"},\"models\":{\"m\":{\"fault\":\"status\","
+	       "\"status\":400,\"message\":\"invalid header Bearer sk-test-long-key-1234 here\"}}}");
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_HTTP);
+	if (r) {
+		CHECK(!strstr(r->error, "sk-test-long-key-1234"));
+		CHECK_CONTAINS(r->error, "invalid header Bearer [key] here");
+	}
 	setenv("FP_OPENAI_KEY", "sk-fake", 1);
 	reset_results();
 	sl_engine_free(e);
@@ -328,6 +360,153 @@ static void test_faults(void)
 	submit(e, 0, "fol:m", true, 2);
 	sl_engine_run_until_idle(e);
 	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 2);
+	reset_results();
+	sl_engine_free(e);
+}
+
+static void test_timeouts_and_connection_failures(void)
+{
+	struct sl_engine *e = engine();
+	/* nothing listens: connection failures are retried, then reported */
+	submit(e, 0, "fdead:m", true, 2);
+	sl_engine_run_until_idle(e);
+	struct sl_result *r = results[0];
+	CHECK(r && r->status == SL_ERR_NETWORK && r->tries == 2);
+	if (r)
+		CHECK_CONTAINS(r->error, "connection failed");
+	reset_results();
+	/* no body within first_byte_ms (200) */
+	script("{\"default\":{\"ttft_ms\":1500}}");
+	int64_t t0 = sl_now_ns();
+	submit(e, 0, "fslow:m", true, 1);
+	sl_engine_run_until_idle(e);
+	double ms = (double)(sl_now_ns() - t0) / 1e6;
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_TIMEOUT);
+	if (r)
+		CHECK_CONTAINS(r->error, "no answer within 200 ms");
+	CHECK(ms >= 195 && ms < 1000);
+	reset_results();
+	/* the whole call over total_ms (600) while it still streams */
+	script("{\"default\":{\"text\":\"a b c d e f g h i j\",\"token_ms\":100}}");
+	t0 = sl_now_ns();
+	submit(e, 0, "fslow:m", true, 1);
+	sl_engine_run_until_idle(e);
+	ms = (double)(sl_now_ns() - t0) / 1e6;
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_TIMEOUT);
+	if (r) {
+		CHECK_CONTAINS(r->error, "total timeout");
+		CHECK(strlen(r->text) > 0 && strlen(r->text) < strlen("a b c d e f g h i j"));
+	}
+	CHECK(ms >= 590 && ms < 1000);
+	reset_results();
+	/* tokens/min: the second call would pass the 100-token budget and waits */
+	script("{}");
+	static const struct sl_message msg[] = { { SL_ROLE_USER, "short" } };
+	struct sl_request req = { .model = "ftpm:m", .messages = msg, .n_messages = 1,
+				  .stream = true, .on_done = on_done };
+	sl_params_init(&req.params);
+	req.params.max_tokens = 80;
+	req.user_data = (void *)(uintptr_t)0;
+	sl_engine_submit(e, &req, NULL);
+	req.user_data = (void *)(uintptr_t)1;
+	uint64_t second = sl_engine_submit(e, &req, NULL);
+	while (!results[0]) {
+		sl_engine_perform(e);
+		sl_engine_wait(e, NULL, 0, 50, NULL);
+	}
+	sl_engine_perform(e);
+	CHECK(results[0]->status == SL_OK);
+	CHECK_INT(sl_engine_active(e), 1);
+	CHECK_INT(sl_engine_in_flight(e), 0);
+	sl_engine_cancel(e, second);
+	sl_engine_run_until_idle(e);
+	CHECK(results[1] && results[1]->status == SL_ERR_CANCELLED && results[1]->tries == 0);
+	reset_results();
+	sl_engine_free(e);
+}
+
+static void test_stream_options_refused(void)
+{
+	struct sl_engine *e = engine();
+	script("{\"models\":{\"m\":{\"sequence\":[{\"fault\":\"status\",\"status\":400,"
+	       "\"message\":\"Unrecognized request argument supplied: stream_options\"},{}]}}}");
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 1);
+	cJSON *last = fakeprov_last(fp);
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && !strstr(body->valuestring, "stream_options"));
+	cJSON_Delete(last);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 2);
+	reset_results();
+	/* remembered for the provider: the next call does not send it at all */
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 3);
+	last = fakeprov_last(fp);
+	body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && !strstr(body->valuestring, "stream_options"));
+	cJSON_Delete(last);
+	reset_results();
+	/* a server that wants max_completion_tokens instead of max_tokens */
+	script("{\"models\":{\"m\":{\"sequence\":[{\"fault\":\"status\",\"status\":400,"
+	       "\"message\":\"Unsupported parameter: 'max_tokens' is not supported with this model. "
+	       "Use 'max_completion_tokens' instead.\"},{}]}}}");
+	static const struct sl_message msg[] = { { SL_ROLE_USER, "hi" } };
+	struct sl_request req = { .model = "fo:m", .messages = msg, .n_messages = 1,
+				  .stream = true, .max_tries = 1, .on_done = on_done };
+	sl_params_init(&req.params);
+	req.params.max_tokens = 64;
+	sl_engine_submit(e, &req, NULL);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 1);
+	last = fakeprov_last(fp);
+	body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && strstr(body->valuestring, "\"max_completion_tokens\":64") &&
+	      !strstr(body->valuestring, "\"max_tokens\""));
+	cJSON_Delete(last);
+	reset_results();
+	sl_engine_free(e);
+}
+
+static void test_event_loop_fds(void)
+{
+	/* The TUI's loop: keys (here a pipe) wake the wait at once while a stream is in
+	 * flight, and the stream keeps going while the loop handles them. */
+	struct sl_engine *e = engine();
+	script("{\"default\":{\"ttft_ms\":300,\"token_ms\":50,\"text\":\"a b c d\"}}");
+	submit(e, 0, "fa:m", true, 1);
+	int p[2];
+	CHECK(pipe(p) == 0);
+	int woken = 0, deltas_seen = 0;
+	int64_t t0 = sl_now_ns();
+	while (sl_engine_perform(e) > 0) {
+		int64_t since = (sl_now_ns() - t0) / 1000000;
+		if (woken == 0 && since >= 100) {
+			CHECK(write(p[1], "k", 1) == 1);
+		}
+		struct sl_waitfd fds[1] = { { p[0], SL_WAIT_IN, 0 } };
+		int64_t w0 = sl_now_ns();
+		CHECK(sl_engine_wait(e, fds, 1, 5000, NULL) == 0);
+		if (fds[0].revents & SL_WAIT_IN) {
+			char c;
+			CHECK(read(p[0], &c, 1) == 1);
+			CHECK((sl_now_ns() - w0) / 1000000 < 50);
+			woken++;
+		}
+		if (deltas[0].len)
+			deltas_seen = 1;
+	}
+	CHECK_INT(woken, 1);
+	CHECK(deltas_seen);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	if (results[0])
+		CHECK_NEAR(results[0]->ttft_ms, 300, 15);
+	close(p[0]);
+	close(p[1]);
 	reset_results();
 	sl_engine_free(e);
 }
@@ -572,6 +751,9 @@ TEST_MAIN_BEGIN
 		"\"fol\":{\"kind\":\"ollama\",\"base_url\":\"@B@\",\"limits\":{\"concurrency\":8}},"
 		"\"fcap\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":4}},"
 		"\"fad\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":16}},"
+		"\"fdead\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:1/v1\"},"
+		"\"fslow\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"timeouts\":{\"first_byte_ms\":200,\"total_ms\":600}},"
+		"\"ftpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"tpm\":100}},"
 		"\"frpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"rpm\":2}}"
 		"}}");
 	struct sl_buf jb;
@@ -600,6 +782,9 @@ TEST_MAIN_BEGIN
 	TIMED(test_non_retryable);
 	TIMED(test_missing_key);
 	TIMED(test_faults);
+	TIMED(test_timeouts_and_connection_failures);
+	TIMED(test_stream_options_refused);
+	TIMED(test_event_loop_fds);
 	TIMED(test_cancel);
 	TIMED(test_limits);
 	TIMED(test_many_in_flight);

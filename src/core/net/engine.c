@@ -36,6 +36,8 @@ struct prov_state {
 	int64_t tpm_sum;
 	struct req *qhead, *qtail;
 	struct sl_aws_creds *aws;  /* bedrock SigV4 credentials, loaded on first use */
+	bool no_stream_options;    /* the server refused stream_options: stop sending it */
+	bool max_completion_tokens; /* the server wants max_completion_tokens */
 };
 
 struct req {
@@ -73,6 +75,7 @@ struct req {
 	struct sl_buf body;
 	struct sl_stream stream;
 	bool stream_active;        /* 2xx streamed body being parsed */
+	size_t stream_bytes;
 	enum sl_status abort_status; /* why we stopped the transfer ourselves */
 	char *abort_msg;
 
@@ -201,6 +204,8 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 		struct prov_state *p = &eng->provs[i];
 		p->conf = &eng->providers.items[i];
 		p->ops = sl_provider_ops_for(p->conf->kind);
+		p->max_completion_tokens = p->conf->kind == SL_KIND_OPENAI && p->conf->base_url &&
+					   strstr(p->conf->base_url, "://api.openai.com");
 		p->limit = p->conf->limits.concurrency > 0 ? p->conf->limits.concurrency : 1e9;
 		if (p->conf->limits.rpm > 0)
 			p->starts = sl_xcalloc((size_t)p->conf->limits.rpm, sizeof *p->starts);
@@ -322,6 +327,16 @@ static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, cons
 		va_end(ap);
 		free(r->result.error);
 		r->result.error = sl_buf_steal(&b);
+	}
+	/* A server may echo what it was sent: no key ever leaves in an error message. */
+	const char *key = r->call.api_key;
+	size_t klen = key ? strlen(key) : 0;
+	char *hit;
+	while (klen >= 8 && r->result.error && (hit = strstr(r->result.error, key))) {
+		char *clean = sl_xasprintf("%.*s[key]%s", (int)(hit - r->result.error),
+					   r->result.error, hit + klen);
+		free(r->result.error);
+		r->result.error = clean;
 	}
 	if (r->state == RS_QUEUED && r->prov)
 		fifo_remove(r->prov, r);
@@ -588,6 +603,13 @@ static size_t on_write(char *data, size_t size, size_t n, void *ud)
 			r->stream_active = true;
 			r->prov->ops->stream_begin(&r->stream, &r->call);
 		}
+		r->stream_bytes += len;
+		if (r->stream_bytes > 4 * (size_t)MAX_BODY) {
+			r->abort_status = SL_ERR_PROTOCOL;
+			free(r->abort_msg);
+			r->abort_msg = sl_xasprintf("stream larger than %u MiB", 4 * (MAX_BODY >> 20));
+			return 0;
+		}
 		r->stream.now_ns = now;
 		r->prov->ops->stream_feed(&r->stream, data, len);
 		/* An error event ends the answer: stop reading now. */
@@ -615,6 +637,8 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	struct prov_state *p = r->prov;
 	struct sl_error e = { 0 };
 	if (!r->built) {
+		r->call.no_stream_options = p->no_stream_options;
+		r->call.max_completion_tokens = p->max_completion_tokens;
 		if (p->conf->kind == SL_KIND_BEDROCK &&
 		    sl_bedrock_prepare(p->conf, &p->aws, &r->call, &e) != 0) {
 			finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
@@ -687,6 +711,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	r->stream.user_data = r;
 	r->stream.id = r->id;
 	r->stream_active = false;
+	r->stream_bytes = 0;
 	sl_buf_reset(&r->resp_headers);
 	sl_buf_reset(&r->body);
 	r->status = 0;
@@ -857,6 +882,32 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 			       r->delivered ? " after part of the answer was received" : "");
 			fill_measurements(eng, r, r->call.stream);
 		}
+		return;
+	}
+	if ((r->status == 400 || r->status == 422) && p->conf->kind == SL_KIND_OPENAI &&
+	    r->call.stream && !r->call.no_stream_options && r->body.data &&
+	    strstr(r->body.data, "stream_options")) {
+		/* Some OpenAI-compatible servers refuse stream_options.include_usage: ask again
+		 * without it (tokens are then estimated unless the stream reports them), and
+		 * remember for this provider. Not counted as a try. */
+		p->no_stream_options = true;
+		sl_http_request_free(&r->http);
+		r->built = false;
+		r->tries--;
+		r->ready_ns = sl_now_ns();
+		set_state(eng, r, RS_WAITING);
+		return;
+	}
+	if (r->status == 400 && p->conf->kind == SL_KIND_OPENAI && !r->call.max_completion_tokens &&
+	    r->params.max_tokens > 0 && r->body.data &&
+	    strstr(r->body.data, "max_completion_tokens")) {
+		/* "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens'". */
+		p->max_completion_tokens = true;
+		sl_http_request_free(&r->http);
+		r->built = false;
+		r->tries--;
+		r->ready_ns = sl_now_ns();
+		set_state(eng, r, RS_WAITING);
 		return;
 	}
 	if (r->status < 200 || r->status >= 300) {
