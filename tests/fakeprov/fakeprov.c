@@ -1250,8 +1250,17 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		const cJSON *dj = cJSON_GetObjectItemCaseSensitive(body, "dimensions");
 		int dims = cJSON_IsNumber(dj) && dj->valueint > 0 && dj->valueint <= 8192
 				   ? dj->valueint : b.dims;
+		/* Bedrock InvokeModel: Titan takes "inputText", Cohere "texts" + "input_type". */
+		bool cohere = route == R_BEDROCK_INVOKE &&
+			      cJSON_GetObjectItemCaseSensitive(body, "texts") != NULL;
+		if (cohere && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(body, "input_type"))) {
+			rc = queue_error(c, provider, 400, "ValidationException", "Malformed input "
+					 "request: #: required key [input_type] not found, please "
+					 "reformat your input and try again.");
+			goto done;
+		}
 		cJSON *in = inputs(cJSON_GetObjectItemCaseSensitive(
-			body, route == R_BEDROCK_INVOKE ? "inputText" : "input"));
+			body, cohere ? "texts" : route == R_BEDROCK_INVOKE ? "inputText" : "input"));
 		int n_in = cJSON_GetArraySize(in);
 		if (n_in == 0) {
 			cJSON_Delete(in);
@@ -1303,6 +1312,16 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			cJSON_AddNumberToObject(j, "total_duration", 14143917);
 			cJSON_AddNumberToObject(j, "load_duration", 0);
 			cJSON_AddNumberToObject(j, "prompt_eval_count", ptoks);
+		} else if (cohere) {
+			char id[64];
+			snprintf(id, sizeof id, "00000000-0000-4000-8000-%012llu",
+				 (unsigned long long)seq);
+			cJSON_AddStringToObject(j, "id", id);
+			cJSON *arr = cJSON_AddArrayToObject(j, "embeddings");
+			for (const cJSON *t = in->child; t; t = t->next)
+				cJSON_AddItemToArray(arr, vector_json(t->valuestring, dims));
+			cJSON_AddStringToObject(j, "response_type", "embeddings_floats");
+			cJSON_AddItemToObject(j, "texts", cJSON_Duplicate(in, 1));
 		} else {
 			cJSON_AddItemToObject(j, "embedding",
 					      vector_json(cJSON_GetArrayItem(in, 0)->valuestring, dims));

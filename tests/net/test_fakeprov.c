@@ -394,6 +394,19 @@ static void test_bedrock_stream_and_errors(void)
 	CHECK(cJSON_IsNumber(path_get(j, "inputTextTokenCount", NULL)));
 	cJSON_Delete(j);
 	raw_free(&r);
+	/* Cohere embeddings through InvokeModel: texts + input_type. */
+	raw_call("/model/cohere.embed-english-v3/invoke", BEDROCK_H,
+		 "{\"texts\":[\"a\",\"b c\"],\"input_type\":\"search_document\"}", &r);
+	CHECK_INT(r.status, 200);
+	j = cJSON_Parse(r.body.data);
+	CHECK_INT(cJSON_GetArraySize(path_get(j, "embeddings", NULL)), 2);
+	CHECK_STR(path_get(j, "response_type", NULL)->valuestring, "embeddings_floats");
+	cJSON_Delete(j);
+	raw_free(&r);
+	raw_call("/model/cohere.embed-english-v3/invoke", BEDROCK_H, "{\"texts\":[\"a\"]}", &r);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body.data, "input_type");
+	raw_free(&r);
 }
 
 static void test_ollama_shape(void)
