@@ -770,8 +770,8 @@ static void test_embeddings(void)
 	script("{\"default\":{\"dims\":32}}");
 	const char *in[] = { "the cat sat", "the cat sat down" };
 	const char *models[] = { "fo:text-embedding-3-small", "fol:nomic-embed-text",
-				 "fb:amazon.titan-embed-text-v2:0" };
-	for (size_t i = 0; i < 3; i++) {
+				 "fb:amazon.titan-embed-text-v2:0", "fb:cohere.embed-english-v3" };
+	for (size_t i = 0; i < 4; i++) {
 		struct sl_request req = { .model = models[i], .kind = SL_REQ_EMBED, .inputs = in,
 					  .n_inputs = i == 2 ? 1 : 2, .on_done = on_done,
 					  .user_data = (void *)(uintptr_t)i };
@@ -779,7 +779,7 @@ static void test_embeddings(void)
 		CHECK(sl_engine_submit(e, &req, NULL) > 0);
 	}
 	sl_engine_run_until_idle(e);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		struct sl_result *r = results[i];
 		CHECK(r && r->status == SL_OK);
 		if (!r)
@@ -790,7 +790,24 @@ static void test_embeddings(void)
 		for (size_t j = 0; j < r->dim; j++)
 			norm += (double)r->embeddings[0][j] * r->embeddings[0][j];
 		CHECK_NEAR(norm, 1.0, 1e-4);
+		if (r->n_embeddings == 2) {
+			/* similar texts, similar vectors (fakeprov's trigram embeddings) */
+			double dot = 0;
+			for (size_t j = 0; j < r->dim; j++)
+				dot += (double)r->embeddings[0][j] * r->embeddings[1][j];
+			CHECK(dot > 0.5);
+		}
 	}
+	/* Titan takes one input per request: said before anything is sent */
+	struct sl_request two = { .model = "fb:amazon.titan-embed-text-v2:0", .kind = SL_REQ_EMBED,
+				  .inputs = in, .n_inputs = 2, .on_done = on_done,
+				  .user_data = (void *)(uintptr_t)9 };
+	sl_params_init(&two.params);
+	sl_engine_submit(e, &two, NULL);
+	sl_engine_run_until_idle(e);
+	CHECK(results[9] && results[9]->status == SL_ERR_CONFIG);
+	if (results[9])
+		CHECK_CONTAINS(results[9]->error, "one input per request");
 	reset_results();
 	sl_engine_free(e);
 }
