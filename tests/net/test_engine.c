@@ -543,17 +543,25 @@ static void test_cancel(void)
 
 static void test_limits(void)
 {
-	/* fcap: concurrency 4. 12 requests of 100 ms: never more than 4 at the server. */
+	/* fcap: concurrency 4. 12 requests of 100 ms: never more than 4 at once. */
 	struct sl_engine *e = engine();
 	script("{\"default\":{\"latency_ms\":100,\"ttft_ms\":100}}");
 	int64_t t0 = sl_now_ns();
 	for (size_t i = 0; i < 12; i++)
 		submit(e, i, "fcap:m", true, 1);
-	sl_engine_run_until_idle(e);
+	size_t peak = 0;
+	while (sl_engine_perform(e) > 0) {
+		if (sl_engine_in_flight(e) > peak)
+			peak = sl_engine_in_flight(e);
+		sl_engine_wait(e, NULL, 0, 100, NULL);
+	}
 	double wall = (double)(sl_now_ns() - t0) / 1e6;
+	CHECK_INT(peak, 4);
+	/* The server counts a request until its own bookkeeping ends, which can overlap
+	 * the next request by a moment: at most one more. */
 	cJSON *st = fakeprov_stats(fp);
 	const cJSON *mx = cJSON_GetObjectItemCaseSensitive(st, "max_in_flight");
-	CHECK(cJSON_IsNumber(mx) && mx->valuedouble <= 4 && mx->valuedouble >= 3);
+	CHECK(cJSON_IsNumber(mx) && mx->valuedouble <= 5 && mx->valuedouble >= 3);
 	cJSON_Delete(st);
 	CHECK(wall >= 290);
 	for (size_t i = 0; i < 12; i++)
