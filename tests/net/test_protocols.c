@@ -159,6 +159,19 @@ static void test_openai_reasoning_and_error(void)
 	});
 }
 
+static void test_openai_refusal(void)
+{
+	const char *s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"}}]}\n\n"
+			"data: {\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"I can't\"}}]}\n\n"
+			"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+			"data: [DONE]\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, s, strlen(s), o, {
+		CHECK_STR(o.text, "I can't");
+		CHECK_INT(o.content_events, 1);
+		CHECK(o.done);
+	});
+}
+
 static void test_vllm_error(void)
 {
 	const char *s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n"
@@ -519,6 +532,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_llamacpp_stream);
 	RUN_TEST(test_groq_and_xai_usage);
 	RUN_TEST(test_openai_reasoning_and_error);
+	RUN_TEST(test_openai_refusal);
 	RUN_TEST(test_vllm_error);
 	RUN_TEST(test_openai_truncated_and_malformed);
 	RUN_TEST(test_openai_logprobs_body);

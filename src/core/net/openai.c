@@ -165,6 +165,8 @@ static void oa_chunk(struct sl_stream *s, const cJSON *root)
 		if (reasoning)
 			sl_stream_content(s, reasoning, strlen(reasoning), true);
 		const char *text = sl_json_str(d, "content");
+		if (!text)
+			text = sl_json_str(d, "refusal"); /* a refusal is the visible answer */
 		if (text)
 			sl_stream_content(s, text, strlen(text), false);
 		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tool_calls")) > 0)
@@ -304,6 +306,8 @@ static void oa_parse_body(struct sl_stream *s, const struct sl_call *call, const
 	if (reasoning)
 		sl_stream_content(s, reasoning, strlen(reasoning), true);
 	const char *text = sl_json_str(m, "content");
+	if (!text)
+		text = sl_json_str(m, "refusal");
 	if (text)
 		sl_stream_content(s, text, strlen(text), false);
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "tool_calls")) > 0)
