@@ -50,6 +50,7 @@ struct req {
 
 	/* the copied request */
 	char *spec;
+	char *key_copy;            /* wiped before it is freed */
 	struct sl_call call;
 	struct sl_message *messages;
 	char **inputs;
@@ -225,6 +226,10 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 
 static void req_free(struct req *r)
 {
+	if (r->key_copy) {
+		memset(r->key_copy, 0, strlen(r->key_copy));
+		free(r->key_copy);
+	}
 	free(r->spec);
 	free((char *)r->call.model_id);
 	for (size_t i = 0; i < r->call.n_messages; i++)
@@ -423,10 +428,14 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 		       conf->name, sl_provider_kind_name(conf->kind));
 		return r->id;
 	}
-	if (sl_provider_api_key(conf, &r->call.api_key, &e) != 0) {
+	const char *key = NULL;
+	if (sl_provider_api_key(conf, &key, &e) != 0) {
 		finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
 		return r->id;
 	}
+	/* Our own copy: the environment may change while the request waits. */
+	r->key_copy = key ? sl_xstrdup(key) : NULL;
+	r->call.api_key = r->key_copy;
 	if (r->max_tries <= 0)
 		r->max_tries = conf->limits.max_tries > 0 ? conf->limits.max_tries : 1;
 	/* tokens/min accounting uses what the request may consume at most. */
