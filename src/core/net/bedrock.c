@@ -27,7 +27,7 @@ void sl_aws_creds_free(struct sl_aws_creds *c)
 		return;
 	free(c->access_key);
 	if (c->secret_key)
-		memset(c->secret_key, 0, strlen(c->secret_key));
+		explicit_bzero(c->secret_key, strlen(c->secret_key));
 	free(c->secret_key);
 	free(c->session_token);
 	free(c->bearer);

@@ -227,7 +227,7 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 static void req_free(struct req *r)
 {
 	if (r->key_copy) {
-		memset(r->key_copy, 0, strlen(r->key_copy));
+		explicit_bzero(r->key_copy, strlen(r->key_copy));
 		free(r->key_copy);
 	}
 	free(r->spec);

@@ -35,7 +35,7 @@ void sl_http_request_free(struct sl_http_request *r)
 	free(r->body);
 	for (size_t i = 0; i < r->n_headers; i++) {
 		/* header lines may carry a key: do not leave it in freed memory */
-		memset(r->headers[i], 0, strlen(r->headers[i]));
+		explicit_bzero(r->headers[i], strlen(r->headers[i]));
 		free(r->headers[i]);
 	}
 	free(r->headers);
