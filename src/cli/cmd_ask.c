@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "shortlist/catalog.h"
 #include "shortlist/engine.h"
+#include "shortlist/paths.h"
 #include "shortlist/probe.h"
 #include "shortlist/providers_config.h"
 
@@ -395,7 +396,24 @@ static bool catalog_price(void *ud, const char *provider, const char *model_id,
 		return true;
 	}
 	const char *cat = sl_provider_catalog_id(provider);
-	struct sl_store *store = cli_store(cli);
+	/* A cost is a nicety: an unusable database must not cost the user the answer,
+	 * so open it here without cli_store()'s exit on failure. */
+	static bool store_failed;
+	if (!cli->store && !store_failed) {
+		struct sl_error serr = { 0 };
+		char *path = cli->db_path ? sl_xstrdup(cli->db_path) : sl_paths_default_db();
+		cli->store = sl_store_open(path, 0, &serr);
+		free(path);
+		if (!cli->store || sl_catalog_ensure_loaded(cli->store, &serr) != 0) {
+			fprintf(stderr, "shortlist: no prices (%s)\n", serr.msg);
+			store_failed = true;
+			sl_store_close(cli->store);
+			cli->store = NULL;
+		}
+	}
+	struct sl_store *store = cli->store;
+	if (!store)
+		return false;
 	struct sl_model m;
 	struct sl_error err = { 0 };
 	char *key = sl_xasprintf("%s/%s", cat, model_id);
