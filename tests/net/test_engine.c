@@ -753,6 +753,18 @@ static void test_aws_profile(void)
 	CHECK(results[0] && results[0]->status == SL_ERR_HTTP && results[0]->http_status == 403);
 	reset_results();
 	sl_engine_free(e);
+	/* an SSO profile: said plainly, with the way out */
+	free(test_write_file(".aws/config", "[profile sso]\nsso_session = corp\nregion = us-east-1\n"));
+	setenv("AWS_PROFILE", "sso", 1);
+	e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_ERR_CONFIG);
+	if (results[0])
+		CHECK_CONTAINS(results[0]->error, "export-credentials --profile sso");
+	reset_results();
+	sl_engine_free(e);
+	unsetenv("AWS_PROFILE");
 	/* no credentials anywhere: the message says what to set */
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
 	e = engine();
