@@ -28,6 +28,8 @@ struct sl_call {
 	const char *api_key; /* from the environment, or NULL */
 	const char *base_url; /* resolved endpoint (conf->base_url, or Bedrock's regional one) */
 	const char *region;   /* Bedrock */
+	bool no_stream_options; /* OpenAI kind: this server rejected stream_options */
+	bool max_completion_tokens; /* OpenAI kind: send max_completion_tokens, not max_tokens */
 };
 
 /* The HTTP request a provider builds. */
@@ -65,7 +67,8 @@ struct sl_stream {
 
 	bool done;                /* the protocol's end marker was seen ([DONE], message_stop) */
 	bool failed;              /* an error event or a parse failure: stop feeding */
-	enum sl_status fail_status; /* SL_ERR_PROVIDER or SL_ERR_PROTOCOL */
+	enum sl_status fail_status; /* SL_ERR_PROVIDER (error event), SL_ERR_PROTOCOL (bad
+				       data) or SL_ERR_NETWORK (ended before its end marker) */
 	char *error, *error_type;
 
 	void *proto;              /* the provider's own incremental state */

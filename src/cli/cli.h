@@ -34,7 +34,6 @@ int cmd_shortlist(struct cli *cli, int argc, char **argv);
 /* provider engine */
 int cmd_ask(struct cli *cli, int argc, char **argv);
 int cmd_ping(struct cli *cli, int argc, char **argv);
-int cmd_local(struct cli *cli, int argc, char **argv);
 /* Print the models of local servers (Ollama, OPENAI_BASE_URL) as PROVIDER:MODEL lines to
  * out, notes about servers found or not to stderr; returns an exit code. */
 int cli_local_models(FILE *out, long timeout_ms);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "shortlist/catalog.h"
 #include "shortlist/engine.h"
+#include "shortlist/paths.h"
 #include "shortlist/probe.h"
 #include "shortlist/providers_config.h"
 
@@ -92,6 +93,8 @@ static void print_measurements(const struct sl_result *r)
 		fprintf(stderr, ", reasoning %lld", (long long)r->tokens_reasoning);
 	fprintf(stderr, "\n");
 	print_ms("queue", r->queue_ms);
+	if (r->connect_ms > 0)
+		print_ms("connect", r->connect_ms);
 	print_ms("first byte", r->ttfb_ms);
 	print_ms("first token", r->ttft_ms);
 	print_ms("end to end", r->e2e_ms);
@@ -198,9 +201,24 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage_error("ask", "expected MODEL and \"PROMPT\"");
 	req.model = argv[optind];
+	char *resolved = NULL;
+	if (!strpbrk(req.model, ":/")) {
+		/* A bare model id: the catalogue knows which provider offers it (if only one). */
+		struct sl_model m;
+		struct sl_error ferr = { 0 };
+		if (sl_catalog_find(cli_store(cli), req.model, &m, &ferr) != 0) {
+			fprintf(stderr, "shortlist ask: %s\n(name it PROVIDER:MODEL-ID, e.g. "
+				"openai:gpt-4o-mini)\n", ferr.msg);
+			return SL_EXIT_USAGE;
+		}
+		resolved = sl_xasprintf("%s/%s", m.provider_id, m.model_id);
+		sl_model_free(&m);
+		req.model = resolved;
+	}
 	char *prompt = strcmp(argv[optind + 1], "-") == 0 ? read_stdin() : sl_xstrdup(argv[optind + 1]);
 	if (!*prompt) {
 		free(prompt);
+		free(resolved);
 		return cli_usage_error("ask", "the prompt is empty");
 	}
 
@@ -229,11 +247,13 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	struct sl_engine *eng = sl_engine_new(&eo, &err);
 	if (!eng) {
 		free(prompt);
+		free(resolved);
 		return cli_fail(&err);
 	}
 	if (!sl_engine_submit(eng, &req, &err)) {
 		sl_engine_free(eng);
 		free(prompt);
+		free(resolved);
 		return cli_fail(&err);
 	}
 	sl_engine_run_until_idle(eng);
@@ -277,6 +297,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	if (!st.quiet && (r->status == SL_OK || r->tries > 0))
 		print_measurements(r);
 	sl_result_free(r);
+	free(resolved);
 	return rc;
 }
 
@@ -364,20 +385,6 @@ int cli_local_models(FILE *out, long timeout_ms)
 	return 0;
 }
 
-int cmd_local(struct cli *cli, int argc, char **argv)
-{
-	if (argc > 1 && cli_is_help(argv[1])) {
-		printf("usage: shortlist local\n\nList the models of local servers: a running "
-		       "Ollama (OLLAMA_HOST or\n127.0.0.1:11434) and an OpenAI-compatible server at "
-		       "OPENAI_BASE_URL (/v1/models).\nEach is printed as the MODEL name `shortlist "
-		       "ask` accepts.\n");
-		return 0;
-	}
-	if (argc > 1)
-		return cli_usage_error("local", "no arguments expected");
-	return cli_local_models(stdout, 3000);
-}
-
 /* Prices come from the catalogue: our provider names map back to models.dev ids. */
 static bool catalog_price(void *ud, const char *provider, const char *model_id,
 			  struct sl_price *out)
@@ -388,17 +395,25 @@ static bool catalog_price(void *ud, const char *provider, const char *model_id,
 		*out = (struct sl_price){ 0, 0, 0, 0 };
 		return true;
 	}
-	static const struct {
-		const char *ours, *catalog;
-	} alias[] = {
-		{ "bedrock", "amazon-bedrock" }, { "together", "togetherai" },
-		{ "fireworks", "fireworks-ai" }, { "gemini-openai", "google" },
-	};
-	const char *cat = provider;
-	for (size_t i = 0; i < SL_ARRAY_LEN(alias); i++)
-		if (strcmp(provider, alias[i].ours) == 0)
-			cat = alias[i].catalog;
-	struct sl_store *store = cli_store(cli);
+	const char *cat = sl_provider_catalog_id(provider);
+	/* A cost is a nicety: an unusable database must not cost the user the answer,
+	 * so open it here without cli_store()'s exit on failure. */
+	static bool store_failed;
+	if (!cli->store && !store_failed) {
+		struct sl_error serr = { 0 };
+		char *path = cli->db_path ? sl_xstrdup(cli->db_path) : sl_paths_default_db();
+		cli->store = sl_store_open(path, 0, &serr);
+		free(path);
+		if (!cli->store || sl_catalog_ensure_loaded(cli->store, &serr) != 0) {
+			fprintf(stderr, "shortlist: no prices (%s)\n", serr.msg);
+			store_failed = true;
+			sl_store_close(cli->store);
+			cli->store = NULL;
+		}
+	}
+	struct sl_store *store = cli->store;
+	if (!store)
+		return false;
 	struct sl_model m;
 	struct sl_error err = { 0 };
 	char *key = sl_xasprintf("%s/%s", cat, model_id);

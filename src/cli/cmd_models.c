@@ -295,6 +295,7 @@ static void models_help(void)
 {
 	printf("usage: shortlist models [--filter EXPR]... [--search TEXT] [--sort KEY]\n"
 	       "                        [--json|--csv] [--limit N]\n"
+	       "       shortlist models --local\n"
 	       "       shortlist models show ID [--json]\n"
 	       "       shortlist models annotate ID [--license L] [--params 70B]\n"
 	       "                        [--fine-tunable yes|no] [--commercial yes|no]\n"
@@ -306,7 +307,9 @@ static void models_help(void)
 	       "  -s, --search TEXT  words that must appear in the key, name, family or provider\n"
 	       "  --sort KEY         order by KEY (below)\n"
 	       "  --json, --csv      machine-readable output with every field\n"
-	       "  --limit N          show at most N rows\n\n"
+	       "  --limit N          show at most N rows\n"
+	       "  --local            list the models of a running Ollama (OLLAMA_HOST or\n"
+	       "                     127.0.0.1:11434) and of OPENAI_BASE_URL instead\n\n"
 	       "sort keys: %s\n\n%s\n"
 	       "A model whose value is unknown never matches a filter on that value.\n"
 	       "ID is provider/model (openai/gpt-4o), provider:model, or a model id that only\n"
@@ -345,6 +348,7 @@ static int models_list(struct cli *cli, int argc, char **argv)
 	const char *sort = NULL;
 	enum { OUT_TABLE, OUT_JSON, OUT_CSV } out = OUT_TABLE;
 	long limit = -1;
+	bool local = false;
 	int rc = SL_EXIT_USAGE;
 	struct sl_error err = { 0 };
 	for (int i = 1; i < argc; i++) {
@@ -377,8 +381,8 @@ static int models_list(struct cli *cli, int argc, char **argv)
 			out = OUT_JSON;
 		} else if (strcmp(argv[i], "--csv") == 0) {
 			out = OUT_CSV;
-		/* `models --local` (models served by a local Ollama) plugs in here: a later
-		 * area adds the option and lists those models in the same table. */
+		} else if (strcmp(argv[i], "--local") == 0) {
+			local = true;
 		} else if (missing) {
 			rc = cli_usage_error("models", "%s needs a value", argv[i]);
 			goto out;
@@ -386,6 +390,17 @@ static int models_list(struct cli *cli, int argc, char **argv)
 			rc = cli_usage_error("models", "unknown argument '%s'", argv[i]);
 			goto out;
 		}
+	}
+	if (local) {
+		/* Models of local servers (provider engine): a running Ollama and the server
+		 * at OPENAI_BASE_URL, not the catalogue. */
+		if (out != OUT_TABLE || sort || limit >= 0) {
+			rc = cli_usage_error("models", "--local lists local servers' models and takes "
+					     "no other option");
+			goto out;
+		}
+		rc = cli_local_models(stdout, 3000);
+		goto out;
 	}
 	/* Check the sort key before touching the store: a typo should not wait on a load. */
 	struct sl_model_list empty = { 0 };

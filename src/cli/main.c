@@ -28,7 +28,6 @@ static const struct command commands[] = {
 	/* provider engine */
 	{ "ask", cmd_ask, "send one prompt to a model; print the answer and its timings" },
 	{ "ping", cmd_ping, "check each provider is reachable and accepts its key" },
-	{ "local", cmd_local, "list the models of local servers (Ollama, OPENAI_BASE_URL)" },
 
 	/* prompts, datasets, runs */
 	{ "prompts", cmd_prompts, "the prompt catalogue: list, show, add, edit, diff, export, import" },

@@ -595,7 +595,8 @@ static void free_pieces(struct fp_request *q)
  * failure fills *why (an AWS-style message) and *type. */
 static bool verify_sigv4(const char *method, const char *url, const char *query,
 			 const struct hdrs *hs, const struct sl_buf *body, const char *auth,
-			 char *why, size_t whysz, const char **type, cJSON *record)
+			 const char *service, char *why, size_t whysz, const char **type,
+			 cJSON *record)
 {
 	struct sl_sigv4_auth a;
 	struct sl_error err = { 0 };
@@ -626,9 +627,10 @@ static bool verify_sigv4(const char *method, const char *url, const char *query,
 		snprintf(why, whysz, "The security token included in the request is invalid.");
 		goto out;
 	}
-	if (strcmp(a.service, "bedrock") != 0) {
+	if (strcmp(a.service, service) != 0) {
 		*type = "InvalidSignatureException";
-		snprintf(why, whysz, "Credential should be scoped to correct service: 'bedrock'. ");
+		snprintf(why, whysz, "Credential should be scoped to correct service: '%s'. ",
+			 service);
 		goto out;
 	}
 	if (!date || strncmp(date, a.date, 8) != 0) {
@@ -769,8 +771,8 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 		} else {
 			struct hdrs hs = { 0 };
 			MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
-			ok = verify_sigv4(method, url, query, &hs, body, h, why, sizeof why, &type,
-					  record);
+			ok = verify_sigv4(method, url, query, &hs, body, h, "bedrock", why,
+					  sizeof why, &type, record);
 			cJSON_AddStringToObject(record, "auth", "sigv4");
 			free(hs.h);
 			if (ok) {
@@ -792,6 +794,56 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 }
 
 /* ---- control endpoints ----------------------------------------------------------------- */
+
+/* POST /_fake/verify-sigv4: run the verifier on a request described in JSON ({method, path,
+ * query, headers: {name: value}, body, service}) instead of one received, so that it can
+ * be checked against AWS's published test-suite requests (host example.amazonaws.com,
+ * service "service"), which cannot be sent here verbatim. */
+static enum MHD_Result verify_described(struct MHD_Connection *c, const struct sl_buf *in)
+{
+	cJSON *j = cJSON_ParseWithLength(in->data ? in->data : "", in->len);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "method");
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "headers");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "body");
+	const cJSON *sv = cJSON_GetObjectItemCaseSensitive(j, "service");
+	if (!cJSON_IsString(m) || !cJSON_IsString(p) || !cJSON_IsObject(h)) {
+		cJSON_Delete(j);
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "error", "need {method, path, headers: {...}}");
+		return queue_json(c, 400, e);
+	}
+	struct hdrs hs = { 0 };
+	const char *auth = NULL;
+	for (const cJSON *x = h->child; x; x = x->next) {
+		if (!cJSON_IsString(x))
+			continue;
+		collect_header(&hs, MHD_HEADER_KIND, x->string, x->valuestring);
+		if (strcasecmp(x->string, "authorization") == 0)
+			auth = x->valuestring;
+	}
+	struct sl_buf body;
+	sl_buf_init(&body);
+	if (cJSON_IsString(b))
+		sl_buf_puts(&body, b->valuestring);
+	char why[1100] = "";
+	const char *type = NULL;
+	cJSON *out = cJSON_CreateObject();
+	bool ok = auth && verify_sigv4(m->valuestring, p->valuestring,
+				       cJSON_IsString(q) ? q->valuestring : "", &hs, &body, auth,
+				       cJSON_IsString(sv) ? sv->valuestring : "bedrock", why,
+				       sizeof why, &type, out);
+	cJSON_AddBoolToObject(out, "ok", ok);
+	if (!ok) {
+		cJSON_AddStringToObject(out, "error_type", auth ? type : "MissingAuthenticationToken");
+		cJSON_AddStringToObject(out, "reason", auth ? why : "no Authorization header");
+	}
+	sl_buf_free(&body);
+	free(hs.h);
+	cJSON_Delete(j);
+	return queue_json(c, 200, out);
+}
 
 static enum MHD_Result control(struct MHD_Connection *c, const char *method, const char *path,
 			       const struct sl_buf *body)
@@ -843,9 +895,12 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *method, con
 		pthread_mutex_unlock(&g_lock);
 		return queue_json(c, 200, cJSON_CreateObject());
 	}
+	if (strcmp(path, "/_fake/verify-sigv4") == 0 && strcmp(method, "POST") == 0)
+		return verify_described(c, body);
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "error", "unknown control endpoint (GET /_fake/stats, GET "
-					    "/_fake/last, POST /_fake/reset, POST /_fake/script)");
+					    "/_fake/last, POST /_fake/reset, POST /_fake/script, "
+					    "POST /_fake/verify-sigv4)");
 	return queue_json(c, 404, e);
 }
 
@@ -1139,6 +1194,13 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			rc = queue_error(c, provider, 400, NULL, "anthropic-version: header is required");
 			goto done;
 		}
+		if (strcmp(ver, "2023-06-01") != 0 && strcmp(ver, "2023-01-01") != 0) {
+			/* the API knows only its published dates */
+			char *m = sl_xasprintf("anthropic-version: \"%s\" is not a valid version", ver);
+			rc = queue_error(c, provider, 400, NULL, m);
+			free(m);
+			goto done;
+		}
 		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(body, "max_tokens"))) {
 			rc = queue_error(c, provider, 400, NULL, "max_tokens: Field required");
 			goto done;
@@ -1188,8 +1250,17 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		const cJSON *dj = cJSON_GetObjectItemCaseSensitive(body, "dimensions");
 		int dims = cJSON_IsNumber(dj) && dj->valueint > 0 && dj->valueint <= 8192
 				   ? dj->valueint : b.dims;
+		/* Bedrock InvokeModel: Titan takes "inputText", Cohere "texts" + "input_type". */
+		bool cohere = route == R_BEDROCK_INVOKE &&
+			      cJSON_GetObjectItemCaseSensitive(body, "texts") != NULL;
+		if (cohere && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(body, "input_type"))) {
+			rc = queue_error(c, provider, 400, "ValidationException", "Malformed input "
+					 "request: #: required key [input_type] not found, please "
+					 "reformat your input and try again.");
+			goto done;
+		}
 		cJSON *in = inputs(cJSON_GetObjectItemCaseSensitive(
-			body, route == R_BEDROCK_INVOKE ? "inputText" : "input"));
+			body, cohere ? "texts" : route == R_BEDROCK_INVOKE ? "inputText" : "input"));
 		int n_in = cJSON_GetArraySize(in);
 		if (n_in == 0) {
 			cJSON_Delete(in);
@@ -1241,6 +1312,16 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			cJSON_AddNumberToObject(j, "total_duration", 14143917);
 			cJSON_AddNumberToObject(j, "load_duration", 0);
 			cJSON_AddNumberToObject(j, "prompt_eval_count", ptoks);
+		} else if (cohere) {
+			char id[64];
+			snprintf(id, sizeof id, "00000000-0000-4000-8000-%012llu",
+				 (unsigned long long)seq);
+			cJSON_AddStringToObject(j, "id", id);
+			cJSON *arr = cJSON_AddArrayToObject(j, "embeddings");
+			for (const cJSON *t = in->child; t; t = t->next)
+				cJSON_AddItemToArray(arr, vector_json(t->valuestring, dims));
+			cJSON_AddStringToObject(j, "response_type", "embeddings_floats");
+			cJSON_AddItemToObject(j, "texts", cJSON_Duplicate(in, 1));
 		} else {
 			cJSON_AddItemToObject(j, "embedding",
 					      vector_json(cJSON_GetArrayItem(in, 0)->valuestring, dims));
@@ -1481,7 +1562,8 @@ int main(int argc, char **argv)
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-			MHD_USE_ERROR_LOG,
+			/* faults make MHD log every cut connection: only when asked */
+			(g_verbose ? MHD_USE_ERROR_LOG : 0),
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,

@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include <math.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fakeprov_client.h"
@@ -67,9 +68,27 @@ static uint64_t submit(struct sl_engine *e, size_t slot, const char *model, bool
 	return id;
 }
 
+/* Wait (bounded) until the server has no request left from an earlier test, e.g. a
+ * cancelled stream whose server thread has not yet noticed the hang-up. */
+static void server_idle(void)
+{
+	for (int i = 0; i < 200; i++) {
+		cJSON *st = fakeprov_stats(fp);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(st, "in_flight");
+		bool idle = cJSON_IsNumber(n) && n->valuedouble == 0;
+		cJSON_Delete(st);
+		if (idle)
+			return;
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "fakeprov still busy after 2 s\n");
+}
+
 static void script(const char *json)
 {
 	CHECK(fakeprov_set_script(fp, json) == 0);
+	server_idle();
 	fakeprov_reset(fp);
 }
 
@@ -104,6 +123,7 @@ static void test_timing_every_protocol(void)
 		for (size_t g = 0; g < r->n_gaps; g++)
 			CHECK_NEAR(r->gaps_ms[g], 25, 10);
 		CHECK(r->ttfb_ms <= r->ttft_ms);
+		CHECK(r->connect_ms > 0 && r->connect_ms <= r->ttfb_ms + 1); /* a new connection */
 		CHECK_INT(r->tries, 1);
 	}
 	reset_results();
@@ -119,6 +139,8 @@ static void test_timing_every_protocol(void)
 			continue;
 		CHECK_STR(r->text, "whole answer");
 		CHECK_NEAR(r->e2e_ms, 120, 15);
+		/* the connections of the first round were kept and reused */
+		CHECK_NEAR(r->connect_ms, 0, 0);
 		CHECK(isnan(r->ttft_ms));
 		CHECK_INT(r->tokens_out, 2);
 	}
@@ -224,6 +246,19 @@ static void test_non_retryable(void)
 	if (r) {
 		CHECK_CONTAINS(r->error, "Incorrect API key");
 		CHECK(!strstr(r->error, "sk-wrong-secret"));
+	}
+	reset_results();
+	/* a server that echoes the key back: it is masked in the error */
+	setenv("FP_OPENAI_KEY", "sk-test-long-key-1234", 1);
+	script("{\"auth\":{\"openai\":\"sk-test-long-key-1234\"},\"models\":{\"m\":{\"fault\":\"status\","
+	       "\"status\":400,\"message\":\"invalid header Bearer sk-test-long-key-1234 here\"}}}");
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_HTTP);
+	if (r) {
+		CHECK(!strstr(r->error, "sk-test-long-key-1234"));
+		CHECK_CONTAINS(r->error, "invalid header Bearer [key] here");
 	}
 	setenv("FP_OPENAI_KEY", "sk-fake", 1);
 	reset_results();
@@ -332,6 +367,153 @@ static void test_faults(void)
 	sl_engine_free(e);
 }
 
+static void test_timeouts_and_connection_failures(void)
+{
+	struct sl_engine *e = engine();
+	/* nothing listens: connection failures are retried, then reported */
+	submit(e, 0, "fdead:m", true, 2);
+	sl_engine_run_until_idle(e);
+	struct sl_result *r = results[0];
+	CHECK(r && r->status == SL_ERR_NETWORK && r->tries == 2);
+	if (r)
+		CHECK_CONTAINS(r->error, "connection failed");
+	reset_results();
+	/* no body within first_byte_ms (200) */
+	script("{\"default\":{\"ttft_ms\":1500}}");
+	int64_t t0 = sl_now_ns();
+	submit(e, 0, "fslow:m", true, 1);
+	sl_engine_run_until_idle(e);
+	double ms = (double)(sl_now_ns() - t0) / 1e6;
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_TIMEOUT);
+	if (r)
+		CHECK_CONTAINS(r->error, "no answer within 200 ms");
+	CHECK(ms >= 195 && ms < 1000);
+	reset_results();
+	/* the whole call over total_ms (600) while it still streams */
+	script("{\"default\":{\"text\":\"a b c d e f g h i j\",\"token_ms\":100}}");
+	t0 = sl_now_ns();
+	submit(e, 0, "fslow:m", true, 1);
+	sl_engine_run_until_idle(e);
+	ms = (double)(sl_now_ns() - t0) / 1e6;
+	r = results[0];
+	CHECK(r && r->status == SL_ERR_TIMEOUT);
+	if (r) {
+		CHECK_CONTAINS(r->error, "total timeout");
+		CHECK(strlen(r->text) > 0 && strlen(r->text) < strlen("a b c d e f g h i j"));
+	}
+	CHECK(ms >= 590 && ms < 1000);
+	reset_results();
+	/* tokens/min: the second call would pass the 100-token budget and waits */
+	script("{}");
+	static const struct sl_message msg[] = { { SL_ROLE_USER, "short" } };
+	struct sl_request req = { .model = "ftpm:m", .messages = msg, .n_messages = 1,
+				  .stream = true, .on_done = on_done };
+	sl_params_init(&req.params);
+	req.params.max_tokens = 80;
+	req.user_data = (void *)(uintptr_t)0;
+	sl_engine_submit(e, &req, NULL);
+	req.user_data = (void *)(uintptr_t)1;
+	uint64_t second = sl_engine_submit(e, &req, NULL);
+	while (!results[0]) {
+		sl_engine_perform(e);
+		sl_engine_wait(e, NULL, 0, 50, NULL);
+	}
+	sl_engine_perform(e);
+	CHECK(results[0]->status == SL_OK);
+	CHECK_INT(sl_engine_active(e), 1);
+	CHECK_INT(sl_engine_in_flight(e), 0);
+	sl_engine_cancel(e, second);
+	sl_engine_run_until_idle(e);
+	CHECK(results[1] && results[1]->status == SL_ERR_CANCELLED && results[1]->tries == 0);
+	reset_results();
+	sl_engine_free(e);
+}
+
+static void test_stream_options_refused(void)
+{
+	struct sl_engine *e = engine();
+	script("{\"models\":{\"m\":{\"sequence\":[{\"fault\":\"status\",\"status\":400,"
+	       "\"message\":\"Unrecognized request argument supplied: stream_options\"},{}]}}}");
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 1);
+	cJSON *last = fakeprov_last(fp);
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && !strstr(body->valuestring, "stream_options"));
+	cJSON_Delete(last);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 2);
+	reset_results();
+	/* remembered for the provider: the next call does not send it at all */
+	submit(e, 0, "fo:m", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 3);
+	last = fakeprov_last(fp);
+	body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && !strstr(body->valuestring, "stream_options"));
+	cJSON_Delete(last);
+	reset_results();
+	/* a server that wants max_completion_tokens instead of max_tokens */
+	script("{\"models\":{\"m\":{\"sequence\":[{\"fault\":\"status\",\"status\":400,"
+	       "\"message\":\"Unsupported parameter: 'max_tokens' is not supported with this model. "
+	       "Use 'max_completion_tokens' instead.\"},{}]}}}");
+	static const struct sl_message msg[] = { { SL_ROLE_USER, "hi" } };
+	struct sl_request req = { .model = "fo:m", .messages = msg, .n_messages = 1,
+				  .stream = true, .max_tries = 1, .on_done = on_done };
+	sl_params_init(&req.params);
+	req.params.max_tokens = 64;
+	sl_engine_submit(e, &req, NULL);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK && results[0]->tries == 1);
+	last = fakeprov_last(fp);
+	body = cJSON_GetObjectItemCaseSensitive(last, "body");
+	CHECK(cJSON_IsString(body) && strstr(body->valuestring, "\"max_completion_tokens\":64") &&
+	      !strstr(body->valuestring, "\"max_tokens\""));
+	cJSON_Delete(last);
+	reset_results();
+	sl_engine_free(e);
+}
+
+static void test_event_loop_fds(void)
+{
+	/* The TUI's loop: keys (here a pipe) wake the wait at once while a stream is in
+	 * flight, and the stream keeps going while the loop handles them. */
+	struct sl_engine *e = engine();
+	script("{\"default\":{\"ttft_ms\":300,\"token_ms\":50,\"text\":\"a b c d\"}}");
+	submit(e, 0, "fa:m", true, 1);
+	int p[2];
+	CHECK(pipe(p) == 0);
+	int woken = 0, deltas_seen = 0;
+	int64_t t0 = sl_now_ns();
+	while (sl_engine_perform(e) > 0) {
+		int64_t since = (sl_now_ns() - t0) / 1000000;
+		if (woken == 0 && since >= 100) {
+			CHECK(write(p[1], "k", 1) == 1);
+		}
+		struct sl_waitfd fds[1] = { { p[0], SL_WAIT_IN, 0 } };
+		int64_t w0 = sl_now_ns();
+		CHECK(sl_engine_wait(e, fds, 1, 5000, NULL) == 0);
+		if (fds[0].revents & SL_WAIT_IN) {
+			char c;
+			CHECK(read(p[0], &c, 1) == 1);
+			CHECK((sl_now_ns() - w0) / 1000000 < 50);
+			woken++;
+		}
+		if (deltas[0].len)
+			deltas_seen = 1;
+	}
+	CHECK_INT(woken, 1);
+	CHECK(deltas_seen);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	if (results[0])
+		CHECK_NEAR(results[0]->ttft_ms, 300, 15);
+	close(p[0]);
+	close(p[1]);
+	reset_results();
+	sl_engine_free(e);
+}
+
 static void test_cancel(void)
 {
 	struct sl_engine *e = engine();
@@ -363,17 +545,25 @@ static void test_cancel(void)
 
 static void test_limits(void)
 {
-	/* fcap: concurrency 4. 12 requests of 100 ms: never more than 4 at the server. */
+	/* fcap: concurrency 4. 12 requests of 100 ms: never more than 4 at once. */
 	struct sl_engine *e = engine();
 	script("{\"default\":{\"latency_ms\":100,\"ttft_ms\":100}}");
 	int64_t t0 = sl_now_ns();
 	for (size_t i = 0; i < 12; i++)
 		submit(e, i, "fcap:m", true, 1);
-	sl_engine_run_until_idle(e);
+	size_t peak = 0;
+	while (sl_engine_perform(e) > 0) {
+		if (sl_engine_in_flight(e) > peak)
+			peak = sl_engine_in_flight(e);
+		sl_engine_wait(e, NULL, 0, 100, NULL);
+	}
 	double wall = (double)(sl_now_ns() - t0) / 1e6;
+	CHECK_INT(peak, 4);
+	/* The server counts a request until its own bookkeeping ends, which can overlap
+	 * the next request by a moment: at most one more. */
 	cJSON *st = fakeprov_stats(fp);
 	const cJSON *mx = cJSON_GetObjectItemCaseSensitive(st, "max_in_flight");
-	CHECK(cJSON_IsNumber(mx) && mx->valuedouble <= 4 && mx->valuedouble >= 3);
+	CHECK(cJSON_IsNumber(mx) && mx->valuedouble <= 5 && mx->valuedouble >= 3);
 	cJSON_Delete(st);
 	CHECK(wall >= 290);
 	for (size_t i = 0; i < 12; i++)
@@ -524,14 +714,86 @@ static void test_bedrock_auth(void)
 	unsetenv("AWS_BEARER_TOKEN_BEDROCK");
 }
 
+static void test_aws_profile(void)
+{
+	/* Credentials and region from ~/.aws (a named profile), no AWS_* variables. */
+	char *aws = test_path(".aws");
+	struct sl_error err = { 0 };
+	CHECK(sl_mkdirs(aws, &err) == 0);
+	free(aws);
+	free(test_write_file(".aws/credentials",
+			     "[default]\naws_access_key_id = AKIDWRONG\naws_secret_access_key = nope\n\n"
+			     "[work]\naws_access_key_id = AKIDEXAMPLE\n"
+			     "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"));
+	free(test_write_file(".aws/config", "[default]\nregion = eu-west-3\n\n"
+					    "[profile work]\nregion = us-east-1\n"));
+	char *id = sl_xstrdup(getenv("AWS_ACCESS_KEY_ID"));
+	char *secret = sl_xstrdup(getenv("AWS_SECRET_ACCESS_KEY"));
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_REGION");
+	setenv("AWS_PROFILE", "work", 1);
+	script("{}");
+	struct sl_engine *e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	if (results[0] && results[0]->status != SL_OK)
+		fprintf(stderr, "%s\n", results[0]->error);
+	cJSON *last = fakeprov_last(fp);
+	char *printed = cJSON_PrintUnformatted(last);
+	CHECK_CONTAINS(printed, "us-east-1/bedrock/aws4_request"); /* region of [profile work] */
+	free(printed);
+	cJSON_Delete(last);
+	reset_results();
+	sl_engine_free(e);
+	/* the default profile's key is wrong: fakeprov rejects it, and says so */
+	unsetenv("AWS_PROFILE");
+	e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_ERR_HTTP && results[0]->http_status == 403);
+	reset_results();
+	sl_engine_free(e);
+	/* an SSO profile: said plainly, with the way out */
+	free(test_write_file(".aws/config", "[profile sso]\nsso_session = corp\nregion = us-east-1\n"));
+	setenv("AWS_PROFILE", "sso", 1);
+	e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_ERR_CONFIG);
+	if (results[0])
+		CHECK_CONTAINS(results[0]->error, "export-credentials --profile sso");
+	reset_results();
+	sl_engine_free(e);
+	unsetenv("AWS_PROFILE");
+	/* no credentials anywhere: the message says what to set */
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+	e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_ERR_CONFIG);
+	if (results[0]) {
+		CHECK_CONTAINS(results[0]->error, "AWS_BEARER_TOKEN_BEDROCK");
+		CHECK_CONTAINS(results[0]->error, "AWS_ACCESS_KEY_ID");
+	}
+	reset_results();
+	sl_engine_free(e);
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	setenv("AWS_ACCESS_KEY_ID", id, 1);
+	setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
+	free(id);
+	free(secret);
+}
+
 static void test_embeddings(void)
 {
 	struct sl_engine *e = engine();
 	script("{\"default\":{\"dims\":32}}");
 	const char *in[] = { "the cat sat", "the cat sat down" };
 	const char *models[] = { "fo:text-embedding-3-small", "fol:nomic-embed-text",
-				 "fb:amazon.titan-embed-text-v2:0" };
-	for (size_t i = 0; i < 3; i++) {
+				 "fb:amazon.titan-embed-text-v2:0", "fb:cohere.embed-english-v3" };
+	for (size_t i = 0; i < 4; i++) {
 		struct sl_request req = { .model = models[i], .kind = SL_REQ_EMBED, .inputs = in,
 					  .n_inputs = i == 2 ? 1 : 2, .on_done = on_done,
 					  .user_data = (void *)(uintptr_t)i };
@@ -539,7 +801,7 @@ static void test_embeddings(void)
 		CHECK(sl_engine_submit(e, &req, NULL) > 0);
 	}
 	sl_engine_run_until_idle(e);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		struct sl_result *r = results[i];
 		CHECK(r && r->status == SL_OK);
 		if (!r)
@@ -550,7 +812,24 @@ static void test_embeddings(void)
 		for (size_t j = 0; j < r->dim; j++)
 			norm += (double)r->embeddings[0][j] * r->embeddings[0][j];
 		CHECK_NEAR(norm, 1.0, 1e-4);
+		if (r->n_embeddings == 2) {
+			/* similar texts, similar vectors (fakeprov's trigram embeddings) */
+			double dot = 0;
+			for (size_t j = 0; j < r->dim; j++)
+				dot += (double)r->embeddings[0][j] * r->embeddings[1][j];
+			CHECK(dot > 0.5);
+		}
 	}
+	/* Titan takes one input per request: said before anything is sent */
+	struct sl_request two = { .model = "fb:amazon.titan-embed-text-v2:0", .kind = SL_REQ_EMBED,
+				  .inputs = in, .n_inputs = 2, .on_done = on_done,
+				  .user_data = (void *)(uintptr_t)9 };
+	sl_params_init(&two.params);
+	sl_engine_submit(e, &two, NULL);
+	sl_engine_run_until_idle(e);
+	CHECK(results[9] && results[9]->status == SL_ERR_CONFIG);
+	if (results[9])
+		CHECK_CONTAINS(results[9]->error, "one input per request");
 	reset_results();
 	sl_engine_free(e);
 }
@@ -572,6 +851,10 @@ TEST_MAIN_BEGIN
 		"\"fol\":{\"kind\":\"ollama\",\"base_url\":\"@B@\",\"limits\":{\"concurrency\":8}},"
 		"\"fcap\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":4}},"
 		"\"fad\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"concurrency\":16}},"
+		"\"fdead\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:1/v1\"},"
+		"\"fslow\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"timeouts\":{\"first_byte_ms\":200,\"total_ms\":600}},"
+		"\"ftpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"tpm\":100}},"
+		"\"fbp\":{\"kind\":\"bedrock\",\"base_url\":\"@B@\"},"
 		"\"frpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"rpm\":2}}"
 		"}}");
 	struct sl_buf jb;
@@ -600,11 +883,15 @@ TEST_MAIN_BEGIN
 	TIMED(test_non_retryable);
 	TIMED(test_missing_key);
 	TIMED(test_faults);
+	TIMED(test_timeouts_and_connection_failures);
+	TIMED(test_stream_options_refused);
+	TIMED(test_event_loop_fds);
 	TIMED(test_cancel);
 	TIMED(test_limits);
 	TIMED(test_many_in_flight);
 	TIMED(test_adaptive_and_ratelimit_headers);
 	TIMED(test_bedrock_auth);
+	TIMED(test_aws_profile);
 	TIMED(test_embeddings);
 	sl_providers_free(&provs);
 	fakeprov_stop(fp);

@@ -12,8 +12,9 @@ static unsigned long crc32_for_test(const uint8_t *p, size_t n)
 	return crc32(0L, p, (uInt)n);
 }
 
-/* From awslabs/aws-c-event-stream's test suite (also quoted by emblica/aws-event-stream-
- * parser-rs): one message, header content-type: application/json, payload {'foo':'bar'}. */
+/* From awslabs/aws-c-event-stream's tests (test_outgoing_application_one_compressed_header_
+ * pair_valid and the streaming-decoder tests): one message, header content-type:
+ * application/json, payload {'foo':'bar'}, prelude CRC 0x07FD8396, message CRC 0x8D9C08B1. */
 static const char real_frame_hex[] =
 	"0000003d0000002007fd83960c636f6e74656e742d747970650700106170706c69636174696f6e2f6a73"
 	"6f6e7b27666f6f273a27626172277d8d9c08b1";
@@ -111,6 +112,38 @@ static int check_all_types(void *ud, const struct sl_es_message *m)
 	CHECK(sl_es_message_header(m, "missing") == NULL);
 	CHECK(m->payload_len == 0);
 	return 0;
+}
+
+/* Also from aws-c-event-stream's tests: no headers (prelude CRC 0xfd528c5a, message CRC
+ * 0xc3653936), and the empty no-op message (0x05c248eb, 0x7d98c8ff). */
+static const uint8_t no_headers[] = { 0x00, 0x00, 0x00, 0x1D, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x52,
+				      0x8c, 0x5a, 0x7b, 0x27, 0x66, 0x6f, 0x6f, 0x27, 0x3a, 0x27,
+				      0x62, 0x61, 0x72, 0x27, 0x7d, 0xc3, 0x65, 0x39, 0x36 };
+static const uint8_t no_op[] = { 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
+				 0x05, 0xc2, 0x48, 0xeb, 0x7d, 0x98, 0xc8, 0xff };
+
+static void test_more_aws_frames(void)
+{
+	struct sl_buf out;
+	sl_buf_init(&out);
+	struct sl_error err = { 0 };
+	CHECK_INT(sl_es_encode(&out, NULL, 0, "{'foo':'bar'}", 13, &err), 0);
+	CHECK(out.len == sizeof no_headers && memcmp(out.data, no_headers, out.len) == 0);
+	sl_buf_reset(&out);
+	CHECK_INT(sl_es_encode(&out, NULL, 0, NULL, 0, &err), 0);
+	CHECK(out.len == sizeof no_op && memcmp(out.data, no_op, out.len) == 0);
+	sl_buf_free(&out);
+
+	struct sl_es_decoder d;
+	sl_es_decoder_init(&d);
+	struct collected c = { 0 };
+	CHECK_INT(sl_es_decoder_feed(&d, no_headers, sizeof no_headers, collect, &c, &err), 0);
+	CHECK_INT(sl_es_decoder_feed(&d, no_op, sizeof no_op, collect, &c, &err), 0);
+	CHECK_INT(c.count, 2);
+	CHECK_STR(c.payloads[0].data, "{'foo':'bar'}");
+	CHECK_INT(c.payloads[1].len, 0);
+	collected_free(&c);
+	sl_es_decoder_free(&d);
 }
 
 static void test_every_value_type_round_trips(void)
@@ -365,6 +398,7 @@ static void test_encoder_limits_and_callback_stop(void)
 
 TEST_MAIN_BEGIN
 	RUN_TEST(test_real_frame_decodes_and_reencodes);
+	RUN_TEST(test_more_aws_frames);
 	RUN_TEST(test_every_value_type_round_trips);
 	RUN_TEST(test_every_split_point);
 	RUN_TEST(test_truncated_stream_leaves_pending_bytes);

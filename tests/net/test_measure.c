@@ -82,6 +82,32 @@ static void test_estimate_and_edge_cases(void)
 	sl_result_clear(&r);
 	sl_stream_free(&s);
 
+	/* Hidden reasoning: 100 reasoning tokens came before the first visible one; the
+	 * decode phase streamed the other 11. */
+	sl_stream_init(&s);
+	s.now_ns = MS(3000);
+	sl_stream_content(&s, "a", 1, false);
+	s.now_ns = MS(3100);
+	sl_stream_content(&s, "b", 1, false);
+	sl_stream_usage(&s, 5, 111, -1, 100);
+	sl_stream_to_result(&s, true, MS(3100), &r);
+	CHECK_INT(r.tokens_out, 111);
+	CHECK_NEAR(r.tpot_ms, 10, 1e-9);
+	CHECK_NEAR(r.tokens_per_s, 110, 1e-6);
+	sl_result_clear(&r);
+	sl_stream_free(&s);
+	/* Streamed reasoning (DeepSeek): it is part of the decode phase. */
+	sl_stream_init(&s);
+	s.now_ns = MS(1000);
+	sl_stream_content(&s, "think", 5, true);
+	s.now_ns = MS(1100);
+	sl_stream_content(&s, "b", 1, false);
+	sl_stream_usage(&s, 5, 11, -1, 6);
+	sl_stream_to_result(&s, true, MS(1100), &r);
+	CHECK_NEAR(r.tpot_ms, 10, 1e-9);
+	sl_result_clear(&r);
+	sl_stream_free(&s);
+
 	/* Non-streamed: E2E is the body's arrival, TTFT unknown. */
 	sl_stream_init(&s);
 	s.now_ns = MS(500);

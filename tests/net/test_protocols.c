@@ -114,6 +114,33 @@ static void test_llamacpp_stream(void)
 	});
 }
 
+static void test_groq_and_xai_usage(void)
+{
+	/* Groq: usage in x_groq of the last chunk; xAI: cumulative usage in every chunk. */
+	const char *groq =
+		"data: {\"id\":\"c\",\"model\":\"llama-3.1-8b-instant\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}],\"x_groq\":{\"id\":\"req_1\"}}\n\n"
+		"data: {\"id\":\"c\",\"model\":\"llama-3.1-8b-instant\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Yes\"}}]}\n\n"
+		"data: {\"id\":\"c\",\"model\":\"llama-3.1-8b-instant\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"x_groq\":{\"id\":\"req_1\",\"usage\":{\"queue_time\":0.01,\"prompt_tokens\":18,\"prompt_time\":0.002,\"completion_tokens\":2,\"completion_time\":0.004,\"total_tokens\":20,\"total_time\":0.006}}}\n\n"
+		"data: [DONE]\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, groq, strlen(groq), o, {
+		CHECK_STR(o.text, "Yes");
+		CHECK_INT(o.in, 18);
+		CHECK_INT(o.out, 2);
+		CHECK_NEAR(o.server_ms, 6, 1e-9);
+		CHECK(o.done);
+	});
+	const char *xai =
+		"data: {\"model\":\"grok\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Coca\",\"role\":\"assistant\"}}],\"usage\":{\"prompt_tokens\":38,\"completion_tokens\":1,\"total_tokens\":39}}\n\n"
+		"data: {\"model\":\"grok\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"-Cola\",\"role\":\"assistant\"}}],\"usage\":{\"prompt_tokens\":38,\"completion_tokens\":2,\"total_tokens\":40}}\n\n"
+		"data: {\"model\":\"grok\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":38,\"completion_tokens\":2,\"total_tokens\":40}}\n\n"
+		"data: [DONE]\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, xai, strlen(xai), o, {
+		CHECK_STR(o.text, "Coca-Cola");
+		CHECK_INT(o.out, 2); /* the last cumulative count, not the sum */
+		CHECK(o.done);
+	});
+}
+
 static void test_openai_reasoning_and_error(void)
 {
 	const char *s =
@@ -129,6 +156,31 @@ static void test_openai_reasoning_and_error(void)
 		CHECK_INT(o.fail_status, SL_ERR_PROVIDER);
 		CHECK_STR(o.error_type, "server_error");
 		CHECK_CONTAINS(o.error, "The server had an error");
+	});
+}
+
+static void test_openai_refusal(void)
+{
+	const char *s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"}}]}\n\n"
+			"data: {\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"I can't\"}}]}\n\n"
+			"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+			"data: [DONE]\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, s, strlen(s), o, {
+		CHECK_STR(o.text, "I can't");
+		CHECK_INT(o.content_events, 1);
+		CHECK(o.done);
+	});
+}
+
+static void test_vllm_error(void)
+{
+	const char *s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n"
+			"data: {\"object\":\"error\",\"message\":\"The decoder prompt is too long\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, s, strlen(s), o, {
+		CHECK(o.failed);
+		CHECK_INT(o.fail_status, SL_ERR_PROVIDER);
+		CHECK_STR(o.error_type, "BadRequestError");
+		CHECK_CONTAINS(o.error, "prompt is too long");
 	});
 }
 
@@ -478,7 +530,10 @@ static void test_request_bodies(void)
 TEST_MAIN_BEGIN
 	RUN_TEST(test_openai_stream);
 	RUN_TEST(test_llamacpp_stream);
+	RUN_TEST(test_groq_and_xai_usage);
 	RUN_TEST(test_openai_reasoning_and_error);
+	RUN_TEST(test_openai_refusal);
+	RUN_TEST(test_vllm_error);
 	RUN_TEST(test_openai_truncated_and_malformed);
 	RUN_TEST(test_openai_logprobs_body);
 	RUN_TEST(test_error_classification);

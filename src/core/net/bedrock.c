@@ -27,7 +27,7 @@ void sl_aws_creds_free(struct sl_aws_creds *c)
 		return;
 	free(c->access_key);
 	if (c->secret_key)
-		memset(c->secret_key, 0, strlen(c->secret_key));
+		explicit_bzero(c->secret_key, strlen(c->secret_key));
 	free(c->secret_key);
 	free(c->session_token);
 	free(c->bearer);
@@ -124,6 +124,26 @@ static struct sl_aws_creds *load_creds(const struct sl_provider_conf *conf, stru
 		c->access_key = ini_lookup(cred_file, profile, "aws_access_key_id");
 		c->secret_key = ini_lookup(cred_file, profile, "aws_secret_access_key");
 		c->session_token = ini_lookup(cred_file, profile, "aws_session_token");
+		static const char *const indirect[] = { "sso_session", "sso_start_url", "role_arn",
+							"credential_process", "web_identity_token_file" };
+		const char *how = NULL;
+		for (size_t i = 0; i < SL_ARRAY_LEN(indirect) && !how && !c->access_key; i++) {
+			char *v = ini_lookup(config_file, config_section, indirect[i]);
+			if (!v)
+				v = ini_lookup(cred_file, profile, indirect[i]);
+			if (v)
+				how = indirect[i];
+			free(v);
+		}
+		if (how) {
+			/* Fetching SSO or assumed-role credentials needs AWS STS/SSO calls that
+			 * shortlist does not make; the AWS CLI can hand them over. */
+			sl_error_set(err, "provider %s: AWS profile %s gets its credentials through %s, "
+				     "which shortlist cannot use; run: eval \"$(aws configure "
+				     "export-credentials --profile %s --format env)\"", conf->name,
+				     profile, how, profile);
+			goto fail;
+		}
 		if (!c->access_key || !c->secret_key) {
 			sl_error_set(err, "provider %s needs AWS credentials: set "
 				     "AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key), or "

@@ -36,6 +36,8 @@ struct prov_state {
 	int64_t tpm_sum;
 	struct req *qhead, *qtail;
 	struct sl_aws_creds *aws;  /* bedrock SigV4 credentials, loaded on first use */
+	bool no_stream_options;    /* the server refused stream_options: stop sending it */
+	bool max_completion_tokens; /* the server wants max_completion_tokens */
 };
 
 struct req {
@@ -48,6 +50,7 @@ struct req {
 
 	/* the copied request */
 	char *spec;
+	char *key_copy;            /* wiped before it is freed */
 	struct sl_call call;
 	struct sl_message *messages;
 	char **inputs;
@@ -73,6 +76,7 @@ struct req {
 	struct sl_buf body;
 	struct sl_stream stream;
 	bool stream_active;        /* 2xx streamed body being parsed */
+	size_t stream_bytes;
 	enum sl_status abort_status; /* why we stopped the transfer ourselves */
 	char *abort_msg;
 
@@ -201,6 +205,8 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 		struct prov_state *p = &eng->provs[i];
 		p->conf = &eng->providers.items[i];
 		p->ops = sl_provider_ops_for(p->conf->kind);
+		p->max_completion_tokens = p->conf->kind == SL_KIND_OPENAI && p->conf->base_url &&
+					   strstr(p->conf->base_url, "://api.openai.com");
 		p->limit = p->conf->limits.concurrency > 0 ? p->conf->limits.concurrency : 1e9;
 		if (p->conf->limits.rpm > 0)
 			p->starts = sl_xcalloc((size_t)p->conf->limits.rpm, sizeof *p->starts);
@@ -220,6 +226,10 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 
 static void req_free(struct req *r)
 {
+	if (r->key_copy) {
+		explicit_bzero(r->key_copy, strlen(r->key_copy));
+		free(r->key_copy);
+	}
 	free(r->spec);
 	free((char *)r->call.model_id);
 	for (size_t i = 0; i < r->call.n_messages; i++)
@@ -323,6 +333,16 @@ static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, cons
 		free(r->result.error);
 		r->result.error = sl_buf_steal(&b);
 	}
+	/* A server may echo what it was sent: no key ever leaves in an error message. */
+	const char *key = r->call.api_key;
+	size_t klen = key ? strlen(key) : 0;
+	char *hit;
+	while (klen >= 8 && r->result.error && (hit = strstr(r->result.error, key))) {
+		char *clean = sl_xasprintf("%.*s[key]%s", (int)(hit - r->result.error),
+					   r->result.error, hit + klen);
+		free(r->result.error);
+		r->result.error = clean;
+	}
 	if (r->state == RS_QUEUED && r->prov)
 		fifo_remove(r->prov, r);
 	set_state(eng, r, RS_DONE);
@@ -381,6 +401,7 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 	r->result.cost_usd = NAN;
 	r->result.queue_ms = r->result.ttfb_ms = r->result.ttft_ms = r->result.e2e_ms = NAN;
 	r->result.tpot_ms = r->result.tokens_per_s = r->result.server_ms = NAN;
+	r->result.connect_ms = NAN;
 	r->result.tokens_in = r->result.tokens_out = -1;
 	r->result.tokens_cached = r->result.tokens_reasoning = -1;
 	r->state = RS_QUEUED;
@@ -407,10 +428,14 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 		       conf->name, sl_provider_kind_name(conf->kind));
 		return r->id;
 	}
-	if (sl_provider_api_key(conf, &r->call.api_key, &e) != 0) {
+	const char *key = NULL;
+	if (sl_provider_api_key(conf, &key, &e) != 0) {
 		finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
 		return r->id;
 	}
+	/* Our own copy: the environment may change while the request waits. */
+	r->key_copy = key ? sl_xstrdup(key) : NULL;
+	r->call.api_key = r->key_copy;
 	if (r->max_tries <= 0)
 		r->max_tries = conf->limits.max_tries > 0 ? conf->limits.max_tries : 1;
 	/* tokens/min accounting uses what the request may consume at most. */
@@ -588,6 +613,13 @@ static size_t on_write(char *data, size_t size, size_t n, void *ud)
 			r->stream_active = true;
 			r->prov->ops->stream_begin(&r->stream, &r->call);
 		}
+		r->stream_bytes += len;
+		if (r->stream_bytes > 4 * (size_t)MAX_BODY) {
+			r->abort_status = SL_ERR_PROTOCOL;
+			free(r->abort_msg);
+			r->abort_msg = sl_xasprintf("stream larger than %u MiB", 4 * (MAX_BODY >> 20));
+			return 0;
+		}
 		r->stream.now_ns = now;
 		r->prov->ops->stream_feed(&r->stream, data, len);
 		/* An error event ends the answer: stop reading now. */
@@ -615,6 +647,8 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	struct prov_state *p = r->prov;
 	struct sl_error e = { 0 };
 	if (!r->built) {
+		r->call.no_stream_options = p->no_stream_options;
+		r->call.max_completion_tokens = p->max_completion_tokens;
 		if (p->conf->kind == SL_KIND_BEDROCK &&
 		    sl_bedrock_prepare(p->conf, &p->aws, &r->call, &e) != 0) {
 			finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
@@ -687,6 +721,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	r->stream.user_data = r;
 	r->stream.id = r->id;
 	r->stream_active = false;
+	r->stream_bytes = 0;
 	sl_buf_reset(&r->resp_headers);
 	sl_buf_reset(&r->body);
 	r->status = 0;
@@ -813,6 +848,12 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	char curl_msg[CURL_ERROR_SIZE + 64];
 	snprintf(curl_msg, sizeof curl_msg, "%s", curl_easy_strerror(code));
+	if (r->easy) {
+		curl_off_t app = 0, tcp = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_APPCONNECT_TIME_T, &app);
+		curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &tcp);
+		r->result.connect_ms = (double)(app > tcp ? app : tcp) / 1000.0;
+	}
 	release_easy(eng, r);
 	r->result.http_status = r->status;
 	struct prov_state *p = r->prov;
@@ -857,6 +898,32 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 			       r->delivered ? " after part of the answer was received" : "");
 			fill_measurements(eng, r, r->call.stream);
 		}
+		return;
+	}
+	if ((r->status == 400 || r->status == 422) && p->conf->kind == SL_KIND_OPENAI &&
+	    r->call.stream && !r->call.no_stream_options && r->body.data &&
+	    strstr(r->body.data, "stream_options")) {
+		/* Some OpenAI-compatible servers refuse stream_options.include_usage: ask again
+		 * without it (tokens are then estimated unless the stream reports them), and
+		 * remember for this provider. Not counted as a try. */
+		p->no_stream_options = true;
+		sl_http_request_free(&r->http);
+		r->built = false;
+		r->tries--;
+		r->ready_ns = sl_now_ns();
+		set_state(eng, r, RS_WAITING);
+		return;
+	}
+	if (r->status == 400 && p->conf->kind == SL_KIND_OPENAI && !r->call.max_completion_tokens &&
+	    r->params.max_tokens > 0 && r->body.data &&
+	    strstr(r->body.data, "max_completion_tokens")) {
+		/* "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens'". */
+		p->max_completion_tokens = true;
+		sl_http_request_free(&r->http);
+		r->built = false;
+		r->tries--;
+		r->ready_ns = sl_now_ns();
+		set_state(eng, r, RS_WAITING);
 		return;
 	}
 	if (r->status < 200 || r->status >= 300) {

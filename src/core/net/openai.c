@@ -50,8 +50,12 @@ static int openai_build(const struct sl_call *call, struct sl_http_request *out,
 		}
 		if (call->stream) {
 			cJSON_AddBoolToObject(body, "stream", 1);
-			cJSON *so = cJSON_AddObjectToObject(body, "stream_options");
-			cJSON_AddBoolToObject(so, "include_usage", 1);
+			/* Usage in the stream; a server that rejects the option is asked again
+			 * without it (the engine remembers, see no_stream_options). */
+			if (!call->no_stream_options) {
+				cJSON *so = cJSON_AddObjectToObject(body, "stream_options");
+				cJSON_AddBoolToObject(so, "include_usage", 1);
+			}
 		}
 		out->url = sl_xasprintf("%s/chat/completions", call->base_url);
 	}
@@ -66,6 +70,10 @@ static void parse_usage(struct sl_stream *s, const cJSON *usage)
 {
 	if (!cJSON_IsObject(usage))
 		return;
+	/* Groq reports its own server time (seconds). */
+	double total = sl_json_num(usage, "total_time");
+	if (!isnan(total))
+		s->server_ms = total * 1000.0;
 	int64_t cached = -1, reasoning = -1;
 	const cJSON *pd = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details");
 	if (cJSON_IsObject(pd))
@@ -113,6 +121,9 @@ static void parse_timings(struct sl_stream *s, const cJSON *timings)
 static bool parse_error_object(struct sl_stream *s, const cJSON *root)
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const char *object = sl_json_str(root, "object");
+	if ((!e || cJSON_IsNull(e)) && object && strcmp(object, "error") == 0)
+		e = root; /* vLLM: {"object":"error","message":...,"type":...,"code":...} */
 	if (!e || cJSON_IsNull(e))
 		return false;
 	const char *msg = cJSON_IsString(e) ? e->valuestring : sl_json_str(e, "message");
@@ -154,6 +165,8 @@ static void oa_chunk(struct sl_stream *s, const cJSON *root)
 		if (reasoning)
 			sl_stream_content(s, reasoning, strlen(reasoning), true);
 		const char *text = sl_json_str(d, "content");
+		if (!text)
+			text = sl_json_str(d, "refusal"); /* a refusal is the visible answer */
 		if (text)
 			sl_stream_content(s, text, strlen(text), false);
 		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tool_calls")) > 0)
@@ -166,6 +179,8 @@ static void oa_chunk(struct sl_stream *s, const cJSON *root)
 		}
 	}
 	parse_usage(s, cJSON_GetObjectItemCaseSensitive(root, "usage"));
+	/* Groq puts the streamed usage in x_groq.usage of the last chunk. */
+	parse_usage(s, sl_json_path(root, "x_groq.usage"));
 	parse_timings(s, cJSON_GetObjectItemCaseSensitive(root, "timings"));
 }
 
@@ -291,6 +306,8 @@ static void oa_parse_body(struct sl_stream *s, const struct sl_call *call, const
 	if (reasoning)
 		sl_stream_content(s, reasoning, strlen(reasoning), true);
 	const char *text = sl_json_str(m, "content");
+	if (!text)
+		text = sl_json_str(m, "refusal");
 	if (text)
 		sl_stream_content(s, text, strlen(text), false);
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "tool_calls")) > 0)

@@ -161,6 +161,7 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 	struct sl_aws_creds **creds = sl_xcalloc(p->len + 1, sizeof *creds);
 	size_t n = 0;
 	size_t *idx = sl_xcalloc(p->len + 1, sizeof *idx);
+	bool *keyed = sl_xcalloc(p->len + 1, sizeof *keyed);
 	for (size_t i = 0; i < p->len; i++) {
 		const struct sl_provider_conf *c = &p->items[i];
 		if (only && strcmp(c->name, only) != 0)
@@ -179,6 +180,7 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 			continue;
 		}
 		struct fetch *fx = &f[n - 1];
+		keyed[n - 1] = key != NULL;
 		switch (c->kind) {
 		case SL_KIND_OPENAI:
 			fx->url = sl_xasprintf("%s/models", c->base_url);
@@ -272,7 +274,8 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 			r->state = SL_PING_OK;
 			r->n_models = count_array(fx, c->kind == SL_KIND_OLLAMA ? "models" : "data");
 			r->message = sl_xstrdup(c->kind == SL_KIND_BEDROCK ? "credentials accepted"
-									   : "reachable, key accepted");
+						: !keyed[k] ? "reachable"
+						: "reachable, key accepted");
 			continue;
 		}
 		char *pm = provider_message(fx);
@@ -310,6 +313,7 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 	free(f);
 	free(creds);
 	free(idx);
+	free(keyed);
 	*out = res;
 	*n_out = n;
 	return 0;

@@ -1,6 +1,7 @@
 /* The provider table and the HTTP request a provider builds. */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "shortlist/provider.h"
 
@@ -32,8 +33,11 @@ void sl_http_request_free(struct sl_http_request *r)
 {
 	free(r->url);
 	free(r->body);
-	for (size_t i = 0; i < r->n_headers; i++)
+	for (size_t i = 0; i < r->n_headers; i++) {
+		/* header lines may carry a key: do not leave it in freed memory */
+		explicit_bzero(r->headers[i], strlen(r->headers[i]));
 		free(r->headers[i]);
+	}
 	free(r->headers);
 	r->url = r->body = NULL;
 	r->headers = NULL;

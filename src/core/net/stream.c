@@ -216,6 +216,11 @@ void sl_stream_to_result(struct sl_stream *s, bool streamed, int64_t end_ns, str
 	s->n_gaps = s->cap_gaps = 0;
 	double decode_ms = r->e2e_ms - r->ttft_ms;
 	int64_t n = r->tokens_out;
+	/* Hidden reasoning (OpenAI o-series): its tokens are billed in tokens_out but were
+	 * generated before the first visible token, inside TTFT. Counting them in the decode
+	 * phase would inflate the speed, so only the streamed tokens count there. */
+	if (r->tokens_reasoning > 0 && !*r->reasoning && n > r->tokens_reasoning)
+		n -= r->tokens_reasoning;
 	if (n > 1 && decode_ms > 0) {
 		r->tpot_ms = decode_ms / (double)(n - 1);
 		r->tokens_per_s = (double)n / (decode_ms / 1000.0);
