@@ -14,7 +14,9 @@
  *         sl_engine_perform(eng);             // progress transfers, run callbacks
  *         if (fds[0].revents) ... read keys ...
  *     }
- * The CLI just calls sl_engine_run_until_idle(). No threads anywhere. */
+ * The CLI just calls sl_engine_run_until_idle(). No threads anywhere.
+ * Callbacks may submit and cancel requests, but must not call sl_engine_perform, _wait,
+ * _run_until_idle or _free. */
 #ifndef SHORTLIST_ENGINE_H
 #define SHORTLIST_ENGINE_H
 
@@ -145,6 +147,8 @@ struct sl_result {
 	double server_ms; /* latency the server reports (Bedrock metrics.latencyMs, Ollama
 			     total_duration, llama.cpp timings), NAN if none */
 
+	double connect_ms; /* DNS + TCP + TLS setup inside the final try (0 when an open
+			      connection was reused): part of TTFB/TTFT on a cold start */
 	int tries;        /* attempts made, >= 1 once anything was sent */
 	double cost_usd;  /* from the catalogue's prices; NAN when a price is unknown */
 
@@ -207,8 +211,8 @@ struct sl_waitfd {
 };
 
 /* Sleep until network activity, one of the extra fds is ready, an engine timer (retry
- * backoff, rate-limit window, timeout) is due, or timeout_ms passes. Returns 0, or -1
- * with err set if polling failed. */
+ * backoff, rate-limit window, timeout) is due, or timeout_ms passes (-1: at most 1 s).
+ * At most 16 extra fds. Returns 0, or -1 with err set if polling failed. */
 int sl_engine_wait(struct sl_engine *eng, struct sl_waitfd *extra, unsigned n_extra,
 		   int timeout_ms, struct sl_error *err);
 /* Make progress without blocking: start queued requests, read and parse data, run the

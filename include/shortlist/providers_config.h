@@ -86,6 +86,10 @@ int sl_providers_resolve_model(const struct sl_providers *p, const char *spec,
 			       const struct sl_provider_conf **conf, char **model_id,
 			       struct sl_error *err);
 
+/* The models.dev provider id of one of our provider names ("bedrock" -> "amazon-bedrock",
+ * "together" -> "togetherai"); the name itself when they agree. */
+const char *sl_provider_catalog_id(const char *name);
+
 /* The provider's key from the environment (or, for Bedrock, the AWS credentials chain is
  * handled by the engine). NULL if the provider needs none. Fails naming the variable to set
  * when it is needed and unset. Never log the returned pointer. */

@@ -92,6 +92,8 @@ static void print_measurements(const struct sl_result *r)
 		fprintf(stderr, ", reasoning %lld", (long long)r->tokens_reasoning);
 	fprintf(stderr, "\n");
 	print_ms("queue", r->queue_ms);
+	if (r->connect_ms > 0)
+		print_ms("connect", r->connect_ms);
 	print_ms("first byte", r->ttfb_ms);
 	print_ms("first token", r->ttft_ms);
 	print_ms("end to end", r->e2e_ms);
@@ -392,16 +394,7 @@ static bool catalog_price(void *ud, const char *provider, const char *model_id,
 		*out = (struct sl_price){ 0, 0, 0, 0 };
 		return true;
 	}
-	static const struct {
-		const char *ours, *catalog;
-	} alias[] = {
-		{ "bedrock", "amazon-bedrock" }, { "together", "togetherai" },
-		{ "fireworks", "fireworks-ai" }, { "gemini-openai", "google" },
-	};
-	const char *cat = provider;
-	for (size_t i = 0; i < SL_ARRAY_LEN(alias); i++)
-		if (strcmp(provider, alias[i].ours) == 0)
-			cat = alias[i].catalog;
+	const char *cat = sl_provider_catalog_id(provider);
 	struct sl_store *store = cli_store(cli);
 	struct sl_model m;
 	struct sl_error err = { 0 };

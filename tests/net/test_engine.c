@@ -123,6 +123,7 @@ static void test_timing_every_protocol(void)
 		for (size_t g = 0; g < r->n_gaps; g++)
 			CHECK_NEAR(r->gaps_ms[g], 25, 10);
 		CHECK(r->ttfb_ms <= r->ttft_ms);
+		CHECK(r->connect_ms >= 0 && r->connect_ms <= r->ttfb_ms + 1);
 		CHECK_INT(r->tries, 1);
 	}
 	reset_results();
@@ -703,14 +704,74 @@ static void test_bedrock_auth(void)
 	unsetenv("AWS_BEARER_TOKEN_BEDROCK");
 }
 
+static void test_aws_profile(void)
+{
+	/* Credentials and region from ~/.aws (a named profile), no AWS_* variables. */
+	char *aws = test_path(".aws");
+	struct sl_error err = { 0 };
+	CHECK(sl_mkdirs(aws, &err) == 0);
+	free(aws);
+	free(test_write_file(".aws/credentials",
+			     "[default]\naws_access_key_id = AKIDWRONG\naws_secret_access_key = nope\n\n"
+			     "[work]\naws_access_key_id = AKIDEXAMPLE\n"
+			     "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"));
+	free(test_write_file(".aws/config", "[default]\nregion = eu-west-3\n\n"
+					    "[profile work]\nregion = us-east-1\n"));
+	char *id = sl_xstrdup(getenv("AWS_ACCESS_KEY_ID"));
+	char *secret = sl_xstrdup(getenv("AWS_SECRET_ACCESS_KEY"));
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_REGION");
+	setenv("AWS_PROFILE", "work", 1);
+	script("{}");
+	struct sl_engine *e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_OK);
+	if (results[0] && results[0]->status != SL_OK)
+		fprintf(stderr, "%s\n", results[0]->error);
+	cJSON *last = fakeprov_last(fp);
+	char *printed = cJSON_PrintUnformatted(last);
+	CHECK_CONTAINS(printed, "us-east-1/bedrock/aws4_request"); /* region of [profile work] */
+	free(printed);
+	cJSON_Delete(last);
+	reset_results();
+	sl_engine_free(e);
+	/* the default profile's key is wrong: fakeprov rejects it, and says so */
+	unsetenv("AWS_PROFILE");
+	e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_ERR_HTTP && results[0]->http_status == 403);
+	reset_results();
+	sl_engine_free(e);
+	/* no credentials anywhere: the message says what to set */
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+	e = engine();
+	submit(e, 0, "fbp:amazon.nova-pro-v1:0", true, 1);
+	sl_engine_run_until_idle(e);
+	CHECK(results[0] && results[0]->status == SL_ERR_CONFIG);
+	if (results[0]) {
+		CHECK_CONTAINS(results[0]->error, "AWS_BEARER_TOKEN_BEDROCK");
+		CHECK_CONTAINS(results[0]->error, "AWS_ACCESS_KEY_ID");
+	}
+	reset_results();
+	sl_engine_free(e);
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	setenv("AWS_ACCESS_KEY_ID", id, 1);
+	setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
+	free(id);
+	free(secret);
+}
+
 static void test_embeddings(void)
 {
 	struct sl_engine *e = engine();
 	script("{\"default\":{\"dims\":32}}");
 	const char *in[] = { "the cat sat", "the cat sat down" };
 	const char *models[] = { "fo:text-embedding-3-small", "fol:nomic-embed-text",
-				 "fb:amazon.titan-embed-text-v2:0" };
-	for (size_t i = 0; i < 3; i++) {
+				 "fb:amazon.titan-embed-text-v2:0", "fb:cohere.embed-english-v3" };
+	for (size_t i = 0; i < 4; i++) {
 		struct sl_request req = { .model = models[i], .kind = SL_REQ_EMBED, .inputs = in,
 					  .n_inputs = i == 2 ? 1 : 2, .on_done = on_done,
 					  .user_data = (void *)(uintptr_t)i };
@@ -718,7 +779,7 @@ static void test_embeddings(void)
 		CHECK(sl_engine_submit(e, &req, NULL) > 0);
 	}
 	sl_engine_run_until_idle(e);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		struct sl_result *r = results[i];
 		CHECK(r && r->status == SL_OK);
 		if (!r)
@@ -729,7 +790,24 @@ static void test_embeddings(void)
 		for (size_t j = 0; j < r->dim; j++)
 			norm += (double)r->embeddings[0][j] * r->embeddings[0][j];
 		CHECK_NEAR(norm, 1.0, 1e-4);
+		if (r->n_embeddings == 2) {
+			/* similar texts, similar vectors (fakeprov's trigram embeddings) */
+			double dot = 0;
+			for (size_t j = 0; j < r->dim; j++)
+				dot += (double)r->embeddings[0][j] * r->embeddings[1][j];
+			CHECK(dot > 0.5);
+		}
 	}
+	/* Titan takes one input per request: said before anything is sent */
+	struct sl_request two = { .model = "fb:amazon.titan-embed-text-v2:0", .kind = SL_REQ_EMBED,
+				  .inputs = in, .n_inputs = 2, .on_done = on_done,
+				  .user_data = (void *)(uintptr_t)9 };
+	sl_params_init(&two.params);
+	sl_engine_submit(e, &two, NULL);
+	sl_engine_run_until_idle(e);
+	CHECK(results[9] && results[9]->status == SL_ERR_CONFIG);
+	if (results[9])
+		CHECK_CONTAINS(results[9]->error, "one input per request");
 	reset_results();
 	sl_engine_free(e);
 }
@@ -754,6 +832,7 @@ TEST_MAIN_BEGIN
 		"\"fdead\":{\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:1/v1\"},"
 		"\"fslow\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"timeouts\":{\"first_byte_ms\":200,\"total_ms\":600}},"
 		"\"ftpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"tpm\":100}},"
+		"\"fbp\":{\"kind\":\"bedrock\",\"base_url\":\"@B@\"},"
 		"\"frpm\":{\"kind\":\"openai\",\"base_url\":\"@B@/llamacpp/v1\",\"limits\":{\"rpm\":2}}"
 		"}}");
 	struct sl_buf jb;
@@ -790,6 +869,7 @@ TEST_MAIN_BEGIN
 	TIMED(test_many_in_flight);
 	TIMED(test_adaptive_and_ratelimit_headers);
 	TIMED(test_bedrock_auth);
+	TIMED(test_aws_profile);
 	TIMED(test_embeddings);
 	sl_providers_free(&provs);
 	fakeprov_stop(fp);

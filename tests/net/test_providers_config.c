@@ -166,6 +166,11 @@ static void test_models_and_keys(void)
 	CHECK(sl_providers_resolve_model(&p, "nosuch:model", &c, &id, &err) == -1);
 	CHECK_CONTAINS(err.msg, "no provider named \"nosuch\"");
 
+	CHECK_STR(sl_provider_catalog_id("bedrock"), "amazon-bedrock");
+	CHECK_STR(sl_provider_catalog_id("together"), "togetherai");
+	CHECK_STR(sl_provider_catalog_id("gemini-openai"), "google");
+	CHECK_STR(sl_provider_catalog_id("openai"), "openai");
+
 	const char *key;
 	c = sl_providers_find(&p, "openai");
 	CHECK(sl_provider_api_key(c, &key, &err) == -1);

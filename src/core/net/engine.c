@@ -396,6 +396,7 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 	r->result.cost_usd = NAN;
 	r->result.queue_ms = r->result.ttfb_ms = r->result.ttft_ms = r->result.e2e_ms = NAN;
 	r->result.tpot_ms = r->result.tokens_per_s = r->result.server_ms = NAN;
+	r->result.connect_ms = NAN;
 	r->result.tokens_in = r->result.tokens_out = -1;
 	r->result.tokens_cached = r->result.tokens_reasoning = -1;
 	r->state = RS_QUEUED;
@@ -838,6 +839,12 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	char curl_msg[CURL_ERROR_SIZE + 64];
 	snprintf(curl_msg, sizeof curl_msg, "%s", curl_easy_strerror(code));
+	if (r->easy) {
+		curl_off_t app = 0, tcp = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_APPCONNECT_TIME_T, &app);
+		curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &tcp);
+		r->result.connect_ms = (double)(app > tcp ? app : tcp) / 1000.0;
+	}
 	release_easy(eng, r);
 	r->result.http_status = r->status;
 	struct prov_state *p = r->prov;

@@ -54,10 +54,11 @@ static const struct builtin builtins[] = {
 static const struct {
 	const char *catalog, *ours;
 } catalog_aliases[] = {
+	/* models.dev's ids first (sl_provider_catalog_id returns the first match)... */
 	{ "amazon-bedrock", "bedrock" }, { "togetherai", "together" },
 	{ "fireworks-ai", "fireworks" }, { "google", "gemini-openai" },
-	{ "gemini", "gemini-openai" },   { "x-ai", "xai" },
-	{ "mistralai", "mistral" },
+	/* ...then spellings users type. */
+	{ "gemini", "gemini-openai" },
 };
 
 static char *strip_slash(char *url)
@@ -639,6 +640,15 @@ int sl_providers_resolve_model(const struct sl_providers *p, const char *spec,
 	*conf = c;
 	*model_id = sl_xstrdup(spec + cut + 1);
 	return 0;
+}
+
+const char *sl_provider_catalog_id(const char *name)
+{
+	/* The first alias listed for each of our names is the catalogue's own id. */
+	for (size_t i = 0; i < SL_ARRAY_LEN(catalog_aliases); i++)
+		if (strcmp(name, catalog_aliases[i].ours) == 0)
+			return catalog_aliases[i].catalog;
+	return name;
 }
 
 int sl_provider_api_key(const struct sl_provider_conf *c, const char **key, struct sl_error *err)
