@@ -723,6 +723,27 @@ static const char *get_header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/* AWS refuses a signature whose x-amz-date is more than 5 minutes from its clock: a client
+ * must sign with the current UTC time, not a cached or local one. */
+static bool fresh_date(const char *amz_date, char *why, size_t whysz, const char **type)
+{
+	struct tm tm = { 0 };
+	if (!amz_date || !strptime(amz_date, "%Y%m%dT%H%M%SZ", &tm))
+		return true; /* already rejected by the verifier */
+	time_t then = timegm(&tm), now = time(NULL);
+	if (llabs((long long)(now - then)) <= 300)
+		return true;
+	char nowbuf[32];
+	struct tm ntm;
+	gmtime_r(&now, &ntm);
+	strftime(nowbuf, sizeof nowbuf, "%Y%m%dT%H%M%SZ", &ntm);
+	*type = "InvalidSignatureException";
+	snprintf(why, whysz, "Signature %s: %s is now %s than %s (%s %c 5 min.)",
+		 then < now ? "expired" : "not yet current", amz_date,
+		 then < now ? "earlier" : "later", nowbuf, nowbuf, then < now ? '-' : '+');
+	return false;
+}
+
 /* Returns NULL when authorised, else the provider-shaped rejection already queued. */
 static bool authorised(struct MHD_Connection *c, const char *provider, const char *method,
 		       const char *url, const char *query, const struct sl_buf *body,
@@ -782,7 +803,8 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 			struct hdrs hs = { 0 };
 			MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
 			ok = verify_sigv4(method, url, query, &hs, body, h, "bedrock", why,
-					  sizeof why, &type, record);
+					  sizeof why, &type, record) &&
+			     fresh_date(get_header(c, "x-amz-date"), why, sizeof why, &type);
 			cJSON_AddStringToObject(record, "auth", "sigv4");
 			free(hs.h);
 			if (ok) {
