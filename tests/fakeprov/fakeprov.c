@@ -761,7 +761,7 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 			snprintf(why, sizeof why, "You didn't provide an API key. You need to provide "
 				 "your API key in an Authorization header using Bearer auth (i.e. "
 				 "Authorization: Bearer YOUR_KEY).");
-			type = strcmp(provider, "openai") == 0 ? "" : NULL;
+			type = strcmp(provider, "openai") == 0 ? "" : NULL; /* "": code null */
 		} else if (key && strcmp(h + 7, key) != 0) {
 			ok = false;
 			snprintf(why, sizeof why, "Incorrect API key provided: %.3s****. You can find "
@@ -769,8 +769,6 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 				 h + 7);
 		}
 		free(key);
-		if (!ok && type && !*type)
-			type = NULL;
 	} else if (strcmp(provider, "anthropic") == 0) {
 		char *key = auth_value("anthropic", "sk-ant-fake");
 		const char *h = get_header(c, "x-api-key");

@@ -210,7 +210,8 @@ void fp_error_reply(struct fp_reply *r, const char *provider, int status, const 
 	} else {
 		cJSON *e = cJSON_AddObjectToObject(j, "error");
 		cJSON_AddStringToObject(e, "message", message);
-		const char *code = type ? type : openai_code(status);
+		/* type "" asks for "code": null (OpenAI's missing-key answer) */
+		const char *code = type ? (*type ? type : NULL) : openai_code(status);
 		const char *etype = type && strcmp(type, "insufficient_quota") == 0
 					    ? type : openai_type(status);
 		cJSON_AddStringToObject(e, "type", etype);
