@@ -81,7 +81,7 @@ static cJSON *counters_json(const struct counters *cs)
 /* ---- the script ----------------------------------------------------------------------- */
 
 static const char *const behaviour_keys[] = {
-	"text", "tokens", "chunks", "input_tokens", "cached_tokens", "reasoning_tokens",
+	"text", "reasoning", "tokens", "chunks", "input_tokens", "cached_tokens", "reasoning_tokens",
 	"ttft_ms", "token_ms", "latency_ms", "fault", "status", "retry_after", "retry_after_ms",
 	"error_type", "message", "after_chunks", "stall_ms", "trickle_ms", "trickle_bytes",
 	"exists", "finish_reason", "variant", "dims", "headers",
@@ -186,7 +186,8 @@ static void apply(struct fp_behaviour *b, const cJSON *o, bool *text_set)
 		if (strcmp(n, "text") == 0) {
 			set_str(&b->text, k);
 			*text_set = true;
-		} else if (strcmp(n, "tokens") == 0) b->tokens = (int)d;
+		} else if (strcmp(n, "reasoning") == 0) set_str(&b->reasoning, k);
+		else if (strcmp(n, "tokens") == 0) b->tokens = (int)d;
 		else if (strcmp(n, "chunks") == 0) b->chunks = (int)d;
 		else if (strcmp(n, "input_tokens") == 0) b->input_tokens = (int)d;
 		else if (strcmp(n, "cached_tokens") == 0) b->cached_tokens = (int)d;
@@ -547,11 +548,19 @@ static void make_pieces(struct fp_request *q, struct fp_behaviour *b, bool text_
 		b->text = t.data;
 	}
 	const char *text = b->text ? b->text : "";
-	size_t len = strlen(text);
+	const char *reasoning = b->reasoning ? b->reasoning : "";
+	size_t len = strlen(text), rlen = strlen(reasoning);
 	int chunks = b->chunks;
+	q->pieces = sl_xcalloc(len + rlen + 2, sizeof *q->pieces);
+	/* reasoning first, one chunk per word */
+	for (size_t i = 1, start = 0; i <= rlen; i++)
+		if (i == rlen || (reasoning[i] == ' ' && reasoning[i - 1] != ' ')) {
+			q->pieces[q->n_pieces++] = sl_xstrndup(reasoning + start, i - start);
+			start = i;
+		}
+	q->n_reasoning = q->n_pieces;
 	if (chunks <= 0) {
 		/* one per word, the space before a word travelling with it */
-		q->pieces = sl_xcalloc(len + 1, sizeof *q->pieces);
 		size_t start = 0;
 		for (size_t i = 1; i <= len; i++)
 			if (i == len || (text[i] == ' ' && text[i - 1] != ' ')) {
@@ -564,7 +573,6 @@ static void make_pieces(struct fp_request *q, struct fp_behaviour *b, bool text_
 			nchars += ((unsigned char)text[i] & 0xc0) != 0x80;
 		if ((size_t)chunks > nchars)
 			chunks = (int)nchars;
-		q->pieces = sl_xcalloc((size_t)chunks + 1, sizeof *q->pieces);
 		size_t start = 0;
 		for (int k = 1; k <= chunks; k++) {
 			size_t end = k == chunks ? len : len * (size_t)k / (size_t)chunks;
@@ -577,6 +585,8 @@ static void make_pieces(struct fp_request *q, struct fp_behaviour *b, bool text_
 		}
 	}
 	q->out_tokens = b->tokens > 0 ? b->tokens : q->n_pieces;
+	if (b->reasoning_tokens <= 0 && q->n_reasoning)
+		b->reasoning_tokens = q->n_reasoning;
 }
 
 static void free_pieces(struct fp_request *q)
@@ -713,6 +723,27 @@ static const char *get_header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/* AWS refuses a signature whose x-amz-date is more than 5 minutes from its clock: a client
+ * must sign with the current UTC time, not a cached or local one. */
+static bool fresh_date(const char *amz_date, char *why, size_t whysz, const char **type)
+{
+	struct tm tm = { 0 };
+	if (!amz_date || !strptime(amz_date, "%Y%m%dT%H%M%SZ", &tm))
+		return true; /* already rejected by the verifier */
+	time_t then = timegm(&tm), now = time(NULL);
+	if (llabs((long long)(now - then)) <= 300)
+		return true;
+	char nowbuf[32];
+	struct tm ntm;
+	gmtime_r(&now, &ntm);
+	strftime(nowbuf, sizeof nowbuf, "%Y%m%dT%H%M%SZ", &ntm);
+	*type = "InvalidSignatureException";
+	snprintf(why, whysz, "Signature %s: %s is now %s than %s (%s %c 5 min.)",
+		 then < now ? "expired" : "not yet current", amz_date,
+		 then < now ? "earlier" : "later", nowbuf, nowbuf, then < now ? '-' : '+');
+	return false;
+}
+
 /* Returns NULL when authorised, else the provider-shaped rejection already queued. */
 static bool authorised(struct MHD_Connection *c, const char *provider, const char *method,
 		       const char *url, const char *query, const struct sl_buf *body,
@@ -730,7 +761,7 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 			snprintf(why, sizeof why, "You didn't provide an API key. You need to provide "
 				 "your API key in an Authorization header using Bearer auth (i.e. "
 				 "Authorization: Bearer YOUR_KEY).");
-			type = strcmp(provider, "openai") == 0 ? "" : NULL;
+			type = strcmp(provider, "openai") == 0 ? "" : NULL; /* "": code null */
 		} else if (key && strcmp(h + 7, key) != 0) {
 			ok = false;
 			snprintf(why, sizeof why, "Incorrect API key provided: %.3s****. You can find "
@@ -738,8 +769,6 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 				 h + 7);
 		}
 		free(key);
-		if (!ok && type && !*type)
-			type = NULL;
 	} else if (strcmp(provider, "anthropic") == 0) {
 		char *key = auth_value("anthropic", "sk-ant-fake");
 		const char *h = get_header(c, "x-api-key");
@@ -772,7 +801,8 @@ static bool authorised(struct MHD_Connection *c, const char *provider, const cha
 			struct hdrs hs = { 0 };
 			MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
 			ok = verify_sigv4(method, url, query, &hs, body, h, "bedrock", why,
-					  sizeof why, &type, record);
+					  sizeof why, &type, record) &&
+			     fresh_date(get_header(c, "x-amz-date"), why, sizeof why, &type);
 			cJSON_AddStringToObject(record, "auth", "sigv4");
 			free(hs.h);
 			if (ok) {

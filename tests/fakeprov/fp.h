@@ -27,6 +27,7 @@ enum fp_fault {
  * entry and the model's sequence entry for this request. */
 struct fp_behaviour {
 	char *text;
+	char *reasoning;  /* reasoning/thinking text streamed before the text, or NULL */
 	int tokens;       /* output tokens reported in usage; <=0: same as chunks */
 	int chunks;       /* content chunks; <=0: one per word of text (or per token) */
 	int input_tokens; /* <=0: estimated from the request (bytes of message text / 4) */
@@ -85,9 +86,10 @@ struct fp_request {
 	int64_t t0_ns;        /* when the whole request had arrived */
 	uint64_t seq;         /* global request number, for deterministic ids */
 	int input_tokens;     /* resolved */
-	/* The text split into content chunks. */
+	/* The reasoning (pieces[0..n_reasoning)) and then the text split into chunks. */
 	char **pieces;
 	int n_pieces;
+	int n_reasoning;
 	int out_tokens;
 };
 

@@ -24,6 +24,7 @@ int64_t fp_now_ns(void)
 void fp_behaviour_free(struct fp_behaviour *b)
 {
 	free(b->text);
+	free(b->reasoning);
 	free(b->retry_after);
 	free(b->retry_after_ms);
 	free(b->error_type);
@@ -209,7 +210,8 @@ void fp_error_reply(struct fp_reply *r, const char *provider, int status, const 
 	} else {
 		cJSON *e = cJSON_AddObjectToObject(j, "error");
 		cJSON_AddStringToObject(e, "message", message);
-		const char *code = type ? type : openai_code(status);
+		/* type "" asks for "code": null (OpenAI's missing-key answer) */
+		const char *code = type ? (*type ? type : NULL) : openai_code(status);
 		const char *etype = type && strcmp(type, "insufficient_quota") == 0
 					    ? type : openai_type(status);
 		cJSON_AddStringToObject(e, "type", etype);
@@ -248,15 +250,30 @@ static int64_t chunk_at(const struct fp_request *q, const struct fp_behaviour *b
 	return q->t0_ns + (int64_t)llround((b->ttft_ms + i * b->token_ms) * 1e6);
 }
 
-static char *joined_text(const struct fp_request *q)
+static char *joined(const struct fp_request *q, int from, int to)
 {
 	struct sl_buf t;
 	sl_buf_init(&t);
-	for (int i = 0; i < q->n_pieces; i++)
+	sl_buf_puts(&t, "");
+	for (int i = from; i < to; i++)
 		sl_buf_puts(&t, q->pieces[i]);
-	sl_buf_putc(&t, '\0');
-	return t.data;
+	return sl_buf_steal(&t);
 }
+
+/* The answer text (the pieces after the reasoning). */
+static char *joined_text(const struct fp_request *q)
+{
+	return joined(q, q->n_reasoning, q->n_pieces);
+}
+
+static char *joined_reasoning(const struct fp_request *q)
+{
+	return joined(q, 0, q->n_reasoning);
+}
+
+/* Reasoning signatures are opaque to clients; a fixed one keeps bodies deterministic. */
+#define SIGNATURE "ZmFrZXByb3Ygc2lnbmF0dXJl"
+
 
 static const char *finish(const struct fp_behaviour *b)
 {
@@ -430,7 +447,9 @@ void fp_openai_stream(struct fp_stream *s, const struct fp_request *q,
 			continue;
 		}
 		cJSON *d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "content", q->pieces[i]);
+		/* vLLM, DeepSeek and llama.cpp put reasoning in delta.reasoning_content */
+		cJSON_AddStringToObject(d, i < q->n_reasoning ? "reasoning_content" : "content",
+					q->pieces[i]);
 		sse(s, at, i, NULL, openai_chunk(q, llamacpp, d, NULL, un));
 	}
 	cJSON *fin = openai_chunk(q, llamacpp, cJSON_CreateObject(), finish(b), un);
@@ -457,6 +476,11 @@ void fp_openai_chat(struct fp_reply *r, const struct fp_request *q, const struct
 	cJSON *choices = cJSON_CreateArray(), *c = cJSON_CreateObject(), *m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "role", "assistant");
 	cJSON_AddStringToObject(m, "content", text);
+	if (q->n_reasoning) {
+		char *rt = joined_reasoning(q);
+		cJSON_AddStringToObject(m, "reasoning_content", rt);
+		free(rt);
+	}
 	if (!llamacpp) {
 		cJSON_AddNullToObject(m, "refusal");
 		cJSON_AddArrayToObject(m, "annotations");
@@ -499,6 +523,15 @@ static cJSON *anthropic_message_obj(const struct fp_request *q, const struct fp_
 	cJSON *content = cJSON_AddArrayToObject(m, "content");
 	if (!streaming) {
 		char *text = joined_text(q);
+		if (q->n_reasoning) {
+			char *rt = joined_reasoning(q);
+			cJSON *th = cJSON_CreateObject();
+			cJSON_AddStringToObject(th, "type", "thinking");
+			cJSON_AddStringToObject(th, "thinking", rt);
+			cJSON_AddStringToObject(th, "signature", SIGNATURE);
+			cJSON_AddItemToArray(content, th);
+			free(rt);
+		}
 		cJSON *blk = cJSON_CreateObject();
 		cJSON_AddStringToObject(blk, "type", "text");
 		cJSON_AddStringToObject(blk, "text", text);
@@ -539,17 +572,37 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 	cJSON *ms = typed("message_start");
 	cJSON_AddItemToObject(ms, "message", anthropic_message_obj(q, b, true));
 	sse(s, t0, -1, "message_start", ms);
+	/* With reasoning: a thinking block (index 0, closed by a signature_delta) before the
+	 * text block (index 1), each opened by content_block_start. */
+	int text_index = q->n_reasoning ? 1 : 0;
 	cJSON *cbs = typed("content_block_start");
 	cJSON_AddNumberToObject(cbs, "index", 0);
 	cJSON *blk = cJSON_AddObjectToObject(cbs, "content_block");
-	cJSON_AddStringToObject(blk, "type", "text");
-	cJSON_AddStringToObject(blk, "text", "");
+	cJSON_AddStringToObject(blk, "type", q->n_reasoning ? "thinking" : "text");
+	cJSON_AddStringToObject(blk, q->n_reasoning ? "thinking" : "text", "");
 	sse(s, t0, -1, "content_block_start", cbs);
 	sse(s, t0, -1, "ping", typed("ping"));
 	int64_t last = t0;
 	for (int i = 0; i < q->n_pieces; i++) {
 		int64_t at = chunk_at(q, b, i);
 		last = at;
+		if (q->n_reasoning && i == q->n_reasoning) {
+			cJSON *sd = typed("content_block_delta");
+			cJSON_AddNumberToObject(sd, "index", 0);
+			cJSON *sdd = cJSON_AddObjectToObject(sd, "delta");
+			cJSON_AddStringToObject(sdd, "type", "signature_delta");
+			cJSON_AddStringToObject(sdd, "signature", SIGNATURE);
+			sse(s, at, -1, "content_block_delta", sd);
+			cJSON *st = typed("content_block_stop");
+			cJSON_AddNumberToObject(st, "index", 0);
+			sse(s, at, -1, "content_block_stop", st);
+			cJSON *tb = typed("content_block_start");
+			cJSON_AddNumberToObject(tb, "index", 1);
+			cJSON *tbb = cJSON_AddObjectToObject(tb, "content_block");
+			cJSON_AddStringToObject(tbb, "type", "text");
+			cJSON_AddStringToObject(tbb, "text", "");
+			sse(s, at, -1, "content_block_start", tb);
+		}
 		if (i == b->after_chunks && b->fault == FP_FAULT_ERROR_EVENT) {
 			cJSON *e = typed("error");
 			cJSON *ee = cJSON_AddObjectToObject(e, "error");
@@ -567,15 +620,26 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 		}
 		if (i == 1)
 			sse(s, at, -1, "ping", typed("ping"));
+		bool thinking = i < q->n_reasoning;
 		cJSON *d = typed("content_block_delta");
-		cJSON_AddNumberToObject(d, "index", 0);
+		cJSON_AddNumberToObject(d, "index", thinking ? 0 : text_index);
 		cJSON *dd = cJSON_AddObjectToObject(d, "delta");
-		cJSON_AddStringToObject(dd, "type", "text_delta");
-		cJSON_AddStringToObject(dd, "text", q->pieces[i]);
+		cJSON_AddStringToObject(dd, "type", thinking ? "thinking_delta" : "text_delta");
+		cJSON_AddStringToObject(dd, thinking ? "thinking" : "text", q->pieces[i]);
 		sse(s, at, i, "content_block_delta", d);
 	}
+	if (q->n_reasoning && q->n_reasoning == q->n_pieces) {
+		/* thinking only: close it; no text block was opened */
+		cJSON *sd = typed("content_block_delta");
+		cJSON_AddNumberToObject(sd, "index", 0);
+		cJSON *sdd = cJSON_AddObjectToObject(sd, "delta");
+		cJSON_AddStringToObject(sdd, "type", "signature_delta");
+		cJSON_AddStringToObject(sdd, "signature", SIGNATURE);
+		sse(s, last, -1, "content_block_delta", sd);
+		text_index = 0;
+	}
 	cJSON *stop = typed("content_block_stop");
-	cJSON_AddNumberToObject(stop, "index", 0);
+	cJSON_AddNumberToObject(stop, "index", text_index);
 	sse(s, last, -1, "content_block_stop", stop);
 	cJSON *md = typed("message_delta");
 	cJSON *dd = cJSON_AddObjectToObject(md, "delta");
@@ -616,6 +680,16 @@ void fp_bedrock_converse(struct fp_reply *r, const struct fp_request *q,
 	cJSON *out = cJSON_AddObjectToObject(j, "output");
 	cJSON *msg = cJSON_AddObjectToObject(out, "message");
 	cJSON *content = cJSON_AddArrayToObject(msg, "content");
+	if (q->n_reasoning) {
+		char *rt = joined_reasoning(q);
+		cJSON *rb = cJSON_CreateObject();
+		cJSON *rc = cJSON_AddObjectToObject(rb, "reasoningContent");
+		cJSON *rtx = cJSON_AddObjectToObject(rc, "reasoningText");
+		cJSON_AddStringToObject(rtx, "text", rt);
+		cJSON_AddStringToObject(rtx, "signature", SIGNATURE);
+		cJSON_AddItemToArray(content, rb);
+		free(rt);
+	}
 	cJSON *blk = cJSON_CreateObject();
 	cJSON_AddStringToObject(blk, "text", text);
 	cJSON_AddItemToArray(content, blk);
@@ -673,6 +747,22 @@ static void json_frame(struct fp_stream *s, int64_t at, int content, const char 
 	cJSON_Delete(j);
 }
 
+/* The reasoning block (index 0) ends with its signature, then contentBlockStop. */
+static void bedrock_close_reasoning(struct fp_stream *s, const struct fp_request *q, int64_t at)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+	cJSON *d = cJSON_AddObjectToObject(j, "delta");
+	cJSON *rc = cJSON_AddObjectToObject(d, "reasoningContent");
+	cJSON_AddStringToObject(rc, "signature", SIGNATURE);
+	pad(j, q, 90);
+	json_frame(s, at, -1, "contentBlockDelta", j, false);
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+	pad(j, q, 91);
+	json_frame(s, at, -1, "contentBlockStop", j, false);
+}
+
 void fp_bedrock_stream(struct fp_stream *s, const struct fp_request *q,
 		       const struct fp_behaviour *b)
 {
@@ -702,17 +792,31 @@ void fp_bedrock_stream(struct fp_stream *s, const struct fp_request *q,
 			      "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"broken", false);
 			continue;
 		}
+		if (q->n_reasoning && i == q->n_reasoning)
+			bedrock_close_reasoning(s, q, at);
+		bool thinking = i < q->n_reasoning;
 		j = cJSON_CreateObject();
-		cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+		cJSON_AddNumberToObject(j, "contentBlockIndex", thinking || !q->n_reasoning ? 0 : 1);
 		cJSON *d = cJSON_AddObjectToObject(j, "delta");
-		cJSON_AddStringToObject(d, "text", q->pieces[i]);
+		if (thinking) {
+			cJSON *rc = cJSON_AddObjectToObject(d, "reasoningContent");
+			cJSON_AddStringToObject(rc, "text", q->pieces[i]);
+		} else {
+			cJSON_AddStringToObject(d, "text", q->pieces[i]);
+		}
 		pad(j, q, i);
 		json_frame(s, at, i, "contentBlockDelta", j, here && b->fault == FP_FAULT_BAD_CRC);
 	}
+	bool text_open = q->n_pieces > q->n_reasoning;
+	if (q->n_reasoning && !text_open)
+		bedrock_close_reasoning(s, q, last);
 	j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+	cJSON_AddNumberToObject(j, "contentBlockIndex", q->n_reasoning && text_open ? 1 : 0);
 	pad(j, q, q->n_pieces);
-	json_frame(s, last, -1, "contentBlockStop", j, false);
+	if (text_open || !q->n_reasoning)
+		json_frame(s, last, -1, "contentBlockStop", j, false);
+	else
+		cJSON_Delete(j);
 	j = cJSON_CreateObject();
 	pad(j, q, q->n_pieces + 1);
 	cJSON_AddStringToObject(j, "stopReason", bedrock_stop(b));
@@ -727,8 +831,8 @@ void fp_bedrock_stream(struct fp_stream *s, const struct fp_request *q,
 
 /* ---- Ollama --------------------------------------------------------------------------- */
 
-static cJSON *ollama_obj(const struct fp_request *q, const char *content, bool done,
-			 const struct fp_behaviour *b)
+static cJSON *ollama_obj(const struct fp_request *q, const char *content, const char *thinking,
+			 bool done, const struct fp_behaviour *b)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "model", q->model);
@@ -736,6 +840,8 @@ static cJSON *ollama_obj(const struct fp_request *q, const char *content, bool d
 	cJSON *m = cJSON_AddObjectToObject(j, "message");
 	cJSON_AddStringToObject(m, "role", "assistant");
 	cJSON_AddStringToObject(m, "content", content);
+	if (thinking && *thinking)
+		cJSON_AddStringToObject(m, "thinking", thinking); /* thinking models */
 	if (done) {
 		double gen_ms = q->out_tokens * (b->token_ms > 0 ? b->token_ms : 0.001);
 		double prompt_ms = b->ttft_ms > 0 ? b->ttft_ms : 0.001;
@@ -784,16 +890,19 @@ void fp_ollama_stream(struct fp_stream *s, const struct fp_request *q,
 					  "\"assistant\",\"content\":\"broken\n");
 			continue;
 		}
-		ndjson(s, at, i, ollama_obj(q, q->pieces[i], false, b));
+		bool thinking = i < q->n_reasoning;
+		ndjson(s, at, i, ollama_obj(q, thinking ? "" : q->pieces[i],
+					    thinking ? q->pieces[i] : NULL, false, b));
 	}
-	ndjson(s, last, -1, ollama_obj(q, "", true, b));
+	ndjson(s, last, -1, ollama_obj(q, "", NULL, true, b));
 }
 
 void fp_ollama_chat(struct fp_reply *r, const struct fp_request *q, const struct fp_behaviour *b)
 {
-	char *text = joined_text(q);
-	fp_reply_json(r, 200, ollama_obj(q, text, true, b));
+	char *text = joined_text(q), *rt = joined_reasoning(q);
+	fp_reply_json(r, 200, ollama_obj(q, text, rt, true, b));
 	free(text);
+	free(rt);
 }
 
 /* ---- embeddings ----------------------------------------------------------------------- */

@@ -210,6 +210,25 @@ static void test_project_signer_passes(void)
 		sl_sigv4_headers_free(&sh);
 	}
 	CHECK_INT(fakeprov_set_script(fp, "{}"), 0);
+
+	/* Signed correctly but 10 minutes ago: AWS's "Signature expired". */
+	char host[64];
+	snprintf(host, sizeof host, "127.0.0.1:%d", fp->port);
+	struct sl_sigv4_credentials c = { AKID, SECRET, NULL, "us-east-1" };
+	struct sl_sigv4_headers sh;
+	struct sl_error err = { 0 };
+	const char *path = "/model/amazon.nova-pro-v1%3A0/converse";
+	CHECK_INT(sl_sigv4_sign_json_post(&c, "bedrock", host, path, BODY, strlen(BODY),
+					  sl_wall_ms() - 600000, &sh, &err), 0);
+	const char *hs[8] = { 0 };
+	for (size_t i = 0; i < sh.n; i++)
+		hs[i] = sh.lines[i];
+	struct fakeprov_http h;
+	CHECK_INT(fakeprov_http(fp, "POST", path, hs, BODY, &h), 403);
+	CHECK_CONTAINS(h.body, "Signature expired: ");
+	CHECK_CONTAINS(h.headers, "x-amzn-ErrorType: InvalidSignatureException");
+	fakeprov_http_free(&h);
+	sl_sigv4_headers_free(&sh);
 }
 
 TEST_MAIN_BEGIN

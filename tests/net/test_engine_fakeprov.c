@@ -4,8 +4,9 @@
  * decisions (Bedrock ThrottlingException, Anthropic 529, Ollama and llama.cpp 5xx), cuts
  * before content are retried and malformed data rejected on every protocol, unknown models
  * are not retried anywhere, Bedrock SigV4 is checked from fakeprov's side (the raw path,
- * the canonical request with %253A, a signed session token, a wrong secret), and a
- * cancelled stream frees the server's connection. */
+ * the canonical request with %253A, a signed session token, a wrong secret), reasoning
+ * streamed before the answer counts for TTFT on every protocol, and a cancelled stream
+ * frees the server's connection. */
 #include "test.h"
 
 #include <curl/curl.h>
@@ -33,7 +34,9 @@ static const char *SCRIPT =
 	"\"trunc_once\":{\"sequence\":[{\"fault\":\"truncate\",\"after_chunks\":0}]},"
 	"\"trunc_always\":{\"fault\":\"truncate\",\"after_chunks\":1},"
 	"\"stall\":{\"fault\":\"stall\",\"after_chunks\":1,\"stall_ms\":5000},"
-	"\"malformed\":{\"fault\":\"malformed_json\",\"after_chunks\":1}"
+	"\"malformed\":{\"fault\":\"malformed_json\",\"after_chunks\":1},"
+	"\"thinker\":{\"reasoning\":\"let me think\",\"text\":\"the answer\",\"ttft_ms\":100,"
+	"\"token_ms\":20}"
 	"}}";
 
 static struct sl_engine *make_engine(void)
@@ -283,6 +286,32 @@ static void cancel_done(void *ud, const struct sl_result *r)
 	((struct cancel_ctx *)ud)->res = sl_result_dup(r);
 }
 
+/* Reasoning streamed before the answer, in each protocol's shape (OpenAI-compatible
+ * reasoning_content, Anthropic thinking block, Bedrock reasoningContent, Ollama thinking):
+ * TTFT is the first reasoning chunk, and reasoning and answer are kept apart. */
+static void test_reasoning_counts_for_ttft(void)
+{
+	static const char *models[] = { "fo:thinker", "fl:thinker", "fa:thinker", "fb:thinker",
+					"fol:thinker" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(models); i++) {
+		test_current = models[i];
+		struct sl_result *r = run1(models[i], true);
+		CHECK_INT(r->status, SL_OK);
+		if (r->status != SL_OK)
+			fprintf(stderr, "  %s\n", r->error);
+		CHECK_STR(r->reasoning, "let me think");
+		CHECK_STR(r->text, "the answer");
+		CHECK_NEAR(r->ttft_ms, 100, 15);
+		CHECK_NEAR(r->e2e_ms, 100 + 4 * 20, 15);
+		sl_result_free(r);
+		r = run1(models[i], false);
+		CHECK_INT(r->status, SL_OK);
+		CHECK_STR(r->text, "the answer");
+		CHECK_STR(r->reasoning, "let me think");
+		sl_result_free(r);
+	}
+}
+
 static void test_cancel_frees_the_server(void)
 {
 	static const struct sl_message msg[] = { { SL_ROLE_USER, "hi" } };
@@ -328,6 +357,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_unknown_model_not_retried);
 	RUN_TEST(test_stream_faults);
 	RUN_TEST(test_bedrock_sigv4_end_to_end);
+	RUN_TEST(test_reasoning_counts_for_ttft);
 	RUN_TEST(test_cancel_frees_the_server);
 	sl_engine_free(eng);
 	fakeprov_stop(fp);

@@ -454,6 +454,63 @@ static void test_ollama_shape(void)
 	raw_free(&r);
 }
 
+/* Reasoning before the answer: each protocol's own shape. */
+static void test_reasoning_shapes(void)
+{
+	CHECK_INT(fakeprov_set_script(fp, "{\"default\":{\"reasoning\":\"hmm ok\","
+					  "\"text\":\"yes\"}}"), 0);
+	struct raw r;
+	char *b = chat_body("t", true, false);
+	raw_call("/v1/messages", ANTH_H, b, &r);
+	cJSON *ev[64];
+	char names[64][32];
+	int n = sse_data(r.body.data, ev, 64, names);
+	static const char *want[] = { "message_start", "content_block_start", "ping",
+				      "content_block_delta", "ping", "content_block_delta",
+				      "content_block_delta", "content_block_stop",
+				      "content_block_start", "content_block_delta",
+				      "content_block_stop", "message_delta", "message_stop" };
+	CHECK_INT(n, (int)SL_ARRAY_LEN(want));
+	for (int i = 0; i < n && i < (int)SL_ARRAY_LEN(want); i++)
+		CHECK_STR(names[i], want[i]);
+	if (n == (int)SL_ARRAY_LEN(want)) {
+		CHECK_STR(path_get(ev[1], "content_block", "type")->valuestring, "thinking");
+		CHECK_STR(path_get(ev[3], "delta", "type")->valuestring, "thinking_delta");
+		CHECK_STR(path_get(ev[3], "delta", "thinking")->valuestring, "hmm");
+		CHECK_STR(path_get(ev[6], "delta", "type")->valuestring, "signature_delta");
+		CHECK_INT(path_get(ev[8], "index", NULL)->valueint, 1);
+		CHECK_STR(path_get(ev[9], "delta", "text")->valuestring, "yes");
+		CHECK_INT(path_get(ev[10], "index", NULL)->valueint, 1);
+	}
+	free_all(ev, n);
+	raw_free(&r);
+	raw_call("/v1/chat/completions", OPENAI_H, b, &r);
+	CHECK_CONTAINS(r.body.data, "\"delta\":{\"reasoning_content\":\"hmm\"}");
+	CHECK_CONTAINS(r.body.data, "\"delta\":{\"content\":\"yes\"}");
+	raw_free(&r);
+	raw_call("/api/chat", NULL, b, &r);
+	CHECK_CONTAINS(r.body.data, "\"content\":\"\",\"thinking\":\"hmm\"");
+	raw_free(&r);
+	free(b);
+	raw_call("/model/m/converse-stream", BEDROCK_H, "{\"messages\":[]}", &r);
+	struct frames f;
+	struct sl_error err = { 0 };
+	CHECK_INT(decode_frames(&r, &f, &err), 0);
+	static const char *bw[] = { "messageStart", "contentBlockDelta", "contentBlockDelta",
+				    "contentBlockDelta", "contentBlockStop", "contentBlockDelta",
+				    "contentBlockStop", "messageStop", "metadata" };
+	CHECK_INT(f.n, (int)SL_ARRAY_LEN(bw));
+	for (int i = 0; i < f.n && i < (int)SL_ARRAY_LEN(bw); i++)
+		CHECK_STR(f.type[i], bw[i]);
+	CHECK_STR(f.text.data, "yes");
+	sl_buf_free(&f.text);
+	raw_free(&r);
+	raw_call("/model/m/converse", BEDROCK_H, "{\"messages\":[]}", &r);
+	CHECK_CONTAINS(r.body.data, "{\"reasoningContent\":{\"reasoningText\":{\"text\":\"hmm ok\",");
+	raw_free(&r);
+	CHECK_INT(fakeprov_set_script(fp, "{}"), 0);
+}
+
 static void test_faults(void)
 {
 	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{"
@@ -750,6 +807,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_anthropic_shape);
 	RUN_TEST(test_bedrock_stream_and_errors);
 	RUN_TEST(test_ollama_shape);
+	RUN_TEST(test_reasoning_shapes);
 	RUN_TEST(test_faults);
 	RUN_TEST(test_scripted_timing);
 	RUN_TEST(test_control_endpoints);
