@@ -2,6 +2,7 @@
  * every error with file, line and column, and placeholder checks against every row. */
 #include "test.h"
 
+#include "eval_util.h"
 #include "shortlist/dataset.h"
 
 static struct sl_dataset *parse(const char *text, const char *format, struct sl_error *err)
@@ -138,9 +139,30 @@ static void test_placeholders_checked_against_every_row(void)
 	sl_dataset_free(ds);
 }
 
+static void test_cli_show(void)
+{
+	char *db = test_path("ds.db");
+	char *ok = test_write_file("show.csv", "text,label\n\"a, b\",x\nc,y\n");
+	struct run_result r = run_cli(db, (const char *[]){ "datasets", "show", ok, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "csv, 2 rows, sha256 ");
+	CHECK_CONTAINS(r.out, "fields: text label");
+	CHECK_CONTAINS(r.out, "{\"text\":\"a, b\",\"label\":\"x\"}");
+	run_result_free(&r);
+	char *bad = test_write_file("bad.csv", "text,label\n\"open,x\n");
+	r = run_cli(db, (const char *[]){ "datasets", "show", bad, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "bad.csv:2:1: quoted field is never closed");
+	run_result_free(&r);
+	free(db);
+	free(ok);
+	free(bad);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_jsonl);
 	RUN_TEST(test_csv);
 	RUN_TEST(test_load_by_extension);
 	RUN_TEST(test_placeholders_checked_against_every_row);
+	RUN_TEST(test_cli_show);
 TEST_MAIN_END

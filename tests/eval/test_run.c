@@ -422,6 +422,28 @@ static void test_budget(void)
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE id = %lld AND stop_reason = "
 				  "'budget'", last_run());
 	CHECK_INT(query_int(sql), 1);
+	/* a resumed run must be the same evaluation: a changed dataset or suite is refused */
+	char *data = test_path("budget/cases.csv");
+	char *text = sl_read_file(data, NULL, NULL);
+	char *changed = sl_xasprintf("%sOne more,positive\n", text);
+	free(test_write_file("budget/cases.csv", changed));
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "changed since run");
+	run_result_free(&r);
+	free(test_write_file("budget/cases.csv", text));
+	char *stext = sl_read_file(suite, NULL, NULL);
+	char *schanged = sl_xasprintf("%s\n", stext);
+	free(test_write_file("budget/suite.json", schanged));
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "suite.json changed since run");
+	run_result_free(&r);
+	free(data);
+	free(text);
+	free(changed);
+	free(stext);
+	free(schanged);
 	free(suite);
 
 	/* a budget with a model whose price is unknown is refused before any request */
