@@ -233,14 +233,25 @@ static int prompts_edit(struct sl_store *store, const char *name)
 		sl_prompt_version_free(&old);
 		return SL_EXIT_USAGE;
 	}
+	bool same_tags = pv.n_tags == old.n_tags;
+	for (size_t i = 0; same_tags && i < pv.n_tags; i++)
+		same_tags = strcmp(pv.tags[i], old.tags[i]) == 0;
 	if (strcmp(pv.hash, old.hash) == 0) {
-		printf("%s@%d unchanged: no new version\n", old.name, old.version);
+		bool created;
+		if (!same_tags && pv.n_tags && sl_prompts_add(store, &pv, &created, &err) != 0) {
+			fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);
+			sl_prompt_version_free(&pv);
+			sl_prompt_version_free(&old);
+			return SL_EXIT_USAGE;
+		}
+		printf("%s@%d unchanged: no new version%s\n", old.name, old.version,
+		       !same_tags && pv.n_tags ? " (tags updated)" : "");
 		unlink(path);
 		sl_prompt_version_free(&pv);
 		sl_prompt_version_free(&old);
 		return 0;
 	}
-	/* keep the old tags when the editor removed the "tags" key entirely */
+	/* tags belong to the prompt: an edit without "tags" keeps the old ones */
 	bool created;
 	if (sl_prompts_add(store, &pv, &created, &err) != 0) {
 		fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);

@@ -254,6 +254,20 @@ static void test_cli_add_edit_diff(void)
 	CHECK_CONTAINS(r.err, "your edit is kept in");
 	run_result_free(&r);
 
+	/* tags belong to the prompt: changing only them adds no version */
+	char *tagger = test_write_file("tag.sh", "#!/bin/sh\nsed -i 's/\"tags\":[[:space:]]*\\[\\]/"
+						"\"tags\": [\"greeting\"]/' \"$1\"\n");
+	chmod(tagger, 0755);
+	r = run_cli(db, (const char *[]){ "prompts", "edit", "greet", NULL },
+		    (const char *[]){ "EDITOR", tagger, NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "greet@2 unchanged: no new version (tags updated)");
+	run_result_free(&r);
+	free(tagger);
+	r = run_cli(db, (const char *[]){ "prompts", "list", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "greeting");
+	run_result_free(&r);
+
 	r = run_cli(db, (const char *[]){ "prompts", "diff", "greet@1", "greet@2", NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "-Say hi to {{who}}.\n+Wave to {{who}}.\n");
