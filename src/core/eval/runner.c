@@ -194,6 +194,27 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 	return 0;
 }
 
+/* The judge model is called later by scoring: check it now too, so a missing key does not
+ * surface only after every cell was paid for. */
+static int check_judge(struct sl_runner *r, struct sl_error *err)
+{
+	if (!r->suite->judge)
+		return 0;
+	const struct sl_provider_conf *conf;
+	char *model_id = NULL;
+	struct sl_error e = { 0 };
+	const char *key;
+	if (sl_providers_resolve_model(&r->providers, r->suite->judge, &conf, &model_id, &e) != 0 ||
+	    sl_provider_api_key(conf, &key, &e) != 0) {
+		free(model_id);
+		sl_error_set(err, "%s: suite.judge \"%s\": %s", r->suite->path, r->suite->judge,
+			     e.msg);
+		return usage_fail(err);
+	}
+	free(model_id);
+	return 0;
+}
+
 static int load_prompts_from_suite(struct sl_runner *r, struct sl_error *err)
 {
 	r->prompts = sl_xcalloc(r->suite->n_prompts, sizeof *r->prompts);
@@ -922,7 +943,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		sl_providers_copy(&r->providers, o->providers);
 	else if (sl_providers_load(&r->providers, NULL, err) != 0)
 		return usage_fail(err);
-	if (resolve_models(r, err) != 0)
+	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0)
 		return -1;
 	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
 		   r->samples;
