@@ -518,6 +518,10 @@ static void test_config_errors_send_nothing(void)
 	expect_config_error("nokey", "{\"models\": [\"fake:model-a\", \"anthropic:claude-x\"], "
 				     "\"dataset\": \"d.jsonl\", \"prompts\": [\"sentiment\"]}",
 			    NULL, NULL, "set the environment variable ANTHROPIC_API_KEY");
+	expect_config_error("nojudgekey", "{\"models\": [\"fake:model-a\"], \"judge\": "
+					  "\"anthropic:claude-x\", \"dataset\": \"d.jsonl\", "
+					  "\"prompts\": [\"sentiment\"]}", NULL, NULL,
+			    "suite.judge \"anthropic:claude-x\": provider anthropic needs an API key");
 	struct run_result r = run_cli(db, (const char *[]){ "run", NULL }, NULL);
 	CHECK_INT(r.status, 2);
 	run_result_free(&r);
