@@ -234,8 +234,8 @@ static void wait_for_cells(long long run, long long n, pid_t pid)
 
 static void test_kill_and_resume(void)
 {
-	/* slow enough that the kill lands mid-run: 20 ms per request, 4 at a time */
-	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+	/* slow enough that the kill lands mid-run: 50 ms per request, 4 at a time */
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
 				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("killed", NULL);
@@ -285,7 +285,7 @@ static void test_kill_and_resume(void)
  * the run incomplete and exits 3; --resume finishes it. */
 static void test_interrupt(void)
 {
-	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
 				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("interrupted", NULL);
@@ -536,7 +536,7 @@ static void other_done(void *ud, const struct sl_result *res)
  * stopping it cancels its own requests and leaves the engine's other requests alone. */
 static void test_runner_on_shared_engine(void)
 {
-	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
 				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("shared", NULL);
