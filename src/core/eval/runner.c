@@ -918,6 +918,11 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	if (check_suite_params(r, err) != 0)
 		return -1;
 	struct sl_error e = { 0 };
+	char *real = realpath(r->suite->dataset, NULL); /* lineage records where it really is */
+	if (real) {
+		free(r->suite->dataset);
+		r->suite->dataset = real;
+	}
 	r->ds = sl_dataset_load(r->suite->dataset, &e);
 	if (!r->ds) {
 		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
