@@ -39,11 +39,12 @@ static void run_usage(FILE *out)
 
 static volatile sig_atomic_t interrupted;
 
-static void on_sigint(int sig)
+/* ^C (or a CI runner's SIGTERM) stops scheduling, cancels what is in flight and ends the
+ * run as incomplete, resumable; a second signal kills at once. */
+static void on_stop_signal(int sig)
 {
-	(void)sig;
 	interrupted = 1;
-	signal(SIGINT, SIG_DFL); /* a second ^C kills at once */
+	signal(sig, SIG_DFL);
 }
 
 struct progress_state {
@@ -409,7 +410,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	opts.progress_ud = &ps;
 	opts.progress_ms = ps.tty ? 100 : 500;
 	opts.stop = &interrupted;
-	signal(SIGINT, on_sigint);
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 	struct sl_run_outcome o;
 	if (sl_runner_run(store, &opts, &o, &err) != 0) {
 		if (ps.drawn)
@@ -418,6 +420,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	struct summary s = { 0 };
 	if (sl_run_get(store, o.run_id, &s.run, &err) != 0 ||
 	    sl_run_cells_foreach(store, o.run_id, collect, &s, &err) != 0) {
