@@ -287,9 +287,10 @@ static int parse_gates(char **exprs, size_t n, struct sl_gate **out, struct sl_e
 	return 0;
 }
 
-/* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model). */
+/* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model).
+ * The verdicts go to out (text) and, when json is not NULL, to json as an array. */
 static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_gate *gates,
-		       size_t n, struct sl_buf *out, struct sl_error *err)
+		       size_t n, struct sl_buf *out, cJSON *json, struct sl_error *err)
 {
 	struct sl_scorecard sc;
 	if (sl_scorecard_build(store, run_id, &sc, err) != 0)
@@ -298,6 +299,23 @@ static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_g
 	int rc = sl_gates_evaluate(gates, n, &sc, &rep, err);
 	if (rc == 0) {
 		sl_gate_report_render(&rep, true, out);
+		for (size_t i = 0; json && i < rep.n; i++) {
+			const struct sl_gate_result *g = &rep.results[i];
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "gate", g->gate->expr);
+			if (g->model)
+				cJSON_AddStringToObject(x, "model", g->model);
+			if (g->prompt)
+				cJSON_AddStringToObject(x, "prompt", g->prompt);
+			cJSON_AddBoolToObject(x, "passed", g->passed);
+			if (isnan(g->value))
+				cJSON_AddNullToObject(x, "value");
+			else
+				cJSON_AddNumberToObject(x, "value", g->value);
+			if (g->detail)
+				cJSON_AddStringToObject(x, "detail", g->detail);
+			cJSON_AddItemToArray(json, x);
+		}
 		rc = rep.n_failed ? 1 : 0;
 		sl_gate_report_free(&rep);
 	}
@@ -446,9 +464,11 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	int gate_rc = 0;
 	struct sl_buf gate_text;
 	sl_buf_init(&gate_text);
+	cJSON *gate_json = cJSON_CreateArray();
 	if (n_gates && s.run.n_done > s.run.n_errors) {
-		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, &err);
+		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, gate_json, &err);
 		if (gate_rc < 0) {
+			cJSON_Delete(gate_json);
 			summary_free(&s);
 			sl_buf_free(&notes);
 			sl_buf_free(&gate_text);
@@ -462,6 +482,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		rc = SL_EXIT_GATE;
 	if (json) {
 		cJSON *j = summary_json(&s, &o, rc);
+		cJSON_AddItemToObject(j, "gates", gate_json);
+		gate_json = NULL;
 		char *text = cJSON_Print(j);
 		puts(text);
 		cJSON_free(text);
@@ -483,6 +505,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		if (notes.len)
 			printf("\n%s", notes.data);
 	}
+	cJSON_Delete(gate_json);
 	sl_buf_free(&gate_text);
 	sl_buf_free(&notes);
 	summary_free(&s);

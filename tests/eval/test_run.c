@@ -334,6 +334,15 @@ static void test_gates(void)
 	CHECK_INT(r.status, 1);
 	CHECK_CONTAINS(r.out, "FAIL");
 	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "run", suite, "--json", "--gate", "p50_latency<=0.001ms",
+					  NULL }, NULL);
+	CHECK_INT(r.status, 1);
+	cJSON *j = cJSON_Parse(r.out);
+	CHECK(j != NULL);
+	CHECK_INT(cJSON_GetObjectItemCaseSensitive(j, "exit_code")->valueint, 1);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "gates")), 4);
+	cJSON_Delete(j);
+	run_result_free(&r);
 	fakeprov_reset(fp);
 	r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", "--gate", "p50_latency<<1s",
 					  NULL }, NULL);
