@@ -426,7 +426,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 					   strcmp(getenv("TERM"), "dumb") != 0 };
 	opts.progress = on_progress;
 	opts.progress_ud = &ps;
-	opts.progress_ms = ps.tty ? 100 : 500;
+	opts.progress_ms = ps.tty ? 100 : 50; /* plain lines are thinned to 10% steps */
 	opts.stop = &interrupted;
 	signal(SIGINT, on_stop_signal);
 	signal(SIGTERM, on_stop_signal);

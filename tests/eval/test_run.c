@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "eval_util.h"
@@ -214,24 +213,6 @@ static void test_full_run_and_cache(void)
 	free(suite);
 }
 
-static void wait_for_cells(long long run, long long n, pid_t pid)
-{
-	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld", run);
-	struct timespec ts = { 0, 2 * 1000 * 1000 };
-	for (int i = 0; i < 10000; i++) { /* at most ~20 s */
-		if (query_int("SELECT MAX(id) FROM runs") >= run && query_int(sql) >= n)
-			return;
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			fprintf(stderr, "the run ended before it could be killed\n");
-			return;
-		}
-		nanosleep(&ts, NULL);
-	}
-	fprintf(stderr, "timed out waiting for %lld cells\n", n);
-}
-
 static void test_kill_and_resume(void)
 {
 	/* slow enough that the kill lands mid-run: 50 ms per request, 4 at a time */
@@ -240,10 +221,13 @@ static void test_kill_and_resume(void)
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("killed", NULL);
 	long long run = last_run() + 1;
-	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL }, NULL,
-			      "killed");
-	wait_for_cells(run, 10, pid);
+	int fd;
+	pid_t pid = spawn_cli_watch(db, (const char *[]){ "run", suite, "--no-cache", NULL },
+				    "killed", &fd);
+	long seen = wait_progress(fd, 10); /* a line every 10%: the 5th cell's, then ... */
+	CHECK(seen >= 10 && seen < 48);
 	kill(pid, SIGKILL);
+	close(fd);
 	int st;
 	waitpid(pid, &st, 0);
 	CHECK(WIFSIGNALED(st));
@@ -290,10 +274,14 @@ static void test_interrupt(void)
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("interrupted", NULL);
 	long long run = last_run() + 1;
-	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL }, NULL,
-			      "interrupted");
-	wait_for_cells(run, 8, pid);
+	int fd;
+	pid_t pid = spawn_cli_watch(db, (const char *[]){ "run", suite, "--no-cache", NULL },
+				    "interrupted", &fd);
+	long seen = wait_progress(fd, 8);
+	CHECK(seen >= 8 && seen < 48);
 	kill(pid, SIGINT);
+	wait_progress(fd, 1L << 40); /* drain stderr until it exits (a closed pipe would kill it) */
+	close(fd);
 	int st;
 	waitpid(pid, &st, 0);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
