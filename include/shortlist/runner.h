@@ -70,6 +70,21 @@ struct sl_run_outcome {
 int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 		  struct sl_run_outcome *out, struct sl_error *err);
 
+/* Check a suite as sl_runner_run would (everything before the first request) and count
+ * what a run would do, without creating a run or sending anything (`run --check`). */
+struct sl_run_plan {
+	size_t n_models, n_prompts, n_cases;
+	int samples;
+	char prompts[512];  /* "name@v, name@v" as they would run */
+	int64_t cells;      /* models x prompts x cases x samples */
+	int64_t done;       /* with --resume: cells already done in that run */
+	int64_t resume_run; /* with --resume: the run it would continue, else 0 */
+	int64_t cached;     /* cells the response cache would answer */
+	int64_t to_request; /* cells that would go to the APIs */
+};
+int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
+		   struct sl_run_plan *plan, struct sl_error *err);
+
 /* The same, driven by someone else's event loop (the TUI's):
  *     struct sl_runner *r = sl_runner_start(store, &opts, eng, &err);
  *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);

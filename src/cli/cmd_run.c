@@ -25,6 +25,7 @@ static void run_usage(FILE *out)
 		"Everything is checked before the first call (suite keys, prompts, placeholders\n"
 		"against every dataset row, providers and keys).\n\n"
 		"  -j N            requests in flight at once (default: the suite's concurrency, 8)\n"
+		"  --check         check everything and say what a run would do; send nothing\n"
 		"  --json          print the summary as JSON on stdout\n"
 		"  --resume [RUN]  finish an unfinished run (default: the newest one of this suite);\n"
 		"                  only missing and failed cells are run again\n"
@@ -340,7 +341,7 @@ static bool looks_like_run_ref(const char *s)
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct sl_runner_opts opts = { .max_cost = NAN };
-	bool json = false, no_cache = false, refresh = false;
+	bool json = false, no_cache = false, refresh = false, check = false;
 	char **gates = NULL;
 	size_t n_gates = 0;
 	struct sl_gate *parsed = NULL;
@@ -364,6 +365,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			opts.concurrency = (int)j;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--check") == 0) {
+			check = true;
 		} else if (strcmp(a, "--resume") == 0) {
 			opts.resume = true;
 			if (i + 1 < argc && looks_like_run_ref(argv[i + 1]))
@@ -422,6 +425,42 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	struct sl_store *store = cli_store(cli);
+	if (check) {
+		struct sl_run_plan plan;
+		if (sl_runner_plan(store, &opts, &plan, &err) != 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		if (json) {
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddBoolToObject(j, "ok", 1);
+			cJSON_AddNumberToObject(j, "cells", (double)plan.cells);
+			cJSON_AddNumberToObject(j, "cached", (double)plan.cached);
+			cJSON_AddNumberToObject(j, "to_request", (double)plan.to_request);
+			if (plan.resume_run) {
+				cJSON_AddNumberToObject(j, "resume_run", (double)plan.resume_run);
+				cJSON_AddNumberToObject(j, "done", (double)plan.done);
+			}
+			cJSON_AddStringToObject(j, "prompts", plan.prompts);
+			char *text = cJSON_Print(j);
+			puts(text);
+			cJSON_free(text);
+			cJSON_Delete(j);
+		} else {
+			printf("%s: ok: %zu model%s x %zu prompt%s (%s) x %zu cases x %d sample%s = "
+			       "%lld cells\n", opts.suite_path, plan.n_models, plan.n_models == 1 ? "" : "s",
+			       plan.n_prompts, plan.n_prompts == 1 ? "" : "s", plan.prompts, plan.n_cases,
+			       plan.samples, plan.samples == 1 ? "" : "s", (long long)plan.cells);
+			if (plan.resume_run)
+				printf("resuming run %lld: %lld cells already done\n",
+				       (long long)plan.resume_run, (long long)plan.done);
+			printf("%lld cells from the response cache, %lld API requests; %zu gate%s; "
+			       "nothing was sent\n", (long long)plan.cached, (long long)plan.to_request,
+			       n_gates, n_gates == 1 ? "" : "s");
+		}
+		rc = 0;
+		goto out;
+	}
 	struct progress_state ps = { .tty = isatty(STDERR_FILENO) && getenv("TERM") &&
 					   strcmp(getenv("TERM"), "dumb") != 0 };
 	opts.progress = on_progress;

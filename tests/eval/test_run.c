@@ -186,6 +186,20 @@ static void test_full_run_and_cache(void)
 	free(d1);
 	free(d2);
 
+	/* --check says what a run would do and sends nothing */
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, "--check", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "ok: 2 models x 2 prompts (sentiment@1, sentiment@2) x 6 cases x 2 "
+			      "samples = 48 cells");
+	CHECK_CONTAINS(r.out, "48 cells from the response cache, 0 API requests");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "run", suite, "--check", "--no-cache", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "0 cells from the response cache, 48 API requests");
+	run_result_free(&r);
+	CHECK_INT(requests(), 0);
+	CHECK_INT(last_run(), run2);
+
 	/* --no-cache and --refresh go to the API again */
 	fakeprov_reset(fp);
 	r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", "-j", "8", NULL }, NULL);
@@ -488,6 +502,9 @@ static void test_config_errors_send_nothing(void)
 	char buf[512];
 	snprintf(buf, sizeof buf, "{%s, \"prompts\": [\"sentiment@1\"]}", ok_models);
 	expect_config_error("missingvar", buf, "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n", NULL,
+			    "prompt sentiment@1 uses {{text}}, but row 2 of");
+	expect_config_error("missingvar2", buf, "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n",
+			    (const char *[]){ "--check", NULL },
 			    "prompt sentiment@1 uses {{text}}, but row 2 of");
 	snprintf(buf, sizeof buf, "{%s, \"prompts\": [\"nosuch\"]}", ok_models);
 	expect_config_error("noprompt", buf, NULL, NULL, "no prompt named 'nosuch'");

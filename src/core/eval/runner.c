@@ -783,14 +783,13 @@ static enum sl_role role_of(const char *s)
 	       : strcmp(s, "assistant") == 0 ? SL_ROLE_ASSISTANT : SL_ROLE_USER;
 }
 
-/* Start one cell: from the cache, or by submitting it. Returns 1 if it went to the engine,
- * 0 if it was answered from the cache, -1 on error. */
-static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
+/* Render a cell's messages and compute its cache key. */
+static int cell_request(struct sl_runner *r, int64_t idx, struct sl_message **msgs_out,
+			struct sl_params *params, char **key_out, struct sl_error *err)
 {
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
 	const struct sl_prompt_version *pv = &r->prompts[p];
-	const struct model_slot *ms = &r->models[m];
 	struct sl_message *msgs = sl_xcalloc(pv->n_messages, sizeof *msgs);
 	for (size_t i = 0; i < pv->n_messages; i++) {
 		struct sl_error e = { 0 };
@@ -803,9 +802,25 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		}
 		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
 	}
+	effective_params(r, pv, params);
+	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s);
+	*msgs_out = msgs;
+	return 0;
+}
+
+/* Start one cell: from the cache, or by submitting it. Returns 1 if it went to the engine,
+ * 0 if it was answered from the cache, -1 on error. */
+static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
+{
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	const struct sl_prompt_version *pv = &r->prompts[p];
+	const struct model_slot *ms = &r->models[m];
+	struct sl_message *msgs;
 	struct sl_params params;
-	effective_params(r, pv, &params);
-	char *key = cache_key(ms, msgs, pv->n_messages, &params, s);
+	char *key;
+	if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
+		return -1;
 	if (r->cache == SL_CACHE_USE) {
 		struct cell_rec tmp;
 		memset(&tmp, 0, sizeof tmp);
@@ -1167,4 +1182,61 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 		sl_engine_perform(r->eng);
 	}
 	return sl_runner_finish(r, out, err);
+}
+
+int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
+		   struct sl_run_plan *plan, struct sl_error *err)
+{
+	memset(plan, 0, sizeof *plan);
+	struct sl_runner *r = sl_xcalloc(1, sizeof *r);
+	r->store = store;
+	r->opts = opts;
+	r->suite_real = realpath(opts->suite_path, NULL);
+	if (!r->suite_real)
+		r->suite_real = sl_xstrdup(opts->suite_path);
+	int rc = -1;
+	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
+		goto done;
+	if (opts->resume) {
+		r->run_id = r->resume_run.id;
+		if (load_done_cells(r, err) != 0)
+			goto done;
+		plan->resume_run = r->run_id;
+	}
+	plan->n_models = r->n_models;
+	plan->n_prompts = r->n_prompts;
+	plan->n_cases = r->ds->n_cases;
+	plan->samples = r->samples;
+	plan->cells = r->total;
+	plan->done = r->prog.done;
+	for (size_t i = 0; i < r->n_prompts; i++) {
+		size_t used = strlen(plan->prompts);
+		snprintf(plan->prompts + used, sizeof plan->prompts - used, "%s%s@%d", i ? ", " : "",
+			 r->prompts[i].name, r->prompts[i].version);
+	}
+	for (int64_t idx = 0; idx < r->total; idx++) {
+		if (r->done[idx])
+			continue;
+		struct sl_message *msgs;
+		struct sl_params params;
+		char *key;
+		if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
+			goto done;
+		int m, p, c, s;
+		cell_coords(r, idx, &m, &p, &c, &s);
+		free_messages(msgs, r->prompts[p].n_messages);
+		struct cell_rec tmp;
+		memset(&tmp, 0, sizeof tmp);
+		if (r->cache == SL_CACHE_USE && cache_lookup(r, key, &tmp)) {
+			plan->cached++;
+			rec_free(&tmp);
+		} else {
+			plan->to_request++;
+		}
+		free(key);
+	}
+	rc = 0;
+done:
+	sl_runner_free(r);
+	return rc;
 }
