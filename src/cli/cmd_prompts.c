@@ -124,6 +124,13 @@ static int parse_prompt_text(const char *text, size_t len, const char *origin,
 		err->code = SL_EXIT_USAGE;
 		return -1;
 	}
+	if (cJSON_HasObjectItem(root, "versions")) {
+		sl_error_set(err, "%s holds several versions (an export file): add it with 'shortlist "
+			     "prompts import DIR' on its directory", origin);
+		err->code = SL_EXIT_USAGE;
+		cJSON_Delete(root);
+		return -1;
+	}
 	int rc = sl_prompt_from_json(root, origin, "prompt", pv, err);
 	cJSON_Delete(root);
 	return rc;

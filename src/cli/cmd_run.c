@@ -18,8 +18,8 @@
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: shortlist run SUITE [-j N] [--json] [--resume [RUN]] [--no-cache] [--refresh]\n"
-		"                     [--max-cost USD] [--gate EXPR]...\n\n"
+		"usage: shortlist run SUITE [-j N] [--check] [--json] [--resume [RUN]] [--no-cache]\n"
+		"                     [--refresh] [--max-cost USD] [--gate EXPR]...\n\n"
 		"Run an evaluation suite: every model x prompt x dataset row x sample, answered from\n"
 		"the response cache when the same request was made before, else through the APIs.\n"
 		"Everything is checked before the first call (suite keys, prompts, placeholders\n"

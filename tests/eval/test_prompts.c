@@ -280,6 +280,12 @@ static void test_cli_add_edit_diff(void)
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "no version 3");
 	run_result_free(&r);
+	char *exp = test_source_path("data/examples/prompts/review-sentiment.json");
+	r = run_cli(db, (const char *[]){ "prompts", "add", exp, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "an export file");
+	run_result_free(&r);
+	free(exp);
 	r = run_cli(db, (const char *[]){ "prompts", "frobnicate", NULL }, NULL);
 	CHECK_INT(r.status, 2);
 	run_result_free(&r);
