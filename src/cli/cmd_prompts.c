@@ -417,8 +417,8 @@ int cmd_datasets(struct cli *cli, int argc, char **argv)
 			cJSON_free(s);
 		}
 	} else {
-		printf("%s: %s, %zu rows, sha256 %s\nfields:", ds->path, ds->format, ds->n_cases,
-		       ds->hash);
+		printf("%s: %s, %zu row%s, sha256 %s\nfields:", ds->path, ds->format, ds->n_cases,
+		       ds->n_cases == 1 ? "" : "s", ds->hash);
 		for (size_t i = 0; i < ds->n_fields; i++)
 			printf(" %s", ds->fields[i]);
 		printf("\n");

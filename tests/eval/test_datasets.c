@@ -76,6 +76,20 @@ static void test_csv(void)
 	CHECK_INT(ds->n_fields, 2);
 	sl_dataset_free(ds);
 
+	/* one column: a blank line is skipped, a quoted empty value is a row */
+	ds = parse("q\n\"\"\n\nx\n\n", "csv", &err);
+	CHECK(ds && ds->n_cases == 2);
+	if (ds) {
+		CHECK_STR(var(ds, 0, "q"), "");
+		CHECK_STR(var(ds, 1, "q"), "x");
+		CHECK_INT(ds->cases[1].line, 4);
+	}
+	sl_dataset_free(ds);
+	/* old Mac line ends (CR alone) */
+	ds = parse("a,b\r1,2\r", "csv", &err);
+	CHECK(ds && ds->n_cases == 1 && ds->cases[0].line == 2);
+	sl_dataset_free(ds);
+
 	CHECK(parse("a,b\n1,\"open\n2,3\n", "csv", &err) == NULL);
 	CHECK_CONTAINS(err.msg, "d.csv:2:3: quoted field is never closed");
 	CHECK(parse("a,b\n1,x\"y\n", "csv", &err) == NULL);
