@@ -276,6 +276,33 @@ static void test_cli_add_edit_diff(void)
 	r = run_cli(db, (const char *[]){ "prompts", "list", NULL }, NULL);
 	CHECK_CONTAINS(r.out, "greet");
 	run_result_free(&r);
+
+	/* export, then import into another database: the same versions and hashes */
+	char *dir = test_path("cli-export");
+	r = run_cli(db, (const char *[]){ "prompts", "export", dir, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "exported 1 prompt to");
+	run_result_free(&r);
+	char *db2 = test_path("cli2.db");
+	r = run_cli(db2, (const char *[]){ "prompts", "import", dir, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "imported 2 new versions (0 already present)");
+	run_result_free(&r);
+	struct run_result a = run_cli(db, (const char *[]){ "prompts", "show", "greet@2", "--json",
+							     NULL }, NULL);
+	struct run_result b = run_cli(db2, (const char *[]){ "prompts", "show", "greet@2", "--json",
+							      NULL }, NULL);
+	cJSON *ja = cJSON_Parse(a.out), *jb = cJSON_Parse(b.out);
+	CHECK(ja && jb);
+	if (ja && jb)
+		CHECK_STR(cJSON_GetObjectItem(jb, "hash")->valuestring,
+			  cJSON_GetObjectItem(ja, "hash")->valuestring);
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	run_result_free(&a);
+	run_result_free(&b);
+	free(dir);
+	free(db2);
 	r = run_cli(db, (const char *[]){ "prompts", "show", "greet@3", NULL }, NULL);
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "no version 3");
