@@ -52,6 +52,10 @@ struct sl_runner_opts {
 	void *progress_ud;
 	int progress_ms;            /* 0 = 200 */
 	volatile sig_atomic_t *stop; /* set (by a signal handler) to stop scheduling and end */
+	/* Things worth knowing that do not stop a run (a prompt that shows the model the
+	 * expected answer); may be NULL. */
+	void (*warn)(void *ud, const char *msg);
+	void *warn_ud;
 };
 
 struct sl_run_outcome {

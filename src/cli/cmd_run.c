@@ -40,6 +40,12 @@ static void run_usage(FILE *out)
 
 static volatile sig_atomic_t interrupted;
 
+static void on_warning(void *ud, const char *msg)
+{
+	(void)ud;
+	fprintf(stderr, "shortlist: warning: %s\n", msg);
+}
+
 /* ^C (or a CI runner's SIGTERM) stops scheduling, cancels what is in flight and ends the
  * run as incomplete, resumable; a second signal kills at once. */
 static void on_stop_signal(int sig)
@@ -425,6 +431,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	struct sl_store *store = cli_store(cli);
+	opts.warn = on_warning;
 	if (check) {
 		struct sl_run_plan plan;
 		if (sl_runner_plan(store, &opts, &plan, &err) != 0) {

@@ -503,6 +503,21 @@ static void test_config_errors_send_nothing(void)
 	snprintf(buf, sizeof buf, "{%s, \"prompts\": [\"sentiment@1\"]}", ok_models);
 	expect_config_error("missingvar", buf, "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n", NULL,
 			    "prompt sentiment@1 uses {{text}}, but row 2 of");
+	/* a prompt that shows the model its expected answer runs, with a warning */
+	{
+		char *pl = test_write_file("leak.json", "{\"name\": \"leaky\", \"user\": "
+							"\"{{text}} (answer: {{label}})\"}");
+		struct run_result a = run_cli(db, (const char *[]){ "prompts", "add", pl, NULL }, NULL);
+		run_result_free(&a);
+		char *ls = test_write_file("leak-suite.json", "{\"models\": [\"fake:model-a\"], "
+						 "\"prompts\": [\"leaky\"], \"dataset\": \"full/cases.csv\"}");
+		a = run_cli(db, (const char *[]){ "run", ls, "--check", NULL }, NULL);
+		CHECK_INT(a.status, 0);
+		CHECK_CONTAINS(a.err, "warning: prompt leaky@1 puts {{label}} in its user message");
+		run_result_free(&a);
+		free(pl);
+		free(ls);
+	}
 	expect_config_error("missingvar2", buf, "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n",
 			    (const char *[]){ "--check", NULL },
 			    "prompt sentiment@1 uses {{text}}, but row 2 of");

@@ -915,6 +915,38 @@ static void runner_free(struct sl_runner *r)
 	free(r->done);
 }
 
+/* A prompt that fills in the field scorers compare against makes the evaluation
+ * meaningless; it may be deliberate (a judge prompt), so it is a warning. */
+static void warn_answer_leaks(struct sl_runner *r)
+{
+	static const char *const answers[] = { "expected", "label", "reference" };
+	if (!r->opts->warn)
+		return;
+	for (size_t i = 0; i < r->n_prompts; i++) {
+		const struct sl_prompt_version *pv = &r->prompts[i];
+		for (size_t m = 0; m < pv->n_messages; m++) {
+			char **names;
+			size_t n;
+			if (sl_template_vars(pv->messages[m].content, &names, &n, NULL) != 0)
+				continue;
+			for (size_t k = 0; k < n; k++) {
+				for (size_t a = 0; a < SL_ARRAY_LEN(answers); a++)
+					if (strcmp(names[k], answers[a]) == 0) {
+						char *msg = sl_xasprintf(
+							"prompt %s@%d puts {{%s}} in its %s message: the "
+							"model sees the answer it is scored against",
+							pv->name, pv->version, names[k],
+							pv->messages[m].role);
+						r->opts->warn(r->opts->warn_ud, msg);
+						free(msg);
+					}
+				free(names[k]);
+			}
+			free(names);
+		}
+	}
+}
+
 static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_real,
 		   struct sl_error *err)
 {
@@ -952,6 +984,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	} else if (load_prompts_from_suite(r, err) != 0) {
 		return -1;
 	}
+	warn_answer_leaks(r);
 	for (size_t i = 0; i < r->n_prompts; i++)
 		if (sl_dataset_check_prompt(r->ds, &r->prompts[i], err) != 0) {
 			char inner[sizeof err->msg];
