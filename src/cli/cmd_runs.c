@@ -280,6 +280,18 @@ static int runs_diff(struct sl_store *store, const char *ra, const char *rb, con
 	int64_t a, b;
 	if (sl_run_resolve(store, ra, &a, &err) != 0 || sl_run_resolve(store, rb, &b, &err) != 0)
 		return cli_fail(&err);
+	struct sl_run run_a, run_b;
+	if (sl_run_get(store, a, &run_a, &err) != 0)
+		return cli_fail(&err);
+	if (sl_run_get(store, b, &run_b, &err) != 0) {
+		sl_run_free(&run_a);
+		return cli_fail(&err);
+	}
+	if (strcmp(run_a.dataset_hash, run_b.dataset_hash) != 0)
+		printf("note: the runs used different datasets (%.12s, %.12s): cases are matched "
+		       "by their position\n", run_a.dataset_hash, run_b.dataset_hash);
+	sl_run_free(&run_a);
+	sl_run_free(&run_b);
 	struct sl_run_diff_stats st;
 	struct score_lookup sl = { store, NULL };
 	char *m = diff_metric(store, a, b, metric);
