@@ -42,7 +42,7 @@ struct sl_runner_opts {
 	const char *suite_path;
 	int concurrency;            /* -j; 0 = the suite's */
 	enum sl_cache_mode cache;
-	double max_cost;            /* --max-cost; NAN = the suite's (which may be none) */
+	double max_cost;            /* --max-cost USD; 0 or NAN = the suite's (may be none) */
 	bool resume;                /* --resume */
 	const char *resume_ref;     /* run to resume; NULL = newest unfinished run of the suite */
 	sl_scorer_validate_fn validate; /* scorer registry check, may be NULL */

@@ -957,11 +957,8 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	r->samples = r->suite->samples;
 	r->concurrency = o->concurrency > 0 ? o->concurrency : r->suite->concurrency;
 	r->cache = o->cache;
-	r->max_cost = !isnan(o->max_cost) ? o->max_cost : r->suite->max_cost;
-	if (!isnan(r->max_cost) && r->max_cost <= 0) {
-		sl_error_set(err, "--max-cost must be a positive number of US dollars");
-		return usage_fail(err);
-	}
+	/* 0 and NAN both mean "the suite's", so a zeroed opts struct does the obvious */
+	r->max_cost = o->max_cost > 0 ? o->max_cost : r->suite->max_cost;
 	if (check_suite_params(r, err) != 0)
 		return -1;
 	struct sl_error e = { 0 };
