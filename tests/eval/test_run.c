@@ -224,6 +224,13 @@ static void test_full_run_and_cache(void)
 	r = run_cli(db, (const char *[]){ "runs", "list", NULL }, NULL);
 	CHECK_CONTAINS(r.out, "complete");
 	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "runs", "list", "--limit", "1", "--json", NULL }, NULL);
+	cJSON *list = cJSON_Parse(r.out);
+	CHECK_INT(cJSON_GetArraySize(list), 1);
+	CHECK_INT((long long)cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "id")->valuedouble,
+		  last_run());
+	cJSON_Delete(list);
+	run_result_free(&r);
 	free(suite);
 }
 
