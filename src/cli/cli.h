@@ -30,4 +30,7 @@ int cmd_models(struct cli *cli, int argc, char **argv);
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_shortlist(struct cli *cli, int argc, char **argv);
 
+/* scoring */
+int cmd_score(struct cli *cli, int argc, char **argv);
+
 #endif

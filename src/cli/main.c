@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	/* prompts, datasets, runs */
 
 	/* scoring and reports */
+	{ "score", cmd_score, "score one reference/candidate pair with a metric" },
 
 	{ NULL, NULL, NULL },
 };
