@@ -47,6 +47,16 @@ struct sl_pair {
 int sl_ratings_pairs(struct sl_store *store, int64_t run_id, uint64_t seed, struct sl_pair **out,
 		     size_t *n_out, struct sl_error *err);
 
+/* Cells with an output that `rater` has not rated yet, in case order (for `shortlist rate`). */
+int sl_ratings_todo(struct sl_store *store, int64_t run_id, const char *rater,
+		    struct sl_cell_key **out, size_t *n_out, struct sl_error *err);
+/* 1 if rater already voted on this pair (in either order), 0 if not, -1 on error. */
+int sl_vote_exists(struct sl_store *store, const struct sl_pair *p, const char *rater,
+		   struct sl_error *err);
+/* A cell's dataset line, input variables (JSON) and output; caller frees the strings. */
+int sl_ratings_cell_text(struct sl_store *store, const struct sl_cell_key *k, int *case_line,
+			 char **input, char **output, struct sl_error *err);
+
 /* CSV for offline rating. Ratings: "cell,case_line,rater,score,comment,input,output" with
  * score and comment empty except where `rater` already rated (model names are not
  * shown). Pairwise: "left_cell,right_cell,order_seed,case_line,rater,vote,comment,input,

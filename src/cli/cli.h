@@ -32,5 +32,7 @@ int cmd_shortlist(struct cli *cli, int argc, char **argv);
 
 /* scoring */
 int cmd_score(struct cli *cli, int argc, char **argv);
+int cmd_ratings(struct cli *cli, int argc, char **argv);
+int cmd_rate(struct cli *cli, int argc, char **argv);
 
 #endif

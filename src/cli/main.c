@@ -31,6 +31,8 @@ static const struct command commands[] = {
 
 	/* scoring and reports */
 	{ "score", cmd_score, "score one reference/candidate pair with a metric" },
+	{ "rate", cmd_rate, "rate a run's outputs in the terminal (1-5 or blind pairs)" },
+	{ "ratings", cmd_ratings, "export/import human ratings (CSV) and their agreement" },
 
 	{ NULL, NULL, NULL },
 };

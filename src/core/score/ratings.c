@@ -252,6 +252,78 @@ int sl_ratings_pairs(struct sl_store *store, int64_t run_id, uint64_t seed, stru
 	return 0;
 }
 
+static int run_exists(struct sl_store *store, int64_t run_id, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT 1 FROM runs WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc = sl_store_step(store, st, err);
+	if (rc == SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc == SQLITE_DONE) {
+		sl_error_set(err, "run %" PRId64 " does not exist (see shortlist runs)", run_id);
+		err->code = SL_EXIT_USAGE;
+	}
+	return -1;
+}
+
+int sl_ratings_todo(struct sl_store *store, int64_t run_id, const char *rater,
+		    struct sl_cell_key **out, size_t *n_out, struct sl_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	if (run_exists(store, run_id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT c.model_idx, c.prompt_idx, c.case_idx, c.sample FROM cells c WHERE c.run_id = ?"
+		" AND c.output IS NOT NULL AND c.error_kind IS NULL AND NOT EXISTS (SELECT 1 FROM"
+		" ratings r WHERE r.run_id = c.run_id AND r.model_idx = c.model_idx AND r.prompt_idx ="
+		" c.prompt_idx AND r.case_idx = c.case_idx AND r.sample = c.sample AND r.rater = ?)"
+		" ORDER BY c.prompt_idx, c.case_idx, c.sample, c.model_idx", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sl_bind_text(st, 2, rater);
+	int rc;
+	size_t cap = 0;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		if (*n_out == cap)
+			*out = sl_xrealloc(*out, (cap = cap ? cap * 2 : 64) * sizeof **out);
+		struct sl_cell_key k = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		(*out)[(*n_out)++] = k;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int sl_vote_exists(struct sl_store *store, const struct sl_pair *p, const char *rater,
+		   struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT 1 FROM pairwise_votes WHERE run_id = ?1 AND rater = ?10 AND ("
+		"(left_model_idx = ?2 AND left_prompt_idx = ?3 AND left_case_idx = ?4 AND left_sample = ?5"
+		" AND right_model_idx = ?6 AND right_prompt_idx = ?7 AND right_case_idx = ?8 AND right_sample = ?9)"
+		" OR (left_model_idx = ?6 AND left_prompt_idx = ?7 AND left_case_idx = ?8 AND left_sample = ?9"
+		" AND right_model_idx = ?2 AND right_prompt_idx = ?3 AND right_case_idx = ?4 AND right_sample = ?5))",
+		err);
+	if (!st)
+		return -1;
+	bind_key(st, 1, &p->left);
+	sqlite3_bind_int(st, 6, p->right.model_idx);
+	sqlite3_bind_int(st, 7, p->right.prompt_idx);
+	sqlite3_bind_int(st, 8, p->right.case_idx);
+	sqlite3_bind_int(st, 9, p->right.sample);
+	sl_bind_text(st, 10, rater);
+	int rc = sl_store_step(store, st, err);
+	if (rc < 0)
+		return -1;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
 /* ---- CSV ---- */
 
 static void csv_field(FILE *out, const char *s, bool last)
@@ -273,7 +345,7 @@ static void csv_field(FILE *out, const char *s, bool last)
 }
 
 /* A cell's case line, input variables and output, for export. */
-static int cell_texts(struct sl_store *store, const struct sl_cell_key *k, int *line, char **vars,
+int sl_ratings_cell_text(struct sl_store *store, const struct sl_cell_key *k, int *line, char **vars,
 		      char **output, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(store,
@@ -290,24 +362,6 @@ static int cell_texts(struct sl_store *store, const struct sl_cell_key *k, int *
 	*output = sl_xstrdup(sl_col_text(st, 2));
 	sqlite3_reset(st);
 	return 0;
-}
-
-static int run_exists(struct sl_store *store, int64_t run_id, struct sl_error *err)
-{
-	sqlite3_stmt *st = sl_store_prepare(store, "SELECT 1 FROM runs WHERE id = ?", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, run_id);
-	int rc = sl_store_step(store, st, err);
-	if (rc == SQLITE_ROW) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	if (rc == SQLITE_DONE) {
-		sl_error_set(err, "run %" PRId64 " does not exist (see shortlist runs)", run_id);
-		err->code = SL_EXIT_USAGE;
-	}
-	return -1;
 }
 
 int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, const char *rater,
@@ -328,12 +382,12 @@ int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, con
 			char lk[80], rk[80], line_s[16];
 			int line;
 			char *vars, *lo, *ro;
-			if (cell_texts(store, &pairs[i].left, &line, &vars, &lo, err) != 0) {
+			if (sl_ratings_cell_text(store, &pairs[i].left, &line, &vars, &lo, err) != 0) {
 				free(pairs);
 				return -1;
 			}
 			char *vars2;
-			if (cell_texts(store, &pairs[i].right, &line, &vars2, &ro, err) != 0) {
+			if (sl_ratings_cell_text(store, &pairs[i].right, &line, &vars2, &ro, err) != 0) {
 				free(vars);
 				free(lo);
 				free(pairs);
