@@ -26,6 +26,8 @@ struct sl_call {
 	const struct sl_params *params;
 	bool stream;
 	const char *api_key; /* from the environment, or NULL */
+	const char *base_url; /* resolved endpoint (conf->base_url, or Bedrock's regional one) */
+	const char *region;   /* Bedrock */
 };
 
 /* The HTTP request a provider builds. */
@@ -124,9 +126,9 @@ struct sl_provider_ops {
 	/* Parse a whole non-streamed 2xx body. */
 	void (*parse_body)(struct sl_stream *s, const struct sl_call *call, const char *body,
 			   size_t len);
-	/* Explain an HTTP error body. headers: the response header lines, NUL-separated. */
-	void (*classify_error)(long status, const char *body, size_t len,
-			       struct sl_provider_error *out);
+	/* Explain an HTTP error body. headers: the raw response header lines. */
+	void (*classify_error)(long status, const char *headers, size_t headers_len,
+			       const char *body, size_t len, struct sl_provider_error *out);
 };
 
 extern const struct sl_provider_ops sl_openai_ops;

@@ -29,6 +29,8 @@ static const char catalog_v1[] =
 	"  params_b REAL, params_derived INTEGER NOT NULL DEFAULT 0,"
 	"  raw TEXT NOT NULL);"
 	"CREATE INDEX models_provider ON models(provider_id);"
+	"CREATE INDEX models_model_id ON models(model_id);"
+	"CREATE INDEX models_base ON models(base_model);"
 	/* The user's own knowledge: never touched by a catalogue update. */
 	"CREATE TABLE annotations ("
 	"  model_key TEXT PRIMARY KEY, license TEXT, params_b REAL, fine_tunable INTEGER,"
@@ -139,6 +141,34 @@ static const char eval_runs_v1[] =
 	"  JOIN run_prompts p ON p.run_id = c.run_id AND p.idx = c.prompt_idx"
 	"  JOIN dataset_cases d ON d.dataset_hash = r.dataset_hash AND d.idx = c.case_idx;";
 
+/* ---- scores, judge cache and scorecard indexes (report/) ----
+ * One row per (cell, metric). value NULL means the scorer could not score the cell (a judge
+ * that never gave a valid verdict): it counts as unscored, never as zero. Judge calls keep
+ * their own cost so the scorecard reports it apart from the models' cost. The partial
+ * indexes let the scorecard read latency and TTFT percentiles straight off an index. */
+static const char report_scores_v1[] =
+	"CREATE TABLE cell_scores ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"          /* 'accuracy', 'rougeL', 'judge' ... */
+	"  model_idx INTEGER NOT NULL, prompt_idx INTEGER NOT NULL,"
+	"  case_idx INTEGER NOT NULL, sample INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('proportion', 'mean')),"
+	"  value REAL,"                    /* NULL: could not be scored */
+	"  detail TEXT,"                   /* extracted label, judge explanation, error */
+	"  judge_model TEXT, judge_cost REAL,"
+	"  judge_cached INTEGER NOT NULL DEFAULT 0,"
+	"  scored_at TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, metric, model_idx, prompt_idx, case_idx, sample)) WITHOUT ROWID;"
+	"CREATE INDEX cells_latency ON cells(run_id, model_idx, latency_ms)"
+	"  WHERE error_kind IS NULL;"
+	"CREATE INDEX cells_ttft ON cells(run_id, model_idx, ttft_ms) WHERE error_kind IS NULL;"
+	"CREATE TABLE judge_cache ("
+	"  key TEXT PRIMARY KEY,"          /* sha256(judge model, prompt hash, rendered messages) */
+	"  judge_model TEXT NOT NULL, verdict TEXT NOT NULL,"
+	"  score REAL, weighted REAL, explanation TEXT,"
+	"  tokens_in INTEGER, tokens_out INTEGER, cost REAL,"
+	"  created_at TEXT NOT NULL) WITHOUT ROWID;";
+
 /* ---- human ratings and pairwise votes (score/) ----
  * Ratings are keyed to cells of the runs schema. One rating per (cell, rater): rating
  * again replaces it. A pairwise vote keeps both cells in the order they were SHOWN (left
@@ -180,6 +210,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
 	{ "runs, cells and response cache", eval_runs_v1 },
+	{ "scores and judge cache", report_scores_v1 },
 	{ "human ratings and pairwise votes", score_ratings_v1 },
 };
 
