@@ -2,6 +2,9 @@
  * on a small run written straight into the runs schema. */
 #include "test.h"
 
+#include <cjson/cJSON.h>
+
+#include "shortlist/classify_run.h"
 #include "shortlist/ratings.h"
 #include "shortlist/store.h"
 
@@ -44,8 +47,9 @@ static void make_run(void)
 						 " 'http', 'x');", m, c, m + 1);
 			else
 				s = sl_xasprintf("INSERT INTO cells (run_id, model_idx, prompt_idx, case_idx, sample,"
-						 " model, output, finished_at) VALUES (1, %d, 0, %d, 0, 'fm%d',"
-						 " 'answer %d by fm%d\nline two', 'x');", m, c, m + 1, c, m + 1);
+						 " model, output, expected, finished_at) VALUES (1, %d, 0, %d, 0, 'fm%d',"
+						 " 'answer %d by fm%d\nline two', '%d', 'x');", m, c, m + 1,
+						 m == 1 && c == 0 ? 9 : c, m + 1, c);
 			CHECK_INT(sl_store_exec(store, s, &err), 0);
 			free(s);
 		}
@@ -237,6 +241,35 @@ static void test_report(void)
 	CHECK_CONTAINS(err.msg, "run 42 does not exist");
 }
 
+static void test_run_accuracy(void)
+{
+	struct sl_error err = { 0 };
+	cJSON *spec = cJSON_Parse("{\"name\": \"regex_capture\", \"pattern\": \"answer ([0-9])\"}");
+	struct sl_scorer *s = sl_scorer_new(spec, "t", &err);
+	cJSON_Delete(spec);
+	CHECK(s != NULL);
+	struct sl_model_accuracy *m;
+	size_t n;
+	CHECK_INT(sl_run_accuracy(store, 1, s, &m, &n, &err), 0);
+	CHECK_INT(n, 3);
+	CHECK_STR(m[0].model, "fm1");
+	CHECK_INT(m[0].report.correct, 4);
+	CHECK_NEAR(m[0].accuracy.estimate, 1.0, 0);
+	CHECK_INT(m[1].report.correct, 3); /* fm2 answered 9 on case 0 */
+	CHECK_INT(m[1].report.n, 4);
+	CHECK_INT(m[2].failed, 1);         /* fm3 failed case 3 */
+	CHECK_INT(m[2].scored, 3);
+	CHECK(m[1].accuracy.lo < 0.75 && m[1].accuracy.hi > 0.75);
+	sl_run_accuracy_free(m, n);
+	sl_scorer_free(s);
+	spec = cJSON_Parse("{\"name\": \"max_length\", \"max\": 3}");
+	s = sl_scorer_new(spec, "t", &err);
+	cJSON_Delete(spec);
+	CHECK_INT(sl_run_accuracy(store, 1, s, &m, &n, &err), -1);
+	CHECK_CONTAINS(err.msg, "not an accuracy match");
+	sl_scorer_free(s);
+}
+
 TEST_MAIN_BEGIN
 	make_run();
 	RUN_TEST(test_keys);
@@ -244,5 +277,6 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_pairs);
 	RUN_TEST(test_csv);
 	RUN_TEST(test_report);
+	RUN_TEST(test_run_accuracy);
 	sl_store_close(store);
 TEST_MAIN_END

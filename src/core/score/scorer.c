@@ -168,6 +168,17 @@ static bool has_substring(const char *hay, const char *needle, bool case_sensiti
 
 /* ---- MATCH scorers ---- */
 
+/* The expected answer, trimmed, as the class a classification report counts. */
+static void set_truth(struct sl_score *out, const char *expected)
+{
+	const char *b = expected, *e;
+	while (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r')
+		b++;
+	for (e = b + strlen(b); e > b && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'); e--)
+		;
+	snprintf(out->truth, sizeof out->truth, "%.*s", (int)(e - b), b);
+}
+
 static void score_exact(struct sl_scorer *s, const struct sl_cell *c, const char *expected,
 			struct sl_score *out)
 {
@@ -214,6 +225,10 @@ static void score_label(struct sl_scorer *s, const struct sl_cell *c, const char
 	tl = (size_t)(e - t);
 	bool ok = k >= 0 && strlen(s->strings[k]) == tl && strncasecmp(s->strings[k], t, tl) == 0;
 	set_bool(out, ok);
+	/* the truth as spelled in the label list, so case differences do not split classes */
+	for (size_t i = 0; i < s->n_strings; i++)
+		if (strlen(s->strings[i]) == tl && strncasecmp(s->strings[i], t, tl) == 0)
+			snprintf(out->truth, sizeof out->truth, "%s", s->strings[i]);
 	if (k < 0)
 		set_detail(out, "none of the %zu labels appears in the output", s->n_strings);
 }
@@ -248,6 +263,8 @@ static void score_choice(struct sl_scorer *s, const struct sl_cell *c, const cha
 		return;
 	}
 	set_bool(out, got == want);
+	out->truth[0] = want;
+	out->truth[1] = '\0';
 	if (!got)
 		set_detail(out, "no choice among %s found in the output", s->text);
 }
@@ -926,5 +943,17 @@ void sl_scorer_apply(struct sl_scorer *s, const struct sl_cell *cell, struct sl_
 			return;
 		}
 	}
+	if (s->def->info.kind == SL_SCORER_MATCH && expected)
+		set_truth(out, expected);
 	s->def->score(s, cell, expected ? expected : "", out);
+}
+
+const char *const *sl_scorer_labels(const struct sl_scorer *s, size_t *n)
+{
+	if (strcmp(s->def->info.name, "label") != 0) {
+		*n = 0;
+		return NULL;
+	}
+	*n = s->n_strings;
+	return (const char *const *)s->strings;
 }
