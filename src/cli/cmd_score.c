@@ -27,6 +27,8 @@ static void usage(FILE *out)
 		"  rouge1..rouge9, rougeL, rougeLsum   one ROUGE type\n"
 		"  bleu               corpus BLEU (sacreBLEU compatible); with files, one segment a line\n"
 		"  levenshtein        Levenshtein distance, InDel ratio and normalised similarity\n"
+		"  cosine             cosine of embeddings (--embedding-model, or\n"
+		"                     $SHORTLIST_EMBEDDING_MODEL); without one, the TF-IDF cosine\n"
 		"  tfidf              lexical TF-IDF cosine (word overlap, not an embedding)\n"
 		"  any scorer name    exact, normalized, label, choice, contains, regex, json_schema, ...\n"
 		"                     (shortlist score --list shows them with their parameters)\n\n"
@@ -41,6 +43,7 @@ static void usage(FILE *out)
 		"  --lowercase             BLEU: case-insensitive\n"
 		"  --param KEY=VALUE       a scorer parameter (VALUE is JSON if it parses, else text)\n"
 		"  --latency-ms N, --cost USD   measurements for the latency and cost scorers\n"
+		"  --embedding-model MODEL cosine: the embedding model, e.g. openai:text-embedding-3-small\n"
 		"  --json                  machine-readable output\n"
 		"  --run RUN --scorer JSON accuracy of a run per model with a match scorer, e.g.\n"
 		"                          --scorer '{\"name\": \"label\", \"labels\": [\"pos\", \"neg\"]}':\n"
@@ -255,6 +258,27 @@ static int do_tfidf(const char *ref, const char *cand, bool json)
 	return 0;
 }
 
+static int do_cosine(const char *ref, const char *cand, const char *model, bool json)
+{
+	if (!model)
+		return do_tfidf(ref, cand, json);
+	struct sl_error err = { 0 };
+	double c;
+	if (sl_embedding_cosine(NULL, model, ref, cand, &c, &err) != 0)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "metric", "cosine");
+		cJSON_AddStringToObject(root, "kind", sl_cosine_kind_name(SL_COSINE_EMBEDDING));
+		cJSON_AddStringToObject(root, "model", model);
+		cJSON_AddNumberToObject(root, "value", c);
+		emit_json(root);
+	} else {
+		printf("cosine (embedding, %s) %.4f\n", model, c);
+	}
+	return 0;
+}
+
 static int do_scorer(const char *metric, cJSON *params, const char *ref, const char *cand,
 		     double latency, double cost, bool json)
 {
@@ -452,7 +476,7 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 	cJSON *params = cJSON_CreateObject();
 	struct sl_error err = { 0 };
 	int rc = 0;
-	const char *run_ref = NULL, *scorer_spec = NULL;
+	const char *run_ref = NULL, *scorer_spec = NULL, *embed_model = sl_embedding_model_default();
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -498,6 +522,9 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 				cand_file = is_file;
 				texts_add(&cands, text);
 			}
+		} else if (strcmp(a, "--embedding-model") == 0) {
+			NEED_VALUE();
+			embed_model = v;
 		} else if (strcmp(a, "--run") == 0 || strcmp(a, "--scorer") == 0) {
 			NEED_VALUE();
 			*(strcmp(a, "--run") == 0 ? &run_ref : &scorer_spec) = v;
@@ -611,6 +638,8 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 		rc = do_bleu(&refs, &cands, cand_file, &bo, json);
 	} else if (strcmp(metric, "levenshtein") == 0 && !cJSON_GetArraySize(params)) {
 		rc = do_levenshtein(ref, cand, json);
+	} else if (strcmp(metric, "cosine") == 0 && !cJSON_GetArraySize(params)) {
+		rc = do_cosine(ref, cand, embed_model, json);
 	} else if (strcmp(metric, "tfidf") == 0 && !cJSON_GetArraySize(params)) {
 		rc = do_tfidf(ref, cand, json);
 	} else {
