@@ -143,6 +143,9 @@ static int do_rouge(int type, bool all, const char *ref, const char *cand, bool 
 	else
 		printf("tokens: reference %zu, candidate %zu (rouge_score tokenizer%s)\n", nref, ncand,
 		       stem ? ", Porter-stemmed" : "");
+	if (!json && (all || type == SL_ROUGE_LSUM) && !strchr(ref, '\n') && !strchr(cand, '\n'))
+		printf("note: rougeLsum splits sentences at newlines; with none it is rougeL over one "
+		       "sentence (put each sentence on its own line)\n");
 	sl_rouge_free(r);
 	return 0;
 }
