@@ -110,6 +110,20 @@ struct sl_ratings_report {
 	uint64_t seed; /* of the bootstraps */
 };
 
+/* A scorer's numbers (cell_scores, e.g. an LLM judge) against the human 1-5 ratings of the
+ * same cells: Spearman and Pearson correlation with the mean human rating per cell, and
+ * Krippendorff's interval alpha with the metric as one more rater when its values lie on
+ * the 1-5 rating scale (NAN otherwise). */
+struct sl_metric_vs_humans {
+	char *metric;
+	int64_t n;         /* cells with both a value and a human rating */
+	double spearman, pearson;
+	double alpha_interval;
+	bool on_rating_scale;
+};
+int sl_ratings_against(struct sl_store *store, int64_t run_id, const char *metric,
+		       struct sl_metric_vs_humans *out, struct sl_error *err);
+
 int sl_ratings_report(struct sl_store *store, int64_t run_id, struct sl_ratings_report *out,
 		      struct sl_error *err);
 void sl_ratings_report_free(struct sl_ratings_report *r);

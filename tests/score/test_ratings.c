@@ -6,6 +6,7 @@
 
 #include "shortlist/classify_run.h"
 #include "shortlist/ratings.h"
+#include "shortlist/stats.h"
 #include "shortlist/store.h"
 
 static struct sl_store *store;
@@ -237,6 +238,30 @@ static void test_report(void)
 	CHECK(r.models[0].bt_ci.lo <= r.models[0].bt_strength && r.models[0].bt_strength <= r.models[0].bt_ci.hi);
 	CHECK_INT(r.votes_left + r.votes_right + r.votes_tie, 6);
 	sl_ratings_report_free(&r);
+
+	/* A judge metric against the humans: judge 5 / 2 / 5 / 4 on the four rated cells. */
+	CHECK_INT(sl_store_exec(store,
+		"INSERT INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx, sample, kind,"
+		" value, scored_at) VALUES (1, 'judge', 0, 0, 0, 0, 'mean', 5, 't'),"
+		" (1, 'judge', 1, 0, 0, 0, 'mean', 2, 't'), (1, 'judge', 0, 0, 1, 0, 'mean', 5, 't'),"
+		" (1, 'judge', 2, 0, 1, 0, 'mean', 4, 't'), (1, 'len', 0, 0, 0, 0, 'mean', 250, 't');", &err), 0);
+	struct sl_metric_vs_humans vs;
+	CHECK_INT(sl_ratings_against(store, 1, "judge", &vs, &err), 0);
+	CHECK_INT(vs.n, 4);
+	CHECK(vs.on_rating_scale);
+	/* mean human per cell: 1:0:0:0:0 ann 5, bob 4 -> 4.5; 1:1:0:0:0 carol 2, ann 2 -> 2;
+	 * 1:0:0:1:0 bob 5, ann 5 -> 5; 1:2:0:1:0 ann 3 -> 3 */
+	double judge[] = { 5, 2, 5, 4 }, human[] = { 4.5, 2, 5, 3 };
+	CHECK_NEAR(vs.pearson, sl_stats_pearson(judge, human, 4), 1e-12);
+	CHECK_NEAR(vs.spearman, sl_stats_spearman(judge, human, 4), 1e-12);
+	CHECK(!isnan(vs.alpha_interval));
+	free(vs.metric);
+	CHECK_INT(sl_ratings_against(store, 1, "len", &vs, &err), 0);
+	CHECK(!vs.on_rating_scale && isnan(vs.alpha_interval));
+	free(vs.metric);
+	CHECK_INT(sl_ratings_against(store, 1, "nope", &vs, &err), -1);
+	CHECK_CONTAINS(err.msg, "no scores for metric \"nope\" (scored metrics: judge, len)");
+	free(vs.metric);
 	CHECK_INT(sl_ratings_report(store, 42, &r, &err), -1);
 	CHECK_CONTAINS(err.msg, "run 42 does not exist");
 }

@@ -946,6 +946,117 @@ int sl_ratings_report(struct sl_store *store, int64_t run_id, struct sl_ratings_
 	return rc < 0 ? -1 : 0;
 }
 
+int sl_ratings_against(struct sl_store *store, int64_t run_id, const char *metric,
+		       struct sl_metric_vs_humans *out, struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->metric = sl_xstrdup(metric);
+	out->spearman = out->pearson = out->alpha_interval = NAN;
+	if (run_exists(store, run_id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT count(*) FROM cell_scores WHERE run_id = ? AND metric = ? AND value IS NOT NULL",
+		err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sl_bind_text(st, 2, metric);
+	if (sl_store_step(store, st, err) != SQLITE_ROW)
+		return -1;
+	if (sqlite3_column_int64(st, 0) == 0) {
+		sqlite3_reset(st);
+		struct sl_buf names;
+		sl_buf_init(&names);
+		sl_buf_puts(&names, "");
+		sqlite3_stmt *q = sl_store_prepare(store,
+			"SELECT DISTINCT metric FROM cell_scores WHERE run_id = ? ORDER BY metric", err);
+		if (q) {
+			sqlite3_bind_int64(q, 1, run_id);
+			while (sl_store_step(store, q, err) == SQLITE_ROW)
+				sl_buf_printf(&names, "%s%s", names.len ? ", " : "", sl_col_text(q, 0));
+		}
+		sl_error_set(err, "run %" PRId64 " has no scores for metric \"%s\" (scored metrics: %s)",
+			     run_id, metric, names.len ? names.data : "none yet");
+		err->code = SL_EXIT_USAGE;
+		sl_buf_free(&names);
+		return -1;
+	}
+	sqlite3_reset(st);
+	/* every human rating of a cell the metric scored, with the metric's value */
+	st = sl_store_prepare(store,
+		"SELECT r.model_idx, r.prompt_idx, r.case_idx, r.sample, r.rater, r.score, s.value"
+		" FROM ratings r JOIN cell_scores s ON s.run_id = r.run_id AND s.metric = ?"
+		" AND s.model_idx = r.model_idx AND s.prompt_idx = r.prompt_idx AND s.case_idx = r.case_idx"
+		" AND s.sample = r.sample WHERE r.run_id = ? AND s.value IS NOT NULL"
+		" ORDER BY r.model_idx, r.prompt_idx, r.case_idx, r.sample", err);
+	if (!st)
+		return -1;
+	sl_bind_text(st, 1, metric);
+	sqlite3_bind_int64(st, 2, run_id);
+	struct sl_cell_key *units = NULL;
+	size_t nunits = 0;
+	char **raters = NULL;
+	size_t nraters = 0;
+	struct row {
+		size_t unit, rater;
+		double score;
+	} *rows = NULL;
+	size_t nrows = 0;
+	double *value = NULL;
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		struct sl_cell_key k = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		size_t before = nunits;
+		size_t u = intern_key(&units, &nunits, &k);
+		if (nunits > before) {
+			value = sl_xrealloc(value, nunits * sizeof *value);
+			value[u] = sqlite3_column_double(st, 6);
+		}
+		rows = sl_xrealloc(rows, (nrows + 1) * sizeof *rows);
+		rows[nrows].unit = u;
+		rows[nrows].rater = intern_name(&raters, &nraters, sl_col_text(st, 4));
+		rows[nrows].score = sqlite3_column_int(st, 5);
+		nrows++;
+	}
+	if (rc >= 0 && nunits) {
+		double *mean = sl_xcalloc(nunits, sizeof *mean), *cnt = sl_xcalloc(nunits, sizeof *cnt);
+		for (size_t i = 0; i < nrows; i++) {
+			mean[rows[i].unit] += rows[i].score;
+			cnt[rows[i].unit] += 1;
+		}
+		out->on_rating_scale = true;
+		for (size_t u = 0; u < nunits; u++) {
+			mean[u] /= cnt[u];
+			if (!(value[u] >= 1 && value[u] <= 5))
+				out->on_rating_scale = false;
+		}
+		out->n = (int64_t)nunits;
+		out->spearman = sl_stats_spearman(value, mean, nunits);
+		out->pearson = sl_stats_pearson(value, mean, nunits);
+		if (out->on_rating_scale) {
+			size_t nr = nraters + 1;
+			double *m = sl_xmalloc(nr * nunits * sizeof *m);
+			for (size_t i = 0; i < nr * nunits; i++)
+				m[i] = NAN;
+			for (size_t i = 0; i < nrows; i++)
+				m[rows[i].rater * nunits + rows[i].unit] = rows[i].score;
+			memcpy(m + nraters * nunits, value, nunits * sizeof *value);
+			out->alpha_interval = sl_krippendorff_alpha(m, nr, nunits, SL_ALPHA_INTERVAL, NULL);
+			free(m);
+		}
+		free(mean);
+		free(cnt);
+	}
+	for (size_t i = 0; i < nraters; i++)
+		free(raters[i]);
+	free(raters);
+	free(rows);
+	free(units);
+	free(value);
+	return rc < 0 ? -1 : 0;
+}
+
 void sl_ratings_report_free(struct sl_ratings_report *r)
 {
 	for (size_t i = 0; i < r->n_raters; i++)
