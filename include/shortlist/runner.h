@@ -42,7 +42,7 @@ struct sl_runner_opts {
 	const char *suite_path;
 	int concurrency;            /* -j; 0 = the suite's */
 	enum sl_cache_mode cache;
-	double max_cost;            /* --max-cost; NAN = the suite's (which may be none) */
+	double max_cost;            /* --max-cost USD; 0 or NAN = the suite's (may be none) */
 	bool resume;                /* --resume */
 	const char *resume_ref;     /* run to resume; NULL = newest unfinished run of the suite */
 	sl_scorer_validate_fn validate; /* scorer registry check, may be NULL */
@@ -52,9 +52,10 @@ struct sl_runner_opts {
 	void *progress_ud;
 	int progress_ms;            /* 0 = 200 */
 	volatile sig_atomic_t *stop; /* set (by a signal handler) to stop scheduling and end */
-	/* Tests: stop after this many cells were written in this invocation, without marking
-	 * the run ended (as if killed). 0 = off. */
-	int64_t test_abort_after;
+	/* Things worth knowing that do not stop a run (a prompt that shows the model the
+	 * expected answer); may be NULL. */
+	void (*warn)(void *ud, const char *msg);
+	void *warn_ud;
 };
 
 struct sl_run_outcome {
@@ -67,9 +68,47 @@ struct sl_run_outcome {
 	int64_t requests;   /* engine requests made in this invocation */
 };
 
-/* Run (or resume) a suite. Configuration problems (suite, prompts, dataset placeholders,
- * unknown providers, missing keys) fail before any API call with err->code = 2. */
+/* Run (or resume) a suite to the end on its own engine, blocking (the CLI). Configuration
+ * problems (suite, prompts, dataset placeholders, unknown providers, missing keys) fail
+ * before any API call with err->code = 2. */
 int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 		  struct sl_run_outcome *out, struct sl_error *err);
+
+/* Check a suite as sl_runner_run would (everything before the first request) and count
+ * what a run would do, without creating a run or sending anything (`run --check`). */
+struct sl_run_plan {
+	size_t n_models, n_prompts, n_cases;
+	int samples;
+	char prompts[512];  /* "name@v, name@v" as they would run */
+	int64_t cells;      /* models x prompts x cases x samples */
+	int64_t done;       /* with --resume: cells already done in that run */
+	int64_t resume_run; /* with --resume: the run it would continue, else 0 */
+	int64_t cached;     /* cells the response cache would answer */
+	int64_t to_request; /* cells that would go to the APIs */
+};
+int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
+		   struct sl_run_plan *plan, struct sl_error *err);
+
+/* The same, driven by someone else's event loop (the TUI's):
+ *     struct sl_runner *r = sl_runner_start(store, &opts, eng, &err);
+ *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);
+ *           if (!sl_runner_pump(r)) break;   // schedules cells, writes finished ones
+ *     sl_runner_finish(r, &outcome, &err);
+ * eng may be NULL (the runner makes its own: then call sl_runner_run instead). The opts
+ * must outlive the runner. A runner on a shared engine cancels only its own requests. */
+struct sl_runner;
+struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
+				  struct sl_engine *eng, struct sl_error *err);
+/* Non-blocking: schedule what fits, commit finished cells. False when nothing is left to do
+ * (or a store error happened: sl_runner_finish reports it). */
+bool sl_runner_pump(struct sl_runner *r);
+/* Stop scheduling and cancel this run's requests in flight (they stay missing). */
+void sl_runner_stop(struct sl_runner *r);
+const struct sl_run_progress *sl_runner_progress(const struct sl_runner *r);
+int64_t sl_runner_run_id(const struct sl_runner *r);
+/* Mark the run complete or incomplete, fill out, free the runner. */
+int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_error *err);
+/* Drop a runner without finishing (the run stays "running", resumable). */
+void sl_runner_free(struct sl_runner *r);
 
 #endif

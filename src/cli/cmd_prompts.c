@@ -100,20 +100,35 @@ static int prompts_show(struct sl_store *store, const char *ref, bool json)
 static int parse_prompt_text(const char *text, size_t len, const char *origin,
 			     struct sl_prompt_version *pv, struct sl_error *err)
 {
+	/* the same parser as imports, so positions are reported the same way */
 	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 1);
-	if (!root) {
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	bool trailing = false;
+	if (root && end) {
+		while (end < text + len && strchr(" \t\r\n", *end))
+			end++;
+		trailing = end < text + len;
+	}
+	if (!root || trailing) {
+		cJSON_Delete(root);
 		int line = 1, col = 1;
 		for (const char *p = text; end && p < end; p++) {
 			if (*p == '\n') {
 				line++;
 				col = 1;
-			} else {
+			} else if (((unsigned char)*p & 0xc0) != 0x80) {
 				col++;
 			}
 		}
 		sl_error_set(err, "%s:%d:%d: not valid JSON", origin, line, col);
 		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	if (cJSON_HasObjectItem(root, "versions")) {
+		sl_error_set(err, "%s holds several versions (an export file): add it with 'shortlist "
+			     "prompts import DIR' on its directory", origin);
+		err->code = SL_EXIT_USAGE;
+		cJSON_Delete(root);
 		return -1;
 	}
 	int rc = sl_prompt_from_json(root, origin, "prompt", pv, err);
@@ -225,14 +240,25 @@ static int prompts_edit(struct sl_store *store, const char *name)
 		sl_prompt_version_free(&old);
 		return SL_EXIT_USAGE;
 	}
+	bool same_tags = pv.n_tags == old.n_tags;
+	for (size_t i = 0; same_tags && i < pv.n_tags; i++)
+		same_tags = strcmp(pv.tags[i], old.tags[i]) == 0;
 	if (strcmp(pv.hash, old.hash) == 0) {
-		printf("%s@%d unchanged: no new version\n", old.name, old.version);
+		bool created;
+		if (!same_tags && pv.n_tags && sl_prompts_add(store, &pv, &created, &err) != 0) {
+			fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);
+			sl_prompt_version_free(&pv);
+			sl_prompt_version_free(&old);
+			return SL_EXIT_USAGE;
+		}
+		printf("%s@%d unchanged: no new version%s\n", old.name, old.version,
+		       !same_tags && pv.n_tags ? " (tags updated)" : "");
 		unlink(path);
 		sl_prompt_version_free(&pv);
 		sl_prompt_version_free(&old);
 		return 0;
 	}
-	/* keep the old tags when the editor removed the "tags" key entirely */
+	/* tags belong to the prompt: an edit without "tags" keeps the old ones */
 	bool created;
 	if (sl_prompts_add(store, &pv, &created, &err) != 0) {
 		fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);
@@ -391,8 +417,8 @@ int cmd_datasets(struct cli *cli, int argc, char **argv)
 			cJSON_free(s);
 		}
 	} else {
-		printf("%s: %s, %zu rows, sha256 %s\nfields:", ds->path, ds->format, ds->n_cases,
-		       ds->hash);
+		printf("%s: %s, %zu row%s, sha256 %s\nfields:", ds->path, ds->format, ds->n_cases,
+		       ds->n_cases == 1 ? "" : "s", ds->hash);
 		for (size_t i = 0; i < ds->n_fields; i++)
 			printf(" %s", ds->fields[i]);
 		printf("\n");

@@ -10,19 +10,22 @@
 
 #include "cli.h"
 #include "shortlist/engine.h"
+#include "shortlist/gates.h"
+#include "shortlist/scorecard.h"
 #include "shortlist/runner.h"
 #include "shortlist/runs.h"
 
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: shortlist run SUITE [-j N] [--json] [--resume [RUN]] [--no-cache] [--refresh]\n"
-		"                     [--max-cost USD] [--gate EXPR]...\n\n"
+		"usage: shortlist run SUITE [-j N] [--check] [--json] [--resume [RUN]] [--no-cache]\n"
+		"                     [--refresh] [--max-cost USD] [--gate EXPR]...\n\n"
 		"Run an evaluation suite: every model x prompt x dataset row x sample, answered from\n"
 		"the response cache when the same request was made before, else through the APIs.\n"
 		"Everything is checked before the first call (suite keys, prompts, placeholders\n"
 		"against every dataset row, providers and keys).\n\n"
 		"  -j N            requests in flight at once (default: the suite's concurrency, 8)\n"
+		"  --check         check everything and say what a run would do; send nothing\n"
 		"  --json          print the summary as JSON on stdout\n"
 		"  --resume [RUN]  finish an unfinished run (default: the newest one of this suite);\n"
 		"                  only missing and failed cells are run again\n"
@@ -37,11 +40,18 @@ static void run_usage(FILE *out)
 
 static volatile sig_atomic_t interrupted;
 
-static void on_sigint(int sig)
+static void on_warning(void *ud, const char *msg)
 {
-	(void)sig;
+	(void)ud;
+	fprintf(stderr, "shortlist: warning: %s\n", msg);
+}
+
+/* ^C (or a CI runner's SIGTERM) stops scheduling, cancels what is in flight and ends the
+ * run as incomplete, resumable; a second signal kills at once. */
+static void on_stop_signal(int sig)
+{
 	interrupted = 1;
-	signal(SIGINT, SIG_DFL); /* a second ^C kills at once */
+	signal(sig, SIG_DFL);
 }
 
 struct progress_state {
@@ -201,7 +211,7 @@ static void fmt_ms(char *buf, size_t n, double ms)
 
 static void print_table(struct summary *s)
 {
-	printf("\n%-30s %-22s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
+	printf("\n%-34s %-24s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
 	       "CACHED", "P50", "P95", "TTFT50", "COST");
 	for (size_t i = 0; i < s->n; i++) {
 		struct group *g = &s->g[i];
@@ -211,7 +221,7 @@ static void print_table(struct summary *s)
 		fmt_ms(p95, sizeof p95, sl_percentile(g->lat, g->n_lat, 95));
 		fmt_ms(t50, sizeof t50, sl_percentile(g->ttft, g->n_ttft, 50));
 		fmt_money(cost, sizeof cost, g->cost, g->cost_unknown);
-		printf("%-30.30s %-22.22s %6lld %6lld %6lld %8s %8s %8s %10s\n",
+		printf("%-34.34s %-24.24s %6lld %6lld %6lld %8s %8s %8s %10s\n",
 		       g->model ? g->model : "?", prompt, (long long)g->n, (long long)g->errors,
 		       (long long)g->cached, p50, p95, t50, cost);
 	}
@@ -266,12 +276,59 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 	return j;
 }
 
-/* Gates are evaluated by scoring (issue #5), which plugs in here: it gets the run and the
- * gate expressions, prints its verdicts and returns 0 (all passed), 1 (a gate failed) or
- * -1 with err set (a malformed gate: exit 2). NULL until scoring is built in. */
-typedef int (*cli_gate_fn)(struct sl_store *store, int64_t run_id, char **gates, size_t n,
-			   struct sl_error *err);
-static const cli_gate_fn cli_gate_hook = NULL;
+/* Gates: parsed before the run (a malformed one is a usage error and nothing is sent),
+ * checked after it against the run's scorecard. Scoring (issue #5) fills cell_scores;
+ * its step to score the run's cells belongs just before sl_scorecard_build below. Until
+ * then the scorecard has the built-in metrics (latency, ttft, cost, error rate...). */
+static int parse_gates(char **exprs, size_t n, struct sl_gate **out, struct sl_error *err)
+{
+	*out = sl_xcalloc(n ? n : 1, sizeof **out);
+	for (size_t i = 0; i < n; i++)
+		if (sl_gate_parse(exprs[i], &(*out)[i], err) != 0) {
+			for (size_t k = 0; k < i; k++)
+				sl_gate_free(&(*out)[k]);
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+	return 0;
+}
+
+/* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model).
+ * The verdicts go to out (text) and, when json is not NULL, to json as an array. */
+static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_gate *gates,
+		       size_t n, struct sl_buf *out, cJSON *json, struct sl_error *err)
+{
+	struct sl_scorecard sc;
+	if (sl_scorecard_build(store, run_id, &sc, err) != 0)
+		return -1;
+	struct sl_gate_report rep;
+	int rc = sl_gates_evaluate(gates, n, &sc, &rep, err);
+	if (rc == 0) {
+		sl_gate_report_render(&rep, true, out);
+		for (size_t i = 0; json && i < rep.n; i++) {
+			const struct sl_gate_result *g = &rep.results[i];
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "gate", g->gate->expr);
+			if (g->model)
+				cJSON_AddStringToObject(x, "model", g->model);
+			if (g->prompt)
+				cJSON_AddStringToObject(x, "prompt", g->prompt);
+			cJSON_AddBoolToObject(x, "passed", g->passed);
+			if (isnan(g->value))
+				cJSON_AddNullToObject(x, "value");
+			else
+				cJSON_AddNumberToObject(x, "value", g->value);
+			if (g->detail)
+				cJSON_AddStringToObject(x, "detail", g->detail);
+			cJSON_AddItemToArray(json, x);
+		}
+		rc = rep.n_failed ? 1 : 0;
+		sl_gate_report_free(&rep);
+	}
+	sl_scorecard_free(&sc);
+	return rc;
+}
 
 static bool looks_like_run_ref(const char *s)
 {
@@ -290,9 +347,11 @@ static bool looks_like_run_ref(const char *s)
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct sl_runner_opts opts = { .max_cost = NAN };
-	bool json = false, no_cache = false, refresh = false;
+	bool json = false, no_cache = false, refresh = false, check = false;
 	char **gates = NULL;
 	size_t n_gates = 0;
+	struct sl_gate *parsed = NULL;
+	struct sl_suite *suite = NULL;
 	int rc = SL_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -312,6 +371,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			opts.concurrency = (int)j;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--check") == 0) {
+			check = true;
 		} else if (strcmp(a, "--resume") == 0) {
 			opts.resume = true;
 			if (i + 1 < argc && looks_like_run_ref(argv[i + 1]))
@@ -356,17 +417,65 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		rc = cli_usage_error("run", "--no-cache and --refresh exclude each other");
 		goto out;
 	}
+	/* the suite's gates and the command line's, all parsed before anything is sent */
+	struct sl_error err = { 0 };
+	suite = sl_suite_load(opts.suite_path, NULL, NULL, &err);
+	for (size_t i = 0; suite && i < suite->n_gates; i++) {
+		gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
+		gates[n_gates++] = suite->gates[i];
+	}
+	if (parse_gates(gates, n_gates, &parsed, &err) != 0) {
+		sl_suite_free(suite);
+		suite = NULL;
+		rc = cli_fail(&err);
+		goto out;
+	}
 	struct sl_store *store = cli_store(cli);
+	opts.warn = on_warning;
+	if (check) {
+		struct sl_run_plan plan;
+		if (sl_runner_plan(store, &opts, &plan, &err) != 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		if (json) {
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddBoolToObject(j, "ok", 1);
+			cJSON_AddNumberToObject(j, "cells", (double)plan.cells);
+			cJSON_AddNumberToObject(j, "cached", (double)plan.cached);
+			cJSON_AddNumberToObject(j, "to_request", (double)plan.to_request);
+			if (plan.resume_run) {
+				cJSON_AddNumberToObject(j, "resume_run", (double)plan.resume_run);
+				cJSON_AddNumberToObject(j, "done", (double)plan.done);
+			}
+			cJSON_AddStringToObject(j, "prompts", plan.prompts);
+			char *text = cJSON_Print(j);
+			puts(text);
+			cJSON_free(text);
+			cJSON_Delete(j);
+		} else {
+			printf("%s: ok: %zu model%s x %zu prompt%s (%s) x %zu cases x %d sample%s = "
+			       "%lld cells\n", opts.suite_path, plan.n_models, plan.n_models == 1 ? "" : "s",
+			       plan.n_prompts, plan.n_prompts == 1 ? "" : "s", plan.prompts, plan.n_cases,
+			       plan.samples, plan.samples == 1 ? "" : "s", (long long)plan.cells);
+			if (plan.resume_run)
+				printf("resuming run %lld: %lld cells already done\n",
+				       (long long)plan.resume_run, (long long)plan.done);
+			printf("%lld cells from the response cache, %lld API requests; %zu gate%s; "
+			       "nothing was sent\n", (long long)plan.cached, (long long)plan.to_request,
+			       n_gates, n_gates == 1 ? "" : "s");
+		}
+		rc = 0;
+		goto out;
+	}
 	struct progress_state ps = { .tty = isatty(STDERR_FILENO) && getenv("TERM") &&
 					   strcmp(getenv("TERM"), "dumb") != 0 };
 	opts.progress = on_progress;
 	opts.progress_ud = &ps;
-	opts.progress_ms = ps.tty ? 100 : 500;
+	opts.progress_ms = ps.tty ? 100 : 50; /* plain lines are thinned to 10% steps */
 	opts.stop = &interrupted;
-	if (getenv("SHORTLIST_TEST_ABORT_AFTER")) /* tests: simulate a kill after N cells */
-		opts.test_abort_after = atoll(getenv("SHORTLIST_TEST_ABORT_AFTER"));
-	signal(SIGINT, on_sigint);
-	struct sl_error err = { 0 };
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 	struct sl_run_outcome o;
 	if (sl_runner_run(store, &opts, &o, &err) != 0) {
 		if (ps.drawn)
@@ -375,10 +484,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	signal(SIGINT, SIG_DFL);
-	if (opts.test_abort_after && !o.complete && o.missing == 0 && o.errors == 0) {
-		rc = SL_EXIT_INCOMPLETE; /* simulated kill: nothing more to say */
-		goto out;
-	}
+	signal(SIGTERM, SIG_DFL);
 	struct summary s = { 0 };
 	if (sl_run_get(store, o.run_id, &s.run, &err) != 0 ||
 	    sl_run_cells_foreach(store, o.run_id, collect, &s, &err) != 0) {
@@ -401,39 +507,35 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		sl_buf_printf(&notes, "%lld cells failed (see 'shortlist runs show %lld --cells'; "
 			      "--resume %lld runs them again)\n", (long long)o.errors,
 			      (long long)o.run_id, (long long)o.run_id);
-	/* gates: the suite's and the command line's */
-	size_t n_suite_gates = 0;
-	cJSON *sj = cJSON_Parse(s.run.suite_json);
-	const cJSON *sg = cJSON_GetObjectItemCaseSensitive(sj, "gates"), *it;
-	cJSON_ArrayForEach(it, sg) {
-		if (cJSON_IsString(it)) {
-			gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
-			gates[n_gates++] = it->valuestring;
-			n_suite_gates++;
-		}
-	}
 	int gate_rc = 0;
-	if (n_gates && cli_gate_hook) {
-		gate_rc = cli_gate_hook(store, o.run_id, gates, n_gates, &err);
+	struct sl_buf gate_text;
+	sl_buf_init(&gate_text);
+	cJSON *gate_json = cJSON_CreateArray();
+	if (n_gates && s.run.n_done > s.run.n_errors) {
+		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, gate_json, &err);
 		if (gate_rc < 0) {
-			cJSON_Delete(sj);
+			cJSON_Delete(gate_json);
 			summary_free(&s);
 			sl_buf_free(&notes);
+			sl_buf_free(&gate_text);
 			rc = cli_fail(&err);
 			goto out;
 		}
 	} else if (n_gates) {
-		sl_buf_printf(&notes, "warning: %zu gate%s not evaluated: this shortlist has no "
-			      "scoring built in\n", n_gates, n_gates == 1 ? "" : "s");
+		sl_buf_printf(&notes, "gates not checked: no successful cells\n");
 	}
 	if (rc == SL_EXIT_OK && gate_rc == 1)
 		rc = SL_EXIT_GATE;
 	if (json) {
 		cJSON *j = summary_json(&s, &o, rc);
+		cJSON_AddItemToObject(j, "gates", gate_json);
+		gate_json = NULL;
 		char *text = cJSON_Print(j);
 		puts(text);
 		cJSON_free(text);
 		cJSON_Delete(j);
+		if (gate_text.len)
+			fputs(gate_text.data, stderr);
 		if (notes.len)
 			fputs(notes.data, stderr);
 	} else {
@@ -444,14 +546,20 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		       (long long)s.run.n_cells, (long long)s.run.n_errors, (long long)s.run.n_cached,
 		       (long long)o.requests, cost);
 		print_table(&s);
+		if (gate_text.len)
+			printf("\n%s", gate_text.data);
 		if (notes.len)
 			printf("\n%s", notes.data);
 	}
-	(void)n_suite_gates;
-	cJSON_Delete(sj);
+	cJSON_Delete(gate_json);
+	sl_buf_free(&gate_text);
 	sl_buf_free(&notes);
 	summary_free(&s);
 out:
+	for (size_t i = 0; parsed && i < n_gates; i++)
+		sl_gate_free(&parsed[i]);
+	free(parsed);
+	sl_suite_free(suite);
 	free(gates);
 	return rc;
 }
