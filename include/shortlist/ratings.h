@@ -59,12 +59,14 @@ int sl_ratings_cell_text(struct sl_store *store, const struct sl_cell_key *k, in
 
 /* CSV for offline rating. Ratings: "cell,case_line,rater,score,comment,input,output" with
  * score and comment empty except where `rater` already rated (model names are not
- * shown). Pairwise: "left_cell,right_cell,order_seed,case_line,rater,vote,comment,input,
- * left_output,right_output" in the seeded blind order. */
+ * shown). Pairwise: "pair,case_line,rater,vote,comment,input,left_output,right_output" in
+ * the seeded blind order; pair is RUN:SEED:INDEX:CHECK, which names neither model: import
+ * recomputes the pair from the run and the seed and checks it. */
 int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, const char *rater,
 		      uint64_t seed, FILE *out, struct sl_error *err);
 
-/* Import a file written by export (the header says which kind). Every row is checked
+/* Import a file written by export (the header says which kind; pairwise files may also
+ * name cells directly with left_cell and right_cell columns). Every row is checked
  * first; the first bad row fails the whole import with "FILE:LINE: column NAME: why" and
  * nothing is written. Rows with an empty score/vote are skipped; an empty rater is
  * default_rater. */
