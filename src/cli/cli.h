@@ -47,4 +47,9 @@ int cmd_datasets(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 
+/* scoring */
+int cmd_score(struct cli *cli, int argc, char **argv);
+int cmd_ratings(struct cli *cli, int argc, char **argv);
+int cmd_rate(struct cli *cli, int argc, char **argv);
+
 #endif

@@ -36,6 +36,9 @@ static const struct command commands[] = {
 	{ "runs", cmd_runs, "list, show and diff evaluation runs" },
 
 	/* scoring and reports */
+	{ "score", cmd_score, "score a pair with any metric, or a run's accuracy per model" },
+	{ "rate", cmd_rate, "rate a run's outputs in the terminal (1-5 or blind pairs)" },
+	{ "ratings", cmd_ratings, "export/import human ratings (CSV) and their agreement" },
 
 	{ NULL, NULL, NULL },
 };
