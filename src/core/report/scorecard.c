@@ -1,6 +1,8 @@
-/* The scorecard. Counts, sums and means are GROUP BY queries; percentiles read the two
- * neighbouring values straight off the partial indexes cells_latency / cells_ttft (walking
- * from whichever end is nearer), so a million cells never leave SQLite. Only a non-binary
+/* The scorecard. Counts, sums and means come from cell_stats / score_stats, which triggers
+ * keep up to date as cells and scores are written (schema.c), so they cost a few hundred
+ * rows whatever the size of the run; percentiles read the two neighbouring values straight
+ * off the partial indexes cells_latency / cells_ttft (walking from whichever end is nearer),
+ * so a million cells never leave SQLite. Only a non-binary
  * quality metric's bootstrap needs its values in memory, and above BOOTSTRAP_MAX_N cells the
  * normal interval (which the bootstrap converges to) is used instead, labelled as such. */
 #include "shortlist/scorecard.h"
@@ -37,11 +39,6 @@ void sl_scorecard_free(struct sl_scorecard *sc)
 	free(sc->headline);
 	free(sc->price_hint);
 	memset(sc, 0, sizeof *sc);
-}
-
-static double col_double(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
 }
 
 /* ---- percentiles off the index ---- */
@@ -135,29 +132,14 @@ static struct sl_scorecard_row *add_row(struct sl_scorecard *sc, size_t *cap)
 	return r;
 }
 
-static const char agg_sql[2][700] = {
-	"SELECT model_idx, -1, COUNT(*), SUM(error_kind IS NOT NULL), SUM(cached),"
-	"  AVG(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  SUM(error_kind IS NULL AND cost IS NULL),"
-	"  SUM(CASE WHEN error_kind IS NULL THEN cost END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN tokens_out END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN latency_ms - COALESCE(ttft_ms, 0) END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN ttft_ms END)"
-	" FROM cells WHERE run_id = ?1 GROUP BY model_idx ORDER BY model_idx",
-	"SELECT model_idx, prompt_idx, COUNT(*), SUM(error_kind IS NOT NULL), SUM(cached),"
-	"  AVG(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  SUM(error_kind IS NULL AND cost IS NULL),"
-	"  SUM(CASE WHEN error_kind IS NULL THEN cost END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN tokens_out END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN latency_ms - COALESCE(ttft_ms, 0) END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN ttft_ms END)"
-	" FROM cells WHERE run_id = ?1 GROUP BY model_idx, prompt_idx ORDER BY model_idx, prompt_idx",
+static const char *const agg_sql[2] = {
+	"SELECT model_idx, -1, SUM(n), SUM(n_err), SUM(n_cached), SUM(sum_lat), SUM(n_cost),"
+	" SUM(sum_cost), SUM(sum_tok), SUM(sum_gen_ms), SUM(n_lat), SUM(n_ttft)"
+	" FROM cell_stats WHERE run_id = ?1 GROUP BY model_idx HAVING SUM(n) > 0"
+	" ORDER BY model_idx",
+	"SELECT model_idx, prompt_idx, n, n_err, n_cached, sum_lat, n_cost, sum_cost, sum_tok,"
+	" sum_gen_ms, n_lat, n_ttft FROM cell_stats WHERE run_id = ?1 AND n > 0"
+	" ORDER BY model_idx, prompt_idx",
 };
 
 static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char **model_names,
@@ -186,20 +168,21 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 		r->n_cached = sqlite3_column_int64(st, 4);
 		r->n_ok = r->n - r->n_errors;
 		r->error_rate = r->n ? (double)r->n_errors / (double)r->n : NAN;
-		r->latency_mean = col_double(st, 5) / 1000.0;
-		r->n_cost_unknown = sqlite3_column_int64(st, 6);
-		double cost = col_double(st, 7);
+		int64_t n_lat = sqlite3_column_int64(st, 10), n_ttft = sqlite3_column_int64(st, 11);
+		if (n_lat > 0)
+			r->latency_mean = sqlite3_column_double(st, 5) / (double)n_lat / 1000.0;
+		r->n_cost_unknown = r->n_ok - sqlite3_column_int64(st, 6);
 		if (r->n_ok > 0 && r->n_cost_unknown == 0) {
-			r->cost_total = isnan(cost) ? 0 : cost;
+			r->cost_total = sqlite3_column_double(st, 7);
 			r->cost_per_request = r->cost_total / (double)r->n_ok;
 			r->cost_per_1k = r->cost_per_request * 1000;
 		}
-		double toks = col_double(st, 8), gen_ms = col_double(st, 9);
+		double toks = sqlite3_column_double(st, 8), gen_ms = sqlite3_column_double(st, 9);
 		if (toks > 0 && gen_ms > 0)
 			r->tokens_per_s = toks / (gen_ms / 1000.0);
 		/* Stash the counts in the percentile fields until the scan is over. */
-		r->latency_p50 = (double)sqlite3_column_int64(st, 10);
-		r->ttft_p50 = (double)sqlite3_column_int64(st, 11);
+		r->latency_p50 = (double)n_lat;
+		r->ttft_p50 = (double)n_ttft;
 	}
 	sqlite3_reset(st);
 	if (rc < 0)
@@ -223,8 +206,8 @@ static int load_metric_names(struct sl_store *store, int64_t run, char ***names,
 			     size_t *n, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(store,
-		"SELECT metric, MIN(kind) FROM cell_scores WHERE run_id = ?1 GROUP BY metric "
-		"ORDER BY metric", err);
+		"SELECT metric, MIN(kind) FROM score_stats WHERE run_id = ?1 GROUP BY metric "
+		"HAVING SUM(n + n_null) > 0 ORDER BY metric", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
@@ -306,14 +289,11 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 		}
 	}
 	sqlite3_stmt *st = sl_store_prepare(store, per_prompt
-		? "SELECT metric, model_idx, prompt_idx, COUNT(value), TOTAL(value),"
-		  " SUM(value IS NULL), TOTAL(value * value), COUNT(judge_model), TOTAL(judge_cost),"
-		  " SUM(judge_model IS NOT NULL AND judge_cost IS NULL), SUM(judge_cached)"
-		  " FROM cell_scores WHERE run_id = ?1 GROUP BY metric, model_idx, prompt_idx"
-		: "SELECT metric, model_idx, -1, COUNT(value), TOTAL(value),"
-		  " SUM(value IS NULL), TOTAL(value * value), COUNT(judge_model), TOTAL(judge_cost),"
-		  " SUM(judge_model IS NOT NULL AND judge_cost IS NULL), SUM(judge_cached)"
-		  " FROM cell_scores WHERE run_id = ?1 GROUP BY metric, model_idx", err);
+		? "SELECT metric, model_idx, prompt_idx, n, sum, n_null, sumsq, judge_n, judge_cost,"
+		  " judge_cost_unknown, judge_cached FROM score_stats WHERE run_id = ?1"
+		: "SELECT metric, model_idx, -1, SUM(n), SUM(sum), SUM(n_null), SUM(sumsq),"
+		  " SUM(judge_n), SUM(judge_cost), SUM(judge_cost_unknown), SUM(judge_cached)"
+		  " FROM score_stats WHERE run_id = ?1 GROUP BY metric, model_idx", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
