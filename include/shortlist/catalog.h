@@ -31,13 +31,17 @@ struct sl_model {
 	double params_b;        /* billions of parameters */
 	bool params_derived;    /* derived from the id (e.g. "70b"), not stated */
 	const char *size_class; /* "SLM", "LLM" or NULL when params unknown */
-	double bench_score;     /* headline published score (see catalog.c), NAN if none */
+	double bench_score;     /* headline published score (see derive.c), NAN if none */
 	char *bench_name;
 	int fine_tunable;       /* annotation: 1, 0, -1 unknown */
 	int commercial_use;     /* annotation: 1, 0, -1 unknown */
 	char *domains;          /* annotation: "legal,code" */
 	char *notes;            /* annotation */
 	bool shortlisted;
+	/* Extensions (catalog helper): where the headline score comes from. */
+	char *bench_source;     /* URL of the headline score, NULL if none */
+	char *bench_date;
+	bool params_annotated;  /* params_b comes from the user's annotation */
 };
 
 struct sl_model_list {
@@ -78,6 +82,7 @@ int sl_catalog_import_buffer(struct sl_store *store, const char *json, size_t le
 int sl_catalog_ensure_loaded(struct sl_store *store, struct sl_error *err);
 /* Download from URL (default https://models.dev/api.json) and import; progress goes to
  * progress_cb (may be NULL). The old catalogue stays on any failure. */
+#define SL_CATALOG_DEFAULT_URL "https://models.dev/api.json"
 int sl_catalog_update_url(struct sl_store *store, const char *url, long timeout_s,
 			  void (*progress_cb)(void *ud, int64_t now, int64_t total), void *ud,
 			  struct sl_error *err);
@@ -96,10 +101,49 @@ int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
 			  struct sl_benchmark **out, size_t *n_out, struct sl_error *err);
 void sl_benchmarks_free(struct sl_benchmark *list, size_t n);
 
+/* What the loaded catalogue is: from catalog_meta plus table counts. Strings are "" when
+ * not recorded. */
+struct sl_catalog_info {
+	char source_name[128], source_commit[64], source_date[32];
+	char origin[1024];      /* file path or URL it was imported from */
+	char shape[16];         /* "snapshot" or "api.json" */
+	char imported_at[32], sha256[65];
+	long providers, models, base_models, benchmarks, annotations, shortlisted;
+	double import_ms;
+};
+int sl_catalog_info(struct sl_store *store, struct sl_catalog_info *out, struct sl_error *err);
+
+/* The user's annotations: each set_* flag says the field is being changed; a NULL string,
+ * NAN params or -1 tri-state clears it. Unset fields keep their stored value. */
+struct sl_annotation_edit {
+	bool set_license, set_params, set_fine_tunable, set_commercial, set_domains, set_notes;
+	const char *license;
+	double params_b;
+	int fine_tunable, commercial_use;
+	const char *domains, *notes;
+};
+int sl_annotation_apply(struct sl_store *store, const char *model_key,
+			const struct sl_annotation_edit *edit, struct sl_error *err);
+
+/* Parse "70B", "1.5b", "135M", "1.2T", "70" (billions) into billions of parameters. */
+int sl_parse_params(const char *s, double *out_b, struct sl_error *err);
+/* Parse "128000", "128k", "1M" (k = 1000, M = 1000000) into a count. */
+int sl_parse_count(const char *s, int64_t *out, struct sl_error *err);
+/* Parameter count derived from an open-weights model's id/name (see derive.c for the rule);
+ * NAN when not certain. */
+double sl_derive_params(const char *model_id, const char *name, const char *base_model,
+			int open_weights);
+/* "SLM" when params_b <= SL_SLM_MAX_PARAMS_B, "LLM" above, NULL when unknown. */
+#define SL_SLM_MAX_PARAMS_B 10.0
+const char *sl_size_class(double params_b);
+
 /* The user's shortlist. */
 int sl_shortlist_add(struct sl_store *store, const char *model_key, struct sl_error *err);
 int sl_shortlist_remove(struct sl_store *store, const char *model_key, struct sl_error *err);
 int sl_shortlist_toggle(struct sl_store *store, const char *model_key, bool *now_in,
 			struct sl_error *err);
+/* Every shortlisted key, in the order added (including models an update removed). */
+int sl_shortlist_keys(struct sl_store *store, char ***keys_out, size_t *n_out,
+		      struct sl_error *err);
 
 #endif

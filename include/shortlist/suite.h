@@ -17,6 +17,12 @@ struct sl_suite_scorer {
 	char *path;    /* "suite.scorers[1]", for messages */
 };
 
+/* A price the user sets for a model the catalogue does not price (local or private). */
+struct sl_suite_price {
+	char *model;        /* as in models[] */
+	double in, out;     /* USD per 1M tokens */
+};
+
 struct sl_suite {
 	char *path;         /* the suite file as given */
 	char *dir;          /* its directory (dataset paths are relative to it) */
@@ -40,6 +46,8 @@ struct sl_suite {
 	size_t n_gates;
 	double max_cost;    /* USD, NAN when none */
 	cJSON *params;      /* request parameter overrides (temperature...), NULL if none */
+	struct sl_suite_price *prices; /* "prices": {"MODEL": {"in": USD, "out": USD}} */
+	size_t n_prices;
 	cJSON *root;        /* the whole parsed file (scorer params point into it) */
 };
 

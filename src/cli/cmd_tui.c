@@ -1,20 +1,61 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "../tui/tui.h"
 
+static void print_help(void)
+{
+	printf("usage: shortlist [--db PATH] [tui] [--theme NAME|PATH] [--ascii]\n"
+	       "       shortlist [--db PATH] tui --script FILE [--size COLSxLINES]\n"
+	       "       shortlist tui --keys man|markdown\n\n"
+	       "Open the terminal workbench (press ? inside for the keys).\n\n"
+	       "  --theme NAME|PATH  colours: default, light, high-contrast, mono, a name in\n"
+	       "                     $XDG_CONFIG_HOME/shortlist/themes/, or a .theme file\n"
+	       "                     (NO_COLOR selects mono unless --theme is given)\n"
+	       "  --ascii            draw with ASCII only (automatic when the locale is not UTF-8)\n"
+	       "  --script FILE      headless: feed the key script in FILE and write each :dump\n"
+	       "                     step's screen to stdout as text (no terminal needed)\n"
+	       "  --size COLSxLINES  screen size for --script (default 120x40)\n"
+	       "  --keys FORMAT      print the key list generated from the action table\n");
+}
+
+static int parse_size(const char *s, int *cols, int *lines)
+{
+	char extra;
+	return sscanf(s, "%dx%d%c", cols, lines, &extra) == 2 && *cols > 0 && *lines > 0 &&
+			       *cols <= 1000 && *lines <= 1000
+		       ? 0
+		       : -1;
+}
+
 int cmd_tui(struct cli *cli, int argc, char **argv)
 {
-	struct tui_options opts = { 0 };
+	struct tui_options opts = { .script_cols = 120, .script_lines = 40 };
 	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			printf("usage: shortlist [tui] [--theme NAME|PATH]\n");
+		const char *a = argv[i];
+		if (cli_is_help(a)) {
+			print_help();
 			return 0;
-		} else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
+		} else if (strcmp(a, "--theme") == 0 && i + 1 < argc) {
 			opts.theme = argv[++i];
+		} else if (strcmp(a, "--ascii") == 0) {
+			opts.ascii = true;
+		} else if (strcmp(a, "--script") == 0 && i + 1 < argc) {
+			opts.script = argv[++i];
+		} else if (strcmp(a, "--size") == 0 && i + 1 < argc) {
+			if (parse_size(argv[++i], &opts.script_cols, &opts.script_lines) != 0)
+				return cli_usage_error("tui", "bad --size '%s': write COLSxLINES, "
+							      "e.g. 120x40",
+						       argv[i]);
+		} else if (strcmp(a, "--keys") == 0 && i + 1 < argc) {
+			if (tui_print_keys(argv[++i]) != 0)
+				return cli_usage_error("tui", "bad --keys '%s': use man or markdown",
+						       argv[i]);
+			return 0;
 		} else {
-			return cli_usage_error("tui", "unknown argument %s", argv[i]);
+			return cli_usage_error("tui", "unknown argument %s", a);
 		}
 	}
 	return tui_main(cli_store(cli), &opts);

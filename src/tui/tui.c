@@ -1,11 +1,89 @@
-#include <stdio.h>
-
+/* Entry point of the TUI: choose the theme and glyph set, then run either on the terminal
+ * or headless from a key script. */
 #include "tui.h"
+
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "app.h"
+#include "glyph.h"
+#include "loop.h"
+#include "theme.h"
+
+int tui_print_keys(const char *format)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	if (strcmp(format, "man") == 0)
+		tui_actions_man(&b);
+	else if (strcmp(format, "markdown") == 0)
+		tui_actions_markdown(&b);
+	else {
+		sl_buf_free(&b);
+		return -1;
+	}
+	fputs(b.data, stdout);
+	sl_buf_free(&b);
+	return 0;
+}
+
+/* NO_COLOR (non-empty) means mono unless the user picked a theme explicitly (nnn). */
+static int choose_theme(struct tui_theme *theme, const char *requested, struct sl_error *err)
+{
+	if (requested)
+		return tui_theme_load(theme, requested, err);
+	const char *no_color = getenv("NO_COLOR");
+	if (no_color && *no_color) {
+		if (tui_theme_load(theme, "mono", err) != 0)
+			tui_theme_mono(theme);
+		return 0;
+	}
+	if (tui_theme_load(theme, "default", err) != 0) {
+		/* A broken install should still give a usable screen; say why on exit. */
+		fprintf(stderr, "shortlist: %s; using the built-in monochrome theme\n", err->msg);
+		sl_error_clear(err);
+		tui_theme_mono(theme);
+	}
+	return 0;
+}
 
 int tui_main(struct sl_store *store, const struct tui_options *opts)
 {
-	(void)store;
-	(void)opts;
-	fprintf(stderr, "shortlist: the TUI is not built yet\n");
-	return 2;
+	struct sl_error err = { 0 };
+	struct tui_theme theme;
+	memset(&theme, 0, sizeof theme);
+	if (choose_theme(&theme, opts->theme, &err) != 0) {
+		fprintf(stderr, "shortlist: %s\n", err.msg);
+		return err.code ? err.code : SL_EXIT_USAGE;
+	}
+	const char *codeset = nl_langinfo(CODESET);
+	tui_glyph_set_ascii(opts->ascii || !codeset || strcmp(codeset, "UTF-8") != 0);
+
+	const struct tui_waiter *w = opts->waiter ? opts->waiter : &tui_poll_waiter;
+	int cols = opts->script ? opts->script_cols : 80;
+	int lines = opts->script ? opts->script_lines : 24;
+	struct tui_app app;
+	if (tui_app_init(&app, store, cols, lines, &err) != 0) {
+		tui_theme_free(&theme);
+		fprintf(stderr, "shortlist: %s\n", err.msg);
+		return err.code ? err.code : SL_EXIT_USAGE;
+	}
+	app.pending_work = w->pending;
+	app.pending_ud = w->ud;
+	int rc;
+	if (opts->script)
+		rc = tui_script_run(&app, opts->script, w, stdout, &err);
+	else
+		rc = tui_loop_run(&app, &theme, w, &err);
+	int code = app.exit_code;
+	tui_app_free(&app);
+	tui_theme_free(&theme);
+	if (rc != 0) {
+		fprintf(stderr, "shortlist: %s\n", err.msg);
+		return err.code ? err.code : SL_EXIT_USAGE;
+	}
+	return code;
 }

@@ -29,6 +29,8 @@ static const char catalog_v1[] =
 	"  params_b REAL, params_derived INTEGER NOT NULL DEFAULT 0,"
 	"  raw TEXT NOT NULL);"
 	"CREATE INDEX models_provider ON models(provider_id);"
+	"CREATE INDEX models_model_id ON models(model_id);"
+	"CREATE INDEX models_base ON models(base_model);"
 	/* The user's own knowledge: never touched by a catalogue update. */
 	"CREATE TABLE annotations ("
 	"  model_key TEXT PRIMARY KEY, license TEXT, params_b REAL, fine_tunable INTEGER,"

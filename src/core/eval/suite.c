@@ -37,6 +37,9 @@ void sl_suite_free(struct sl_suite *s)
 		free(s->gates[i]);
 	free(s->gates);
 	cJSON_Delete(s->params);
+	for (size_t i = 0; i < s->n_prices; i++)
+		free(s->prices[i].model);
+	free(s->prices);
 	cJSON_Delete(s->root);
 	free(s);
 }
@@ -127,7 +130,8 @@ struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 {
 	static const char *const keys[] = { "name", "description", "models", "prompts", "dataset",
 					    "scorers", "judge", "weights", "samples",
-					    "concurrency", "gates", "max_cost", "params", NULL };
+					    "concurrency", "gates", "max_cost", "params", "prices",
+					    NULL };
 	struct ctx c = { path, err };
 	struct sl_suite *s = sl_xcalloc(1, sizeof *s);
 	s->path = sl_xstrdup(path);
@@ -307,6 +311,42 @@ struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 		if (sl_json_check_keys(v, pkeys, path, "suite.params", err) != 0)
 			goto fail;
 		s->params = cJSON_Duplicate(v, 1);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "prices");
+	if (v && !cJSON_IsObject(v)) {
+		bad(&c, "suite.prices must be an object {\"MODEL\": {\"in\": USD, \"out\": USD}} "
+			"(USD per million tokens)");
+		goto fail;
+	}
+	const cJSON *pr;
+	cJSON_ArrayForEach(pr, v) {
+		static const char *const prkeys[] = { "in", "out", NULL };
+		char ppath[300];
+		snprintf(ppath, sizeof ppath, "suite.prices.%s", pr->string);
+		bool known = false;
+		for (size_t k = 0; k < s->n_models && !known; k++)
+			known = strcmp(s->models[k], pr->string) == 0;
+		if (!known) {
+			bad(&c, "%s: \"%s\" is not one of suite.models", ppath, pr->string);
+			goto fail;
+		}
+		if (!cJSON_IsObject(pr)) {
+			bad(&c, "%s must be {\"in\": USD, \"out\": USD} per million tokens", ppath);
+			goto fail;
+		}
+		if (sl_json_check_keys(pr, prkeys, path, ppath, err) != 0)
+			goto fail;
+		const cJSON *pin = cJSON_GetObjectItemCaseSensitive(pr, "in");
+		const cJSON *pout = cJSON_GetObjectItemCaseSensitive(pr, "out");
+		if (!cJSON_IsNumber(pin) || !cJSON_IsNumber(pout) || pin->valuedouble < 0 ||
+		    pout->valuedouble < 0) {
+			bad(&c, "%s needs \"in\" and \"out\": USD per million tokens, >= 0", ppath);
+			goto fail;
+		}
+		s->prices = sl_xrealloc(s->prices, (s->n_prices + 1) * sizeof *s->prices);
+		s->prices[s->n_prices++] = (struct sl_suite_price){ sl_xstrdup(pr->string),
+								    pin->valuedouble,
+								    pout->valuedouble };
 	}
 	return s;
 fail:

@@ -1,0 +1,142 @@
+#include "key.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *name;
+	int key;
+} key_names[] = {
+	{ "Up", TK_UP },       { "Down", TK_DOWN },   { "Left", TK_LEFT },
+	{ "Right", TK_RIGHT }, { "PgUp", TK_PGUP },   { "PgDn", TK_PGDN },
+	{ "Home", TK_HOME },   { "End", TK_END },     { "Del", TK_DELETE },
+	{ "S-Tab", TK_BTAB },  { "F1", TK_F1 },       { "Enter", TK_ENTER },
+	{ "Esc", TK_ESC },     { "Tab", TK_TAB },     { "Space", TK_SPACE },
+	{ "BS", TK_BACKSPACE }, { "lt", '<' },
+};
+
+void tui_key_name(int key, char *out, size_t n)
+{
+	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+		if (key_names[i].key == key && key != '<') {
+			snprintf(out, n, "%s", key_names[i].name);
+			return;
+		}
+	if (key > 0 && key < 32) {
+		snprintf(out, n, "C-%c", key + 'a' - 1);
+		return;
+	}
+	/* UTF-8 encode the code point */
+	char b[5] = { 0 };
+	unsigned cp = (unsigned)key;
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+	} else {
+		b[0] = (char)(0xF0 | (cp >> 18));
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+	}
+	snprintf(out, n, "%s", b);
+}
+
+static int decode_utf8(const unsigned char *s, int *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	int n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+	if (!n)
+		return -1;
+	int v = s[0] & (0x7F >> n);
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return -1;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	*cp = v;
+	return n;
+}
+
+int tui_key_parse(const char **p, struct tui_event *ev, char *err_out, size_t n)
+{
+	memset(ev, 0, sizeof *ev);
+	const char *s = *p;
+	if (*s != '<') {
+		int cp;
+		int len = decode_utf8((const unsigned char *)s, &cp);
+		if (len < 0) {
+			snprintf(err_out, n, "invalid UTF-8 near '%.8s'", s);
+			return -1;
+		}
+		ev->key = cp;
+		*p = s + len;
+		return 0;
+	}
+	const char *end = strchr(s, '>');
+	if (!end) {
+		snprintf(err_out, n, "unterminated key name '%s' (write <lt> for a literal '<')", s);
+		return -1;
+	}
+	char tok[64];
+	size_t len = (size_t)(end - s - 1);
+	if (len >= sizeof tok) {
+		snprintf(err_out, n, "key name too long: '%.*s'", (int)(end - s + 1), s);
+		return -1;
+	}
+	memcpy(tok, s + 1, len);
+	tok[len] = '\0';
+	*p = end + 1;
+	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+		if (strcasecmp(tok, key_names[i].name) == 0) {
+			ev->key = key_names[i].key;
+			return 0;
+		}
+	if ((tok[0] == 'C' || tok[0] == 'c') && tok[1] == '-' && tok[2] && !tok[3]) {
+		ev->key = TK_CTRL(tok[2]);
+		return 0;
+	}
+	int a, b;
+	char extra;
+	if (sscanf(tok, "Resize %dx%d%c", &a, &b, &extra) == 2 && a > 0 && b > 0 && a < 10000 &&
+	    b < 10000) {
+		ev->key = TK_RESIZE;
+		ev->cols = a;
+		ev->lines = b;
+		return 0;
+	}
+	static const struct {
+		const char *name;
+		int kind;
+	} mice[] = { { "Click", TUI_MOUSE_CLICK },
+		     { "WheelUp", TUI_MOUSE_WHEEL_UP },
+		     { "WheelDown", TUI_MOUSE_WHEEL_DOWN } };
+	for (size_t i = 0; i < sizeof mice / sizeof mice[0]; i++) {
+		size_t nl = strlen(mice[i].name);
+		if (strncmp(tok, mice[i].name, nl) != 0 || tok[nl] != ' ')
+			continue;
+		if (sscanf(tok + nl, "%d %d%c", &a, &b, &extra) == 2 && a >= 0 && b >= 0) {
+			ev->key = TK_MOUSE;
+			ev->mouse = mice[i].kind;
+			ev->mx = a;
+			ev->my = b;
+			return 0;
+		}
+	}
+	snprintf(err_out, n,
+		 "unknown key <%s>; known: <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home> <End> "
+		 "<Del> <Tab> <S-Tab> <F1> <Enter> <Esc> <Space> <BS> <lt> <C-x> <Resize WxH> "
+		 "<Click X Y> <WheelUp X Y> <WheelDown X Y>",
+		 tok);
+	return -1;
+}

@@ -1,0 +1,25 @@
+/* The interactive loop (curses) and the headless script runner: two drivers of one app. */
+#ifndef SHORTLIST_TUI_LOOP_H
+#define SHORTLIST_TUI_LOOP_H
+
+#include <stdio.h>
+
+#include "app.h"
+#include "theme.h"
+#include "tui.h"
+
+/* The default waiter: poll(). */
+extern const struct tui_waiter tui_poll_waiter;
+
+/* Run work until nothing is pending, then render: the fixed waiting point of `:dump`. */
+void tui_loop_settle(struct tui_app *app, const struct tui_waiter *w);
+
+/* Run the app on the terminal until it quits. err is set if the terminal cannot be used. */
+int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
+		 const struct tui_waiter *w, struct sl_error *err);
+
+/* Feed the script at path to the app; write every `:dump` to out. */
+int tui_script_run(struct tui_app *app, const char *path, const struct tui_waiter *w,
+		   FILE *out, struct sl_error *err);
+
+#endif

@@ -1,0 +1,106 @@
+/* Headless mode: a key script drives the app with no terminal, and `:dump` writes the
+ * cell grid as text. Script lines:
+ *   # comment
+ *   :dump [LABEL]      settle (no work in flight, frame rendered), then write the screen
+ *   anything else      keys: plain characters and <Names> (see key.h), e.g. /gpt<Enter>
+ * A dump is a fixed waiting point, never a sleep. */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop.h"
+
+static int poll_wait(void *ud, struct pollfd *fds, int nfds, int timeout_ms)
+{
+	(void)ud;
+	return poll(fds, (nfds_t)nfds, timeout_ms);
+}
+
+const struct tui_waiter tui_poll_waiter = { .wait = poll_wait };
+
+void tui_loop_settle(struct tui_app *app, const struct tui_waiter *w)
+{
+	while (w->pending && w->pending(w->ud) > 0) {
+		w->wait(w->ud, NULL, 0, 1000);
+		if (w->progress && w->progress(w->ud))
+			app->dirty = true;
+	}
+	tui_app_render(app);
+}
+
+static void write_dump(struct tui_app *app, const char *label, FILE *out)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	tui_grid_dump(&app->grid, &b);
+	fprintf(out, "=== %s (%dx%d) ===\n%s", label && *label ? label : "dump", app->grid.cols,
+		app->grid.lines, b.data);
+	sl_buf_free(&b);
+}
+
+int tui_script_run(struct tui_app *app, const char *path, const struct tui_waiter *w,
+		   FILE *out, struct sl_error *err)
+{
+	size_t len;
+	char *text = sl_read_file(path, &len, err);
+	if (!text) {
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	int lineno = 0;
+	int rc = 0;
+	char *line = text;
+	while (line && !app->quit) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (line[0] == '#' || line[0] == '\0') {
+			line = next;
+			continue;
+		}
+		if (line[0] == ':') {
+			if (strncmp(line, ":dump", 5) == 0 && (line[5] == '\0' || line[5] == ' ')) {
+				const char *label = line + 5;
+				while (*label == ' ')
+					label++;
+				tui_loop_settle(app, w);
+				write_dump(app, label, out);
+			} else {
+				sl_error_set(err, "%s:%d: unknown command '%s' (valid: :dump [LABEL])",
+					     path, lineno, line);
+				rc = -1;
+				break;
+			}
+			line = next;
+			continue;
+		}
+		const char *p = line;
+		while (*p && !app->quit) {
+			struct tui_event ev;
+			char msg[512];
+			if (tui_key_parse(&p, &ev, msg, sizeof msg) != 0) {
+				sl_error_set(err, "%s:%d: %s", path, lineno, msg);
+				rc = -1;
+				break;
+			}
+			tui_app_handle(app, &ev);
+			/* Each key sees the effects (and the layout) of the one before, as on a
+			 * terminal where a frame is drawn between keystrokes. */
+			if (w->progress && w->progress(w->ud))
+				app->dirty = true;
+			tui_app_render(app);
+		}
+		if (rc != 0)
+			break;
+		line = next;
+	}
+	free(text);
+	if (rc != 0)
+		err->code = SL_EXIT_USAGE;
+	fflush(out);
+	return rc;
+}

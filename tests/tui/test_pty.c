@@ -1,0 +1,103 @@
+/* End to end: the real binary in a pseudo-terminal, rendered by libvterm. Start and wait
+ * for the models table, resize and see the layout follow, shrink below 80x24 and see the
+ * too-small notice, quit with q: exit 0 and the terminal given back (normal screen,
+ * cursor visible). Every wait is on a condition with a timeout. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pty_harness.h"
+#include "test.h"
+#include "tui_harness.h"
+
+#define TIMEOUT_MS 5000
+
+static const char *shortlist_bin;
+static char *template_db;
+
+static void test_start_resize_quit(void)
+{
+	char *db = test_path("pty.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start(&s, argv, 30, 100), 0);
+
+	/* The table with its header, and the status bar on the last row. */
+	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 29, TIMEOUT_MS));
+	CHECK(s.altscreen);
+
+	/* Larger: the status bar follows to the new last row. */
+	pty_resize(&s, 40, 140);
+	CHECK(pty_wait_text(&s, "shortlisted", 39, TIMEOUT_MS));
+	char *header = pty_row(&s, 1);
+	CHECK_CONTAINS(header, "Released");
+	/* The wide layout gives the provider column room: the header is not squeezed. */
+	CHECK(strlen(header) > 100);
+	free(header);
+
+	/* Below 80x24: the notice, not a broken layout. */
+	pty_resize(&s, 20, 60);
+	CHECK(pty_wait_text(&s, "terminal too small (need 80x24)", -1, TIMEOUT_MS));
+
+	/* Back to exactly 80x24: the table again. */
+	pty_resize(&s, 24, 80);
+	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
+
+	/* A key goes through: the search line shows what was typed. */
+	pty_send(&s, "/claude");
+	CHECK(pty_wait_text(&s, "/claude", 22, TIMEOUT_MS));
+	pty_send(&s, "\r");
+
+	pty_send(&s, "q");
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 0);
+	/* Terminal restored: back on the normal screen with the cursor shown. */
+	CHECK(!s.altscreen);
+	CHECK(s.cursor_visible);
+	pty_free(&s);
+	free(db);
+}
+
+/* SIGWINCH and q while the filter panel is open: q closes the panel, a second q quits. */
+static void test_filter_panel_then_quit(void)
+{
+	char *db = test_path("pty2.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", "--theme", "mono", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start(&s, argv, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
+	pty_send(&s, "f");
+	CHECK(pty_wait_text(&s, "Open weights", -1, TIMEOUT_MS));
+	pty_send(&s, " ");
+	CHECK(pty_wait_text(&s, "open_weights=true", -1, TIMEOUT_MS));
+	pty_send(&s, "q");
+	CHECK(pty_wait_text(&s, "filters: open_weights=true", 23, TIMEOUT_MS));
+	pty_send(&s, "q");
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 0);
+	pty_free(&s);
+	free(db);
+}
+
+int test_failures;
+const char *test_current;
+
+int main(int argc, char **argv)
+{
+	test_env_pin();
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_pty PATH-TO-SHORTLIST\n");
+		return 2;
+	}
+	shortlist_bin = argv[1];
+	template_db = harness_template_db(shortlist_bin);
+	RUN_TEST(test_start_resize_quit);
+	RUN_TEST(test_filter_panel_then_quit);
+	free(template_db);
+	if (test_failures)
+		fprintf(stderr, "%d check(s) failed\n", test_failures);
+	return test_failures ? 1 : 0;
+}

@@ -1,0 +1,19 @@
+/* Shared by the TUI tests and benchmarks: run the real binary, prepare databases. */
+#ifndef SHORTLIST_TEST_TUI_HARNESS_H
+#define SHORTLIST_TEST_TUI_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/resource.h>
+
+/* Run argv (argv[0] a path) with stdout captured into *out (caller frees) and stderr
+ * into *err_out (may be NULL). Returns the exit status, or -1; ru gets the child's usage. */
+int harness_run(char *const argv[], char **out, char **err_out, struct rusage *ru);
+/* A database with the shipped catalogue loaded once, created by running the binary;
+ * each test copies it so every scenario starts from the same fresh store. */
+char *harness_template_db(const char *shortlist);
+/* Copy a file; returns 0 or -1. */
+int harness_copy(const char *from, const char *to);
+/* Milliseconds from a monotonic clock. */
+double harness_ms(void);
+
+#endif
