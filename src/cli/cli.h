@@ -35,5 +35,7 @@ int cmd_prompts(struct cli *cli, int argc, char **argv);
 int cmd_datasets(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
+/* scoring */
+int cmd_score(struct cli *cli, int argc, char **argv);
 
 #endif

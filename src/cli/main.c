@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "runs", cmd_runs, "list, show and diff evaluation runs" },
 
 	/* scoring and reports */
+	{ "score", cmd_score, "score one reference/candidate pair with a metric" },
 
 	{ NULL, NULL, NULL },
 };
