@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "shortlist/report.h"
 #include "shortlist/engine.h"
 #include "shortlist/runner.h"
 #include "shortlist/runs.h"
@@ -266,12 +267,11 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 	return j;
 }
 
-/* Gates are evaluated by scoring (issue #5), which plugs in here: it gets the run and the
- * gate expressions, prints its verdicts and returns 0 (all passed), 1 (a gate failed) or
- * -1 with err set (a malformed gate: exit 2). NULL until scoring is built in. */
+/* Gates are evaluated by scoring (cmd_report.c): it scores the run, prints its verdicts and
+ * returns 0 (all passed), 1 (a gate failed) or -1 with err set (a malformed gate: exit 2). */
 typedef int (*cli_gate_fn)(struct sl_store *store, int64_t run_id, char **gates, size_t n,
 			   struct sl_error *err);
-static const cli_gate_fn cli_gate_hook = NULL;
+static const cli_gate_fn cli_gate_hook = cli_score_and_gate;
 
 static bool looks_like_run_ref(const char *s)
 {
@@ -289,7 +289,8 @@ static bool looks_like_run_ref(const char *s)
 
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
-	struct sl_runner_opts opts = { .max_cost = NAN };
+	/* Scorers (the registry's and the judge's) are checked before any API call. */
+	struct sl_runner_opts opts = { .max_cost = NAN, .validate = sl_report_validate_scorer };
 	bool json = false, no_cache = false, refresh = false;
 	char **gates = NULL;
 	size_t n_gates = 0;

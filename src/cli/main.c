@@ -35,6 +35,8 @@ static const struct command commands[] = {
 
 	/* scoring and reports */
 	{ "score", cmd_score, "score one reference/candidate pair with a metric" },
+	{ "report", cmd_report, "a run's scorecard as json, jsonl, csv, md, html or junit; gates" },
+	{ "triangle", cmd_triangle, "weigh speed, precision and cost; which model to pick and why" },
 
 	{ NULL, NULL, NULL },
 };
