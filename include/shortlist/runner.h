@@ -52,9 +52,6 @@ struct sl_runner_opts {
 	void *progress_ud;
 	int progress_ms;            /* 0 = 200 */
 	volatile sig_atomic_t *stop; /* set (by a signal handler) to stop scheduling and end */
-	/* Tests: stop after this many cells were written in this invocation, without marking
-	 * the run ended (as if killed). 0 = off. */
-	int64_t test_abort_after;
 };
 
 struct sl_run_outcome {
@@ -67,9 +64,32 @@ struct sl_run_outcome {
 	int64_t requests;   /* engine requests made in this invocation */
 };
 
-/* Run (or resume) a suite. Configuration problems (suite, prompts, dataset placeholders,
- * unknown providers, missing keys) fail before any API call with err->code = 2. */
+/* Run (or resume) a suite to the end on its own engine, blocking (the CLI). Configuration
+ * problems (suite, prompts, dataset placeholders, unknown providers, missing keys) fail
+ * before any API call with err->code = 2. */
 int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 		  struct sl_run_outcome *out, struct sl_error *err);
+
+/* The same, driven by someone else's event loop (the TUI's):
+ *     struct sl_runner *r = sl_runner_start(store, &opts, eng, &err);
+ *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);
+ *           if (!sl_runner_pump(r)) break;   // schedules cells, writes finished ones
+ *     sl_runner_finish(r, &outcome, &err);
+ * eng may be NULL (the runner makes its own: then call sl_runner_run instead). The opts
+ * must outlive the runner. A runner on a shared engine cancels only its own requests. */
+struct sl_runner;
+struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
+				  struct sl_engine *eng, struct sl_error *err);
+/* Non-blocking: schedule what fits, commit finished cells. False when nothing is left to do
+ * (or a store error happened: sl_runner_finish reports it). */
+bool sl_runner_pump(struct sl_runner *r);
+/* Stop scheduling and cancel this run's requests in flight (they stay missing). */
+void sl_runner_stop(struct sl_runner *r);
+const struct sl_run_progress *sl_runner_progress(const struct sl_runner *r);
+int64_t sl_runner_run_id(const struct sl_runner *r);
+/* Mark the run complete or incomplete, fill out, free the runner. */
+int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_error *err);
+/* Drop a runner without finishing (the run stays "running", resumable). */
+void sl_runner_free(struct sl_runner *r);
 
 #endif

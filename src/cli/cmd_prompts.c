@@ -100,15 +100,23 @@ static int prompts_show(struct sl_store *store, const char *ref, bool json)
 static int parse_prompt_text(const char *text, size_t len, const char *origin,
 			     struct sl_prompt_version *pv, struct sl_error *err)
 {
+	/* the same parser as imports, so positions are reported the same way */
 	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 1);
-	if (!root) {
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	bool trailing = false;
+	if (root && end) {
+		while (end < text + len && strchr(" \t\r\n", *end))
+			end++;
+		trailing = end < text + len;
+	}
+	if (!root || trailing) {
+		cJSON_Delete(root);
 		int line = 1, col = 1;
 		for (const char *p = text; end && p < end; p++) {
 			if (*p == '\n') {
 				line++;
 				col = 1;
-			} else {
+			} else if (((unsigned char)*p & 0xc0) != 0x80) {
 				col++;
 			}
 		}

@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "shortlist/report.h"
 #include "shortlist/engine.h"
+#include "shortlist/gates.h"
+#include "shortlist/scorecard.h"
 #include "shortlist/runner.h"
 #include "shortlist/runs.h"
 
@@ -202,7 +204,7 @@ static void fmt_ms(char *buf, size_t n, double ms)
 
 static void print_table(struct summary *s)
 {
-	printf("\n%-30s %-22s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
+	printf("\n%-34s %-24s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
 	       "CACHED", "P50", "P95", "TTFT50", "COST");
 	for (size_t i = 0; i < s->n; i++) {
 		struct group *g = &s->g[i];
@@ -212,7 +214,7 @@ static void print_table(struct summary *s)
 		fmt_ms(p95, sizeof p95, sl_percentile(g->lat, g->n_lat, 95));
 		fmt_ms(t50, sizeof t50, sl_percentile(g->ttft, g->n_ttft, 50));
 		fmt_money(cost, sizeof cost, g->cost, g->cost_unknown);
-		printf("%-30.30s %-22.22s %6lld %6lld %6lld %8s %8s %8s %10s\n",
+		printf("%-34.34s %-24.24s %6lld %6lld %6lld %8s %8s %8s %10s\n",
 		       g->model ? g->model : "?", prompt, (long long)g->n, (long long)g->errors,
 		       (long long)g->cached, p50, p95, t50, cost);
 	}
@@ -267,11 +269,40 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 	return j;
 }
 
-/* Gates are evaluated by scoring (cmd_report.c): it scores the run, prints its verdicts and
- * returns 0 (all passed), 1 (a gate failed) or -1 with err set (a malformed gate: exit 2). */
-typedef int (*cli_gate_fn)(struct sl_store *store, int64_t run_id, char **gates, size_t n,
-			   struct sl_error *err);
-static const cli_gate_fn cli_gate_hook = cli_score_and_gate;
+/* Gates: parsed before the run (a malformed one is a usage error and nothing is sent),
+ * checked after it against the run's scorecard, once the suite's scorers (and judge) have
+ * scored the run's cells. */
+static int parse_gates(char **exprs, size_t n, struct sl_gate **out, struct sl_error *err)
+{
+	*out = sl_xcalloc(n ? n : 1, sizeof **out);
+	for (size_t i = 0; i < n; i++)
+		if (sl_gate_parse(exprs[i], &(*out)[i], err) != 0) {
+			for (size_t k = 0; k < i; k++)
+				sl_gate_free(&(*out)[k]);
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+	return 0;
+}
+
+/* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model). */
+static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_gate *gates,
+		       size_t n, struct sl_buf *out, struct sl_error *err)
+{
+	struct sl_scorecard sc;
+	if (cli_score_run(store, run_id, err) != 0 || sl_scorecard_build(store, run_id, &sc, err) != 0)
+		return -1;
+	struct sl_gate_report rep;
+	int rc = sl_gates_evaluate(gates, n, &sc, &rep, err);
+	if (rc == 0) {
+		sl_gate_report_render(&rep, true, out);
+		rc = rep.n_failed ? 1 : 0;
+		sl_gate_report_free(&rep);
+	}
+	sl_scorecard_free(&sc);
+	return rc;
+}
 
 static bool looks_like_run_ref(const char *s)
 {
@@ -294,6 +325,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	bool json = false, no_cache = false, refresh = false;
 	char **gates = NULL;
 	size_t n_gates = 0;
+	struct sl_gate *parsed = NULL;
+	struct sl_suite *suite = NULL;
 	int rc = SL_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -357,6 +390,19 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		rc = cli_usage_error("run", "--no-cache and --refresh exclude each other");
 		goto out;
 	}
+	/* the suite's gates and the command line's, all parsed before anything is sent */
+	struct sl_error err = { 0 };
+	suite = sl_suite_load(opts.suite_path, NULL, NULL, &err);
+	for (size_t i = 0; suite && i < suite->n_gates; i++) {
+		gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
+		gates[n_gates++] = suite->gates[i];
+	}
+	if (parse_gates(gates, n_gates, &parsed, &err) != 0) {
+		sl_suite_free(suite);
+		suite = NULL;
+		rc = cli_fail(&err);
+		goto out;
+	}
 	struct sl_store *store = cli_store(cli);
 	struct progress_state ps = { .tty = isatty(STDERR_FILENO) && getenv("TERM") &&
 					   strcmp(getenv("TERM"), "dumb") != 0 };
@@ -364,10 +410,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	opts.progress_ud = &ps;
 	opts.progress_ms = ps.tty ? 100 : 500;
 	opts.stop = &interrupted;
-	if (getenv("SHORTLIST_TEST_ABORT_AFTER")) /* tests: simulate a kill after N cells */
-		opts.test_abort_after = atoll(getenv("SHORTLIST_TEST_ABORT_AFTER"));
 	signal(SIGINT, on_sigint);
-	struct sl_error err = { 0 };
 	struct sl_run_outcome o;
 	if (sl_runner_run(store, &opts, &o, &err) != 0) {
 		if (ps.drawn)
@@ -376,10 +419,6 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	signal(SIGINT, SIG_DFL);
-	if (opts.test_abort_after && !o.complete && o.missing == 0 && o.errors == 0) {
-		rc = SL_EXIT_INCOMPLETE; /* simulated kill: nothing more to say */
-		goto out;
-	}
 	struct summary s = { 0 };
 	if (sl_run_get(store, o.run_id, &s.run, &err) != 0 ||
 	    sl_run_cells_foreach(store, o.run_id, collect, &s, &err) != 0) {
@@ -402,30 +441,20 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		sl_buf_printf(&notes, "%lld cells failed (see 'shortlist runs show %lld --cells'; "
 			      "--resume %lld runs them again)\n", (long long)o.errors,
 			      (long long)o.run_id, (long long)o.run_id);
-	/* gates: the suite's and the command line's */
-	size_t n_suite_gates = 0;
-	cJSON *sj = cJSON_Parse(s.run.suite_json);
-	const cJSON *sg = cJSON_GetObjectItemCaseSensitive(sj, "gates"), *it;
-	cJSON_ArrayForEach(it, sg) {
-		if (cJSON_IsString(it)) {
-			gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
-			gates[n_gates++] = it->valuestring;
-			n_suite_gates++;
-		}
-	}
 	int gate_rc = 0;
-	if (n_gates && cli_gate_hook) {
-		gate_rc = cli_gate_hook(store, o.run_id, gates, n_gates, &err);
+	struct sl_buf gate_text;
+	sl_buf_init(&gate_text);
+	if (n_gates && s.run.n_done > s.run.n_errors) {
+		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, &err);
 		if (gate_rc < 0) {
-			cJSON_Delete(sj);
 			summary_free(&s);
 			sl_buf_free(&notes);
+			sl_buf_free(&gate_text);
 			rc = cli_fail(&err);
 			goto out;
 		}
 	} else if (n_gates) {
-		sl_buf_printf(&notes, "warning: %zu gate%s not evaluated: this shortlist has no "
-			      "scoring built in\n", n_gates, n_gates == 1 ? "" : "s");
+		sl_buf_printf(&notes, "gates not checked: no successful cells\n");
 	}
 	if (rc == SL_EXIT_OK && gate_rc == 1)
 		rc = SL_EXIT_GATE;
@@ -435,6 +464,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		puts(text);
 		cJSON_free(text);
 		cJSON_Delete(j);
+		if (gate_text.len)
+			fputs(gate_text.data, stderr);
 		if (notes.len)
 			fputs(notes.data, stderr);
 	} else {
@@ -445,14 +476,19 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		       (long long)s.run.n_cells, (long long)s.run.n_errors, (long long)s.run.n_cached,
 		       (long long)o.requests, cost);
 		print_table(&s);
+		if (gate_text.len)
+			printf("\n%s", gate_text.data);
 		if (notes.len)
 			printf("\n%s", notes.data);
 	}
-	(void)n_suite_gates;
-	cJSON_Delete(sj);
+	sl_buf_free(&gate_text);
 	sl_buf_free(&notes);
 	summary_free(&s);
 out:
+	for (size_t i = 0; parsed && i < n_gates; i++)
+		sl_gate_free(&parsed[i]);
+	free(parsed);
+	sl_suite_free(suite);
 	free(gates);
 	return rc;
 }

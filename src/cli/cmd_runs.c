@@ -13,11 +13,12 @@ static void runs_usage(FILE *out)
 	fprintf(out,
 		"usage: shortlist runs list [--limit N]\n"
 		"       shortlist runs show RUN [--cells] [--json]\n"
-		"       shortlist runs diff RUN_A RUN_B [--all]\n\n"
+		"       shortlist runs diff RUN_A RUN_B [--metric NAME]\n\n"
 		"RUN is a run id, 'latest', or -N (the N-th newest). show prints the lineage: suite,\n"
 		"dataset and prompt version hashes, models requested and reported, parameters,\n"
 		"shortlist version, user and times. diff matches cells by model, prompt name, case\n"
-		"and sample and lists those whose output, error or score changed.\n");
+		"and sample and lists those whose output, error or score (--metric, default the\n"
+		"first scored metric) changed.\n");
 }
 
 static void fmt_cost(char *buf, size_t n, double cost, int64_t unknown)
@@ -227,29 +228,89 @@ static void print_diff(void *ud, unsigned changes, const struct sl_cell *a,
 	printf("\n  - %s\n  + %s\n", la, lb);
 }
 
-/* A cell's headline score for diff. Scoring (issue #5) plugs its per-cell score in here;
- * until then diff compares outputs and errors only. */
-static const sl_cell_score_fn cli_cell_score_fn = NULL;
-static void *const cli_cell_score_ud = NULL;
+/* A cell's score for diff, read from cell_scores (written by scoring): the metric named
+ * with --metric, else the first metric scored in either run. */
+struct score_lookup {
+	struct sl_store *store;
+	const char *metric;
+};
 
-static int runs_diff(struct sl_store *store, const char *ra, const char *rb)
+static double cell_score(void *ud, const struct sl_cell *c)
+{
+	struct score_lookup *sl = ud;
+	sqlite3_stmt *st = sl_store_prepare(sl->store,
+		"SELECT value FROM cell_scores WHERE run_id = ? AND metric = ? AND model_idx = ? "
+		"AND prompt_idx = ? AND case_idx = ? AND sample = ?", NULL);
+	if (!st)
+		return NAN;
+	sqlite3_bind_int64(st, 1, c->run_id);
+	sl_bind_text(st, 2, sl->metric);
+	sqlite3_bind_int(st, 3, c->model_idx);
+	sqlite3_bind_int(st, 4, c->prompt_idx);
+	sqlite3_bind_int(st, 5, c->case_idx);
+	sqlite3_bind_int(st, 6, c->sample);
+	double v = NAN;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+/* The metric diff compares: the one asked for, else the first one either run has. */
+static char *diff_metric(struct sl_store *store, int64_t a, int64_t b, const char *wanted)
+{
+	if (wanted)
+		return sl_xstrdup(wanted);
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT MIN(metric) FROM cell_scores "
+						   "WHERE run_id IN (?, ?)", NULL);
+	if (!st)
+		return NULL; /* no scoring tables: compare outputs and errors only */
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	char *m = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		m = sl_xstrdup(sl_col_text(st, 0));
+	sqlite3_reset(st);
+	return m;
+}
+
+static int runs_diff(struct sl_store *store, const char *ra, const char *rb, const char *metric)
 {
 	struct sl_error err = { 0 };
 	int64_t a, b;
 	if (sl_run_resolve(store, ra, &a, &err) != 0 || sl_run_resolve(store, rb, &b, &err) != 0)
 		return cli_fail(&err);
 	struct sl_run_diff_stats st;
+	struct score_lookup sl = { store, NULL };
+	char *m = diff_metric(store, a, b, metric);
+	sl.metric = m;
 	printf("--- run %lld\n+++ run %lld\n", (long long)a, (long long)b);
-	if (sl_runs_diff(store, a, b, cli_cell_score_fn, cli_cell_score_ud, print_diff, NULL, &st,
-			 &err) != 0)
+	if (sl_runs_diff(store, a, b, m ? cell_score : NULL, &sl, print_diff, NULL, &st, &err) != 0) {
+		free(m);
 		return cli_fail(&err);
+	}
 	printf("%lld cells matched: %lld same, %lld output changed, %lld error changed, "
 	       "%lld score changed; %lld only in run %lld, %lld only in run %lld%s\n",
 	       (long long)st.matched, (long long)st.same, (long long)st.changed_output,
 	       (long long)st.changed_error, (long long)st.changed_score, (long long)st.only_a,
 	       (long long)a, (long long)st.only_b, (long long)b,
-	       cli_cell_score_fn ? "" : " (scores: none yet, scoring not built in)");
+	       m ? "" : " (no scores in either run: outputs and errors compared)");
+	if (m)
+		printf("score compared: %s\n", m);
+	free(m);
 	return 0;
+}
+
+static bool looks_numeric(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
 }
 
 int cmd_runs(struct cli *cli, int argc, char **argv)
@@ -292,9 +353,19 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 		return runs_show(cli_store(cli), ref, cells, json);
 	}
 	if (strcmp(sub, "diff") == 0) {
-		if (argc != 4)
+		const char *refs[2] = { NULL, NULL }, *metric = NULL;
+		int n = 0;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc)
+				metric = argv[++i];
+			else if (n < 2 && (argv[i][0] != '-' || looks_numeric(argv[i])))
+				refs[n++] = argv[i];
+			else
+				return cli_usage_error("runs", "diff: unexpected '%s'", argv[i]);
+		}
+		if (n != 2)
 			return cli_usage_error("runs", "diff needs RUN_A RUN_B");
-		return runs_diff(cli_store(cli), argv[2], argv[3]);
+		return runs_diff(cli_store(cli), refs[0], refs[1], metric);
 	}
 	return cli_usage_error("runs", "unknown subcommand '%s'", sub);
 }

@@ -60,3 +60,26 @@ void sl_text_position(const char *text, size_t off, int *line, int *col)
 	*line = l;
 	*col = c;
 }
+
+cJSON *sl_json_parse_doc(const char *text, size_t len, const char *origin, struct sl_error *err)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root && end) {
+		while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+			end++;
+		if (end < text + len) {
+			cJSON_Delete(root);
+			root = NULL;
+		}
+	}
+	if (!root) {
+		int line, col;
+		size_t off = end && end >= text ? (size_t)(end - text) : 0;
+		sl_text_position(text, off, &line, &col);
+		sl_error_set(err, "%s:%d:%d: not valid JSON", origin, line, col);
+		if (err)
+			err->code = SL_EXIT_USAGE;
+	}
+	return root;
+}

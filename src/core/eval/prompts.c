@@ -793,16 +793,10 @@ static int import_file(struct sl_store *store, const char *path, int *n_added, i
 	char *text = sl_read_file(path, &len, err);
 	if (!text)
 		return fail_usage(err);
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-	if (!root) {
-		int line, col;
-		sl_text_position(text, end ? (size_t)(end - text) : 0, &line, &col);
-		sl_error_set(err, "%s:%d:%d: not valid JSON", path, line, col);
-		free(text);
-		return fail_usage(err);
-	}
+	cJSON *root = sl_json_parse_doc(text, len, path, err);
 	free(text);
+	if (!root)
+		return -1;
 	int rc = 0;
 	const cJSON *versions = cJSON_GetObjectItemCaseSensitive(root, "versions");
 	if (!versions) {

@@ -26,7 +26,7 @@ struct model_slot {
 	const struct sl_provider_conf *conf;
 	char *model_id;
 	char *catalog_key;
-	double price_in, price_out;
+	double price_in, price_out, price_cache_read; /* USD per 1M tokens, NAN unknown */
 };
 
 /* A finished cell waiting for the next commit. Strings are owned. */
@@ -41,15 +41,18 @@ struct cell_rec {
 	bool to_cache; /* also write it to the response cache */
 };
 
-struct runner;
 
+/* A cell at the engine. Kept in a list so the runner can cancel its own requests on an
+ * engine it shares with others (the TUI's). */
 struct inflight {
-	struct runner *r;
+	struct sl_runner *r;
 	int64_t idx;
+	uint64_t req_id;
 	char *cache_key;
+	struct inflight *prev, *next;
 };
 
-struct runner {
+struct sl_runner {
 	struct sl_store *store;
 	const struct sl_runner_opts *opts;
 	struct sl_suite *suite;
@@ -74,9 +77,15 @@ struct runner {
 	int64_t requests;
 	int64_t t0_ns, last_progress_ns;
 	bool stopping;
-	bool aborted; /* test_abort_after reached: leave the run as a kill would */
-	struct sl_error *err;
-	int failed;   /* a store error happened in a callback */
+	struct sl_engine *eng;
+	bool own_engine;
+	struct inflight *inflight; /* list of cells at the engine */
+	bool failed;  /* the store failed: nothing more can be written */
+	bool render_failed;
+	bool finished;
+	struct sl_run resume_run;
+	char *suite_real;
+	struct sl_error fail_err; /* why failed / render_failed */
 };
 
 static int usage_fail(struct sl_error *err)
@@ -88,7 +97,7 @@ static int usage_fail(struct sl_error *err)
 
 /* ---- grid ---- */
 
-static void cell_coords(const struct runner *r, int64_t idx, int *m, int *p, int *c, int *s)
+static void cell_coords(const struct sl_runner *r, int64_t idx, int *m, int *p, int *c, int *s)
 {
 	int64_t C = (int64_t)r->ds->n_cases, S = r->samples, P = (int64_t)r->n_prompts;
 	*s = (int)(idx % S);
@@ -99,7 +108,7 @@ static void cell_coords(const struct runner *r, int64_t idx, int *m, int *p, int
 	*m = (int)(idx / P);
 }
 
-static int64_t cell_index(const struct runner *r, int m, int p, int c, int s)
+static int64_t cell_index(const struct sl_runner *r, int m, int p, int c, int s)
 {
 	return (((int64_t)m * (int64_t)r->n_prompts + p) * (int64_t)r->ds->n_cases + c) *
 		       r->samples + s;
@@ -107,7 +116,7 @@ static int64_t cell_index(const struct runner *r, int m, int p, int c, int s)
 
 /* ---- preparation ---- */
 
-static void lookup_catalog_price(struct runner *r, struct model_slot *ms)
+static void lookup_catalog_price(struct sl_runner *r, struct model_slot *ms)
 {
 	const char *spec = ms->requested;
 	char *keys[3] = { NULL, NULL, NULL };
@@ -117,7 +126,7 @@ static void lookup_catalog_price(struct runner *r, struct model_slot *ms)
 	if (ms->conf->kind == SL_KIND_BEDROCK)
 		keys[2] = sl_xasprintf("amazon-bedrock/%s", ms->model_id);
 	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT key, price_in, price_out FROM models WHERE key = ?", NULL);
+		"SELECT key, price_in, price_out, price_cache_read FROM models WHERE key = ?", NULL);
 	for (int i = 0; i < 3 && st; i++) {
 		if (!keys[i])
 			continue;
@@ -129,6 +138,8 @@ static void lookup_catalog_price(struct runner *r, struct model_slot *ms)
 			    sqlite3_column_type(st, 2) != SQLITE_NULL) {
 				ms->price_in = sqlite3_column_double(st, 1);
 				ms->price_out = sqlite3_column_double(st, 2);
+				if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+					ms->price_cache_read = sqlite3_column_double(st, 3);
 			}
 			break;
 		}
@@ -139,14 +150,14 @@ static void lookup_catalog_price(struct runner *r, struct model_slot *ms)
 		free(keys[i]);
 }
 
-static int resolve_models(struct runner *r, struct sl_error *err)
+static int resolve_models(struct sl_runner *r, struct sl_error *err)
 {
 	r->models = sl_xcalloc(r->suite->n_models, sizeof *r->models);
 	r->n_models = r->suite->n_models;
 	for (size_t i = 0; i < r->n_models; i++) {
 		struct model_slot *ms = &r->models[i];
 		ms->requested = sl_xstrdup(r->suite->models[i]);
-		ms->price_in = ms->price_out = NAN;
+		ms->price_in = ms->price_out = ms->price_cache_read = NAN;
 		struct sl_error e = { 0 };
 		if (sl_providers_resolve_model(&r->providers, ms->requested, &ms->conf, &ms->model_id,
 					       &e) != 0) {
@@ -183,7 +194,7 @@ static int resolve_models(struct runner *r, struct sl_error *err)
 	return 0;
 }
 
-static int load_prompts_from_suite(struct runner *r, struct sl_error *err)
+static int load_prompts_from_suite(struct sl_runner *r, struct sl_error *err)
 {
 	r->prompts = sl_xcalloc(r->suite->n_prompts, sizeof *r->prompts);
 	for (size_t i = 0; i < r->suite->n_prompts; i++) {
@@ -205,7 +216,7 @@ static int load_prompts_from_suite(struct runner *r, struct sl_error *err)
 	return 0;
 }
 
-static int load_prompts_from_run(struct runner *r, const struct sl_run *run,
+static int load_prompts_from_run(struct sl_runner *r, const struct sl_run *run,
 				 struct sl_error *err)
 {
 	r->prompts = sl_xcalloc(run->n_prompts, sizeof *r->prompts);
@@ -219,7 +230,7 @@ static int load_prompts_from_run(struct runner *r, const struct sl_run *run,
 }
 
 /* The effective request parameters: the prompt's defaults, then the suite's overrides. */
-static void effective_params(const struct runner *r, const struct sl_prompt_version *pv,
+static void effective_params(const struct sl_runner *r, const struct sl_prompt_version *pv,
 			     struct sl_params *out)
 {
 	sl_params_init(out);
@@ -242,7 +253,7 @@ static void effective_params(const struct runner *r, const struct sl_prompt_vers
 		out->json = strcmp(v->valuestring, "json") == 0;
 }
 
-static int check_suite_params(struct runner *r, struct sl_error *err)
+static int check_suite_params(struct sl_runner *r, struct sl_error *err)
 {
 	/* validate the suite's params exactly like a prompt's */
 	if (!r->suite->params)
@@ -271,7 +282,7 @@ static int check_suite_params(struct runner *r, struct sl_error *err)
 
 /* ---- the run row ---- */
 
-static char *params_json(const struct runner *r)
+static char *params_json(const struct sl_runner *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (r->suite->params)
@@ -288,7 +299,7 @@ static char *params_json(const struct runner *r)
 	return s;
 }
 
-static int create_run(struct runner *r, const char *suite_real, struct sl_error *err)
+static int create_run(struct sl_runner *r, const char *suite_real, struct sl_error *err)
 {
 	if (sl_store_begin(r->store, err) != 0)
 		return -1;
@@ -377,7 +388,7 @@ fail:
 }
 
 /* Find the run to resume and check that it is the same evaluation. */
-static int find_resume_run(struct runner *r, const char *suite_real, struct sl_run *run,
+static int find_resume_run(struct sl_runner *r, const char *suite_real, struct sl_run *run,
 			   struct sl_error *err)
 {
 	int64_t id = 0;
@@ -422,7 +433,7 @@ static int find_resume_run(struct runner *r, const char *suite_real, struct sl_r
 	return 0;
 }
 
-static int load_done_cells(struct runner *r, struct sl_error *err)
+static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT model_idx, prompt_idx, case_idx, sample, cached, cost FROM cells "
@@ -464,7 +475,7 @@ static void rec_free(struct cell_rec *c)
 	free(c->cache_key);
 }
 
-static struct cell_rec *batch_add(struct runner *r)
+static struct cell_rec *batch_add(struct sl_runner *r)
 {
 	if (r->n_batch == r->cap_batch) {
 		r->cap_batch = r->cap_batch ? r->cap_batch * 2 : 256;
@@ -491,7 +502,7 @@ static void bind_count(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
-static int flush(struct runner *r, struct sl_error *err)
+static int flush(struct sl_runner *r, struct sl_error *err)
 {
 	if (!r->n_batch)
 		return 0;
@@ -572,8 +583,6 @@ static int flush(struct runner *r, struct sl_error *err)
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	r->n_batch = 0;
-	if (r->opts->test_abort_after > 0 && r->written >= r->opts->test_abort_after)
-		r->aborted = true;
 	return 0;
 fail:
 	if (st)
@@ -584,7 +593,7 @@ fail:
 	return -1;
 }
 
-static void account(struct runner *r, const struct cell_rec *c)
+static void account(struct sl_runner *r, const struct cell_rec *c)
 {
 	r->prog.done++;
 	r->done_now++;
@@ -605,7 +614,25 @@ static void account(struct runner *r, const struct cell_rec *c)
 static void on_done(void *ud, const struct sl_result *res)
 {
 	struct inflight *f = ud;
-	struct runner *r = f->r;
+	struct sl_runner *r = f->r;
+	if (!r) { /* its runner was freed while it was cancelled on a shared engine */
+		free(f->cache_key);
+		free(f);
+		return;
+	}
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		r->inflight = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	if (res->status == SL_ERR_CANCELLED) {
+		/* we cancelled it (interrupt): the cell is missing, not failed */
+		r->prog.in_flight--;
+		free(f->cache_key);
+		free(f);
+		return;
+	}
 	struct cell_rec *c = batch_add(r);
 	c->idx = f->idx;
 	c->cache_key = f->cache_key;
@@ -617,7 +644,12 @@ static void on_done(void *ud, const struct sl_result *res)
 	c->tokens_in = res->tokens_in;
 	c->tokens_out = res->tokens_out;
 	c->tokens_estimated = res->out_estimated;
-	c->cost = res->cost_usd;
+	/* our own prices (the suite's "prices" first), also on an engine we do not own */
+	int m, p, k, smp;
+	cell_coords(r, f->idx, &m, &p, &k, &smp);
+	const struct model_slot *ms = &r->models[m];
+	struct sl_price price = { ms->price_in, ms->price_out, ms->price_cache_read, NAN };
+	c->cost = sl_cost_usd(&price, res->tokens_in, res->tokens_out, res->tokens_cached);
 	if (res->status == SL_OK) {
 		c->output = sl_xstrdup(res->text ? res->text : "");
 		c->to_cache = r->cache != SL_CACHE_OFF;
@@ -633,12 +665,13 @@ static void on_done(void *ud, const struct sl_result *res)
 
 static bool price_fn(void *ud, const char *provider, const char *model_id, struct sl_price *out)
 {
-	struct runner *r = ud;
+	struct sl_runner *r = ud;
 	for (size_t i = 0; i < r->n_models; i++) {
 		const struct model_slot *ms = &r->models[i];
 		if (strcmp(ms->conf->name, provider) == 0 && strcmp(ms->model_id, model_id) == 0 &&
 		    !isnan(ms->price_in) && !isnan(ms->price_out)) {
-			*out = (struct sl_price){ ms->price_in, ms->price_out, NAN, NAN };
+			*out = (struct sl_price){ ms->price_in, ms->price_out, ms->price_cache_read,
+						  NAN };
 			return true;
 		}
 	}
@@ -684,7 +717,7 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	return sl_xstrdup(hex);
 }
 
-static bool cache_lookup(struct runner *r, const char *key, struct cell_rec *c)
+static bool cache_lookup(struct sl_runner *r, const char *key, struct cell_rec *c)
 {
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
@@ -731,7 +764,7 @@ static enum sl_role role_of(const char *s)
 
 /* Start one cell: from the cache, or by submitting it. Returns 1 if it went to the engine,
  * 0 if it was answered from the cache, -1 on error. */
-static int start_cell(struct runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
+static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
 {
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
@@ -788,12 +821,17 @@ static int start_cell(struct runner *r, struct sl_engine *eng, int64_t idx, stru
 		free(f);
 		return -1;
 	}
+	f->req_id = id;
+	f->next = r->inflight;
+	if (r->inflight)
+		r->inflight->prev = f;
+	r->inflight = f;
 	r->prog.in_flight++;
 	r->requests++;
 	return 1;
 }
 
-static void report_progress(struct runner *r, bool force)
+static void report_progress(struct sl_runner *r, bool force)
 {
 	if (!r->opts->progress)
 		return;
@@ -807,7 +845,7 @@ static void report_progress(struct runner *r, bool force)
 	r->opts->progress(r->opts->progress_ud, &r->prog);
 }
 
-static int finish_run(struct runner *r, const char *status, const char *reason,
+static int finish_run(struct sl_runner *r, const char *status, const char *reason,
 		      struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(r->store,
@@ -823,7 +861,7 @@ static int finish_run(struct runner *r, const char *status, const char *reason,
 	return rc < 0 ? -1 : 0;
 }
 
-static void runner_free(struct runner *r)
+static void runner_free(struct sl_runner *r)
 {
 	sl_suite_free(r->suite);
 	sl_dataset_free(r->ds);
@@ -841,7 +879,7 @@ static void runner_free(struct runner *r)
 	free(r->done);
 }
 
-static int prepare(struct runner *r, struct sl_run *resume_run, char *suite_real,
+static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_real,
 		   struct sl_error *err)
 {
 	const struct sl_runner_opts *o = r->opts;
@@ -898,139 +936,209 @@ static int prepare(struct runner *r, struct sl_run *resume_run, char *suite_real
 	return 0;
 }
 
-int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
-		  struct sl_run_outcome *out, struct sl_error *err)
+static void cancel_own(struct sl_runner *r)
 {
-	struct runner r = { .store = store, .opts = opts, .err = err };
-	struct sl_run resume_run = { 0 };
-	memset(out, 0, sizeof *out);
-	char *suite_real = realpath(opts->suite_path, NULL);
-	if (!suite_real)
-		suite_real = sl_xstrdup(opts->suite_path);
-	struct sl_engine *eng = NULL;
-	int rc = -1;
-	if (prepare(&r, &resume_run, suite_real, err) != 0)
-		goto done;
+	/* collect ids first: a cancel may not call back now, but do not rely on it */
+	size_t n = 0;
+	for (struct inflight *f = r->inflight; f; f = f->next)
+		n++;
+	uint64_t *ids = sl_xcalloc(n ? n : 1, sizeof *ids);
+	n = 0;
+	for (struct inflight *f = r->inflight; f; f = f->next)
+		ids[n++] = f->req_id;
+	for (size_t i = 0; i < n; i++)
+		sl_engine_cancel(r->eng, ids[i]);
+	free(ids);
+}
+
+void sl_runner_free(struct sl_runner *r)
+{
+	if (!r)
+		return;
+	if (r->eng) {
+		if (r->own_engine) {
+			sl_engine_free(r->eng); /* cancels silently: no callbacks */
+		} else {
+			cancel_own(r);
+			/* the cancellations are reported at the owner's next perform: detach them */
+			for (struct inflight *f = r->inflight; f; f = f->next)
+				f->r = NULL;
+		}
+	}
+	for (struct inflight *f = r->inflight, *next; f; f = next) {
+		next = f->next;
+		if (r->own_engine) {
+			free(f->cache_key);
+			free(f);
+		}
+	}
+	sl_run_free(&r->resume_run);
+	free(r->suite_real);
+	runner_free(r);
+	free(r);
+}
+
+struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
+				  struct sl_engine *eng, struct sl_error *err)
+{
+	struct sl_runner *r = sl_xcalloc(1, sizeof *r);
+	r->store = store;
+	r->opts = opts;
+	r->suite_real = realpath(opts->suite_path, NULL);
+	if (!r->suite_real)
+		r->suite_real = sl_xstrdup(opts->suite_path);
+	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
+		goto fail;
 	if (opts->resume) {
-		if (load_done_cells(&r, err) != 0)
-			goto done;
+		if (load_done_cells(r, err) != 0)
+			goto fail;
 		sqlite3_stmt *st = sl_store_prepare(store,
 			"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
 			"resumed_at = ? WHERE id = ?", err);
 		if (!st)
-			goto done;
+			goto fail;
 		sl_bind_text(st, 1, sl_eval_now());
-		sqlite3_bind_int64(st, 2, r.run_id);
+		sqlite3_bind_int64(st, 2, r->run_id);
 		int src = sl_store_step(store, st, err);
 		sqlite3_reset(st);
 		if (src < 0)
-			goto done;
-	} else if (create_run(&r, suite_real, err) != 0) {
-		goto done;
+			goto fail;
+	} else if (create_run(r, r->suite_real, err) != 0) {
+		goto fail;
 	}
-	out->run_id = r.run_id;
+	if (eng) {
+		r->eng = eng;
+	} else {
+		struct sl_engine_options eo = {
+			.providers = &r->providers,
+			.price_fn = price_fn,
+			.price_user_data = r,
+			.max_in_flight = r->concurrency,
+		};
+		r->eng = sl_engine_new(&eo, err);
+		if (!r->eng)
+			goto fail;
+		r->own_engine = true;
+	}
+	r->t0_ns = r->last_progress_ns = sl_now_ns();
+	report_progress(r, true);
+	return r;
+fail:
+	sl_runner_free(r);
+	return NULL;
+}
 
-	struct sl_engine_options eo = {
-		.providers = &r.providers,
-		.price_fn = price_fn,
-		.price_user_data = &r,
-		.max_in_flight = r.concurrency,
-	};
-	eng = sl_engine_new(&eo, err);
-	if (!eng)
-		goto done;
+int64_t sl_runner_run_id(const struct sl_runner *r)
+{
+	return r->run_id;
+}
 
-	r.t0_ns = r.last_progress_ns = sl_now_ns();
-	report_progress(&r, true);
-	const char *reason = NULL;
-	for (;;) {
-		bool stop = (opts->stop && *opts->stop) || r.aborted;
-		if (stop && !r.stopping) {
-			r.stopping = true;
-			if (!r.aborted)
-				sl_engine_cancel_all(eng);
-		}
-		/* schedule: fill the free slots; cache hits do not take a slot */
-		while (!r.stopping && r.next < r.total && r.prog.in_flight < r.concurrency &&
-		       r.n_batch < 1024) {
-			if (!isnan(r.max_cost) && r.prog.spent >= r.max_cost) {
-				r.prog.budget_hit = true;
-				break;
-			}
-			int64_t idx = r.next++;
-			if (r.done[idx])
-				continue;
-			int s = start_cell(&r, eng, idx, err);
-			if (s < 0) {
-				r.stopping = true;
-				reason = "error";
-				sl_engine_cancel_all(eng);
-				break;
-			}
-		}
-		if (r.prog.in_flight > 0) {
-			/* don't sleep while finished cells wait to be written */
-			struct sl_error we = { 0 };
-			if (sl_engine_wait(eng, NULL, 0, r.n_batch ? 0 : 100, &we) != 0) {
-				sl_error_set(err, "%s", we.msg);
-				break;
-			}
-			sl_engine_perform(eng);
-		}
-		if (flush(&r, err) != 0) {
-			r.failed = 1;
+const struct sl_run_progress *sl_runner_progress(const struct sl_runner *r)
+{
+	return &r->prog;
+}
+
+void sl_runner_stop(struct sl_runner *r)
+{
+	if (r->stopping)
+		return;
+	r->stopping = true;
+	cancel_own(r);
+}
+
+bool sl_runner_pump(struct sl_runner *r)
+{
+	if (r->failed || r->render_failed)
+		return false;
+	if (r->opts->stop && *r->opts->stop)
+		sl_runner_stop(r);
+	/* schedule: fill the free slots; cache hits do not take a slot */
+	while (!r->stopping && r->next < r->total && r->prog.in_flight < r->concurrency &&
+	       r->n_batch < 1024) {
+		if (!isnan(r->max_cost) && r->prog.spent >= r->max_cost) {
+			r->prog.budget_hit = true;
 			break;
 		}
-		report_progress(&r, false);
-		if (r.aborted)
-			break;
-		bool more = !r.stopping && !r.prog.budget_hit && r.next < r.total;
-		if (!more && r.prog.in_flight == 0)
-			break;
+		int64_t idx = r->next++;
+		if (r->done[idx])
+			continue;
+		if (start_cell(r, r->eng, idx, &r->fail_err) < 0) {
+			r->render_failed = true;
+			sl_runner_stop(r);
+			return false;
+		}
 	}
-	if (r.failed || r.aborted) {
-		/* the store failed (nothing more can be written), or a test simulates a kill */
-		rc = r.failed ? -1 : 0;
-		out->requests = r.requests;
+	if (flush(r, &r->fail_err) != 0) {
+		r->failed = true;
+		return false;
+	}
+	report_progress(r, false);
+	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
+	return more || r->prog.in_flight > 0 || r->n_batch > 0;
+}
+
+int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->run_id = r->run_id;
+	out->requests = r->requests;
+	int rc = -1;
+	if (r->failed || r->render_failed) {
+		*err = r->fail_err;
 		goto done;
 	}
-	if (reason && strcmp(reason, "error") == 0)
-		goto done; /* a cell could not be rendered: err is set */
-
-	int64_t missing = 0;
-	/* cells never started (budget, interruption) and cells that failed */
-	sqlite3_stmt *st = sl_store_prepare(store,
+	if (r->prog.in_flight > 0) /* finished early: what is in flight is missing */
+		sl_runner_stop(r);
+	if (flush(r, err) != 0)
+		goto done;
+	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT COUNT(*), COALESCE(SUM(error_kind IS NOT NULL), 0) FROM cells "
 		"WHERE run_id = ?", err);
 	if (!st)
 		goto done;
-	sqlite3_bind_int64(st, 1, r.run_id);
-	if (sl_store_step(store, st, err) != SQLITE_ROW)
+	sqlite3_bind_int64(st, 1, r->run_id);
+	if (sl_store_step(r->store, st, err) != SQLITE_ROW)
 		goto done;
 	int64_t have = sqlite3_column_int64(st, 0), errors = sqlite3_column_int64(st, 1);
 	sqlite3_reset(st);
-	missing = r.total - have;
+	int64_t missing = r->total - have;
 	bool complete = missing == 0 && errors == 0;
-	reason = complete ? NULL
-		 : r.prog.budget_hit ? "budget"
-		 : (opts->stop && *opts->stop) ? "interrupted"
-		 : missing ? "interrupted" : "errors";
-	if (finish_run(&r, complete ? "complete" : "incomplete", reason, err) != 0)
+	const char *reason = complete ? NULL
+			     : r->prog.budget_hit ? "budget"
+			     : missing ? "interrupted" : "errors";
+	if (finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
 		goto done;
-	r.prog.finished = true;
-	report_progress(&r, true);
+	r->prog.finished = true;
+	report_progress(r, true);
 	out->complete = complete;
 	out->missing = missing;
 	out->errors = errors;
-	out->budget_hit = r.prog.budget_hit;
-	out->spent = r.prog.spent;
-	out->requests = r.requests;
+	out->budget_hit = r->prog.budget_hit;
+	out->spent = r->prog.spent;
 	rc = 0;
 done:
-	if (eng)
-		sl_engine_free(eng);
-	sl_run_free(&resume_run);
-	free(suite_real);
-	runner_free(&r);
+	sl_runner_free(r);
 	return rc;
+}
+
+int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
+		  struct sl_run_outcome *out, struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	struct sl_runner *r = sl_runner_start(store, opts, NULL, err);
+	if (!r)
+		return -1;
+	while (sl_runner_pump(r)) {
+		if (r->prog.in_flight == 0)
+			continue;
+		/* don't sleep while finished cells wait to be written */
+		struct sl_error we = { 0 };
+		if (sl_engine_wait(r->eng, NULL, 0, r->n_batch ? 0 : 100, &we) != 0) {
+			sl_error_set(&r->fail_err, "%s", we.msg);
+			r->failed = true;
+			break;
+		}
+		sl_engine_perform(r->eng);
+	}
+	return sl_runner_finish(r, out, err);
 }

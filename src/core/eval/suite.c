@@ -146,16 +146,9 @@ struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 	s->concurrency = 8;
 	s->max_cost = NAN;
 
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 1);
-	if (!root) {
-		int line, col;
-		sl_text_position(text, end ? (size_t)(end - text) : 0, &line, &col);
-		sl_error_set(err, "%s:%d:%d: not valid JSON", path, line, col);
-		if (err)
-			err->code = SL_EXIT_USAGE;
+	cJSON *root = sl_json_parse_doc(text, len, path, err);
+	if (!root)
 		goto fail;
-	}
 	s->root = root;
 	if (!cJSON_IsObject(root)) {
 		bad(&c, "a suite is a JSON object");

@@ -64,11 +64,11 @@ char *sl_text_diff(const char *a_text, const char *b_text, const char *label_a,
 	while (i < a.n || j < b.n) {
 		if (i < a.n && j < b.n && line_eq(&a, i, &b, j)) {
 			ops[n_ops++] = (struct op){ OP_SAME, i++, j++ };
-		} else if (j < b.n && (i == a.n || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) {
-			ops[n_ops++] = (struct op){ OP_ADD, i, j++ };
+		} else if (i < a.n && (j == b.n || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+			ops[n_ops++] = (struct op){ OP_DEL, i++, j };
 			changed = true;
 		} else {
-			ops[n_ops++] = (struct op){ OP_DEL, i++, j };
+			ops[n_ops++] = (struct op){ OP_ADD, i, j++ };
 			changed = true;
 		}
 	}

@@ -1,0 +1,86 @@
+#include "eval_util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "shortlist/util.h"
+
+static int counter;
+
+pid_t spawn_cli(const char *db, const char *const *argv, const char *const *env, const char *tag)
+{
+	const char *bin = getenv("SHORTLIST_BIN");
+	if (!bin) {
+		fprintf(stderr, "SHORTLIST_BIN is not set (meson sets it)\n");
+		exit(99);
+	}
+	char name[64];
+	snprintf(name, sizeof name, "%s.out", tag);
+	char *out = test_path(name);
+	snprintf(name, sizeof name, "%s.err", tag);
+	char *errp = test_path(name);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fi = open("/dev/null", O_RDONLY);
+		dup2(fi, 0);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		for (const char *const *e = env; e && e[0]; e += 2)
+			setenv(e[0], e[1], 1);
+		const char *args[64];
+		int n = 0;
+		args[n++] = bin;
+		args[n++] = "--db";
+		args[n++] = db;
+		for (const char *const *a = argv; *a && n < 62; a++)
+			args[n++] = *a;
+		args[n] = NULL;
+		execv(bin, (char *const *)args);
+		_exit(127);
+	}
+	free(out);
+	free(errp);
+	return pid;
+}
+
+struct run_result run_cli(const char *db, const char *const *argv, const char *const *env)
+{
+	char tag[32];
+	snprintf(tag, sizeof tag, "cli-%d", counter++);
+	pid_t pid = spawn_cli(db, argv, env, tag);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	struct run_result r = { 0 };
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	char name[64];
+	snprintf(name, sizeof name, "%s.out", tag);
+	char *p = test_path(name);
+	r.out = sl_read_file(p, NULL, NULL);
+	free(p);
+	snprintf(name, sizeof name, "%s.err", tag);
+	p = test_path(name);
+	r.err = sl_read_file(p, NULL, NULL);
+	free(p);
+	if (!r.out)
+		r.out = sl_xstrdup("");
+	if (!r.err)
+		r.err = sl_xstrdup("");
+	if (getenv("SHORTLIST_TEST_VERBOSE"))
+		fprintf(stderr, "[%s] exit %d\n--- stdout\n%s--- stderr\n%s", tag, r.status, r.out,
+			r.err);
+	return r;
+}
+
+void run_result_free(struct run_result *r)
+{
+	free(r->out);
+	free(r->err);
+}

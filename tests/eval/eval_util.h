@@ -1,0 +1,19 @@
+/* Helpers for the eval tests: run the shortlist binary and capture what it says. */
+#ifndef SHORTLIST_TEST_EVAL_UTIL_H
+#define SHORTLIST_TEST_EVAL_UTIL_H
+
+#include <sys/types.h>
+
+struct run_result {
+	int status;  /* exit code, or 128 + signal */
+	char *out, *err;
+};
+
+/* Run `shortlist --db DB ARGV...` (argv NULL-terminated) with extra environment
+ * variables (NAME, VALUE pairs, NULL-terminated; may be NULL). Waits for it. */
+struct run_result run_cli(const char *db, const char *const *argv, const char *const *env);
+/* Start it without waiting; stdout/stderr go to files named after tag in the test dir. */
+pid_t spawn_cli(const char *db, const char *const *argv, const char *const *env, const char *tag);
+void run_result_free(struct run_result *r);
+
+#endif

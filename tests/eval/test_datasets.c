@@ -1,0 +1,146 @@
+/* Datasets: JSONL and RFC 4180 CSV (quotes, embedded newlines, BOM, CRLF), content hashes,
+ * every error with file, line and column, and placeholder checks against every row. */
+#include "test.h"
+
+#include "shortlist/dataset.h"
+
+static struct sl_dataset *parse(const char *text, const char *format, struct sl_error *err)
+{
+	return sl_dataset_parse(text, strlen(text), format[0] == 'c' ? "d.csv" : "d.jsonl", format,
+				err);
+}
+
+static const char *var(const struct sl_dataset *ds, size_t row, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ds->cases[row].vars, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void test_jsonl(void)
+{
+	struct sl_error err = { 0 };
+	const char *text = "\xef\xbb\xbf{\"q\": \"one\", \"expected\": \"A\"}\r\n\n"
+			   "  {\"q\": \"two\", \"label\": 3, \"extra\": [1]}  \n";
+	struct sl_dataset *ds = parse(text, "jsonl", &err);
+	CHECK(ds != NULL);
+	if (!ds)
+		return;
+	CHECK_INT(ds->n_cases, 2);
+	CHECK_STR(var(ds, 0, "q"), "one");
+	CHECK_STR(ds->cases[0].expected, "A");
+	CHECK_INT(ds->cases[0].line, 1);
+	CHECK_INT(ds->cases[1].line, 3);
+	CHECK_STR(ds->cases[1].label, "3");
+	CHECK(ds->cases[1].expected == NULL);
+	CHECK_INT(ds->n_fields, 4); /* q, expected, label, extra */
+	char hex[65];
+	sl_sha256_hex(text, strlen(text), hex);
+	CHECK_STR(ds->hash, hex);
+	sl_dataset_free(ds);
+
+	CHECK(parse("{\"q\": 1}\n{\"q\": 2,, }\n", "jsonl", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.jsonl:2:");
+	CHECK_CONTAINS(err.msg, "not valid JSON");
+	CHECK_INT(err.code, SL_EXIT_USAGE);
+	CHECK(parse("{\"q\": 1}\n[1, 2]\n", "jsonl", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.jsonl:2:1: expected a JSON object");
+	CHECK(parse("{\"q\": 1} {\"q\": 2}\n", "jsonl", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.jsonl:1:10:");
+	CHECK(parse("\n\n", "jsonl", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "no rows");
+}
+
+static void test_csv(void)
+{
+	struct sl_error err = { 0 };
+	const char *text = "\xef\xbb\xbftext,label\r\n"
+			   "\"Hello, world\",greeting\r\n"
+			   "\"She said \"\"hi\"\"\r\nthen left\",story\r\n"
+			   "plain,\r\n"
+			   "last,x";
+	struct sl_dataset *ds = parse(text, "csv", &err);
+	CHECK(ds != NULL);
+	if (!ds) {
+		fprintf(stderr, "%s\n", err.msg);
+		return;
+	}
+	CHECK_INT(ds->n_cases, 4);
+	CHECK_STR(var(ds, 0, "text"), "Hello, world");
+	CHECK_STR(ds->cases[0].label, "greeting");
+	CHECK_STR(var(ds, 1, "text"), "She said \"hi\"\nthen left");
+	CHECK_INT(ds->cases[1].line, 3);
+	CHECK_INT(ds->cases[2].line, 5);
+	CHECK(ds->cases[2].label == NULL); /* empty = absent */
+	CHECK_STR(var(ds, 3, "label"), "x");
+	CHECK_INT(ds->n_fields, 2);
+	sl_dataset_free(ds);
+
+	CHECK(parse("a,b\n1,\"open\n2,3\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.csv:2:3: quoted field is never closed");
+	CHECK(parse("a,b\n1,x\"y\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.csv:2:4: '\"' inside an unquoted field");
+	CHECK(parse("a,b\n\"q\"z,1\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.csv:2:4: unexpected 'z' after a closing quote");
+	CHECK(parse("a,b\n1,2\n3\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.csv:3: 1 field, but the header has 2 columns");
+	CHECK(parse("a,a\n1,2\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "column name 'a' appears twice");
+	CHECK(parse("a,,c\n1,2,3\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "column 2 has an empty name");
+	CHECK(parse("", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "empty CSV");
+	CHECK(parse("a,b\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "no rows");
+}
+
+static void test_load_by_extension(void)
+{
+	struct sl_error err = { 0 };
+	char *p = test_write_file("data.txt", "x");
+	CHECK(sl_dataset_load(p, &err) == NULL);
+	CHECK_CONTAINS(err.msg, "unknown dataset format");
+	free(p);
+	CHECK(sl_dataset_load("/nonexistent/d.csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "/nonexistent/d.csv");
+	p = test_write_file("ok.csv", "q\nhello\n");
+	struct sl_dataset *ds = sl_dataset_load(p, &err);
+	CHECK(ds && ds->n_cases == 1);
+	sl_dataset_free(ds);
+	free(p);
+}
+
+static void test_placeholders_checked_against_every_row(void)
+{
+	struct sl_error err = { 0 };
+	struct sl_dataset *ds = parse("{\"question\": \"a\"}\n{\"question\": \"b\"}\n"
+				      "{\"questoin\": \"c\"}\n", "jsonl", &err);
+	CHECK(ds != NULL);
+	if (!ds)
+		return;
+	cJSON *o = cJSON_Parse("{\"name\": \"qa\", \"user\": \"Q: {{question}}\"}");
+	struct sl_prompt_version pv;
+	CHECK(sl_prompt_from_json(o, "t", "prompt", &pv, &err) == 0);
+	cJSON_Delete(o);
+	pv.version = 2;
+	CHECK(sl_dataset_check_prompt(ds, &pv, &err) == -1);
+	CHECK_CONTAINS(err.msg, "prompt qa@2 uses {{question}}, but row 3 of d.jsonl (line 3) has "
+				"no value for 'question'");
+	sl_prompt_version_free(&pv);
+
+	o = cJSON_Parse("{\"name\": \"qa\", \"user\": \"Q: {{qestion}}\"}");
+	CHECK(sl_prompt_from_json(o, "t", "prompt", &pv, &err) == 0);
+	cJSON_Delete(o);
+	pv.version = 1;
+	CHECK(sl_dataset_check_prompt(ds, &pv, &err) == -1);
+	CHECK_CONTAINS(err.msg, "prompt qa@1 uses {{qestion}}, but dataset d.jsonl has no such "
+				"field in any row (fields: question, questoin)");
+	sl_prompt_version_free(&pv);
+	sl_dataset_free(ds);
+}
+
+TEST_MAIN_BEGIN
+	RUN_TEST(test_jsonl);
+	RUN_TEST(test_csv);
+	RUN_TEST(test_load_by_extension);
+	RUN_TEST(test_placeholders_checked_against_every_row);
+TEST_MAIN_END
