@@ -452,7 +452,7 @@ static int emit_csv_cell(struct stream *s, const struct sl_cell *c, const double
 		csv_num(f, values[m]);
 	}
 	fputc(',', f);
-	csv_field(f, c->expected ? c->expected : c->reference);
+	csv_field(f, c->expected ? c->expected : c->reference ? c->reference : c->label);
 	fputc(',', f);
 	csv_field(f, c->output);
 	fputs("\r\n", f);
@@ -519,6 +519,7 @@ static void fmt_s(double s, char out[24])
 		snprintf(out, 24, "%.2f s", s);
 }
 
+/* Two significant digits for small amounts: $0.0000082, not $0.0000. */
 static void fmt_usd(double c, char out[24])
 {
 	if (!isfinite(c))
@@ -526,7 +527,7 @@ static void fmt_usd(double c, char out[24])
 	else if (c >= 1 || c == 0)
 		snprintf(out, 24, "$%.2f", c);
 	else
-		snprintf(out, 24, "$%.4f", c);
+		snprintf(out, 24, "$%.*f", (int)fmin(12, ceil(-log10(c)) + 1), c);
 }
 
 static void md_escape(FILE *f, const char *s)
@@ -1018,7 +1019,8 @@ static int emit_junit_cell(struct stream *s, const struct sl_cell *c, const doub
 		fputs("\">output: ", f);
 		xml_escape(f, c->output ? c->output : "(none)");
 		fputs("\nexpected: ", f);
-		xml_escape(f, c->expected ? c->expected : c->reference ? c->reference : "(none)");
+		xml_escape(f, c->expected ? c->expected : c->reference ? c->reference
+					 : c->label ? c->label : "(none)");
 		fputs("</failure>\n    </testcase>\n", f);
 	}
 	sl_buf_free(&why);

@@ -556,6 +556,7 @@ static void fmt_secs(double s, char out[16])
 		snprintf(out, 16, "%.2fs", s);
 }
 
+/* Two significant digits for small amounts: $0.0000082, not $0.0000. */
 static void fmt_usd(double c, char out[20])
 {
 	if (!isfinite(c))
@@ -563,7 +564,7 @@ static void fmt_usd(double c, char out[20])
 	else if (c >= 1 || c == 0)
 		snprintf(out, 20, "$%.2f", c);
 	else
-		snprintf(out, 20, "$%.4f", c);
+		snprintf(out, 20, "$%.*f", (int)fmin(12, ceil(-log10(c)) + 1), c);
 }
 
 void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)

@@ -331,8 +331,11 @@ static void describe_cost_ratio(double a, double b, const char *b_name, struct s
 		return;
 	}
 	if (a <= 0) {
-		sl_buf_printf(out, "at no cost, where %s costs", b_name);
-		sl_buf_printf(out, " $%.4g", b);
+		sl_buf_printf(out, "at no cost, where %s costs $%.4g", b_name, b);
+		return;
+	}
+	if (b <= 0) {
+		sl_buf_printf(out, "at $%.4g, where %s costs nothing", a, b_name);
 		return;
 	}
 	double r = a / b;
