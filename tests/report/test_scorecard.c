@@ -109,7 +109,7 @@ static void test_reference_values(void)
 	sl_scorecard_render_text(&sc, &out);
 	CHECK_CONTAINS(out.data, "0.700 [0.397,0.892]");
 	CHECK_CONTAINS(out.data, "unknown");
-	CHECK_CONTAINS(out.data, "judge: 10 calls");
+	CHECK_CONTAINS(out.data, "judge: 10 judged cells");
 	sl_buf_free(&out);
 
 	struct sl_triangle tri;

@@ -375,6 +375,14 @@ static const char report_score_stats_v2[] =
 	"  score_stats.kind = o.kind; "
 	"END;";
 
+/* Which metrics of a run have been scored, against how many successful cells: scoring again
+ * is needed only when that number changes (a resumed run), so reports stay free. */
+static const char report_score_marks_v1[] =
+	"CREATE TABLE score_marks ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL, ok_cells INTEGER NOT NULL, scored_at TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, metric)) WITHOUT ROWID;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -384,6 +392,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "cell statistics, update and replace", report_cell_stats_v2 },
 	{ "score statistics", report_score_stats_v1 },
 	{ "score statistics, update and replace", report_score_stats_v2 },
+	{ "score marks", report_score_marks_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

@@ -618,7 +618,12 @@ static int collect_job(void *ud, const struct sl_cell *c)
 	char *question = vars_field(c->vars_json, x->input_field);
 	cJSON_AddStringToObject(vars, "question", question);
 	free(question);
-	cJSON_AddStringToObject(vars, "rubric", x->rubric);
+	/* A case's own rubric (a "rubric" field in the dataset) is the most specific one. */
+	cJSON *case_vars = cJSON_Parse(c->vars_json ? c->vars_json : "{}");
+	const cJSON *cr = cJSON_GetObjectItemCaseSensitive(case_vars, "rubric");
+	cJSON_AddStringToObject(vars, "rubric", cJSON_IsString(cr) && cr->valuestring[0]
+							? cr->valuestring : x->rubric);
+	cJSON_Delete(case_vars);
 	char scale[8];
 	snprintf(scale, sizeof scale, "%d", jr->scale);
 	cJSON_AddStringToObject(vars, "scale", scale);

@@ -616,7 +616,7 @@ static int write_md(struct report *r)
 	if (r->sc.judge_calls) {
 		char jc[24];
 		fmt_usd(r->sc.judge_cost, jc);
-		fprintf(f, "\nJudge: %lld calls, %s (not in the models' cost).\n",
+		fprintf(f, "\nJudge: %lld judged cells, %s (not in the models' cost).\n",
 			(long long)r->sc.judge_calls, jc);
 	}
 	if (r->sc.price_hint) {
@@ -733,12 +733,28 @@ static void svg_scatter(struct report *r, FILE *f)
 		fputs("\"/>\n", f);
 	free(idx);
 	size_t unknown = 0;
+	/* Labels of points that land on top of each other are stacked, not overprinted. */
+	double *label_y = sl_xmalloc((t->n ? t->n : 1) * 2 * sizeof *label_y);
+	size_t n_labels = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct sl_tri_model *m = &t->models[i];
 		if (!isfinite(m->precision))
 			continue;
 		double x = isfinite(m->cost) ? PX(m->cost) : L + pw + 20;
 		double y = PY(m->precision);
+		double ly = y + 4;
+		for (bool moved = true; moved;) {
+			moved = false;
+			for (size_t k = 0; k < n_labels; k++) {
+				if (fabs(label_y[2 * k] - x) < 90 && fabs(label_y[2 * k + 1] - ly) < 12) {
+					ly = label_y[2 * k + 1] + 12;
+					moved = true;
+				}
+			}
+		}
+		label_y[2 * n_labels] = x;
+		label_y[2 * n_labels + 1] = ly;
+		n_labels++;
 		if (!isfinite(m->cost))
 			unknown++;
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\"%s><title>", x, y,
@@ -747,10 +763,11 @@ static void svg_scatter(struct report *r, FILE *f)
 		html_escape(f, m->name);
 		fprintf(f, ": %.3f, %s</title></circle>\n", m->precision,
 			isfinite(m->cost) ? "" : "cost unknown");
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"pt\">", x + 9, y + 4);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"pt\">", x + 9, ly);
 		html_escape(f, m->name);
 		fputs("</text>\n", f);
 	}
+	free(label_y);
 	if (unknown)
 		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"ax\">cost unknown →</text>\n",
 			L + pw - 80, T + 12);
@@ -889,7 +906,7 @@ static int write_html(struct report *r)
 	if (r->sc.judge_calls) {
 		char jc[24];
 		fmt_usd(r->sc.judge_cost, jc);
-		fprintf(f, "<p class=\"meta\">Judge: %lld calls, %s (not included in the models' "
+		fprintf(f, "<p class=\"meta\">Judge: %lld judged cells, %s (not included in the models' "
 			   "cost).</p>\n", (long long)r->sc.judge_calls, jc);
 	}
 	if (r->has_tri) {

@@ -120,20 +120,39 @@ static int score_cell(void *ud, const struct sl_cell *c)
 	return 0;
 }
 
-/* Rows already there for a metric, against the run's successful cells. */
-static int64_t count_scored(struct sl_store *store, int64_t run, const char *metric,
-			    struct sl_error *err)
+/* The number of successful cells the metric was last scored against; -2 if never. */
+static int64_t scored_against(struct sl_store *store, int64_t run, const char *metric,
+			      struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(store,
-		"SELECT COALESCE(SUM(n + n_null), 0) FROM score_stats WHERE run_id = ?1 AND "
-		"metric = ?2", err);
+		"SELECT ok_cells FROM score_marks WHERE run_id = ?1 AND metric = ?2", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-	int64_t n = sl_store_step(store, st, err) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	int rc = sl_store_step(store, st, err);
+	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == SQLITE_DONE ? -2 : -1;
 	sqlite3_reset(st);
 	return n;
+}
+
+static int mark_scored(struct sl_store *store, int64_t run, const char *metric, int64_t ok_cells,
+		       struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT OR REPLACE INTO score_marks (run_id, metric, ok_cells, scored_at)"
+		" VALUES (?1, ?2, ?3, ?4)", err);
+	if (!st)
+		return -1;
+	char now[32];
+	sl_iso8601(sl_wall_ms(), now);
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ok_cells);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	int rc = sl_store_step(store, st, err);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
 }
 
 static int64_t count_ok_cells(struct sl_store *store, int64_t run, struct sl_error *err)
@@ -211,8 +230,8 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			n_pass++;
 		}
 		x.n_slots++;
-		int64_t have = count_scored(store, run_id, s->id, err);
-		if (have < 0)
+		int64_t have = scored_against(store, run_id, s->id, err);
+		if (have == -1)
 			goto out;
 		s->needed = have != ok_cells;
 		if (s->needed) {
@@ -224,8 +243,8 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 	}
 	/* A pass rate is worth showing when there is more than one check to pass. */
 	if (n_pass >= 2) {
-		int64_t have = count_scored(store, run_id, "pass_rate", err);
-		if (have < 0)
+		int64_t have = scored_against(store, run_id, "pass_rate", err);
+		if (have == -1)
 			goto out;
 		x.pass_rate = have != ok_cells || any_needed;
 	}
@@ -243,6 +262,12 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			goto rollback;
 		if (sl_run_cells_foreach(store, run_id, score_cell, &x, err) != 0)
 			goto rollback;
+		for (size_t i = 0; i < x.n_slots; i++)
+			if (x.slots[i].needed && x.slots[i].scorer &&
+			    mark_scored(store, run_id, x.slots[i].id, ok_cells, err) != 0)
+				goto rollback;
+		if (x.pass_rate && mark_scored(store, run_id, "pass_rate", ok_cells, err) != 0)
+			goto rollback;
 		if (sl_store_commit(store, err) != 0)
 			goto rollback;
 	}
@@ -250,7 +275,8 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 		struct slot *s = &x.slots[i];
 		if (s->scorer || !s->needed)
 			continue;
-		if (sl_judge_score_run(store, &run, s->spec, s->id, judge, stats, err) != 0)
+		if (sl_judge_score_run(store, &run, s->spec, s->id, judge, stats, err) != 0 ||
+		    mark_scored(store, run_id, s->id, ok_cells, err) != 0)
 			goto out;
 	}
 	(void)n_judge;

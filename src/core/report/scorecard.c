@@ -629,7 +629,7 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 	if (sc->judge_calls) {
 		char jc[20];
 		fmt_usd(sc->judge_cost, jc);
-		sl_buf_printf(out, "judge: %lld call%s, cost %s (not included in the models' cost)\n",
+		sl_buf_printf(out, "judge: %lld judged cell%s, cost %s (not included in the models' cost)\n",
 			      (long long)sc->judge_calls, sc->judge_calls == 1 ? "" : "s", jc);
 	}
 	if (sc->price_hint)

@@ -486,7 +486,7 @@ void sl_triangle_render_map_svg(const struct sl_triangle *tri, int width, struct
 	double ox = 20, oy = 24;
 	sl_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
 			   "viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"weight regions\">\n",
-		      width, h + 60, width, h + 60);
+		      width, h + 72, width, h + 72);
 	/* Barycentric (speed, precision, cost) to the plane: precision at the top. */
 #define TRI_X(s, p, c) (ox + side * ((c) + (p) / 2))
 #define TRI_Y(s, p, c) (oy + h * (1 - (p)))
@@ -496,21 +496,15 @@ void sl_triangle_render_map_svg(const struct sl_triangle *tri, int width, struct
 			for (int down = 0; down < 2; down++) {
 				if (down && k == r)
 					break;
+				/* Vertices as (row, k): up (r,k) (r+1,k) (r+1,k+1); down (r,k)
+				 * (r,k+1) (r+1,k+1). */
+				const int vr[3] = { r, down ? r : r + 1, r + 1 };
+				const int vk[3] = { k, down ? k + 1 : k, k + 1 };
 				double pts[3][3];
-				if (!down) {
-					int v[3][2] = { { r, k }, { r + 1, k }, { r + 1, k + 1 } };
-					for (int q = 0; q < 3; q++) {
-						pts[q][1] = 1.0 - (double)v[q][0] / steps;
-						pts[q][2] = (double)v[q][1] / steps;
-						pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
-					}
-				} else {
-					int v[3][2] = { { r, k }, { r, k + 1 }, { r + 1, k + 1 } };
-					for (int q = 0; q < 3; q++) {
-						pts[q][1] = 1.0 - (double)v[q][0] / steps;
-						pts[q][2] = (double)v[q][1] / steps;
-						pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
-					}
+				for (int q = 0; q < 3; q++) {
+					pts[q][1] = 1.0 - (double)vr[q] / steps;
+					pts[q][2] = (double)vk[q] / steps;
+					pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
 				}
 				double c[SL_TRI_AXES];
 				for (int a = 0; a < SL_TRI_AXES; a++)
