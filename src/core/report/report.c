@@ -452,6 +452,8 @@ static int emit_csv_cell(struct stream *s, const struct sl_cell *c, const double
 		csv_num(f, values[m]);
 	}
 	fputc(',', f);
+	csv_field(f, c->vars_json);
+	fputc(',', f);
 	csv_field(f, c->expected ? c->expected : c->reference ? c->reference : c->label);
 	fputc(',', f);
 	csv_field(f, c->output);
@@ -503,7 +505,7 @@ static int write_csv(struct report *r)
 		fputc(',', f);
 		csv_field(f, metric_name(r, m));
 	}
-	fputs(",expected,output\r\n", f);
+	fputs(",vars,expected,output\r\n", f);
 	return for_cells(r, emit_csv_cell);
 }
 
