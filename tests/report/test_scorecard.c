@@ -99,7 +99,7 @@ static void test_reference_values(void)
 	CHECK(isnan(b->cost_per_1k));
 	CHECK_INT(b->n_cost_unknown, 8);
 	CHECK_CONTAINS(sc.price_hint, "fake:beta");
-	CHECK_CONTAINS(sc.price_hint, "providers.json");
+	CHECK_CONTAINS(sc.price_hint, "\"prices\"");
 	CHECK(sl_scorecard_metric(b, "judge", &v, &q));
 	CHECK(isnan(v));
 	CHECK(!sl_scorecard_metric(b, "no_such_metric", &v, &q));

@@ -442,10 +442,12 @@ int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scoreca
 	}
 	if (hint.len) {
 		out->price_hint = sl_xasprintf(
-			"cost is unknown for %s: the catalogue has no price for it. Name the model "
-			"by a catalogue id that has prices (shortlist models show ID), or set "
-			"\"price_in\"/\"price_out\" (USD per 1M tokens) for it in "
-			"$XDG_CONFIG_HOME/shortlist/providers.json, then rerun", hint.data);
+			"cost is unknown for %s: no price for it in the catalogue. Set one in the "
+			"suite, \"prices\": {\"MODEL\": {\"in\": USD, \"out\": USD}} (per 1M "
+			"tokens), or name the model by a catalogue id that has prices (see "
+			"'shortlist models show ID'), then run the suite again with --refresh (answers from the "
+			"response cache keep the cost they had)",
+			hint.data);
 	}
 	sl_buf_free(&hint);
 	ret = 0;
