@@ -37,7 +37,9 @@ static void setup(void)
 		" \"models\": {\"gpt-4o-mini\": {\"text\": \"positive\"},"
 		"  \"claude-haiku-4-5\": {\"text\": \"negative\", \"ttft_ms\": 20},"
 		"  \"gpt-4o\": {\"text\": \"{\\\"explanation\\\": \\\"Mostly right.\\\","
-		" \\\"score\\\": 4}\"}}}");
+		" \\\"score\\\": 4}\"},"
+		"  \"gpt-4.1\": {\"text\": \"{\\\"explanation\\\": \\\"A is better.\\\","
+		" \\\"winner\\\": \\\"A\\\"}\"}}}");
 	char *url = sl_xasprintf("%s/v1", fp->base);
 	setenv("OPENAI_BASE_URL", url, 1);
 	setenv("OPENAI_API_KEY", "sk-fake", 1);
@@ -250,6 +252,32 @@ static void test_judge_through_the_engine(void)
 	r = cli((const char *[]){ "prompts", "show", "judge-rubric@1", NULL });
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "impartial judge");
+	run_result_free(&r);
+	free(s);
+
+	/* A pairwise judge that always prefers whichever answer it sees first: the two orders
+	 * disagree on every case, so every comparison is a tie (0.5), not a win. Run twice:
+	 * the second run answers every cell and every verdict from the caches. */
+	s = suite_with("pairwise", ", {\"name\": \"judge_pairwise\", \"model\": \"openai:gpt-4.1\","
+				   " \"baseline\": \"anthropic:claude-haiku-4-5\"}", NULL);
+	before = requests();
+	r = cli((const char *[]){ "run", s, "--gate", "judge_pairwise==0.5", NULL });
+	/* The baseline is not compared with itself: a gate on it cannot pass. */
+	CHECK_INT(r.status, 1);
+	CHECK_CONTAINS(r.out, "pass  judge_pairwise==0.5: judge_pairwise 0.5 == 0.5 for "
+			      "openai:gpt-4o-mini");
+	CHECK_CONTAINS(r.out, "no cell of it was scored with judge_pairwise");
+	run_result_free(&r);
+	CHECK_INT(requests() - before, 3 * 2);
+	before = requests();
+	r = cli((const char *[]){ "run", s, "--gate", "model=gpt-4o-mini:judge_pairwise==0.5",
+				  NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(requests() - before, 0);
+	r = cli((const char *[]){ "report", "--format", "jsonl", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "\"judge_pairwise\":0.5");
 	run_result_free(&r);
 	free(s);
 }

@@ -384,6 +384,9 @@ static void add_result(struct sl_gate_report *rep, const struct sl_gate *g,
 			sl_buf_printf(&d, " not measured for %s (%lld cell%s could not be scored)",
 				      row->model, (long long)q->n_unscored,
 				      q->n_unscored == 1 ? "" : "s");
+		else if (q)
+			sl_buf_printf(&d, " not measured for %s (no cell of it was scored with %s)",
+				      row->model, g->metric);
 		else
 			sl_buf_printf(&d, " not measured for %s (no successful cells)", row->model);
 	} else {
