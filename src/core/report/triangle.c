@@ -389,8 +389,10 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 			lead = m;
 	}
 	const struct sl_tri_model *other;
-	if (lead && lead != win && lead->precision > win->precision) {
+	if (lead && lead != win && (isnan(win->precision) || lead->precision > win->precision)) {
 		other = lead;
+		if (isnan(win->precision))
+			sl_buf_putc(out, ',');
 	} else {
 		other = &tri->models[tri->order[1]];
 		if (lead == win || (lead && lead->precision == win->precision))
