@@ -64,7 +64,7 @@ void sl_classify_free(struct sl_classify *c);
 void sl_classify_add(struct sl_classify *c, const char *truth, const char *predicted);
 
 struct sl_class_stats {
-	const char *label;
+	const char *label; /* owned by the report */
 	double precision, recall, f1; /* 0 when undefined (sklearn zero_division=0) */
 	uint64_t support;             /* true instances */
 	uint64_t predicted;           /* predicted instances */

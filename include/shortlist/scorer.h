@@ -56,6 +56,7 @@ struct sl_score {
 	double value;        /* OK: 1/0 for MATCH and ASSERT, [0, 1] for SIMILARITY; else NAN */
 	bool pass;
 	char predicted[128]; /* MATCH: what was extracted from the output ("" = nothing) */
+	char truth[128];     /* MATCH: the expected answer as a class (label, letter, trimmed text) */
 	char detail[256];    /* why it failed or could not score; similarity details */
 };
 
@@ -76,6 +77,10 @@ enum sl_scorer_kind sl_scorer_kind(const struct sl_scorer *s);
 const char *sl_scorer_metric_label(const struct sl_scorer *s);
 
 void sl_scorer_apply(struct sl_scorer *s, const struct sl_cell *cell, struct sl_score *out);
+
+/* The labels a "label" scorer allows (NULL and 0 for other scorers): the class set of a
+ * classification report. */
+const char *const *sl_scorer_labels(const struct sl_scorer *s, size_t *n);
 
 /* The registry, for help texts: name, kind, summary, parameters (NULL-terminated). */
 struct sl_scorer_info {

@@ -35,6 +35,17 @@ const char *sl_cosine_kind_name(enum sl_cosine_kind kind); /* "embedding", "tfid
 int sl_cosine(const double *a, const double *b, size_t dim, double *out, struct sl_error *err);
 int sl_cosine_f32(const float *a, const float *b, size_t dim, double *out, struct sl_error *err);
 
+/* Embedding cosine: embed both texts with `model` ("provider:model-id" as everywhere) in one
+ * request through the provider engine and take the cosine of the two vectors. eng may be
+ * NULL: an engine is then made from the provider configuration for this call. -1 with err
+ * (naming the model) when the call fails or the answer holds no two vectors of one size. */
+struct sl_engine;
+int sl_embedding_cosine(struct sl_engine *eng, const char *model, const char *a, const char *b,
+			double *out, struct sl_error *err);
+/* The embedding model configured for similarity: $SHORTLIST_EMBEDDING_MODEL, or NULL
+ * (then similarity falls back to the lexical TF-IDF cosine, labelled as such). */
+const char *sl_embedding_model_default(void);
+
 /* Lexical TF-IDF cosine (scikit-learn TfidfVectorizer defaults, except tokenisation):
  * tf = raw term count, idf = ln((1 + N) / (1 + df)) + 1 (smooth_idf), vectors L2
  * normalised. Tokens are lowercased runs of ASCII letters/digits and non-ASCII

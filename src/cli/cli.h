@@ -62,5 +62,7 @@ void cli_suite_weights(struct sl_store *store, int64_t run_id, struct sl_tri_wei
  * 0 all passed, 1 a gate failed, -1 with err set (exit 2). */
 int cli_score_and_gate(struct sl_store *store, int64_t run_id, char **gates, size_t n,
 		       struct sl_error *err);
+int cmd_ratings(struct cli *cli, int argc, char **argv);
+int cmd_rate(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -9,7 +9,9 @@
 
 #include "cli.h"
 #include "shortlist/bleu.h"
+#include "shortlist/classify_run.h"
 #include "shortlist/rouge.h"
+#include "shortlist/runs.h"
 #include "shortlist/scorer.h"
 #include "shortlist/similarity.h"
 
@@ -17,6 +19,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: shortlist score METRIC --reference TEXT --candidate TEXT [options]\n"
+		"       shortlist score --run RUN --scorer JSON [--json]\n"
 		"       shortlist score --list\n\n"
 		"Score one pair with one metric and show the parts of the number.\n\n"
 		"metrics:\n"
@@ -24,6 +27,8 @@ static void usage(FILE *out)
 		"  rouge1..rouge9, rougeL, rougeLsum   one ROUGE type\n"
 		"  bleu               corpus BLEU (sacreBLEU compatible); with files, one segment a line\n"
 		"  levenshtein        Levenshtein distance, InDel ratio and normalised similarity\n"
+		"  cosine             cosine of embeddings (--embedding-model, or\n"
+		"                     $SHORTLIST_EMBEDDING_MODEL); without one, the TF-IDF cosine\n"
 		"  tfidf              lexical TF-IDF cosine (word overlap, not an embedding)\n"
 		"  any scorer name    exact, normalized, label, choice, contains, regex, json_schema, ...\n"
 		"                     (shortlist score --list shows them with their parameters)\n\n"
@@ -38,7 +43,12 @@ static void usage(FILE *out)
 		"  --lowercase             BLEU: case-insensitive\n"
 		"  --param KEY=VALUE       a scorer parameter (VALUE is JSON if it parses, else text)\n"
 		"  --latency-ms N, --cost USD   measurements for the latency and cost scorers\n"
-		"  --json                  machine-readable output\n\n"
+		"  --embedding-model MODEL cosine: the embedding model, e.g. openai:text-embedding-3-small\n"
+		"  --json                  machine-readable output\n"
+		"  --run RUN --scorer JSON accuracy of a run per model with a match scorer, e.g.\n"
+		"                          --scorer '{\"name\": \"label\", \"labels\": [\"pos\", \"neg\"]}':\n"
+		"                          accuracy (Wilson 95%%), macro-F1, per-class precision and\n"
+		"                          recall, confusion matrix\n\n"
 		"exit status: 0 scored (a failed pass/fail check exits 1), 2 usage or input error\n");
 }
 
@@ -248,6 +258,27 @@ static int do_tfidf(const char *ref, const char *cand, bool json)
 	return 0;
 }
 
+static int do_cosine(const char *ref, const char *cand, const char *model, bool json)
+{
+	if (!model)
+		return do_tfidf(ref, cand, json);
+	struct sl_error err = { 0 };
+	double c;
+	if (sl_embedding_cosine(NULL, model, ref, cand, &c, &err) != 0)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "metric", "cosine");
+		cJSON_AddStringToObject(root, "kind", sl_cosine_kind_name(SL_COSINE_EMBEDDING));
+		cJSON_AddStringToObject(root, "model", model);
+		cJSON_AddNumberToObject(root, "value", c);
+		emit_json(root);
+	} else {
+		printf("cosine (embedding, %s) %.4f\n", model, c);
+	}
+	return 0;
+}
+
 static int do_scorer(const char *metric, cJSON *params, const char *ref, const char *cand,
 		     double latency, double cost, bool json)
 {
@@ -331,6 +362,102 @@ static int do_list(bool json)
 	return 0;
 }
 
+static int do_run_accuracy(struct cli *cli, const char *run_ref, const char *spec_text, bool json)
+{
+	struct sl_error err = { 0 };
+	cJSON *spec = cJSON_Parse(spec_text);
+	if (!spec)
+		return cli_usage_error("score", "--scorer: not valid JSON: %s", spec_text);
+	struct sl_scorer *s = sl_scorer_new(spec, "--scorer", &err);
+	cJSON_Delete(spec);
+	if (!s)
+		return cli_fail(&err);
+	int64_t run_id;
+	struct sl_model_accuracy *m = NULL;
+	size_t n = 0;
+	if (sl_run_resolve(cli_store(cli), run_ref, &run_id, &err) != 0 ||
+	    sl_run_accuracy(cli_store(cli), run_id, s, &m, &n, &err) != 0) {
+		sl_scorer_free(s);
+		if (!err.code)
+			err.code = SL_EXIT_USAGE;
+		return cli_fail(&err);
+	}
+	cJSON *root = json ? cJSON_CreateObject() : NULL;
+	cJSON *models = NULL;
+	if (json) {
+		cJSON_AddNumberToObject(root, "run", (double)run_id);
+		cJSON_AddStringToObject(root, "scorer", sl_scorer_id(s));
+		models = cJSON_AddArrayToObject(root, "models");
+	} else {
+		printf("run %lld, scorer %s\n", (long long)run_id, sl_scorer_id(s));
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sl_classify_report *r = &m[i].report;
+		size_t k = r->n_classes, w = k + 1;
+		if (json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "model", m[i].model);
+			cJSON_AddNumberToObject(o, "scored", (double)m[i].scored);
+			cJSON_AddNumberToObject(o, "failed", (double)m[i].failed);
+			cJSON_AddNumberToObject(o, "unscorable", (double)m[i].unscorable);
+			if (r->n) {
+				cJSON_AddNumberToObject(o, "accuracy", m[i].accuracy.estimate);
+				cJSON_AddNumberToObject(o, "accuracy_lo", m[i].accuracy.lo);
+				cJSON_AddNumberToObject(o, "accuracy_hi", m[i].accuracy.hi);
+				cJSON_AddNumberToObject(o, "macro_f1", r->macro_f1);
+				cJSON_AddNumberToObject(o, "macro_precision", r->macro_precision);
+				cJSON_AddNumberToObject(o, "macro_recall", r->macro_recall);
+			}
+			cJSON *cls = cJSON_AddArrayToObject(o, "classes");
+			for (size_t c = 0; c < k; c++) {
+				cJSON *co = cJSON_CreateObject();
+				cJSON_AddStringToObject(co, "label", r->classes[c].label);
+				cJSON_AddNumberToObject(co, "precision", r->classes[c].precision);
+				cJSON_AddNumberToObject(co, "recall", r->classes[c].recall);
+				cJSON_AddNumberToObject(co, "f1", r->classes[c].f1);
+				cJSON_AddNumberToObject(co, "support", (double)r->classes[c].support);
+				cJSON *row = cJSON_AddArrayToObject(co, "confusion");
+				for (size_t p = 0; p <= k; p++)
+					cJSON_AddItemToArray(row, cJSON_CreateNumber((double)r->confusion[c * w + p]));
+				cJSON_AddItemToArray(cls, co);
+			}
+			cJSON_AddItemToArray(models, o);
+			continue;
+		}
+		printf("\n%s: ", m[i].model);
+		if (!r->n) {
+			printf("nothing scored (%lld failed, %lld without an expected answer)\n",
+			       (long long)m[i].failed, (long long)m[i].unscorable);
+			continue;
+		}
+		printf("accuracy %.3f [%.3f, %.3f] (%llu/%llu, Wilson 95%%), macro-F1 %.3f",
+		       m[i].accuracy.estimate, m[i].accuracy.lo, m[i].accuracy.hi,
+		       (unsigned long long)r->correct, (unsigned long long)r->n, r->macro_f1);
+		if (m[i].failed || m[i].unscorable)
+			printf("; %lld failed, %lld unscorable", (long long)m[i].failed,
+			       (long long)m[i].unscorable);
+		printf("\n  %-16s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
+		for (size_t c = 0; c < k; c++)
+			printf("  %-16.16s %9.3f %9.3f %9.3f %8llu\n", r->classes[c].label, r->classes[c].precision,
+			       r->classes[c].recall, r->classes[c].f1, (unsigned long long)r->classes[c].support);
+		printf("  confusion (rows: expected, columns: predicted)\n  %-16s", "");
+		for (size_t c = 0; c < k; c++)
+			printf(" %9.9s", r->classes[c].label);
+		printf(" %9s\n", "(other)");
+		for (size_t c = 0; c < k; c++) {
+			printf("  %-16.16s", r->classes[c].label);
+			for (size_t p = 0; p <= k; p++)
+				printf(" %9llu", (unsigned long long)r->confusion[c * w + p]);
+			printf("\n");
+		}
+	}
+	if (json)
+		emit_json(root);
+	sl_run_accuracy_free(m, n);
+	sl_scorer_free(s);
+	return 0;
+}
+
 static char *read_arg_file(const char *path, struct sl_error *err)
 {
 	char *s = sl_read_file(path, NULL, err);
@@ -341,7 +468,6 @@ static char *read_arg_file(const char *path, struct sl_error *err)
 
 int cmd_score(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
 	const char *metric = NULL;
 	struct texts refs = { 0 }, cands = { 0 };
 	bool ref_file = false, cand_file = false, stem = false, json = false, list = false;
@@ -350,6 +476,7 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 	cJSON *params = cJSON_CreateObject();
 	struct sl_error err = { 0 };
 	int rc = 0;
+	const char *run_ref = NULL, *scorer_spec = NULL, *embed_model = sl_embedding_model_default();
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -395,6 +522,12 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 				cand_file = is_file;
 				texts_add(&cands, text);
 			}
+		} else if (strcmp(a, "--embedding-model") == 0) {
+			NEED_VALUE();
+			embed_model = v;
+		} else if (strcmp(a, "--run") == 0 || strcmp(a, "--scorer") == 0) {
+			NEED_VALUE();
+			*(strcmp(a, "--run") == 0 ? &run_ref : &scorer_spec) = v;
 		} else if (strcmp(a, "--tokenize") == 0) {
 			NEED_VALUE();
 			if (sl_bleu_tokenizer_parse(v, &bo.tokenize, &err) != 0) {
@@ -443,6 +576,14 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 	}
 	if (list) {
 		rc = do_list(json);
+		goto out;
+	}
+	if (run_ref || scorer_spec) {
+		if (!run_ref || !scorer_spec) {
+			rc = cli_usage_error("score", "--run and --scorer go together");
+			goto out;
+		}
+		rc = do_run_accuracy(cli, run_ref, scorer_spec, json);
 		goto out;
 	}
 	if (!metric) {
@@ -497,6 +638,8 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 		rc = do_bleu(&refs, &cands, cand_file, &bo, json);
 	} else if (strcmp(metric, "levenshtein") == 0 && !cJSON_GetArraySize(params)) {
 		rc = do_levenshtein(ref, cand, json);
+	} else if (strcmp(metric, "cosine") == 0 && !cJSON_GetArraySize(params)) {
+		rc = do_cosine(ref, cand, embed_model, json);
 	} else if (strcmp(metric, "tfidf") == 0 && !cJSON_GetArraySize(params)) {
 		rc = do_tfidf(ref, cand, json);
 	} else {

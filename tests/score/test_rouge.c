@@ -5,6 +5,7 @@
 
 #include "shortlist/rouge.h"
 #include "shortlist/util.h"
+#include "src/core/score/porter.h"
 
 static struct sl_rouge *plain, *stemmed;
 
@@ -193,6 +194,119 @@ static void test_lsum(void)
 	CHECK_NEAR(a.f, b.f, 1e-12);
 }
 
+/* NLTK's PorterStemmer() (NLTK_EXTENSIONS), which rouge_score uses: expected stems are
+ * NLTK 3.8's output for the examples of Porter (1980) and NLTK's own extensions. */
+static void test_porter(void)
+{
+	static const char *const pairs[][2] = {
+		{ "caresses", "caress" },
+		{ "ponies", "poni" },
+		{ "ties", "tie" },
+		{ "dies", "die" },
+		{ "died", "die" },
+		{ "cried", "cri" },
+		{ "agreed", "agre" },
+		{ "feed", "feed" },
+		{ "plastered", "plaster" },
+		{ "bled", "bled" },
+		{ "motoring", "motor" },
+		{ "sing", "sing" },
+		{ "conflated", "conflat" },
+		{ "troubled", "troubl" },
+		{ "sized", "size" },
+		{ "hopping", "hop" },
+		{ "tanned", "tan" },
+		{ "falling", "fall" },
+		{ "hissing", "hiss" },
+		{ "fizzed", "fizz" },
+		{ "failing", "fail" },
+		{ "filing", "file" },
+		{ "happy", "happi" },
+		{ "sky", "sky" },
+		{ "skies", "sky" },
+		{ "dying", "die" },
+		{ "news", "news" },
+		{ "innings", "inning" },
+		{ "proceed", "proceed" },
+		{ "relational", "relat" },
+		{ "conditional", "condit" },
+		{ "rational", "ration" },
+		{ "valenci", "valenc" },
+		{ "hesitanci", "hesit" },
+		{ "digitizer", "digit" },
+		{ "conformabli", "conform" },
+		{ "radicalli", "radic" },
+		{ "differentli", "differ" },
+		{ "vileli", "vile" },
+		{ "analogousli", "analog" },
+		{ "vietnamization", "vietnam" },
+		{ "predication", "predic" },
+		{ "operator", "oper" },
+		{ "feudalism", "feudal" },
+		{ "decisiveness", "decis" },
+		{ "hopefulness", "hope" },
+		{ "callousness", "callous" },
+		{ "formaliti", "formal" },
+		{ "sensitiviti", "sensit" },
+		{ "sensibiliti", "sensibl" },
+		{ "triplicate", "triplic" },
+		{ "formative", "form" },
+		{ "formalize", "formal" },
+		{ "electriciti", "electr" },
+		{ "electrical", "electr" },
+		{ "hopeful", "hope" },
+		{ "goodness", "good" },
+		{ "revival", "reviv" },
+		{ "allowance", "allow" },
+		{ "inference", "infer" },
+		{ "airliner", "airlin" },
+		{ "gyroscopic", "gyroscop" },
+		{ "adjustable", "adjust" },
+		{ "defensible", "defens" },
+		{ "irritant", "irrit" },
+		{ "replacement", "replac" },
+		{ "adjustment", "adjust" },
+		{ "dependent", "depend" },
+		{ "adoption", "adopt" },
+		{ "homologou", "homolog" },
+		{ "communism", "commun" },
+		{ "activate", "activ" },
+		{ "angulariti", "angular" },
+		{ "homologous", "homolog" },
+		{ "effective", "effect" },
+		{ "bowdlerize", "bowdler" },
+		{ "probate", "probat" },
+		{ "rate", "rate" },
+		{ "cease", "ceas" },
+		{ "controll", "control" },
+		{ "roll", "roll" },
+		{ "days", "day" },
+		{ "always", "alway" },
+		{ "array", "array" },
+		{ "enjoy", "enjoy" },
+		{ "spy", "spi" },
+		{ "anthology", "antholog" },
+		{ "additionally", "addit" },
+		{ "carefully", "care" },
+		{ "ales", "ale" },
+		{ "generalizations", "gener" }
+,
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(pairs); i++) {
+		char buf[64];
+		snprintf(buf, sizeof buf, "%s", pairs[i][0]);
+		size_t n = porter_stem(buf, strlen(buf));
+		CHECK_STR(buf, pairs[i][1]);
+		CHECK_INT(n, strlen(pairs[i][1]));
+	}
+	/* libstemmer's original-algorithm "porter" would give "dai" and "alwai" here. */
+	char **t;
+	CHECK_INT(sl_rouge_tokenize(stemmed, "Days always", &t), 2);
+	CHECK_STR(t[0], "day");
+	CHECK_STR(t[1], "alway");
+	sl_rouge_tokens_free(t);
+}
+
 static void test_lcs(void)
 {
 	/* testLcsTable: ref [1,2,3,4,5], c1 [2,5,3,4] -> 3; [8,9] -> 0 */
@@ -233,6 +347,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_small);
 	RUN_TEST(test_against_rouge155);
 	RUN_TEST(test_lsum);
+	RUN_TEST(test_porter);
 	RUN_TEST(test_lcs);
 	sl_rouge_free(plain);
 	sl_rouge_free(stemmed);

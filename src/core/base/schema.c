@@ -383,11 +383,49 @@ static const char report_score_marks_v1[] =
 	"  metric TEXT NOT NULL, ok_cells INTEGER NOT NULL, scored_at TEXT NOT NULL,"
 	"  PRIMARY KEY (run_id, metric)) WITHOUT ROWID;";
 
+/* ---- human ratings and pairwise votes (score/) ----
+ * Ratings are keyed to cells of the runs schema. One rating per (cell, rater): rating
+ * again replaces it. A pairwise vote keeps both cells in the order they were SHOWN (left
+ * first) and the vote by position, so position bias can be measured; order_seed is the
+ * seed that chose the order (NULL when the order came from an imported file). */
+static const char score_ratings_v1[] =
+	"CREATE TABLE ratings ("
+	"  run_id INTEGER NOT NULL, model_idx INTEGER NOT NULL, prompt_idx INTEGER NOT NULL,"
+	"  case_idx INTEGER NOT NULL, sample INTEGER NOT NULL,"
+	"  rater TEXT NOT NULL,"
+	"  score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),"
+	"  comment TEXT,"
+	"  rated_at TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, model_idx, prompt_idx, case_idx, sample, rater),"
+	"  FOREIGN KEY (run_id, model_idx, prompt_idx, case_idx, sample)"
+	"    REFERENCES cells(run_id, model_idx, prompt_idx, case_idx, sample) ON DELETE CASCADE);"
+	"CREATE INDEX ratings_rater ON ratings(run_id, rater);"
+	"CREATE TABLE pairwise_votes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL,"
+	"  left_model_idx INTEGER NOT NULL, left_prompt_idx INTEGER NOT NULL,"
+	"  left_case_idx INTEGER NOT NULL, left_sample INTEGER NOT NULL,"
+	"  right_model_idx INTEGER NOT NULL, right_prompt_idx INTEGER NOT NULL,"
+	"  right_case_idx INTEGER NOT NULL, right_sample INTEGER NOT NULL,"
+	"  rater TEXT NOT NULL,"
+	"  vote TEXT NOT NULL CHECK (vote IN ('left', 'right', 'tie')),"
+	"  order_seed INTEGER,"
+	"  comment TEXT,"
+	"  voted_at TEXT NOT NULL,"
+	"  UNIQUE (run_id, left_model_idx, left_prompt_idx, left_case_idx, left_sample,"
+	"          right_model_idx, right_prompt_idx, right_case_idx, right_sample, rater),"
+	"  FOREIGN KEY (run_id, left_model_idx, left_prompt_idx, left_case_idx, left_sample)"
+	"    REFERENCES cells(run_id, model_idx, prompt_idx, case_idx, sample) ON DELETE CASCADE,"
+	"  FOREIGN KEY (run_id, right_model_idx, right_prompt_idx, right_case_idx, right_sample)"
+	"    REFERENCES cells(run_id, model_idx, prompt_idx, case_idx, sample) ON DELETE CASCADE);"
+	"CREATE INDEX pairwise_votes_run ON pairwise_votes(run_id, rater);";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
 	{ "runs, cells and response cache", eval_runs_v1 },
 	{ "scores and judge cache", report_scores_v1 },
+	{ "human ratings and pairwise votes", score_ratings_v1 },
 	{ "cell statistics", report_cell_stats_v1 },
 	{ "cell statistics, update and replace", report_cell_stats_v2 },
 	{ "score statistics", report_score_stats_v1 },

@@ -358,7 +358,7 @@ void sl_classify_report(const struct sl_classify *c, struct sl_classify_report *
 	double sum_p = 0, sum_r = 0, sum_f = 0, wf = 0;
 	for (size_t j = 0; j < k; j++) {
 		struct sl_class_stats *s = &out->classes[j];
-		s->label = c->labels[j];
+		s->label = sl_xstrdup(c->labels[j]);
 		uint64_t tp = out->confusion[j * w + j];
 		for (size_t t = 0; t < k; t++)
 			s->predicted += out->confusion[t * w + j];
@@ -384,6 +384,8 @@ void sl_classify_report(const struct sl_classify *c, struct sl_classify_report *
 
 void sl_classify_report_free(struct sl_classify_report *r)
 {
+	for (size_t i = 0; i < r->n_classes; i++)
+		free((char *)r->classes[i].label);
 	free(r->classes);
 	free(r->confusion);
 	memset(r, 0, sizeof *r);

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libstemmer.h>
-
+#include "porter.h"
 #include "tokmap.h"
 
 struct u32vec {
@@ -37,7 +36,7 @@ static void vec_reserve(struct u32vec *a, size_t n)
 }
 
 struct sl_rouge {
-	struct sb_stemmer *stemmer;
+	bool stem;
 	struct tokmap map;
 	struct u32vec ref, cand;        /* token ids */
 	struct u32vec ref_g, cand_g;    /* n-gram ids */
@@ -96,14 +95,8 @@ struct sl_rouge *sl_rouge_new(bool stem, struct sl_error *err)
 	struct sl_rouge *r = sl_xcalloc(1, sizeof *r);
 	tokmap_init(&r->map);
 	sl_buf_init(&r->word);
-	if (stem) {
-		r->stemmer = sb_stemmer_new("porter", "UTF_8");
-		if (!r->stemmer) {
-			sl_error_set(err, "cannot create the Porter stemmer (libstemmer \"porter\")");
-			sl_rouge_free(r);
-			return NULL;
-		}
-	}
+	r->stem = stem;
+	(void)err;
 	return r;
 }
 
@@ -111,8 +104,6 @@ void sl_rouge_free(struct sl_rouge *r)
 {
 	if (!r)
 		return;
-	if (r->stemmer)
-		sb_stemmer_delete(r->stemmer);
 	tokmap_free(&r->map);
 	struct u32vec *vs[] = { &r->ref, &r->cand, &r->ref_g, &r->cand_g, &r->counts,
 				&r->counts2, &r->sent_ref, &r->sent_cand, &r->table, &r->mark };
@@ -130,15 +121,11 @@ static void emit_word(struct sl_rouge *r, struct u32vec *out)
 {
 	if (r->word.len == 0)
 		return;
-	const char *w = r->word.data;
+	char *w = r->word.data;
 	size_t len = r->word.len;
-	if (r->stemmer && len > 3) {
-		const sb_symbol *s = sb_stemmer_stem(r->stemmer, (const sb_symbol *)w, (int)len);
-		if (s) {
-			w = (const char *)s;
-			len = (size_t)sb_stemmer_length(r->stemmer);
-		}
-	}
+	/* In place: the stemmer never makes a word longer. */
+	if (r->stem && len > 3)
+		len = porter_stem(w, len);
 	/* The reference drops tokens that are not ^[a-z0-9]+$ after stemming: the stemmer
 	 * only shortens or rewrites letters, so only an empty result can be dropped here. */
 	if (len > 0)

@@ -12,6 +12,7 @@
 
 #include "shortlist/accuracy.h"
 #include "shortlist/bleu.h"
+#include "shortlist/engine.h"
 #include "shortlist/jsonschema.h"
 #include "shortlist/rouge.h"
 #include "shortlist/similarity.h"
@@ -45,6 +46,7 @@ struct sl_scorer {
 	struct sl_rouge *rouge;
 	int rouge_type;
 	char *text;
+	struct sl_engine *engine; /* cosine with an embedding model, made at first use */
 };
 
 /* ---- helpers ---- */
@@ -168,6 +170,17 @@ static bool has_substring(const char *hay, const char *needle, bool case_sensiti
 
 /* ---- MATCH scorers ---- */
 
+/* The expected answer, trimmed, as the class a classification report counts. */
+static void set_truth(struct sl_score *out, const char *expected)
+{
+	const char *b = expected, *e;
+	while (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r')
+		b++;
+	for (e = b + strlen(b); e > b && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'); e--)
+		;
+	snprintf(out->truth, sizeof out->truth, "%.*s", (int)(e - b), b);
+}
+
 static void score_exact(struct sl_scorer *s, const struct sl_cell *c, const char *expected,
 			struct sl_score *out)
 {
@@ -214,6 +227,10 @@ static void score_label(struct sl_scorer *s, const struct sl_cell *c, const char
 	tl = (size_t)(e - t);
 	bool ok = k >= 0 && strlen(s->strings[k]) == tl && strncasecmp(s->strings[k], t, tl) == 0;
 	set_bool(out, ok);
+	/* the truth as spelled in the label list, so case differences do not split classes */
+	for (size_t i = 0; i < s->n_strings; i++)
+		if (strlen(s->strings[i]) == tl && strncasecmp(s->strings[i], t, tl) == 0)
+			snprintf(out->truth, sizeof out->truth, "%s", s->strings[i]);
 	if (k < 0)
 		set_detail(out, "none of the %zu labels appears in the output", s->n_strings);
 }
@@ -248,6 +265,8 @@ static void score_choice(struct sl_scorer *s, const struct sl_cell *c, const cha
 		return;
 	}
 	set_bool(out, got == want);
+	out->truth[0] = want;
+	out->truth[1] = '\0';
 	if (!got)
 		set_detail(out, "no choice among %s found in the output", s->text);
 }
@@ -621,6 +640,47 @@ static void score_tfidf(struct sl_scorer *s, const struct sl_cell *c, const char
 	sl_tfidf_free(t);
 }
 
+static int init_cosine(struct sl_scorer *s, struct sl_error *err)
+{
+	const char *model = param_str(s, "model", sl_embedding_model_default());
+	if (model)
+		s->text = sl_xstrdup(model);
+	if (model)
+		snprintf(s->metric_label, sizeof s->metric_label, "cosine (embedding, %.60s)", model);
+	else
+		snprintf(s->metric_label, sizeof s->metric_label, "cosine (tfidf, lexical)");
+	return 0;
+}
+
+static void score_cosine(struct sl_scorer *s, const struct sl_cell *c, const char *expected,
+			 struct sl_score *out)
+{
+	if (!s->text) {
+		score_tfidf(s, c, expected, out);
+		return;
+	}
+	struct sl_error err = { 0 };
+	if (!s->engine) {
+		struct sl_engine_options opts;
+		memset(&opts, 0, sizeof opts);
+		s->engine = sl_engine_new(&opts, &err);
+	}
+	double v;
+	if (!s->engine || sl_embedding_cosine(s->engine, s->text, expected, c->output, &v, &err) != 0) {
+		/* an embedding failure is not a similarity of 0 */
+		out->status = SL_SCORE_ERROR;
+		set_detail(out, "%s", err.msg);
+		return;
+	}
+	finish_similarity(s, v, out);
+}
+
+static void fini_cosine(struct sl_scorer *s)
+{
+	sl_engine_free(s->engine);
+	s->engine = NULL;
+}
+
 /* ---- the table ---- */
 
 #define COMMON_MATCH { "normalize", SL_PARAM_BOOL, false, "compare after normalising case, spaces, punctuation" }
@@ -672,6 +732,9 @@ static const struct sl_param_def p_bleu[] = {
 static const struct sl_param_def p_levenshtein[] = {
 	{ "mode", SL_PARAM_STRING, false, "ratio (default, InDel) or normalized" },
 	{ "threshold", SL_PARAM_NUMBER, false, "pass at or above this" }, { NULL, 0, false, NULL } };
+static const struct sl_param_def p_cosine[] = {
+	{ "model", SL_PARAM_STRING, false, "embedding model (default $SHORTLIST_EMBEDDING_MODEL; none: tfidf)" },
+	{ "threshold", SL_PARAM_NUMBER, false, "pass at or above this" }, { NULL, 0, false, NULL } };
 static const struct sl_param_def p_tfidf[] = {
 	{ "threshold", SL_PARAM_NUMBER, false, "pass at or above this" }, { NULL, 0, false, NULL } };
 
@@ -694,6 +757,7 @@ static const struct scorer_def defs[] = {
 	{ { "rouge", SL_SCORER_SIMILARITY, "ROUGE against the reference (rouge_score compatible)", p_rouge }, "reference", init_rouge, score_rouge, NULL },
 	{ { "bleu", SL_SCORER_SIMILARITY, "sentence BLEU/100 against the reference (sacreBLEU compatible)", p_bleu }, "reference", init_bleu, score_bleu, NULL },
 	{ { "levenshtein", SL_SCORER_SIMILARITY, "Levenshtein ratio against the reference", p_levenshtein }, "reference", init_levenshtein, score_levenshtein, NULL },
+	{ { "cosine", SL_SCORER_SIMILARITY, "cosine of embeddings against the reference, or TF-IDF when no embedding model is set (labelled)", p_cosine }, "reference", init_cosine, score_cosine, fini_cosine },
 	{ { "tfidf", SL_SCORER_SIMILARITY, "lexical TF-IDF cosine against the reference (not embeddings)", p_tfidf }, "reference", init_tfidf, score_tfidf, NULL },
 };
 
@@ -926,5 +990,17 @@ void sl_scorer_apply(struct sl_scorer *s, const struct sl_cell *cell, struct sl_
 			return;
 		}
 	}
+	if (s->def->info.kind == SL_SCORER_MATCH && expected)
+		set_truth(out, expected);
 	s->def->score(s, cell, expected ? expected : "", out);
+}
+
+const char *const *sl_scorer_labels(const struct sl_scorer *s, size_t *n)
+{
+	if (strcmp(s->def->info.name, "label") != 0) {
+		*n = 0;
+		return NULL;
+	}
+	*n = s->n_strings;
+	return (const char *const *)s->strings;
 }

@@ -1,0 +1,963 @@
+/* Human ratings: storage, blind pairs, CSV export/import and the agreement report. */
+#include "shortlist/ratings.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shortlist/agreement.h"
+#include "shortlist/bradley_terry.h"
+
+/* ---- keys ---- */
+
+int sl_cell_key_parse(const char *s, struct sl_cell_key *k)
+{
+	long long run;
+	int m, p, c, smp, used = 0;
+	if (!s || sscanf(s, "%lld:%d:%d:%d:%d%n", &run, &m, &p, &c, &smp, &used) != 5 ||
+	    s[used] != '\0' || run < 1 || m < 0 || p < 0 || c < 0 || smp < 0)
+		return -1;
+	k->run_id = run;
+	k->model_idx = m;
+	k->prompt_idx = p;
+	k->case_idx = c;
+	k->sample = smp;
+	return 0;
+}
+
+void sl_cell_key_format(const struct sl_cell_key *k, char out[80])
+{
+	snprintf(out, 80, "%" PRId64 ":%d:%d:%d:%d", k->run_id, k->model_idx, k->prompt_idx,
+		 k->case_idx, k->sample);
+}
+
+static bool key_eq(const struct sl_cell_key *a, const struct sl_cell_key *b)
+{
+	return a->run_id == b->run_id && a->model_idx == b->model_idx &&
+	       a->prompt_idx == b->prompt_idx && a->case_idx == b->case_idx && a->sample == b->sample;
+}
+
+static int key_cmp(const struct sl_cell_key *a, const struct sl_cell_key *b)
+{
+	int d[] = { (a->model_idx > b->model_idx) - (a->model_idx < b->model_idx),
+		    (a->prompt_idx > b->prompt_idx) - (a->prompt_idx < b->prompt_idx),
+		    (a->case_idx > b->case_idx) - (a->case_idx < b->case_idx),
+		    (a->sample > b->sample) - (a->sample < b->sample) };
+	for (int i = 0; i < 4; i++)
+		if (d[i])
+			return d[i];
+	return 0;
+}
+
+static void bind_key(sqlite3_stmt *st, int at, const struct sl_cell_key *k)
+{
+	sqlite3_bind_int64(st, at, k->run_id);
+	sqlite3_bind_int(st, at + 1, k->model_idx);
+	sqlite3_bind_int(st, at + 2, k->prompt_idx);
+	sqlite3_bind_int(st, at + 3, k->case_idx);
+	sqlite3_bind_int(st, at + 4, k->sample);
+}
+
+const char *sl_ratings_default_rater(void)
+{
+	const char *u = getenv("USER");
+	return u && *u ? u : "unknown";
+}
+
+/* 1: the cell exists with an output; 0: it does not (err says which); -1: database error. */
+static int cell_check(struct sl_store *store, const struct sl_cell_key *k, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT output IS NOT NULL FROM cells WHERE run_id = ? AND model_idx = ? AND "
+		"prompt_idx = ? AND case_idx = ? AND sample = ?", err);
+	if (!st)
+		return -1;
+	bind_key(st, 1, k);
+	int rc = sl_store_step(store, st, err);
+	if (rc < 0)
+		return -1;
+	char key[80];
+	sl_cell_key_format(k, key);
+	if (rc != SQLITE_ROW) {
+		sl_error_set(err, "cell %s does not exist (RUN:MODEL:PROMPT:CASE:SAMPLE)", key);
+		err->code = SL_EXIT_USAGE;
+		return 0;
+	}
+	if (!sqlite3_column_int(st, 0)) {
+		sl_error_set(err, "cell %s failed and has no output to rate", key);
+		err->code = SL_EXIT_USAGE;
+		return 0;
+	}
+	return 1;
+}
+
+static char *now_iso(void)
+{
+	char t[32];
+	sl_iso8601(sl_wall_ms(), t);
+	return sl_xstrdup(t);
+}
+
+int sl_rating_put(struct sl_store *store, const struct sl_cell_key *cell, const char *rater,
+		  int score, const char *comment, struct sl_error *err)
+{
+	if (score < 1 || score > 5) {
+		sl_error_set(err, "a rating is an integer from 1 to 5, not %d", score);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	if (!rater || !*rater) {
+		sl_error_set(err, "a rating needs a rater (--rater NAME)");
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	if (cell_check(store, cell, err) != 1)
+		return -1;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT OR REPLACE INTO ratings (run_id, model_idx, prompt_idx, case_idx, sample, "
+		"rater, score, comment, rated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (!st)
+		return -1;
+	char *t = now_iso();
+	bind_key(st, 1, cell);
+	sl_bind_text(st, 6, rater);
+	sqlite3_bind_int(st, 7, score);
+	sl_bind_text(st, 8, comment && *comment ? comment : NULL);
+	sl_bind_text(st, 9, t);
+	int rc = sl_store_step(store, st, err);
+	free(t);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int sl_vote_parse(const char *s, enum sl_vote_value *out)
+{
+	if (!strcasecmp(s, "left") || !strcasecmp(s, "a") || !strcasecmp(s, "l"))
+		*out = SL_VOTE_LEFT;
+	else if (!strcasecmp(s, "right") || !strcasecmp(s, "b") || !strcasecmp(s, "r"))
+		*out = SL_VOTE_RIGHT;
+	else if (!strcasecmp(s, "tie") || !strcasecmp(s, "t") || !strcmp(s, "="))
+		*out = SL_VOTE_TIE;
+	else
+		return -1;
+	return 0;
+}
+
+const char *sl_vote_name(enum sl_vote_value v)
+{
+	return v == SL_VOTE_LEFT ? "left" : v == SL_VOTE_RIGHT ? "right" : "tie";
+}
+
+int sl_vote_put(struct sl_store *store, const struct sl_cell_key *left,
+		const struct sl_cell_key *right, const char *rater, enum sl_vote_value vote,
+		int64_t order_seed, const char *comment, struct sl_error *err)
+{
+	err->code = SL_EXIT_USAGE;
+	if (left->run_id != right->run_id || key_eq(left, right)) {
+		sl_error_set(err, "a pairwise vote compares two different cells of one run");
+		return -1;
+	}
+	if (left->model_idx == right->model_idx) {
+		sl_error_set(err, "a pairwise vote compares two different models");
+		return -1;
+	}
+	if (!rater || !*rater) {
+		sl_error_set(err, "a vote needs a rater (--rater NAME)");
+		return -1;
+	}
+	if (cell_check(store, left, err) != 1 || cell_check(store, right, err) != 1)
+		return -1;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT OR REPLACE INTO pairwise_votes (run_id, left_model_idx, left_prompt_idx, "
+		"left_case_idx, left_sample, right_model_idx, right_prompt_idx, right_case_idx, "
+		"right_sample, rater, vote, order_seed, comment, voted_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (!st)
+		return -1;
+	char *t = now_iso();
+	bind_key(st, 1, left);
+	sqlite3_bind_int(st, 6, right->model_idx);
+	sqlite3_bind_int(st, 7, right->prompt_idx);
+	sqlite3_bind_int(st, 8, right->case_idx);
+	sqlite3_bind_int(st, 9, right->sample);
+	sl_bind_text(st, 10, rater);
+	sl_bind_text(st, 11, sl_vote_name(vote));
+	if (order_seed >= 0)
+		sqlite3_bind_int64(st, 12, order_seed);
+	else
+		sqlite3_bind_null(st, 12);
+	sl_bind_text(st, 13, comment && *comment ? comment : NULL);
+	sl_bind_text(st, 14, t);
+	int rc = sl_store_step(store, st, err);
+	free(t);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- blind pairs ---- */
+
+int sl_ratings_pairs(struct sl_store *store, int64_t run_id, uint64_t seed, struct sl_pair **out,
+		     size_t *n_out, struct sl_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT model_idx, prompt_idx, case_idx, sample FROM cells WHERE run_id = ? AND "
+		"output IS NOT NULL AND error_kind IS NULL "
+		"ORDER BY prompt_idx, case_idx, sample, model_idx", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	struct sl_cell_key *cells = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		if (n == cap)
+			cells = sl_xrealloc(cells, (cap = cap ? cap * 2 : 64) * sizeof *cells);
+		cells[n].run_id = run_id;
+		cells[n].model_idx = sqlite3_column_int(st, 0);
+		cells[n].prompt_idx = sqlite3_column_int(st, 1);
+		cells[n].case_idx = sqlite3_column_int(st, 2);
+		cells[n].sample = sqlite3_column_int(st, 3);
+		n++;
+	}
+	if (rc < 0) {
+		free(cells);
+		return -1;
+	}
+	struct sl_pair *pairs = NULL;
+	size_t np = 0, pcap = 0;
+	struct sl_rng rng;
+	sl_rng_seed(&rng, seed);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && cells[j].prompt_idx == cells[i].prompt_idx &&
+		       cells[j].case_idx == cells[i].case_idx && cells[j].sample == cells[i].sample)
+			j++;
+		for (size_t a = i; a < j; a++)
+			for (size_t b = a + 1; b < j; b++) {
+				if (np == pcap)
+					pairs = sl_xrealloc(pairs, (pcap = pcap ? pcap * 2 : 64) * sizeof *pairs);
+				bool swap = sl_rng_below(&rng, 2);
+				pairs[np].left = swap ? cells[b] : cells[a];
+				pairs[np].right = swap ? cells[a] : cells[b];
+				np++;
+			}
+		i = j;
+	}
+	sl_rng_shuffle(&rng, pairs, np, sizeof *pairs);
+	free(cells);
+	*out = pairs;
+	*n_out = np;
+	return 0;
+}
+
+static int run_exists(struct sl_store *store, int64_t run_id, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT 1 FROM runs WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc = sl_store_step(store, st, err);
+	if (rc == SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc == SQLITE_DONE) {
+		sl_error_set(err, "run %" PRId64 " does not exist (see shortlist runs)", run_id);
+		err->code = SL_EXIT_USAGE;
+	}
+	return -1;
+}
+
+int sl_ratings_todo(struct sl_store *store, int64_t run_id, const char *rater,
+		    struct sl_cell_key **out, size_t *n_out, struct sl_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	if (run_exists(store, run_id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT c.model_idx, c.prompt_idx, c.case_idx, c.sample FROM cells c WHERE c.run_id = ?"
+		" AND c.output IS NOT NULL AND c.error_kind IS NULL AND NOT EXISTS (SELECT 1 FROM"
+		" ratings r WHERE r.run_id = c.run_id AND r.model_idx = c.model_idx AND r.prompt_idx ="
+		" c.prompt_idx AND r.case_idx = c.case_idx AND r.sample = c.sample AND r.rater = ?)"
+		" ORDER BY c.prompt_idx, c.case_idx, c.sample, c.model_idx", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sl_bind_text(st, 2, rater);
+	int rc;
+	size_t cap = 0;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		if (*n_out == cap)
+			*out = sl_xrealloc(*out, (cap = cap ? cap * 2 : 64) * sizeof **out);
+		struct sl_cell_key k = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		(*out)[(*n_out)++] = k;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int sl_vote_exists(struct sl_store *store, const struct sl_pair *p, const char *rater,
+		   struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT 1 FROM pairwise_votes WHERE run_id = ?1 AND rater = ?10 AND ("
+		"(left_model_idx = ?2 AND left_prompt_idx = ?3 AND left_case_idx = ?4 AND left_sample = ?5"
+		" AND right_model_idx = ?6 AND right_prompt_idx = ?7 AND right_case_idx = ?8 AND right_sample = ?9)"
+		" OR (left_model_idx = ?6 AND left_prompt_idx = ?7 AND left_case_idx = ?8 AND left_sample = ?9"
+		" AND right_model_idx = ?2 AND right_prompt_idx = ?3 AND right_case_idx = ?4 AND right_sample = ?5))",
+		err);
+	if (!st)
+		return -1;
+	bind_key(st, 1, &p->left);
+	sqlite3_bind_int(st, 6, p->right.model_idx);
+	sqlite3_bind_int(st, 7, p->right.prompt_idx);
+	sqlite3_bind_int(st, 8, p->right.case_idx);
+	sqlite3_bind_int(st, 9, p->right.sample);
+	sl_bind_text(st, 10, rater);
+	int rc = sl_store_step(store, st, err);
+	if (rc < 0)
+		return -1;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
+/* ---- CSV ---- */
+
+static void csv_field(FILE *out, const char *s, bool last)
+{
+	if (!s)
+		s = "";
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', out);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', out);
+			fputc(*s, out);
+		}
+		fputc('"', out);
+	} else {
+		fputs(s, out);
+	}
+	fputs(last ? "\r\n" : ",", out);
+}
+
+/* A cell's case line, input variables and output, for export. */
+int sl_ratings_cell_text(struct sl_store *store, const struct sl_cell_key *k, int *line, char **vars,
+		      char **output, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT case_line, vars, output FROM cell_details WHERE run_id = ? AND model_idx = ? "
+		"AND prompt_idx = ? AND case_idx = ? AND sample = ?", err);
+	if (!st)
+		return -1;
+	bind_key(st, 1, k);
+	int rc = sl_store_step(store, st, err);
+	if (rc != SQLITE_ROW)
+		return rc < 0 ? -1 : (sl_error_set(err, "cell vanished during export"), -1);
+	*line = sqlite3_column_int(st, 0);
+	*vars = sl_xstrdup(sl_col_text(st, 1));
+	*output = sl_xstrdup(sl_col_text(st, 2));
+	sqlite3_reset(st);
+	return 0;
+}
+
+int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, const char *rater,
+		      uint64_t seed, FILE *out, struct sl_error *err)
+{
+	if (run_exists(store, run_id, err) != 0)
+		return -1;
+	if (pairwise) {
+		struct sl_pair *pairs;
+		size_t np;
+		if (sl_ratings_pairs(store, run_id, seed, &pairs, &np, err) != 0)
+			return -1;
+		fputs("left_cell,right_cell,order_seed,case_line,rater,vote,comment,input,left_output,"
+		      "right_output\r\n", out);
+		char seed_s[32];
+		snprintf(seed_s, sizeof seed_s, "%" PRIu64, seed);
+		for (size_t i = 0; i < np; i++) {
+			char lk[80], rk[80], line_s[16];
+			int line;
+			char *vars, *lo, *ro;
+			if (sl_ratings_cell_text(store, &pairs[i].left, &line, &vars, &lo, err) != 0) {
+				free(pairs);
+				return -1;
+			}
+			char *vars2;
+			if (sl_ratings_cell_text(store, &pairs[i].right, &line, &vars2, &ro, err) != 0) {
+				free(vars);
+				free(lo);
+				free(pairs);
+				return -1;
+			}
+			sl_cell_key_format(&pairs[i].left, lk);
+			sl_cell_key_format(&pairs[i].right, rk);
+			snprintf(line_s, sizeof line_s, "%d", line);
+			csv_field(out, lk, false);
+			csv_field(out, rk, false);
+			csv_field(out, seed_s, false);
+			csv_field(out, line_s, false);
+			csv_field(out, rater, false);
+			csv_field(out, "", false);
+			csv_field(out, "", false);
+			csv_field(out, vars, false);
+			csv_field(out, lo, false);
+			csv_field(out, ro, true);
+			free(vars);
+			free(vars2);
+			free(lo);
+			free(ro);
+		}
+		free(pairs);
+		return ferror(out) ? (sl_error_set(err, "writing the CSV failed: %s", strerror(errno)), -1) : 0;
+	}
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT d.model_idx, d.prompt_idx, d.case_idx, d.sample, d.case_line, d.vars, d.output,"
+		" r.score, r.comment FROM cell_details d LEFT JOIN ratings r ON r.run_id = d.run_id AND"
+		" r.model_idx = d.model_idx AND r.prompt_idx = d.prompt_idx AND r.case_idx = d.case_idx"
+		" AND r.sample = d.sample AND r.rater = ? WHERE d.run_id = ? AND d.output IS NOT NULL"
+		" AND d.error_kind IS NULL ORDER BY d.prompt_idx, d.case_idx, d.sample, d.model_idx", err);
+	if (!st)
+		return -1;
+	sl_bind_text(st, 1, rater);
+	sqlite3_bind_int64(st, 2, run_id);
+	fputs("cell,case_line,rater,score,comment,input,output\r\n", out);
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		struct sl_cell_key k = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		char key[80], line[16], score[8] = "";
+		sl_cell_key_format(&k, key);
+		snprintf(line, sizeof line, "%d", sqlite3_column_int(st, 4));
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+			snprintf(score, sizeof score, "%d", sqlite3_column_int(st, 7));
+		csv_field(out, key, false);
+		csv_field(out, line, false);
+		csv_field(out, rater, false);
+		csv_field(out, score, false);
+		csv_field(out, sl_col_text(st, 8), false);
+		csv_field(out, sl_col_text(st, 5), false);
+		csv_field(out, sl_col_text(st, 6), true);
+	}
+	if (rc < 0)
+		return -1;
+	if (ferror(out)) {
+		sl_error_set(err, "writing the CSV failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* RFC 4180 reader over a whole file: fields of one record, and the line the record
+ * started on. Returns 1 with a record, 0 at the end, -1 on a malformed record. */
+struct csv {
+	const char *p, *end;
+	int line;
+	char **f;
+	size_t nf, cap;
+	struct sl_buf field;
+};
+
+static void csv_push(struct csv *c)
+{
+	if (c->nf == c->cap)
+		c->f = sl_xrealloc(c->f, (c->cap = c->cap ? c->cap * 2 : 16) * sizeof *c->f);
+	c->f[c->nf++] = sl_xstrdup(c->field.data ? c->field.data : "");
+	sl_buf_reset(&c->field);
+}
+
+static void csv_clear(struct csv *c)
+{
+	for (size_t i = 0; i < c->nf; i++)
+		free(c->f[i]);
+	c->nf = 0;
+}
+
+static int csv_next(struct csv *c, int *start_line, const char **why)
+{
+	csv_clear(c);
+	if (c->p >= c->end)
+		return 0;
+	*start_line = c->line;
+	sl_buf_reset(&c->field);
+	for (;;) {
+		if (c->p < c->end && *c->p == '"') {
+			c->p++;
+			for (;;) {
+				if (c->p >= c->end) {
+					*why = "a quoted field is not closed";
+					return -1;
+				}
+				if (*c->p == '"') {
+					if (c->p + 1 < c->end && c->p[1] == '"') {
+						sl_buf_putc(&c->field, '"');
+						c->p += 2;
+						continue;
+					}
+					c->p++;
+					break;
+				}
+				if (*c->p == '\n')
+					c->line++;
+				sl_buf_putc(&c->field, *c->p++);
+			}
+			if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+				*why = "text after a closing quote";
+				return -1;
+			}
+		} else {
+			while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
+				sl_buf_putc(&c->field, *c->p++);
+		}
+		csv_push(c);
+		if (c->p >= c->end)
+			return 1;
+		if (*c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (*c->p == '\r')
+			c->p++;
+		if (c->p < c->end && *c->p == '\n')
+			c->p++;
+		c->line++;
+		return 1;
+	}
+}
+
+struct import_row {
+	int line;
+	struct sl_cell_key a, b;
+	int score;
+	enum sl_vote_value vote;
+	int64_t seed;
+	char *rater, *comment;
+};
+
+static int col_index(char **f, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sl_ratings_import(struct sl_store *store, const char *path, const char *default_rater,
+		      struct sl_import_counts *counts, struct sl_error *err)
+{
+	memset(counts, 0, sizeof *counts);
+	size_t len;
+	char *text = sl_read_file(path, &len, err);
+	if (!text) {
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	struct csv c = { .p = text, .end = text + len, .line = 1 };
+	sl_buf_init(&c.field);
+	/* a UTF-8 BOM from spreadsheet programs */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		c.p += 3;
+	const char *why = NULL;
+	int line = 1, rc = csv_next(&c, &line, &why);
+	struct import_row *rows = NULL;
+	size_t nrows = 0;
+	int ret = -1;
+	err->code = SL_EXIT_USAGE;
+	if (rc <= 0) {
+		sl_error_set(err, "%s:1: %s", path, rc == 0 ? "the file is empty" : why);
+		goto out;
+	}
+	int ci_cell = col_index(c.f, c.nf, "cell"), ci_score = col_index(c.f, c.nf, "score");
+	int ci_left = col_index(c.f, c.nf, "left_cell"), ci_right = col_index(c.f, c.nf, "right_cell");
+	int ci_vote = col_index(c.f, c.nf, "vote"), ci_seed = col_index(c.f, c.nf, "order_seed");
+	int ci_rater = col_index(c.f, c.nf, "rater"), ci_comment = col_index(c.f, c.nf, "comment");
+	size_t ncols = c.nf;
+	bool pairwise = ci_vote >= 0;
+	counts->pairwise = pairwise;
+	if (pairwise ? (ci_left < 0 || ci_right < 0) : (ci_cell < 0 || ci_score < 0)) {
+		sl_error_set(err, "%s:1: the header needs %s (as written by shortlist ratings export)",
+			     path, pairwise ? "columns left_cell, right_cell and vote"
+					    : "columns cell and score (or left_cell, right_cell, vote)");
+		goto out;
+	}
+	while ((rc = csv_next(&c, &line, &why)) == 1) {
+		if (c.nf == 1 && !c.f[0][0])
+			continue; /* blank line */
+		counts->rows++;
+		if (c.nf != ncols) {
+			sl_error_set(err, "%s:%d: %zu fields, but the header has %zu", path, line, c.nf, ncols);
+			goto out;
+		}
+		const char *rating = c.f[pairwise ? ci_vote : ci_score];
+		while (*rating == ' ')
+			rating++;
+		if (!*rating) {
+			counts->skipped++;
+			continue;
+		}
+		struct import_row r = { .line = line, .seed = -1 };
+		const char *kcol = pairwise ? "left_cell" : "cell";
+		if (sl_cell_key_parse(c.f[pairwise ? ci_left : ci_cell], &r.a) != 0) {
+			sl_error_set(err, "%s:%d: column %s: '%s' is not a cell id like 3:0:0:12:0", path, line,
+				     kcol, c.f[pairwise ? ci_left : ci_cell]);
+			goto out;
+		}
+		if (pairwise && sl_cell_key_parse(c.f[ci_right], &r.b) != 0) {
+			sl_error_set(err, "%s:%d: column right_cell: '%s' is not a cell id like 3:1:0:12:0",
+				     path, line, c.f[ci_right]);
+			goto out;
+		}
+		if (pairwise) {
+			if (sl_vote_parse(rating, &r.vote) != 0) {
+				sl_error_set(err, "%s:%d: column vote: '%s' is not left, right or tie (or a, b, t)",
+					     path, line, rating);
+				goto out;
+			}
+			if (ci_seed >= 0 && c.f[ci_seed][0]) {
+				char *e;
+				long long s = strtoll(c.f[ci_seed], &e, 10);
+				if (*e || s < 0) {
+					sl_error_set(err, "%s:%d: column order_seed: '%s' is not a seed", path,
+						     line, c.f[ci_seed]);
+					goto out;
+				}
+				r.seed = s;
+			}
+		} else {
+			char *e;
+			long v = strtol(rating, &e, 10);
+			while (*e == ' ')
+				e++;
+			if (*e || v < 1 || v > 5) {
+				sl_error_set(err, "%s:%d: column score: '%s' is not an integer from 1 to 5", path,
+					     line, rating);
+				goto out;
+			}
+			r.score = (int)v;
+		}
+		const char *rater = ci_rater >= 0 && c.f[ci_rater][0] ? c.f[ci_rater] : default_rater;
+		struct sl_error cerr = { 0 };
+		int ok = cell_check(store, &r.a, &cerr);
+		if (ok == 1 && pairwise)
+			ok = cell_check(store, &r.b, &cerr);
+		if (ok != 1) {
+			sl_error_set(err, "%s:%d: column %s: %s", path, line,
+				     pairwise && cell_check(store, &r.a, &cerr) == 1 ? "right_cell" : kcol, cerr.msg);
+			if (ok < 0)
+				err->code = cerr.code;
+			goto out;
+		}
+		if (pairwise && (r.a.run_id != r.b.run_id || r.a.model_idx == r.b.model_idx)) {
+			sl_error_set(err, "%s:%d: column right_cell: a vote compares cells of two different "
+					  "models in one run", path, line);
+			goto out;
+		}
+		r.rater = sl_xstrdup(rater);
+		r.comment = sl_xstrdup(ci_comment >= 0 ? c.f[ci_comment] : "");
+		rows = sl_xrealloc(rows, (nrows + 1) * sizeof *rows);
+		rows[nrows++] = r;
+	}
+	if (rc < 0) {
+		sl_error_set(err, "%s:%d: %s", path, line, why);
+		goto out;
+	}
+	/* Every row is valid: write them all or nothing. */
+	if (sl_store_begin(store, err) != 0)
+		goto out;
+	for (size_t i = 0; i < nrows; i++) {
+		struct sl_error werr = { 0 };
+		int w = pairwise ? sl_vote_put(store, &rows[i].a, &rows[i].b, rows[i].rater, rows[i].vote,
+					       rows[i].seed, rows[i].comment, &werr)
+				 : sl_rating_put(store, &rows[i].a, rows[i].rater, rows[i].score,
+						 rows[i].comment, &werr);
+		if (w != 0) {
+			sl_store_rollback(store);
+			sl_error_set(err, "%s:%d: %s (nothing was imported)", path, rows[i].line, werr.msg);
+			goto out;
+		}
+	}
+	if (sl_store_commit(store, err) != 0)
+		goto out;
+	counts->imported = (int64_t)nrows;
+	ret = 0;
+	err->code = 0;
+out:
+	for (size_t i = 0; i < nrows; i++) {
+		free(rows[i].rater);
+		free(rows[i].comment);
+	}
+	free(rows);
+	csv_clear(&c);
+	free(c.f);
+	sl_buf_free(&c.field);
+	free(text);
+	return ret;
+}
+
+/* ---- report ---- */
+
+static size_t intern_name(char ***names, size_t *n, const char *s)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*names)[i], s) == 0)
+			return i;
+	*names = sl_xrealloc(*names, (*n + 1) * sizeof **names);
+	(*names)[*n] = sl_xstrdup(s);
+	return (*n)++;
+}
+
+static size_t intern_key(struct sl_cell_key **keys, size_t *n, const struct sl_cell_key *k)
+{
+	for (size_t i = *n; i-- > 0;)
+		if (key_eq(&(*keys)[i], k))
+			return i;
+	*keys = sl_xrealloc(*keys, (*n + 1) * sizeof **keys);
+	(*keys)[*n] = *k;
+	return (*n)++;
+}
+
+struct rating_row {
+	size_t unit, rater;
+	int model;
+	double score;
+};
+
+int sl_ratings_report(struct sl_store *store, int64_t run_id, struct sl_ratings_report *out,
+		      struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->run_id = run_id;
+	out->seed = SL_BOOTSTRAP_SEED;
+	out->alpha_nominal = out->alpha_ordinal = out->alpha_interval = out->vote_alpha = NAN;
+	if (run_exists(store, run_id, err) != 0)
+		return -1;
+
+	/* Models in run order. */
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT idx, requested FROM run_models WHERE run_id = ? ORDER BY idx", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		int idx = sqlite3_column_int(st, 0);
+		if (idx < 0 || idx > 10000)
+			continue;
+		if ((size_t)idx >= out->n_models) {
+			out->models = sl_xrealloc(out->models, (size_t)(idx + 1) * sizeof *out->models);
+			memset(out->models + out->n_models, 0,
+			       ((size_t)idx + 1 - out->n_models) * sizeof *out->models);
+			out->n_models = (size_t)idx + 1;
+		}
+		out->models[idx].model = sl_xstrdup(sl_col_text(st, 1));
+	}
+	if (rc < 0)
+		return -1;
+	for (size_t m = 0; m < out->n_models; m++) {
+		if (!out->models[m].model)
+			out->models[m].model = sl_xasprintf("model %zu", m);
+		out->models[m].bt_strength = NAN;
+		out->models[m].mean.estimate = out->models[m].mean.lo = out->models[m].mean.hi = NAN;
+		out->models[m].bt_ci = out->models[m].mean;
+	}
+
+	/* 1-5 ratings. */
+	st = sl_store_prepare(store,
+		"SELECT model_idx, prompt_idx, case_idx, sample, rater, score FROM ratings "
+		"WHERE run_id = ? ORDER BY model_idx, prompt_idx, case_idx, sample, rater", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	struct rating_row *rows = NULL;
+	size_t nrows = 0;
+	struct sl_cell_key *units = NULL;
+	size_t nunits = 0;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		struct sl_cell_key k = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		rows = sl_xrealloc(rows, (nrows + 1) * sizeof *rows);
+		rows[nrows].unit = intern_key(&units, &nunits, &k);
+		rows[nrows].rater = intern_name(&out->raters, &out->n_raters, sl_col_text(st, 4));
+		rows[nrows].model = k.model_idx;
+		rows[nrows].score = sqlite3_column_int(st, 5);
+		nrows++;
+	}
+	if (rc < 0) {
+		free(rows);
+		free(units);
+		return -1;
+	}
+	out->n_ratings = (int64_t)nrows;
+	out->n_cells_rated = (int64_t)nunits;
+	size_t nr = out->n_raters;
+	if (nrows) {
+		double *matrix = sl_xmalloc(nr * nunits * sizeof *matrix);
+		for (size_t i = 0; i < nr * nunits; i++)
+			matrix[i] = NAN;
+		for (size_t i = 0; i < nrows; i++)
+			matrix[rows[i].rater * nunits + rows[i].unit] = rows[i].score;
+		out->alpha_nominal = sl_krippendorff_alpha(matrix, nr, nunits, SL_ALPHA_NOMINAL,
+							   &out->alpha_pairable);
+		out->alpha_ordinal = sl_krippendorff_alpha(matrix, nr, nunits, SL_ALPHA_ORDINAL, NULL);
+		out->alpha_interval = sl_krippendorff_alpha(matrix, nr, nunits, SL_ALPHA_INTERVAL, NULL);
+		for (size_t a = 0; a < nr; a++)
+			for (size_t b = a + 1; b < nr; b++) {
+				int64_t both = 0;
+				for (size_t u = 0; u < nunits; u++)
+					both += !isnan(matrix[a * nunits + u]) && !isnan(matrix[b * nunits + u]);
+				out->kappas = sl_xrealloc(out->kappas, (out->n_kappas + 1) * sizeof *out->kappas);
+				struct sl_rater_pair_kappa *k = &out->kappas[out->n_kappas++];
+				k->rater_a = sl_xstrdup(out->raters[a]);
+				k->rater_b = sl_xstrdup(out->raters[b]);
+				k->n = both;
+				const double *ra = matrix + a * nunits, *rb = matrix + b * nunits;
+				k->kappa = sl_cohen_kappa(ra, rb, nunits, SL_KAPPA_UNWEIGHTED);
+				k->kappa_linear = sl_cohen_kappa(ra, rb, nunits, SL_KAPPA_LINEAR);
+				k->kappa_quadratic = sl_cohen_kappa(ra, rb, nunits, SL_KAPPA_QUADRATIC);
+			}
+		free(matrix);
+		double *scores = sl_xmalloc(nrows * sizeof *scores);
+		for (size_t m = 0; m < out->n_models; m++) {
+			size_t k = 0;
+			for (size_t i = 0; i < nrows; i++)
+				if (rows[i].model == (int)m)
+					scores[k++] = rows[i].score;
+			out->models[m].n = (int64_t)k;
+			out->models[m].mean = sl_stats_bootstrap_mean(scores, k, SL_BOOTSTRAP_RESAMPLES,
+								      0.95, out->seed + m);
+		}
+		free(scores);
+	}
+	free(rows);
+	free(units);
+
+	/* Pairwise votes. */
+	st = sl_store_prepare(store,
+		"SELECT left_model_idx, left_prompt_idx, left_case_idx, left_sample, right_model_idx,"
+		" right_prompt_idx, right_case_idx, right_sample, rater, vote FROM pairwise_votes"
+		" WHERE run_id = ? ORDER BY id", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	struct sl_vote *votes = NULL;
+	size_t nv = 0;
+	/* for the vote alpha: unit = unordered pair, value by canonical orientation */
+	struct sl_cell_key *pair_a = NULL;
+	size_t npairs = 0;
+	struct sl_cell_key *pair_b = NULL;
+	size_t *v_unit = NULL, *v_rater = NULL;
+	double *v_value = NULL;
+	char **vraters = NULL;
+	size_t nvraters = 0;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		struct sl_cell_key l = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		struct sl_cell_key r = { run_id, sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+					 sqlite3_column_int(st, 6), sqlite3_column_int(st, 7) };
+		enum sl_vote_value v;
+		if (sl_vote_parse(sl_col_text(st, 9), &v) != 0)
+			continue;
+		if ((size_t)l.model_idx >= out->n_models || (size_t)r.model_idx >= out->n_models)
+			continue;
+		votes = sl_xrealloc(votes, (nv + 1) * sizeof *votes);
+		votes[nv].a = l.model_idx;
+		votes[nv].b = r.model_idx;
+		votes[nv].outcome = v == SL_VOTE_LEFT ? 1 : v == SL_VOTE_RIGHT ? 0 : 0.5;
+		out->votes_left += v == SL_VOTE_LEFT;
+		out->votes_right += v == SL_VOTE_RIGHT;
+		out->votes_tie += v == SL_VOTE_TIE;
+		bool flip = key_cmp(&l, &r) > 0;
+		struct sl_cell_key *lo = flip ? &r : &l, *hi = flip ? &l : &r;
+		size_t u;
+		for (u = 0; u < npairs; u++)
+			if (key_eq(&pair_a[u], lo) && key_eq(&pair_b[u], hi))
+				break;
+		if (u == npairs) {
+			pair_a = sl_xrealloc(pair_a, (npairs + 1) * sizeof *pair_a);
+			pair_b = sl_xrealloc(pair_b, (npairs + 1) * sizeof *pair_b);
+			pair_a[npairs] = *lo;
+			pair_b[npairs] = *hi;
+			npairs++;
+		}
+		v_unit = sl_xrealloc(v_unit, (nv + 1) * sizeof *v_unit);
+		v_rater = sl_xrealloc(v_rater, (nv + 1) * sizeof *v_rater);
+		v_value = sl_xrealloc(v_value, (nv + 1) * sizeof *v_value);
+		v_unit[nv] = u;
+		v_rater[nv] = intern_name(&vraters, &nvraters, sl_col_text(st, 8));
+		double o = votes[nv].outcome;
+		v_value[nv] = flip ? 1 - o : o; /* 1: canonical first won, 0: second, 0.5: tie */
+		nv++;
+	}
+	out->n_votes = (int64_t)nv;
+	if (rc >= 0 && nv) {
+		for (size_t i = 0; i < nv; i++) {
+			struct sl_model_rating *a = &out->models[votes[i].a], *b = &out->models[votes[i].b];
+			if (votes[i].outcome == 1) {
+				a->wins++;
+				b->losses++;
+			} else if (votes[i].outcome == 0) {
+				b->wins++;
+				a->losses++;
+			} else {
+				a->ties++;
+				b->ties++;
+			}
+		}
+		/* The plain MLE diverges for an unbeaten or winless model: then, and only then,
+		 * half a virtual tie per compared pair keeps the strengths finite. */
+		out->bt_prior = 0;
+		for (size_t m = 0; m < out->n_models; m++) {
+			struct sl_model_rating *x = &out->models[m];
+			int64_t games = x->wins + x->losses + x->ties;
+			if (games && (x->wins + x->ties == 0 || x->losses + x->ties == 0))
+				out->bt_prior = 0.5;
+		}
+		struct sl_bt_result bt;
+		if (sl_bradley_terry(votes, nv, out->n_models, out->bt_prior, SL_BOOTSTRAP_RESAMPLES,
+				     out->seed, &bt) == 0) {
+			for (size_t m = 0; m < out->n_models; m++) {
+				if (!(out->models[m].wins + out->models[m].losses + out->models[m].ties))
+					continue;
+				out->models[m].bt_strength = bt.strength[m];
+				out->models[m].bt_ci = bt.ci[m];
+			}
+			sl_bt_result_free(&bt);
+		}
+		double *matrix = sl_xmalloc(nvraters * npairs * sizeof *matrix);
+		for (size_t i = 0; i < nvraters * npairs; i++)
+			matrix[i] = NAN;
+		for (size_t i = 0; i < nv; i++)
+			matrix[v_rater[i] * npairs + v_unit[i]] = v_value[i];
+		out->vote_alpha = sl_krippendorff_alpha(matrix, nvraters, npairs, SL_ALPHA_NOMINAL, NULL);
+		free(matrix);
+	}
+	for (size_t i = 0; i < nvraters; i++)
+		free(vraters[i]);
+	free(vraters);
+	free(votes);
+	free(pair_a);
+	free(pair_b);
+	free(v_unit);
+	free(v_rater);
+	free(v_value);
+	return rc < 0 ? -1 : 0;
+}
+
+void sl_ratings_report_free(struct sl_ratings_report *r)
+{
+	for (size_t i = 0; i < r->n_raters; i++)
+		free(r->raters[i]);
+	free(r->raters);
+	for (size_t i = 0; i < r->n_kappas; i++) {
+		free(r->kappas[i].rater_a);
+		free(r->kappas[i].rater_b);
+	}
+	free(r->kappas);
+	for (size_t i = 0; i < r->n_models; i++)
+		free(r->models[i].model);
+	free(r->models);
+	memset(r, 0, sizeof *r);
+}
