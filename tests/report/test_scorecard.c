@@ -253,7 +253,33 @@ static void test_stats_follow_writes(void)
 	sl_store_close(s);
 }
 
+/* Human ratings: each cell's ratings averaged over raters, then over cells. */
+static void test_human_ratings(void)
+{
+	struct sl_store *s = open_store("human.db");
+	int64_t run = two_model_run(s);
+	struct sl_error err = { 0 };
+	CHECK(sl_store_exec(s, "INSERT INTO ratings (run_id, model_idx, prompt_idx, case_idx,"
+			       " sample, rater, score, rated_at) VALUES"
+			       " (1, 0, 0, 0, 0, 'ann', 4, 'now'), (1, 0, 0, 0, 0, 'bob', 5, 'now'),"
+			       " (1, 0, 0, 1, 0, 'ann', 2, 'now')", &err) == 0);
+	struct sl_scorecard sc;
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	double v;
+	const struct sl_metric_value *q;
+	CHECK(sl_scorecard_metric(&sc.rows[0], "human", &v, &q));
+	CHECK_NEAR(v, (4.5 + 2) / 2, 1e-12);
+	CHECK_INT(q->n, 2);
+	CHECK(q->lo >= 2 && q->hi <= 4.5 && q->lo < q->hi);
+	CHECK(sl_scorecard_metric(&sc.rows[1], "human", &v, &q));
+	CHECK(isnan(v));
+	CHECK_INT(q->n, 0);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+}
+
 TEST_MAIN_BEGIN
+	RUN_TEST(test_human_ratings);
 	RUN_TEST(test_stats_follow_writes);
 	RUN_TEST(test_reference_values);
 	RUN_TEST(test_per_prompt_rows);

@@ -15,6 +15,7 @@
 #include "shortlist/stats.h"
 
 #define BOOTSTRAP_MAX_N 10000
+#define HUMAN_METRIC "human"
 
 const char *const sl_scorecard_builtin_metrics[] = {
 	"n", "errors", "error_rate", "p50_latency", "p95_latency", "p99_latency", "mean_latency",
@@ -224,7 +225,71 @@ static int load_metric_names(struct sl_store *store, int64_t run, char ***names,
 		(*n)++;
 	}
 	sqlite3_reset(st);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	/* Human ratings (shortlist rate / ratings import) are a quality metric like the others. */
+	st = sl_store_prepare(store, "SELECT EXISTS (SELECT 1 FROM ratings WHERE run_id = ?1)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	rc = sl_store_step(store, st, err);
+	bool rated = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; rated && i < *n; i++)
+		rated = strcmp((*names)[i], HUMAN_METRIC) != 0;
+	if (rated) {
+		*names = sl_xrealloc(*names, (*n + 1) * sizeof **names);
+		*kinds = sl_xrealloc(*kinds, (*n + 1) * sizeof **kinds);
+		(*names)[*n] = sl_xstrdup(HUMAN_METRIC);
+		(*kinds)[*n] = SL_METRIC_MEAN;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* The human metric of a row: each cell's rating averaged over its raters, then the mean of
+ * the cells with a bootstrap interval. */
+static int load_human(struct sl_store *store, int64_t run, struct sl_scorecard_row *r,
+		      struct sl_metric_value *mv, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, r->prompt_idx < 0
+		? "SELECT AVG(score) FROM ratings WHERE run_id = ?1 AND model_idx = ?2"
+		  " GROUP BY prompt_idx, case_idx, sample"
+		: "SELECT AVG(score) FROM ratings WHERE run_id = ?1 AND model_idx = ?2"
+		  " AND prompt_idx = ?3 GROUP BY case_idx, sample", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int(st, 2, r->model_idx);
+	if (r->prompt_idx >= 0)
+		sqlite3_bind_int(st, 3, r->prompt_idx);
+	double *x = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			x = sl_xrealloc(x, cap * sizeof *x);
+		}
+		x[n++] = sqlite3_column_double(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		free(x);
+		return -1;
+	}
+	mv->n = (int64_t)n;
+	if (n) {
+		struct sl_interval iv = sl_stats_bootstrap_mean(x, n, SL_BOOTSTRAP_RESAMPLES, 0.95,
+								SL_BOOTSTRAP_SEED);
+		mv->value = iv.estimate;
+		mv->lo = n > 1 ? iv.lo : iv.estimate;
+		mv->hi = n > 1 ? iv.hi : iv.estimate;
+	}
+	free(x);
+	return 0;
 }
 
 static struct sl_scorecard_row *find_row(struct sl_scorecard *sc, int model_idx, int prompt_idx)
@@ -353,6 +418,14 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 	}
 	sqlite3_reset(st);
 	int ret = rc < 0 ? -1 : 0;
+	for (size_t i = 0; ret == 0 && i < sc->n_rows; i++) {
+		struct sl_scorecard_row *r = &sc->rows[i];
+		if ((r->prompt_idx >= 0) != per_prompt)
+			continue;
+		for (size_t m = 0; ret == 0 && m < r->n_metrics; m++)
+			if (strcmp(r->metrics[m].name, HUMAN_METRIC) == 0 && r->metrics[m].n == 0)
+				ret = load_human(store, run, r, &r->metrics[m], err);
+	}
 	for (size_t i = 0; ret == 0 && i < n_boot; i++)
 		ret = bootstrap_metric(store, run, boot[i].row->metrics[boot[i].m].name, boot[i].row,
 				       &boot[i].row->metrics[boot[i].m], err);
@@ -362,7 +435,7 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 
 static char *choose_headline(char **names, size_t n)
 {
-	static const char *const preferred[] = { "accuracy", "pass_rate", "judge", "rougeL",
+	static const char *const preferred[] = { "accuracy", "pass_rate", "judge", "human", "rougeL",
 						 "rougeLsum", "bleu", "cosine" };
 	for (size_t p = 0; p < SL_ARRAY_LEN(preferred); p++)
 		for (size_t i = 0; i < n; i++)
