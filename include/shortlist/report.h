@@ -25,6 +25,9 @@ struct sl_score_stats {
 	int64_t unscored;  /* scores that could not be computed (value NULL) */
 	size_t metrics_scored, metrics_fresh; /* rescored / already up to date */
 	int64_t judge_calls, judge_cached;
+	int64_t judge_failed; /* judge calls that got no answer (network, key, HTTP error): the
+			       * metric is not marked scored, so the next report asks again */
+	char judge_error[256]; /* the first such failure */
 };
 
 /* Score every successful cell of a run with the scorers of the suite it was run with, and

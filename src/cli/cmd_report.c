@@ -100,6 +100,10 @@ int cli_score_run(struct sl_store *store, int64_t run_id, struct sl_error *err)
 	if (rc == 0 && st.metrics_scored && st.unscored)
 		fprintf(stderr, ", %lld score%s could not be computed (see the cells' detail)\n",
 			(long long)st.unscored, st.unscored == 1 ? "" : "s");
+	if (rc == 0 && st.judge_failed)
+		fprintf(stderr, "warning: %lld judge call%s got no answer (%s); they are asked again "
+				"on the next report or run\n", (long long)st.judge_failed,
+			st.judge_failed == 1 ? "" : "s", st.judge_error);
 	sl_engine_free(eng);
 	free(judge_model);
 	sl_run_free(&run);

@@ -39,7 +39,8 @@ static void setup(void)
 		"  \"gpt-4o\": {\"text\": \"{\\\"explanation\\\": \\\"Mostly right.\\\","
 		" \\\"score\\\": 4}\"},"
 		"  \"gpt-4.1\": {\"text\": \"{\\\"explanation\\\": \\\"A is better.\\\","
-		" \\\"winner\\\": \\\"A\\\"}\"}}}");
+		" \\\"winner\\\": \\\"A\\\"}\"},"
+		"  \"gone-judge\": {\"exists\": false}}}");
 	char *url = sl_xasprintf("%s/v1", fp->base);
 	setenv("OPENAI_BASE_URL", url, 1);
 	setenv("OPENAI_API_KEY", "sk-fake", 1);
@@ -242,7 +243,7 @@ static void test_judge_through_the_engine(void)
 	CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(qual, "value")), 4, 1e-12);
 	const cJSON *judge = cJSON_GetObjectItemCaseSensitive(j, "judge");
 	/* judged cells: 6 rubric + 3 pairwise */
-	CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(judge, "calls")), 9);
+	CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(judge, "judged_cells")), 9);
 	cJSON_Delete(j);
 	run_result_free(&r);
 	/* Reports never judge again. */
@@ -279,6 +280,30 @@ static void test_judge_through_the_engine(void)
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "\"judge_pairwise\":0.5");
 	run_result_free(&r);
+	free(s);
+}
+
+/* A judge that cannot be reached is not a verdict: the cells stay unscored and the next
+ * report asks again, instead of recording the failure for good. */
+static void test_unreachable_judge_is_retried(void)
+{
+	char *s = suite_with("gone", ", {\"name\": \"judge\", \"model\": \"openai:gone-judge\"}",
+			     NULL);
+	struct run_result r = cli((const char *[]){ "run", s, NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	long before = requests();
+	r = cli((const char *[]){ "report", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.err, "warning: 6 judge calls got no answer");
+	CHECK_CONTAINS(r.out, "| – |");
+	run_result_free(&r);
+	long once = requests() - before;
+	CHECK(once >= 6);
+	r = cli((const char *[]){ "report", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(requests() - before, 2 * once);
 	free(s);
 }
 
@@ -325,6 +350,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_gates_decide_the_exit_code);
 	RUN_TEST(test_report_formats);
 	RUN_TEST(test_judge_through_the_engine);
+	RUN_TEST(test_unreachable_judge_is_retried);
 	RUN_TEST(test_triangle_cli);
 	fakeprov_stop(fp);
 	free(db);

@@ -303,6 +303,7 @@ struct job {
 	enum sl_pair_verdict pv[2];
 	char *explanation;
 	char *error;
+	bool call_failed;          /* no answer at all (as opposed to a malformed one) */
 	double cost;               /* NAN when unknown */
 	bool cached;
 };
@@ -484,6 +485,7 @@ static void on_judge_done(void *ud, const struct sl_result *r)
 		free(jb->error);
 		jb->error = sl_xasprintf("judge call failed (%s): %s", sl_status_name(r->status),
 					 r->error ? r->error : "no detail");
+		jb->call_failed = true;
 		jb->done[which] = true;
 		return;
 	}
@@ -525,6 +527,7 @@ static void submit(struct judge_run *jr, struct job *jb, int which)
 		free(p);
 		free(jb->error);
 		jb->error = sl_xasprintf("judge call not sent: %s", err.msg);
+		jb->call_failed = true;
 		jb->done[which] = true;
 	}
 }
@@ -751,10 +754,15 @@ int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const c
 	jr.scale = cJSON_IsNumber(sc) ? sc->valueint : 5;
 	const cJSON *tr = cJSON_GetObjectItemCaseSensitive(spec, "tries");
 	jr.max_tries = cJSON_IsNumber(tr) ? tr->valueint : DEFAULT_TRIES;
-	/* Log-probabilities only where the API can return them (OpenAI-compatible). */
-	jr.logprobs = !jr.pair && (sl_str_starts_with(jr.model, "openai") ||
-				   sl_str_starts_with(jr.model, "vllm") ||
-				   sl_str_starts_with(jr.model, "fake"));
+	/* Log-probabilities only where the API can return them (OpenAI-compatible), and not
+	 * from OpenAI's reasoning models, which refuse the parameter. */
+	const char *mid = strchr(jr.model, ':') ? strchr(jr.model, ':') + 1
+		: strchr(jr.model, '/') ? strchr(jr.model, '/') + 1 : jr.model;
+	bool reasoning = (mid[0] == 'o' && mid[1] >= '1' && mid[1] <= '9') ||
+			 sl_str_starts_with(mid, "gpt-5");
+	jr.logprobs = !jr.pair && !reasoning && (sl_str_starts_with(jr.model, "openai") ||
+						 sl_str_starts_with(jr.model, "vllm") ||
+						 sl_str_starts_with(jr.model, "fake"));
 	if (ensure_prompt(store, spec, jr.pair, &jr.pv, err) != 0)
 		return -1;
 
@@ -802,6 +810,8 @@ int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const c
 		stats->judge_cached += jb->cached;
 		if (jb->error)
 			stats->unscored++;
+		if (jb->call_failed && stats->judge_failed++ == 0)
+			snprintf(stats->judge_error, sizeof stats->judge_error, "%s", jb->error);
 	}
 	if (sl_store_commit(store, err) != 0)
 		goto rollback;

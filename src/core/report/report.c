@@ -378,7 +378,7 @@ static int write_json(struct report *r)
 	json_str(o, "headline_metric", r->sc.headline);
 	json_str(o, "price_hint", r->sc.price_hint);
 	cJSON *j = cJSON_AddObjectToObject(o, "judge");
-	cJSON_AddNumberToObject(j, "calls", (double)r->sc.judge_calls);
+	cJSON_AddNumberToObject(j, "judged_cells", (double)r->sc.judge_calls);
 	json_num(j, "cost_usd", r->sc.judge_cost);
 	cJSON_AddItemToObject(o, "triangle", triangle_json(r));
 	cJSON_AddItemToObject(o, "gates", gates_json(r->opts->gates));

@@ -275,7 +275,12 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 		struct slot *s = &x.slots[i];
 		if (s->scorer || !s->needed)
 			continue;
-		if (sl_judge_score_run(store, &run, s->spec, s->id, judge, stats, err) != 0 ||
+		int64_t failed_before = stats->judge_failed;
+		if (sl_judge_score_run(store, &run, s->spec, s->id, judge, stats, err) != 0)
+			goto out;
+		/* Calls that got no answer are asked again next time (after a fix of the key or
+		 * the network); malformed verdicts were retried already and stay judge errors. */
+		if (stats->judge_failed == failed_before &&
 		    mark_scored(store, run_id, s->id, ok_cells, err) != 0)
 			goto out;
 	}
