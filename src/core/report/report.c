@@ -572,7 +572,9 @@ static int write_md(struct report *r)
 			100 * (isfinite(row->error_rate) ? row->error_rate : 0));
 		for (size_t m = 0; m < row->n_metrics; m++) {
 			const struct sl_metric_value *mv = &row->metrics[m];
-			if (isnan(mv->value))
+			if (isnan(mv->value) && mv->n_unscored)
+				fprintf(f, " – (%lld unscored) |", (long long)mv->n_unscored);
+			else if (isnan(mv->value))
 				fputs(" – |", f);
 			else
 				fprintf(f, " %.3f (%.3f–%.3f) |", mv->value, mv->lo, mv->hi);
@@ -874,7 +876,10 @@ static int write_html(struct report *r)
 			100 * (isfinite(row->error_rate) ? row->error_rate : 0));
 		for (size_t m = 0; m < row->n_metrics; m++) {
 			const struct sl_metric_value *mv = &row->metrics[m];
-			if (isnan(mv->value))
+			if (isnan(mv->value) && mv->n_unscored)
+				fprintf(f, "<td class=\"unknown\">– <span class=\"ci\">%lld unscored"
+					   "</span></td>", (long long)mv->n_unscored);
+			else if (isnan(mv->value))
 				fputs("<td>–</td>", f);
 			else
 				fprintf(f, "<td>%.3f <span class=\"ci\">%.3f–%.3f</span></td>", mv->value,

@@ -675,7 +675,9 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 		for (size_t m = 0; m < r->n_metrics; m++) {
 			const struct sl_metric_value *mv = &r->metrics[m];
 			char cell[64];
-			if (isnan(mv->value))
+			if (isnan(mv->value) && mv->n_unscored)
+				snprintf(cell, sizeof cell, "- (%lld unscored)", (long long)mv->n_unscored);
+			else if (isnan(mv->value))
 				snprintf(cell, sizeof cell, "-");
 			else if (isfinite(mv->lo))
 				snprintf(cell, sizeof cell, "%.3f [%.3f,%.3f]", mv->value, mv->lo, mv->hi);
