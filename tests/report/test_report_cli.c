@@ -283,6 +283,36 @@ static void test_judge_through_the_engine(void)
 	free(s);
 }
 
+/* Reference-guided grading shows the judge the case's expected answer, with the rubric
+ * and the logprobs request an OpenAI-compatible judge can answer. */
+static void test_reference_guided_judge(void)
+{
+	char *s = suite_with("refjudge", ", {\"name\": \"judge\", \"reference\": true,"
+				    " \"rubric\": \"5 = same label as the reference.\"}",
+			     ", \"judge\": \"openai:gpt-4o\", \"models\": [\"openai:gpt-4o-mini\"]");
+	/* "models" given twice would be a JSON duplicate: drop the first list. */
+	char *text = sl_read_file(s, NULL, NULL);
+	char *dup = strstr(text, "\"models\": [\"openai:gpt-4o-mini\", \"anthropic:claude-haiku-4-5\"], ");
+	CHECK(dup != NULL);
+	if (dup) {
+		size_t cut = strlen("\"models\": [\"openai:gpt-4o-mini\", \"anthropic:claude-haiku-4-5\"], ");
+		memmove(dup, dup + cut, strlen(dup + cut) + 1);
+		sl_write_file_atomic(s, text, strlen(text), NULL);
+	}
+	free(text);
+	struct run_result r = cli((const char *[]){ "run", s, "--gate", "judge>=4", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	cJSON *last = fakeprov_last(fp);
+	const char *body = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last, "body"));
+	CHECK_CONTAINS(body, "[Reference answer]\\n");
+	CHECK_CONTAINS(body, "5 = same label as the reference.");
+	CHECK_CONTAINS(body, "\"logprobs\":true");
+	CHECK_CONTAINS(body, "\"temperature\":0");
+	cJSON_Delete(last);
+	free(s);
+}
+
 /* A judge that cannot be reached is not a verdict: the cells stay unscored and the next
  * report asks again, instead of recording the failure for good. */
 static void test_unreachable_judge_is_retried(void)
@@ -350,6 +380,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_gates_decide_the_exit_code);
 	RUN_TEST(test_report_formats);
 	RUN_TEST(test_judge_through_the_engine);
+	RUN_TEST(test_reference_guided_judge);
 	RUN_TEST(test_unreachable_judge_is_retried);
 	RUN_TEST(test_triangle_cli);
 	fakeprov_stop(fp);

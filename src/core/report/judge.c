@@ -630,7 +630,7 @@ static int collect_job(void *ud, const struct sl_cell *c)
 	char scale[8];
 	snprintf(scale, sizeof scale, "%d", jr->scale);
 	cJSON_AddStringToObject(vars, "scale", scale);
-	const char *ref = c->reference ? c->reference : c->expected;
+	const char *ref = c->reference ? c->reference : c->expected ? c->expected : c->label;
 	if (x->use_reference && ref) {
 		char *block = sl_xasprintf("[Reference answer]\n%s\n\n", ref);
 		cJSON_AddStringToObject(vars, "reference_block", block);
