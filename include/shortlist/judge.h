@@ -8,6 +8,9 @@
  *     each model's answer against the baseline model's answer to the same case, judged in
  *     both orders; a disagreement between the two orders is a tie. Score: 1 win, 0.5 tie,
  *     0 loss (so the mean is a win rate with ties counted half).
+ * The rubric is the case's own "rubric" field when the dataset has one, else the scorer's
+ * "rubric", else a generic 1-5 anchor; "reference": true shows the judge the case's reference
+ * (or expected answer, or label).
  * A malformed verdict is asked again (up to "tries", default 3), then recorded as a judge
  * error: value NULL, never a zero. Judge prompts live in the prompt catalogue as
  * "judge-rubric" and "judge-pairwise" (added on first use, versioned like any prompt; a
