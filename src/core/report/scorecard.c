@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "shortlist/stats.h"
 
 #define BOOTSTRAP_MAX_N 10000
@@ -444,6 +446,33 @@ static char *choose_headline(char **names, size_t n)
 	return n ? sl_xstrdup(names[0]) : NULL;
 }
 
+/* The suite's first scorer is the one its author cares about most: the headline. */
+static char *suite_headline(struct sl_store *store, int64_t run, char **names, size_t n)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT suite_json FROM runs WHERE id = ?1", NULL);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, run);
+	cJSON *suite = sl_store_step(store, st, NULL) == SQLITE_ROW
+		? cJSON_Parse(sl_col_text(st, 0)) : NULL;
+	sqlite3_reset(st);
+	char *out = NULL;
+	const cJSON *sc, *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
+	cJSON_ArrayForEach(sc, scorers) {
+		const cJSON *as = cJSON_GetObjectItemCaseSensitive(sc, "as");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(sc, "name");
+		const char *id = cJSON_IsString(as) ? as->valuestring
+			       : cJSON_IsString(name) ? name->valuestring : NULL;
+		for (size_t i = 0; id && !out && i < n; i++)
+			if (strcmp(names[i], id) == 0)
+				out = sl_xstrdup(id);
+		if (out)
+			break;
+	}
+	cJSON_Delete(suite);
+	return out;
+}
+
 static int load_names(struct sl_store *store, const char *sql, int64_t run, char ***out,
 		      size_t *n, struct sl_error *err)
 {
@@ -503,7 +532,9 @@ int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scoreca
 	if (load_metrics(store, run_id, false, metrics, kinds, n_metrics, out, err) ||
 	    (n_prompts > 1 && load_metrics(store, run_id, true, metrics, kinds, n_metrics, out, err)))
 		goto done;
-	out->headline = choose_headline(metrics, n_metrics);
+	out->headline = suite_headline(store, run_id, metrics, n_metrics);
+	if (!out->headline)
+		out->headline = choose_headline(metrics, n_metrics);
 	struct sl_buf hint;
 	sl_buf_init(&hint);
 	for (size_t i = 0; i < out->n_models; i++) {
