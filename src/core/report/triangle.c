@@ -395,8 +395,11 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 			sl_buf_putc(out, ',');
 	} else {
 		other = &tri->models[tri->order[1]];
+		size_t ties = 0;
+		for (size_t i = 0; i < tri->n; i++)
+			ties += &tri->models[i] != win && tri->models[i].precision == win->precision;
 		if (lead == win || (lead && lead->precision == win->precision))
-			sl_buf_puts(out, ", the most precise,");
+			sl_buf_puts(out, ties ? ", tied for the most precise," : ", the most precise,");
 	}
 	sl_buf_putc(out, ' ');
 	describe_cost_ratio(win->cost, other->cost, other->name, out);
