@@ -11,11 +11,13 @@
 #include "shortlist/scorecard.h"
 #include "shortlist/triangle.h"
 
+#include <cjson/cJSON.h>
+
 
 static void triangle_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: shortlist triangle [RUN] [--weights S,P,C] [--metric NAME] [--priors]\n\n"
+		"usage: shortlist triangle [RUN] [--weights S,P,C] [--metric NAME] [--priors] [--json]\n\n"
 		"Rank models on speed, precision and cost under your weights, mark the Pareto\n"
 		"frontier, recommend one with its reason, and map which model wins for every\n"
 		"weighting. With a RUN (id, 'latest', -N): measured values. With --priors, or\n"
@@ -23,7 +25,9 @@ static void triangle_usage(FILE *out)
 		"score, list price), clearly marked as priors.\n\n"
 		"  --weights S,P,C  speed,precision,cost summing to 1 (or 100), e.g. 0.2,0.3,0.5;\n"
 		"                   default: the suite's weights, else equal thirds\n"
-		"  --metric NAME    the quality metric on the precision axis (default: headline)\n");
+		"  --metric NAME    the quality metric on the precision axis (default: the\n"
+		"                   suite's first scorer)\n"
+		"  --json           the ranking, frontier, regions and recommendation as JSON\n");
 }
 
 static int priors_triangle(struct sl_store *store, struct sl_triangle *tri, struct sl_error *err)
@@ -81,7 +85,7 @@ static int priors_triangle(struct sl_store *store, struct sl_triangle *tri, stru
 int cmd_triangle(struct cli *cli, int argc, char **argv)
 {
 	const char *run_ref = NULL, *weights = NULL, *metric = NULL;
-	bool priors = false;
+	bool priors = false, json = false;
 	struct sl_error err = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -94,6 +98,8 @@ int cmd_triangle(struct cli *cli, int argc, char **argv)
 			metric = argv[++i];
 		} else if (strcmp(a, "--priors") == 0) {
 			priors = true;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
 		} else if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
 			return cli_usage_error("triangle", "unknown option '%s' (or it needs a value)", a);
 		} else if (!run_ref) {
@@ -149,11 +155,19 @@ int cmd_triangle(struct cli *cli, int argc, char **argv)
 	}
 	sl_triangle_rank(&tri, &w);
 	sl_triangle_regions(&tri, 60);
-	struct sl_buf b;
-	sl_buf_init(&b);
-	sl_triangle_render_text(&tri, &w, &b);
-	fputs(b.data, stdout);
-	sl_buf_free(&b);
+	if (json) {
+		cJSON *j = sl_triangle_json(&tri, &w);
+		char *t = cJSON_Print(j);
+		puts(t);
+		cJSON_free(t);
+		cJSON_Delete(j);
+	} else {
+		struct sl_buf b;
+		sl_buf_init(&b);
+		sl_triangle_render_text(&tri, &w, &b);
+		fputs(b.data, stdout);
+		sl_buf_free(&b);
+	}
 out:
 	sl_triangle_free(&tri);
 	return rc;

@@ -346,6 +346,16 @@ static void test_triangle_cli(void)
 	CHECK_CONTAINS(r.out, "pick openai:gpt-4o-mini");
 	CHECK_CONTAINS(r.out, "precision");
 	run_result_free(&r);
+	r = cli((const char *[]){ "triangle", "1", "--weights", "0.2,0.6,0.2", "--json", NULL });
+	CHECK_INT(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "ranking"), 0);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "model")),
+		  "openai:gpt-4o-mini");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "pareto")));
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "priors")));
+	cJSON_Delete(j);
+	run_result_free(&r);
 	r = cli((const char *[]){ "triangle", "--weights", "0.5,0.5,0.5", NULL });
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "sum to 1.5");

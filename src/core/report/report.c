@@ -268,32 +268,10 @@ static cJSON *scorecard_json(const struct sl_scorecard *sc)
 
 static cJSON *triangle_json(const struct report *r)
 {
+	if (r->has_tri)
+		return sl_triangle_json(&r->tri, &r->opts->weights);
 	cJSON *o = cJSON_CreateObject();
-	if (!r->has_tri) {
-		json_str(o, "unavailable", r->tri_note);
-		return o;
-	}
-	const struct sl_tri_weights *w = &r->opts->weights;
-	cJSON *wj = cJSON_AddObjectToObject(o, "weights");
-	cJSON_AddNumberToObject(wj, "speed", w->w[SL_TRI_SPEED]);
-	cJSON_AddNumberToObject(wj, "precision", w->w[SL_TRI_PRECISION]);
-	cJSON_AddNumberToObject(wj, "cost", w->w[SL_TRI_COST]);
-	json_str(o, "precision_metric", r->tri.precision_label);
-	cJSON_AddStringToObject(o, "recommendation", r->recommendation.data);
-	cJSON *ms = cJSON_AddArrayToObject(o, "ranking");
-	for (size_t k = 0; k < r->tri.n; k++) {
-		const struct sl_tri_model *m = &r->tri.models[r->tri.order[k]];
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddNumberToObject(x, "rank", m->rank);
-		cJSON_AddStringToObject(x, "model", m->name);
-		cJSON_AddNumberToObject(x, "score", m->score);
-		cJSON_AddNumberToObject(x, "speed", m->norm[SL_TRI_SPEED]);
-		cJSON_AddNumberToObject(x, "precision", m->norm[SL_TRI_PRECISION]);
-		cJSON_AddNumberToObject(x, "cost", m->norm[SL_TRI_COST]);
-		cJSON_AddBoolToObject(x, "pareto", m->pareto);
-		cJSON_AddNumberToObject(x, "weight_region_share", m->region_share);
-		cJSON_AddItemToArray(ms, x);
-	}
+	json_str(o, "unavailable", r->tri_note);
 	return o;
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 static const char *const axis_names[SL_TRI_AXES] = { "speed", "precision", "cost" };
 
 void sl_triangle_init(struct sl_triangle *tri)
@@ -607,4 +609,52 @@ void sl_triangle_render_text(const struct sl_triangle *tri, const struct sl_tri_
 	sl_triangle_recommend(tri, w, out);
 	sl_buf_puts(out, "\n\nwhich model wins where (letters as in the table, * = these weights):\n");
 	sl_triangle_render_map(tri, 16, w, out);
+}
+
+static void json_num(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+cJSON *sl_triangle_json(const struct sl_triangle *tri, const struct sl_tri_weights *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "priors", tri->priors);
+	if (tri->source)
+		cJSON_AddStringToObject(o, "source", tri->source);
+	cJSON *wj = cJSON_AddObjectToObject(o, "weights");
+	for (int a = 0; a < SL_TRI_AXES; a++)
+		cJSON_AddNumberToObject(wj, axis_names[a], w->w[a]);
+	cJSON *lj = cJSON_AddObjectToObject(o, "axes");
+	cJSON_AddStringToObject(lj, "speed", tri->speed_label ? tri->speed_label : "p50 latency");
+	cJSON_AddStringToObject(lj, "precision", tri->precision_label ? tri->precision_label
+								      : "quality score");
+	cJSON_AddStringToObject(lj, "cost", tri->cost_label ? tri->cost_label
+							    : "USD per 1k requests");
+	struct sl_buf rec;
+	sl_buf_init(&rec);
+	sl_triangle_recommend(tri, w, &rec);
+	cJSON_AddStringToObject(o, "recommendation", rec.data ? rec.data : "");
+	sl_buf_free(&rec);
+	cJSON *ms = cJSON_AddArrayToObject(o, "ranking");
+	for (size_t r = 0; r < tri->n; r++) {
+		const struct sl_tri_model *m = &tri->models[tri->order ? tri->order[r] : r];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddNumberToObject(x, "rank", m->rank);
+		cJSON_AddStringToObject(x, "model", m->name);
+		cJSON_AddNumberToObject(x, "score", m->score);
+		json_num(x, "latency_s", m->latency_s);
+		json_num(x, "precision", m->precision);
+		json_num(x, "cost", m->cost);
+		cJSON *nj = cJSON_AddObjectToObject(x, "normalised");
+		for (int a = 0; a < SL_TRI_AXES; a++)
+			json_num(nj, axis_names[a], m->known[a] ? m->norm[a] : NAN);
+		cJSON_AddBoolToObject(x, "pareto", m->pareto);
+		json_num(x, "weight_region_share", tri->region_winner ? m->region_share : NAN);
+		cJSON_AddItemToArray(ms, x);
+	}
+	return o;
 }
