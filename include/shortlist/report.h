@@ -50,6 +50,7 @@ enum sl_report_format {
 	SL_REPORT_MD,
 	SL_REPORT_HTML,
 	SL_REPORT_JUNIT,
+	SL_REPORT_TEXT,  /* the scorecard, recommendation and gates for a terminal */
 };
 
 int sl_report_format_parse(const char *name, enum sl_report_format *out, struct sl_error *err);

@@ -17,7 +17,8 @@
 static void report_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: shortlist report [RUN] [--format json|jsonl|csv|md|html|junit] [-o FILE]\n"
+		"usage: shortlist report [RUN] [--format json|jsonl|csv|md|html|junit|text]\n"
+		"                        [-o FILE]\n"
 		"                        [--by cell|model] [--weights S,P,C] [--metric NAME]\n"
 		"                        [--gate EXPR]...\n\n"
 		"Score a run (with its suite's scorers, judge included; cached) and write its\n"
@@ -25,7 +26,8 @@ static void report_usage(FILE *out)
 		"  --format F      json: everything incl. lineage; jsonl: one cell per line;\n"
 		"                  csv: per cell (--by model: the scorecard); md: a scorecard table\n"
 		"                  for a pull request (the default); html: one self-contained page\n"
-		"                  with charts; junit: a test case per gate and per failing cell\n"
+		"                  with charts; junit: a test case per gate and per failing cell;\n"
+		"                  text: the scorecard for a terminal\n"
 		"  -o FILE         write to FILE (atomically) instead of standard output\n"
 		"  --weights S,P,C triangle weights speed,precision,cost summing to 1 (or 100);\n"
 		"                  default: the suite's, else equal thirds\n"

@@ -208,6 +208,11 @@ static void test_report_formats(void)
 	CHECK_INT(r.status, 0);
 	CHECK(sl_str_starts_with(r.out, "model,prompt,n,errors,error_rate,accuracy,"));
 	run_result_free(&r);
+	r = cli((const char *[]){ "report", "--format", "text", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "0.667 [0.208,0.939]");
+	CHECK_CONTAINS(r.out, "under speed 0.20 / precision 0.50 / cost 0.30 pick");
+	run_result_free(&r);
 	r = cli((const char *[]){ "report", "--format", "pdf", NULL });
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "unknown report format 'pdf'");

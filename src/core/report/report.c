@@ -11,7 +11,8 @@
 #include "shortlist/runs.h"
 #include "version.h"
 
-static const char *const format_names[] = { "json", "jsonl", "csv", "md", "html", "junit" };
+static const char *const format_names[] = { "json", "jsonl", "csv", "md", "html", "junit",
+					    "text" };
 
 int sl_report_format_parse(const char *name, enum sl_report_format *out, struct sl_error *err)
 {
@@ -22,8 +23,8 @@ int sl_report_format_parse(const char *name, enum sl_report_format *out, struct 
 			return 0;
 		}
 	}
-	sl_error_set(err, "unknown report format '%s' (formats: json, jsonl, csv, md, html, junit)",
-		     name);
+	sl_error_set(err, "unknown report format '%s' (formats: json, jsonl, csv, md, html, junit, "
+			  "text)", name);
 	err->code = SL_EXIT_USAGE;
 	return -1;
 }
@@ -1062,6 +1063,28 @@ static int write_junit(struct report *r)
 	return rc;
 }
 
+static int write_text(struct report *r)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_printf(&b, "run %lld: %s, %lld/%lld cells, %lld failed, %lld cached\n\n",
+		      (long long)r->run.id, r->run.suite_name ? r->run.suite_name : "?",
+		      (long long)r->run.n_done, (long long)r->run.n_cells, (long long)r->run.n_errors,
+		      (long long)r->run.n_cached);
+	sl_scorecard_render_text(&r->sc, &b);
+	if (r->has_tri)
+		sl_buf_printf(&b, "\n%s\n", r->recommendation.data);
+	else if (r->tri_note)
+		sl_buf_printf(&b, "\nno recommendation: %s\n", r->tri_note);
+	if (r->opts->gates && r->opts->gates->n) {
+		sl_buf_putc(&b, '\n');
+		sl_gate_report_render(r->opts->gates, true, &b);
+	}
+	fputs(b.data ? b.data : "", r->out);
+	sl_buf_free(&b);
+	return ferror(r->out) ? -1 : 0;
+}
+
 int sl_report_write(struct sl_store *store, int64_t run_id, const struct sl_report_options *opts,
 		    FILE *out, struct sl_error *err)
 {
@@ -1077,6 +1100,7 @@ int sl_report_write(struct sl_store *store, int64_t run_id, const struct sl_repo
 	case SL_REPORT_CSV: rc = write_csv(&r); break;
 	case SL_REPORT_MD: rc = write_md(&r); break;
 	case SL_REPORT_HTML: rc = write_html(&r); break;
+	case SL_REPORT_TEXT: rc = write_text(&r); break;
 	default: rc = write_junit(&r); break;
 	}
 	if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
