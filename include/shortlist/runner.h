@@ -42,7 +42,7 @@ struct sl_runner_opts {
 	const char *suite_path;
 	int concurrency;            /* -j; 0 = the suite's */
 	enum sl_cache_mode cache;
-	double max_cost;            /* --max-cost; NAN = the suite's (which may be none) */
+	double max_cost;            /* --max-cost USD; 0 or NAN = the suite's (may be none) */
 	bool resume;                /* --resume */
 	const char *resume_ref;     /* run to resume; NULL = newest unfinished run of the suite */
 	sl_scorer_validate_fn validate; /* scorer registry check, may be NULL */
@@ -52,6 +52,10 @@ struct sl_runner_opts {
 	void *progress_ud;
 	int progress_ms;            /* 0 = 200 */
 	volatile sig_atomic_t *stop; /* set (by a signal handler) to stop scheduling and end */
+	/* Things worth knowing that do not stop a run (a prompt that shows the model the
+	 * expected answer); may be NULL. */
+	void (*warn)(void *ud, const char *msg);
+	void *warn_ud;
 };
 
 struct sl_run_outcome {
@@ -69,6 +73,21 @@ struct sl_run_outcome {
  * before any API call with err->code = 2. */
 int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 		  struct sl_run_outcome *out, struct sl_error *err);
+
+/* Check a suite as sl_runner_run would (everything before the first request) and count
+ * what a run would do, without creating a run or sending anything (`run --check`). */
+struct sl_run_plan {
+	size_t n_models, n_prompts, n_cases;
+	int samples;
+	char prompts[512];  /* "name@v, name@v" as they would run */
+	int64_t cells;      /* models x prompts x cases x samples */
+	int64_t done;       /* with --resume: cells already done in that run */
+	int64_t resume_run; /* with --resume: the run it would continue, else 0 */
+	int64_t cached;     /* cells the response cache would answer */
+	int64_t to_request; /* cells that would go to the APIs */
+};
+int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
+		   struct sl_run_plan *plan, struct sl_error *err);
 
 /* The same, driven by someone else's event loop (the TUI's):
  *     struct sl_runner *r = sl_runner_start(store, &opts, eng, &err);

@@ -124,6 +124,13 @@ static int parse_prompt_text(const char *text, size_t len, const char *origin,
 		err->code = SL_EXIT_USAGE;
 		return -1;
 	}
+	if (cJSON_HasObjectItem(root, "versions")) {
+		sl_error_set(err, "%s holds several versions (an export file): add it with 'shortlist "
+			     "prompts import DIR' on its directory", origin);
+		err->code = SL_EXIT_USAGE;
+		cJSON_Delete(root);
+		return -1;
+	}
 	int rc = sl_prompt_from_json(root, origin, "prompt", pv, err);
 	cJSON_Delete(root);
 	return rc;
@@ -233,14 +240,25 @@ static int prompts_edit(struct sl_store *store, const char *name)
 		sl_prompt_version_free(&old);
 		return SL_EXIT_USAGE;
 	}
+	bool same_tags = pv.n_tags == old.n_tags;
+	for (size_t i = 0; same_tags && i < pv.n_tags; i++)
+		same_tags = strcmp(pv.tags[i], old.tags[i]) == 0;
 	if (strcmp(pv.hash, old.hash) == 0) {
-		printf("%s@%d unchanged: no new version\n", old.name, old.version);
+		bool created;
+		if (!same_tags && pv.n_tags && sl_prompts_add(store, &pv, &created, &err) != 0) {
+			fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);
+			sl_prompt_version_free(&pv);
+			sl_prompt_version_free(&old);
+			return SL_EXIT_USAGE;
+		}
+		printf("%s@%d unchanged: no new version%s\n", old.name, old.version,
+		       !same_tags && pv.n_tags ? " (tags updated)" : "");
 		unlink(path);
 		sl_prompt_version_free(&pv);
 		sl_prompt_version_free(&old);
 		return 0;
 	}
-	/* keep the old tags when the editor removed the "tags" key entirely */
+	/* tags belong to the prompt: an edit without "tags" keeps the old ones */
 	bool created;
 	if (sl_prompts_add(store, &pv, &created, &err) != 0) {
 		fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);
@@ -399,8 +417,8 @@ int cmd_datasets(struct cli *cli, int argc, char **argv)
 			cJSON_free(s);
 		}
 	} else {
-		printf("%s: %s, %zu rows, sha256 %s\nfields:", ds->path, ds->format, ds->n_cases,
-		       ds->hash);
+		printf("%s: %s, %zu row%s, sha256 %s\nfields:", ds->path, ds->format, ds->n_cases,
+		       ds->n_cases == 1 ? "" : "s", ds->hash);
 		for (size_t i = 0; i < ds->n_fields; i++)
 			printf(" %s", ds->fields[i]);
 		printf("\n");

@@ -19,13 +19,14 @@
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: shortlist run SUITE [-j N] [--json] [--resume [RUN]] [--no-cache] [--refresh]\n"
-		"                     [--max-cost USD] [--gate EXPR]...\n\n"
+		"usage: shortlist run SUITE [-j N] [--check] [--json] [--resume [RUN]] [--no-cache]\n"
+		"                     [--refresh] [--max-cost USD] [--gate EXPR]...\n\n"
 		"Run an evaluation suite: every model x prompt x dataset row x sample, answered from\n"
 		"the response cache when the same request was made before, else through the APIs.\n"
 		"Everything is checked before the first call (suite keys, prompts, placeholders\n"
 		"against every dataset row, providers and keys).\n\n"
 		"  -j N            requests in flight at once (default: the suite's concurrency, 8)\n"
+		"  --check         check everything and say what a run would do; send nothing\n"
 		"  --json          print the summary as JSON on stdout\n"
 		"  --resume [RUN]  finish an unfinished run (default: the newest one of this suite);\n"
 		"                  only missing and failed cells are run again\n"
@@ -40,11 +41,18 @@ static void run_usage(FILE *out)
 
 static volatile sig_atomic_t interrupted;
 
-static void on_sigint(int sig)
+static void on_warning(void *ud, const char *msg)
 {
-	(void)sig;
+	(void)ud;
+	fprintf(stderr, "shortlist: warning: %s\n", msg);
+}
+
+/* ^C (or a CI runner's SIGTERM) stops scheduling, cancels what is in flight and ends the
+ * run as incomplete, resumable; a second signal kills at once. */
+static void on_stop_signal(int sig)
+{
 	interrupted = 1;
-	signal(SIGINT, SIG_DFL); /* a second ^C kills at once */
+	signal(sig, SIG_DFL);
 }
 
 struct progress_state {
@@ -286,9 +294,10 @@ static int parse_gates(char **exprs, size_t n, struct sl_gate **out, struct sl_e
 	return 0;
 }
 
-/* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model). */
+/* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model).
+ * The verdicts go to out (text) and, when json is not NULL, to json as an array. */
 static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_gate *gates,
-		       size_t n, struct sl_buf *out, struct sl_error *err)
+		       size_t n, struct sl_buf *out, cJSON *json, struct sl_error *err)
 {
 	struct sl_scorecard sc;
 	if (cli_score_run(store, run_id, err) != 0 || sl_scorecard_build(store, run_id, &sc, err) != 0)
@@ -297,6 +306,23 @@ static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_g
 	int rc = sl_gates_evaluate(gates, n, &sc, &rep, err);
 	if (rc == 0) {
 		sl_gate_report_render(&rep, true, out);
+		for (size_t i = 0; json && i < rep.n; i++) {
+			const struct sl_gate_result *g = &rep.results[i];
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "gate", g->gate->expr);
+			if (g->model)
+				cJSON_AddStringToObject(x, "model", g->model);
+			if (g->prompt)
+				cJSON_AddStringToObject(x, "prompt", g->prompt);
+			cJSON_AddBoolToObject(x, "passed", g->passed);
+			if (isnan(g->value))
+				cJSON_AddNullToObject(x, "value");
+			else
+				cJSON_AddNumberToObject(x, "value", g->value);
+			if (g->detail)
+				cJSON_AddStringToObject(x, "detail", g->detail);
+			cJSON_AddItemToArray(json, x);
+		}
 		rc = rep.n_failed ? 1 : 0;
 		sl_gate_report_free(&rep);
 	}
@@ -322,7 +348,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	/* Scorers (the registry's and the judge's) are checked before any API call. */
 	struct sl_runner_opts opts = { .max_cost = NAN, .validate = sl_report_validate_scorer };
-	bool json = false, no_cache = false, refresh = false;
+	bool json = false, no_cache = false, refresh = false, check = false;
 	char **gates = NULL;
 	size_t n_gates = 0;
 	struct sl_gate *parsed = NULL;
@@ -346,6 +372,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			opts.concurrency = (int)j;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--check") == 0) {
+			check = true;
 		} else if (strcmp(a, "--resume") == 0) {
 			opts.resume = true;
 			if (i + 1 < argc && looks_like_run_ref(argv[i + 1]))
@@ -404,13 +432,51 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	struct sl_store *store = cli_store(cli);
+	opts.warn = on_warning;
+	if (check) {
+		struct sl_run_plan plan;
+		if (sl_runner_plan(store, &opts, &plan, &err) != 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		if (json) {
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddBoolToObject(j, "ok", 1);
+			cJSON_AddNumberToObject(j, "cells", (double)plan.cells);
+			cJSON_AddNumberToObject(j, "cached", (double)plan.cached);
+			cJSON_AddNumberToObject(j, "to_request", (double)plan.to_request);
+			if (plan.resume_run) {
+				cJSON_AddNumberToObject(j, "resume_run", (double)plan.resume_run);
+				cJSON_AddNumberToObject(j, "done", (double)plan.done);
+			}
+			cJSON_AddStringToObject(j, "prompts", plan.prompts);
+			char *text = cJSON_Print(j);
+			puts(text);
+			cJSON_free(text);
+			cJSON_Delete(j);
+		} else {
+			printf("%s: ok: %zu model%s x %zu prompt%s (%s) x %zu cases x %d sample%s = "
+			       "%lld cells\n", opts.suite_path, plan.n_models, plan.n_models == 1 ? "" : "s",
+			       plan.n_prompts, plan.n_prompts == 1 ? "" : "s", plan.prompts, plan.n_cases,
+			       plan.samples, plan.samples == 1 ? "" : "s", (long long)plan.cells);
+			if (plan.resume_run)
+				printf("resuming run %lld: %lld cells already done\n",
+				       (long long)plan.resume_run, (long long)plan.done);
+			printf("%lld cells from the response cache, %lld API requests; %zu gate%s; "
+			       "nothing was sent\n", (long long)plan.cached, (long long)plan.to_request,
+			       n_gates, n_gates == 1 ? "" : "s");
+		}
+		rc = 0;
+		goto out;
+	}
 	struct progress_state ps = { .tty = isatty(STDERR_FILENO) && getenv("TERM") &&
 					   strcmp(getenv("TERM"), "dumb") != 0 };
 	opts.progress = on_progress;
 	opts.progress_ud = &ps;
-	opts.progress_ms = ps.tty ? 100 : 500;
+	opts.progress_ms = ps.tty ? 100 : 50; /* plain lines are thinned to 10% steps */
 	opts.stop = &interrupted;
-	signal(SIGINT, on_sigint);
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 	struct sl_run_outcome o;
 	if (sl_runner_run(store, &opts, &o, &err) != 0) {
 		if (ps.drawn)
@@ -419,6 +485,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	struct summary s = { 0 };
 	if (sl_run_get(store, o.run_id, &s.run, &err) != 0 ||
 	    sl_run_cells_foreach(store, o.run_id, collect, &s, &err) != 0) {
@@ -444,9 +511,11 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	int gate_rc = 0;
 	struct sl_buf gate_text;
 	sl_buf_init(&gate_text);
+	cJSON *gate_json = cJSON_CreateArray();
 	if (n_gates && s.run.n_done > s.run.n_errors) {
-		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, &err);
+		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, gate_json, &err);
 		if (gate_rc < 0) {
+			cJSON_Delete(gate_json);
 			summary_free(&s);
 			sl_buf_free(&notes);
 			sl_buf_free(&gate_text);
@@ -460,6 +529,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		rc = SL_EXIT_GATE;
 	if (json) {
 		cJSON *j = summary_json(&s, &o, rc);
+		cJSON_AddItemToObject(j, "gates", gate_json);
+		gate_json = NULL;
 		char *text = cJSON_Print(j);
 		puts(text);
 		cJSON_free(text);
@@ -481,6 +552,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		if (notes.len)
 			printf("\n%s", notes.data);
 	}
+	cJSON_Delete(gate_json);
 	sl_buf_free(&gate_text);
 	sl_buf_free(&notes);
 	summary_free(&s);

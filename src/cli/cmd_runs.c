@@ -11,7 +11,7 @@
 static void runs_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: shortlist runs list [--limit N]\n"
+		"usage: shortlist runs list [--limit N] [--json]\n"
 		"       shortlist runs show RUN [--cells] [--json]\n"
 		"       shortlist runs diff RUN_A RUN_B [--metric NAME]\n\n"
 		"RUN is a run id, 'latest', or -N (the N-th newest). show prints the lineage: suite,\n"
@@ -31,13 +31,31 @@ static void fmt_cost(char *buf, size_t n, double cost, int64_t unknown)
 		snprintf(buf, n, "$%.4f", cost);
 }
 
-static int runs_list(struct sl_store *store, int limit)
+static cJSON *run_json(const struct sl_run *r);
+
+static int runs_list(struct sl_store *store, int limit, bool json)
 {
 	struct sl_error err = { 0 };
 	struct sl_run *runs;
 	size_t n;
 	if (sl_runs_list(store, limit, &runs, &n, &err) != 0)
 		return cli_fail(&err);
+	if (json) {
+		cJSON *a = cJSON_CreateArray();
+		for (size_t i = 0; i < n; i++) {
+			/* the list does not load models and prompts: leave them out, not empty */
+			cJSON *x = run_json(&runs[i]);
+			cJSON_DeleteItemFromObject(x, "models");
+			cJSON_DeleteItemFromObject(x, "prompts");
+			cJSON_AddItemToArray(a, x);
+		}
+		char *text = cJSON_Print(a);
+		puts(text);
+		cJSON_free(text);
+		cJSON_Delete(a);
+		sl_runs_free(runs, n);
+		return 0;
+	}
 	if (n == 0) {
 		printf("no runs yet: start one with 'shortlist run SUITE'\n");
 		return 0;
@@ -280,6 +298,18 @@ static int runs_diff(struct sl_store *store, const char *ra, const char *rb, con
 	int64_t a, b;
 	if (sl_run_resolve(store, ra, &a, &err) != 0 || sl_run_resolve(store, rb, &b, &err) != 0)
 		return cli_fail(&err);
+	struct sl_run run_a, run_b;
+	if (sl_run_get(store, a, &run_a, &err) != 0)
+		return cli_fail(&err);
+	if (sl_run_get(store, b, &run_b, &err) != 0) {
+		sl_run_free(&run_a);
+		return cli_fail(&err);
+	}
+	if (strcmp(run_a.dataset_hash, run_b.dataset_hash) != 0)
+		printf("note: the runs used different datasets (%.12s, %.12s): cases are matched "
+		       "by their position\n", run_a.dataset_hash, run_b.dataset_hash);
+	sl_run_free(&run_a);
+	sl_run_free(&run_b);
 	struct sl_run_diff_stats st;
 	struct score_lookup sl = { store, NULL };
 	char *m = diff_metric(store, a, b, metric);
@@ -327,13 +357,16 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 	const char *sub = argv[1];
 	if (strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0) {
 		int limit = 0;
+		bool json = false;
 		for (int i = 2; i < argc; i++) {
 			if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
 				limit = atoi(argv[++i]);
+			else if (strcmp(argv[i], "--json") == 0)
+				json = true;
 			else
 				return cli_usage_error("runs", "list: unexpected '%s'", argv[i]);
 		}
-		return runs_list(cli_store(cli), limit);
+		return runs_list(cli_store(cli), limit, json);
 	}
 	if (strcmp(sub, "show") == 0) {
 		const char *ref = NULL;

@@ -1,6 +1,7 @@
 #include "eval_util.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,81 @@
 #include "shortlist/util.h"
 
 static int counter;
+
+static void exec_cli(const char *db, const char *const *argv, const char *const *env)
+{
+	const char *bin = getenv("SHORTLIST_BIN");
+	for (const char *const *e = env; e && e[0]; e += 2)
+		setenv(e[0], e[1], 1);
+	const char *args[64];
+	int n = 0;
+	args[n++] = bin;
+	args[n++] = "--db";
+	args[n++] = db;
+	for (const char *const *a = argv; *a && n < 62; a++)
+		args[n++] = *a;
+	args[n] = NULL;
+	execv(bin, (char *const *)args);
+	_exit(127);
+}
+
+pid_t spawn_cli_watch(const char *db, const char *const *argv, const char *tag, int *err_fd)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s.out", tag);
+	char *out = test_path(name);
+	int p[2];
+	if (pipe(p) != 0) {
+		perror("pipe");
+		exit(99);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fi = open("/dev/null", O_RDONLY);
+		dup2(fi, 0);
+		dup2(fo, 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		exec_cli(db, argv, NULL);
+	}
+	close(p[1]);
+	free(out);
+	*err_fd = p[0];
+	return pid;
+}
+
+long wait_progress(int fd, long n)
+{
+	char buf[4096];
+	size_t len = 0;
+	long done = -1;
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		if (poll(&pfd, 1, 20000) <= 0)
+			return -1;
+		ssize_t k = read(fd, buf + len, sizeof buf - 1 - len);
+		if (k <= 0)
+			return -1;
+		len += (size_t)k;
+		buf[len] = 0;
+		char *nl;
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = 0;
+			long d, t;
+			if (sscanf(buf, "progress: %ld/%ld", &d, &t) == 2)
+				done = d;
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len + 1);
+			if (done >= n)
+				return done;
+		}
+		if (len == sizeof buf - 1)
+			len = 0; /* an overlong line: drop it */
+	}
+}
 
 pid_t spawn_cli(const char *db, const char *const *argv, const char *const *env, const char *tag)
 {

@@ -14,6 +14,12 @@ struct run_result {
 struct run_result run_cli(const char *db, const char *const *argv, const char *const *env);
 /* Start it without waiting; stdout/stderr go to files named after tag in the test dir. */
 pid_t spawn_cli(const char *db, const char *const *argv, const char *const *env, const char *tag);
+/* Like spawn_cli, but its stderr comes back through *err_fd (a pipe) to watch progress. */
+pid_t spawn_cli_watch(const char *db, const char *const *argv, const char *tag, int *err_fd);
+/* Read the plain progress lines ("progress: DONE/TOTAL cells ...") from fd until DONE >= n;
+ * returns the last DONE seen, or -1 at end of file or after 20 s without output. Cells in
+ * a progress line are already committed. */
+long wait_progress(int fd, long n);
 void run_result_free(struct run_result *r);
 
 #endif

@@ -2,6 +2,7 @@
  * every error with file, line and column, and placeholder checks against every row. */
 #include "test.h"
 
+#include "eval_util.h"
 #include "shortlist/dataset.h"
 
 static struct sl_dataset *parse(const char *text, const char *format, struct sl_error *err)
@@ -75,6 +76,20 @@ static void test_csv(void)
 	CHECK_INT(ds->n_fields, 2);
 	sl_dataset_free(ds);
 
+	/* one column: a blank line is skipped, a quoted empty value is a row */
+	ds = parse("q\n\"\"\n\nx\n\n", "csv", &err);
+	CHECK(ds && ds->n_cases == 2);
+	if (ds) {
+		CHECK_STR(var(ds, 0, "q"), "");
+		CHECK_STR(var(ds, 1, "q"), "x");
+		CHECK_INT(ds->cases[1].line, 4);
+	}
+	sl_dataset_free(ds);
+	/* old Mac line ends (CR alone) */
+	ds = parse("a,b\r1,2\r", "csv", &err);
+	CHECK(ds && ds->n_cases == 1 && ds->cases[0].line == 2);
+	sl_dataset_free(ds);
+
 	CHECK(parse("a,b\n1,\"open\n2,3\n", "csv", &err) == NULL);
 	CHECK_CONTAINS(err.msg, "d.csv:2:3: quoted field is never closed");
 	CHECK(parse("a,b\n1,x\"y\n", "csv", &err) == NULL);
@@ -138,9 +153,30 @@ static void test_placeholders_checked_against_every_row(void)
 	sl_dataset_free(ds);
 }
 
+static void test_cli_show(void)
+{
+	char *db = test_path("ds.db");
+	char *ok = test_write_file("show.csv", "text,label\n\"a, b\",x\nc,y\n");
+	struct run_result r = run_cli(db, (const char *[]){ "datasets", "show", ok, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "csv, 2 rows, sha256 ");
+	CHECK_CONTAINS(r.out, "fields: text label");
+	CHECK_CONTAINS(r.out, "{\"text\":\"a, b\",\"label\":\"x\"}");
+	run_result_free(&r);
+	char *bad = test_write_file("bad.csv", "text,label\n\"open,x\n");
+	r = run_cli(db, (const char *[]){ "datasets", "show", bad, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "bad.csv:2:1: quoted field is never closed");
+	run_result_free(&r);
+	free(db);
+	free(ok);
+	free(bad);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_jsonl);
 	RUN_TEST(test_csv);
 	RUN_TEST(test_load_by_extension);
 	RUN_TEST(test_placeholders_checked_against_every_row);
+	RUN_TEST(test_cli_show);
 TEST_MAIN_END

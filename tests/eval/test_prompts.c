@@ -254,6 +254,20 @@ static void test_cli_add_edit_diff(void)
 	CHECK_CONTAINS(r.err, "your edit is kept in");
 	run_result_free(&r);
 
+	/* tags belong to the prompt: changing only them adds no version */
+	char *tagger = test_write_file("tag.sh", "#!/bin/sh\nsed -i 's/\"tags\":[[:space:]]*\\[\\]/"
+						"\"tags\": [\"greeting\"]/' \"$1\"\n");
+	chmod(tagger, 0755);
+	r = run_cli(db, (const char *[]){ "prompts", "edit", "greet", NULL },
+		    (const char *[]){ "EDITOR", tagger, NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "greet@2 unchanged: no new version (tags updated)");
+	run_result_free(&r);
+	free(tagger);
+	r = run_cli(db, (const char *[]){ "prompts", "list", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "greeting");
+	run_result_free(&r);
+
 	r = run_cli(db, (const char *[]){ "prompts", "diff", "greet@1", "greet@2", NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "-Say hi to {{who}}.\n+Wave to {{who}}.\n");
@@ -262,10 +276,43 @@ static void test_cli_add_edit_diff(void)
 	r = run_cli(db, (const char *[]){ "prompts", "list", NULL }, NULL);
 	CHECK_CONTAINS(r.out, "greet");
 	run_result_free(&r);
+
+	/* export, then import into another database: the same versions and hashes */
+	char *dir = test_path("cli-export");
+	r = run_cli(db, (const char *[]){ "prompts", "export", dir, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "exported 1 prompt to");
+	run_result_free(&r);
+	char *db2 = test_path("cli2.db");
+	r = run_cli(db2, (const char *[]){ "prompts", "import", dir, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "imported 2 new versions (0 already present)");
+	run_result_free(&r);
+	struct run_result a = run_cli(db, (const char *[]){ "prompts", "show", "greet@2", "--json",
+							     NULL }, NULL);
+	struct run_result b = run_cli(db2, (const char *[]){ "prompts", "show", "greet@2", "--json",
+							      NULL }, NULL);
+	cJSON *ja = cJSON_Parse(a.out), *jb = cJSON_Parse(b.out);
+	CHECK(ja && jb);
+	if (ja && jb)
+		CHECK_STR(cJSON_GetObjectItem(jb, "hash")->valuestring,
+			  cJSON_GetObjectItem(ja, "hash")->valuestring);
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	run_result_free(&a);
+	run_result_free(&b);
+	free(dir);
+	free(db2);
 	r = run_cli(db, (const char *[]){ "prompts", "show", "greet@3", NULL }, NULL);
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "no version 3");
 	run_result_free(&r);
+	char *exp = test_source_path("data/examples/prompts/review-sentiment.json");
+	r = run_cli(db, (const char *[]){ "prompts", "add", exp, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "an export file");
+	run_result_free(&r);
+	free(exp);
 	r = run_cli(db, (const char *[]){ "prompts", "frobnicate", NULL }, NULL);
 	CHECK_INT(r.status, 2);
 	run_result_free(&r);

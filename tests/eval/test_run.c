@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "eval_util.h"
@@ -188,6 +187,20 @@ static void test_full_run_and_cache(void)
 	free(d1);
 	free(d2);
 
+	/* --check says what a run would do and sends nothing */
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, "--check", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "ok: 2 models x 2 prompts (sentiment@1, sentiment@2) x 6 cases x 2 "
+			      "samples = 48 cells");
+	CHECK_CONTAINS(r.out, "48 cells from the response cache, 0 API requests");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "run", suite, "--check", "--no-cache", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "0 cells from the response cache, 48 API requests");
+	run_result_free(&r);
+	CHECK_INT(requests(), 0);
+	CHECK_INT(last_run(), run2);
+
 	/* --no-cache and --refresh go to the API again */
 	fakeprov_reset(fp);
 	r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", "-j", "8", NULL }, NULL);
@@ -212,39 +225,31 @@ static void test_full_run_and_cache(void)
 	r = run_cli(db, (const char *[]){ "runs", "list", NULL }, NULL);
 	CHECK_CONTAINS(r.out, "complete");
 	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "runs", "list", "--limit", "1", "--json", NULL }, NULL);
+	cJSON *list = cJSON_Parse(r.out);
+	CHECK_INT(cJSON_GetArraySize(list), 1);
+	CHECK_INT((long long)cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "id")->valuedouble,
+		  last_run());
+	cJSON_Delete(list);
+	run_result_free(&r);
 	free(suite);
-}
-
-static void wait_for_cells(long long run, long long n, pid_t pid)
-{
-	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld", run);
-	struct timespec ts = { 0, 2 * 1000 * 1000 };
-	for (int i = 0; i < 10000; i++) { /* at most ~20 s */
-		if (query_int("SELECT MAX(id) FROM runs") >= run && query_int(sql) >= n)
-			return;
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			fprintf(stderr, "the run ended before it could be killed\n");
-			return;
-		}
-		nanosleep(&ts, NULL);
-	}
-	fprintf(stderr, "timed out waiting for %lld cells\n", n);
 }
 
 static void test_kill_and_resume(void)
 {
-	/* slow enough that the kill lands mid-run: 20 ms per request, 4 at a time */
-	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+	/* slow enough that the kill lands mid-run: 50 ms per request, 4 at a time */
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
 				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("killed", NULL);
 	long long run = last_run() + 1;
-	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL }, NULL,
-			      "killed");
-	wait_for_cells(run, 10, pid);
+	int fd;
+	pid_t pid = spawn_cli_watch(db, (const char *[]){ "run", suite, "--no-cache", NULL },
+				    "killed", &fd);
+	long seen = wait_progress(fd, 10); /* a line every 10%: the 5th cell's, then ... */
+	CHECK(seen >= 10 && seen < 48);
 	kill(pid, SIGKILL);
+	close(fd);
 	int st;
 	waitpid(pid, &st, 0);
 	CHECK(WIFSIGNALED(st));
@@ -286,15 +291,19 @@ static void test_kill_and_resume(void)
  * the run incomplete and exits 3; --resume finishes it. */
 static void test_interrupt(void)
 {
-	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
 				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("interrupted", NULL);
 	long long run = last_run() + 1;
-	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL }, NULL,
-			      "interrupted");
-	wait_for_cells(run, 8, pid);
+	int fd;
+	pid_t pid = spawn_cli_watch(db, (const char *[]){ "run", suite, "--no-cache", NULL },
+				    "interrupted", &fd);
+	long seen = wait_progress(fd, 8);
+	CHECK(seen >= 8 && seen < 48);
 	kill(pid, SIGINT);
+	wait_progress(fd, 1L << 40); /* drain stderr until it exits (a closed pipe would kill it) */
+	close(fd);
 	int st;
 	waitpid(pid, &st, 0);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
@@ -334,6 +343,15 @@ static void test_gates(void)
 		    NULL);
 	CHECK_INT(r.status, 1);
 	CHECK_CONTAINS(r.out, "FAIL");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "run", suite, "--json", "--gate", "p50_latency<=0.001ms",
+					  NULL }, NULL);
+	CHECK_INT(r.status, 1);
+	cJSON *j = cJSON_Parse(r.out);
+	CHECK(j != NULL);
+	CHECK_INT(cJSON_GetObjectItemCaseSensitive(j, "exit_code")->valueint, 1);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "gates")), 4);
+	cJSON_Delete(j);
 	run_result_free(&r);
 	fakeprov_reset(fp);
 	r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", "--gate", "p50_latency<<1s",
@@ -423,6 +441,28 @@ static void test_budget(void)
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE id = %lld AND stop_reason = "
 				  "'budget'", last_run());
 	CHECK_INT(query_int(sql), 1);
+	/* a resumed run must be the same evaluation: a changed dataset or suite is refused */
+	char *data = test_path("budget/cases.csv");
+	char *text = sl_read_file(data, NULL, NULL);
+	char *changed = sl_xasprintf("%sOne more,positive\n", text);
+	free(test_write_file("budget/cases.csv", changed));
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "changed since run");
+	run_result_free(&r);
+	free(test_write_file("budget/cases.csv", text));
+	char *stext = sl_read_file(suite, NULL, NULL);
+	char *schanged = sl_xasprintf("%s\n", stext);
+	free(test_write_file("budget/suite.json", schanged));
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "suite.json changed since run");
+	run_result_free(&r);
+	free(data);
+	free(text);
+	free(changed);
+	free(stext);
+	free(schanged);
 	free(suite);
 
 	/* a budget with a model whose price is unknown is refused before any request */
@@ -471,6 +511,24 @@ static void test_config_errors_send_nothing(void)
 	snprintf(buf, sizeof buf, "{%s, \"prompts\": [\"sentiment@1\"]}", ok_models);
 	expect_config_error("missingvar", buf, "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n", NULL,
 			    "prompt sentiment@1 uses {{text}}, but row 2 of");
+	/* a prompt that shows the model its expected answer runs, with a warning */
+	{
+		char *pl = test_write_file("leak.json", "{\"name\": \"leaky\", \"user\": "
+							"\"{{text}} (answer: {{label}})\"}");
+		struct run_result a = run_cli(db, (const char *[]){ "prompts", "add", pl, NULL }, NULL);
+		run_result_free(&a);
+		char *ls = test_write_file("leak-suite.json", "{\"models\": [\"fake:model-a\"], "
+						 "\"prompts\": [\"leaky\"], \"dataset\": \"full/cases.csv\"}");
+		a = run_cli(db, (const char *[]){ "run", ls, "--check", NULL }, NULL);
+		CHECK_INT(a.status, 0);
+		CHECK_CONTAINS(a.err, "warning: prompt leaky@1 puts {{label}} in its user message");
+		run_result_free(&a);
+		free(pl);
+		free(ls);
+	}
+	expect_config_error("missingvar2", buf, "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n",
+			    (const char *[]){ "--check", NULL },
+			    "prompt sentiment@1 uses {{text}}, but row 2 of");
 	snprintf(buf, sizeof buf, "{%s, \"prompts\": [\"nosuch\"]}", ok_models);
 	expect_config_error("noprompt", buf, NULL, NULL, "no prompt named 'nosuch'");
 	snprintf(buf, sizeof buf, "{%s, \"prompts\": [\"sentiment@9\"]}", ok_models);
@@ -497,6 +555,10 @@ static void test_config_errors_send_nothing(void)
 	expect_config_error("nokey", "{\"models\": [\"fake:model-a\", \"anthropic:claude-x\"], "
 				     "\"dataset\": \"d.jsonl\", \"prompts\": [\"sentiment\"]}",
 			    NULL, NULL, "set the environment variable ANTHROPIC_API_KEY");
+	expect_config_error("nojudgekey", "{\"models\": [\"fake:model-a\"], \"judge\": "
+					  "\"anthropic:claude-x\", \"dataset\": \"d.jsonl\", "
+					  "\"prompts\": [\"sentiment\"]}", NULL, NULL,
+			    "suite.judge \"anthropic:claude-x\": provider anthropic needs an API key");
 	struct run_result r = run_cli(db, (const char *[]){ "run", NULL }, NULL);
 	CHECK_INT(r.status, 2);
 	run_result_free(&r);
@@ -511,7 +573,7 @@ static void other_done(void *ud, const struct sl_result *res)
  * stopping it cancels its own requests and leaves the engine's other requests alone. */
 static void test_runner_on_shared_engine(void)
 {
-	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 20, \"token_ms\": 1},"
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
 				" \"models\": {\"model-a\": {\"text\": \"positive\"},"
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	char *suite = write_fixture("shared", NULL);

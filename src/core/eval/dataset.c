@@ -129,6 +129,7 @@ struct csv_record {
 	char **fields;
 	size_t n;
 	int line;
+	bool quoted; /* some field was quoted: `""` is an empty value, not a blank line */
 };
 
 static void record_clear(struct csv_record *r)
@@ -164,6 +165,7 @@ static int csv_record(struct csv *c, struct csv_record *r, struct sl_error *err)
 		sl_buf_puts(&field, "");
 		if (c->off < c->len && c->text[c->off] == '"') {
 			int qline = c->line, qcol = c->col;
+			r->quoted = true;
 			advance(c);
 			for (;;) {
 				if (c->off >= c->len) {
@@ -241,9 +243,10 @@ fail:
 	return fail_usage(err);
 }
 
+/* An empty line (not `""`): skipped, as editors leave them at the end of files. */
 static bool record_blank(const struct csv_record *r)
 {
-	return r->n == 1 && r->fields[0][0] == '\0';
+	return r->n == 1 && r->fields[0][0] == '\0' && !r->quoted;
 }
 
 static int parse_csv(struct sl_dataset *ds, const char *text, size_t len, struct sl_error *err)
@@ -277,7 +280,7 @@ static int parse_csv(struct sl_dataset *ds, const char *text, size_t len, struct
 		note_field(ds, header.fields[i]);
 	}
 	while ((rc = csv_record(&c, &rec, err)) == 1) {
-		if (record_blank(&rec) && header.n > 1) {
+		if (record_blank(&rec)) {
 			record_clear(&rec);
 			continue;
 		}

@@ -439,34 +439,12 @@ static int latest_version(struct sl_store *store, const char *name, int *version
 }
 
 /* Add without a transaction of its own (import wraps many). */
+/* Add without a transaction of its own (import wraps many). Tags belong to the prompt, not
+ * to a version: given tags replace the prompt's even when no new version is needed. */
 static int add_locked(struct sl_store *store, struct sl_prompt_version *pv, bool only_if_new_hash,
 		      bool *created, struct sl_error *err)
 {
-	int latest;
-	char hash[65] = "";
-	if (latest_version(store, pv->name, &latest, hash, err) != 0)
-		return -1;
 	*created = false;
-	if (only_if_new_hash) {
-		sqlite3_stmt *st = sl_store_prepare(store,
-			"SELECT version FROM prompt_versions WHERE name = ? AND hash = ? "
-			"ORDER BY version DESC LIMIT 1", err);
-		if (!st)
-			return -1;
-		sl_bind_text(st, 1, pv->name);
-		sl_bind_text(st, 2, pv->hash);
-		int rc = sl_store_step(store, st, err);
-		if (rc < 0)
-			return -1;
-		if (rc == SQLITE_ROW) {
-			pv->version = sqlite3_column_int(st, 0);
-			sqlite3_reset(st);
-			return 0;
-		}
-	} else if (latest && strcmp(hash, pv->hash) == 0) {
-		pv->version = latest;
-		return 0;
-	}
 	char *tags = join_tags(pv);
 	sqlite3_stmt *st = sl_store_prepare(store,
 		"INSERT INTO prompts(name, tags, created_at) VALUES (?, ?, ?) "
@@ -484,6 +462,30 @@ static int add_locked(struct sl_store *store, struct sl_prompt_version *pv, bool
 	free(tags);
 	if (rc < 0)
 		return -1;
+	int latest;
+	char hash[65] = "";
+	if (latest_version(store, pv->name, &latest, hash, err) != 0)
+		return -1;
+	if (only_if_new_hash) {
+		st = sl_store_prepare(store,
+			"SELECT version FROM prompt_versions WHERE name = ? AND hash = ? "
+			"ORDER BY version DESC LIMIT 1", err);
+		if (!st)
+			return -1;
+		sl_bind_text(st, 1, pv->name);
+		sl_bind_text(st, 2, pv->hash);
+		rc = sl_store_step(store, st, err);
+		if (rc < 0)
+			return -1;
+		if (rc == SQLITE_ROW) {
+			pv->version = sqlite3_column_int(st, 0);
+			sqlite3_reset(st);
+			return 0;
+		}
+	} else if (latest && strcmp(hash, pv->hash) == 0) {
+		pv->version = latest;
+		return 0;
+	}
 	free(pv->created_at);
 	pv->created_at = sl_xstrdup(sl_eval_now());
 	if (!pv->author)

@@ -194,6 +194,27 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 	return 0;
 }
 
+/* The judge model is called later by scoring: check it now too, so a missing key does not
+ * surface only after every cell was paid for. */
+static int check_judge(struct sl_runner *r, struct sl_error *err)
+{
+	if (!r->suite->judge)
+		return 0;
+	const struct sl_provider_conf *conf;
+	char *model_id = NULL;
+	struct sl_error e = { 0 };
+	const char *key;
+	if (sl_providers_resolve_model(&r->providers, r->suite->judge, &conf, &model_id, &e) != 0 ||
+	    sl_provider_api_key(conf, &key, &e) != 0) {
+		free(model_id);
+		sl_error_set(err, "%s: suite.judge \"%s\": %s", r->suite->path, r->suite->judge,
+			     e.msg);
+		return usage_fail(err);
+	}
+	free(model_id);
+	return 0;
+}
+
 static int load_prompts_from_suite(struct sl_runner *r, struct sl_error *err)
 {
 	r->prompts = sl_xcalloc(r->suite->n_prompts, sizeof *r->prompts);
@@ -762,14 +783,13 @@ static enum sl_role role_of(const char *s)
 	       : strcmp(s, "assistant") == 0 ? SL_ROLE_ASSISTANT : SL_ROLE_USER;
 }
 
-/* Start one cell: from the cache, or by submitting it. Returns 1 if it went to the engine,
- * 0 if it was answered from the cache, -1 on error. */
-static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
+/* Render a cell's messages and compute its cache key. */
+static int cell_request(struct sl_runner *r, int64_t idx, struct sl_message **msgs_out,
+			struct sl_params *params, char **key_out, struct sl_error *err)
 {
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
 	const struct sl_prompt_version *pv = &r->prompts[p];
-	const struct model_slot *ms = &r->models[m];
 	struct sl_message *msgs = sl_xcalloc(pv->n_messages, sizeof *msgs);
 	for (size_t i = 0; i < pv->n_messages; i++) {
 		struct sl_error e = { 0 };
@@ -782,9 +802,25 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		}
 		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
 	}
+	effective_params(r, pv, params);
+	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s);
+	*msgs_out = msgs;
+	return 0;
+}
+
+/* Start one cell: from the cache, or by submitting it. Returns 1 if it went to the engine,
+ * 0 if it was answered from the cache, -1 on error. */
+static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
+{
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	const struct sl_prompt_version *pv = &r->prompts[p];
+	const struct model_slot *ms = &r->models[m];
+	struct sl_message *msgs;
 	struct sl_params params;
-	effective_params(r, pv, &params);
-	char *key = cache_key(ms, msgs, pv->n_messages, &params, s);
+	char *key;
+	if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
+		return -1;
 	if (r->cache == SL_CACHE_USE) {
 		struct cell_rec tmp;
 		memset(&tmp, 0, sizeof tmp);
@@ -879,6 +915,38 @@ static void runner_free(struct sl_runner *r)
 	free(r->done);
 }
 
+/* A prompt that fills in the field scorers compare against makes the evaluation
+ * meaningless; it may be deliberate (a judge prompt), so it is a warning. */
+static void warn_answer_leaks(struct sl_runner *r)
+{
+	static const char *const answers[] = { "expected", "label", "reference" };
+	if (!r->opts->warn)
+		return;
+	for (size_t i = 0; i < r->n_prompts; i++) {
+		const struct sl_prompt_version *pv = &r->prompts[i];
+		for (size_t m = 0; m < pv->n_messages; m++) {
+			char **names;
+			size_t n;
+			if (sl_template_vars(pv->messages[m].content, &names, &n, NULL) != 0)
+				continue;
+			for (size_t k = 0; k < n; k++) {
+				for (size_t a = 0; a < SL_ARRAY_LEN(answers); a++)
+					if (strcmp(names[k], answers[a]) == 0) {
+						char *msg = sl_xasprintf(
+							"prompt %s@%d puts {{%s}} in its %s message: the "
+							"model sees the answer it is scored against",
+							pv->name, pv->version, names[k],
+							pv->messages[m].role);
+						r->opts->warn(r->opts->warn_ud, msg);
+						free(msg);
+					}
+				free(names[k]);
+			}
+			free(names);
+		}
+	}
+}
+
 static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_real,
 		   struct sl_error *err)
 {
@@ -889,14 +957,16 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	r->samples = r->suite->samples;
 	r->concurrency = o->concurrency > 0 ? o->concurrency : r->suite->concurrency;
 	r->cache = o->cache;
-	r->max_cost = !isnan(o->max_cost) ? o->max_cost : r->suite->max_cost;
-	if (!isnan(r->max_cost) && r->max_cost <= 0) {
-		sl_error_set(err, "--max-cost must be a positive number of US dollars");
-		return usage_fail(err);
-	}
+	/* 0 and NAN both mean "the suite's", so a zeroed opts struct does the obvious */
+	r->max_cost = o->max_cost > 0 ? o->max_cost : r->suite->max_cost;
 	if (check_suite_params(r, err) != 0)
 		return -1;
 	struct sl_error e = { 0 };
+	char *real = realpath(r->suite->dataset, NULL); /* lineage records where it really is */
+	if (real) {
+		free(r->suite->dataset);
+		r->suite->dataset = real;
+	}
 	r->ds = sl_dataset_load(r->suite->dataset, &e);
 	if (!r->ds) {
 		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
@@ -911,6 +981,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	} else if (load_prompts_from_suite(r, err) != 0) {
 		return -1;
 	}
+	warn_answer_leaks(r);
 	for (size_t i = 0; i < r->n_prompts; i++)
 		if (sl_dataset_check_prompt(r->ds, &r->prompts[i], err) != 0) {
 			char inner[sizeof err->msg];
@@ -922,7 +993,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		sl_providers_copy(&r->providers, o->providers);
 	else if (sl_providers_load(&r->providers, NULL, err) != 0)
 		return usage_fail(err);
-	if (resolve_models(r, err) != 0)
+	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0)
 		return -1;
 	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
 		   r->samples;
@@ -1141,4 +1212,61 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 		sl_engine_perform(r->eng);
 	}
 	return sl_runner_finish(r, out, err);
+}
+
+int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
+		   struct sl_run_plan *plan, struct sl_error *err)
+{
+	memset(plan, 0, sizeof *plan);
+	struct sl_runner *r = sl_xcalloc(1, sizeof *r);
+	r->store = store;
+	r->opts = opts;
+	r->suite_real = realpath(opts->suite_path, NULL);
+	if (!r->suite_real)
+		r->suite_real = sl_xstrdup(opts->suite_path);
+	int rc = -1;
+	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
+		goto done;
+	if (opts->resume) {
+		r->run_id = r->resume_run.id;
+		if (load_done_cells(r, err) != 0)
+			goto done;
+		plan->resume_run = r->run_id;
+	}
+	plan->n_models = r->n_models;
+	plan->n_prompts = r->n_prompts;
+	plan->n_cases = r->ds->n_cases;
+	plan->samples = r->samples;
+	plan->cells = r->total;
+	plan->done = r->prog.done;
+	for (size_t i = 0; i < r->n_prompts; i++) {
+		size_t used = strlen(plan->prompts);
+		snprintf(plan->prompts + used, sizeof plan->prompts - used, "%s%s@%d", i ? ", " : "",
+			 r->prompts[i].name, r->prompts[i].version);
+	}
+	for (int64_t idx = 0; idx < r->total; idx++) {
+		if (r->done[idx])
+			continue;
+		struct sl_message *msgs;
+		struct sl_params params;
+		char *key;
+		if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
+			goto done;
+		int m, p, c, s;
+		cell_coords(r, idx, &m, &p, &c, &s);
+		free_messages(msgs, r->prompts[p].n_messages);
+		struct cell_rec tmp;
+		memset(&tmp, 0, sizeof tmp);
+		if (r->cache == SL_CACHE_USE && cache_lookup(r, key, &tmp)) {
+			plan->cached++;
+			rec_free(&tmp);
+		} else {
+			plan->to_request++;
+		}
+		free(key);
+	}
+	rc = 0;
+done:
+	sl_runner_free(r);
+	return rc;
 }
