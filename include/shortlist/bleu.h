@@ -14,7 +14,9 @@
 
 #include "shortlist/util.h"
 
-#define SL_BLEU_MAX_ORDER 4
+/* Room for n-gram orders; sacreBLEU's default max_ngram_order is 4. */
+#define SL_BLEU_MAX_ORDER 9
+#define SL_BLEU_DEFAULT_ORDER 4
 
 enum sl_bleu_smooth {
 	SL_BLEU_SMOOTH_EXP = 0, /* sacreBLEU's default */
@@ -34,10 +36,12 @@ struct sl_bleu_opts {
 	double smooth_value; /* < 0: the method's default (floor 0.1, add-k 1) */
 	bool lowercase;
 	bool effective_order;
+	int max_order;       /* 1..SL_BLEU_MAX_ORDER; 0 = 4 (sacreBLEU's max_ngram_order) */
 };
 
 struct sl_bleu_result {
 	double score; /* 0-100 */
+	int order;    /* n-gram orders used: the arrays below hold this many */
 	double precisions[SL_BLEU_MAX_ORDER]; /* 0-100 */
 	double counts[SL_BLEU_MAX_ORDER];     /* matched n-grams (add-k adds to them) */
 	double totals[SL_BLEU_MAX_ORDER];     /* hypothesis n-grams */
@@ -57,7 +61,8 @@ void sl_bleu_add(struct sl_bleu *b, const char *hypothesis, const char *const *r
 /* The corpus score over every segment added so far. */
 void sl_bleu_result(const struct sl_bleu *b, struct sl_bleu_result *out);
 
-/* BLEU from sufficient statistics (sacreBLEU's compute_bleu). counts/totals are copied. */
+/* BLEU from sufficient statistics (sacreBLEU's compute_bleu): counts/totals hold the
+ * options' max_order entries and are copied. */
 void sl_bleu_compute(const double *counts, const double *totals, uint64_t sys_len,
 		     uint64_t ref_len, const struct sl_bleu_opts *opts,
 		     struct sl_bleu_result *out);

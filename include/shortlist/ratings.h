@@ -59,12 +59,14 @@ int sl_ratings_cell_text(struct sl_store *store, const struct sl_cell_key *k, in
 
 /* CSV for offline rating. Ratings: "cell,case_line,rater,score,comment,input,output" with
  * score and comment empty except where `rater` already rated (model names are not
- * shown). Pairwise: "left_cell,right_cell,order_seed,case_line,rater,vote,comment,input,
- * left_output,right_output" in the seeded blind order. */
+ * shown). Pairwise: "pair,case_line,rater,vote,comment,input,left_output,right_output" in
+ * the seeded blind order; pair is RUN:SEED:INDEX:CHECK, which names neither model: import
+ * recomputes the pair from the run and the seed and checks it. */
 int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, const char *rater,
 		      uint64_t seed, FILE *out, struct sl_error *err);
 
-/* Import a file written by export (the header says which kind). Every row is checked
+/* Import a file written by export (the header says which kind; pairwise files may also
+ * name cells directly with left_cell and right_cell columns). Every row is checked
  * first; the first bad row fails the whole import with "FILE:LINE: column NAME: why" and
  * nothing is written. Rows with an empty score/vote are skipped; an empty rater is
  * default_rater. */
@@ -109,6 +111,20 @@ struct sl_ratings_report {
 	size_t n_models;
 	uint64_t seed; /* of the bootstraps */
 };
+
+/* A scorer's numbers (cell_scores, e.g. an LLM judge) against the human 1-5 ratings of the
+ * same cells: Spearman and Pearson correlation with the mean human rating per cell, and
+ * Krippendorff's interval alpha with the metric as one more rater when its values lie on
+ * the 1-5 rating scale (NAN otherwise). */
+struct sl_metric_vs_humans {
+	char *metric;
+	int64_t n;         /* cells with both a value and a human rating */
+	double spearman, pearson;
+	double alpha_interval;
+	bool on_rating_scale;
+};
+int sl_ratings_against(struct sl_store *store, int64_t run_id, const char *metric,
+		       struct sl_metric_vs_humans *out, struct sl_error *err);
 
 int sl_ratings_report(struct sl_store *store, int64_t run_id, struct sl_ratings_report *out,
 		      struct sl_error *err);

@@ -53,6 +53,12 @@ struct sl_summary {
 };
 void sl_stats_summarize(const double *x, size_t n, struct sl_summary *out);
 
+/* ---- correlation ----
+ * Pearson's r, and Spearman's rho as Pearson's r of the ranks (ties get their average
+ * rank, as scipy.stats.spearmanr does). NAN with fewer than 2 pairs or a constant side. */
+double sl_stats_pearson(const double *x, const double *y, size_t n);
+double sl_stats_spearman(const double *x, const double *y, size_t n);
+
 /* ---- intervals ---- */
 struct sl_interval {
 	double estimate; /* the point estimate the interval belongs to */

@@ -18,7 +18,7 @@ static void ratings_usage(FILE *out)
 	fprintf(out,
 		"usage: shortlist ratings export RUN -o FILE.csv [--pairwise] [--rater NAME] [--seed N]\n"
 		"       shortlist ratings import FILE.csv [--rater NAME]\n"
-		"       shortlist ratings agreement RUN [--json]\n\n"
+		"       shortlist ratings agreement RUN [--against METRIC] [--json]\n\n"
 		"Rate a run's outputs offline in a spreadsheet and bring the ratings back.\n"
 		"  export     one row per output (score 1-5 and comment to fill in), or with\n"
 		"             --pairwise one row per blind pair (vote left/right/tie); model names\n"
@@ -26,7 +26,9 @@ static void ratings_usage(FILE *out)
 		"  import     check every row first (errors name the line and column), then store\n"
 		"             them all, or nothing; rows with no score/vote are skipped\n"
 		"  agreement  Cohen's kappa per rater pair, Krippendorff's alpha, mean rating per\n"
-		"             model and Bradley-Terry strengths from the votes, with 95%% intervals\n\n"
+		"             model and Bradley-Terry strengths from the votes, with 95%% intervals;\n"
+		"             --against METRIC also compares a scored metric (an LLM judge) with the\n"
+		"             humans: Spearman, Pearson, and alpha with the metric as a rater\n\n"
 		"RUN is a run id, latest, or -N. --rater defaults to $USER.\n");
 }
 
@@ -82,12 +84,19 @@ static void alpha_text(double a, char out[32])
 		snprintf(out, 32, "%.3f", a);
 }
 
-static int agreement(struct cli *cli, int64_t run_id, bool json)
+static int agreement(struct cli *cli, int64_t run_id, bool json, const char *against)
 {
 	struct sl_error err = { 0 };
 	struct sl_ratings_report r;
-	if (sl_ratings_report(cli_store(cli), run_id, &r, &err) != 0)
+	struct sl_metric_vs_humans vs = { 0 };
+	if (against && sl_ratings_against(cli_store(cli), run_id, against, &vs, &err) != 0) {
+		free(vs.metric);
 		return cli_fail(&err);
+	}
+	if (sl_ratings_report(cli_store(cli), run_id, &r, &err) != 0) {
+		free(vs.metric);
+		return cli_fail(&err);
+	}
 	if (json) {
 		cJSON *root = cJSON_CreateObject();
 		cJSON_AddNumberToObject(root, "run", (double)run_id);
@@ -137,6 +146,14 @@ static int agreement(struct cli *cli, int64_t run_id, bool json)
 			NUM_OR_NULL(o, "bt_hi", x->bt_ci.hi);
 			cJSON_AddItemToArray(models, o);
 		}
+		if (against) {
+			cJSON *a = cJSON_AddObjectToObject(root, "against");
+			cJSON_AddStringToObject(a, "metric", vs.metric);
+			cJSON_AddNumberToObject(a, "n", (double)vs.n);
+			NUM_OR_NULL(a, "spearman", vs.spearman);
+			NUM_OR_NULL(a, "pearson", vs.pearson);
+			NUM_OR_NULL(a, "alpha_interval", vs.alpha_interval);
+		}
 #undef NUM_OR_NULL
 		cJSON_AddNumberToObject(root, "bootstrap_seed", (double)r.seed);
 		cJSON_AddNumberToObject(root, "bootstrap_resamples", SL_BOOTSTRAP_RESAMPLES);
@@ -145,6 +162,7 @@ static int agreement(struct cli *cli, int64_t run_id, bool json)
 		free(s);
 		cJSON_Delete(root);
 		sl_ratings_report_free(&r);
+		free(vs.metric);
 		return 0;
 	}
 	printf("run %" PRId64 ": %" PRId64 " ratings of %" PRId64 " outputs by %zu rater%s",
@@ -196,6 +214,19 @@ static int agreement(struct cli *cli, int64_t run_id, bool json)
 			printf("(a model is unbeaten or winless: %.1f virtual tie per compared pair keeps "
 			       "the strengths finite)\n", r.bt_prior);
 	}
+	if (against) {
+		char s1[32], s2[32], s3[32];
+		alpha_text(vs.spearman, s1);
+		alpha_text(vs.pearson, s2);
+		alpha_text(vs.alpha_interval, s3);
+		printf("\n%s vs the mean human rating over %" PRId64 " outputs: Spearman %s, Pearson %s",
+		       vs.metric, vs.n, s1, s2);
+		if (vs.on_rating_scale)
+			printf("; alpha (interval) with %s as one more rater: %s\n", vs.metric, s3);
+		else
+			printf(" (its values are not on the 1-5 scale, so no alpha)\n");
+	}
+	free(vs.metric);
 	if (!r.n_ratings && !r.n_votes)
 		printf("no ratings yet: shortlist rate %" PRId64 ", or shortlist ratings export %" PRId64
 		       " -o ratings.csv\n", run_id, run_id);
@@ -215,6 +246,7 @@ int cmd_ratings(struct cli *cli, int argc, char **argv)
 	const char *sub = argv[1], *target = NULL, *outpath = NULL;
 	const char *rater = sl_ratings_default_rater();
 	bool pairwise = false, json = false;
+	const char *against = NULL;
 	uint64_t seed = (uint64_t)sl_wall_ms();
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -225,6 +257,10 @@ int cmd_ratings(struct cli *cli, int argc, char **argv)
 			pairwise = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--against") == 0) {
+			if (!v)
+				return cli_usage_error("ratings", "%s needs a value", a);
+			against = argv[++i];
 		} else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--rater") == 0 ||
 			    strcmp(a, "--seed") == 0)) {
 			if (!v)
@@ -301,7 +337,7 @@ int cmd_ratings(struct cli *cli, int argc, char **argv)
 	}
 	if (strcmp(sub, "agreement") == 0) {
 		int rc = resolve_run(cli, target, &run_id);
-		return rc ? rc : agreement(cli, run_id, json);
+		return rc ? rc : agreement(cli, run_id, json, against);
 	}
 	return cli_usage_error("ratings", "unknown subcommand '%s' (export, import, agreement)", sub);
 }

@@ -41,6 +41,7 @@ static void usage(FILE *out)
 		"  --tokenize 13a|none     BLEU tokenizer (default 13a)\n"
 		"  --smooth exp|none|floor|add-k   BLEU smoothing (default exp)\n"
 		"  --lowercase             BLEU: case-insensitive\n"
+		"  --max-order N           BLEU: highest n-gram order, 1-9 (default 4)\n"
 		"  --param KEY=VALUE       a scorer parameter (VALUE is JSON if it parses, else text)\n"
 		"  --latency-ms N, --cost USD   measurements for the latency and cost scorers\n"
 		"  --embedding-model MODEL cosine: the embedding model, e.g. openai:text-embedding-3-small\n"
@@ -143,6 +144,9 @@ static int do_rouge(int type, bool all, const char *ref, const char *cand, bool 
 	else
 		printf("tokens: reference %zu, candidate %zu (rouge_score tokenizer%s)\n", nref, ncand,
 		       stem ? ", Porter-stemmed" : "");
+	if (!json && (all || type == SL_ROUGE_LSUM) && !strchr(ref, '\n') && !strchr(cand, '\n'))
+		printf("note: rougeLsum splits sentences at newlines; with none it is rougeL over one "
+		       "sentence (put each sentence on its own line)\n");
 	sl_rouge_free(r);
 	return 0;
 }
@@ -187,7 +191,7 @@ static int do_bleu(struct texts *refs, struct texts *cands, bool files, struct s
 		cJSON *p = cJSON_AddArrayToObject(root, "precisions");
 		cJSON *c = cJSON_AddArrayToObject(root, "counts");
 		cJSON *t = cJSON_AddArrayToObject(root, "totals");
-		for (int n = 0; n < SL_BLEU_MAX_ORDER; n++) {
+		for (int n = 0; n < res.order; n++) {
 			cJSON_AddItemToArray(p, cJSON_CreateNumber(res.precisions[n]));
 			cJSON_AddItemToArray(c, cJSON_CreateNumber(res.counts[n]));
 			cJSON_AddItemToArray(t, cJSON_CreateNumber(res.totals[n]));
@@ -201,11 +205,11 @@ static int do_bleu(struct texts *refs, struct texts *cands, bool files, struct s
 		emit_json(root);
 	} else {
 		/* sacreBLEU's own line format, so the numbers can be compared by eye */
-		printf("BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f hyp_len = %llu "
-		       "ref_len = %llu)\n",
-		       res.score, res.precisions[0], res.precisions[1], res.precisions[2],
-		       res.precisions[3], res.bp, res.ratio, (unsigned long long)res.sys_len,
-		       (unsigned long long)res.ref_len);
+		printf("BLEU = %.2f ", res.score);
+		for (int n = 0; n < res.order; n++)
+			printf("%s%.1f", n ? "/" : "", res.precisions[n]);
+		printf(" (BP = %.3f ratio = %.3f hyp_len = %llu ref_len = %llu)\n", res.bp, res.ratio,
+		       (unsigned long long)res.sys_len, (unsigned long long)res.ref_len);
 		printf("signature: %s\n", res.signature);
 	}
 	sl_bleu_free(b);
@@ -540,6 +544,16 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 				rc = cli_usage_error("score", "%s", err.msg);
 				goto out;
 			}
+		} else if (strcmp(a, "--max-order") == 0) {
+			NEED_VALUE();
+			char *e;
+			long k = strtol(v, &e, 10);
+			if (*e || k < 1 || k > SL_BLEU_MAX_ORDER) {
+				rc = cli_usage_error("score", "--max-order: '%s' is not an order from 1 to %d", v,
+						     SL_BLEU_MAX_ORDER);
+				goto out;
+			}
+			bo.max_order = (int)k;
 		} else if (strcmp(a, "--latency-ms") == 0 || strcmp(a, "--cost") == 0) {
 			NEED_VALUE();
 			char *end;

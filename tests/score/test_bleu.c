@@ -115,6 +115,20 @@ static void test_compute(void)
 	}
 }
 
+static void test_max_order(void)
+{
+	/* test_bleu_max_order (commit 785d26bb): orders 1-6 on the README example */
+	const char *want[] = { "77.65", "60.50", "53.93", "48.53", "46.14", "43.28" };
+	for (int k = 1; k <= 6; k++) {
+		struct sl_bleu_opts o = { .smooth_value = -1, .max_order = k };
+		struct sl_bleu_result r;
+		char got[16];
+		snprintf(got, sizeof got, "%.2f", corpus(hyps, o, &r));
+		CHECK_STR(got, want[k - 1]);
+		CHECK_INT(r.order, k);
+	}
+}
+
 static void test_tokenizer(void)
 {
 	char *t;
@@ -141,5 +155,6 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_corpus_bleu);
 	RUN_TEST(test_raw_bleu);
 	RUN_TEST(test_compute);
+	RUN_TEST(test_max_order);
 	RUN_TEST(test_tokenizer);
 TEST_MAIN_END

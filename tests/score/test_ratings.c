@@ -6,6 +6,7 @@
 
 #include "shortlist/classify_run.h"
 #include "shortlist/ratings.h"
+#include "shortlist/stats.h"
 #include "shortlist/store.h"
 
 static struct sl_store *store;
@@ -181,9 +182,32 @@ static void test_csv(void)
 	fclose(f);
 	free(text);
 	text = slurp(path);
-	CHECK_CONTAINS(text, "left_cell,right_cell,order_seed,case_line,rater,vote,comment,input,left_output,right_output\r\n");
+	CHECK_CONTAINS(text, "pair,case_line,rater,vote,comment,input,left_output,right_output\r\n");
 	CHECK(strstr(text, "model") == NULL); /* blind: no model column, no model names */
-	CHECK_CONTAINS(text, ",5,"); /* the order seed is recorded on every row */
+	CHECK(strstr(text, "1:0:0:") == NULL); /* nor cell ids that would tell the models apart */
+	CHECK_CONTAINS(text, "\r\n1:5:0:"); /* pair ids carry the run and the order seed */
+	/* Dan votes on the first exported pair: the file round-trips. */
+	char *first = strstr(text, "\r\n1:5:0:") + 2;
+	char id[64];
+	CHECK(sscanf(first, "%63[^,]", id) == 1);
+	char *one = sl_xasprintf("pair,rater,vote\n%s,dan,tie\n", id);
+	char *onepath = test_write_file("one.csv", one);
+	CHECK_INT(sl_ratings_import(store, onepath, "x", &counts, &err), 0);
+	CHECK(counts.pairwise);
+	CHECK_INT(counts.imported, 1);
+	/* a pair id whose check does not match (run changed, or edited by hand) */
+	id[strlen(id) - 1] = id[strlen(id) - 1] == '0' ? '1' : '0';
+	free(one);
+	one = sl_xasprintf("pair,rater,vote\n%s,dan,tie\n", id);
+	free(onepath);
+	onepath = test_write_file("one.csv", one);
+	CHECK_INT(sl_ratings_import(store, onepath, "x", &counts, &err), -1);
+	CHECK_CONTAINS(err.msg, "one.csv:2: column pair:");
+	CHECK_CONTAINS(err.msg, "export it again");
+	free(one);
+	free(onepath);
+	/* undo Dan's tie so the counts below stay as they were */
+	CHECK_INT(sl_store_exec(store, "DELETE FROM pairwise_votes WHERE rater = 'dan'", &err), 0);
 	free(text);
 	char *pw = test_write_file("pw.csv",
 		"left_cell,right_cell,order_seed,vote,rater\n"
@@ -237,6 +261,30 @@ static void test_report(void)
 	CHECK(r.models[0].bt_ci.lo <= r.models[0].bt_strength && r.models[0].bt_strength <= r.models[0].bt_ci.hi);
 	CHECK_INT(r.votes_left + r.votes_right + r.votes_tie, 6);
 	sl_ratings_report_free(&r);
+
+	/* A judge metric against the humans: judge 5 / 2 / 5 / 4 on the four rated cells. */
+	CHECK_INT(sl_store_exec(store,
+		"INSERT INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx, sample, kind,"
+		" value, scored_at) VALUES (1, 'judge', 0, 0, 0, 0, 'mean', 5, 't'),"
+		" (1, 'judge', 1, 0, 0, 0, 'mean', 2, 't'), (1, 'judge', 0, 0, 1, 0, 'mean', 5, 't'),"
+		" (1, 'judge', 2, 0, 1, 0, 'mean', 4, 't'), (1, 'len', 0, 0, 0, 0, 'mean', 250, 't');", &err), 0);
+	struct sl_metric_vs_humans vs;
+	CHECK_INT(sl_ratings_against(store, 1, "judge", &vs, &err), 0);
+	CHECK_INT(vs.n, 4);
+	CHECK(vs.on_rating_scale);
+	/* mean human per cell: 1:0:0:0:0 ann 5, bob 4 -> 4.5; 1:1:0:0:0 carol 2, ann 2 -> 2;
+	 * 1:0:0:1:0 bob 5, ann 5 -> 5; 1:2:0:1:0 ann 3 -> 3 */
+	double judge[] = { 5, 2, 5, 4 }, human[] = { 4.5, 2, 5, 3 };
+	CHECK_NEAR(vs.pearson, sl_stats_pearson(judge, human, 4), 1e-12);
+	CHECK_NEAR(vs.spearman, sl_stats_spearman(judge, human, 4), 1e-12);
+	CHECK(!isnan(vs.alpha_interval));
+	free(vs.metric);
+	CHECK_INT(sl_ratings_against(store, 1, "len", &vs, &err), 0);
+	CHECK(!vs.on_rating_scale && isnan(vs.alpha_interval));
+	free(vs.metric);
+	CHECK_INT(sl_ratings_against(store, 1, "nope", &vs, &err), -1);
+	CHECK_CONTAINS(err.msg, "no scores for metric \"nope\" (scored metrics: judge, len)");
+	free(vs.metric);
 	CHECK_INT(sl_ratings_report(store, 42, &r, &err), -1);
 	CHECK_CONTAINS(err.msg, "run 42 does not exist");
 }

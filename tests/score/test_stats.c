@@ -138,10 +138,24 @@ static void test_bootstrap(void)
 	CHECK(isnan(sl_stats_bootstrap_mean(c, 0, 100, 0.95, 1).lo));
 }
 
+static void test_correlation(void)
+{
+	/* scipy.stats.spearmanr docstring: spearmanr([1,2,3,4,5], [5,6,7,8,7]) = 0.8207826816681233 */
+	double a[] = { 1, 2, 3, 4, 5 }, b[] = { 5, 6, 7, 8, 7 };
+	CHECK_NEAR(sl_stats_spearman(a, b, 5), 0.8207826816681233, 1e-12);
+	/* scipy.stats.pearsonr docstring: pearsonr([1,2,3,4,5], [10,9,2.5,6,4]) = -0.7426106572325057 */
+	double c[] = { 10, 9, 2.5, 6, 4 };
+	CHECK_NEAR(sl_stats_pearson(a, c, 5), -0.7426106572325057, 1e-12);
+	CHECK(isnan(sl_stats_pearson(a, a, 1)));
+	double k[] = { 3, 3, 3, 3, 3 };
+	CHECK(isnan(sl_stats_spearman(a, k, 5)));
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_mean_std);
 	RUN_TEST(test_percentile);
 	RUN_TEST(test_wilson);
 	RUN_TEST(test_rng);
 	RUN_TEST(test_bootstrap);
+	RUN_TEST(test_correlation);
 TEST_MAIN_END

@@ -277,6 +277,12 @@ static void segment_tokens(struct sl_bleu *b, const char *text)
 }
 
 /* n-gram ids of b->toks for order n into b->grams; returns how many. */
+static int order_of(const struct sl_bleu_opts *o)
+{
+	return o->max_order >= 1 && o->max_order <= SL_BLEU_MAX_ORDER ? o->max_order
+									: SL_BLEU_DEFAULT_ORDER;
+}
+
 static size_t make_grams(struct sl_bleu *b, int n)
 {
 	if (b->ntoks < (size_t)n)
@@ -333,7 +339,7 @@ void sl_bleu_add(struct sl_bleu *b, const char *hypothesis, const char *const *r
 		segment_tokens(b, refs[r]);
 		ref_lens[r] = b->ntoks;
 		size_t mark = b->ntouched;
-		for (int n = 1; n <= SL_BLEU_MAX_ORDER; n++) {
+		for (int n = 1; n <= order_of(&b->opts); n++) {
 			size_t g = make_grams(b, n);
 			ensure_ids(b);
 			for (size_t i = 0; i < g; i++) {
@@ -353,7 +359,7 @@ void sl_bleu_add(struct sl_bleu *b, const char *hypothesis, const char *const *r
 	/* Hypothesis: clipped matches per order. */
 	segment_tokens(b, hypothesis);
 	size_t hyp_len = b->ntoks;
-	for (int n = 1; n <= SL_BLEU_MAX_ORDER; n++) {
+	for (int n = 1; n <= order_of(&b->opts); n++) {
 		size_t g = make_grams(b, n);
 		ensure_ids(b);
 		b->totals[n - 1] += (double)g;
@@ -398,14 +404,16 @@ static double my_log(double x)
 void sl_bleu_compute(const double *counts_in, const double *totals_in, uint64_t sys_len,
 		     uint64_t ref_len, const struct sl_bleu_opts *opts, struct sl_bleu_result *out)
 {
-	double counts[SL_BLEU_MAX_ORDER], totals[SL_BLEU_MAX_ORDER];
-	memcpy(counts, counts_in, sizeof counts);
-	memcpy(totals, totals_in, sizeof totals);
+	int order = order_of(opts);
+	double counts[SL_BLEU_MAX_ORDER] = { 0 }, totals[SL_BLEU_MAX_ORDER] = { 0 };
+	memcpy(counts, counts_in, (size_t)order * sizeof *counts);
+	memcpy(totals, totals_in, (size_t)order * sizeof *totals);
 	double smooth_value = opts->smooth_value;
 	if (smooth_value < 0)
 		smooth_value = opts->smooth == SL_BLEU_SMOOTH_FLOOR ? 0.1 :
 			       opts->smooth == SL_BLEU_SMOOTH_ADD_K ? 1.0 : 0.0;
 	memset(out, 0, offsetof(struct sl_bleu_result, signature));
+	out->order = order;
 	out->sys_len = sys_len;
 	out->ref_len = ref_len;
 	out->ratio = ref_len ? (double)sys_len / (double)ref_len : 0;
@@ -414,7 +422,7 @@ void sl_bleu_compute(const double *counts_in, const double *totals_in, uint64_t 
 	else
 		out->bp = 1.0;
 	bool any = false;
-	for (int n = 0; n < SL_BLEU_MAX_ORDER; n++)
+	for (int n = 0; n < order; n++)
 		any |= counts[n] != 0;
 	if (!any) {
 		memcpy(out->counts, counts, sizeof counts);
@@ -422,8 +430,8 @@ void sl_bleu_compute(const double *counts_in, const double *totals_in, uint64_t 
 		return;
 	}
 	double smooth_mteval = 1.0;
-	int eff_order = SL_BLEU_MAX_ORDER;
-	for (int n = 1; n <= SL_BLEU_MAX_ORDER; n++) {
+	int eff_order = order;
+	for (int n = 1; n <= order; n++) {
 		if (opts->smooth == SL_BLEU_SMOOTH_ADD_K && n > 1) {
 			counts[n - 1] += smooth_value;
 			totals[n - 1] += smooth_value;

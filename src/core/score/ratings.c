@@ -324,6 +324,21 @@ int sl_vote_exists(struct sl_store *store, const struct sl_pair *p, const char *
 	return rc == SQLITE_ROW;
 }
 
+/* A blind pair's id in files: RUN:SEED:INDEX:CHECK. The pair itself is recomputed from the
+ * run and the seed on import; CHECK (8 hex digits of SHA-256 over the two cell keys)
+ * catches a run that changed since the export. No model index is visible to the rater. */
+static void pair_check(const struct sl_pair *p, char out[9])
+{
+	char lk[80], rk[80], hex[65];
+	sl_cell_key_format(&p->left, lk);
+	sl_cell_key_format(&p->right, rk);
+	char *both = sl_xasprintf("%s|%s", lk, rk);
+	sl_sha256_hex(both, strlen(both), hex);
+	free(both);
+	memcpy(out, hex, 8);
+	out[8] = '\0';
+}
+
 /* ---- CSV ---- */
 
 static void csv_field(FILE *out, const char *s, bool last)
@@ -374,12 +389,9 @@ int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, con
 		size_t np;
 		if (sl_ratings_pairs(store, run_id, seed, &pairs, &np, err) != 0)
 			return -1;
-		fputs("left_cell,right_cell,order_seed,case_line,rater,vote,comment,input,left_output,"
-		      "right_output\r\n", out);
-		char seed_s[32];
-		snprintf(seed_s, sizeof seed_s, "%" PRIu64, seed);
+		fputs("pair,case_line,rater,vote,comment,input,left_output,right_output\r\n", out);
 		for (size_t i = 0; i < np; i++) {
-			char lk[80], rk[80], line_s[16];
+			char id[128], check[9], line_s[16];
 			int line;
 			char *vars, *lo, *ro;
 			if (sl_ratings_cell_text(store, &pairs[i].left, &line, &vars, &lo, err) != 0) {
@@ -393,12 +405,10 @@ int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, con
 				free(pairs);
 				return -1;
 			}
-			sl_cell_key_format(&pairs[i].left, lk);
-			sl_cell_key_format(&pairs[i].right, rk);
+			pair_check(&pairs[i], check);
+			snprintf(id, sizeof id, "%" PRId64 ":%" PRIu64 ":%zu:%s", run_id, seed, i, check);
 			snprintf(line_s, sizeof line_s, "%d", line);
-			csv_field(out, lk, false);
-			csv_field(out, rk, false);
-			csv_field(out, seed_s, false);
+			csv_field(out, id, false);
 			csv_field(out, line_s, false);
 			csv_field(out, rater, false);
 			csv_field(out, "", false);
@@ -565,6 +575,11 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 	struct import_row *rows = NULL;
 	size_t nrows = 0;
 	int ret = -1;
+	/* pairs recomputed for the (run, seed) a file's pair ids name */
+	struct sl_pair *pairs = NULL;
+	size_t npairs = 0;
+	int64_t pairs_run = -1;
+	uint64_t pairs_seed = 0;
 	err->code = SL_EXIT_USAGE;
 	if (rc <= 0) {
 		sl_error_set(err, "%s:1: %s", path, rc == 0 ? "the file is empty" : why);
@@ -574,13 +589,14 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 	int ci_left = col_index(c.f, c.nf, "left_cell"), ci_right = col_index(c.f, c.nf, "right_cell");
 	int ci_vote = col_index(c.f, c.nf, "vote"), ci_seed = col_index(c.f, c.nf, "order_seed");
 	int ci_rater = col_index(c.f, c.nf, "rater"), ci_comment = col_index(c.f, c.nf, "comment");
+	int ci_pair = col_index(c.f, c.nf, "pair");
 	size_t ncols = c.nf;
 	bool pairwise = ci_vote >= 0;
 	counts->pairwise = pairwise;
-	if (pairwise ? (ci_left < 0 || ci_right < 0) : (ci_cell < 0 || ci_score < 0)) {
+	if (pairwise ? (ci_pair < 0 && (ci_left < 0 || ci_right < 0)) : (ci_cell < 0 || ci_score < 0)) {
 		sl_error_set(err, "%s:1: the header needs %s (as written by shortlist ratings export)",
-			     path, pairwise ? "columns left_cell, right_cell and vote"
-					    : "columns cell and score (or left_cell, right_cell, vote)");
+			     path, pairwise ? "columns pair (or left_cell and right_cell) and vote"
+					    : "columns cell and score (or pair and vote)");
 		goto out;
 	}
 	while ((rc = csv_next(&c, &line, &why)) == 1) {
@@ -599,16 +615,52 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 			continue;
 		}
 		struct import_row r = { .line = line, .seed = -1 };
-		const char *kcol = pairwise ? "left_cell" : "cell";
-		if (sl_cell_key_parse(c.f[pairwise ? ci_left : ci_cell], &r.a) != 0) {
-			sl_error_set(err, "%s:%d: column %s: '%s' is not a cell id like 3:0:0:12:0", path, line,
-				     kcol, c.f[pairwise ? ci_left : ci_cell]);
-			goto out;
-		}
-		if (pairwise && sl_cell_key_parse(c.f[ci_right], &r.b) != 0) {
-			sl_error_set(err, "%s:%d: column right_cell: '%s' is not a cell id like 3:1:0:12:0",
-				     path, line, c.f[ci_right]);
-			goto out;
+		const char *kcol = pairwise ? (ci_pair >= 0 ? "pair" : "left_cell") : "cell";
+		if (pairwise && ci_pair >= 0) {
+			long long prun;
+			unsigned long long pseed;
+			size_t pidx;
+			char check[16], want[9];
+			int used = 0;
+			if (sscanf(c.f[ci_pair], "%lld:%llu:%zu:%8[0-9a-f]%n", &prun, &pseed, &pidx, check,
+				   &used) != 4 || c.f[ci_pair][used] != '\0' || prun < 1) {
+				sl_error_set(err, "%s:%d: column pair: '%s' is not a pair id from shortlist "
+						  "ratings export --pairwise", path, line, c.f[ci_pair]);
+				goto out;
+			}
+			if (prun != pairs_run || pseed != pairs_seed) {
+				free(pairs);
+				pairs = NULL;
+				struct sl_error perr = { 0 };
+				if (sl_ratings_pairs(store, prun, pseed, &pairs, &npairs, &perr) != 0) {
+					sl_error_set(err, "%s:%d: column pair: %s", path, line, perr.msg);
+					goto out;
+				}
+				pairs_run = prun;
+				pairs_seed = pseed;
+			}
+			if (pidx < npairs)
+				pair_check(&pairs[pidx], want);
+			if (pidx >= npairs || strcmp(want, check) != 0) {
+				sl_error_set(err, "%s:%d: column pair: '%s' is not a pair of run %lld as it is "
+						  "now (the run changed since the export?): export it again",
+					     path, line, c.f[ci_pair], prun);
+				goto out;
+			}
+			r.a = pairs[pidx].left;
+			r.b = pairs[pidx].right;
+			r.seed = (int64_t)(pseed & INT64_MAX);
+		} else {
+			if (sl_cell_key_parse(c.f[pairwise ? ci_left : ci_cell], &r.a) != 0) {
+				sl_error_set(err, "%s:%d: column %s: '%s' is not a cell id like 3:0:0:12:0", path,
+					     line, kcol, c.f[pairwise ? ci_left : ci_cell]);
+				goto out;
+			}
+			if (pairwise && sl_cell_key_parse(c.f[ci_right], &r.b) != 0) {
+				sl_error_set(err, "%s:%d: column right_cell: '%s' is not a cell id like 3:1:0:12:0",
+					     path, line, c.f[ci_right]);
+				goto out;
+			}
 		}
 		if (pairwise) {
 			if (sl_vote_parse(rating, &r.vote) != 0) {
@@ -690,6 +742,7 @@ out:
 		free(rows[i].comment);
 	}
 	free(rows);
+	free(pairs);
 	csv_clear(&c);
 	free(c.f);
 	sl_buf_free(&c.field);
@@ -943,6 +996,117 @@ int sl_ratings_report(struct sl_store *store, int64_t run_id, struct sl_ratings_
 	free(v_unit);
 	free(v_rater);
 	free(v_value);
+	return rc < 0 ? -1 : 0;
+}
+
+int sl_ratings_against(struct sl_store *store, int64_t run_id, const char *metric,
+		       struct sl_metric_vs_humans *out, struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->metric = sl_xstrdup(metric);
+	out->spearman = out->pearson = out->alpha_interval = NAN;
+	if (run_exists(store, run_id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT count(*) FROM cell_scores WHERE run_id = ? AND metric = ? AND value IS NOT NULL",
+		err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sl_bind_text(st, 2, metric);
+	if (sl_store_step(store, st, err) != SQLITE_ROW)
+		return -1;
+	if (sqlite3_column_int64(st, 0) == 0) {
+		sqlite3_reset(st);
+		struct sl_buf names;
+		sl_buf_init(&names);
+		sl_buf_puts(&names, "");
+		sqlite3_stmt *q = sl_store_prepare(store,
+			"SELECT DISTINCT metric FROM cell_scores WHERE run_id = ? ORDER BY metric", err);
+		if (q) {
+			sqlite3_bind_int64(q, 1, run_id);
+			while (sl_store_step(store, q, err) == SQLITE_ROW)
+				sl_buf_printf(&names, "%s%s", names.len ? ", " : "", sl_col_text(q, 0));
+		}
+		sl_error_set(err, "run %" PRId64 " has no scores for metric \"%s\" (scored metrics: %s)",
+			     run_id, metric, names.len ? names.data : "none yet");
+		err->code = SL_EXIT_USAGE;
+		sl_buf_free(&names);
+		return -1;
+	}
+	sqlite3_reset(st);
+	/* every human rating of a cell the metric scored, with the metric's value */
+	st = sl_store_prepare(store,
+		"SELECT r.model_idx, r.prompt_idx, r.case_idx, r.sample, r.rater, r.score, s.value"
+		" FROM ratings r JOIN cell_scores s ON s.run_id = r.run_id AND s.metric = ?"
+		" AND s.model_idx = r.model_idx AND s.prompt_idx = r.prompt_idx AND s.case_idx = r.case_idx"
+		" AND s.sample = r.sample WHERE r.run_id = ? AND s.value IS NOT NULL"
+		" ORDER BY r.model_idx, r.prompt_idx, r.case_idx, r.sample", err);
+	if (!st)
+		return -1;
+	sl_bind_text(st, 1, metric);
+	sqlite3_bind_int64(st, 2, run_id);
+	struct sl_cell_key *units = NULL;
+	size_t nunits = 0;
+	char **raters = NULL;
+	size_t nraters = 0;
+	struct row {
+		size_t unit, rater;
+		double score;
+	} *rows = NULL;
+	size_t nrows = 0;
+	double *value = NULL;
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		struct sl_cell_key k = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		size_t before = nunits;
+		size_t u = intern_key(&units, &nunits, &k);
+		if (nunits > before) {
+			value = sl_xrealloc(value, nunits * sizeof *value);
+			value[u] = sqlite3_column_double(st, 6);
+		}
+		rows = sl_xrealloc(rows, (nrows + 1) * sizeof *rows);
+		rows[nrows].unit = u;
+		rows[nrows].rater = intern_name(&raters, &nraters, sl_col_text(st, 4));
+		rows[nrows].score = sqlite3_column_int(st, 5);
+		nrows++;
+	}
+	if (rc >= 0 && nunits) {
+		double *mean = sl_xcalloc(nunits, sizeof *mean), *cnt = sl_xcalloc(nunits, sizeof *cnt);
+		for (size_t i = 0; i < nrows; i++) {
+			mean[rows[i].unit] += rows[i].score;
+			cnt[rows[i].unit] += 1;
+		}
+		out->on_rating_scale = true;
+		for (size_t u = 0; u < nunits; u++) {
+			mean[u] /= cnt[u];
+			if (!(value[u] >= 1 && value[u] <= 5))
+				out->on_rating_scale = false;
+		}
+		out->n = (int64_t)nunits;
+		out->spearman = sl_stats_spearman(value, mean, nunits);
+		out->pearson = sl_stats_pearson(value, mean, nunits);
+		if (out->on_rating_scale) {
+			size_t nr = nraters + 1;
+			double *m = sl_xmalloc(nr * nunits * sizeof *m);
+			for (size_t i = 0; i < nr * nunits; i++)
+				m[i] = NAN;
+			for (size_t i = 0; i < nrows; i++)
+				m[rows[i].rater * nunits + rows[i].unit] = rows[i].score;
+			memcpy(m + nraters * nunits, value, nunits * sizeof *value);
+			out->alpha_interval = sl_krippendorff_alpha(m, nr, nunits, SL_ALPHA_INTERVAL, NULL);
+			free(m);
+		}
+		free(mean);
+		free(cnt);
+	}
+	for (size_t i = 0; i < nraters; i++)
+		free(raters[i]);
+	free(raters);
+	free(rows);
+	free(units);
+	free(value);
 	return rc < 0 ? -1 : 0;
 }
 

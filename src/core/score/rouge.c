@@ -48,7 +48,8 @@ struct sl_rouge {
 	size_t masks_cap;
 	uint64_t *v;
 	size_t v_cap;
-	struct sl_buf word;
+	char *word; /* the token being built, lowercased */
+	size_t word_len, word_cap;
 };
 
 int sl_rouge_type_parse(const char *name, int *type, struct sl_error *err)
@@ -94,7 +95,8 @@ struct sl_rouge *sl_rouge_new(bool stem, struct sl_error *err)
 {
 	struct sl_rouge *r = sl_xcalloc(1, sizeof *r);
 	tokmap_init(&r->map);
-	sl_buf_init(&r->word);
+	r->word_cap = 256;
+	r->word = sl_xmalloc(r->word_cap);
 	r->stem = stem;
 	(void)err;
 	return r;
@@ -111,7 +113,7 @@ void sl_rouge_free(struct sl_rouge *r)
 		free(vs[i]->v);
 	free(r->masks);
 	free(r->v);
-	sl_buf_free(&r->word);
+	free(r->word);
 	free(r);
 }
 
@@ -119,10 +121,11 @@ void sl_rouge_free(struct sl_rouge *r)
 
 static void emit_word(struct sl_rouge *r, struct u32vec *out)
 {
-	if (r->word.len == 0)
+	if (r->word_len == 0)
 		return;
-	char *w = r->word.data;
-	size_t len = r->word.len;
+	char *w = r->word;
+	size_t len = r->word_len;
+	r->word_len = 0;
 	/* In place: the stemmer never makes a word longer. */
 	if (r->stem && len > 3)
 		len = porter_stem(w, len);
@@ -130,7 +133,16 @@ static void emit_word(struct sl_rouge *r, struct u32vec *out)
 	 * only shortens or rewrites letters, so only an empty result can be dropped here. */
 	if (len > 0)
 		vec_push(out, tokmap_intern(&r->map, w, len));
-	sl_buf_reset(&r->word);
+}
+
+static inline void word_add(struct sl_rouge *r, char c)
+{
+	/* +1: the stemmer writes a terminating NUL */
+	if (r->word_len + 1 >= r->word_cap) {
+		r->word_cap *= 2;
+		r->word = sl_xrealloc(r->word, r->word_cap);
+	}
+	r->word[r->word_len++] = c;
 }
 
 /* Decode one UTF-8 sequence; returns its length (1 for an invalid byte) and the code
@@ -174,15 +186,27 @@ static size_t utf8_decode(const unsigned char *s, const unsigned char *end, uint
  * combining dot (a separator), U+212A (Kelvin sign) lowers to "k". */
 static void tokenize_span(struct sl_rouge *r, const char *text, size_t len, struct u32vec *out)
 {
+	/* Lookup of ASCII classes: 1 lowercase letter or digit, 2 uppercase letter. */
+	static const unsigned char cls[128] = {
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+		['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+		['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+		['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+		['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2,
+		['E'] = 2, ['F'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2, ['J'] = 2, ['K'] = 2, ['L'] = 2,
+		['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2, ['S'] = 2, ['T'] = 2,
+		['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2,
+	};
 	const unsigned char *s = (const unsigned char *)text, *end = s + len;
-	sl_buf_reset(&r->word);
+	r->word_len = 0;
 	while (s < end) {
 		unsigned c = *s;
 		if (c < 0x80) {
-			if (c >= 'A' && c <= 'Z')
-				sl_buf_putc(&r->word, (char)(c + 32));
-			else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-				sl_buf_putc(&r->word, (char)c);
+			unsigned k = cls[c];
+			if (k == 1)
+				word_add(r, (char)c);
+			else if (k == 2)
+				word_add(r, (char)(c + 32));
 			else
 				emit_word(r, out);
 			s++;
@@ -191,9 +215,9 @@ static void tokenize_span(struct sl_rouge *r, const char *text, size_t len, stru
 		uint32_t cp;
 		s += utf8_decode(s, end, &cp);
 		if (cp == 0x212a) {
-			sl_buf_putc(&r->word, 'k');
+			word_add(r, 'k');
 		} else if (cp == 0x130) {
-			sl_buf_putc(&r->word, 'i');
+			word_add(r, 'i');
 			emit_word(r, out);
 		} else {
 			emit_word(r, out);

@@ -258,3 +258,66 @@ struct sl_interval sl_stats_bootstrap_mean(const double *x, size_t n, unsigned r
 {
 	return sl_stats_bootstrap(x, n, stat_mean, NULL, resamples, level, seed);
 }
+
+/* ---- correlation ---- */
+
+double sl_stats_pearson(const double *x, const double *y, size_t n)
+{
+	if (n < 2)
+		return NAN;
+	double mx = sl_stats_mean(x, n), my = sl_stats_mean(y, n);
+	double sxy = 0, sxx = 0, syy = 0;
+	for (size_t i = 0; i < n; i++) {
+		sxy += (x[i] - mx) * (y[i] - my);
+		sxx += (x[i] - mx) * (x[i] - mx);
+		syy += (y[i] - my) * (y[i] - my);
+	}
+	if (sxx == 0 || syy == 0)
+		return NAN;
+	return sxy / sqrt(sxx * syy);
+}
+
+struct ranked {
+	double v;
+	size_t i;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	double x = ((const struct ranked *)a)->v, y = ((const struct ranked *)b)->v;
+	return (x > y) - (x < y);
+}
+
+/* Average ranks (1-based) with ties sharing the mean of their positions. */
+static void ranks(const double *x, size_t n, double *out)
+{
+	struct ranked *r = sl_xmalloc(n * sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		r[i].v = x[i];
+		r[i].i = i;
+	}
+	qsort(r, n, sizeof *r, cmp_ranked);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && r[j].v == r[i].v)
+			j++;
+		double avg = ((double)i + (double)j - 1) / 2 + 1;
+		for (size_t k = i; k < j; k++)
+			out[r[k].i] = avg;
+		i = j;
+	}
+	free(r);
+}
+
+double sl_stats_spearman(const double *x, const double *y, size_t n)
+{
+	if (n < 2)
+		return NAN;
+	double *rx = sl_xmalloc(n * sizeof *rx), *ry = sl_xmalloc(n * sizeof *ry);
+	ranks(x, n, rx);
+	ranks(y, n, ry);
+	double r = sl_stats_pearson(rx, ry, n);
+	free(rx);
+	free(ry);
+	return r;
+}

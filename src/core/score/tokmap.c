@@ -92,7 +92,11 @@ uint32_t tokmap_intern(struct tokmap *m, const char *s, size_t len)
 		i = (i + 1) & (m->cap - 1);
 	}
 	uint32_t off = (uint32_t)m->arena.len;
-	sl_buf_append(&m->arena, s, len);
+	if (m->arena.len + len + 1 > m->arena.cap)
+		sl_buf_reserve(&m->arena, len + 1);
+	memcpy(m->arena.data + m->arena.len, s, len);
+	m->arena.len += len;
+	m->arena.data[m->arena.len] = '\0';
 	uint32_t id = new_id(m, h, off, (uint32_t)len);
 	m->slots[i] = id + 1;
 	return id;
