@@ -168,6 +168,7 @@ static void test_report_formats(void)
 	char *jsonl = slurp("out.jsonl");
 	CHECK_INT(count(jsonl, "\n"), 6);
 	CHECK_CONTAINS(jsonl, "\"scores\":{\"accuracy\":1}");
+	CHECK_CONTAINS(jsonl, "\"score_details\":{\"accuracy\":\"predicted: positive");
 	free(jsonl);
 
 	char *csv = slurp("out.csv");

@@ -35,6 +35,9 @@ int sl_report_format_parse(const char *name, enum sl_report_format *out, struct 
 
 static void report_free(struct report *r)
 {
+	for (size_t m = 0; r->details && m < r->n_metrics; m++)
+		free(r->details[m]);
+	free(r->details);
 	sl_run_free(&r->run);
 	sl_scorecard_free(&r->sc);
 	sl_triangle_free(&r->tri);
@@ -102,10 +105,14 @@ void sl_report_fmt_usd(double c, char out[24])
 /* The cell's value for each quality metric (NAN when not scored) and detail text. */
 static int cell_scores(struct report *r, const struct sl_cell *c, double *values)
 {
+	if (!r->details && r->n_metrics)
+		r->details = sl_xcalloc(r->n_metrics, sizeof *r->details);
 	for (size_t m = 0; m < r->n_metrics; m++) {
 		values[m] = NAN;
+		free(r->details[m]);
+		r->details[m] = NULL;
 		sqlite3_stmt *st = sl_store_prepare(r->store,
-			"SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
+			"SELECT value, detail FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
 			"model_idx = ?3 AND prompt_idx = ?4 AND case_idx = ?5 AND sample = ?6", r->err);
 		if (!st)
 			return -1;
@@ -115,9 +122,12 @@ static int cell_scores(struct report *r, const struct sl_cell *c, double *values
 		sqlite3_bind_int(st, 4, c->prompt_idx);
 		sqlite3_bind_int(st, 5, c->case_idx);
 		sqlite3_bind_int(st, 6, c->sample);
-		if (sl_store_step(r->store, st, r->err) == SQLITE_ROW &&
-		    sqlite3_column_type(st, 0) != SQLITE_NULL)
-			values[m] = sqlite3_column_double(st, 0);
+		if (sl_store_step(r->store, st, r->err) == SQLITE_ROW) {
+			if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+				values[m] = sqlite3_column_double(st, 0);
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				r->details[m] = sl_xstrdup(sl_col_text(st, 1));
+		}
 		sqlite3_reset(st);
 	}
 	return 0;
@@ -173,6 +183,11 @@ static cJSON *cell_json(struct report *r, const struct sl_cell *c, const double 
 	cJSON *s = cJSON_AddObjectToObject(o, "scores");
 	for (size_t m = 0; m < r->n_metrics; m++)
 		json_num(s, sl_report_metric_name(r, m), values[m]);
+	/* Why: the extracted label, the judge's explanation, why it could not be scored. */
+	cJSON *d = cJSON_AddObjectToObject(o, "score_details");
+	for (size_t m = 0; m < r->n_metrics; m++)
+		if (r->details && r->details[m])
+			cJSON_AddStringToObject(d, sl_report_metric_name(r, m), r->details[m]);
 	return o;
 }
 

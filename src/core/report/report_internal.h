@@ -18,6 +18,7 @@ struct report {
 	struct sl_buf recommendation;
 	const struct sl_report_options *opts;
 	size_t n_metrics;      /* quality metrics, in the scorecard's order */
+	char **details;        /* the current cell's score details, per metric (or NULL) */
 	FILE *out;
 	int64_t n_cells;
 	struct sl_error *err;
