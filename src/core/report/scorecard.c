@@ -41,6 +41,7 @@ void sl_scorecard_free(struct sl_scorecard *sc)
 	free(sc->rows);
 	free(sc->headline);
 	free(sc->price_hint);
+	free(sc->only_prompt);
 	memset(sc, 0, sizeof *sc);
 }
 
@@ -526,6 +527,8 @@ int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scoreca
 	if (load_rows(store, run_id, false, models, n_models, prompts, n_prompts, out, &cap, err))
 		goto done;
 	out->n_models = out->n_rows;
+	if (n_prompts == 1)
+		out->only_prompt = sl_xstrdup(prompts[0]);
 	if (n_prompts > 1 &&
 	    load_rows(store, run_id, true, models, n_models, prompts, n_prompts, out, &cap, err))
 		goto done;
