@@ -214,6 +214,10 @@ static void test_report_formats(void)
 	CHECK_CONTAINS(r.out, "0.667 [0.208,0.939]");
 	CHECK_CONTAINS(r.out, "under speed 0.20 / precision 0.50 / cost 0.30 pick");
 	run_result_free(&r);
+	r = cli((const char *[]){ "report", "--metric", "acuracy", NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "no quality metric 'acuracy' (it has: accuracy)");
+	run_result_free(&r);
 	r = cli((const char *[]){ "report", "--format", "pdf", NULL });
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "unknown report format 'pdf'");

@@ -67,6 +67,11 @@ static int report_load(struct report *r, struct sl_store *store, int64_t run_id,
 		sl_triangle_rank(&r->tri, &opts->weights);
 		sl_triangle_regions(&r->tri, 60);
 		sl_triangle_recommend(&r->tri, &opts->weights, &r->recommendation);
+	} else if (opts->metric && r->sc.n_models) {
+		/* Asked for by name: a typo must not silently drop the triangle. */
+		sl_error_set(err, "%s", terr.msg);
+		err->code = SL_EXIT_USAGE;
+		return -1;
 	} else {
 		r->tri_note = sl_xstrdup(r->sc.n_models ? terr.msg : "no finished cells");
 	}

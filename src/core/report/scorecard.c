@@ -636,7 +636,13 @@ int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
 		const struct sl_metric_value *q;
 		double v;
 		if (!sl_scorecard_metric(r, name, &v, &q)) {
-			sl_error_set(err, "run %lld has no metric '%s'", (long long)sc->run_id, name);
+			struct sl_buf have;
+			sl_buf_init(&have);
+			for (size_t k = 0; k < r->n_metrics; k++)
+				sl_buf_printf(&have, "%s%s", k ? ", " : "", r->metrics[k].name);
+			sl_error_set(err, "run %lld has no quality metric '%s' (it has: %s)",
+				     (long long)sc->run_id, name, have.len ? have.data : "none");
+			sl_buf_free(&have);
 			err->code = SL_EXIT_USAGE;
 			return -1;
 		}
