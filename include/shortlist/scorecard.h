@@ -62,6 +62,8 @@ struct sl_scorecard {
 	double judge_cost;    /* all judge calls of the run */
 	int64_t judge_calls;
 	char *price_hint;     /* how to set a price, when some cost is unknown; else NULL */
+	char *only_prompt;    /* "name@version" when the run has exactly one prompt (then the
+			       * per-model rows are that prompt's rows); else NULL */
 };
 
 /* Build the scorecard of a run from its cells and cell_scores. */

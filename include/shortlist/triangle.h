@@ -98,6 +98,12 @@ void sl_triangle_render_map(const struct sl_triangle *tri, int rows,
 /* The same map as an inline SVG fragment of the given width (for HTML reports). */
 void sl_triangle_render_map_svg(const struct sl_triangle *tri, int width, struct sl_buf *out);
 
+/* Everything above as JSON: weights, labels, priors flag, the recommendation and each model
+ * with its raw and normalised values, score, rank, frontier flag and region share. Needs
+ * sl_triangle_rank() (and sl_triangle_regions() for the shares). */
+struct cJSON;
+struct cJSON *sl_triangle_json(const struct sl_triangle *tri, const struct sl_tri_weights *w);
+
 /* Letter used for model i on the maps. */
 char sl_tri_letter(size_t i);
 

@@ -3,6 +3,8 @@
 #define SHORTLIST_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "shortlist/store.h"
@@ -46,9 +48,19 @@ int cmd_prompts(struct cli *cli, int argc, char **argv);
 int cmd_datasets(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
-
 /* scoring */
 int cmd_score(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_triangle(struct cli *cli, int argc, char **argv);
+/* Score a run with its suite's scorers (judge included: an engine is made when needed). */
+int cli_score_run(struct sl_store *store, int64_t run_id, struct sl_error *err);
+/* The suite's triangle weights, else equal thirds. */
+struct sl_tri_weights;
+void cli_suite_weights(struct sl_store *store, int64_t run_id, struct sl_tri_weights *w);
+/* shortlist run's gate hook: score the run, check the gates, print the verdicts; returns
+ * 0 all passed, 1 a gate failed, -1 with err set (exit 2). */
+int cli_score_and_gate(struct sl_store *store, int64_t run_id, char **gates, size_t n,
+		       struct sl_error *err);
 int cmd_ratings(struct cli *cli, int argc, char **argv);
 int cmd_rate(struct cli *cli, int argc, char **argv);
 

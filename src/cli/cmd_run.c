@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "shortlist/report.h"
 #include "shortlist/engine.h"
 #include "shortlist/gates.h"
 #include "shortlist/scorecard.h"
@@ -277,9 +278,8 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 }
 
 /* Gates: parsed before the run (a malformed one is a usage error and nothing is sent),
- * checked after it against the run's scorecard. Scoring (issue #5) fills cell_scores;
- * its step to score the run's cells belongs just before sl_scorecard_build below. Until
- * then the scorecard has the built-in metrics (latency, ttft, cost, error rate...). */
+ * checked after it against the run's scorecard, once the suite's scorers (and judge) have
+ * scored the run's cells. */
 static int parse_gates(char **exprs, size_t n, struct sl_gate **out, struct sl_error *err)
 {
 	*out = sl_xcalloc(n ? n : 1, sizeof **out);
@@ -300,7 +300,7 @@ static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_g
 		       size_t n, struct sl_buf *out, cJSON *json, struct sl_error *err)
 {
 	struct sl_scorecard sc;
-	if (sl_scorecard_build(store, run_id, &sc, err) != 0)
+	if (cli_score_run(store, run_id, err) != 0 || sl_scorecard_build(store, run_id, &sc, err) != 0)
 		return -1;
 	struct sl_gate_report rep;
 	int rc = sl_gates_evaluate(gates, n, &sc, &rep, err);
@@ -346,7 +346,8 @@ static bool looks_like_run_ref(const char *s)
 
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
-	struct sl_runner_opts opts = { .max_cost = NAN };
+	/* Scorers (the registry's and the judge's) are checked before any API call. */
+	struct sl_runner_opts opts = { .max_cost = NAN, .validate = sl_report_validate_scorer };
 	bool json = false, no_cache = false, refresh = false, check = false;
 	char **gates = NULL;
 	size_t n_gates = 0;

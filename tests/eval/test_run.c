@@ -66,7 +66,8 @@ static char *write_fixture(const char *name, const char *extra)
 	char *suite = sl_xasprintf(
 		"{\"name\": \"%s\", \"models\": [\"fake:model-a\", \"fakeant:model-b\"],"
 		" \"prompts\": [\"sentiment@1\", \"sentiment@2\"], \"dataset\": \"cases.csv\","
-		" \"samples\": 2, \"concurrency\": 4, \"scorers\": [{\"name\": \"accuracy\"}]%s}",
+		" \"samples\": 2, \"concurrency\": 4, \"scorers\": [{\"name\": \"label\","
+		" \"labels\": [\"positive\", \"negative\", \"neutral\"]}]%s}",
 		name, extra ? extra : "");
 	char *path = test_write_file(rel, suite);
 	free(suite);

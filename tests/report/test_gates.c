@@ -167,6 +167,17 @@ static void test_evaluate(void)
 	CHECK_CONTAINS(rep.results[1].detail, "unknown for fake:beta");
 	sl_gate_report_free(&rep);
 
+	/* A run of one prompt: the per-model rows are that prompt's. */
+	const char *g6[] = { "model=alpha,prompt=classify:p50_latency<=1s" };
+	CHECK(eval_gates(s, run, g6, 1, &rep, &err) == 0);
+	CHECK_INT(rep.n, 1);
+	CHECK(rep.results[0].passed);
+	sl_gate_report_free(&rep);
+	const char *g7[] = { "prompt=other:p50_latency<=1s" };
+	CHECK(eval_gates(s, run, g7, 1, &rep, &err) == -1);
+	CHECK_CONTAINS(err.msg, "prompt=other");
+	CHECK_CONTAINS(err.msg, "prompts: classify@1");
+
 	/* Configuration errors: exit 2 with what exists. */
 	const char *g4[] = { "acuracy>=0.8" };
 	CHECK(eval_gates(s, run, g4, 1, &rep, &err) == -1);

@@ -99,7 +99,7 @@ static void test_reference_values(void)
 	CHECK(isnan(b->cost_per_1k));
 	CHECK_INT(b->n_cost_unknown, 8);
 	CHECK_CONTAINS(sc.price_hint, "fake:beta");
-	CHECK_CONTAINS(sc.price_hint, "providers.json");
+	CHECK_CONTAINS(sc.price_hint, "\"prices\"");
 	CHECK(sl_scorecard_metric(b, "judge", &v, &q));
 	CHECK(isnan(v));
 	CHECK(!sl_scorecard_metric(b, "no_such_metric", &v, &q));
@@ -109,7 +109,7 @@ static void test_reference_values(void)
 	sl_scorecard_render_text(&sc, &out);
 	CHECK_CONTAINS(out.data, "0.700 [0.397,0.892]");
 	CHECK_CONTAINS(out.data, "unknown");
-	CHECK_CONTAINS(out.data, "judge: 10 calls");
+	CHECK_CONTAINS(out.data, "judge: 10 judged cells");
 	sl_buf_free(&out);
 
 	struct sl_triangle tri;
@@ -193,7 +193,94 @@ static void test_empty_run(void)
 	sl_store_close(s);
 }
 
+/* The trigger-kept statistics equal a fresh aggregation after REPLACE, UPDATE and DELETE. */
+static void check_stats_match(struct sl_store *s)
+{
+	struct sl_error err = { 0 };
+	sqlite3_stmt *st = sl_store_prepare(s,
+		"SELECT COUNT(*) FROM (SELECT run_id, model_idx, prompt_idx, COUNT(*) AS n,"
+		" SUM(error_kind IS NOT NULL) AS ne, TOTAL(CASE WHEN error_kind IS NULL THEN cost END)"
+		" AS c, SUM(error_kind IS NULL AND latency_ms IS NOT NULL) AS nl FROM cells"
+		" GROUP BY 1, 2, 3) a LEFT JOIN cell_stats b USING (run_id, model_idx, prompt_idx)"
+		" WHERE b.n IS NOT a.n OR b.n_err IS NOT a.ne OR abs(b.sum_cost - a.c) > 1e-12"
+		" OR b.n_lat IS NOT a.nl", &err);
+	CHECK(st && sl_store_step(s, st, &err) == SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), 0);
+	sqlite3_reset(st);
+	st = sl_store_prepare(s,
+		"SELECT COUNT(*) FROM (SELECT run_id, metric, model_idx, prompt_idx, COUNT(value) AS n,"
+		" TOTAL(value) AS t, SUM(value IS NULL) AS nn FROM cell_scores GROUP BY 1, 2, 3, 4) a"
+		" LEFT JOIN score_stats b USING (run_id, metric, model_idx, prompt_idx)"
+		" WHERE b.n IS NOT a.n OR abs(b.sum - a.t) > 1e-9 OR b.n_null IS NOT a.nn", &err);
+	CHECK(st && sl_store_step(s, st, &err) == SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), 0);
+	sqlite3_reset(st);
+}
+
+static void test_stats_follow_writes(void)
+{
+	struct sl_store *s = open_store("writes.db");
+	int64_t run = two_model_run(s);
+	check_stats_match(s);
+	struct sl_error err = { 0 };
+	/* A resumed run rewrites a failed cell with INSERT OR REPLACE. */
+	CHECK(sl_store_exec(s, "INSERT OR REPLACE INTO cells (run_id, model_idx, prompt_idx,"
+			       " case_idx, sample, model, output, latency_ms, cost, finished_at)"
+			       " VALUES (1, 1, 0, 9, 0, 'fake:beta', 'ok', 150, 0.5, 'now')", &err) == 0);
+	CHECK(sl_store_exec(s, "INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx,"
+			       " prompt_idx, case_idx, sample, kind, value, scored_at)"
+			       " VALUES (1, 'accuracy', 1, 0, 9, 0, 'proportion', 1, 'now')", &err) == 0);
+	check_stats_match(s);
+	CHECK(sl_store_exec(s, "UPDATE cells SET latency_ms = 10, error_kind = 'http'"
+			       " WHERE model_idx = 0 AND case_idx = 2;"
+			       "UPDATE cell_scores SET value = NULL WHERE model_idx = 0 AND case_idx = 1", &err) == 0);
+	check_stats_match(s);
+	CHECK(sl_store_exec(s, "DELETE FROM cells WHERE case_idx >= 5;"
+			       "DELETE FROM cell_scores WHERE case_idx >= 5", &err) == 0);
+	check_stats_match(s);
+	struct sl_scorecard sc;
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK_INT(sc.rows[0].n, 5);
+	CHECK_INT(sc.rows[0].n_errors, 1);
+	sl_scorecard_free(&sc);
+	/* Deleting the run leaves no statistics behind. */
+	CHECK(sl_store_exec(s, "DELETE FROM runs", &err) == 0);
+	sqlite3_stmt *st = sl_store_prepare(s, "SELECT (SELECT COUNT(*) FROM cell_stats) +"
+					       " (SELECT COUNT(*) FROM score_stats)", &err);
+	CHECK(st && sl_store_step(s, st, &err) == SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), 0);
+	sqlite3_reset(st);
+	sl_store_close(s);
+}
+
+/* Human ratings: each cell's ratings averaged over raters, then over cells. */
+static void test_human_ratings(void)
+{
+	struct sl_store *s = open_store("human.db");
+	int64_t run = two_model_run(s);
+	struct sl_error err = { 0 };
+	CHECK(sl_store_exec(s, "INSERT INTO ratings (run_id, model_idx, prompt_idx, case_idx,"
+			       " sample, rater, score, rated_at) VALUES"
+			       " (1, 0, 0, 0, 0, 'ann', 4, 'now'), (1, 0, 0, 0, 0, 'bob', 5, 'now'),"
+			       " (1, 0, 0, 1, 0, 'ann', 2, 'now')", &err) == 0);
+	struct sl_scorecard sc;
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	double v;
+	const struct sl_metric_value *q;
+	CHECK(sl_scorecard_metric(&sc.rows[0], "human", &v, &q));
+	CHECK_NEAR(v, (4.5 + 2) / 2, 1e-12);
+	CHECK_INT(q->n, 2);
+	CHECK(q->lo >= 2 && q->hi <= 4.5 && q->lo < q->hi);
+	CHECK(sl_scorecard_metric(&sc.rows[1], "human", &v, &q));
+	CHECK(isnan(v));
+	CHECK_INT(q->n, 0);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+}
+
 TEST_MAIN_BEGIN
+	RUN_TEST(test_human_ratings);
+	RUN_TEST(test_stats_follow_writes);
 	RUN_TEST(test_reference_values);
 	RUN_TEST(test_per_prompt_rows);
 	RUN_TEST(test_empty_run);

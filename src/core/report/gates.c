@@ -384,6 +384,9 @@ static void add_result(struct sl_gate_report *rep, const struct sl_gate *g,
 			sl_buf_printf(&d, " not measured for %s (%lld cell%s could not be scored)",
 				      row->model, (long long)q->n_unscored,
 				      q->n_unscored == 1 ? "" : "s");
+		else if (q)
+			sl_buf_printf(&d, " not measured for %s (no cell of it was scored with %s)",
+				      row->model, g->metric);
 		else
 			sl_buf_printf(&d, " not measured for %s (no successful cells)", row->model);
 	} else {
@@ -431,8 +434,12 @@ int sl_gates_evaluate(const struct sl_gate *gates, size_t n_gates, const struct 
 			const struct sl_scorecard_row *row = &sc->rows[i];
 			if (g->model && !model_matches(g->model, row->model))
 				continue;
-			if (g->prompt ? !row->prompt || !prompt_matches(g->prompt, row->prompt)
-				      : row->prompt != NULL)
+			/* With one prompt, the per-model rows are that prompt's rows. */
+			bool single = g->prompt && !row->prompt && sc->only_prompt &&
+				      prompt_matches(g->prompt, sc->only_prompt);
+			if (g->prompt && !single
+				    ? !row->prompt || !prompt_matches(g->prompt, row->prompt)
+				    : row->prompt != NULL)
 				continue;
 			add_result(report, g, row);
 			matched++;
@@ -445,8 +452,9 @@ int sl_gates_evaluate(const struct sl_gate *gates, size_t n_gates, const struct 
 				if (!sc->rows[i].prompt)
 					sl_buf_printf(&m, "%s%s", i ? ", " : "", sc->rows[i].model);
 			if (g->prompt) {
-				sl_buf_puts(&m, "; prompts (only runs of several prompts have per-prompt "
-						"rows): ");
+				sl_buf_puts(&m, "; prompts: ");
+				if (sc->only_prompt)
+					sl_buf_puts(&m, sc->only_prompt);
 				for (size_t i = 0; i < sc->n_rows; i++)
 					if (sc->rows[i].prompt && sc->rows[i].model_idx == 0)
 						sl_buf_printf(&m, "%s ", sc->rows[i].prompt);

@@ -1,6 +1,8 @@
-/* The scorecard. Counts, sums and means are GROUP BY queries; percentiles read the two
- * neighbouring values straight off the partial indexes cells_latency / cells_ttft (walking
- * from whichever end is nearer), so a million cells never leave SQLite. Only a non-binary
+/* The scorecard. Counts, sums and means come from cell_stats / score_stats, which triggers
+ * keep up to date as cells and scores are written (schema.c), so they cost a few hundred
+ * rows whatever the size of the run; percentiles read the two neighbouring values straight
+ * off the partial indexes cells_latency / cells_ttft (walking from whichever end is nearer),
+ * so a million cells never leave SQLite. Only a non-binary
  * quality metric's bootstrap needs its values in memory, and above BOOTSTRAP_MAX_N cells the
  * normal interval (which the bootstrap converges to) is used instead, labelled as such. */
 #include "shortlist/scorecard.h"
@@ -10,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "shortlist/stats.h"
 
 #define BOOTSTRAP_MAX_N 10000
+#define HUMAN_METRIC "human"
 
 const char *const sl_scorecard_builtin_metrics[] = {
 	"n", "errors", "error_rate", "p50_latency", "p95_latency", "p99_latency", "mean_latency",
@@ -36,12 +41,8 @@ void sl_scorecard_free(struct sl_scorecard *sc)
 	free(sc->rows);
 	free(sc->headline);
 	free(sc->price_hint);
+	free(sc->only_prompt);
 	memset(sc, 0, sizeof *sc);
-}
-
-static double col_double(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
 }
 
 /* ---- percentiles off the index ---- */
@@ -135,29 +136,14 @@ static struct sl_scorecard_row *add_row(struct sl_scorecard *sc, size_t *cap)
 	return r;
 }
 
-static const char agg_sql[2][700] = {
-	"SELECT model_idx, -1, COUNT(*), SUM(error_kind IS NOT NULL), SUM(cached),"
-	"  AVG(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  SUM(error_kind IS NULL AND cost IS NULL),"
-	"  SUM(CASE WHEN error_kind IS NULL THEN cost END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN tokens_out END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN latency_ms - COALESCE(ttft_ms, 0) END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN ttft_ms END)"
-	" FROM cells WHERE run_id = ?1 GROUP BY model_idx ORDER BY model_idx",
-	"SELECT model_idx, prompt_idx, COUNT(*), SUM(error_kind IS NOT NULL), SUM(cached),"
-	"  AVG(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  SUM(error_kind IS NULL AND cost IS NULL),"
-	"  SUM(CASE WHEN error_kind IS NULL THEN cost END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN tokens_out END),"
-	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
-	"      THEN latency_ms - COALESCE(ttft_ms, 0) END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN latency_ms END),"
-	"  COUNT(CASE WHEN error_kind IS NULL THEN ttft_ms END)"
-	" FROM cells WHERE run_id = ?1 GROUP BY model_idx, prompt_idx ORDER BY model_idx, prompt_idx",
+static const char *const agg_sql[2] = {
+	"SELECT model_idx, -1, SUM(n), SUM(n_err), SUM(n_cached), SUM(sum_lat), SUM(n_cost),"
+	" SUM(sum_cost), SUM(sum_tok), SUM(sum_gen_ms), SUM(n_lat), SUM(n_ttft)"
+	" FROM cell_stats WHERE run_id = ?1 GROUP BY model_idx HAVING SUM(n) > 0"
+	" ORDER BY model_idx",
+	"SELECT model_idx, prompt_idx, n, n_err, n_cached, sum_lat, n_cost, sum_cost, sum_tok,"
+	" sum_gen_ms, n_lat, n_ttft FROM cell_stats WHERE run_id = ?1 AND n > 0"
+	" ORDER BY model_idx, prompt_idx",
 };
 
 static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char **model_names,
@@ -186,20 +172,21 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 		r->n_cached = sqlite3_column_int64(st, 4);
 		r->n_ok = r->n - r->n_errors;
 		r->error_rate = r->n ? (double)r->n_errors / (double)r->n : NAN;
-		r->latency_mean = col_double(st, 5) / 1000.0;
-		r->n_cost_unknown = sqlite3_column_int64(st, 6);
-		double cost = col_double(st, 7);
+		int64_t n_lat = sqlite3_column_int64(st, 10), n_ttft = sqlite3_column_int64(st, 11);
+		if (n_lat > 0)
+			r->latency_mean = sqlite3_column_double(st, 5) / (double)n_lat / 1000.0;
+		r->n_cost_unknown = r->n_ok - sqlite3_column_int64(st, 6);
 		if (r->n_ok > 0 && r->n_cost_unknown == 0) {
-			r->cost_total = isnan(cost) ? 0 : cost;
+			r->cost_total = sqlite3_column_double(st, 7);
 			r->cost_per_request = r->cost_total / (double)r->n_ok;
 			r->cost_per_1k = r->cost_per_request * 1000;
 		}
-		double toks = col_double(st, 8), gen_ms = col_double(st, 9);
+		double toks = sqlite3_column_double(st, 8), gen_ms = sqlite3_column_double(st, 9);
 		if (toks > 0 && gen_ms > 0)
 			r->tokens_per_s = toks / (gen_ms / 1000.0);
 		/* Stash the counts in the percentile fields until the scan is over. */
-		r->latency_p50 = (double)sqlite3_column_int64(st, 10);
-		r->ttft_p50 = (double)sqlite3_column_int64(st, 11);
+		r->latency_p50 = (double)n_lat;
+		r->ttft_p50 = (double)n_ttft;
 	}
 	sqlite3_reset(st);
 	if (rc < 0)
@@ -223,8 +210,8 @@ static int load_metric_names(struct sl_store *store, int64_t run, char ***names,
 			     size_t *n, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(store,
-		"SELECT metric, MIN(kind) FROM cell_scores WHERE run_id = ?1 GROUP BY metric "
-		"ORDER BY metric", err);
+		"SELECT metric, MIN(kind) FROM score_stats WHERE run_id = ?1 GROUP BY metric "
+		"HAVING SUM(n + n_null) > 0 ORDER BY metric", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
@@ -241,7 +228,71 @@ static int load_metric_names(struct sl_store *store, int64_t run, char ***names,
 		(*n)++;
 	}
 	sqlite3_reset(st);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	/* Human ratings (shortlist rate / ratings import) are a quality metric like the others. */
+	st = sl_store_prepare(store, "SELECT EXISTS (SELECT 1 FROM ratings WHERE run_id = ?1)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	rc = sl_store_step(store, st, err);
+	bool rated = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; rated && i < *n; i++)
+		rated = strcmp((*names)[i], HUMAN_METRIC) != 0;
+	if (rated) {
+		*names = sl_xrealloc(*names, (*n + 1) * sizeof **names);
+		*kinds = sl_xrealloc(*kinds, (*n + 1) * sizeof **kinds);
+		(*names)[*n] = sl_xstrdup(HUMAN_METRIC);
+		(*kinds)[*n] = SL_METRIC_MEAN;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* The human metric of a row: each cell's rating averaged over its raters, then the mean of
+ * the cells with a bootstrap interval. */
+static int load_human(struct sl_store *store, int64_t run, struct sl_scorecard_row *r,
+		      struct sl_metric_value *mv, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, r->prompt_idx < 0
+		? "SELECT AVG(score) FROM ratings WHERE run_id = ?1 AND model_idx = ?2"
+		  " GROUP BY prompt_idx, case_idx, sample"
+		: "SELECT AVG(score) FROM ratings WHERE run_id = ?1 AND model_idx = ?2"
+		  " AND prompt_idx = ?3 GROUP BY case_idx, sample", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int(st, 2, r->model_idx);
+	if (r->prompt_idx >= 0)
+		sqlite3_bind_int(st, 3, r->prompt_idx);
+	double *x = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			x = sl_xrealloc(x, cap * sizeof *x);
+		}
+		x[n++] = sqlite3_column_double(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		free(x);
+		return -1;
+	}
+	mv->n = (int64_t)n;
+	if (n) {
+		struct sl_interval iv = sl_stats_bootstrap_mean(x, n, SL_BOOTSTRAP_RESAMPLES, 0.95,
+								SL_BOOTSTRAP_SEED);
+		mv->value = iv.estimate;
+		mv->lo = n > 1 ? iv.lo : iv.estimate;
+		mv->hi = n > 1 ? iv.hi : iv.estimate;
+	}
+	free(x);
+	return 0;
 }
 
 static struct sl_scorecard_row *find_row(struct sl_scorecard *sc, int model_idx, int prompt_idx)
@@ -306,14 +357,11 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 		}
 	}
 	sqlite3_stmt *st = sl_store_prepare(store, per_prompt
-		? "SELECT metric, model_idx, prompt_idx, COUNT(value), TOTAL(value),"
-		  " SUM(value IS NULL), TOTAL(value * value), COUNT(judge_model), TOTAL(judge_cost),"
-		  " SUM(judge_model IS NOT NULL AND judge_cost IS NULL), SUM(judge_cached)"
-		  " FROM cell_scores WHERE run_id = ?1 GROUP BY metric, model_idx, prompt_idx"
-		: "SELECT metric, model_idx, -1, COUNT(value), TOTAL(value),"
-		  " SUM(value IS NULL), TOTAL(value * value), COUNT(judge_model), TOTAL(judge_cost),"
-		  " SUM(judge_model IS NOT NULL AND judge_cost IS NULL), SUM(judge_cached)"
-		  " FROM cell_scores WHERE run_id = ?1 GROUP BY metric, model_idx", err);
+		? "SELECT metric, model_idx, prompt_idx, n, sum, n_null, sumsq, judge_n, judge_cost,"
+		  " judge_cost_unknown, judge_cached FROM score_stats WHERE run_id = ?1"
+		: "SELECT metric, model_idx, -1, SUM(n), SUM(sum), SUM(n_null), SUM(sumsq),"
+		  " SUM(judge_n), SUM(judge_cost), SUM(judge_cost_unknown), SUM(judge_cached)"
+		  " FROM score_stats WHERE run_id = ?1 GROUP BY metric, model_idx", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
@@ -373,6 +421,14 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 	}
 	sqlite3_reset(st);
 	int ret = rc < 0 ? -1 : 0;
+	for (size_t i = 0; ret == 0 && i < sc->n_rows; i++) {
+		struct sl_scorecard_row *r = &sc->rows[i];
+		if ((r->prompt_idx >= 0) != per_prompt)
+			continue;
+		for (size_t m = 0; ret == 0 && m < r->n_metrics; m++)
+			if (strcmp(r->metrics[m].name, HUMAN_METRIC) == 0 && r->metrics[m].n == 0)
+				ret = load_human(store, run, r, &r->metrics[m], err);
+	}
 	for (size_t i = 0; ret == 0 && i < n_boot; i++)
 		ret = bootstrap_metric(store, run, boot[i].row->metrics[boot[i].m].name, boot[i].row,
 				       &boot[i].row->metrics[boot[i].m], err);
@@ -382,13 +438,40 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 
 static char *choose_headline(char **names, size_t n)
 {
-	static const char *const preferred[] = { "accuracy", "pass_rate", "judge", "rougeL",
+	static const char *const preferred[] = { "accuracy", "pass_rate", "judge", "human", "rougeL",
 						 "rougeLsum", "bleu", "cosine" };
 	for (size_t p = 0; p < SL_ARRAY_LEN(preferred); p++)
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(names[i], preferred[p]) == 0)
 				return sl_xstrdup(names[i]);
 	return n ? sl_xstrdup(names[0]) : NULL;
+}
+
+/* The suite's first scorer is the one its author cares about most: the headline. */
+static char *suite_headline(struct sl_store *store, int64_t run, char **names, size_t n)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT suite_json FROM runs WHERE id = ?1", NULL);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, run);
+	cJSON *suite = sl_store_step(store, st, NULL) == SQLITE_ROW
+		? cJSON_Parse(sl_col_text(st, 0)) : NULL;
+	sqlite3_reset(st);
+	char *out = NULL;
+	const cJSON *sc, *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
+	cJSON_ArrayForEach(sc, scorers) {
+		const cJSON *as = cJSON_GetObjectItemCaseSensitive(sc, "as");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(sc, "name");
+		const char *id = cJSON_IsString(as) ? as->valuestring
+			       : cJSON_IsString(name) ? name->valuestring : NULL;
+		for (size_t i = 0; id && !out && i < n; i++)
+			if (strcmp(names[i], id) == 0)
+				out = sl_xstrdup(id);
+		if (out)
+			break;
+	}
+	cJSON_Delete(suite);
+	return out;
 }
 
 static int load_names(struct sl_store *store, const char *sql, int64_t run, char ***out,
@@ -444,13 +527,17 @@ int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scoreca
 	if (load_rows(store, run_id, false, models, n_models, prompts, n_prompts, out, &cap, err))
 		goto done;
 	out->n_models = out->n_rows;
+	if (n_prompts == 1)
+		out->only_prompt = sl_xstrdup(prompts[0]);
 	if (n_prompts > 1 &&
 	    load_rows(store, run_id, true, models, n_models, prompts, n_prompts, out, &cap, err))
 		goto done;
 	if (load_metrics(store, run_id, false, metrics, kinds, n_metrics, out, err) ||
 	    (n_prompts > 1 && load_metrics(store, run_id, true, metrics, kinds, n_metrics, out, err)))
 		goto done;
-	out->headline = choose_headline(metrics, n_metrics);
+	out->headline = suite_headline(store, run_id, metrics, n_metrics);
+	if (!out->headline)
+		out->headline = choose_headline(metrics, n_metrics);
 	struct sl_buf hint;
 	sl_buf_init(&hint);
 	for (size_t i = 0; i < out->n_models; i++) {
@@ -462,10 +549,12 @@ int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scoreca
 	}
 	if (hint.len) {
 		out->price_hint = sl_xasprintf(
-			"cost is unknown for %s: the catalogue has no price for it. Name the model "
-			"by a catalogue id that has prices (shortlist models show ID), or set "
-			"\"price_in\"/\"price_out\" (USD per 1M tokens) for it in "
-			"$XDG_CONFIG_HOME/shortlist/providers.json, then rerun", hint.data);
+			"cost is unknown for %s: no price for it in the catalogue. Set one in the "
+			"suite, \"prices\": {\"MODEL\": {\"in\": USD, \"out\": USD}} (per 1M "
+			"tokens), or name the model by a catalogue id that has prices (see "
+			"'shortlist models show ID'), then run the suite again with --refresh (answers from the "
+			"response cache keep the cost they had)",
+			hint.data);
 	}
 	sl_buf_free(&hint);
 	ret = 0;
@@ -547,7 +636,13 @@ int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
 		const struct sl_metric_value *q;
 		double v;
 		if (!sl_scorecard_metric(r, name, &v, &q)) {
-			sl_error_set(err, "run %lld has no metric '%s'", (long long)sc->run_id, name);
+			struct sl_buf have;
+			sl_buf_init(&have);
+			for (size_t k = 0; k < r->n_metrics; k++)
+				sl_buf_printf(&have, "%s%s", k ? ", " : "", r->metrics[k].name);
+			sl_error_set(err, "run %lld has no quality metric '%s' (it has: %s)",
+				     (long long)sc->run_id, name, have.len ? have.data : "none");
+			sl_buf_free(&have);
 			err->code = SL_EXIT_USAGE;
 			return -1;
 		}
@@ -576,6 +671,7 @@ static void fmt_secs(double s, char out[16])
 		snprintf(out, 16, "%.2fs", s);
 }
 
+/* Two significant digits for small amounts: $0.0000082, not $0.0000. */
 static void fmt_usd(double c, char out[20])
 {
 	if (!isfinite(c))
@@ -583,7 +679,7 @@ static void fmt_usd(double c, char out[20])
 	else if (c >= 1 || c == 0)
 		snprintf(out, 20, "$%.2f", c);
 	else
-		snprintf(out, 20, "$%.4f", c);
+		snprintf(out, 20, "$%.*f", (int)fmin(12, ceil(-log10(c)) + 1), c);
 }
 
 void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
@@ -619,7 +715,9 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 		for (size_t m = 0; m < r->n_metrics; m++) {
 			const struct sl_metric_value *mv = &r->metrics[m];
 			char cell[64];
-			if (isnan(mv->value))
+			if (isnan(mv->value) && mv->n_unscored)
+				snprintf(cell, sizeof cell, "- (%lld unscored)", (long long)mv->n_unscored);
+			else if (isnan(mv->value))
 				snprintf(cell, sizeof cell, "-");
 			else if (isfinite(mv->lo))
 				snprintf(cell, sizeof cell, "%.3f [%.3f,%.3f]", mv->value, mv->lo, mv->hi);
@@ -648,7 +746,7 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 	if (sc->judge_calls) {
 		char jc[20];
 		fmt_usd(sc->judge_cost, jc);
-		sl_buf_printf(out, "judge: %lld call%s, cost %s (not included in the models' cost)\n",
+		sl_buf_printf(out, "judge: %lld judged cell%s, cost %s (not included in the models' cost)\n",
 			      (long long)sc->judge_calls, sc->judge_calls == 1 ? "" : "s", jc);
 	}
 	if (sc->price_hint)

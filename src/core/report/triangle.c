@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 static const char *const axis_names[SL_TRI_AXES] = { "speed", "precision", "cost" };
 
 void sl_triangle_init(struct sl_triangle *tri)
@@ -331,8 +333,11 @@ static void describe_cost_ratio(double a, double b, const char *b_name, struct s
 		return;
 	}
 	if (a <= 0) {
-		sl_buf_printf(out, "at no cost, where %s costs", b_name);
-		sl_buf_printf(out, " $%.4g", b);
+		sl_buf_printf(out, "at no cost, where %s costs $%.4g", b_name, b);
+		return;
+	}
+	if (b <= 0) {
+		sl_buf_printf(out, "at $%.4g, where %s costs nothing", a, b_name);
 		return;
 	}
 	double r = a / b;
@@ -386,12 +391,17 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 			lead = m;
 	}
 	const struct sl_tri_model *other;
-	if (lead && lead != win && lead->precision > win->precision) {
+	if (lead && lead != win && (isnan(win->precision) || lead->precision > win->precision)) {
 		other = lead;
+		if (isnan(win->precision))
+			sl_buf_putc(out, ',');
 	} else {
 		other = &tri->models[tri->order[1]];
+		size_t ties = 0;
+		for (size_t i = 0; i < tri->n; i++)
+			ties += &tri->models[i] != win && tri->models[i].precision == win->precision;
 		if (lead == win || (lead && lead->precision == win->precision))
-			sl_buf_puts(out, ", the most precise,");
+			sl_buf_puts(out, ties ? ", tied for the most precise," : ", the most precise,");
 	}
 	sl_buf_putc(out, ' ');
 	describe_cost_ratio(win->cost, other->cost, other->name, out);
@@ -483,7 +493,7 @@ void sl_triangle_render_map_svg(const struct sl_triangle *tri, int width, struct
 	double ox = 20, oy = 24;
 	sl_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
 			   "viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"weight regions\">\n",
-		      width, h + 60, width, h + 60);
+		      width, h + 72, width, h + 72);
 	/* Barycentric (speed, precision, cost) to the plane: precision at the top. */
 #define TRI_X(s, p, c) (ox + side * ((c) + (p) / 2))
 #define TRI_Y(s, p, c) (oy + h * (1 - (p)))
@@ -493,21 +503,15 @@ void sl_triangle_render_map_svg(const struct sl_triangle *tri, int width, struct
 			for (int down = 0; down < 2; down++) {
 				if (down && k == r)
 					break;
+				/* Vertices as (row, k): up (r,k) (r+1,k) (r+1,k+1); down (r,k)
+				 * (r,k+1) (r+1,k+1). */
+				const int vr[3] = { r, down ? r : r + 1, r + 1 };
+				const int vk[3] = { k, down ? k + 1 : k, k + 1 };
 				double pts[3][3];
-				if (!down) {
-					int v[3][2] = { { r, k }, { r + 1, k }, { r + 1, k + 1 } };
-					for (int q = 0; q < 3; q++) {
-						pts[q][1] = 1.0 - (double)v[q][0] / steps;
-						pts[q][2] = (double)v[q][1] / steps;
-						pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
-					}
-				} else {
-					int v[3][2] = { { r, k }, { r, k + 1 }, { r + 1, k + 1 } };
-					for (int q = 0; q < 3; q++) {
-						pts[q][1] = 1.0 - (double)v[q][0] / steps;
-						pts[q][2] = (double)v[q][1] / steps;
-						pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
-					}
+				for (int q = 0; q < 3; q++) {
+					pts[q][1] = 1.0 - (double)vr[q] / steps;
+					pts[q][2] = (double)vk[q] / steps;
+					pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
 				}
 				double c[SL_TRI_AXES];
 				for (int a = 0; a < SL_TRI_AXES; a++)
@@ -605,4 +609,52 @@ void sl_triangle_render_text(const struct sl_triangle *tri, const struct sl_tri_
 	sl_triangle_recommend(tri, w, out);
 	sl_buf_puts(out, "\n\nwhich model wins where (letters as in the table, * = these weights):\n");
 	sl_triangle_render_map(tri, 16, w, out);
+}
+
+static void json_num(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+cJSON *sl_triangle_json(const struct sl_triangle *tri, const struct sl_tri_weights *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "priors", tri->priors);
+	if (tri->source)
+		cJSON_AddStringToObject(o, "source", tri->source);
+	cJSON *wj = cJSON_AddObjectToObject(o, "weights");
+	for (int a = 0; a < SL_TRI_AXES; a++)
+		cJSON_AddNumberToObject(wj, axis_names[a], w->w[a]);
+	cJSON *lj = cJSON_AddObjectToObject(o, "axes");
+	cJSON_AddStringToObject(lj, "speed", tri->speed_label ? tri->speed_label : "p50 latency");
+	cJSON_AddStringToObject(lj, "precision", tri->precision_label ? tri->precision_label
+								      : "quality score");
+	cJSON_AddStringToObject(lj, "cost", tri->cost_label ? tri->cost_label
+							    : "USD per 1k requests");
+	struct sl_buf rec;
+	sl_buf_init(&rec);
+	sl_triangle_recommend(tri, w, &rec);
+	cJSON_AddStringToObject(o, "recommendation", rec.data ? rec.data : "");
+	sl_buf_free(&rec);
+	cJSON *ms = cJSON_AddArrayToObject(o, "ranking");
+	for (size_t r = 0; r < tri->n; r++) {
+		const struct sl_tri_model *m = &tri->models[tri->order ? tri->order[r] : r];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddNumberToObject(x, "rank", m->rank);
+		cJSON_AddStringToObject(x, "model", m->name);
+		cJSON_AddNumberToObject(x, "score", m->score);
+		json_num(x, "latency_s", m->latency_s);
+		json_num(x, "precision", m->precision);
+		json_num(x, "cost", m->cost);
+		cJSON *nj = cJSON_AddObjectToObject(x, "normalised");
+		for (int a = 0; a < SL_TRI_AXES; a++)
+			json_num(nj, axis_names[a], m->known[a] ? m->norm[a] : NAN);
+		cJSON_AddBoolToObject(x, "pareto", m->pareto);
+		json_num(x, "weight_region_share", tri->region_winner ? m->region_share : NAN);
+		cJSON_AddItemToArray(ms, x);
+	}
+	return o;
 }

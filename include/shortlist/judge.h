@@ -1,0 +1,69 @@
+/* LLM-as-judge through the engine. Two scorers a suite can name:
+ *   {"name": "judge", "scale": 5|10, "rubric": "...", "reference": true, "model": "...",
+ *    "prompt": "judge-rubric@1", "input_field": "question", "as": "helpfulness"}
+ *     a rubric grade with a strict JSON verdict {"explanation": ..., "score": n}; where the
+ *     judge's API returns token log-probabilities, the G-Eval probability-weighted score
+ *     replaces the integer (the raw integer is kept in the detail).
+ *   {"name": "judge_pairwise", "baseline": "MODEL", ...}
+ *     each model's answer against the baseline model's answer to the same case, judged in
+ *     both orders; a disagreement between the two orders is a tie. Score: 1 win, 0.5 tie,
+ *     0 loss (so the mean is a win rate with ties counted half).
+ * The rubric is the case's own "rubric" field when the dataset has one, else the scorer's
+ * "rubric", else a generic 1-5 anchor; "reference": true shows the judge the case's reference
+ * (or expected answer, or label).
+ * A malformed verdict is asked again (up to "tries", default 3), then recorded as a judge
+ * error: value NULL, never a zero. Judge prompts live in the prompt catalogue as
+ * "judge-rubric" and "judge-pairwise" (added on first use, versioned like any prompt; a
+ * scorer may name another prompt or version). Verdicts are cached in judge_cache; their
+ * cost is stored apart from the models' cost. */
+#ifndef SHORTLIST_JUDGE_H
+#define SHORTLIST_JUDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "shortlist/engine.h"
+#include "shortlist/report.h"
+#include "shortlist/runs.h"
+#include "shortlist/store.h"
+#include "shortlist/util.h"
+
+struct sl_judge_options {
+	struct sl_engine *engine; /* calls the judge; NULL = judge scorers fail with a message */
+	const char *model;        /* default judge model (the suite's "judge"), may be NULL */
+	bool no_cache;            /* ask again even when a verdict is cached */
+};
+
+bool sl_judge_is_judge_scorer(const char *name);
+int sl_judge_validate(const cJSON *spec, const char *path, struct sl_error *err);
+/* The metric name: "as", else the scorer's name. Caller frees. */
+char *sl_judge_metric_id(const cJSON *spec);
+
+/* Parse a verdict: one JSON object (optionally inside a ```json fence) with an integer
+ * "score" in 1..scale and a string "explanation". Anything else fails with the reason. */
+int sl_judge_parse_verdict(const char *text, int scale, int *score, char **explanation,
+			   struct sl_error *err);
+
+enum sl_pair_verdict { SL_PAIR_A, SL_PAIR_B, SL_PAIR_TIE };
+/* {"explanation": ..., "winner": "A" | "B" | "tie"} */
+int sl_judge_parse_pair_verdict(const char *text, enum sl_pair_verdict *out, char **explanation,
+				struct sl_error *err);
+/* Combine the two orders: first has the candidate as A, swapped has it as B. The result is
+ * from the candidate's side: A = candidate wins, B = baseline wins, TIE otherwise. */
+enum sl_pair_verdict sl_judge_pair_combine(enum sl_pair_verdict first,
+					   enum sl_pair_verdict swapped);
+
+/* G-Eval score (deepeval's calculate_weighted_summed_score): the last output token equal to
+ * the raw score; over its top alternatives that are decimal numbers with probability >= 1%,
+ * sum(value * p) / sum(p). Returns raw_score when there are no usable log-probabilities. */
+double sl_judge_weighted_score(const struct sl_token_logprob *lp, size_t n, int raw_score,
+			       bool *weighted);
+
+/* Score a run's successful cells with one judge scorer and write cell_scores. */
+int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const cJSON *spec,
+		       const char *metric, const struct sl_judge_options *opts,
+		       struct sl_score_stats *stats, struct sl_error *err);
+
+#endif

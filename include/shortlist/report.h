@@ -1,0 +1,70 @@
+/* Scoring a run with its suite's scorers, and the reports: JSON (everything, lineage
+ * included), JSONL (one cell per line, streamed), CSV (per cell or per model), Markdown (a
+ * scorecard table for a pull request), HTML (one self-contained file with inline CSS and
+ * SVG charts) and JUnit XML (a test case per gate and per failing cell). */
+#ifndef SHORTLIST_REPORT_H
+#define SHORTLIST_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "shortlist/gates.h"
+#include "shortlist/scorecard.h"
+#include "shortlist/store.h"
+#include "shortlist/triangle.h"
+#include "shortlist/util.h"
+
+struct sl_judge_options; /* judge.h */
+
+struct sl_score_stats {
+	int64_t cells;     /* cells looked at */
+	int64_t scores;    /* score rows written */
+	int64_t unscored;  /* scores that could not be computed (value NULL) */
+	size_t metrics_scored, metrics_fresh; /* rescored / already up to date */
+	int64_t judge_calls, judge_cached;
+	int64_t judge_failed; /* judge calls that got no answer (network, key, HTTP error): the
+			       * metric is not marked scored, so the next report asks again */
+	char judge_error[256]; /* the first such failure */
+};
+
+/* Score every successful cell of a run with the scorers of the suite it was run with, and
+ * write cell_scores. A metric already scored for every successful cell is left alone, so
+ * calling this before each report costs nothing the second time. Judge scorers need
+ * `judge` (NULL: they are reported as not scored, with the reason). */
+int sl_report_score_run(struct sl_store *store, int64_t run_id,
+			const struct sl_judge_options *judge, struct sl_score_stats *stats,
+			struct sl_error *err);
+
+/* Check a suite's scorer entry: the registry's scorers plus the judge scorers. Matches
+ * suite.h's sl_scorer_validate_fn. */
+int sl_report_validate_scorer(void *ud, const char *name, const cJSON *spec,
+			      const char *path, struct sl_error *err);
+
+enum sl_report_format {
+	SL_REPORT_JSON,
+	SL_REPORT_JSONL,
+	SL_REPORT_CSV,
+	SL_REPORT_MD,
+	SL_REPORT_HTML,
+	SL_REPORT_JUNIT,
+	SL_REPORT_TEXT,  /* the scorecard, recommendation and gates for a terminal */
+};
+
+int sl_report_format_parse(const char *name, enum sl_report_format *out, struct sl_error *err);
+
+struct sl_report_options {
+	enum sl_report_format format;
+	bool csv_per_model;          /* CSV: the scorecard instead of the cells */
+	struct sl_tri_weights weights; /* for the triangle section */
+	const char *metric;          /* precision axis; NULL = the scorecard's headline */
+	const struct sl_gate_report *gates; /* may be NULL */
+};
+
+/* Write the report of a run to out. Cells are streamed, never all held in memory. */
+int sl_report_write(struct sl_store *store, int64_t run_id, const struct sl_report_options *opts,
+		    FILE *out, struct sl_error *err);
+
+#endif

@@ -1,0 +1,174 @@
+/* shortlist triangle: the speed-precision-cost view of a run, or of the shortlist's
+ * catalogue priors before any run. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "shortlist/catalog.h"
+#include "shortlist/runs.h"
+#include "shortlist/scorecard.h"
+#include "shortlist/triangle.h"
+
+#include <cjson/cJSON.h>
+
+
+static void triangle_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: shortlist triangle [RUN] [--weights S,P,C] [--metric NAME] [--priors] [--json]\n\n"
+		"Rank models on speed, precision and cost under your weights, mark the Pareto\n"
+		"frontier, recommend one with its reason, and map which model wins for every\n"
+		"weighting. With a RUN (id, 'latest', -N): measured values. With --priors, or\n"
+		"before any run: catalogue priors for your shortlisted models (published benchmark\n"
+		"score, list price), clearly marked as priors.\n\n"
+		"  --weights S,P,C  speed,precision,cost summing to 1 (or 100), e.g. 0.2,0.3,0.5;\n"
+		"                   default: the suite's weights, else equal thirds\n"
+		"  --metric NAME    the quality metric on the precision axis (default: the\n"
+		"                   suite's first scorer)\n"
+		"  --json           the ranking, frontier, regions and recommendation as JSON\n");
+}
+
+static int priors_triangle(struct sl_store *store, struct sl_triangle *tri, struct sl_error *err)
+{
+	struct sl_filter_set *fs = sl_filter_set_new();
+	if (sl_filter_set_add(fs, "shortlisted=true", err) != 0) {
+		sl_filter_set_free(fs);
+		return -1;
+	}
+	struct sl_model_list list = { 0 };
+	int rc = sl_catalog_load(store, fs, &list, err);
+	sl_filter_set_free(fs);
+	if (rc != 0)
+		return -1;
+	if (list.len == 0) {
+		sl_error_set(err, "no shortlisted models and no runs: add models with 'shortlist "
+				  "shortlist add MODEL' (see 'shortlist models'), or run a suite");
+		err->code = SL_EXIT_USAGE;
+		sl_model_list_free(&list);
+		return -1;
+	}
+	/* One benchmark name when they agree; say so when they do not. */
+	const char *bench = NULL;
+	bool mixed = false;
+	for (size_t i = 0; i < list.len; i++) {
+		const char *b = list.items[i].bench_name;
+		if (!b)
+			continue;
+		if (bench && strcmp(bench, b) != 0)
+			mixed = true;
+		bench = bench ? bench : b;
+	}
+	char label[160];
+	if (!bench)
+		snprintf(label, sizeof label, "published score (none known)");
+	else if (mixed)
+		snprintf(label, sizeof label, "published score (mixed benchmarks)");
+	else
+		snprintf(label, sizeof label, "published %s score", bench);
+	sl_triangle_set_labels(tri, label, "list price USD per 1M tokens (3:1 in:out)",
+			       "no prior for speed", "catalogue priors");
+	tri->priors = true;
+	for (size_t i = 0; i < list.len; i++) {
+		const struct sl_model *m = &list.items[i];
+		struct sl_tri_model *t = sl_triangle_add(tri, m->key);
+		t->precision = m->bench_score;
+		if (!isnan(m->price_in) && !isnan(m->price_out))
+			t->cost = (3 * m->price_in + m->price_out) / 4;
+	}
+	sl_model_list_free(&list);
+	sl_triangle_normalise(tri);
+	return 0;
+}
+
+int cmd_triangle(struct cli *cli, int argc, char **argv)
+{
+	const char *run_ref = NULL, *weights = NULL, *metric = NULL;
+	bool priors = false, json = false;
+	struct sl_error err = { 0 };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (cli_is_help(a)) {
+			triangle_usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--weights") == 0 && i + 1 < argc) {
+			weights = argv[++i];
+		} else if (strcmp(a, "--metric") == 0 && i + 1 < argc) {
+			metric = argv[++i];
+		} else if (strcmp(a, "--priors") == 0) {
+			priors = true;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
+			return cli_usage_error("triangle", "unknown option '%s' (or it needs a value)", a);
+		} else if (!run_ref) {
+			run_ref = a;
+		} else {
+			return cli_usage_error("triangle", "one RUN only ('%s' is extra)", a);
+		}
+	}
+	if (priors && run_ref)
+		return cli_usage_error("triangle", "--priors uses the catalogue, not a run: give "
+						   "one or the other");
+	struct sl_tri_weights w = sl_tri_weights_default();
+	if (weights && sl_tri_weights_parse(weights, &w, &err) != 0)
+		return cli_fail(&err);
+	struct sl_store *store = cli_store(cli);
+	struct sl_triangle tri;
+	sl_triangle_init(&tri);
+	int rc = SL_EXIT_OK;
+	int64_t run_id = 0;
+	if (!priors) {
+		struct sl_run *runs = NULL;
+		size_t n = 0;
+		if (!run_ref && sl_runs_list(store, 1, &runs, &n, &err) == 0 && n == 0)
+			priors = true; /* before any run, the priors are all there is */
+		sl_runs_free(runs, n);
+	}
+	if (priors) {
+		if (priors_triangle(store, &tri, &err) != 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+	} else {
+		if (sl_run_resolve(store, run_ref ? run_ref : "latest", &run_id, &err) != 0 ||
+		    cli_score_run(store, run_id, &err) != 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		if (!weights)
+			cli_suite_weights(store, run_id, &w);
+		struct sl_scorecard sc;
+		if (sl_scorecard_build(store, run_id, &sc, &err) != 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		int trc = sl_scorecard_triangle(&sc, metric, &tri, &err);
+		if (trc == 0 && sc.price_hint)
+			fprintf(stderr, "note: %s\n", sc.price_hint);
+		sl_scorecard_free(&sc);
+		if (trc != 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+	}
+	sl_triangle_rank(&tri, &w);
+	sl_triangle_regions(&tri, 60);
+	if (json) {
+		cJSON *j = sl_triangle_json(&tri, &w);
+		char *t = cJSON_Print(j);
+		puts(t);
+		cJSON_free(t);
+		cJSON_Delete(j);
+	} else {
+		struct sl_buf b;
+		sl_buf_init(&b);
+		sl_triangle_render_text(&tri, &w, &b);
+		fputs(b.data, stdout);
+		sl_buf_free(&b);
+	}
+out:
+	sl_triangle_free(&tri);
+	return rc;
+}

@@ -1,0 +1,769 @@
+/* Reports of a run: JSON, JSONL, CSV, Markdown, JUnit and text here, HTML in report_html.c.
+ * The scorecard, triangle, gates and lineage are small and built in memory; cells are streamed from the store one at a time (JSON, JSONL, CSV,
+ * JUnit), so a million-cell run is written in constant memory. */
+#include "shortlist/report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shortlist/runs.h"
+#include "version.h"
+
+static const char *const format_names[] = { "json", "jsonl", "csv", "md", "html", "junit",
+					    "text" };
+
+int sl_report_format_parse(const char *name, enum sl_report_format *out, struct sl_error *err)
+{
+	for (size_t i = 0; i < SL_ARRAY_LEN(format_names); i++) {
+		if (strcmp(name, format_names[i]) == 0 ||
+		    (i == SL_REPORT_MD && strcmp(name, "markdown") == 0)) {
+			*out = (enum sl_report_format)i;
+			return 0;
+		}
+	}
+	sl_error_set(err, "unknown report format '%s' (formats: json, jsonl, csv, md, html, junit, "
+			  "text)", name);
+	err->code = SL_EXIT_USAGE;
+	return -1;
+}
+
+/* Everything but the cells. */
+#include "report_internal.h"
+
+
+static void report_free(struct report *r)
+{
+	for (size_t m = 0; r->details && m < r->n_metrics; m++)
+		free(r->details[m]);
+	free(r->details);
+	sl_run_free(&r->run);
+	sl_scorecard_free(&r->sc);
+	sl_triangle_free(&r->tri);
+	free(r->tri_note);
+	sl_buf_free(&r->recommendation);
+}
+
+static int report_load(struct report *r, struct sl_store *store, int64_t run_id,
+		       const struct sl_report_options *opts, FILE *out, struct sl_error *err)
+{
+	memset(r, 0, sizeof *r);
+	r->store = store;
+	r->opts = opts;
+	r->out = out;
+	r->err = err;
+	sl_triangle_init(&r->tri);
+	sl_buf_init(&r->recommendation);
+	if (sl_run_get(store, run_id, &r->run, err) != 0)
+		return -1;
+	if (sl_scorecard_build(store, run_id, &r->sc, err) != 0)
+		return -1;
+	if (r->sc.n_rows)
+		r->n_metrics = r->sc.rows[0].n_metrics;
+	struct sl_error terr = { 0 };
+	if (r->sc.n_models && sl_scorecard_triangle(&r->sc, opts->metric, &r->tri, &terr) == 0) {
+		r->has_tri = true;
+		sl_triangle_rank(&r->tri, &opts->weights);
+		sl_triangle_regions(&r->tri, 60);
+		sl_triangle_recommend(&r->tri, &opts->weights, &r->recommendation);
+	} else if (opts->metric && r->sc.n_models) {
+		/* Asked for by name: a typo must not silently drop the triangle. */
+		sl_error_set(err, "%s", terr.msg);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	} else {
+		r->tri_note = sl_xstrdup(r->sc.n_models ? terr.msg : "no finished cells");
+	}
+	return 0;
+}
+
+
+const char *sl_report_metric_name(const struct report *r, size_t m)
+{
+	return r->sc.rows[0].metrics[m].name;
+}
+
+void sl_report_fmt_seconds(double s, char out[24])
+{
+	if (!isfinite(s))
+		snprintf(out, 24, "–");
+	else if (s < 1)
+		snprintf(out, 24, "%.0f ms", s * 1000);
+	else
+		snprintf(out, 24, "%.2f s", s);
+}
+
+/* Two significant digits for small amounts: $0.0000082, not $0.0000. */
+void sl_report_fmt_usd(double c, char out[24])
+{
+	if (!isfinite(c))
+		snprintf(out, 24, "unknown");
+	else if (c >= 1 || c == 0)
+		snprintf(out, 24, "$%.2f", c);
+	else
+		snprintf(out, 24, "$%.*f", (int)fmin(12, ceil(-log10(c)) + 1), c);
+}
+
+/* ---- cell scores ---- */
+
+/* The cell's value for each quality metric (NAN when not scored) and detail text. */
+static int cell_scores(struct report *r, const struct sl_cell *c, double *values)
+{
+	if (!r->details && r->n_metrics)
+		r->details = sl_xcalloc(r->n_metrics, sizeof *r->details);
+	for (size_t m = 0; m < r->n_metrics; m++) {
+		values[m] = NAN;
+		free(r->details[m]);
+		r->details[m] = NULL;
+		sqlite3_stmt *st = sl_store_prepare(r->store,
+			"SELECT value, detail FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
+			"model_idx = ?3 AND prompt_idx = ?4 AND case_idx = ?5 AND sample = ?6", r->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, c->run_id);
+		sqlite3_bind_text(st, 2, sl_report_metric_name(r, m), -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, c->model_idx);
+		sqlite3_bind_int(st, 4, c->prompt_idx);
+		sqlite3_bind_int(st, 5, c->case_idx);
+		sqlite3_bind_int(st, 6, c->sample);
+		if (sl_store_step(r->store, st, r->err) == SQLITE_ROW) {
+			if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+				values[m] = sqlite3_column_double(st, 0);
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				r->details[m] = sl_xstrdup(sl_col_text(st, 1));
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+static void json_num(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void json_str(cJSON *o, const char *k, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *cell_json(struct report *r, const struct sl_cell *c, const double *values)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "run", (double)c->run_id);
+	json_str(o, "model", c->model);
+	json_str(o, "reported_model", c->reported_model);
+	char pv[160];
+	snprintf(pv, sizeof pv, "%s@%d", c->prompt_name ? c->prompt_name : "?", c->prompt_version);
+	cJSON_AddStringToObject(o, "prompt", pv);
+	json_str(o, "prompt_hash", c->prompt_hash);
+	cJSON_AddNumberToObject(o, "case", c->case_idx);
+	cJSON_AddNumberToObject(o, "case_line", c->case_line);
+	cJSON_AddNumberToObject(o, "sample", c->sample);
+	cJSON *vars = cJSON_Parse(c->vars_json ? c->vars_json : "null");
+	cJSON_AddItemToObject(o, "vars", vars ? vars : cJSON_CreateNull());
+	json_str(o, "expected", c->expected);
+	json_str(o, "reference", c->reference);
+	json_str(o, "label", c->label);
+	json_str(o, "output", c->output);
+	json_str(o, "finish_reason", c->finish_reason);
+	json_str(o, "error_kind", c->error_kind);
+	json_str(o, "error", c->error_msg);
+	if (c->http_status)
+		cJSON_AddNumberToObject(o, "http_status", c->http_status);
+	cJSON_AddBoolToObject(o, "cached", c->cached);
+	json_num(o, "latency_ms", c->latency_ms);
+	json_num(o, "ttft_ms", c->ttft_ms);
+	json_num(o, "tokens_in", c->tokens_in >= 0 ? (double)c->tokens_in : NAN);
+	json_num(o, "tokens_out", c->tokens_out >= 0 ? (double)c->tokens_out : NAN);
+	cJSON_AddBoolToObject(o, "tokens_estimated", c->tokens_estimated);
+	json_num(o, "cost_usd", c->cost);
+	cJSON *s = cJSON_AddObjectToObject(o, "scores");
+	for (size_t m = 0; m < r->n_metrics; m++)
+		json_num(s, sl_report_metric_name(r, m), values[m]);
+	/* Why: the extracted label, the judge's explanation, why it could not be scored. */
+	cJSON *d = cJSON_AddObjectToObject(o, "score_details");
+	for (size_t m = 0; m < r->n_metrics; m++)
+		if (r->details && r->details[m])
+			cJSON_AddStringToObject(d, sl_report_metric_name(r, m), r->details[m]);
+	return o;
+}
+
+/* ---- the summary parts as JSON ---- */
+
+static cJSON *run_json(const struct sl_run *run)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)run->id);
+	json_str(o, "suite", run->suite_name);
+	json_str(o, "suite_path", run->suite_path);
+	json_str(o, "suite_hash", run->suite_hash);
+	json_str(o, "dataset_path", run->dataset_path);
+	json_str(o, "dataset_hash", run->dataset_hash);
+	json_str(o, "status", run->status);
+	json_str(o, "stop_reason", run->stop_reason);
+	json_str(o, "shortlist_version", run->shortlist_version);
+	json_str(o, "user", run->user);
+	json_str(o, "host", run->host);
+	json_str(o, "started_at", run->started_at);
+	json_str(o, "ended_at", run->ended_at);
+	json_str(o, "resumed_at", run->resumed_at);
+	cJSON_AddNumberToObject(o, "samples", run->samples);
+	cJSON_AddNumberToObject(o, "concurrency", run->concurrency);
+	json_num(o, "max_cost", run->max_cost);
+	cJSON_AddNumberToObject(o, "cells_planned", (double)run->n_cells);
+	cJSON_AddNumberToObject(o, "cells_done", (double)run->n_done);
+	cJSON_AddNumberToObject(o, "cells_failed", (double)run->n_errors);
+	cJSON_AddNumberToObject(o, "cells_cached", (double)run->n_cached);
+	json_num(o, "cost_usd", run->n_cost_unknown ? NAN : run->cost);
+	cJSON_AddNumberToObject(o, "cells_cost_unknown", (double)run->n_cost_unknown);
+	cJSON *ms = cJSON_AddArrayToObject(o, "models");
+	for (size_t i = 0; i < run->n_models; i++) {
+		const struct sl_run_model *m = &run->models[i];
+		cJSON *x = cJSON_CreateObject();
+		json_str(x, "requested", m->requested);
+		json_str(x, "provider", m->provider);
+		json_str(x, "model_id", m->model_id);
+		json_str(x, "endpoint", m->endpoint);
+		json_str(x, "catalog_key", m->catalog_key);
+		json_num(x, "price_in_per_1m", m->price_in);
+		json_num(x, "price_out_per_1m", m->price_out);
+		json_str(x, "reported", m->reported);
+		cJSON_AddItemToArray(ms, x);
+	}
+	cJSON *ps = cJSON_AddArrayToObject(o, "prompts");
+	for (size_t i = 0; i < run->n_prompts; i++) {
+		cJSON *x = cJSON_CreateObject();
+		json_str(x, "name", run->prompts[i].name);
+		cJSON_AddNumberToObject(x, "version", run->prompts[i].version);
+		json_str(x, "hash", run->prompts[i].hash);
+		cJSON_AddItemToArray(ps, x);
+	}
+	cJSON *suite = cJSON_Parse(run->suite_json ? run->suite_json : "null");
+	cJSON_AddItemToObject(o, "suite_file", suite ? suite : cJSON_CreateNull());
+	cJSON *params = cJSON_Parse(run->params_json ? run->params_json : "null");
+	cJSON_AddItemToObject(o, "params", params ? params : cJSON_CreateNull());
+	return o;
+}
+
+static cJSON *scorecard_json(const struct sl_scorecard *sc)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < sc->n_rows; i++) {
+		const struct sl_scorecard_row *r = &sc->rows[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "model", r->model);
+		json_str(o, "prompt", r->prompt);
+		cJSON_AddNumberToObject(o, "n", (double)r->n);
+		cJSON_AddNumberToObject(o, "errors", (double)r->n_errors);
+		cJSON_AddNumberToObject(o, "cached", (double)r->n_cached);
+		json_num(o, "error_rate", r->error_rate);
+		cJSON *q = cJSON_AddObjectToObject(o, "quality");
+		for (size_t m = 0; m < r->n_metrics; m++) {
+			const struct sl_metric_value *mv = &r->metrics[m];
+			cJSON *x = cJSON_CreateObject();
+			json_num(x, "value", mv->value);
+			json_num(x, "ci95_low", mv->lo);
+			json_num(x, "ci95_high", mv->hi);
+			cJSON_AddStringToObject(x, "interval", mv->method);
+			cJSON_AddStringToObject(x, "kind", mv->kind == SL_METRIC_PROPORTION
+								   ? "proportion" : "mean");
+			cJSON_AddNumberToObject(x, "n", (double)mv->n);
+			cJSON_AddNumberToObject(x, "unscored", (double)mv->n_unscored);
+			cJSON_AddItemToObject(q, mv->name, x);
+		}
+		json_num(o, "latency_p50_s", r->latency_p50);
+		json_num(o, "latency_p95_s", r->latency_p95);
+		json_num(o, "latency_p99_s", r->latency_p99);
+		json_num(o, "latency_mean_s", r->latency_mean);
+		json_num(o, "ttft_p50_s", r->ttft_p50);
+		json_num(o, "ttft_p95_s", r->ttft_p95);
+		json_num(o, "output_tokens_per_s", r->tokens_per_s);
+		json_num(o, "cost_usd", r->cost_total);
+		json_num(o, "cost_per_request_usd", r->cost_per_request);
+		json_num(o, "cost_per_1k_requests_usd", r->cost_per_1k);
+		cJSON_AddNumberToObject(o, "cells_cost_unknown", (double)r->n_cost_unknown);
+		cJSON_AddNumberToObject(o, "judge_calls", (double)r->judge_calls);
+		json_num(o, "judge_cost_usd", r->judge_calls ? r->judge_cost : 0);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *triangle_json(const struct report *r)
+{
+	if (r->has_tri)
+		return sl_triangle_json(&r->tri, &r->opts->weights);
+	cJSON *o = cJSON_CreateObject();
+	json_str(o, "unavailable", r->tri_note);
+	return o;
+}
+
+static cJSON *gates_json(const struct sl_gate_report *g)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; g && i < g->n; i++) {
+		const struct sl_gate_result *res = &g->results[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "gate", res->gate->expr);
+		cJSON_AddStringToObject(o, "model", res->model);
+		json_str(o, "prompt", res->prompt);
+		cJSON_AddBoolToObject(o, "passed", res->passed);
+		json_num(o, "value", res->value);
+		cJSON_AddStringToObject(o, "detail", res->detail);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* ---- streaming cells ---- */
+
+struct stream {
+	struct report *r;
+	int (*emit)(struct stream *s, const struct sl_cell *c, const double *values);
+	double *values;
+	bool first;
+	int64_t n;
+};
+
+static int stream_cell(void *ud, const struct sl_cell *c)
+{
+	struct stream *s = ud;
+	if (cell_scores(s->r, c, s->values) != 0)
+		return -1;
+	s->n++;
+	return s->emit(s, c, s->values);
+}
+
+static int for_cells(struct report *r, int (*emit)(struct stream *, const struct sl_cell *,
+						   const double *))
+{
+	struct stream s = { .r = r, .emit = emit, .first = true };
+	s.values = sl_xcalloc(r->n_metrics ? r->n_metrics : 1, sizeof *s.values);
+	int rc = sl_run_cells_foreach(r->store, r->run.id, stream_cell, &s, r->err);
+	free(s.values);
+	r->n_cells = s.n;
+	return rc;
+}
+
+static int emit_json_cell(struct stream *s, const struct sl_cell *c, const double *values)
+{
+	cJSON *o = cell_json(s->r, c, values);
+	char *t = cJSON_PrintUnformatted(o);
+	fprintf(s->r->out, "%s\n  %s", s->first ? "" : ",", t);
+	s->first = false;
+	cJSON_free(t);
+	cJSON_Delete(o);
+	return ferror(s->r->out) ? -1 : 0;
+}
+
+static int emit_jsonl_cell(struct stream *s, const struct sl_cell *c, const double *values)
+{
+	cJSON *o = cell_json(s->r, c, values);
+	char *t = cJSON_PrintUnformatted(o);
+	fprintf(s->r->out, "%s\n", t);
+	cJSON_free(t);
+	cJSON_Delete(o);
+	return ferror(s->r->out) ? -1 : 0;
+}
+
+static int write_json(struct report *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "format", "shortlist-report/1");
+	cJSON_AddStringToObject(o, "generated_by", "shortlist " SL_VERSION);
+	char now[32];
+	sl_iso8601(sl_wall_ms(), now);
+	cJSON_AddStringToObject(o, "generated_at", now);
+	cJSON_AddItemToObject(o, "run", run_json(&r->run));
+	cJSON_AddItemToObject(o, "scorecard", scorecard_json(&r->sc));
+	json_str(o, "headline_metric", r->sc.headline);
+	json_str(o, "price_hint", r->sc.price_hint);
+	cJSON *j = cJSON_AddObjectToObject(o, "judge");
+	cJSON_AddNumberToObject(j, "judged_cells", (double)r->sc.judge_calls);
+	json_num(j, "cost_usd", r->sc.judge_cost);
+	cJSON_AddItemToObject(o, "triangle", triangle_json(r));
+	cJSON_AddItemToObject(o, "gates", gates_json(r->opts->gates));
+	char *head = cJSON_Print(o);
+	cJSON_Delete(o);
+	/* Stream the cells into the object: drop its closing brace and append them. */
+	size_t len = strlen(head);
+	while (len && head[len - 1] != '}')
+		len--;
+	fwrite(head, 1, len ? len - 1 : 0, r->out);
+	cJSON_free(head);
+	fputs(",\n\"cells\": [", r->out);
+	int rc = for_cells(r, emit_json_cell);
+	fputs("\n]}\n", r->out);
+	return rc;
+}
+
+/* ---- CSV (RFC 4180) ---- */
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.10g", v);
+}
+
+static int emit_csv_cell(struct stream *s, const struct sl_cell *c, const double *values)
+{
+	FILE *f = s->r->out;
+	fprintf(f, "%lld,", (long long)c->run_id);
+	csv_field(f, c->model);
+	fputc(',', f);
+	csv_field(f, c->reported_model);
+	fputc(',', f);
+	csv_field(f, c->prompt_name);
+	fprintf(f, ",%d,%d,%d,%d,%s,", c->prompt_version, c->case_idx, c->case_line, c->sample,
+		c->error_kind ? "error" : "ok");
+	csv_field(f, c->error_kind);
+	fputc(',', f);
+	csv_field(f, c->error_msg);
+	fprintf(f, ",%d,", c->cached ? 1 : 0);
+	csv_num(f, c->latency_ms);
+	fputc(',', f);
+	csv_num(f, c->ttft_ms);
+	fputc(',', f);
+	if (c->tokens_in >= 0)
+		fprintf(f, "%lld", (long long)c->tokens_in);
+	fputc(',', f);
+	if (c->tokens_out >= 0)
+		fprintf(f, "%lld", (long long)c->tokens_out);
+	fputc(',', f);
+	csv_num(f, c->cost);
+	for (size_t m = 0; m < s->r->n_metrics; m++) {
+		fputc(',', f);
+		csv_num(f, values[m]);
+	}
+	fputc(',', f);
+	csv_field(f, c->vars_json);
+	fputc(',', f);
+	csv_field(f, c->expected ? c->expected : c->reference ? c->reference : c->label);
+	fputc(',', f);
+	csv_field(f, c->output);
+	fputs("\r\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+static int write_csv(struct report *r)
+{
+	FILE *f = r->out;
+	if (r->opts->csv_per_model) {
+		fputs("model,prompt,n,errors,error_rate", f);
+		for (size_t m = 0; m < r->n_metrics; m++)
+			fprintf(f, ",%s,%s_ci95_low,%s_ci95_high", sl_report_metric_name(r, m), sl_report_metric_name(r, m),
+				sl_report_metric_name(r, m));
+		fputs(",latency_p50_s,latency_p95_s,latency_p99_s,ttft_p50_s,ttft_p95_s,"
+		      "output_tokens_per_s,cost_per_request_usd,cost_per_1k_usd,judge_cost_usd\r\n", f);
+		for (size_t i = 0; i < r->sc.n_rows; i++) {
+			const struct sl_scorecard_row *row = &r->sc.rows[i];
+			csv_field(f, row->model);
+			fputc(',', f);
+			csv_field(f, row->prompt);
+			fprintf(f, ",%lld,%lld,", (long long)row->n, (long long)row->n_errors);
+			csv_num(f, row->error_rate);
+			for (size_t m = 0; m < row->n_metrics; m++) {
+				const struct sl_metric_value *mv = &row->metrics[m];
+				fputc(',', f);
+				csv_num(f, mv->value);
+				fputc(',', f);
+				csv_num(f, mv->lo);
+				fputc(',', f);
+				csv_num(f, mv->hi);
+			}
+			double v[] = { row->latency_p50, row->latency_p95, row->latency_p99,
+				       row->ttft_p50, row->ttft_p95, row->tokens_per_s,
+				       row->cost_per_request, row->cost_per_1k,
+				       row->judge_calls ? row->judge_cost : NAN };
+			for (size_t k = 0; k < SL_ARRAY_LEN(v); k++) {
+				fputc(',', f);
+				csv_num(f, v[k]);
+			}
+			fputs("\r\n", f);
+		}
+		return ferror(f) ? -1 : 0;
+	}
+	fputs("run,model,reported_model,prompt,prompt_version,case,case_line,sample,status,"
+	      "error_kind,error,cached,latency_ms,ttft_ms,tokens_in,tokens_out,cost_usd", f);
+	for (size_t m = 0; m < r->n_metrics; m++) {
+		fputc(',', f);
+		csv_field(f, sl_report_metric_name(r, m));
+	}
+	fputs(",vars,expected,output\r\n", f);
+	return for_cells(r, emit_csv_cell);
+}
+
+/* ---- Markdown ---- */
+
+static void md_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+static int write_md(struct report *r)
+{
+	FILE *f = r->out;
+	fprintf(f, "### shortlist run %lld: ", (long long)r->run.id);
+	md_escape(f, r->run.suite_name);
+	fprintf(f, "\n\n%lld/%lld cells, %lld failed, %lld cached; status %s; shortlist %s\n\n",
+		(long long)r->run.n_done, (long long)r->run.n_cells, (long long)r->run.n_errors,
+		(long long)r->run.n_cached, r->run.status ? r->run.status : "?",
+		r->run.shortlist_version ? r->run.shortlist_version : "?");
+	fputs("| model | n | errors |", f);
+	for (size_t m = 0; m < r->n_metrics; m++) {
+		fputc(' ', f);
+		md_escape(f, sl_report_metric_name(r, m));
+		fputs(" (95% CI) |", f);
+	}
+	fputs(" p50 | p95 | p99 | TTFT p50 | tok/s | $/request | $/1k requests |\n|---|--:|--:|", f);
+	for (size_t m = 0; m < r->n_metrics; m++)
+		fputs("--:|", f);
+	fputs("--:|--:|--:|--:|--:|--:|--:|\n", f);
+	for (size_t i = 0; i < r->sc.n_rows; i++) {
+		const struct sl_scorecard_row *row = &r->sc.rows[i];
+		fputs("| ", f);
+		md_escape(f, row->model);
+		if (row->prompt) {
+			fputs(" · ", f);
+			md_escape(f, row->prompt);
+		}
+		fprintf(f, " | %lld | %.1f%% |", (long long)row->n,
+			100 * (isfinite(row->error_rate) ? row->error_rate : 0));
+		for (size_t m = 0; m < row->n_metrics; m++) {
+			const struct sl_metric_value *mv = &row->metrics[m];
+			if (isnan(mv->value) && mv->n_unscored)
+				fprintf(f, " – (%lld unscored) |", (long long)mv->n_unscored);
+			else if (isnan(mv->value))
+				fputs(" – |", f);
+			else
+				fprintf(f, " %.3f (%.3f–%.3f) |", mv->value, mv->lo, mv->hi);
+		}
+		char a[24], b[24], c[24], d[24], e[24], g[24];
+		sl_report_fmt_seconds(row->latency_p50, a);
+		sl_report_fmt_seconds(row->latency_p95, b);
+		sl_report_fmt_seconds(row->latency_p99, c);
+		sl_report_fmt_seconds(row->ttft_p50, d);
+		sl_report_fmt_usd(row->cost_per_request, e);
+		sl_report_fmt_usd(row->cost_per_1k, g);
+		char tps[24];
+		if (isfinite(row->tokens_per_s))
+			snprintf(tps, sizeof tps, "%.1f", row->tokens_per_s);
+		else
+			snprintf(tps, sizeof tps, "–");
+		fprintf(f, " %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, tps, e, g);
+	}
+	if (r->has_tri) {
+		fputs("\n**Recommendation:** ", f);
+		md_escape(f, r->recommendation.data);
+		fputs("\n\nPareto frontier (not beaten on speed, precision and cost at once): ", f);
+		bool first = true;
+		for (size_t i = 0; i < r->tri.n; i++) {
+			if (!r->tri.models[i].pareto)
+				continue;
+			fputs(first ? "" : ", ", f);
+			md_escape(f, r->tri.models[i].name);
+			first = false;
+		}
+		fputs("\n", f);
+	}
+	const struct sl_gate_report *g = r->opts->gates;
+	if (g && g->n) {
+		fprintf(f, "\n**Gates:** %zu of %zu checks failed\n\n", g->n_failed, g->n);
+		for (size_t i = 0; i < g->n; i++) {
+			fprintf(f, "- %s `%s` — ", g->results[i].passed ? "✅" : "❌",
+				g->results[i].gate->expr);
+			md_escape(f, g->results[i].detail);
+			fputc('\n', f);
+		}
+	}
+	if (r->sc.judge_calls) {
+		char jc[24];
+		sl_report_fmt_usd(r->sc.judge_cost, jc);
+		fprintf(f, "\nJudge: %lld judged cells, %s (not in the models' cost).\n",
+			(long long)r->sc.judge_calls, jc);
+	}
+	if (r->sc.price_hint) {
+		fputs("\nNote: ", f);
+		md_escape(f, r->sc.price_hint);
+		fputc('\n', f);
+	}
+	fprintf(f, "\n<sub>suite %.12s · dataset %.12s · prompts:", r->run.suite_hash
+		? r->run.suite_hash : "?", r->run.dataset_hash ? r->run.dataset_hash : "?");
+	for (size_t i = 0; i < r->run.n_prompts; i++)
+		fprintf(f, " %s@%d (%.12s)", r->run.prompts[i].name, r->run.prompts[i].version,
+			r->run.prompts[i].hash);
+	fprintf(f, " · started %s by %s</sub>\n", r->run.started_at ? r->run.started_at : "?",
+		r->run.user ? r->run.user : "?");
+	return ferror(f) ? -1 : 0;
+}
+
+/* ---- JUnit XML ---- */
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r')
+			continue; /* not allowed in XML 1.0 */
+		switch (ch) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(ch, f);
+		}
+	}
+}
+
+/* A cell fails when it errored or a proportion metric (a check) scored 0 on it. */
+static bool cell_failed(struct report *r, const struct sl_cell *c, const double *values,
+			struct sl_buf *why)
+{
+	if (c->error_kind) {
+		sl_buf_printf(why, "%s: %s", c->error_kind, c->error_msg ? c->error_msg : "");
+		return true;
+	}
+	bool failed = false;
+	for (size_t m = 0; m < r->n_metrics; m++) {
+		if (r->sc.rows[0].metrics[m].kind != SL_METRIC_PROPORTION || values[m] != 0)
+			continue;
+		sl_buf_printf(why, "%s%s failed", failed ? ", " : "", sl_report_metric_name(r, m));
+		failed = true;
+	}
+	return failed;
+}
+
+static int emit_junit_cell(struct stream *s, const struct sl_cell *c, const double *values)
+{
+	struct sl_buf why;
+	sl_buf_init(&why);
+	if (cell_failed(s->r, c, values, &why)) {
+		FILE *f = s->r->out;
+		fputs("    <testcase classname=\"shortlist.cells.", f);
+		xml_escape(f, c->model);
+		fprintf(f, "\" name=\"%s@%d case %d (line %d) sample %d\">\n", c->prompt_name
+			? c->prompt_name : "?", c->prompt_version, c->case_idx, c->case_line,
+			c->sample);
+		fprintf(f, "      <failure type=\"%s\" message=\"", c->error_kind ? "error" : "check");
+		xml_escape(f, why.data);
+		fputs("\">output: ", f);
+		xml_escape(f, c->output ? c->output : "(none)");
+		fputs("\nexpected: ", f);
+		xml_escape(f, c->expected ? c->expected : c->reference ? c->reference
+					 : c->label ? c->label : "(none)");
+		fputs("</failure>\n    </testcase>\n", f);
+	}
+	sl_buf_free(&why);
+	return ferror(s->r->out) ? -1 : 0;
+}
+
+static int write_junit(struct report *r)
+{
+	FILE *f = r->out;
+	const struct sl_gate_report *g = r->opts->gates;
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"shortlist run ", f);
+	fprintf(f, "%lld\">\n", (long long)r->run.id);
+	size_t ng = g ? g->n : 0, nf = g ? g->n_failed : 0;
+	fprintf(f, "  <testsuite name=\"shortlist.gates\" tests=\"%zu\" failures=\"%zu\">\n", ng, nf);
+	for (size_t i = 0; i < ng; i++) {
+		const struct sl_gate_result *res = &g->results[i];
+		fputs("    <testcase classname=\"shortlist.gates\" name=\"", f);
+		xml_escape(f, res->gate->expr);
+		fputs(" [", f);
+		xml_escape(f, res->model);
+		if (res->prompt) {
+			fputc(' ', f);
+			xml_escape(f, res->prompt);
+		}
+		fputs("]\"", f);
+		if (res->passed) {
+			fputs("/>\n", f);
+			continue;
+		}
+		fputs(">\n      <failure type=\"gate\" message=\"", f);
+		xml_escape(f, res->detail);
+		fputs("\"/>\n    </testcase>\n", f);
+	}
+	fputs("  </testsuite>\n  <testsuite name=\"shortlist.cells\">\n", f);
+	int rc = for_cells(r, emit_junit_cell);
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	return rc;
+}
+
+static int write_text(struct report *r)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_printf(&b, "run %lld: %s, %lld/%lld cells, %lld failed, %lld cached\n\n",
+		      (long long)r->run.id, r->run.suite_name ? r->run.suite_name : "?",
+		      (long long)r->run.n_done, (long long)r->run.n_cells, (long long)r->run.n_errors,
+		      (long long)r->run.n_cached);
+	sl_scorecard_render_text(&r->sc, &b);
+	if (r->has_tri)
+		sl_buf_printf(&b, "\n%s\n", r->recommendation.data);
+	else if (r->tri_note)
+		sl_buf_printf(&b, "\nno recommendation: %s\n", r->tri_note);
+	if (r->opts->gates && r->opts->gates->n) {
+		sl_buf_putc(&b, '\n');
+		sl_gate_report_render(r->opts->gates, true, &b);
+	}
+	fputs(b.data ? b.data : "", r->out);
+	sl_buf_free(&b);
+	return ferror(r->out) ? -1 : 0;
+}
+
+int sl_report_write(struct sl_store *store, int64_t run_id, const struct sl_report_options *opts,
+		    FILE *out, struct sl_error *err)
+{
+	struct report r;
+	if (report_load(&r, store, run_id, opts, out, err) != 0) {
+		report_free(&r);
+		return -1;
+	}
+	int rc;
+	switch (opts->format) {
+	case SL_REPORT_JSON: rc = write_json(&r); break;
+	case SL_REPORT_JSONL: rc = for_cells(&r, emit_jsonl_cell); break;
+	case SL_REPORT_CSV: rc = write_csv(&r); break;
+	case SL_REPORT_MD: rc = write_md(&r); break;
+	case SL_REPORT_HTML: rc = sl_report_write_html(&r); break;
+	case SL_REPORT_TEXT: rc = write_text(&r); break;
+	default: rc = write_junit(&r); break;
+	}
+	if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
+		sl_error_set(err, "writing the report failed (disk full or the output closed?)");
+		rc = -1;
+	}
+	report_free(&r);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* Shared by the report writers (report.c, report_html.c): the run, its scorecard, triangle
+ * and gates, loaded once. Not a public header. */
+#ifndef SHORTLIST_REPORT_INTERNAL_H
+#define SHORTLIST_REPORT_INTERNAL_H
+
+#include <stdio.h>
+
+#include "shortlist/report.h"
+#include "shortlist/runs.h"
+
+struct report {
+	struct sl_store *store;
+	struct sl_run run;
+	struct sl_scorecard sc;
+	struct sl_triangle tri;
+	bool has_tri;
+	char *tri_note;        /* why there is no triangle */
+	struct sl_buf recommendation;
+	const struct sl_report_options *opts;
+	size_t n_metrics;      /* quality metrics, in the scorecard's order */
+	char **details;        /* the current cell's score details, per metric (or NULL) */
+	FILE *out;
+	int64_t n_cells;
+	struct sl_error *err;
+};
+
+const char *sl_report_metric_name(const struct report *r, size_t m);
+/* "12 ms", "1.25 s", "–" */
+void sl_report_fmt_seconds(double s, char out[24]);
+/* "$0.0000082", "$1.50", "unknown" */
+void sl_report_fmt_usd(double c, char out[24]);
+int sl_report_write_html(struct report *r);
+
+#endif

@@ -1,0 +1,301 @@
+/* Scoring a finished run: the suite's scorers over every successful cell, written to
+ * cell_scores in batched transactions. Failed cells get no score (they count in the error
+ * rate); a cell a scorer cannot score gets a NULL value with the reason, never a zero. */
+#include "shortlist/report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shortlist/judge.h"
+#include "shortlist/runs.h"
+#include "shortlist/scorer.h"
+
+#define BATCH 2000
+
+int sl_report_validate_scorer(void *ud, const char *name, const cJSON *spec, const char *path,
+			      struct sl_error *err)
+{
+	if (sl_judge_is_judge_scorer(name))
+		return sl_judge_validate(spec, path, err);
+	return sl_scorer_validate(ud, name, spec, path, err);
+}
+
+struct slot {
+	struct sl_scorer *scorer; /* NULL for judge scorers */
+	const cJSON *spec;
+	char *id;
+	bool proportion;
+	bool needed;              /* not yet scored for every successful cell */
+	bool has_pass;            /* takes part in pass_rate */
+};
+
+struct score_ctx {
+	struct sl_store *store;
+	int64_t run_id;
+	struct slot *slots;
+	size_t n_slots;
+	bool pass_rate;           /* write the combined pass_rate metric */
+	struct sl_score_stats *stats;
+	int64_t in_batch;
+	char now[32];
+	struct sl_error *err;
+};
+
+static int write_score(struct score_ctx *x, const char *metric, bool proportion,
+		       const struct sl_cell *c, double value, const char *detail)
+{
+	sqlite3_stmt *st = sl_store_prepare(x->store,
+		"INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx,"
+		" sample, kind, value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		" ?10)", x->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, x->run_id);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, c->model_idx);
+	sqlite3_bind_int(st, 4, c->prompt_idx);
+	sqlite3_bind_int(st, 5, c->case_idx);
+	sqlite3_bind_int(st, 6, c->sample);
+	sqlite3_bind_text(st, 7, proportion ? "proportion" : "mean", -1, SQLITE_STATIC);
+	if (isnan(value))
+		sqlite3_bind_null(st, 8);
+	else
+		sqlite3_bind_double(st, 8, value);
+	sl_bind_text(st, 9, detail && *detail ? detail : NULL);
+	sqlite3_bind_text(st, 10, x->now, -1, SQLITE_STATIC);
+	int rc = sl_store_step(x->store, st, x->err);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	x->stats->scores++;
+	if (isnan(value))
+		x->stats->unscored++;
+	return 0;
+}
+
+static int score_cell(void *ud, const struct sl_cell *c)
+{
+	struct score_ctx *x = ud;
+	if (c->error_kind || !c->output)
+		return 0;
+	x->stats->cells++;
+	bool all_pass = true, any_error = false;
+	for (size_t i = 0; i < x->n_slots; i++) {
+		struct slot *s = &x->slots[i];
+		if (!s->scorer)
+			continue;
+		struct sl_score sc;
+		memset(&sc, 0, sizeof sc);
+		sl_scorer_apply(s->scorer, c, &sc);
+		if (sc.status == SL_SCORE_SKIPPED)
+			continue;
+		double v = sc.status == SL_SCORE_OK ? sc.value : NAN;
+		if (sc.status != SL_SCORE_OK)
+			any_error = true;
+		else if (s->has_pass && !sc.pass)
+			all_pass = false;
+		if (!s->needed)
+			continue;
+		char detail[400];
+		if (sc.predicted[0] && sc.detail[0])
+			snprintf(detail, sizeof detail, "predicted: %s; %s", sc.predicted, sc.detail);
+		else if (sc.predicted[0])
+			snprintf(detail, sizeof detail, "predicted: %s", sc.predicted);
+		else
+			snprintf(detail, sizeof detail, "%s", sc.detail);
+		if (write_score(x, s->id, s->proportion, c, v, detail) != 0)
+			return -1;
+	}
+	if (x->pass_rate &&
+	    write_score(x, "pass_rate", true, c, any_error ? NAN : all_pass ? 1 : 0,
+			any_error ? "a scorer could not score this cell" : NULL) != 0)
+		return -1;
+	if (++x->in_batch >= BATCH) {
+		if (sl_store_commit(x->store, x->err) != 0 || sl_store_begin(x->store, x->err) != 0)
+			return -1;
+		x->in_batch = 0;
+	}
+	return 0;
+}
+
+/* The number of successful cells the metric was last scored against; -2 if never. */
+static int64_t scored_against(struct sl_store *store, int64_t run, const char *metric,
+			      struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT ok_cells FROM score_marks WHERE run_id = ?1 AND metric = ?2", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	int rc = sl_store_step(store, st, err);
+	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == SQLITE_DONE ? -2 : -1;
+	sqlite3_reset(st);
+	return n;
+}
+
+static int mark_scored(struct sl_store *store, int64_t run, const char *metric, int64_t ok_cells,
+		       struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT OR REPLACE INTO score_marks (run_id, metric, ok_cells, scored_at)"
+		" VALUES (?1, ?2, ?3, ?4)", err);
+	if (!st)
+		return -1;
+	char now[32];
+	sl_iso8601(sl_wall_ms(), now);
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ok_cells);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	int rc = sl_store_step(store, st, err);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int64_t count_ok_cells(struct sl_store *store, int64_t run, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT COALESCE(SUM(n - n_err), 0) FROM cell_stats WHERE run_id = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	int64_t n = sl_store_step(store, st, err) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return n;
+}
+
+static int delete_metric(struct sl_store *store, int64_t run, const char *metric,
+			 struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"DELETE FROM cell_scores WHERE run_id = ?1 AND metric = ?2", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	int rc = sl_store_step(store, st, err);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int sl_report_score_run(struct sl_store *store, int64_t run_id,
+			const struct sl_judge_options *judge, struct sl_score_stats *stats,
+			struct sl_error *err)
+{
+	struct sl_score_stats local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	struct sl_run run;
+	if (sl_run_get(store, run_id, &run, err) != 0)
+		return -1;
+	int ret = -1;
+	cJSON *suite = cJSON_Parse(run.suite_json ? run.suite_json : "{}");
+	const cJSON *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
+	size_t n = (size_t)cJSON_GetArraySize(scorers);
+	struct score_ctx x = { .store = store, .run_id = run_id, .stats = stats, .err = err };
+	x.slots = sl_xcalloc(n ? n : 1, sizeof *x.slots);
+	sl_iso8601(sl_wall_ms(), x.now);
+	int64_t ok_cells = count_ok_cells(store, run_id, err);
+	if (ok_cells < 0)
+		goto out;
+	size_t n_pass = 0, n_judge = 0;
+	bool any_needed = false;
+	const cJSON *spec;
+	cJSON_ArrayForEach(spec, scorers) {
+		struct slot *s = &x.slots[x.n_slots];
+		char path[48];
+		snprintf(path, sizeof path, "suite.scorers[%zu]", x.n_slots);
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "name");
+		const char *nm = cJSON_IsString(name) ? name->valuestring : "";
+		s->spec = spec;
+		if (sl_judge_is_judge_scorer(nm)) {
+			s->id = sl_judge_metric_id(spec);
+			s->proportion = false;
+			n_judge++;
+		} else {
+			s->scorer = sl_scorer_new(spec, path, err);
+			if (!s->scorer) {
+				err->code = SL_EXIT_USAGE;
+				sl_error_set(err, "run %lld, %s: %s", (long long)run_id, path, err->msg);
+				goto out;
+			}
+			s->id = sl_xstrdup(sl_scorer_id(s->scorer));
+			enum sl_scorer_kind k = sl_scorer_kind(s->scorer);
+			s->proportion = k != SL_SCORER_SIMILARITY;
+			s->has_pass = true;
+			n_pass++;
+		}
+		x.n_slots++;
+		int64_t have = scored_against(store, run_id, s->id, err);
+		if (have == -1)
+			goto out;
+		s->needed = have != ok_cells;
+		if (s->needed) {
+			any_needed = true;
+			stats->metrics_scored++;
+		} else {
+			stats->metrics_fresh++;
+		}
+	}
+	/* A pass rate is worth showing when there is more than one check to pass. */
+	if (n_pass >= 2) {
+		int64_t have = scored_against(store, run_id, "pass_rate", err);
+		if (have == -1)
+			goto out;
+		x.pass_rate = have != ok_cells || any_needed;
+	}
+	bool registry_needed = x.pass_rate;
+	for (size_t i = 0; i < x.n_slots; i++)
+		registry_needed |= x.slots[i].needed && x.slots[i].scorer;
+	if (registry_needed) {
+		if (sl_store_begin(store, err) != 0)
+			goto out;
+		for (size_t i = 0; i < x.n_slots; i++)
+			if (x.slots[i].needed && x.slots[i].scorer &&
+			    delete_metric(store, run_id, x.slots[i].id, err) != 0)
+				goto rollback;
+		if (x.pass_rate && delete_metric(store, run_id, "pass_rate", err) != 0)
+			goto rollback;
+		if (sl_run_cells_foreach(store, run_id, score_cell, &x, err) != 0)
+			goto rollback;
+		for (size_t i = 0; i < x.n_slots; i++)
+			if (x.slots[i].needed && x.slots[i].scorer &&
+			    mark_scored(store, run_id, x.slots[i].id, ok_cells, err) != 0)
+				goto rollback;
+		if (x.pass_rate && mark_scored(store, run_id, "pass_rate", ok_cells, err) != 0)
+			goto rollback;
+		if (sl_store_commit(store, err) != 0)
+			goto rollback;
+	}
+	for (size_t i = 0; i < x.n_slots; i++) {
+		struct slot *s = &x.slots[i];
+		if (s->scorer || !s->needed)
+			continue;
+		int64_t failed_before = stats->judge_failed;
+		if (sl_judge_score_run(store, &run, s->spec, s->id, judge, stats, err) != 0)
+			goto out;
+		/* Calls that got no answer are asked again next time (after a fix of the key or
+		 * the network); malformed verdicts were retried already and stay judge errors. */
+		if (stats->judge_failed == failed_before &&
+		    mark_scored(store, run_id, s->id, ok_cells, err) != 0)
+			goto out;
+	}
+	(void)n_judge;
+	ret = 0;
+	goto out;
+rollback:
+	sl_store_rollback(store);
+out:
+	for (size_t i = 0; i < x.n_slots; i++) {
+		sl_scorer_free(x.slots[i].scorer);
+		free(x.slots[i].id);
+	}
+	free(x.slots);
+	cJSON_Delete(suite);
+	sl_run_free(&run);
+	return ret;
+}
