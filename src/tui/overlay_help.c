@@ -46,7 +46,8 @@ static void help_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect ar
 	struct help_view *h = (struct help_view *)v;
 	int w = area.w - 4 < 76 ? area.w - 4 : 76;
 	struct tui_rect r = { area.x + (area.w - w) / 2, area.y, w, area.h };
-	tui_grid_fill(g, r, TUI_ROLE_PANEL);
+	/* Modal: the table behind would only be noise around the edges. */
+	tui_grid_fill(g, area, TUI_ROLE_PANEL);
 	for (int x = r.x; x < r.x + r.w; x++)
 		tui_grid_put(g, x, r.y, 1, TUI_ROLE_BORDER, 0, tui_glyph(TUI_GLYPH_HLINE));
 	tui_grid_put(g, r.x + 2, r.y, r.w - 4, TUI_ROLE_LABEL, 0, " Keys (j/k scroll, Esc close) ");

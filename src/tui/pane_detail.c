@@ -10,7 +10,8 @@
 
 const char *tui_fmt_tokens(int64_t n, char *buf, size_t len)
 {
-	if (n < 0)
+	/* A window of 0 tokens is a placeholder in the source, not a fact. */
+	if (n <= 0)
 		return NULL;
 	if (n >= 1000000) {
 		double m = (double)n / (n % 1048576 == 0 ? 1048576.0 : 1000000.0);
@@ -19,8 +20,10 @@ const char *tui_fmt_tokens(int64_t n, char *buf, size_t len)
 		else
 			snprintf(buf, len, "%.2fM", m);
 	} else if (n >= 1000) {
-		/* 32768 is "32K" to everyone; 128000 is "128K". */
-		long k = n % 1024 == 0 ? (long)(n / 1024) : (long)((n + 500) / 1000);
+		/* 128000 is "128K", and so is 131072: binary sizes are named in KiB. */
+		long k = n % 1000 == 0   ? (long)(n / 1000)
+			 : n % 1024 == 0 ? (long)(n / 1024)
+					 : (long)((n + 500) / 1000);
 		snprintf(buf, len, "%ldK", k);
 	} else {
 		snprintf(buf, len, "%ld", (long)n);
@@ -32,9 +35,11 @@ const char *tui_fmt_price(double usd, char *buf, size_t len)
 {
 	if (isnan(usd) || usd < 0)
 		return NULL;
+	/* Two decimals like a price list; sub-dime prices keep a third so they do not all
+	 * read 0.01. */
 	if (usd >= 100)
 		snprintf(buf, len, "%.0f", usd);
-	else if (usd >= 1 || usd == 0)
+	else if (usd >= 0.1 || usd == 0)
 		snprintf(buf, len, "%.2f", usd);
 	else
 		snprintf(buf, len, "%.3f", usd);
@@ -96,7 +101,7 @@ static void add_tri(struct lines *ls, const char *label, int v)
 static void add_tokens(struct lines *ls, const char *label, int64_t n)
 {
 	char b[40];
-	if (n < 0) {
+	if (n <= 0) {
 		add(ls, label, NULL, TUI_ROLE_DEFAULT);
 		return;
 	}
@@ -133,8 +138,10 @@ static void build_lines(struct lines *ls, const struct sl_model *m,
 		add(ls, "Licence", NULL, TUI_ROLE_DEFAULT);
 	if (!isnan(m->params_b))
 		add(ls, "Parameters",
-		    sl_xasprintf("%gB%s%s", m->params_b, m->params_derived ? " " : "",
-				 m->params_derived ? "(derived from the id)" : ""),
+		    sl_xasprintf("%gB%s", m->params_b,
+				 m->params_derived     ? " (derived from the id)"
+				 : m->params_annotated ? " (your note)"
+						       : ""),
 		    m->params_derived ? TUI_ROLE_DERIVED : TUI_ROLE_DEFAULT);
 	else
 		add(ls, "Parameters", NULL, TUI_ROLE_DEFAULT);

@@ -171,7 +171,7 @@ static void fp_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	}
 	tui_grid_put(g, r.x + 2, y + 2, r.w - 4, TUI_ROLE_DIM, 0,
 		     fp->editing ? "type a value  Enter keep  Esc cancel"
-				 : "j/k move  h/l or space change  Enter type  x clear  Esc close");
+				 : "j/k move  h/l change  Enter type  x clear  Esc close");
 }
 
 static void fp_destroy(struct tui_view *v)

@@ -264,7 +264,14 @@ static void drain_keys(struct term *t, struct tui_app *app)
 		if (ev.key == TK_NONE)
 			continue;
 		if (ev.key == TK_RESIZE) {
-			handle_resize(t, app);
+			/* ncurses queues KEY_RESIZE after resizeterm(): the size is already
+			 * known, so only follow it (calling resizeterm here would loop). */
+			if (COLS != app->grid.cols || LINES != app->grid.lines) {
+				ev.cols = COLS;
+				ev.lines = LINES;
+				tui_app_handle(app, &ev);
+				t->full_repaint = true;
+			}
 			continue;
 		}
 		if (ev.key == TK_MOUSE) {

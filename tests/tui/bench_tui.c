@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pty_harness.h"
+#include "shortlist/util.h"
 #include "test.h"
 #include "tui_harness.h"
 
