@@ -24,12 +24,12 @@ static void test_start_resize_quit(void)
 
 	/* The table with its header, and the status bar on the last row. */
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
-	CHECK(pty_wait_text(&s, "shortlisted", 29, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "q quit", 29, TIMEOUT_MS));
 	CHECK(s.altscreen);
 
 	/* Larger: the status bar follows to the new last row. */
 	pty_resize(&s, 40, 140);
-	CHECK(pty_wait_text(&s, "shortlisted", 39, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "q quit", 39, TIMEOUT_MS));
 	char *header = pty_row(&s, 1);
 	CHECK_CONTAINS(header, "Released");
 	/* The wide layout gives the provider column room: the header is not squeezed. */
@@ -42,7 +42,7 @@ static void test_start_resize_quit(void)
 
 	/* Back to exactly 80x24: the table again. */
 	pty_resize(&s, 24, 80);
-	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "q quit", 23, TIMEOUT_MS));
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
 
 	/* A key goes through: the search line shows what was typed. */
