@@ -30,4 +30,10 @@ int cmd_models(struct cli *cli, int argc, char **argv);
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_shortlist(struct cli *cli, int argc, char **argv);
 
+/* prompts, datasets, runs */
+int cmd_prompts(struct cli *cli, int argc, char **argv);
+int cmd_datasets(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_runs(struct cli *cli, int argc, char **argv);
+
 #endif

@@ -28,6 +28,10 @@ static const struct command commands[] = {
 	/* provider engine */
 
 	/* prompts, datasets, runs */
+	{ "prompts", cmd_prompts, "the prompt catalogue: list, show, add, edit, diff, export, import" },
+	{ "datasets", cmd_datasets, "check and show an evaluation dataset (JSONL or CSV)" },
+	{ "run", cmd_run, "run an evaluation suite headless (for CI)" },
+	{ "runs", cmd_runs, "list, show and diff evaluation runs" },
 
 	/* scoring and reports */
 

@@ -1,0 +1,171 @@
+/* The provider vtable: what differs between model APIs, and nothing else. The engine owns
+ * HTTP, queueing, retries, timing and callbacks; a provider module (one file per protocol
+ * in src/core/net/) builds the HTTP request, parses the response body (streamed in
+ * arbitrary pieces, or whole) into a struct sl_stream, and classifies HTTP errors.
+ * Adding a protocol is adding a file with one `const struct sl_provider_ops`. */
+#ifndef SHORTLIST_PROVIDER_H
+#define SHORTLIST_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shortlist/engine.h"
+#include "shortlist/providers_config.h"
+#include "shortlist/util.h"
+
+/* What a provider sees of one request. */
+struct sl_call {
+	const struct sl_provider_conf *conf;
+	const char *model_id;
+	enum sl_request_kind kind;
+	const struct sl_message *messages;
+	size_t n_messages;
+	const char *const *inputs;
+	size_t n_inputs;
+	const struct sl_params *params;
+	bool stream;
+	const char *api_key; /* from the environment, or NULL */
+	const char *base_url; /* resolved endpoint (conf->base_url, or Bedrock's regional one) */
+	const char *region;   /* Bedrock */
+};
+
+/* The HTTP request a provider builds. */
+struct sl_http_request {
+	char *url;
+	char *body;          /* JSON */
+	char **headers;      /* "Name: value" lines (keys included: never log these) */
+	size_t n_headers;
+	bool aws_sign;       /* sign with SigV4 (service "bedrock") before sending */
+};
+
+void sl_http_request_add_header(struct sl_http_request *r, const char *fmt, ...) SL_PRINTF(2, 3);
+void sl_http_request_free(struct sl_http_request *r);
+
+/* Parsed response state, filled through the sl_stream_* functions below so that the
+ * engine's clocks see every content arrival. now_ns is the monotonic time the bytes being
+ * parsed arrived (set by the engine in its write callback, before parsing). */
+struct sl_stream {
+	int64_t now_ns;
+	int64_t t0_ns;            /* request handed to the network */
+	int64_t first_content_ns; /* 0 until the first content/reasoning/tool chunk */
+	int64_t last_content_ns;
+	double *gaps_ms;
+	size_t n_gaps, cap_gaps;
+
+	struct sl_buf text, reasoning;
+	char *model, *finish_reason;
+	int64_t tokens_in, tokens_out, tokens_cached, tokens_reasoning; /* -1 = not given */
+	double server_ms;
+
+	struct sl_token_logprob *logprobs;
+	size_t n_logprobs, cap_logprobs;
+	float **embeddings;
+	size_t n_embeddings, dim;
+
+	bool done;                /* the protocol's end marker was seen ([DONE], message_stop) */
+	bool failed;              /* an error event or a parse failure: stop feeding */
+	enum sl_status fail_status; /* SL_ERR_PROVIDER or SL_ERR_PROTOCOL */
+	char *error, *error_type;
+
+	void *proto;              /* the provider's own incremental state */
+	void (*proto_free)(void *proto);
+
+	sl_delta_fn on_delta;     /* called for each content/reasoning piece; may be NULL */
+	void *user_data;
+	uint64_t id;
+};
+
+void sl_stream_init(struct sl_stream *s);
+void sl_stream_free(struct sl_stream *s);
+/* Content arrived: text (may be empty for a tool-call delta, which still counts as the
+ * first token). */
+void sl_stream_content(struct sl_stream *s, const char *text, size_t len, bool reasoning);
+void sl_stream_tool_delta(struct sl_stream *s);
+/* Usage counts; pass -1 to leave a field as it is. Cumulative reports simply overwrite. */
+void sl_stream_usage(struct sl_stream *s, int64_t in, int64_t out, int64_t cached,
+		     int64_t reasoning);
+void sl_stream_set_model(struct sl_stream *s, const char *model);
+void sl_stream_set_finish(struct sl_stream *s, const char *reason);
+/* An error reported inside the response (mid-stream error event). */
+void sl_stream_fail(struct sl_stream *s, enum sl_status st, const char *type,
+		    const char *fmt, ...) SL_PRINTF(4, 5);
+/* Takes ownership of token and top (n_top entries). */
+void sl_stream_add_logprob(struct sl_stream *s, char *token, double logprob,
+			   struct sl_top_logprob *top, size_t n_top);
+/* Copies the vector; every vector of a result must have the same dim. */
+void sl_stream_add_embedding(struct sl_stream *s, const float *v, size_t dim);
+
+/* Move the parsed answer into r and compute the measurements (see engine.h):
+ * TTFT/E2E from the content clocks, tokens from usage else estimated (flagged),
+ * TPOT = (E2E - TTFT) / (N - 1), speed = N / (E2E - TTFT). For a non-streamed body the
+ * content clocks are the body's arrival (end_ns), and TTFT, TPOT and speed are NAN. */
+void sl_stream_to_result(struct sl_stream *s, bool streamed, int64_t end_ns,
+			 struct sl_result *r);
+/* Free the fields of a result (not r itself). */
+void sl_result_clear(struct sl_result *r);
+
+/* An HTTP error, as the provider explains it. */
+struct sl_provider_error {
+	char *message;   /* the provider's message (or the body, shortened) */
+	char *type;      /* "insufficient_quota", "ThrottlingException", ... or NULL */
+	int retry;       /* 1 retry, 0 never (even if the status says so), -1 by status */
+};
+
+struct sl_provider_ops {
+	const char *name;
+	/* Build the request for a call; -1 with err set if the call cannot be made. */
+	int (*build)(const struct sl_call *call, struct sl_http_request *out,
+		     struct sl_error *err);
+	/* Prepare s->proto for a streamed body. */
+	void (*stream_begin)(struct sl_stream *s, const struct sl_call *call);
+	/* Feed a piece of a streamed 2xx body; sets s->failed on error events or bad data. */
+	void (*stream_feed)(struct sl_stream *s, const char *data, size_t len);
+	/* The body ended: flag a stream that stopped before its end marker. */
+	void (*stream_end)(struct sl_stream *s);
+	/* Parse a whole non-streamed 2xx body. */
+	void (*parse_body)(struct sl_stream *s, const struct sl_call *call, const char *body,
+			   size_t len);
+	/* Explain an HTTP error body. headers: the raw response header lines. */
+	void (*classify_error)(long status, const char *headers, size_t headers_len,
+			       const char *body, size_t len, struct sl_provider_error *out);
+};
+
+extern const struct sl_provider_ops sl_openai_ops;
+extern const struct sl_provider_ops sl_anthropic_ops;
+extern const struct sl_provider_ops sl_bedrock_ops;
+extern const struct sl_provider_ops sl_ollama_ops;
+
+const struct sl_provider_ops *sl_provider_ops_for(enum sl_provider_kind kind);
+
+/* Incremental Server-Sent Events parser (WHATWG rules): fields split at the first ':',
+ * one optional space stripped, CR, LF or CRLF line ends (even across feeds), ':' comments,
+ * multi-line data joined by '\n', dispatch on a blank line, nothing dispatched when data
+ * is empty. */
+typedef void (*sl_sse_event_fn)(void *user_data, const char *event, const char *data,
+				size_t data_len);
+struct sl_sse {
+	struct sl_buf line;
+	struct sl_buf event;
+	struct sl_buf data;
+	bool have_data;
+	bool last_was_cr;
+	bool bom_checked;
+};
+void sl_sse_init(struct sl_sse *p);
+void sl_sse_free(struct sl_sse *p);
+void sl_sse_feed(struct sl_sse *p, const char *data, size_t len, sl_sse_event_fn fn,
+		 void *user_data);
+
+/* Incremental line splitter for NDJSON (LF or CRLF; empty lines skipped). */
+typedef void (*sl_line_fn)(void *user_data, const char *line, size_t len);
+void sl_lines_feed(struct sl_buf *pending, const char *data, size_t len, sl_line_fn fn,
+		   void *user_data);
+/* Deliver a final line without a newline, if any. */
+void sl_lines_end(struct sl_buf *pending, sl_line_fn fn, void *user_data);
+
+/* Estimate tokens of text when the API reports none (~4 bytes a token, at least 1 for
+ * non-empty text). */
+int64_t sl_estimate_tokens(const char *text, size_t len);
+
+#endif

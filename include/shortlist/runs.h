@@ -1,0 +1,127 @@
+/* Reading evaluation runs back: the list of runs, one run with its lineage, and its cells.
+ * Scoring, reports and the TUI read runs only through this header (or the tables and the
+ * cell_details view documented in src/core/base/schema.c). */
+#ifndef SHORTLIST_RUNS_H
+#define SHORTLIST_RUNS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shortlist/store.h"
+#include "shortlist/util.h"
+
+/* A model as a run asked for it, and what the API said it was. */
+struct sl_run_model {
+	int idx;
+	char *requested;   /* as the suite names it: "openai:gpt-4o-mini" or a catalogue key */
+	char *provider;    /* provider id, NULL if it could not be resolved */
+	char *model_id;    /* the id sent to the API */
+	char *endpoint;    /* base URL the requests went to */
+	char *catalog_key; /* NULL when the model is not in the catalogue */
+	double price_in, price_out; /* USD per 1M tokens, NAN when unknown */
+	char *reported;    /* distinct model ids the API reported, comma separated ("" if none) */
+};
+
+struct sl_run_prompt {
+	int idx;
+	char *name;
+	int version;
+	char *hash;
+};
+
+/* One run and its lineage. Unknown numbers are NAN, missing strings NULL. */
+struct sl_run {
+	int64_t id;
+	char *suite_name, *suite_path, *suite_hash;
+	char *suite_json;      /* the suite file as it was run (scorers, gates, weights...) */
+	char *dataset_path, *dataset_hash;
+	char *status;          /* "running", "complete" or "incomplete" */
+	char *stop_reason;     /* NULL unless incomplete: "budget", "interrupted", "errors" */
+	char *params_json;     /* suite parameter overrides, cache mode, max_cost */
+	char *shortlist_version, *user, *host;
+	char *started_at, *ended_at, *resumed_at; /* ISO 8601 UTC, ended/resumed may be NULL */
+	int samples, concurrency;
+	double max_cost;       /* NAN when no cap */
+	int64_t n_cells;       /* planned: models x prompts x cases x samples */
+	int64_t n_done;        /* cells with a row (success or error) */
+	int64_t n_errors;      /* cells that ended in an error */
+	int64_t n_cached;      /* cells answered from the response cache */
+	double cost;           /* sum of known cell costs, cached cells included */
+	double cost_spent;     /* cost of cells fetched from the API in this run (not cached) */
+	int64_t n_cost_unknown; /* successful cells whose cost is unknown */
+	struct sl_run_model *models;
+	size_t n_models;
+	struct sl_run_prompt *prompts;
+	size_t n_prompts;
+};
+
+/* One cell as scoring sees it. Strings are valid only during the callback; NULL when absent.
+ * Unknown numbers are NAN (latency, ttft, cost) or -1 (tokens). */
+struct sl_cell {
+	int64_t run_id;
+	int model_idx, prompt_idx, case_idx, sample;
+	const char *model;          /* requested model id */
+	const char *reported_model; /* id the API reported */
+	const char *prompt_name;
+	int prompt_version;
+	const char *prompt_hash;
+	const char *vars_json;      /* the case's fields as a JSON object */
+	int case_line;              /* line in the dataset file */
+	const char *expected, *reference, *label;
+	const char *output;         /* NULL when the cell failed */
+	const char *finish_reason;
+	const char *error_kind;     /* NULL on success, e.g. "http", "timeout", "network" */
+	const char *error_msg;
+	int http_status;            /* 0 when none */
+	bool cached;
+	double latency_ms, ttft_ms;
+	int64_t tokens_in, tokens_out;
+	bool tokens_estimated;
+	double cost;                /* USD, NAN when the price is unknown */
+};
+
+/* Return non-zero from the callback to stop the iteration (that value is returned). */
+typedef int (*sl_cell_fn)(void *ud, const struct sl_cell *cell);
+
+/* Runs newest first, with their counts but without models/prompts (n_models = 0).
+ * limit <= 0: all. */
+int sl_runs_list(struct sl_store *store, int limit, struct sl_run **out, size_t *n_out,
+		 struct sl_error *err);
+void sl_runs_free(struct sl_run *runs, size_t n);
+
+/* Resolve a run reference: a run id ("12"), "latest" / "last", or "-N" (N-th newest,
+ * -1 = latest). Fails naming the reference when no such run exists. */
+int sl_run_resolve(struct sl_store *store, const char *ref, int64_t *id_out,
+		   struct sl_error *err);
+
+/* One run with its full lineage (models with the ids the API reported, prompt versions). */
+int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl_error *err);
+void sl_run_free(struct sl_run *run);
+
+/* Every finished cell of a run ordered by model, prompt, case, sample. */
+int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,
+			 struct sl_error *err);
+
+/* Differences between two runs, matched by (model requested, prompt name, case, sample)
+ * so runs of different prompt versions or model versions compare cell by cell.
+ * score_fn (may be NULL until scoring exists) returns a cell's headline score or NAN. */
+enum sl_cell_change {
+	SL_CELL_SAME = 0,
+	SL_CELL_OUTPUT = 1 << 0, /* output text differs */
+	SL_CELL_SCORE = 1 << 1,  /* score differs */
+	SL_CELL_ERROR = 1 << 2,  /* one failed, the other did not (or different error) */
+	SL_CELL_ONLY_A = 1 << 3, /* cell missing in B */
+	SL_CELL_ONLY_B = 1 << 4, /* cell missing in A */
+};
+typedef double (*sl_cell_score_fn)(void *ud, const struct sl_cell *cell);
+/* Called for each changed pair; a or b is NULL for ONLY_A / ONLY_B. */
+typedef void (*sl_cell_diff_fn)(void *ud, unsigned changes, const struct sl_cell *a,
+				const struct sl_cell *b, double score_a, double score_b);
+struct sl_run_diff_stats {
+	int64_t matched, same, changed_output, changed_score, changed_error, only_a, only_b;
+};
+int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, sl_cell_score_fn score_fn,
+		 void *score_ud, sl_cell_diff_fn diff_fn, void *diff_ud,
+		 struct sl_run_diff_stats *stats, struct sl_error *err);
+
+#endif

@@ -1,0 +1,92 @@
+/* The scorecard: one row per model (and per model and prompt version) of a run, built by
+ * aggregating its cells and their scores in SQL. Quality metrics carry 95% intervals (Wilson
+ * for proportions, bootstrap otherwise); speed is latency and TTFT percentiles and output
+ * tokens/s; cost per request and per 1,000 requests is unknown (NAN), never $0, when a
+ * model's price is unknown. */
+#ifndef SHORTLIST_SCORECARD_H
+#define SHORTLIST_SCORECARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shortlist/store.h"
+#include "shortlist/triangle.h"
+#include "shortlist/util.h"
+
+/* How a quality metric aggregates its per-cell values. */
+enum sl_metric_kind {
+	SL_METRIC_PROPORTION, /* per-cell 0/1 (pass, correct): mean with a Wilson interval */
+	SL_METRIC_MEAN,       /* per-cell number (ROUGE, judge grade): mean with a bootstrap */
+};
+
+struct sl_metric_value {
+	char *name;           /* "accuracy", "rougeL", "judge" */
+	enum sl_metric_kind kind;
+	double value, lo, hi; /* estimate and 95% interval; NAN when no cell was scored */
+	int64_t n;            /* cells with a score */
+	int64_t successes;    /* proportions: cells scoring 1 */
+	int64_t n_unscored;   /* cells the scorer could not score (e.g. judge errors) */
+	const char *method;   /* "wilson", "bootstrap" or "normal" (n too large to resample) */
+};
+
+struct sl_scorecard_row {
+	char *model;          /* as the run requested it */
+	int model_idx;
+	char *prompt;         /* "name@version"; NULL on the per-model row (all prompts) */
+	int prompt_idx;       /* -1 on the per-model row */
+	int64_t n;            /* cells (successes + errors) */
+	int64_t n_ok, n_errors, n_cached;
+	double error_rate;
+	/* Seconds, over successful cells; NAN when none. */
+	double latency_p50, latency_p95, latency_p99, latency_mean;
+	double ttft_p50, ttft_p95;
+	double tokens_per_s;  /* output tokens per second of generation (after the first token) */
+	double cost_total;    /* USD of successful cells; NAN when any price is unknown */
+	double cost_per_request, cost_per_1k;
+	int64_t n_cost_unknown; /* successful cells without a cost */
+	struct sl_metric_value *metrics;
+	size_t n_metrics;
+	/* The judge's own calls (not part of the model's cost). */
+	double judge_cost;    /* NAN when the judge's price is unknown */
+	int64_t judge_calls, judge_cached;
+};
+
+struct sl_scorecard {
+	int64_t run_id;
+	struct sl_scorecard_row *rows; /* per-model rows (prompt_idx -1) first, in model order,
+					* then per (model, prompt) rows when the run has more
+					* than one prompt */
+	size_t n_rows;
+	size_t n_models;
+	char *headline;       /* the quality metric the triangle and gates default to */
+	double judge_cost;    /* all judge calls of the run */
+	int64_t judge_calls;
+	char *price_hint;     /* how to set a price, when some cost is unknown; else NULL */
+};
+
+/* Build the scorecard of a run from its cells and cell_scores. */
+int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
+		       struct sl_error *err);
+void sl_scorecard_free(struct sl_scorecard *sc);
+
+/* A metric of a row by name: quality metrics by their name, and the built-ins n, errors,
+ * error_rate, p50_latency, p95_latency, p99_latency, mean_latency, p50_ttft, p95_ttft,
+ * tokens_per_s, cost_per_request, cost_per_1k, total_cost. Returns false if the name is
+ * unknown; *value is NAN when the metric is known but has no value (e.g. unknown cost). */
+bool sl_scorecard_metric(const struct sl_scorecard_row *row, const char *name, double *value,
+			 const struct sl_metric_value **quality);
+/* The per-model row of model_idx, or NULL. */
+const struct sl_scorecard_row *sl_scorecard_model_row(const struct sl_scorecard *sc, int model_idx);
+
+/* Fill a triangle from the per-model rows: speed = p50 latency, precision = the headline
+ * metric (or `metric` when given), cost = per 1,000 requests. */
+int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
+			  struct sl_triangle *tri, struct sl_error *err);
+
+/* Names of the built-in metrics, for help texts and errors. */
+extern const char *const sl_scorecard_builtin_metrics[];
+
+/* Text for the terminal: the per-model table (and per prompt when there are several). */
+void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out);
+
+#endif

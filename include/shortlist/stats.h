@@ -1,0 +1,86 @@
+/* Statistics every scoring and report module shares: summaries, percentiles, intervals,
+ * and one seeded random number generator so that every bootstrap, shuffle and blind
+ * ordering can be reproduced from its recorded seed. */
+#ifndef SHORTLIST_STATS_H
+#define SHORTLIST_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The z value for a two-sided 95% interval (qnorm(0.975)). */
+#define SL_Z95 1.959963984540054
+
+/* ---- random numbers ----
+ * xoshiro256** 1.0 (Blackman & Vigna, https://prng.di.unimi.it/xoshiro256starstar.c), state
+ * seeded from one 64-bit seed by four steps of splitmix64 (the seeding its authors
+ * recommend). Same seed, same sequence, on every platform: results that depend on
+ * resampling are reproducible when the seed is stored next to them. */
+struct sl_rng {
+	uint64_t s[4];
+};
+
+void sl_rng_seed(struct sl_rng *rng, uint64_t seed);
+uint64_t sl_rng_next(struct sl_rng *rng);
+/* Uniform integer in [0, bound) without modulo bias (rejection of the low residues).
+ * bound 0 returns 0. */
+uint64_t sl_rng_below(struct sl_rng *rng, uint64_t bound);
+/* Uniform double in [0, 1) with 53 random bits. */
+double sl_rng_double(struct sl_rng *rng);
+/* Fisher-Yates shuffle of n elements of size `size`. */
+void sl_rng_shuffle(struct sl_rng *rng, void *base, size_t n, size_t size);
+
+/* ---- summaries ----
+ * All functions return NAN when the statistic is undefined (n == 0, or n <= ddof). */
+double sl_stats_mean(const double *x, size_t n);
+/* Standard deviation with divisor n - ddof: ddof 0 is numpy's default, 1 pandas'. */
+double sl_stats_std(const double *x, size_t n, int ddof);
+double sl_stats_min(const double *x, size_t n);
+double sl_stats_max(const double *x, size_t n);
+
+/* Percentile p in [0, 100] by linear interpolation between closest ranks, numpy's default
+ * ("linear", Hyndman & Fan type 7): rank = p/100 * (n - 1), value = x[floor] + frac *
+ * (x[floor+1] - x[floor]). _sorted expects ascending input; the other copies and sorts. */
+double sl_stats_percentile_sorted(const double *sorted, size_t n, double p);
+double sl_stats_percentile(const double *x, size_t n, double p);
+/* Sort ascending in place (NaNs last). */
+void sl_stats_sort(double *x, size_t n);
+
+/* Everything a scorecard row shows about a sample. std uses ddof 1 (sample std). */
+struct sl_summary {
+	size_t n;
+	double mean, std, min, max;
+	double p50, p90, p95, p99;
+};
+void sl_stats_summarize(const double *x, size_t n, struct sl_summary *out);
+
+/* ---- intervals ---- */
+struct sl_interval {
+	double estimate; /* the point estimate the interval belongs to */
+	double lo, hi;
+};
+
+/* Wilson score interval for a proportion successes/n (Wilson 1927), with z (use SL_Z95):
+ * centre (p + z²/2n) / (1 + z²/n), half-width z/(1 + z²/n) · sqrt(p(1-p)/n + z²/4n²).
+ * Stays inside [0, 1] and is sane at p = 0 or 1, where the Wald interval collapses.
+ * n == 0 gives NAN everywhere. */
+struct sl_interval sl_stats_wilson(uint64_t successes, uint64_t n, double z);
+
+/* A statistic over a sample, for the bootstrap. */
+typedef double (*sl_statistic_fn)(const double *x, size_t n, void *ud);
+
+/* Percentile bootstrap: draw `resamples` samples of size n with replacement (sl_rng seeded
+ * with `seed`), compute the statistic on each, and take the (1-level)/2 and (1+level)/2
+ * percentiles (linear interpolation as above) of those values as lo and hi. estimate is the
+ * statistic on the original sample. Resamples whose statistic is NaN are dropped.
+ * n == 0 or resamples == 0 gives NAN everywhere. */
+struct sl_interval sl_stats_bootstrap(const double *x, size_t n, sl_statistic_fn stat,
+				      void *ud, unsigned resamples, double level, uint64_t seed);
+/* The bootstrap of the mean, the common case. */
+struct sl_interval sl_stats_bootstrap_mean(const double *x, size_t n, unsigned resamples,
+					   double level, uint64_t seed);
+
+/* Defaults the scorecard uses; recorded next to the results. */
+#define SL_BOOTSTRAP_RESAMPLES 1000
+#define SL_BOOTSTRAP_SEED 20261128u
+
+#endif

@@ -1,0 +1,457 @@
+/* shortlist run SUITE: the headless evaluation for CI. Progress goes to stderr (a live bar
+ * on a terminal, plain lines otherwise), the summary to stdout (a table, or JSON). */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "shortlist/engine.h"
+#include "shortlist/runner.h"
+#include "shortlist/runs.h"
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: shortlist run SUITE [-j N] [--json] [--resume [RUN]] [--no-cache] [--refresh]\n"
+		"                     [--max-cost USD] [--gate EXPR]...\n\n"
+		"Run an evaluation suite: every model x prompt x dataset row x sample, answered from\n"
+		"the response cache when the same request was made before, else through the APIs.\n"
+		"Everything is checked before the first call (suite keys, prompts, placeholders\n"
+		"against every dataset row, providers and keys).\n\n"
+		"  -j N            requests in flight at once (default: the suite's concurrency, 8)\n"
+		"  --json          print the summary as JSON on stdout\n"
+		"  --resume [RUN]  finish an unfinished run (default: the newest one of this suite);\n"
+		"                  only missing and failed cells are run again\n"
+		"  --no-cache      neither read nor write the response cache\n"
+		"  --refresh       ask the APIs again and overwrite the cached responses\n"
+		"  --max-cost USD  stop scheduling new cells once this much was spent\n"
+		"  --gate EXPR     a quality gate (added to the suite's), evaluated by scoring\n\n"
+		"exit codes: 0 every cell done and gates passed, 1 a gate failed, 2 usage or\n"
+		"configuration error (nothing was sent), 3 run incomplete (failed or missing cells:\n"
+		"resume it with --resume)\n");
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	signal(SIGINT, SIG_DFL); /* a second ^C kills at once */
+}
+
+struct progress_state {
+	bool tty;
+	bool drawn;
+	double last_line_s;
+	double last_pct;
+};
+
+static void fmt_duration(char *buf, size_t n, double s)
+{
+	if (!isfinite(s) || s < 0)
+		snprintf(buf, n, "--:--");
+	else if (s < 3600)
+		snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
+	else
+		snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
+}
+
+static void fmt_money(char *buf, size_t n, double cost, int64_t unknown)
+{
+	if (unknown && cost == 0)
+		snprintf(buf, n, "unknown");
+	else
+		snprintf(buf, n, "$%.4f%s", cost, unknown ? "+?" : "");
+}
+
+static void on_progress(void *ud, const struct sl_run_progress *p)
+{
+	struct progress_state *ps = ud;
+	int64_t remaining = p->total - p->done;
+	double eta = p->rate > 0 ? (double)(remaining > p->in_flight ? remaining : p->in_flight) /
+					   p->rate
+				 : NAN;
+	if (p->done >= p->total)
+		eta = 0;
+	double pct = p->total ? 100.0 * (double)p->done / (double)p->total : 100;
+	char etas[32], cost[48];
+	fmt_duration(etas, sizeof etas, eta);
+	fmt_money(cost, sizeof cost, p->cost, p->cost_unknown);
+	if (ps->tty) {
+		char bar[31];
+		int fill = (int)(pct * 30 / 100);
+		for (int i = 0; i < 30; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[30] = 0;
+		fprintf(stderr, "\r\033[K[%s] %lld/%lld %3.0f%%  %.1f cells/s  ETA %s  %s  "
+			"errors %lld  cached %lld%s", bar, (long long)p->done, (long long)p->total, pct,
+			p->rate, etas, cost, (long long)p->errors, (long long)p->cached,
+			p->budget_hit ? "  BUDGET REACHED" : "");
+		if (p->finished)
+			fputc('\n', stderr);
+		ps->drawn = true;
+	} else {
+		/* a line every 10% or 5 s, so CI logs stay readable */
+		if (!p->finished && pct - ps->last_pct < 10 && p->elapsed_s - ps->last_line_s < 5 &&
+		    p->done != 0)
+			return;
+		if (!p->finished && p->done == 0 && ps->last_line_s > 0)
+			return;
+		ps->last_pct = pct;
+		ps->last_line_s = p->elapsed_s > 0 ? p->elapsed_s : 1e-9;
+		fprintf(stderr, "progress: %lld/%lld cells (%.0f%%), %.1f cells/s, ETA %s, cost %s, "
+			"%lld errors, %lld cached%s\n", (long long)p->done, (long long)p->total, pct,
+			p->rate, etas, cost, (long long)p->errors, (long long)p->cached,
+			p->budget_hit ? ", budget reached" : "");
+	}
+	fflush(stderr);
+}
+
+/* ---- summary ---- */
+
+struct group {
+	int model_idx, prompt_idx;
+	const char *model, *prompt;
+	int prompt_version;
+	int64_t n, errors, cached, cost_unknown, tokens_out;
+	double cost;
+	double *lat, *ttft;
+	size_t n_lat, n_ttft, cap_lat, cap_ttft;
+};
+
+struct summary {
+	struct group *g;
+	size_t n;
+	struct sl_run run;
+};
+
+static void push(double **a, size_t *n, size_t *cap, double v)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*a = sl_xrealloc(*a, *cap * sizeof **a);
+	}
+	(*a)[(*n)++] = v;
+}
+
+static int collect(void *ud, const struct sl_cell *c)
+{
+	struct summary *s = ud;
+	struct group *g = NULL;
+	for (size_t i = 0; i < s->n && !g; i++)
+		if (s->g[i].model_idx == c->model_idx && s->g[i].prompt_idx == c->prompt_idx)
+			g = &s->g[i];
+	if (!g) {
+		s->g = sl_xrealloc(s->g, (s->n + 1) * sizeof *s->g);
+		g = &s->g[s->n++];
+		memset(g, 0, sizeof *g);
+		g->model_idx = c->model_idx;
+		g->prompt_idx = c->prompt_idx;
+		g->prompt_version = c->prompt_version;
+		for (size_t i = 0; i < s->run.n_models; i++)
+			if (s->run.models[i].idx == c->model_idx)
+				g->model = s->run.models[i].requested;
+		for (size_t i = 0; i < s->run.n_prompts; i++)
+			if (s->run.prompts[i].idx == c->prompt_idx)
+				g->prompt = s->run.prompts[i].name;
+	}
+	g->n++;
+	if (c->error_kind) {
+		g->errors++;
+		return 0;
+	}
+	g->cached += c->cached;
+	if (isnan(c->cost))
+		g->cost_unknown++;
+	else
+		g->cost += c->cost;
+	if (c->tokens_out > 0)
+		g->tokens_out += c->tokens_out;
+	if (!isnan(c->latency_ms))
+		push(&g->lat, &g->n_lat, &g->cap_lat, c->latency_ms);
+	if (!isnan(c->ttft_ms))
+		push(&g->ttft, &g->n_ttft, &g->cap_ttft, c->ttft_ms);
+	return 0;
+}
+
+static void summary_free(struct summary *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->g[i].lat);
+		free(s->g[i].ttft);
+	}
+	free(s->g);
+	sl_run_free(&s->run);
+}
+
+static void fmt_ms(char *buf, size_t n, double ms)
+{
+	if (isnan(ms))
+		snprintf(buf, n, "-");
+	else if (ms < 1000)
+		snprintf(buf, n, "%.0fms", ms);
+	else
+		snprintf(buf, n, "%.2fs", ms / 1000);
+}
+
+static void print_table(struct summary *s)
+{
+	printf("\n%-30s %-22s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
+	       "CACHED", "P50", "P95", "TTFT50", "COST");
+	for (size_t i = 0; i < s->n; i++) {
+		struct group *g = &s->g[i];
+		char prompt[64], p50[16], p95[16], t50[16], cost[32];
+		snprintf(prompt, sizeof prompt, "%s@%d", g->prompt ? g->prompt : "?", g->prompt_version);
+		fmt_ms(p50, sizeof p50, sl_percentile(g->lat, g->n_lat, 50));
+		fmt_ms(p95, sizeof p95, sl_percentile(g->lat, g->n_lat, 95));
+		fmt_ms(t50, sizeof t50, sl_percentile(g->ttft, g->n_ttft, 50));
+		fmt_money(cost, sizeof cost, g->cost, g->cost_unknown);
+		printf("%-30.30s %-22.22s %6lld %6lld %6lld %8s %8s %8s %10s\n",
+		       g->model ? g->model : "?", prompt, (long long)g->n, (long long)g->errors,
+		       (long long)g->cached, p50, p95, t50, cost);
+	}
+}
+
+static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, int code)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "run", (double)s->run.id);
+	cJSON_AddStringToObject(j, "suite", s->run.suite_name);
+	cJSON_AddStringToObject(j, "status", s->run.status);
+	if (s->run.stop_reason)
+		cJSON_AddStringToObject(j, "stop_reason", s->run.stop_reason);
+	cJSON_AddNumberToObject(j, "exit_code", code);
+	cJSON_AddNumberToObject(j, "cells", (double)s->run.n_cells);
+	cJSON_AddNumberToObject(j, "done", (double)s->run.n_done);
+	cJSON_AddNumberToObject(j, "errors", (double)s->run.n_errors);
+	cJSON_AddNumberToObject(j, "cached", (double)s->run.n_cached);
+	cJSON_AddNumberToObject(j, "missing", (double)o->missing);
+	cJSON_AddNumberToObject(j, "requests", (double)o->requests);
+	if (s->run.n_cost_unknown)
+		cJSON_AddNullToObject(j, "cost_usd");
+	else
+		cJSON_AddNumberToObject(j, "cost_usd", s->run.cost);
+	cJSON_AddNumberToObject(j, "spent_usd", o->spent);
+	cJSON_AddBoolToObject(j, "budget_reached", o->budget_hit);
+	cJSON *groups = cJSON_AddArrayToObject(j, "groups");
+	for (size_t i = 0; i < s->n; i++) {
+		struct group *g = &s->g[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "model", g->model ? g->model : "");
+		cJSON_AddStringToObject(x, "prompt", g->prompt ? g->prompt : "");
+		cJSON_AddNumberToObject(x, "prompt_version", g->prompt_version);
+		cJSON_AddNumberToObject(x, "cells", (double)g->n);
+		cJSON_AddNumberToObject(x, "errors", (double)g->errors);
+		cJSON_AddNumberToObject(x, "cached", (double)g->cached);
+		double v[3] = { sl_percentile(g->lat, g->n_lat, 50), sl_percentile(g->lat, g->n_lat, 95),
+				sl_percentile(g->ttft, g->n_ttft, 50) };
+		const char *names[3] = { "latency_p50_ms", "latency_p95_ms", "ttft_p50_ms" };
+		for (int k = 0; k < 3; k++)
+			if (isnan(v[k]))
+				cJSON_AddNullToObject(x, names[k]);
+			else
+				cJSON_AddNumberToObject(x, names[k], v[k]);
+		cJSON_AddNumberToObject(x, "tokens_out", (double)g->tokens_out);
+		if (g->cost_unknown)
+			cJSON_AddNullToObject(x, "cost_usd");
+		else
+			cJSON_AddNumberToObject(x, "cost_usd", g->cost);
+		cJSON_AddItemToArray(groups, x);
+	}
+	return j;
+}
+
+/* Gates are evaluated by scoring (issue #5), which plugs in here: it gets the run and the
+ * gate expressions, prints its verdicts and returns 0 (all passed), 1 (a gate failed) or
+ * -1 with err set (a malformed gate: exit 2). NULL until scoring is built in. */
+typedef int (*cli_gate_fn)(struct sl_store *store, int64_t run_id, char **gates, size_t n,
+			   struct sl_error *err);
+static const cli_gate_fn cli_gate_hook = NULL;
+
+static bool looks_like_run_ref(const char *s)
+{
+	if (strcmp(s, "latest") == 0 || strcmp(s, "last") == 0)
+		return true;
+	if (*s == '-')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	struct sl_runner_opts opts = { .max_cost = NAN };
+	bool json = false, no_cache = false, refresh = false;
+	char **gates = NULL;
+	size_t n_gates = 0;
+	int rc = SL_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (cli_is_help(a)) {
+			run_usage(stdout);
+			free(gates);
+			return 0;
+		} else if (strcmp(a, "-j") == 0 || strncmp(a, "-j", 2) == 0 ||
+			   strcmp(a, "--jobs") == 0) {
+			const char *v = a[2] && a[1] == 'j' ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+			char *end;
+			long j = v ? strtol(v, &end, 10) : 0;
+			if (!v || *end || j < 1 || j > 1024) {
+				rc = cli_usage_error("run", "-j needs a number of requests from 1 to 1024");
+				goto out;
+			}
+			opts.concurrency = (int)j;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if (strcmp(a, "--resume") == 0) {
+			opts.resume = true;
+			if (i + 1 < argc && looks_like_run_ref(argv[i + 1]))
+				opts.resume_ref = argv[++i];
+		} else if (strncmp(a, "--resume=", 9) == 0) {
+			opts.resume = true;
+			opts.resume_ref = a + 9;
+		} else if (strcmp(a, "--no-cache") == 0) {
+			no_cache = true;
+			opts.cache = SL_CACHE_OFF;
+		} else if (strcmp(a, "--refresh") == 0) {
+			refresh = true;
+			opts.cache = SL_CACHE_REFRESH;
+		} else if (strcmp(a, "--max-cost") == 0 || strncmp(a, "--max-cost=", 11) == 0) {
+			const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+			char *end;
+			double usd = v ? strtod(v, &end) : NAN;
+			if (!v || *end || !(usd > 0) || !isfinite(usd)) {
+				rc = cli_usage_error("run", "--max-cost needs a positive amount of US "
+							    "dollars, e.g. --max-cost 2.50");
+				goto out;
+			}
+			opts.max_cost = usd;
+		} else if (strcmp(a, "--gate") == 0 && i + 1 < argc) {
+			gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
+			gates[n_gates++] = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			rc = cli_usage_error("run", "unknown option '%s'", a);
+			goto out;
+		} else if (!opts.suite_path) {
+			opts.suite_path = a;
+		} else {
+			rc = cli_usage_error("run", "one SUITE only ('%s' is extra)", a);
+			goto out;
+		}
+	}
+	if (!opts.suite_path) {
+		rc = cli_usage_error("run", "a SUITE file is needed");
+		goto out;
+	}
+	if (no_cache && refresh) {
+		rc = cli_usage_error("run", "--no-cache and --refresh exclude each other");
+		goto out;
+	}
+	struct sl_store *store = cli_store(cli);
+	struct progress_state ps = { .tty = isatty(STDERR_FILENO) && getenv("TERM") &&
+					   strcmp(getenv("TERM"), "dumb") != 0 };
+	opts.progress = on_progress;
+	opts.progress_ud = &ps;
+	opts.progress_ms = ps.tty ? 100 : 500;
+	opts.stop = &interrupted;
+	if (getenv("SHORTLIST_TEST_ABORT_AFTER")) /* tests: simulate a kill after N cells */
+		opts.test_abort_after = atoll(getenv("SHORTLIST_TEST_ABORT_AFTER"));
+	signal(SIGINT, on_sigint);
+	struct sl_error err = { 0 };
+	struct sl_run_outcome o;
+	if (sl_runner_run(store, &opts, &o, &err) != 0) {
+		if (ps.drawn)
+			fputc('\n', stderr);
+		rc = cli_fail(&err);
+		goto out;
+	}
+	signal(SIGINT, SIG_DFL);
+	if (opts.test_abort_after && !o.complete && o.missing == 0 && o.errors == 0) {
+		rc = SL_EXIT_INCOMPLETE; /* simulated kill: nothing more to say */
+		goto out;
+	}
+	struct summary s = { 0 };
+	if (sl_run_get(store, o.run_id, &s.run, &err) != 0 ||
+	    sl_run_cells_foreach(store, o.run_id, collect, &s, &err) != 0) {
+		summary_free(&s);
+		rc = cli_fail(&err);
+		goto out;
+	}
+	rc = o.complete ? SL_EXIT_OK : SL_EXIT_INCOMPLETE;
+	struct sl_buf notes;
+	sl_buf_init(&notes);
+	if (o.budget_hit)
+		sl_buf_printf(&notes, "budget reached: spent $%.4f of $%.4f; %lld cells were not "
+			      "run (finish them with --resume and a higher --max-cost)\n", o.spent,
+			      isnan(opts.max_cost) ? o.spent : opts.max_cost, (long long)o.missing);
+	else if (o.missing)
+		sl_buf_printf(&notes, "interrupted: %lld cells were not run (finish with "
+			      "'shortlist run %s --resume %lld')\n", (long long)o.missing,
+			      opts.suite_path, (long long)o.run_id);
+	if (o.errors)
+		sl_buf_printf(&notes, "%lld cells failed (see 'shortlist runs show %lld --cells'; "
+			      "--resume %lld runs them again)\n", (long long)o.errors,
+			      (long long)o.run_id, (long long)o.run_id);
+	/* gates: the suite's and the command line's */
+	size_t n_suite_gates = 0;
+	cJSON *sj = cJSON_Parse(s.run.suite_json);
+	const cJSON *sg = cJSON_GetObjectItemCaseSensitive(sj, "gates"), *it;
+	cJSON_ArrayForEach(it, sg) {
+		if (cJSON_IsString(it)) {
+			gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
+			gates[n_gates++] = it->valuestring;
+			n_suite_gates++;
+		}
+	}
+	int gate_rc = 0;
+	if (n_gates && cli_gate_hook) {
+		gate_rc = cli_gate_hook(store, o.run_id, gates, n_gates, &err);
+		if (gate_rc < 0) {
+			cJSON_Delete(sj);
+			summary_free(&s);
+			sl_buf_free(&notes);
+			rc = cli_fail(&err);
+			goto out;
+		}
+	} else if (n_gates) {
+		sl_buf_printf(&notes, "warning: %zu gate%s not evaluated: this shortlist has no "
+			      "scoring built in\n", n_gates, n_gates == 1 ? "" : "s");
+	}
+	if (rc == SL_EXIT_OK && gate_rc == 1)
+		rc = SL_EXIT_GATE;
+	if (json) {
+		cJSON *j = summary_json(&s, &o, rc);
+		char *text = cJSON_Print(j);
+		puts(text);
+		cJSON_free(text);
+		cJSON_Delete(j);
+		if (notes.len)
+			fputs(notes.data, stderr);
+	} else {
+		char cost[48];
+		fmt_money(cost, sizeof cost, s.run.cost, s.run.n_cost_unknown);
+		printf("run %lld: %s, %lld/%lld cells, %lld errors, %lld cached, %lld API requests, "
+		       "cost %s\n", (long long)o.run_id, s.run.status, (long long)s.run.n_done,
+		       (long long)s.run.n_cells, (long long)s.run.n_errors, (long long)s.run.n_cached,
+		       (long long)o.requests, cost);
+		print_table(&s);
+		if (notes.len)
+			printf("\n%s", notes.data);
+	}
+	(void)n_suite_gates;
+	cJSON_Delete(sj);
+	sl_buf_free(&notes);
+	summary_free(&s);
+out:
+	free(gates);
+	return rc;
+}

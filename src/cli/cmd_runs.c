@@ -1,0 +1,300 @@
+/* shortlist runs list|show|diff: evaluation runs and their lineage. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "shortlist/runs.h"
+
+static void runs_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: shortlist runs list [--limit N]\n"
+		"       shortlist runs show RUN [--cells] [--json]\n"
+		"       shortlist runs diff RUN_A RUN_B [--all]\n\n"
+		"RUN is a run id, 'latest', or -N (the N-th newest). show prints the lineage: suite,\n"
+		"dataset and prompt version hashes, models requested and reported, parameters,\n"
+		"shortlist version, user and times. diff matches cells by model, prompt name, case\n"
+		"and sample and lists those whose output, error or score changed.\n");
+}
+
+static void fmt_cost(char *buf, size_t n, double cost, int64_t unknown)
+{
+	if (unknown > 0 && cost == 0)
+		snprintf(buf, n, "unknown");
+	else if (unknown > 0)
+		snprintf(buf, n, "$%.4f+?", cost);
+	else
+		snprintf(buf, n, "$%.4f", cost);
+}
+
+static int runs_list(struct sl_store *store, int limit)
+{
+	struct sl_error err = { 0 };
+	struct sl_run *runs;
+	size_t n;
+	if (sl_runs_list(store, limit, &runs, &n, &err) != 0)
+		return cli_fail(&err);
+	if (n == 0) {
+		printf("no runs yet: start one with 'shortlist run SUITE'\n");
+		return 0;
+	}
+	printf("%5s  %-20s  %-24s  %-10s  %11s  %6s  %6s  %s\n", "RUN", "STARTED", "SUITE", "STATUS",
+	       "CELLS", "ERRORS", "CACHED", "COST");
+	for (size_t i = 0; i < n; i++) {
+		const struct sl_run *r = &runs[i];
+		char cells[32], cost[32];
+		snprintf(cells, sizeof cells, "%lld/%lld", (long long)r->n_done, (long long)r->n_cells);
+		fmt_cost(cost, sizeof cost, r->cost, r->n_cost_unknown);
+		printf("%5lld  %-20s  %-24.24s  %-10s  %11s  %6lld  %6lld  %s\n", (long long)r->id,
+		       r->started_at, r->suite_name, r->status, cells, (long long)r->n_errors,
+		       (long long)r->n_cached, cost);
+	}
+	sl_runs_free(runs, n);
+	return 0;
+}
+
+static int print_cell(void *ud, const struct sl_cell *c)
+{
+	(void)ud;
+	printf("%-28.28s %-20.20s %5d %3d  ", c->model, c->prompt_name, c->case_idx + 1, c->sample);
+	if (c->error_kind)
+		printf("ERROR %s: %.80s\n", c->error_kind, c->error_msg ? c->error_msg : "");
+	else {
+		char out[81];
+		snprintf(out, sizeof out, "%s", c->output ? c->output : "");
+		for (char *p = out; *p; p++)
+			if (*p == '\n' || *p == '\t')
+				*p = ' ';
+		printf("%s%s\n", c->cached ? "(cached) " : "", out);
+	}
+	return 0;
+}
+
+static cJSON *run_json(const struct sl_run *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)r->id);
+	cJSON_AddStringToObject(o, "suite", r->suite_name);
+	cJSON_AddStringToObject(o, "suite_path", r->suite_path);
+	cJSON_AddStringToObject(o, "suite_hash", r->suite_hash);
+	cJSON_AddStringToObject(o, "dataset_path", r->dataset_path);
+	cJSON_AddStringToObject(o, "dataset_hash", r->dataset_hash);
+	cJSON_AddStringToObject(o, "status", r->status);
+	if (r->stop_reason)
+		cJSON_AddStringToObject(o, "stop_reason", r->stop_reason);
+	cJSON_AddStringToObject(o, "shortlist_version", r->shortlist_version);
+	cJSON_AddStringToObject(o, "user", r->user);
+	if (r->host)
+		cJSON_AddStringToObject(o, "host", r->host);
+	cJSON_AddStringToObject(o, "started_at", r->started_at);
+	if (r->ended_at)
+		cJSON_AddStringToObject(o, "ended_at", r->ended_at);
+	cJSON_AddItemToObject(o, "params", cJSON_Parse(r->params_json));
+	cJSON_AddNumberToObject(o, "samples", r->samples);
+	cJSON_AddNumberToObject(o, "cells", (double)r->n_cells);
+	cJSON_AddNumberToObject(o, "done", (double)r->n_done);
+	cJSON_AddNumberToObject(o, "errors", (double)r->n_errors);
+	cJSON_AddNumberToObject(o, "cached", (double)r->n_cached);
+	if (r->n_cost_unknown)
+		cJSON_AddNullToObject(o, "cost_usd");
+	else
+		cJSON_AddNumberToObject(o, "cost_usd", r->cost);
+	cJSON *models = cJSON_AddArrayToObject(o, "models");
+	for (size_t i = 0; i < r->n_models; i++) {
+		const struct sl_run_model *m = &r->models[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "requested", m->requested);
+		if (m->provider)
+			cJSON_AddStringToObject(x, "provider", m->provider);
+		if (m->model_id)
+			cJSON_AddStringToObject(x, "model_id", m->model_id);
+		if (m->endpoint)
+			cJSON_AddStringToObject(x, "endpoint", m->endpoint);
+		cJSON_AddStringToObject(x, "reported", m->reported);
+		if (isnan(m->price_in))
+			cJSON_AddNullToObject(x, "price_in");
+		else
+			cJSON_AddNumberToObject(x, "price_in", m->price_in);
+		if (isnan(m->price_out))
+			cJSON_AddNullToObject(x, "price_out");
+		else
+			cJSON_AddNumberToObject(x, "price_out", m->price_out);
+		cJSON_AddItemToArray(models, x);
+	}
+	cJSON *prompts = cJSON_AddArrayToObject(o, "prompts");
+	for (size_t i = 0; i < r->n_prompts; i++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "name", r->prompts[i].name);
+		cJSON_AddNumberToObject(x, "version", r->prompts[i].version);
+		cJSON_AddStringToObject(x, "hash", r->prompts[i].hash);
+		cJSON_AddItemToArray(prompts, x);
+	}
+	return o;
+}
+
+static int runs_show(struct sl_store *store, const char *ref, bool cells, bool json)
+{
+	struct sl_error err = { 0 };
+	int64_t id;
+	struct sl_run r;
+	if (sl_run_resolve(store, ref, &id, &err) != 0 || sl_run_get(store, id, &r, &err) != 0)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *o = run_json(&r);
+		char *s = cJSON_Print(o);
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+		sl_run_free(&r);
+		return 0;
+	}
+	char cost[32];
+	fmt_cost(cost, sizeof cost, r.cost, r.n_cost_unknown);
+	printf("run %lld: %s (%s%s%s)\n", (long long)r.id, r.suite_name, r.status,
+	       r.stop_reason ? ": " : "", r.stop_reason ? r.stop_reason : "");
+	printf("suite      %s  sha256 %s\n", r.suite_path, r.suite_hash);
+	printf("dataset    %s  sha256 %s\n", r.dataset_path, r.dataset_hash);
+	for (size_t i = 0; i < r.n_prompts; i++)
+		printf("prompt     %s@%d  sha256 %s\n", r.prompts[i].name, r.prompts[i].version,
+		       r.prompts[i].hash);
+	for (size_t i = 0; i < r.n_models; i++) {
+		const struct sl_run_model *m = &r.models[i];
+		printf("model      %s -> %s %s at %s; reported: %s; price in/out per 1M: ",
+		       m->requested, m->provider ? m->provider : "?", m->model_id ? m->model_id : "?",
+		       m->endpoint ? m->endpoint : "?", *m->reported ? m->reported : "(none yet)");
+		if (isnan(m->price_in) || isnan(m->price_out))
+			printf("unknown\n");
+		else
+			printf("$%g / $%g\n", m->price_in, m->price_out);
+	}
+	printf("params     %s\n", r.params_json);
+	printf("samples    %d per case, concurrency %d\n", r.samples, r.concurrency);
+	printf("cells      %lld/%lld done, %lld errors, %lld cached\n", (long long)r.n_done,
+	       (long long)r.n_cells, (long long)r.n_errors, (long long)r.n_cached);
+	printf("cost       %s (spent on API calls in this run: $%.4f)%s\n", cost, r.cost_spent,
+	       r.n_cost_unknown ? "; unknown prices: set them in the suite's \"prices\"" : "");
+	printf("shortlist  %s, run by %s%s%s\n", r.shortlist_version, r.user, r.host ? " on " : "",
+	       r.host ? r.host : "");
+	printf("time       %s -> %s%s%s\n", r.started_at, r.ended_at ? r.ended_at : "(not ended)",
+	       r.resumed_at ? ", last resumed " : "", r.resumed_at ? r.resumed_at : "");
+	if (cells) {
+		printf("\n%-28s %-20s %5s %3s  %s\n", "MODEL", "PROMPT", "CASE", "S", "OUTPUT");
+		if (sl_run_cells_foreach(store, id, print_cell, NULL, &err) != 0) {
+			sl_run_free(&r);
+			return cli_fail(&err);
+		}
+	}
+	sl_run_free(&r);
+	return 0;
+}
+
+static void one_line(char *dst, size_t n, const struct sl_cell *c)
+{
+	if (!c)
+		snprintf(dst, n, "(missing)");
+	else if (c->error_kind)
+		snprintf(dst, n, "ERROR %s: %s", c->error_kind, c->error_msg ? c->error_msg : "");
+	else
+		snprintf(dst, n, "%s", c->output ? c->output : "");
+	for (char *p = dst; *p; p++)
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+}
+
+static void print_diff(void *ud, unsigned changes, const struct sl_cell *a,
+		       const struct sl_cell *b, double sa, double sb)
+{
+	(void)ud;
+	const struct sl_cell *k = a ? a : b;
+	char la[120], lb[120];
+	one_line(la, sizeof la, a);
+	one_line(lb, sizeof lb, b);
+	printf("%s  %s@%d->%d  case %d sample %d:", k->model, k->prompt_name,
+	       a ? a->prompt_version : 0, b ? b->prompt_version : 0, k->case_idx + 1, k->sample);
+	if (changes & SL_CELL_OUTPUT)
+		printf(" output");
+	if (changes & SL_CELL_ERROR)
+		printf(" error");
+	if (changes & SL_CELL_SCORE)
+		printf(" score %.3g -> %.3g", sa, sb);
+	if (changes & SL_CELL_ONLY_A)
+		printf(" only in A");
+	if (changes & SL_CELL_ONLY_B)
+		printf(" only in B");
+	printf("\n  - %s\n  + %s\n", la, lb);
+}
+
+/* A cell's headline score for diff. Scoring (issue #5) plugs its per-cell score in here;
+ * until then diff compares outputs and errors only. */
+static const sl_cell_score_fn cli_cell_score_fn = NULL;
+static void *const cli_cell_score_ud = NULL;
+
+static int runs_diff(struct sl_store *store, const char *ra, const char *rb)
+{
+	struct sl_error err = { 0 };
+	int64_t a, b;
+	if (sl_run_resolve(store, ra, &a, &err) != 0 || sl_run_resolve(store, rb, &b, &err) != 0)
+		return cli_fail(&err);
+	struct sl_run_diff_stats st;
+	printf("--- run %lld\n+++ run %lld\n", (long long)a, (long long)b);
+	if (sl_runs_diff(store, a, b, cli_cell_score_fn, cli_cell_score_ud, print_diff, NULL, &st,
+			 &err) != 0)
+		return cli_fail(&err);
+	printf("%lld cells matched: %lld same, %lld output changed, %lld error changed, "
+	       "%lld score changed; %lld only in run %lld, %lld only in run %lld%s\n",
+	       (long long)st.matched, (long long)st.same, (long long)st.changed_output,
+	       (long long)st.changed_error, (long long)st.changed_score, (long long)st.only_a,
+	       (long long)a, (long long)st.only_b, (long long)b,
+	       cli_cell_score_fn ? "" : " (scores: none yet, scoring not built in)");
+	return 0;
+}
+
+int cmd_runs(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2 || cli_is_help(argv[1])) {
+		runs_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? SL_EXIT_USAGE : 0;
+	}
+	for (int i = 2; i < argc; i++)
+		if (cli_is_help(argv[i])) {
+			runs_usage(stdout);
+			return 0;
+		}
+	const char *sub = argv[1];
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0) {
+		int limit = 0;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
+				limit = atoi(argv[++i]);
+			else
+				return cli_usage_error("runs", "list: unexpected '%s'", argv[i]);
+		}
+		return runs_list(cli_store(cli), limit);
+	}
+	if (strcmp(sub, "show") == 0) {
+		const char *ref = NULL;
+		bool cells = false, json = false;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--cells") == 0)
+				cells = true;
+			else if (strcmp(argv[i], "--json") == 0)
+				json = true;
+			else if (!ref)
+				ref = argv[i];
+			else
+				return cli_usage_error("runs", "show: unexpected '%s'", argv[i]);
+		}
+		if (!ref)
+			return cli_usage_error("runs", "show needs a RUN (id, 'latest' or -N)");
+		return runs_show(cli_store(cli), ref, cells, json);
+	}
+	if (strcmp(sub, "diff") == 0) {
+		if (argc != 4)
+			return cli_usage_error("runs", "diff needs RUN_A RUN_B");
+		return runs_diff(cli_store(cli), argv[2], argv[3]);
+	}
+	return cli_usage_error("runs", "unknown subcommand '%s'", sub);
+}

@@ -1,0 +1,62 @@
+#include "eval_internal.h"
+
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int sl_json_check_keys(const cJSON *obj, const char *const *allowed, const char *origin,
+		       const char *path, struct sl_error *err)
+{
+	for (const cJSON *it = obj ? obj->child : NULL; it; it = it->next) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = it->string && strcmp(it->string, *a) == 0;
+		if (ok)
+			continue;
+		struct sl_buf known;
+		sl_buf_init(&known);
+		for (const char *const *a = allowed; *a; a++)
+			sl_buf_printf(&known, "%s%s", a == allowed ? "" : ", ", *a);
+		sl_error_set(err, "%s: unknown key %s.%s (known keys: %s)", origin, path,
+			     it->string ? it->string : "?", known.data ? known.data : "none");
+		sl_buf_free(&known);
+		if (err)
+			err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	return 0;
+}
+
+const char *sl_eval_user(void)
+{
+	const char *u = getenv("USER");
+	if (!u || !*u)
+		u = getenv("LOGNAME");
+	if (u && *u)
+		return u;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
+const char *sl_eval_now(void)
+{
+	static char buf[32];
+	sl_iso8601(sl_wall_ms(), buf);
+	return buf;
+}
+
+void sl_text_position(const char *text, size_t off, int *line, int *col)
+{
+	int l = 1, c = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}

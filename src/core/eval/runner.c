@@ -1,0 +1,1036 @@
+/* The evaluation runner (runner.h).
+ *
+ * One thread: cells are handed to the engine up to the concurrency limit, the engine's
+ * callbacks fill a batch of finished cells, and the batch is committed after every round
+ * of the loop, so a finished cell is on disk before we wait for the network again: a
+ * kill -9 loses only the cells still in flight. Cells are addressed by their index in the
+ * models x prompts x cases x samples grid; a resumed run fills the holes of that grid. */
+#include "shortlist/runner.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eval_internal.h"
+#include "shortlist/dataset.h"
+#include "shortlist/prompts.h"
+#include "shortlist/providers_config.h"
+#include "shortlist/runs.h"
+#include "version.h"
+
+struct model_slot {
+	char *requested;
+	const struct sl_provider_conf *conf;
+	char *model_id;
+	char *catalog_key;
+	double price_in, price_out;
+};
+
+/* A finished cell waiting for the next commit. Strings are owned. */
+struct cell_rec {
+	int64_t idx;
+	char *reported_model, *output, *finish_reason, *error_kind, *error_msg, *cache_key;
+	long http_status;
+	bool cached;
+	double latency_ms, ttft_ms, cost;
+	int64_t tokens_in, tokens_out;
+	bool tokens_estimated;
+	bool to_cache; /* also write it to the response cache */
+};
+
+struct runner;
+
+struct inflight {
+	struct runner *r;
+	int64_t idx;
+	char *cache_key;
+};
+
+struct runner {
+	struct sl_store *store;
+	const struct sl_runner_opts *opts;
+	struct sl_suite *suite;
+	struct sl_dataset *ds;
+	struct sl_providers providers;
+	struct model_slot *models;
+	size_t n_models;
+	struct sl_prompt_version *prompts;
+	size_t n_prompts;
+	int samples, concurrency;
+	enum sl_cache_mode cache;
+	double max_cost;
+	int64_t run_id;
+	int64_t total;
+	uint8_t *done;  /* per cell: 1 once it has a successful or final row */
+	int64_t next;   /* next grid index to consider */
+	struct cell_rec *batch;
+	size_t n_batch, cap_batch;
+	struct sl_run_progress prog;
+	int64_t written; /* cells committed in this invocation */
+	int64_t done_now; /* cells finished in this invocation */
+	int64_t requests;
+	int64_t t0_ns, last_progress_ns;
+	bool stopping;
+	bool aborted; /* test_abort_after reached: leave the run as a kill would */
+	struct sl_error *err;
+	int failed;   /* a store error happened in a callback */
+};
+
+static int usage_fail(struct sl_error *err)
+{
+	if (err)
+		err->code = SL_EXIT_USAGE;
+	return -1;
+}
+
+/* ---- grid ---- */
+
+static void cell_coords(const struct runner *r, int64_t idx, int *m, int *p, int *c, int *s)
+{
+	int64_t C = (int64_t)r->ds->n_cases, S = r->samples, P = (int64_t)r->n_prompts;
+	*s = (int)(idx % S);
+	idx /= S;
+	*c = (int)(idx % C);
+	idx /= C;
+	*p = (int)(idx % P);
+	*m = (int)(idx / P);
+}
+
+static int64_t cell_index(const struct runner *r, int m, int p, int c, int s)
+{
+	return (((int64_t)m * (int64_t)r->n_prompts + p) * (int64_t)r->ds->n_cases + c) *
+		       r->samples + s;
+}
+
+/* ---- preparation ---- */
+
+static void lookup_catalog_price(struct runner *r, struct model_slot *ms)
+{
+	const char *spec = ms->requested;
+	char *keys[3] = { NULL, NULL, NULL };
+	if (strchr(spec, '/') && (!strchr(spec, ':') || strchr(spec, '/') < strchr(spec, ':')))
+		keys[0] = sl_xstrdup(spec);
+	keys[1] = sl_xasprintf("%s/%s", ms->conf->name, ms->model_id);
+	if (ms->conf->kind == SL_KIND_BEDROCK)
+		keys[2] = sl_xasprintf("amazon-bedrock/%s", ms->model_id);
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT key, price_in, price_out FROM models WHERE key = ?", NULL);
+	for (int i = 0; i < 3 && st; i++) {
+		if (!keys[i])
+			continue;
+		sqlite3_reset(st);
+		sl_bind_text(st, 1, keys[i]);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			ms->catalog_key = sl_xstrdup(sl_col_text(st, 0));
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+			    sqlite3_column_type(st, 2) != SQLITE_NULL) {
+				ms->price_in = sqlite3_column_double(st, 1);
+				ms->price_out = sqlite3_column_double(st, 2);
+			}
+			break;
+		}
+	}
+	if (st)
+		sqlite3_reset(st);
+	for (int i = 0; i < 3; i++)
+		free(keys[i]);
+}
+
+static int resolve_models(struct runner *r, struct sl_error *err)
+{
+	r->models = sl_xcalloc(r->suite->n_models, sizeof *r->models);
+	r->n_models = r->suite->n_models;
+	for (size_t i = 0; i < r->n_models; i++) {
+		struct model_slot *ms = &r->models[i];
+		ms->requested = sl_xstrdup(r->suite->models[i]);
+		ms->price_in = ms->price_out = NAN;
+		struct sl_error e = { 0 };
+		if (sl_providers_resolve_model(&r->providers, ms->requested, &ms->conf, &ms->model_id,
+					       &e) != 0) {
+			sl_error_set(err, "%s: suite.models[%zu]: %s", r->suite->path, i, e.msg);
+			return usage_fail(err);
+		}
+		const char *key;
+		if (sl_provider_api_key(ms->conf, &key, &e) != 0) {
+			sl_error_set(err, "%s: suite.models[%zu] \"%s\": %s", r->suite->path, i,
+				     ms->requested, e.msg);
+			return usage_fail(err);
+		}
+		if (!sl_url_scheme_allowed(ms->conf->base_url)) {
+			sl_error_set(err, "%s: suite.models[%zu] \"%s\": provider %s uses %s; plain "
+				     "http is only allowed to local hosts", r->suite->path, i,
+				     ms->requested, ms->conf->name, ms->conf->base_url);
+			return usage_fail(err);
+		}
+		lookup_catalog_price(r, ms);
+		for (size_t k = 0; k < r->suite->n_prices; k++)
+			if (strcmp(r->suite->prices[k].model, ms->requested) == 0) {
+				ms->price_in = r->suite->prices[k].in;
+				ms->price_out = r->suite->prices[k].out;
+			}
+		if (!isnan(r->max_cost) && (isnan(ms->price_in) || isnan(ms->price_out))) {
+			sl_error_set(err, "%s: a budget (max_cost $%g) needs every model's price, but "
+				     "\"%s\" has none in the catalogue: set it in the suite as "
+				     "\"prices\": {\"%s\": {\"in\": USD, \"out\": USD}} (per million "
+				     "tokens)", r->suite->path, r->max_cost, ms->requested,
+				     ms->requested);
+			return usage_fail(err);
+		}
+	}
+	return 0;
+}
+
+static int load_prompts_from_suite(struct runner *r, struct sl_error *err)
+{
+	r->prompts = sl_xcalloc(r->suite->n_prompts, sizeof *r->prompts);
+	for (size_t i = 0; i < r->suite->n_prompts; i++) {
+		struct sl_error e = { 0 };
+		if (sl_prompts_get_ref(r->store, r->suite->prompts[i], &r->prompts[i], &e) != 0) {
+			sl_error_set(err, "%s: suite.prompts[%zu]: %s", r->suite->path, i, e.msg);
+			return usage_fail(err);
+		}
+		r->n_prompts++;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(r->prompts[k].name, r->prompts[i].name) == 0 &&
+			    r->prompts[k].version == r->prompts[i].version) {
+				sl_error_set(err, "%s: suite.prompts[%zu] and [%zu] are both %s@%d",
+					     r->suite->path, k, i, r->prompts[i].name,
+					     r->prompts[i].version);
+				return usage_fail(err);
+			}
+	}
+	return 0;
+}
+
+static int load_prompts_from_run(struct runner *r, const struct sl_run *run,
+				 struct sl_error *err)
+{
+	r->prompts = sl_xcalloc(run->n_prompts, sizeof *r->prompts);
+	for (size_t i = 0; i < run->n_prompts; i++) {
+		if (sl_prompts_get(r->store, run->prompts[i].name, run->prompts[i].version,
+				   &r->prompts[i], err) != 0)
+			return -1;
+		r->n_prompts++;
+	}
+	return 0;
+}
+
+/* The effective request parameters: the prompt's defaults, then the suite's overrides. */
+static void effective_params(const struct runner *r, const struct sl_prompt_version *pv,
+			     struct sl_params *out)
+{
+	sl_params_init(out);
+	out->temperature = pv->params.temperature;
+	out->top_p = pv->params.top_p;
+	out->max_tokens = pv->params.max_tokens > 0 ? (int)pv->params.max_tokens : 0;
+	out->stop = (const char *const *)pv->params.stop;
+	out->n_stop = pv->params.n_stop;
+	out->json = pv->params.response_format && strcmp(pv->params.response_format, "json") == 0;
+	const cJSON *o = r->suite->params, *v;
+	if (!o)
+		return;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "temperature")) && cJSON_IsNumber(v))
+		out->temperature = v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "top_p")) && cJSON_IsNumber(v))
+		out->top_p = v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_tokens")) && cJSON_IsNumber(v))
+		out->max_tokens = (int)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "response_format")) && cJSON_IsString(v))
+		out->json = strcmp(v->valuestring, "json") == 0;
+}
+
+static int check_suite_params(struct runner *r, struct sl_error *err)
+{
+	/* validate the suite's params exactly like a prompt's */
+	if (!r->suite->params)
+		return 0;
+	cJSON *fake = cJSON_CreateObject();
+	cJSON_AddStringToObject(fake, "name", "suite");
+	cJSON_AddStringToObject(fake, "user", "x");
+	cJSON_AddItemToObject(fake, "params", cJSON_Duplicate(r->suite->params, 1));
+	struct sl_prompt_version pv;
+	struct sl_error e = { 0 };
+	int rc = sl_prompt_from_json(fake, r->suite->path, "suite", &pv, &e);
+	cJSON_Delete(fake);
+	if (rc != 0) {
+		sl_error_set(err, "%s", e.msg);
+		return usage_fail(err);
+	}
+	if (pv.params.n_stop) {
+		sl_prompt_version_free(&pv);
+		sl_error_set(err, "%s: suite.params.stop is not supported: set stop sequences on the "
+			     "prompt", r->suite->path);
+		return usage_fail(err);
+	}
+	sl_prompt_version_free(&pv);
+	return 0;
+}
+
+/* ---- the run row ---- */
+
+static char *params_json(const struct runner *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (r->suite->params)
+		cJSON_AddItemToObject(o, "suite_params", cJSON_Duplicate(r->suite->params, 1));
+	cJSON_AddStringToObject(o, "cache", r->cache == SL_CACHE_USE ? "use"
+					    : r->cache == SL_CACHE_OFF ? "off" : "refresh");
+	if (!isnan(r->max_cost))
+		cJSON_AddNumberToObject(o, "max_cost", r->max_cost);
+	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
+	cJSON_AddNumberToObject(o, "samples", r->samples);
+	cJSON_AddBoolToObject(o, "stream", 1);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static int create_run(struct runner *r, const char *suite_real, struct sl_error *err)
+{
+	if (sl_store_begin(r->store, err) != 0)
+		return -1;
+	if (sl_dataset_save(r->store, r->ds, err) != 0)
+		goto fail;
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	char *pj = params_json(r);
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"INSERT INTO runs(suite_name, suite_path, suite_hash, suite_json, dataset_hash, "
+		"dataset_path, status, n_cells, samples, concurrency, params, max_cost, "
+		"shortlist_version, user, host, started_at) VALUES "
+		"(?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	int rc = -1;
+	if (st) {
+		sl_bind_text(st, 1, r->suite->name);
+		sl_bind_text(st, 2, suite_real);
+		sl_bind_text(st, 3, r->suite->hash);
+		sl_bind_text(st, 4, r->suite->text);
+		sl_bind_text(st, 5, r->ds->hash);
+		sl_bind_text(st, 6, r->ds->path);
+		sqlite3_bind_int64(st, 7, r->total);
+		sqlite3_bind_int(st, 8, r->samples);
+		sqlite3_bind_int(st, 9, r->concurrency);
+		sl_bind_text(st, 10, pj);
+		if (isnan(r->max_cost))
+			sqlite3_bind_null(st, 11);
+		else
+			sqlite3_bind_double(st, 11, r->max_cost);
+		sl_bind_text(st, 12, SL_VERSION);
+		sl_bind_text(st, 13, sl_eval_user());
+		sl_bind_text(st, 14, host[0] ? host : NULL);
+		sl_bind_text(st, 15, sl_eval_now());
+		rc = sl_store_step(r->store, st, err);
+	}
+	free(pj);
+	if (rc < 0)
+		goto fail;
+	r->run_id = sqlite3_last_insert_rowid(sl_store_db(r->store));
+	st = sl_store_prepare(r->store,
+		"INSERT INTO run_models(run_id, idx, requested, provider, model_id, endpoint, "
+		"catalog_key, price_in, price_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (!st)
+		goto fail;
+	for (size_t i = 0; i < r->n_models; i++) {
+		const struct model_slot *ms = &r->models[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, r->run_id);
+		sqlite3_bind_int(st, 2, (int)i);
+		sl_bind_text(st, 3, ms->requested);
+		sl_bind_text(st, 4, ms->conf->name);
+		sl_bind_text(st, 5, ms->model_id);
+		sl_bind_text(st, 6, ms->conf->base_url);
+		sl_bind_text(st, 7, ms->catalog_key);
+		if (isnan(ms->price_in))
+			sqlite3_bind_null(st, 8);
+		else
+			sqlite3_bind_double(st, 8, ms->price_in);
+		if (isnan(ms->price_out))
+			sqlite3_bind_null(st, 9);
+		else
+			sqlite3_bind_double(st, 9, ms->price_out);
+		if (sl_store_step(r->store, st, err) < 0)
+			goto fail;
+	}
+	sqlite3_reset(st);
+	st = sl_store_prepare(r->store, "INSERT INTO run_prompts(run_id, idx, name, version, hash) "
+					"VALUES (?, ?, ?, ?, ?)", err);
+	if (!st)
+		goto fail;
+	for (size_t i = 0; i < r->n_prompts; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, r->run_id);
+		sqlite3_bind_int(st, 2, (int)i);
+		sl_bind_text(st, 3, r->prompts[i].name);
+		sqlite3_bind_int(st, 4, r->prompts[i].version);
+		sl_bind_text(st, 5, r->prompts[i].hash);
+		if (sl_store_step(r->store, st, err) < 0)
+			goto fail;
+	}
+	sqlite3_reset(st);
+	return sl_store_commit(r->store, err);
+fail:
+	sl_store_rollback(r->store);
+	return -1;
+}
+
+/* Find the run to resume and check that it is the same evaluation. */
+static int find_resume_run(struct runner *r, const char *suite_real, struct sl_run *run,
+			   struct sl_error *err)
+{
+	int64_t id = 0;
+	if (r->opts->resume_ref) {
+		if (sl_run_resolve(r->store, r->opts->resume_ref, &id, err) != 0)
+			return -1;
+	} else {
+		sqlite3_stmt *st = sl_store_prepare(r->store,
+			"SELECT id FROM runs WHERE suite_path = ? AND status != 'complete' "
+			"ORDER BY id DESC LIMIT 1", err);
+		if (!st)
+			return -1;
+		sl_bind_text(st, 1, suite_real);
+		int rc = sl_store_step(r->store, st, err);
+		if (rc < 0)
+			return -1;
+		if (rc == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (!id) {
+			sl_error_set(err, "--resume: no unfinished run of %s (see 'shortlist runs "
+				     "list'; run it without --resume to start one)", r->suite->path);
+			return usage_fail(err);
+		}
+	}
+	if (sl_run_get(r->store, id, run, err) != 0)
+		return -1;
+	if (strcmp(run->suite_hash, r->suite->hash) != 0) {
+		sl_error_set(err, "--resume: %s changed since run %lld (sha256 %.12s, now %.12s): a "
+			     "resumed run must be the same evaluation; run it without --resume",
+			     r->suite->path, (long long)id, run->suite_hash, r->suite->hash);
+		sl_run_free(run);
+		return usage_fail(err);
+	}
+	if (strcmp(run->dataset_hash, r->ds->hash) != 0) {
+		sl_error_set(err, "--resume: dataset %s changed since run %lld (sha256 %.12s, now "
+			     "%.12s); run the suite without --resume", r->ds->path, (long long)id,
+			     run->dataset_hash, r->ds->hash);
+		sl_run_free(run);
+		return usage_fail(err);
+	}
+	return 0;
+}
+
+static int load_done_cells(struct runner *r, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT model_idx, prompt_idx, case_idx, sample, cached, cost FROM cells "
+		"WHERE run_id = ? AND error_kind IS NULL", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	int rc;
+	while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
+		int m = sqlite3_column_int(st, 0), p = sqlite3_column_int(st, 1);
+		int c = sqlite3_column_int(st, 2), s = sqlite3_column_int(st, 3);
+		if (m < 0 || (size_t)m >= r->n_models || p < 0 || (size_t)p >= r->n_prompts ||
+		    c < 0 || (size_t)c >= r->ds->n_cases || s < 0 || s >= r->samples)
+			continue;
+		int64_t idx = cell_index(r, m, p, c, s);
+		if (!r->done[idx]) {
+			r->done[idx] = 1;
+			r->prog.done++;
+			r->prog.cached += sqlite3_column_int(st, 4) != 0;
+			if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+				r->prog.cost_unknown++;
+			else
+				r->prog.cost += sqlite3_column_double(st, 5);
+		}
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- cells ---- */
+
+static void rec_free(struct cell_rec *c)
+{
+	free(c->reported_model);
+	free(c->output);
+	free(c->finish_reason);
+	free(c->error_kind);
+	free(c->error_msg);
+	free(c->cache_key);
+}
+
+static struct cell_rec *batch_add(struct runner *r)
+{
+	if (r->n_batch == r->cap_batch) {
+		r->cap_batch = r->cap_batch ? r->cap_batch * 2 : 256;
+		r->batch = sl_xrealloc(r->batch, r->cap_batch * sizeof *r->batch);
+	}
+	struct cell_rec *c = &r->batch[r->n_batch++];
+	memset(c, 0, sizeof *c);
+	return c;
+}
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+static void bind_count(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+static int flush(struct runner *r, struct sl_error *err)
+{
+	if (!r->n_batch)
+		return 0;
+	if (sl_store_begin(r->store, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"INSERT OR REPLACE INTO cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "
+		"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "
+		"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, expected, "
+		"reference, label, cache_key, finished_at) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+		"?19, ?20, ?21, ?22, ?23, ?24)", err);
+	sqlite3_stmt *cs = sl_store_prepare(r->store,
+		"INSERT OR REPLACE INTO response_cache(key, endpoint, model, reported_model, output, "
+		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", err);
+	if (!st || !cs)
+		goto fail;
+	const char *now = sl_eval_now();
+	for (size_t i = 0; i < r->n_batch; i++) {
+		const struct cell_rec *c = &r->batch[i];
+		int m, p, k, s;
+		cell_coords(r, c->idx, &m, &p, &k, &s);
+		const struct sl_case *cs_ = &r->ds->cases[k];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, r->run_id);
+		sqlite3_bind_int(st, 2, m);
+		sqlite3_bind_int(st, 3, p);
+		sqlite3_bind_int(st, 4, k);
+		sqlite3_bind_int(st, 5, s);
+		sl_bind_text(st, 6, r->models[m].requested);
+		sl_bind_text(st, 7, c->reported_model);
+		sl_bind_text(st, 8, c->output);
+		sl_bind_text(st, 9, c->finish_reason);
+		sl_bind_text(st, 10, c->error_kind);
+		sl_bind_text(st, 11, c->error_msg);
+		if (c->http_status)
+			sqlite3_bind_int(st, 12, (int)c->http_status);
+		sqlite3_bind_int(st, 13, c->cached);
+		bind_real(st, 14, c->latency_ms);
+		bind_real(st, 15, c->ttft_ms);
+		bind_count(st, 16, c->tokens_in);
+		bind_count(st, 17, c->tokens_out);
+		sqlite3_bind_int(st, 18, c->tokens_estimated);
+		bind_real(st, 19, c->cost);
+		sl_bind_text(st, 20, cs_->expected);
+		sl_bind_text(st, 21, cs_->reference);
+		sl_bind_text(st, 22, cs_->label);
+		sl_bind_text(st, 23, c->cache_key);
+		sl_bind_text(st, 24, now);
+		if (sl_store_step(r->store, st, err) < 0)
+			goto fail;
+		if (!c->to_cache)
+			continue;
+		const struct model_slot *ms = &r->models[m];
+		sqlite3_reset(cs);
+		sl_bind_text(cs, 1, c->cache_key);
+		sl_bind_text(cs, 2, ms->conf->base_url);
+		sl_bind_text(cs, 3, ms->model_id);
+		sl_bind_text(cs, 4, c->reported_model);
+		sl_bind_text(cs, 5, c->output ? c->output : "");
+		sl_bind_text(cs, 6, c->finish_reason);
+		bind_real(cs, 7, c->latency_ms);
+		bind_real(cs, 8, c->ttft_ms);
+		bind_count(cs, 9, c->tokens_in);
+		bind_count(cs, 10, c->tokens_out);
+		sqlite3_bind_int(cs, 11, c->tokens_estimated);
+		bind_real(cs, 12, c->cost);
+		sl_bind_text(cs, 13, now);
+		if (sl_store_step(r->store, cs, err) < 0)
+			goto fail;
+	}
+	sqlite3_reset(st);
+	sqlite3_reset(cs);
+	if (sl_store_commit(r->store, err) != 0)
+		goto fail;
+	r->written += (int64_t)r->n_batch;
+	for (size_t i = 0; i < r->n_batch; i++)
+		rec_free(&r->batch[i]);
+	r->n_batch = 0;
+	if (r->opts->test_abort_after > 0 && r->written >= r->opts->test_abort_after)
+		r->aborted = true;
+	return 0;
+fail:
+	if (st)
+		sqlite3_reset(st);
+	if (cs)
+		sqlite3_reset(cs);
+	sl_store_rollback(r->store);
+	return -1;
+}
+
+static void account(struct runner *r, const struct cell_rec *c)
+{
+	r->prog.done++;
+	r->done_now++;
+	if (c->error_kind) {
+		r->prog.errors++;
+		return;
+	}
+	if (c->cached)
+		r->prog.cached++;
+	if (isnan(c->cost))
+		r->prog.cost_unknown++;
+	else
+		r->prog.cost += c->cost;
+	if (!c->cached && !isnan(c->cost))
+		r->prog.spent += c->cost;
+}
+
+static void on_done(void *ud, const struct sl_result *res)
+{
+	struct inflight *f = ud;
+	struct runner *r = f->r;
+	struct cell_rec *c = batch_add(r);
+	c->idx = f->idx;
+	c->cache_key = f->cache_key;
+	c->reported_model = res->reported_model ? sl_xstrdup(res->reported_model) : NULL;
+	c->finish_reason = res->finish_reason ? sl_xstrdup(res->finish_reason) : NULL;
+	c->http_status = res->http_status;
+	c->latency_ms = res->e2e_ms;
+	c->ttft_ms = res->ttft_ms;
+	c->tokens_in = res->tokens_in;
+	c->tokens_out = res->tokens_out;
+	c->tokens_estimated = res->out_estimated;
+	c->cost = res->cost_usd;
+	if (res->status == SL_OK) {
+		c->output = sl_xstrdup(res->text ? res->text : "");
+		c->to_cache = r->cache != SL_CACHE_OFF;
+	} else {
+		c->error_kind = sl_xstrdup(sl_status_name(res->status));
+		c->error_msg = sl_xstrdup(res->error ? res->error : sl_status_name(res->status));
+	}
+	r->prog.in_flight--;
+	r->prog.fetched++;
+	account(r, c);
+	free(f);
+}
+
+static bool price_fn(void *ud, const char *provider, const char *model_id, struct sl_price *out)
+{
+	struct runner *r = ud;
+	for (size_t i = 0; i < r->n_models; i++) {
+		const struct model_slot *ms = &r->models[i];
+		if (strcmp(ms->conf->name, provider) == 0 && strcmp(ms->model_id, model_id) == 0 &&
+		    !isnan(ms->price_in) && !isnan(ms->price_out)) {
+			*out = (struct sl_price){ ms->price_in, ms->price_out, NAN, NAN };
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The cache key: everything that determines the answer we would get. */
+static char *cache_key(const struct model_slot *ms, const struct sl_message *msgs, size_t n,
+		       const struct sl_params *p, int sample)
+{
+	static const char *const roles[] = { "system", "user", "assistant" };
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "endpoint", ms->conf->base_url ? ms->conf->base_url : "");
+	cJSON_AddStringToObject(o, "kind", sl_provider_kind_name(ms->conf->kind));
+	cJSON_AddStringToObject(o, "model", ms->model_id);
+	cJSON *a = cJSON_AddArrayToObject(o, "messages");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "role", roles[msgs[i].role]);
+		cJSON_AddStringToObject(m, "content", msgs[i].content);
+		cJSON_AddItemToArray(a, m);
+	}
+	cJSON *pj = cJSON_AddObjectToObject(o, "params");
+	if (!isnan(p->temperature))
+		cJSON_AddNumberToObject(pj, "temperature", p->temperature);
+	if (!isnan(p->top_p))
+		cJSON_AddNumberToObject(pj, "top_p", p->top_p);
+	if (p->max_tokens)
+		cJSON_AddNumberToObject(pj, "max_tokens", p->max_tokens);
+	if (p->n_stop) {
+		cJSON *st = cJSON_AddArrayToObject(pj, "stop");
+		for (size_t i = 0; i < p->n_stop; i++)
+			cJSON_AddItemToArray(st, cJSON_CreateString(p->stop[i]));
+	}
+	if (p->json)
+		cJSON_AddTrueToObject(pj, "json");
+	cJSON_AddNumberToObject(o, "sample", sample);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	char hex[65];
+	sl_sha256_hex(s, strlen(s), hex);
+	cJSON_free(s);
+	return sl_xstrdup(hex);
+}
+
+static bool cache_lookup(struct runner *r, const char *key, struct cell_rec *c)
+{
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
+		"tokens_out, tokens_estimated, cost FROM response_cache WHERE key = ?", NULL);
+	if (!st)
+		return false;
+	sl_bind_text(st, 1, key);
+	bool hit = sqlite3_step(st) == SQLITE_ROW;
+	if (hit) {
+		c->reported_model = sqlite3_column_type(st, 0) == SQLITE_NULL
+			? NULL : sl_xstrdup(sl_col_text(st, 0));
+		c->output = sl_xstrdup(sl_col_text(st, 1));
+		c->finish_reason = sqlite3_column_type(st, 2) == SQLITE_NULL
+			? NULL : sl_xstrdup(sl_col_text(st, 2));
+		c->latency_ms = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN
+									  : sqlite3_column_double(st, 3);
+		c->ttft_ms = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN
+								       : sqlite3_column_double(st, 4);
+		c->tokens_in = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1
+									 : sqlite3_column_int64(st, 5);
+		c->tokens_out = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1
+									  : sqlite3_column_int64(st, 6);
+		c->tokens_estimated = sqlite3_column_int(st, 7) != 0;
+		c->cost = sqlite3_column_type(st, 8) == SQLITE_NULL ? NAN
+								    : sqlite3_column_double(st, 8);
+		c->cached = true;
+	}
+	sqlite3_reset(st);
+	return hit;
+}
+
+static void free_messages(struct sl_message *msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)msgs[i].content);
+	free(msgs);
+}
+
+static enum sl_role role_of(const char *s)
+{
+	return strcmp(s, "system") == 0 ? SL_ROLE_SYSTEM
+	       : strcmp(s, "assistant") == 0 ? SL_ROLE_ASSISTANT : SL_ROLE_USER;
+}
+
+/* Start one cell: from the cache, or by submitting it. Returns 1 if it went to the engine,
+ * 0 if it was answered from the cache, -1 on error. */
+static int start_cell(struct runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
+{
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	const struct sl_prompt_version *pv = &r->prompts[p];
+	const struct model_slot *ms = &r->models[m];
+	struct sl_message *msgs = sl_xcalloc(pv->n_messages, sizeof *msgs);
+	for (size_t i = 0; i < pv->n_messages; i++) {
+		struct sl_error e = { 0 };
+		char *text = sl_template_render(pv->messages[i].content, r->ds->cases[c].vars, &e);
+		if (!text) {
+			sl_error_set(err, "prompt %s@%d, row %d of %s (line %d): %s", pv->name,
+				     pv->version, c + 1, r->ds->path, r->ds->cases[c].line, e.msg);
+			free_messages(msgs, i);
+			return usage_fail(err);
+		}
+		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
+	}
+	struct sl_params params;
+	effective_params(r, pv, &params);
+	char *key = cache_key(ms, msgs, pv->n_messages, &params, s);
+	if (r->cache == SL_CACHE_USE) {
+		struct cell_rec tmp;
+		memset(&tmp, 0, sizeof tmp);
+		if (cache_lookup(r, key, &tmp)) {
+			struct cell_rec *rec = batch_add(r);
+			*rec = tmp;
+			rec->idx = idx;
+			rec->cache_key = key;
+			account(r, rec);
+			free_messages(msgs, pv->n_messages);
+			return 0;
+		}
+	}
+	struct inflight *f = sl_xcalloc(1, sizeof *f);
+	f->r = r;
+	f->idx = idx;
+	f->cache_key = key;
+	char *model = sl_xasprintf("%s:%s", ms->conf->name, ms->model_id);
+	struct sl_request req = {
+		.model = model,
+		.kind = SL_REQ_CHAT,
+		.messages = msgs,
+		.n_messages = pv->n_messages,
+		.params = params,
+		.stream = true,
+		.on_done = on_done,
+		.user_data = f,
+	};
+	uint64_t id = sl_engine_submit(eng, &req, err);
+	free(model);
+	free_messages(msgs, pv->n_messages);
+	if (!id) {
+		free(f->cache_key);
+		free(f);
+		return -1;
+	}
+	r->prog.in_flight++;
+	r->requests++;
+	return 1;
+}
+
+static void report_progress(struct runner *r, bool force)
+{
+	if (!r->opts->progress)
+		return;
+	int64_t now = sl_now_ns();
+	int64_t every = (int64_t)(r->opts->progress_ms > 0 ? r->opts->progress_ms : 200) * 1000000;
+	if (!force && now - r->last_progress_ns < every)
+		return;
+	r->last_progress_ns = now;
+	r->prog.elapsed_s = (double)(now - r->t0_ns) / 1e9;
+	r->prog.rate = r->prog.elapsed_s > 0 ? (double)r->done_now / r->prog.elapsed_s : 0;
+	r->opts->progress(r->opts->progress_ud, &r->prog);
+}
+
+static int finish_run(struct runner *r, const char *status, const char *reason,
+		      struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"UPDATE runs SET status = ?, stop_reason = ?, ended_at = ? WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sl_bind_text(st, 1, status);
+	sl_bind_text(st, 2, reason);
+	sl_bind_text(st, 3, sl_eval_now());
+	sqlite3_bind_int64(st, 4, r->run_id);
+	int rc = sl_store_step(r->store, st, err);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static void runner_free(struct runner *r)
+{
+	sl_suite_free(r->suite);
+	sl_dataset_free(r->ds);
+	for (size_t i = 0; i < r->n_models; i++) {
+		free(r->models[i].requested);
+		free(r->models[i].model_id);
+		free(r->models[i].catalog_key);
+	}
+	free(r->models);
+	sl_prompt_versions_free(r->prompts, r->n_prompts);
+	sl_providers_free(&r->providers);
+	for (size_t i = 0; i < r->n_batch; i++)
+		rec_free(&r->batch[i]);
+	free(r->batch);
+	free(r->done);
+}
+
+static int prepare(struct runner *r, struct sl_run *resume_run, char *suite_real,
+		   struct sl_error *err)
+{
+	const struct sl_runner_opts *o = r->opts;
+	r->suite = sl_suite_load(o->suite_path, o->validate, o->validate_ud, err);
+	if (!r->suite)
+		return -1;
+	r->samples = r->suite->samples;
+	r->concurrency = o->concurrency > 0 ? o->concurrency : r->suite->concurrency;
+	r->cache = o->cache;
+	r->max_cost = !isnan(o->max_cost) ? o->max_cost : r->suite->max_cost;
+	if (!isnan(r->max_cost) && r->max_cost <= 0) {
+		sl_error_set(err, "--max-cost must be a positive number of US dollars");
+		return usage_fail(err);
+	}
+	if (check_suite_params(r, err) != 0)
+		return -1;
+	struct sl_error e = { 0 };
+	r->ds = sl_dataset_load(r->suite->dataset, &e);
+	if (!r->ds) {
+		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
+		return usage_fail(err);
+	}
+	if (o->resume) {
+		if (find_resume_run(r, suite_real, resume_run, err) != 0)
+			return -1;
+		r->run_id = resume_run->id;
+		if (load_prompts_from_run(r, resume_run, err) != 0)
+			return -1;
+	} else if (load_prompts_from_suite(r, err) != 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < r->n_prompts; i++)
+		if (sl_dataset_check_prompt(r->ds, &r->prompts[i], err) != 0) {
+			char inner[sizeof err->msg];
+			snprintf(inner, sizeof inner, "%s", err->msg);
+			sl_error_set(err, "%s: %s", r->suite->path, inner);
+			return usage_fail(err);
+		}
+	if (o->providers)
+		sl_providers_copy(&r->providers, o->providers);
+	else if (sl_providers_load(&r->providers, NULL, err) != 0)
+		return usage_fail(err);
+	if (resolve_models(r, err) != 0)
+		return -1;
+	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
+		   r->samples;
+	if (r->total > 50 * 1000 * 1000) {
+		sl_error_set(err, "%s: %lld cells is more than shortlist runs at once (50 million)",
+			     r->suite->path, (long long)r->total);
+		return usage_fail(err);
+	}
+	r->done = sl_xcalloc((size_t)r->total, 1);
+	r->prog.total = r->total;
+	return 0;
+}
+
+int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
+		  struct sl_run_outcome *out, struct sl_error *err)
+{
+	struct runner r = { .store = store, .opts = opts, .err = err };
+	struct sl_run resume_run = { 0 };
+	memset(out, 0, sizeof *out);
+	char *suite_real = realpath(opts->suite_path, NULL);
+	if (!suite_real)
+		suite_real = sl_xstrdup(opts->suite_path);
+	struct sl_engine *eng = NULL;
+	int rc = -1;
+	if (prepare(&r, &resume_run, suite_real, err) != 0)
+		goto done;
+	if (opts->resume) {
+		if (load_done_cells(&r, err) != 0)
+			goto done;
+		sqlite3_stmt *st = sl_store_prepare(store,
+			"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
+			"resumed_at = ? WHERE id = ?", err);
+		if (!st)
+			goto done;
+		sl_bind_text(st, 1, sl_eval_now());
+		sqlite3_bind_int64(st, 2, r.run_id);
+		int src = sl_store_step(store, st, err);
+		sqlite3_reset(st);
+		if (src < 0)
+			goto done;
+	} else if (create_run(&r, suite_real, err) != 0) {
+		goto done;
+	}
+	out->run_id = r.run_id;
+
+	struct sl_engine_options eo = {
+		.providers = &r.providers,
+		.price_fn = price_fn,
+		.price_user_data = &r,
+		.max_in_flight = r.concurrency,
+	};
+	eng = sl_engine_new(&eo, err);
+	if (!eng)
+		goto done;
+
+	r.t0_ns = r.last_progress_ns = sl_now_ns();
+	report_progress(&r, true);
+	const char *reason = NULL;
+	for (;;) {
+		bool stop = (opts->stop && *opts->stop) || r.aborted;
+		if (stop && !r.stopping) {
+			r.stopping = true;
+			if (!r.aborted)
+				sl_engine_cancel_all(eng);
+		}
+		/* schedule: fill the free slots; cache hits do not take a slot */
+		while (!r.stopping && r.next < r.total && r.prog.in_flight < r.concurrency &&
+		       r.n_batch < 1024) {
+			if (!isnan(r.max_cost) && r.prog.spent >= r.max_cost) {
+				r.prog.budget_hit = true;
+				break;
+			}
+			int64_t idx = r.next++;
+			if (r.done[idx])
+				continue;
+			int s = start_cell(&r, eng, idx, err);
+			if (s < 0) {
+				r.stopping = true;
+				reason = "error";
+				sl_engine_cancel_all(eng);
+				break;
+			}
+		}
+		if (r.prog.in_flight > 0) {
+			/* don't sleep while finished cells wait to be written */
+			struct sl_error we = { 0 };
+			if (sl_engine_wait(eng, NULL, 0, r.n_batch ? 0 : 100, &we) != 0) {
+				sl_error_set(err, "%s", we.msg);
+				break;
+			}
+			sl_engine_perform(eng);
+		}
+		if (flush(&r, err) != 0) {
+			r.failed = 1;
+			break;
+		}
+		report_progress(&r, false);
+		if (r.aborted)
+			break;
+		bool more = !r.stopping && !r.prog.budget_hit && r.next < r.total;
+		if (!more && r.prog.in_flight == 0)
+			break;
+	}
+	if (r.failed || r.aborted) {
+		/* the store failed (nothing more can be written), or a test simulates a kill */
+		rc = r.failed ? -1 : 0;
+		out->requests = r.requests;
+		goto done;
+	}
+	if (reason && strcmp(reason, "error") == 0)
+		goto done; /* a cell could not be rendered: err is set */
+
+	int64_t missing = 0;
+	/* cells never started (budget, interruption) and cells that failed */
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT COUNT(*), COALESCE(SUM(error_kind IS NOT NULL), 0) FROM cells "
+		"WHERE run_id = ?", err);
+	if (!st)
+		goto done;
+	sqlite3_bind_int64(st, 1, r.run_id);
+	if (sl_store_step(store, st, err) != SQLITE_ROW)
+		goto done;
+	int64_t have = sqlite3_column_int64(st, 0), errors = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	missing = r.total - have;
+	bool complete = missing == 0 && errors == 0;
+	reason = complete ? NULL
+		 : r.prog.budget_hit ? "budget"
+		 : (opts->stop && *opts->stop) ? "interrupted"
+		 : missing ? "interrupted" : "errors";
+	if (finish_run(&r, complete ? "complete" : "incomplete", reason, err) != 0)
+		goto done;
+	r.prog.finished = true;
+	report_progress(&r, true);
+	out->complete = complete;
+	out->missing = missing;
+	out->errors = errors;
+	out->budget_hit = r.prog.budget_hit;
+	out->spent = r.prog.spent;
+	out->requests = r.requests;
+	rc = 0;
+done:
+	if (eng)
+		sl_engine_free(eng);
+	sl_run_free(&resume_run);
+	free(suite_real);
+	runner_free(&r);
+	return rc;
+}

@@ -1,0 +1,390 @@
+/* Reading runs back (runs.h). Cell iteration uses its own statements, not the store's
+ * cache, so a callback may query the store while we step. */
+#include "shortlist/runs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : sl_xstrdup(sl_col_text(st, col));
+}
+
+static double real_col(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+#define RUN_COLUMNS                                                                          \
+	"SELECT r.id, r.suite_name, r.suite_path, r.suite_hash, r.suite_json, r.dataset_path, " \
+	"r.dataset_hash, r.status, r.stop_reason, r.params, r.shortlist_version, r.user, "      \
+	"r.host, r.started_at, r.ended_at, r.resumed_at, r.samples, r.concurrency, "           \
+	"r.max_cost, r.n_cells, "                                                              \
+	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id), "                               \
+	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.error_kind IS NOT NULL), "  \
+	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.cached), "                  \
+	"(SELECT TOTAL(cost) FROM cells c WHERE c.run_id = r.id), "                            \
+	"(SELECT TOTAL(cost) FROM cells c WHERE c.run_id = r.id AND NOT c.cached), "           \
+	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.error_kind IS NULL "        \
+	"  AND c.cost IS NULL) FROM runs r "
+
+static void run_from_row(sqlite3_stmt *st, struct sl_run *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	r->suite_name = dup_col(st, 1);
+	r->suite_path = dup_col(st, 2);
+	r->suite_hash = dup_col(st, 3);
+	r->suite_json = dup_col(st, 4);
+	r->dataset_path = dup_col(st, 5);
+	r->dataset_hash = dup_col(st, 6);
+	r->status = dup_col(st, 7);
+	r->stop_reason = dup_col(st, 8);
+	r->params_json = dup_col(st, 9);
+	r->shortlist_version = dup_col(st, 10);
+	r->user = dup_col(st, 11);
+	r->host = dup_col(st, 12);
+	r->started_at = dup_col(st, 13);
+	r->ended_at = dup_col(st, 14);
+	r->resumed_at = dup_col(st, 15);
+	r->samples = sqlite3_column_int(st, 16);
+	r->concurrency = sqlite3_column_int(st, 17);
+	r->max_cost = real_col(st, 18);
+	r->n_cells = sqlite3_column_int64(st, 19);
+	r->n_done = sqlite3_column_int64(st, 20);
+	r->n_errors = sqlite3_column_int64(st, 21);
+	r->n_cached = sqlite3_column_int64(st, 22);
+	r->cost = sqlite3_column_double(st, 23);
+	r->cost_spent = sqlite3_column_double(st, 24);
+	r->n_cost_unknown = sqlite3_column_int64(st, 25);
+}
+
+void sl_run_free(struct sl_run *r)
+{
+	if (!r)
+		return;
+	char **strs[] = { &r->suite_name, &r->suite_path, &r->suite_hash, &r->suite_json,
+			  &r->dataset_path, &r->dataset_hash, &r->status, &r->stop_reason,
+			  &r->params_json, &r->shortlist_version, &r->user, &r->host,
+			  &r->started_at, &r->ended_at, &r->resumed_at };
+	for (size_t i = 0; i < SL_ARRAY_LEN(strs); i++)
+		free(*strs[i]);
+	for (size_t i = 0; i < r->n_models; i++) {
+		struct sl_run_model *m = &r->models[i];
+		free(m->requested);
+		free(m->provider);
+		free(m->model_id);
+		free(m->endpoint);
+		free(m->catalog_key);
+		free(m->reported);
+	}
+	free(r->models);
+	for (size_t i = 0; i < r->n_prompts; i++) {
+		free(r->prompts[i].name);
+		free(r->prompts[i].hash);
+	}
+	free(r->prompts);
+	memset(r, 0, sizeof *r);
+}
+
+void sl_runs_free(struct sl_run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sl_run_free(&runs[i]);
+	free(runs);
+}
+
+int sl_runs_list(struct sl_store *store, int limit, struct sl_run **out, size_t *n_out,
+		 struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, RUN_COLUMNS "ORDER BY r.id DESC LIMIT ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	struct sl_run *runs = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		runs = sl_xrealloc(runs, (n + 1) * sizeof *runs);
+		run_from_row(st, &runs[n++]);
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		sl_runs_free(runs, n);
+		return -1;
+	}
+	*out = runs;
+	*n_out = n;
+	return 0;
+}
+
+int sl_run_resolve(struct sl_store *store, const char *ref, int64_t *id_out,
+		   struct sl_error *err)
+{
+	long long nth = 0, id = 0;
+	char *end;
+	if (strcmp(ref, "latest") == 0 || strcmp(ref, "last") == 0) {
+		nth = 1;
+	} else if (ref[0] == '-') {
+		nth = strtoll(ref + 1, &end, 10);
+		if (!ref[1] || *end || nth < 1)
+			goto bad;
+	} else {
+		id = strtoll(ref, &end, 10);
+		if (!ref[0] || *end || id < 1)
+			goto bad;
+	}
+	sqlite3_stmt *st = nth
+		? sl_store_prepare(store, "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", err)
+		: sl_store_prepare(store, "SELECT id FROM runs WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, nth ? nth - 1 : id);
+	int rc = sl_store_step(store, st, err);
+	if (rc < 0)
+		return -1;
+	if (rc != SQLITE_ROW) {
+		sl_error_set(err, "no run %s (see 'shortlist runs list')", ref);
+		if (err)
+			err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	*id_out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+bad:
+	sl_error_set(err, "bad run reference '%s': use a run id, 'latest', or -N for the N-th "
+		     "newest", ref);
+	if (err)
+		err->code = SL_EXIT_USAGE;
+	return -1;
+}
+
+int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, RUN_COLUMNS "WHERE r.id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sl_store_step(store, st, err);
+	if (rc < 0)
+		return -1;
+	if (rc != SQLITE_ROW) {
+		sl_error_set(err, "no run %lld (see 'shortlist runs list')", (long long)id);
+		if (err)
+			err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	run_from_row(st, out);
+	sqlite3_reset(st);
+	st = sl_store_prepare(store,
+		"SELECT m.idx, m.requested, m.provider, m.model_id, m.endpoint, m.catalog_key, "
+		"m.price_in, m.price_out, (SELECT group_concat(rm, ',') FROM (SELECT DISTINCT "
+		"c.reported_model AS rm FROM cells c WHERE c.run_id = m.run_id AND "
+		"c.model_idx = m.idx AND c.reported_model IS NOT NULL ORDER BY 1)) "
+		"FROM run_models m WHERE m.run_id = ? ORDER BY m.idx", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		out->models = sl_xrealloc(out->models, (out->n_models + 1) * sizeof *out->models);
+		struct sl_run_model *m = &out->models[out->n_models++];
+		m->idx = sqlite3_column_int(st, 0);
+		m->requested = dup_col(st, 1);
+		m->provider = dup_col(st, 2);
+		m->model_id = dup_col(st, 3);
+		m->endpoint = dup_col(st, 4);
+		m->catalog_key = dup_col(st, 5);
+		m->price_in = real_col(st, 6);
+		m->price_out = real_col(st, 7);
+		m->reported = sl_xstrdup(sl_col_text(st, 8));
+	}
+	sqlite3_reset(st);
+	if (rc < 0)
+		goto fail;
+	st = sl_store_prepare(store, "SELECT idx, name, version, hash FROM run_prompts "
+				     "WHERE run_id = ? ORDER BY idx", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		out->prompts = sl_xrealloc(out->prompts, (out->n_prompts + 1) * sizeof *out->prompts);
+		struct sl_run_prompt *p = &out->prompts[out->n_prompts++];
+		p->idx = sqlite3_column_int(st, 0);
+		p->name = dup_col(st, 1);
+		p->version = sqlite3_column_int(st, 2);
+		p->hash = dup_col(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	sl_run_free(out);
+	return -1;
+}
+
+#define CELL_COLUMNS                                                                          \
+	"SELECT run_id, model_idx, prompt_idx, case_idx, sample, model, reported_model, "     \
+	"prompt_name, prompt_version, prompt_hash, vars, case_line, expected, reference, "    \
+	"label, output, finish_reason, error_kind, error_msg, http_status, cached, "          \
+	"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost FROM cell_details "
+
+static const char *opt_text(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
+							   : (const char *)sqlite3_column_text(st, col);
+}
+
+static void cell_from_row(sqlite3_stmt *st, struct sl_cell *c)
+{
+	c->run_id = sqlite3_column_int64(st, 0);
+	c->model_idx = sqlite3_column_int(st, 1);
+	c->prompt_idx = sqlite3_column_int(st, 2);
+	c->case_idx = sqlite3_column_int(st, 3);
+	c->sample = sqlite3_column_int(st, 4);
+	c->model = opt_text(st, 5);
+	c->reported_model = opt_text(st, 6);
+	c->prompt_name = opt_text(st, 7);
+	c->prompt_version = sqlite3_column_int(st, 8);
+	c->prompt_hash = opt_text(st, 9);
+	c->vars_json = opt_text(st, 10);
+	c->case_line = sqlite3_column_int(st, 11);
+	c->expected = opt_text(st, 12);
+	c->reference = opt_text(st, 13);
+	c->label = opt_text(st, 14);
+	c->output = opt_text(st, 15);
+	c->finish_reason = opt_text(st, 16);
+	c->error_kind = opt_text(st, 17);
+	c->error_msg = opt_text(st, 18);
+	c->http_status = sqlite3_column_int(st, 19);
+	c->cached = sqlite3_column_int(st, 20) != 0;
+	c->latency_ms = real_col(st, 21);
+	c->ttft_ms = real_col(st, 22);
+	c->tokens_in = sqlite3_column_type(st, 23) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 23);
+	c->tokens_out = sqlite3_column_type(st, 24) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 24);
+	c->tokens_estimated = sqlite3_column_int(st, 25) != 0;
+	c->cost = real_col(st, 26);
+}
+
+static sqlite3_stmt *prepare_own(struct sl_store *store, const char *sql, struct sl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(sl_store_db(store), sql, -1, &st, NULL) != SQLITE_OK) {
+		sl_store_error(store, err, "reading cells");
+		return NULL;
+	}
+	return st;
+}
+
+int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,
+			 struct sl_error *err)
+{
+	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE run_id = ? ORDER BY model_idx, "
+					      "prompt_idx, case_idx, sample", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sl_cell c;
+		cell_from_row(st, &c);
+		if ((ret = fn(ud, &c)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sl_store_error(store, err, "reading cells");
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Order for matching cells across runs: by what they mean, not by index. */
+static int cell_key_cmp(const struct sl_cell *a, const struct sl_cell *b)
+{
+	int c = strcmp(a->model, b->model);
+	if (!c)
+		c = strcmp(a->prompt_name, b->prompt_name);
+	if (!c)
+		c = (a->case_idx > b->case_idx) - (a->case_idx < b->case_idx);
+	if (!c)
+		c = (a->sample > b->sample) - (a->sample < b->sample);
+	return c;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, sl_cell_score_fn score_fn,
+		 void *score_ud, sl_cell_diff_fn diff_fn, void *diff_ud,
+		 struct sl_run_diff_stats *stats, struct sl_error *err)
+{
+	static const char sql[] = CELL_COLUMNS "WHERE run_id = ? ORDER BY model, prompt_name, "
+					       "case_idx, sample";
+	memset(stats, 0, sizeof *stats);
+	sqlite3_stmt *sa = prepare_own(store, sql, err);
+	sqlite3_stmt *sb = sa ? prepare_own(store, sql, err) : NULL;
+	if (!sb) {
+		sqlite3_finalize(sa);
+		return -1;
+	}
+	sqlite3_bind_int64(sa, 1, run_a);
+	sqlite3_bind_int64(sb, 1, run_b);
+	int ra = sqlite3_step(sa), rb = sqlite3_step(sb);
+	while (ra == SQLITE_ROW || rb == SQLITE_ROW) {
+		struct sl_cell a, b;
+		if (ra == SQLITE_ROW)
+			cell_from_row(sa, &a);
+		if (rb == SQLITE_ROW)
+			cell_from_row(sb, &b);
+		int cmp = ra != SQLITE_ROW ? 1 : rb != SQLITE_ROW ? -1 : cell_key_cmp(&a, &b);
+		if (cmp < 0) {
+			stats->only_a++;
+			if (diff_fn)
+				diff_fn(diff_ud, SL_CELL_ONLY_A, &a, NULL, NAN, NAN);
+			ra = sqlite3_step(sa);
+			continue;
+		}
+		if (cmp > 0) {
+			stats->only_b++;
+			if (diff_fn)
+				diff_fn(diff_ud, SL_CELL_ONLY_B, NULL, &b, NAN, NAN);
+			rb = sqlite3_step(sb);
+			continue;
+		}
+		stats->matched++;
+		unsigned changes = 0;
+		if (!str_eq(a.error_kind, b.error_kind) || !str_eq(a.error_msg, b.error_msg))
+			changes |= SL_CELL_ERROR;
+		if (!str_eq(a.output, b.output))
+			changes |= SL_CELL_OUTPUT;
+		double sca = score_fn ? score_fn(score_ud, &a) : NAN;
+		double scb = score_fn ? score_fn(score_ud, &b) : NAN;
+		if (isnan(sca) != isnan(scb) || (!isnan(sca) && fabs(sca - scb) > 1e-12))
+			changes |= SL_CELL_SCORE;
+		if (!changes) {
+			stats->same++;
+		} else {
+			stats->changed_output += (changes & SL_CELL_OUTPUT) != 0;
+			stats->changed_score += (changes & SL_CELL_SCORE) != 0;
+			stats->changed_error += (changes & SL_CELL_ERROR) != 0;
+			if (diff_fn)
+				diff_fn(diff_ud, changes, &a, &b, sca, scb);
+		}
+		ra = sqlite3_step(sa);
+		rb = sqlite3_step(sb);
+	}
+	int rc = 0;
+	if ((ra != SQLITE_DONE && ra != SQLITE_ROW) || (rb != SQLITE_DONE && rb != SQLITE_ROW)) {
+		sl_store_error(store, err, "comparing runs");
+		rc = -1;
+	}
+	sqlite3_finalize(sa);
+	sqlite3_finalize(sb);
+	return rc;
+}

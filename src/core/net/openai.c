@@ -1,0 +1,323 @@
+/* OpenAI Chat Completions and Embeddings, and every server that copies them (vLLM,
+ * llama.cpp, Ollama /v1, LM Studio, OpenRouter, Groq, Together, Mistral, DeepSeek, Gemini's
+ * OpenAI endpoint). Variants handled: OpenAI's role-only first chunk and usage in a last
+ * chunk with empty choices (stream_options.include_usage); llama.cpp's usage in the finish
+ * chunk plus `timings`; `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter,
+ * Ollama); error objects mid-stream; servers that ignore stream:true and answer whole. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_internal.h"
+
+static const char *role_name(enum sl_role r)
+{
+	return r == SL_ROLE_SYSTEM ? "system" : r == SL_ROLE_ASSISTANT ? "assistant" : "user";
+}
+
+static int openai_build(const struct sl_call *call, struct sl_http_request *out,
+			struct sl_error *err)
+{
+	if (!call->base_url) {
+		sl_error_set(err, "provider %s has no base_url", call->conf->name);
+		return -1;
+	}
+	cJSON *body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "model", call->model_id);
+	if (call->kind == SL_REQ_EMBED) {
+		cJSON *in = cJSON_AddArrayToObject(body, "input");
+		for (size_t i = 0; i < call->n_inputs; i++)
+			cJSON_AddItemToArray(in, cJSON_CreateString(call->inputs[i]));
+		cJSON_AddStringToObject(body, "encoding_format", "float");
+		out->url = sl_xasprintf("%s/embeddings", call->base_url);
+	} else {
+		cJSON *msgs = cJSON_AddArrayToObject(body, "messages");
+		for (size_t i = 0; i < call->n_messages; i++) {
+			cJSON *m = cJSON_CreateObject();
+			cJSON_AddStringToObject(m, "role", role_name(call->messages[i].role));
+			cJSON_AddStringToObject(m, "content", call->messages[i].content);
+			cJSON_AddItemToArray(msgs, m);
+		}
+		sl_json_add_params_openai(body, call);
+		if (call->params->json) {
+			cJSON *rf = cJSON_AddObjectToObject(body, "response_format");
+			cJSON_AddStringToObject(rf, "type", "json_object");
+		}
+		if (call->params->logprobs) {
+			cJSON_AddBoolToObject(body, "logprobs", 1);
+			if (call->params->top_logprobs > 0)
+				cJSON_AddNumberToObject(body, "top_logprobs", call->params->top_logprobs);
+		}
+		if (call->stream) {
+			cJSON_AddBoolToObject(body, "stream", 1);
+			cJSON *so = cJSON_AddObjectToObject(body, "stream_options");
+			cJSON_AddBoolToObject(so, "include_usage", 1);
+		}
+		out->url = sl_xasprintf("%s/chat/completions", call->base_url);
+	}
+	out->body = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (call->api_key)
+		sl_http_request_add_header(out, "Authorization: Bearer %s", call->api_key);
+	return 0;
+}
+
+static void parse_usage(struct sl_stream *s, const cJSON *usage)
+{
+	if (!cJSON_IsObject(usage))
+		return;
+	int64_t cached = -1, reasoning = -1;
+	const cJSON *pd = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details");
+	if (cJSON_IsObject(pd))
+		cached = sl_json_int(pd, "cached_tokens");
+	const cJSON *cd = cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens_details");
+	if (cJSON_IsObject(cd))
+		reasoning = sl_json_int(cd, "reasoning_tokens");
+	sl_stream_usage(s, sl_json_int(usage, "prompt_tokens"),
+			sl_json_int(usage, "completion_tokens"), cached, reasoning);
+}
+
+static void parse_logprobs(struct sl_stream *s, const cJSON *lp)
+{
+	const cJSON *content = lp ? cJSON_GetObjectItemCaseSensitive(lp, "content") : NULL;
+	const cJSON *t;
+	cJSON_ArrayForEach(t, content)
+	{
+		const char *tok = sl_json_str(t, "token");
+		double v = sl_json_num(t, "logprob");
+		if (!tok || isnan(v))
+			continue;
+		const cJSON *tops = cJSON_GetObjectItemCaseSensitive(t, "top_logprobs");
+		size_t n = (size_t)cJSON_GetArraySize(tops), k = 0;
+		struct sl_top_logprob *top = n ? sl_xcalloc(n, sizeof *top) : NULL;
+		const cJSON *a;
+		cJSON_ArrayForEach(a, tops)
+		{
+			const char *at = sl_json_str(a, "token");
+			double av = sl_json_num(a, "logprob");
+			if (at && !isnan(av))
+				top[k++] = (struct sl_top_logprob){ sl_xstrdup(at), av };
+		}
+		sl_stream_add_logprob(s, sl_xstrdup(tok), v, top, k);
+	}
+}
+
+static void parse_timings(struct sl_stream *s, const cJSON *timings)
+{
+	/* llama.cpp: server-side prompt and generation time. */
+	double pm = sl_json_num(timings, "prompt_ms"), gm = sl_json_num(timings, "predicted_ms");
+	if (!isnan(pm) || !isnan(gm))
+		s->server_ms = (isnan(pm) ? 0 : pm) + (isnan(gm) ? 0 : gm);
+}
+
+static bool parse_error_object(struct sl_stream *s, const cJSON *root)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (!e || cJSON_IsNull(e))
+		return false;
+	const char *msg = cJSON_IsString(e) ? e->valuestring : sl_json_str(e, "message");
+	const char *type = sl_json_str(e, "type");
+	if (!type)
+		type = sl_json_str(e, "code");
+	sl_stream_fail(s, SL_ERR_PROVIDER, type, "error in the answer: %s",
+		       msg ? msg : "(no message)");
+	return true;
+}
+
+struct oa_state {
+	struct sl_sse sse;
+	bool any_event;
+	bool saw_finish;
+	struct sl_buf raw; /* the first bytes, in case the server answered without SSE */
+};
+
+static void oa_free(void *p)
+{
+	struct oa_state *st = p;
+	sl_sse_free(&st->sse);
+	sl_buf_free(&st->raw);
+	free(st);
+}
+
+static void oa_chunk(struct sl_stream *s, const cJSON *root)
+{
+	if (parse_error_object(s, root))
+		return;
+	sl_stream_set_model(s, sl_json_str(root, "model"));
+	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+	const cJSON *c = cJSON_GetArrayItem(choices, 0);
+	if (c) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(c, "delta");
+		const char *reasoning = sl_json_str(d, "reasoning_content");
+		if (!reasoning)
+			reasoning = sl_json_str(d, "reasoning");
+		if (reasoning)
+			sl_stream_content(s, reasoning, strlen(reasoning), true);
+		const char *text = sl_json_str(d, "content");
+		if (text)
+			sl_stream_content(s, text, strlen(text), false);
+		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tool_calls")) > 0)
+			sl_stream_tool_delta(s);
+		parse_logprobs(s, cJSON_GetObjectItemCaseSensitive(c, "logprobs"));
+		const char *fin = sl_json_str(c, "finish_reason");
+		if (fin) {
+			sl_stream_set_finish(s, fin);
+			((struct oa_state *)s->proto)->saw_finish = true;
+		}
+	}
+	parse_usage(s, cJSON_GetObjectItemCaseSensitive(root, "usage"));
+	parse_timings(s, cJSON_GetObjectItemCaseSensitive(root, "timings"));
+}
+
+static void oa_event(void *ud, const char *event, const char *data, size_t len)
+{
+	struct sl_stream *s = ud;
+	struct oa_state *st = s->proto;
+	st->any_event = true;
+	if (s->failed || s->done)
+		return;
+	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		s->done = true;
+		return;
+	}
+	cJSON *root = cJSON_ParseWithLength(data, len);
+	if (!root) {
+		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "malformed JSON in the stream: %.120s", data);
+		return;
+	}
+	if (strcmp(event, "error") == 0 && !cJSON_GetObjectItemCaseSensitive(root, "error"))
+		sl_stream_fail(s, SL_ERR_PROVIDER, NULL, "error event: %.300s", data);
+	else
+		oa_chunk(s, root);
+	cJSON_Delete(root);
+}
+
+static void oa_stream_begin(struct sl_stream *s, const struct sl_call *call)
+{
+	struct oa_state *st = sl_xcalloc(1, sizeof *st);
+	sl_sse_init(&st->sse);
+	sl_buf_init(&st->raw);
+	s->proto = st;
+	s->proto_free = oa_free;
+}
+
+static void oa_stream_feed(struct sl_stream *s, const char *data, size_t len)
+{
+	struct oa_state *st = s->proto;
+	if (!st->any_event && st->raw.len < 65536)
+		sl_buf_append(&st->raw, data, len);
+	sl_sse_feed(&st->sse, data, len, oa_event, s);
+}
+
+static void oa_parse_body(struct sl_stream *s, const struct sl_call *call, const char *body,
+			  size_t len);
+
+static void oa_stream_end(struct sl_stream *s)
+{
+	struct oa_state *st = s->proto;
+	if (s->failed || s->done)
+		return;
+	if (!st->any_event && st->raw.len) {
+		/* Not SSE at all: a server that answered the whole thing as JSON. */
+		s->now_ns = s->now_ns ? s->now_ns : s->t0_ns;
+		oa_parse_body(s, NULL, st->raw.data, st->raw.len);
+		return;
+	}
+	/* Some servers omit [DONE]; a finish_reason means the answer is complete. */
+	if (st->saw_finish) {
+		s->done = true;
+		return;
+	}
+	sl_stream_fail(s, SL_ERR_NETWORK, NULL,
+		       "the stream ended before the answer was complete (no finish_reason, no [DONE])");
+}
+
+static void oa_parse_body(struct sl_stream *s, const struct sl_call *call, const char *body,
+			  size_t len)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	if (!root) {
+		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "malformed JSON answer: %.120s", body);
+		return;
+	}
+	if (parse_error_object(s, root))
+		goto out;
+	sl_stream_set_model(s, sl_json_str(root, "model"));
+	parse_usage(s, cJSON_GetObjectItemCaseSensitive(root, "usage"));
+	parse_timings(s, cJSON_GetObjectItemCaseSensitive(root, "timings"));
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	if (cJSON_IsArray(data)) {
+		/* Embeddings, placed by their index. */
+		int n = cJSON_GetArraySize(data);
+		const cJSON **order = sl_xcalloc((size_t)n + 1, sizeof *order);
+		const cJSON *d;
+		int k = 0;
+		cJSON_ArrayForEach(d, data)
+		{
+			int64_t idx = sl_json_int(d, "index");
+			if (idx < 0 || idx >= n || order[idx])
+				idx = k;
+			order[idx] = d;
+			k++;
+		}
+		for (int i = 0; i < n && !s->failed; i++) {
+			const cJSON *emb = cJSON_GetObjectItemCaseSensitive(order[i], "embedding");
+			int dim = cJSON_GetArraySize(emb);
+			if (!cJSON_IsArray(emb) || dim == 0) {
+				sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "embedding %d is missing", i);
+				break;
+			}
+			float *v = sl_xmalloc((size_t)dim * sizeof(float));
+			int j = 0;
+			const cJSON *x;
+			cJSON_ArrayForEach(x, emb) v[j++] = (float)x->valuedouble;
+			sl_stream_add_embedding(s, v, (size_t)dim);
+			free(v);
+		}
+		free(order);
+		s->done = true;
+		goto out;
+	}
+	const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(c, "message");
+	if (!cJSON_IsObject(m)) {
+		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "answer without choices[0].message: %.200s",
+			       body);
+		goto out;
+	}
+	const char *reasoning = sl_json_str(m, "reasoning_content");
+	if (!reasoning)
+		reasoning = sl_json_str(m, "reasoning");
+	if (reasoning)
+		sl_stream_content(s, reasoning, strlen(reasoning), true);
+	const char *text = sl_json_str(m, "content");
+	if (text)
+		sl_stream_content(s, text, strlen(text), false);
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "tool_calls")) > 0)
+		sl_stream_tool_delta(s);
+	parse_logprobs(s, cJSON_GetObjectItemCaseSensitive(c, "logprobs"));
+	sl_stream_set_finish(s, sl_json_str(c, "finish_reason"));
+	s->done = true;
+out:
+	cJSON_Delete(root);
+}
+
+static void oa_classify(long status, const char *headers, size_t headers_len,
+			const char *body, size_t len, struct sl_provider_error *pe)
+{
+	sl_net_error_from_json(body, len, pe);
+	/* A 429 for an exhausted balance will not pass by waiting. */
+	if (pe->type && (strcmp(pe->type, "insufficient_quota") == 0 ||
+			 strcmp(pe->type, "billing_hard_limit_reached") == 0))
+		pe->retry = 0;
+}
+
+const struct sl_provider_ops sl_openai_ops = {
+	.name = "openai",
+	.build = openai_build,
+	.stream_begin = oa_stream_begin,
+	.stream_feed = oa_stream_feed,
+	.stream_end = oa_stream_end,
+	.parse_body = oa_parse_body,
+	.classify_error = oa_classify,
+};

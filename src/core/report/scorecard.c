@@ -1,0 +1,656 @@
+/* The scorecard. Counts, sums and means are GROUP BY queries; percentiles read the two
+ * neighbouring values straight off the partial indexes cells_latency / cells_ttft (walking
+ * from whichever end is nearer), so a million cells never leave SQLite. Only a non-binary
+ * quality metric's bootstrap needs its values in memory, and above BOOTSTRAP_MAX_N cells the
+ * normal interval (which the bootstrap converges to) is used instead, labelled as such. */
+#include "shortlist/scorecard.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shortlist/stats.h"
+
+#define BOOTSTRAP_MAX_N 10000
+
+const char *const sl_scorecard_builtin_metrics[] = {
+	"n", "errors", "error_rate", "p50_latency", "p95_latency", "p99_latency", "mean_latency",
+	"p50_ttft", "p95_ttft", "tokens_per_s", "cost_per_request", "cost_per_1k", "total_cost",
+	NULL,
+};
+
+static void row_free(struct sl_scorecard_row *r)
+{
+	free(r->model);
+	free(r->prompt);
+	for (size_t i = 0; i < r->n_metrics; i++)
+		free(r->metrics[i].name);
+	free(r->metrics);
+}
+
+void sl_scorecard_free(struct sl_scorecard *sc)
+{
+	for (size_t i = 0; i < sc->n_rows; i++)
+		row_free(&sc->rows[i]);
+	free(sc->rows);
+	free(sc->headline);
+	free(sc->price_hint);
+	memset(sc, 0, sizeof *sc);
+}
+
+static double col_double(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+/* ---- percentiles off the index ---- */
+
+static const char *const pct_sql[2][2][2] = {
+	/* [ttft][per prompt][descending] */
+	{ { "SELECT latency_ms FROM cells INDEXED BY cells_latency WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND error_kind IS NULL AND latency_ms IS NOT NULL "
+	    "ORDER BY latency_ms LIMIT 2 OFFSET ?3",
+	    "SELECT latency_ms FROM cells INDEXED BY cells_latency WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND error_kind IS NULL AND latency_ms IS NOT NULL "
+	    "ORDER BY latency_ms DESC LIMIT 2 OFFSET ?3" },
+	  { "SELECT latency_ms FROM cells INDEXED BY cells_latency WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND prompt_idx = ?4 AND error_kind IS NULL AND latency_ms IS NOT NULL "
+	    "ORDER BY latency_ms LIMIT 2 OFFSET ?3",
+	    "SELECT latency_ms FROM cells INDEXED BY cells_latency WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND prompt_idx = ?4 AND error_kind IS NULL AND latency_ms IS NOT NULL "
+	    "ORDER BY latency_ms DESC LIMIT 2 OFFSET ?3" } },
+	{ { "SELECT ttft_ms FROM cells INDEXED BY cells_ttft WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND error_kind IS NULL AND ttft_ms IS NOT NULL "
+	    "ORDER BY ttft_ms LIMIT 2 OFFSET ?3",
+	    "SELECT ttft_ms FROM cells INDEXED BY cells_ttft WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND error_kind IS NULL AND ttft_ms IS NOT NULL "
+	    "ORDER BY ttft_ms DESC LIMIT 2 OFFSET ?3" },
+	  { "SELECT ttft_ms FROM cells INDEXED BY cells_ttft WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND prompt_idx = ?4 AND error_kind IS NULL AND ttft_ms IS NOT NULL "
+	    "ORDER BY ttft_ms LIMIT 2 OFFSET ?3",
+	    "SELECT ttft_ms FROM cells INDEXED BY cells_ttft WHERE run_id = ?1 AND "
+	    "model_idx = ?2 AND prompt_idx = ?4 AND error_kind IS NULL AND ttft_ms IS NOT NULL "
+	    "ORDER BY ttft_ms DESC LIMIT 2 OFFSET ?3" } },
+};
+
+/* numpy "linear" percentile of the n non-NULL values, in seconds. */
+static int percentile(struct sl_store *store, int64_t run, const struct sl_scorecard_row *row,
+		      bool ttft, int64_t n, double p, double *out, struct sl_error *err)
+{
+	*out = NAN;
+	if (n <= 0)
+		return 0;
+	double rank = p / 100.0 * (double)(n - 1);
+	int64_t lo = (int64_t)floor(rank);
+	double frac = rank - (double)lo;
+	bool desc = lo > n / 2;
+	/* Descending, x[lo] and x[lo+1] are at positions n-1-lo and n-2-lo. */
+	int64_t offset = desc ? (lo + 1 < n ? n - 2 - lo : 0) : lo;
+	bool per_prompt = row->prompt_idx >= 0;
+	sqlite3_stmt *st = sl_store_prepare(store, pct_sql[ttft][per_prompt][desc], err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int(st, 2, row->model_idx);
+	sqlite3_bind_int64(st, 3, offset);
+	if (per_prompt)
+		sqlite3_bind_int(st, 4, row->prompt_idx);
+	double v[2] = { NAN, NAN };
+	int got = 0, rc;
+	while (got < 2 && (rc = sl_store_step(store, st, err)) == SQLITE_ROW)
+		v[got++] = sqlite3_column_double(st, 0);
+	if (got == 0 && rc < 0)
+		return -1;
+	sqlite3_reset(st);
+	double a, b;
+	if (!desc) {
+		a = v[0];
+		b = got > 1 ? v[1] : v[0];
+	} else if (lo + 1 < n) {
+		a = v[1];
+		b = v[0];
+	} else {
+		a = b = v[0];
+	}
+	*out = (a + frac * (b - a)) / 1000.0;
+	return 0;
+}
+
+/* ---- rows ---- */
+
+static struct sl_scorecard_row *add_row(struct sl_scorecard *sc, size_t *cap)
+{
+	if (sc->n_rows == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		sc->rows = sl_xrealloc(sc->rows, *cap * sizeof *sc->rows);
+	}
+	struct sl_scorecard_row *r = &sc->rows[sc->n_rows++];
+	memset(r, 0, sizeof *r);
+	r->latency_p50 = r->latency_p95 = r->latency_p99 = r->latency_mean = NAN;
+	r->ttft_p50 = r->ttft_p95 = r->tokens_per_s = NAN;
+	r->cost_total = r->cost_per_request = r->cost_per_1k = NAN;
+	r->error_rate = NAN;
+	r->judge_cost = 0;
+	return r;
+}
+
+static const char agg_sql[2][700] = {
+	"SELECT model_idx, -1, COUNT(*), SUM(error_kind IS NOT NULL), SUM(cached),"
+	"  AVG(CASE WHEN error_kind IS NULL THEN latency_ms END),"
+	"  SUM(error_kind IS NULL AND cost IS NULL),"
+	"  SUM(CASE WHEN error_kind IS NULL THEN cost END),"
+	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
+	"      THEN tokens_out END),"
+	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
+	"      THEN latency_ms - COALESCE(ttft_ms, 0) END),"
+	"  COUNT(CASE WHEN error_kind IS NULL THEN latency_ms END),"
+	"  COUNT(CASE WHEN error_kind IS NULL THEN ttft_ms END)"
+	" FROM cells WHERE run_id = ?1 GROUP BY model_idx ORDER BY model_idx",
+	"SELECT model_idx, prompt_idx, COUNT(*), SUM(error_kind IS NOT NULL), SUM(cached),"
+	"  AVG(CASE WHEN error_kind IS NULL THEN latency_ms END),"
+	"  SUM(error_kind IS NULL AND cost IS NULL),"
+	"  SUM(CASE WHEN error_kind IS NULL THEN cost END),"
+	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
+	"      THEN tokens_out END),"
+	"  SUM(CASE WHEN error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
+	"      THEN latency_ms - COALESCE(ttft_ms, 0) END),"
+	"  COUNT(CASE WHEN error_kind IS NULL THEN latency_ms END),"
+	"  COUNT(CASE WHEN error_kind IS NULL THEN ttft_ms END)"
+	" FROM cells WHERE run_id = ?1 GROUP BY model_idx, prompt_idx ORDER BY model_idx, prompt_idx",
+};
+
+static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char **model_names,
+		     size_t n_model_names, char **prompt_names, size_t n_prompt_names,
+		     struct sl_scorecard *sc, size_t *cap, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, agg_sql[per_prompt], err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	size_t first = sc->n_rows;
+	int rc;
+	/* Latency and TTFT counts per row, needed for the percentiles after the scan. */
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		struct sl_scorecard_row *r = add_row(sc, cap);
+		r->model_idx = sqlite3_column_int(st, 0);
+		r->prompt_idx = sqlite3_column_int(st, 1);
+		r->model = sl_xstrdup((size_t)r->model_idx < n_model_names ? model_names[r->model_idx]
+									   : "?");
+		if (per_prompt)
+			r->prompt = sl_xstrdup((size_t)r->prompt_idx < n_prompt_names
+						       ? prompt_names[r->prompt_idx]
+						       : "?");
+		r->n = sqlite3_column_int64(st, 2);
+		r->n_errors = sqlite3_column_int64(st, 3);
+		r->n_cached = sqlite3_column_int64(st, 4);
+		r->n_ok = r->n - r->n_errors;
+		r->error_rate = r->n ? (double)r->n_errors / (double)r->n : NAN;
+		r->latency_mean = col_double(st, 5) / 1000.0;
+		r->n_cost_unknown = sqlite3_column_int64(st, 6);
+		double cost = col_double(st, 7);
+		if (r->n_ok > 0 && r->n_cost_unknown == 0) {
+			r->cost_total = isnan(cost) ? 0 : cost;
+			r->cost_per_request = r->cost_total / (double)r->n_ok;
+			r->cost_per_1k = r->cost_per_request * 1000;
+		}
+		double toks = col_double(st, 8), gen_ms = col_double(st, 9);
+		if (toks > 0 && gen_ms > 0)
+			r->tokens_per_s = toks / (gen_ms / 1000.0);
+		/* Stash the counts in the percentile fields until the scan is over. */
+		r->latency_p50 = (double)sqlite3_column_int64(st, 10);
+		r->ttft_p50 = (double)sqlite3_column_int64(st, 11);
+	}
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	for (size_t i = first; i < sc->n_rows; i++) {
+		struct sl_scorecard_row *r = &sc->rows[i];
+		int64_t n_lat = (int64_t)r->latency_p50, n_ttft = (int64_t)r->ttft_p50;
+		if (percentile(store, run, r, false, n_lat, 50, &r->latency_p50, err) ||
+		    percentile(store, run, r, false, n_lat, 95, &r->latency_p95, err) ||
+		    percentile(store, run, r, false, n_lat, 99, &r->latency_p99, err) ||
+		    percentile(store, run, r, true, n_ttft, 50, &r->ttft_p50, err) ||
+		    percentile(store, run, r, true, n_ttft, 95, &r->ttft_p95, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- quality metrics ---- */
+
+static int load_metric_names(struct sl_store *store, int64_t run, char ***names, int **kinds,
+			     size_t *n, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT metric, MIN(kind) FROM cell_scores WHERE run_id = ?1 GROUP BY metric "
+		"ORDER BY metric", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	int rc;
+	*n = 0;
+	*names = NULL;
+	*kinds = NULL;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		*names = sl_xrealloc(*names, (*n + 1) * sizeof **names);
+		*kinds = sl_xrealloc(*kinds, (*n + 1) * sizeof **kinds);
+		(*names)[*n] = sl_xstrdup(sl_col_text(st, 0));
+		(*kinds)[*n] = strcmp(sl_col_text(st, 1), "proportion") == 0 ? SL_METRIC_PROPORTION
+									      : SL_METRIC_MEAN;
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static struct sl_scorecard_row *find_row(struct sl_scorecard *sc, int model_idx, int prompt_idx)
+{
+	for (size_t i = 0; i < sc->n_rows; i++)
+		if (sc->rows[i].model_idx == model_idx && sc->rows[i].prompt_idx == prompt_idx)
+			return &sc->rows[i];
+	return NULL;
+}
+
+static int bootstrap_metric(struct sl_store *store, int64_t run, const char *metric,
+			    const struct sl_scorecard_row *row, struct sl_metric_value *mv,
+			    struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, row->prompt_idx < 0
+		? "SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
+		  "model_idx = ?3 AND value IS NOT NULL"
+		: "SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
+		  "model_idx = ?3 AND prompt_idx = ?4 AND value IS NOT NULL", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, row->model_idx);
+	if (row->prompt_idx >= 0)
+		sqlite3_bind_int(st, 4, row->prompt_idx);
+	double *x = sl_xmalloc((size_t)mv->n * sizeof *x);
+	size_t k = 0;
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW && k < (size_t)mv->n)
+		x[k++] = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	if (rc < 0) {
+		free(x);
+		return -1;
+	}
+	struct sl_interval iv = sl_stats_bootstrap_mean(x, k, SL_BOOTSTRAP_RESAMPLES, 0.95,
+							SL_BOOTSTRAP_SEED);
+	mv->lo = iv.lo;
+	mv->hi = iv.hi;
+	free(x);
+	return 0;
+}
+
+static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
+			char **names, int *kinds, size_t n_names, struct sl_scorecard *sc,
+			struct sl_error *err)
+{
+	/* Every row carries every metric (n = 0 where nothing was scored) so lookups by name
+	 * work on any row. */
+	for (size_t i = 0; i < sc->n_rows; i++) {
+		struct sl_scorecard_row *r = &sc->rows[i];
+		if ((r->prompt_idx >= 0) != per_prompt || r->metrics)
+			continue;
+		r->metrics = sl_xcalloc(n_names ? n_names : 1, sizeof *r->metrics);
+		r->n_metrics = n_names;
+		for (size_t m = 0; m < n_names; m++) {
+			r->metrics[m].name = sl_xstrdup(names[m]);
+			r->metrics[m].kind = (enum sl_metric_kind)kinds[m];
+			r->metrics[m].value = r->metrics[m].lo = r->metrics[m].hi = NAN;
+			r->metrics[m].method = kinds[m] == SL_METRIC_PROPORTION ? "wilson" : "bootstrap";
+		}
+	}
+	sqlite3_stmt *st = sl_store_prepare(store, per_prompt
+		? "SELECT metric, model_idx, prompt_idx, COUNT(value), TOTAL(value),"
+		  " SUM(value IS NULL), TOTAL(value * value), COUNT(judge_model), TOTAL(judge_cost),"
+		  " SUM(judge_model IS NOT NULL AND judge_cost IS NULL), SUM(judge_cached)"
+		  " FROM cell_scores WHERE run_id = ?1 GROUP BY metric, model_idx, prompt_idx"
+		: "SELECT metric, model_idx, -1, COUNT(value), TOTAL(value),"
+		  " SUM(value IS NULL), TOTAL(value * value), COUNT(judge_model), TOTAL(judge_cost),"
+		  " SUM(judge_model IS NOT NULL AND judge_cost IS NULL), SUM(judge_cached)"
+		  " FROM cell_scores WHERE run_id = ?1 GROUP BY metric, model_idx", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	int rc;
+	struct pending {
+		struct sl_scorecard_row *row;
+		size_t m;
+	} *boot = NULL;
+	size_t n_boot = 0;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		const char *metric = sl_col_text(st, 0);
+		struct sl_scorecard_row *r = find_row(sc, sqlite3_column_int(st, 1),
+						      sqlite3_column_int(st, 2));
+		if (!r)
+			continue; /* scores of cells that are gone */
+		size_t m = 0;
+		while (m < r->n_metrics && strcmp(r->metrics[m].name, metric) != 0)
+			m++;
+		if (m == r->n_metrics)
+			continue;
+		struct sl_metric_value *mv = &r->metrics[m];
+		mv->n = sqlite3_column_int64(st, 3);
+		double sum = sqlite3_column_double(st, 4);
+		mv->n_unscored = sqlite3_column_int64(st, 5);
+		double sumsq = sqlite3_column_double(st, 6);
+		int64_t judge_calls = sqlite3_column_int64(st, 7);
+		if (judge_calls) {
+			r->judge_calls += judge_calls;
+			r->judge_cached += sqlite3_column_int64(st, 10);
+			if (sqlite3_column_int64(st, 9) > 0)
+				r->judge_cost = NAN;
+			else
+				r->judge_cost += sqlite3_column_double(st, 8);
+		}
+		if (mv->n == 0)
+			continue;
+		mv->value = sum / (double)mv->n;
+		if (mv->kind == SL_METRIC_PROPORTION) {
+			mv->successes = llround(sum);
+			struct sl_interval iv = sl_stats_wilson((uint64_t)mv->successes,
+								(uint64_t)mv->n, SL_Z95);
+			mv->lo = iv.lo;
+			mv->hi = iv.hi;
+		} else if (mv->n > BOOTSTRAP_MAX_N) {
+			double var = (sumsq - sum * sum / (double)mv->n) / (double)(mv->n - 1);
+			double half = SL_Z95 * sqrt(var > 0 ? var : 0) / sqrt((double)mv->n);
+			mv->lo = mv->value - half;
+			mv->hi = mv->value + half;
+			mv->method = "normal";
+		} else if (mv->n > 1) {
+			boot = sl_xrealloc(boot, (n_boot + 1) * sizeof *boot);
+			boot[n_boot].row = r;
+			boot[n_boot++].m = m;
+		} else {
+			mv->lo = mv->hi = mv->value;
+		}
+	}
+	sqlite3_reset(st);
+	int ret = rc < 0 ? -1 : 0;
+	for (size_t i = 0; ret == 0 && i < n_boot; i++)
+		ret = bootstrap_metric(store, run, boot[i].row->metrics[boot[i].m].name, boot[i].row,
+				       &boot[i].row->metrics[boot[i].m], err);
+	free(boot);
+	return ret;
+}
+
+static char *choose_headline(char **names, size_t n)
+{
+	static const char *const preferred[] = { "accuracy", "pass_rate", "judge", "rougeL",
+						 "rougeLsum", "bleu", "cosine" };
+	for (size_t p = 0; p < SL_ARRAY_LEN(preferred); p++)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(names[i], preferred[p]) == 0)
+				return sl_xstrdup(names[i]);
+	return n ? sl_xstrdup(names[0]) : NULL;
+}
+
+static int load_names(struct sl_store *store, const char *sql, int64_t run, char ***out,
+		      size_t *n, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, sql, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	int rc;
+	*out = NULL;
+	*n = 0;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		size_t idx = (size_t)sqlite3_column_int(st, 0);
+		if (idx >= *n) {
+			*out = sl_xrealloc(*out, (idx + 1) * sizeof **out);
+			for (size_t i = *n; i <= idx; i++)
+				(*out)[i] = NULL;
+			*n = idx + 1;
+		}
+		free((*out)[idx]);
+		(*out)[idx] = sl_xstrdup(sl_col_text(st, 1));
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < *n; i++)
+		if (!(*out)[i])
+			(*out)[i] = sl_xstrdup("?");
+	return rc < 0 ? -1 : 0;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
+		       struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->run_id = run_id;
+	char **models = NULL, **prompts = NULL, **metrics = NULL;
+	size_t n_models = 0, n_prompts = 0, n_metrics = 0, cap = 0;
+	int *kinds = NULL;
+	int ret = -1;
+	if (load_names(store, "SELECT idx, requested FROM run_models WHERE run_id = ?1", run_id,
+		       &models, &n_models, err) ||
+	    load_names(store, "SELECT idx, name || '@' || version FROM run_prompts WHERE "
+			      "run_id = ?1", run_id, &prompts, &n_prompts, err) ||
+	    load_metric_names(store, run_id, &metrics, &kinds, &n_metrics, err))
+		goto done;
+	if (load_rows(store, run_id, false, models, n_models, prompts, n_prompts, out, &cap, err))
+		goto done;
+	out->n_models = out->n_rows;
+	if (n_prompts > 1 &&
+	    load_rows(store, run_id, true, models, n_models, prompts, n_prompts, out, &cap, err))
+		goto done;
+	if (load_metrics(store, run_id, false, metrics, kinds, n_metrics, out, err) ||
+	    (n_prompts > 1 && load_metrics(store, run_id, true, metrics, kinds, n_metrics, out, err)))
+		goto done;
+	out->headline = choose_headline(metrics, n_metrics);
+	struct sl_buf hint;
+	sl_buf_init(&hint);
+	for (size_t i = 0; i < out->n_models; i++) {
+		const struct sl_scorecard_row *r = &out->rows[i];
+		out->judge_calls += r->judge_calls;
+		out->judge_cost += r->judge_cost;
+		if (r->n_cost_unknown > 0)
+			sl_buf_printf(&hint, "%s%s", hint.len ? ", " : "", r->model);
+	}
+	if (hint.len) {
+		out->price_hint = sl_xasprintf(
+			"cost is unknown for %s: the catalogue has no price for it. Name the model "
+			"by a catalogue id that has prices (shortlist models show ID), or set "
+			"\"price_in\"/\"price_out\" (USD per 1M tokens) for it in "
+			"$XDG_CONFIG_HOME/shortlist/providers.json, then rerun", hint.data);
+	}
+	sl_buf_free(&hint);
+	ret = 0;
+done:
+	free_names(models, n_models);
+	free_names(prompts, n_prompts);
+	free_names(metrics, n_metrics);
+	free(kinds);
+	if (ret)
+		sl_scorecard_free(out);
+	return ret;
+}
+
+/* ---- lookups ---- */
+
+bool sl_scorecard_metric(const struct sl_scorecard_row *row, const char *name, double *value,
+			 const struct sl_metric_value **quality)
+{
+	*quality = NULL;
+	for (size_t i = 0; i < row->n_metrics; i++) {
+		if (strcmp(row->metrics[i].name, name) == 0) {
+			*quality = &row->metrics[i];
+			*value = row->metrics[i].value;
+			return true;
+		}
+	}
+	struct {
+		const char *name;
+		double v;
+	} b[] = {
+		{ "n", (double)row->n },
+		{ "errors", (double)row->n_errors },
+		{ "error_rate", row->error_rate },
+		{ "p50_latency", row->latency_p50 },
+		{ "p95_latency", row->latency_p95 },
+		{ "p99_latency", row->latency_p99 },
+		{ "mean_latency", row->latency_mean },
+		{ "p50_ttft", row->ttft_p50 },
+		{ "p95_ttft", row->ttft_p95 },
+		{ "tokens_per_s", row->tokens_per_s },
+		{ "cost_per_request", row->cost_per_request },
+		{ "cost_per_1k", row->cost_per_1k },
+		{ "total_cost", row->cost_total },
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(b); i++) {
+		if (strcmp(b[i].name, name) == 0) {
+			*value = b[i].v;
+			return true;
+		}
+	}
+	*value = NAN;
+	return false;
+}
+
+const struct sl_scorecard_row *sl_scorecard_model_row(const struct sl_scorecard *sc, int model_idx)
+{
+	for (size_t i = 0; i < sc->n_models; i++)
+		if (sc->rows[i].model_idx == model_idx)
+			return &sc->rows[i];
+	return NULL;
+}
+
+int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
+			  struct sl_triangle *tri, struct sl_error *err)
+{
+	const char *name = metric ? metric : sc->headline;
+	if (!name) {
+		sl_error_set(err, "run %lld has no quality scores, so the triangle has no precision "
+				  "axis: add scorers to the suite (e.g. \"scorers\": [{\"name\": "
+				  "\"accuracy\"}]) and rerun", (long long)sc->run_id);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	char source[48];
+	snprintf(source, sizeof source, "run %lld", (long long)sc->run_id);
+	sl_triangle_set_labels(tri, name, "USD per 1k requests", "p50 latency", source);
+	for (size_t i = 0; i < sc->n_models; i++) {
+		const struct sl_scorecard_row *r = &sc->rows[i];
+		const struct sl_metric_value *q;
+		double v;
+		if (!sl_scorecard_metric(r, name, &v, &q)) {
+			sl_error_set(err, "run %lld has no metric '%s'", (long long)sc->run_id, name);
+			err->code = SL_EXIT_USAGE;
+			return -1;
+		}
+		struct sl_tri_model *m = sl_triangle_add(tri, r->model);
+		m->precision = v;
+		if (q && q->kind == SL_METRIC_PROPORTION) {
+			m->correct = q->successes;
+			m->total = q->n;
+		}
+		m->latency_s = r->latency_p50;
+		m->cost = r->cost_per_1k;
+	}
+	sl_triangle_normalise(tri);
+	return 0;
+}
+
+/* ---- text ---- */
+
+static void fmt_secs(double s, char out[16])
+{
+	if (!isfinite(s))
+		snprintf(out, 16, "-");
+	else if (s < 1)
+		snprintf(out, 16, "%.0fms", s * 1000);
+	else
+		snprintf(out, 16, "%.2fs", s);
+}
+
+static void fmt_usd(double c, char out[20])
+{
+	if (!isfinite(c))
+		snprintf(out, 20, "unknown");
+	else if (c >= 1 || c == 0)
+		snprintf(out, 20, "$%.2f", c);
+	else
+		snprintf(out, 20, "$%.4f", c);
+}
+
+void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
+{
+	if (sc->n_rows == 0) {
+		sl_buf_printf(out, "run %lld has no finished cells yet\n", (long long)sc->run_id);
+		return;
+	}
+	size_t name_w = 5;
+	for (size_t i = 0; i < sc->n_rows; i++) {
+		size_t l = strlen(sc->rows[i].model) + (sc->rows[i].prompt
+							? strlen(sc->rows[i].prompt) + 3 : 0);
+		if (l > name_w)
+			name_w = l;
+	}
+	if (name_w > 48)
+		name_w = 48;
+	sl_buf_printf(out, "%-*s %6s %6s", (int)name_w, "model", "n", "err%");
+	const struct sl_scorecard_row *r0 = &sc->rows[0];
+	for (size_t m = 0; m < r0->n_metrics; m++)
+		sl_buf_printf(out, " %-21s", r0->metrics[m].name);
+	sl_buf_printf(out, " %7s %7s %7s %8s %8s %7s %10s %10s\n", "p50", "p95", "p99", "ttft50",
+		      "ttft95", "tok/s", "$/req", "$/1k");
+	for (size_t i = 0; i < sc->n_rows; i++) {
+		const struct sl_scorecard_row *r = &sc->rows[i];
+		char name[160];
+		if (r->prompt)
+			snprintf(name, sizeof name, "  %s %s", r->model, r->prompt);
+		else
+			snprintf(name, sizeof name, "%s", r->model);
+		sl_buf_printf(out, "%-*.*s %6lld %5.1f%%", (int)name_w, (int)name_w, name,
+			      (long long)r->n, 100 * (isfinite(r->error_rate) ? r->error_rate : 0));
+		for (size_t m = 0; m < r->n_metrics; m++) {
+			const struct sl_metric_value *mv = &r->metrics[m];
+			char cell[64];
+			if (isnan(mv->value))
+				snprintf(cell, sizeof cell, "-");
+			else if (isfinite(mv->lo))
+				snprintf(cell, sizeof cell, "%.3f [%.3f,%.3f]", mv->value, mv->lo, mv->hi);
+			else
+				snprintf(cell, sizeof cell, "%.3f", mv->value);
+			sl_buf_printf(out, " %-21s", cell);
+		}
+		char p50[16], p95[16], p99[16], t50[16], t95[16], req[20], k[20];
+		fmt_secs(r->latency_p50, p50);
+		fmt_secs(r->latency_p95, p95);
+		fmt_secs(r->latency_p99, p99);
+		fmt_secs(r->ttft_p50, t50);
+		fmt_secs(r->ttft_p95, t95);
+		fmt_usd(r->cost_per_request, req);
+		fmt_usd(r->cost_per_1k, k);
+		char tps[16];
+		if (isfinite(r->tokens_per_s))
+			snprintf(tps, sizeof tps, "%.1f", r->tokens_per_s);
+		else
+			snprintf(tps, sizeof tps, "-");
+		sl_buf_printf(out, " %7s %7s %7s %8s %8s %7s %10s %10s\n", p50, p95, p99, t50, t95,
+			      tps, req, k);
+	}
+	sl_buf_puts(out, "quality: estimate [95% interval] (Wilson for proportions, bootstrap of "
+			 "the mean otherwise); latency over successful cells.\n");
+	if (sc->judge_calls) {
+		char jc[20];
+		fmt_usd(sc->judge_cost, jc);
+		sl_buf_printf(out, "judge: %lld call%s, cost %s (not included in the models' cost)\n",
+			      (long long)sc->judge_calls, sc->judge_calls == 1 ? "" : "s", jc);
+	}
+	if (sc->price_hint)
+		sl_buf_printf(out, "note: %s\n", sc->price_hint);
+}

@@ -1,0 +1,608 @@
+/* The speed-precision-cost triangle. Min-max normalisation keeps the axes comparable
+ * whatever their units; the weighted sum is linear in the weights, so each model's winning
+ * region is a convex patch of the simplex, which a modest sampling grid shows faithfully. */
+#include "shortlist/triangle.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const axis_names[SL_TRI_AXES] = { "speed", "precision", "cost" };
+
+void sl_triangle_init(struct sl_triangle *tri)
+{
+	memset(tri, 0, sizeof *tri);
+}
+
+void sl_triangle_free(struct sl_triangle *tri)
+{
+	for (size_t i = 0; i < tri->n; i++)
+		free(tri->models[i].name);
+	free(tri->models);
+	free(tri->precision_label);
+	free(tri->cost_label);
+	free(tri->speed_label);
+	free(tri->source);
+	free(tri->order);
+	free(tri->region_winner);
+	sl_triangle_init(tri);
+}
+
+struct sl_tri_model *sl_triangle_add(struct sl_triangle *tri, const char *name)
+{
+	if (tri->n == tri->cap) {
+		tri->cap = tri->cap ? tri->cap * 2 : 8;
+		tri->models = sl_xrealloc(tri->models, tri->cap * sizeof *tri->models);
+	}
+	struct sl_tri_model *m = &tri->models[tri->n++];
+	memset(m, 0, sizeof *m);
+	m->name = sl_xstrdup(name);
+	m->latency_s = NAN;
+	m->precision = NAN;
+	m->cost = NAN;
+	/* The order array is sized to n; a new model invalidates it. */
+	free(tri->order);
+	tri->order = NULL;
+	return m;
+}
+
+static void replace_str(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = s ? sl_xstrdup(s) : NULL;
+}
+
+void sl_triangle_set_labels(struct sl_triangle *tri, const char *precision, const char *cost,
+			    const char *speed, const char *source)
+{
+	replace_str(&tri->precision_label, precision);
+	replace_str(&tri->cost_label, cost);
+	replace_str(&tri->speed_label, speed);
+	replace_str(&tri->source, source);
+}
+
+/* ---- weights ---- */
+
+struct sl_tri_weights sl_tri_weights_default(void)
+{
+	struct sl_tri_weights w = { { 1.0 / 3, 1.0 / 3, 1.0 / 3 } };
+	return w;
+}
+
+int sl_tri_weights_parse(const char *text, struct sl_tri_weights *out, struct sl_error *err)
+{
+	double v[SL_TRI_AXES];
+	const char *p = text;
+	for (int a = 0; a < SL_TRI_AXES; a++) {
+		while (isspace((unsigned char)*p))
+			p++;
+		char *end;
+		errno = 0;
+		v[a] = strtod(p, &end);
+		if (end == p || errno || !isfinite(v[a])) {
+			sl_error_set(err, "weights '%s': expected a number for %s at position %d "
+					  "(format: speed,precision,cost, e.g. 0.2,0.3,0.5 or 20,30,50)",
+				     text, axis_names[a], (int)(p - text) + 1);
+			err->code = SL_EXIT_USAGE;
+			return -1;
+		}
+		if (v[a] < 0) {
+			sl_error_set(err, "weights '%s': the %s weight %g is negative", text,
+				     axis_names[a], v[a]);
+			err->code = SL_EXIT_USAGE;
+			return -1;
+		}
+		p = end;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (a < SL_TRI_AXES - 1) {
+			if (*p != ',' && *p != '/') {
+				sl_error_set(err, "weights '%s': expected ',' after the %s weight at "
+						  "position %d (format: speed,precision,cost)",
+					     text, axis_names[a], (int)(p - text) + 1);
+				err->code = SL_EXIT_USAGE;
+				return -1;
+			}
+			p++;
+		}
+	}
+	if (*p) {
+		sl_error_set(err, "weights '%s': unexpected '%s' after the cost weight (three "
+				  "weights: speed,precision,cost)", text, p);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	double sum = v[0] + v[1] + v[2];
+	double scale;
+	if (fabs(sum - 1.0) <= 1e-6)
+		scale = 1.0;
+	else if (fabs(sum - 100.0) <= 1e-4)
+		scale = 100.0;
+	else {
+		sl_error_set(err, "weights '%s' sum to %g; they must sum to 1 (or 100 as percent)",
+			     text, sum);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	for (int a = 0; a < SL_TRI_AXES; a++)
+		out->w[a] = v[a] / scale;
+	return 0;
+}
+
+void sl_tri_weights_format(const struct sl_tri_weights *w, char out[64])
+{
+	snprintf(out, 64, "speed %.2f / precision %.2f / cost %.2f", w->w[SL_TRI_SPEED],
+		 w->w[SL_TRI_PRECISION], w->w[SL_TRI_COST]);
+}
+
+/* ---- normalisation and the frontier ---- */
+
+static double raw_value(const struct sl_tri_model *m, int axis)
+{
+	switch (axis) {
+	case SL_TRI_SPEED: return m->latency_s;
+	case SL_TRI_PRECISION: return m->precision;
+	default: return m->cost;
+	}
+}
+
+/* Speed and cost are better when smaller. */
+static bool lower_is_better(int axis)
+{
+	return axis != SL_TRI_PRECISION;
+}
+
+void sl_triangle_normalise(struct sl_triangle *tri)
+{
+	for (int a = 0; a < SL_TRI_AXES; a++) {
+		double lo = INFINITY, hi = -INFINITY;
+		for (size_t i = 0; i < tri->n; i++) {
+			double v = raw_value(&tri->models[i], a);
+			tri->models[i].known[a] = isfinite(v);
+			if (!isfinite(v))
+				continue;
+			lo = fmin(lo, v);
+			hi = fmax(hi, v);
+		}
+		for (size_t i = 0; i < tri->n; i++) {
+			struct sl_tri_model *m = &tri->models[i];
+			double v = raw_value(m, a);
+			if (!m->known[a])
+				m->norm[a] = 0; /* unknown is never rewarded */
+			else if (hi - lo <= 1e-12 * fmax(1.0, fabs(hi)))
+				m->norm[a] = 1; /* nobody is worse: the axis does not separate */
+			else if (lower_is_better(a))
+				m->norm[a] = (hi - v) / (hi - lo);
+			else
+				m->norm[a] = (v - lo) / (hi - lo);
+		}
+	}
+	for (size_t i = 0; i < tri->n; i++) {
+		struct sl_tri_model *m = &tri->models[i];
+		m->pareto = true;
+		for (size_t j = 0; j < tri->n && m->pareto; j++) {
+			if (j == i)
+				continue;
+			const struct sl_tri_model *o = &tri->models[j];
+			bool all_ge = true, one_gt = false;
+			for (int a = 0; a < SL_TRI_AXES; a++) {
+				if (o->norm[a] < m->norm[a])
+					all_ge = false;
+				if (o->norm[a] > m->norm[a])
+					one_gt = true;
+			}
+			if (all_ge && one_gt)
+				m->pareto = false;
+		}
+	}
+}
+
+/* ---- ranking ---- */
+
+/* True if model a should rank above model b given their scores. */
+static bool ranks_above(const struct sl_tri_model *a, double sa, const struct sl_tri_model *b,
+			double sb)
+{
+	if (fabs(sa - sb) > 1e-12)
+		return sa > sb;
+	if (a->norm[SL_TRI_PRECISION] != b->norm[SL_TRI_PRECISION])
+		return a->norm[SL_TRI_PRECISION] > b->norm[SL_TRI_PRECISION];
+	if (a->norm[SL_TRI_COST] != b->norm[SL_TRI_COST])
+		return a->norm[SL_TRI_COST] > b->norm[SL_TRI_COST];
+	if (a->norm[SL_TRI_SPEED] != b->norm[SL_TRI_SPEED])
+		return a->norm[SL_TRI_SPEED] > b->norm[SL_TRI_SPEED];
+	return strcmp(a->name, b->name) < 0;
+}
+
+static double weighted(const struct sl_tri_model *m, const double w[SL_TRI_AXES])
+{
+	return w[0] * m->norm[0] + w[1] * m->norm[1] + w[2] * m->norm[2];
+}
+
+void sl_triangle_rank(struct sl_triangle *tri, const struct sl_tri_weights *w)
+{
+	if (!tri->order && tri->n)
+		tri->order = sl_xmalloc(tri->n * sizeof *tri->order);
+	for (size_t i = 0; i < tri->n; i++)
+		tri->models[i].score = weighted(&tri->models[i], w->w);
+	/* Insertion sort: n is a shortlist (tens), and it is stable and allocation-free. */
+	for (size_t i = 0; i < tri->n; i++) {
+		size_t j = i;
+		while (j > 0) {
+			const struct sl_tri_model *prev = &tri->models[tri->order[j - 1]];
+			if (!ranks_above(&tri->models[i], tri->models[i].score, prev, prev->score))
+				break;
+			tri->order[j] = tri->order[j - 1];
+			j--;
+		}
+		tri->order[j] = i;
+	}
+	for (size_t r = 0; r < tri->n; r++)
+		tri->models[tri->order[r]].rank = (int)r + 1;
+}
+
+static int winner_at(const struct sl_triangle *tri, const double w[SL_TRI_AXES])
+{
+	int best = -1;
+	double best_s = 0;
+	for (size_t i = 0; i < tri->n; i++) {
+		double s = weighted(&tri->models[i], w);
+		if (best < 0 || ranks_above(&tri->models[i], s, &tri->models[best], best_s)) {
+			best = (int)i;
+			best_s = s;
+		}
+	}
+	return best;
+}
+
+size_t sl_tri_grid_index(int steps, int i, int j)
+{
+	return (size_t)i * (size_t)(steps + 1) - (size_t)i * (size_t)(i - 1) / 2 + (size_t)j;
+}
+
+void sl_triangle_regions(struct sl_triangle *tri, int steps)
+{
+	if (steps < 1)
+		steps = 1;
+	size_t points = (size_t)(steps + 1) * (size_t)(steps + 2) / 2;
+	free(tri->region_winner);
+	tri->region_winner = sl_xmalloc(points * sizeof *tri->region_winner);
+	tri->region_steps = steps;
+	size_t *wins = sl_xcalloc(tri->n ? tri->n : 1, sizeof *wins);
+	for (int i = 0; i <= steps; i++) {
+		for (int j = 0; j <= steps - i; j++) {
+			double w[SL_TRI_AXES] = { (double)i / steps, (double)j / steps,
+						  (double)(steps - i - j) / steps };
+			int win = winner_at(tri, w);
+			tri->region_winner[sl_tri_grid_index(steps, i, j)] = win;
+			if (win >= 0)
+				wins[win]++;
+		}
+	}
+	for (size_t m = 0; m < tri->n; m++)
+		tri->models[m].region_share = (double)wins[m] / (double)points;
+	free(wins);
+}
+
+/* ---- the recommendation ---- */
+
+static void describe_precision(const struct sl_triangle *tri, const struct sl_tri_model *m,
+			       struct sl_buf *out)
+{
+	const char *label = tri->precision_label ? tri->precision_label : "precision";
+	if (!isfinite(m->precision))
+		sl_buf_printf(out, "%s unknown", label);
+	else if (m->total > 0 && m->total <= 20)
+		sl_buf_printf(out, "%ld/%ld %s", m->correct, m->total, label);
+	else if (m->total > 0)
+		sl_buf_printf(out, "%s %.1f%% (%ld/%ld)", label, 100.0 * m->precision, m->correct,
+			      m->total);
+	else
+		sl_buf_printf(out, "%s %.3g", label, m->precision);
+}
+
+static void precision_short(const struct sl_tri_model *m, struct sl_buf *out)
+{
+	if (!isfinite(m->precision))
+		sl_buf_puts(out, "unknown");
+	else if (m->total > 0 && m->total <= 20)
+		sl_buf_printf(out, "%ld/%ld", m->correct, m->total);
+	else if (m->total > 0)
+		sl_buf_printf(out, "%.1f%%", 100.0 * m->precision);
+	else
+		sl_buf_printf(out, "%.3g", m->precision);
+}
+
+/* "a fifth of", "37% of", "2.4x" — how a's cost compares to b's. */
+static void describe_cost_ratio(double a, double b, const char *b_name, struct sl_buf *out)
+{
+	static const char *const fractions[] = { NULL, NULL, "half", "a third", "a quarter",
+						 "a fifth", "a sixth", "a seventh", "an eighth",
+						 "a ninth", "a tenth" };
+	if (!isfinite(a) || !isfinite(b)) {
+		sl_buf_puts(out, "cost unknown");
+		return;
+	}
+	if (b <= 0 && a <= 0) {
+		sl_buf_printf(out, "at the same cost as %s", b_name);
+		return;
+	}
+	if (a <= 0) {
+		sl_buf_printf(out, "at no cost, where %s costs", b_name);
+		sl_buf_printf(out, " $%.4g", b);
+		return;
+	}
+	double r = a / b;
+	if (fabs(r - 1) < 0.02) {
+		sl_buf_printf(out, "at the same cost as %s", b_name);
+	} else if (r < 1) {
+		double inv = 1 / r;
+		long k = lround(inv);
+		if (k >= 2 && k <= 10 && fabs(inv - (double)k) <= 0.03 * inv)
+			sl_buf_printf(out, "at %s of %s's cost", fractions[k], b_name);
+		else
+			sl_buf_printf(out, "at %.0f%% of %s's cost", 100 * r, b_name);
+	} else {
+		sl_buf_printf(out, "at %.1fx %s's cost", r, b_name);
+	}
+}
+
+static void describe_speed_ratio(double a, double b, const char *b_name, struct sl_buf *out)
+{
+	if (!isfinite(a) || !isfinite(b) || a <= 0 || b <= 0)
+		return;
+	double r = b / a;
+	if (r >= 1.1)
+		sl_buf_printf(out, ", %.1fx faster than %s", r, b_name);
+	else if (r <= 1 / 1.1)
+		sl_buf_printf(out, ", %.1fx slower than %s", 1 / r, b_name);
+}
+
+void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_weights *w,
+			   struct sl_buf *out)
+{
+	char wt[64];
+	sl_tri_weights_format(w, wt);
+	if (tri->n == 0 || !tri->order) {
+		sl_buf_puts(out, "no models to compare: shortlist some models or run a suite");
+		return;
+	}
+	const struct sl_tri_model *win = &tri->models[tri->order[0]];
+	sl_buf_printf(out, "under %s pick %s: ", wt, win->name);
+	describe_precision(tri, win, out);
+	if (tri->n == 1) {
+		sl_buf_puts(out, " (the only model compared)");
+		return;
+	}
+	/* The precision leader is the natural yardstick: what does the pick give up, and what
+	 * does it save? If the pick is the leader, compare it with the runner-up instead. */
+	const struct sl_tri_model *lead = NULL;
+	for (size_t i = 0; i < tri->n; i++) {
+		const struct sl_tri_model *m = &tri->models[i];
+		if (isfinite(m->precision) && (!lead || m->precision > lead->precision))
+			lead = m;
+	}
+	const struct sl_tri_model *other;
+	if (lead && lead != win && lead->precision > win->precision) {
+		other = lead;
+	} else {
+		other = &tri->models[tri->order[1]];
+		if (lead == win || (lead && lead->precision == win->precision))
+			sl_buf_puts(out, ", the most precise,");
+	}
+	sl_buf_putc(out, ' ');
+	describe_cost_ratio(win->cost, other->cost, other->name, out);
+	describe_speed_ratio(win->latency_s, other->latency_s, other->name, out);
+	sl_buf_printf(out, " (%s: ", other->name);
+	precision_short(other, out);
+	sl_buf_putc(out, ')');
+	if (tri->priors)
+		sl_buf_puts(out, " [catalogue priors, not measured]");
+}
+
+/* ---- rendering ---- */
+
+char sl_tri_letter(size_t i)
+{
+	static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	return i < sizeof letters - 1 ? letters[i] : '?';
+}
+
+static void format_latency(double s, char out[24])
+{
+	if (!isfinite(s))
+		snprintf(out, 24, "unknown");
+	else if (s < 1)
+		snprintf(out, 24, "%.0f ms", s * 1000);
+	else
+		snprintf(out, 24, "%.2f s", s);
+}
+
+static void format_cost(double c, char out[24])
+{
+	if (!isfinite(c))
+		snprintf(out, 24, "unknown");
+	else if (c >= 100)
+		snprintf(out, 24, "$%.0f", c);
+	else if (c >= 1 || c == 0)
+		snprintf(out, 24, "$%.2f", c);
+	else if (c >= 0.01)
+		snprintf(out, 24, "$%.3f", c);
+	else
+		snprintf(out, 24, "$%.5f", c);
+}
+
+void sl_triangle_render_map(const struct sl_triangle *tri, int rows,
+			    const struct sl_tri_weights *here, struct sl_buf *out)
+{
+	if (tri->n == 0)
+		return;
+	if (rows < 2)
+		rows = 2;
+	int steps = rows - 1;
+	int indent = 8;
+	/* The grid cell nearest the user's weights is marked '*'. */
+	int here_r = -1, here_k = -1;
+	if (here) {
+		here_r = (int)lround((1.0 - here->w[SL_TRI_PRECISION]) * steps);
+		here_k = (int)lround(here->w[SL_TRI_COST] * steps);
+		if (here_k > here_r)
+			here_k = here_r;
+	}
+	sl_buf_printf(out, "%*s%*s\n", indent, "", steps + 5, "precision");
+	for (int r = 0; r <= steps; r++) {
+		sl_buf_printf(out, "%*s", indent + steps - r, "");
+		for (int k = 0; k <= r; k++) {
+			double w[SL_TRI_AXES] = { (double)(r - k) / steps, 1.0 - (double)r / steps,
+						  (double)k / steps };
+			int win = winner_at(tri, w);
+			if (r == here_r && k == here_k)
+				sl_buf_putc(out, '*');
+			else
+				sl_buf_putc(out, win < 0 ? '.' : sl_tri_letter((size_t)win));
+			if (k < r)
+				sl_buf_putc(out, ' ');
+		}
+		sl_buf_putc(out, '\n');
+	}
+	sl_buf_printf(out, "%*sspeed%*scost\n", indent - 5, "", 2 * steps + 1, "");
+}
+
+static const char *const palette[] = { "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
+				       "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
+
+void sl_triangle_render_map_svg(const struct sl_triangle *tri, int width, struct sl_buf *out)
+{
+	if (tri->n == 0)
+		return;
+	int steps = 24;
+	double side = width - 40.0, h = side * sqrt(3) / 2;
+	double ox = 20, oy = 24;
+	sl_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+			   "viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"weight regions\">\n",
+		      width, h + 60, width, h + 60);
+	/* Barycentric (speed, precision, cost) to the plane: precision at the top. */
+#define TRI_X(s, p, c) (ox + side * ((c) + (p) / 2))
+#define TRI_Y(s, p, c) (oy + h * (1 - (p)))
+	for (int r = 0; r < steps; r++) {
+		for (int k = 0; k <= r; k++) {
+			/* Upward small triangle with apex at row r, then the downward one beside. */
+			for (int down = 0; down < 2; down++) {
+				if (down && k == r)
+					break;
+				double pts[3][3];
+				if (!down) {
+					int v[3][2] = { { r, k }, { r + 1, k }, { r + 1, k + 1 } };
+					for (int q = 0; q < 3; q++) {
+						pts[q][1] = 1.0 - (double)v[q][0] / steps;
+						pts[q][2] = (double)v[q][1] / steps;
+						pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
+					}
+				} else {
+					int v[3][2] = { { r, k }, { r, k + 1 }, { r + 1, k + 1 } };
+					for (int q = 0; q < 3; q++) {
+						pts[q][1] = 1.0 - (double)v[q][0] / steps;
+						pts[q][2] = (double)v[q][1] / steps;
+						pts[q][0] = 1.0 - pts[q][1] - pts[q][2];
+					}
+				}
+				double c[SL_TRI_AXES];
+				for (int a = 0; a < SL_TRI_AXES; a++)
+					c[a] = (pts[0][a] + pts[1][a] + pts[2][a]) / 3;
+				int win = winner_at(tri, c);
+				sl_buf_printf(out, "<polygon points=\"");
+				for (int q = 0; q < 3; q++)
+					sl_buf_printf(out, "%.1f,%.1f ", TRI_X(0, pts[q][1], pts[q][2]),
+						      TRI_Y(0, pts[q][1], pts[q][2]));
+				sl_buf_printf(out, "\" fill=\"%s\" stroke=\"%s\" stroke-width=\"0.3\"/>\n",
+					      palette[(size_t)win % SL_ARRAY_LEN(palette)],
+					      palette[(size_t)win % SL_ARRAY_LEN(palette)]);
+			}
+		}
+	}
+	sl_buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\">"
+			   "precision</text>\n", ox + side / 2, oy - 8);
+	sl_buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" font-size=\"12\">"
+			   "speed</text>\n", ox - 10, oy + h + 16);
+	sl_buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"12\">"
+			   "cost</text>\n", ox + side + 10, oy + h + 16);
+	double lx = ox;
+	for (size_t i = 0; i < tri->n && i < 12; i++) {
+		if (tri->models[i].region_share <= 0 && tri->region_winner)
+			continue;
+		sl_buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+				   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%c</text>\n",
+			      lx, oy + h + 28, palette[i % SL_ARRAY_LEN(palette)], lx + 13,
+			      oy + h + 37, sl_tri_letter(i));
+		lx += 30;
+	}
+#undef TRI_X
+#undef TRI_Y
+	sl_buf_puts(out, "</svg>\n");
+}
+
+void sl_triangle_render_text(const struct sl_triangle *tri, const struct sl_tri_weights *w,
+			     struct sl_buf *out)
+{
+	char wt[64];
+	sl_tri_weights_format(w, wt);
+	if (tri->priors)
+		sl_buf_puts(out, "PRIORS - catalogue values (published benchmark score, list price), "
+				 "not measured on your prompts\n");
+	sl_buf_printf(out, "triangle of %zu model%s%s%s, weights %s\n", tri->n,
+		      tri->n == 1 ? "" : "s", tri->source ? " from " : "",
+		      tri->source ? tri->source : "", wt);
+	if (tri->n == 0) {
+		sl_buf_puts(out, "no models: shortlist some (shortlist shortlist add MODEL) or give "
+				 "a run\n");
+		return;
+	}
+	size_t name_w = 5;
+	for (size_t i = 0; i < tri->n; i++)
+		name_w = strlen(tri->models[i].name) > name_w ? strlen(tri->models[i].name) : name_w;
+	if (name_w > 40)
+		name_w = 40;
+	sl_buf_printf(out, "\n%4s  %-*s  %-2s %10s %5s  %10s %5s  %10s %5s  %5s  %-8s  %5s\n", "rank",
+		      (int)name_w, "model", "", "speed", "norm", "precision", "norm", "cost",
+		      "norm", "score", "frontier", "wins");
+	for (size_t r = 0; r < tri->n; r++) {
+		size_t i = tri->order ? tri->order[r] : r;
+		const struct sl_tri_model *m = &tri->models[i];
+		char lat[24], cost[24];
+		format_latency(m->latency_s, lat);
+		format_cost(m->cost, cost);
+		struct sl_buf prec;
+		sl_buf_init(&prec);
+		precision_short(m, &prec);
+		sl_buf_printf(out, "%4d  %-*.*s  %c  %10s %5.2f  %10s %5.2f  %10s %5.2f  %5.3f  %-8s  "
+				   "%4.0f%%\n",
+			      m->rank, (int)name_w, (int)name_w, m->name, sl_tri_letter(i), lat,
+			      m->norm[SL_TRI_SPEED], prec.data, m->norm[SL_TRI_PRECISION], cost,
+			      m->norm[SL_TRI_COST], m->score, m->pareto ? "yes" : "-",
+			      100 * m->region_share);
+		sl_buf_free(&prec);
+	}
+	sl_buf_printf(out, "\nspeed = %s, precision = %s, cost = %s; norm 1 = best of these models.\n",
+		      tri->speed_label ? tri->speed_label : "p50 latency",
+		      tri->precision_label ? tri->precision_label : "quality score",
+		      tri->cost_label ? tri->cost_label : "USD per 1k requests");
+	for (int a = 0; a < SL_TRI_AXES; a++) {
+		size_t unknown = 0;
+		for (size_t i = 0; i < tri->n; i++)
+			unknown += !tri->models[i].known[a];
+		if (unknown == tri->n)
+			sl_buf_printf(out, "%s is unknown for every model: its weight changes nothing.\n",
+				      axis_names[a]);
+		else if (unknown)
+			sl_buf_printf(out, "%s is unknown for %zu model%s, scored as the worst.\n",
+				      axis_names[a], unknown, unknown == 1 ? "" : "s");
+	}
+	sl_buf_puts(out, "frontier = not beaten on all three axes by another model; wins = share "
+			 "of all weight settings under which it ranks first.\n\n");
+	sl_triangle_recommend(tri, w, out);
+	sl_buf_puts(out, "\n\nwhich model wins where (letters as in the table, * = these weights):\n");
+	sl_triangle_render_map(tri, 16, w, out);
+}

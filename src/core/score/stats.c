@@ -1,0 +1,260 @@
+/* Summaries, percentiles, Wilson and bootstrap intervals, and the seeded RNG behind every
+ * resampling and shuffle in shortlist. Pure C, no I/O. */
+#include "shortlist/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shortlist/util.h"
+
+/* ---- xoshiro256** seeded by splitmix64 ---- */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+void sl_rng_seed(struct sl_rng *rng, uint64_t seed)
+{
+	uint64_t x = seed;
+	for (int i = 0; i < 4; i++)
+		rng->s[i] = splitmix64(&x);
+}
+
+uint64_t sl_rng_next(struct sl_rng *rng)
+{
+	uint64_t *s = rng->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+uint64_t sl_rng_below(struct sl_rng *rng, uint64_t bound)
+{
+	if (bound == 0)
+		return 0;
+	/* Reject the lowest 2^64 mod bound values so every residue is equally likely
+	 * (OpenBSD arc4random_uniform's method; portable C, no 128-bit products). */
+	uint64_t threshold = -bound % bound;
+	for (;;) {
+		uint64_t r = sl_rng_next(rng);
+		if (r >= threshold)
+			return r % bound;
+	}
+}
+
+double sl_rng_double(struct sl_rng *rng)
+{
+	return (double)(sl_rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
+void sl_rng_shuffle(struct sl_rng *rng, void *base, size_t n, size_t size)
+{
+	if (n < 2)
+		return;
+	unsigned char *b = base;
+	unsigned char tmp[64];
+	unsigned char *swap = size <= sizeof tmp ? tmp : sl_xmalloc(size);
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = (size_t)sl_rng_below(rng, (uint64_t)i + 1);
+		if (j == i)
+			continue;
+		memcpy(swap, b + i * size, size);
+		memcpy(b + i * size, b + j * size, size);
+		memcpy(b + j * size, swap, size);
+	}
+	if (swap != tmp)
+		free(swap);
+}
+
+/* ---- summaries ---- */
+
+double sl_stats_mean(const double *x, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	/* Kahan summation: latency sums over a million cells should not drift. */
+	double sum = 0, c = 0;
+	for (size_t i = 0; i < n; i++) {
+		double y = x[i] - c;
+		double t = sum + y;
+		c = (t - sum) - y;
+		sum = t;
+	}
+	return sum / (double)n;
+}
+
+double sl_stats_std(const double *x, size_t n, int ddof)
+{
+	if (ddof < 0 || n <= (size_t)ddof)
+		return NAN;
+	/* Two passes: the textbook one-pass formula cancels badly for large means. */
+	double mean = sl_stats_mean(x, n);
+	double ss = 0;
+	for (size_t i = 0; i < n; i++)
+		ss += (x[i] - mean) * (x[i] - mean);
+	return sqrt(ss / (double)(n - (size_t)ddof));
+}
+
+double sl_stats_min(const double *x, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	double m = x[0];
+	for (size_t i = 1; i < n; i++)
+		if (x[i] < m)
+			m = x[i];
+	return m;
+}
+
+double sl_stats_max(const double *x, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	double m = x[0];
+	for (size_t i = 1; i < n; i++)
+		if (x[i] > m)
+			m = x[i];
+	return m;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	if (isnan(x))
+		return isnan(y) ? 0 : 1;
+	if (isnan(y))
+		return -1;
+	return (x > y) - (x < y);
+}
+
+void sl_stats_sort(double *x, size_t n)
+{
+	if (n > 1)
+		qsort(x, n, sizeof *x, cmp_double);
+}
+
+double sl_stats_percentile_sorted(const double *sorted, size_t n, double p)
+{
+	if (n == 0 || !(p >= 0 && p <= 100))
+		return NAN;
+	double rank = p / 100.0 * (double)(n - 1);
+	size_t lo = (size_t)floor(rank);
+	if (lo >= n - 1)
+		return sorted[n - 1];
+	double frac = rank - (double)lo;
+	return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+}
+
+double sl_stats_percentile(const double *x, size_t n, double p)
+{
+	if (n == 0)
+		return NAN;
+	double *copy = sl_xmalloc(n * sizeof *copy);
+	memcpy(copy, x, n * sizeof *copy);
+	sl_stats_sort(copy, n);
+	double v = sl_stats_percentile_sorted(copy, n, p);
+	free(copy);
+	return v;
+}
+
+void sl_stats_summarize(const double *x, size_t n, struct sl_summary *out)
+{
+	out->n = n;
+	out->mean = sl_stats_mean(x, n);
+	out->std = sl_stats_std(x, n, 1);
+	if (n == 0) {
+		out->min = out->max = out->p50 = out->p90 = out->p95 = out->p99 = NAN;
+		return;
+	}
+	double *s = sl_xmalloc(n * sizeof *s);
+	memcpy(s, x, n * sizeof *s);
+	sl_stats_sort(s, n);
+	out->min = s[0];
+	out->max = s[n - 1];
+	out->p50 = sl_stats_percentile_sorted(s, n, 50);
+	out->p90 = sl_stats_percentile_sorted(s, n, 90);
+	out->p95 = sl_stats_percentile_sorted(s, n, 95);
+	out->p99 = sl_stats_percentile_sorted(s, n, 99);
+	free(s);
+}
+
+/* ---- intervals ---- */
+
+struct sl_interval sl_stats_wilson(uint64_t successes, uint64_t n, double z)
+{
+	struct sl_interval r = { NAN, NAN, NAN };
+	if (n == 0 || successes > n)
+		return r;
+	double nn = (double)n;
+	double p = (double)successes / nn;
+	double z2 = z * z;
+	double denom = 1 + z2 / nn;
+	double centre = (p + z2 / (2 * nn)) / denom;
+	double half = z / denom * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+	r.estimate = p;
+	r.lo = centre - half;
+	r.hi = centre + half;
+	/* Rounding can push the ends a hair past the bounds at p = 0 or 1. */
+	if (r.lo < 0)
+		r.lo = 0;
+	if (r.hi > 1)
+		r.hi = 1;
+	return r;
+}
+
+struct sl_interval sl_stats_bootstrap(const double *x, size_t n, sl_statistic_fn stat,
+				      void *ud, unsigned resamples, double level, uint64_t seed)
+{
+	struct sl_interval r = { NAN, NAN, NAN };
+	if (n == 0 || resamples == 0 || !(level > 0 && level < 1))
+		return r;
+	r.estimate = stat(x, n, ud);
+	struct sl_rng rng;
+	sl_rng_seed(&rng, seed);
+	double *sample = sl_xmalloc(n * sizeof *sample);
+	double *values = sl_xmalloc(resamples * sizeof *values);
+	size_t kept = 0;
+	for (unsigned b = 0; b < resamples; b++) {
+		for (size_t i = 0; i < n; i++)
+			sample[i] = x[sl_rng_below(&rng, n)];
+		double v = stat(sample, n, ud);
+		if (!isnan(v))
+			values[kept++] = v;
+	}
+	if (kept > 0) {
+		sl_stats_sort(values, kept);
+		r.lo = sl_stats_percentile_sorted(values, kept, (1 - level) / 2 * 100);
+		r.hi = sl_stats_percentile_sorted(values, kept, (1 + level) / 2 * 100);
+	}
+	free(sample);
+	free(values);
+	return r;
+}
+
+static double stat_mean(const double *x, size_t n, void *ud)
+{
+	(void)ud;
+	return sl_stats_mean(x, n);
+}
+
+struct sl_interval sl_stats_bootstrap_mean(const double *x, size_t n, unsigned resamples,
+					   double level, uint64_t seed)
+{
+	return sl_stats_bootstrap(x, n, stat_mean, NULL, resamples, level, seed);
+}

@@ -1,0 +1,45 @@
+/* Start and drive tests/fakeprov from a test: a child process on a free 127.0.0.1 port,
+ * killed when the test ends (or dies). */
+#ifndef FAKEPROV_CLIENT_H
+#define FAKEPROV_CLIENT_H
+
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+struct fakeprov {
+	pid_t pid;
+	int port;
+	char base[64]; /* http://127.0.0.1:PORT */
+};
+
+/* Start with an optional script (JSON text; NULL for the defaults). Exits the test with a
+ * message if the server cannot start within 5 s. */
+struct fakeprov *fakeprov_start(const char *script_json);
+void fakeprov_stop(struct fakeprov *fp);
+/* Replace the script at runtime (resets each model's sequence position). 0 on success. */
+int fakeprov_set_script(struct fakeprov *fp, const char *script_json);
+/* Zero the request counters. */
+int fakeprov_reset(struct fakeprov *fp);
+/* GET /_fake/stats or /_fake/last; caller cJSON_Delete()s. NULL on failure. */
+cJSON *fakeprov_stats(struct fakeprov *fp);
+cJSON *fakeprov_last(struct fakeprov *fp);
+/* Requests seen on a route ("openai.chat", "bedrock.converse_stream", ...) since the last
+ * reset; -1 if the stats could not be read. */
+long fakeprov_route_count(struct fakeprov *fp, const char *route);
+
+/* A plain blocking HTTP call for tests that do not go through the engine: method, path
+ * (appended to base), extra headers (NULL-terminated "Name: value" list), body. Returns the
+ * HTTP status (or -1 on a transport error, with *curl_code set) and the body in *out. */
+struct fakeprov_http {
+	long status;
+	int curl_code;
+	char *body;
+	size_t body_len;
+	char *headers; /* raw response header block */
+};
+int fakeprov_http(struct fakeprov *fp, const char *method, const char *path,
+		  const char *const *headers, const char *body, struct fakeprov_http *out);
+void fakeprov_http_free(struct fakeprov_http *h);
+
+#endif

@@ -1,0 +1,822 @@
+/* The providers' wire shapes, as their public docs show them: OpenAI Chat Completions (and
+ * the llama.cpp server's variant), Anthropic Messages, Bedrock Converse/ConverseStream,
+ * Ollama /api/chat. Every id and timestamp is derived from the request number, so a run is
+ * reproducible byte for byte. */
+#include "fp.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "shortlist/eventstream.h"
+
+#define CREATED 1764288000 /* 2025-11-28T00:00:00Z: fixed so bodies are deterministic */
+
+int64_t fp_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void fp_behaviour_free(struct fp_behaviour *b)
+{
+	free(b->text);
+	free(b->retry_after);
+	free(b->retry_after_ms);
+	free(b->error_type);
+	free(b->message);
+	free(b->finish_reason);
+	free(b->variant);
+	cJSON_Delete(b->headers);
+	memset(b, 0, sizeof *b);
+}
+
+void fp_stream_add(struct fp_stream *s, int64_t at_ns, int content, const void *data, size_t len)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->ev = sl_xrealloc(s->ev, s->cap * sizeof *s->ev);
+	}
+	struct fp_event *e = &s->ev[s->n++];
+	e->kind = FP_EV_DATA;
+	e->data = sl_xmalloc(len + 1);
+	memcpy(e->data, data, len);
+	e->data[len] = '\0';
+	e->len = len;
+	e->at_ns = at_ns;
+	e->content = content;
+}
+
+void fp_stream_add_str(struct fp_stream *s, int64_t at_ns, int content, const char *str)
+{
+	fp_stream_add(s, at_ns, content, str, strlen(str));
+}
+
+void fp_stream_free(struct fp_stream *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->ev[i].data);
+	free(s->ev);
+	memset(s, 0, sizeof *s);
+}
+
+void fp_reply_header(struct fp_reply *r, const char *name, const char *value)
+{
+	if (r->n_hdr >= (int)SL_ARRAY_LEN(r->hdr_name))
+		return;
+	r->hdr_name[r->n_hdr] = sl_xstrdup(name);
+	r->hdr_value[r->n_hdr] = sl_xstrdup(value);
+	r->n_hdr++;
+}
+
+void fp_reply_json(struct fp_reply *r, int status, cJSON *json)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	free(r->body);
+	r->body = cJSON_PrintUnformatted(json);
+	r->body_len = strlen(r->body);
+	cJSON_Delete(json);
+}
+
+void fp_reply_free(struct fp_reply *r)
+{
+	free(r->body);
+	for (int i = 0; i < r->n_hdr; i++) {
+		free(r->hdr_name[i]);
+		free(r->hdr_value[i]);
+	}
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- errors ------------------------------------------------------------------------- */
+
+static const char *openai_code(int status)
+{
+	switch (status) {
+	case 401: return "invalid_api_key";
+	case 404: return "model_not_found";
+	case 429: return "rate_limit_exceeded";
+	default: return NULL;
+	}
+}
+
+static const char *openai_type(int status)
+{
+	if (status == 429)
+		return "requests";
+	if (status >= 500)
+		return "server_error";
+	return "invalid_request_error";
+}
+
+static const char *llamacpp_type(int status)
+{
+	switch (status) {
+	case 401: return "authentication_error";
+	case 404: return "not_found_error";
+	case 501: return "not_supported_error";
+	case 503: return "unavailable_error";
+	default: return status >= 500 ? "server_error" : "invalid_request_error";
+	}
+}
+
+static const char *anthropic_type(int status)
+{
+	switch (status) {
+	case 400: return "invalid_request_error";
+	case 401: return "authentication_error";
+	case 402: return "billing_error";
+	case 403: return "permission_error";
+	case 404: return "not_found_error";
+	case 413: return "request_too_large";
+	case 429: return "rate_limit_error";
+	case 504: return "timeout_error";
+	case 529: return "overloaded_error";
+	default: return status >= 500 ? "api_error" : "invalid_request_error";
+	}
+}
+
+static const char *bedrock_type(int status)
+{
+	switch (status) {
+	case 400: return "ValidationException";
+	case 403: return "AccessDeniedException";
+	case 404: return "ResourceNotFoundException";
+	case 408: return "ModelTimeoutException";
+	case 424: return "ModelErrorException";
+	case 429: return "ThrottlingException";
+	case 503: return "ServiceUnavailableException";
+	default: return status >= 500 ? "InternalServerException" : "ValidationException";
+	}
+}
+
+static const char *default_message(const char *provider, int status)
+{
+	bool anth = strcmp(provider, "anthropic") == 0, bed = strcmp(provider, "bedrock") == 0;
+	switch (status) {
+	case 429:
+		return anth ? "Number of request tokens has exceeded your per-minute rate limit"
+		       : bed ? "Too many requests, please wait before trying again."
+			     : "Rate limit reached for requests";
+	case 529: return "Overloaded";
+	case 503:
+		return bed ? "Bedrock is unable to process your request."
+			   : "The server is overloaded or not ready yet.";
+	case 500:
+		return anth ? "Internal server error"
+		       : bed ? "The server encountered an internal error while processing the request."
+			     : "The server had an error while processing your request. Sorry about that!";
+	case 502: return "Bad gateway.";
+	case 504: return "Gateway timeout.";
+	case 408: return "Model has timed out in processing the request. Try your request again.";
+	case 409: return "Conflict.";
+	default: return status >= 500 ? "Internal server error" : "Invalid request";
+	}
+}
+
+void fp_error_reply(struct fp_reply *r, const char *provider, int status, const char *type,
+		    const char *message)
+{
+	if (!message)
+		message = default_message(provider, status);
+	cJSON *j = cJSON_CreateObject();
+	if (strcmp(provider, "anthropic") == 0) {
+		cJSON_AddStringToObject(j, "type", "error");
+		cJSON *e = cJSON_AddObjectToObject(j, "error");
+		cJSON_AddStringToObject(e, "type", type ? type : anthropic_type(status));
+		cJSON_AddStringToObject(e, "message", message);
+		cJSON_AddStringToObject(j, "request_id", "req_fakeprov");
+		fp_reply_header(r, "request-id", "req_fakeprov");
+	} else if (strcmp(provider, "bedrock") == 0) {
+		cJSON_AddStringToObject(j, "message", message);
+		/* The real header carries a coral namespace after ':'; clients must strip it. */
+		char *v = sl_xasprintf("%s:http://internal.amazon.com/coral/com.amazon.bedrock/",
+				       type ? type : bedrock_type(status));
+		fp_reply_header(r, "x-amzn-ErrorType", v);
+		fp_reply_header(r, "x-amzn-RequestId", "00000000-0000-4000-8000-fakeprov0000");
+		free(v);
+	} else if (strcmp(provider, "ollama") == 0) {
+		cJSON_AddStringToObject(j, "error", message);
+	} else if (strcmp(provider, "llamacpp") == 0) {
+		cJSON *e = cJSON_AddObjectToObject(j, "error");
+		cJSON_AddNumberToObject(e, "code", status);
+		cJSON_AddStringToObject(e, "message", message);
+		cJSON_AddStringToObject(e, "type", type ? type : llamacpp_type(status));
+	} else {
+		cJSON *e = cJSON_AddObjectToObject(j, "error");
+		cJSON_AddStringToObject(e, "message", message);
+		const char *code = type ? type : openai_code(status);
+		const char *etype = type && strcmp(type, "insufficient_quota") == 0
+					    ? type : openai_type(status);
+		cJSON_AddStringToObject(e, "type", etype);
+		cJSON_AddNullToObject(e, "param");
+		if (code)
+			cJSON_AddStringToObject(e, "code", code);
+		else
+			cJSON_AddNullToObject(e, "code");
+	}
+	fp_reply_json(r, status, j);
+}
+
+void fp_fault_reply(struct fp_reply *r, const char *provider, const struct fp_behaviour *b,
+		    const char *model)
+{
+	int status = b->status > 0 ? b->status : 500;
+	char msg[512];
+	const char *m = b->message;
+	if (!m && status == 429 && strcmp(provider, "openai") == 0) {
+		snprintf(msg, sizeof msg, "Rate limit reached for %s in organization org-fakeprov "
+			 "on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try "
+			 "again in 20s.", model);
+		m = msg;
+	}
+	fp_error_reply(r, provider, status, b->error_type, m);
+	if (b->retry_after)
+		fp_reply_header(r, "retry-after", b->retry_after);
+	if (b->retry_after_ms)
+		fp_reply_header(r, "retry-after-ms", b->retry_after_ms);
+}
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static int64_t chunk_at(const struct fp_request *q, const struct fp_behaviour *b, int i)
+{
+	return q->t0_ns + (int64_t)llround((b->ttft_ms + i * b->token_ms) * 1e6);
+}
+
+static char *joined_text(const struct fp_request *q)
+{
+	struct sl_buf t;
+	sl_buf_init(&t);
+	for (int i = 0; i < q->n_pieces; i++)
+		sl_buf_puts(&t, q->pieces[i]);
+	sl_buf_putc(&t, '\0');
+	return t.data;
+}
+
+static const char *finish(const struct fp_behaviour *b)
+{
+	return b->finish_reason ? b->finish_reason : "stop";
+}
+
+static const char *anthropic_stop(const struct fp_behaviour *b)
+{
+	const char *f = finish(b);
+	if (strcmp(f, "length") == 0)
+		return "max_tokens";
+	if (strcmp(f, "tool_calls") == 0)
+		return "tool_use";
+	return strcmp(f, "stop") == 0 ? "end_turn" : f;
+}
+
+static const char *bedrock_stop(const struct fp_behaviour *b)
+{
+	const char *f = finish(b);
+	if (strcmp(f, "length") == 0)
+		return "max_tokens";
+	if (strcmp(f, "tool_calls") == 0)
+		return "tool_use";
+	if (strcmp(f, "content_filter") == 0)
+		return "content_filtered";
+	return strcmp(f, "stop") == 0 ? "end_turn" : f;
+}
+
+static double scripted_gen_ms(const struct fp_request *q, const struct fp_behaviour *b)
+{
+	return q->n_pieces > 1 ? (q->n_pieces - 1) * b->token_ms : 0;
+}
+
+static void sse(struct fp_stream *s, int64_t at, int content, const char *event, cJSON *data)
+{
+	char *j = cJSON_PrintUnformatted(data);
+	char *line = event ? sl_xasprintf("event: %s\ndata: %s\n\n", event, j)
+			   : sl_xasprintf("data: %s\n\n", j);
+	fp_stream_add_str(s, at, content, line);
+	free(line);
+	free(j);
+	cJSON_Delete(data);
+}
+
+/* ---- OpenAI and llama.cpp ------------------------------------------------------------- */
+
+static cJSON *openai_usage(const struct fp_request *q, const struct fp_behaviour *b,
+			   bool llamacpp)
+{
+	cJSON *u = cJSON_CreateObject();
+	cJSON_AddNumberToObject(u, llamacpp ? "completion_tokens" : "prompt_tokens",
+				llamacpp ? q->out_tokens : q->input_tokens);
+	cJSON_AddNumberToObject(u, llamacpp ? "prompt_tokens" : "completion_tokens",
+				llamacpp ? q->input_tokens : q->out_tokens);
+	cJSON_AddNumberToObject(u, "total_tokens", q->input_tokens + q->out_tokens);
+	if (!llamacpp) {
+		cJSON *p = cJSON_AddObjectToObject(u, "prompt_tokens_details");
+		cJSON_AddNumberToObject(p, "cached_tokens", b->cached_tokens);
+		cJSON_AddNumberToObject(p, "audio_tokens", 0);
+		cJSON *c = cJSON_AddObjectToObject(u, "completion_tokens_details");
+		cJSON_AddNumberToObject(c, "reasoning_tokens", b->reasoning_tokens);
+		cJSON_AddNumberToObject(c, "audio_tokens", 0);
+		cJSON_AddNumberToObject(c, "accepted_prediction_tokens", 0);
+		cJSON_AddNumberToObject(c, "rejected_prediction_tokens", 0);
+	}
+	return u;
+}
+
+static cJSON *llamacpp_timings(const struct fp_request *q, const struct fp_behaviour *b)
+{
+	cJSON *t = cJSON_CreateObject();
+	double pms = b->ttft_ms > 0 ? b->ttft_ms : 0.001;
+	double gms = scripted_gen_ms(q, b) > 0 ? scripted_gen_ms(q, b) : 0.001;
+	cJSON_AddNumberToObject(t, "prompt_n", q->input_tokens);
+	cJSON_AddNumberToObject(t, "prompt_ms", pms);
+	cJSON_AddNumberToObject(t, "prompt_per_token_ms", pms / (q->input_tokens ? q->input_tokens : 1));
+	cJSON_AddNumberToObject(t, "prompt_per_second", q->input_tokens * 1000.0 / pms);
+	cJSON_AddNumberToObject(t, "predicted_n", q->out_tokens);
+	cJSON_AddNumberToObject(t, "predicted_ms", gms);
+	cJSON_AddNumberToObject(t, "predicted_per_token_ms", gms / (q->out_tokens ? q->out_tokens : 1));
+	cJSON_AddNumberToObject(t, "predicted_per_second", q->out_tokens * 1000.0 / gms);
+	return t;
+}
+
+static cJSON *openai_chunk(const struct fp_request *q, bool llamacpp, cJSON *delta,
+			   const char *finish_reason, bool usage_null)
+{
+	char id[64];
+	snprintf(id, sizeof id, "chatcmpl-fakeprov%llu", (unsigned long long)q->seq);
+	cJSON *j = cJSON_CreateObject();
+	cJSON *choices;
+	if (llamacpp) {
+		choices = cJSON_AddArrayToObject(j, "choices");
+		cJSON_AddNumberToObject(j, "created", CREATED);
+		cJSON_AddStringToObject(j, "id", id);
+		cJSON_AddStringToObject(j, "model", q->model);
+		cJSON_AddStringToObject(j, "system_fingerprint", "b5000-fakeprov");
+		cJSON_AddStringToObject(j, "object", "chat.completion.chunk");
+	} else {
+		cJSON_AddStringToObject(j, "id", id);
+		cJSON_AddStringToObject(j, "object", "chat.completion.chunk");
+		cJSON_AddNumberToObject(j, "created", CREATED);
+		cJSON_AddStringToObject(j, "model", q->model);
+		cJSON_AddStringToObject(j, "service_tier", "default");
+		cJSON_AddStringToObject(j, "system_fingerprint", "fp_fakeprov");
+		choices = cJSON_AddArrayToObject(j, "choices");
+		if (usage_null)
+			cJSON_AddNullToObject(j, "usage");
+	}
+	if (delta) {
+		cJSON *c = cJSON_CreateObject();
+		if (llamacpp) {
+			if (finish_reason)
+				cJSON_AddStringToObject(c, "finish_reason", finish_reason);
+			else
+				cJSON_AddNullToObject(c, "finish_reason");
+			cJSON_AddNumberToObject(c, "index", 0);
+			cJSON_AddItemToObject(c, "delta", delta);
+		} else {
+			cJSON_AddNumberToObject(c, "index", 0);
+			cJSON_AddItemToObject(c, "delta", delta);
+			cJSON_AddNullToObject(c, "logprobs");
+			if (finish_reason)
+				cJSON_AddStringToObject(c, "finish_reason", finish_reason);
+			else
+				cJSON_AddNullToObject(c, "finish_reason");
+		}
+		cJSON_AddItemToArray(choices, c);
+	}
+	return j;
+}
+
+void fp_openai_stream(struct fp_stream *s, const struct fp_request *q,
+		      const struct fp_behaviour *b, bool llamacpp)
+{
+	bool un = q->include_usage && !llamacpp;
+	if (!llamacpp) {
+		/* The role-only prelude: carries no content, must not start the TTFT clock. */
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "role", "assistant");
+		cJSON_AddStringToObject(d, "content", "");
+		cJSON_AddNullToObject(d, "refusal");
+		sse(s, q->t0_ns, -1, NULL, openai_chunk(q, false, d, NULL, un));
+	}
+	int64_t last = q->t0_ns;
+	for (int i = 0; i < q->n_pieces; i++) {
+		int64_t at = chunk_at(q, b, i);
+		last = at;
+		if (i == b->after_chunks && b->fault == FP_FAULT_ERROR_EVENT) {
+			cJSON *j = cJSON_CreateObject();
+			cJSON *e = cJSON_AddObjectToObject(j, "error");
+			if (llamacpp)
+				cJSON_AddNumberToObject(e, "code", 500);
+			cJSON_AddStringToObject(e, "message", b->message ? b->message :
+						"The server had an error while processing your request.");
+			cJSON_AddStringToObject(e, "type", b->error_type ? b->error_type : "server_error");
+			if (!llamacpp) {
+				cJSON_AddNullToObject(e, "param");
+				cJSON_AddNullToObject(e, "code");
+			}
+			sse(s, at, i, NULL, j);
+			return;
+		}
+		if (i == b->after_chunks && b->fault == FP_FAULT_MALFORMED) {
+			char *line = sl_xasprintf("data: {\"id\":\"chatcmpl-fakeprov%llu\",\"object\":"
+						  "\"chat.completion.chunk\",\"choices\":[{\"delta\":"
+						  "{\"content\":\"%s\n\n", (unsigned long long)q->seq,
+						  "broken");
+			fp_stream_add_str(s, at, i, line);
+			free(line);
+			continue;
+		}
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "content", q->pieces[i]);
+		sse(s, at, i, NULL, openai_chunk(q, llamacpp, d, NULL, un));
+	}
+	cJSON *fin = openai_chunk(q, llamacpp, cJSON_CreateObject(), finish(b), un);
+	if (llamacpp) {
+		cJSON_AddItemToObject(fin, "usage", openai_usage(q, b, true));
+		cJSON_AddItemToObject(fin, "timings", llamacpp_timings(q, b));
+	}
+	sse(s, last, -1, NULL, fin);
+	if (un) {
+		cJSON *u = openai_chunk(q, false, NULL, NULL, false);
+		cJSON_AddItemToObject(u, "usage", openai_usage(q, b, false));
+		sse(s, last, -1, NULL, u);
+	}
+	fp_stream_add_str(s, last, -1, "data: [DONE]\n\n");
+}
+
+void fp_openai_chat(struct fp_reply *r, const struct fp_request *q, const struct fp_behaviour *b,
+		    bool llamacpp)
+{
+	char id[64];
+	snprintf(id, sizeof id, "chatcmpl-fakeprov%llu", (unsigned long long)q->seq);
+	char *text = joined_text(q);
+	cJSON *j = cJSON_CreateObject();
+	cJSON *choices = cJSON_CreateArray(), *c = cJSON_CreateObject(), *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "role", "assistant");
+	cJSON_AddStringToObject(m, "content", text);
+	if (!llamacpp) {
+		cJSON_AddNullToObject(m, "refusal");
+		cJSON_AddArrayToObject(m, "annotations");
+	}
+	cJSON_AddNumberToObject(c, "index", 0);
+	cJSON_AddItemToObject(c, "message", m);
+	if (!llamacpp)
+		cJSON_AddNullToObject(c, "logprobs");
+	cJSON_AddStringToObject(c, "finish_reason", finish(b));
+	cJSON_AddItemToArray(choices, c);
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddStringToObject(j, "object", "chat.completion");
+	cJSON_AddNumberToObject(j, "created", CREATED);
+	cJSON_AddStringToObject(j, "model", q->model);
+	cJSON_AddItemToObject(j, "choices", choices);
+	cJSON_AddItemToObject(j, "usage", openai_usage(q, b, llamacpp));
+	if (llamacpp) {
+		cJSON_AddStringToObject(j, "system_fingerprint", "b5000-fakeprov");
+		cJSON_AddItemToObject(j, "timings", llamacpp_timings(q, b));
+	} else {
+		cJSON_AddStringToObject(j, "service_tier", "default");
+		cJSON_AddStringToObject(j, "system_fingerprint", "fp_fakeprov");
+	}
+	fp_reply_json(r, 200, j);
+	free(text);
+}
+
+/* ---- Anthropic ------------------------------------------------------------------------ */
+
+static cJSON *anthropic_message_obj(const struct fp_request *q, const struct fp_behaviour *b,
+				    bool streaming)
+{
+	char id[64];
+	snprintf(id, sizeof id, "msg_fakeprov%llu", (unsigned long long)q->seq);
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "id", id);
+	cJSON_AddStringToObject(m, "type", "message");
+	cJSON_AddStringToObject(m, "role", "assistant");
+	cJSON_AddStringToObject(m, "model", q->model);
+	cJSON *content = cJSON_AddArrayToObject(m, "content");
+	if (!streaming) {
+		char *text = joined_text(q);
+		cJSON *blk = cJSON_CreateObject();
+		cJSON_AddStringToObject(blk, "type", "text");
+		cJSON_AddStringToObject(blk, "text", text);
+		cJSON_AddItemToArray(content, blk);
+		free(text);
+		cJSON_AddStringToObject(m, "stop_reason", anthropic_stop(b));
+	} else {
+		cJSON_AddNullToObject(m, "stop_reason");
+	}
+	cJSON_AddNullToObject(m, "stop_sequence");
+	cJSON *u = cJSON_AddObjectToObject(m, "usage");
+	cJSON_AddNumberToObject(u, "input_tokens", q->input_tokens);
+	cJSON_AddNumberToObject(u, "cache_creation_input_tokens", 0);
+	cJSON_AddNumberToObject(u, "cache_read_input_tokens", b->cached_tokens);
+	/* message_start carries a provisional output count; the final one is in message_delta. */
+	cJSON_AddNumberToObject(u, "output_tokens", streaming ? 1 : q->out_tokens);
+	return m;
+}
+
+void fp_anthropic_message(struct fp_reply *r, const struct fp_request *q,
+			  const struct fp_behaviour *b)
+{
+	fp_reply_json(r, 200, anthropic_message_obj(q, b, false));
+	fp_reply_header(r, "request-id", "req_fakeprov");
+}
+
+static cJSON *typed(const char *type)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", type);
+	return j;
+}
+
+void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
+			 const struct fp_behaviour *b)
+{
+	int64_t t0 = q->t0_ns;
+	cJSON *ms = typed("message_start");
+	cJSON_AddItemToObject(ms, "message", anthropic_message_obj(q, b, true));
+	sse(s, t0, -1, "message_start", ms);
+	cJSON *cbs = typed("content_block_start");
+	cJSON_AddNumberToObject(cbs, "index", 0);
+	cJSON *blk = cJSON_AddObjectToObject(cbs, "content_block");
+	cJSON_AddStringToObject(blk, "type", "text");
+	cJSON_AddStringToObject(blk, "text", "");
+	sse(s, t0, -1, "content_block_start", cbs);
+	sse(s, t0, -1, "ping", typed("ping"));
+	int64_t last = t0;
+	for (int i = 0; i < q->n_pieces; i++) {
+		int64_t at = chunk_at(q, b, i);
+		last = at;
+		if (i == b->after_chunks && b->fault == FP_FAULT_ERROR_EVENT) {
+			cJSON *e = typed("error");
+			cJSON *ee = cJSON_AddObjectToObject(e, "error");
+			cJSON_AddStringToObject(ee, "type", b->error_type ? b->error_type
+									  : "overloaded_error");
+			cJSON_AddStringToObject(ee, "message", b->message ? b->message : "Overloaded");
+			sse(s, at, i, "error", e);
+			return;
+		}
+		if (i == b->after_chunks && b->fault == FP_FAULT_MALFORMED) {
+			fp_stream_add_str(s, at, i, "event: content_block_delta\ndata: {\"type\":"
+					  "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+					  "\"text_delta\",\"text\":\"broken\n\n");
+			continue;
+		}
+		if (i == 1)
+			sse(s, at, -1, "ping", typed("ping"));
+		cJSON *d = typed("content_block_delta");
+		cJSON_AddNumberToObject(d, "index", 0);
+		cJSON *dd = cJSON_AddObjectToObject(d, "delta");
+		cJSON_AddStringToObject(dd, "type", "text_delta");
+		cJSON_AddStringToObject(dd, "text", q->pieces[i]);
+		sse(s, at, i, "content_block_delta", d);
+	}
+	cJSON *stop = typed("content_block_stop");
+	cJSON_AddNumberToObject(stop, "index", 0);
+	sse(s, last, -1, "content_block_stop", stop);
+	cJSON *md = typed("message_delta");
+	cJSON *dd = cJSON_AddObjectToObject(md, "delta");
+	cJSON_AddStringToObject(dd, "stop_reason", anthropic_stop(b));
+	cJSON_AddNullToObject(dd, "stop_sequence");
+	cJSON *u = cJSON_AddObjectToObject(md, "usage");
+	cJSON_AddNumberToObject(u, "output_tokens", q->out_tokens); /* cumulative */
+	sse(s, last, -1, "message_delta", md);
+	sse(s, last, -1, "message_stop", typed("message_stop"));
+}
+
+/* ---- Bedrock -------------------------------------------------------------------------- */
+
+static cJSON *bedrock_usage(const struct fp_request *q, const struct fp_behaviour *b)
+{
+	cJSON *u = cJSON_CreateObject();
+	cJSON_AddNumberToObject(u, "inputTokens", q->input_tokens);
+	cJSON_AddNumberToObject(u, "outputTokens", q->out_tokens);
+	cJSON_AddNumberToObject(u, "totalTokens", q->input_tokens + q->out_tokens);
+	if (b->cached_tokens)
+		cJSON_AddNumberToObject(u, "cacheReadInputTokens", b->cached_tokens);
+	return u;
+}
+
+static double bedrock_latency(const struct fp_request *q, const struct fp_behaviour *b)
+{
+	return round(b->ttft_ms + scripted_gen_ms(q, b));
+}
+
+void fp_bedrock_converse(struct fp_reply *r, const struct fp_request *q,
+			 const struct fp_behaviour *b)
+{
+	char *text = joined_text(q);
+	cJSON *j = cJSON_CreateObject();
+	cJSON *metrics = cJSON_AddObjectToObject(j, "metrics");
+	cJSON_AddNumberToObject(metrics, "latencyMs", b->latency_ms >= 0 ? round(b->latency_ms)
+									 : bedrock_latency(q, b));
+	cJSON *out = cJSON_AddObjectToObject(j, "output");
+	cJSON *msg = cJSON_AddObjectToObject(out, "message");
+	cJSON *content = cJSON_AddArrayToObject(msg, "content");
+	cJSON *blk = cJSON_CreateObject();
+	cJSON_AddStringToObject(blk, "text", text);
+	cJSON_AddItemToArray(content, blk);
+	cJSON_AddStringToObject(msg, "role", "assistant");
+	cJSON_AddStringToObject(j, "stopReason", bedrock_stop(b));
+	cJSON_AddItemToObject(j, "usage", bedrock_usage(q, b));
+	fp_reply_json(r, 200, j);
+	fp_reply_header(r, "x-amzn-RequestId", "00000000-0000-4000-8000-fakeprov0000");
+	free(text);
+}
+
+/* Bedrock pads event payloads with a field "p" of varying length (to hide token sizes). */
+static void pad(cJSON *j, const struct fp_request *q, int i)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123";
+	size_t n = (size_t)((q->seq * 7 + (uint64_t)(i + 2) * 13) % 40) + 1;
+	char p[64];
+	memcpy(p, alpha, n);
+	p[n] = '\0';
+	cJSON_AddStringToObject(j, "p", p);
+}
+
+static void frame(struct fp_stream *s, int64_t at, int content, const char *event_type,
+		  const char *message_type, const char *exception_type, const char *payload,
+		  bool bad_crc)
+{
+	struct sl_es_header hs[3];
+	size_t n = 0;
+	if (strcmp(message_type, "exception") == 0) {
+		hs[n++] = sl_es_header_string(":exception-type", exception_type);
+	} else {
+		hs[n++] = sl_es_header_string(":event-type", event_type);
+	}
+	hs[n++] = sl_es_header_string(":content-type", "application/json");
+	hs[n++] = sl_es_header_string(":message-type", message_type);
+	struct sl_buf out;
+	sl_buf_init(&out);
+	struct sl_error err = { 0 };
+	if (sl_es_encode(&out, hs, n, payload, strlen(payload), &err) != 0) {
+		fprintf(stderr, "fakeprov: %s\n", err.msg);
+		abort();
+	}
+	if (bad_crc)
+		out.data[out.len - 1] ^= 0x5a;
+	fp_stream_add(s, at, content, out.data, out.len);
+	sl_buf_free(&out);
+}
+
+static void json_frame(struct fp_stream *s, int64_t at, int content, const char *event_type,
+		       cJSON *j, bool bad_crc)
+{
+	char *p = cJSON_PrintUnformatted(j);
+	frame(s, at, content, event_type, "event", NULL, p, bad_crc);
+	free(p);
+	cJSON_Delete(j);
+}
+
+void fp_bedrock_stream(struct fp_stream *s, const struct fp_request *q,
+		       const struct fp_behaviour *b)
+{
+	cJSON *j = cJSON_CreateObject();
+	pad(j, q, -1);
+	cJSON_AddStringToObject(j, "role", "assistant");
+	json_frame(s, q->t0_ns, -1, "messageStart", j, false);
+	int64_t last = q->t0_ns;
+	for (int i = 0; i < q->n_pieces; i++) {
+		int64_t at = chunk_at(q, b, i);
+		last = at;
+		bool here = i == b->after_chunks;
+		if (here && b->fault == FP_FAULT_ERROR_EVENT) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "message", b->message ? b->message :
+						"The system encountered an unexpected error during "
+						"processing. Try your request again.");
+			char *p = cJSON_PrintUnformatted(e);
+			frame(s, at, i, NULL, "exception",
+			      b->error_type ? b->error_type : "internalServerException", p, false);
+			free(p);
+			cJSON_Delete(e);
+			return;
+		}
+		if (here && b->fault == FP_FAULT_MALFORMED) {
+			frame(s, at, i, "contentBlockDelta", "event", NULL,
+			      "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"broken", false);
+			continue;
+		}
+		j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+		cJSON *d = cJSON_AddObjectToObject(j, "delta");
+		cJSON_AddStringToObject(d, "text", q->pieces[i]);
+		pad(j, q, i);
+		json_frame(s, at, i, "contentBlockDelta", j, here && b->fault == FP_FAULT_BAD_CRC);
+	}
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+	pad(j, q, q->n_pieces);
+	json_frame(s, last, -1, "contentBlockStop", j, false);
+	j = cJSON_CreateObject();
+	pad(j, q, q->n_pieces + 1);
+	cJSON_AddStringToObject(j, "stopReason", bedrock_stop(b));
+	json_frame(s, last, -1, "messageStop", j, false);
+	j = cJSON_CreateObject();
+	cJSON *metrics = cJSON_AddObjectToObject(j, "metrics");
+	cJSON_AddNumberToObject(metrics, "latencyMs", bedrock_latency(q, b));
+	pad(j, q, q->n_pieces + 2);
+	cJSON_AddItemToObject(j, "usage", bedrock_usage(q, b));
+	json_frame(s, last, -1, "metadata", j, false);
+}
+
+/* ---- Ollama --------------------------------------------------------------------------- */
+
+static cJSON *ollama_obj(const struct fp_request *q, const char *content, bool done,
+			 const struct fp_behaviour *b)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "model", q->model);
+	cJSON_AddStringToObject(j, "created_at", "2025-11-28T00:00:00.000000000Z");
+	cJSON *m = cJSON_AddObjectToObject(j, "message");
+	cJSON_AddStringToObject(m, "role", "assistant");
+	cJSON_AddStringToObject(m, "content", content);
+	if (done) {
+		double gen_ms = q->out_tokens * (b->token_ms > 0 ? b->token_ms : 0.001);
+		double prompt_ms = b->ttft_ms > 0 ? b->ttft_ms : 0.001;
+		cJSON_AddStringToObject(j, "done_reason", strcmp(finish(b), "length") == 0
+								 ? "length" : "stop");
+		cJSON_AddBoolToObject(j, "done", 1);
+		cJSON_AddNumberToObject(j, "total_duration", llround((prompt_ms + gen_ms) * 1e6));
+		cJSON_AddNumberToObject(j, "load_duration", 0);
+		cJSON_AddNumberToObject(j, "prompt_eval_count", q->input_tokens);
+		cJSON_AddNumberToObject(j, "prompt_eval_duration", llround(prompt_ms * 1e6));
+		cJSON_AddNumberToObject(j, "eval_count", q->out_tokens);
+		cJSON_AddNumberToObject(j, "eval_duration", llround(gen_ms * 1e6));
+	} else {
+		cJSON_AddBoolToObject(j, "done", 0);
+	}
+	return j;
+}
+
+static void ndjson(struct fp_stream *s, int64_t at, int content, cJSON *j)
+{
+	char *p = cJSON_PrintUnformatted(j);
+	char *line = sl_xasprintf("%s\n", p);
+	fp_stream_add_str(s, at, content, line);
+	free(line);
+	free(p);
+	cJSON_Delete(j);
+}
+
+void fp_ollama_stream(struct fp_stream *s, const struct fp_request *q,
+		      const struct fp_behaviour *b)
+{
+	int64_t last = q->t0_ns;
+	for (int i = 0; i < q->n_pieces; i++) {
+		int64_t at = chunk_at(q, b, i);
+		last = at;
+		if (i == b->after_chunks && b->fault == FP_FAULT_ERROR_EVENT) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "error", b->message ? b->message :
+						"an error was encountered while running the model: "
+						"unexpected EOF");
+			ndjson(s, at, i, e);
+			return;
+		}
+		if (i == b->after_chunks && b->fault == FP_FAULT_MALFORMED) {
+			fp_stream_add_str(s, at, i, "{\"model\":\"x\",\"message\":{\"role\":"
+					  "\"assistant\",\"content\":\"broken\n");
+			continue;
+		}
+		ndjson(s, at, i, ollama_obj(q, q->pieces[i], false, b));
+	}
+	ndjson(s, last, -1, ollama_obj(q, "", true, b));
+}
+
+void fp_ollama_chat(struct fp_reply *r, const struct fp_request *q, const struct fp_behaviour *b)
+{
+	char *text = joined_text(q);
+	fp_reply_json(r, 200, ollama_obj(q, text, true, b));
+	free(text);
+}
+
+/* ---- embeddings ----------------------------------------------------------------------- */
+
+void fp_embed(const char *text, int dims, double *out)
+{
+	for (int i = 0; i < dims; i++)
+		out[i] = 0;
+	size_t n = strlen(text);
+	for (size_t i = 0; i + 3 <= n || (i == 0 && n > 0); i++) {
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (size_t k = i; k < i + 3 && k < n; k++) {
+			h ^= (unsigned char)(text[k] | 0x20);
+			h *= 16777619u;
+		}
+		out[h % (uint32_t)dims] += (h & 0x80000000u) ? -1.0 : 1.0;
+		if (n < 3)
+			break;
+	}
+	double norm = 0;
+	for (int i = 0; i < dims; i++)
+		norm += out[i] * out[i];
+	norm = sqrt(norm);
+	for (int i = 0; i < dims; i++)
+		out[i] = norm > 0 ? out[i] / norm : 0;
+}

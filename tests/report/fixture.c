@@ -1,0 +1,148 @@
+#include "fixture.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void must(struct sl_store *store, int rc, const char *what)
+{
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_OK) {
+		fprintf(stderr, "fixture: %s: %s\n", what, sqlite3_errmsg(sl_store_db(store)));
+		exit(99);
+	}
+}
+
+static void exec(struct sl_store *store, const char *sql)
+{
+	struct sl_error err = { 0 };
+	if (sl_store_exec(store, sql, &err) != 0) {
+		fprintf(stderr, "fixture: %s\n", err.msg);
+		exit(99);
+	}
+}
+
+void fixture_begin(struct sl_store *store)
+{
+	exec(store, "BEGIN");
+}
+
+void fixture_commit(struct sl_store *store)
+{
+	exec(store, "COMMIT");
+}
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+int64_t fixture_run(struct sl_store *store, const char *const *models, const double *price_in,
+		    int n_models, const char *const *prompts, int n_prompts)
+{
+	sqlite3 *db = sl_store_db(store);
+	exec(store, "INSERT OR IGNORE INTO datasets (hash, path, format, fields, n_cases, loaded_at)"
+		    " VALUES ('dshash', 'cases.jsonl', 'jsonl', '[\"q\"]', 0, '2026-11-28T00:00:00Z')");
+	exec(store, "INSERT INTO runs (suite_name, suite_path, suite_hash, suite_json, dataset_hash,"
+		    " dataset_path, status, n_cells, samples, concurrency, params, shortlist_version,"
+		    " user, started_at, ended_at) VALUES ('fixture', 'suite.json', 'shash',"
+		    " '{\"name\":\"fixture\"}', 'dshash', 'cases.jsonl', 'complete', 0, 1, 4, '{}',"
+		    " 'test', 'tester', '2026-11-28T10:00:00Z', '2026-11-28T10:01:00Z')");
+	int64_t run = sqlite3_last_insert_rowid(db);
+	sqlite3_stmt *st;
+	for (int i = 0; i < n_models; i++) {
+		sqlite3_prepare_v2(db, "INSERT INTO run_models (run_id, idx, requested, provider,"
+				       " model_id, price_in, price_out) VALUES (?, ?, ?, 'fake', ?, ?, ?)",
+				   -1, &st, NULL);
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_int(st, 2, i);
+		sqlite3_bind_text(st, 3, models[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, models[i], -1, SQLITE_STATIC);
+		bind_real(st, 5, price_in ? price_in[i] : NAN);
+		bind_real(st, 6, price_in ? price_in[i] * 4 : NAN);
+		must(store, sqlite3_step(st), "run_models");
+		sqlite3_finalize(st);
+	}
+	for (int i = 0; i < n_prompts; i++) {
+		sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO prompts (name, created_at) VALUES (?,"
+				       " '2026-11-28T00:00:00Z')", -1, &st, NULL);
+		sqlite3_bind_text(st, 1, prompts[i], -1, SQLITE_STATIC);
+		must(store, sqlite3_step(st), "prompts");
+		sqlite3_finalize(st);
+		sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO prompt_versions (name, version, messages,"
+				       " params, created_at, hash) VALUES (?, 1, '[]', '{}',"
+				       " '2026-11-28T00:00:00Z', ?)", -1, &st, NULL);
+		sqlite3_bind_text(st, 1, prompts[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, prompts[i], -1, SQLITE_STATIC);
+		must(store, sqlite3_step(st), "prompt_versions");
+		sqlite3_finalize(st);
+		sqlite3_prepare_v2(db, "INSERT INTO run_prompts (run_id, idx, name, version, hash)"
+				       " VALUES (?, ?, ?, 1, ?)", -1, &st, NULL);
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_int(st, 2, i);
+		sqlite3_bind_text(st, 3, prompts[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, prompts[i], -1, SQLITE_STATIC);
+		must(store, sqlite3_step(st), "run_prompts");
+		sqlite3_finalize(st);
+	}
+	return run;
+}
+
+void fixture_cell(struct sl_store *store, int64_t run, int model, int prompt, int case_idx,
+		  int sample, const char *output, const char *error, double latency_ms,
+		  double ttft_ms, int64_t tokens_out, double cost)
+{
+	struct sl_error err = { 0 };
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT INTO cells (run_id, model_idx, prompt_idx, case_idx, sample, model, output,"
+		" error_kind, error_msg, latency_ms, ttft_ms, tokens_in, tokens_out, cost, expected,"
+		" finished_at) SELECT ?1, ?2, ?3, ?4, ?5, requested, ?6, ?7, ?8, ?9, ?10, 10, ?11, ?12,"
+		" 'yes', '2026-11-28T10:00:30Z' FROM run_models WHERE run_id = ?1 AND idx = ?2", &err);
+	if (!st) {
+		fprintf(stderr, "fixture: %s\n", err.msg);
+		exit(99);
+	}
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int(st, 2, model);
+	sqlite3_bind_int(st, 3, prompt);
+	sqlite3_bind_int(st, 4, case_idx);
+	sqlite3_bind_int(st, 5, sample);
+	sl_bind_text(st, 6, output);
+	sl_bind_text(st, 7, error ? "http" : NULL);
+	sl_bind_text(st, 8, error);
+	bind_real(st, 9, latency_ms);
+	bind_real(st, 10, ttft_ms);
+	sqlite3_bind_int64(st, 11, tokens_out);
+	bind_real(st, 12, cost);
+	must(store, sl_store_step(store, st, &err), "cells");
+	sqlite3_reset(st);
+}
+
+void fixture_score(struct sl_store *store, int64_t run, const char *metric, bool proportion,
+		   int model, int prompt, int case_idx, int sample, double value,
+		   const char *judge_model, double judge_cost)
+{
+	struct sl_error err = { 0 };
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx, sample,"
+		" kind, value, judge_model, judge_cost, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, '2026-11-28T10:02:00Z')", &err);
+	if (!st) {
+		fprintf(stderr, "fixture: %s\n", err.msg);
+		exit(99);
+	}
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, model);
+	sqlite3_bind_int(st, 4, prompt);
+	sqlite3_bind_int(st, 5, case_idx);
+	sqlite3_bind_int(st, 6, sample);
+	sqlite3_bind_text(st, 7, proportion ? "proportion" : "mean", -1, SQLITE_STATIC);
+	bind_real(st, 8, value);
+	sl_bind_text(st, 9, judge_model);
+	bind_real(st, 10, judge_cost);
+	must(store, sl_store_step(store, st, &err), "cell_scores");
+	sqlite3_reset(st);
+}

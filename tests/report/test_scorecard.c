@@ -1,0 +1,200 @@
+/* The scorecard against values computed by hand (numpy-linear percentiles, Wilson intervals
+ * as statsmodels' proportion_confint(method="wilson")), unknown prices, per-prompt rows. */
+#include "test.h"
+
+#include "fixture.h"
+#include "shortlist/scorecard.h"
+
+static struct sl_store *open_store(const char *name)
+{
+	struct sl_error err = { 0 };
+	char *path = test_path(name);
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	free(path);
+	if (!s) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(99);
+	}
+	return s;
+}
+
+/* alpha: 10 cells, latency 100..1000 ms, ttft 10..100 ms, 7 of 10 correct, $0.001 a cell.
+ * beta: 8 successes at 200 ms with unknown cost, 2 errors, 6 of 10 correct. */
+static int64_t two_model_run(struct sl_store *s)
+{
+	const char *models[] = { "fake:alpha", "fake:beta" };
+	double price[] = { 1.0, NAN };
+	const char *prompts[] = { "classify" };
+	fixture_begin(s);
+	int64_t run = fixture_run(s, models, price, 2, prompts, 1);
+	for (int c = 0; c < 10; c++) {
+		fixture_cell(s, run, 0, 0, c, 0, "yes", NULL, 100.0 * (c + 1), 10.0 * (c + 1), 50,
+			     0.001);
+		fixture_score(s, run, "accuracy", true, 0, 0, c, 0, c < 7 ? 1 : 0, NULL, NAN);
+		fixture_score(s, run, "judge", false, 0, 0, c, 0, c == 3 ? NAN : 1 + c % 5,
+			      "fake:judge", 0.0005);
+		bool err = c >= 8;
+		fixture_cell(s, run, 1, 0, c, 0, err ? NULL : "no", err ? "HTTP 500" : NULL,
+			     err ? NAN : 200, err ? NAN : 20, err ? -1 : 40, NAN);
+		fixture_score(s, run, "accuracy", true, 1, 0, c, 0, c < 6 ? 1 : 0, NULL, NAN);
+	}
+	fixture_commit(s);
+	return run;
+}
+
+static void test_reference_values(void)
+{
+	struct sl_store *s = open_store("ref.db");
+	int64_t run = two_model_run(s);
+	struct sl_scorecard sc;
+	struct sl_error err = { 0 };
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK_INT(sc.n_rows, 2);
+	CHECK_INT(sc.n_models, 2);
+	CHECK_STR(sc.headline, "accuracy");
+	const struct sl_scorecard_row *a = &sc.rows[0], *b = &sc.rows[1];
+	CHECK_STR(a->model, "fake:alpha");
+	CHECK_INT(a->n, 10);
+	CHECK_NEAR(a->latency_p50, 0.550, 1e-12);
+	CHECK_NEAR(a->latency_p95, 0.955, 1e-12);
+	CHECK_NEAR(a->latency_p99, 0.991, 1e-12);
+	CHECK_NEAR(a->latency_mean, 0.550, 1e-12);
+	CHECK_NEAR(a->ttft_p50, 0.055, 1e-12);
+	CHECK_NEAR(a->ttft_p95, 0.0955, 1e-12);
+	/* 500 tokens over sum(latency - ttft) = 4.95 s */
+	CHECK_NEAR(a->tokens_per_s, 500 / 4.95, 1e-9);
+	CHECK_NEAR(a->cost_per_request, 0.001, 1e-12);
+	CHECK_NEAR(a->cost_per_1k, 1.0, 1e-9);
+	CHECK_NEAR(a->error_rate, 0.0, 1e-12);
+
+	double v;
+	const struct sl_metric_value *q;
+	CHECK(sl_scorecard_metric(a, "accuracy", &v, &q));
+	CHECK(q != NULL);
+	CHECK_NEAR(v, 0.7, 1e-12);
+	CHECK_STR(q->method, "wilson");
+	CHECK_NEAR(q->lo, 0.39677814746114537, 1e-9);
+	CHECK_NEAR(q->hi, 0.8922087325936989, 1e-9);
+	CHECK_INT(q->successes, 7);
+
+	/* Judge: one unscored verdict is left out, not counted as zero. */
+	CHECK(sl_scorecard_metric(a, "judge", &v, &q));
+	CHECK_INT(q->n, 9);
+	CHECK_INT(q->n_unscored, 1);
+	CHECK_NEAR(v, (1 + 2 + 3 + 5 + 1 + 2 + 3 + 4 + 5) / 9.0, 1e-12);
+	CHECK_STR(q->method, "bootstrap");
+	CHECK(q->lo < v && v < q->hi);
+	CHECK(q->lo >= 1 && q->hi <= 5);
+	CHECK_INT(a->judge_calls, 10);
+	CHECK_NEAR(a->judge_cost, 0.005, 1e-12);
+	CHECK_NEAR(sc.judge_cost, 0.005, 1e-12);
+
+	CHECK_STR(b->model, "fake:beta");
+	CHECK_INT(b->n, 10);
+	CHECK_INT(b->n_errors, 2);
+	CHECK_NEAR(b->error_rate, 0.2, 1e-12);
+	CHECK_NEAR(b->latency_p99, 0.2, 1e-12);
+	/* Unknown price: unknown cost, never $0, and a hint how to set one. */
+	CHECK(isnan(b->cost_per_request));
+	CHECK(isnan(b->cost_per_1k));
+	CHECK_INT(b->n_cost_unknown, 8);
+	CHECK_CONTAINS(sc.price_hint, "fake:beta");
+	CHECK_CONTAINS(sc.price_hint, "providers.json");
+	CHECK(sl_scorecard_metric(b, "judge", &v, &q));
+	CHECK(isnan(v));
+	CHECK(!sl_scorecard_metric(b, "no_such_metric", &v, &q));
+
+	struct sl_buf out;
+	sl_buf_init(&out);
+	sl_scorecard_render_text(&sc, &out);
+	CHECK_CONTAINS(out.data, "0.700 [0.397,0.892]");
+	CHECK_CONTAINS(out.data, "unknown");
+	CHECK_CONTAINS(out.data, "judge: 10 calls");
+	sl_buf_free(&out);
+
+	struct sl_triangle tri;
+	sl_triangle_init(&tri);
+	CHECK(sl_scorecard_triangle(&sc, NULL, &tri, &err) == 0);
+	CHECK_INT(tri.n, 2);
+	CHECK_INT(tri.models[0].correct, 7);
+	CHECK_INT(tri.models[0].total, 10);
+	CHECK(!tri.models[1].known[SL_TRI_COST]);
+	sl_triangle_free(&tri);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+}
+
+/* With two prompts the scorecard adds a row per (model, prompt) with its own percentiles. */
+static void test_per_prompt_rows(void)
+{
+	struct sl_store *s = open_store("prompts.db");
+	const char *models[] = { "m" };
+	double price[] = { 2.0 };
+	const char *prompts[] = { "p1", "p2" };
+	fixture_begin(s);
+	int64_t run = fixture_run(s, models, price, 1, prompts, 2);
+	for (int c = 0; c < 5; c++) {
+		fixture_cell(s, run, 0, 0, c, 0, "x", NULL, 10.0 * (c + 1), NAN, 5, 0.01);
+		fixture_cell(s, run, 0, 1, c, 0, "x", NULL, 1000.0 * (c + 1), NAN, 5, 0.03);
+		fixture_score(s, run, "rougeL", false, 0, 0, c, 0, 0.5, NULL, NAN);
+		fixture_score(s, run, "rougeL", false, 0, 1, c, 0, 0.25, NULL, NAN);
+	}
+	fixture_commit(s);
+	struct sl_scorecard sc;
+	struct sl_error err = { 0 };
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK_INT(sc.n_models, 1);
+	CHECK_INT(sc.n_rows, 3);
+	CHECK(sc.rows[0].prompt == NULL);
+	CHECK_INT(sc.rows[0].n, 10);
+	CHECK_STR(sc.rows[1].prompt, "p1@1");
+	CHECK_STR(sc.rows[2].prompt, "p2@1");
+	/* 10,20,30,40,50 ms: p50 30, p95 48 */
+	CHECK_NEAR(sc.rows[1].latency_p50, 0.030, 1e-12);
+	CHECK_NEAR(sc.rows[1].latency_p95, 0.048, 1e-12);
+	CHECK_NEAR(sc.rows[2].latency_p50, 3.0, 1e-12);
+	/* all ten: 10..50 ms and 1..5 s: p50 between 50 ms and 1 s */
+	CHECK_NEAR(sc.rows[0].latency_p50, (0.050 + 1.0) / 2, 1e-12);
+	CHECK(isnan(sc.rows[0].ttft_p50));
+	CHECK_NEAR(sc.rows[1].cost_per_1k, 10.0, 1e-9);
+	CHECK_NEAR(sc.rows[2].cost_per_1k, 30.0, 1e-9);
+	CHECK_NEAR(sc.rows[0].cost_per_1k, 20.0, 1e-9);
+	double v;
+	const struct sl_metric_value *q;
+	CHECK(sl_scorecard_metric(&sc.rows[0], "rougeL", &v, &q));
+	CHECK_NEAR(v, 0.375, 1e-12);
+	CHECK(sl_scorecard_metric(&sc.rows[2], "rougeL", &v, &q));
+	CHECK_NEAR(v, 0.25, 1e-12);
+	/* A constant sample has a zero-width interval. */
+	CHECK_NEAR(q->lo, 0.25, 1e-12);
+	CHECK_NEAR(q->hi, 0.25, 1e-12);
+	CHECK(sc.price_hint == NULL);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+}
+
+static void test_empty_run(void)
+{
+	struct sl_store *s = open_store("empty.db");
+	const char *models[] = { "m" };
+	const char *prompts[] = { "p" };
+	int64_t run = fixture_run(s, models, NULL, 1, prompts, 1);
+	struct sl_scorecard sc;
+	struct sl_error err = { 0 };
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK_INT(sc.n_rows, 0);
+	CHECK(sc.headline == NULL);
+	struct sl_triangle tri;
+	sl_triangle_init(&tri);
+	CHECK(sl_scorecard_triangle(&sc, NULL, &tri, &err) != 0);
+	CHECK_CONTAINS(err.msg, "no quality scores");
+	sl_triangle_free(&tri);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+}
+
+TEST_MAIN_BEGIN
+	RUN_TEST(test_reference_values);
+	RUN_TEST(test_per_prompt_rows);
+	RUN_TEST(test_empty_run);
+TEST_MAIN_END

@@ -1,0 +1,216 @@
+/* The triangle: the classic FM1/FM2/FM3 example, normalisation reference values, the Pareto
+ * frontier, unknown values, weight parsing and the weight-region map. */
+#include "test.h"
+
+#include "shortlist/triangle.h"
+
+/* FM1 5/5 at $$$, FM2 4/5 at $, FM3 3/5 at $$; equal speed. */
+static void classic(struct sl_triangle *tri)
+{
+	sl_triangle_init(tri);
+	sl_triangle_set_labels(tri, "accuracy", "USD per 1k requests", "p50 latency", "test");
+	const char *names[] = { "FM1", "FM2", "FM3" };
+	long correct[] = { 5, 4, 3 };
+	double cost[] = { 5.0, 1.0, 2.5 };
+	for (int i = 0; i < 3; i++) {
+		struct sl_tri_model *m = sl_triangle_add(tri, names[i]);
+		m->correct = correct[i];
+		m->total = 5;
+		m->precision = correct[i] / 5.0;
+		m->cost = cost[i];
+		m->latency_s = 1.0;
+	}
+	sl_triangle_normalise(tri);
+}
+
+static void test_classic_example(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	struct sl_error err = { 0 };
+	struct sl_tri_weights w;
+
+	/* Cost weighted highest: FM2. */
+	CHECK(sl_tri_weights_parse("0.2,0.3,0.5", &w, &err) == 0);
+	sl_triangle_rank(&tri, &w);
+	CHECK_STR(tri.models[tri.order[0]].name, "FM2");
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_STR(b.data, "under speed 0.20 / precision 0.30 / cost 0.50 pick FM2: 4/5 accuracy at "
+			  "a fifth of FM1's cost (FM1: 5/5)");
+
+	/* Precision weighted highest: FM1. */
+	CHECK(sl_tri_weights_parse("20,60,20", &w, &err) == 0);
+	sl_triangle_rank(&tri, &w);
+	CHECK_STR(tri.models[tri.order[0]].name, "FM1");
+	CHECK_STR(tri.models[tri.order[1]].name, "FM2");
+	CHECK_STR(tri.models[tri.order[2]].name, "FM3");
+	CHECK_INT(tri.models[0].rank, 1);
+	CHECK_NEAR(tri.models[0].score, 0.2 * 1 + 0.6 * 1 + 0.2 * 0, 1e-12);
+	CHECK_NEAR(tri.models[1].score, 0.2 * 1 + 0.6 * 0.5 + 0.2 * 1, 1e-12);
+	CHECK_NEAR(tri.models[2].score, 0.2 * 1 + 0.6 * 0 + 0.2 * 0.625, 1e-12);
+	sl_buf_reset(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_STR(b.data, "under speed 0.20 / precision 0.60 / cost 0.20 pick FM1: 5/5 accuracy, "
+			  "the most precise, at 5.0x FM2's cost (FM2: 4/5)");
+	sl_buf_free(&b);
+	sl_triangle_free(&tri);
+}
+
+static void test_normalisation_and_frontier(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	CHECK_NEAR(tri.models[0].norm[SL_TRI_PRECISION], 1.0, 1e-12);
+	CHECK_NEAR(tri.models[1].norm[SL_TRI_PRECISION], 0.5, 1e-12);
+	CHECK_NEAR(tri.models[2].norm[SL_TRI_PRECISION], 0.0, 1e-12);
+	CHECK_NEAR(tri.models[0].norm[SL_TRI_COST], 0.0, 1e-12);
+	CHECK_NEAR(tri.models[1].norm[SL_TRI_COST], 1.0, 1e-12);
+	CHECK_NEAR(tri.models[2].norm[SL_TRI_COST], 0.625, 1e-12);
+	/* Equal speed does not separate anyone. */
+	for (int i = 0; i < 3; i++)
+		CHECK_NEAR(tri.models[i].norm[SL_TRI_SPEED], 1.0, 1e-12);
+	/* FM2 is as fast, more precise and cheaper than FM3. */
+	CHECK(tri.models[0].pareto);
+	CHECK(tri.models[1].pareto);
+	CHECK(!tri.models[2].pareto);
+
+	/* Make FM3 the fastest: now nobody beats it on all three. */
+	tri.models[2].latency_s = 0.2;
+	sl_triangle_normalise(&tri);
+	CHECK(tri.models[2].pareto);
+	CHECK_NEAR(tri.models[2].norm[SL_TRI_SPEED], 1.0, 1e-12);
+	CHECK_NEAR(tri.models[0].norm[SL_TRI_SPEED], 0.0, 1e-12);
+	sl_triangle_free(&tri);
+}
+
+/* FM1 beats FM2 exactly where 0.5 w_precision > w_cost: a third of the simplex. FM3 never
+ * wins. */
+static void test_regions(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	sl_triangle_regions(&tri, 120);
+	CHECK_NEAR(tri.models[0].region_share, 1.0 / 3, 0.02);
+	CHECK_NEAR(tri.models[1].region_share, 2.0 / 3, 0.02);
+	CHECK_NEAR(tri.models[2].region_share, 0.0, 1e-12);
+	CHECK_NEAR(tri.models[0].region_share + tri.models[1].region_share, 1.0, 1e-12);
+	/* Corners: all-precision -> FM1, all-cost -> FM2. */
+	int s = tri.region_steps;
+	CHECK_INT(tri.region_winner[sl_tri_grid_index(s, 0, s)], 0);
+	CHECK_INT(tri.region_winner[sl_tri_grid_index(s, 0, 0)], 1);
+
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_triangle_render_map(&tri, 9, NULL, &b);
+	CHECK_CONTAINS(b.data, "precision");
+	CHECK(strchr(b.data, 'A') != NULL);
+	CHECK(strchr(b.data, 'B') != NULL);
+	CHECK(strchr(b.data, 'C') == NULL);
+	/* The apex row (all precision) is FM1 = A. */
+	const char *apex = strchr(b.data, '\n') + 1;
+	while (*apex == ' ')
+		apex++;
+	CHECK(*apex == 'A');
+
+	sl_buf_reset(&b);
+	sl_triangle_render_map_svg(&tri, 300, &b);
+	CHECK(sl_str_starts_with(b.data, "<svg"));
+	CHECK_CONTAINS(b.data, "</svg>");
+	sl_buf_free(&b);
+	sl_triangle_free(&tri);
+}
+
+static void test_unknown_values(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	tri.models[1].cost = NAN; /* FM2's price unknown: never treated as free */
+	sl_triangle_normalise(&tri);
+	CHECK(!tri.models[1].known[SL_TRI_COST]);
+	CHECK_NEAR(tri.models[1].norm[SL_TRI_COST], 0.0, 1e-12);
+	CHECK_NEAR(tri.models[2].norm[SL_TRI_COST], 1.0, 1e-12);
+	struct sl_tri_weights w = { { 0, 0, 1 } };
+	sl_triangle_rank(&tri, &w);
+	CHECK_STR(tri.models[tri.order[0]].name, "FM3");
+
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_triangle_regions(&tri, 20);
+	sl_triangle_render_text(&tri, &w, &b);
+	CHECK_CONTAINS(b.data, "cost is unknown for 1 model, scored as the worst");
+	CHECK_CONTAINS(b.data, "unknown");
+	sl_buf_free(&b);
+
+	/* An axis nobody knows (speed for catalogue priors) changes nothing. */
+	for (size_t i = 0; i < tri.n; i++)
+		tri.models[i].latency_s = NAN;
+	tri.priors = true;
+	sl_triangle_normalise(&tri);
+	struct sl_tri_weights ws = { { 1, 0, 0 } };
+	sl_triangle_rank(&tri, &ws);
+	CHECK_NEAR(tri.models[0].score, tri.models[1].score, 1e-12);
+	sl_buf_init(&b);
+	sl_triangle_render_text(&tri, &ws, &b);
+	CHECK_CONTAINS(b.data, "PRIORS");
+	CHECK_CONTAINS(b.data, "speed is unknown for every model");
+	sl_buf_reset(&b);
+	sl_triangle_recommend(&tri, &ws, &b);
+	CHECK_CONTAINS(b.data, "[catalogue priors, not measured]");
+	sl_buf_free(&b);
+	sl_triangle_free(&tri);
+}
+
+static void test_ties_are_deterministic(void)
+{
+	struct sl_triangle tri;
+	sl_triangle_init(&tri);
+	const char *names[] = { "zeta", "alpha", "mid" };
+	for (int i = 0; i < 3; i++) {
+		struct sl_tri_model *m = sl_triangle_add(&tri, names[i]);
+		m->precision = 0.5;
+		m->cost = 1;
+		m->latency_s = 1;
+	}
+	sl_triangle_normalise(&tri);
+	struct sl_tri_weights w = sl_tri_weights_default();
+	sl_triangle_rank(&tri, &w);
+	CHECK_STR(tri.models[tri.order[0]].name, "alpha");
+	CHECK_STR(tri.models[tri.order[1]].name, "mid");
+	CHECK_STR(tri.models[tri.order[2]].name, "zeta");
+	for (size_t i = 0; i < 3; i++)
+		CHECK(tri.models[i].pareto);
+	sl_triangle_free(&tri);
+}
+
+static void test_weights_parse_errors(void)
+{
+	struct sl_tri_weights w;
+	struct sl_error err = { 0 };
+	CHECK(sl_tri_weights_parse("0.2, 0.3, 0.5", &w, &err) == 0);
+	CHECK_NEAR(w.w[SL_TRI_COST], 0.5, 1e-12);
+	CHECK(sl_tri_weights_parse("20/30/50", &w, &err) == 0);
+	CHECK_NEAR(w.w[SL_TRI_PRECISION], 0.3, 1e-12);
+
+	CHECK(sl_tri_weights_parse("0.2,0.3", &w, &err) != 0);
+	CHECK_INT(err.code, SL_EXIT_USAGE);
+	CHECK_CONTAINS(err.msg, "cost");
+	CHECK(sl_tri_weights_parse("0.5,0.5,0.5", &w, &err) != 0);
+	CHECK_CONTAINS(err.msg, "sum to 1.5");
+	CHECK(sl_tri_weights_parse("0.5,x,0.5", &w, &err) != 0);
+	CHECK_CONTAINS(err.msg, "precision at position 5");
+	CHECK(sl_tri_weights_parse("-0.5,1,0.5", &w, &err) != 0);
+	CHECK_CONTAINS(err.msg, "negative");
+	CHECK(sl_tri_weights_parse("0.2,0.3,0.5,0.1", &w, &err) != 0);
+	CHECK_CONTAINS(err.msg, "unexpected");
+}
+
+TEST_MAIN_BEGIN
+	RUN_TEST(test_classic_example);
+	RUN_TEST(test_normalisation_and_frontier);
+	RUN_TEST(test_regions);
+	RUN_TEST(test_unknown_values);
+	RUN_TEST(test_ties_are_deterministic);
+	RUN_TEST(test_weights_parse_errors);
+TEST_MAIN_END
