@@ -68,9 +68,10 @@ static void fmt_thousands(int64_t n, char *buf, size_t len)
 }
 
 struct line {
-	const char *label; /* NULL: a continuation or a section heading */
+	const char *label; /* NULL: the value column only */
 	char *text;        /* NULL: unknown */
 	enum tui_role role;
+	bool full;         /* spans the pane from the label column (headings, names) */
 };
 
 struct lines {
@@ -84,7 +85,13 @@ static void add(struct lines *ls, const char *label, char *text, enum tui_role r
 		ls->cap = ls->cap ? ls->cap * 2 : 64;
 		ls->v = sl_xrealloc(ls->v, ls->cap * sizeof *ls->v);
 	}
-	ls->v[ls->n++] = (struct line){ label, text, role };
+	ls->v[ls->n++] = (struct line){ label, text, role, false };
+}
+
+static void add_full(struct lines *ls, char *text, enum tui_role role)
+{
+	add(ls, NULL, text, role);
+	ls->v[ls->n - 1].full = true;
 }
 
 static void add_str(struct lines *ls, const char *label, const char *s)
@@ -172,14 +179,19 @@ static void build_lines(struct lines *ls, const struct sl_model *m,
 	add_str(ls, "Domains", m->domains);
 	add_str(ls, "Notes", m->notes);
 	add_tri(ls, "Shortlisted", m->shortlisted);
-	add(ls, NULL, sl_xasprintf("Published benchmarks (%zu)", n_bench), TUI_ROLE_LABEL);
+	char sc[32];
+	const char *hs = tui_fmt_score(m->bench_score, sc, sizeof sc);
+	add(ls, "Bench column",
+	    hs ? sl_xasprintf("%s %s", hs, m->bench_name ? m->bench_name : "") : NULL,
+	    TUI_ROLE_DEFAULT);
+	add_full(ls, sl_xasprintf("Published benchmarks (%zu)", n_bench), TUI_ROLE_LABEL);
 	if (!n_bench)
 		add(ls, NULL, sl_xstrdup("none in the catalogue"), TUI_ROLE_DIM);
 	for (size_t i = 0; i < n_bench; i++) {
 		const struct sl_benchmark *b = &bench[i];
-		char sc[32];
 		const char *s = tui_fmt_score(b->score, sc, sizeof sc);
-		add(ls, b->name,
+		add_full(ls, sl_xstrdup(b->name && *b->name ? b->name : "(unnamed)"), TUI_ROLE_DEFAULT);
+		add(ls, NULL,
 		    sl_xasprintf("%s%s%s%s%s%s", s ? s : tui_glyph(TUI_GLYPH_UNKNOWN),
 				 b->metric && *b->metric ? " " : "", b->metric ? b->metric : "",
 				 b->date && *b->date ? " (" : "", b->date ? b->date : "",
@@ -214,14 +226,13 @@ void tui_detail_draw(struct tui_grid *g, struct tui_rect r, const struct sl_mode
 		const char *text; /* points into a line; len bytes */
 		size_t len;
 		enum tui_role role;
-		bool unknown;
+		bool unknown, full;
 	};
 	struct row *rows = NULL;
 	size_t nr = 0, cap = 0;
 	for (size_t i = 0; i < ls.n; i++) {
 		struct line *l = &ls.v[i];
-		bool heading = !l->label && l->role == TUI_ROLE_LABEL;
-		int width = heading ? r.w - 2 : tw;
+		int width = l->full ? r.w - 2 : tw;
 		const char *t = l->text ? l->text : tui_glyph(TUI_GLYPH_UNKNOWN);
 		const char *label = l->label;
 		do {
@@ -240,13 +251,10 @@ void tui_detail_draw(struct tui_grid *g, struct tui_rect r, const struct sl_mode
 				cap = cap ? cap * 2 : 128;
 				rows = sl_xrealloc(rows, cap * sizeof *rows);
 			}
-			rows[nr++] = (struct row){ label, t, fit, heading ? TUI_ROLE_LABEL : l->role,
-						   !l->text };
+			rows[nr++] = (struct row){ label, t, fit, l->role, !l->text, l->full };
 			label = NULL;
 			t += fit;
 		} while (*t);
-		if (heading) /* mark: headings start at the label column */
-			rows[nr - 1].label = "";
 	}
 	int body_h = r.h - 1;
 	int max_scroll = (int)nr > body_h ? (int)nr - body_h : 0;
@@ -261,8 +269,9 @@ void tui_detail_draw(struct tui_grid *g, struct tui_rect r, const struct sl_mode
 		size_t n = row->len < sizeof text - 1 ? row->len : sizeof text - 1;
 		memcpy(text, row->text, n);
 		text[n] = '\0';
-		if (row->label && !*row->label) { /* section heading */
-			tui_grid_put(g, r.x + 1, y, r.w - 2, TUI_ROLE_LABEL, TUI_A_BOLD, text);
+		if (row->full) {
+			tui_grid_put(g, r.x + 1, y, r.w - 2, row->role,
+				     row->role == TUI_ROLE_LABEL ? TUI_A_BOLD : 0, text);
 			continue;
 		}
 		if (row->label)

@@ -82,6 +82,79 @@ static void test_filter_panel_then_quit(void)
 	free(db);
 }
 
+/* Colours: the default theme on 256 colours, NO_COLOR -> mono (attributes only), an
+ * explicit --theme beating NO_COLOR, and an 8-colour terminal getting the 8-colour
+ * fallbacks. The title bar's first cell tells. */
+static void run_title_cell(const char *const env[], const char *theme, VTermScreenCell *out)
+{
+	char *db = test_path("colour.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", theme ? "--theme" : NULL,
+			 (char *)theme, NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "q quit", 23, TIMEOUT_MS));
+	*out = pty_cell(&s, 0, 1);
+	pty_send(&s, "q");
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 0);
+	pty_free(&s);
+	free(db);
+}
+
+static void test_colours_and_no_color(void)
+{
+	VTermScreenCell c;
+	const char *const plain[] = { "NO_COLOR", NULL };
+	run_title_cell(plain, NULL, &c);
+	/* default.theme: title = 231/bright-white/white on 24/blue/blue bold */
+	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
+	CHECK_INT(c.bg.indexed.idx, 24);
+	CHECK(c.attrs.bold);
+
+	const char *const no_color[] = { "NO_COLOR=1", NULL };
+	run_title_cell(no_color, NULL, &c);
+	CHECK(VTERM_COLOR_IS_DEFAULT_BG(&c.bg));
+	CHECK(VTERM_COLOR_IS_DEFAULT_FG(&c.fg));
+	CHECK(c.attrs.reverse); /* mono: title = reverse bold */
+
+	run_title_cell(no_color, "light", &c);
+	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
+	CHECK_INT(c.bg.indexed.idx, 25);
+
+	const char *const eight[] = { "NO_COLOR", "TERM=xterm", NULL };
+	run_title_cell(eight, NULL, &c);
+	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
+	CHECK_INT(c.bg.indexed.idx, 4); /* blue: the 8-colour fallback */
+}
+
+/* A locale that is not UTF-8: every glyph has its ASCII twin, nothing else is sent. */
+static void test_ascii_locale(void)
+{
+	char *db = test_path("ascii.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	const char *const env[] = { "LANG=C", "LC_ALL=C", "LC_CTYPE", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "q quit", 23, TIMEOUT_MS));
+	char *row = pty_row(&s, 2);
+	CHECK(row[0] == '>'); /* the cursor glyph's twin */
+	free(row);
+	char *screen = pty_screen(&s);
+	for (const unsigned char *p = (const unsigned char *)screen; *p; p++)
+		if (*p >= 0x80) {
+			fprintf(stderr, "non-ASCII on screen: %s\n", screen);
+			test_failures++;
+			break;
+		}
+	free(screen);
+	pty_send(&s, "q");
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	pty_free(&s);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -96,6 +169,8 @@ int main(int argc, char **argv)
 	template_db = harness_template_db(shortlist_bin);
 	RUN_TEST(test_start_resize_quit);
 	RUN_TEST(test_filter_panel_then_quit);
+	RUN_TEST(test_colours_and_no_color);
+	RUN_TEST(test_ascii_locale);
 	free(template_db);
 	if (test_failures)
 		fprintf(stderr, "%d check(s) failed\n", test_failures);
