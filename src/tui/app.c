@@ -90,7 +90,7 @@ void tui_app_handle(struct tui_app *app, const struct tui_event *ev)
 	}
 	/* A too-small screen only offers quitting; nothing else is visible to act on. */
 	if (tui_app_too_small(app)) {
-		if (ev->key == 'q' || ev->key == TK_ESC)
+		if (ev->key == 'q')
 			app->quit = true;
 		return;
 	}

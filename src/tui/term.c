@@ -310,7 +310,10 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 		};
-		int n = w->wait(w->ud, fds, 2, 1000);
+		/* Idle: sleep until input or a signal. Work in flight: wake at least once a
+		 * second so the waiter can make progress even if it has no descriptor ready. */
+		int timeout = w->pending && w->pending(w->ud) > 0 ? 1000 : -1;
+		int n = w->wait(w->ud, fds, 2, timeout);
 		if (n < 0 && errno != EINTR) {
 			sl_error_set(err, "waiting for input failed: %s", strerror(errno));
 			break;

@@ -53,6 +53,7 @@ struct models_view {
 	size_t n_bench;
 	/* Geometry of the last frame, for paging and mouse hits. */
 	struct tui_rect table;    /* header row + body rows */
+	struct tui_rect pane;     /* the detail pane, w = 0 when closed */
 	int col_x[COL_COUNT], col_w[COL_COUNT];
 };
 
@@ -293,6 +294,13 @@ static void append_utf8(char *s, size_t cap, int cp)
 static int mv_mouse(struct models_view *mv, const struct tui_event *ev)
 {
 	struct tui_rect t = mv->table;
+	struct tui_rect p = mv->pane;
+	bool in_pane = p.w && ev->mx >= p.x && ev->mx < p.x + p.w && ev->my >= p.y &&
+		       ev->my < p.y + p.h;
+	if (in_pane && (ev->mouse == TUI_MOUSE_WHEEL_DOWN || ev->mouse == TUI_MOUSE_WHEEL_UP)) {
+		return mv_action(&mv->base, ev->mouse == TUI_MOUSE_WHEEL_DOWN ? TUI_ACT_DETAIL_DOWN
+									   : TUI_ACT_DETAIL_UP);
+	}
 	if (ev->mouse == TUI_MOUSE_WHEEL_DOWN || ev->mouse == TUI_MOUSE_WHEEL_UP) {
 		move_cursor(mv, ev->mouse == TUI_MOUSE_WHEEL_DOWN ? 3 : -3);
 		return TUI_HANDLED | TUI_REDRAW;
@@ -482,6 +490,7 @@ static void mv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		table.h--;
 	}
 	struct sl_model *m = cursor_model(mv);
+	mv->pane = (struct tui_rect){ 0 };
 	if (mv->detail_open && m) {
 		struct tui_rect pane;
 		if (area.w >= WIDE_LAYOUT_COLS) {
@@ -495,6 +504,7 @@ static void mv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 			table.h = th;
 		}
 		draw_table(mv, g, table);
+		mv->pane = pane;
 		load_benchmarks(mv, m);
 		tui_detail_draw(g, pane, m, mv->bench, mv->n_bench, &mv->detail_scroll);
 	} else {

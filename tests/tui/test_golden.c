@@ -160,6 +160,30 @@ static void test_ascii_mode(void)
 	free(db);
 }
 
+/* Space writes the shortlist to the store: a second run on the same database shows it. */
+static void test_shortlist_persists(void)
+{
+	char *db = test_path("persist.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *toggle = test_write_file("toggle.keys", "jj<Space>\n");
+	char *show = test_write_file("show.keys", "m\n:dump\n");
+	char *argv1[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", toggle, NULL };
+	char *argv2[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", show, NULL };
+	char *out = NULL, *err = NULL;
+	CHECK_INT(harness_run(argv1, &out, &err, NULL), 0);
+	free(out);
+	free(err);
+	CHECK_INT(harness_run(argv2, &out, &err, NULL), 0);
+	CHECK_CONTAINS(out, "1 of 5276 models");
+	CHECK_CONTAINS(out, "1 shortlisted");
+	CHECK_CONTAINS(out, "\u2605 Agent Max");
+	free(out);
+	free(err);
+	free(toggle);
+	free(show);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -177,6 +201,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_all_scripts);
 	RUN_TEST(test_bad_script);
 	RUN_TEST(test_ascii_mode);
+	RUN_TEST(test_shortlist_persists);
 	free(template_db);
 	if (test_failures)
 		fprintf(stderr, "%d check(s) failed\n", test_failures);
