@@ -295,11 +295,16 @@ static void drain_keys(struct term *t, struct tui_app *app)
 }
 
 int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
-		 const struct tui_waiter *w, struct sl_error *err)
+		 const struct tui_waiter *w, const char *warning, struct sl_error *err)
 {
 	struct term t;
 	if (term_open(&t, theme, err) != 0)
 		return -1;
+	if (warning && *warning) {
+		/* stderr is the temp file now: the line appears after the screen is restored. */
+		fprintf(stderr, "shortlist: %s\n", warning);
+		tui_app_message(app, true, "%s", warning);
+	}
 	handle_resize(&t, app);
 	app->dirty = true;
 	tui_app_render(app);

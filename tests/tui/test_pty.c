@@ -8,6 +8,7 @@
 #include "pty_harness.h"
 #include "test.h"
 #include "tui_harness.h"
+#include "shortlist/util.h"
 
 #define TIMEOUT_MS 5000
 
@@ -155,6 +156,34 @@ static void test_ascii_locale(void)
 	free(db);
 }
 
+/* While curses runs, stderr goes to a temp file printed at exit: a missing theme
+ * directory gives a warning in the status bar, and the same text on the normal screen
+ * after quitting, never in the middle of the drawn screen. */
+static void test_stderr_held_until_exit(void)
+{
+	char *db = test_path("stderr.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	char *nothemes = test_path("nothemes");
+	char *env_dir = sl_xasprintf("SHORTLIST_DATADIR=%s", nothemes);
+	const char *const env[] = { env_dir, "NO_COLOR", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "no theme 'default'", 23, TIMEOUT_MS));
+	char *screen = pty_screen(&s);
+	CHECK(strstr(screen, "shortlist: no theme") == NULL);
+	free(screen);
+	pty_send(&s, "\003"); /* Ctrl-C: a clean exit too */
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 0);
+	CHECK(!s.altscreen);
+	CHECK(pty_wait_text(&s, "shortlist: no theme 'default'", -1, 100));
+	pty_free(&s);
+	free(env_dir);
+	free(nothemes);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -171,6 +200,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_filter_panel_then_quit);
 	RUN_TEST(test_colours_and_no_color);
 	RUN_TEST(test_ascii_locale);
+	RUN_TEST(test_stderr_held_until_exit);
 	free(template_db);
 	if (test_failures)
 		fprintf(stderr, "%d check(s) failed\n", test_failures);
