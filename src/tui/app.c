@@ -164,7 +164,7 @@ bool tui_app_render(struct tui_app *app)
 	tui_grid_fill(g, (struct tui_rect){ 0, 0, g->cols, 1 }, TUI_ROLE_TITLE);
 	tui_grid_put(g, 1, 0, g->cols - 2, TUI_ROLE_TITLE, 0, "shortlist");
 	tui_grid_put(g, 11, 0, g->cols - 12, TUI_ROLE_TITLE, 0, tui_glyph(TUI_GLYPH_DOT));
-	tui_grid_put(g, 13, 0, g->cols - 14, TUI_ROLE_TITLE, 0, "Models");
+	tui_grid_put(g, 13, 0, g->cols - 14, TUI_ROLE_TITLE, 0, base->ops->title);
 	int rw = tui_text_width(right.data);
 	if (rw > g->cols - 22)
 		rw = g->cols - 22;

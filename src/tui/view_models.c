@@ -334,6 +334,13 @@ static int mv_event(struct tui_view *v, const struct tui_event *ev)
 		refilter(mv);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
+	/* While typing, arrows and paging still move through the narrowed table. */
+	if (mv->searching && ev->key > TK_SPECIAL) {
+		enum tui_action a = tui_action_for_key(TUI_CTX_MODELS, ev->key);
+		if (a == TUI_ACT_MOVE_DOWN || a == TUI_ACT_MOVE_UP || a == TUI_ACT_PAGE_DOWN ||
+		    a == TUI_ACT_PAGE_UP || a == TUI_ACT_FIRST || a == TUI_ACT_LAST)
+			return mv_action(v, a);
+	}
 	return 0;
 }
 
@@ -549,6 +556,7 @@ static void mv_destroy(struct tui_view *v)
 
 static const struct tui_view_ops models_ops = {
 	.name = "models",
+	.title = "Models",
 	.context = mv_context,
 	.draw = mv_draw,
 	.action = mv_action,
