@@ -128,6 +128,12 @@ static void test_bad_script(void)
 	CHECK_CONTAINS(err, "bad --size '80by24'");
 	free(out);
 	free(err);
+	/* No terminal and no script: a clear message, not a garbled screen. */
+	char *argv4[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	CHECK_INT(harness_run(argv4, &out, &err, NULL), 2);
+	CHECK_CONTAINS(err, "the TUI needs a terminal");
+	free(out);
+	free(err);
 	char *argv3[] = { (char *)shortlist_bin, "--db", db, "tui", "--theme", "nope", NULL };
 	CHECK_INT(harness_run(argv3, &out, &err, NULL), 2);
 	CHECK_CONTAINS(err, "no theme 'nope'");

@@ -184,6 +184,23 @@ static void test_stderr_held_until_exit(void)
 	free(db);
 }
 
+/* A terminal type ncurses does not know: exit 2 naming TERM, the terminal untouched. */
+static void test_unknown_term(void)
+{
+	char *db = test_path("term.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	const char *const env[] = { "TERM=no-such-terminal", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 2);
+	CHECK(pty_wait_text(&s, "cannot use terminal type 'no-such-terminal'", -1, 100));
+	CHECK(!s.altscreen);
+	pty_free(&s);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -201,6 +218,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_colours_and_no_color);
 	RUN_TEST(test_ascii_locale);
 	RUN_TEST(test_stderr_held_until_exit);
+	RUN_TEST(test_unknown_term);
 	free(template_db);
 	if (test_failures)
 		fprintf(stderr, "%d check(s) failed\n", test_failures);
