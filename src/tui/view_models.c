@@ -502,7 +502,10 @@ static void mv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		struct tui_rect pane;
 		if (area.w >= WIDE_LAYOUT_COLS) {
 			table.w = area.w - DETAIL_RIGHT_W;
-			pane = (struct tui_rect){ table.x + table.w, table.y, DETAIL_RIGHT_W, table.h };
+			int sep = table.x + table.w;
+			for (int y = table.y; y < table.y + table.h; y++)
+				tui_grid_put(g, sep, y, 1, TUI_ROLE_BORDER, 0, tui_glyph(TUI_GLYPH_VLINE));
+			pane = (struct tui_rect){ sep + 1, table.y, DETAIL_RIGHT_W - 1, table.h };
 		} else {
 			int th = table.h * 2 / 5;
 			if (th < 6)
