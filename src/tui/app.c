@@ -160,32 +160,32 @@ bool tui_app_render(struct tui_app *app)
 	sl_buf_init(&right);
 	base->ops->status(base, &left, &right);
 
-	/* Title bar: where we are, and the counts (the base view's status right half). */
+	/* Title bar: where we are, and the way out. */
 	tui_grid_fill(g, (struct tui_rect){ 0, 0, g->cols, 1 }, TUI_ROLE_TITLE);
 	tui_grid_put(g, 1, 0, g->cols - 2, TUI_ROLE_TITLE, 0, "shortlist");
 	tui_grid_put(g, 11, 0, g->cols - 12, TUI_ROLE_TITLE, 0, tui_glyph(TUI_GLYPH_DOT));
 	tui_grid_put(g, 13, 0, g->cols - 14, TUI_ROLE_TITLE, 0, base->ops->title);
-	int rw = tui_text_width(right.data);
-	if (rw > g->cols - 22)
-		rw = g->cols - 22;
-	tui_grid_put_field(g, g->cols - rw - 1, 0, rw, TUI_ROLE_TITLE, 0, right.data, true);
+	const char *hint = "? help  q quit";
+	int hw = tui_text_width(hint);
+	tui_grid_put(g, g->cols - hw - 1, 0, hw, TUI_ROLE_TITLE, 0, hint);
 
 	struct tui_rect body = { 0, 1, g->cols, g->lines - 2 };
 	for (int i = 0; i < app->n_views; i++)
 		app->views[i]->ops->draw(app->views[i], g, body);
 
-	/* Status bar: the base view's state, or a one-shot message; the way out on the right. */
+	/* Status bar: the base view's state (or a one-shot message) and its counts. */
 	int sy = g->lines - 1;
 	tui_grid_fill(g, (struct tui_rect){ 0, sy, g->cols, 1 }, TUI_ROLE_STATUS);
-	const char *hint = "? help  q quit";
-	int hw = tui_text_width(hint);
-	tui_grid_put(g, g->cols - hw - 1, sy, hw, TUI_ROLE_STATUS, 0, hint);
+	int rw = tui_text_width(right.data);
+	if (rw > g->cols / 2)
+		rw = g->cols / 2;
+	tui_grid_put_field(g, g->cols - rw - 1, sy, rw, TUI_ROLE_STATUS, 0, right.data, true);
 	if (app->message[0])
-		tui_grid_put_field(g, 1, sy, g->cols - hw - 3,
+		tui_grid_put_field(g, 1, sy, g->cols - rw - 3,
 				   app->message_error ? TUI_ROLE_ERROR : TUI_ROLE_STATUS, 0,
 				   app->message, false);
 	else
-		tui_grid_put_field(g, 1, sy, g->cols - hw - 3, TUI_ROLE_STATUS, 0, left.data,
+		tui_grid_put_field(g, 1, sy, g->cols - rw - 3, TUI_ROLE_STATUS, 0, left.data,
 				   false);
 	sl_buf_free(&left);
 	sl_buf_free(&right);

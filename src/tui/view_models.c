@@ -539,10 +539,10 @@ static void mv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 			sl_buf_puts(left, "  filters: ");
 			tui_filters_describe(&mv->filters, left);
 		} else if (!mv->filters.search[0] && !mv->filters.shortlist_only) {
-			sl_buf_puts(left, "  f filters  / search  space shortlist");
+			sl_buf_puts(left, "  / search  f filters  space shortlist");
 		}
 	}
-	sl_buf_printf(right, "%zu of %zu models %s %zu shortlisted", mv->n_rows, mv->all.len,
+	sl_buf_printf(right, "%zu of %zu %s %zu shortlisted", mv->n_rows, mv->all.len,
 		      tui_glyph(TUI_GLYPH_DOT), shortlisted);
 }
 

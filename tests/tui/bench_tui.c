@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 		double t0 = harness_ms();
 		if (pty_start(&s, argv_i, 40, 120) != 0)
 			return 1;
-		if (!pty_wait_text(&s, "q quit", 39, 10000)) {
+		if (!pty_wait_text(&s, "shortlisted", 39, 10000)) {
 			pty_free(&s);
 			return 1;
 		}
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	{
 		char *argv_i[] = { (char *)bin, "--db", db, "tui", NULL };
 		struct pty_session s;
-		if (pty_start(&s, argv_i, 40, 120) != 0 || !pty_wait_text(&s, "q quit", 39, 10000))
+		if (pty_start(&s, argv_i, 40, 120) != 0 || !pty_wait_text(&s, "shortlisted", 39, 10000))
 			return 1;
 		pty_send(&s, browse_keys);
 		/* m (shortlist only) comes last: once the status says so, every key was handled. */

@@ -180,7 +180,7 @@ static void test_shortlist_persists(void)
 	free(out);
 	free(err);
 	CHECK_INT(harness_run(argv2, &out, &err, NULL), 0);
-	CHECK_CONTAINS(out, "1 of 5276 models");
+	CHECK_CONTAINS(out, "1 of 5276 \u00b7 1 shortlisted");
 	CHECK_CONTAINS(out, "1 shortlisted");
 	CHECK_CONTAINS(out, "\u2605 Agent Max");
 	free(out);

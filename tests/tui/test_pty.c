@@ -25,12 +25,12 @@ static void test_start_resize_quit(void)
 
 	/* The table with its header, and the status bar on the last row. */
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
-	CHECK(pty_wait_text(&s, "q quit", 29, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 29, TIMEOUT_MS));
 	CHECK(s.altscreen);
 
 	/* Larger: the status bar follows to the new last row. */
 	pty_resize(&s, 40, 140);
-	CHECK(pty_wait_text(&s, "q quit", 39, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 39, TIMEOUT_MS));
 	char *header = pty_row(&s, 1);
 	CHECK_CONTAINS(header, "Released");
 	/* The wide layout gives the provider column room: the header is not squeezed. */
@@ -43,7 +43,7 @@ static void test_start_resize_quit(void)
 
 	/* Back to exactly 80x24: the table again. */
 	pty_resize(&s, 24, 80);
-	CHECK(pty_wait_text(&s, "q quit", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
 
 	/* A key goes through: the search line shows what was typed. */
@@ -94,7 +94,7 @@ static void run_title_cell(const char *const env[], const char *theme, VTermScre
 			 (char *)theme, NULL };
 	struct pty_session s;
 	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
-	CHECK(pty_wait_text(&s, "q quit", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
 	*out = pty_cell(&s, 0, 1);
 	pty_send(&s, "q");
 	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
@@ -138,7 +138,7 @@ static void test_ascii_locale(void)
 	const char *const env[] = { "LANG=C", "LC_ALL=C", "LC_CTYPE", NULL };
 	struct pty_session s;
 	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
-	CHECK(pty_wait_text(&s, "q quit", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
 	char *row = pty_row(&s, 2);
 	CHECK(row[0] == '>'); /* the cursor glyph's twin */
 	free(row);
