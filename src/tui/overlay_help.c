@@ -78,6 +78,24 @@ static void help_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect ar
 			row++;
 		}
 	}
+	/* The mouse has no keys to list, so it gets its own lines. */
+	static const char *const mouse[][2] = {
+		{ "wheel", "Scroll the table (the detail pane when over it)" },
+		{ "click row", "Select the model" },
+		{ "click header", "Sort by that column (again: reverse)" },
+	};
+	int y = row - h->scroll;
+	if (y >= 0 && y < body)
+		tui_grid_put(g, r.x + 2, r.y + 1 + y, r.w - 4, TUI_ROLE_LABEL, TUI_A_BOLD, "Mouse");
+	row++;
+	for (size_t i = 0; i < sizeof mouse / sizeof mouse[0]; i++, row++) {
+		y = row - h->scroll;
+		if (y < 0 || y >= body)
+			continue;
+		tui_grid_put_field(g, r.x + 4, r.y + 1 + y, key_w, TUI_ROLE_KEY, 0, mouse[i][0], false);
+		tui_grid_put(g, r.x + 5 + key_w, r.y + 1 + y, r.w - key_w - 7, TUI_ROLE_PANEL, 0,
+			     mouse[i][1]);
+	}
 	h->max_scroll = row > body ? row - body : 0;
 	if (h->scroll > h->max_scroll)
 		h->scroll = h->max_scroll;
