@@ -46,6 +46,14 @@ static void test_start_resize_quit(void)
 	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
 
+	/* The mouse, as xterm reports it in the SGR mode (1006) ncurses asks for: a click on
+	 * screen row 5 selects that row, the wheel moves the selection by three. Positions in
+	 * the reports count from 1. */
+	pty_send(&s, "\033[<0;11;6M\033[<0;11;6m");
+	CHECK(pty_wait_text(&s, "\u25b6", 5, TIMEOUT_MS));
+	pty_send(&s, "\033[<65;11;6M");
+	CHECK(pty_wait_text(&s, "\u25b6", 8, TIMEOUT_MS));
+
 	/* A key goes through: the search line shows what was typed. */
 	pty_send(&s, "/claude");
 	CHECK(pty_wait_text(&s, "/claude", 22, TIMEOUT_MS));
