@@ -69,11 +69,9 @@ static struct sl_model *cursor_model(struct models_view *mv)
 	return &mv->all.items[mv->rows[mv->cursor]];
 }
 
-/* Rebuild the visible rows, keeping the cursor on the same model when it stays visible. */
-static void refilter(struct models_view *mv)
+/* Rebuild the visible rows with the cursor on the model keep (if it stays visible). */
+static void refilter_keep(struct models_view *mv, const char *keep)
 {
-	struct sl_model *cur = cursor_model(mv);
-	char *keep = cur ? sl_xstrdup(cur->key) : NULL;
 	sl_filter_set_free(mv->fset);
 	mv->fset = NULL;
 	struct sl_error err = { 0 };
@@ -92,12 +90,20 @@ static void refilter(struct models_view *mv)
 			new_cursor = mv->n_rows;
 		mv->rows[mv->n_rows++] = i;
 	}
-	free(keep);
 	mv->cursor = new_cursor;
 	if (mv->top > mv->cursor)
 		mv->top = mv->cursor;
 	mv->detail_scroll = 0;
 	mv->base.app->dirty = true;
+}
+
+/* Rebuild the visible rows, keeping the cursor on the same model when it stays visible. */
+static void refilter(struct models_view *mv)
+{
+	struct sl_model *cur = cursor_model(mv);
+	char *keep = cur ? sl_xstrdup(cur->key) : NULL;
+	refilter_keep(mv, keep);
+	free(keep);
 }
 
 static int resort(struct models_view *mv)
@@ -107,19 +113,12 @@ static int resort(struct models_view *mv)
 	struct sl_error err = { 0 };
 	struct sl_model *cur = cursor_model(mv);
 	char *keep = cur ? sl_xstrdup(cur->key) : NULL;
+	/* Sorting moves the items: remember the cursor by key, not by position. */
 	int rc = sl_model_list_sort(&mv->all, key, &err);
 	if (rc != 0)
 		tui_app_message(mv->base.app, true, "%s", err.msg);
-	/* Point the cursor at the kept model again before refilter looks it up. */
-	mv->n_rows = 0;
-	for (size_t i = 0; keep && i < mv->all.len; i++)
-		if (strcmp(mv->all.items[i].key, keep) == 0) {
-			mv->rows[0] = i;
-			mv->n_rows = 1;
-			mv->cursor = 0;
-		}
+	refilter_keep(mv, keep);
 	free(keep);
-	refilter(mv);
 	return rc;
 }
 
