@@ -31,6 +31,7 @@ struct term {
 	SCREEN *screen;
 	int ncolors;
 	const struct tui_theme *theme;
+	struct tui_theme mono; /* used when the terminal has no colours */
 	attr_t role_attr[TUI_ROLE_COUNT];
 	short role_pair[TUI_ROLE_COUNT];
 	struct tui_grid shadow; /* what the terminal shows, to send only changed cells */
@@ -57,6 +58,10 @@ static attr_t curses_attrs(int a)
 static void setup_colors(struct term *t)
 {
 	t->ncolors = 0;
+	if (!has_colors() && !t->theme->mono) {
+		tui_theme_mono(&t->mono);
+		t->theme = &t->mono;
+	}
 	if (!t->theme->mono && has_colors() && start_color() == OK) {
 		use_default_colors();
 		t->ncolors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : COLORS >= 8 ? 8 : 0;
@@ -174,6 +179,7 @@ static void term_close(struct term *t)
 	close(sig_pipe[1]);
 	sig_pipe[0] = sig_pipe[1] = -1;
 	tui_grid_free(&t->shadow);
+	tui_theme_free(&t->mono);
 	restore_stderr(t);
 }
 

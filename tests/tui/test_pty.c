@@ -131,6 +131,13 @@ static void test_colours_and_no_color(void)
 	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
 	CHECK_INT(c.bg.indexed.idx, 25);
 
+	/* A terminal without colours gets the designed monochrome table, not a colour
+	 * theme's attributes alone (which would leave the cursor row unmarked). */
+	const char *const mono_term[] = { "NO_COLOR", "TERM=xterm-mono", NULL };
+	run_title_cell(mono_term, "default", &c);
+	CHECK(VTERM_COLOR_IS_DEFAULT_BG(&c.bg));
+	CHECK(c.attrs.reverse);
+
 	const char *const eight[] = { "NO_COLOR", "TERM=xterm", NULL };
 	run_title_cell(eight, NULL, &c);
 	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
