@@ -8,7 +8,7 @@
 
 struct help_view {
 	struct tui_view base;
-	int scroll, max_scroll;
+	int scroll, max_scroll, page;
 };
 
 static enum tui_context help_context(struct tui_view *v)
@@ -28,6 +28,12 @@ static int help_action(struct tui_view *v, enum tui_action a)
 	case TUI_ACT_HELP_UP:
 		if (h->scroll > 0)
 			h->scroll--;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TUI_ACT_HELP_PAGE_DOWN:
+		h->scroll = h->scroll + h->page < h->max_scroll ? h->scroll + h->page : h->max_scroll;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TUI_ACT_HELP_PAGE_UP:
+		h->scroll = h->scroll > h->page ? h->scroll - h->page : 0;
 		return TUI_HANDLED | TUI_REDRAW;
 	case TUI_ACT_HELP_CLOSE: return TUI_HANDLED | TUI_REDRAW | TUI_CLOSE;
 	default: return TUI_HANDLED;
@@ -54,6 +60,7 @@ static void help_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect ar
 
 	/* Lay the table out as rows first, then show the visible window. */
 	int body = r.h - 1;
+	h->page = body > 2 ? body - 1 : 1;
 	int row = 0;
 	int key_w = 18;
 	for (int ctx = 0; ctx < TUI_CTX_COUNT; ctx++) {
