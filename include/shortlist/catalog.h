@@ -100,6 +100,10 @@ int sl_catalog_find(struct sl_store *store, const char *id, struct sl_model *out
 int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
 			  struct sl_benchmark **out, size_t *n_out, struct sl_error *err);
 void sl_benchmarks_free(struct sl_benchmark *list, size_t n);
+/* The stored JSON of a model and of its canonical model (links, weights, cost tiers...);
+ * either may come back NULL. Caller frees both. */
+int sl_catalog_raw(struct sl_store *store, const char *model_key, char **model_json,
+		   char **base_json, struct sl_error *err);
 
 /* What the loaded catalogue is: from catalog_meta plus table counts. Strings are "" when
  * not recorded. */

@@ -85,6 +85,57 @@ static void test_newer_schema_is_refused(void)
 	free(path);
 }
 
+/* A newer database still in rollback-journal mode: refusing it must not even switch it to
+ * WAL (that would rewrite its header). */
+static void test_newer_schema_in_rollback_mode_stays_byte_identical(void)
+{
+	struct sl_error err = { 0 };
+	char *path = test_path("newer-rollback.db");
+	sqlite3 *raw;
+	CHECK(sqlite3_open(path, &raw) == SQLITE_OK);
+	char sql[128];
+	snprintf(sql, sizeof sql, "CREATE TABLE future (x); PRAGMA user_version = %d;",
+		 sl_migration_count + 1);
+	CHECK(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(raw);
+	char *before = file_digest(path);
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.msg, "newer");
+	char *after = file_digest(path);
+	CHECK_STR(after, before);
+	free(before);
+	free(after);
+	free(path);
+}
+
+/* A database that needs migrating cannot be opened read-only: say so, change nothing. */
+static void test_read_only_open_of_old_schema_is_refused(void)
+{
+	struct sl_error err = { 0 };
+	char *path = test_path("old-ro.db");
+	struct sl_store *s = sl_store_open(path, SL_STORE_NO_MIGRATE, &err);
+	CHECK(s != NULL);
+	CHECK(sl_store_exec(s, "CREATE TABLE keep (x); INSERT INTO keep VALUES (1);", &err) == 0);
+	sl_store_close(s);
+	s = sl_store_open(path, SL_STORE_READONLY, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.msg, "opened read-only");
+	CHECK_INT(err.code, SL_EXIT_USAGE);
+	sl_store_close(s);
+	/* Opening normally upgrades it and keeps its data. */
+	s = sl_store_open(path, 0, &err);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_INT(sl_store_schema_version(s), sl_migration_count);
+		sqlite3_stmt *st = sl_store_prepare(s, "SELECT count(*) FROM keep", &err);
+		CHECK(st && sl_store_step(s, st, &err) == SQLITE_ROW);
+		CHECK_INT(sqlite3_column_int(st, 0), 1);
+		sl_store_close(s);
+	}
+	free(path);
+}
+
 static void test_corrupt_file_is_refused_untouched(void)
 {
 	struct sl_error err = { 0 };
@@ -162,6 +213,8 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_fresh_database_has_latest_schema);
 	RUN_TEST(test_upgrade_from_every_version);
 	RUN_TEST(test_newer_schema_is_refused);
+	RUN_TEST(test_newer_schema_in_rollback_mode_stays_byte_identical);
+	RUN_TEST(test_read_only_open_of_old_schema_is_refused);
 	RUN_TEST(test_corrupt_file_is_refused_untouched);
 	RUN_TEST(test_read_only_file_is_refused);
 	RUN_TEST(test_locked_database_reports_lock);

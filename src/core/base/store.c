@@ -246,18 +246,20 @@ struct sl_store *sl_store_open(const char *path, int flags, struct sl_error *err
 		sl_store_close(store);
 		return NULL;
 	}
-	const char *pragmas = (flags & SL_STORE_READONLY)
-		? "PRAGMA foreign_keys = ON;"
-		: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
-	if (sl_store_exec(store, pragmas, err) != 0) {
-		sl_store_close(store);
-		return NULL;
-	}
+	/* Check the version before any pragma: switching journal_mode to WAL writes to the
+	 * file, and a newer shortlist's database must stay byte-for-byte as it was. */
 	int version = sl_store_schema_version(store);
 	if (version > sl_migration_count) {
 		sl_error_set(err, "database %s has schema version %d, newer than this shortlist "
 			     "understands (%d): upgrade shortlist, or use --db to choose another file",
 			     path, version, sl_migration_count);
+		sl_store_close(store);
+		return NULL;
+	}
+	const char *pragmas = (flags & SL_STORE_READONLY)
+		? "PRAGMA foreign_keys = ON;"
+		: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+	if (sl_store_exec(store, pragmas, err) != 0) {
 		sl_store_close(store);
 		return NULL;
 	}

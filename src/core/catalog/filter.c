@@ -149,7 +149,7 @@ int sl_filter_set_add(struct sl_filter_set *set, const char *expr, struct sl_err
 	const char *op_at = strpbrk(expr, "=!<>");
 	if (!op_at) {
 		sl_error_set(err, "filter '%s' has no operator: write KEY OP VALUE (OP one of = != "
-			     "< <= > >=), e.g. context>=128k; keys: %s", expr, keys);
+			     "< <= > >=), e.g. context>=128k; valid keys: %s", expr, keys);
 		return -1;
 	}
 	char *key_base = sl_xstrndup(expr, (size_t)(op_at - expr));
@@ -193,8 +193,8 @@ int sl_filter_set_add(struct sl_filter_set *set, const char *expr, struct sl_err
 		return -1;
 	}
 	free(key_base);
-	char *value = trim(sl_xstrdup(v));
-	char *value_base = value;
+	char *value_base = sl_xstrdup(v);
+	char *value = trim(value_base);
 	struct filter f = { .def = def, .op = op };
 	bool ordered = def->type == FT_COUNT || def->type == FT_PRICE || def->type == FT_DATE ||
 		       def->type == FT_PARAMS;

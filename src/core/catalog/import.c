@@ -497,10 +497,38 @@ static int set_meta(struct importer *im, const char *key, const char *value)
 	return step_insert(im, st, "meta", key);
 }
 
+/* Unbalanced brackets or an open string at the end: the text was cut short. */
+static bool looks_truncated(const char *json, size_t len)
+{
+	long depth = 0;
+	bool in_str = false, esc = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = json[i];
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return in_str || depth > 0 || len == 0;
+}
+
 static void describe_parse_error(struct importer *im, const char *json, size_t len,
 				 const char *at)
 {
+	bool truncated = looks_truncated(json, len);
 	size_t off = at && at >= json && at <= json + len ? (size_t)(at - json) : len;
+	if (truncated)
+		off = len;
 	long line = 1, col = 1;
 	for (size_t i = 0; i < off; i++) {
 		if (json[i] == '\n') {
@@ -510,12 +538,6 @@ static void describe_parse_error(struct importer *im, const char *json, size_t l
 			col++;
 		}
 	}
-	/* cJSON stops at the end of the input when the text was cut short. */
-	size_t rest = off;
-	while (rest < len && (json[rest] == ' ' || json[rest] == '\n' || json[rest] == '\r' ||
-			      json[rest] == '\t'))
-		rest++;
-	bool truncated = rest >= len || off + 1 >= len;
 	sl_error_set(im->err, "%s: invalid JSON at line %ld, column %ld%s", im->origin, line, col,
 		     truncated ? ": the file ends early (truncated or a partial download)"
 			       : ": malformed value");

@@ -1,5 +1,6 @@
 /* Reading the catalogue: every model merged with its provider, canonical model, the user's
  * annotations and shortlist; finding one model by what a user types; sorting lists. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,54 @@ static void list_keys(struct sl_buf *b, const struct sl_model_list *list, size_t
 		sl_buf_printf(b, ", ...");
 }
 
+static char *normalize(const char *s)
+{
+	char *out = sl_xmalloc(strlen(s) + 1), *o = out;
+	for (; *s; s++)
+		if (isalnum((unsigned char)*s))
+			*o++ = (char)tolower((unsigned char)*s);
+	*o = '\0';
+	return out;
+}
+
+static int not_found(struct sl_store *store, const char *id, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT key FROM models ORDER BY length(key), key",
+					    err);
+	if (!st)
+		return -1;
+	char *want = normalize(id);
+	struct sl_buf b;
+	sl_buf_init(&b);
+	int n = 0, rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		if (!*want)
+			break;
+		char *k = normalize(sl_col_text(st, 0));
+		if (strstr(k, want)) {
+			if (n < 5)
+				sl_buf_printf(&b, "%s%s", n ? ", " : "", sl_col_text(st, 0));
+			else if (n == 5)
+				sl_buf_puts(&b, ", ...");
+			n++;
+		}
+		free(k);
+	}
+	sqlite3_reset(st);
+	free(want);
+	if (rc < 0) {
+		sl_buf_free(&b);
+		return -1;
+	}
+	if (n)
+		sl_error_set(err, "no model '%s' in the catalogue; did you mean: %s?", id, b.data);
+	else
+		sl_error_set(err, "no model '%s' in the catalogue (list them with 'shortlist "
+			     "models')", id);
+	sl_buf_free(&b);
+	return -1;
+}
+
 int sl_catalog_find(struct sl_store *store, const char *id, struct sl_model *out,
 		    struct sl_error *err)
 {
@@ -357,25 +406,9 @@ int sl_catalog_find(struct sl_store *store, const char *id, struct sl_model *out
 			return -1;
 		}
 	}
-	/* Not found: suggest keys that contain what was typed. */
-	char *like = sl_xasprintf("%%%s%%", id);
-	int rc = query_models(store, MODEL_SELECT "WHERE m.key LIKE ?1 ORDER BY length(m.key)",
-			      like, &l, 5, err);
-	free(like);
-	if (rc != 0)
-		return -1;
-	if (l.len) {
-		struct sl_buf b;
-		sl_buf_init(&b);
-		list_keys(&b, &l, l.len);
-		sl_error_set(err, "no model '%s' in the catalogue; did you mean: %s?", id, b.data);
-		sl_buf_free(&b);
-	} else {
-		sl_error_set(err, "no model '%s' in the catalogue (list them with 'shortlist "
-			     "models')", id);
-	}
-	sl_model_list_free(&l);
-	return -1;
+	/* Not found: suggest keys that contain what was typed, ignoring case and punctuation
+	 * ("gpt4o" finds openai/gpt-4o). */
+	return not_found(store, id, err);
 }
 
 int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
@@ -442,8 +475,8 @@ static const struct {
 
 const char *sl_sort_keys(void)
 {
-	return "name, provider, context, price_in, price_out, release, bench, params, "
-	       "open_weights, key (prefix '-' for descending; unknown values sort last)";
+	return "name, provider, context, price_in, price_out, release, bench, params,\n"
+	       "  open_weights, key (prefix '-' for descending; unknown values sort last)";
 }
 
 static enum sort_key sort_by;
@@ -546,4 +579,25 @@ int sl_model_list_sort(struct sl_model_list *list, const char *key, struct sl_er
 	}
 	sl_error_set(err, "unknown sort key '%s': valid keys are %s", key, sl_sort_keys());
 	return -1;
+}
+
+int sl_catalog_raw(struct sl_store *store, const char *model_key, char **model_json,
+		   char **base_json, struct sl_error *err)
+{
+	*model_json = *base_json = NULL;
+	sqlite3_stmt *st = sl_store_prepare(
+		store, "SELECT m.raw, b.raw FROM models m LEFT JOIN base_models b"
+		" ON b.id = m.base_model WHERE m.key = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, model_key, -1, SQLITE_TRANSIENT);
+	int rc = sl_store_step(store, st, err);
+	if (rc == SQLITE_ROW) {
+		*model_json = col_dup(st, 0);
+		*base_json = col_dup(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		sl_error_set(err, "no model '%s' in the catalogue", model_key);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
