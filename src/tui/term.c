@@ -145,6 +145,9 @@ static int term_open(struct term *t, const struct tui_theme *theme, struct sl_er
 		sigaction(SIGWINCH, &t->old_winch, NULL);
 		sigaction(SIGINT, &t->old_int, NULL);
 		sigaction(SIGTERM, &t->old_term, NULL);
+		close(sig_pipe[0]);
+		close(sig_pipe[1]);
+		sig_pipe[0] = sig_pipe[1] = -1;
 		sl_error_set(err, "cannot use terminal type '%s' (check TERM)", term ? term : "");
 		err->code = SL_EXIT_USAGE;
 		return -1;
