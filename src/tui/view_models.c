@@ -106,19 +106,18 @@ static void refilter(struct models_view *mv)
 	free(keep);
 }
 
+/* A new order starts at its top: after "sort by output price" the cheapest model is what
+ * the user wants to see, not the old selection somewhere in the middle. */
 static int resort(struct models_view *mv)
 {
 	char key[40];
 	snprintf(key, sizeof key, "%s%s", mv->sort_desc ? "-" : "", columns[mv->sort_col].sort_key);
 	struct sl_error err = { 0 };
-	struct sl_model *cur = cursor_model(mv);
-	char *keep = cur ? sl_xstrdup(cur->key) : NULL;
-	/* Sorting moves the items: remember the cursor by key, not by position. */
 	int rc = sl_model_list_sort(&mv->all, key, &err);
 	if (rc != 0)
 		tui_app_message(mv->base.app, true, "%s", err.msg);
-	refilter_keep(mv, keep);
-	free(keep);
+	mv->top = 0;
+	refilter_keep(mv, NULL);
 	return rc;
 }
 
