@@ -177,6 +177,8 @@ struct sl_engine_options {
 	void *price_user_data;
 	int max_in_flight;                    /* total cap over all providers; 0 = 1024 */
 	uint64_t rng_seed;                    /* backoff jitter; 0 = seeded from the clock */
+	int backoff_base_ms;                  /* first retry waits up to this; 0 = 500 */
+	int backoff_cap_ms;                   /* longest backoff; 0 = 30000 */
 };
 
 /* Create an engine. With opts->providers NULL the configuration is loaded from
@@ -213,6 +215,10 @@ int sl_engine_wait(struct sl_engine *eng, struct sl_waitfd *extra, unsigned n_ex
 size_t sl_engine_perform(struct sl_engine *eng);
 /* Wait and perform until nothing is active. */
 void sl_engine_run_until_idle(struct sl_engine *eng);
+
+/* The adaptive concurrency cap of a provider right now (lowered while it rate-limits,
+ * raised again as calls succeed): 0 = unlimited, -1 = no such provider. */
+int sl_engine_provider_cap(const struct sl_engine *eng, const char *provider);
 
 size_t sl_engine_active(const struct sl_engine *eng);
 size_t sl_engine_in_flight(const struct sl_engine *eng);

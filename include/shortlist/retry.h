@@ -21,6 +21,10 @@ int64_t sl_backoff_ms(int retry, int64_t base_ms, int64_t cap_ms, uint64_t *rng)
  * raw response header lines ("Name: value\r\n"...). */
 int64_t sl_retry_after_ms(const char *headers, size_t len, int64_t now_wall_ms);
 
+/* On a successful response: if x-ratelimit-remaining-requests or -tokens (or Anthropic's
+ * anthropic-ratelimit-*-remaining) is 0, the ms until that limit resets; else -1. */
+int64_t sl_ratelimit_pause_ms(const char *headers, size_t len, int64_t now_wall_ms);
+
 /* Go-style duration ("1s", "6m0s", "20ms", "1h2m3.5s", "0.5s") in ms; -1 if malformed. */
 int64_t sl_parse_duration_ms(const char *s);
 

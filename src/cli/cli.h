@@ -3,6 +3,7 @@
 #define SHORTLIST_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "shortlist/store.h"
 
@@ -29,6 +30,17 @@ int cmd_tui(struct cli *cli, int argc, char **argv);
 int cmd_models(struct cli *cli, int argc, char **argv);
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_shortlist(struct cli *cli, int argc, char **argv);
+
+/* provider engine */
+int cmd_ask(struct cli *cli, int argc, char **argv);
+int cmd_ping(struct cli *cli, int argc, char **argv);
+int cmd_local(struct cli *cli, int argc, char **argv);
+/* Print the models of local servers (Ollama, OPENAI_BASE_URL) as PROVIDER:MODEL lines to
+ * out, notes about servers found or not to stderr; returns an exit code. */
+int cli_local_models(FILE *out, long timeout_ms);
+struct sl_engine_options;
+/* Fill the engine's price lookup from the catalogue in the store (opened on demand). */
+void cli_price_source(struct cli *cli, struct sl_engine_options *opts);
 
 /* prompts, datasets, runs */
 int cmd_prompts(struct cli *cli, int argc, char **argv);

@@ -26,6 +26,9 @@ static const struct command commands[] = {
 	{ "shortlist", cmd_shortlist, "add, remove and list shortlisted models" },
 
 	/* provider engine */
+	{ "ask", cmd_ask, "send one prompt to a model; print the answer and its timings" },
+	{ "ping", cmd_ping, "check each provider is reachable and accepts its key" },
+	{ "local", cmd_local, "list the models of local servers (Ollama, OPENAI_BASE_URL)" },
 
 	/* prompts, datasets, runs */
 	{ "prompts", cmd_prompts, "the prompt catalogue: list, show, add, edit, diff, export, import" },

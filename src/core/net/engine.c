@@ -102,6 +102,8 @@ struct sl_engine {
 	CURL **pool;
 	size_t n_pool;
 	int64_t next_deadline_ns; /* earliest engine timer, from the last perform */
+	int64_t backoff_base_ms, backoff_cap_ms;
+	bool again;               /* perform stopped with work left: do not sleep */
 };
 
 /* --- lists ----------------------------------------------------------------------------- */
@@ -206,6 +208,8 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 	eng->price_fn = opts ? opts->price_fn : NULL;
 	eng->price_ud = opts ? opts->price_user_data : NULL;
 	eng->max_in_flight = opts && opts->max_in_flight > 0 ? opts->max_in_flight : 1024;
+	eng->backoff_base_ms = opts && opts->backoff_base_ms > 0 ? opts->backoff_base_ms : BACKOFF_BASE_MS;
+	eng->backoff_cap_ms = opts && opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : BACKOFF_CAP_MS;
 	eng->rng = opts && opts->rng_seed ? opts->rng_seed : (uint64_t)sl_now_ns() | 1;
 	eng->multi = curl_multi_init();
 	curl_multi_setopt(eng->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
@@ -281,6 +285,14 @@ void sl_engine_free(struct sl_engine *eng)
 	sl_providers_free(&eng->providers);
 	curl_multi_cleanup(eng->multi);
 	free(eng);
+}
+
+int sl_engine_provider_cap(const struct sl_engine *eng, const char *provider)
+{
+	for (size_t i = 0; i < eng->providers.len; i++)
+		if (strcmp(eng->providers.items[i].name, provider) == 0)
+			return eng->provs[i].limit >= 1e8 ? 0 : (int)eng->provs[i].limit;
+	return -1;
 }
 
 size_t sl_engine_active(const struct sl_engine *eng)
@@ -770,7 +782,7 @@ static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wai
 	if (r->cancel || r->delivered || r->tries >= r->max_tries)
 		return false;
 	int64_t now = sl_now_ns();
-	int64_t wait = sl_backoff_ms(r->tries, BACKOFF_BASE_MS, BACKOFF_CAP_MS, &eng->rng);
+	int64_t wait = sl_backoff_ms(r->tries, eng->backoff_base_ms, eng->backoff_cap_ms, &eng->rng);
 	if (server_wait_ms > wait)
 		wait = server_wait_ms;
 	if (throttled) {
@@ -910,6 +922,14 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		}
 	}
 	limit_on_success(p);
+	/* The server says a limit is used up: hold this provider's queue until it resets. */
+	int64_t pause = sl_ratelimit_pause_ms(r->resp_headers.data ? r->resp_headers.data : "",
+					      r->resp_headers.len, sl_wall_ms());
+	if (pause > 0) {
+		int64_t until = sl_now_ns() + pause * 1000000;
+		if (until > p->blocked_until_ns)
+			p->blocked_until_ns = until;
+	}
 	finish(eng, r, SL_OK, NULL);
 	fill_measurements(eng, r, r->call.stream);
 }
@@ -930,11 +950,13 @@ static int64_t check_timeouts(struct sl_engine *eng, int64_t now)
 		int64_t deadline = INT64_MAX;
 		const char *what = NULL;
 		long ms = 0;
-		if (!r->first_byte_ns && l->first_byte_ms > 0) {
+		/* Servers often send headers at once and the body when the model starts:
+		 * the first-byte limit runs until the first byte of the body. */
+		if (!r->stream_active && l->first_byte_ms > 0) {
 			deadline = r->t0_ns + (int64_t)l->first_byte_ms * 1000000;
-			what = "no first byte within";
+			what = "no answer within";
 			ms = l->first_byte_ms;
-		} else if (r->first_byte_ns && l->idle_ms > 0) {
+		} else if (r->stream_active && l->idle_ms > 0) {
 			deadline = r->last_byte_ns + (int64_t)l->idle_ms * 1000000;
 			what = "stream stalled: no data for";
 			ms = l->idle_ms;
@@ -981,10 +1003,9 @@ static void dispatch_done(struct sl_engine *eng)
 	}
 }
 
-size_t sl_engine_perform(struct sl_engine *eng)
+static size_t drain_messages(struct sl_engine *eng)
 {
-	int running;
-	curl_multi_perform(eng->multi, &running);
+	size_t n = 0;
 	CURLMsg *m;
 	int left;
 	while ((m = curl_multi_info_read(eng->multi, &left))) {
@@ -995,14 +1016,33 @@ size_t sl_engine_perform(struct sl_engine *eng)
 		CURLcode code = m->data.result;
 		if (r)
 			on_transfer_done(eng, r, code);
+		n++;
 	}
-	int64_t now = sl_now_ns();
-	cancel_pending(eng);
-	int64_t t1 = check_timeouts(eng, now);
-	int64_t t2 = start_ready(eng, now);
-	eng->next_deadline_ns = t1 < t2 ? t1 : t2;
-	/* Newly added handles start connecting right away rather than after the next wait. */
-	curl_multi_perform(eng->multi, &running);
+	return n;
+}
+
+size_t sl_engine_perform(struct sl_engine *eng)
+{
+	/* Finished transfers start retries and queued requests, and a new transfer to a
+	 * local server may finish within the same perform: go round until quiet, so that
+	 * nothing waits for a poll that has nothing left to report. */
+	eng->again = false;
+	for (int round = 0; round < 8; round++) {
+		int running;
+		curl_multi_perform(eng->multi, &running);
+		size_t finished = drain_messages(eng);
+		int64_t now = sl_now_ns();
+		cancel_pending(eng);
+		int64_t t1 = check_timeouts(eng, now);
+		int in_flight = eng->in_flight;
+		int64_t t2 = start_ready(eng, now);
+		eng->next_deadline_ns = t1 < t2 ? t1 : t2;
+		bool started = eng->in_flight > in_flight;
+		if (!finished && !started)
+			break;
+		if (round == 7)
+			eng->again = true;
+	}
 	dispatch_done(eng);
 	return eng->active;
 }
@@ -1011,7 +1051,7 @@ int sl_engine_wait(struct sl_engine *eng, struct sl_waitfd *extra, unsigned n_ex
 		   int timeout_ms, struct sl_error *err)
 {
 	int64_t now = sl_now_ns();
-	if (eng->done.head)
+	if (eng->done.head || eng->again)
 		timeout_ms = 0;
 	/* Requests that arrived since the last perform may be startable now. */
 	for (size_t i = 0; i < eng->providers.len && timeout_ms; i++)

@@ -96,10 +96,11 @@ static char *ollama_base_url(void)
 		sl_buf_puts(&b, h);
 		rest = h;
 	}
-	/* No port given: Ollama's default. */
+	/* No port given: Ollama's default, unless a scheme was given (then the scheme's
+	 * default port, as the ollama CLI does). */
 	const char *host_end = rest + strcspn(rest, "/");
 	const char *colon = memchr(rest, ':', (size_t)(host_end - rest));
-	if (!colon && rest[0] != '[' && !strstr(b.data, "]:")) {
+	if (!strstr(h, "://") && !colon && rest[0] != '[' && !strstr(b.data, "]:")) {
 		size_t tail = strlen(host_end);
 		char *path = sl_xstrdup(host_end);
 		b.len -= tail;
@@ -655,9 +656,12 @@ int sl_provider_api_key(const struct sl_provider_conf *c, const char **key, stru
 	*key = env_nonempty(c->api_key_env);
 	if (*key)
 		return 0;
-	/* Local servers (vLLM, llama.cpp, LM Studio) rarely check keys. */
+	/* A built-in pointed at a local server (OPENAI_BASE_URL=http://localhost:8080/v1 for
+	 * llama.cpp, vLLM, LM Studio) rarely needs a key; a key variable named in
+	 * providers.json is always required. */
 	char host[256];
-	if (c->base_url && url_host(c->base_url, host, sizeof host) && sl_host_is_local(host))
+	if (c->builtin && !c->configured && c->base_url &&
+	    url_host(c->base_url, host, sizeof host) && sl_host_is_local(host))
 		return 0;
 	sl_error_set(err, "provider %s needs an API key: set the environment variable %s",
 		     c->name, c->api_key_env);

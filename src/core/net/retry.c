@@ -190,3 +190,38 @@ int64_t sl_retry_after_ms(const char *h, size_t len, int64_t now_wall_ms)
 	}
 	return best;
 }
+
+int64_t sl_ratelimit_pause_ms(const char *h, size_t len, int64_t now_wall_ms)
+{
+	static const struct {
+		const char *remaining, *reset;
+		bool rfc3339;
+	} pairs[] = {
+		{ "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", false },
+		{ "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens", false },
+		{ "anthropic-ratelimit-requests-remaining", "anthropic-ratelimit-requests-reset", true },
+		{ "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-tokens-reset", true },
+	};
+	int64_t best = -1;
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		char v[128];
+		if (!sl_header_value(h, len, pairs[i].remaining, v, sizeof v))
+			continue;
+		char *e;
+		double rem = strtod(v, &e);
+		/* Azure has been seen sending -1 and 0 in limits it does not enforce: only a
+		 * plain 0 with a reset time counts. */
+		if (e == v || rem != 0 || !sl_header_value(h, len, pairs[i].reset, v, sizeof v))
+			continue;
+		int64_t ms;
+		if (pairs[i].rfc3339) {
+			int64_t at = parse_rfc3339(v);
+			ms = at < 0 ? -1 : at > now_wall_ms ? at - now_wall_ms : 0;
+		} else {
+			ms = sl_parse_duration_ms(v);
+		}
+		if (ms > best)
+			best = ms;
+	}
+	return best;
+}

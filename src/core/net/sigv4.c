@@ -3,14 +3,16 @@
  * Why the project signs Bedrock requests itself instead of using libcurl's
  * CURLOPT_AWS_SIGV4: Bedrock model ids almost always contain ':' (amazon.nova-pro-v1:0),
  * which goes on the wire as %3A. For every service except S3, AWS computes the canonical URI
- * by URI-encoding the wire path once more, so the canonical request must say %253A. Debian
- * 12's libcurl 7.88.1 copies the wire path into the canonical request unchanged (%3A), so
- * its signature never matches and Bedrock answers 403 InvalidSignatureException.
- * tests/net/test_curl_sigv4.c demonstrates this against tests/fakeprov (whose verifier is
- * proven on AWS's published test-suite vectors in tests/net/test_sigv4.c): it captures the
- * Authorization header libcurl sends, checks that it equals our signature of the canonical
- * request with the path NOT re-encoded, and that fakeprov's verifier rejects it while it
- * accepts the request signed here. The engine therefore uses sl_sigv4_sign_json_post().
+ * by URI-encoding the wire path once more, so the canonical request must say %253A.
+ * Measured with Debian 12's libcurl 7.88.1 (tests/net/test_curl_sigv4.c, against
+ * tests/fakeprov whose verifier is proven on AWS's published test-suite vectors in
+ * tests/net/test_sigv4.c): libcurl copies the wire path into the canonical request
+ * unchanged. With %3A on the wire it signs %3A; with a literal ':' it signs ':'. Either way
+ * the signature differs from the one AWS computes, and Bedrock answers 403
+ * InvalidSignatureException. A path without reserved characters is signed correctly, so the
+ * rest of libcurl's canonicalisation is fine; it is exactly the missing second encoding.
+ * The engine therefore signs with sl_sigv4_sign_json_post() and never sets
+ * CURLOPT_AWS_SIGV4.
  */
 #include "shortlist/sigv4.h"
 
