@@ -57,8 +57,10 @@ enum tui_context {
 	X(FILTER_RESET, FILTER, "Clear this criterion", 'x', TK_DELETE, TK_BACKSPACE, 0)  \
 	X(FILTER_RESET_ALL, FILTER, "Clear every criterion", 'c', 0, 0, 0)                \
 	X(FILTER_CLOSE, FILTER, "Close the panel (filters stay)", TK_ESC, 'f', 'q', 0)    \
-	X(HELP_DOWN, HELP, "Scroll down", 'j', TK_DOWN, TK_PGDN, 0)                       \
-	X(HELP_UP, HELP, "Scroll up", 'k', TK_UP, TK_PGUP, 0)                             \
+	X(HELP_DOWN, HELP, "Scroll down", 'j', TK_DOWN, 0, 0)                             \
+	X(HELP_UP, HELP, "Scroll up", 'k', TK_UP, 0, 0)                                   \
+	X(HELP_PAGE_DOWN, HELP, "Page down", TK_PGDN, ' ', 0, 0)                          \
+	X(HELP_PAGE_UP, HELP, "Page up", TK_PGUP, 0, 0, 0)                                \
 	X(HELP_CLOSE, HELP, "Close the help", TK_ESC, '?', 'q', 0)
 
 enum tui_action {

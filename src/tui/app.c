@@ -90,7 +90,7 @@ void tui_app_handle(struct tui_app *app, const struct tui_event *ev)
 	}
 	/* A too-small screen only offers quitting; nothing else is visible to act on. */
 	if (tui_app_too_small(app)) {
-		if (ev->key == 'q' || ev->key == TK_ESC)
+		if (ev->key == 'q')
 			app->quit = true;
 		return;
 	}
@@ -160,11 +160,11 @@ bool tui_app_render(struct tui_app *app)
 	sl_buf_init(&right);
 	base->ops->status(base, &left, &right);
 
-	/* Title bar: what this is, and the status's right half (counts). */
+	/* Title bar: where we are, and the way out. */
 	tui_grid_fill(g, (struct tui_rect){ 0, 0, g->cols, 1 }, TUI_ROLE_TITLE);
 	tui_grid_put(g, 1, 0, g->cols - 2, TUI_ROLE_TITLE, 0, "shortlist");
 	tui_grid_put(g, 11, 0, g->cols - 12, TUI_ROLE_TITLE, 0, tui_glyph(TUI_GLYPH_DOT));
-	tui_grid_put(g, 13, 0, g->cols - 14, TUI_ROLE_TITLE, 0, "Models");
+	tui_grid_put(g, 13, 0, g->cols - 14, TUI_ROLE_TITLE, 0, base->ops->title);
 	const char *hint = "? help  q quit";
 	int hw = tui_text_width(hint);
 	tui_grid_put(g, g->cols - hw - 1, 0, hw, TUI_ROLE_TITLE, 0, hint);
@@ -173,7 +173,7 @@ bool tui_app_render(struct tui_app *app)
 	for (int i = 0; i < app->n_views; i++)
 		app->views[i]->ops->draw(app->views[i], g, body);
 
-	/* Status bar: the base view's state, or a one-shot message. */
+	/* Status bar: the base view's state (or a one-shot message) and its counts. */
 	int sy = g->lines - 1;
 	tui_grid_fill(g, (struct tui_rect){ 0, sy, g->cols, 1 }, TUI_ROLE_STATUS);
 	int rw = tui_text_width(right.data);

@@ -29,6 +29,7 @@ struct tui_view;
 /* A view: a screen (models) or an overlay (filter panel, help) on the app's stack. */
 struct tui_view_ops {
 	const char *name;
+	const char *title; /* shown in the title bar when this is the base view */
 	/* Which bindings apply right now (a view may have modes, e.g. searching). */
 	enum tui_context (*context)(struct tui_view *v);
 	/* Draw into area. full is the whole screen minus title and status bars. */

@@ -64,7 +64,9 @@ void tui_filters_describe(const struct tui_filters *f, struct sl_buf *out)
 {
 	for (int i = 0; i < TUI_CRIT_COUNT; i++)
 		if (f->value[i][0])
-			sl_buf_printf(out, "%s%s%s", out->len ? " " : "", criteria[i].prefix,
+			sl_buf_printf(out, "%s%s%s",
+				      out->len && out->data[out->len - 1] != ' ' ? " " : "",
+				      criteria[i].prefix,
 				      f->value[i]);
 }
 

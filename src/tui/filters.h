@@ -16,7 +16,7 @@ enum tui_criterion_kind {
 /* X(id, label, expression prefix, kind, presets ... NULL) */
 #define TUI_CRITERIA(X)                                                                  \
 	X(OPEN_WEIGHTS, "Open weights", "open_weights=", CHOICE, "true", "false")         \
-	X(LICENSE, "Licence", "license=", VALUE, "mit", "apache-2.0")                     \
+	X(LICENSE, "Licence contains", "license=", VALUE, "apache", "mit", "llama")                     \
 	X(CONTEXT, "Context >=", "context>=", VALUE, "32000", "128000", "200000", "1000000") \
 	X(PRICE_IN, "$ in <= (per 1M)", "price_in<=", VALUE, "0.1", "0.5", "1", "3", "10") \
 	X(PRICE_OUT, "$ out <= (per 1M)", "price_out<=", VALUE, "0.5", "2", "5", "15", "30") \
@@ -25,7 +25,8 @@ enum tui_criterion_kind {
 	X(TOOL_CALL, "Tool calling", "tool_call=", CHOICE, "true", "false")               \
 	X(RELEASE, "Released on/after", "release>=", VALUE, "2024-01-01", "2025-01-01", "2026-01-01") \
 	X(SIZE, "Size class", "size=", CHOICE, "SLM", "LLM")                              \
-	X(PROVIDER, "Provider", "provider=", VALUE, "openai", "anthropic", "google", "mistral")
+	X(PROVIDER, "Provider", "provider=", VALUE, "openai", "anthropic", "google", "mistral") \
+	X(FAMILY, "Family", "family=", VALUE, "llama", "qwen", "gpt", "claude", "gemini")
 
 enum tui_criterion_id {
 #define X(id, label, prefix, kind, ...) TUI_CRIT_##id,

@@ -14,9 +14,10 @@ extern const struct tui_waiter tui_poll_waiter;
 /* Run work until nothing is pending, then render: the fixed waiting point of `:dump`. */
 void tui_loop_settle(struct tui_app *app, const struct tui_waiter *w);
 
-/* Run the app on the terminal until it quits. err is set if the terminal cannot be used. */
+/* Run the app on the terminal until it quits. err is set if the terminal cannot be used.
+ * A non-empty warning is shown in the status bar and printed (via stderr) at exit. */
 int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
-		 const struct tui_waiter *w, struct sl_error *err);
+		 const struct tui_waiter *w, const char *warning, struct sl_error *err);
 
 /* Feed the script at path to the app; write every `:dump` to out. */
 int tui_script_run(struct tui_app *app, const char *path, const struct tui_waiter *w,

@@ -8,7 +8,7 @@
 
 struct help_view {
 	struct tui_view base;
-	int scroll, max_scroll;
+	int scroll, max_scroll, page;
 };
 
 static enum tui_context help_context(struct tui_view *v)
@@ -29,6 +29,12 @@ static int help_action(struct tui_view *v, enum tui_action a)
 		if (h->scroll > 0)
 			h->scroll--;
 		return TUI_HANDLED | TUI_REDRAW;
+	case TUI_ACT_HELP_PAGE_DOWN:
+		h->scroll = h->scroll + h->page < h->max_scroll ? h->scroll + h->page : h->max_scroll;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TUI_ACT_HELP_PAGE_UP:
+		h->scroll = h->scroll > h->page ? h->scroll - h->page : 0;
+		return TUI_HANDLED | TUI_REDRAW;
 	case TUI_ACT_HELP_CLOSE: return TUI_HANDLED | TUI_REDRAW | TUI_CLOSE;
 	default: return TUI_HANDLED;
 	}
@@ -46,13 +52,15 @@ static void help_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect ar
 	struct help_view *h = (struct help_view *)v;
 	int w = area.w - 4 < 76 ? area.w - 4 : 76;
 	struct tui_rect r = { area.x + (area.w - w) / 2, area.y, w, area.h };
-	tui_grid_fill(g, r, TUI_ROLE_PANEL);
+	/* Modal: the table behind would only be noise around the edges. */
+	tui_grid_fill(g, area, TUI_ROLE_PANEL);
 	for (int x = r.x; x < r.x + r.w; x++)
 		tui_grid_put(g, x, r.y, 1, TUI_ROLE_BORDER, 0, tui_glyph(TUI_GLYPH_HLINE));
 	tui_grid_put(g, r.x + 2, r.y, r.w - 4, TUI_ROLE_LABEL, 0, " Keys (j/k scroll, Esc close) ");
 
 	/* Lay the table out as rows first, then show the visible window. */
 	int body = r.h - 1;
+	h->page = body > 2 ? body - 1 : 1;
 	int row = 0;
 	int key_w = 18;
 	for (int ctx = 0; ctx < TUI_CTX_COUNT; ctx++) {
@@ -76,6 +84,24 @@ static void help_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect ar
 			}
 			row++;
 		}
+	}
+	/* The mouse has no keys to list, so it gets its own lines. */
+	static const char *const mouse[][2] = {
+		{ "wheel", "Scroll the table (the detail pane when over it)" },
+		{ "click row", "Select the model" },
+		{ "click header", "Sort by that column (again: reverse)" },
+	};
+	int y = row - h->scroll;
+	if (y >= 0 && y < body)
+		tui_grid_put(g, r.x + 2, r.y + 1 + y, r.w - 4, TUI_ROLE_LABEL, TUI_A_BOLD, "Mouse");
+	row++;
+	for (size_t i = 0; i < sizeof mouse / sizeof mouse[0]; i++, row++) {
+		y = row - h->scroll;
+		if (y < 0 || y >= body)
+			continue;
+		tui_grid_put_field(g, r.x + 4, r.y + 1 + y, key_w, TUI_ROLE_KEY, 0, mouse[i][0], false);
+		tui_grid_put(g, r.x + 5 + key_w, r.y + 1 + y, r.w - key_w - 7, TUI_ROLE_PANEL, 0,
+			     mouse[i][1]);
 	}
 	h->max_scroll = row > body ? row - body : 0;
 	if (h->scroll > h->max_scroll)

@@ -10,7 +10,8 @@
 
 const char *tui_fmt_tokens(int64_t n, char *buf, size_t len)
 {
-	if (n < 0)
+	/* A window of 0 tokens is a placeholder in the source, not a fact. */
+	if (n <= 0)
 		return NULL;
 	if (n >= 1000000) {
 		double m = (double)n / (n % 1048576 == 0 ? 1048576.0 : 1000000.0);
@@ -19,8 +20,10 @@ const char *tui_fmt_tokens(int64_t n, char *buf, size_t len)
 		else
 			snprintf(buf, len, "%.2fM", m);
 	} else if (n >= 1000) {
-		/* 32768 is "32K" to everyone; 128000 is "128K". */
-		long k = n % 1024 == 0 ? (long)(n / 1024) : (long)((n + 500) / 1000);
+		/* 128000 is "128K", and so is 131072: binary sizes are named in KiB. */
+		long k = n % 1000 == 0   ? (long)(n / 1000)
+			 : n % 1024 == 0 ? (long)(n / 1024)
+					 : (long)((n + 500) / 1000);
 		snprintf(buf, len, "%ldK", k);
 	} else {
 		snprintf(buf, len, "%ld", (long)n);
@@ -32,9 +35,11 @@ const char *tui_fmt_price(double usd, char *buf, size_t len)
 {
 	if (isnan(usd) || usd < 0)
 		return NULL;
+	/* Two decimals like a price list; sub-dime prices keep a third so they do not all
+	 * read 0.01. */
 	if (usd >= 100)
 		snprintf(buf, len, "%.0f", usd);
-	else if (usd >= 1 || usd == 0)
+	else if (usd >= 0.1 || usd == 0)
 		snprintf(buf, len, "%.2f", usd);
 	else
 		snprintf(buf, len, "%.3f", usd);
@@ -63,9 +68,10 @@ static void fmt_thousands(int64_t n, char *buf, size_t len)
 }
 
 struct line {
-	const char *label; /* NULL: a continuation or a section heading */
+	const char *label; /* NULL: the value column only */
 	char *text;        /* NULL: unknown */
 	enum tui_role role;
+	bool full;         /* spans the pane from the label column (headings, names) */
 };
 
 struct lines {
@@ -79,7 +85,13 @@ static void add(struct lines *ls, const char *label, char *text, enum tui_role r
 		ls->cap = ls->cap ? ls->cap * 2 : 64;
 		ls->v = sl_xrealloc(ls->v, ls->cap * sizeof *ls->v);
 	}
-	ls->v[ls->n++] = (struct line){ label, text, role };
+	ls->v[ls->n++] = (struct line){ label, text, role, false };
+}
+
+static void add_full(struct lines *ls, char *text, enum tui_role role)
+{
+	add(ls, NULL, text, role);
+	ls->v[ls->n - 1].full = true;
 }
 
 static void add_str(struct lines *ls, const char *label, const char *s)
@@ -96,7 +108,7 @@ static void add_tri(struct lines *ls, const char *label, int v)
 static void add_tokens(struct lines *ls, const char *label, int64_t n)
 {
 	char b[40];
-	if (n < 0) {
+	if (n <= 0) {
 		add(ls, label, NULL, TUI_ROLE_DEFAULT);
 		return;
 	}
@@ -133,8 +145,10 @@ static void build_lines(struct lines *ls, const struct sl_model *m,
 		add(ls, "Licence", NULL, TUI_ROLE_DEFAULT);
 	if (!isnan(m->params_b))
 		add(ls, "Parameters",
-		    sl_xasprintf("%gB%s%s", m->params_b, m->params_derived ? " " : "",
-				 m->params_derived ? "(derived from the id)" : ""),
+		    sl_xasprintf("%gB%s", m->params_b,
+				 m->params_derived     ? " (derived from the id)"
+				 : m->params_annotated ? " (your note)"
+						       : ""),
 		    m->params_derived ? TUI_ROLE_DERIVED : TUI_ROLE_DEFAULT);
 	else
 		add(ls, "Parameters", NULL, TUI_ROLE_DEFAULT);
@@ -165,14 +179,19 @@ static void build_lines(struct lines *ls, const struct sl_model *m,
 	add_str(ls, "Domains", m->domains);
 	add_str(ls, "Notes", m->notes);
 	add_tri(ls, "Shortlisted", m->shortlisted);
-	add(ls, NULL, sl_xasprintf("Published benchmarks (%zu)", n_bench), TUI_ROLE_LABEL);
+	char sc[32];
+	const char *hs = tui_fmt_score(m->bench_score, sc, sizeof sc);
+	add(ls, "Bench column",
+	    hs ? sl_xasprintf("%s %s", hs, m->bench_name ? m->bench_name : "") : NULL,
+	    TUI_ROLE_DEFAULT);
+	add_full(ls, sl_xasprintf("Published benchmarks (%zu)", n_bench), TUI_ROLE_LABEL);
 	if (!n_bench)
 		add(ls, NULL, sl_xstrdup("none in the catalogue"), TUI_ROLE_DIM);
 	for (size_t i = 0; i < n_bench; i++) {
 		const struct sl_benchmark *b = &bench[i];
-		char sc[32];
 		const char *s = tui_fmt_score(b->score, sc, sizeof sc);
-		add(ls, b->name,
+		add_full(ls, sl_xstrdup(b->name && *b->name ? b->name : "(unnamed)"), TUI_ROLE_DEFAULT);
+		add(ls, NULL,
 		    sl_xasprintf("%s%s%s%s%s%s", s ? s : tui_glyph(TUI_GLYPH_UNKNOWN),
 				 b->metric && *b->metric ? " " : "", b->metric ? b->metric : "",
 				 b->date && *b->date ? " (" : "", b->date ? b->date : "",
@@ -207,14 +226,13 @@ void tui_detail_draw(struct tui_grid *g, struct tui_rect r, const struct sl_mode
 		const char *text; /* points into a line; len bytes */
 		size_t len;
 		enum tui_role role;
-		bool unknown;
+		bool unknown, full;
 	};
 	struct row *rows = NULL;
 	size_t nr = 0, cap = 0;
 	for (size_t i = 0; i < ls.n; i++) {
 		struct line *l = &ls.v[i];
-		bool heading = !l->label && l->role == TUI_ROLE_LABEL;
-		int width = heading ? r.w - 2 : tw;
+		int width = l->full ? r.w - 2 : tw;
 		const char *t = l->text ? l->text : tui_glyph(TUI_GLYPH_UNKNOWN);
 		const char *label = l->label;
 		do {
@@ -233,13 +251,10 @@ void tui_detail_draw(struct tui_grid *g, struct tui_rect r, const struct sl_mode
 				cap = cap ? cap * 2 : 128;
 				rows = sl_xrealloc(rows, cap * sizeof *rows);
 			}
-			rows[nr++] = (struct row){ label, t, fit, heading ? TUI_ROLE_LABEL : l->role,
-						   !l->text };
+			rows[nr++] = (struct row){ label, t, fit, l->role, !l->text, l->full };
 			label = NULL;
 			t += fit;
 		} while (*t);
-		if (heading) /* mark: headings start at the label column */
-			rows[nr - 1].label = "";
 	}
 	int body_h = r.h - 1;
 	int max_scroll = (int)nr > body_h ? (int)nr - body_h : 0;
@@ -254,8 +269,9 @@ void tui_detail_draw(struct tui_grid *g, struct tui_rect r, const struct sl_mode
 		size_t n = row->len < sizeof text - 1 ? row->len : sizeof text - 1;
 		memcpy(text, row->text, n);
 		text[n] = '\0';
-		if (row->label && !*row->label) { /* section heading */
-			tui_grid_put(g, r.x + 1, y, r.w - 2, TUI_ROLE_LABEL, TUI_A_BOLD, text);
+		if (row->full) {
+			tui_grid_put(g, r.x + 1, y, r.w - 2, row->role,
+				     row->role == TUI_ROLE_LABEL ? TUI_A_BOLD : 0, text);
 			continue;
 		}
 		if (row->label)

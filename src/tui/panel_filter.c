@@ -54,7 +54,7 @@ static int fp_action(struct tui_view *v, enum tui_action a)
 			notify(fp);
 		} else {
 			fp->editing = true;
-			snprintf(fp->edit, sizeof fp->edit, "%s", val);
+			fp->edit[0] = '\0'; /* a fresh value; Esc keeps the old one */
 		}
 		break;
 	case TUI_ACT_FILTER_RESET:
@@ -160,7 +160,14 @@ static void fp_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	}
 	int y = r.y + 3 + TUI_CRIT_COUNT;
 	if (fp->error[0]) {
-		tui_grid_put_field(g, r.x + 2, y, r.w - 4, TUI_ROLE_ERROR, 0, fp->error, false);
+		/* Two lines: the message says what is valid, which is the useful part. */
+		size_t first = tui_text_fit(fp->error, r.w - 4);
+		char line[sizeof fp->error];
+		memcpy(line, fp->error, first);
+		line[first] = '\0';
+		tui_grid_put(g, r.x + 2, y, r.w - 4, TUI_ROLE_ERROR, 0, line);
+		tui_grid_put_field(g, r.x + 2, y + 1, r.w - 4, TUI_ROLE_ERROR, 0, fp->error + first,
+				   false);
 	} else {
 		struct sl_buf b;
 		sl_buf_init(&b);
@@ -171,7 +178,7 @@ static void fp_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	}
 	tui_grid_put(g, r.x + 2, y + 2, r.w - 4, TUI_ROLE_DIM, 0,
 		     fp->editing ? "type a value  Enter keep  Esc cancel"
-				 : "j/k move  h/l or space change  Enter type  x clear  Esc close");
+				 : "j/k move  h/l change  Enter type  x clear  Esc close");
 }
 
 static void fp_destroy(struct tui_view *v)

@@ -31,6 +31,7 @@ struct term {
 	SCREEN *screen;
 	int ncolors;
 	const struct tui_theme *theme;
+	struct tui_theme mono; /* used when the terminal has no colours */
 	attr_t role_attr[TUI_ROLE_COUNT];
 	short role_pair[TUI_ROLE_COUNT];
 	struct tui_grid shadow; /* what the terminal shows, to send only changed cells */
@@ -57,6 +58,10 @@ static attr_t curses_attrs(int a)
 static void setup_colors(struct term *t)
 {
 	t->ncolors = 0;
+	if (!has_colors() && !t->theme->mono) {
+		tui_theme_mono(&t->mono);
+		t->theme = &t->mono;
+	}
 	if (!t->theme->mono && has_colors() && start_color() == OK) {
 		use_default_colors();
 		t->ncolors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : COLORS >= 8 ? 8 : 0;
@@ -140,6 +145,9 @@ static int term_open(struct term *t, const struct tui_theme *theme, struct sl_er
 		sigaction(SIGWINCH, &t->old_winch, NULL);
 		sigaction(SIGINT, &t->old_int, NULL);
 		sigaction(SIGTERM, &t->old_term, NULL);
+		close(sig_pipe[0]);
+		close(sig_pipe[1]);
+		sig_pipe[0] = sig_pipe[1] = -1;
 		sl_error_set(err, "cannot use terminal type '%s' (check TERM)", term ? term : "");
 		err->code = SL_EXIT_USAGE;
 		return -1;
@@ -174,6 +182,7 @@ static void term_close(struct term *t)
 	close(sig_pipe[1]);
 	sig_pipe[0] = sig_pipe[1] = -1;
 	tui_grid_free(&t->shadow);
+	tui_theme_free(&t->mono);
 	restore_stderr(t);
 }
 
@@ -264,7 +273,14 @@ static void drain_keys(struct term *t, struct tui_app *app)
 		if (ev.key == TK_NONE)
 			continue;
 		if (ev.key == TK_RESIZE) {
-			handle_resize(t, app);
+			/* ncurses queues KEY_RESIZE after resizeterm(): the size is already
+			 * known, so only follow it (calling resizeterm here would loop). */
+			if (COLS != app->grid.cols || LINES != app->grid.lines) {
+				ev.cols = COLS;
+				ev.lines = LINES;
+				tui_app_handle(app, &ev);
+				t->full_repaint = true;
+			}
 			continue;
 		}
 		if (ev.key == TK_MOUSE) {
@@ -288,11 +304,16 @@ static void drain_keys(struct term *t, struct tui_app *app)
 }
 
 int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
-		 const struct tui_waiter *w, struct sl_error *err)
+		 const struct tui_waiter *w, const char *warning, struct sl_error *err)
 {
 	struct term t;
 	if (term_open(&t, theme, err) != 0)
 		return -1;
+	if (warning && *warning) {
+		/* stderr is the temp file now: the line appears after the screen is restored. */
+		fprintf(stderr, "shortlist: %s\n", warning);
+		tui_app_message(app, true, "%s", warning);
+	}
 	handle_resize(&t, app);
 	app->dirty = true;
 	tui_app_render(app);
@@ -303,7 +324,10 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 		};
-		int n = w->wait(w->ud, fds, 2, 1000);
+		/* Idle: sleep until input or a signal. Work in flight: wake at least once a
+		 * second so the waiter can make progress even if it has no descriptor ready. */
+		int timeout = w->pending && w->pending(w->ud) > 0 ? 1000 : -1;
+		int n = w->wait(w->ud, fds, 2, timeout);
 		if (n < 0 && errno != EINTR) {
 			sl_error_set(err, "waiting for input failed: %s", strerror(errno));
 			break;

@@ -77,12 +77,10 @@ int tui_theme_parse(struct tui_theme *theme, const char *text, const char *path,
 {
 	bool role_seen[TUI_ROLE_COUNT] = { 0 };
 	char *copy = sl_xstrdup(text);
-	char *save_line = NULL;
 	int lineno = 0;
 	int rc = 0;
 	/* strtok_r would skip empty lines and make line numbers wrong: split by hand. */
 	char *line = copy;
-	(void)save_line;
 	while (line && rc == 0) {
 		char *next = strchr(line, '\n');
 		if (next)

@@ -31,7 +31,8 @@ int tui_print_keys(const char *format)
 }
 
 /* NO_COLOR (non-empty) means mono unless the user picked a theme explicitly (nnn). */
-static int choose_theme(struct tui_theme *theme, const char *requested, struct sl_error *err)
+static int choose_theme(struct tui_theme *theme, const char *requested, char *warning,
+			size_t warning_len, struct sl_error *err)
 {
 	if (requested)
 		return tui_theme_load(theme, requested, err);
@@ -42,8 +43,8 @@ static int choose_theme(struct tui_theme *theme, const char *requested, struct s
 		return 0;
 	}
 	if (tui_theme_load(theme, "default", err) != 0) {
-		/* A broken install should still give a usable screen; say why on exit. */
-		fprintf(stderr, "shortlist: %s; using the built-in monochrome theme\n", err->msg);
+		/* A broken install should still give a usable screen; say why. */
+		snprintf(warning, warning_len, "%s; using the built-in monochrome theme", err->msg);
 		sl_error_clear(err);
 		tui_theme_mono(theme);
 	}
@@ -55,7 +56,8 @@ int tui_main(struct sl_store *store, const struct tui_options *opts)
 	struct sl_error err = { 0 };
 	struct tui_theme theme;
 	memset(&theme, 0, sizeof theme);
-	if (choose_theme(&theme, opts->theme, &err) != 0) {
+	char warning[1200] = "";
+	if (choose_theme(&theme, opts->theme, warning, sizeof warning, &err) != 0) {
 		fprintf(stderr, "shortlist: %s\n", err.msg);
 		return err.code ? err.code : SL_EXIT_USAGE;
 	}
@@ -74,10 +76,13 @@ int tui_main(struct sl_store *store, const struct tui_options *opts)
 	app.pending_work = w->pending;
 	app.pending_ud = w->ud;
 	int rc;
-	if (opts->script)
+	if (opts->script) {
+		if (warning[0])
+			fprintf(stderr, "shortlist: %s\n", warning);
 		rc = tui_script_run(&app, opts->script, w, stdout, &err);
-	else
-		rc = tui_loop_run(&app, &theme, w, &err);
+	} else {
+		rc = tui_loop_run(&app, &theme, w, warning, &err);
+	}
 	int code = app.exit_code;
 	tui_app_free(&app);
 	tui_theme_free(&theme);

@@ -11,8 +11,9 @@
  * descriptors (stdin, the signal self-pipe); the provider engine replaces it with
  * curl_multi_poll() passing these as extra fds, then progresses its transfers. */
 struct tui_waiter {
-	/* Wait until one of fds is readable or timeout_ms passes; fill revents. Returns
-	 * the number ready (0 on timeout) or -1 with errno (EINTR is fine). */
+	/* Wait until one of fds is readable or timeout_ms passes (-1: no limit, the TUI is
+	 * idle); fill revents. Returns the number ready (0 on timeout) or -1 with errno
+	 * (EINTR is fine). */
 	int (*wait)(void *ud, struct pollfd *fds, int nfds, int timeout_ms);
 	/* After each wait: progress in-flight work. Returns true if the screen changed. */
 	bool (*progress)(void *ud);

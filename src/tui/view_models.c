@@ -53,6 +53,7 @@ struct models_view {
 	size_t n_bench;
 	/* Geometry of the last frame, for paging and mouse hits. */
 	struct tui_rect table;    /* header row + body rows */
+	struct tui_rect pane;     /* the detail pane, w = 0 when closed */
 	int col_x[COL_COUNT], col_w[COL_COUNT];
 };
 
@@ -68,11 +69,9 @@ static struct sl_model *cursor_model(struct models_view *mv)
 	return &mv->all.items[mv->rows[mv->cursor]];
 }
 
-/* Rebuild the visible rows, keeping the cursor on the same model when it stays visible. */
-static void refilter(struct models_view *mv)
+/* Rebuild the visible rows with the cursor on the model keep (if it stays visible). */
+static void refilter_keep(struct models_view *mv, const char *keep)
 {
-	struct sl_model *cur = cursor_model(mv);
-	char *keep = cur ? sl_xstrdup(cur->key) : NULL;
 	sl_filter_set_free(mv->fset);
 	mv->fset = NULL;
 	struct sl_error err = { 0 };
@@ -91,7 +90,6 @@ static void refilter(struct models_view *mv)
 			new_cursor = mv->n_rows;
 		mv->rows[mv->n_rows++] = i;
 	}
-	free(keep);
 	mv->cursor = new_cursor;
 	if (mv->top > mv->cursor)
 		mv->top = mv->cursor;
@@ -99,26 +97,27 @@ static void refilter(struct models_view *mv)
 	mv->base.app->dirty = true;
 }
 
+/* Rebuild the visible rows, keeping the cursor on the same model when it stays visible. */
+static void refilter(struct models_view *mv)
+{
+	struct sl_model *cur = cursor_model(mv);
+	char *keep = cur ? sl_xstrdup(cur->key) : NULL;
+	refilter_keep(mv, keep);
+	free(keep);
+}
+
+/* A new order starts at its top: after "sort by output price" the cheapest model is what
+ * the user wants to see, not the old selection somewhere in the middle. */
 static int resort(struct models_view *mv)
 {
 	char key[40];
 	snprintf(key, sizeof key, "%s%s", mv->sort_desc ? "-" : "", columns[mv->sort_col].sort_key);
 	struct sl_error err = { 0 };
-	struct sl_model *cur = cursor_model(mv);
-	char *keep = cur ? sl_xstrdup(cur->key) : NULL;
 	int rc = sl_model_list_sort(&mv->all, key, &err);
 	if (rc != 0)
 		tui_app_message(mv->base.app, true, "%s", err.msg);
-	/* Point the cursor at the kept model again before refilter looks it up. */
-	mv->n_rows = 0;
-	for (size_t i = 0; keep && i < mv->all.len; i++)
-		if (strcmp(mv->all.items[i].key, keep) == 0) {
-			mv->rows[0] = i;
-			mv->n_rows = 1;
-			mv->cursor = 0;
-		}
-	free(keep);
-	refilter(mv);
+	mv->top = 0;
+	refilter_keep(mv, NULL);
 	return rc;
 }
 
@@ -293,6 +292,13 @@ static void append_utf8(char *s, size_t cap, int cp)
 static int mv_mouse(struct models_view *mv, const struct tui_event *ev)
 {
 	struct tui_rect t = mv->table;
+	struct tui_rect p = mv->pane;
+	bool in_pane = p.w && ev->mx >= p.x && ev->mx < p.x + p.w && ev->my >= p.y &&
+		       ev->my < p.y + p.h;
+	if (in_pane && (ev->mouse == TUI_MOUSE_WHEEL_DOWN || ev->mouse == TUI_MOUSE_WHEEL_UP)) {
+		return mv_action(&mv->base, ev->mouse == TUI_MOUSE_WHEEL_DOWN ? TUI_ACT_DETAIL_DOWN
+									   : TUI_ACT_DETAIL_UP);
+	}
 	if (ev->mouse == TUI_MOUSE_WHEEL_DOWN || ev->mouse == TUI_MOUSE_WHEEL_UP) {
 		move_cursor(mv, ev->mouse == TUI_MOUSE_WHEEL_DOWN ? 3 : -3);
 		return TUI_HANDLED | TUI_REDRAW;
@@ -325,6 +331,13 @@ static int mv_event(struct tui_view *v, const struct tui_event *ev)
 		append_utf8(mv->filters.search, sizeof mv->filters.search, ev->key);
 		refilter(mv);
 		return TUI_HANDLED | TUI_REDRAW;
+	}
+	/* While typing, arrows and paging still move through the narrowed table. */
+	if (mv->searching && ev->key > TK_SPECIAL) {
+		enum tui_action a = tui_action_for_key(TUI_CTX_MODELS, ev->key);
+		if (a == TUI_ACT_MOVE_DOWN || a == TUI_ACT_MOVE_UP || a == TUI_ACT_PAGE_DOWN ||
+		    a == TUI_ACT_PAGE_UP || a == TUI_ACT_FIRST || a == TUI_ACT_LAST)
+			return mv_action(v, a);
 	}
 	return 0;
 }
@@ -482,11 +495,15 @@ static void mv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		table.h--;
 	}
 	struct sl_model *m = cursor_model(mv);
+	mv->pane = (struct tui_rect){ 0 };
 	if (mv->detail_open && m) {
 		struct tui_rect pane;
 		if (area.w >= WIDE_LAYOUT_COLS) {
 			table.w = area.w - DETAIL_RIGHT_W;
-			pane = (struct tui_rect){ table.x + table.w, table.y, DETAIL_RIGHT_W, table.h };
+			int sep = table.x + table.w;
+			for (int y = table.y; y < table.y + table.h; y++)
+				tui_grid_put(g, sep, y, 1, TUI_ROLE_BORDER, 0, tui_glyph(TUI_GLYPH_VLINE));
+			pane = (struct tui_rect){ sep + 1, table.y, DETAIL_RIGHT_W - 1, table.h };
 		} else {
 			int th = table.h * 2 / 5;
 			if (th < 6)
@@ -495,6 +512,7 @@ static void mv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 			table.h = th;
 		}
 		draw_table(mv, g, table);
+		mv->pane = pane;
 		load_benchmarks(mv, m);
 		tui_detail_draw(g, pane, m, mv->bench, mv->n_bench, &mv->detail_scroll);
 	} else {
@@ -519,10 +537,10 @@ static void mv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 			sl_buf_puts(left, "  filters: ");
 			tui_filters_describe(&mv->filters, left);
 		} else if (!mv->filters.search[0] && !mv->filters.shortlist_only) {
-			sl_buf_puts(left, "  f filters  / search  space shortlist");
+			sl_buf_puts(left, "  / search  f filters  space shortlist");
 		}
 	}
-	sl_buf_printf(right, "%zu of %zu models %s %zu shortlisted", mv->n_rows, mv->all.len,
+	sl_buf_printf(right, "%zu of %zu %s %zu shortlisted", mv->n_rows, mv->all.len,
 		      tui_glyph(TUI_GLYPH_DOT), shortlisted);
 }
 
@@ -539,6 +557,7 @@ static void mv_destroy(struct tui_view *v)
 
 static const struct tui_view_ops models_ops = {
 	.name = "models",
+	.title = "Models",
 	.context = mv_context,
 	.draw = mv_draw,
 	.action = mv_action,

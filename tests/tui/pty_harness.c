@@ -35,6 +35,20 @@ static const VTermScreenCallbacks screen_cbs = { .settermprop = on_settermprop }
 
 int pty_start(struct pty_session *s, char *const argv[], int rows, int cols)
 {
+	return pty_start_env(s, argv, NULL, rows, cols);
+}
+
+VTermScreenCell pty_cell(struct pty_session *s, int row, int col)
+{
+	VTermScreenCell cell;
+	memset(&cell, 0, sizeof cell);
+	vterm_screen_get_cell(s->screen, (VTermPos){ .row = row, .col = col }, &cell);
+	return cell;
+}
+
+int pty_start_env(struct pty_session *s, char *const argv[], const char *const env[], int rows,
+		  int cols)
+{
 	memset(s, 0, sizeof *s);
 	s->rows = rows;
 	s->cols = cols;
@@ -45,6 +59,16 @@ int pty_start(struct pty_session *s, char *const argv[], int rows, int cols)
 		return -1;
 	if (s->pid == 0) {
 		setenv("TERM", "xterm-256color", 1);
+		for (size_t i = 0; env && env[i]; i++) {
+			const char *eq = strchr(env[i], '=');
+			if (!eq) {
+				unsetenv(env[i]);
+				continue;
+			}
+			char name[128];
+			snprintf(name, sizeof name, "%.*s", (int)(eq - env[i]), env[i]);
+			setenv(name, eq + 1, 1);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}

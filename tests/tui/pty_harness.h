@@ -22,6 +22,11 @@ struct pty_session {
 
 /* Start argv (argv[0] a path) on a rows x cols terminal with TERM=xterm-256color. */
 int pty_start(struct pty_session *s, char *const argv[], int rows, int cols);
+/* The same with environment changes for the child: "NAME=VALUE" sets, "NAME" unsets. */
+int pty_start_env(struct pty_session *s, char *const argv[], const char *const env[], int rows,
+		  int cols);
+/* The cell at (row, col) as libvterm sees it. */
+VTermScreenCell pty_cell(struct pty_session *s, int row, int col);
 /* Read whatever the program wrote, for at most timeout_ms; returns false at EOF. */
 bool pty_pump(struct pty_session *s, int timeout_ms);
 /* The screen row as UTF-8 text (trailing blanks trimmed); caller frees. */

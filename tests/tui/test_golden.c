@@ -128,6 +128,12 @@ static void test_bad_script(void)
 	CHECK_CONTAINS(err, "bad --size '80by24'");
 	free(out);
 	free(err);
+	/* No terminal and no script: a clear message, not a garbled screen. */
+	char *argv4[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	CHECK_INT(harness_run(argv4, &out, &err, NULL), 2);
+	CHECK_CONTAINS(err, "the TUI needs a terminal");
+	free(out);
+	free(err);
 	char *argv3[] = { (char *)shortlist_bin, "--db", db, "tui", "--theme", "nope", NULL };
 	CHECK_INT(harness_run(argv3, &out, &err, NULL), 2);
 	CHECK_CONTAINS(err, "no theme 'nope'");
@@ -160,6 +166,30 @@ static void test_ascii_mode(void)
 	free(db);
 }
 
+/* Space writes the shortlist to the store: a second run on the same database shows it. */
+static void test_shortlist_persists(void)
+{
+	char *db = test_path("persist.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *toggle = test_write_file("toggle.keys", "jj<Space>\n");
+	char *show = test_write_file("show.keys", "m\n:dump\n");
+	char *argv1[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", toggle, NULL };
+	char *argv2[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", show, NULL };
+	char *out = NULL, *err = NULL;
+	CHECK_INT(harness_run(argv1, &out, &err, NULL), 0);
+	free(out);
+	free(err);
+	CHECK_INT(harness_run(argv2, &out, &err, NULL), 0);
+	CHECK_CONTAINS(out, "1 of 5276 \u00b7 1 shortlisted");
+	CHECK_CONTAINS(out, "1 shortlisted");
+	CHECK_CONTAINS(out, "\u2605 Agent Max");
+	free(out);
+	free(err);
+	free(toggle);
+	free(show);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -177,6 +207,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_all_scripts);
 	RUN_TEST(test_bad_script);
 	RUN_TEST(test_ascii_mode);
+	RUN_TEST(test_shortlist_persists);
 	free(template_db);
 	if (test_failures)
 		fprintf(stderr, "%d check(s) failed\n", test_failures);

@@ -8,6 +8,7 @@
 #include "pty_harness.h"
 #include "test.h"
 #include "tui_harness.h"
+#include "shortlist/util.h"
 
 #define TIMEOUT_MS 5000
 
@@ -44,6 +45,14 @@ static void test_start_resize_quit(void)
 	pty_resize(&s, 24, 80);
 	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
+
+	/* The mouse, as xterm reports it in the SGR mode (1006) ncurses asks for: a click on
+	 * screen row 5 selects that row, the wheel moves the selection by three. Positions in
+	 * the reports count from 1. */
+	pty_send(&s, "\033[<0;11;6M\033[<0;11;6m");
+	CHECK(pty_wait_text(&s, "\u25b6", 5, TIMEOUT_MS));
+	pty_send(&s, "\033[<65;11;6M");
+	CHECK(pty_wait_text(&s, "\u25b6", 8, TIMEOUT_MS));
 
 	/* A key goes through: the search line shows what was typed. */
 	pty_send(&s, "/claude");
@@ -82,6 +91,131 @@ static void test_filter_panel_then_quit(void)
 	free(db);
 }
 
+/* Colours: the default theme on 256 colours, NO_COLOR -> mono (attributes only), an
+ * explicit --theme beating NO_COLOR, and an 8-colour terminal getting the 8-colour
+ * fallbacks. The title bar's first cell tells. */
+static void run_title_cell(const char *const env[], const char *theme, VTermScreenCell *out)
+{
+	char *db = test_path("colour.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", theme ? "--theme" : NULL,
+			 (char *)theme, NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
+	*out = pty_cell(&s, 0, 1);
+	pty_send(&s, "q");
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 0);
+	pty_free(&s);
+	free(db);
+}
+
+static void test_colours_and_no_color(void)
+{
+	VTermScreenCell c;
+	const char *const plain[] = { "NO_COLOR", NULL };
+	run_title_cell(plain, NULL, &c);
+	/* default.theme: title = 231/bright-white/white on 24/blue/blue bold */
+	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
+	CHECK_INT(c.bg.indexed.idx, 24);
+	CHECK(c.attrs.bold);
+
+	const char *const no_color[] = { "NO_COLOR=1", NULL };
+	run_title_cell(no_color, NULL, &c);
+	CHECK(VTERM_COLOR_IS_DEFAULT_BG(&c.bg));
+	CHECK(VTERM_COLOR_IS_DEFAULT_FG(&c.fg));
+	CHECK(c.attrs.reverse); /* mono: title = reverse bold */
+
+	run_title_cell(no_color, "light", &c);
+	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
+	CHECK_INT(c.bg.indexed.idx, 25);
+
+	/* A terminal without colours gets the designed monochrome table, not a colour
+	 * theme's attributes alone (which would leave the cursor row unmarked). */
+	const char *const mono_term[] = { "NO_COLOR", "TERM=xterm-mono", NULL };
+	run_title_cell(mono_term, "default", &c);
+	CHECK(VTERM_COLOR_IS_DEFAULT_BG(&c.bg));
+	CHECK(c.attrs.reverse);
+
+	const char *const eight[] = { "NO_COLOR", "TERM=xterm", NULL };
+	run_title_cell(eight, NULL, &c);
+	CHECK(VTERM_COLOR_IS_INDEXED(&c.bg));
+	CHECK_INT(c.bg.indexed.idx, 4); /* blue: the 8-colour fallback */
+}
+
+/* A locale that is not UTF-8: every glyph has its ASCII twin, nothing else is sent. */
+static void test_ascii_locale(void)
+{
+	char *db = test_path("ascii.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	const char *const env[] = { "LANG=C", "LC_ALL=C", "LC_CTYPE", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
+	char *row = pty_row(&s, 2);
+	CHECK(row[0] == '>'); /* the cursor glyph's twin */
+	free(row);
+	char *screen = pty_screen(&s);
+	for (const unsigned char *p = (const unsigned char *)screen; *p; p++)
+		if (*p >= 0x80) {
+			fprintf(stderr, "non-ASCII on screen: %s\n", screen);
+			test_failures++;
+			break;
+		}
+	free(screen);
+	pty_send(&s, "q");
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	pty_free(&s);
+	free(db);
+}
+
+/* While curses runs, stderr goes to a temp file printed at exit: a missing theme
+ * directory gives a warning in the status bar, and the same text on the normal screen
+ * after quitting, never in the middle of the drawn screen. */
+static void test_stderr_held_until_exit(void)
+{
+	char *db = test_path("stderr.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	char *nothemes = test_path("nothemes");
+	char *env_dir = sl_xasprintf("SHORTLIST_DATADIR=%s", nothemes);
+	const char *const env[] = { env_dir, "NO_COLOR", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "no theme 'default'", 23, TIMEOUT_MS));
+	char *screen = pty_screen(&s);
+	CHECK(strstr(screen, "shortlist: no theme") == NULL);
+	free(screen);
+	pty_send(&s, "\003"); /* Ctrl-C: a clean exit too */
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 0);
+	CHECK(!s.altscreen);
+	CHECK(pty_wait_text(&s, "shortlist: no theme 'default'", -1, 100));
+	pty_free(&s);
+	free(env_dir);
+	free(nothemes);
+	free(db);
+}
+
+/* A terminal type ncurses does not know: exit 2 naming TERM, the terminal untouched. */
+static void test_unknown_term(void)
+{
+	char *db = test_path("term.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	const char *const env[] = { "TERM=no-such-terminal", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 2);
+	CHECK(pty_wait_text(&s, "cannot use terminal type 'no-such-terminal'", -1, 100));
+	CHECK(!s.altscreen);
+	pty_free(&s);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -96,6 +230,10 @@ int main(int argc, char **argv)
 	template_db = harness_template_db(shortlist_bin);
 	RUN_TEST(test_start_resize_quit);
 	RUN_TEST(test_filter_panel_then_quit);
+	RUN_TEST(test_colours_and_no_color);
+	RUN_TEST(test_ascii_locale);
+	RUN_TEST(test_stderr_held_until_exit);
+	RUN_TEST(test_unknown_term);
 	free(template_db);
 	if (test_failures)
 		fprintf(stderr, "%d check(s) failed\n", test_failures);
