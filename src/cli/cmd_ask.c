@@ -154,7 +154,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	int o;
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		char *end;
 		switch (o) {
 		case O_SYSTEM: system = optarg; break;
@@ -417,7 +417,7 @@ static bool catalog_price(void *ud, const char *provider, const char *model_id,
 	struct sl_model m;
 	struct sl_error err = { 0 };
 	char *key = sl_xasprintf("%s/%s", cat, model_id);
-	int rc = sl_catalog_find(store, key, &m, &err);
+	int rc = sl_catalog_get(store, key, &m, &err);
 	free(key);
 	if (rc != 0)
 		return false;

@@ -11,6 +11,7 @@
 #include "shortlist/engine.h"
 #include "shortlist/gates.h"
 #include "shortlist/judge.h"
+#include "shortlist/providers_config.h"
 #include "shortlist/report.h"
 #include "shortlist/runs.h"
 
@@ -43,10 +44,11 @@ static bool price_from_catalog(void *ud, const char *provider, const char *model
 			       struct sl_price *out)
 {
 	struct sl_store *store = ud;
-	char *key = sl_xasprintf("%s/%s", provider, model_id);
+	/* The engine's provider names ("bedrock") map back to models.dev ids. */
+	char *key = sl_xasprintf("%s/%s", sl_provider_catalog_id(provider), model_id);
 	struct sl_model m;
 	memset(&m, 0, sizeof m);
-	bool ok = sl_catalog_find(store, key, &m, NULL) == 0;
+	bool ok = sl_catalog_get(store, key, &m, NULL) == 0;
 	free(key);
 	if (!ok)
 		return false;

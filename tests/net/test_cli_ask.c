@@ -115,8 +115,8 @@ static void test_ask_every_protocol(void)
 		}
 		run_free(&r);
 		free(args);
-		/* non-streamed */
-		args = sl_xasprintf("ask --quiet %s 'Say hello'", cases[i].model);
+		/* non-streamed, options after MODEL and PROMPT as the README writes them */
+		args = sl_xasprintf("ask %s 'Say hello' --quiet", cases[i].model);
 		r = shortlist(args);
 		CHECK_INT(r.status, 0);
 		CHECK_STR(r.out, "Hello from fakeprov.\n");
