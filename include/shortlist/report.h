@@ -67,4 +67,10 @@ struct sl_report_options {
 int sl_report_write(struct sl_store *store, int64_t run_id, const struct sl_report_options *opts,
 		    FILE *out, struct sl_error *err);
 
+/* The scorecard table and the triangle's recommendation as text (no header, no gates):
+ * what `shortlist run` prints after its summary. */
+int sl_report_scorecard_text(struct sl_store *store, int64_t run_id,
+			     const struct sl_report_options *opts, struct sl_buf *out,
+			     struct sl_error *err);
+
 #endif

@@ -300,7 +300,7 @@ static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_g
 		       size_t n, struct sl_buf *out, cJSON *json, struct sl_error *err)
 {
 	struct sl_scorecard sc;
-	if (cli_score_run(store, run_id, err) != 0 || sl_scorecard_build(store, run_id, &sc, err) != 0)
+	if (sl_scorecard_build(store, run_id, &sc, err) != 0)
 		return -1;
 	struct sl_gate_report rep;
 	int rc = sl_gates_evaluate(gates, n, &sc, &rep, err);
@@ -508,11 +508,19 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		sl_buf_printf(&notes, "%lld cells failed (see 'shortlist runs show %lld --cells'; "
 			      "--resume %lld runs them again)\n", (long long)o.errors,
 			      (long long)o.run_id, (long long)o.run_id);
+	/* Score now, so the summary, `runs diff` and every report see the scores. */
+	bool scorable = s.run.n_done > s.run.n_errors;
+	if (scorable && cli_score_run(store, o.run_id, &err) != 0) {
+		summary_free(&s);
+		sl_buf_free(&notes);
+		rc = cli_fail(&err);
+		goto out;
+	}
 	int gate_rc = 0;
 	struct sl_buf gate_text;
 	sl_buf_init(&gate_text);
 	cJSON *gate_json = cJSON_CreateArray();
-	if (n_gates && s.run.n_done > s.run.n_errors) {
+	if (n_gates && scorable) {
 		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, gate_json, &err);
 		if (gate_rc < 0) {
 			cJSON_Delete(gate_json);
@@ -547,6 +555,16 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		       (long long)s.run.n_cells, (long long)s.run.n_errors, (long long)s.run.n_cached,
 		       (long long)o.requests, cost);
 		print_table(&s);
+		struct sl_buf card;
+		sl_buf_init(&card);
+		struct sl_report_options ro = { .format = SL_REPORT_TEXT };
+		cli_suite_weights(store, o.run_id, &ro.weights);
+		if (scorable && sl_report_scorecard_text(store, o.run_id, &ro, &card, &err) == 0)
+			printf("\nscorecard (every format: shortlist report %lld --format FORMAT)\n%s",
+			       (long long)o.run_id, card.data);
+		else if (scorable)
+			fprintf(stderr, "shortlist: no scorecard: %s\n", err.msg);
+		sl_buf_free(&card);
 		if (gate_text.len)
 			printf("\n%s", gate_text.data);
 		if (notes.len)

@@ -32,8 +32,12 @@ static void test_datasets_parse(void)
 
 static void test_suites_run_against_fakeprov(void)
 {
-	struct fakeprov *fp = fakeprov_start("{\"models\": {\"gpt-4o-mini\": {\"text\": \"positive\"},"
-					     " \"claude-haiku-4-5\": {\"text\": \"negative\"}}}");
+	/* gpt-4o is the open-questions suite's judge: it grades every answer 4. */
+	struct fakeprov *fp = fakeprov_start(
+		"{\"models\": {\"gpt-4o-mini\": {\"text\": \"positive\"},"
+		" \"claude-haiku-4-5\": {\"text\": \"negative\"},"
+		" \"gpt-4o\": {\"text\": \"{\\\"explanation\\\": \\\"Correct but brief.\\\","
+		" \\\"score\\\": 4}\"}}}");
 	char *url = sl_xasprintf("%s/v1", fp->base);
 	setenv("OPENAI_BASE_URL", url, 1);
 	setenv("OPENAI_API_KEY", "sk-fake", 1);
@@ -52,15 +56,44 @@ static void test_suites_run_against_fakeprov(void)
 				 "data/examples/open-questions/suite.json" };
 	const char *want[] = { "144/144 cells, 0 errors", "48/48 cells, 0 errors",
 			       "24/24 cells, 0 errors" };
+	/* What each example's scorecard must show, from fakeprov's fixed answers: 8 of the 24
+	 * reviews are positive, the judge grades 4 of 5, the summaries share few words. */
+	const char *card[][2] = {
+		{ "openai:gpt-4o-mini", "0.333 [" },  /* accuracy, 8/24 */
+		{ "rougeL", "tfidf" },
+		{ "judge", "4.000 [" },
+	};
+	const int want_status[] = { 1, 0, 0 }; /* the sentiment suite gates accuracy>=0.85 */
 	for (size_t i = 0; i < 3; i++) {
 		char *s = test_source_path(suites[i]);
 		r = run_cli(db, (const char *[]){ "run", s, NULL }, NULL);
-		/* 0, or 1 once scoring evaluates the suite's gates on fakeprov's fixed answers */
-		CHECK(r.status == 0 || r.status == 1);
+		CHECK_INT(r.status, want_status[i]);
 		CHECK_CONTAINS(r.out, want[i]);
 		CHECK_CONTAINS(r.out, "ollama:llama3.2");
+		CHECK_CONTAINS(r.out, "scorecard");
+		CHECK_CONTAINS(r.out, card[i][0]);
+		CHECK_CONTAINS(r.out, card[i][1]);
+		CHECK_CONTAINS(r.out, " pick ");
+		if (i == 0)
+			CHECK_CONTAINS(r.out, "FAIL  accuracy>=0.85: accuracy 0.3333 < 0.85 for "
+					      "openai:gpt-4o-mini");
 		run_result_free(&r);
 		free(s);
+		/* every report format, from the stored run */
+		const char *formats[] = { "json", "jsonl", "csv", "md", "html", "junit" };
+		const char *starts[] = { "{", "{\"run\"", "run,model,", "### shortlist run",
+					 "<!DOCTYPE html>", "<?xml" };
+		for (size_t f = 0; f < SL_ARRAY_LEN(formats); f++) {
+			test_current = formats[f];
+			r = run_cli(db, (const char *[]){ "report", "latest", "--format", formats[f],
+							  NULL }, NULL);
+			CHECK_INT(r.status, want_status[i]); /* the suite's gates decide, as for run */
+			CHECK(sl_str_starts_with(r.out, starts[f]));
+			if (!sl_str_starts_with(r.out, starts[f]))
+				fprintf(stderr, "%s report starts: %.60s\n", formats[f], r.out);
+			run_result_free(&r);
+		}
+		test_current = NULL;
 	}
 	cJSON *st = fakeprov_stats(fp);
 	const cJSON *routes = cJSON_GetObjectItemCaseSensitive(st, "by_route");

@@ -162,6 +162,30 @@ static void test_unknown_values(void)
 	sl_triangle_free(&tri);
 }
 
+/* No quality measured at all (every judge verdict failed): the pick rests on speed and cost,
+ * and the recommendation says so instead of quoting "unknown". */
+static void test_no_precision_anywhere(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	for (size_t i = 0; i < tri.n; i++) {
+		tri.models[i].precision = NAN;
+		tri.models[i].total = 0;
+	}
+	tri.models[2].cost = 0;
+	sl_triangle_normalise(&tri);
+	struct sl_tri_weights w = { { 0.2, 0.6, 0.2 } };
+	sl_triangle_rank(&tri, &w);
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_STR(b.data, "under speed 0.20 / precision 0.60 / cost 0.20 pick FM3: no model has an "
+			  "accuracy score, so speed and cost decide; at no cost, where FM2 costs $1 "
+			  "per 1k requests");
+	sl_buf_free(&b);
+	sl_triangle_free(&tri);
+}
+
 static void test_ties_are_deterministic(void)
 {
 	struct sl_triangle tri;
@@ -211,6 +235,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_normalisation_and_frontier);
 	RUN_TEST(test_regions);
 	RUN_TEST(test_unknown_values);
+	RUN_TEST(test_no_precision_anywhere);
 	RUN_TEST(test_ties_are_deterministic);
 	RUN_TEST(test_weights_parse_errors);
 TEST_MAIN_END

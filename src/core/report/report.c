@@ -720,6 +720,16 @@ static int write_junit(struct report *r)
 	return rc;
 }
 
+/* The scorecard and the triangle's recommendation: the body of the text report. */
+static void scorecard_text(struct report *r, struct sl_buf *b)
+{
+	sl_scorecard_render_text(&r->sc, b);
+	if (r->has_tri)
+		sl_buf_printf(b, "\n%s\n", r->recommendation.data);
+	else if (r->tri_note)
+		sl_buf_printf(b, "\nno recommendation: %s\n", r->tri_note);
+}
+
 static int write_text(struct report *r)
 {
 	struct sl_buf b;
@@ -728,11 +738,7 @@ static int write_text(struct report *r)
 		      (long long)r->run.id, r->run.suite_name ? r->run.suite_name : "?",
 		      (long long)r->run.n_done, (long long)r->run.n_cells, (long long)r->run.n_errors,
 		      (long long)r->run.n_cached);
-	sl_scorecard_render_text(&r->sc, &b);
-	if (r->has_tri)
-		sl_buf_printf(&b, "\n%s\n", r->recommendation.data);
-	else if (r->tri_note)
-		sl_buf_printf(&b, "\nno recommendation: %s\n", r->tri_note);
+	scorecard_text(r, &b);
 	if (r->opts->gates && r->opts->gates->n) {
 		sl_buf_putc(&b, '\n');
 		sl_gate_report_render(r->opts->gates, true, &b);
@@ -740,6 +746,18 @@ static int write_text(struct report *r)
 	fputs(b.data ? b.data : "", r->out);
 	sl_buf_free(&b);
 	return ferror(r->out) ? -1 : 0;
+}
+
+int sl_report_scorecard_text(struct sl_store *store, int64_t run_id,
+			     const struct sl_report_options *opts, struct sl_buf *out,
+			     struct sl_error *err)
+{
+	struct report r;
+	int rc = report_load(&r, store, run_id, opts, NULL, err);
+	if (rc == 0)
+		scorecard_text(&r, out);
+	report_free(&r);
+	return rc;
 }
 
 int sl_report_write(struct sl_store *store, int64_t run_id, const struct sl_report_options *opts,

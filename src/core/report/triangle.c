@@ -319,7 +319,8 @@ static void precision_short(const struct sl_tri_model *m, struct sl_buf *out)
 }
 
 /* "a fifth of", "37% of", "2.4x" — how a's cost compares to b's. */
-static void describe_cost_ratio(double a, double b, const char *b_name, struct sl_buf *out)
+static void describe_cost_ratio(double a, double b, const char *b_name, const char *unit,
+				struct sl_buf *out)
 {
 	static const char *const fractions[] = { NULL, NULL, "half", "a third", "a quarter",
 						 "a fifth", "a sixth", "a seventh", "an eighth",
@@ -333,11 +334,11 @@ static void describe_cost_ratio(double a, double b, const char *b_name, struct s
 		return;
 	}
 	if (a <= 0) {
-		sl_buf_printf(out, "at no cost, where %s costs $%.4g", b_name, b);
+		sl_buf_printf(out, "at no cost, where %s costs $%.4g%s", b_name, b, unit);
 		return;
 	}
 	if (b <= 0) {
-		sl_buf_printf(out, "at $%.4g, where %s costs nothing", a, b_name);
+		sl_buf_printf(out, "at $%.4g%s, where %s costs nothing", a, unit, b_name);
 		return;
 	}
 	double r = a / b;
@@ -376,12 +377,10 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 		return;
 	}
 	const struct sl_tri_model *win = &tri->models[tri->order[0]];
-	sl_buf_printf(out, "under %s pick %s: ", wt, win->name);
-	describe_precision(tri, win, out);
-	if (tri->n == 1) {
-		sl_buf_puts(out, " (the only model compared)");
-		return;
-	}
+	/* " per 1k requests" from "USD per 1k requests": the unit of the costs quoted. */
+	const char *unit = tri->cost_label ? strstr(tri->cost_label, " per ") : NULL;
+	if (!unit)
+		unit = "";
 	/* The precision leader is the natural yardstick: what does the pick give up, and what
 	 * does it save? If the pick is the leader, compare it with the runner-up instead. */
 	const struct sl_tri_model *lead = NULL;
@@ -389,6 +388,24 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 		const struct sl_tri_model *m = &tri->models[i];
 		if (isfinite(m->precision) && (!lead || m->precision > lead->precision))
 			lead = m;
+	}
+	sl_buf_printf(out, "under %s pick %s: ", wt, win->name);
+	if (!lead && tri->n > 1) {
+		/* Nothing measured the quality: say so rather than quote "unknown" twice. */
+		const struct sl_tri_model *other = &tri->models[tri->order[1]];
+		const char *label = tri->precision_label ? tri->precision_label : "precision";
+		sl_buf_printf(out, "no model has %s %s score, so speed and cost decide; ",
+			      strchr("aeiou", label[0]) ? "an" : "a", label);
+		describe_cost_ratio(win->cost, other->cost, other->name, unit, out);
+		describe_speed_ratio(win->latency_s, other->latency_s, other->name, out);
+		if (tri->priors)
+			sl_buf_puts(out, " [catalogue priors, not measured]");
+		return;
+	}
+	describe_precision(tri, win, out);
+	if (tri->n == 1) {
+		sl_buf_puts(out, " (the only model compared)");
+		return;
 	}
 	const struct sl_tri_model *other;
 	if (lead && lead != win && (isnan(win->precision) || lead->precision > win->precision)) {
@@ -404,7 +421,7 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 			sl_buf_puts(out, ties ? ", tied for the most precise," : ", the most precise,");
 	}
 	sl_buf_putc(out, ' ');
-	describe_cost_ratio(win->cost, other->cost, other->name, out);
+	describe_cost_ratio(win->cost, other->cost, other->name, unit, out);
 	describe_speed_ratio(win->latency_s, other->latency_s, other->name, out);
 	sl_buf_printf(out, " (%s: ", other->name);
 	precision_short(other, out);

@@ -532,6 +532,11 @@ static int init_rouge(struct sl_scorer *s, struct sl_error *err)
 		sl_error_set(err, "%s.type: %s", s->path, msg);
 		return -1;
 	}
+	/* Named after what it measures ("rougeL", "rouge2") unless the suite says otherwise. */
+	if (!cJSON_GetObjectItemCaseSensitive(s->spec, "as")) {
+		free(s->id);
+		s->id = sl_xstrdup(param_str(s, "type", "rougeL"));
+	}
 	s->flag_a = param_bool(s, "stem", false);
 	const char *measure = param_str(s, "measure", "f");
 	if (strcmp(measure, "f") == 0)
