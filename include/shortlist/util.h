@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -72,7 +73,18 @@ void sl_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Read a whole file; NULL with err set (naming the path) on failure. */
 char *sl_read_file(const char *path, size_t *len_out, struct sl_error *err);
-/* Write atomically: temp file in the same directory, fsync, rename. */
+/* An output file that appears whole or not at all: written to a temp file in the same
+ * directory and renamed over path by sl_outfile_close(ok = true); removed otherwise.
+ * "-" or NULL is stdout; a device or pipe (/dev/null, /dev/stdout) is written in place. */
+struct sl_outfile {
+	FILE *f;
+	const char *path;
+	char *tmp;
+};
+int sl_outfile_open(struct sl_outfile *o, const char *path, struct sl_error *err);
+int sl_outfile_close(struct sl_outfile *o, bool ok, struct sl_error *err);
+
+/* Write atomically: temp file in the same directory, fsync, rename (in place for devices). */
 int sl_write_file_atomic(const char *path, const void *data, size_t len, struct sl_error *err);
 /* mkdir -p */
 int sl_mkdirs(const char *path, struct sl_error *err);

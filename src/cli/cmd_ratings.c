@@ -294,27 +294,12 @@ int cmd_ratings(struct cli *cli, int argc, char **argv)
 		if (rc)
 			return rc;
 		bool to_stdout = strcmp(outpath, "-") == 0;
-		char *tmp = to_stdout ? NULL : sl_xasprintf("%s.tmp", outpath);
-		FILE *f = to_stdout ? stdout : fopen(tmp, "w");
-		if (!f) {
-			fprintf(stderr, "shortlist: cannot write %s: %s\n", tmp, strerror(errno));
-			free(tmp);
-			return SL_EXIT_USAGE;
-		}
-		rc = sl_ratings_export(cli_store(cli), run_id, pairwise, rater, seed, f, &err);
-		if (!to_stdout) {
-			if (fclose(f) != 0 && rc == 0) {
-				sl_error_set(&err, "writing %s failed: %s", outpath, strerror(errno));
-				rc = -1;
-			}
-			if (rc == 0 && rename(tmp, outpath) != 0) {
-				sl_error_set(&err, "cannot create %s: %s", outpath, strerror(errno));
-				rc = -1;
-			}
-			if (rc != 0)
-				remove(tmp);
-			free(tmp);
-		}
+		struct sl_outfile out;
+		if (sl_outfile_open(&out, outpath, &err) != 0)
+			return cli_fail(&err);
+		rc = sl_ratings_export(cli_store(cli), run_id, pairwise, rater, seed, out.f, &err);
+		if (sl_outfile_close(&out, rc == 0, &err) != 0)
+			rc = -1;
 		if (rc != 0)
 			return cli_fail(&err);
 		if (!to_stdout && pairwise)

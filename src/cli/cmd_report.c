@@ -297,33 +297,14 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		ro.gates = &rep;
 	}
 	/* -o writes a temp file and renames it, so a failed report never leaves half a file. */
-	FILE *out = stdout;
-	char *tmp = NULL;
-	if (out_path) {
-		tmp = sl_xasprintf("%s.tmp-XXXXXX", out_path);
-		int fd = mkstemp(tmp);
-		out = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!out) {
-			sl_error_set(&err, "cannot write %s: %s", out_path, strerror(errno));
-			free(tmp);
-			rc = cli_fail(&err);
-			goto done;
-		}
+	struct sl_outfile out;
+	if (sl_outfile_open(&out, out_path, &err) != 0) {
+		rc = cli_fail(&err);
+		goto done;
 	}
-	int wrc = sl_report_write(store, run_id, &ro, out, &err);
-	if (out_path) {
-		if (fclose(out) != 0 && wrc == 0) {
-			sl_error_set(&err, "writing %s failed: %s", out_path, strerror(errno));
-			wrc = -1;
-		}
-		if (wrc == 0 && rename(tmp, out_path) != 0) {
-			sl_error_set(&err, "cannot write %s: %s", out_path, strerror(errno));
-			wrc = -1;
-		}
-		if (wrc != 0)
-			remove(tmp);
-		free(tmp);
-	}
+	int wrc = sl_report_write(store, run_id, &ro, out.f, &err);
+	if (sl_outfile_close(&out, wrc == 0, &err) != 0)
+		wrc = -1;
 	if (wrc != 0) {
 		rc = cli_fail(&err);
 		goto done;

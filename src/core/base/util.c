@@ -267,8 +267,80 @@ int sl_mkdirs(const char *path, struct sl_error *err)
 	return 0;
 }
 
+/* Renaming over a device (as root, `-o /dev/null`) would replace it with a plain file:
+ * only a regular file, or a path that does not exist yet, is replaced by rename. */
+static bool replace_by_rename(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
+int sl_outfile_open(struct sl_outfile *o, const char *path, struct sl_error *err)
+{
+	memset(o, 0, sizeof *o);
+	o->path = path;
+	if (!path || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return 0;
+	}
+	if (!replace_by_rename(path)) {
+		o->f = fopen(path, "w");
+	} else {
+		o->tmp = sl_xasprintf("%s.tmp-XXXXXX", path);
+		int fd = mkstemp(o->tmp);
+		o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!o->f && fd >= 0)
+			close(fd);
+	}
+	if (!o->f) {
+		sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
+		if (o->tmp)
+			unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int sl_outfile_close(struct sl_outfile *o, bool ok, struct sl_error *err)
+{
+	if (!o->f)
+		return -1;
+	int rc = ok ? 0 : -1;
+	if (o->f == stdout) {
+		if (fflush(stdout) != 0 && ok) {
+			sl_error_set(err, "writing standard output failed: %s", strerror(errno));
+			rc = -1;
+		}
+	} else if (fclose(o->f) != 0 && ok) {
+		sl_error_set(err, "writing %s failed: %s", o->path, strerror(errno));
+		rc = -1;
+	}
+	if (o->tmp) {
+		if (rc == 0 && rename(o->tmp, o->path) != 0) {
+			sl_error_set(err, "cannot write %s: %s", o->path, strerror(errno));
+			rc = -1;
+		}
+		if (rc != 0)
+			unlink(o->tmp);
+		free(o->tmp);
+	}
+	memset(o, 0, sizeof *o);
+	return rc;
+}
+
 int sl_write_file_atomic(const char *path, const void *data, size_t len, struct sl_error *err)
 {
+	if (!replace_by_rename(path)) {
+		FILE *f = fopen(path, "w");
+		bool ok = f && fwrite(data, 1, len, f) == len;
+		if (f && fclose(f) != 0)
+			ok = false;
+		if (!ok)
+			sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
+		return ok ? 0 : -1;
+	}
 	char *tmp = sl_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
