@@ -84,7 +84,7 @@ static const char *const behaviour_keys[] = {
 	"text", "reasoning", "tokens", "chunks", "input_tokens", "cached_tokens", "reasoning_tokens",
 	"ttft_ms", "token_ms", "latency_ms", "fault", "status", "retry_after", "retry_after_ms",
 	"error_type", "message", "after_chunks", "stall_ms", "trickle_ms", "trickle_bytes",
-	"exists", "finish_reason", "variant", "dims", "headers",
+	"exists", "finish_reason", "variant", "dims", "headers", "logprobs",
 };
 
 static const char *const fault_names[] = {
@@ -120,6 +120,11 @@ static int check_behaviour(const cJSON *o, const char *where, bool model_level, 
 					 "trickle)", where, cJSON_IsString(k) ? k->valuestring : "?");
 				return -1;
 			}
+		}
+		if (strcmp(k->string, "logprobs") == 0 && !cJSON_IsArray(k)) {
+			snprintf(err, errsz, "%s.logprobs must be an array of {token, logprob, "
+				 "top_logprobs}", where);
+			return -1;
 		}
 		if (strcmp(k->string, "sequence") == 0) {
 			if (!cJSON_IsArray(k)) {
@@ -211,6 +216,9 @@ static void apply(struct fp_behaviour *b, const cJSON *o, bool *text_set)
 		else if (strcmp(n, "headers") == 0) {
 			cJSON_Delete(b->headers);
 			b->headers = cJSON_Duplicate(k, 1);
+		} else if (strcmp(n, "logprobs") == 0) {
+			cJSON_Delete(b->logprobs);
+			b->logprobs = cJSON_Duplicate(k, 1);
 		} else if (strcmp(n, "fault") == 0) {
 			for (size_t i = 0; i < SL_ARRAY_LEN(fault_names); i++)
 				if (strcmp(k->valuestring, fault_names[i]) == 0)

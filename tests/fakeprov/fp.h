@@ -51,6 +51,7 @@ struct fp_behaviour {
 	char *variant;        /* "openai" (default) or "llamacpp" for /v1/chat/completions */
 	int dims;             /* embedding dimensions */
 	cJSON *headers;       /* extra response headers (owned) */
+	cJSON *logprobs;      /* OpenAI choices[0].logprobs.content when asked for (owned) */
 };
 
 void fp_behaviour_free(struct fp_behaviour *b);

@@ -32,6 +32,7 @@ void fp_behaviour_free(struct fp_behaviour *b)
 	free(b->finish_reason);
 	free(b->variant);
 	cJSON_Delete(b->headers);
+	cJSON_Delete(b->logprobs);
 	memset(b, 0, sizeof *b);
 }
 
@@ -466,6 +467,40 @@ void fp_openai_stream(struct fp_stream *s, const struct fp_request *q,
 	fp_stream_add_str(s, last, -1, "data: [DONE]\n\n");
 }
 
+/* choices[0].logprobs: null unless the request set "logprobs": true; then the script's
+ * entries, or one per text piece with probability 1 (top_logprobs as many as asked). */
+static cJSON *openai_logprobs(const struct fp_request *q, const struct fp_behaviour *b)
+{
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(q->body, "logprobs")))
+		return cJSON_CreateNull();
+	cJSON *lp = cJSON_CreateObject();
+	cJSON *content;
+	if (b->logprobs) {
+		content = cJSON_Duplicate(b->logprobs, 1);
+	} else {
+		const cJSON *tl = cJSON_GetObjectItemCaseSensitive(q->body, "top_logprobs");
+		content = cJSON_CreateArray();
+		for (int i = q->n_reasoning; i < q->n_pieces; i++) {
+			cJSON *t = cJSON_CreateObject();
+			cJSON_AddStringToObject(t, "token", q->pieces[i]);
+			cJSON_AddNumberToObject(t, "logprob", 0);
+			cJSON_AddNullToObject(t, "bytes");
+			cJSON *top = cJSON_AddArrayToObject(t, "top_logprobs");
+			if (cJSON_IsNumber(tl) && tl->valueint > 0) {
+				cJSON *e = cJSON_CreateObject();
+				cJSON_AddStringToObject(e, "token", q->pieces[i]);
+				cJSON_AddNumberToObject(e, "logprob", 0);
+				cJSON_AddNullToObject(e, "bytes");
+				cJSON_AddItemToArray(top, e);
+			}
+			cJSON_AddItemToArray(content, t);
+		}
+	}
+	cJSON_AddItemToObject(lp, "content", content);
+	cJSON_AddNullToObject(lp, "refusal");
+	return lp;
+}
+
 void fp_openai_chat(struct fp_reply *r, const struct fp_request *q, const struct fp_behaviour *b,
 		    bool llamacpp)
 {
@@ -488,7 +523,7 @@ void fp_openai_chat(struct fp_reply *r, const struct fp_request *q, const struct
 	cJSON_AddNumberToObject(c, "index", 0);
 	cJSON_AddItemToObject(c, "message", m);
 	if (!llamacpp)
-		cJSON_AddNullToObject(c, "logprobs");
+		cJSON_AddItemToObject(c, "logprobs", openai_logprobs(q, b));
 	cJSON_AddStringToObject(c, "finish_reason", finish(b));
 	cJSON_AddItemToArray(choices, c);
 	cJSON_AddStringToObject(j, "id", id);

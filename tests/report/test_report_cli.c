@@ -40,7 +40,17 @@ static void setup(void)
 		" \\\"score\\\": 4}\"},"
 		"  \"gpt-4.1\": {\"text\": \"{\\\"explanation\\\": \\\"A is better.\\\","
 		" \\\"winner\\\": \\\"A\\\"}\"},"
-		"  \"gone-judge\": {\"exists\": false}}}");
+		"  \"gone-judge\": {\"exists\": false},"
+		/* a judge whose API returns log-probabilities: P(4) 0.6, P(5) 0.3, P(3) 0.1 */
+		"  \"geval-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Close.\\\","
+		" \\\"score\\\": 4}\", \"logprobs\": ["
+		"   {\"token\": \"{\\\"explanation\\\": \\\"Close.\\\", \\\"score\\\": \","
+		"    \"logprob\": 0, \"top_logprobs\": []},"
+		"   {\"token\": \"4\", \"logprob\": -0.5108, \"top_logprobs\": ["
+		"    {\"token\": \"4\", \"logprob\": -0.5108256},"
+		"    {\"token\": \"5\", \"logprob\": -1.2039728},"
+		"    {\"token\": \"3\", \"logprob\": -2.3025851}]},"
+		"   {\"token\": \"}\", \"logprob\": 0, \"top_logprobs\": []}]}}}");
 	char *url = sl_xasprintf("%s/v1", fp->base);
 	setenv("OPENAI_BASE_URL", url, 1);
 	setenv("OPENAI_API_KEY", "sk-fake", 1);
@@ -326,6 +336,32 @@ static void test_reference_guided_judge(void)
 	free(s);
 }
 
+/* G-Eval end to end: the judge asks for log-probabilities and scores the probability-
+ * weighted grade, 0.6 x 4 + 0.3 x 5 + 0.1 x 3 = 4.2, not the raw 4. */
+static void test_geval_through_the_engine(void)
+{
+	char *s = suite_with("geval", ", {\"name\": \"judge\", \"model\": \"openai:geval-judge\"}",
+			     NULL);
+	struct run_result r = cli((const char *[]){ "run", s, "--gate", "judge>=4.1", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "pass  judge>=4.1: judge 4.2 >= 4.1 for openai:gpt-4o-mini");
+	run_result_free(&r);
+	cJSON *last = fakeprov_last(fp);
+	const char *body = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last, "body"));
+	CHECK_CONTAINS(body, "\"top_logprobs\":20");
+	cJSON_Delete(last);
+	r = cli((const char *[]){ "report", "--format", "jsonl", NULL });
+	CHECK_INT(r.status, 0);
+	const char *end;
+	cJSON *cell = cJSON_ParseWithOpts(r.out, &end, false); /* the first line: one cell */
+	const cJSON *scores = cJSON_GetObjectItemCaseSensitive(cell, "scores");
+	CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(scores, "judge")), 4.2,
+		   1e-6);
+	cJSON_Delete(cell);
+	run_result_free(&r);
+	free(s);
+}
+
 /* A judge that cannot be reached is not a verdict: the cells stay unscored and the next
  * report asks again, instead of recording the failure for good. */
 static void test_unreachable_judge_is_retried(void)
@@ -404,6 +440,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_report_formats);
 	RUN_TEST(test_judge_through_the_engine);
 	RUN_TEST(test_reference_guided_judge);
+	RUN_TEST(test_geval_through_the_engine);
 	RUN_TEST(test_unreachable_judge_is_retried);
 	RUN_TEST(test_triangle_cli);
 	fakeprov_stop(fp);
