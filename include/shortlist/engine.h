@@ -149,6 +149,8 @@ struct sl_result {
 
 	double connect_ms; /* DNS + TCP + TLS setup inside the final try (0 when an open
 			      connection was reused): part of TTFB/TTFT on a cold start */
+	int http_version; /* of the final try: 1 (HTTP/1.x), 2 or 3; 0 if nothing answered */
+	bool connection_reused; /* the final try went over an already open connection */
 	int tries;        /* attempts made, >= 1 once anything was sent */
 	double cost_usd;  /* from the catalogue's prices; NAN when a price is unknown */
 

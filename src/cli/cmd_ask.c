@@ -92,6 +92,8 @@ static void print_measurements(const struct sl_result *r)
 	if (r->tokens_reasoning > 0)
 		fprintf(stderr, ", reasoning %lld", (long long)r->tokens_reasoning);
 	fprintf(stderr, "\n");
+	if (r->http_version)
+		fprintf(stderr, "  %-14s HTTP/%d\n", "protocol", r->http_version);
 	print_ms("queue", r->queue_ms);
 	if (r->connect_ms > 0)
 		print_ms("connect", r->connect_ms);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "catalog_internal.h"
+#include "shortlist/tls.h"
 
 struct fetch {
 	struct sl_buf body;
@@ -72,6 +73,7 @@ int sl_catalog_update_url(struct sl_store *store, const char *url, long timeout_
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	sl_tls_setup(h);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout_s < 15 ? timeout_s : 15L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "shortlist/engine.h"
+#include "shortlist/tls.h"
 #include "shortlist/provider.h"
 #include "shortlist/retry.h"
 #include "net_internal.h"
@@ -703,8 +704,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	sl_tls_setup(c);
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "shortlist/" "0.1");
@@ -853,6 +853,12 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		curl_easy_getinfo(r->easy, CURLINFO_APPCONNECT_TIME_T, &app);
 		curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &tcp);
 		r->result.connect_ms = (double)(app > tcp ? app : tcp) / 1000.0;
+		long ver = 0, conns = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_HTTP_VERSION, &ver);
+		curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &conns);
+		r->result.http_version = ver == CURL_HTTP_VERSION_3 ? 3
+				       : ver == CURL_HTTP_VERSION_2_0 ? 2 : ver ? 1 : 0;
+		r->result.connection_reused = ver && conns == 0;
 	}
 	release_easy(eng, r);
 	r->result.http_status = r->status;
@@ -886,6 +892,19 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 			finish(eng, r, r->stream.fail_status, "%s: %s", pname, r->stream.error);
 			fill_measurements(eng, r, r->call.stream);
 		}
+		return;
+	}
+	if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
+		/* A certificate does not get better by asking again: say how to trust it. */
+		const char *ca = sl_tls_ca_file();
+		if (ca)
+			finish(eng, r, SL_ERR_NETWORK, "%s: TLS certificate not trusted (%s); the "
+			       "CA file trusted is %s (from SSL_CERT_FILE or CURL_CA_BUNDLE)", pname,
+			       curl_msg, ca);
+		else
+			finish(eng, r, SL_ERR_NETWORK, "%s: TLS certificate not trusted (%s); for a "
+			       "private CA set SSL_CERT_FILE to its PEM file", pname, curl_msg);
+		fill_measurements(eng, r, r->call.stream);
 		return;
 	}
 	if (code != CURLE_OK) {

@@ -11,6 +11,7 @@
 #include "net_internal.h"
 #include "shortlist/probe.h"
 #include "shortlist/retry.h"
+#include "shortlist/tls.h"
 
 struct fetch {
 	char *url;
@@ -52,8 +53,7 @@ static void fetch_all(struct fetch *f, size_t n, long timeout_ms)
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, f[i].curl_err);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		sl_tls_setup(c);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
 		curl_easy_setopt(c, CURLOPT_USERAGENT, "shortlist/0.1");
