@@ -504,6 +504,36 @@ static void expect_config_error(const char *name, const char *suite_extra_json,
 	free(dir);
 }
 
+/* The scorecard's advice for an unknown cost is to set a price: a cached rerun must then
+ * price the cached answers from their tokens, with no API call. */
+static void test_price_set_after_fetching(void)
+{
+	char *suite = write_fixture("priced-later", NULL);
+	fakeprov_reset(fp);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "cost unknown");
+	run_result_free(&r);
+	long before = requests();
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld AND cost IS NULL",
+		 last_run());
+	CHECK_INT(query_int(sql), 48);
+	free(suite);
+	suite = write_fixture("priced-later", ", \"prices\": {\"fake:model-a\": {\"in\": 0,"
+					      " \"out\": 1000}, \"fakeant:model-b\": {\"in\": 0,"
+					      " \"out\": 1000}}");
+	r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "48 cached, 0 API requests");
+	run_result_free(&r);
+	CHECK_INT(requests() - before, 0);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld AND cost > 0",
+		 last_run());
+	CHECK_INT(query_int(sql), 48);
+	free(suite);
+}
+
 static void test_config_errors_send_nothing(void)
 {
 	const char *ok_models = "\"models\": [\"fake:model-a\"], \"dataset\": \"d.jsonl\"";
@@ -639,6 +669,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_gates);
 	RUN_TEST(test_failures_then_resume);
 	RUN_TEST(test_budget);
+	RUN_TEST(test_price_set_after_fetching);
 	RUN_TEST(test_config_errors_send_nothing);
 	fakeprov_stop(fp);
 	free(db);

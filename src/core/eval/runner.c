@@ -825,6 +825,12 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		struct cell_rec tmp;
 		memset(&tmp, 0, sizeof tmp);
 		if (cache_lookup(r, key, &tmp)) {
+			/* An answer fetched before its model had a price (the suite's "prices", a
+			 * catalogue update) is priced now from its tokens; a measured cost stays. */
+			if (isnan(tmp.cost)) {
+				struct sl_price price = { ms->price_in, ms->price_out, NAN, NAN };
+				tmp.cost = sl_cost_usd(&price, tmp.tokens_in, tmp.tokens_out, -1);
+			}
 			struct cell_rec *rec = batch_add(r);
 			*rec = tmp;
 			rec->idx = idx;
