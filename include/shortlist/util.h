@@ -75,11 +75,13 @@ void sl_sha256_hex(const void *data, size_t len, char out[65]);
 char *sl_read_file(const char *path, size_t *len_out, struct sl_error *err);
 /* An output file that appears whole or not at all: written to a temp file in the same
  * directory and renamed over path by sl_outfile_close(ok = true); removed otherwise.
- * "-" or NULL is stdout; a device or pipe (/dev/null, /dev/stdout) is written in place. */
+ * "-" or NULL is stdout; a device or pipe (/dev/null, /dev/stdout) is written in place;
+ * a symlink keeps pointing where it did (its target is replaced). */
 struct sl_outfile {
 	FILE *f;
 	const char *path;
 	char *tmp;
+	char *resolved; /* the file a symlink path points to */
 };
 int sl_outfile_open(struct sl_outfile *o, const char *path, struct sl_error *err);
 int sl_outfile_close(struct sl_outfile *o, bool ok, struct sl_error *err);

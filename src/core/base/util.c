@@ -283,10 +283,16 @@ int sl_outfile_open(struct sl_outfile *o, const char *path, struct sl_error *err
 		o->f = stdout;
 		return 0;
 	}
-	if (!replace_by_rename(path)) {
-		o->f = fopen(path, "w");
+	/* Through a symlink, replace the file it points to, not the link. */
+	struct stat lst;
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+		o->resolved = realpath(path, NULL);
+	if (o->resolved)
+		o->path = o->resolved;
+	if (!replace_by_rename(o->path)) {
+		o->f = fopen(o->path, "w");
 	} else {
-		o->tmp = sl_xasprintf("%s.tmp-XXXXXX", path);
+		o->tmp = sl_xasprintf("%s.tmp-XXXXXX", o->path);
 		int fd = mkstemp(o->tmp);
 		o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (!o->f && fd >= 0)
@@ -297,7 +303,8 @@ int sl_outfile_open(struct sl_outfile *o, const char *path, struct sl_error *err
 		if (o->tmp)
 			unlink(o->tmp);
 		free(o->tmp);
-		o->tmp = NULL;
+		free(o->resolved);
+		memset(o, 0, sizeof *o);
 		return -1;
 	}
 	return 0;
@@ -326,6 +333,7 @@ int sl_outfile_close(struct sl_outfile *o, bool ok, struct sl_error *err)
 			unlink(o->tmp);
 		free(o->tmp);
 	}
+	free(o->resolved);
 	memset(o, 0, sizeof *o);
 	return rc;
 }
