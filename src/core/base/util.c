@@ -294,6 +294,11 @@ int sl_outfile_open(struct sl_outfile *o, const char *path, struct sl_error *err
 	} else {
 		o->tmp = sl_xasprintf("%s.tmp-XXXXXX", o->path);
 		int fd = mkstemp(o->tmp);
+		/* mkstemp makes it 0600: give the file the mode a plain create would. */
+		mode_t um = umask(0);
+		umask(um);
+		if (fd >= 0)
+			fchmod(fd, 0666 & ~um);
 		o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (!o->f && fd >= 0)
 			close(fd);
@@ -320,6 +325,11 @@ int sl_outfile_close(struct sl_outfile *o, bool ok, struct sl_error *err)
 			sl_error_set(err, "writing standard output failed: %s", strerror(errno));
 			rc = -1;
 		}
+	} else if (o->tmp && ok && (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0)) {
+		/* on disk before the rename makes it visible */
+		sl_error_set(err, "writing %s failed: %s", o->path, strerror(errno));
+		fclose(o->f);
+		rc = -1;
 	} else if (fclose(o->f) != 0 && ok) {
 		sl_error_set(err, "writing %s failed: %s", o->path, strerror(errno));
 		rc = -1;
@@ -340,46 +350,13 @@ int sl_outfile_close(struct sl_outfile *o, bool ok, struct sl_error *err)
 
 int sl_write_file_atomic(const char *path, const void *data, size_t len, struct sl_error *err)
 {
-	if (!replace_by_rename(path)) {
-		FILE *f = fopen(path, "w");
-		bool ok = f && fwrite(data, 1, len, f) == len;
-		if (f && fclose(f) != 0)
-			ok = false;
-		if (!ok)
-			sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
-		return ok ? 0 : -1;
-	}
-	char *tmp = sl_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0) {
-		sl_error_set(err, "cannot write %s: %s", tmp, strerror(errno));
-		free(tmp);
+	struct sl_outfile o;
+	if (sl_outfile_open(&o, path, err) != 0)
 		return -1;
-	}
-	const char *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			sl_error_set(err, "cannot write %s: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			free(tmp);
-			return -1;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+	bool ok = fwrite(data, 1, len, o.f) == len;
+	if (!ok)
 		sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
+	return sl_outfile_close(&o, ok, err);
 }
 
 bool sl_str_starts_with(const char *s, const char *prefix)
