@@ -351,6 +351,20 @@ static char *ask(const char *prompt)
 	return s;
 }
 
+/* Ask until the answer is one of the single characters in choices, s (skip) or q (quit;
+ * also at the end of the input); returns that character. */
+static char ask_choice(const char *prompt, const char *choices, const char *again)
+{
+	for (;;) {
+		const char *a = ask(prompt);
+		if (!a)
+			return 'q';
+		if (a[0] && !a[1] && (strchr(choices, a[0]) || a[0] == 's' || a[0] == 'q'))
+			return a[0];
+		printf("%s\n", again);
+	}
+}
+
 static void show_input(const char *vars, int line)
 {
 	printf("input (dataset line %d): %s\n", line, vars);
@@ -382,22 +396,13 @@ static int rate_scores(struct cli *cli, int64_t run_id, const char *rater)
 		printf("--- output ---\n%s\n--------------\n", output);
 		free(vars);
 		free(output);
-		char *a;
-		int score = 0;
-		for (;;) {
-			a = ask("score 1-5 (s skip, q quit): ");
-			if (!a || strcmp(a, "q") == 0 || strcmp(a, "s") == 0)
-				break;
-			if (a[0] >= '1' && a[0] <= '5' && !a[1]) {
-				score = a[0] - '0';
-				break;
-			}
-			printf("please answer 1, 2, 3, 4 or 5 (s to skip, q to quit)\n");
-		}
-		if (!a || strcmp(a, "q") == 0)
+		char k = ask_choice("score 1-5 (s skip, q quit): ", "12345",
+				    "please answer 1, 2, 3, 4 or 5 (s to skip, q to quit)");
+		if (k == 'q')
 			break;
-		if (!score)
+		if (k == 's')
 			continue;
+		int score = k - '0';
 		char *comment = ask("comment (enter for none): ");
 		char *c = comment ? sl_xstrdup(comment) : NULL;
 		if (sl_rating_put(cli_store(cli), &todo[i], rater, score, c, &err) != 0) {
@@ -449,22 +454,12 @@ static int rate_pairs(struct cli *cli, int64_t run_id, const char *rater, uint64
 		free(v2);
 		free(lo);
 		free(ro);
-		char *a;
-		enum sl_vote_value vote;
-		bool have = false;
-		for (;;) {
-			a = ask("better answer: a, b or t for a tie (s skip, q quit): ");
-			if (!a || strcmp(a, "q") == 0 || strcmp(a, "s") == 0)
-				break;
-			if ((!strcmp(a, "a") || !strcmp(a, "b") || !strcmp(a, "t")) && sl_vote_parse(a, &vote) == 0) {
-				have = true;
-				break;
-			}
-			printf("please answer a, b or t (s to skip, q to quit)\n");
-		}
-		if (!a || strcmp(a, "q") == 0)
+		char k = ask_choice("better answer: a, b or t for a tie (s skip, q quit): ", "abt",
+				    "please answer a, b or t (s to skip, q to quit)");
+		if (k == 'q')
 			break;
-		if (!have)
+		enum sl_vote_value vote;
+		if (k == 's' || sl_vote_parse((char[]){ k, '\0' }, &vote) != 0)
 			continue;
 		char *comment = ask("comment (enter for none): ");
 		char *c = comment ? sl_xstrdup(comment) : NULL;
