@@ -89,6 +89,11 @@ const char *test_env_pin(void);
 char *test_path(const char *name);
 /* Path of a file in the source tree (tests/..., data/...); caller frees. */
 char *test_source_path(const char *relative);
+/* An engine for the providers in json (providers.json format, over the built-in defaults)
+ * with the other options from opts (may be NULL); a refused configuration exits 99. */
+struct sl_engine;
+struct sl_engine_options;
+struct sl_engine *test_engine_new(const char *json, const struct sl_engine_options *opts);
 /* Write a file in the test directory and return its path; caller frees. */
 char *test_write_file(const char *name, const char *content);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "shortlist/engine.h"
 #include "shortlist/util.h"
 
 static char test_dir[256];
@@ -69,4 +70,24 @@ char *test_write_file(const char *name, const char *content)
 	fputs(content, f);
 	fclose(f);
 	return path;
+}
+
+struct sl_engine *test_engine_new(const char *json, const struct sl_engine_options *opts)
+{
+	struct sl_providers p;
+	sl_providers_defaults(&p);
+	struct sl_error err = { 0 };
+	if (sl_providers_merge_json(&p, json, strlen(json), "test", &err) != 0) {
+		fprintf(stderr, "providers: %s\n", err.msg);
+		exit(99);
+	}
+	struct sl_engine_options o = opts ? *opts : (struct sl_engine_options){ 0 };
+	o.providers = &p;
+	struct sl_engine *e = sl_engine_new(&o, &err);
+	sl_providers_free(&p);
+	if (!e) {
+		fprintf(stderr, "engine: %s\n", err.msg);
+		exit(99);
+	}
+	return e;
 }

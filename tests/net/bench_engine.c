@@ -26,21 +26,9 @@ static struct sl_engine *make_engine(int concurrency)
 		"{\"providers\":{\"bench\":{\"kind\":\"openai\",\"base_url\":\"%s/v1\","
 		"\"api_key_env\":\"FAKE_OPENAI_KEY\",\"limits\":{\"concurrency\":%d,\"max_tries\":1}}}}",
 		fp->base, concurrency);
-	struct sl_providers p;
-	sl_providers_defaults(&p);
-	struct sl_error err = { 0 };
-	if (sl_providers_merge_json(&p, json, strlen(json), "bench", &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		exit(99);
-	}
+	struct sl_engine *e = test_engine_new(json, &(struct sl_engine_options){
+		.rng_seed = 1, .max_in_flight = 1024 });
 	free(json);
-	struct sl_engine_options o = { .providers = &p, .rng_seed = 1, .max_in_flight = 1024 };
-	struct sl_engine *e = sl_engine_new(&o, &err);
-	sl_providers_free(&p);
-	if (!e) {
-		fprintf(stderr, "%s\n", err.msg);
-		exit(99);
-	}
 	return e;
 }
 

@@ -56,22 +56,9 @@ static struct sl_engine *make_engine(void)
 		"\"fol\":{\"kind\":\"ollama\",\"base_url\":\"%s\","
 		"\"limits\":{\"concurrency\":0,\"max_tries\":3},\"timeouts\":{\"total_ms\":10000}}}}", fp->base, fp->base, fp->base,
 		fp->base, fp->base, fp->base);
-	struct sl_providers p;
-	sl_providers_defaults(&p);
-	struct sl_error err = { 0 };
-	if (sl_providers_merge_json(&p, json, strlen(json), "test", &err)) {
-		fprintf(stderr, "providers: %s\n", err.msg);
-		exit(99);
-	}
+	struct sl_engine *e = test_engine_new(json, &(struct sl_engine_options){
+		.rng_seed = 42, .backoff_base_ms = 20, .backoff_cap_ms = 200 });
 	free(json);
-	struct sl_engine_options o = { .providers = &p, .rng_seed = 42, .backoff_base_ms = 20,
-				       .backoff_cap_ms = 200 };
-	struct sl_engine *e = sl_engine_new(&o, &err);
-	if (!e) {
-		fprintf(stderr, "engine: %s\n", err.msg);
-		exit(99);
-	}
-	sl_providers_free(&p);
 	return e;
 }
 

@@ -71,22 +71,9 @@ static struct sl_engine *make_engine(int port)
 	char *json = sl_xasprintf("{\"providers\": {\"h2\": {\"kind\": \"openai\", \"base_url\":"
 				  " \"https://127.0.0.1:%d/v1\", \"api_key_env\": \"H2_KEY\","
 				  " \"limits\": {\"max_tries\": 3}}}}", port);
-	struct sl_providers p;
-	sl_providers_defaults(&p);
-	struct sl_error err = { 0 };
-	if (sl_providers_merge_json(&p, json, strlen(json), "test", &err) != 0) {
-		fprintf(stderr, "providers: %s\n", err.msg);
-		exit(99);
-	}
+	struct sl_engine *e = test_engine_new(json, &(struct sl_engine_options){
+		.rng_seed = 1, .backoff_base_ms = 10, .backoff_cap_ms = 50 });
 	free(json);
-	struct sl_engine_options o = { .providers = &p, .rng_seed = 1, .backoff_base_ms = 10,
-				       .backoff_cap_ms = 50 };
-	struct sl_engine *e = sl_engine_new(&o, &err);
-	sl_providers_free(&p);
-	if (!e) {
-		fprintf(stderr, "engine: %s\n", err.msg);
-		exit(99);
-	}
 	return e;
 }
 
