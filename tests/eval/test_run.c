@@ -38,7 +38,9 @@ static void write_providers(void)
 		" \"fake\": {\"kind\": \"openai\", \"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\","
 		"   \"limits\": {\"max_tries\": 1}},"
 		" \"fakeant\": {\"kind\": \"anthropic\", \"base_url\": \"%s\", \"api_key_env\": "
-		"   \"FAKE_ANT_KEY\", \"limits\": {\"max_tries\": 1}}}}", fp->base, fp->base);
+		"   \"FAKE_ANT_KEY\", \"limits\": {\"max_tries\": 1}},"
+		" \"together\": {\"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\"}}}",
+		fp->base, fp->base, fp->base);
 	char *p = test_write_file("config/shortlist/providers.json", json);
 	free(p);
 	free(json);
@@ -534,6 +536,30 @@ static void test_price_set_after_fetching(void)
 	free(suite);
 }
 
+/* A built-in provider whose models.dev id differs from its name ("together" is
+ * "togetherai" there) is priced from the catalogue like any other. */
+static void test_catalogue_price_under_another_provider_id(void)
+{
+	free(write_fixture("together", NULL)); /* for its cases.csv */
+	char *suite = test_write_file("together/suite.json",
+		"{\"name\": \"together\", \"models\": [\"together:LiquidAI/LFM2-24B-A2B\"],"
+		" \"prompts\": [\"sentiment@1\"], \"dataset\": \"cases.csv\","
+		" \"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\","
+		" \"neutral\"]}]}");
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL },
+				      NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM run_models WHERE run_id = %lld AND "
+				  "catalog_key = 'togetherai/LiquidAI/LFM2-24B-A2B'", last_run());
+	CHECK_INT(query_int(sql), 1);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld AND cost > 0",
+		 last_run());
+	CHECK_INT(query_int(sql), 6);
+	free(suite);
+}
+
 static void test_config_errors_send_nothing(void)
 {
 	const char *ok_models = "\"models\": [\"fake:model-a\"], \"dataset\": \"d.jsonl\"";
@@ -670,6 +696,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_failures_then_resume);
 	RUN_TEST(test_budget);
 	RUN_TEST(test_price_set_after_fetching);
+	RUN_TEST(test_catalogue_price_under_another_provider_id);
 	RUN_TEST(test_config_errors_send_nothing);
 	fakeprov_stop(fp);
 	free(db);

@@ -122,9 +122,11 @@ static void lookup_catalog_price(struct sl_runner *r, struct model_slot *ms)
 	char *keys[3] = { NULL, NULL, NULL };
 	if (strchr(spec, '/') && (!strchr(spec, ':') || strchr(spec, '/') < strchr(spec, ':')))
 		keys[0] = sl_xstrdup(spec);
-	keys[1] = sl_xasprintf("%s/%s", ms->conf->name, ms->model_id);
-	if (ms->conf->kind == SL_KIND_BEDROCK)
-		keys[2] = sl_xasprintf("amazon-bedrock/%s", ms->model_id);
+	/* models.dev's provider id ("amazon-bedrock", "togetherai"), then our own name */
+	const char *cat = sl_provider_catalog_id(ms->conf->name);
+	keys[1] = sl_xasprintf("%s/%s", cat, ms->model_id);
+	if (strcmp(cat, ms->conf->name) != 0)
+		keys[2] = sl_xasprintf("%s/%s", ms->conf->name, ms->model_id);
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT key, price_in, price_out, price_cache_read FROM models WHERE key = ?", NULL);
 	for (int i = 0; i < 3 && st; i++) {
