@@ -40,8 +40,13 @@ int cmd_ping(struct cli *cli, int argc, char **argv);
  * out, notes about servers found or not to stderr; returns an exit code. */
 int cli_local_models(FILE *out, long timeout_ms);
 struct sl_engine_options;
+struct sl_price;
 /* Fill the engine's price lookup from the catalogue in the store (opened on demand). */
 void cli_price_source(struct cli *cli, struct sl_engine_options *opts);
+/* An sl_price_fn over the catalogue in store (a struct sl_store *): ollama is free, an
+ * unknown model or price is false. */
+bool cli_catalog_price(void *store, const char *provider, const char *model_id,
+		       struct sl_price *out);
 
 /* prompts, datasets, runs */
 int cmd_prompts(struct cli *cli, int argc, char **argv);

@@ -388,20 +388,36 @@ int cli_local_models(FILE *out, long timeout_ms)
 }
 
 /* Prices come from the catalogue: our provider names map back to models.dev ids. */
-static bool catalog_price(void *ud, const char *provider, const char *model_id,
-			  struct sl_price *out)
+bool cli_catalog_price(void *store, const char *provider, const char *model_id,
+		       struct sl_price *out)
 {
-	struct cli *cli = ud;
 	if (strcmp(provider, "ollama") == 0) {
 		/* A local model has no per-token price. */
 		*out = (struct sl_price){ 0, 0, 0, 0 };
 		return true;
 	}
-	const char *cat = sl_provider_catalog_id(provider);
-	/* A cost is a nicety: an unusable database must not cost the user the answer,
-	 * so open it here without cli_store()'s exit on failure. */
+	struct sl_model m;
+	char *key = sl_xasprintf("%s/%s", sl_provider_catalog_id(provider), model_id);
+	bool ok = store && sl_catalog_get(store, key, &m, NULL) == 0;
+	free(key);
+	if (!ok)
+		return false;
+	ok = !isnan(m.price_in) && !isnan(m.price_out);
+	if (ok)
+		*out = (struct sl_price){ m.price_in, m.price_out, m.price_cache_read,
+					  m.price_cache_write };
+	sl_model_free(&m);
+	return ok;
+}
+
+/* ask opens the store only when a price is wanted: a cost is a nicety, and an unusable
+ * database must not cost the user the answer (no cli_store() exit on failure). */
+static bool ask_price(void *ud, const char *provider, const char *model_id,
+		      struct sl_price *out)
+{
+	struct cli *cli = ud;
 	static bool store_failed;
-	if (!cli->store && !store_failed) {
+	if (!cli->store && !store_failed && strcmp(provider, "ollama") != 0) {
 		struct sl_error serr = { 0 };
 		char *path = cli->db_path ? sl_xstrdup(cli->db_path) : sl_paths_default_db();
 		cli->store = sl_store_open(path, 0, &serr);
@@ -413,23 +429,11 @@ static bool catalog_price(void *ud, const char *provider, const char *model_id,
 			cli->store = NULL;
 		}
 	}
-	struct sl_store *store = cli->store;
-	if (!store)
-		return false;
-	struct sl_model m;
-	struct sl_error err = { 0 };
-	char *key = sl_xasprintf("%s/%s", cat, model_id);
-	int rc = sl_catalog_get(store, key, &m, &err);
-	free(key);
-	if (rc != 0)
-		return false;
-	*out = (struct sl_price){ m.price_in, m.price_out, m.price_cache_read, m.price_cache_write };
-	sl_model_free(&m);
-	return true;
+	return cli_catalog_price(cli->store, provider, model_id, out);
 }
 
 void cli_price_source(struct cli *cli, struct sl_engine_options *opts)
 {
-	opts->price_fn = catalog_price;
+	opts->price_fn = ask_price;
 	opts->price_user_data = cli;
 }

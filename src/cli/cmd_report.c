@@ -40,26 +40,6 @@ static void report_usage(FILE *out)
 
 /* ---- the judge's engine, only when the suite has judge scorers ---- */
 
-static bool price_from_catalog(void *ud, const char *provider, const char *model_id,
-			       struct sl_price *out)
-{
-	struct sl_store *store = ud;
-	/* The engine's provider names ("bedrock") map back to models.dev ids. */
-	char *key = sl_xasprintf("%s/%s", sl_provider_catalog_id(provider), model_id);
-	struct sl_model m;
-	memset(&m, 0, sizeof m);
-	bool ok = sl_catalog_get(store, key, &m, NULL) == 0;
-	free(key);
-	if (!ok)
-		return false;
-	ok = !isnan(m.price_in) && !isnan(m.price_out);
-	if (ok)
-		*out = (struct sl_price){ m.price_in, m.price_out, m.price_cache_read,
-					  m.price_cache_write };
-	sl_model_free(&m);
-	return ok;
-}
-
 static bool suite_has_judge(const struct sl_run *run, char **judge_model)
 {
 	cJSON *suite = cJSON_Parse(run->suite_json ? run->suite_json : "{}");
@@ -84,7 +64,7 @@ int cli_score_run(struct sl_store *store, int64_t run_id, struct sl_error *err)
 	struct sl_judge_options jo = { 0 };
 	struct sl_engine *eng = NULL;
 	if (suite_has_judge(&run, &judge_model)) {
-		struct sl_engine_options eo = { .price_fn = price_from_catalog,
+		struct sl_engine_options eo = { .price_fn = cli_catalog_price,
 						.price_user_data = store };
 		eng = sl_engine_new(&eo, err);
 		if (!eng) {
