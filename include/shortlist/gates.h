@@ -30,6 +30,9 @@ struct sl_gate {
  * under the offending character. */
 int sl_gate_parse(const char *expr, struct sl_gate *out, struct sl_error *err);
 void sl_gate_free(struct sl_gate *gate);
+/* Parse n expressions into *out (an array, freed with sl_gates_free), or none at all. */
+int sl_gates_parse(char *const *exprs, size_t n, struct sl_gate **out, struct sl_error *err);
+void sl_gates_free(struct sl_gate *gates, size_t n);
 const char *sl_gate_op_str(enum sl_gate_op op);
 
 struct sl_gate_result {

@@ -118,29 +118,6 @@ void cli_suite_weights(struct sl_store *store, int64_t run_id, struct sl_tri_wei
 	sl_run_free(&run);
 }
 
-/* Parse gate expressions; a malformed one is a usage error with a caret. */
-static int parse_gates(char **exprs, size_t n, struct sl_gate **out, struct sl_error *err)
-{
-	*out = sl_xcalloc(n ? n : 1, sizeof **out);
-	for (size_t i = 0; i < n; i++) {
-		if (sl_gate_parse(exprs[i], &(*out)[i], err) != 0) {
-			for (size_t k = 0; k < i; k++)
-				sl_gate_free(&(*out)[k]);
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void free_gates(struct sl_gate *g, size_t n)
-{
-	for (size_t i = 0; g && i < n; i++)
-		sl_gate_free(&g[i]);
-	free(g);
-}
-
 static void add_suite_gates(struct sl_store *store, int64_t run_id, char ***gates, size_t *n,
 			    cJSON **keep)
 {
@@ -163,7 +140,7 @@ int cli_score_and_gate(struct sl_store *store, int64_t run_id, char **exprs, siz
 		       struct sl_error *err)
 {
 	struct sl_gate *gates;
-	if (parse_gates(exprs, n, &gates, err) != 0)
+	if (sl_gates_parse(exprs, n, &gates, err) != 0)
 		return -1;
 	int rc = -1;
 	struct sl_scorecard sc;
@@ -182,7 +159,7 @@ int cli_score_and_gate(struct sl_store *store, int64_t run_id, char **exprs, siz
 out:
 	sl_gate_report_free(&rep);
 	sl_scorecard_free(&sc);
-	free_gates(gates, n);
+	sl_gates_free(gates, n);
 	return rc;
 }
 
@@ -239,11 +216,11 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	}
 	struct sl_gate *gates = NULL;
 	/* Bad gates and weights are usage errors before anything is scored. */
-	if (parse_gates(exprs, n_exprs, &gates, &err) != 0) {
+	if (sl_gates_parse(exprs, n_exprs, &gates, &err) != 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	free_gates(gates, n_exprs);
+	sl_gates_free(gates, n_exprs);
 	gates = NULL;
 	if (weights && sl_tri_weights_parse(weights, &ro.weights, &err) != 0) {
 		rc = cli_fail(&err);
@@ -268,7 +245,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (n_exprs) {
-		if (parse_gates(exprs, n_exprs, &gates, &err) != 0 ||
+		if (sl_gates_parse(exprs, n_exprs, &gates, &err) != 0 ||
 		    sl_scorecard_build(store, run_id, &sc, &err) != 0 ||
 		    sl_gates_evaluate(gates, n_exprs, &sc, &rep, &err) != 0) {
 			rc = cli_fail(&err);
@@ -300,7 +277,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 done:
 	sl_gate_report_free(&rep);
 	sl_scorecard_free(&sc);
-	free_gates(gates, n_exprs);
+	sl_gates_free(gates, n_exprs);
 	cJSON_Delete(suite_keep);
 out:
 	free(exprs);

@@ -277,23 +277,6 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 	return j;
 }
 
-/* Gates: parsed before the run (a malformed one is a usage error and nothing is sent),
- * checked after it against the run's scorecard, once the suite's scorers (and judge) have
- * scored the run's cells. */
-static int parse_gates(char **exprs, size_t n, struct sl_gate **out, struct sl_error *err)
-{
-	*out = sl_xcalloc(n ? n : 1, sizeof **out);
-	for (size_t i = 0; i < n; i++)
-		if (sl_gate_parse(exprs[i], &(*out)[i], err) != 0) {
-			for (size_t k = 0; k < i; k++)
-				sl_gate_free(&(*out)[k]);
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-	return 0;
-}
-
 /* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model).
  * The verdicts go to out (text) and, when json is not NULL, to json as an array. */
 static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_gate *gates,
@@ -425,7 +408,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
 		gates[n_gates++] = suite->gates[i];
 	}
-	if (parse_gates(gates, n_gates, &parsed, &err) != 0) {
+	if (sl_gates_parse(gates, n_gates, &parsed, &err) != 0) {
 		sl_suite_free(suite);
 		suite = NULL;
 		rc = cli_fail(&err);
@@ -575,9 +558,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	sl_buf_free(&notes);
 	summary_free(&s);
 out:
-	for (size_t i = 0; parsed && i < n_gates; i++)
-		sl_gate_free(&parsed[i]);
-	free(parsed);
+	sl_gates_free(parsed, n_gates);
 	sl_suite_free(suite);
 	free(gates);
 	return rc;

@@ -299,6 +299,25 @@ void sl_gate_free(struct sl_gate *gate)
 	memset(gate, 0, sizeof *gate);
 }
 
+int sl_gates_parse(char *const *exprs, size_t n, struct sl_gate **out, struct sl_error *err)
+{
+	*out = sl_xcalloc(n ? n : 1, sizeof **out);
+	for (size_t i = 0; i < n; i++)
+		if (sl_gate_parse(exprs[i], &(*out)[i], err) != 0) {
+			sl_gates_free(*out, i);
+			*out = NULL;
+			return -1;
+		}
+	return 0;
+}
+
+void sl_gates_free(struct sl_gate *gates, size_t n)
+{
+	for (size_t i = 0; gates && i < n; i++)
+		sl_gate_free(&gates[i]);
+	free(gates);
+}
+
 /* ---- evaluation ---- */
 
 static bool compare(double v, enum sl_gate_op op, double t)
