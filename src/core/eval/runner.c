@@ -1057,8 +1057,7 @@ void sl_runner_free(struct sl_runner *r)
 	free(r);
 }
 
-struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
-				  struct sl_engine *eng, struct sl_error *err)
+static struct sl_runner *runner_new(struct sl_store *store, const struct sl_runner_opts *opts)
 {
 	struct sl_runner *r = sl_xcalloc(1, sizeof *r);
 	r->store = store;
@@ -1066,6 +1065,13 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 	r->suite_real = realpath(opts->suite_path, NULL);
 	if (!r->suite_real)
 		r->suite_real = sl_xstrdup(opts->suite_path);
+	return r;
+}
+
+struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
+				  struct sl_engine *eng, struct sl_error *err)
+{
+	struct sl_runner *r = runner_new(store, opts);
 	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
 		goto fail;
 	if (opts->resume) {
@@ -1226,12 +1232,7 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 		   struct sl_run_plan *plan, struct sl_error *err)
 {
 	memset(plan, 0, sizeof *plan);
-	struct sl_runner *r = sl_xcalloc(1, sizeof *r);
-	r->store = store;
-	r->opts = opts;
-	r->suite_real = realpath(opts->suite_path, NULL);
-	if (!r->suite_real)
-		r->suite_real = sl_xstrdup(opts->suite_path);
+	struct sl_runner *r = runner_new(store, opts);
 	int rc = -1;
 	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
 		goto done;
