@@ -213,18 +213,15 @@ static void test_openai_truncated_and_malformed(void)
  * counts past a trillion, whose sums over a run would overflow. */
 static void test_huge_usage(void)
 {
-	const char *body = "{\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},"
-			   "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1e300,\"completion_tokens\":1000000000000000,"
-			   "\"prompt_tokens_details\":{\"cached_tokens\":1e19}}}";
-	struct sl_stream s;
-	sl_stream_init(&s);
-	struct sl_call call = { .kind = SL_REQ_CHAT };
-	sl_openai_ops.parse_body(&s, &call, body, strlen(body));
-	CHECK(!s.failed);
-	CHECK_INT(s.tokens_in, -1);
-	CHECK_INT(s.tokens_out, -1);
-	CHECK_INT(s.tokens_cached, -1);
-	sl_stream_free(&s);
+	const char *oa = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+			 "\"usage\":{\"prompt_tokens\":1e300,\"completion_tokens\":1000000000000000,"
+			 "\"prompt_tokens_details\":{\"cached_tokens\":1e19}}}\n\ndata: [DONE]\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, oa, strlen(oa), o, {
+		CHECK(!o.failed);
+		CHECK_INT(o.in, -1);
+		CHECK_INT(o.out, -1);
+		CHECK_INT(o.cached, -1);
+	});
 	const char *ol = "{\"model\":\"x\",\"message\":{\"content\":\"a\"},\"done\":true,\"prompt_eval_count\":1e999,\"eval_count\":3}\n";
 	FOR_EACH_SPLIT(&sl_ollama_ops, ol, strlen(ol), o, {
 		CHECK_INT(o.in, -1);
