@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/report.h"
 #include "shortlist/stats.h"
 
 #define BOOTSTRAP_MAX_N 10000
@@ -460,13 +461,11 @@ static char *suite_headline(struct sl_store *store, int64_t run, char **names, s
 	char *out = NULL;
 	const cJSON *sc, *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
 	cJSON_ArrayForEach(sc, scorers) {
-		const cJSON *as = cJSON_GetObjectItemCaseSensitive(sc, "as");
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(sc, "name");
-		const char *id = cJSON_IsString(as) ? as->valuestring
-			       : cJSON_IsString(name) ? name->valuestring : NULL;
+		char *id = sl_report_metric_id(sc);
 		for (size_t i = 0; id && !out && i < n; i++)
 			if (strcmp(names[i], id) == 0)
 				out = sl_xstrdup(id);
+		free(id);
 		if (out)
 			break;
 	}
