@@ -273,6 +273,10 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 			fputc('\n', stdout);
 		fprintf(stderr, "shortlist ask: %s failed (%s): %s\n", req.model, sl_status_name(r->status),
 			r->error ? r->error : "unknown error");
+		if (st.printed_any)
+			/* The text cannot be taken back: say plainly that it is a fragment. */
+			fprintf(stderr, "shortlist ask: the stream broke: the answer printed above is "
+				"incomplete\n");
 		rc = r->status == SL_ERR_CONFIG ? SL_EXIT_USAGE : SL_EXIT_INCOMPLETE;
 	} else if (embed) {
 		printf("%zu embedding(s) of %zu dimensions:", r->n_embeddings, r->dim);

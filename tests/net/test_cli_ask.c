@@ -172,6 +172,19 @@ static void test_ask_failures(void)
 	CHECK(!strstr(r.out, "sk-wrong-and-secret"));
 	run_free(&r);
 
+	/* Issue 14 item 5: a stream that breaks after text was printed says so on stderr and
+	 * exits non-zero; nothing is retried (the text was shown). */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"cut\":{\"fault\":\"reset\","
+					  "\"after_chunks\":2}}}"), 0);
+	set_env_for("openai");
+	r = shortlist("ask --stream openai:cut hi");
+	CHECK_INT(r.status, 3);
+	CHECK_STR(r.out, "Hello from\n");
+	CHECK_CONTAINS(r.err, "after part of the answer was received");
+	CHECK_CONTAINS(r.err, "the stream broke: the answer printed above is incomplete");
+	CHECK_CONTAINS(r.err, "tries          1");
+	run_free(&r);
+
 	/* Overloaded on every try: exits non-zero with Anthropic's error type. */
 	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"busy\":{\"fault\":\"status\","
 					  "\"status\":529,\"retry_after_ms\":1}}}"), 0);

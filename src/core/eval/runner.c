@@ -854,6 +854,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.n_messages = pv->n_messages,
 		.params = params,
 		.stream = true,
+		.restart_broken_stream = true, /* no one has seen the text: start over */
 		.on_done = on_done,
 		.user_data = f,
 	};
