@@ -63,6 +63,16 @@ static void ask_delta(void *ud, uint64_t id, const char *text, size_t len, bool 
 	st->printed_any = true;
 }
 
+/* A wait before a retry is shown: a server may ask for up to limits.max_retry_wait_s. */
+static void ask_retry(void *ud, uint64_t id, int attempt, double wait_ms, const char *reason)
+{
+	(void)id;
+	struct ask_state *st = ud;
+	if (!st->quiet)
+		fprintf(stderr, "shortlist ask: try %d failed (%s); retrying in %.1f s\n", attempt,
+			reason, wait_ms / 1000.0);
+}
+
 static void ask_done(void *ud, const struct sl_result *r)
 {
 	struct ask_state *st = ud;
@@ -241,6 +251,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	}
 	req.on_delta = ask_delta;
 	req.on_done = ask_done;
+	req.on_retry = ask_retry;
 	req.user_data = &st;
 
 	struct sl_error err = { 0 };

@@ -194,6 +194,26 @@ static void test_ask_failures(void)
 	CHECK_CONTAINS(r.err, "overloaded_error");
 	CHECK_CONTAINS(r.err, "tries          2");
 	run_free(&r);
+
+	/* The wait before a retry is shown (issue 14 item 6); a longer one than
+	 * limits.max_retry_wait_s fails at once, saying what the server asked for. */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"slow\":{\"sequence\":[{\"fault\":"
+					  "\"status\",\"status\":429,\"retry_after\":\"1\"}]},"
+					  "\"hour\":{\"fault\":\"status\",\"status\":429,"
+					  "\"retry_after\":\"3600\"}}}"), 0);
+	CHECK_INT(fakeprov_reset(fp), 0);
+	set_env_for("openai");
+	r = shortlist("ask openai:slow hi");
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.err, "shortlist ask: try 1 failed (openai: HTTP 429: ");
+	CHECK_CONTAINS(r.err, "; retrying in 1.0 s\n");
+	run_free(&r);
+	r = shortlist("ask openai:hour hi");
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.err, "[the server asked to wait 3600 s: more than "
+			      "limits.max_retry_wait_s = 60 of provider openai]");
+	CHECK(!strstr(r.err, "retrying in"));
+	run_free(&r);
 	clear_env();
 }
 
