@@ -98,29 +98,12 @@ static void add_prompts(void)
 
 static sqlite3 *open_db(void)
 {
-	sqlite3 *h = NULL;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		fprintf(stderr, "cannot open %s\n", db);
-		exit(99);
-	}
-	sqlite3_busy_timeout(h, 5000);
-	return h;
+	return db_open(db);
 }
 
 static long long query_int(const char *sql)
 {
-	sqlite3 *h = open_db();
-	sqlite3_stmt *st;
-	long long v = -1;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	} else {
-		fprintf(stderr, "query failed: %s: %s\n", sql, sqlite3_errmsg(h));
-	}
-	sqlite3_close(h);
-	return v;
+	return db_query_int(db, sql);
 }
 
 /* A digest of a run's cells as scoring sees them (not timings, which differ per call). */

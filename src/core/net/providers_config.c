@@ -533,6 +533,17 @@ int sl_providers_merge_json(struct sl_providers *p, const char *json, size_t len
 		sl_error_set(err, "%s: line %zu: not valid JSON", origin, line);
 		return -1;
 	}
+	char key[128];
+	long dup = sl_json_duplicate_key(json, len, key, sizeof key);
+	if (dup >= 0) {
+		size_t line = 1;
+		for (long i = 0; i < dup; i++)
+			line += json[i] == '\n';
+		sl_error_set(err, "%s: line %zu: duplicate key \"%s\": each key may appear once in "
+			     "an object (remove one)", origin, line, key);
+		cJSON_Delete(root);
+		return -1;
+	}
 	static const char *const top_keys[] = { "providers", NULL };
 	int rc = -1;
 	if (!cJSON_IsObject(root)) {
