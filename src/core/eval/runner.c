@@ -1092,6 +1092,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.n_messages = pv->n_messages,
 		.params = params,
 		.stream = true,
+		.restart_broken_stream = true, /* no one has seen the text: start over */
 		.on_done = on_done,
 		.on_send = on_send,
 		.on_delta = on_delta,
