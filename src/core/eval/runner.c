@@ -84,6 +84,8 @@ struct sl_runner {
 	size_t n_prompts;
 	int samples, concurrency;
 	enum sl_cache_mode cache;
+	bool cache_changed; /* resumed with another cache mode than the run started with */
+	bool already_complete; /* --resume of a run with nothing left to do */
 	double max_cost;
 	int64_t run_id;
 	int64_t total;
@@ -419,13 +421,17 @@ static int check_suite_params(struct sl_runner *r, struct sl_error *err)
 
 /* ---- the run row ---- */
 
+static const char *cache_mode_name(enum sl_cache_mode m)
+{
+	return m == SL_CACHE_USE ? "use" : m == SL_CACHE_OFF ? "off" : "refresh";
+}
+
 static char *params_json(const struct sl_runner *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (r->suite->params)
 		cJSON_AddItemToObject(o, "suite_params", cJSON_Duplicate(r->suite->params, 1));
-	cJSON_AddStringToObject(o, "cache", r->cache == SL_CACHE_USE ? "use"
-					    : r->cache == SL_CACHE_OFF ? "off" : "refresh");
+	cJSON_AddStringToObject(o, "cache", cache_mode_name(r->cache));
 	if (!isnan(r->max_cost))
 		cJSON_AddNumberToObject(o, "max_cost", r->max_cost);
 	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
@@ -533,9 +539,10 @@ static int find_resume_run(struct sl_runner *r, const char *suite_real, struct s
 		if (sl_run_resolve(r->store, r->opts->resume_ref, &id, err) != 0)
 			return -1;
 	} else {
+		/* the newest unfinished run; else the newest run, complete: nothing to do */
 		sqlite3_stmt *st = sl_store_prepare(r->store,
-			"SELECT id FROM runs WHERE suite_path = ? AND status != 'complete' "
-			"ORDER BY id DESC LIMIT 1", err);
+			"SELECT id FROM runs WHERE suite_path = ? "
+			"ORDER BY status = 'complete', id DESC LIMIT 1", err);
 		if (!st)
 			return -1;
 		sl_bind_text(st, 1, suite_real);
@@ -568,6 +575,48 @@ static int find_resume_run(struct sl_runner *r, const char *suite_real, struct s
 		return usage_fail(err);
 	}
 	return 0;
+}
+
+/* A resumed run keeps the cache mode it started with, so its lineage stays true. Only an
+ * explicit --no-cache or --refresh changes it, for the remaining cells: the run's params
+ * then list that resume (see resume_params). */
+static void resume_cache_mode(struct sl_runner *r, const struct sl_run *run)
+{
+	cJSON *pj = cJSON_Parse(run->params_json ? run->params_json : "{}");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(pj, "cache");
+	enum sl_cache_mode was = SL_CACHE_USE;
+	if (cJSON_IsString(c))
+		was = strcmp(c->valuestring, "off") == 0 ? SL_CACHE_OFF
+		      : strcmp(c->valuestring, "refresh") == 0 ? SL_CACHE_REFRESH : SL_CACHE_USE;
+	cJSON_Delete(pj);
+	if (r->opts->cache == SL_CACHE_USE) /* the default: nothing asked */
+		r->cache = was;
+	r->cache_changed = r->cache != was;
+}
+
+/* The run's params with this resume appended to "resumes" when it changed the cache mode;
+ * NULL when nothing changed. */
+static char *resume_params(const struct sl_runner *r)
+{
+	if (!r->cache_changed)
+		return NULL;
+	cJSON *pj = cJSON_Parse(r->resume_run.params_json ? r->resume_run.params_json : "{}");
+	if (!cJSON_IsObject(pj)) {
+		cJSON_Delete(pj);
+		pj = cJSON_CreateObject();
+	}
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(pj, "resumes");
+	if (!cJSON_IsArray(list)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(pj, "resumes");
+		list = cJSON_AddArrayToObject(pj, "resumes");
+	}
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "at", sl_eval_now());
+	cJSON_AddStringToObject(e, "cache", cache_mode_name(r->cache));
+	cJSON_AddItemToArray(list, e);
+	char *s = cJSON_PrintUnformatted(pj);
+	cJSON_Delete(pj);
+	return s;
 }
 
 static int load_done_cells(struct sl_runner *r, struct sl_error *err)
@@ -1043,6 +1092,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.n_messages = pv->n_messages,
 		.params = params,
 		.stream = true,
+		.restart_broken_stream = true, /* no one has seen the text: start over */
 		.on_done = on_done,
 		.on_send = on_send,
 		.on_delta = on_delta,
@@ -1095,6 +1145,23 @@ static int finish_run(struct sl_runner *r, const char *status, const char *reaso
 	sqlite3_bind_int64(st, 4, r->run_id);
 	int rc = sl_store_step(r->store, st, err);
 	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int mark_resumed(struct sl_runner *r, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
+		"resumed_at = ?, params = COALESCE(?, params) WHERE id = ?", err);
+	if (!st)
+		return -1;
+	char *params = resume_params(r);
+	sl_bind_text(st, 1, sl_eval_now());
+	sl_bind_text(st, 2, params);
+	sqlite3_bind_int64(st, 3, r->run_id);
+	int rc = sl_store_step(r->store, st, err);
+	sqlite3_reset(st);
+	free(params);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1184,6 +1251,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		if (find_resume_run(r, suite_real, resume_run, err) != 0)
 			return -1;
 		r->run_id = resume_run->id;
+		resume_cache_mode(r, resume_run);
 		if (load_prompts_from_run(r, resume_run, err) != 0)
 			return -1;
 	} else if (load_prompts_from_suite(r, err) != 0) {
@@ -1282,16 +1350,11 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 	if (opts->resume) {
 		if (load_done_cells(r, err) != 0)
 			goto fail;
-		sqlite3_stmt *st = sl_store_prepare(store,
-			"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
-			"resumed_at = ? WHERE id = ?", err);
-		if (!st)
-			goto fail;
-		sl_bind_text(st, 1, sl_eval_now());
-		sqlite3_bind_int64(st, 2, r->run_id);
-		int src = sl_store_step(store, st, err);
-		sqlite3_reset(st);
-		if (src < 0)
+		/* Resuming a complete run is not an error (a script may loop on --resume until
+		 * it succeeds): nothing is sent and the run row stays as it was. */
+		r->already_complete = r->prog.done == r->total &&
+				      strcmp(r->resume_run.status, "complete") == 0;
+		if (!r->already_complete && mark_resumed(r, err) != 0)
 			goto fail;
 	} else if (create_run(r, r->suite_real, err) != 0) {
 		goto fail;
@@ -1407,7 +1470,8 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	const char *reason = complete ? NULL
 			     : r->prog.budget_hit ? "budget"
 			     : missing ? "interrupted" : "errors";
-	if (finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
+	if (!r->already_complete &&
+	    finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
 		goto done;
 	r->prog.finished = true;
 	report_progress(r, true);
@@ -1417,6 +1481,8 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	out->errors = errors;
 	out->budget_hit = r->prog.budget_hit;
 	out->spent = r->prog.spent;
+	out->max_cost = r->max_cost;
+	out->already_complete = r->already_complete;
 	rc = 0;
 done:
 	sl_runner_free(r);
