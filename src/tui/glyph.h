@@ -27,7 +27,14 @@
 	X(ARROW_RIGHT, "\u25b8", ">")      \
 	X(MORE_UP, "\u2191", "^")          \
 	X(MORE_DOWN, "\u2193", "v")        \
-	X(CARET, "\u2581", "_")
+	X(CARET, "\u2581", "_")            \
+	X(TICK_X, "\u252c", "+")           \
+	X(TICK_Y, "\u2524", "+")           \
+	X(POINT, "\u25cf", "@")            \
+	X(SHADE, "\u2591", ":")            \
+	X(BOX, "\u2588", "#")              \
+	X(MEDIAN, "\u2503", "|")           \
+	X(P95, "\u253c", "+")
 
 enum tui_glyph_id {
 #define X(id, u, a) TUI_GLYPH_##id,

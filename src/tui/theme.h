@@ -31,7 +31,13 @@
 	X(LABEL, "label", "field labels in the detail pane")                         \
 	X(DERIVED, "derived", "values derived by shortlist, not stated by the source") \
 	X(ERROR, "error", "error messages")                                          \
-	X(WARNING, "warning", "warnings, the too-small screen")
+	X(WARNING, "warning", "warnings, the too-small screen")                      \
+	X(SERIES_1, "series.1", "charts: the 1st model (and the 7th, ...)")         \
+	X(SERIES_2, "series.2", "charts: the 2nd model")                            \
+	X(SERIES_3, "series.3", "charts: the 3rd model")                            \
+	X(SERIES_4, "series.4", "charts: the 4th model")                            \
+	X(SERIES_5, "series.5", "charts: the 5th model")                            \
+	X(SERIES_6, "series.6", "charts: the 6th model")
 
 enum tui_role {
 #define X(id, key, doc) TUI_ROLE_##id,

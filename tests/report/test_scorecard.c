@@ -66,6 +66,19 @@ static void test_reference_values(void)
 	CHECK_NEAR(a->cost_per_request, 0.001, 1e-12);
 	CHECK_NEAR(a->cost_per_1k, 1.0, 1e-9);
 	CHECK_NEAR(a->error_rate, 0.0, 1e-12);
+	/* The box plot's numbers come off the same index: numpy linear percentiles. */
+	struct sl_dist d;
+	CHECK(sl_scorecard_dist(s, &sc, a, false, &d, &err) == 0);
+	CHECK_INT(d.n, 10);
+	CHECK_NEAR(d.min, 0.1, 1e-12);
+	CHECK_NEAR(d.p25, 0.325, 1e-12);
+	CHECK_NEAR(d.p50, 0.55, 1e-12);
+	CHECK_NEAR(d.p75, 0.775, 1e-12);
+	CHECK_NEAR(d.p99, 0.991, 1e-12);
+	CHECK_NEAR(d.max, 1.0, 1e-12);
+	CHECK(sl_scorecard_dist(s, &sc, b, true, &d, &err) == 0);
+	CHECK_INT(d.n, 8);
+	CHECK_NEAR(d.p95, 0.020, 1e-12);
 
 	double v;
 	const struct sl_metric_value *q;

@@ -194,6 +194,8 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 	for (size_t i = first; i < sc->n_rows; i++) {
 		struct sl_scorecard_row *r = &sc->rows[i];
 		int64_t n_lat = (int64_t)r->latency_p50, n_ttft = (int64_t)r->ttft_p50;
+		r->n_latency = n_lat;
+		r->n_ttft = n_ttft;
 		if (percentile(store, run, r, false, n_lat, 50, &r->latency_p50, err) ||
 		    percentile(store, run, r, false, n_lat, 95, &r->latency_p95, err) ||
 		    percentile(store, run, r, false, n_lat, 99, &r->latency_p99, err) ||
@@ -201,6 +203,20 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 		    percentile(store, run, r, true, n_ttft, 95, &r->ttft_p95, err))
 			return -1;
 	}
+	return 0;
+}
+
+int sl_scorecard_dist(struct sl_store *store, const struct sl_scorecard *sc,
+		      const struct sl_scorecard_row *row, bool ttft, struct sl_dist *out,
+		      struct sl_error *err)
+{
+	static const double ps[] = { 0, 25, 50, 75, 95, 99, 100 };
+	double *slot[] = { &out->min, &out->p25, &out->p50, &out->p75, &out->p95, &out->p99,
+			   &out->max };
+	out->n = ttft ? row->n_ttft : row->n_latency;
+	for (size_t i = 0; i < SL_ARRAY_LEN(ps); i++)
+		if (percentile(store, sc->run_id, row, ttft, out->n, ps[i], slot[i], err))
+			return -1;
 	return 0;
 }
 
