@@ -96,6 +96,18 @@ int sl_scorecard_dist(struct sl_store *store, const struct sl_scorecard *sc,
 		      const struct sl_scorecard_row *row, bool ttft, struct sl_dist *out,
 		      struct sl_error *err);
 
+/* Every score of one cell (a drill-down from a scorecard row): metric, value (NAN when it
+ * could not be scored) and detail (extracted label, judge explanation, error; may be NULL). */
+struct sl_cell_score {
+	char *metric;
+	double value;
+	char *detail;
+};
+int sl_scorecard_cell_scores(struct sl_store *store, int64_t run_id, int model_idx,
+			     int prompt_idx, int case_idx, int sample, struct sl_cell_score **out,
+			     size_t *n_out, struct sl_error *err);
+void sl_cell_scores_free(struct sl_cell_score *scores, size_t n);
+
 /* Names of the built-in metrics, for help texts and errors. */
 extern const char *const sl_scorecard_builtin_metrics[];
 
