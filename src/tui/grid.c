@@ -223,39 +223,6 @@ void tui_grid_put_field(struct tui_grid *g, int x, int y, int w, enum tui_role r
 	tui_grid_put(g, x + used, y, ew, role, attrs, ell);
 }
 
-int tui_grid_put_wrapped(struct tui_grid *g, struct tui_rect r, enum tui_role role, int attrs,
-			 const char *utf8)
-{
-	int line = 0, col = 0;
-	const char *p = utf8;
-	while (p && *p && line < r.h && r.w > 0) {
-		if (*p == '\n') {
-			line++;
-			col = 0;
-			p++;
-			continue;
-		}
-		size_t word = strcspn(p, " \n");
-		char *w = sl_xstrndup(p, word);
-		int ww = tui_text_width(w);
-		if (col > 0 && col + 1 + ww > r.w) {
-			line++;
-			col = 0;
-		}
-		if (line < r.h) {
-			if (col > 0)
-				col++;
-			col += tui_grid_put(g, r.x + col, r.y + line, r.w - col, role, attrs, w);
-		}
-		free(w);
-		p += word;
-		while (*p == ' ')
-			p++;
-	}
-	line += col > 0;
-	return line < r.h ? line : r.h;
-}
-
 static void put_utf8(struct sl_buf *out, wchar_t ch)
 {
 	unsigned cp = (unsigned)ch;

@@ -51,10 +51,6 @@ void tui_grid_put_field(struct tui_grid *g, int x, int y, int w, enum tui_role r
 			int attrs, const char *utf8, bool right);
 /* Set the role (keeping characters) over a rectangle, e.g. the selected row. */
 void tui_grid_set_role(struct tui_grid *g, struct tui_rect r, enum tui_role role, int attrs);
-/* Word-wrap UTF-8 text into r (a word longer than a line is cut); returns the lines used.
- * Newlines in the text start a new line. */
-int tui_grid_put_wrapped(struct tui_grid *g, struct tui_rect r, enum tui_role role, int attrs,
-			 const char *utf8);
 /* The display width of UTF-8 text as tui_grid_put would draw it. */
 int tui_text_width(const char *utf8);
 /* How many bytes of utf8 fit in max_w columns (whole characters only). */

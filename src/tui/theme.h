@@ -31,13 +31,25 @@
 	X(LABEL, "label", "field labels in the detail pane")                         \
 	X(DERIVED, "derived", "values derived by shortlist, not stated by the source") \
 	X(ERROR, "error", "error messages")                                          \
-	X(WARNING, "warning", "warnings, the too-small screen")                      \
-	X(SERIES_1, "series.1", "charts: the 1st model (and the 7th, ...)")         \
-	X(SERIES_2, "series.2", "charts: the 2nd model")                            \
-	X(SERIES_3, "series.3", "charts: the 3rd model")                            \
-	X(SERIES_4, "series.4", "charts: the 4th model")                            \
-	X(SERIES_5, "series.5", "charts: the 5th model")                            \
-	X(SERIES_6, "series.6", "charts: the 6th model")
+	X(WARNING, "warning", "warnings, the too-small screen")	\
+	X(TAB, "tab", "a tab in the tab bar")	\
+	X(TAB_ACTIVE, "tab.active", "the tab of the screen in front")	\
+	X(LIVE, "live", "the live-run badge in the tab bar")	\
+	X(HINT, "hint", "key hint labels on the bottom line")	\
+	X(HINT_KEY, "hint.key", "keys in the key hints")	\
+	X(CELL_QUEUED, "cell.queued", "a run cell waiting to be sent")	\
+	X(CELL_STREAMING, "cell.streaming", "a run cell whose answer is streaming")	\
+	X(CELL_DONE, "cell.done", "a run cell answered")	\
+	X(CELL_CACHED, "cell.cached", "a run cell answered from the cache or an earlier run")	\
+	X(CELL_FAILED, "cell.failed", "a run cell that failed")	\
+	X(BAR, "bar", "the filled part of a progress bar")	\
+	X(BAR_EMPTY, "bar.empty", "the empty part of a progress bar")	\
+	X(SERIES1, "series.1", "the first model's colour (columns, chart series)")	\
+	X(SERIES2, "series.2", "the second model's colour")	\
+	X(SERIES3, "series.3", "the third model's colour")	\
+	X(SERIES4, "series.4", "the fourth model's colour")	\
+	X(SERIES5, "series.5", "the fifth model's colour")	\
+	X(SERIES6, "series.6", "the sixth model's colour (the seventh takes series.1 again)")
 
 enum tui_role {
 #define X(id, key, doc) TUI_ROLE_##id,

@@ -14,6 +14,7 @@
 #include "charts.h"
 #include "glyph.h"
 #include "rundata.h"
+#include "wrap.h"
 
 enum chart { CHART_TRIANGLE, CHART_COST, CHART_LATENCY, CHART_DIST, CHART_COUNT };
 
@@ -40,7 +41,7 @@ static struct charts_view *cv_of(struct tui_view *v)
 
 enum tui_role tui_series_role(size_t i)
 {
-	return (enum tui_role)(TUI_ROLE_SERIES_1 + (int)(i % 6));
+	return (enum tui_role)(TUI_ROLE_SERIES1 + (int)(i % 6));
 }
 
 /* ---- formatting ---- */
@@ -191,7 +192,7 @@ static void draw_triangle(struct charts_view *cv, struct tui_grid *g, struct tui
 				c.bits[ci] = 0; /* letters, not dots, in ASCII */
 			} else if (!c.bits[ci]) {
 				tui_grid_put(g, t.x + x, t.y + y, 1, tui_series_role((size_t)me), 0,
-					     tui_glyph(TUI_GLYPH_SHADE));
+					     tui_glyph(TUI_GLYPH_BAR_EMPTY));
 			}
 		}
 	}
@@ -214,7 +215,7 @@ static void draw_triangle(struct charts_view *cv, struct tui_grid *g, struct tui
 	sl_tri_weights_to_plane(&d->w, &px, &py);
 	int pcx = t.x + (int)fmin(t.w - 1, floor(px * t.w));
 	int pcy = t.y + (int)fmin(t.h - 1, floor((1 - py) * t.h));
-	tui_grid_put(g, pcx, pcy, 1, TUI_ROLE_MARK, TUI_A_BOLD, tui_glyph(TUI_GLYPH_POINT));
+	tui_grid_put(g, pcx, pcy, 1, TUI_ROLE_MARK, TUI_A_BOLD, tui_glyph(TUI_GLYPH_BULLET));
 	/* Corners. */
 	const char *top = "precision";
 	tui_grid_put(g, t.x + t.w / 2 - 4, t.y - 1, 9, TUI_ROLE_LABEL, 0, top);
@@ -264,12 +265,11 @@ static void draw_triangle_info(struct charts_view *cv, struct tui_grid *g, struc
 	y++;
 	if (d->change.len && y < r.y + r.h) {
 		snprintf(line, sizeof line, "next: %s", d->change.data);
-		y += tui_grid_put_wrapped(g, (struct tui_rect){ r.x, y, r.w, 2 }, TUI_ROLE_LABEL, 0,
-					  line);
+		y += tui_wrap_draw(g, (struct tui_rect){ r.x, y, r.w, 2 }, TUI_ROLE_LABEL, 0, line, 0);
 	}
 	if (d->recommendation.len && y < r.y + r.h)
-		tui_grid_put_wrapped(g, (struct tui_rect){ r.x, y, r.w, r.y + r.h - y },
-				     TUI_ROLE_DEFAULT, 0, d->recommendation.data);
+		tui_wrap_draw(g, (struct tui_rect){ r.x, y, r.w, r.y + r.h - y }, TUI_ROLE_DEFAULT, 0,
+			      d->recommendation.data, 0);
 }
 
 static void draw_triangle_chart(struct charts_view *cv, struct tui_grid *g, struct tui_rect r)
@@ -459,7 +459,7 @@ static void draw_boxes(struct tui_rundata *d, struct tui_grid *g, const struct t
 		tui_grid_put(g, x, y, 1, tui_series_role(i), 0, tui_glyph(TUI_GLYPH_HLINE));
 	if (tui_plot_cell(p, dist->p25, p->y0, &a, &cy) && tui_plot_cell(p, dist->p75, p->y0, &b, &cy))
 		for (int x = a; x <= b; x++)
-			tui_grid_put(g, x, y, 1, tui_series_role(i), 0, tui_glyph(TUI_GLYPH_BOX));
+			tui_grid_put(g, x, y, 1, tui_series_role(i), 0, tui_glyph(TUI_GLYPH_BAR_FULL));
 	if (tui_plot_cell(p, dist->p95, p->y0, &a, &cy))
 		tui_grid_put(g, a, y, 1, TUI_ROLE_DEFAULT, TUI_A_BOLD, tui_glyph(TUI_GLYPH_P95));
 	if (tui_plot_cell(p, dist->p50, p->y0, &a, &cy))
@@ -483,7 +483,7 @@ static void draw_dist(struct charts_view *cv, struct tui_grid *g, struct tui_rec
 		     "latency and time to first token per model");
 	char legend[200];
 	snprintf(legend, sizeof legend, "%s min..p99  %s p25..p75  %s p50  %s p95",
-		 tui_glyph(TUI_GLYPH_HLINE), tui_glyph(TUI_GLYPH_BOX), tui_glyph(TUI_GLYPH_MEDIAN),
+		 tui_glyph(TUI_GLYPH_HLINE), tui_glyph(TUI_GLYPH_BAR_FULL), tui_glyph(TUI_GLYPH_MEDIAN),
 		 tui_glyph(TUI_GLYPH_P95));
 	tui_grid_put(g, r.x, r.y + 1, r.w, TUI_ROLE_DIM, 0, legend);
 	if (!isfinite(lo)) {
@@ -559,7 +559,7 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 								      : TUI_ROLE_LABEL, 0, head);
 	struct tui_rect body = { area.x + 1, area.y + 2, area.w - 2, area.h - 2 };
 	if (!d->has_tri && !d->sc.n_models) {
-		tui_grid_put_wrapped(g, body, TUI_ROLE_UNKNOWN, 0, d->note);
+		tui_wrap_draw(g, body, TUI_ROLE_UNKNOWN, 0, d->note, 0);
 		return;
 	}
 	if (area.w >= WIDE_COLS && area.h >= WIDE_LINES) {
@@ -571,7 +571,7 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		return;
 	}
 	if (!d->has_tri && cv->chart == CHART_TRIANGLE) {
-		tui_grid_put_wrapped(g, body, TUI_ROLE_UNKNOWN, 0, d->note);
+		tui_wrap_draw(g, body, TUI_ROLE_UNKNOWN, 0, d->note, 0);
 		return;
 	}
 	draw_chart(cv, cv->chart, g, body);
@@ -651,7 +651,7 @@ static void cv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 {
 	struct charts_view *cv = cv_of(v);
 	struct tui_rundata *d = tui_app_rundata(v->app);
-	const char *pt = tui_glyph(TUI_GLYPH_POINT);
+	const char *pt = tui_glyph(TUI_GLYPH_BULLET);
 	if (v->app->grid.cols >= WIDE_COLS && v->app->grid.lines >= WIDE_LINES)
 		sl_buf_printf(left, "arrows/click move %s  s/S p/P c/C weights  = reset", pt);
 	else

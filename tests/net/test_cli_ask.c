@@ -125,6 +125,33 @@ static void test_ask_every_protocol(void)
 	}
 }
 
+/* Issue 11 item 14: an embedding's usage (input tokens only) is not called an estimate. */
+static void test_ask_embed_usage(void)
+{
+	static const struct {
+		const char *env, *model;
+	} cases[] = {
+		{ "openai", "openai:text-embedding-3-small" },
+		{ "ollama", "ollama:nomic-embed-text" },
+		{ "bedrock", "bedrock:amazon.titan-embed-text-v2:0" },
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		test_current = cases[i].model;
+		set_env_for(cases[i].env);
+		char *args = sl_xasprintf("ask --embed %s 'hello embeddings'", cases[i].model);
+		struct run r = shortlist(args);
+		CHECK_INT(r.status, 0);
+		CHECK_CONTAINS(r.out, "embedding(s) of");
+		CHECK_CONTAINS(r.err, ", out 0\n");
+		CHECK(!strstr(r.err, "estimated"));
+		if (r.status || strstr(r.err, "estimated"))
+			fprintf(stderr, "%s\n", r.err);
+		run_free(&r);
+		free(args);
+	}
+	clear_env();
+}
+
 static void test_ask_failures(void)
 {
 	/* A missing key for the real service names the variable (nothing can be sent: the
@@ -161,5 +188,6 @@ TEST_MAIN_BEGIN
 	fp = fakeprov_start(NULL);
 	RUN_TEST(test_ask_every_protocol);
 	RUN_TEST(test_ask_failures);
+	RUN_TEST(test_ask_embed_usage);
 	fakeprov_stop(fp);
 TEST_MAIN_END

@@ -102,8 +102,9 @@ static void ollama_line(void *ud, const char *line, size_t len)
 		return;
 	cJSON *root = cJSON_ParseWithLength(line, len);
 	if (!root) {
-		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "malformed JSON line in the stream: %.120s",
-			       line);
+		/* line is not NUL-terminated: it points into the received data */
+		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "malformed JSON line in the stream: %.*s",
+			       (int)(len < 120 ? len : 120), line);
 		return;
 	}
 	ollama_object(s, root);
