@@ -191,9 +191,10 @@ void tui_plot_draw(struct tui_plot *p, struct tui_grid *g, const char *xlabel,
 	tui_grid_put(g, in.x - 1, axis_y, 1, TUI_ROLE_BORDER, 0, tui_glyph(TUI_GLYPH_CORNER_BL));
 	for (int x = in.x; x < in.x + in.w; x++)
 		tui_grid_put(g, x, axis_y, 1, TUI_ROLE_BORDER, 0, tui_glyph(TUI_GLYPH_HLINE));
-	/* y: round steps, about one tick every three rows. */
+	/* y: round steps, about one tick every three rows (none without a format). */
 	double step = tui_nice_step(p->y0, p->y1, in.h / 3 > 1 ? in.h / 3 : 1);
-	for (double v = ceil(p->y0 / step - 1e-9) * step; v <= p->y1 + 1e-9 * step; v += step) {
+	for (double v = ceil(p->y0 / step - 1e-9) * step; yfmt && v <= p->y1 + 1e-9 * step;
+	     v += step) {
 		int cx, cy;
 		if (!tui_plot_cell(p, p->x0, v, &cx, &cy))
 			continue;

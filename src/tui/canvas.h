@@ -47,7 +47,8 @@ void tui_plot_free(struct tui_plot *p);
 bool tui_plot_dot(const struct tui_plot *p, double x, double y, int *dx, int *dy);
 /* Data to the cell holding it. */
 bool tui_plot_cell(const struct tui_plot *p, double x, double y, int *cx, int *cy);
-/* Axes with ticks (decades on a log axis, round steps on a linear one), then the canvas. */
+/* Axes with ticks (decades on a log axis, round steps on a linear one), then the canvas.
+ * yfmt NULL: no y ticks (rows are categories). */
 void tui_plot_draw(struct tui_plot *p, struct tui_grid *g, const char *xlabel,
 		   const char *ylabel, tui_tick_fmt xfmt, tui_tick_fmt yfmt);
 

@@ -41,7 +41,7 @@
 	X(TICK_X, "\u252c", "+")          \
 	X(TICK_Y, "\u2524", "+")          \
 	X(MEDIAN, "\u2503", "|")          \
-	X(P95, "\u253c", "+")
+	X(P99, "\u253c", "+")
 
 enum tui_glyph_id {
 #define X(id, u, a) TUI_GLYPH_##id,

@@ -1,5 +1,7 @@
 #include "rundata.h"
 
+#include "charts.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,16 +137,33 @@ int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_
 	return 0;
 }
 
-bool tui_rundata_refresh(struct tui_rundata *d, struct sl_store *store)
+struct tui_rundata *tui_app_rundata(struct tui_app *app)
 {
-	if (!d->loaded || !d->run.status || strcmp(d->run.status, "running") != 0)
-		return false;
-	/* At most every quarter second, and never more than a fifth of the time. */
+	struct tui_rundata *d = app->rundata;
+	if (!d) {
+		d = app->rundata = sl_xmalloc(sizeof *d);
+		tui_rundata_init(d);
+		d->seen_run = -1;
+	}
+	if (d->seen_run == app->run_id && d->seen_version == app->run_version)
+		return d;
+	/* While cells stream in, reload at most every quarter second and never for more than
+	 * a fifth of the time; a finished run (no longer live) reloads at once. */
 	int64_t gap = 5 * d->load_cost_ns > 250000000 ? 5 * d->load_cost_ns : 250000000;
-	if (sl_now_ns() - d->loaded_ns < gap)
-		return false;
-	tui_rundata_load(d, store, d->run_id);
-	return true;
+	if (app->live && d->seen_run == app->run_id && sl_now_ns() - d->loaded_ns < gap)
+		return d;
+	d->seen_run = app->run_id;
+	d->seen_version = app->run_version;
+	tui_rundata_load(d, app->store, app->run_id);
+	return d;
+}
+
+void tui_app_rundata_free(struct tui_app *app)
+{
+	if (app->rundata)
+		tui_rundata_free(app->rundata);
+	free(app->rundata);
+	app->rundata = NULL;
 }
 
 void tui_rundata_set_weights(struct tui_rundata *d, const struct sl_tri_weights *w)

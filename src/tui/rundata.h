@@ -20,7 +20,7 @@ struct tui_rundata {
 	struct sl_scorecard sc;
 	struct sl_triangle tri;  /* measured, or the catalogue priors when run_id is 0 */
 	bool has_tri;
-	char note[512];          /* why there is no triangle, or a load error */
+	char note[1100];        /* why there is no triangle, or a load error */
 	struct sl_tri_weights w;
 	struct sl_gate *gates;
 	size_t n_gates;
@@ -34,6 +34,8 @@ struct tui_rundata {
 	unsigned long version;   /* bumped on every load: views cache derived layouts */
 	int64_t loaded_ns;       /* when, and how long it took: paces reloads while a run */
 	int64_t load_cost_ns;    /* is still streaming in */
+	int64_t seen_run;        /* app->run_id and run_version of the last load */
+	unsigned long seen_version;
 };
 
 void tui_rundata_init(struct tui_rundata *d);
@@ -41,9 +43,6 @@ void tui_rundata_free(struct tui_rundata *d);
 /* Load run_id (0: the newest run, or priors when there is none). A failure leaves a
  * readable note and returns -1. */
 int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_id);
-/* Reload if the run is still running and enough time has passed (a paced redraw). Returns
- * true when something was reloaded. */
-bool tui_rundata_refresh(struct tui_rundata *d, struct sl_store *store);
 /* New weights: re-rank, recommendation and the nearest change, no store access. */
 void tui_rundata_set_weights(struct tui_rundata *d, const struct sl_tri_weights *w);
 /* The headline quality value of model row i (NAN if none) and its interval. */

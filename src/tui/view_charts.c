@@ -69,9 +69,9 @@ void tui_fmt_usd(double c, char *out, size_t n)
 	else if (c >= 100)
 		snprintf(out, n, "$%.0f", c);
 	else if (c >= 1)
-		snprintf(out, n, "$%.2g", c);
-	else
-		snprintf(out, n, "$%.2g", c);
+		snprintf(out, n, "$%.2f", c);
+	else /* two significant digits: $0.000094, never an exponent */
+		snprintf(out, n, "$%.*f", (int)fmin(10, ceil(-log10(c)) + 1), c);
 }
 
 static void fmt_quality(double v, char *out, size_t n)
@@ -79,15 +79,7 @@ static void fmt_quality(double v, char *out, size_t n)
 	snprintf(out, n, "%.2f", v);
 }
 
-static void fmt_none(double v, char *out, size_t n)
-{
-	(void)v;
-	if (n)
-		out[0] = '\0';
-}
-
-/* Short model name for labels: the part after a provider prefix. */
-static const char *short_name(const char *name)
+const char *tui_short_name(const char *name)
 {
 	const char *s = strrchr(name, '/');
 	if (!s)
@@ -230,7 +222,8 @@ static void draw_triangle_info(struct charts_view *cv, struct tui_grid *g, struc
 	const struct sl_triangle *tri = &d->tri;
 	int y = r.y;
 	char line[256];
-	snprintf(line, sizeof line, "weights  speed %.2f  precision %.2f  cost %.2f",
+	snprintf(line, sizeof line, r.w >= 46 ? "weights  speed %.2f  precision %.2f  cost %.2f"
+						 : "weights  s %.2f  p %.2f  c %.2f",
 		 d->w.w[SL_TRI_SPEED], d->w.w[SL_TRI_PRECISION], d->w.w[SL_TRI_COST]);
 	tui_grid_put(g, r.x, y++, r.w, TUI_ROLE_LABEL, 0, line);
 	if (tri->priors)
@@ -275,8 +268,8 @@ static void draw_triangle_info(struct charts_view *cv, struct tui_grid *g, struc
 static void draw_triangle_chart(struct charts_view *cv, struct tui_grid *g, struct tui_rect r)
 {
 	/* Side by side when there is room for a readable ranking, else stacked. */
-	int info_w = r.w >= 100 ? r.w * 45 / 100 : r.w - 2 * r.h - 6;
-	if (info_w >= 38) {
+	int info_w = r.w >= 100 ? r.w * 45 / 100 : 40;
+	if (r.w - info_w >= 30) {
 		draw_triangle(cv, g, (struct tui_rect){ r.x, r.y, r.w - info_w - 1, r.h });
 		draw_triangle_info(cv, g, (struct tui_rect){ r.x + r.w - info_w, r.y, info_w, r.h });
 	} else {
@@ -321,7 +314,7 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 		q[i] = tui_rundata_quality(d, i, &lo[i], &hi[i]);
 		if (!isfinite(lo[i]))
 			lo[i] = hi[i] = q[i];
-		if (isfinite(q[i])) {
+		if (isfinite(q[i]) && isfinite(x[i]) && x[i] > 0) {
 			y0 = fmin(y0, lo[i]);
 			y1 = fmax(y1, hi[i]);
 		}
@@ -344,8 +337,8 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 	if (y1 <= y0)
 		y1 = y0 + 0.1;
 	/* Legend on the right when wide, else under the plot. */
-	int legend_w = r.w >= 100 ? 34 : 0;
-	int legend_h = legend_w ? 0 : (int)(n < 4 ? n : 4) + 1;
+	int legend_w = r.w >= 100 ? 40 : 0;
+	int legend_h = legend_w ? 0 : (int)(n < 8 ? (n + 1) / 2 : 4) + 1;
 	struct tui_plot p;
 	tui_plot_init(&p, (struct tui_rect){ r.x, r.y + 1, r.w - legend_w, r.h - 1 - legend_h },
 		      x0, x1, true, y0, y1);
@@ -389,7 +382,7 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 			continue;
 		}
 		tui_grid_put(g, px, py, 1, tui_series_role(i), TUI_A_BOLD, s);
-		const char *nm = short_name(d->sc.rows[i].model);
+		const char *nm = tui_short_name(d->sc.rows[i].model);
 		int w = tui_text_width(nm);
 		bool free_cells = px + 2 + w < p.inner.x + p.inner.w;
 		for (int k = 1; free_cells && k <= w + 1; k++) {
@@ -430,8 +423,8 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 		ly++;
 	if (ly < lr.y + lr.h || legend_w) {
 		char fl[80];
-		snprintf(fl, sizeof fl, "%s frontier: none %s and better", tui_glyph(TUI_GLYPH_MARK),
-			 by_cost ? "cheaper" : "faster");
+		snprintf(fl, sizeof fl, "%s on the frontier: none %s and better",
+			 tui_glyph(TUI_GLYPH_MARK), by_cost ? "cheaper" : "faster");
 		tui_grid_put(g, lr.x, legend_w ? ly : lr.y + lr.h - 1, lr.w, TUI_ROLE_DIM, 0, fl);
 	}
 	tui_plot_free(&p);
@@ -450,18 +443,18 @@ static void draw_boxes(struct tui_rundata *d, struct tui_grid *g, const struct t
 	char s[2] = { sl_tri_letter(i), '\0' };
 	tui_grid_put(g, x_name, y, 1, tui_series_role(i), TUI_A_BOLD, s);
 	tui_grid_put_field(g, x_name + 2, y, name_w - 2, TUI_ROLE_DEFAULT, 0,
-			   short_name(d->sc.rows[i].model), false);
+			   tui_short_name(d->sc.rows[i].model), false);
 	int a, b, cy;
 	if (!dist->n || !tui_plot_cell(p, dist->min, p->y0, &a, &cy) ||
-	    !tui_plot_cell(p, dist->p99, p->y0, &b, &cy))
+	    !tui_plot_cell(p, dist->max, p->y0, &b, &cy))
 		return;
 	for (int x = a; x <= b; x++)
 		tui_grid_put(g, x, y, 1, tui_series_role(i), 0, tui_glyph(TUI_GLYPH_HLINE));
-	if (tui_plot_cell(p, dist->p25, p->y0, &a, &cy) && tui_plot_cell(p, dist->p75, p->y0, &b, &cy))
+	if (tui_plot_cell(p, dist->p50, p->y0, &a, &cy) && tui_plot_cell(p, dist->p95, p->y0, &b, &cy))
 		for (int x = a; x <= b; x++)
 			tui_grid_put(g, x, y, 1, tui_series_role(i), 0, tui_glyph(TUI_GLYPH_BAR_FULL));
-	if (tui_plot_cell(p, dist->p95, p->y0, &a, &cy))
-		tui_grid_put(g, a, y, 1, TUI_ROLE_DEFAULT, TUI_A_BOLD, tui_glyph(TUI_GLYPH_P95));
+	if (tui_plot_cell(p, dist->p99, p->y0, &a, &cy))
+		tui_grid_put(g, a, y, 1, TUI_ROLE_DEFAULT, TUI_A_BOLD, tui_glyph(TUI_GLYPH_P99));
 	if (tui_plot_cell(p, dist->p50, p->y0, &a, &cy))
 		tui_grid_put(g, a, y, 1, TUI_ROLE_DEFAULT, TUI_A_BOLD, tui_glyph(TUI_GLYPH_MEDIAN));
 }
@@ -482,9 +475,9 @@ static void draw_dist(struct charts_view *cv, struct tui_grid *g, struct tui_rec
 	tui_grid_put(g, r.x, r.y, r.w, TUI_ROLE_HEADER, 0,
 		     "latency and time to first token per model");
 	char legend[200];
-	snprintf(legend, sizeof legend, "%s min..p99  %s p25..p75  %s p50  %s p95",
+	snprintf(legend, sizeof legend, "%s min..max  %s p50..p95  %s p50  %s p99",
 		 tui_glyph(TUI_GLYPH_HLINE), tui_glyph(TUI_GLYPH_BAR_FULL), tui_glyph(TUI_GLYPH_MEDIAN),
-		 tui_glyph(TUI_GLYPH_P95));
+		 tui_glyph(TUI_GLYPH_P99));
 	tui_grid_put(g, r.x, r.y + 1, r.w, TUI_ROLE_DIM, 0, legend);
 	if (!isfinite(lo)) {
 		tui_grid_put(g, r.x, r.y + 3, r.w, TUI_ROLE_UNKNOWN, 0, "no latencies measured");
@@ -495,14 +488,20 @@ static void draw_dist(struct charts_view *cv, struct tui_grid *g, struct tui_rec
 		x1 = x0 * 10;
 	/* Rows: a header and n boxes for latency, the same for TTFT; the plot's own axes take
 	 * the last three rows. Names sit in the y-label column and the one beside it. */
-	int name_w = r.w >= 100 ? 24 : 14;
+	int name_w = 10;
+	for (size_t i = 0; i < n; i++) {
+		int w = tui_text_width(tui_short_name(d->sc.rows[i].model)) + 3;
+		name_w = w > name_w ? w : name_w;
+	}
+	if (name_w > (r.w >= 100 ? 26 : 16))
+		name_w = r.w >= 100 ? 26 : 16;
 	int rows = r.h - 2 - 3;
 	int per = (int)n * 2 + 2 > rows ? (rows - 2) / 2 : (int)n;
 	struct tui_plot p;
 	tui_plot_init(&p, (struct tui_rect){ r.x + name_w - 7, r.y + 1, r.w - name_w + 7 - 30 * (r.w >= 100),
 					     2 * per + 2 + 4 },
 		      x0, x1, true, 0, 1);
-	tui_plot_draw(&p, g, "seconds (log)", NULL, tui_fmt_seconds, fmt_none);
+	tui_plot_draw(&p, g, "seconds (log)", NULL, tui_fmt_seconds, NULL);
 	int y = p.inner.y;
 	const char *titles[2] = { "end-to-end latency", "time to first token" };
 	for (int k = 0; k < 2; k++) {
@@ -543,7 +542,6 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 {
 	struct charts_view *cv = cv_of(v);
 	struct tui_rundata *d = tui_app_rundata(v->app);
-	tui_rundata_refresh(d, v->app->store);
 	cv->tri.w = 0;
 	char head[300];
 	if (d->tri.priors)
@@ -652,11 +650,9 @@ static void cv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 	struct charts_view *cv = cv_of(v);
 	struct tui_rundata *d = tui_app_rundata(v->app);
 	const char *pt = tui_glyph(TUI_GLYPH_BULLET);
-	if (v->app->grid.cols >= WIDE_COLS && v->app->grid.lines >= WIDE_LINES)
-		sl_buf_printf(left, "arrows/click move %s  s/S p/P c/C weights  = reset", pt);
-	else
-		sl_buf_printf(left, "%s  v next chart  arrows/click move %s  s/S p/P c/C weights",
-			      chart_names[cv->chart], pt);
+	if (!(v->app->grid.cols >= WIDE_COLS && v->app->grid.lines >= WIDE_LINES))
+		sl_buf_printf(left, "%s %s ", chart_names[cv->chart], tui_glyph(TUI_GLYPH_DOT));
+	sl_buf_printf(left, "arrows move %s  s p c weights", pt);
 	if (d->winner >= 0)
 		sl_buf_printf(right, "pick %s", d->tri.models[d->winner].name);
 }
@@ -668,7 +664,6 @@ static void cv_destroy(struct tui_view *v)
 
 static const struct tui_view_ops charts_ops = {
 	.name = "charts",
-	.title = "Charts",
 	.context = cv_context,
 	.draw = cv_draw,
 	.action = cv_action,
@@ -677,8 +672,9 @@ static const struct tui_view_ops charts_ops = {
 	.destroy = cv_destroy,
 };
 
-struct tui_view *tui_charts_view_new(struct tui_app *app)
+struct tui_view *tui_charts_view_new(struct tui_app *app, struct sl_error *err)
 {
+	(void)err;
 	struct charts_view *cv = sl_xcalloc(1, sizeof *cv);
 	cv->base.ops = &charts_ops;
 	cv->base.app = app;

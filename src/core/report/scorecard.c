@@ -210,13 +210,14 @@ int sl_scorecard_dist(struct sl_store *store, const struct sl_scorecard *sc,
 		      const struct sl_scorecard_row *row, bool ttft, struct sl_dist *out,
 		      struct sl_error *err)
 {
-	static const double ps[] = { 0, 25, 50, 75, 95, 99, 100 };
-	double *slot[] = { &out->min, &out->p25, &out->p50, &out->p75, &out->p95, &out->p99,
-			   &out->max };
 	out->n = ttft ? row->n_ttft : row->n_latency;
-	for (size_t i = 0; i < SL_ARRAY_LEN(ps); i++)
-		if (percentile(store, sc->run_id, row, ttft, out->n, ps[i], slot[i], err))
-			return -1;
+	out->p50 = ttft ? row->ttft_p50 : row->latency_p50;
+	out->p95 = ttft ? row->ttft_p95 : row->latency_p95;
+	out->p99 = row->latency_p99;
+	if (percentile(store, sc->run_id, row, ttft, out->n, 0, &out->min, err) ||
+	    percentile(store, sc->run_id, row, ttft, out->n, 100, &out->max, err) ||
+	    (ttft && percentile(store, sc->run_id, row, true, out->n, 99, &out->p99, err)))
+		return -1;
 	return 0;
 }
 
