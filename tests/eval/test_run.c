@@ -352,6 +352,36 @@ static void test_gates(void)
 	free(suite);
 }
 
+/* issue 14 item 1: the documented shorthand "scorers": ["exact"] is scored like the object
+ * form after the run, and report/triangle read that run too. */
+static void test_scorer_shorthand(void)
+{
+	char *suite = write_fixture("shorthand", NULL);
+	char *text = sl_read_file(suite, NULL, NULL);
+	char *cut = strstr(text, "\"scorers\"");
+	CHECK(cut != NULL);
+	if (!cut)
+		return;
+	strcpy(cut, "\"scorers\": [\"exact\"]}");
+	free(test_write_file("shorthand/suite.json", text));
+	free(text);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--check", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "exact");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "report", "latest", "--format", "text", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "exact");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "triangle", "latest", "--metric", "exact", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	free(suite);
+}
+
 static void test_failures_then_resume(void)
 {
 	/* model-b fails with a 400 (not retried): the run is incomplete, exit 3 */
@@ -753,6 +783,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_interrupt);
 	RUN_TEST(test_runner_on_shared_engine);
 	RUN_TEST(test_gates);
+	RUN_TEST(test_scorer_shorthand);
 	RUN_TEST(test_failures_then_resume);
 	RUN_TEST(test_budget);
 	RUN_TEST(test_price_set_after_fetching);
