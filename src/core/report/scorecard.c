@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/report.h"
 #include "shortlist/runs.h"
 #include "shortlist/stats.h"
 #include "shortlist/suite.h"
@@ -521,11 +522,11 @@ static char *suite_headline(struct sl_store *store, int64_t run, char **names, s
 	sl_run_free(&r);
 	char *out = NULL;
 	for (size_t k = 0; suite && !out && k < suite->n_scorers; k++) {
-		const cJSON *as = cJSON_GetObjectItemCaseSensitive(suite->scorers[k].params, "as");
-		const char *id = cJSON_IsString(as) ? as->valuestring : suite->scorers[k].name;
-		for (size_t i = 0; !out && i < n; i++)
+		char *id = sl_report_metric_id(suite->scorers[k].params);
+		for (size_t i = 0; id && !out && i < n; i++)
 			if (strcmp(names[i], id) == 0)
 				out = sl_xstrdup(id);
+		free(id);
 	}
 	sl_suite_free(suite);
 	return out;
