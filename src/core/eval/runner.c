@@ -271,6 +271,34 @@ static void lookup_catalog_price(struct sl_runner *r, struct model_slot *ms)
 		free(keys[i]);
 }
 
+/* -j (or the suite's concurrency) is what the user asked for: it lifts our default cap of
+ * a provider for this run. A limits.concurrency given in providers.json is a real limit
+ * (a server's capacity, a plan's quota): it stays, and the run says so. */
+static void apply_concurrency(struct sl_runner *r)
+{
+	for (size_t i = 0; i < r->providers.len; i++) {
+		struct sl_provider_conf *c = &r->providers.items[i];
+		bool used = false;
+		for (size_t m = 0; m < r->n_models && !used; m++)
+			used = r->models[m].conf == c;
+		if (!used || c->limits.concurrency <= 0 || c->limits.concurrency >= r->concurrency)
+			continue;
+		if (!c->limits.concurrency_set) {
+			c->limits.concurrency = r->concurrency;
+		} else if (r->opts->warn) {
+			char *msg = sl_xasprintf("provider %s: limits.concurrency = %d in %s caps this "
+						 "run at %d requests in flight to it, not %d (raise it "
+						 "there to go faster)", c->name,
+						 c->limits.concurrency,
+						 r->providers.origin ? r->providers.origin
+								     : "providers.json",
+						 c->limits.concurrency, r->concurrency);
+			r->opts->warn(r->opts->warn_ud, msg);
+			free(msg);
+		}
+	}
+}
+
 static int resolve_models(struct sl_runner *r, struct sl_error *err)
 {
 	r->models = sl_xcalloc(r->suite->n_models, sizeof *r->models);
@@ -1128,6 +1156,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.n_messages = pv->n_messages,
 		.params = params,
 		.stream = true,
+		.restart_broken_stream = true, /* no one has seen the text: start over */
 		.on_done = on_done,
 		.on_send = on_send,
 		.on_delta = on_delta,
@@ -1313,6 +1342,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		return usage_fail(err);
 	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0)
 		return -1;
+	apply_concurrency(r);
 	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
 		   r->samples;
 	if (r->total > 50 * 1000 * 1000) {
