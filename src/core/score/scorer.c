@@ -2,6 +2,7 @@
  * init that checks and compiles them once, and a per-cell score function. */
 #include "shortlist/scorer.h"
 
+#include <limits.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -135,6 +136,114 @@ static int load_mode(struct sl_scorer *s, const char *def, struct sl_error *err)
 	return 0;
 }
 
+/* glibc's regcomp copies a repeated atom once per count ("b+" is "bb*", "b{2,5}" five
+ * b's) and its matcher's memory grows with the square of the copies: "ab+++…+c" doubles
+ * per "+" (24 GB at 40). Count the copies before compiling; 2,000 cost about 30 MB. */
+#define REGEX_MAX_POSITIONS 2000.0
+
+/* The copies an interval at *p ("{n}", "{n,}", "{n,m}") makes, moving *p to its '}';
+ * -1 if it is not one (regcomp judges it), 0 beyond RE_DUP_MAX (regcomp refuses it). */
+static double interval_copies(const char **p)
+{
+	char *end;
+	const char *q = *p + 1;
+	unsigned long n = strtoul(q, &end, 10), m = n;
+	if (end == q)
+		return -1;
+	if (*end == ',') {
+		q = end + 1;
+		m = strtoul(q, &end, 10);
+		if (end == q)
+			m = n + 1;
+	}
+	if (*end != '}')
+		return -1;
+	*p = end;
+	if (n > RE_DUP_MAX || m > RE_DUP_MAX + 1)
+		return 0;
+	return (double)(m > n ? m : n);
+}
+
+/* The end of a bracket expression starting at p: its ']', or the string's end. */
+static const char *bracket_end(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++)
+		if (*p == '[' && p[1] && strchr(":=.", p[1])) {
+			const char *close = strchr(p + 2, p[1]);
+			if (close && close[1] == ']')
+				p = close + 1;
+		}
+	return p;
+}
+
+/* Positions of an ERE once its repetitions are expanded (stops counting past the limit). */
+static double regex_positions(const char *p)
+{
+	enum { DEPTH = 64 };
+	double total[DEPTH], last[DEPTH]; /* per open group: what is summed, the last atom */
+	int d = 0;
+	total[0] = last[0] = 0;
+	for (; *p && total[d] + last[d] <= REGEX_MAX_POSITIONS; p++) {
+		double atom = 1;
+		switch (*p) {
+		case '*':
+		case '?':
+			continue;
+		case '+':
+			last[d] *= 2;
+			continue;
+		case '{': {
+			double copies = interval_copies(&p);
+			if (copies == 0)
+				return 0;
+			if (copies > 0) {
+				last[d] *= copies;
+				continue;
+			}
+			break;
+		}
+		case '\\':
+			if (p[1])
+				p++;
+			break;
+		case '[':
+			p = bracket_end(p);
+			if (!*p)
+				return 0;
+			break;
+		case '(':
+			if (d + 1 == DEPTH)
+				return REGEX_MAX_POSITIONS + 1;
+			total[d] += last[d];
+			last[d] = 0;
+			d++;
+			total[d] = last[d] = 0;
+			continue;
+		case ')':
+			if (d > 0)
+				atom = total[d] + last[d] + 1, d--;
+			break;
+		case '|':
+			total[d] += last[d] + 1;
+			last[d] = 0;
+			continue;
+		default:
+			break;
+		}
+		total[d] += last[d];
+		last[d] = atom;
+	}
+	double sum = 0;
+	for (int i = 0; i <= d; i++)
+		sum += total[i] + last[i];
+	return sum;
+}
+
 static int compile_regex(struct sl_scorer *s, struct sl_error *err)
 {
 	const char *pattern = param_str(s, "pattern", "");
@@ -150,6 +259,14 @@ static int compile_regex(struct sl_scorer *s, struct sl_error *err)
 					  "multi-line)", s->path, *f);
 			return -1;
 		}
+	}
+	double positions = regex_positions(pattern);
+	if (positions > REGEX_MAX_POSITIONS) {
+		sl_error_set(err, "%s.pattern: regex too large once its repetitions are expanded "
+			     "(over %.0f positions): write \"b+\" instead of stacked quantifiers "
+			     "like \"b++\", and use smaller {n,m} counts", s->path,
+			     REGEX_MAX_POSITIONS);
+		return -1;
 	}
 	int rc = regcomp(&s->re, pattern, cflags);
 	if (rc != 0) {
