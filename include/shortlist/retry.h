@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every wait parsed from a server is clamped to this (about 35 years): in nanoseconds it
+ * still fits an int64_t. */
+#define SL_WAIT_MS_MAX (INT64_C(1) << 40)
+
 /* 408, 409, 429, 500, 502, 503, 504, 529. */
 bool sl_retry_status(long status);
 

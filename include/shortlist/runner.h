@@ -43,7 +43,8 @@ struct sl_runner_opts {
 	int concurrency;            /* -j; 0 = the suite's */
 	enum sl_cache_mode cache;
 	double max_cost;            /* --max-cost USD; 0 or NAN = the suite's (may be none) */
-	bool resume;                /* --resume */
+	bool resume;                /* --resume: keeps the run's cache mode unless cache is set
+				     * to another mode than SL_CACHE_USE (recorded in params) */
 	const char *resume_ref;     /* run to resume; NULL = newest unfinished run of the suite */
 	sl_scorer_validate_fn validate; /* scorer registry check, may be NULL */
 	void *validate_ud;
@@ -65,7 +66,9 @@ struct sl_run_outcome {
 	int64_t errors;
 	bool budget_hit;
 	double spent;
+	double max_cost;    /* the budget in force (--max-cost or the suite's), NAN if none */
 	int64_t requests;   /* engine requests made in this invocation */
+	bool already_complete; /* --resume of a complete run: nothing was done */
 };
 
 /* Run (or resume) a suite to the end on its own engine, blocking (the CLI). Configuration

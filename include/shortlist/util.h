@@ -24,6 +24,7 @@ void *sl_xrealloc(void *p, size_t n);
 char *sl_xstrdup(const char *s);
 char *sl_xstrndup(const char *s, size_t n);
 char *sl_xasprintf(const char *fmt, ...) SL_PRINTF(1, 2);
+char *sl_xvasprintf(const char *fmt, va_list ap);
 
 /* A growable, always NUL-terminated byte buffer. */
 struct sl_buf {
@@ -100,5 +101,10 @@ const char *sl_strcasestr(const char *haystack, const char *needle);
 char *sl_url_redact(const char *url);
 /* The "user:pw@" of url (NULL if none): what to hide where a server may echo the URL. */
 char *sl_url_userinfo(const char *url);
+
+/* In a valid JSON document, the byte offset of the first key that its object already has
+ * (cJSON keeps both and reads the first, so the second would be ignored silently); -1 if
+ * none. key gets the key as written (cut to keysz). */
+long sl_json_duplicate_key(const char *text, size_t len, char *key, size_t keysz);
 
 #endif

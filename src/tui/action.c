@@ -4,19 +4,28 @@
 #include <string.h>
 
 static const struct tui_action_info actions[] = {
-	{ TUI_ACT_NONE, TUI_CTX_GLOBAL, "NONE", "", { 0 } },
-#define X(id, ctx, help, k1, k2, k3, k4) \
-	{ TUI_ACT_##id, TUI_CTX_##ctx, #id, help, { k1, k2, k3, k4 } },
+	{ TUI_ACT_NONE, TUI_CTX_GLOBAL, "NONE", "", "", { 0 } },
+#define X(id, ctx, hint, help, k1, k2, k3, k4) \
+	{ TUI_ACT_##id, TUI_CTX_##ctx, #id, hint, help, { k1, k2, k3, k4 } },
 	TUI_ACTIONS(X)
 #undef X
 };
 
-static const char *const context_titles[] = {
-	[TUI_CTX_GLOBAL] = "Everywhere",
-	[TUI_CTX_MODELS] = "Models table",
-	[TUI_CTX_SEARCH] = "Typing (search, filter values)",
-	[TUI_CTX_FILTER] = "Filter panel",
-	[TUI_CTX_HELP] = "Help",
+static const struct {
+	const char *title;
+	bool typing;
+} contexts[] = {
+#define X(id, title, typing) [TUI_CTX_##id] = { title, typing },
+	TUI_CONTEXTS(X)
+#undef X
+};
+
+static const struct {
+	const char *name, *arg, *help;
+} commands[] = {
+#define X(name, arg, screen, help) { name, arg, help },
+	TUI_COMMANDS(X)
+#undef X
 };
 
 const struct tui_action_info *tui_action_info(enum tui_action a)
@@ -26,7 +35,12 @@ const struct tui_action_info *tui_action_info(enum tui_action a)
 
 const char *tui_context_title(enum tui_context ctx)
 {
-	return context_titles[ctx];
+	return contexts[ctx].title;
+}
+
+bool tui_context_typing(enum tui_context ctx)
+{
+	return contexts[ctx].typing;
 }
 
 static enum tui_action lookup(enum tui_context ctx, int key)
@@ -44,9 +58,32 @@ static enum tui_action lookup(enum tui_context ctx, int key)
 enum tui_action tui_action_for_key(enum tui_context ctx, int key)
 {
 	enum tui_action a = lookup(ctx, key);
-	if (a == TUI_ACT_NONE && ctx != TUI_CTX_SEARCH)
+	if (a == TUI_ACT_NONE && !contexts[ctx].typing)
 		a = lookup(TUI_CTX_GLOBAL, key);
 	return a;
+}
+
+/* Hints of ctx's actions; with `front` set, only those whose key front does not take. */
+static void hints_of(enum tui_context ctx, int front,
+		     void (*put)(void *, const char *, const char *), void *ud)
+{
+	for (int a = 1; a < TUI_ACT_COUNT; a++) {
+		if (actions[a].context != ctx || !actions[a].hint[0])
+			continue;
+		if (front >= 0 && lookup((enum tui_context)front, actions[a].keys[0]))
+			continue;
+		char key[32];
+		tui_key_name(actions[a].keys[0], key, sizeof key);
+		put(ud, key, actions[a].hint);
+	}
+}
+
+void tui_action_hints(enum tui_context ctx, void (*put)(void *ud, const char *key,
+							  const char *label), void *ud)
+{
+	hints_of(ctx, -1, put, ud);
+	if (ctx != TUI_CTX_GLOBAL && !contexts[ctx].typing)
+		hints_of(TUI_CTX_GLOBAL, (int)ctx, put, ud);
 }
 
 void tui_action_keys_label(enum tui_action a, char *out, size_t n)
@@ -78,10 +115,43 @@ static void man_escape(struct sl_buf *out, const char *s)
 	}
 }
 
+static bool context_has_actions(int ctx)
+{
+	for (int a = 1; a < TUI_ACT_COUNT; a++)
+		if ((int)actions[a].context == ctx)
+			return true;
+	return false;
+}
+
+static void command_label(size_t i, char *out, size_t n)
+{
+	snprintf(out, n, ":%s%s%s", commands[i].name, commands[i].arg ? " " : "",
+		 commands[i].arg ? commands[i].arg : "");
+}
+
+size_t tui_command_count(void)
+{
+	return SL_ARRAY_LEN(commands);
+}
+
+const char *tui_command_help(size_t i, char *label, size_t n)
+{
+	command_label(i, label, n);
+	return commands[i].help;
+}
+
+const char *tui_command_name(size_t i, bool *takes_arg)
+{
+	*takes_arg = commands[i].arg != NULL;
+	return commands[i].name;
+}
+
 void tui_actions_man(struct sl_buf *out)
 {
 	for (int ctx = 0; ctx < TUI_CTX_COUNT; ctx++) {
-		sl_buf_printf(out, ".SS %s\n", context_titles[ctx]);
+		if (!context_has_actions(ctx))
+			continue; /* a screen whose keys are still to come */
+		sl_buf_printf(out, ".SS %s\n", contexts[ctx].title);
 		for (int a = 1; a < TUI_ACT_COUNT; a++) {
 			if ((int)actions[a].context != ctx)
 				continue;
@@ -94,12 +164,24 @@ void tui_actions_man(struct sl_buf *out)
 			sl_buf_putc(out, '\n');
 		}
 	}
+	sl_buf_puts(out, ".SS Commands (after :)\n");
+	for (size_t i = 0; i < SL_ARRAY_LEN(commands); i++) {
+		char label[96];
+		command_label(i, label, sizeof label);
+		sl_buf_puts(out, ".TP\n.B ");
+		man_escape(out, label);
+		sl_buf_putc(out, '\n');
+		man_escape(out, commands[i].help);
+		sl_buf_putc(out, '\n');
+	}
 }
 
 void tui_actions_markdown(struct sl_buf *out)
 {
 	for (int ctx = 0; ctx < TUI_CTX_COUNT; ctx++) {
-		sl_buf_printf(out, "- **%s**:", context_titles[ctx]);
+		if (!context_has_actions(ctx))
+			continue;
+		sl_buf_printf(out, "- **%s**:", contexts[ctx].title);
 		bool first = true;
 		for (int a = 1; a < TUI_ACT_COUNT; a++) {
 			if ((int)actions[a].context != ctx)
@@ -112,4 +194,11 @@ void tui_actions_markdown(struct sl_buf *out)
 		}
 		sl_buf_puts(out, "\n");
 	}
+	sl_buf_puts(out, "- **Commands (after `:`)**:");
+	for (size_t i = 0; i < SL_ARRAY_LEN(commands); i++) {
+		char label[96];
+		command_label(i, label, sizeof label);
+		sl_buf_printf(out, "%s `%s` %s", i ? ";" : "", label, commands[i].help);
+	}
+	sl_buf_puts(out, "\n");
 }

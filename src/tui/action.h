@@ -4,68 +4,122 @@
 #ifndef SHORTLIST_TUI_ACTION_H
 #define SHORTLIST_TUI_ACTION_H
 
+#include <stdbool.h>
+
 #include "key.h"
 #include "shortlist/util.h"
 
+/* X(id, title in help and docs, typing: keys are text, so GLOBAL bindings do not apply) */
+#define TUI_CONTEXTS(X)                                                   \
+	X(GLOBAL, "Everywhere", false)                                    \
+	X(MODELS, "Models", false)                                        \
+	X(SEARCH, "Typing (search, filter values)", true)                 \
+	X(FILTER, "Filter panel", false)                                  \
+	X(PROMPTS, "Prompts", false)                                      \
+	X(RUN, "Run", false)                                              \
+	X(COMPARE, "Compare", false)                                      \
+	X(SCORECARD, "Scorecard", false)                                  \
+	X(CHARTS, "Charts", false)                                        \
+	X(RATE, "Rate", false)                                            \
+	X(RUNS, "Runs", false)                                            \
+	X(COMMAND, "Command line", true)                                  \
+	X(CONFIRM, "Questions", false)                                    \
+	X(HELP, "Help", false)
+
 enum tui_context {
-	TUI_CTX_GLOBAL,  /* anywhere except while typing */
-	TUI_CTX_MODELS,  /* the models table */
-	TUI_CTX_SEARCH,  /* typing a search */
-	TUI_CTX_FILTER,  /* the filter panel */
-	TUI_CTX_HELP,    /* the help overlay */
+#define X(id, title, typing) TUI_CTX_##id,
+	TUI_CONTEXTS(X)
+#undef X
 	TUI_CTX_COUNT
 };
 
-/* X(id, context, help text, up to four keys (0 = none)) */
+/* X(id, context, hint, help text, up to four keys (0 = none)).
+ * hint: the short label shown in the key-hint line at the bottom while the context is in
+ * front ("" = listed only in help). A context's own binding of a key wins over GLOBAL's, so
+ * a screen may take a digit (Rate takes 1-5) and still reach the others with Tab or `:`. */
 #define TUI_ACTIONS(X)                                                                    \
-	X(QUIT, GLOBAL, "Quit shortlist", 'q', 0, 0, 0)                                   \
-	X(HELP, GLOBAL, "Show or hide this help", '?', TK_F1, 0, 0)                       \
-	X(REDRAW, GLOBAL, "Redraw the screen", TK_CTRL('l'), 0, 0, 0)                     \
-	X(MOVE_DOWN, MODELS, "Move down", 'j', TK_DOWN, 0, 0)                             \
-	X(MOVE_UP, MODELS, "Move up", 'k', TK_UP, 0, 0)                                   \
-	X(PAGE_DOWN, MODELS, "Page down", TK_PGDN, TK_CTRL('f'), 0, 0)                    \
-	X(PAGE_UP, MODELS, "Page up", TK_PGUP, TK_CTRL('b'), 0, 0)                        \
-	X(FIRST, MODELS, "First model", 'g', TK_HOME, 0, 0)                               \
-	X(LAST, MODELS, "Last model", 'G', TK_END, 0, 0)                                  \
-	X(TOGGLE_SHORTLIST, MODELS, "Add to or remove from the shortlist", ' ', 0, 0, 0)  \
-	X(DETAIL, MODELS, "Show or hide the detail pane", TK_ENTER, 'l', 0, 0)            \
-	X(DETAIL_DOWN, MODELS, "Scroll the detail pane down", 'J', 0, 0, 0)               \
-	X(DETAIL_UP, MODELS, "Scroll the detail pane up", 'K', 0, 0, 0)                   \
-	X(SEARCH, MODELS, "Search (filters as you type)", '/', 0, 0, 0)                   \
-	X(FILTERS, MODELS, "Open the filter panel", 'f', 0, 0, 0)                         \
-	X(CLEAR_ALL, MODELS, "Clear the search and all filters", 'x', 0, 0, 0)            \
-	X(SHORTLIST_ONLY, MODELS, "Show only the shortlist (again: all)", 'm', 0, 0, 0)   \
-	X(SORT_NEXT, MODELS, "Sort by the next column", 's', TK_TAB, 0, 0)                \
-	X(SORT_REVERSE, MODELS, "Reverse the sort order", 'r', 0, 0, 0)                   \
-	X(SORT_NAME, MODELS, "Sort by name", 'N', 0, 0, 0)                                \
-	X(SORT_PROVIDER, MODELS, "Sort by provider", 'P', 0, 0, 0)                        \
-	X(SORT_OPEN, MODELS, "Sort by open weights", 'W', 0, 0, 0)                        \
-	X(SORT_CONTEXT, MODELS, "Sort by context window", 'C', 0, 0, 0)                   \
-	X(SORT_PRICE_IN, MODELS, "Sort by input price", 'I', 0, 0, 0)                     \
-	X(SORT_PRICE_OUT, MODELS, "Sort by output price", 'O', 0, 0, 0)                   \
-	X(SORT_BENCH, MODELS, "Sort by published benchmark score", 'B', 0, 0, 0)          \
-	X(SORT_RELEASE, MODELS, "Sort by release date", 'D', 0, 0, 0)                     \
-	X(SEARCH_ACCEPT, SEARCH, "Keep the text (search or value)", TK_ENTER, 0, 0, 0)                    \
-	X(SEARCH_CANCEL, SEARCH, "Cancel, restoring the old text", TK_ESC, 0, 0, 0)                    \
-	X(SEARCH_ERASE, SEARCH, "Delete a character", TK_BACKSPACE, TK_CTRL('h'), 0, 0)   \
-	X(SEARCH_CLEAR, SEARCH, "Clear the text", TK_CTRL('u'), 0, 0, 0)           \
-	X(FILTER_DOWN, FILTER, "Next criterion", 'j', TK_DOWN, 0, 0)                      \
-	X(FILTER_UP, FILTER, "Previous criterion", 'k', TK_UP, 0, 0)                      \
-	X(FILTER_NEXT, FILTER, "Next value", 'l', TK_RIGHT, ' ', 0)                       \
-	X(FILTER_PREV, FILTER, "Previous value", 'h', TK_LEFT, 0, 0)                      \
-	X(FILTER_EDIT, FILTER, "Type a value (Enter keeps, Esc cancels)", TK_ENTER, 0, 0, 0) \
-	X(FILTER_RESET, FILTER, "Clear this criterion", 'x', TK_DELETE, TK_BACKSPACE, 0)  \
-	X(FILTER_RESET_ALL, FILTER, "Clear every criterion", 'c', 0, 0, 0)                \
-	X(FILTER_CLOSE, FILTER, "Close the panel (filters stay)", TK_ESC, 'f', 'q', 0)    \
-	X(HELP_DOWN, HELP, "Scroll down", 'j', TK_DOWN, 0, 0)                             \
-	X(HELP_UP, HELP, "Scroll up", 'k', TK_UP, 0, 0)                                   \
-	X(HELP_PAGE_DOWN, HELP, "Page down", TK_PGDN, ' ', 0, 0)                          \
-	X(HELP_PAGE_UP, HELP, "Page up", TK_PGUP, 0, 0, 0)                                \
-	X(HELP_CLOSE, HELP, "Close the help", TK_ESC, '?', 'q', 0)
+	X(BACK, GLOBAL, "back", "Back to the previous screen (q on the first screen quits)", 'q', TK_ESC, 0, 0) \
+	X(QUIT, GLOBAL, "", "Quit shortlist (asks first while a run is active)", 'Q', 0, 0, 0) \
+	X(HELP, GLOBAL, "keys", "Show or hide this help", '?', TK_F1, 0, 0)               \
+	X(COMMAND, GLOBAL, "command", "Command line (Tab completes, :help lists commands)", ':', 0, 0, 0) \
+	X(SCREEN_NEXT, GLOBAL, "", "Next screen", TK_TAB, 0, 0, 0)                        \
+	X(SCREEN_PREV, GLOBAL, "", "Previous screen", TK_BTAB, 0, 0, 0)                   \
+	X(SCREEN_1, GLOBAL, "", "Models screen", '1', 0, 0, 0)                            \
+	X(SCREEN_2, GLOBAL, "", "Prompts screen", '2', 0, 0, 0)                           \
+	X(SCREEN_3, GLOBAL, "", "Run screen", '3', 0, 0, 0)                               \
+	X(SCREEN_4, GLOBAL, "", "Compare screen", '4', 0, 0, 0)                           \
+	X(SCREEN_5, GLOBAL, "", "Scorecard screen", '5', 0, 0, 0)                         \
+	X(SCREEN_6, GLOBAL, "", "Charts screen", '6', 0, 0, 0)                            \
+	X(SCREEN_7, GLOBAL, "", "Rate screen", '7', 0, 0, 0)                              \
+	X(SCREEN_8, GLOBAL, "", "Runs screen", '8', 0, 0, 0)                              \
+	X(REDRAW, GLOBAL, "", "Redraw the screen", TK_CTRL('l'), 0, 0, 0)                 \
+	X(MOVE_DOWN, MODELS, "", "Move down", 'j', TK_DOWN, 0, 0)                         \
+	X(MOVE_UP, MODELS, "", "Move up", 'k', TK_UP, 0, 0)                               \
+	X(PAGE_DOWN, MODELS, "", "Page down", TK_PGDN, TK_CTRL('f'), 0, 0)                \
+	X(PAGE_UP, MODELS, "", "Page up", TK_PGUP, TK_CTRL('b'), 0, 0)                    \
+	X(FIRST, MODELS, "", "First model", 'g', TK_HOME, 0, 0)                           \
+	X(LAST, MODELS, "", "Last model", 'G', TK_END, 0, 0)                              \
+	X(TOGGLE_SHORTLIST, MODELS, "shortlist", "Add to or remove from the shortlist", ' ', 0, 0, 0) \
+	X(DETAIL, MODELS, "detail", "Show or hide the detail pane", TK_ENTER, 'l', 0, 0)  \
+	X(DETAIL_DOWN, MODELS, "", "Scroll the detail pane down", 'J', 0, 0, 0)           \
+	X(DETAIL_UP, MODELS, "", "Scroll the detail pane up", 'K', 0, 0, 0)               \
+	X(SEARCH, MODELS, "search", "Search (filters as you type)", '/', 0, 0, 0)         \
+	X(FILTERS, MODELS, "filters", "Open the filter panel", 'f', 0, 0, 0)              \
+	X(CLEAR_ALL, MODELS, "", "Clear the search and all filters", 'x', 0, 0, 0)        \
+	X(SHORTLIST_ONLY, MODELS, "", "Show only the shortlist (again: all)", 'm', 0, 0, 0) \
+	X(SORT_NEXT, MODELS, "sort", "Sort by the next column", 's', 0, 0, 0)             \
+	X(SORT_REVERSE, MODELS, "", "Reverse the sort order", 'r', 0, 0, 0)               \
+	X(SORT_NAME, MODELS, "", "Sort by name", 'N', 0, 0, 0)                            \
+	X(SORT_PROVIDER, MODELS, "", "Sort by provider", 'P', 0, 0, 0)                    \
+	X(SORT_OPEN, MODELS, "", "Sort by open weights", 'W', 0, 0, 0)                    \
+	X(SORT_CONTEXT, MODELS, "", "Sort by context window", 'C', 0, 0, 0)               \
+	X(SORT_PRICE_IN, MODELS, "", "Sort by input price", 'I', 0, 0, 0)                 \
+	X(SORT_PRICE_OUT, MODELS, "", "Sort by output price", 'O', 0, 0, 0)               \
+	X(SORT_BENCH, MODELS, "", "Sort by published benchmark score", 'B', 0, 0, 0)      \
+	X(SORT_RELEASE, MODELS, "", "Sort by release date", 'D', 0, 0, 0)                 \
+	X(SEARCH_ACCEPT, SEARCH, "keep", "Keep the text (search or value)", TK_ENTER, 0, 0, 0) \
+	X(SEARCH_CANCEL, SEARCH, "cancel", "Cancel, restoring the old text", TK_ESC, 0, 0, 0) \
+	X(SEARCH_ERASE, SEARCH, "", "Delete a character", TK_BACKSPACE, TK_CTRL('h'), 0, 0) \
+	X(SEARCH_CLEAR, SEARCH, "clear", "Clear the text", TK_CTRL('u'), 0, 0, 0)         \
+	X(FILTER_DOWN, FILTER, "", "Next criterion", 'j', TK_DOWN, 0, 0)                  \
+	X(FILTER_UP, FILTER, "", "Previous criterion", 'k', TK_UP, 0, 0)                  \
+	X(FILTER_NEXT, FILTER, "next value", "Next value", 'l', TK_RIGHT, ' ', 0)         \
+	X(FILTER_PREV, FILTER, "", "Previous value", 'h', TK_LEFT, 0, 0)                  \
+	X(FILTER_EDIT, FILTER, "type", "Type a value (Enter keeps, Esc cancels)", TK_ENTER, 0, 0, 0) \
+	X(FILTER_RESET, FILTER, "clear", "Clear this criterion", 'x', TK_DELETE, TK_BACKSPACE, 0) \
+	X(FILTER_RESET_ALL, FILTER, "", "Clear every criterion", 'c', 0, 0, 0)            \
+	X(FILTER_CLOSE, FILTER, "close", "Close the panel (filters stay)", TK_ESC, 'f', 'q', 0) \
+	X(CMD_RUN, COMMAND, "run", "Run the command", TK_ENTER, 0, 0, 0)                  \
+	X(CMD_COMPLETE, COMMAND, "complete", "Complete the command or file name", TK_TAB, 0, 0, 0) \
+	X(CMD_CANCEL, COMMAND, "cancel", "Close the command line", TK_ESC, 0, 0, 0)       \
+	X(CMD_ERASE, COMMAND, "", "Delete a character", TK_BACKSPACE, TK_CTRL('h'), 0, 0) \
+	X(CMD_CLEAR, COMMAND, "", "Clear the line", TK_CTRL('u'), 0, 0, 0)                \
+	X(CONFIRM_YES, CONFIRM, "yes", "Yes", 'y', 0, 0, 0)                               \
+	X(CONFIRM_NO, CONFIRM, "no", "No (stay)", 'n', TK_ESC, 'q', 0)                    \
+	X(HELP_DOWN, HELP, "", "Scroll down", 'j', TK_DOWN, 0, 0)                         \
+	X(HELP_UP, HELP, "", "Scroll up", 'k', TK_UP, 0, 0)                               \
+	X(HELP_PAGE_DOWN, HELP, "", "Page down", TK_PGDN, ' ', 0, 0)                      \
+	X(HELP_PAGE_UP, HELP, "", "Page up", TK_PGUP, 0, 0, 0)                            \
+	X(HELP_CLOSE, HELP, "close", "Close the help", TK_ESC, '?', 'q', 0)
+
+/* The `:` commands: X(name, argument (NULL = none), screen it goes to, help text). A
+ * command with a screen shows it and hands the argument to its ops->command; a screen
+ * command with no argument only shows the screen. */
+#define TUI_COMMANDS(X)                                                                   \
+	X("models", NULL, MODELS, "Show the Models screen")                               \
+	X("prompts", NULL, PROMPTS, "Show the Prompts screen")                            \
+	X("run", NULL, RUN, "Show the Run screen")                                        \
+	X("compare", NULL, COMPARE, "Show the Compare screen")                            \
+	X("scorecard", NULL, SCORECARD, "Show the Scorecard screen")                      \
+	X("charts", NULL, CHARTS, "Show the Charts screen")                               \
+	X("rate", NULL, RATE, "Show the Rate screen")                                     \
+	X("runs", NULL, RUNS, "Show the Runs screen")                                     \
+	X("help", NULL, NONE, "Show the keys and commands")                               \
+	X("quit", NULL, NONE, "Quit shortlist (asks first while a run is active)")
 
 enum tui_action {
 	TUI_ACT_NONE,
-#define X(id, ctx, help, k1, k2, k3, k4) TUI_ACT_##id,
+#define X(id, ctx, hint, help, k1, k2, k3, k4) TUI_ACT_##id,
 	TUI_ACTIONS(X)
 #undef X
 	TUI_ACT_COUNT
@@ -75,20 +129,31 @@ struct tui_action_info {
 	enum tui_action action;
 	enum tui_context context;
 	const char *name; /* "MOVE_DOWN" */
+	const char *hint; /* "" = not in the hint line */
 	const char *help;
 	int keys[4];
 };
 
 const struct tui_action_info *tui_action_info(enum tui_action a);
 const char *tui_context_title(enum tui_context ctx);
-/* The action bound to key in ctx; GLOBAL bindings apply in every context except
- * SEARCH (where keys are text). TUI_ACT_NONE if unbound. */
+bool tui_context_typing(enum tui_context ctx);
+/* The key hints of ctx (its actions with a hint, then GLOBAL's unless typing) as
+ * "key label" pairs: calls put(ud, key, label) in order. */
+void tui_action_hints(enum tui_context ctx, void (*put)(void *ud, const char *key,
+							  const char *label), void *ud);
+/* The action bound to key in ctx; GLOBAL bindings apply in every context except the
+ * typing ones (where keys are text). TUI_ACT_NONE if unbound. */
 enum tui_action tui_action_for_key(enum tui_context ctx, int key);
 /* "j, Down" */
 void tui_action_keys_label(enum tui_action a, char *out, size_t n);
 /* The key list as man page source (between the KEYS markers of doc/shortlist.1) and as a
  * Markdown list (README). */
 void tui_actions_man(struct sl_buf *out);
+/* The `:` commands for the help overlay: label ":open SUITE.json" and help text. */
+size_t tui_command_count(void);
+const char *tui_command_help(size_t i, char *label, size_t n);
+/* Command i's name; *takes_arg says whether it takes an argument (a file for completion). */
+const char *tui_command_name(size_t i, bool *takes_arg);
 void tui_actions_markdown(struct sl_buf *out);
 
 #endif

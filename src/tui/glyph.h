@@ -27,7 +27,17 @@
 	X(ARROW_RIGHT, "\u25b8", ">")      \
 	X(MORE_UP, "\u2191", "^")          \
 	X(MORE_DOWN, "\u2193", "v")        \
-	X(CARET, "\u2581", "_")
+	X(CARET, "\u2581", "_")          \
+	X(BULLET, "\u25cf", "*")          \
+	X(CELL_QUEUED, "\u00b7", ".")     \
+	X(CELL_SENT, "\u25cb", "o")       \
+	X(CELL_STREAMING, "\u25d0", "~")  \
+	X(CELL_DONE, "\u2713", "+")       \
+	X(CELL_CACHED, "\u21bb", "=")     \
+	X(CELL_FAILED, "\u2717", "x")     \
+	X(BAR_FULL, "\u2588", "#")        \
+	X(BAR_EMPTY, "\u2591", "-")       \
+	X(PAUSE, "\u2016", "=")
 
 enum tui_glyph_id {
 #define X(id, u, a) TUI_GLYPH_##id,

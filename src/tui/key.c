@@ -14,13 +14,13 @@ static const struct {
 	{ "Home", TK_HOME },   { "End", TK_END },     { "Del", TK_DELETE },
 	{ "S-Tab", TK_BTAB },  { "F1", TK_F1 },       { "Enter", TK_ENTER },
 	{ "Esc", TK_ESC },     { "Tab", TK_TAB },     { "Space", TK_SPACE },
-	{ "BS", TK_BACKSPACE }, { "lt", '<' },
+	{ "BS", TK_BACKSPACE }, { "lt", '<' },  { "Colon", ':' },
 };
 
 void tui_key_name(int key, char *out, size_t n)
 {
 	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
-		if (key_names[i].key == key && key != '<') {
+		if (key_names[i].key == key && key != '<' && key != ':') {
 			snprintf(out, n, "%s", key_names[i].name);
 			return;
 		}

@@ -2,7 +2,8 @@
  * cell grid as text. Script lines:
  *   # comment
  *   :dump [LABEL]      settle (no work in flight, frame rendered), then write the screen
- *   anything else      keys: plain characters and <Names> (see key.h), e.g. /gpt<Enter>
+ *   anything else      keys: plain characters and <Names> (see key.h), e.g. /gpt<Enter>;
+ *                      a line of keys that starts with ':' writes it <Colon>
  * A dump is a fixed waiting point, never a sleep. */
 #include <poll.h>
 #include <stdlib.h>

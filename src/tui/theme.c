@@ -273,7 +273,11 @@ void tui_theme_mono(struct tui_theme *theme)
 		"title = reverse bold\nheader = bold underline\nheader.sorted = bold reverse\n"
 		"cursor = reverse\nstatus = reverse\nmark = bold\nsearch = bold\n"
 		"focus = reverse\nkey = bold\nlabel = bold\nderived = underline\n"
-		"error = bold reverse\nwarning = bold\n";
+		"error = bold reverse\nwarning = bold\n"
+		"tab = reverse\ntab.active = bold underline\nlive = bold\nhint.key = bold\n"
+		"cell.streaming = bold\ncell.failed = bold reverse\ncell.cached = underline\n"
+		"bar = reverse\nseries.1 = bold\nseries.2 = bold\nseries.3 = bold\n"
+		"series.4 = bold\n";
 	memset(theme, 0, sizeof *theme);
 	struct sl_error err = { 0 };
 	if (tui_theme_parse(theme, mono_text, "mono (built in)", &err) != 0)

@@ -31,7 +31,23 @@
 	X(LABEL, "label", "field labels in the detail pane")                         \
 	X(DERIVED, "derived", "values derived by shortlist, not stated by the source") \
 	X(ERROR, "error", "error messages")                                          \
-	X(WARNING, "warning", "warnings, the too-small screen")
+	X(WARNING, "warning", "warnings, the too-small screen")	\
+	X(TAB, "tab", "a tab in the tab bar")	\
+	X(TAB_ACTIVE, "tab.active", "the tab of the screen in front")	\
+	X(LIVE, "live", "the live-run badge in the tab bar")	\
+	X(HINT, "hint", "key hint labels on the bottom line")	\
+	X(HINT_KEY, "hint.key", "keys in the key hints")	\
+	X(CELL_QUEUED, "cell.queued", "a run cell waiting to be sent")	\
+	X(CELL_STREAMING, "cell.streaming", "a run cell whose answer is streaming")	\
+	X(CELL_DONE, "cell.done", "a run cell answered")	\
+	X(CELL_CACHED, "cell.cached", "a run cell answered from the cache or an earlier run")	\
+	X(CELL_FAILED, "cell.failed", "a run cell that failed")	\
+	X(BAR, "bar", "the filled part of a progress bar")	\
+	X(BAR_EMPTY, "bar.empty", "the empty part of a progress bar")	\
+	X(SERIES1, "series.1", "the first model's colour (columns, chart series)")	\
+	X(SERIES2, "series.2", "the second model's colour")	\
+	X(SERIES3, "series.3", "the third model's colour")	\
+	X(SERIES4, "series.4", "the fourth model's colour")
 
 enum tui_role {
 #define X(id, key, doc) TUI_ROLE_##id,

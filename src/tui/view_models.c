@@ -536,8 +536,6 @@ static void mv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 		if (tui_filters_active(&mv->filters)) {
 			sl_buf_puts(left, "  filters: ");
 			tui_filters_describe(&mv->filters, left);
-		} else if (!mv->filters.search[0] && !mv->filters.shortlist_only) {
-			sl_buf_puts(left, "  / search  f filters  space shortlist");
 		}
 	}
 	sl_buf_printf(right, "%zu of %zu %s %zu shortlisted", mv->n_rows, mv->all.len,
@@ -557,7 +555,6 @@ static void mv_destroy(struct tui_view *v)
 
 static const struct tui_view_ops models_ops = {
 	.name = "models",
-	.title = "Models",
 	.context = mv_context,
 	.draw = mv_draw,
 	.action = mv_action,

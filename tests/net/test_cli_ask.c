@@ -125,6 +125,33 @@ static void test_ask_every_protocol(void)
 	}
 }
 
+/* Issue 11 item 14: an embedding's usage (input tokens only) is not called an estimate. */
+static void test_ask_embed_usage(void)
+{
+	static const struct {
+		const char *env, *model;
+	} cases[] = {
+		{ "openai", "openai:text-embedding-3-small" },
+		{ "ollama", "ollama:nomic-embed-text" },
+		{ "bedrock", "bedrock:amazon.titan-embed-text-v2:0" },
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		test_current = cases[i].model;
+		set_env_for(cases[i].env);
+		char *args = sl_xasprintf("ask --embed %s 'hello embeddings'", cases[i].model);
+		struct run r = shortlist(args);
+		CHECK_INT(r.status, 0);
+		CHECK_CONTAINS(r.out, "embedding(s) of");
+		CHECK_CONTAINS(r.err, ", out 0\n");
+		CHECK(!strstr(r.err, "estimated"));
+		if (r.status || strstr(r.err, "estimated"))
+			fprintf(stderr, "%s\n", r.err);
+		run_free(&r);
+		free(args);
+	}
+	clear_env();
+}
+
 static void test_ask_failures(void)
 {
 	/* A missing key for the real service names the variable (nothing can be sent: the
@@ -145,6 +172,19 @@ static void test_ask_failures(void)
 	CHECK(!strstr(r.out, "sk-wrong-and-secret"));
 	run_free(&r);
 
+	/* Issue 14 item 5: a stream that breaks after text was printed says so on stderr and
+	 * exits non-zero; nothing is retried (the text was shown). */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"cut\":{\"fault\":\"reset\","
+					  "\"after_chunks\":2}}}"), 0);
+	set_env_for("openai");
+	r = shortlist("ask --stream openai:cut hi");
+	CHECK_INT(r.status, 3);
+	CHECK_STR(r.out, "Hello from\n");
+	CHECK_CONTAINS(r.err, "after part of the answer was received");
+	CHECK_CONTAINS(r.err, "the stream broke: the answer printed above is incomplete");
+	CHECK_CONTAINS(r.err, "tries          1");
+	run_free(&r);
+
 	/* Overloaded on every try: exits non-zero with Anthropic's error type. */
 	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"busy\":{\"fault\":\"status\","
 					  "\"status\":529,\"retry_after_ms\":1}}}"), 0);
@@ -154,6 +194,26 @@ static void test_ask_failures(void)
 	CHECK_CONTAINS(r.err, "overloaded_error");
 	CHECK_CONTAINS(r.err, "tries          2");
 	run_free(&r);
+
+	/* The wait before a retry is shown (issue 14 item 6); a longer one than
+	 * limits.max_retry_wait_s fails at once, saying what the server asked for. */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"slow\":{\"sequence\":[{\"fault\":"
+					  "\"status\",\"status\":429,\"retry_after\":\"1\"}]},"
+					  "\"hour\":{\"fault\":\"status\",\"status\":429,"
+					  "\"retry_after\":\"3600\"}}}"), 0);
+	CHECK_INT(fakeprov_reset(fp), 0);
+	set_env_for("openai");
+	r = shortlist("ask openai:slow hi");
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.err, "shortlist ask: try 1 failed (openai: HTTP 429: ");
+	CHECK_CONTAINS(r.err, "; retrying in 1.0 s\n");
+	run_free(&r);
+	r = shortlist("ask openai:hour hi");
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.err, "[the server asked to wait 3600 s: more than "
+			      "limits.max_retry_wait_s = 60 of provider openai]");
+	CHECK(!strstr(r.err, "retrying in"));
+	run_free(&r);
 	clear_env();
 }
 
@@ -161,5 +221,6 @@ TEST_MAIN_BEGIN
 	fp = fakeprov_start(NULL);
 	RUN_TEST(test_ask_every_protocol);
 	RUN_TEST(test_ask_failures);
+	RUN_TEST(test_ask_embed_usage);
 	fakeprov_stop(fp);
 TEST_MAIN_END

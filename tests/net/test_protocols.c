@@ -208,6 +208,27 @@ static void test_openai_truncated_and_malformed(void)
 	});
 }
 
+/* Issue 14 item 10: usage numbers too large for an integer are absent (tokens are then
+ * estimated and flagged), never cast (undefined; on x86 a negative count), and so are
+ * counts past a trillion, whose sums over a run would overflow. */
+static void test_huge_usage(void)
+{
+	const char *oa = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+			 "\"usage\":{\"prompt_tokens\":1e300,\"completion_tokens\":1000000000000000,"
+			 "\"prompt_tokens_details\":{\"cached_tokens\":1e19}}}\n\ndata: [DONE]\n\n";
+	FOR_EACH_SPLIT(&sl_openai_ops, oa, strlen(oa), o, {
+		CHECK(!o.failed);
+		CHECK_INT(o.in, -1);
+		CHECK_INT(o.out, -1);
+		CHECK_INT(o.cached, -1);
+	});
+	const char *ol = "{\"model\":\"x\",\"message\":{\"content\":\"a\"},\"done\":true,\"prompt_eval_count\":1e999,\"eval_count\":3}\n";
+	FOR_EACH_SPLIT(&sl_ollama_ops, ol, strlen(ol), o, {
+		CHECK_INT(o.in, -1);
+		CHECK_INT(o.out, 3);
+	});
+}
+
 static void test_openai_logprobs_body(void)
 {
 	const char *body = "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"7\"},"
@@ -355,6 +376,27 @@ static void test_ollama_stream(void)
 		CHECK(o.failed);
 		CHECK_CONTAINS(o.error, "while running the model");
 	});
+	/* A bad line is quoted alone: not the lines after it, nor bytes past the data
+	 * (issue 14 item 7: "%.120s" read on past the unterminated line). */
+	const char *bad = "{\"model\":\"x\",\"message\":{\"content\":\"a\"},\"done\":false}\n"
+			  "{not json\r\n{\"model\":\"x\",\"done\":true}\n";
+	FOR_EACH_SPLIT(&sl_ollama_ops, bad, strlen(bad), o, {
+		CHECK(o.failed);
+		CHECK_INT(o.fail_status, SL_ERR_PROTOCOL);
+		CHECK_STR(o.error, "malformed JSON line in the stream: {not json");
+	});
+	/* The same line alone in a heap block without a NUL: ASan catches a read past it. */
+	static const char line[] = "{not json\n";
+	char *exact = sl_xmalloc(sizeof line - 1);
+	memcpy(exact, line, sizeof line - 1);
+	struct sl_stream hs;
+	sl_stream_init(&hs);
+	struct sl_call hcall = { 0 };
+	sl_ollama_ops.stream_begin(&hs, &hcall);
+	sl_ollama_ops.stream_feed(&hs, exact, sizeof line - 1);
+	CHECK_STR(hs.error, "malformed JSON line in the stream: {not json");
+	sl_stream_free(&hs);
+	free(exact);
 	const char *cut = "{\"model\":\"x\",\"message\":{\"content\":\"a\"},\"done\":false}\n";
 	FOR_EACH_SPLIT(&sl_ollama_ops, cut, strlen(cut), o, {
 		CHECK(o.failed);
@@ -528,6 +570,7 @@ static void test_request_bodies(void)
 }
 
 TEST_MAIN_BEGIN
+	RUN_TEST(test_huge_usage);
 	RUN_TEST(test_openai_stream);
 	RUN_TEST(test_llamacpp_stream);
 	RUN_TEST(test_groq_and_xai_usage);

@@ -83,7 +83,32 @@ static void test_pause(void)
 	CHECK_INT(sl_ratelimit_pause_ms(anth, strlen(anth), 1795860000000LL), 2000);
 }
 
+/* Issue 14 item 10: numbers too large for an integer are clamped, never cast (a cast of
+ * 1e308 or inf to int64_t is undefined; on x86 it gave a negative wait). */
+static void test_huge(void)
+{
+	const char *h1 = "HTTP/1.1 429\r\nRetry-After: 1e308\r\n\r\n";
+	CHECK_INT(sl_retry_after_ms(h1, strlen(h1), 0), SL_WAIT_MS_MAX);
+	const char *h2 = "HTTP/1.1 429\r\nretry-after-ms: 99999999999999999999999999999\r\n\r\n";
+	CHECK_INT(sl_retry_after_ms(h2, strlen(h2), 0), SL_WAIT_MS_MAX);
+	const char *h3 = "HTTP/1.1 429\r\nRetry-After: 9223372036854775807\r\n\r\n";
+	CHECK_INT(sl_retry_after_ms(h3, strlen(h3), 0), SL_WAIT_MS_MAX);
+	const char *h4 = "HTTP/1.1 429\r\nRetry-After: nan\r\n\r\n";
+	CHECK_INT(sl_retry_after_ms(h4, strlen(h4), 0), -1);
+	CHECK_INT(sl_parse_duration_ms("99999999999999999999h"), SL_WAIT_MS_MAX);
+	CHECK_INT(sl_parse_duration_ms("infs"), -1);
+	CHECK_INT(sl_parse_duration_ms("nans"), -1);
+	/* Dates with numbers past any int: refused, not overflowed. */
+	const char *h5 = "HTTP/1.1 503\r\nRetry-After: Wed, 99999999999 Oct 99999999999 07:28:00 GMT\r\n\r\n";
+	CHECK_INT(sl_retry_after_ms(h5, strlen(h5), 0), -1);
+	const char *h6 = "HTTP/1.1 429\r\nanthropic-ratelimit-requests-reset: 2026-11-28T10:00:1e300Z\r\n\r\n";
+	CHECK_INT(sl_retry_after_ms(h6, strlen(h6), 0), -1);
+	const char *h7 = "HTTP/2 200\r\nx-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: 1e300s\r\n\r\n";
+	CHECK_INT(sl_ratelimit_pause_ms(h7, strlen(h7), 0), SL_WAIT_MS_MAX);
+}
+
 TEST_MAIN_BEGIN
+	RUN_TEST(test_huge);
 	RUN_TEST(test_pause);
 	RUN_TEST(test_statuses);
 	RUN_TEST(test_backoff);

@@ -25,12 +25,12 @@ static void test_start_resize_quit(void)
 
 	/* The table with its header, and the status bar on the last row. */
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
-	CHECK(pty_wait_text(&s, "shortlisted", 29, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 28, TIMEOUT_MS));
 	CHECK(s.altscreen);
 
 	/* Larger: the status bar follows to the new last row. */
 	pty_resize(&s, 40, 140);
-	CHECK(pty_wait_text(&s, "shortlisted", 39, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 38, TIMEOUT_MS));
 	char *header = pty_row(&s, 1);
 	CHECK_CONTAINS(header, "Released");
 	/* The wide layout gives the provider column room: the header is not squeezed. */
@@ -43,7 +43,7 @@ static void test_start_resize_quit(void)
 
 	/* Back to exactly 80x24: the table again. */
 	pty_resize(&s, 24, 80);
-	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 22, TIMEOUT_MS));
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
 
 	/* The mouse, as xterm reports it in the SGR mode (1006) ncurses asks for: a click on
@@ -56,7 +56,7 @@ static void test_start_resize_quit(void)
 
 	/* A key goes through: the search line shows what was typed. */
 	pty_send(&s, "/claude");
-	CHECK(pty_wait_text(&s, "/claude", 22, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "/claude", 21, TIMEOUT_MS));
 	pty_send(&s, "\r");
 
 	pty_send(&s, "q");
@@ -83,7 +83,7 @@ static void test_filter_panel_then_quit(void)
 	pty_send(&s, " ");
 	CHECK(pty_wait_text(&s, "open_weights=true", -1, TIMEOUT_MS));
 	pty_send(&s, "q");
-	CHECK(pty_wait_text(&s, "filters: open_weights=true", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "filters: open_weights=true", 22, TIMEOUT_MS));
 	pty_send(&s, "q");
 	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
 	CHECK_INT(s.exit_status, 0);
@@ -102,8 +102,8 @@ static void run_title_cell(const char *const env[], const char *theme, VTermScre
 			 (char *)theme, NULL };
 	struct pty_session s;
 	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
-	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
-	*out = pty_cell(&s, 0, 1);
+	CHECK(pty_wait_text(&s, "shortlisted", 22, TIMEOUT_MS));
+	*out = pty_cell(&s, 0, 0);
 	pty_send(&s, "q");
 	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
 	CHECK_INT(s.exit_status, 0);
@@ -153,7 +153,7 @@ static void test_ascii_locale(void)
 	const char *const env[] = { "LANG=C", "LC_ALL=C", "LC_CTYPE", NULL };
 	struct pty_session s;
 	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
-	CHECK(pty_wait_text(&s, "shortlisted", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "shortlisted", 22, TIMEOUT_MS));
 	char *row = pty_row(&s, 2);
 	CHECK(row[0] == '>'); /* the cursor glyph's twin */
 	free(row);
@@ -184,7 +184,7 @@ static void test_stderr_held_until_exit(void)
 	const char *const env[] = { env_dir, "NO_COLOR", NULL };
 	struct pty_session s;
 	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
-	CHECK(pty_wait_text(&s, "no theme 'default'", 23, TIMEOUT_MS));
+	CHECK(pty_wait_text(&s, "no theme 'default'", 22, TIMEOUT_MS));
 	char *screen = pty_screen(&s);
 	CHECK(strstr(screen, "shortlist: no theme") == NULL);
 	free(screen);

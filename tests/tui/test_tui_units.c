@@ -179,7 +179,9 @@ static void test_action_table(void)
 			CHECK_INT(got, a);
 		}
 	}
-	CHECK_INT(tui_action_for_key(TUI_CTX_MODELS, 'q'), TUI_ACT_QUIT);
+	CHECK_INT(tui_action_for_key(TUI_CTX_MODELS, 'q'), TUI_ACT_BACK);
+	CHECK_INT(tui_action_for_key(TUI_CTX_MODELS, '3'), TUI_ACT_SCREEN_3);
+	CHECK_INT(tui_action_for_key(TUI_CTX_COMMAND, '3'), TUI_ACT_NONE); /* typing */
 	CHECK_INT(tui_action_for_key(TUI_CTX_SEARCH, 'q'), TUI_ACT_NONE); /* typing */
 	CHECK_INT(tui_action_for_key(TUI_CTX_FILTER, 'q'), TUI_ACT_FILTER_CLOSE);
 	char label[64];

@@ -18,7 +18,9 @@
 #include "shortlist/dataset.h"
 #include "shortlist/prompts.h"
 #include "shortlist/providers_config.h"
+#include "shortlist/run_events.h"
 #include "shortlist/runs.h"
+#include "shortlist/stats.h"
 #include "version.h"
 
 struct model_slot {
@@ -51,6 +53,24 @@ struct inflight {
 	uint64_t req_id;
 	char *cache_key;
 	struct inflight *prev, *next;
+	int tries_sent;      /* tries announced with SL_EV_SENT */
+	int64_t sent_ns;     /* when the current try started */
+	bool first_token;    /* SL_EV_FIRST_TOKEN emitted for the current try */
+	bool retry_wait;     /* between a RETRY and the next try: no text */
+};
+
+/* Live events (run_events.h). */
+struct subscriber {
+	int id; /* 0 = removed */
+	unsigned mask;
+	sl_run_event_fn fn;
+	void *ud;
+};
+
+struct model_live {
+	struct sl_model_progress p;
+	struct sl_running_median ttft, tps;
+	int64_t fetched; /* API answers in this invocation */
 };
 
 struct sl_runner {
@@ -65,6 +85,8 @@ struct sl_runner {
 	size_t n_prompts;
 	int samples, concurrency;
 	enum sl_cache_mode cache;
+	bool cache_changed; /* resumed with another cache mode than the run started with */
+	bool already_complete; /* --resume of a run with nothing left to do */
 	double max_cost;
 	int64_t run_id;
 	int64_t total;
@@ -87,6 +109,14 @@ struct sl_runner {
 	struct sl_run resume_run;
 	char *suite_real;
 	struct sl_error fail_err; /* why failed / render_failed */
+	struct subscriber *subs;
+	size_t n_subs;
+	int last_sub_id;
+	unsigned sub_mask;  /* union of the subscribers' masks: no work when nobody listens */
+	uint8_t *follow;    /* per cell: deliver SL_EV_DELTA; allocated at the first follow */
+	struct model_live *live; /* per model */
+	bool paused;
+	bool queued_emitted, finished_emitted;
 };
 
 static int usage_fail(struct sl_error *err)
@@ -113,6 +143,92 @@ static int64_t cell_index(const struct sl_runner *r, int m, int p, int c, int s)
 {
 	return (((int64_t)m * (int64_t)r->n_prompts + p) * (int64_t)r->ds->n_cases + c) *
 		       r->samples + s;
+}
+
+/* ---- live events ---- */
+
+static bool wants(const struct sl_runner *r, enum sl_run_event_kind kind)
+{
+	return r->sub_mask & SL_EV_BIT(kind);
+}
+
+static void emit(struct sl_runner *r, struct sl_run_event *ev)
+{
+	ev->run_id = r->run_id;
+	/* by index, with a copy: a callback may subscribe (realloc) or unsubscribe */
+	for (size_t i = 0; i < r->n_subs; i++) {
+		struct subscriber sub = r->subs[i];
+		if (sub.id && (sub.mask & SL_EV_BIT(ev->kind)))
+			sub.fn(sub.ud, ev);
+	}
+}
+
+static void emit_cell(struct sl_runner *r, enum sl_run_event_kind kind, int64_t idx,
+		      const struct sl_cell_metrics *m, const char *reason)
+{
+	if (!wants(r, kind))
+		return;
+	struct sl_run_event ev = { .kind = kind, .ref.cell = idx, .metrics = m, .reason = reason,
+				   .retry_in_ms = NAN };
+	cell_coords(r, idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
+}
+
+static const struct sl_model_progress *model_progress_now(const struct sl_runner *r, int m)
+{
+	struct model_live *l = &r->live[m];
+	double s = (double)(sl_now_ns() - r->t0_ns) / 1e9;
+	l->p.requests_per_s = s > 0 ? (double)l->fetched / s : 0;
+	l->p.ttft_p50_ms = sl_running_median_get(&l->ttft);
+	l->p.tokens_per_s_p50 = sl_running_median_get(&l->tps);
+	return &l->p;
+}
+
+static void emit_model_progress(struct sl_runner *r, int m)
+{
+	if (!wants(r, SL_EV_MODEL_PROGRESS))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_MODEL_PROGRESS, .retry_in_ms = NAN,
+				   .model_progress = model_progress_now(r, m) };
+	ev.ref.cell = -1;
+	ev.ref.model = m;
+	emit(r, &ev);
+}
+
+/* A cell got its final result in this invocation: count it for its model, then tell. */
+static void live_final(struct sl_runner *r, int64_t idx, const char *error,
+		       const struct sl_cell_metrics *cm)
+{
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	struct model_live *l = &r->live[m];
+	l->p.done++;
+	if (error) {
+		l->p.errors++;
+		emit_cell(r, SL_EV_ERROR, idx, cm, error);
+	} else {
+		l->p.cached += cm->cached;
+		if (isnan(cm->cost_usd))
+			l->p.cost_unknown++;
+		else
+			l->p.cost += cm->cost_usd;
+		sl_running_median_add(&l->ttft, cm->ttft_ms);
+		sl_running_median_add(&l->tps, cm->tokens_per_s);
+		emit_cell(r, cm->cached ? SL_EV_CACHED : SL_EV_DONE, idx, cm, NULL);
+	}
+	emit_model_progress(r, m);
+}
+
+static void emit_finished(struct sl_runner *r)
+{
+	if (r->finished_emitted || !r->live)
+		return;
+	r->finished_emitted = true;
+	if (!wants(r, SL_EV_RUN_FINISHED))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_RUN_FINISHED, .retry_in_ms = NAN };
+	ev.ref.cell = -1;
+	emit(r, &ev);
 }
 
 /* ---- preparation ---- */
@@ -307,13 +423,17 @@ static int check_suite_params(struct sl_runner *r, struct sl_error *err)
 
 /* ---- the run row ---- */
 
+static const char *cache_mode_name(enum sl_cache_mode m)
+{
+	return m == SL_CACHE_USE ? "use" : m == SL_CACHE_OFF ? "off" : "refresh";
+}
+
 static char *params_json(const struct sl_runner *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (r->suite->params)
 		cJSON_AddItemToObject(o, "suite_params", cJSON_Duplicate(r->suite->params, 1));
-	cJSON_AddStringToObject(o, "cache", r->cache == SL_CACHE_USE ? "use"
-					    : r->cache == SL_CACHE_OFF ? "off" : "refresh");
+	cJSON_AddStringToObject(o, "cache", cache_mode_name(r->cache));
 	if (!isnan(r->max_cost))
 		cJSON_AddNumberToObject(o, "max_cost", r->max_cost);
 	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
@@ -421,9 +541,10 @@ static int find_resume_run(struct sl_runner *r, const char *suite_real, struct s
 		if (sl_run_resolve(r->store, r->opts->resume_ref, &id, err) != 0)
 			return -1;
 	} else {
+		/* the newest unfinished run; else the newest run, complete: nothing to do */
 		sqlite3_stmt *st = sl_store_prepare(r->store,
-			"SELECT id FROM runs WHERE suite_path = ? AND status != 'complete' "
-			"ORDER BY id DESC LIMIT 1", err);
+			"SELECT id FROM runs WHERE suite_path = ? "
+			"ORDER BY status = 'complete', id DESC LIMIT 1", err);
 		if (!st)
 			return -1;
 		sl_bind_text(st, 1, suite_real);
@@ -458,6 +579,48 @@ static int find_resume_run(struct sl_runner *r, const char *suite_real, struct s
 	return 0;
 }
 
+/* A resumed run keeps the cache mode it started with, so its lineage stays true. Only an
+ * explicit --no-cache or --refresh changes it, for the remaining cells: the run's params
+ * then list that resume (see resume_params). */
+static void resume_cache_mode(struct sl_runner *r, const struct sl_run *run)
+{
+	cJSON *pj = cJSON_Parse(run->params_json ? run->params_json : "{}");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(pj, "cache");
+	enum sl_cache_mode was = SL_CACHE_USE;
+	if (cJSON_IsString(c))
+		was = strcmp(c->valuestring, "off") == 0 ? SL_CACHE_OFF
+		      : strcmp(c->valuestring, "refresh") == 0 ? SL_CACHE_REFRESH : SL_CACHE_USE;
+	cJSON_Delete(pj);
+	if (r->opts->cache == SL_CACHE_USE) /* the default: nothing asked */
+		r->cache = was;
+	r->cache_changed = r->cache != was;
+}
+
+/* The run's params with this resume appended to "resumes" when it changed the cache mode;
+ * NULL when nothing changed. */
+static char *resume_params(const struct sl_runner *r)
+{
+	if (!r->cache_changed)
+		return NULL;
+	cJSON *pj = cJSON_Parse(r->resume_run.params_json ? r->resume_run.params_json : "{}");
+	if (!cJSON_IsObject(pj)) {
+		cJSON_Delete(pj);
+		pj = cJSON_CreateObject();
+	}
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(pj, "resumes");
+	if (!cJSON_IsArray(list)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(pj, "resumes");
+		list = cJSON_AddArrayToObject(pj, "resumes");
+	}
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "at", sl_eval_now());
+	cJSON_AddStringToObject(e, "cache", cache_mode_name(r->cache));
+	cJSON_AddItemToArray(list, e);
+	char *s = cJSON_PrintUnformatted(pj);
+	cJSON_Delete(pj);
+	return s;
+}
+
 static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(r->store,
@@ -475,13 +638,19 @@ static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 			continue;
 		int64_t idx = cell_index(r, m, p, c, s);
 		if (!r->done[idx]) {
+			struct sl_model_progress *mp = &r->live[m].p;
 			r->done[idx] = 1;
 			r->prog.done++;
+			mp->done++;
 			r->prog.cached += sqlite3_column_int(st, 4) != 0;
-			if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+			mp->cached += sqlite3_column_int(st, 4) != 0;
+			if (sqlite3_column_type(st, 5) == SQLITE_NULL) {
 				r->prog.cost_unknown++;
-			else
+				mp->cost_unknown++;
+			} else {
 				r->prog.cost += sqlite3_column_double(st, 5);
+				mp->cost += sqlite3_column_double(st, 5);
+			}
 		}
 	}
 	sqlite3_reset(st);
@@ -651,11 +820,15 @@ static void on_done(void *ud, const struct sl_result *res)
 		r->inflight = f->next;
 	if (f->next)
 		f->next->prev = f->prev;
+	int m, p, k, smp;
+	cell_coords(r, f->idx, &m, &p, &k, &smp);
+	r->live[m].p.in_flight--;
 	if (res->status == SL_ERR_CANCELLED) {
 		/* we cancelled it (interrupt): the cell is missing, not failed */
 		r->prog.in_flight--;
 		free(f->cache_key);
 		free(f);
+		emit_model_progress(r, m);
 		return;
 	}
 	struct cell_rec *c = batch_add(r);
@@ -670,8 +843,6 @@ static void on_done(void *ud, const struct sl_result *res)
 	c->tokens_out = res->tokens_out;
 	c->tokens_estimated = res->out_estimated;
 	/* our own prices (the suite's "prices" first), also on an engine we do not own */
-	int m, p, k, smp;
-	cell_coords(r, f->idx, &m, &p, &k, &smp);
 	const struct model_slot *ms = &r->models[m];
 	struct sl_price price = { ms->price_in, ms->price_out, ms->price_cache_read, NAN };
 	c->cost = sl_cost_usd(&price, res->tokens_in, res->tokens_out, res->tokens_cached);
@@ -684,8 +855,68 @@ static void on_done(void *ud, const struct sl_result *res)
 	}
 	r->prog.in_flight--;
 	r->prog.fetched++;
+	r->live[m].fetched++;
 	account(r, c);
+	struct sl_cell_metrics cm = { res->ttft_ms, res->e2e_ms, res->tokens_per_s, res->tokens_in,
+				      res->tokens_out, c->cost, res->tries, false };
+	live_final(r, f->idx, c->error_msg, &cm);
 	free(f);
+}
+
+static void on_send(void *ud, uint64_t id, int try)
+{
+	(void)id;
+	struct inflight *f = ud;
+	struct sl_runner *r = f->r;
+	if (!r || try <= f->tries_sent) /* a silent re-send is not a new try */
+		return;
+	f->tries_sent = try;
+	f->sent_ns = sl_now_ns();
+	f->first_token = f->retry_wait = false;
+	if (!wants(r, SL_EV_SENT))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_SENT, .ref.cell = f->idx, .attempt = try,
+				   .retry_in_ms = NAN };
+	cell_coords(r, f->idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
+}
+
+static void on_delta(void *ud, uint64_t id, const char *text, size_t len, bool reasoning)
+{
+	(void)id;
+	struct inflight *f = ud;
+	struct sl_runner *r = f->r;
+	if (!r)
+		return;
+	if (!f->first_token) {
+		f->first_token = true;
+		struct sl_cell_metrics cm = { (double)(sl_now_ns() - f->sent_ns) / 1e6, NAN, NAN,
+					      -1, -1, NAN, f->tries_sent, false };
+		emit_cell(r, SL_EV_FIRST_TOKEN, f->idx, &cm, NULL);
+	}
+	if (reasoning || !r->follow || !r->follow[f->idx] || !wants(r, SL_EV_DELTA))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_DELTA, .ref.cell = f->idx, .text = text,
+				   .len = len, .retry_in_ms = NAN };
+	cell_coords(r, f->idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
+}
+
+static void on_retry(void *ud, uint64_t id, int attempt, double wait_ms, const char *reason)
+{
+	(void)id;
+	struct inflight *f = ud;
+	struct sl_runner *r = f->r;
+	if (!r)
+		return;
+	f->retry_wait = true; /* what that try streamed is void */
+	f->first_token = false;
+	if (!wants(r, SL_EV_RETRY))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_RETRY, .ref.cell = f->idx, .reason = reason,
+				   .attempt = attempt, .retry_in_ms = wait_ms };
+	cell_coords(r, f->idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
 }
 
 static bool price_fn(void *ud, const char *provider, const char *model_id, struct sl_price *out)
@@ -840,6 +1071,13 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 			rec->idx = idx;
 			rec->cache_key = key;
 			account(r, rec);
+			double gen_ms = tmp.latency_ms - tmp.ttft_ms;
+			struct sl_cell_metrics cm = {
+				tmp.ttft_ms, tmp.latency_ms,
+				tmp.tokens_out > 0 && gen_ms > 0 ? (double)tmp.tokens_out * 1000 / gen_ms
+								 : NAN,
+				tmp.tokens_in, tmp.tokens_out, tmp.cost, 0, true };
+			live_final(r, idx, NULL, &cm);
 			free_messages(msgs, pv->n_messages);
 			return 0;
 		}
@@ -856,7 +1094,11 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.n_messages = pv->n_messages,
 		.params = params,
 		.stream = true,
+		.restart_broken_stream = true, /* no one has seen the text: start over */
 		.on_done = on_done,
+		.on_send = on_send,
+		.on_delta = on_delta,
+		.on_retry = on_retry,
 		.user_data = f,
 	};
 	uint64_t id = sl_engine_submit(eng, &req, err);
@@ -873,6 +1115,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		r->inflight->prev = f;
 	r->inflight = f;
 	r->prog.in_flight++;
+	r->live[m].p.in_flight++;
 	r->requests++;
 	return 1;
 }
@@ -907,6 +1150,23 @@ static int finish_run(struct sl_runner *r, const char *status, const char *reaso
 	return rc < 0 ? -1 : 0;
 }
 
+static int mark_resumed(struct sl_runner *r, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
+		"resumed_at = ?, params = COALESCE(?, params) WHERE id = ?", err);
+	if (!st)
+		return -1;
+	char *params = resume_params(r);
+	sl_bind_text(st, 1, sl_eval_now());
+	sl_bind_text(st, 2, params);
+	sqlite3_bind_int64(st, 3, r->run_id);
+	int rc = sl_store_step(r->store, st, err);
+	sqlite3_reset(st);
+	free(params);
+	return rc < 0 ? -1 : 0;
+}
+
 static void runner_free(struct sl_runner *r)
 {
 	sl_suite_free(r->suite);
@@ -924,6 +1184,13 @@ static void runner_free(struct sl_runner *r)
 		rec_free(&r->batch[i]);
 	free(r->batch);
 	free(r->done);
+	for (size_t i = 0; r->live && i < r->n_models; i++) {
+		sl_running_median_free(&r->live[i].ttft);
+		sl_running_median_free(&r->live[i].tps);
+	}
+	free(r->live);
+	free(r->follow);
+	free(r->subs);
 }
 
 /* A prompt that fills in the field scorers compare against makes the evaluation
@@ -987,6 +1254,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		if (find_resume_run(r, suite_real, resume_run, err) != 0)
 			return -1;
 		r->run_id = resume_run->id;
+		resume_cache_mode(r, resume_run);
 		if (load_prompts_from_run(r, resume_run, err) != 0)
 			return -1;
 	} else if (load_prompts_from_suite(r, err) != 0) {
@@ -1015,6 +1283,11 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	}
 	r->done = sl_xcalloc((size_t)r->total, 1);
 	r->prog.total = r->total;
+	r->live = sl_xcalloc(r->n_models, sizeof *r->live);
+	for (size_t i = 0; i < r->n_models; i++) {
+		r->live[i].p.model = (int)i;
+		r->live[i].p.total = r->total / (int64_t)r->n_models;
+	}
 	return 0;
 }
 
@@ -1080,16 +1353,11 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 	if (opts->resume) {
 		if (load_done_cells(r, err) != 0)
 			goto fail;
-		sqlite3_stmt *st = sl_store_prepare(store,
-			"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
-			"resumed_at = ? WHERE id = ?", err);
-		if (!st)
-			goto fail;
-		sl_bind_text(st, 1, sl_eval_now());
-		sqlite3_bind_int64(st, 2, r->run_id);
-		int src = sl_store_step(store, st, err);
-		sqlite3_reset(st);
-		if (src < 0)
+		/* Resuming a complete run is not an error (a script may loop on --resume until
+		 * it succeeds): nothing is sent and the run row stays as it was. */
+		r->already_complete = r->prog.done == r->total &&
+				      strcmp(r->resume_run.status, "complete") == 0;
+		if (!r->already_complete && mark_resumed(r, err) != 0)
 			goto fail;
 	} else if (create_run(r, r->suite_real, err) != 0) {
 		goto fail;
@@ -1136,13 +1404,21 @@ void sl_runner_stop(struct sl_runner *r)
 
 bool sl_runner_pump(struct sl_runner *r)
 {
-	if (r->failed || r->render_failed)
+	if (r->failed || r->render_failed) {
+		emit_finished(r);
 		return false;
+	}
 	if (r->opts->stop && *r->opts->stop)
 		sl_runner_stop(r);
+	if (!r->queued_emitted) { /* at the first pump: subscribers come after start */
+		r->queued_emitted = true;
+		for (int64_t idx = 0; wants(r, SL_EV_QUEUED) && idx < r->total; idx++)
+			if (!r->done[idx])
+				emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
+	}
 	/* schedule: fill the free slots; cache hits do not take a slot */
-	while (!r->stopping && r->next < r->total && r->prog.in_flight < r->concurrency &&
-	       r->n_batch < 1024) {
+	while (!r->stopping && !r->paused && r->next < r->total &&
+	       r->prog.in_flight < r->concurrency && r->n_batch < 1024) {
 		if (!isnan(r->max_cost) && r->prog.spent >= r->max_cost) {
 			r->prog.budget_hit = true;
 			break;
@@ -1162,7 +1438,10 @@ bool sl_runner_pump(struct sl_runner *r)
 	}
 	report_progress(r, false);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
-	return more || r->prog.in_flight > 0 || r->n_batch > 0;
+	if (more || r->prog.in_flight > 0 || r->n_batch > 0)
+		return true;
+	emit_finished(r);
+	return false;
 }
 
 int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_error *err)
@@ -1194,15 +1473,19 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	const char *reason = complete ? NULL
 			     : r->prog.budget_hit ? "budget"
 			     : missing ? "interrupted" : "errors";
-	if (finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
+	if (!r->already_complete &&
+	    finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
 		goto done;
 	r->prog.finished = true;
 	report_progress(r, true);
+	emit_finished(r);
 	out->complete = complete;
 	out->missing = missing;
 	out->errors = errors;
 	out->budget_hit = r->prog.budget_hit;
 	out->spent = r->prog.spent;
+	out->max_cost = r->max_cost;
+	out->already_complete = r->already_complete;
 	rc = 0;
 done:
 	sl_runner_free(r);
@@ -1281,4 +1564,72 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 done:
 	sl_runner_free(r);
 	return rc;
+}
+
+/* ---- live events: the subscriber side ---- */
+
+static void update_mask(struct sl_runner *r)
+{
+	r->sub_mask = 0;
+	for (size_t i = 0; i < r->n_subs; i++)
+		if (r->subs[i].id)
+			r->sub_mask |= r->subs[i].mask;
+}
+
+int sl_runner_subscribe(struct sl_runner *r, unsigned mask, sl_run_event_fn fn, void *ud)
+{
+	if (!fn)
+		return 0;
+	r->subs = sl_xrealloc(r->subs, (r->n_subs + 1) * sizeof *r->subs);
+	r->subs[r->n_subs++] = (struct subscriber){ ++r->last_sub_id,
+		mask ? mask : (1u << SL_EV_KIND_COUNT) - 1, fn, ud };
+	update_mask(r);
+	return r->last_sub_id;
+}
+
+void sl_runner_unsubscribe(struct sl_runner *r, int id)
+{
+	/* only marked: emit() may be walking the array right now */
+	for (size_t i = 0; i < r->n_subs; i++)
+		if (r->subs[i].id == id && id > 0)
+			r->subs[i].id = 0;
+	update_mask(r);
+}
+
+void sl_runner_follow(struct sl_runner *r, int64_t cell, bool on)
+{
+	if (cell < 0 || cell >= r->total)
+		return;
+	if (!r->follow) {
+		if (!on)
+			return;
+		r->follow = sl_xcalloc((size_t)r->total, 1);
+	}
+	r->follow[cell] = on;
+}
+
+const char *sl_runner_cell_text(const struct sl_runner *r, int64_t cell, size_t *len)
+{
+	*len = 0;
+	for (const struct inflight *f = r->inflight; f; f = f->next) {
+		if (f->idx != cell)
+			continue;
+		if (!f->tries_sent || f->retry_wait)
+			return "";
+		const char *t = sl_engine_text(r->eng, f->req_id, len);
+		return t ? t : "";
+	}
+	return NULL;
+}
+
+const struct sl_model_progress *sl_runner_model_progress(const struct sl_runner *r, int model)
+{
+	if (model < 0 || (size_t)model >= r->n_models || !r->live)
+		return NULL;
+	return model_progress_now(r, model);
+}
+
+void sl_runner_pause(struct sl_runner *r, bool paused)
+{
+	r->paused = paused;
 }

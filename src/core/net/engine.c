@@ -60,6 +60,8 @@ struct req {
 	int max_tries;
 	sl_delta_fn on_delta;
 	sl_done_fn on_done;
+	sl_send_fn on_send;
+	sl_retry_fn on_retry;
 	void *user_data;
 	int64_t tokens_estimate;
 
@@ -71,6 +73,8 @@ struct req {
 	int64_t submit_ns, t0_ns, first_byte_ns, last_byte_ns, ready_ns, end_ns;
 	int tries;
 	bool delivered;            /* on_delta ran: a retry would repeat text to the caller */
+	bool restart;              /* restart_broken_stream: the caller can take a fresh start */
+	int64_t refused_wait_ms;   /* the server asked for a wait longer than allowed */
 	bool cancel;
 	long status;
 	struct sl_buf resp_headers;
@@ -336,19 +340,19 @@ static void hide_secret(char **msg, const char *secret, const char *mark)
 
 /* A server may echo what it was sent: no key, password in the URL, session token or
  * custom header value ever leaves in an error message. */
-static void hide_secrets(struct req *r)
+static void redact_secrets(const struct req *r, char **msg)
 {
 	static const char *const public_headers[] = { "content-type", "expect", "accept",
 		"anthropic-version", "anthropic-beta", "x-amz-date", "x-amz-content-sha256",
 		"host", "content-length", "user-agent" };
-	if (!r->result.error)
+	if (!*msg)
 		return;
 	const char *key = r->call.api_key;
 	if (key && strlen(key) >= 8)
-		hide_secret(&r->result.error, key, "[key]");
+		hide_secret(msg, key, "[key]");
 	char *userinfo = sl_url_userinfo(r->call.base_url);
 	if (userinfo)
-		hide_secret(&r->result.error, userinfo, "[credentials]@");
+		hide_secret(msg, userinfo, "[credentials]@");
 	free(userinfo);
 	for (const struct curl_slist *h = r->hdrs; h; h = h->next) {
 		const char *colon = strchr(h->data, ':');
@@ -361,13 +365,13 @@ static void hide_secrets(struct req *r)
 		const char *v = colon + 1 + strspn(colon + 1, " ");
 		if (public || strlen(v) < 8)
 			continue;
-		hide_secret(&r->result.error, v, "[secret]");
+		hide_secret(msg, v, "[secret]");
 		/* and its long parts: a bearer token, a SigV4 credential or signature */
 		for (const char *t = v; *t; ) {
 			size_t n = strcspn(t, " ,=/");
 			if (n > 16) {
 				char *part = sl_xstrndup(t, n);
-				hide_secret(&r->result.error, part, "[secret]");
+				hide_secret(msg, part, "[secret]");
 				free(part);
 			}
 			t += n + (t[n] != 0);
@@ -379,16 +383,13 @@ static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, cons
 {
 	r->result.status = st;
 	if (fmt) {
-		struct sl_buf b;
-		sl_buf_init(&b);
 		va_list ap;
 		va_start(ap, fmt);
-		sl_buf_vprintf(&b, fmt, ap);
-		va_end(ap);
 		free(r->result.error);
-		r->result.error = sl_buf_steal(&b);
+		r->result.error = sl_xvasprintf(fmt, ap);
+		va_end(ap);
 	}
-	hide_secrets(r);
+	redact_secrets(r, &r->result.error);
 	if (r->state == RS_QUEUED && r->prov)
 		fifo_remove(r->prov, r);
 	set_state(eng, r, RS_DONE);
@@ -435,8 +436,11 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 		.stream = in->stream && in->kind == SL_REQ_CHAT,
 	};
 	r->max_tries = in->max_tries;
+	r->restart = in->restart_broken_stream;
 	r->on_delta = in->on_delta;
 	r->on_done = in->on_done;
+	r->on_send = in->on_send;
+	r->on_retry = in->on_retry;
 	r->user_data = in->user_data;
 	r->submit_ns = sl_now_ns();
 	sl_buf_init(&r->resp_headers);
@@ -516,6 +520,15 @@ bool sl_engine_cancel(struct sl_engine *eng, uint64_t id)
 		return false;
 	r->cancel = true;
 	return true;
+}
+
+const char *sl_engine_text(struct sl_engine *eng, uint64_t id, size_t *len)
+{
+	struct req *r = find_active(eng, id);
+	if (!r)
+		return NULL;
+	*len = r->stream.text.len;
+	return r->stream.text.data ? r->stream.text.data : "";
 }
 
 void sl_engine_cancel_all(struct sl_engine *eng)
@@ -792,6 +805,8 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	rpm_record(p, now);
 	tpm_record(p, now, r->tokens_estimate);
 	set_state(eng, r, RS_RUNNING);
+	if (r->on_send)
+		r->on_send(r->user_data, r->id, r->tries);
 	return true;
 }
 
@@ -856,14 +871,26 @@ static void fill_measurements(struct sl_engine *eng, struct req *r, bool streame
 						 r->result.tokens_cached);
 }
 
-/* Retry if tries remain and nothing was shown to the caller yet; wait at least what the
- * server asked for. Returns true if a retry was scheduled. */
-static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms, bool throttled)
+/* Retry if tries remain and nothing was shown to the caller yet (or the caller takes a
+ * restart); wait at least what the server asked for, but never longer than the provider's
+ * max_retry_wait: a server asking for more fails the request now rather than stalling the
+ * run silently. Tell the caller why (fmt). Returns true if a retry was scheduled. */
+static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms,
+			bool throttled, const char *fmt, ...) SL_PRINTF(5, 6);
+static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms,
+			bool throttled, const char *fmt, ...)
 {
-	if (r->cancel || r->delivered || r->tries >= r->max_tries)
+	if (r->cancel || (r->delivered && !r->restart) || r->tries >= r->max_tries)
 		return false;
+	int64_t cap = r->prov->conf->limits.max_retry_wait_ms;
+	if (server_wait_ms > cap) {
+		r->refused_wait_ms = server_wait_ms;
+		return false;
+	}
 	int64_t now = sl_now_ns();
 	int64_t wait = sl_backoff_ms(r->tries, eng->backoff_base_ms, eng->backoff_cap_ms, &eng->rng);
+	if (wait > cap)
+		wait = cap;
 	if (server_wait_ms > wait)
 		wait = server_wait_ms;
 	if (throttled) {
@@ -876,6 +903,15 @@ static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wai
 	}
 	r->ready_ns = now + wait * 1000000;
 	set_state(eng, r, RS_WAITING);
+	if (r->on_retry) {
+		va_list ap;
+		va_start(ap, fmt);
+		char *why = sl_xvasprintf(fmt, ap);
+		va_end(ap);
+		redact_secrets(r, &why);
+		r->on_retry(r->user_data, r->id, r->tries, (double)wait, why);
+		free(why);
+	}
 	return true;
 }
 
@@ -921,7 +957,7 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		char *msg = r->abort_msg;
 		r->abort_msg = NULL;
 		bool transient = st == SL_ERR_TIMEOUT;
-		if (!(transient && maybe_retry(eng, r, -1, false))) {
+		if (!(transient && maybe_retry(eng, r, -1, false, "%s: %s", pname, msg))) {
 			finish(eng, r, st, "%s: %s", pname, msg);
 			fill_measurements(eng, r, r->call.stream);
 		}
@@ -931,8 +967,9 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 	if (r->stream.failed) {
 		/* An error event inside the stream (or unparseable data). */
 		bool transient = r->stream.fail_status == SL_ERR_PROVIDER &&
-				 sl_net_error_type_transient(r->stream.error_type);
-		if (!(transient && maybe_retry(eng, r, -1, false))) {
+				 (r->stream.error_transient ||
+				  sl_net_error_type_transient(r->stream.error_type));
+		if (!(transient && maybe_retry(eng, r, -1, false, "%s: %s", pname, r->stream.error))) {
 			free(r->result.error_type);
 			r->result.error_type = r->stream.error_type ? sl_xstrdup(r->stream.error_type) : NULL;
 			finish(eng, r, r->stream.fail_status, "%s: %s", pname, r->stream.error);
@@ -955,7 +992,8 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 	}
 	if (code != CURLE_OK) {
 		enum sl_status st = code == CURLE_OPERATION_TIMEDOUT ? SL_ERR_TIMEOUT : SL_ERR_NETWORK;
-		if (!maybe_retry(eng, r, -1, false)) {
+		if (!maybe_retry(eng, r, -1, false, "%s: %s (%s)", pname,
+				 st == SL_ERR_TIMEOUT ? "timeout" : "connection failed", curl_msg)) {
 			const char *what = st == SL_ERR_TIMEOUT
 				? (r->first_byte_ns ? "total timeout" : "no answer in time")
 				: "connection failed";
@@ -1001,7 +1039,9 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		int64_t wait = sl_retry_after_ms(r->resp_headers.data ? r->resp_headers.data : "",
 						 r->resp_headers.len, sl_wall_ms());
 		bool throttled = r->status == 429 || r->status == 529 || r->status == 503;
-		if (!(retryable && maybe_retry(eng, r, wait, throttled))) {
+		if (!(retryable && maybe_retry(eng, r, wait, throttled, "%s: HTTP %ld%s%s", pname,
+						 r->status, pe.message ? ": " : "",
+						 pe.message ? pe.message : ""))) {
 			struct sl_buf b;
 			sl_buf_init(&b);
 			if (pe.message && *pe.message)
@@ -1015,7 +1055,15 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 			       r->result.error_type ? " (" : "",
 			       r->result.error_type ? r->result.error_type : "",
 			       r->result.error_type ? ")" : "", b.len ? b.data : "(no message)");
-			if (r->tries > 1) {
+			if (r->refused_wait_ms > 0) {
+				char *m = sl_xasprintf("%s [the server asked to wait %.0f s: more than "
+						       "limits.max_retry_wait_s = %ld of provider %s]",
+						       r->result.error,
+						       ceil((double)r->refused_wait_ms / 1000.0),
+						       p->conf->limits.max_retry_wait_ms / 1000, pname);
+				free(r->result.error);
+				r->result.error = m;
+			} else if (r->tries > 1) {
 				char *m = sl_xasprintf("%s [gave up after %d tries]", r->result.error,
 						       r->tries);
 				free(r->result.error);
@@ -1038,7 +1086,8 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		if (r->stream.failed) {
 			/* Ended before its end marker: the connection was cut. */
 			bool truncated = r->stream.fail_status == SL_ERR_NETWORK;
-			if (!(truncated && maybe_retry(eng, r, -1, false))) {
+			if (!(truncated && maybe_retry(eng, r, -1, false, "%s: %s", pname,
+						       r->stream.error))) {
 				finish(eng, r, r->stream.fail_status, "%s: %s", pname, r->stream.error);
 				fill_measurements(eng, r, true);
 			}
@@ -1057,6 +1106,8 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 	/* The server says a limit is used up: hold this provider's queue until it resets. */
 	int64_t pause = sl_ratelimit_pause_ms(r->resp_headers.data ? r->resp_headers.data : "",
 					      r->resp_headers.len, sl_wall_ms());
+	if (pause > p->conf->limits.max_retry_wait_ms)
+		pause = p->conf->limits.max_retry_wait_ms;
 	if (pause > 0) {
 		int64_t until = sl_now_ns() + pause * 1000000;
 		if (until > p->blocked_until_ns)

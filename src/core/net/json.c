@@ -16,7 +16,10 @@ const char *sl_json_str(const cJSON *obj, const char *key)
 int64_t sl_json_int(const cJSON *obj, const char *key)
 {
 	const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (int64_t)v->valuedouble : -1;
+	/* A count beyond a trillion is no count (and a double that large does not fit an
+	 * integer): treat it as absent, so that tokens are estimated and flagged. */
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1e12
+		? (int64_t)v->valuedouble : -1;
 }
 
 double sl_json_num(const cJSON *obj, const char *key)

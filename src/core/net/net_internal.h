@@ -9,7 +9,7 @@
 
 /* JSON accessors that tolerate absent or mistyped fields. */
 const char *sl_json_str(const cJSON *obj, const char *key);
-int64_t sl_json_int(const cJSON *obj, const char *key); /* -1 if absent */
+int64_t sl_json_int(const cJSON *obj, const char *key); /* -1 if absent, negative or > 1e12 */
 double sl_json_num(const cJSON *obj, const char *key);  /* NAN if absent */
 const cJSON *sl_json_path(const cJSON *obj, const char *dotted); /* "a.b.0.c" */
 

@@ -61,7 +61,10 @@ static void ollama_object(struct sl_stream *s, const cJSON *root)
 {
 	const char *err = sl_json_str(root, "error");
 	if (err) {
+		/* Sent after a 200 when the model runner fails (crash, out of memory, a
+		 * restarted server): the server's fault, worth another try. */
 		sl_stream_fail(s, SL_ERR_PROVIDER, NULL, "error in the answer: %s", err);
+		s->error_transient = true;
 		return;
 	}
 	sl_stream_set_model(s, sl_json_str(root, "model"));
@@ -102,8 +105,9 @@ static void ollama_line(void *ud, const char *line, size_t len)
 		return;
 	cJSON *root = cJSON_ParseWithLength(line, len);
 	if (!root) {
-		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "malformed JSON line in the stream: %.120s",
-			       line);
+		/* line is not NUL-terminated: it points into the received data */
+		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "malformed JSON line in the stream: %.*s",
+			       (int)(len < 120 ? len : 120), line);
 		return;
 	}
 	ollama_object(s, root);

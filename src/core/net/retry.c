@@ -1,5 +1,6 @@
 /* Retry policy: what to retry and how long to wait. See retry.h. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,15 @@
 #include <time.h>
 
 #include "shortlist/retry.h"
+
+/* A server's number as a wait: NaN and negatives are no wait (-1), anything beyond
+ * SL_WAIT_MS_MAX is clamped (a double that large does not fit an integer). */
+static int64_t wait_ms(double ms)
+{
+	if (!(ms >= 0))
+		return -1;
+	return ms >= (double)SL_WAIT_MS_MAX ? SL_WAIT_MS_MAX : (int64_t)ms;
+}
 
 bool sl_retry_status(long status)
 {
@@ -77,7 +87,7 @@ int64_t sl_parse_duration_ms(const char *s)
 	while (*p) {
 		char *e;
 		double v = strtod(p, &e);
-		if (e == p || v < 0)
+		if (e == p || !(v >= 0) || isinf(v))
 			return -1;
 		p = e;
 		double unit;
@@ -99,7 +109,7 @@ int64_t sl_parse_duration_ms(const char *s)
 			return -1;
 		total += v * unit;
 	}
-	return (int64_t)(total + 0.999);
+	return wait_ms(total + 0.999);
 }
 
 static int64_t parse_http_date(const char *v)
@@ -109,7 +119,8 @@ static int64_t parse_http_date(const char *v)
 					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	char mon[4];
 	int d, y, hh, mm, ss;
-	if (sscanf(v, "%*3s, %d %3s %d %d:%d:%d", &d, mon, &y, &hh, &mm, &ss) != 6)
+	/* Widths bound every number: sscanf's behaviour on an out-of-range %d is undefined. */
+	if (sscanf(v, "%*3s, %2d %3s %4d %2d:%2d:%2d", &d, mon, &y, &hh, &mm, &ss) != 6)
 		return -1;
 	struct tm tm = { .tm_mday = d, .tm_year = y - 1900, .tm_hour = hh, .tm_min = mm,
 			 .tm_sec = ss, .tm_mon = -1 };
@@ -125,7 +136,8 @@ static int64_t parse_rfc3339(const char *v)
 {
 	int y, mo, d, hh, mm;
 	double ss;
-	if (sscanf(v, "%d-%d-%dT%d:%d:%lf", &y, &mo, &d, &hh, &mm, &ss) != 6)
+	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%lf", &y, &mo, &d, &hh, &mm, &ss) != 6 ||
+	    !(ss >= 0 && ss < 61))
 		return -1;
 	struct tm tm = { .tm_mday = d, .tm_year = y - 1900, .tm_mon = mo - 1, .tm_hour = hh,
 			 .tm_min = mm, .tm_sec = (int)ss };
@@ -140,13 +152,13 @@ int64_t sl_retry_after_ms(const char *h, size_t len, int64_t now_wall_ms)
 		char *e;
 		double ms = strtod(v, &e);
 		if (e != v && ms >= 0)
-			return (int64_t)ms;
+			return wait_ms(ms);
 	}
 	if (sl_header_value(h, len, "retry-after", v, sizeof v)) {
 		char *e;
 		double secs = strtod(v, &e);
 		if (e != v && *e == '\0' && secs >= 0)
-			return (int64_t)(secs * 1000);
+			return wait_ms(secs * 1000);
 		int64_t at = parse_http_date(v);
 		if (at >= 0)
 			return at > now_wall_ms ? at - now_wall_ms : 0;

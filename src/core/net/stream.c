@@ -185,6 +185,9 @@ void sl_stream_to_result(struct sl_stream *s, bool streamed, int64_t end_ns, str
 	r->server_ms = s->server_ms;
 	r->tokens_out = s->tokens_out;
 	r->out_estimated = false;
+	/* Embeddings generate no tokens: the APIs report input usage only. */
+	if (r->tokens_out < 0 && s->n_embeddings)
+		r->tokens_out = 0;
 	if (r->tokens_out < 0) {
 		size_t len = strlen(r->text) + strlen(r->reasoning);
 		r->tokens_out = sl_estimate_tokens(r->text, len);

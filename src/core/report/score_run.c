@@ -11,6 +11,7 @@
 #include "shortlist/judge.h"
 #include "shortlist/runs.h"
 #include "shortlist/scorer.h"
+#include "shortlist/suite.h"
 
 #define BATCH 2000
 
@@ -193,9 +194,12 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 	if (sl_run_get(store, run_id, &run, err) != 0)
 		return -1;
 	int ret = -1;
-	cJSON *suite = cJSON_Parse(run.suite_json ? run.suite_json : "{}");
-	const cJSON *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
-	size_t n = (size_t)cJSON_GetArraySize(scorers);
+	struct sl_suite *suite = sl_run_suite(&run, err);
+	if (!suite) {
+		sl_run_free(&run);
+		return -1;
+	}
+	size_t n = suite->n_scorers;
 	struct score_ctx x = { .store = store, .run_id = run_id, .stats = stats, .err = err };
 	x.slots = sl_xcalloc(n ? n : 1, sizeof *x.slots);
 	sl_iso8601(sl_wall_ms(), x.now);
@@ -204,13 +208,10 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 		goto out;
 	size_t n_pass = 0, n_judge = 0;
 	bool any_needed = false;
-	const cJSON *spec;
-	cJSON_ArrayForEach(spec, scorers) {
+	for (size_t i = 0; i < n; i++) {
 		struct slot *s = &x.slots[x.n_slots];
-		char path[48];
-		snprintf(path, sizeof path, "suite.scorers[%zu]", x.n_slots);
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "name");
-		const char *nm = cJSON_IsString(name) ? name->valuestring : "";
+		const cJSON *spec = suite->scorers[i].params;
+		const char *path = suite->scorers[i].path, *nm = suite->scorers[i].name;
 		s->spec = spec;
 		if (sl_judge_is_judge_scorer(nm)) {
 			s->id = sl_judge_metric_id(spec);
@@ -219,8 +220,10 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 		} else {
 			s->scorer = sl_scorer_new(spec, path, err);
 			if (!s->scorer) {
+				char inner[sizeof err->msg];
+				snprintf(inner, sizeof inner, "%s", err->msg);
+				sl_error_set(err, "run %lld, %s: %s", (long long)run_id, path, inner);
 				err->code = SL_EXIT_USAGE;
-				sl_error_set(err, "run %lld, %s: %s", (long long)run_id, path, err->msg);
 				goto out;
 			}
 			s->id = sl_xstrdup(sl_scorer_id(s->scorer));
@@ -295,7 +298,7 @@ out:
 		free(x.slots[i].id);
 	}
 	free(x.slots);
-	cJSON_Delete(suite);
+	sl_suite_free(suite);
 	sl_run_free(&run);
 	return ret;
 }

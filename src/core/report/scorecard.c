@@ -14,7 +14,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/runs.h"
 #include "shortlist/stats.h"
+#include "shortlist/suite.h"
 
 #define BOOTSTRAP_MAX_N 10000
 #define HUMAN_METRIC "human"
@@ -450,27 +452,20 @@ static char *choose_headline(char **names, size_t n)
 /* The suite's first scorer is the one its author cares about most: the headline. */
 static char *suite_headline(struct sl_store *store, int64_t run, char **names, size_t n)
 {
-	sqlite3_stmt *st = sl_store_prepare(store, "SELECT suite_json FROM runs WHERE id = ?1", NULL);
-	if (!st)
+	struct sl_run r;
+	if (sl_run_get(store, run, &r, NULL) != 0)
 		return NULL;
-	sqlite3_bind_int64(st, 1, run);
-	cJSON *suite = sl_store_step(store, st, NULL) == SQLITE_ROW
-		? cJSON_Parse(sl_col_text(st, 0)) : NULL;
-	sqlite3_reset(st);
+	struct sl_suite *suite = sl_run_suite(&r, NULL);
+	sl_run_free(&r);
 	char *out = NULL;
-	const cJSON *sc, *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
-	cJSON_ArrayForEach(sc, scorers) {
-		const cJSON *as = cJSON_GetObjectItemCaseSensitive(sc, "as");
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(sc, "name");
-		const char *id = cJSON_IsString(as) ? as->valuestring
-			       : cJSON_IsString(name) ? name->valuestring : NULL;
-		for (size_t i = 0; id && !out && i < n; i++)
+	for (size_t k = 0; suite && !out && k < suite->n_scorers; k++) {
+		const cJSON *as = cJSON_GetObjectItemCaseSensitive(suite->scorers[k].params, "as");
+		const char *id = cJSON_IsString(as) ? as->valuestring : suite->scorers[k].name;
+		for (size_t i = 0; !out && i < n; i++)
 			if (strcmp(names[i], id) == 0)
 				out = sl_xstrdup(id);
-		if (out)
-			break;
 	}
-	cJSON_Delete(suite);
+	sl_suite_free(suite);
 	return out;
 }
 
