@@ -68,6 +68,31 @@ static void test_reference_values(void)
 	CHECK_NEAR(a->cost_per_request, 0.001, 1e-12);
 	CHECK_NEAR(a->cost_per_1k, 1.0, 1e-9);
 	CHECK_NEAR(a->error_rate, 0.0, 1e-12);
+	/* The box plot's numbers: the row's percentiles and the ends of the same index. */
+	struct sl_dist d;
+	CHECK(sl_scorecard_dist(s, &sc, a, false, &d, &err) == 0);
+	CHECK_INT(d.n, 10);
+	CHECK_NEAR(d.min, 0.1, 1e-12);
+	CHECK_NEAR(d.p50, 0.55, 1e-12);
+	CHECK_NEAR(d.p99, 0.991, 1e-12);
+	CHECK_NEAR(d.max, 1.0, 1e-12);
+	CHECK(sl_scorecard_dist(s, &sc, b, true, &d, &err) == 0);
+	CHECK_INT(d.n, 8);
+	CHECK_NEAR(d.p95, 0.020, 1e-12);
+	CHECK(sl_scorecard_dist(s, &sc, a, true, &d, &err) == 0);
+	CHECK_NEAR(d.min, 0.010, 1e-12);
+	CHECK_NEAR(d.p99, 0.0991, 1e-12); /* TTFT's own p99, not latency's */
+	CHECK_NEAR(d.max, 0.100, 1e-12);
+	/* A drill-down: alpha's case 3 has an accuracy and a judge score it could not give. */
+	struct sl_cell_score *cs;
+	size_t n_cs;
+	CHECK(sl_scorecard_cell_scores(s, run, 0, 0, 3, 0, &cs, &n_cs, &err) == 0);
+	CHECK_INT(n_cs, 2);
+	CHECK_STR(cs[0].metric, "accuracy");
+	CHECK_NEAR(cs[0].value, 1, 1e-12);
+	CHECK_STR(cs[1].metric, "judge");
+	CHECK(isnan(cs[1].value));
+	sl_cell_scores_free(cs, n_cs);
 
 	double v;
 	const struct sl_metric_value *q;

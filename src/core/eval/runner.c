@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,8 @@ struct sl_runner {
 	bool own_engine;
 	struct inflight *inflight; /* list of cells at the engine */
 	bool failed;  /* the store failed: nothing more can be written */
+	bool store_busy; /* the last commit found another process writing: retry soon */
+	int64_t busy_since_ns; /* since when commits wait for another process; 0 if not */
 	bool render_failed;
 	bool finished;
 	struct sl_run resume_run;
@@ -722,12 +725,45 @@ static void bind_count(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
-static int flush(struct sl_runner *r, struct sl_error *err)
+/* Start writing. In the loop never wait in SQLite's busy handler (it would stop the
+ * network and the screen): 1 says another process holds the write lock and the batch stays
+ * in memory for the next round. At the end (wait) keep trying for as long as it takes:
+ * giving up would lose finished answers. */
+static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
+{
+	for (;;) {
+		int rc = sl_store_try_begin(r->store, err);
+		r->store_busy = rc == 1;
+		if (rc != 1) {
+			r->busy_since_ns = 0;
+			return rc;
+		}
+		int64_t now = sl_now_ns();
+		if (!r->busy_since_ns) {
+			r->busy_since_ns = now;
+		} else if (now - r->busy_since_ns > 2000000000LL && r->opts->warn) {
+			char *msg = sl_xasprintf("database %s is locked by another process: waiting "
+						 "to store %zu finished cells", sl_store_path(r->store),
+						 r->n_batch);
+			r->opts->warn(r->opts->warn_ud, msg);
+			free(msg);
+			r->busy_since_ns = INT64_MAX / 2; /* once per wait */
+		}
+		if (!wait)
+			return 1;
+		poll(NULL, 0, 20);
+	}
+}
+
+/* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
+ * in memory (only when !wait), -1 error. */
+static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 {
 	if (!r->n_batch)
 		return 0;
-	if (sl_store_begin(r->store, err) != 0)
-		return -1;
+	int brc = begin_write(r, wait, err);
+	if (brc != 0)
+		return brc;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"INSERT OR REPLACE INTO cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "
 		"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "
@@ -1163,17 +1199,24 @@ static void report_progress(struct sl_runner *r, bool force)
 static int finish_run(struct sl_runner *r, const char *status, const char *reason,
 		      struct sl_error *err)
 {
+	if (begin_write(r, true, err) != 0)
+		return -1;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"UPDATE runs SET status = ?, stop_reason = ?, ended_at = ? WHERE id = ?", err);
-	if (!st)
+	int rc = -1;
+	if (st) {
+		sl_bind_text(st, 1, status);
+		sl_bind_text(st, 2, reason);
+		sl_bind_text(st, 3, sl_eval_now());
+		sqlite3_bind_int64(st, 4, r->run_id);
+		rc = sl_store_step(r->store, st, err);
+		sqlite3_reset(st);
+	}
+	if (rc < 0) {
+		sl_store_rollback(r->store);
 		return -1;
-	sl_bind_text(st, 1, status);
-	sl_bind_text(st, 2, reason);
-	sl_bind_text(st, 3, sl_eval_now());
-	sqlite3_bind_int64(st, 4, r->run_id);
-	int rc = sl_store_step(r->store, st, err);
-	sqlite3_reset(st);
-	return rc < 0 ? -1 : 0;
+	}
+	return sl_store_commit(r->store, err);
 }
 
 static int mark_resumed(struct sl_runner *r, struct sl_error *err)
@@ -1458,11 +1501,13 @@ bool sl_runner_pump(struct sl_runner *r)
 			return false;
 		}
 	}
-	if (flush(r, &r->fail_err) != 0) {
+	int frc = flush(r, false, &r->fail_err);
+	if (frc < 0) {
 		r->failed = true;
 		return false;
 	}
-	report_progress(r, false);
+	if (frc == 0) /* progress counts committed cells only */
+		report_progress(r, false);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
 	if (more || r->prog.in_flight > 0 || r->n_batch > 0)
 		return true;
@@ -1482,7 +1527,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	}
 	if (r->prog.in_flight > 0) /* finished early: what is in flight is missing */
 		sl_runner_stop(r);
-	if (flush(r, err) != 0)
+	if (flush(r, true, err) != 0)
 		goto done;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT COUNT(*), COALESCE(SUM(error_kind IS NOT NULL), 0) FROM cells "
@@ -1526,11 +1571,13 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 	if (!r)
 		return -1;
 	while (sl_runner_pump(r)) {
-		if (r->prog.in_flight == 0)
+		if (r->prog.in_flight == 0 && !r->store_busy)
 			continue;
-		/* don't sleep while finished cells wait to be written */
+		/* don't sleep while finished cells wait to be written, except a little while
+		 * another process holds the write lock */
 		struct sl_error we = { 0 };
-		if (sl_engine_wait(r->eng, NULL, 0, r->n_batch ? 0 : 100, &we) != 0) {
+		int ms = !r->n_batch ? 100 : r->store_busy ? 20 : 0;
+		if (sl_engine_wait(r->eng, NULL, 0, ms, &we) != 0) {
 			sl_error_set(&r->fail_err, "%s", we.msg);
 			r->failed = true;
 			break;
