@@ -196,7 +196,9 @@ int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl
 		m->requested = dup_col(st, 1);
 		m->provider = dup_col(st, 2);
 		m->model_id = dup_col(st, 3);
-		m->endpoint = dup_col(st, 4);
+		char *endpoint = dup_col(st, 4);
+		m->endpoint = sl_url_redact(endpoint); /* runs stored before credentials were hidden */
+		free(endpoint);
 		m->catalog_key = dup_col(st, 5);
 		m->price_in = real_col(st, 6);
 		m->price_out = real_col(st, 7);
