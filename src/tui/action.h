@@ -89,6 +89,16 @@ enum tui_context {
 	X(FILTER_RESET, FILTER, "clear", "Clear this criterion", 'x', TK_DELETE, TK_BACKSPACE, 0) \
 	X(FILTER_RESET_ALL, FILTER, "", "Clear every criterion", 'c', 0, 0, 0)            \
 	X(FILTER_CLOSE, FILTER, "close", "Close the panel (filters stay)", TK_ESC, 'f', 'q', 0) \
+	X(RUN_START, RUN, "start", "Start the checked run; on the matrix: compare this case", TK_ENTER, 0, 0, 0) \
+	X(RUN_PAUSE, RUN, "pause", "Pause or resume the live run (requests in flight finish)", ' ', 0, 0, 0) \
+	X(RUN_CANCEL, RUN, "cancel", "Cancel the live run (done cells stay; :resume continues)", 'c', 0, 0, 0) \
+	X(RUN_NEW, RUN, "new", "New evaluation of the shortlist", 'n', 0, 0, 0)            \
+	X(RUN_LEFT, RUN, "", "Previous case", 'h', TK_LEFT, 0, 0)                          \
+	X(RUN_RIGHT, RUN, "", "Next case", 'l', TK_RIGHT, 0, 0)                            \
+	X(RUN_UP, RUN, "", "Previous model row", 'k', TK_UP, 0, 0)                         \
+	X(RUN_DOWN, RUN, "", "Next model row", 'j', TK_DOWN, 0, 0)                         \
+	X(RUN_FIRST, RUN, "", "First case", 'g', TK_HOME, 0, 0)                            \
+	X(RUN_LAST, RUN, "", "Last case", 'G', TK_END, 0, 0)                               \
 	X(CMD_RUN, COMMAND, "run", "Run the command", TK_ENTER, 0, 0, 0)                  \
 	X(CMD_COMPLETE, COMMAND, "complete", "Complete the command or file name", TK_TAB, 0, 0, 0) \
 	X(CMD_CANCEL, COMMAND, "cancel", "Close the command line", TK_ESC, 0, 0, 0)       \
@@ -114,6 +124,8 @@ enum tui_context {
 	X("charts", NULL, CHARTS, "Show the Charts screen")                               \
 	X("rate", NULL, RATE, "Show the Rate screen")                                     \
 	X("runs", NULL, RUNS, "Show the Runs screen")                                     \
+	X("open", "SUITE.json", RUN, "Check a suite file and show what it would run (Enter starts)") \
+	X("resume", "[RUN]", RUN, "Check resuming a run (default: the suite's newest unfinished)") \
 	X("help", NULL, NONE, "Show the keys and commands")                               \
 	X("quit", NULL, NONE, "Quit shortlist (asks first while a run is active)")
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "glyph.h"
+#include "run_live.h"
 
 static const struct {
 	const char *title;
@@ -50,6 +51,7 @@ static void close_overlays(struct tui_app *app)
 void tui_app_free(struct tui_app *app)
 {
 	close_overlays(app);
+	tui_live_free(app->live); /* unfinished: the run stays resumable, its cells stored */
 	/* In reverse: a later screen may refer to an earlier one's state. */
 	for (int s = TUI_SCREEN_COUNT - 1; s >= 0; s--)
 		if (app->screens[s])
@@ -220,10 +222,10 @@ void tui_app_command(struct tui_app *app, const char *line)
 		return;
 	static const struct {
 		const char *name;
-		bool has_arg;
+		bool has_arg, optional;
 		enum tui_screen screen;
 	} commands[] = {
-#define X(name, arg, screen, help) { name, arg != NULL, TUI_SCREEN_##screen },
+#define X(name, arg, screen, help) { name, arg != NULL, arg && arg[0] == '[', TUI_SCREEN_##screen },
 		TUI_COMMANDS(X)
 #undef X
 	};
@@ -243,7 +245,7 @@ void tui_app_command(struct tui_app *app, const char *line)
 		}
 		struct tui_view *v = tui_app_show(app, commands[i].screen);
 		if (v && commands[i].has_arg) {
-			if (!*arg)
+			if (!*arg && !commands[i].optional)
 				tui_app_message(app, true, ":%s needs an argument", commands[i].name);
 			else if (v->ops->command)
 				apply_flags(app, v->ops->command(v, commands[i].name, arg));

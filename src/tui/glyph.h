@@ -37,7 +37,8 @@
 	X(CELL_FAILED, "\u2717", "x")     \
 	X(BAR_FULL, "\u2588", "#")        \
 	X(BAR_EMPTY, "\u2591", "-")       \
-	X(PAUSE, "\u2016", "=")
+	X(PAUSE, "\u2016", "=")           \
+	X(TIMES, "\u00d7", "x")
 
 enum tui_glyph_id {
 #define X(id, u, a) TUI_GLYPH_##id,
