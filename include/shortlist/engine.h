@@ -66,6 +66,13 @@ typedef void (*sl_delta_fn)(void *user_data, uint64_t id, const char *text, size
 /* The one final callback. result is valid only during the call: copy what you keep
  * (sl_result_dup). */
 typedef void (*sl_done_fn)(void *user_data, const struct sl_result *result);
+/* A try was handed to the network (try is 1-based; a silent re-send after a provider quirk
+ * repeats the number). */
+typedef void (*sl_send_fn)(void *user_data, uint64_t id, int try);
+/* A try failed and another follows after wait_ms: attempt is the failed try (1-based),
+ * reason says why (never a key). Text that try streamed is void: the next try starts over. */
+typedef void (*sl_retry_fn)(void *user_data, uint64_t id, int attempt, double wait_ms,
+			    const char *reason);
 
 struct sl_request {
 	const char *model; /* "provider:model-id" ("bedrock:amazon.nova-pro-v1:0") or a
@@ -80,6 +87,8 @@ struct sl_request {
 	int max_tries;     /* 0 = the provider's configured limit */
 	sl_delta_fn on_delta; /* may be NULL */
 	sl_done_fn on_done;   /* may be NULL */
+	sl_send_fn on_send;   /* may be NULL */
+	sl_retry_fn on_retry; /* may be NULL */
 	void *user_data;
 };
 
@@ -203,6 +212,10 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *req,
  * returns false if the id is not active. */
 bool sl_engine_cancel(struct sl_engine *eng, uint64_t id);
 void sl_engine_cancel_all(struct sl_engine *eng);
+
+/* The answer text an active request's current try has streamed so far: the engine's own
+ * buffer, not a copy, valid until the next perform. NULL if the id is not active. */
+const char *sl_engine_text(struct sl_engine *eng, uint64_t id, size_t *len);
 
 /* Extra descriptors for sl_engine_wait (same meaning as curl_waitfd / pollfd). */
 enum { SL_WAIT_IN = 0x0001, SL_WAIT_PRI = 0x0002, SL_WAIT_OUT = 0x0004 };

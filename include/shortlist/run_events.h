@@ -9,7 +9,12 @@
  *
  * Order, per cell: QUEUED, then either CACHED, or SENT [RETRY SENT]* [FIRST_TOKEN DELTA*]
  * then DONE or ERROR. A retried cell's earlier partial text is discarded (RETRY says so).
- * MODEL_PROGRESS follows every DONE, CACHED or ERROR; RUN_FINISHED is the last event. */
+ * MODEL_PROGRESS follows every DONE, CACHED or ERROR; RUN_FINISHED is the last event.
+ * QUEUED goes out for every cell still to do at the first sl_runner_pump(), so subscribe
+ * between sl_runner_start() and the first pump. A request the engine refuses before
+ * sending (a provider misconfigured since the check) gets ERROR without SENT; a cell
+ * cancelled by sl_runner_stop() gets no final event (it stays missing, resumable): its
+ * model's MODEL_PROGRESS shows in_flight drop. */
 #ifndef SHORTLIST_RUN_EVENTS_H
 #define SHORTLIST_RUN_EVENTS_H
 
@@ -19,13 +24,14 @@
 
 enum sl_run_event_kind {
 	SL_EV_QUEUED = 0,   /* planned in this invocation (not yet done) */
-	SL_EV_SENT,         /* handed to the engine (a try started) */
-	SL_EV_FIRST_TOKEN,  /* first content arrived; ttft_ms is set */
+	SL_EV_SENT,         /* a try went to the network: attempt (1-based) */
+	SL_EV_FIRST_TOKEN,  /* first content (or reasoning) of this try; metrics->ttft_ms is set,
+			       measured from SENT (DONE carries the engine's exact figure) */
 	SL_EV_DELTA,        /* text/len: the new piece (followed cells only) */
 	SL_EV_DONE,         /* answered; the cell's metrics are set */
 	SL_EV_CACHED,       /* answered from the response cache or an earlier run; metrics set */
 	SL_EV_RETRY,        /* a try failed and will be retried: reason, attempt, retry_in_ms */
-	SL_EV_ERROR,        /* failed for good: reason */
+	SL_EV_ERROR,        /* failed for good: reason; metrics (tries, times) when it was sent */
 	SL_EV_MODEL_PROGRESS, /* a model's totals changed: model_progress */
 	SL_EV_RUN_FINISHED, /* nothing left to do (or stopped) */
 	SL_EV_KIND_COUNT
@@ -36,7 +42,7 @@ enum sl_run_event_kind {
 
 /* Where a cell sits in the run's plan (indexes into the suite's models, prompts, cases). */
 struct sl_cell_ref {
-	int64_t cell;  /* 0 .. cells-1, stable for the run (resume keeps it) */
+	int64_t cell;  /* 0 .. cells-1, stable for the run (resume keeps it); -1 = no cell */
 	int model, prompt, case_index, sample;
 };
 
@@ -53,7 +59,8 @@ struct sl_model_progress {
 	int64_t total, done, errors, cached, in_flight;
 	double cost;          /* known cost of done cells */
 	int64_t cost_unknown; /* done cells with unknown cost */
-	double ttft_p50_ms, tokens_per_s_p50; /* so far, NAN when none */
+	double ttft_p50_ms, tokens_per_s_p50; /* cells finished in this invocation (cached ones
+						 with their stored figures), NAN when none */
 	double requests_per_s; /* this invocation */
 };
 
@@ -64,9 +71,9 @@ struct sl_run_event {
 	const char *text;                 /* DELTA: new piece (not NUL-terminated) */
 	size_t len;
 	const char *reason;               /* RETRY, ERROR */
-	int attempt;                      /* RETRY: the try that failed (1-based) */
+	int attempt;                      /* RETRY: the try that failed; SENT: this try (1-based) */
 	double retry_in_ms;               /* RETRY: wait before the next try, NAN if unknown */
-	const struct sl_cell_metrics *metrics;         /* DONE, CACHED, FIRST_TOKEN (ttft) */
+	const struct sl_cell_metrics *metrics;         /* DONE, CACHED, ERROR, FIRST_TOKEN (ttft) */
 	const struct sl_model_progress *model_progress; /* MODEL_PROGRESS */
 };
 
@@ -79,12 +86,14 @@ int sl_runner_subscribe(struct sl_runner *r, unsigned mask, sl_run_event_fn fn, 
 void sl_runner_unsubscribe(struct sl_runner *r, int id);
 /* Deliver SL_EV_DELTA for this cell (on) or stop (off). Any number of cells may be followed. */
 void sl_runner_follow(struct sl_runner *r, int64_t cell, bool on);
-/* The text streamed so far by a cell in flight (not a copy: valid until the next pump);
- * NULL when the cell is not in flight. */
+/* The answer text streamed so far by a cell in flight (the engine's buffer, not a copy:
+ * valid until the next sl_engine_perform); "" before its try starts and between a RETRY and
+ * the next try; NULL when the cell is not in flight. */
 const char *sl_runner_cell_text(const struct sl_runner *r, int64_t cell, size_t *len);
 /* Per-model totals right now (model 0 .. n-1); NULL for an unknown index. */
 const struct sl_model_progress *sl_runner_model_progress(const struct sl_runner *r, int model);
-/* Pause scheduling new cells (requests in flight finish); resume continues. */
+/* Pause scheduling new cells, cache hits included (requests in flight finish); false
+ * continues. sl_runner_pump() keeps returning true while paused. */
 void sl_runner_pause(struct sl_runner *r, bool paused);
 
 #endif

@@ -85,6 +85,18 @@ struct sl_interval sl_stats_bootstrap(const double *x, size_t n, sl_statistic_fn
 struct sl_interval sl_stats_bootstrap_mean(const double *x, size_t n, unsigned resamples,
 					   double level, uint64_t seed);
 
+/* ---- running median ----
+ * The median of values added one at a time, equal to sl_stats_percentile(x, n, 50), at
+ * O(log n) per value (a max-heap of the lower half, a min-heap of the upper half): live
+ * progress shows it after every cell. Zero-initialised is empty; NaNs are ignored. */
+struct sl_running_median {
+	double *lo, *hi; /* lo holds negated values, so both are min-heaps */
+	size_t n_lo, n_hi, cap_lo, cap_hi;
+};
+void sl_running_median_add(struct sl_running_median *m, double x);
+double sl_running_median_get(const struct sl_running_median *m); /* NAN when empty */
+void sl_running_median_free(struct sl_running_median *m);
+
 /* Defaults the scorecard uses; recorded next to the results. */
 #define SL_BOOTSTRAP_RESAMPLES 1000
 #define SL_BOOTSTRAP_SEED 20261128u

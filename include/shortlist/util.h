@@ -24,6 +24,7 @@ void *sl_xrealloc(void *p, size_t n);
 char *sl_xstrdup(const char *s);
 char *sl_xstrndup(const char *s, size_t n);
 char *sl_xasprintf(const char *fmt, ...) SL_PRINTF(1, 2);
+char *sl_xvasprintf(const char *fmt, va_list ap);
 
 /* A growable, always NUL-terminated byte buffer. */
 struct sl_buf {

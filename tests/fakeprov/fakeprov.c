@@ -49,6 +49,98 @@ static cJSON *g_last;                /* the last model request, for /_fake/last 
 static volatile sig_atomic_t g_stop;
 static bool g_verbose;
 
+/* When the server handed each piece of each response to the network, against what the
+ * script allowed: the times a test compares its client's measurements with, since a client
+ * can only measure longer (never an absolute window; a loaded machine delays both sides).
+ * A ring of the latest requests; GET /_fake/log lists those since the last reset. */
+#define LOG_CAP 4096
+struct log_ev {
+	int content;             /* content chunk index, or -1 (prelude, usage, terminator) */
+	int64_t due_ns, sent_ns; /* absolute CLOCK_MONOTONIC; sent 0 = never handed */
+};
+struct log_entry {
+	uint64_t seq;
+	char *path;
+	bool stream;
+	int64_t t0_ns; /* the whole request had arrived */
+	struct log_ev *ev;
+	size_t n;
+};
+static struct log_entry g_log[LOG_CAP];
+static uint64_t g_log_from = 1; /* first seq since the last reset */
+
+/* Record the schedule of request seq (events as queued; for a plain reply, one event). */
+static void log_open(uint64_t seq, const char *path, bool stream, int64_t t0,
+		     const struct fp_stream *s, int64_t reply_due)
+{
+	pthread_mutex_lock(&g_lock);
+	struct log_entry *e = &g_log[seq % LOG_CAP];
+	free(e->path);
+	free(e->ev);
+	*e = (struct log_entry){ .seq = seq, .path = sl_xstrdup(path), .stream = stream,
+				 .t0_ns = t0 };
+	e->n = s ? s->n : 1;
+	e->ev = sl_xcalloc(e->n, sizeof *e->ev);
+	for (size_t i = 0; i < e->n; i++) {
+		int64_t due = s ? s->ev[i].at_ns : reply_due;
+		e->ev[i] = (struct log_ev){ .content = s ? s->ev[i].content : 0,
+					    .due_ns = due > t0 ? due : t0 };
+	}
+	if (!s)
+		e->ev[0].sent_ns = fp_now_ns();
+	pthread_mutex_unlock(&g_lock);
+}
+
+static void log_sent(uint64_t seq, size_t i)
+{
+	int64_t now = fp_now_ns();
+	pthread_mutex_lock(&g_lock);
+	struct log_entry *e = &g_log[seq % LOG_CAP];
+	if (e->seq == seq && i < e->n && !e->ev[i].sent_ns)
+		e->ev[i].sent_ns = now;
+	pthread_mutex_unlock(&g_lock);
+}
+
+static double ms_after(int64_t t, int64_t t0)
+{
+	return (double)(t - t0) / 1e6;
+}
+
+static cJSON *log_json(void)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(j, "requests");
+	pthread_mutex_lock(&g_lock);
+	uint64_t from = g_seq >= LOG_CAP && g_seq - LOG_CAP + 1 > g_log_from ? g_seq - LOG_CAP + 1
+									      : g_log_from;
+	cJSON_AddBoolToObject(j, "truncated", from > g_log_from);
+	for (uint64_t seq = from; seq <= g_seq; seq++) {
+		const struct log_entry *e = &g_log[seq % LOG_CAP];
+		if (e->seq != seq)
+			continue; /* answered without a body schedule (errors, listings) */
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "seq", (double)seq);
+		cJSON_AddStringToObject(o, "path", e->path);
+		cJSON_AddBoolToObject(o, "stream", e->stream);
+		cJSON_AddNumberToObject(o, "received_ns", (double)e->t0_ns);
+		cJSON *evs = cJSON_AddArrayToObject(o, "events");
+		for (size_t i = 0; i < e->n; i++) {
+			cJSON *ev = cJSON_CreateObject();
+			cJSON_AddNumberToObject(ev, "content", e->ev[i].content);
+			cJSON_AddNumberToObject(ev, "due_ms", ms_after(e->ev[i].due_ns, e->t0_ns));
+			if (e->ev[i].sent_ns)
+				cJSON_AddNumberToObject(ev, "sent_ms",
+							ms_after(e->ev[i].sent_ns, e->t0_ns));
+			else
+				cJSON_AddNullToObject(ev, "sent_ms");
+			cJSON_AddItemToArray(evs, ev);
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	pthread_mutex_unlock(&g_lock);
+	return j;
+}
+
 static long counter_bump(struct counters *cs, const char *key, long delta)
 {
 	for (size_t i = 0; i < cs->n; i++)
@@ -330,6 +422,7 @@ struct stream_ctx {
 	int64_t trickle_ns;
 	size_t trickle_bytes;
 	int64_t next_piece;
+	uint64_t seq; /* for the log; 0 = not logged */
 };
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -350,6 +443,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	if (e->kind == FP_EV_END)
 		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (x->off == 0 && x->seq)
+		log_sent(x->seq, x->cur);
 	size_t n = e->len - x->off;
 	if (x->trickle && n > x->trickle_bytes)
 		n = x->trickle_bytes;
@@ -906,8 +1001,11 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *method, con
 		pthread_mutex_unlock(&g_lock);
 		return queue_json(c, 200, j);
 	}
+	if (strcmp(path, "/_fake/log") == 0)
+		return queue_json(c, 200, log_json());
 	if (strcmp(path, "/_fake/reset") == 0 && strcmp(method, "POST") == 0) {
 		pthread_mutex_lock(&g_lock);
+		g_log_from = g_seq + 1;
 		counters_clear(&g_by_route);
 		counters_clear(&g_by_model);
 		counters_clear(&g_by_path);
@@ -937,7 +1035,7 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *method, con
 		return verify_described(c, body);
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "error", "unknown control endpoint (GET /_fake/stats, GET "
-					    "/_fake/last, POST /_fake/reset, POST /_fake/script, "
+					    "/_fake/last, GET /_fake/log, POST /_fake/reset, POST /_fake/script, "
 					    "POST /_fake/verify-sigv4)");
 	return queue_json(c, 404, e);
 }
@@ -1419,6 +1517,7 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		if (b.fault == FP_FAULT_TRUNCATE || b.fault == FP_FAULT_TRICKLE) {
 			struct stream_ctx *x = sl_xcalloc(1, sizeof *x);
 			x->fd = fd;
+			x->seq = seq;
 			size_t full = r.body_len;
 			size_t send = b.fault == FP_FAULT_TRUNCATE ? full / 2 : full;
 			fp_stream_add(&x->s, 0, -1, r.body, send);
@@ -1430,8 +1529,10 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			x->trickle = b.fault == FP_FAULT_TRICKLE;
 			x->trickle_ns = (int64_t)llround(b.trickle_ms * 1e6);
 			x->trickle_bytes = b.trickle_bytes > 0 ? (size_t)b.trickle_bytes : 1;
+			log_open(seq, url, false, t0, &x->s, 0);
 			rc = queue_scheduled(c, r.status, r.content_type, x, full, &r, &b);
 		} else {
+			log_open(seq, url, false, t0, NULL, t0 + (int64_t)llround(lat * 1e6));
 			rc = queue_reply(c, &r, &b);
 		}
 		fp_reply_free(&r);
@@ -1453,6 +1554,8 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		ctype = "application/x-ndjson";
 	}
 	schedule_faults(&x->s, &b);
+	x->seq = seq;
+	log_open(seq, url, true, t0, &x->s, 0);
 	x->trickle = b.fault == FP_FAULT_TRICKLE;
 	x->trickle_ns = (int64_t)llround(b.trickle_ms * 1e6);
 	x->trickle_bytes = b.trickle_bytes > 0 ? (size_t)b.trickle_bytes : 1;

@@ -1,6 +1,7 @@
 #include "fakeprov_client.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -204,4 +205,44 @@ long fakeprov_route_count(struct fakeprov *fp, const char *route)
 	long n = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 	cJSON_Delete(s);
 	return n;
+}
+
+cJSON *fakeprov_log(struct fakeprov *fp)
+{
+	return get_json(fp, "/_fake/log");
+}
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+int fakeprov_times(struct fakeprov *fp, const char *path, struct fakeprov_times *out)
+{
+	*out = (struct fakeprov_times){ NAN, NAN, NAN, NAN, 0, 0 };
+	cJSON *log = fakeprov_log(fp);
+	const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(log, "requests");
+	const cJSON *found = NULL, *r;
+	cJSON_ArrayForEach(r, reqs) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(r, "path");
+		if (!path || (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0))
+			found = r;
+	}
+	const cJSON *ev;
+	cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(found, "events")) {
+		if (num(ev, "content") < 0)
+			continue;
+		double due = num(ev, "due_ms"), sent = num(ev, "sent_ms");
+		if (out->n_content++ == 0)
+			out->due_first_ms = due;
+		out->due_last_ms = due;
+		if (isnan(sent))
+			continue;
+		if (out->n_sent++ == 0)
+			out->first_ms = sent;
+		out->last_ms = sent;
+	}
+	cJSON_Delete(log);
+	return found ? 0 : -1;
 }

@@ -28,6 +28,21 @@ cJSON *fakeprov_last(struct fakeprov *fp);
  * reset; -1 if the stats could not be read. */
 long fakeprov_route_count(struct fakeprov *fp, const char *route);
 
+/* GET /_fake/log: when the server handed each piece of each response to the network. */
+cJSON *fakeprov_log(struct fakeprov *fp);
+/* From the log, the latest request to `path` (as sent: "/v1/chat/completions",
+ * "/llamacpp/v1/chat/completions", "/model/ID/converse-stream"; NULL = the latest of any):
+ * milliseconds after the server had the whole request. A client's TTFT and E2E for the same
+ * request can only be longer than first_ms and last_ms: compare against these, never
+ * against an absolute window. For a non-streamed reply, first = last = the reply. */
+struct fakeprov_times {
+	double first_ms, last_ms;         /* first and last content chunk handed to the network */
+	double due_first_ms, due_last_ms; /* when the script allowed them */
+	int n_content, n_sent;            /* content chunks scheduled, and handed so far */
+};
+/* 0 if found (times NAN where nothing was handed), -1 if not. */
+int fakeprov_times(struct fakeprov *fp, const char *path, struct fakeprov_times *out);
+
 /* A plain blocking HTTP call for tests that do not go through the engine: method, path
  * (appended to base), extra headers (NULL-terminated "Name: value" list), body. Returns the
  * HTTP status (or -1 on a transport error, with *curl_code set) and the body in *out. */

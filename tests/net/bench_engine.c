@@ -3,7 +3,9 @@
  *   bench_engine a   3,000 requests, 64 in flight, 200 ms scripted latency: wall time vs
  *                    the ideal 3000 x 0.2 s / 64
  *   bench_engine b   zero latency: requests/s and CPU microseconds per request
- *   bench_engine c   peak RSS with 256 streams in flight */
+ *   bench_engine c   peak RSS with 256 streams in flight
+ *   bench_engine d   how much later than fakeprov handed out the first and last chunk the
+ *                    engine's TTFT and E2E end (the window the unit tests no longer assert) */
 #include "test.h"
 
 #include <sys/resource.h>
@@ -172,6 +174,44 @@ static void bench_c(void)
 	sl_engine_free(eng);
 }
 
+static struct sl_result *last_result;
+
+static void keep_result(void *ud, const struct sl_result *r)
+{
+	(void)ud;
+	sl_result_free(last_result);
+	last_result = sl_result_dup(r);
+}
+
+static void bench_d(void)
+{
+	enum { N = 100 };
+	struct sl_engine *eng = make_engine(1);
+	static const struct sl_message msg[] = { { SL_ROLE_USER, "Benchmark prompt." } };
+	double ttft[N], e2e_late[N];
+	for (int i = 0; i < N; i++) {
+		struct sl_request rq = { .model = "bench:timed", .messages = msg, .n_messages = 1,
+					 .stream = true, .on_done = keep_result };
+		sl_params_init(&rq.params);
+		struct sl_error err = { 0 };
+		CHECK(sl_engine_submit(eng, &rq, &err) > 0);
+		sl_engine_run_until_idle(eng);
+		struct fakeprov_times t;
+		CHECK_INT(fakeprov_times(fp, "/v1/chat/completions", &t), 0);
+		CHECK(last_result && last_result->status == SL_OK);
+		ttft[i] = last_result->ttft_ms - t.first_ms;
+		e2e_late[i] = last_result->e2e_ms - t.last_ms;
+	}
+	printf("bench d: %d streams one at a time (TTFT 150 ms, 6 chunks 25 ms apart): engine TTFT "
+	       "after fakeprov handed out the first chunk p50 %.2f ms, p99 %.2f ms; E2E after the "
+	       "last p50 %.2f ms, p99 %.2f ms\n", N, sl_percentile(ttft, N, 50),
+	       sl_percentile(ttft, N, 99), sl_percentile(e2e_late, N, 50),
+	       sl_percentile(e2e_late, N, 99));
+	sl_result_free(last_result);
+	last_result = NULL;
+	sl_engine_free(eng);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -186,7 +226,9 @@ int main(int argc, char **argv)
 		"\"lat200\":{\"latency_ms\":200,\"text\":\"ok\"},"
 		"\"lat200s\":{\"ttft_ms\":200,\"text\":\"ok\"},"
 		"\"zero\":{\"text\":\"one two three\"},"
-		"\"hold\":{\"ttft_ms\":300,\"token_ms\":25,\"tokens\":40}}}");
+		"\"hold\":{\"ttft_ms\":300,\"token_ms\":25,\"tokens\":40},"
+		"\"timed\":{\"text\":\"one two three four five six\",\"ttft_ms\":150,"
+		"\"token_ms\":25}}}");
 	const char *which = argc > 1 ? argv[1] : "abc";
 	test_current = which;
 	if (strchr(which, 'c'))
@@ -195,6 +237,8 @@ int main(int argc, char **argv)
 		bench_a();
 	if (strchr(which, 'b'))
 		bench_b();
+	if (strchr(which, 'd'))
+		bench_d();
 	fakeprov_stop(fp);
 	return test_failures ? 1 : 0;
 }

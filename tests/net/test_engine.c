@@ -1,13 +1,13 @@
-/* The engine against tests/fakeprov: measured timings against scripted ones (TTFT within
- * 15 ms), every retry path, every fault, cancellation, limits, 256 streams in flight. */
+/* The engine against tests/fakeprov: measured timings bracketed by what fakeprov logged
+ * and what the test saw (measured.h: no absolute window, so load cannot fail them), every
+ * retry path, every fault, cancellation, limits, 256 streams in flight. */
 #include "test.h"
 
 #include <math.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "fakeprov_client.h"
-#include "shortlist/engine.h"
+#include "measured.h"
 #include "shortlist/providers_config.h"
 
 static struct fakeprov *fp;
@@ -16,10 +16,13 @@ static struct sl_providers provs;
 #define MAX_REQ 512
 static struct sl_result *results[MAX_REQ];
 static struct sl_buf deltas[MAX_REQ];
+static struct seen seen[MAX_REQ];
 
 static void on_delta(void *ud, uint64_t id, const char *text, size_t len, bool reasoning)
 {
 	size_t i = (size_t)(uintptr_t)ud;
+	(void)id;
+	seen_delta(&seen[i]);
 	if (!reasoning)
 		sl_buf_append(&deltas[i], text, len);
 }
@@ -28,6 +31,7 @@ static void on_done(void *ud, const struct sl_result *r)
 {
 	size_t i = (size_t)(uintptr_t)ud;
 	CHECK(results[i] == NULL); /* exactly one on_done per request */
+	seen[i].done_ns = sl_now_ns();
 	results[i] = sl_result_dup(r);
 }
 
@@ -63,6 +67,7 @@ static uint64_t submit(struct sl_engine *e, size_t slot, const char *model, bool
 				  .on_done = on_done, .user_data = (void *)(uintptr_t)slot };
 	sl_params_init(&req.params);
 	struct sl_error err = { 0 };
+	seen[slot] = (struct seen){ .submit_ns = sl_now_ns() };
 	uint64_t id = sl_engine_submit(e, &req, &err);
 	CHECK(id > 0);
 	return id;
@@ -94,6 +99,14 @@ static void script(const char *json)
 
 static const char *const chat_models[] = { "fo:m", "fl:m", "fa:m", "fb:amazon.nova-pro-v1:0",
 					   "fol:m" };
+/* where each asks fakeprov, streamed and not */
+static const char *const chat_paths[][2] = {
+	{ "/v1/chat/completions", "/v1/chat/completions" },
+	{ "/llamacpp/v1/chat/completions", "/llamacpp/v1/chat/completions" },
+	{ "/v1/messages", "/v1/messages" },
+	{ "/model/amazon.nova-pro-v1%3A0/converse-stream", "/model/amazon.nova-pro-v1%3A0/converse" },
+	{ "/api/chat", "/api/chat" },
+};
 
 static void test_timing_every_protocol(void)
 {
@@ -115,14 +128,13 @@ static void test_timing_every_protocol(void)
 		CHECK_STR(deltas[i].data, "one two three four five six");
 		CHECK_INT(r->tokens_out, 6);
 		CHECK(!r->out_estimated);
-		CHECK_NEAR(r->ttft_ms, 150, 15);
-		CHECK_NEAR(r->e2e_ms, 150 + 5 * 25, 15);
-		CHECK_NEAR(r->tpot_ms, 25, 3);
-		CHECK_NEAR(r->tokens_per_s, 6 / 0.125, 8);
-		CHECK_INT(r->n_gaps, 5);
-		for (size_t g = 0; g < r->n_gaps; g++)
-			CHECK_NEAR(r->gaps_ms[g], 25, 10);
-		CHECK(r->ttfb_ms <= r->ttft_ms);
+		check_measured(fp, chat_paths[i][0], r, &seen[i]);
+		struct fakeprov_times t;
+		fakeprov_times(fp, chat_paths[i][0], &t);
+		CHECK_NEAR(t.due_first_ms, 150, 0.001);
+		CHECK_NEAR(t.due_last_ms, 150 + 5 * 25, 0.001);
+		/* one gap per arrival after the first; chunks read together count once */
+		CHECK(r->n_gaps <= 5);
 		CHECK(r->connect_ms > 0 && r->connect_ms <= r->ttfb_ms + 1); /* a new connection */
 		CHECK_INT(r->tries, 1);
 	}
@@ -138,7 +150,7 @@ static void test_timing_every_protocol(void)
 		if (!r)
 			continue;
 		CHECK_STR(r->text, "whole answer");
-		CHECK_NEAR(r->e2e_ms, 120, 15);
+		check_measured(fp, chat_paths[i][1], r, &seen[i]);
 		/* the connections of the first round were kept and reused */
 		CHECK_NEAR(r->connect_ms, 0, 0);
 		CHECK(isnan(r->ttft_ms));
@@ -388,7 +400,7 @@ static void test_timeouts_and_connection_failures(void)
 	CHECK(r && r->status == SL_ERR_TIMEOUT);
 	if (r)
 		CHECK_CONTAINS(r->error, "no answer within 200 ms");
-	CHECK(ms >= 195 && ms < 1000);
+	CHECK(ms >= 195); /* and before fakeprov's answer at 1500 ms, or it would be SL_OK */
 	reset_results();
 	/* the whole call over total_ms (600) while it still streams */
 	script("{\"default\":{\"text\":\"a b c d e f g h i j\",\"token_ms\":100}}");
@@ -402,7 +414,7 @@ static void test_timeouts_and_connection_failures(void)
 		CHECK_CONTAINS(r->error, "total timeout");
 		CHECK(strlen(r->text) > 0 && strlen(r->text) < strlen("a b c d e f g h i j"));
 	}
-	CHECK(ms >= 590 && ms < 1000);
+	CHECK(ms >= 590); /* cut mid-stream: the partial text above */
 	reset_results();
 	/* tokens/min: the second call would pass the 100-token budget and waits */
 	script("{}");
@@ -485,19 +497,24 @@ static void test_event_loop_fds(void)
 	int p[2];
 	CHECK(pipe(p) == 0);
 	int woken = 0, deltas_seen = 0;
+	bool written = false;
 	int64_t t0 = sl_now_ns();
 	while (sl_engine_perform(e) > 0) {
 		int64_t since = (sl_now_ns() - t0) / 1000000;
-		if (woken == 0 && since >= 100) {
+		bool key = !written && since >= 100;
+		if (key) {
 			CHECK(write(p[1], "k", 1) == 1);
+			written = true;
 		}
 		struct sl_waitfd fds[1] = { { p[0], SL_WAIT_IN, 0 } };
-		int64_t w0 = sl_now_ns();
 		CHECK(sl_engine_wait(e, fds, 1, 5000, NULL) == 0);
+		/* at once: the very wait after the key reports it (not a later one that a
+		 * network event or the timeout ended) */
+		if (key)
+			CHECK(fds[0].revents & SL_WAIT_IN);
 		if (fds[0].revents & SL_WAIT_IN) {
 			char c;
 			CHECK(read(p[0], &c, 1) == 1);
-			CHECK((sl_now_ns() - w0) / 1000000 < 50);
 			woken++;
 		}
 		if (deltas[0].len)
@@ -507,7 +524,7 @@ static void test_event_loop_fds(void)
 	CHECK(deltas_seen);
 	CHECK(results[0] && results[0]->status == SL_OK);
 	if (results[0])
-		CHECK_NEAR(results[0]->ttft_ms, 300, 15);
+		check_measured(fp, "/v1/messages", results[0], &seen[0]);
 	close(p[0]);
 	close(p[1]);
 	reset_results();
@@ -521,7 +538,6 @@ static void test_cancel(void)
 	uint64_t a = submit(e, 0, "fo:m", true, 1);
 	submit(e, 1, "fa:m", true, 1);
 	submit(e, 2, "fol:m", true, 1);
-	int64_t t0 = sl_now_ns();
 	/* let them start */
 	for (int i = 0; i < 20 && sl_engine_in_flight(e) < 3; i++) {
 		sl_engine_perform(e);
@@ -536,9 +552,16 @@ static void test_cancel(void)
 	CHECK(results[1] == NULL);
 	sl_engine_cancel_all(e);
 	sl_engine_run_until_idle(e);
-	CHECK((sl_now_ns() - t0) / 1000000 < 1000);
 	for (int i = 0; i < 3; i++)
 		CHECK(results[i] && results[i]->status == SL_ERR_CANCELLED);
+	/* The engine hung up instead of waiting: fakeprov, which answers at 3000 ms unless the
+	 * client leaves, handed nothing out (a request it never got is fine too). */
+	static const char *const paths[] = { "/v1/chat/completions", "/v1/messages", "/api/chat" };
+	for (int i = 0; i < 3; i++) {
+		struct fakeprov_times t;
+		if (fakeprov_times(fp, paths[i], &t) == 0)
+			CHECK_INT(t.n_sent, 0);
+	}
 	reset_results();
 	sl_engine_free(e);
 }
@@ -612,8 +635,7 @@ static void test_many_in_flight(void)
 	const cJSON *mx = cJSON_GetObjectItemCaseSensitive(st, "max_in_flight");
 	CHECK(cJSON_IsNumber(mx) && mx->valuedouble >= 256);
 	cJSON_Delete(st);
-	CHECK(wall < 3000);
-	size_t ok = 0;
+	size_t ok = 0; /* (how fast: bench_engine; here only that all ran at once) */
 	for (size_t i = 0; i < 256; i++) {
 		ok += results[i] && results[i]->status == SL_OK && results[i]->ttft_ms >= 400;
 		if (results[i] && results[i]->status != SL_OK && i < ok + 3)

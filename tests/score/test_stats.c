@@ -51,6 +51,27 @@ static void test_percentile(void)
 	CHECK_NEAR(s.max, 100, 0);
 }
 
+/* The running median equals the sorted percentile after every value, ties and NaNs included. */
+static void test_running_median(void)
+{
+	struct sl_running_median m = { 0 };
+	CHECK(isnan(sl_running_median_get(&m)));
+	struct sl_rng rng;
+	sl_rng_seed(&rng, 7);
+	double x[501];
+	size_t n = 0;
+	for (int i = 0; i < 600; i++) {
+		double v = i % 97 == 5 ? NAN : (double)sl_rng_below(&rng, 50) / 4;
+		sl_running_median_add(&m, v);
+		if (!isnan(v))
+			x[n++] = v;
+		if (n == sizeof x / sizeof x[0])
+			break;
+		CHECK_NEAR(sl_running_median_get(&m), sl_stats_percentile(x, n, 50), 1e-12);
+	}
+	sl_running_median_free(&m);
+}
+
 static void test_wilson(void)
 {
 	/* R: prop.test(5, 10, correct = FALSE, conf.level = 0.9)$conf.int =
@@ -154,6 +175,7 @@ static void test_correlation(void)
 TEST_MAIN_BEGIN
 	RUN_TEST(test_mean_std);
 	RUN_TEST(test_percentile);
+	RUN_TEST(test_running_median);
 	RUN_TEST(test_wilson);
 	RUN_TEST(test_rng);
 	RUN_TEST(test_bootstrap);

@@ -56,15 +56,21 @@ char *sl_xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *sl_xasprintf(const char *fmt, ...)
+char *sl_xvasprintf(const char *fmt, va_list ap)
 {
 	struct sl_buf b;
-	va_list ap;
 	sl_buf_init(&b);
-	va_start(ap, fmt);
 	sl_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
 	return sl_buf_steal(&b);
+}
+
+char *sl_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = sl_xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
 }
 
 void sl_buf_init(struct sl_buf *b)

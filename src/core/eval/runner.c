@@ -18,7 +18,9 @@
 #include "shortlist/dataset.h"
 #include "shortlist/prompts.h"
 #include "shortlist/providers_config.h"
+#include "shortlist/run_events.h"
 #include "shortlist/runs.h"
+#include "shortlist/stats.h"
 #include "version.h"
 
 struct model_slot {
@@ -50,6 +52,24 @@ struct inflight {
 	uint64_t req_id;
 	char *cache_key;
 	struct inflight *prev, *next;
+	int tries_sent;      /* tries announced with SL_EV_SENT */
+	int64_t sent_ns;     /* when the current try started */
+	bool first_token;    /* SL_EV_FIRST_TOKEN emitted for the current try */
+	bool retry_wait;     /* between a RETRY and the next try: no text */
+};
+
+/* Live events (run_events.h). */
+struct subscriber {
+	int id; /* 0 = removed */
+	unsigned mask;
+	sl_run_event_fn fn;
+	void *ud;
+};
+
+struct model_live {
+	struct sl_model_progress p;
+	struct sl_running_median ttft, tps;
+	int64_t fetched; /* API answers in this invocation */
 };
 
 struct sl_runner {
@@ -86,6 +106,14 @@ struct sl_runner {
 	struct sl_run resume_run;
 	char *suite_real;
 	struct sl_error fail_err; /* why failed / render_failed */
+	struct subscriber *subs;
+	size_t n_subs;
+	int last_sub_id;
+	unsigned sub_mask;  /* union of the subscribers' masks: no work when nobody listens */
+	uint8_t *follow;    /* per cell: deliver SL_EV_DELTA; allocated at the first follow */
+	struct model_live *live; /* per model */
+	bool paused;
+	bool queued_emitted, finished_emitted;
 };
 
 static int usage_fail(struct sl_error *err)
@@ -112,6 +140,92 @@ static int64_t cell_index(const struct sl_runner *r, int m, int p, int c, int s)
 {
 	return (((int64_t)m * (int64_t)r->n_prompts + p) * (int64_t)r->ds->n_cases + c) *
 		       r->samples + s;
+}
+
+/* ---- live events ---- */
+
+static bool wants(const struct sl_runner *r, enum sl_run_event_kind kind)
+{
+	return r->sub_mask & SL_EV_BIT(kind);
+}
+
+static void emit(struct sl_runner *r, struct sl_run_event *ev)
+{
+	ev->run_id = r->run_id;
+	/* by index, with a copy: a callback may subscribe (realloc) or unsubscribe */
+	for (size_t i = 0; i < r->n_subs; i++) {
+		struct subscriber sub = r->subs[i];
+		if (sub.id && (sub.mask & SL_EV_BIT(ev->kind)))
+			sub.fn(sub.ud, ev);
+	}
+}
+
+static void emit_cell(struct sl_runner *r, enum sl_run_event_kind kind, int64_t idx,
+		      const struct sl_cell_metrics *m, const char *reason)
+{
+	if (!wants(r, kind))
+		return;
+	struct sl_run_event ev = { .kind = kind, .ref.cell = idx, .metrics = m, .reason = reason,
+				   .retry_in_ms = NAN };
+	cell_coords(r, idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
+}
+
+static const struct sl_model_progress *model_progress_now(const struct sl_runner *r, int m)
+{
+	struct model_live *l = &r->live[m];
+	double s = (double)(sl_now_ns() - r->t0_ns) / 1e9;
+	l->p.requests_per_s = s > 0 ? (double)l->fetched / s : 0;
+	l->p.ttft_p50_ms = sl_running_median_get(&l->ttft);
+	l->p.tokens_per_s_p50 = sl_running_median_get(&l->tps);
+	return &l->p;
+}
+
+static void emit_model_progress(struct sl_runner *r, int m)
+{
+	if (!wants(r, SL_EV_MODEL_PROGRESS))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_MODEL_PROGRESS, .retry_in_ms = NAN,
+				   .model_progress = model_progress_now(r, m) };
+	ev.ref.cell = -1;
+	ev.ref.model = m;
+	emit(r, &ev);
+}
+
+/* A cell got its final result in this invocation: count it for its model, then tell. */
+static void live_final(struct sl_runner *r, int64_t idx, const char *error,
+		       const struct sl_cell_metrics *cm)
+{
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	struct model_live *l = &r->live[m];
+	l->p.done++;
+	if (error) {
+		l->p.errors++;
+		emit_cell(r, SL_EV_ERROR, idx, cm, error);
+	} else {
+		l->p.cached += cm->cached;
+		if (isnan(cm->cost_usd))
+			l->p.cost_unknown++;
+		else
+			l->p.cost += cm->cost_usd;
+		sl_running_median_add(&l->ttft, cm->ttft_ms);
+		sl_running_median_add(&l->tps, cm->tokens_per_s);
+		emit_cell(r, cm->cached ? SL_EV_CACHED : SL_EV_DONE, idx, cm, NULL);
+	}
+	emit_model_progress(r, m);
+}
+
+static void emit_finished(struct sl_runner *r)
+{
+	if (r->finished_emitted || !r->live)
+		return;
+	r->finished_emitted = true;
+	if (!wants(r, SL_EV_RUN_FINISHED))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_RUN_FINISHED, .retry_in_ms = NAN };
+	ev.ref.cell = -1;
+	emit(r, &ev);
 }
 
 /* ---- preparation ---- */
@@ -473,13 +587,19 @@ static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 			continue;
 		int64_t idx = cell_index(r, m, p, c, s);
 		if (!r->done[idx]) {
+			struct sl_model_progress *mp = &r->live[m].p;
 			r->done[idx] = 1;
 			r->prog.done++;
+			mp->done++;
 			r->prog.cached += sqlite3_column_int(st, 4) != 0;
-			if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+			mp->cached += sqlite3_column_int(st, 4) != 0;
+			if (sqlite3_column_type(st, 5) == SQLITE_NULL) {
 				r->prog.cost_unknown++;
-			else
+				mp->cost_unknown++;
+			} else {
 				r->prog.cost += sqlite3_column_double(st, 5);
+				mp->cost += sqlite3_column_double(st, 5);
+			}
 		}
 	}
 	sqlite3_reset(st);
@@ -649,11 +769,15 @@ static void on_done(void *ud, const struct sl_result *res)
 		r->inflight = f->next;
 	if (f->next)
 		f->next->prev = f->prev;
+	int m, p, k, smp;
+	cell_coords(r, f->idx, &m, &p, &k, &smp);
+	r->live[m].p.in_flight--;
 	if (res->status == SL_ERR_CANCELLED) {
 		/* we cancelled it (interrupt): the cell is missing, not failed */
 		r->prog.in_flight--;
 		free(f->cache_key);
 		free(f);
+		emit_model_progress(r, m);
 		return;
 	}
 	struct cell_rec *c = batch_add(r);
@@ -668,8 +792,6 @@ static void on_done(void *ud, const struct sl_result *res)
 	c->tokens_out = res->tokens_out;
 	c->tokens_estimated = res->out_estimated;
 	/* our own prices (the suite's "prices" first), also on an engine we do not own */
-	int m, p, k, smp;
-	cell_coords(r, f->idx, &m, &p, &k, &smp);
 	const struct model_slot *ms = &r->models[m];
 	struct sl_price price = { ms->price_in, ms->price_out, ms->price_cache_read, NAN };
 	c->cost = sl_cost_usd(&price, res->tokens_in, res->tokens_out, res->tokens_cached);
@@ -682,8 +804,68 @@ static void on_done(void *ud, const struct sl_result *res)
 	}
 	r->prog.in_flight--;
 	r->prog.fetched++;
+	r->live[m].fetched++;
 	account(r, c);
+	struct sl_cell_metrics cm = { res->ttft_ms, res->e2e_ms, res->tokens_per_s, res->tokens_in,
+				      res->tokens_out, c->cost, res->tries, false };
+	live_final(r, f->idx, c->error_msg, &cm);
 	free(f);
+}
+
+static void on_send(void *ud, uint64_t id, int try)
+{
+	(void)id;
+	struct inflight *f = ud;
+	struct sl_runner *r = f->r;
+	if (!r || try <= f->tries_sent) /* a silent re-send is not a new try */
+		return;
+	f->tries_sent = try;
+	f->sent_ns = sl_now_ns();
+	f->first_token = f->retry_wait = false;
+	if (!wants(r, SL_EV_SENT))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_SENT, .ref.cell = f->idx, .attempt = try,
+				   .retry_in_ms = NAN };
+	cell_coords(r, f->idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
+}
+
+static void on_delta(void *ud, uint64_t id, const char *text, size_t len, bool reasoning)
+{
+	(void)id;
+	struct inflight *f = ud;
+	struct sl_runner *r = f->r;
+	if (!r)
+		return;
+	if (!f->first_token) {
+		f->first_token = true;
+		struct sl_cell_metrics cm = { (double)(sl_now_ns() - f->sent_ns) / 1e6, NAN, NAN,
+					      -1, -1, NAN, f->tries_sent, false };
+		emit_cell(r, SL_EV_FIRST_TOKEN, f->idx, &cm, NULL);
+	}
+	if (reasoning || !r->follow || !r->follow[f->idx] || !wants(r, SL_EV_DELTA))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_DELTA, .ref.cell = f->idx, .text = text,
+				   .len = len, .retry_in_ms = NAN };
+	cell_coords(r, f->idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
+}
+
+static void on_retry(void *ud, uint64_t id, int attempt, double wait_ms, const char *reason)
+{
+	(void)id;
+	struct inflight *f = ud;
+	struct sl_runner *r = f->r;
+	if (!r)
+		return;
+	f->retry_wait = true; /* what that try streamed is void */
+	f->first_token = false;
+	if (!wants(r, SL_EV_RETRY))
+		return;
+	struct sl_run_event ev = { .kind = SL_EV_RETRY, .ref.cell = f->idx, .reason = reason,
+				   .attempt = attempt, .retry_in_ms = wait_ms };
+	cell_coords(r, f->idx, &ev.ref.model, &ev.ref.prompt, &ev.ref.case_index, &ev.ref.sample);
+	emit(r, &ev);
 }
 
 static bool price_fn(void *ud, const char *provider, const char *model_id, struct sl_price *out)
@@ -838,6 +1020,13 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 			rec->idx = idx;
 			rec->cache_key = key;
 			account(r, rec);
+			double gen_ms = tmp.latency_ms - tmp.ttft_ms;
+			struct sl_cell_metrics cm = {
+				tmp.ttft_ms, tmp.latency_ms,
+				tmp.tokens_out > 0 && gen_ms > 0 ? (double)tmp.tokens_out * 1000 / gen_ms
+								 : NAN,
+				tmp.tokens_in, tmp.tokens_out, tmp.cost, 0, true };
+			live_final(r, idx, NULL, &cm);
 			free_messages(msgs, pv->n_messages);
 			return 0;
 		}
@@ -855,6 +1044,9 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.params = params,
 		.stream = true,
 		.on_done = on_done,
+		.on_send = on_send,
+		.on_delta = on_delta,
+		.on_retry = on_retry,
 		.user_data = f,
 	};
 	uint64_t id = sl_engine_submit(eng, &req, err);
@@ -871,6 +1063,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		r->inflight->prev = f;
 	r->inflight = f;
 	r->prog.in_flight++;
+	r->live[m].p.in_flight++;
 	r->requests++;
 	return 1;
 }
@@ -921,6 +1114,13 @@ static void runner_free(struct sl_runner *r)
 		rec_free(&r->batch[i]);
 	free(r->batch);
 	free(r->done);
+	for (size_t i = 0; r->live && i < r->n_models; i++) {
+		sl_running_median_free(&r->live[i].ttft);
+		sl_running_median_free(&r->live[i].tps);
+	}
+	free(r->live);
+	free(r->follow);
+	free(r->subs);
 }
 
 /* A prompt that fills in the field scorers compare against makes the evaluation
@@ -1012,6 +1212,11 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	}
 	r->done = sl_xcalloc((size_t)r->total, 1);
 	r->prog.total = r->total;
+	r->live = sl_xcalloc(r->n_models, sizeof *r->live);
+	for (size_t i = 0; i < r->n_models; i++) {
+		r->live[i].p.model = (int)i;
+		r->live[i].p.total = r->total / (int64_t)r->n_models;
+	}
 	return 0;
 }
 
@@ -1133,13 +1338,21 @@ void sl_runner_stop(struct sl_runner *r)
 
 bool sl_runner_pump(struct sl_runner *r)
 {
-	if (r->failed || r->render_failed)
+	if (r->failed || r->render_failed) {
+		emit_finished(r);
 		return false;
+	}
 	if (r->opts->stop && *r->opts->stop)
 		sl_runner_stop(r);
+	if (!r->queued_emitted) { /* at the first pump: subscribers come after start */
+		r->queued_emitted = true;
+		for (int64_t idx = 0; wants(r, SL_EV_QUEUED) && idx < r->total; idx++)
+			if (!r->done[idx])
+				emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
+	}
 	/* schedule: fill the free slots; cache hits do not take a slot */
-	while (!r->stopping && r->next < r->total && r->prog.in_flight < r->concurrency &&
-	       r->n_batch < 1024) {
+	while (!r->stopping && !r->paused && r->next < r->total &&
+	       r->prog.in_flight < r->concurrency && r->n_batch < 1024) {
 		if (!isnan(r->max_cost) && r->prog.spent >= r->max_cost) {
 			r->prog.budget_hit = true;
 			break;
@@ -1159,7 +1372,10 @@ bool sl_runner_pump(struct sl_runner *r)
 	}
 	report_progress(r, false);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
-	return more || r->prog.in_flight > 0 || r->n_batch > 0;
+	if (more || r->prog.in_flight > 0 || r->n_batch > 0)
+		return true;
+	emit_finished(r);
+	return false;
 }
 
 int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_error *err)
@@ -1195,6 +1411,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 		goto done;
 	r->prog.finished = true;
 	report_progress(r, true);
+	emit_finished(r);
 	out->complete = complete;
 	out->missing = missing;
 	out->errors = errors;
@@ -1278,4 +1495,72 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 done:
 	sl_runner_free(r);
 	return rc;
+}
+
+/* ---- live events: the subscriber side ---- */
+
+static void update_mask(struct sl_runner *r)
+{
+	r->sub_mask = 0;
+	for (size_t i = 0; i < r->n_subs; i++)
+		if (r->subs[i].id)
+			r->sub_mask |= r->subs[i].mask;
+}
+
+int sl_runner_subscribe(struct sl_runner *r, unsigned mask, sl_run_event_fn fn, void *ud)
+{
+	if (!fn)
+		return 0;
+	r->subs = sl_xrealloc(r->subs, (r->n_subs + 1) * sizeof *r->subs);
+	r->subs[r->n_subs++] = (struct subscriber){ ++r->last_sub_id,
+		mask ? mask : (1u << SL_EV_KIND_COUNT) - 1, fn, ud };
+	update_mask(r);
+	return r->last_sub_id;
+}
+
+void sl_runner_unsubscribe(struct sl_runner *r, int id)
+{
+	/* only marked: emit() may be walking the array right now */
+	for (size_t i = 0; i < r->n_subs; i++)
+		if (r->subs[i].id == id && id > 0)
+			r->subs[i].id = 0;
+	update_mask(r);
+}
+
+void sl_runner_follow(struct sl_runner *r, int64_t cell, bool on)
+{
+	if (cell < 0 || cell >= r->total)
+		return;
+	if (!r->follow) {
+		if (!on)
+			return;
+		r->follow = sl_xcalloc((size_t)r->total, 1);
+	}
+	r->follow[cell] = on;
+}
+
+const char *sl_runner_cell_text(const struct sl_runner *r, int64_t cell, size_t *len)
+{
+	*len = 0;
+	for (const struct inflight *f = r->inflight; f; f = f->next) {
+		if (f->idx != cell)
+			continue;
+		if (!f->tries_sent || f->retry_wait)
+			return "";
+		const char *t = sl_engine_text(r->eng, f->req_id, len);
+		return t ? t : "";
+	}
+	return NULL;
+}
+
+const struct sl_model_progress *sl_runner_model_progress(const struct sl_runner *r, int model)
+{
+	if (model < 0 || (size_t)model >= r->n_models || !r->live)
+		return NULL;
+	return model_progress_now(r, model);
+}
+
+void sl_runner_pause(struct sl_runner *r, bool paused)
+{
+	r->paused = paused;
 }

@@ -60,6 +60,8 @@ struct req {
 	int max_tries;
 	sl_delta_fn on_delta;
 	sl_done_fn on_done;
+	sl_send_fn on_send;
+	sl_retry_fn on_retry;
 	void *user_data;
 	int64_t tokens_estimate;
 
@@ -321,29 +323,30 @@ size_t sl_engine_in_flight(const struct sl_engine *eng)
 static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, const char *fmt, ...)
 	SL_PRINTF(4, 5);
 
+/* A server may echo what it was sent: no key ever leaves in a message. */
+static void redact_key(const struct req *r, char **msg)
+{
+	const char *key = r->call.api_key;
+	size_t klen = key ? strlen(key) : 0;
+	char *hit;
+	while (klen >= 8 && *msg && (hit = strstr(*msg, key))) {
+		char *clean = sl_xasprintf("%.*s[key]%s", (int)(hit - *msg), *msg, hit + klen);
+		free(*msg);
+		*msg = clean;
+	}
+}
+
 static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, const char *fmt, ...)
 {
 	r->result.status = st;
 	if (fmt) {
-		struct sl_buf b;
-		sl_buf_init(&b);
 		va_list ap;
 		va_start(ap, fmt);
-		sl_buf_vprintf(&b, fmt, ap);
+		free(r->result.error);
+		r->result.error = sl_xvasprintf(fmt, ap);
 		va_end(ap);
-		free(r->result.error);
-		r->result.error = sl_buf_steal(&b);
 	}
-	/* A server may echo what it was sent: no key ever leaves in an error message. */
-	const char *key = r->call.api_key;
-	size_t klen = key ? strlen(key) : 0;
-	char *hit;
-	while (klen >= 8 && r->result.error && (hit = strstr(r->result.error, key))) {
-		char *clean = sl_xasprintf("%.*s[key]%s", (int)(hit - r->result.error),
-					   r->result.error, hit + klen);
-		free(r->result.error);
-		r->result.error = clean;
-	}
+	redact_key(r, &r->result.error);
 	if (r->state == RS_QUEUED && r->prov)
 		fifo_remove(r->prov, r);
 	set_state(eng, r, RS_DONE);
@@ -392,6 +395,8 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 	r->max_tries = in->max_tries;
 	r->on_delta = in->on_delta;
 	r->on_done = in->on_done;
+	r->on_send = in->on_send;
+	r->on_retry = in->on_retry;
 	r->user_data = in->user_data;
 	r->submit_ns = sl_now_ns();
 	sl_buf_init(&r->resp_headers);
@@ -471,6 +476,15 @@ bool sl_engine_cancel(struct sl_engine *eng, uint64_t id)
 		return false;
 	r->cancel = true;
 	return true;
+}
+
+const char *sl_engine_text(struct sl_engine *eng, uint64_t id, size_t *len)
+{
+	struct req *r = find_active(eng, id);
+	if (!r)
+		return NULL;
+	*len = r->stream.text.len;
+	return r->stream.text.data ? r->stream.text.data : "";
 }
 
 void sl_engine_cancel_all(struct sl_engine *eng)
@@ -746,6 +760,8 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	rpm_record(p, now);
 	tpm_record(p, now, r->tokens_estimate);
 	set_state(eng, r, RS_RUNNING);
+	if (r->on_send)
+		r->on_send(r->user_data, r->id, r->tries);
 	return true;
 }
 
@@ -811,8 +827,11 @@ static void fill_measurements(struct sl_engine *eng, struct req *r, bool streame
 }
 
 /* Retry if tries remain and nothing was shown to the caller yet; wait at least what the
- * server asked for. Returns true if a retry was scheduled. */
-static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms, bool throttled)
+ * server asked for; tell the caller why (fmt). Returns true if a retry was scheduled. */
+static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms,
+			bool throttled, const char *fmt, ...) SL_PRINTF(5, 6);
+static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms,
+			bool throttled, const char *fmt, ...)
 {
 	if (r->cancel || r->delivered || r->tries >= r->max_tries)
 		return false;
@@ -830,6 +849,15 @@ static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wai
 	}
 	r->ready_ns = now + wait * 1000000;
 	set_state(eng, r, RS_WAITING);
+	if (r->on_retry) {
+		va_list ap;
+		va_start(ap, fmt);
+		char *why = sl_xvasprintf(fmt, ap);
+		va_end(ap);
+		redact_key(r, &why);
+		r->on_retry(r->user_data, r->id, r->tries, (double)wait, why);
+		free(why);
+	}
 	return true;
 }
 
@@ -875,7 +903,7 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		char *msg = r->abort_msg;
 		r->abort_msg = NULL;
 		bool transient = st == SL_ERR_TIMEOUT;
-		if (!(transient && maybe_retry(eng, r, -1, false))) {
+		if (!(transient && maybe_retry(eng, r, -1, false, "%s: %s", pname, msg))) {
 			finish(eng, r, st, "%s: %s", pname, msg);
 			fill_measurements(eng, r, r->call.stream);
 		}
@@ -886,7 +914,7 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		/* An error event inside the stream (or unparseable data). */
 		bool transient = r->stream.fail_status == SL_ERR_PROVIDER &&
 				 sl_net_error_type_transient(r->stream.error_type);
-		if (!(transient && maybe_retry(eng, r, -1, false))) {
+		if (!(transient && maybe_retry(eng, r, -1, false, "%s: %s", pname, r->stream.error))) {
 			free(r->result.error_type);
 			r->result.error_type = r->stream.error_type ? sl_xstrdup(r->stream.error_type) : NULL;
 			finish(eng, r, r->stream.fail_status, "%s: %s", pname, r->stream.error);
@@ -909,7 +937,8 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 	}
 	if (code != CURLE_OK) {
 		enum sl_status st = code == CURLE_OPERATION_TIMEDOUT ? SL_ERR_TIMEOUT : SL_ERR_NETWORK;
-		if (!maybe_retry(eng, r, -1, false)) {
+		if (!maybe_retry(eng, r, -1, false, "%s: %s (%s)", pname,
+				 st == SL_ERR_TIMEOUT ? "timeout" : "connection failed", curl_msg)) {
 			const char *what = st == SL_ERR_TIMEOUT
 				? (r->first_byte_ns ? "total timeout" : "no answer in time")
 				: "connection failed";
@@ -955,7 +984,9 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		int64_t wait = sl_retry_after_ms(r->resp_headers.data ? r->resp_headers.data : "",
 						 r->resp_headers.len, sl_wall_ms());
 		bool throttled = r->status == 429 || r->status == 529 || r->status == 503;
-		if (!(retryable && maybe_retry(eng, r, wait, throttled))) {
+		if (!(retryable && maybe_retry(eng, r, wait, throttled, "%s: HTTP %ld%s%s", pname,
+						 r->status, pe.message ? ": " : "",
+						 pe.message ? pe.message : ""))) {
 			struct sl_buf b;
 			sl_buf_init(&b);
 			if (pe.message && *pe.message)
@@ -992,7 +1023,8 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		if (r->stream.failed) {
 			/* Ended before its end marker: the connection was cut. */
 			bool truncated = r->stream.fail_status == SL_ERR_NETWORK;
-			if (!(truncated && maybe_retry(eng, r, -1, false))) {
+			if (!(truncated && maybe_retry(eng, r, -1, false, "%s: %s", pname,
+						       r->stream.error))) {
 				finish(eng, r, r->stream.fail_status, "%s: %s", pname, r->stream.error);
 				fill_measurements(eng, r, true);
 			}

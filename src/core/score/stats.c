@@ -321,3 +321,69 @@ double sl_stats_spearman(const double *x, const double *y, size_t n)
 	free(ry);
 	return r;
 }
+
+/* ---- running median ---- */
+
+static void heap_push(double **h, size_t *n, size_t *cap, double x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*h = sl_xrealloc(*h, *cap * sizeof **h);
+	}
+	size_t i = (*n)++;
+	while (i > 0 && (*h)[(i - 1) / 2] > x) {
+		(*h)[i] = (*h)[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	(*h)[i] = x;
+}
+
+static double heap_pop(double *h, size_t *n)
+{
+	double top = h[0], x = h[--*n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= x)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n)
+		h[i] = x;
+	return top;
+}
+
+void sl_running_median_add(struct sl_running_median *m, double x)
+{
+	if (isnan(x))
+		return;
+	if (m->n_lo == 0 || x <= -m->lo[0])
+		heap_push(&m->lo, &m->n_lo, &m->cap_lo, -x);
+	else
+		heap_push(&m->hi, &m->n_hi, &m->cap_hi, x);
+	if (m->n_lo > m->n_hi + 1)
+		heap_push(&m->hi, &m->n_hi, &m->cap_hi, -heap_pop(m->lo, &m->n_lo));
+	else if (m->n_hi > m->n_lo)
+		heap_push(&m->lo, &m->n_lo, &m->cap_lo, -heap_pop(m->hi, &m->n_hi));
+}
+
+double sl_running_median_get(const struct sl_running_median *m)
+{
+	if (m->n_lo == 0)
+		return NAN;
+	if (m->n_lo > m->n_hi)
+		return -m->lo[0];
+	return (-m->lo[0] + m->hi[0]) / 2;
+}
+
+void sl_running_median_free(struct sl_running_median *m)
+{
+	free(m->lo);
+	free(m->hi);
+	*m = (struct sl_running_median){ 0 };
+}
