@@ -22,6 +22,7 @@
 	X(CHARTS, "Charts", false)                                        \
 	X(RATE, "Rate", false)                                            \
 	X(RUNS, "Runs", false)                                            \
+	X(NEWRUN, "New evaluation", false)                                \
 	X(COMMAND, "Command line", true)                                  \
 	X(CONFIRM, "Questions", false)                                    \
 	X(HELP, "Help", false)
@@ -99,6 +100,27 @@ enum tui_context {
 	X(RUN_DOWN, RUN, "", "Next model row", 'j', TK_DOWN, 0, 0)                         \
 	X(RUN_FIRST, RUN, "", "First case", 'g', TK_HOME, 0, 0)                            \
 	X(RUN_LAST, RUN, "", "Last case", 'G', TK_END, 0, 0)                               \
+	X(CMP_NEXT, COMPARE, "next", "Next case", 'n', 0, 0, 0)                            \
+	X(CMP_PREV, COMPARE, "prev", "Previous case", 'p', 0, 0, 0)                        \
+	X(CMP_DISAGREE, COMPARE, "disagree", "Next case where the models' answers differ", 'd', 0, 0, 0) \
+	X(CMP_FAILED, COMPARE, "failed", "Next case where a model failed", 'f', 0, 0, 0)   \
+	X(CMP_SCROLL_MODE, COMPARE, "together", "Scroll the columns together or apart", 's', 0, 0, 0) \
+	X(CMP_DOWN, COMPARE, "", "Scroll down (the focused column when apart)", 'j', TK_DOWN, 0, 0) \
+	X(CMP_UP, COMPARE, "", "Scroll up", 'k', TK_UP, 0, 0)                              \
+	X(CMP_PAGE_DOWN, COMPARE, "", "Page down", TK_PGDN, ' ', 0, 0)                     \
+	X(CMP_PAGE_UP, COMPARE, "", "Page up", TK_PGUP, 0, 0, 0)                           \
+	X(CMP_LEFT, COMPARE, "", "Focus the column to the left", 'h', TK_LEFT, 0, 0)       \
+	X(CMP_RIGHT, COMPARE, "", "Focus the column to the right", 'l', TK_RIGHT, 0, 0)    \
+	X(CMP_MODELS_NEXT, COMPARE, "", "Show the next models (more than four)", ']', 0, 0, 0) \
+	X(CMP_MODELS_PREV, COMPARE, "", "Show the previous models", '[', 0, 0, 0)          \
+	X(CMP_PROMPT, COMPARE, "", "Next prompt version", 'v', 0, 0, 0)                    \
+	X(NEWRUN_DOWN, NEWRUN, "", "Next field", 'j', TK_DOWN, 0, 0)                       \
+	X(NEWRUN_UP, NEWRUN, "", "Previous field", 'k', TK_UP, 0, 0)                       \
+	X(NEWRUN_TOGGLE, NEWRUN, "select", "Select or drop this prompt or scorer", ' ', 0, 0, 0) \
+	X(NEWRUN_EDIT, NEWRUN, "edit", "Type the dataset, parameters or name; on Check: check the suite", TK_ENTER, 0, 0, 0) \
+	X(NEWRUN_PREV, NEWRUN, "", "Older prompt version", 'h', TK_LEFT, 0, 0)            \
+	X(NEWRUN_NEXT, NEWRUN, "version", "Newer prompt version", 'l', TK_RIGHT, 0, 0)    \
+	X(NEWRUN_CLOSE, NEWRUN, "close", "Close (nothing is written)", TK_ESC, 'q', 0, 0)  \
 	X(CMD_RUN, COMMAND, "run", "Run the command", TK_ENTER, 0, 0, 0)                  \
 	X(CMD_COMPLETE, COMMAND, "complete", "Complete the command or file name", TK_TAB, 0, 0, 0) \
 	X(CMD_CANCEL, COMMAND, "cancel", "Close the command line", TK_ESC, 0, 0, 0)       \

@@ -7,6 +7,7 @@
 
 #include "glyph.h"
 #include "run_live.h"
+#include "shortlist/runs.h"
 
 static const struct {
 	const char *title;
@@ -35,6 +36,11 @@ int tui_app_init(struct tui_app *app, struct sl_store *store, int cols, int line
 		return -1;
 	}
 	app->current = TUI_SCREEN_MODELS;
+	/* The newest run is what Run, Compare and Scorecard show until another is chosen. */
+	int64_t latest = 0;
+	struct sl_error none = { 0 };
+	if (sl_run_resolve(store, "latest", &latest, &none) == 0)
+		app->run_id = latest;
 	app->dirty = true;
 	return 0;
 }
@@ -174,9 +180,9 @@ void tui_app_request_quit(struct tui_app *app)
 	}
 	char q[256];
 	snprintf(q, sizeof q,
-		 "A run is in progress. Quit now? Finished cells stay stored; `shortlist run "
-		 "--resume %lld` continues it.",
-		 (long long)app->run_id);
+		 "A run is in progress. Quit now? Finished cells stay stored; :resume %lld here "
+		 "(or `shortlist run SUITE --resume %lld`) continues it.",
+		 (long long)app->run_id, (long long)app->run_id);
 	tui_app_push(app, tui_confirm_new(app, q, quit_now));
 }
 
@@ -222,17 +228,18 @@ void tui_app_command(struct tui_app *app, const char *line)
 		return;
 	static const struct {
 		const char *name;
-		bool has_arg, optional;
+		const char *arg; /* "[RUN]": optional */
 		enum tui_screen screen;
 	} commands[] = {
-#define X(name, arg, screen, help) { name, arg != NULL, arg && arg[0] == '[', TUI_SCREEN_##screen },
+#define X(name, arg, screen, help) { name, arg, TUI_SCREEN_##screen },
 		TUI_COMMANDS(X)
 #undef X
 	};
 	for (size_t i = 0; i < SL_ARRAY_LEN(commands); i++) {
 		if (strlen(commands[i].name) != n || strncmp(commands[i].name, line, n) != 0)
 			continue;
-		if (*arg && !commands[i].has_arg) {
+		bool has_arg = commands[i].arg != NULL;
+		if (*arg && !has_arg) {
 			tui_app_message(app, true, ":%s takes no argument", commands[i].name);
 			return;
 		}
@@ -244,8 +251,8 @@ void tui_app_command(struct tui_app *app, const char *line)
 			return;
 		}
 		struct tui_view *v = tui_app_show(app, commands[i].screen);
-		if (v && commands[i].has_arg) {
-			if (!*arg && !commands[i].optional)
+		if (v && has_arg) {
+			if (!*arg && commands[i].arg[0] != '[')
 				tui_app_message(app, true, ":%s needs an argument", commands[i].name);
 			else if (v->ops->command)
 				apply_flags(app, v->ops->command(v, commands[i].name, arg));

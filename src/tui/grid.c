@@ -140,7 +140,7 @@ static int utf8_decode(const unsigned char *s, wchar_t *out)
  * draws such characters as '?', one column each. */
 static int char_width(wchar_t ch)
 {
-	if (ch < 0x20 || ch == 0x7F)
+	if (ch < 0x20 || (ch >= 0x7F && ch < 0xA0))
 		return 1; /* drawn as '?' */
 	int w = wcwidth(ch);
 	if (w < 0)
@@ -189,8 +189,11 @@ int tui_grid_put(struct tui_grid *g, int x, int y, int max_w, enum tui_role role
 	while (*p) {
 		wchar_t ch;
 		p += utf8_decode(p, &ch);
-		if (ch < 0x20 || ch == 0x7F || (ch > 0x7E && tui_glyph_is_ascii()))
+		/* C0, DEL and C1 (0x9B is a CSI on its own) never reach the terminal. */
+		if (ch < 0x20 || (ch >= 0x7F && ch < 0xA0) || (ch > 0x7E && tui_glyph_is_ascii()))
 			ch = L'?';
+		else if (ch > 0x7E && wcwidth(ch) < 0)
+			ch = 0xFFFD; /* not printable here: a mark of known width */
 		int w = char_width(ch);
 		if (w == 0)
 			continue; /* combining marks: dropped rather than mis-measured */

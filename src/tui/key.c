@@ -17,19 +17,10 @@ static const struct {
 	{ "BS", TK_BACKSPACE }, { "lt", '<' },  { "Colon", ':' },
 };
 
-void tui_key_name(int key, char *out, size_t n)
+void tui_key_utf8(int key, char out[8])
 {
-	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
-		if (key_names[i].key == key && key != '<' && key != ':') {
-			snprintf(out, n, "%s", key_names[i].name);
-			return;
-		}
-	if (key > 0 && key < 32) {
-		snprintf(out, n, "C-%c", key + 'a' - 1);
-		return;
-	}
-	/* UTF-8 encode the code point */
-	char b[5] = { 0 };
+	char *b = out;
+	memset(b, 0, 8);
 	unsigned cp = (unsigned)key;
 	if (cp < 0x80) {
 		b[0] = (char)cp;
@@ -46,6 +37,21 @@ void tui_key_name(int key, char *out, size_t n)
 		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
 		b[3] = (char)(0x80 | (cp & 0x3F));
 	}
+}
+
+void tui_key_name(int key, char *out, size_t n)
+{
+	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+		if (key_names[i].key == key && key != '<' && key != ':') {
+			snprintf(out, n, "%s", key_names[i].name);
+			return;
+		}
+	if (key > 0 && key < 32) {
+		snprintf(out, n, "C-%c", key + 'a' - 1);
+		return;
+	}
+	char b[8];
+	tui_key_utf8(key, b);
 	snprintf(out, n, "%s", b);
 }
 

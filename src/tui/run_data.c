@@ -150,7 +150,7 @@ int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_
 		d->stats[m].ttft_p50_ms = d->stats[m].tokens_per_s_p50 = NAN;
 		d->stats[m].requests_per_s = NAN;
 	}
-	struct loader l = { d };
+	struct loader l = { .d = d };
 	l.ttft = sl_xcalloc((size_t)d->n_models + 1, sizeof *l.ttft);
 	l.tps = sl_xcalloc((size_t)d->n_models + 1, sizeof *l.tps);
 	l.n_ttft = sl_xcalloc((size_t)d->n_models + 1, sizeof *l.n_ttft);
@@ -233,6 +233,8 @@ const char *tui_fmt_cost(double usd, int64_t unknown, char *buf, size_t n)
 	const char *more = unknown ? "+" : ""; /* some cells have no price */
 	if (usd == 0)
 		snprintf(buf, n, "$0%s", more);
+	else if (usd < 0.000005)
+		snprintf(buf, n, "<$0.00001%s", more);
 	else if (usd < 0.01)
 		snprintf(buf, n, "$%.5f%s", usd, more);
 	else if (usd < 100)

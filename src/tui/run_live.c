@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "loop.h"
+#include "shortlist/judge.h"
 #include "shortlist/report.h"
 
 int tui_live_plan(struct sl_store *store, const char *suite_path, bool resume,

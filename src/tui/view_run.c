@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "glyph.h"
@@ -27,7 +28,7 @@ struct run_view {
 	struct tui_rundata stored;
 	unsigned long stored_version;
 	bool stored_loaded;
-	char load_error[512];
+	char load_error[1024];
 	int row, col;          /* the cursor: matrix row (model x prompt), column (case x sample) */
 	int row_top, col_left; /* scroll of the matrix */
 };
@@ -274,7 +275,10 @@ static int draw_models(struct run_view *rv, const struct tui_rundata *d, struct 
 		const struct tui_model_stats *s = &d->stats[m];
 		char buf[64];
 		enum tui_role role = (enum tui_role)(TUI_ROLE_SERIES1 + m % 4);
-		tui_grid_put_field(g, r.x + 1, y, name_w, role, 0, d->models[m], false);
+		/* "gpt-4.1-mini" reads better than "openai/gpt-4.1-…" when the column is short. */
+		const char *name = tui_text_width(d->models[m]) <= name_w ? d->models[m]
+									   : tui_model_short(d->models[m]);
+		tui_grid_put_field(g, r.x + 1, y, name_w, role, 0, name, false);
 		draw_bar(g, r.x + 2 + name_w, y, bar_w, s);
 		for (int i = 0, x = x0; i < MC_COUNT; i++) {
 			int c = model_col_order[i];
@@ -395,12 +399,24 @@ static void draw_legend(struct tui_grid *g, int x, int y, int w)
 	}
 }
 
+/* A path as the user would type it here: relative when it is under the working directory. */
+static const char *display_path(const char *path, char *cwd, size_t n)
+{
+	if (!getcwd(cwd, n))
+		return path;
+	size_t l = strlen(cwd);
+	if (strncmp(path, cwd, l) == 0 && path[l] == '/')
+		return path + l + 1;
+	return path;
+}
+
 static void draw_plan(struct run_view *rv, struct tui_grid *g, struct tui_rect r)
 {
+	char cwd[4096];
 	int x = r.x + 2, w = r.w - 4, y = r.y + 1;
 	char line[1200];
 	snprintf(line, sizeof line, "%s %s", rv->plan_resume ? "Resume" : "Run",
-		 rv->plan_path);
+		 display_path(rv->plan_path, cwd, sizeof cwd));
 	tui_grid_put(g, x, y, w, TUI_ROLE_LABEL, TUI_A_BOLD, line);
 	y += 2;
 	if (!rv->plan_ok) {
@@ -471,11 +487,14 @@ static void rv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	struct tui_live *l = app->live;
 	char line[512], t1[32], t2[32];
 	/* The run's identity and shape, then time on the right. */
-	snprintf(line, sizeof line, "run %lld  %s  %d model%s %s %d prompt%s %s %d cases%s = %lld cells",
-		 (long long)d->run_id, d->name, d->n_models, d->n_models == 1 ? "" : "s",
-		 tui_glyph(TUI_GLYPH_TIMES), d->n_prompts, d->n_prompts == 1 ? "" : "s",
-		 tui_glyph(TUI_GLYPH_TIMES), d->n_cases, d->samples > 1 ? " x samples" : "",
-		 (long long)d->n_cells);
+	char samples[32] = "";
+	if (d->samples > 1)
+		snprintf(samples, sizeof samples, " %s %d samples", tui_glyph(TUI_GLYPH_TIMES),
+			 d->samples);
+	snprintf(line, sizeof line, "run %lld %s %s  %d model%s %s %d prompt%s %s %d cases%s",
+		 (long long)d->run_id, tui_glyph(TUI_GLYPH_DOT), d->name, d->n_models,
+		 d->n_models == 1 ? "" : "s", tui_glyph(TUI_GLYPH_TIMES), d->n_prompts,
+		 d->n_prompts == 1 ? "" : "s", tui_glyph(TUI_GLYPH_TIMES), d->n_cases, samples);
 	char right[96] = "";
 	if (l) {
 		const struct sl_run_progress *p = tui_live_progress(l);

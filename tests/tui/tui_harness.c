@@ -1,5 +1,6 @@
 #include "tui_harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -113,4 +114,73 @@ char *harness_template_db(const char *shortlist)
 	free(err);
 	free(empty);
 	return db;
+}
+
+/* Screens have a fixed shape, so a positional diff is the readable one: which screen line
+ * changed, and how. */
+static void print_diff(const char *name, const char *expected, const char *actual)
+{
+	fprintf(stderr, "--- %s (expected)\n+++ %s (actual)\n", name, name);
+	const char *e = expected, *a = actual;
+	int line = 1, shown = 0;
+	while ((*e || *a) && shown < 60) {
+		const char *ee = strchr(e, '\n'), *ae = strchr(a, '\n');
+		size_t el = ee ? (size_t)(ee - e) : strlen(e);
+		size_t al = ae ? (size_t)(ae - a) : strlen(a);
+		if (el != al || memcmp(e, a, el) != 0) {
+			fprintf(stderr, "@@ line %d\n-%.*s\n+%.*s\n", line, (int)el, e, (int)al, a);
+			shown++;
+		}
+		e = ee ? ee + 1 : e + el;
+		a = ae ? ae + 1 : a + al;
+		line++;
+	}
+	if (shown == 60)
+		fprintf(stderr, "(more differences not shown)\n");
+}
+
+void harness_golden(const char *golden_rel, const char *actual, bool update)
+{
+	char *golden = test_source_path(golden_rel);
+	struct sl_error e = { 0 };
+	if (update) {
+		CHECK_INT(sl_write_file_atomic(golden, actual, strlen(actual), &e), 0);
+		fprintf(stderr, "updated %s\n", golden_rel);
+	} else {
+		size_t len;
+		char *expected = sl_read_file(golden, &len, &e);
+		if (!expected) {
+			fprintf(stderr, "%s missing: create it with SHORTLIST_UPDATE_GOLDEN=1\n",
+				golden_rel);
+			test_failures++;
+		} else if (strcmp(expected, actual) != 0) {
+			print_diff(golden_rel, expected, actual);
+			fprintf(stderr, "if the change is intended: SHORTLIST_UPDATE_GOLDEN=1 meson "
+					"test -C build test_golden test_live\n");
+			test_failures++;
+		}
+		free(expected);
+	}
+	free(golden);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t harness_list_scripts(const char *dir, char **names, size_t max)
+{
+	DIR *d = opendir(dir);
+	CHECK(d != NULL);
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && n < max)
+		if (sl_str_ends_with(de->d_name, ".keys"))
+			names[n++] = sl_xstrndup(de->d_name, strlen(de->d_name) - 5);
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	return n;
 }

@@ -3,6 +3,7 @@
 #define SHORTLIST_TEST_TUI_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/resource.h>
 
 /* Run argv (argv[0] a path) with stdout captured into *out (caller frees) and stderr
@@ -13,6 +14,11 @@ int harness_run(char *const argv[], char **out, char **err_out, struct rusage *r
 char *harness_template_db(const char *shortlist);
 /* Copy a file; returns 0 or -1. */
 int harness_copy(const char *from, const char *to);
+/* Compare actual with the golden file (a path relative to the source root), printing a
+ * line-by-line diff and counting a failure; with update, rewrite the file instead. */
+void harness_golden(const char *golden_rel, const char *actual, bool update);
+/* The NAMEs of dir/NAME.keys, sorted; caller frees each. */
+size_t harness_list_scripts(const char *dir, char **names, size_t max);
 /* Milliseconds from a monotonic clock. */
 double harness_ms(void);
 
