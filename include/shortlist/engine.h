@@ -85,6 +85,10 @@ struct sl_request {
 	struct sl_params params;
 	bool stream;       /* stream the answer (needed for TTFT, TPOT, gaps) */
 	int max_tries;     /* 0 = the provider's configured limit */
+	/* A stream that breaks after content arrived is retried from scratch when tries
+	 * remain (the caller discards the partial text it was given). Without it, a request
+	 * is retried only before its first content. */
+	bool restart_broken_stream;
 	sl_delta_fn on_delta; /* may be NULL */
 	sl_done_fn on_done;   /* may be NULL */
 	sl_send_fn on_send;   /* may be NULL */

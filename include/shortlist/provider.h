@@ -70,6 +70,7 @@ struct sl_stream {
 	enum sl_status fail_status; /* SL_ERR_PROVIDER (error event), SL_ERR_PROTOCOL (bad
 				       data) or SL_ERR_NETWORK (ended before its end marker) */
 	char *error, *error_type;
+	bool error_transient;     /* the protocol's error events are worth another try */
 
 	void *proto;              /* the provider's own incremental state */
 	void (*proto_free)(void *proto);

@@ -7,7 +7,8 @@
  *       "openai":  { "limits": { "rpm": 500 } },                 (adjust a built-in)
  *       "myvllm":  { "kind": "openai", "base_url": "http://10.0.0.7:8000/v1",
  *                    "api_key_env": "VLLM_KEY", "headers": { "X-Team": "eval" },
- *                    "limits": { "concurrency": 32, "rpm": 0, "tpm": 0, "max_tries": 4 },
+ *                    "limits": { "concurrency": 32, "rpm": 0, "tpm": 0, "max_tries": 4,
+ *                                "max_retry_wait_s": 60 },
  *                    "timeouts": { "connect_ms": 10000, "first_byte_ms": 60000,
  *                                  "idle_ms": 30000, "total_ms": 600000 } },
  *       "aws":     { "kind": "bedrock", "region": "eu-west-1", "profile": "work" } } }
@@ -34,10 +35,13 @@ const char *sl_provider_kind_name(enum sl_provider_kind k); /* "openai", ... */
 
 struct sl_provider_limits {
 	int concurrency;  /* requests in flight at once; 0 = unlimited */
+	bool concurrency_set; /* given in providers.json (a real limit), not our default */
 	int rpm;          /* requests per minute; 0 = unlimited */
 	int64_t tpm;      /* tokens per minute (input estimate + max_tokens); 0 = unlimited */
 	int max_tries;    /* attempts per request including the first */
 	long connect_ms, first_byte_ms, idle_ms, total_ms; /* 0 = no limit */
+	long max_retry_wait_ms; /* longest wait a server may ask for before a retry; a longer
+				   Retry-After fails the request with that reason */
 };
 
 struct sl_header {

@@ -43,7 +43,8 @@ struct sl_runner_opts {
 	int concurrency;            /* -j; 0 = the suite's */
 	enum sl_cache_mode cache;
 	double max_cost;            /* --max-cost USD; 0 or NAN = the suite's (may be none) */
-	bool resume;                /* --resume */
+	bool resume;                /* --resume: keeps the run's cache mode unless cache is set
+				     * to another mode than SL_CACHE_USE (recorded in params) */
 	const char *resume_ref;     /* run to resume; NULL = newest unfinished run of the suite */
 	sl_scorer_validate_fn validate; /* scorer registry check, may be NULL */
 	void *validate_ud;
@@ -65,7 +66,9 @@ struct sl_run_outcome {
 	int64_t errors;
 	bool budget_hit;
 	double spent;
+	double max_cost;    /* the budget in force (--max-cost or the suite's), NAN if none */
 	int64_t requests;   /* engine requests made in this invocation */
+	bool already_complete; /* --resume of a complete run: nothing was done */
 };
 
 /* Run (or resume) a suite to the end on its own engine, blocking (the CLI). Configuration
@@ -100,7 +103,10 @@ struct sl_runner;
 struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
 				  struct sl_engine *eng, struct sl_error *err);
 /* Non-blocking: schedule what fits, commit finished cells. False when nothing is left to do
- * (or a store error happened: sl_runner_finish reports it). */
+ * (or a store error happened: sl_runner_finish reports it). It never waits for the store:
+ * while another process holds the write lock, finished cells stay in memory and are
+ * committed by a later pump (call again within ~20 ms, not only on network activity);
+ * sl_runner_finish waits as long as it takes to store them. */
 bool sl_runner_pump(struct sl_runner *r);
 /* Stop scheduling and cancel this run's requests in flight (they stay missing). */
 void sl_runner_stop(struct sl_runner *r);

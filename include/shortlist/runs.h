@@ -97,6 +97,11 @@ int sl_run_resolve(struct sl_store *store, const char *ref, int64_t *id_out,
 /* One run with its full lineage (models with the ids the API reported, prompt versions). */
 int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl_error *err);
 void sl_run_free(struct sl_run *run);
+/* The suite a run was run with, parsed from the stored file exactly as the run parsed it
+ * (shorthands expanded); scorers are not checked against the registry again. The one way
+ * to read a run's scorers, judge, weights, gates and prices. NULL with err (code 2). */
+struct sl_suite;
+struct sl_suite *sl_run_suite(const struct sl_run *run, struct sl_error *err);
 
 /* Every finished cell of a run ordered by model, prompt, case, sample. */
 int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,

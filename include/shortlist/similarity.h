@@ -48,8 +48,9 @@ const char *sl_embedding_model_default(void);
 
 /* Lexical TF-IDF cosine (scikit-learn TfidfVectorizer defaults, except tokenisation):
  * tf = raw term count, idf = ln((1 + N) / (1 + df)) + 1 (smooth_idf), vectors L2
- * normalised. Tokens are lowercased runs of ASCII letters/digits and non-ASCII
- * characters, split at ASCII punctuation and whitespace. The document frequencies come
+ * normalised. Tokens are scikit-learn's: runs of word characters (Python's re \w: Unicode
+ * letters, digits and '_') of the text lowercased as str.lower() does, except that tokens
+ * of one character are kept too. The document frequencies come
  * from the corpus added with sl_tfidf_add (typically every reference and output of a run);
  * scoring a pair adds nothing, and a term absent from the corpus gets df = 0. */
 struct sl_tfidf;

@@ -97,4 +97,9 @@ bool sl_str_ends_with(const char *s, const char *suffix);
 /* Case-insensitive substring search (ASCII). */
 const char *sl_strcasestr(const char *haystack, const char *needle);
 
+/* In a valid JSON document, the byte offset of the first key that its object already has
+ * (cJSON keeps both and reads the first, so the second would be ignored silently); -1 if
+ * none. key gets the key as written (cut to keysz). */
+long sl_json_duplicate_key(const char *text, size_t len, char *key, size_t keysz);
+
 #endif

@@ -63,6 +63,16 @@ static void ask_delta(void *ud, uint64_t id, const char *text, size_t len, bool 
 	st->printed_any = true;
 }
 
+/* A wait before a retry is shown: a server may ask for up to limits.max_retry_wait_s. */
+static void ask_retry(void *ud, uint64_t id, int attempt, double wait_ms, const char *reason)
+{
+	(void)id;
+	struct ask_state *st = ud;
+	if (!st->quiet)
+		fprintf(stderr, "shortlist ask: try %d failed (%s); retrying in %.1f s\n", attempt,
+			reason, wait_ms / 1000.0);
+}
+
 static void ask_done(void *ud, const struct sl_result *r)
 {
 	struct ask_state *st = ud;
@@ -241,6 +251,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	}
 	req.on_delta = ask_delta;
 	req.on_done = ask_done;
+	req.on_retry = ask_retry;
 	req.user_data = &st;
 
 	struct sl_error err = { 0 };
@@ -273,6 +284,10 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 			fputc('\n', stdout);
 		fprintf(stderr, "shortlist ask: %s failed (%s): %s\n", req.model, sl_status_name(r->status),
 			r->error ? r->error : "unknown error");
+		if (st.printed_any)
+			/* The text cannot be taken back: say plainly that it is a fragment. */
+			fprintf(stderr, "shortlist ask: the stream broke: the answer printed above is "
+				"incomplete\n");
 		rc = r->status == SL_ERR_CONFIG ? SL_EXIT_USAGE : SL_EXIT_INCOMPLETE;
 	} else if (embed) {
 		printf("%zu embedding(s) of %zu dimensions:", r->n_embeddings, r->dim);

@@ -109,7 +109,11 @@ static int parse_prompt_text(const char *text, size_t len, const char *origin,
 			end++;
 		trailing = end < text + len;
 	}
-	if (!root || trailing) {
+	char key[128];
+	long dup = root && !trailing ? sl_json_duplicate_key(text, len, key, sizeof key) : -1;
+	if (dup >= 0)
+		end = text + dup;
+	if (!root || trailing || dup >= 0) {
 		cJSON_Delete(root);
 		int line = 1, col = 1;
 		for (const char *p = text; end && p < end; p++) {
@@ -120,7 +124,11 @@ static int parse_prompt_text(const char *text, size_t len, const char *origin,
 				col++;
 			}
 		}
-		sl_error_set(err, "%s:%d:%d: not valid JSON", origin, line, col);
+		if (dup >= 0)
+			sl_error_set(err, "%s:%d:%d: duplicate key \"%s\": each key may appear once "
+				     "in an object (remove one)", origin, line, col, key);
+		else
+			sl_error_set(err, "%s:%d:%d: not valid JSON", origin, line, col);
 		err->code = SL_EXIT_USAGE;
 		return -1;
 	}

@@ -25,11 +25,13 @@ static void run_usage(FILE *out)
 		"the response cache when the same request was made before, else through the APIs.\n"
 		"Everything is checked before the first call (suite keys, prompts, placeholders\n"
 		"against every dataset row, providers and keys).\n\n"
-		"  -j N            requests in flight at once (default: the suite's concurrency, 8)\n"
+		"  -j N            requests in flight at once (default: the suite's concurrency, 8);\n"
+		"                  lifts a provider's default cap, not a providers.json limit\n"
 		"  --check         check everything and say what a run would do; send nothing\n"
 		"  --json          print the summary as JSON on stdout\n"
 		"  --resume [RUN]  finish an unfinished run (default: the newest one of this suite);\n"
-		"                  only missing and failed cells are run again\n"
+		"                  only missing and failed cells are run again, in the run's cache\n"
+		"                  mode; a complete run is left as it is (exit 0)\n"
 		"  --no-cache      neither read nor write the response cache\n"
 		"  --refresh       ask the APIs again and overwrite the cached responses\n"
 		"  --max-cost USD  stop scheduling new cells once this much was spent\n"
@@ -482,11 +484,14 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (o.budget_hit)
 		sl_buf_printf(&notes, "budget reached: spent $%.4f of $%.4f; %lld cells were not "
 			      "run (finish them with --resume and a higher --max-cost)\n", o.spent,
-			      isnan(opts.max_cost) ? o.spent : opts.max_cost, (long long)o.missing);
+			      o.max_cost, (long long)o.missing);
 	else if (o.missing)
 		sl_buf_printf(&notes, "interrupted: %lld cells were not run (finish with "
 			      "'shortlist run %s --resume %lld')\n", (long long)o.missing,
 			      opts.suite_path, (long long)o.run_id);
+	if (o.already_complete)
+		sl_buf_printf(&notes, "run %lld is already complete: nothing to resume\n",
+			      (long long)o.run_id);
 	if (o.errors)
 		sl_buf_printf(&notes, "%lld cells failed (see 'shortlist runs show %lld --cells'; "
 			      "--resume %lld runs them again)\n", (long long)o.errors,

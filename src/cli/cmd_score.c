@@ -636,12 +636,20 @@ int cmd_score(struct cli *cli, int argc, char **argv)
 					ts[k]->v[j][l - 1] = '\0';
 			}
 	}
+	bool is_rouge = strncmp(metric, "rouge", 5) == 0;
+	if ((is_bleu || is_rouge) && cJSON_GetArraySize(params)) {
+		/* these two have their own options; a --param would be silently ignored */
+		rc = cli_usage_error("score", "%s takes no --param: use %s", metric,
+				     is_bleu ? "--tokenize, --smooth, --lowercase and --max-order"
+					     : "--stem (and the type in the metric name, e.g. rouge2)");
+		goto out;
+	}
 	const char *ref = refs.n ? refs.v[0] : NULL, *cand = cands.v[0];
 	int rtype;
 	struct sl_error ignore = { 0 };
 	if (strcmp(metric, "rouge") == 0) {
 		rc = do_rouge(0, true, ref, cand, stem, json);
-	} else if (strncmp(metric, "rouge", 5) == 0 && sl_rouge_type_parse(metric, &rtype, &ignore) == 0) {
+	} else if (is_rouge && sl_rouge_type_parse(metric, &rtype, &ignore) == 0) {
 		rc = do_rouge(rtype, false, ref, cand, stem, json);
 	} else if (is_bleu) {
 		if (ref_file != cand_file) {

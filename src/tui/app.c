@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charts.h"
 #include "glyph.h"
 #include "run_live.h"
 #include "shortlist/runs.h"
@@ -62,6 +63,7 @@ void tui_app_free(struct tui_app *app)
 	for (int s = TUI_SCREEN_COUNT - 1; s >= 0; s--)
 		if (app->screens[s])
 			app->screens[s]->ops->destroy(app->screens[s]);
+	tui_app_rundata_free(app);
 	tui_grid_free(&app->grid);
 }
 
@@ -356,7 +358,8 @@ static void draw_tab_bar(struct tui_app *app, struct tui_grid *g)
 			 tui_glyph(TUI_GLYPH_BULLET));
 	else if (app->run_id)
 		snprintf(badge, sizeof badge, "run %lld", (long long)app->run_id);
-	int bw = badge[0] ? tui_text_width(badge) + 2 : 0;
+	/* Only a live run's badge is worth shortening the tabs for. */
+	int bw = badge[0] && app->live ? tui_text_width(badge) + 2 : 0;
 	for (int form = 0; form < 3; form++) {
 		bool brand = form == 0, shortened = form == 2;
 		int x = 1;
@@ -388,6 +391,7 @@ static void draw_tab_bar(struct tui_app *app, struct tui_grid *g)
 		app->tab_x[TUI_SCREEN_COUNT] = x;
 		break;
 	}
+	bw = badge[0] ? tui_text_width(badge) + 2 : 0;
 	if (badge[0] && bw <= g->cols - app->tab_x[TUI_SCREEN_COUNT])
 		tui_grid_put(g, g->cols - bw + 1, 0, bw - 1,
 			     app->live ? TUI_ROLE_LIVE : TUI_ROLE_TITLE, 0, badge);

@@ -89,6 +89,7 @@ struct tui_view {
 #define TUI_MAX_OVERLAYS 8
 
 struct tui_live; /* the run in progress (run_live.h) */
+struct tui_rundata;
 
 struct tui_app {
 	struct sl_store *store;
@@ -121,6 +122,7 @@ struct tui_app {
 	/* Headless script: figures that depend on the clock (elapsed, ETA, rates, TTFT) are
 	 * drawn as "~" so golden screens stay byte-for-byte stable; counts and costs stay. */
 	bool script_mode;
+	struct tui_rundata *rundata; /* Scorecard and Charts' shared data (charts.h) */
 };
 
 /* Opens the models screen; -1 with err if the catalogue cannot be loaded. */

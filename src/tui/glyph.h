@@ -38,7 +38,11 @@
 	X(BAR_FULL, "\u2588", "#")        \
 	X(BAR_EMPTY, "\u2591", "-")       \
 	X(PAUSE, "\u2016", "=")           \
-	X(TIMES, "\u00d7", "x")
+	X(TIMES, "\u00d7", "x")           \
+	X(TICK_X, "\u252c", "+")          \
+	X(TICK_Y, "\u2524", "+")          \
+	X(MEDIAN, "\u2503", "|")          \
+	X(P99, "\u253c", "+")
 
 enum tui_glyph_id {
 #define X(id, u, a) TUI_GLYPH_##id,

@@ -19,10 +19,10 @@ int tui_live_plan(struct sl_store *store, const char *suite_path, bool resume,
 	return sl_runner_plan(store, &opts, plan, err);
 }
 
-static void describe_cell(const struct tui_rundata *d, int64_t cell, char *out, size_t n)
+static void describe_cell(const struct tui_matrix *d, int64_t cell, char *out, size_t n)
 {
 	int m, p, c, s;
-	tui_rundata_split(d, cell, &m, &p, &c, &s);
+	tui_matrix_split(d, cell, &m, &p, &c, &s);
 	snprintf(out, n, "%s%s%s case %d", tui_model_short(d->models[m]),
 		 d->n_prompts > 1 ? " " : "", d->n_prompts > 1 ? d->prompts[p] : "", c + 1);
 }
@@ -30,7 +30,7 @@ static void describe_cell(const struct tui_rundata *d, int64_t cell, char *out, 
 static void on_event(void *ud, const struct sl_run_event *ev)
 {
 	struct tui_live *l = ud;
-	struct tui_rundata *d = &l->data;
+	struct tui_matrix *d = &l->data;
 	bool cell_event = ev->kind != SL_EV_MODEL_PROGRESS && ev->kind != SL_EV_RUN_FINISHED;
 	if (cell_event && (ev->ref.cell < 0 || ev->ref.cell >= d->n_cells))
 		return;
@@ -56,14 +56,14 @@ static void on_event(void *ud, const struct sl_run_event *ev)
 			snprintf(line, sizeof line, "%s: %s, try %d failed, retry in %.1f s", where,
 				 ev->reason ? ev->reason : "failed", ev->attempt,
 				 ev->retry_in_ms / 1000.0);
-		tui_rundata_add_error(d, ev->ref.cell, true, line);
+		tui_matrix_add_error(d, ev->ref.cell, true, line);
 		break;
 	case SL_EV_ERROR:
 		*st = TUI_CELL_FAILED;
 		d->errors_total++;
 		describe_cell(d, ev->ref.cell, where, sizeof where);
 		snprintf(line, sizeof line, "%s: %s", where, ev->reason ? ev->reason : "failed");
-		tui_rundata_add_error(d, ev->ref.cell, false, line);
+		tui_matrix_add_error(d, ev->ref.cell, false, line);
 		break;
 	case SL_EV_MODEL_PROGRESS: {
 		const struct sl_model_progress *mp = ev->model_progress;
@@ -79,6 +79,9 @@ static void on_event(void *ud, const struct sl_run_event *ev)
 	case SL_EV_RUN_FINISHED:
 	case SL_EV_KIND_COUNT: break;
 	}
+	/* Stored cells changed: Scorecard and Charts reload (at their own pace). */
+	if (ev->kind == SL_EV_DONE || ev->kind == SL_EV_CACHED || ev->kind == SL_EV_ERROR)
+		l->app->run_version++;
 	l->app->dirty = true;
 }
 
@@ -105,7 +108,7 @@ int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
 	l->runner = sl_runner_start(app->store, &l->opts, l->eng, err);
 	if (!l->runner)
 		goto fail;
-	if (tui_rundata_load(&l->data, app->store, sl_runner_run_id(l->runner), err) != 0)
+	if (tui_matrix_load(&l->data, app->store, sl_runner_run_id(l->runner), err) != 0)
 		goto fail;
 	/* Cells planned in this invocation arrive as QUEUED events; the rest were loaded. */
 	sl_runner_subscribe(l->runner, 0, on_event, l);
@@ -142,7 +145,7 @@ void tui_live_free(struct tui_live *l)
 		l->app->live = NULL;
 	sl_runner_free(l->runner);
 	sl_engine_free(l->eng);
-	tui_rundata_free(&l->data);
+	tui_matrix_free(&l->data);
 	free(l->suite_path);
 	free(l->resume_ref);
 	free(l);

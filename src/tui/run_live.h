@@ -1,5 +1,5 @@
 /* The run in progress: the TUI's own engine and runner, driven from the one event loop
- * (never blocking), the runner's events folded into a tui_rundata the screens draw, and
+ * (never blocking), the runner's events folded into a tui_matrix the screens draw, and
  * the app's waiter that sleeps on curl's sockets and the terminal at once. */
 #ifndef SHORTLIST_TUI_RUN_LIVE_H
 #define SHORTLIST_TUI_RUN_LIVE_H
@@ -8,7 +8,7 @@
 
 #include "app.h"
 #include "engine_waiter.h"
-#include "run_data.h"
+#include "matrix.h"
 #include "shortlist/run_events.h"
 #include "shortlist/runner.h"
 
@@ -19,7 +19,7 @@ struct tui_live {
 	struct sl_engine *eng;
 	struct tui_engine_waiter ew;
 	struct sl_runner *runner;
-	struct tui_rundata data;
+	struct tui_matrix data;
 	bool paused, cancelled;
 	int64_t started_ns;
 	/* The Compare screen's hook for streamed pieces of the cells it follows. */

@@ -12,7 +12,7 @@
 
 #include "app.h"
 #include "glyph.h"
-#include "run_data.h"
+#include "matrix.h"
 #include "run_live.h"
 #include "shortlist/dataset.h"
 #include "wrap.h"
@@ -44,7 +44,7 @@ struct compare_view {
 	int loaded_case, loaded_prompt, loaded_first;
 	struct sl_dataset *ds;
 	int64_t ds_run;
-	struct tui_rundata stored;
+	struct tui_matrix stored;
 	unsigned long stored_version;
 	bool stored_loaded;
 	char note[1024];
@@ -58,7 +58,7 @@ static struct compare_view *cv_of(struct tui_view *v)
 
 /* The live run's data, else the app's current run loaded from the store (once per
  * run_version). */
-static struct tui_rundata *current(struct compare_view *cv)
+static struct tui_matrix *current(struct compare_view *cv)
 {
 	struct tui_app *app = cv->base.app;
 	if (app->live)
@@ -67,12 +67,12 @@ static struct tui_rundata *current(struct compare_view *cv)
 		return NULL;
 	if (!cv->stored_loaded || cv->stored_version != app->run_version ||
 	    cv->stored.run_id != app->run_id) {
-		tui_rundata_free(&cv->stored);
+		tui_matrix_free(&cv->stored);
 		struct sl_error err = { 0 };
 		cv->stored_loaded = true;
 		cv->stored_version = app->run_version;
 		cv->note[0] = '\0';
-		if (tui_rundata_load(&cv->stored, app->store, app->run_id, &err) != 0)
+		if (tui_matrix_load(&cv->stored, app->store, app->run_id, &err) != 0)
 			snprintf(cv->note, sizeof cv->note, "%s", err.msg);
 	}
 	return cv->note[0] ? NULL : &cv->stored;
@@ -100,7 +100,7 @@ static void clear_columns(struct compare_view *cv)
 
 struct case_load {
 	struct compare_view *cv;
-	struct tui_rundata *d;
+	struct tui_matrix *d;
 	int case_index, prompt;
 };
 
@@ -172,7 +172,7 @@ static void load_scores(struct compare_view *cv, struct column *c, int case_inde
 
 /* (Re)build the columns for the current case when the case, the models shown or the run
  * changed; read stored cells that finished since. */
-static void refresh(struct compare_view *cv, struct tui_rundata *d)
+static void refresh(struct compare_view *cv, struct tui_matrix *d)
 {
 	struct tui_app *app = cv->base.app;
 	if (app->compare_case >= d->n_cases)
@@ -183,7 +183,9 @@ static void refresh(struct compare_view *cv, struct tui_rundata *d)
 		app->compare_prompt = 0;
 	if (cv->first_model >= d->n_models)
 		cv->first_model = 0;
-	bool rebuild = cv->run_id != d->run_id || cv->version != app->run_version ||
+	/* While live, finished cells are picked up below; a new version means new data only
+	 * for a stored run. */
+	bool rebuild = cv->run_id != d->run_id || (!app->live && cv->version != app->run_version) ||
 		       cv->loaded_case != app->compare_case || cv->loaded_prompt != app->compare_prompt ||
 		       cv->loaded_first != cv->first_model || cv->n_cols == 0;
 	if (rebuild) {
@@ -197,7 +199,7 @@ static void refresh(struct compare_view *cv, struct tui_rundata *d)
 		for (int m = cv->first_model; m < d->n_models && cv->n_cols < MAX_COLS; m++) {
 			struct column *c = &cv->cols[cv->n_cols++];
 			c->model = m;
-			c->cell = tui_rundata_index(d, m, app->compare_prompt, app->compare_case, 0);
+			c->cell = tui_matrix_index(d, m, app->compare_prompt, app->compare_case, 0);
 			c->ttft_ms = c->latency_ms = c->tokens_per_s = c->cost = NAN;
 		}
 		if (cv->focus >= cv->n_cols)
@@ -244,7 +246,7 @@ static void refresh(struct compare_view *cv, struct tui_rundata *d)
 /* ---- stepping through cases ---- */
 
 struct scan {
-	struct tui_rundata *d;
+	struct tui_matrix *d;
 	int prompt;
 	char **norm;   /* per case x model: the normalised answer, "" for none */
 	bool *failed;  /* per case */
@@ -289,7 +291,7 @@ static int scan_cell(void *ud, const struct sl_cell *cell)
 static void jump(struct compare_view *cv, bool failures)
 {
 	struct tui_app *app = cv->base.app;
-	struct tui_rundata *d = current(cv);
+	struct tui_matrix *d = current(cv);
 	if (!d || !d->n_cases)
 		return;
 	struct scan sc = { .d = d, .prompt = app->compare_prompt };
@@ -338,7 +340,7 @@ static int cv_action(struct tui_view *v, enum tui_action a)
 {
 	struct compare_view *cv = cv_of(v);
 	struct tui_app *app = v->app;
-	struct tui_rundata *d = current(cv);
+	struct tui_matrix *d = current(cv);
 	if (!d)
 		return 0;
 	struct column *f = cv->n_cols ? &cv->cols[cv->focus] : NULL;
@@ -431,7 +433,7 @@ static const char *column_text(struct compare_view *cv, struct column *c, int st
 	return "";
 }
 
-static void draw_column(struct compare_view *cv, struct tui_rundata *d, struct column *c,
+static void draw_column(struct compare_view *cv, struct tui_matrix *d, struct column *c,
 			bool focus, struct tui_grid *g, struct tui_rect r)
 {
 	bool redact = cv->base.app->script_mode;
@@ -513,7 +515,7 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 {
 	struct compare_view *cv = cv_of(v);
 	struct tui_app *app = v->app;
-	struct tui_rundata *d = current(cv);
+	struct tui_matrix *d = current(cv);
 	if (!d || !d->n_cases || !d->n_models) {
 		tui_grid_put(g, area.x + 2, area.y + 1, area.w - 4, TUI_ROLE_LABEL, TUI_A_BOLD,
 			     "Nothing to compare yet");
@@ -567,7 +569,7 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 static void cv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *right)
 {
 	struct compare_view *cv = cv_of(v);
-	struct tui_rundata *d = current(cv);
+	struct tui_matrix *d = current(cv);
 	if (!d)
 		return;
 	sl_buf_printf(left, "run %lld  scroll %s", (long long)d->run_id, cv->apart ? "apart" : "together");
@@ -582,7 +584,7 @@ static void cv_destroy(struct tui_view *v)
 	struct compare_view *cv = cv_of(v);
 	clear_columns(cv);
 	sl_dataset_free(cv->ds);
-	tui_rundata_free(&cv->stored);
+	tui_matrix_free(&cv->stored);
 	free(cv);
 }
 

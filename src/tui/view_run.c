@@ -10,7 +10,7 @@
 
 #include "app.h"
 #include "glyph.h"
-#include "run_data.h"
+#include "matrix.h"
 #include "run_live.h"
 #include "wrap.h"
 
@@ -25,7 +25,7 @@ struct run_view {
 	struct sl_run_plan plan;
 	char plan_error[1024];
 	/* A run from the store (when it is not the live one). */
-	struct tui_rundata stored;
+	struct tui_matrix stored;
 	unsigned long stored_version;
 	bool stored_loaded;
 	char load_error[1024];
@@ -39,7 +39,7 @@ static struct run_view *rv_of(struct tui_view *v)
 }
 
 /* The run to draw: the live one, else the app's current run from the store. */
-static struct tui_rundata *current_data(struct run_view *rv)
+static struct tui_matrix *current_data(struct run_view *rv)
 {
 	struct tui_app *app = rv->base.app;
 	if (app->live)
@@ -48,12 +48,12 @@ static struct tui_rundata *current_data(struct run_view *rv)
 		return NULL;
 	if (!rv->stored_loaded || rv->stored_version != app->run_version ||
 	    rv->stored.run_id != app->run_id) {
-		tui_rundata_free(&rv->stored);
+		tui_matrix_free(&rv->stored);
 		rv->stored_loaded = true;
 		rv->stored_version = app->run_version;
 		struct sl_error err = { 0 };
 		rv->load_error[0] = '\0';
-		if (tui_rundata_load(&rv->stored, app->store, app->run_id, &err) != 0) {
+		if (tui_matrix_load(&rv->stored, app->store, app->run_id, &err) != 0) {
 			snprintf(rv->load_error, sizeof rv->load_error, "%s", err.msg);
 			return NULL;
 		}
@@ -131,7 +131,7 @@ static enum tui_context rv_context(struct tui_view *v)
 	return TUI_CTX_RUN;
 }
 
-static void clamp_cursor(struct run_view *rv, const struct tui_rundata *d)
+static void clamp_cursor(struct run_view *rv, const struct tui_matrix *d)
 {
 	int rows = d ? d->n_models * d->n_prompts : 0;
 	int cols = d ? d->n_cases * d->samples : 0;
@@ -150,7 +150,7 @@ static int rv_action(struct tui_view *v, enum tui_action a)
 	struct run_view *rv = rv_of(v);
 	struct tui_app *app = v->app;
 	struct tui_live *l = app->live;
-	struct tui_rundata *d = rv->mode == MODE_SHOW ? current_data(rv) : NULL;
+	struct tui_matrix *d = rv->mode == MODE_SHOW ? current_data(rv) : NULL;
 	switch (a) {
 	case TUI_ACT_RUN_START:
 		if (rv->mode == MODE_PLAN) {
@@ -158,10 +158,10 @@ static int rv_action(struct tui_view *v, enum tui_action a)
 		} else if (d && d->n_cells) {
 			int m, p, c, s;
 			clamp_cursor(rv, d);
-			int64_t cell = tui_rundata_index(d, rv->row / d->n_prompts,
+			int64_t cell = tui_matrix_index(d, rv->row / d->n_prompts,
 							 rv->row % d->n_prompts,
 							 rv->col / d->samples, rv->col % d->samples);
-			tui_rundata_split(d, cell, &m, &p, &c, &s);
+			tui_matrix_split(d, cell, &m, &p, &c, &s);
 			app->compare_case = c;
 			app->compare_prompt = p;
 			tui_app_show(app, TUI_SCREEN_COMPARE);
@@ -240,7 +240,7 @@ static const struct {
 static const int model_col_order[MC_COUNT] = { MC_DONE, MC_ERR, MC_RPS, MC_TTFT, MC_TPS,
 					       MC_COST };
 
-static int draw_models(struct run_view *rv, const struct tui_rundata *d, struct tui_grid *g,
+static int draw_models(struct run_view *rv, const struct tui_matrix *d, struct tui_grid *g,
 		       struct tui_rect r)
 {
 	bool redact = rv->base.app->script_mode;
@@ -314,7 +314,7 @@ static int draw_models(struct run_view *rv, const struct tui_rundata *d, struct 
 	return y - r.y;
 }
 
-static int draw_matrix(struct run_view *rv, const struct tui_rundata *d, struct tui_grid *g,
+static int draw_matrix(struct run_view *rv, const struct tui_matrix *d, struct tui_grid *g,
 		       struct tui_rect r)
 {
 	int rows = d->n_models * d->n_prompts;
@@ -369,7 +369,7 @@ static int draw_matrix(struct run_view *rv, const struct tui_rundata *d, struct 
 				   row == rv->row ? TUI_A_BOLD : 0, label, false);
 		for (int i = 0; i < vis_cols && rv->col_left + i < cols; i++) {
 			int col = rv->col_left + i;
-			int64_t cell = tui_rundata_index(d, m, p, col / d->samples, col % d->samples);
+			int64_t cell = tui_matrix_index(d, m, p, col / d->samples, col % d->samples);
 			int st = d->state[cell];
 			bool cursor = row == rv->row && col == rv->col;
 			tui_grid_put(g, cx + i * 2, y, 1, cell_look[st].role,
@@ -479,7 +479,7 @@ static void rv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		draw_plan(rv, g, area);
 		return;
 	}
-	struct tui_rundata *d = current_data(rv);
+	struct tui_matrix *d = current_data(rv);
 	if (!d) {
 		draw_empty(rv, g, area);
 		return;
@@ -544,7 +544,7 @@ static void rv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 					      : "check failed: nothing sent");
 		return;
 	}
-	struct tui_rundata *d = current_data(rv);
+	struct tui_matrix *d = current_data(rv);
 	if (!d)
 		return;
 	if (l)
@@ -555,9 +555,9 @@ static void rv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 		sl_buf_printf(left, "run %lld %s", (long long)d->run_id, d->status);
 	if (d->n_cells) {
 		int m, p, c, s;
-		int64_t cell = tui_rundata_index(d, rv->row / d->n_prompts, rv->row % d->n_prompts,
+		int64_t cell = tui_matrix_index(d, rv->row / d->n_prompts, rv->row % d->n_prompts,
 						 rv->col / d->samples, rv->col % d->samples);
-		tui_rundata_split(d, cell, &m, &p, &c, &s);
+		tui_matrix_split(d, cell, &m, &p, &c, &s);
 		sl_buf_printf(left, "  %s case %d: %s", tui_model_short(d->models[m]), c + 1,
 			      cell_look[d->state[cell]].label);
 	}
@@ -581,7 +581,7 @@ static void rv_destroy(struct tui_view *v)
 {
 	struct run_view *rv = rv_of(v);
 	plan_clear(rv);
-	tui_rundata_free(&rv->stored);
+	tui_matrix_free(&rv->stored);
 	free(rv);
 }
 

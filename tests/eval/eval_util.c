@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "shortlist/store.h"
 #include "shortlist/util.h"
 
 static int counter;
@@ -159,4 +160,50 @@ void run_result_free(struct run_result *r)
 {
 	free(r->out);
 	free(r->err);
+}
+
+sqlite3 *db_open(const char *path)
+{
+	sqlite3 *h = NULL;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "cannot open %s\n", path);
+		exit(99);
+	}
+	sqlite3_busy_timeout(h, 5000);
+	return h;
+}
+
+static sqlite3_stmt *db_first_row(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "query failed: %s: %s\n", sql, sqlite3_errmsg(h));
+		return NULL;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+long long db_query_int(const char *path, const char *sql)
+{
+	sqlite3 *h = db_open(path);
+	sqlite3_stmt *st = db_first_row(h, sql);
+	long long v = st ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+char *db_query_text(const char *path, const char *sql)
+{
+	sqlite3 *h = db_open(path);
+	sqlite3_stmt *st = db_first_row(h, sql);
+	const unsigned char *t = st ? sqlite3_column_text(st, 0) : NULL;
+	char *v = sl_xstrdup(t ? (const char *)t : "(null)");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
 }

@@ -22,4 +22,12 @@ pid_t spawn_cli_watch(const char *db, const char *const *argv, const char *tag, 
 long wait_progress(int fd, long n);
 void run_result_free(struct run_result *r);
 
+/* The database at path opened read-only for a test's own queries (exits 99 if it cannot). */
+struct sqlite3;
+struct sqlite3 *db_open(const char *path);
+/* The first column of the first row of sql: an integer (-1 if none), or text (caller frees;
+ * "(null)" if none). */
+long long db_query_int(const char *path, const char *sql);
+char *db_query_text(const char *path, const char *sql);
+
 #endif

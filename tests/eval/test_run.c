@@ -39,8 +39,12 @@ static void write_providers(void)
 		"   \"limits\": {\"max_tries\": 1}},"
 		" \"fakeant\": {\"kind\": \"anthropic\", \"base_url\": \"%s\", \"api_key_env\": "
 		"   \"FAKE_ANT_KEY\", \"limits\": {\"max_tries\": 1}},"
-		" \"together\": {\"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\"}}}",
-		fp->base, fp->base, fp->base);
+		" \"together\": {\"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\"},"
+		" \"fakeretry\": {\"kind\": \"openai\", \"base_url\": \"%s/v1\", \"api_key_env\": "
+		"   \"FAKE_KEY\", \"limits\": {\"max_tries\": 3}},"
+		" \"fakecap\": {\"kind\": \"openai\", \"base_url\": \"%s/v1\", \"api_key_env\": "
+		"   \"FAKE_KEY\", \"limits\": {\"concurrency\": 3}}}}",
+		fp->base, fp->base, fp->base, fp->base, fp->base);
 	char *p = test_write_file("config/shortlist/providers.json", json);
 	free(p);
 	free(json);
@@ -96,29 +100,12 @@ static void add_prompts(void)
 
 static sqlite3 *open_db(void)
 {
-	sqlite3 *h = NULL;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		fprintf(stderr, "cannot open %s\n", db);
-		exit(99);
-	}
-	sqlite3_busy_timeout(h, 5000);
-	return h;
+	return db_open(db);
 }
 
 static long long query_int(const char *sql)
 {
-	sqlite3 *h = open_db();
-	sqlite3_stmt *st;
-	long long v = -1;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	} else {
-		fprintf(stderr, "query failed: %s: %s\n", sql, sqlite3_errmsg(h));
-	}
-	sqlite3_close(h);
-	return v;
+	return db_query_int(db, sql);
 }
 
 /* A digest of a run's cells as scoring sees them (not timings, which differ per call). */
@@ -362,6 +349,36 @@ static void test_gates(void)
 	CHECK_CONTAINS(r.err, "p50_latency<<1s");
 	run_result_free(&r);
 	CHECK_INT(requests(), 0);
+	free(suite);
+}
+
+/* issue 14 item 1: the documented shorthand "scorers": ["exact"] is scored like the object
+ * form after the run, and report/triangle read that run too. */
+static void test_scorer_shorthand(void)
+{
+	char *suite = write_fixture("shorthand", NULL);
+	char *text = sl_read_file(suite, NULL, NULL);
+	char *cut = strstr(text, "\"scorers\"");
+	CHECK(cut != NULL);
+	if (!cut)
+		return;
+	strcpy(cut, "\"scorers\": [\"exact\"]}");
+	free(test_write_file("shorthand/suite.json", text));
+	free(text);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--check", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "exact");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "report", "latest", "--format", "text", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "exact");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "triangle", "latest", "--metric", "exact", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
 	free(suite);
 }
 
@@ -627,6 +644,79 @@ static void other_done(void *ud, const struct sl_result *res)
 
 /* The runner driven by an event loop it does not own (the TUI's), on a shared engine:
  * stopping it cancels its own requests and leaves the engine's other requests alone. */
+/* Issue 14 item 5: in a run no one has seen a cell's streamed text, so a stream that
+ * breaks after its first content chunk is sent again from scratch: every cell ends ok. */
+static void test_broken_streams_restarted(void)
+{
+	fakeprov_set_script(fp, "{\"models\": {\"model-r\": {\"text\": \"positive\", \"chunks\": 2,"
+				" \"sequence\": [{\"fault\": \"reset\", \"after_chunks\": 1},"
+				" {\"fault\": \"truncate\", \"after_chunks\": 1}]}}}");
+	fakeprov_reset(fp);
+	free(write_fixture("restart", NULL));
+	char *suite = test_write_file("restart/one.json",
+		"{\"name\": \"restart\", \"models\": [\"fakeretry:model-r\"],"
+		" \"prompts\": [\"sentiment@1\"], \"dataset\": \"cases.csv\", \"concurrency\": 1,"
+		" \"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}]}");
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(requests(), 8); /* 6 cells, the first sent three times */
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_kind "
+				  "IS NULL AND output = 'positive'", last_run());
+	CHECK_INT(query_int(sql), 6);
+	fakeprov_set_script(fp, "{\"models\": {\"model-a\": {\"text\": \"positive\"},"
+				" \"model-b\": {\"text\": \"negative\"}}}");
+	free(suite);
+}
+
+static long max_in_flight(void)
+{
+	cJSON *s = fakeprov_stats(fp);
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, "max_in_flight");
+	long v = cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
+	cJSON_Delete(s);
+	return v;
+}
+
+/* Issue 11 item 17: -j above a provider's default cap (64) raises it for the run; a
+ * limits.concurrency from providers.json stays, and the run says what caps it. */
+static void test_jobs_beyond_provider_default(void)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 700, \"text\": \"positive\"}}");
+	fakeprov_reset(fp);
+	free(write_fixture("jobs", NULL));
+	char *suite = test_write_file("jobs/wide.json",
+		"{\"name\": \"wide\", \"models\": [\"fake:model-w\"], \"prompts\": [\"sentiment@1\"],"
+		" \"dataset\": \"cases.csv\", \"samples\": 16,"
+		" \"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}]}");
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "-j", "96", "--no-cache",
+							    NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK(!strstr(r.err, "caps this run"));
+	run_result_free(&r);
+	CHECK_INT(requests(), 96);
+	CHECK_INT(max_in_flight(), 96); /* all 96 cells at once, not 64 */
+	free(suite);
+
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 100, \"text\": \"positive\"}}");
+	fakeprov_reset(fp);
+	suite = test_write_file("jobs/capped.json",
+		"{\"name\": \"capped\", \"models\": [\"fakecap:model-c\"], \"prompts\": [\"sentiment@1\"],"
+		" \"dataset\": \"cases.csv\","
+		" \"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}]}");
+	r = run_cli(db, (const char *[]){ "run", suite, "-j", "6", "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.err, "provider fakecap: limits.concurrency = 3 in ");
+	CHECK_CONTAINS(r.err, "providers.json caps this run at 3 requests in flight to it, not 6 "
+			      "(raise it there to go faster)");
+	run_result_free(&r);
+	CHECK_INT(max_in_flight(), 3);
+	fakeprov_set_script(fp, "{\"models\": {\"model-a\": {\"text\": \"positive\"},"
+				" \"model-b\": {\"text\": \"negative\"}}}");
+	free(suite);
+}
+
 static void test_runner_on_shared_engine(void)
 {
 	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
@@ -693,11 +783,14 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_interrupt);
 	RUN_TEST(test_runner_on_shared_engine);
 	RUN_TEST(test_gates);
+	RUN_TEST(test_scorer_shorthand);
 	RUN_TEST(test_failures_then_resume);
 	RUN_TEST(test_budget);
 	RUN_TEST(test_price_set_after_fetching);
 	RUN_TEST(test_catalogue_price_under_another_provider_id);
 	RUN_TEST(test_config_errors_send_nothing);
+	RUN_TEST(test_broken_streams_restarted);
+	RUN_TEST(test_jobs_beyond_provider_default);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

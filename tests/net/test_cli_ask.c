@@ -172,6 +172,19 @@ static void test_ask_failures(void)
 	CHECK(!strstr(r.out, "sk-wrong-and-secret"));
 	run_free(&r);
 
+	/* Issue 14 item 5: a stream that breaks after text was printed says so on stderr and
+	 * exits non-zero; nothing is retried (the text was shown). */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"cut\":{\"fault\":\"reset\","
+					  "\"after_chunks\":2}}}"), 0);
+	set_env_for("openai");
+	r = shortlist("ask --stream openai:cut hi");
+	CHECK_INT(r.status, 3);
+	CHECK_STR(r.out, "Hello from\n");
+	CHECK_CONTAINS(r.err, "after part of the answer was received");
+	CHECK_CONTAINS(r.err, "the stream broke: the answer printed above is incomplete");
+	CHECK_CONTAINS(r.err, "tries          1");
+	run_free(&r);
+
 	/* Overloaded on every try: exits non-zero with Anthropic's error type. */
 	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"busy\":{\"fault\":\"status\","
 					  "\"status\":529,\"retry_after_ms\":1}}}"), 0);
@@ -180,6 +193,26 @@ static void test_ask_failures(void)
 	CHECK(r.status != 0);
 	CHECK_CONTAINS(r.err, "overloaded_error");
 	CHECK_CONTAINS(r.err, "tries          2");
+	run_free(&r);
+
+	/* The wait before a retry is shown (issue 14 item 6); a longer one than
+	 * limits.max_retry_wait_s fails at once, saying what the server asked for. */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"slow\":{\"sequence\":[{\"fault\":"
+					  "\"status\",\"status\":429,\"retry_after\":\"1\"}]},"
+					  "\"hour\":{\"fault\":\"status\",\"status\":429,"
+					  "\"retry_after\":\"3600\"}}}"), 0);
+	CHECK_INT(fakeprov_reset(fp), 0);
+	set_env_for("openai");
+	r = shortlist("ask openai:slow hi");
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.err, "shortlist ask: try 1 failed (openai: HTTP 429: ");
+	CHECK_CONTAINS(r.err, "; retrying in 1.0 s\n");
+	run_free(&r);
+	r = shortlist("ask openai:hour hi");
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.err, "[the server asked to wait 3600 s: more than "
+			      "limits.max_retry_wait_s = 60 of provider openai]");
+	CHECK(!strstr(r.err, "retrying in"));
 	run_free(&r);
 	clear_env();
 }

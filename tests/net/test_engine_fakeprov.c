@@ -33,6 +33,12 @@ static const char *SCRIPT =
 	"\"reset_once\":{\"sequence\":[{\"fault\":\"reset\",\"after_chunks\":0}]},"
 	"\"trunc_once\":{\"sequence\":[{\"fault\":\"truncate\",\"after_chunks\":0}]},"
 	"\"trunc_always\":{\"fault\":\"truncate\",\"after_chunks\":1},"
+	"\"broken_twice\":{\"chunks\":4,\"sequence\":[{\"fault\":\"reset\",\"after_chunks\":1},"
+	"{\"fault\":\"truncate\",\"after_chunks\":2}]},"
+	"\"error_after\":{\"sequence\":[{\"fault\":\"error_event\",\"after_chunks\":1}]},"
+	"\"error_before\":{\"sequence\":[{\"fault\":\"error_event\",\"after_chunks\":0}]},"
+	"\"wait_hour\":{\"fault\":\"status\",\"status\":429,\"retry_after\":\"3600\"},"
+	"\"wait_forever\":{\"fault\":\"status\",\"status\":503,\"retry_after\":\"1e308\"},"
 	"\"stall\":{\"fault\":\"stall\",\"after_chunks\":1,\"stall_ms\":5000},"
 	"\"malformed\":{\"fault\":\"malformed_json\",\"after_chunks\":1},"
 	"\"thinker\":{\"reasoning\":\"let me think\",\"text\":\"the answer\",\"ttft_ms\":100,"
@@ -74,14 +80,14 @@ static void on_done(void *ud, const struct sl_result *r)
 	*(struct sl_result **)ud = sl_result_dup(r);
 }
 
-static struct sl_result *run1(const char *model, bool stream)
+static struct sl_result *run_with(const char *model, bool stream, bool restart)
 {
 	fprintf(stderr, "%s (%s)\n", model, stream ? "stream" : "whole"); /* progress, for hangs */
 	static const struct sl_message msg[] = { { SL_ROLE_USER, "Say hello, please." } };
 	struct sl_result *res = NULL;
 	struct sl_request rq = { .model = model, .messages = msg, .n_messages = 1,
 				 .stream = stream, .on_delta = on_delta, .on_done = on_done,
-				 .user_data = &res };
+				 .user_data = &res, .restart_broken_stream = restart };
 	sl_params_init(&rq.params);
 	rq.params.max_tokens = 64;
 	struct sl_error err = { 0 };
@@ -93,6 +99,11 @@ static struct sl_result *run1(const char *model, bool stream)
 		exit(1);
 	}
 	return res;
+}
+
+static struct sl_result *run1(const char *model, bool stream)
+{
+	return run_with(model, stream, false);
 }
 
 static long model_count(const char *model)
@@ -191,6 +202,80 @@ static void test_stream_faults(void)
 		test_current = malformed[i];
 		struct sl_result *r = run1(malformed[i], true);
 		CHECK_INT(r->status, SL_ERR_PROTOCOL);
+		sl_result_free(r);
+	}
+}
+
+/* Issue 14 item 5: with restart_broken_stream (a run: no one has seen the text), a stream
+ * that breaks after content is sent again from scratch on every protocol, and the answer
+ * is the last try's alone. Ollama's error events are transient like the others'. */
+static void test_restart_broken_stream(void)
+{
+	static const char *provs[] = { "fo", "fl", "fa", "fb", "fol" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(provs); i++) {
+		char *model = sl_xasprintf("%s:broken_twice", provs[i]);
+		test_current = model;
+		CHECK_INT(fakeprov_set_script(fp, SCRIPT), 0);
+		CHECK_INT(fakeprov_reset(fp), 0);
+		struct sl_result *r = run_with(model, true, true);
+		CHECK_INT(r->status, SL_OK);
+		CHECK_INT(r->tries, 3);
+		CHECK_STR(r->text, "Hello from fakeprov.");
+		CHECK_INT(model_count("broken_twice"), 3);
+		sl_result_free(r);
+		/* Without the option the text counts as seen: one try, the failure reported. */
+		CHECK_INT(fakeprov_set_script(fp, SCRIPT), 0);
+		r = run1(model, true);
+		CHECK(r->status != SL_OK);
+		CHECK_INT(r->tries, 1);
+		sl_result_free(r);
+		free(model);
+	}
+	/* Retries stay bounded: a stream that always breaks fails after max_tries. */
+	test_current = "fo:trunc_always restarted";
+	struct sl_result *r = run_with("fo:trunc_always", true, true);
+	CHECK_INT(r->status, SL_ERR_NETWORK);
+	CHECK_INT(r->tries, 3);
+	sl_result_free(r);
+	/* Ollama's mid-stream error object: retried before content, and after it with the
+	 * option. */
+	static const char *ollama[] = { "fol:error_before", "fol:error_after" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(ollama); i++) {
+		test_current = ollama[i];
+		CHECK_INT(fakeprov_set_script(fp, SCRIPT), 0);
+		r = run_with(ollama[i], true, i == 1);
+		CHECK_INT(r->status, SL_OK);
+		CHECK_INT(r->tries, 2);
+		CHECK_STR(r->text, "Hello from fakeprov.");
+		sl_result_free(r);
+	}
+}
+
+/* Issue 14 item 6: a server asking for a wait longer than limits.max_retry_wait_s (60 s by
+ * default) fails the request at once with that reason instead of stalling it. */
+static void test_long_retry_after_fails_fast(void)
+{
+	static const struct {
+		const char *model, *reason;
+		long status;
+	} cases[] = {
+		{ "fo:wait_hour", "Please try again in 20s. [the server asked to wait 3600 s: more "
+		  "than limits.max_retry_wait_s = 60 of provider fo]", 429 },
+		{ "fa:wait_hour", "[the server asked to wait 3600 s: more than "
+		  "limits.max_retry_wait_s = 60 of provider fa]", 429 },
+		{ "fol:wait_forever", "[the server asked to wait 1099511628 s: more than "
+		  "limits.max_retry_wait_s = 60 of provider fol]", 503 },
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		test_current = cases[i].model;
+		CHECK_INT(fakeprov_set_script(fp, SCRIPT), 0);
+		CHECK_INT(fakeprov_reset(fp), 0);
+		struct sl_result *r = run1(cases[i].model, true);
+		CHECK_INT(r->status, SL_ERR_HTTP);
+		CHECK_INT(r->http_status, cases[i].status);
+		CHECK_INT(r->tries, 1);
+		CHECK_CONTAINS(r->error, cases[i].reason);
+		CHECK_INT(model_count(strchr(cases[i].model, ':') + 1), 1);
 		sl_result_free(r);
 	}
 }
@@ -368,6 +453,8 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_retry_on_every_protocol);
 	RUN_TEST(test_unknown_model_not_retried);
 	RUN_TEST(test_stream_faults);
+	RUN_TEST(test_restart_broken_stream);
+	RUN_TEST(test_long_retry_after_fails_fast);
 	RUN_TEST(test_bedrock_sigv4_end_to_end);
 	RUN_TEST(test_reasoning_counts_for_ttft);
 	RUN_TEST(test_cancel_frees_the_server);

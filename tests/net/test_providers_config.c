@@ -63,17 +63,20 @@ static void test_file(void)
 	CHECK(merge(&p, "{\"providers\":{\"openai\":{\"limits\":{\"rpm\":500}},"
 			"\"myvllm\":{\"kind\":\"openai\",\"base_url\":\"http://10.0.0.7:8000/v1\","
 			"\"api_key_env\":\"MY_KEY\",\"headers\":{\"X-Team\":\"eval\"},"
-			"\"limits\":{\"concurrency\":32,\"tpm\":100000,\"max_tries\":2},"
+			"\"limits\":{\"concurrency\":32,\"tpm\":100000,\"max_tries\":2,"
+			"\"max_retry_wait_s\":5},"
 			"\"timeouts\":{\"idle_ms\":5000}}}}", &err) == 0);
 	CHECK_STR(err.msg, "");
 	const struct sl_provider_conf *c = sl_providers_find(&p, "openai");
 	CHECK_INT(c->limits.rpm, 500);
 	CHECK_INT(c->limits.concurrency, 64); /* untouched */
+	CHECK_INT(c->limits.max_retry_wait_ms, 60000);
 	c = sl_providers_find(&p, "myvllm");
 	CHECK(c && c->kind == SL_KIND_OPENAI);
 	CHECK_INT(c->limits.concurrency, 32);
 	CHECK_INT(c->limits.tpm, 100000);
 	CHECK_INT(c->limits.max_tries, 2);
+	CHECK_INT(c->limits.max_retry_wait_ms, 5000);
 	CHECK_INT(c->limits.idle_ms, 5000);
 	CHECK_INT(c->n_headers, 1);
 	CHECK(c->configured);
@@ -85,7 +88,7 @@ static void test_file(void)
 		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\"limit\":{}}}}",
 		  "providers.x.limit: unknown key (expected one of: kind, base_url" },
 		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\"limits\":{\"rpn\":1}}}}",
-		  "providers.x.limits.rpn: unknown key (expected one of: concurrency, rpm, tpm, max_tries)" },
+		  "providers.x.limits.rpn: unknown key (expected one of: concurrency, rpm, tpm, max_tries, max_retry_wait_s)" },
 		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\"timeouts\":{\"idle\":1}}}}",
 		  "providers.x.timeouts.idle: unknown key" },
 		{ "{\"providers\":{\"x\":{\"kind\":\"gpt\"}}}", "providers.x.kind: must be one of" },
@@ -97,6 +100,8 @@ static void test_file(void)
 		  "providers.x.api_key_env: must be the NAME" },
 		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\"limits\":{\"rpm\":-1}}}}",
 		  "providers.x.limits.rpm: must be a whole number" },
+		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\"limits\":{\"max_retry_wait_s\":86401}}}}",
+		  "providers.x.limits.max_retry_wait_s: must be a whole number from 0 to 86400" },
 		{ "{\"providers\":{\"openai\":{\"kind\":\"anthropic\"}}}", "built-in openai provider" },
 		{ "{\"providers\":{\"a:b\":{}}}", "may not be empty or contain ':'" },
 		{ "{\"providers\":\n{\"x\":}}", "line 2: not valid JSON" },

@@ -151,10 +151,27 @@ static void test_tokenizer(void)
 	free(t);
 }
 
+/* --lowercase is Python's str.lower() as in sacreBLEU (sentence_bleu: effective order):
+ * with only A-Z lowered this pair
+ * scored 17.97 instead of 100. */
+static void test_lowercase_unicode(void)
+{
+	struct sl_bleu_opts o = { .lowercase = true, .smooth_value = -1, .effective_order = true };
+	struct sl_bleu *b = sl_bleu_new(&o);
+	const char *ref = "\xc3\x89" "COLE Stra\xc3\x9f" "e \xc3\x86ON";
+	sl_bleu_add(b, "\xc3\xa9" "cole stra\xc3\x9f" "e \xc3\xa6on", &ref, 1);
+	struct sl_bleu_result r;
+	sl_bleu_result(b, &r);
+	sl_bleu_free(b);
+	CHECK_NEAR(r.score, 100.0, 1e-9);
+	CHECK_CONTAINS(r.signature, "case:lc");
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_corpus_bleu);
 	RUN_TEST(test_raw_bleu);
 	RUN_TEST(test_compute);
 	RUN_TEST(test_max_order);
 	RUN_TEST(test_tokenizer);
+	RUN_TEST(test_lowercase_unicode);
 TEST_MAIN_END

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "shortlist/store.h"
+#include "shortlist/utf8.h"
 #include "shortlist/util.h"
 
 static const char *exe;
@@ -77,6 +78,18 @@ static void test_bleu(void)
 	free(out);
 	free(args);
 	free(short_ref);
+	/* Unicode lowercasing as sacreBLEU's str.lower() (was 0.00 with only A-Z lowered) */
+	CHECK_INT(run("score bleu --reference '\xc3\x89" "COLE Stra\xc3\x9f" "e \xc3\x86ON' --candidate "
+		      "'\xc3\xa9" "cole stra\xc3\x9f" "e \xc3\xa6on' --lowercase --max-order 3", &out), 0);
+	CHECK_CONTAINS(out, "BLEU = 100.00 ");
+	free(out);
+	/* a --param was silently ignored */
+	CHECK_INT(run("score bleu --reference 'a b' --candidate 'a b' --param tokenize=none", &out), 2);
+	CHECK_CONTAINS(out, "bleu takes no --param: use --tokenize");
+	free(out);
+	CHECK_INT(run("score rouge2 --reference 'a b' --candidate 'a b' --param type=rouge1", &out), 2);
+	CHECK_CONTAINS(out, "rouge2 takes no --param");
+	free(out);
 	free(h);
 	free(r1);
 	free(r2);
@@ -109,6 +122,25 @@ static void test_scorers(void)
 	free(out);
 	CHECK_INT(run("score rouge --candidate b", &out), 2);
 	CHECK_CONTAINS(out, "--reference");
+	free(out);
+	/* a quoted value cut inside a character made --json invalid UTF-8 */
+	char *v = sl_xstrdup("a");
+	for (int i = 0; i < 60; i++) {
+		char *w = sl_xasprintf("%s\xc3\xa9", v);
+		free(v);
+		v = w;
+	}
+	char *args = sl_xasprintf("score contains --candidate x --param 'value=%s' --json", v);
+	CHECK_INT(run(args, &out), 1);
+	CHECK_CONTAINS(out, "\"detail\":");
+	CHECK_INT(sl_utf8_check(out, strlen(out)), strlen(out));
+	free(out);
+	free(args);
+	free(v);
+	/* the label scorer trims the expected value as exact does: tab and CR too */
+	CHECK_INT(run("score label --param 'labels=[\"positive\",\"negative\"]' --reference "
+		      "\"$(printf '\\tpositive\\r')\" --candidate positive", &out), 0);
+	CHECK_CONTAINS(out, "label (match): pass");
 	free(out);
 	CHECK_INT(run("score --list", &out), 0);
 	CHECK_CONTAINS(out, "json_schema");

@@ -22,6 +22,10 @@ static void test_levenshtein(void)
 	CHECK_NEAR(sl_levenshtein_ratio("caf\xc3\xa9", "cafe"), 6.0 / 8, 1e-12);
 	/* Invalid bytes count as one character each and match nothing valid. */
 	CHECK_INT(sl_levenshtein_distance("a\xff", "a\xfe"), 1);
+	/* a stray continuation byte and an overlong lead (undefined shift before, caught by
+	 * -fsanitize=undefined) */
+	CHECK_INT(sl_levenshtein_distance("a\x80", "a\xc1"), 1);
+	CHECK_INT(sl_levenshtein_distance("\xe2\x82", "\xe2"), 1); /* truncated sequences */
 }
 
 static void test_cosine(void)
@@ -61,8 +65,17 @@ static void test_tfidf(void)
 		   0.3398235230812342, 1e-12);
 	CHECK_NEAR(sl_tfidf_cosine(t, "same words", "Same words"), 1.0, 1e-12);
 	CHECK_NEAR(sl_tfidf_cosine(t, "", "anything"), 0.0, 0);
+	/* Unicode case and word boundaries: was 0 when only A-Z was lowercased. */
+	CHECK_NEAR(sl_tfidf_cosine(t, "na\xc3\xafve caf\xc3\xa9", "NA\xc3\x8fVE CAF\xc3\x89"), 1.0, 1e-12);
+	CHECK_NEAR(sl_tfidf_cosine(t, "\xc2\xab" "caf\xc3\xa9\xc2\xbb\xe2\x80\x94" "ok", "caf\xc3\xa9" " ok"), 1.0, 1e-12);
+	CHECK_NEAR(sl_tfidf_cosine(t, "...", "!!!"), 0.0, 0);
 	/* Scoring does not change the corpus. */
 	CHECK_INT(sl_tfidf_documents(t), 3);
+	sl_tfidf_free(t);
+	/* nothing ever tokenised: no vector to sort (qsort(NULL, 0) was undefined behaviour,
+	 * caught by -fsanitize=undefined) */
+	t = sl_tfidf_new();
+	CHECK_NEAR(sl_tfidf_cosine(t, "", "..."), 0.0, 0);
 	sl_tfidf_free(t);
 }
 

@@ -14,42 +14,10 @@ static const char *shortlist_bin;
 static char *template_db;
 static bool update;
 
-static void run_case(const char *script, const char *name, int cols, int lines)
-{
-	char size[32], golden_rel[256];
-	snprintf(size, sizeof size, "%dx%d", cols, lines);
-	snprintf(golden_rel, sizeof golden_rel, "tests/golden/%s-%s.txt", name, size);
-	char *db = test_path("case.db");
-	remove(db);
-	CHECK_INT(harness_copy(template_db, db), 0);
-	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", (char *)script,
-			 "--size", size, NULL };
-	char *out = NULL, *err = NULL;
-	int rc = harness_run(argv, &out, &err, NULL);
-	if (rc != 0)
-		fprintf(stderr, "%s: exit %d: %s\n", golden_rel, rc, err ? err : "");
-	CHECK_INT(rc, 0);
-	harness_golden(golden_rel, out, update);
-	free(out);
-	free(err);
-	free(db);
-}
-
 static void test_all_scripts(void)
 {
-	char *dir = test_source_path("tests/tui/scripts");
-	char *names[64];
-	size_t n = harness_list_scripts(dir, names, SL_ARRAY_LEN(names));
-	CHECK(n >= 8);
-	for (size_t i = 0; i < n; i++) {
-		char *script = sl_xasprintf("%s/%s.keys", dir, names[i]);
-		test_current = names[i];
-		run_case(script, names[i], 80, 24);
-		run_case(script, names[i], 120, 40);
-		free(script);
-		free(names[i]);
-	}
-	free(dir);
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts", template_db, NULL, update)
+	      >= 8);
 }
 
 /* Bad scripts and sizes are usage errors with a message naming the line. */

@@ -151,7 +151,7 @@ static void test_live_scripts(void)
 			char rel[256];
 			snprintf(rel, sizeof rel, "tests/golden/live-%s-%s.txt", names[i], sizes[s]);
 			check_no_controls(rel, out);
-			harness_golden(rel, out, update);
+			test_failures += harness_golden(rel, out, update);
 			free(out);
 			free(db);
 		}
@@ -171,7 +171,7 @@ static void test_quit_then_resume(void)
 				     "Q\n:snap quit asks first\ny\n");
 	char *resume = test_write_file("resume.keys",
 				       "3\n:dump the run after quitting\n<Colon>resume 1<Enter>\n"
-				       ":dump resume checked\n<Enter>\n:dump resumed run finished\n"
+				       ":dump resume checked\n<Enter>\n:wait run 1 finished\n"
 				       "3\n:dump the run complete\n");
 	static const char *const sizes[] = { "80x24", "120x40" };
 	for (size_t s = 0; s < SL_ARRAY_LEN(sizes); s++) {
@@ -181,7 +181,7 @@ static void test_quit_then_resume(void)
 		char *both = sl_xasprintf("%s%s", a, b);
 		char rel[256];
 		snprintf(rel, sizeof rel, "tests/golden/live-quit-resume-%s.txt", sizes[s]);
-		harness_golden(rel, both, update);
+		test_failures += harness_golden(rel, both, update);
 		CHECK_CONTAINS(b, "resuming run 1: 8 cells already done");
 		free(a);
 		free(b);

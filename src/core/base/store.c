@@ -16,6 +16,7 @@ struct sl_store {
 	sqlite3 *db;
 	char *path;
 	int flags;
+	int busy_ms;
 	struct cached_stmt *stmts;
 	size_t n_stmts, cap_stmts;
 };
@@ -110,6 +111,25 @@ int sl_store_begin(struct sl_store *store, struct sl_error *err)
 		return -1;
 	}
 	return 0;
+}
+
+int sl_store_try_begin(struct sl_store *store, struct sl_error *err)
+{
+	sqlite3_busy_timeout(store->db, 0);
+	int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(store->db, store->busy_ms);
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return 1;
+	sl_store_error(store, err, "starting a write");
+	return -1;
+}
+
+void sl_store_set_busy_timeout(struct sl_store *store, int ms)
+{
+	store->busy_ms = ms;
+	sqlite3_busy_timeout(store->db, ms);
 }
 
 int sl_store_commit(struct sl_store *store, struct sl_error *err)
@@ -236,7 +256,7 @@ struct sl_store *sl_store_open(const char *path, int flags, struct sl_error *err
 		return NULL;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
-	sqlite3_busy_timeout(store->db, 5000);
+	sl_store_set_busy_timeout(store, 5000);
 
 	/* Reading the schema touches page 1: a corrupt or foreign file fails here, before
 	 * anything could write to it. */

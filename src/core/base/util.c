@@ -386,3 +386,55 @@ const char *sl_strcasestr(const char *haystack, const char *needle)
 			return haystack;
 	return NULL;
 }
+
+struct json_scope {
+	bool object, want_key;
+	size_t *keys; /* offset and length of each key seen, in pairs */
+	size_t n_keys, cap_keys;
+};
+
+long sl_json_duplicate_key(const char *text, size_t len, char *key, size_t keysz)
+{
+	struct json_scope *stack = NULL;
+	size_t depth = 0, cap = 0;
+	long found = -1;
+	for (size_t i = 0; i < len && found < 0; i++) {
+		char ch = text[i];
+		struct json_scope *top = depth ? &stack[depth - 1] : NULL;
+		if (ch == '"') {
+			size_t start = ++i;
+			while (i < len && text[i] != '"')
+				i += text[i] == '\\' ? 2 : 1;
+			size_t n = (i < len ? i : len) - start;
+			if (!top || !top->object || !top->want_key)
+				continue;
+			top->want_key = false;
+			for (size_t k = 0; k < top->n_keys; k += 2)
+				if (top->keys[k + 1] == n && memcmp(text + top->keys[k], text + start, n) == 0) {
+					found = (long)start - 1;
+					snprintf(key, keysz, "%.*s", (int)n, text + start);
+				}
+			if (top->n_keys + 2 > top->cap_keys) {
+				top->cap_keys = top->cap_keys ? top->cap_keys * 2 : 16;
+				top->keys = sl_xrealloc(top->keys, top->cap_keys * sizeof *top->keys);
+			}
+			top->keys[top->n_keys++] = start;
+			top->keys[top->n_keys++] = n;
+		} else if (ch == '{' || ch == '[') {
+			if (depth == cap) {
+				cap = cap ? cap * 2 : 8;
+				stack = sl_xrealloc(stack, cap * sizeof *stack);
+			}
+			stack[depth++] = (struct json_scope){ .object = ch == '{', .want_key = ch == '{' };
+		} else if ((ch == '}' || ch == ']') && top) {
+			free(top->keys);
+			depth--;
+		} else if (ch == ',' && top && top->object) {
+			top->want_key = true;
+		}
+	}
+	while (depth)
+		free(stack[--depth].keys);
+	free(stack);
+	return found;
+}

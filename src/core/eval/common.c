@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shortlist/utf8.h"
+
 int sl_json_check_keys(const cJSON *obj, const char *const *allowed, const char *origin,
 		       const char *path, struct sl_error *err)
 {
@@ -46,21 +48,6 @@ const char *sl_eval_now(void)
 	return buf;
 }
 
-void sl_text_position(const char *text, size_t off, int *line, int *col)
-{
-	int l = 1, c = 1;
-	for (size_t i = 0; i < off && text[i]; i++) {
-		if (text[i] == '\n') {
-			l++;
-			c = 1;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			c++;
-		}
-	}
-	*line = l;
-	*col = c;
-}
-
 cJSON *sl_json_parse_doc(const char *text, size_t len, const char *origin, struct sl_error *err)
 {
 	const char *end = NULL;
@@ -76,10 +63,23 @@ cJSON *sl_json_parse_doc(const char *text, size_t len, const char *origin, struc
 	if (!root) {
 		int line, col;
 		size_t off = end && end >= text ? (size_t)(end - text) : 0;
-		sl_text_position(text, off, &line, &col);
+		sl_utf8_position(text, off, &line, &col);
 		sl_error_set(err, "%s:%d:%d: not valid JSON", origin, line, col);
 		if (err)
 			err->code = SL_EXIT_USAGE;
+		return NULL;
+	}
+	char key[128];
+	long dup = sl_json_duplicate_key(text, len, key, sizeof key);
+	if (dup >= 0) {
+		int line, col;
+		sl_utf8_position(text, (size_t)dup, &line, &col);
+		sl_error_set(err, "%s:%d:%d: duplicate key \"%s\": each key may appear once in an "
+			     "object (remove one)", origin, line, col, key);
+		if (err)
+			err->code = SL_EXIT_USAGE;
+		cJSON_Delete(root);
+		return NULL;
 	}
 	return root;
 }

@@ -17,7 +17,5 @@ const char *sl_eval_now(void);
 /* Parse a whole JSON document of len bytes (no NUL needed); only whitespace may follow it.
  * On failure err says "ORIGIN:LINE:COL: not valid JSON" (code 2). */
 cJSON *sl_json_parse_doc(const char *text, size_t len, const char *origin, struct sl_error *err);
-/* 1-based line and column of byte offset off in text. */
-void sl_text_position(const char *text, size_t off, int *line, int *col);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,8 @@ struct sl_runner {
 	size_t n_prompts;
 	int samples, concurrency;
 	enum sl_cache_mode cache;
+	bool cache_changed; /* resumed with another cache mode than the run started with */
+	bool already_complete; /* --resume of a run with nothing left to do */
 	double max_cost;
 	int64_t run_id;
 	int64_t total;
@@ -101,6 +104,8 @@ struct sl_runner {
 	bool own_engine;
 	struct inflight *inflight; /* list of cells at the engine */
 	bool failed;  /* the store failed: nothing more can be written */
+	bool store_busy; /* the last commit found another process writing: retry soon */
+	int64_t busy_since_ns; /* since when commits wait for another process; 0 if not */
 	bool render_failed;
 	bool finished;
 	struct sl_run resume_run;
@@ -266,6 +271,34 @@ static void lookup_catalog_price(struct sl_runner *r, struct model_slot *ms)
 		free(keys[i]);
 }
 
+/* -j (or the suite's concurrency) is what the user asked for: it lifts our default cap of
+ * a provider for this run. A limits.concurrency given in providers.json is a real limit
+ * (a server's capacity, a plan's quota): it stays, and the run says so. */
+static void apply_concurrency(struct sl_runner *r)
+{
+	for (size_t i = 0; i < r->providers.len; i++) {
+		struct sl_provider_conf *c = &r->providers.items[i];
+		bool used = false;
+		for (size_t m = 0; m < r->n_models && !used; m++)
+			used = r->models[m].conf == c;
+		if (!used || c->limits.concurrency <= 0 || c->limits.concurrency >= r->concurrency)
+			continue;
+		if (!c->limits.concurrency_set) {
+			c->limits.concurrency = r->concurrency;
+		} else if (r->opts->warn) {
+			char *msg = sl_xasprintf("provider %s: limits.concurrency = %d in %s caps this "
+						 "run at %d requests in flight to it, not %d (raise it "
+						 "there to go faster)", c->name,
+						 c->limits.concurrency,
+						 r->providers.origin ? r->providers.origin
+								     : "providers.json",
+						 c->limits.concurrency, r->concurrency);
+			r->opts->warn(r->opts->warn_ud, msg);
+			free(msg);
+		}
+	}
+}
+
 static int resolve_models(struct sl_runner *r, struct sl_error *err)
 {
 	r->models = sl_xcalloc(r->suite->n_models, sizeof *r->models);
@@ -419,13 +452,17 @@ static int check_suite_params(struct sl_runner *r, struct sl_error *err)
 
 /* ---- the run row ---- */
 
+static const char *cache_mode_name(enum sl_cache_mode m)
+{
+	return m == SL_CACHE_USE ? "use" : m == SL_CACHE_OFF ? "off" : "refresh";
+}
+
 static char *params_json(const struct sl_runner *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (r->suite->params)
 		cJSON_AddItemToObject(o, "suite_params", cJSON_Duplicate(r->suite->params, 1));
-	cJSON_AddStringToObject(o, "cache", r->cache == SL_CACHE_USE ? "use"
-					    : r->cache == SL_CACHE_OFF ? "off" : "refresh");
+	cJSON_AddStringToObject(o, "cache", cache_mode_name(r->cache));
 	if (!isnan(r->max_cost))
 		cJSON_AddNumberToObject(o, "max_cost", r->max_cost);
 	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
@@ -533,9 +570,10 @@ static int find_resume_run(struct sl_runner *r, const char *suite_real, struct s
 		if (sl_run_resolve(r->store, r->opts->resume_ref, &id, err) != 0)
 			return -1;
 	} else {
+		/* the newest unfinished run; else the newest run, complete: nothing to do */
 		sqlite3_stmt *st = sl_store_prepare(r->store,
-			"SELECT id FROM runs WHERE suite_path = ? AND status != 'complete' "
-			"ORDER BY id DESC LIMIT 1", err);
+			"SELECT id FROM runs WHERE suite_path = ? "
+			"ORDER BY status = 'complete', id DESC LIMIT 1", err);
 		if (!st)
 			return -1;
 		sl_bind_text(st, 1, suite_real);
@@ -568,6 +606,48 @@ static int find_resume_run(struct sl_runner *r, const char *suite_real, struct s
 		return usage_fail(err);
 	}
 	return 0;
+}
+
+/* A resumed run keeps the cache mode it started with, so its lineage stays true. Only an
+ * explicit --no-cache or --refresh changes it, for the remaining cells: the run's params
+ * then list that resume (see resume_params). */
+static void resume_cache_mode(struct sl_runner *r, const struct sl_run *run)
+{
+	cJSON *pj = cJSON_Parse(run->params_json ? run->params_json : "{}");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(pj, "cache");
+	enum sl_cache_mode was = SL_CACHE_USE;
+	if (cJSON_IsString(c))
+		was = strcmp(c->valuestring, "off") == 0 ? SL_CACHE_OFF
+		      : strcmp(c->valuestring, "refresh") == 0 ? SL_CACHE_REFRESH : SL_CACHE_USE;
+	cJSON_Delete(pj);
+	if (r->opts->cache == SL_CACHE_USE) /* the default: nothing asked */
+		r->cache = was;
+	r->cache_changed = r->cache != was;
+}
+
+/* The run's params with this resume appended to "resumes" when it changed the cache mode;
+ * NULL when nothing changed. */
+static char *resume_params(const struct sl_runner *r)
+{
+	if (!r->cache_changed)
+		return NULL;
+	cJSON *pj = cJSON_Parse(r->resume_run.params_json ? r->resume_run.params_json : "{}");
+	if (!cJSON_IsObject(pj)) {
+		cJSON_Delete(pj);
+		pj = cJSON_CreateObject();
+	}
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(pj, "resumes");
+	if (!cJSON_IsArray(list)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(pj, "resumes");
+		list = cJSON_AddArrayToObject(pj, "resumes");
+	}
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "at", sl_eval_now());
+	cJSON_AddStringToObject(e, "cache", cache_mode_name(r->cache));
+	cJSON_AddItemToArray(list, e);
+	char *s = cJSON_PrintUnformatted(pj);
+	cJSON_Delete(pj);
+	return s;
 }
 
 static int load_done_cells(struct sl_runner *r, struct sl_error *err)
@@ -645,12 +725,45 @@ static void bind_count(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
-static int flush(struct sl_runner *r, struct sl_error *err)
+/* Start writing. In the loop never wait in SQLite's busy handler (it would stop the
+ * network and the screen): 1 says another process holds the write lock and the batch stays
+ * in memory for the next round. At the end (wait) keep trying for as long as it takes:
+ * giving up would lose finished answers. */
+static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
+{
+	for (;;) {
+		int rc = sl_store_try_begin(r->store, err);
+		r->store_busy = rc == 1;
+		if (rc != 1) {
+			r->busy_since_ns = 0;
+			return rc;
+		}
+		int64_t now = sl_now_ns();
+		if (!r->busy_since_ns) {
+			r->busy_since_ns = now;
+		} else if (now - r->busy_since_ns > 2000000000LL && r->opts->warn) {
+			char *msg = sl_xasprintf("database %s is locked by another process: waiting "
+						 "to store %zu finished cells", sl_store_path(r->store),
+						 r->n_batch);
+			r->opts->warn(r->opts->warn_ud, msg);
+			free(msg);
+			r->busy_since_ns = INT64_MAX / 2; /* once per wait */
+		}
+		if (!wait)
+			return 1;
+		poll(NULL, 0, 20);
+	}
+}
+
+/* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
+ * in memory (only when !wait), -1 error. */
+static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 {
 	if (!r->n_batch)
 		return 0;
-	if (sl_store_begin(r->store, err) != 0)
-		return -1;
+	int brc = begin_write(r, wait, err);
+	if (brc != 0)
+		return brc;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"INSERT OR REPLACE INTO cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "
 		"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "
@@ -1043,6 +1156,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.n_messages = pv->n_messages,
 		.params = params,
 		.stream = true,
+		.restart_broken_stream = true, /* no one has seen the text: start over */
 		.on_done = on_done,
 		.on_send = on_send,
 		.on_delta = on_delta,
@@ -1085,16 +1199,40 @@ static void report_progress(struct sl_runner *r, bool force)
 static int finish_run(struct sl_runner *r, const char *status, const char *reason,
 		      struct sl_error *err)
 {
+	if (begin_write(r, true, err) != 0)
+		return -1;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"UPDATE runs SET status = ?, stop_reason = ?, ended_at = ? WHERE id = ?", err);
+	int rc = -1;
+	if (st) {
+		sl_bind_text(st, 1, status);
+		sl_bind_text(st, 2, reason);
+		sl_bind_text(st, 3, sl_eval_now());
+		sqlite3_bind_int64(st, 4, r->run_id);
+		rc = sl_store_step(r->store, st, err);
+		sqlite3_reset(st);
+	}
+	if (rc < 0) {
+		sl_store_rollback(r->store);
+		return -1;
+	}
+	return sl_store_commit(r->store, err);
+}
+
+static int mark_resumed(struct sl_runner *r, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
+		"resumed_at = ?, params = COALESCE(?, params) WHERE id = ?", err);
 	if (!st)
 		return -1;
-	sl_bind_text(st, 1, status);
-	sl_bind_text(st, 2, reason);
-	sl_bind_text(st, 3, sl_eval_now());
-	sqlite3_bind_int64(st, 4, r->run_id);
+	char *params = resume_params(r);
+	sl_bind_text(st, 1, sl_eval_now());
+	sl_bind_text(st, 2, params);
+	sqlite3_bind_int64(st, 3, r->run_id);
 	int rc = sl_store_step(r->store, st, err);
 	sqlite3_reset(st);
+	free(params);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1184,6 +1322,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		if (find_resume_run(r, suite_real, resume_run, err) != 0)
 			return -1;
 		r->run_id = resume_run->id;
+		resume_cache_mode(r, resume_run);
 		if (load_prompts_from_run(r, resume_run, err) != 0)
 			return -1;
 	} else if (load_prompts_from_suite(r, err) != 0) {
@@ -1203,6 +1342,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		return usage_fail(err);
 	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0)
 		return -1;
+	apply_concurrency(r);
 	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
 		   r->samples;
 	if (r->total > 50 * 1000 * 1000) {
@@ -1282,16 +1422,11 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 	if (opts->resume) {
 		if (load_done_cells(r, err) != 0)
 			goto fail;
-		sqlite3_stmt *st = sl_store_prepare(store,
-			"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
-			"resumed_at = ? WHERE id = ?", err);
-		if (!st)
-			goto fail;
-		sl_bind_text(st, 1, sl_eval_now());
-		sqlite3_bind_int64(st, 2, r->run_id);
-		int src = sl_store_step(store, st, err);
-		sqlite3_reset(st);
-		if (src < 0)
+		/* Resuming a complete run is not an error (a script may loop on --resume until
+		 * it succeeds): nothing is sent and the run row stays as it was. */
+		r->already_complete = r->prog.done == r->total &&
+				      strcmp(r->resume_run.status, "complete") == 0;
+		if (!r->already_complete && mark_resumed(r, err) != 0)
 			goto fail;
 	} else if (create_run(r, r->suite_real, err) != 0) {
 		goto fail;
@@ -1366,11 +1501,13 @@ bool sl_runner_pump(struct sl_runner *r)
 			return false;
 		}
 	}
-	if (flush(r, &r->fail_err) != 0) {
+	int frc = flush(r, false, &r->fail_err);
+	if (frc < 0) {
 		r->failed = true;
 		return false;
 	}
-	report_progress(r, false);
+	if (frc == 0) /* progress counts committed cells only */
+		report_progress(r, false);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
 	if (more || r->prog.in_flight > 0 || r->n_batch > 0)
 		return true;
@@ -1390,7 +1527,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	}
 	if (r->prog.in_flight > 0) /* finished early: what is in flight is missing */
 		sl_runner_stop(r);
-	if (flush(r, err) != 0)
+	if (flush(r, true, err) != 0)
 		goto done;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT COUNT(*), COALESCE(SUM(error_kind IS NOT NULL), 0) FROM cells "
@@ -1407,7 +1544,8 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	const char *reason = complete ? NULL
 			     : r->prog.budget_hit ? "budget"
 			     : missing ? "interrupted" : "errors";
-	if (finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
+	if (!r->already_complete &&
+	    finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
 		goto done;
 	r->prog.finished = true;
 	report_progress(r, true);
@@ -1417,6 +1555,8 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	out->errors = errors;
 	out->budget_hit = r->prog.budget_hit;
 	out->spent = r->prog.spent;
+	out->max_cost = r->max_cost;
+	out->already_complete = r->already_complete;
 	rc = 0;
 done:
 	sl_runner_free(r);
@@ -1431,11 +1571,13 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 	if (!r)
 		return -1;
 	while (sl_runner_pump(r)) {
-		if (r->prog.in_flight == 0)
+		if (r->prog.in_flight == 0 && !r->store_busy)
 			continue;
-		/* don't sleep while finished cells wait to be written */
+		/* don't sleep while finished cells wait to be written, except a little while
+		 * another process holds the write lock */
 		struct sl_error we = { 0 };
-		if (sl_engine_wait(r->eng, NULL, 0, r->n_batch ? 0 : 100, &we) != 0) {
+		int ms = !r->n_batch ? 100 : r->store_busy ? 20 : 0;
+		if (sl_engine_wait(r->eng, NULL, 0, ms, &we) != 0) {
 			sl_error_set(&r->fail_err, "%s", we.msg);
 			r->failed = true;
 			break;

@@ -1,6 +1,7 @@
 /* Reading runs back (runs.h). Cell iteration uses its own statements, not the store's
  * cache, so a callback may query the store while we step. */
 #include "shortlist/runs.h"
+#include "shortlist/suite.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -387,4 +388,18 @@ int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, sl_cell_s
 	sqlite3_finalize(sa);
 	sqlite3_finalize(sb);
 	return rc;
+}
+
+struct sl_suite *sl_run_suite(const struct sl_run *run, struct sl_error *err)
+{
+	const char *text = run->suite_json ? run->suite_json : "";
+	struct sl_error e = { 0 };
+	struct sl_suite *s = sl_suite_parse(text, strlen(text), run->suite_path ? run->suite_path
+					    : "suite.json", NULL, NULL, &e);
+	if (!s) {
+		sl_error_set(err, "run %lld: its stored suite: %s", (long long)run->id, e.msg);
+		if (err)
+			err->code = SL_EXIT_USAGE;
+	}
+	return s;
 }

@@ -73,6 +73,8 @@ struct req {
 	int64_t submit_ns, t0_ns, first_byte_ns, last_byte_ns, ready_ns, end_ns;
 	int tries;
 	bool delivered;            /* on_delta ran: a retry would repeat text to the caller */
+	bool restart;              /* restart_broken_stream: the caller can take a fresh start */
+	int64_t refused_wait_ms;   /* the server asked for a wait longer than allowed */
 	bool cancel;
 	long status;
 	struct sl_buf resp_headers;
@@ -393,6 +395,7 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 		.stream = in->stream && in->kind == SL_REQ_CHAT,
 	};
 	r->max_tries = in->max_tries;
+	r->restart = in->restart_broken_stream;
 	r->on_delta = in->on_delta;
 	r->on_done = in->on_done;
 	r->on_send = in->on_send;
@@ -826,17 +829,26 @@ static void fill_measurements(struct sl_engine *eng, struct req *r, bool streame
 						 r->result.tokens_cached);
 }
 
-/* Retry if tries remain and nothing was shown to the caller yet; wait at least what the
- * server asked for; tell the caller why (fmt). Returns true if a retry was scheduled. */
+/* Retry if tries remain and nothing was shown to the caller yet (or the caller takes a
+ * restart); wait at least what the server asked for, but never longer than the provider's
+ * max_retry_wait: a server asking for more fails the request now rather than stalling the
+ * run silently. Tell the caller why (fmt). Returns true if a retry was scheduled. */
 static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms,
 			bool throttled, const char *fmt, ...) SL_PRINTF(5, 6);
 static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wait_ms,
 			bool throttled, const char *fmt, ...)
 {
-	if (r->cancel || r->delivered || r->tries >= r->max_tries)
+	if (r->cancel || (r->delivered && !r->restart) || r->tries >= r->max_tries)
 		return false;
+	int64_t cap = r->prov->conf->limits.max_retry_wait_ms;
+	if (server_wait_ms > cap) {
+		r->refused_wait_ms = server_wait_ms;
+		return false;
+	}
 	int64_t now = sl_now_ns();
 	int64_t wait = sl_backoff_ms(r->tries, eng->backoff_base_ms, eng->backoff_cap_ms, &eng->rng);
+	if (wait > cap)
+		wait = cap;
 	if (server_wait_ms > wait)
 		wait = server_wait_ms;
 	if (throttled) {
@@ -913,7 +925,8 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 	if (r->stream.failed) {
 		/* An error event inside the stream (or unparseable data). */
 		bool transient = r->stream.fail_status == SL_ERR_PROVIDER &&
-				 sl_net_error_type_transient(r->stream.error_type);
+				 (r->stream.error_transient ||
+				  sl_net_error_type_transient(r->stream.error_type));
 		if (!(transient && maybe_retry(eng, r, -1, false, "%s: %s", pname, r->stream.error))) {
 			free(r->result.error_type);
 			r->result.error_type = r->stream.error_type ? sl_xstrdup(r->stream.error_type) : NULL;
@@ -1000,7 +1013,15 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 			       r->result.error_type ? " (" : "",
 			       r->result.error_type ? r->result.error_type : "",
 			       r->result.error_type ? ")" : "", b.len ? b.data : "(no message)");
-			if (r->tries > 1) {
+			if (r->refused_wait_ms > 0) {
+				char *m = sl_xasprintf("%s [the server asked to wait %.0f s: more than "
+						       "limits.max_retry_wait_s = %ld of provider %s]",
+						       r->result.error,
+						       ceil((double)r->refused_wait_ms / 1000.0),
+						       p->conf->limits.max_retry_wait_ms / 1000, pname);
+				free(r->result.error);
+				r->result.error = m;
+			} else if (r->tries > 1) {
 				char *m = sl_xasprintf("%s [gave up after %d tries]", r->result.error,
 						       r->tries);
 				free(r->result.error);
@@ -1043,6 +1064,8 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 	/* The server says a limit is used up: hold this provider's queue until it resets. */
 	int64_t pause = sl_ratelimit_pause_ms(r->resp_headers.data ? r->resp_headers.data : "",
 					      r->resp_headers.len, sl_wall_ms());
+	if (pause > p->conf->limits.max_retry_wait_ms)
+		pause = p->conf->limits.max_retry_wait_ms;
 	if (pause > 0) {
 		int64_t until = sl_now_ns() + pause * 1000000;
 		if (until > p->blocked_until_ns)

@@ -61,7 +61,10 @@ static void ollama_object(struct sl_stream *s, const cJSON *root)
 {
 	const char *err = sl_json_str(root, "error");
 	if (err) {
+		/* Sent after a 200 when the model runner fails (crash, out of memory, a
+		 * restarted server): the server's fault, worth another try. */
 		sl_stream_fail(s, SL_ERR_PROVIDER, NULL, "error in the answer: %s", err);
+		s->error_transient = true;
 		return;
 	}
 	sl_stream_set_model(s, sl_json_str(root, "model"));

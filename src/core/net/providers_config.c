@@ -132,6 +132,7 @@ static void limits_default(struct sl_provider_limits *l, enum sl_provider_kind k
 		.first_byte_ms = 120000, /* reasoning models think a long time before a byte */
 		.idle_ms = 60000,
 		.total_ms = 600000,
+		.max_retry_wait_ms = 60000,
 	};
 }
 
@@ -369,7 +370,8 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 	static const char *const keys[] = { "kind",    "base_url", "api_key_env", "region",
 					    "profile", "headers",  "limits",      "timeouts",
 					    NULL };
-	static const char *const limit_keys[] = { "concurrency", "rpm", "tpm", "max_tries", NULL };
+	static const char *const limit_keys[] = { "concurrency", "rpm", "tpm", "max_tries",
+						  "max_retry_wait_s", NULL };
 	static const char *const timeout_keys[] = { "connect_ms", "first_byte_ms", "idle_ms",
 						    "total_ms", NULL };
 	char path[300];
@@ -468,19 +470,24 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 			goto fail;
 		}
 		int64_t conc = c.limits.concurrency, rpm = c.limits.rpm, tries = c.limits.max_tries;
+		int64_t max_wait_s = c.limits.max_retry_wait_ms / 1000;
 		if (!check_keys(limits, limit_keys, sub, origin, err) ||
 		    get_int(limits, "concurrency", &conc, 100000, sub, origin, err) ||
 		    get_int(limits, "rpm", &rpm, 10000000, sub, origin, err) ||
 		    get_int(limits, "tpm", &c.limits.tpm, INT64_MAX / 4, sub, origin, err) ||
-		    get_int(limits, "max_tries", &tries, 100, sub, origin, err))
+		    get_int(limits, "max_tries", &tries, 100, sub, origin, err) ||
+		    get_int(limits, "max_retry_wait_s", &max_wait_s, 86400, sub, origin, err))
 			goto fail;
 		if (tries < 1) {
 			sl_error_set(err, "%s: %s.max_tries: must be at least 1", origin, sub);
 			goto fail;
 		}
 		c.limits.concurrency = (int)conc;
+		if (cJSON_GetObjectItemCaseSensitive(limits, "concurrency"))
+			c.limits.concurrency_set = true;
 		c.limits.rpm = (int)rpm;
 		c.limits.max_tries = (int)tries;
+		c.limits.max_retry_wait_ms = (long)max_wait_s * 1000;
 	}
 	const cJSON *timeouts = cJSON_GetObjectItemCaseSensitive(obj, "timeouts");
 	if (timeouts) {
@@ -526,6 +533,17 @@ int sl_providers_merge_json(struct sl_providers *p, const char *json, size_t len
 		for (const char *q = json; at && q < at && q < json + len; q++)
 			line += *q == '\n';
 		sl_error_set(err, "%s: line %zu: not valid JSON", origin, line);
+		return -1;
+	}
+	char key[128];
+	long dup = sl_json_duplicate_key(json, len, key, sizeof key);
+	if (dup >= 0) {
+		size_t line = 1;
+		for (long i = 0; i < dup; i++)
+			line += json[i] == '\n';
+		sl_error_set(err, "%s: line %zu: duplicate key \"%s\": each key may appear once in "
+			     "an object (remove one)", origin, line, key);
+		cJSON_Delete(root);
 		return -1;
 	}
 	static const char *const top_keys[] = { "providers", NULL };

@@ -11,6 +11,7 @@
 #include "shortlist/judge.h"
 #include "shortlist/runs.h"
 #include "shortlist/scorer.h"
+#include "shortlist/suite.h"
 
 #define BATCH 2000
 
@@ -20,6 +21,19 @@ int sl_report_validate_scorer(void *ud, const char *name, const cJSON *spec, con
 	if (sl_judge_is_judge_scorer(name))
 		return sl_judge_validate(spec, path, err);
 	return sl_scorer_validate(ud, name, spec, path, err);
+}
+
+char *sl_report_metric_id(const cJSON *spec)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "name");
+	if (cJSON_IsString(name) && sl_judge_is_judge_scorer(name->valuestring))
+		return sl_judge_metric_id(spec);
+	/* The registry decides (a "rouge" entry reports "rougeL"): ask it, do not guess. */
+	struct sl_error err = { 0 };
+	struct sl_scorer *s = sl_scorer_new(spec, "suite.scorers[]", &err);
+	char *id = s ? sl_xstrdup(sl_scorer_id(s)) : NULL;
+	sl_scorer_free(s);
+	return id;
 }
 
 struct slot {
@@ -92,7 +106,7 @@ static int score_cell(void *ud, const struct sl_cell *c)
 		if (sc.status == SL_SCORE_SKIPPED)
 			continue;
 		double v = sc.status == SL_SCORE_OK ? sc.value : NAN;
-		if (sc.status != SL_SCORE_OK)
+		if (s->has_pass && sc.status != SL_SCORE_OK)
 			any_error = true;
 		else if (s->has_pass && !sc.pass)
 			all_pass = false;
@@ -167,18 +181,26 @@ static int64_t count_ok_cells(struct sl_store *store, int64_t run, struct sl_err
 	return n;
 }
 
+/* Its scores and its mark (the caller writes both again, or leaves it gone). */
 static int delete_metric(struct sl_store *store, int64_t run, const char *metric,
 			 struct sl_error *err)
 {
-	sqlite3_stmt *st = sl_store_prepare(store,
-		"DELETE FROM cell_scores WHERE run_id = ?1 AND metric = ?2", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, run);
-	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-	int rc = sl_store_step(store, st, err);
-	sqlite3_reset(st);
-	return rc < 0 ? -1 : 0;
+	static const char *const sql[] = {
+		"DELETE FROM cell_scores WHERE run_id = ?1 AND metric = ?2",
+		"DELETE FROM score_marks WHERE run_id = ?1 AND metric = ?2",
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(sql); i++) {
+		sqlite3_stmt *st = sl_store_prepare(store, sql[i], err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+		int rc = sl_store_step(store, st, err);
+		sqlite3_reset(st);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int sl_report_score_run(struct sl_store *store, int64_t run_id,
@@ -193,9 +215,12 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 	if (sl_run_get(store, run_id, &run, err) != 0)
 		return -1;
 	int ret = -1;
-	cJSON *suite = cJSON_Parse(run.suite_json ? run.suite_json : "{}");
-	const cJSON *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
-	size_t n = (size_t)cJSON_GetArraySize(scorers);
+	struct sl_suite *suite = sl_run_suite(&run, err);
+	if (!suite) {
+		sl_run_free(&run);
+		return -1;
+	}
+	size_t n = suite->n_scorers;
 	struct score_ctx x = { .store = store, .run_id = run_id, .stats = stats, .err = err };
 	x.slots = sl_xcalloc(n ? n : 1, sizeof *x.slots);
 	sl_iso8601(sl_wall_ms(), x.now);
@@ -204,13 +229,10 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 		goto out;
 	size_t n_pass = 0, n_judge = 0;
 	bool any_needed = false;
-	const cJSON *spec;
-	cJSON_ArrayForEach(spec, scorers) {
+	for (size_t i = 0; i < n; i++) {
 		struct slot *s = &x.slots[x.n_slots];
-		char path[48];
-		snprintf(path, sizeof path, "suite.scorers[%zu]", x.n_slots);
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "name");
-		const char *nm = cJSON_IsString(name) ? name->valuestring : "";
+		const cJSON *spec = suite->scorers[i].params;
+		const char *path = suite->scorers[i].path, *nm = suite->scorers[i].name;
 		s->spec = spec;
 		if (sl_judge_is_judge_scorer(nm)) {
 			s->id = sl_judge_metric_id(spec);
@@ -219,15 +241,17 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 		} else {
 			s->scorer = sl_scorer_new(spec, path, err);
 			if (!s->scorer) {
+				char inner[sizeof err->msg];
+				snprintf(inner, sizeof inner, "%s", err->msg);
+				sl_error_set(err, "run %lld, %s: %s", (long long)run_id, path, inner);
 				err->code = SL_EXIT_USAGE;
-				sl_error_set(err, "run %lld, %s: %s", (long long)run_id, path, err->msg);
 				goto out;
 			}
 			s->id = sl_xstrdup(sl_scorer_id(s->scorer));
 			enum sl_scorer_kind k = sl_scorer_kind(s->scorer);
 			s->proportion = k != SL_SCORER_SIMILARITY;
-			s->has_pass = true;
-			n_pass++;
+			s->has_pass = sl_scorer_is_check(s->scorer);
+			n_pass += s->has_pass;
 		}
 		x.n_slots++;
 		int64_t have = scored_against(store, run_id, s->id, err);
@@ -241,12 +265,18 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			stats->metrics_fresh++;
 		}
 	}
-	/* A pass rate is worth showing when there is more than one check to pass. */
+	/* A pass rate is worth showing when there is more than one check to pass (a similarity
+	 * without a threshold passes every cell: counting it would show 100%). */
 	if (n_pass >= 2) {
 		int64_t have = scored_against(store, run_id, "pass_rate", err);
 		if (have == -1)
 			goto out;
 		x.pass_rate = have != ok_cells || any_needed;
+	} else {
+		/* Written by a version that counted measurements as checks: drop it. */
+		int64_t have = scored_against(store, run_id, "pass_rate", err);
+		if (have == -1 || (have >= 0 && delete_metric(store, run_id, "pass_rate", err) != 0))
+			goto out;
 	}
 	bool registry_needed = x.pass_rate;
 	for (size_t i = 0; i < x.n_slots; i++)
@@ -295,7 +325,7 @@ out:
 		free(x.slots[i].id);
 	}
 	free(x.slots);
-	cJSON_Delete(suite);
+	sl_suite_free(suite);
 	sl_run_free(&run);
 	return ret;
 }

@@ -9,41 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/utf8.h"
 #include "tokmap.h"
 
-/* ---- UTF-8 helpers ---- */
+/* ---- characters ---- */
 
 static size_t cp_len(const unsigned char *s, const unsigned char *end)
 {
-	unsigned c = *s;
-	size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-	if ((size_t)(end - s) < n)
-		n = 1;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-	return n;
+	uint32_t cp;
+	return sl_utf8_decode((const char *)s, (size_t)(end - s), &cp);
 }
 
 /* Byte length of the whitespace character at s (Python's str.isspace), or 0. */
 static size_t ws_len(const unsigned char *s, const unsigned char *end)
 {
-	unsigned c = s[0];
-	if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f))
-		return 1;
-	size_t n = end - s;
-	if (c == 0xc2 && n >= 2 && (s[1] == 0x85 || s[1] == 0xa0))
-		return 2;
-	if (c == 0xe1 && n >= 3 && s[1] == 0x9a && s[2] == 0x80) /* U+1680 */
-		return 3;
-	if (c == 0xe2 && n >= 3 && s[1] == 0x80 &&
-	    (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) /* U+2000-200A, 2028/9, 202F */
-		return 3;
-	if (c == 0xe2 && n >= 3 && s[1] == 0x81 && s[2] == 0x9f) /* U+205F */
-		return 3;
-	if (c == 0xe3 && n >= 3 && s[1] == 0x80 && s[2] == 0x80) /* U+3000 */
-		return 3;
-	return 0;
+	uint32_t cp;
+	size_t n = sl_utf8_decode((const char *)s, (size_t)(end - s), &cp);
+	return sl_utf8_is_space(cp) ? n : 0;
 }
 
 static bool is_digit(unsigned char c)
@@ -234,11 +216,7 @@ void sl_bleu_free(struct sl_bleu *b)
  * then split on whitespace into interned ids in b->toks. */
 static void segment_tokens(struct sl_bleu *b, const char *text)
 {
-	char *s = sl_xstrdup(text);
-	if (b->opts.lowercase)
-		for (char *p = s; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p + 32);
+	char *s = b->opts.lowercase ? sl_utf8_lower(text) : sl_xstrdup(text);
 	/* rstrip(): drop trailing whitespace characters */
 	{
 		const unsigned char *u = (const unsigned char *)s, *end = u + strlen(s);

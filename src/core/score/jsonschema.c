@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/utf8.h"
+
 static const char *const type_names[] = { "string", "number", "integer", "boolean",
 					  "object", "array", "null" };
 
@@ -139,14 +141,6 @@ static bool type_matches(const char *want, const cJSON *v)
 	return strcmp(want, "number") == 0 && strcmp(have, "integer") == 0;
 }
 
-static size_t utf8_count(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
 static bool fail(char *why, size_t len, const char *where, const char *fmt, ...) SL_PRINTF(4, 5);
 static bool fail(char *why, size_t len, const char *where, const char *fmt, ...)
 {
@@ -200,7 +194,7 @@ static bool validate(const cJSON *s, const cJSON *v, const char *where, char *wh
 			return fail(why, len, where, "%g is not below %g", x, m->valuedouble);
 	}
 	if (cJSON_IsString(v)) {
-		double n = (double)utf8_count(v->valuestring);
+		double n = (double)sl_utf8_count(v->valuestring);
 		const cJSON *m;
 		if ((m = cJSON_GetObjectItemCaseSensitive(s, "minLength")) && n < m->valuedouble)
 			return fail(why, len, where, "shorter than minLength %g", m->valuedouble);

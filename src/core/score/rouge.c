@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "shortlist/utf8.h"
 #include "porter.h"
 #include "tokmap.h"
 
@@ -145,41 +146,6 @@ static inline void word_add(struct sl_rouge *r, char c)
 	r->word[r->word_len++] = c;
 }
 
-/* Decode one UTF-8 sequence; returns its length (1 for an invalid byte) and the code
- * point (or 0xFFFD). */
-static size_t utf8_decode(const unsigned char *s, const unsigned char *end, uint32_t *cp)
-{
-	unsigned c = s[0];
-	size_t n;
-	uint32_t v;
-	if (c < 0xc2 || c > 0xf4) {
-		*cp = 0xfffd;
-		return 1;
-	} else if (c < 0xe0) {
-		n = 2;
-		v = c & 0x1f;
-	} else if (c < 0xf0) {
-		n = 3;
-		v = c & 0x0f;
-	} else {
-		n = 4;
-		v = c & 0x07;
-	}
-	if ((size_t)(end - s) < n) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	*cp = v;
-	return n;
-}
-
 /* Python's text.lower() then re.sub(r"[^a-z0-9]+", " ") then split: ASCII letters and
  * digits make tokens, everything else separates them. Two non-ASCII characters lower to
  * ASCII in Python and so do make tokens: U+0130 (capital I with dot) lowers to "i" plus a
@@ -213,7 +179,7 @@ static void tokenize_span(struct sl_rouge *r, const char *text, size_t len, stru
 			continue;
 		}
 		uint32_t cp;
-		s += utf8_decode(s, end, &cp);
+		s += sl_utf8_decode((const char *)s, (size_t)(end - s), &cp);
 		if (cp == 0x212a) {
 			word_add(r, 'k');
 		} else if (cp == 0x130) {

@@ -17,6 +17,7 @@
 #include "shortlist/jsonschema.h"
 #include "shortlist/rouge.h"
 #include "shortlist/similarity.h"
+#include "shortlist/utf8.h"
 
 struct scorer_def {
 	struct sl_scorer_info info;
@@ -59,6 +60,14 @@ static void set_detail(struct sl_score *out, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
 	va_end(ap);
+	/* JSON output must stay valid UTF-8: never end inside a character */
+	out->detail[sl_utf8_prefix(out->detail, sizeof out->detail - 1)] = '\0';
+}
+
+/* At most max bytes of s for "%.*s", without cutting a character. */
+static int quote_len(const char *s, size_t max)
+{
+	return (int)sl_utf8_prefix(s ? s : "", max);
 }
 
 static void set_bool(struct sl_score *out, bool ok)
@@ -70,7 +79,8 @@ static void set_bool(struct sl_score *out, bool ok)
 
 static void set_predicted(struct sl_score *out, const char *s)
 {
-	snprintf(out->predicted, sizeof out->predicted, "%s", s ? s : "");
+	snprintf(out->predicted, sizeof out->predicted, "%.*s",
+		 quote_len(s, sizeof out->predicted - 1), s ? s : "");
 }
 
 static const cJSON *param(const struct sl_scorer *s, const char *name)
@@ -287,25 +297,34 @@ static bool has_substring(const char *hay, const char *needle, bool case_sensiti
 
 /* ---- MATCH scorers ---- */
 
+/* The expected answer without surrounding spaces, tabs and line ends (as exact trims it). */
+static const char *trim(const char *s, size_t *len)
+{
+	const char *e;
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'); e--)
+		;
+	*len = (size_t)(e - s);
+	return s;
+}
+
 /* The expected answer, trimmed, as the class a classification report counts. */
 static void set_truth(struct sl_score *out, const char *expected)
 {
-	const char *b = expected, *e;
-	while (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r')
-		b++;
-	for (e = b + strlen(b); e > b && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r'); e--)
-		;
-	snprintf(out->truth, sizeof out->truth, "%.*s", (int)(e - b), b);
+	size_t n;
+	const char *b = trim(expected, &n);
+	if (n > sizeof out->truth - 1)
+		n = sl_utf8_prefix(b, sizeof out->truth - 1);
+	snprintf(out->truth, sizeof out->truth, "%.*s", (int)n, b);
 }
 
 static void score_exact(struct sl_scorer *s, const struct sl_cell *c, const char *expected,
 			struct sl_score *out)
 {
 	set_bool(out, sl_match_exact(c->output, expected));
-	const char *b = c->output;
-	while (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r')
-		b++;
-	set_predicted(out, b);
+	size_t n;
+	set_predicted(out, trim(c->output, &n));
 }
 
 static void score_normalized(struct sl_scorer *s, const struct sl_cell *c, const char *expected,
@@ -335,13 +354,8 @@ static void score_label(struct sl_scorer *s, const struct sl_cell *c, const char
 {
 	int k = sl_extract_label(c->output, (const char *const *)s->strings, s->n_strings);
 	set_predicted(out, k >= 0 ? s->strings[k] : "");
-	const char *t, *e;
 	size_t tl;
-	for (t = expected; *t == ' ' || *t == '\n'; t++)
-		;
-	for (e = t + strlen(t); e > t && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r'); e--)
-		;
-	tl = (size_t)(e - t);
+	const char *t = trim(expected, &tl);
 	bool ok = k >= 0 && strlen(s->strings[k]) == tl && strncasecmp(s->strings[k], t, tl) == 0;
 	set_bool(out, ok);
 	/* the truth as spelled in the label list, so case differences do not split classes */
@@ -378,7 +392,8 @@ static void score_choice(struct sl_scorer *s, const struct sl_cell *c, const cha
 	if (!want) {
 		out->status = SL_SCORE_ERROR;
 		out->value = NAN;
-		set_detail(out, "the expected answer \"%.60s\" is not one of %s", expected, s->text);
+		set_detail(out, "the expected answer \"%.*s\" is not one of %s", quote_len(expected, 60),
+			   expected, s->text);
 		return;
 	}
 	set_bool(out, got == want);
@@ -463,8 +478,8 @@ static void score_contains(struct sl_scorer *s, const struct sl_cell *c, const c
 	bool ok = s->mode ? found == s->n_strings : found > 0;
 	set_bool(out, ok);
 	if (!ok)
-		set_detail(out, s->mode ? "missing \"%.80s\"" : "contains none of the values (first: \"%.80s\")",
-			   s->mode ? missing : s->strings[0]);
+		set_detail(out, s->mode ? "missing \"%.*s\"" : "contains none of the values (first: \"%.*s\")",
+			   quote_len(s->mode ? missing : s->strings[0], 80), s->mode ? missing : s->strings[0]);
 }
 
 static void score_not_contains(struct sl_scorer *s, const struct sl_cell *c, const char *expected,
@@ -482,8 +497,8 @@ static void score_not_contains(struct sl_scorer *s, const struct sl_cell *c, con
 	bool ok = s->mode ? found < s->n_strings : found == 0;
 	set_bool(out, ok);
 	if (!ok)
-		set_detail(out, s->mode ? "contains every value" : "contains \"%.80s\"",
-			   s->mode ? "" : hit);
+		set_detail(out, s->mode ? "contains every value" : "contains \"%.*s\"",
+			   quote_len(s->mode ? "" : hit, 80), s->mode ? "" : hit);
 }
 
 static int init_starts_with(struct sl_scorer *s, struct sl_error *err)
@@ -505,7 +520,7 @@ static void score_starts_with(struct sl_scorer *s, const struct sl_cell *c, cons
 	}
 	set_bool(out, ok);
 	if (!ok)
-		set_detail(out, "starts with \"%.40s\"", o);
+		set_detail(out, "starts with \"%.*s\"", quote_len(o, 40), o);
 }
 
 static void score_regex(struct sl_scorer *s, const struct sl_cell *c, const char *expected,
@@ -513,7 +528,8 @@ static void score_regex(struct sl_scorer *s, const struct sl_cell *c, const char
 {
 	set_bool(out, regexec(&s->re, c->output, 0, NULL, 0) == 0);
 	if (!out->pass)
-		set_detail(out, "no match for /%.80s/", param_str(s, "pattern", ""));
+		set_detail(out, "no match for /%.*s/", quote_len(param_str(s, "pattern", ""), 80),
+			   param_str(s, "pattern", ""));
 }
 
 static int init_is_json(struct sl_scorer *s, struct sl_error *err)
@@ -587,8 +603,7 @@ static void score_max_length(struct sl_scorer *s, const struct sl_cell *c, const
 	if (s->mode == 2) {
 		n = strlen(c->output);
 	} else if (s->mode == 0) {
-		for (; *p; p++)
-			n += (*p & 0xc0) != 0x80;
+		n = sl_utf8_count(c->output);
 	} else {
 		bool in = false;
 		for (; *p; p++) {
@@ -1077,6 +1092,11 @@ const char *sl_scorer_id(const struct sl_scorer *s)
 enum sl_scorer_kind sl_scorer_kind(const struct sl_scorer *s)
 {
 	return s->def->info.kind;
+}
+
+bool sl_scorer_is_check(const struct sl_scorer *s)
+{
+	return s->def->info.kind != SL_SCORER_SIMILARITY || !isnan(s->threshold);
 }
 
 const char *sl_scorer_metric_label(const struct sl_scorer *s)

@@ -7,39 +7,18 @@
 #include <string.h>
 
 #include "shortlist/rouge.h"
+#include "shortlist/utf8.h"
 #include "tokmap.h"
 
-/* Decode UTF-8 into code points (an invalid byte is its own code point 0xDC00+byte, so
- * two different invalid bytes never compare equal to each other or to real text). */
+/* Decode UTF-8 into code points (a bad byte is its own value, see utf8.h). */
 static unsigned *codepoints(const char *s, size_t *n)
 {
-	size_t len = strlen(s);
+	size_t len = strlen(s), k = 0;
 	unsigned *out = sl_xmalloc((len + 1) * sizeof *out);
-	size_t k = 0;
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	while (p < end) {
-		unsigned c = *p, need = c < 0x80 ? 0 : c >= 0xf0 && c <= 0xf4 ? 3 :
-					     c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : 99;
-		if (need == 0) {
-			out[k++] = c;
-			p++;
-			continue;
-		}
-		bool ok = need != 99 && (size_t)(end - p) > need;
-		unsigned v = c & (0x3f >> need);
-		for (unsigned i = 1; ok && i <= need; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				ok = false;
-			else
-				v = (v << 6) | (p[i] & 0x3f);
-		}
-		if (ok) {
-			out[k++] = v;
-			p += need + 1;
-		} else {
-			out[k++] = 0xdc00 + c;
-			p++;
-		}
+	for (size_t i = 0; i < len; k++) {
+		uint32_t cp;
+		i += sl_utf8_decode(s + i, len - i, &cp);
+		out[k] = cp;
 	}
 	*n = k;
 	return out;
@@ -194,32 +173,37 @@ static void grow_ids(struct sl_tfidf *t)
 	}
 }
 
+/* Python's re \w+ over text.lower(), as scikit-learn's token pattern sees words (every
+ * length is kept, see similarity.h). */
 static void tokens(struct sl_tfidf *t, const char *text)
 {
 	t->nids = 0;
-	char buf[256];
-	size_t len = 0;
-	for (const unsigned char *p = (const unsigned char *)text;; p++) {
-		unsigned c = *p;
-		bool word = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z');
-		if (word && len < sizeof buf) {
-			buf[len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			continue;
+	char *low = sl_utf8_lower(text);
+	size_t len = strlen(low);
+	for (size_t i = 0; i <= len;) {
+		size_t start = i;
+		while (i < len) {
+			uint32_t cp;
+			size_t n = sl_utf8_decode(low + i, len - i, &cp);
+			if (!sl_utf8_is_word(cp))
+				break;
+			i += n;
 		}
-		if (word)
-			continue; /* an absurdly long token is truncated, not split */
-		if (len) {
+		if (i > start) {
 			if (t->nids == t->ids_cap) {
 				t->ids_cap = t->ids_cap ? t->ids_cap * 2 : 64;
 				t->ids = sl_xrealloc(t->ids, t->ids_cap * sizeof *t->ids);
 			}
-			t->ids[t->nids++] = tokmap_intern(&t->map, buf, len);
-			len = 0;
+			/* an absurdly long token is truncated, not split */
+			size_t tl = i - start > 256 ? sl_utf8_prefix(low + start, 256) : i - start;
+			t->ids[t->nids++] = tokmap_intern(&t->map, low + start, tl);
 		}
-		if (!c)
+		if (i >= len)
 			break;
+		uint32_t cp;
+		i += sl_utf8_decode(low + i, len - i, &cp);
 	}
+	free(low);
 	grow_ids(t);
 }
 
@@ -251,7 +235,8 @@ static int cmp_u32(const void *a, const void *b)
 static size_t vector(struct sl_tfidf *t, const char *text, uint32_t **ids_out, double **w_out)
 {
 	tokens(t, text);
-	qsort(t->ids, t->nids, sizeof *t->ids, cmp_u32);
+	if (t->nids) /* qsort(NULL, 0) is undefined */
+		qsort(t->ids, t->nids, sizeof *t->ids, cmp_u32);
 	uint32_t *ids = sl_xmalloc((t->nids + 1) * sizeof *ids);
 	double *w = sl_xmalloc((t->nids + 1) * sizeof *w);
 	size_t k = 0;

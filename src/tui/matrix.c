@@ -1,4 +1,4 @@
-#include "run_data.h"
+#include "matrix.h"
 
 #include "glyph.h"
 
@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int64_t tui_rundata_index(const struct tui_rundata *d, int model, int prompt, int case_index,
+int64_t tui_matrix_index(const struct tui_matrix *d, int model, int prompt, int case_index,
 			  int sample)
 {
 	return (((int64_t)model * d->n_prompts + prompt) * d->n_cases + case_index) * d->samples +
 	       sample;
 }
 
-void tui_rundata_split(const struct tui_rundata *d, int64_t cell, int *model, int *prompt,
+void tui_matrix_split(const struct tui_matrix *d, int64_t cell, int *model, int *prompt,
 		       int *case_index, int *sample)
 {
 	*sample = (int)(cell % d->samples);
@@ -34,7 +34,7 @@ const char *tui_model_short(const char *requested)
 	return s && s[1] ? s + 1 : requested;
 }
 
-void tui_rundata_add_error(struct tui_rundata *d, int64_t cell, bool retrying,
+void tui_matrix_add_error(struct tui_matrix *d, int64_t cell, bool retrying,
 			   const char *text)
 {
 	/* A cell's newer message replaces its older one (retry 1, retry 2, failed). */
@@ -56,7 +56,7 @@ void tui_rundata_add_error(struct tui_rundata *d, int64_t cell, bool retrying,
 }
 
 struct loader {
-	struct tui_rundata *d;
+	struct tui_matrix *d;
 	double **ttft, **tps; /* per model samples, for the medians */
 	size_t *n_ttft, *n_tps;
 };
@@ -87,12 +87,12 @@ static double median(double *v, size_t n)
 static int load_cell(void *ud, const struct sl_cell *c)
 {
 	struct loader *l = ud;
-	struct tui_rundata *d = l->d;
+	struct tui_matrix *d = l->d;
 	if (c->model_idx < 0 || c->model_idx >= d->n_models || c->prompt_idx < 0 ||
 	    c->prompt_idx >= d->n_prompts || c->case_idx < 0 || c->case_idx >= d->n_cases ||
 	    c->sample < 0 || c->sample >= d->samples)
 		return 0;
-	int64_t idx = tui_rundata_index(d, c->model_idx, c->prompt_idx, c->case_idx, c->sample);
+	int64_t idx = tui_matrix_index(d, c->model_idx, c->prompt_idx, c->case_idx, c->sample);
 	struct tui_model_stats *st = &d->stats[c->model_idx];
 	st->done++;
 	if (!c->output) {
@@ -103,7 +103,7 @@ static int load_cell(void *ud, const struct sl_cell *c)
 		snprintf(line, sizeof line, "%s case %d: %s", tui_model_short(c->model),
 			 c->case_idx + 1, c->error_msg ? c->error_msg : c->error_kind ? c->error_kind
 										    : "failed");
-		tui_rundata_add_error(d, idx, false, line);
+		tui_matrix_add_error(d, idx, false, line);
 		return 0;
 	}
 	d->state[idx] = c->cached ? TUI_CELL_CACHED : TUI_CELL_DONE;
@@ -120,7 +120,7 @@ static int load_cell(void *ud, const struct sl_cell *c)
 	return 0;
 }
 
-int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_id,
+int tui_matrix_load(struct tui_matrix *d, struct sl_store *store, int64_t run_id,
 		     struct sl_error *err)
 {
 	memset(d, 0, sizeof *d);
@@ -167,13 +167,13 @@ int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_
 	free(l.n_ttft);
 	free(l.n_tps);
 	if (rc != 0) {
-		tui_rundata_free(d);
+		tui_matrix_free(d);
 		return -1;
 	}
 	return 0;
 }
 
-void tui_rundata_free(struct tui_rundata *d)
+void tui_matrix_free(struct tui_matrix *d)
 {
 	for (int m = 0; d->models && m < d->n_models; m++)
 		free(d->models[m]);

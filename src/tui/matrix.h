@@ -2,8 +2,8 @@
  * samples), the state of every cell, per-model totals and the latest errors. Filled from
  * the store (a past run: replay) or, for the live run, from the store at start and then by
  * the runner's events (run_live.c). One byte per cell, so a 10,000-cell run costs 10 KB. */
-#ifndef SHORTLIST_TUI_RUN_DATA_H
-#define SHORTLIST_TUI_RUN_DATA_H
+#ifndef SHORTLIST_TUI_MATRIX_H
+#define SHORTLIST_TUI_MATRIX_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,7 +38,7 @@ struct tui_run_error {
 	bool retrying;  /* a try failed and will be retried */
 };
 
-struct tui_rundata {
+struct tui_matrix {
 	int64_t run_id;
 	char name[128];     /* the suite's name */
 	char status[24];    /* running, complete, incomplete */
@@ -54,15 +54,15 @@ struct tui_rundata {
 };
 
 /* Load a run's shape, cell states and totals from the store. */
-int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_id,
+int tui_matrix_load(struct tui_matrix *d, struct sl_store *store, int64_t run_id,
 		     struct sl_error *err);
-void tui_rundata_free(struct tui_rundata *d);
-int64_t tui_rundata_index(const struct tui_rundata *d, int model, int prompt, int case_index,
+void tui_matrix_free(struct tui_matrix *d);
+int64_t tui_matrix_index(const struct tui_matrix *d, int model, int prompt, int case_index,
 			  int sample);
-void tui_rundata_split(const struct tui_rundata *d, int64_t cell, int *model, int *prompt,
+void tui_matrix_split(const struct tui_matrix *d, int64_t cell, int *model, int *prompt,
 		       int *case_index, int *sample);
 /* Remember an error line (the oldest shown one goes). */
-void tui_rundata_add_error(struct tui_rundata *d, int64_t cell, bool retrying,
+void tui_matrix_add_error(struct tui_matrix *d, int64_t cell, bool retrying,
 			   const char *text);
 /* "gpt-4o-mini" from "openai:gpt-4o-mini" or "openai/gpt-4o-mini": the short name rows
  * show when space is short. */
