@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "shortlist/catalog.h"
 #include "shortlist/csv.h"
+#include "shortlist/utf8.h"
 
 /* "--name VALUE" or "--name=VALUE": returns the value and advances *i, or NULL if argv[*i] is
  * not this option. *missing is set when the option is present without a value. */
@@ -76,26 +77,25 @@ static const char *tri(int v)
 	return v < 0 ? "?" : v ? "yes" : "no";
 }
 
-/* Print s in exactly w columns, cut with "~" when longer. Counts code points, not bytes, so
- * a name with UTF-8 is never cut inside a character (wide CJK glyphs may still overhang). */
+/* Print s in exactly w terminal columns, cut with "~" when longer: measured and shown by
+ * shortlist/utf8.h, so wide characters count twice and a catalogue string's control
+ * characters or bad bytes never reach the terminal as they are. */
 static void put_col(const char *s, int w)
 {
+	struct sl_buf b;
+	sl_buf_init(&b);
 	s = s ? s : "";
-	int cols = 0;
-	const char *p = s;
-	for (; *p; p++)
-		cols += ((unsigned char)*p & 0xC0) != 0x80;
-	if (cols <= w) {
-		fputs(s, stdout);
-		printf("%*s", w - cols, "");
-		return;
+	sl_utf8_sanitize(&b, s, strlen(s));
+	sl_buf_puts(&b, "");
+	int cols = sl_utf8_width(b.data);
+	if (cols > w) {
+		b.len = sl_utf8_fit(b.data, w - 1);
+		b.data[b.len] = '\0';
+		cols = sl_utf8_width(b.data) + 1;
+		sl_buf_putc(&b, '~');
 	}
-	cols = 0;
-	for (p = s; *p; p++) {
-		if (((unsigned char)*p & 0xC0) != 0x80 && ++cols == w)
-			break;
-	}
-	printf("%.*s~", (int)(p - s), s);
+	printf("%s%*s", b.data, w - cols, "");
+	sl_buf_free(&b);
 }
 
 static void print_table(const struct sl_model_list *l, size_t shown, size_t total)

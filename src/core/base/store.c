@@ -1,6 +1,7 @@
 #include "shortlist/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,18 @@ struct sl_store *sl_store_open(const char *path, int flags, struct sl_error *err
 		sl_error_set(err, "database %s is read-only (%s): fix its permissions, or use --db "
 			     "to choose a writable file", path, strerror(errno));
 		return NULL;
+	}
+
+	/* The store holds prompts and answers: readable by its owner only (SQLite gives its
+	 * -wal and -shm files the database's mode). A store an older version created with
+	 * the umask's 0644/0664 is tightened; any other mode was chosen, and is kept. */
+	if (!exists && !(flags & SL_STORE_READONLY)) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	} else if (exists && !(flags & SL_STORE_READONLY) && st.st_uid == geteuid() &&
+		   ((st.st_mode & 0777) == 0644 || (st.st_mode & 0777) == 0664)) {
+		(void)chmod(path, 0600);
 	}
 
 	struct sl_store *store = sl_xcalloc(1, sizeof *store);

@@ -29,6 +29,7 @@ struct model_slot {
 	const struct sl_provider_conf *conf;
 	char *model_id;
 	char *catalog_key;
+	char *endpoint; /* base_url without credentials: what is stored and shown */
 	double price_in, price_out, price_cache_read; /* USD per 1M tokens, NAN unknown */
 };
 
@@ -313,6 +314,7 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 			sl_error_set(err, "%s: suite.models[%zu]: %s", r->suite->path, i, e.msg);
 			return usage_fail(err);
 		}
+		ms->endpoint = sl_url_redact(ms->conf->base_url);
 		const char *key;
 		if (sl_provider_api_key(ms->conf, &key, &e) != 0) {
 			sl_error_set(err, "%s: suite.models[%zu] \"%s\": %s", r->suite->path, i,
@@ -322,7 +324,7 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 		if (!sl_url_scheme_allowed(ms->conf->base_url)) {
 			sl_error_set(err, "%s: suite.models[%zu] \"%s\": provider %s uses %s; plain "
 				     "http is only allowed to local hosts", r->suite->path, i,
-				     ms->requested, ms->conf->name, ms->conf->base_url);
+				     ms->requested, ms->conf->name, ms->endpoint);
 			return usage_fail(err);
 		}
 		lookup_catalog_price(r, ms);
@@ -526,7 +528,7 @@ static int create_run(struct sl_runner *r, const char *suite_real, struct sl_err
 		sl_bind_text(st, 3, ms->requested);
 		sl_bind_text(st, 4, ms->conf->name);
 		sl_bind_text(st, 5, ms->model_id);
-		sl_bind_text(st, 6, ms->conf->base_url);
+		sl_bind_text(st, 6, ms->endpoint);
 		sl_bind_text(st, 7, ms->catalog_key);
 		if (isnan(ms->price_in))
 			sqlite3_bind_null(st, 8);
@@ -816,7 +818,7 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		const struct model_slot *ms = &r->models[m];
 		sqlite3_reset(cs);
 		sl_bind_text(cs, 1, c->cache_key);
-		sl_bind_text(cs, 2, ms->conf->base_url);
+		sl_bind_text(cs, 2, ms->endpoint);
 		sl_bind_text(cs, 3, ms->model_id);
 		sl_bind_text(cs, 4, c->reported_model);
 		sl_bind_text(cs, 5, c->output ? c->output : "");
@@ -1002,7 +1004,7 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 {
 	static const char *const roles[] = { "system", "user", "assistant" };
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "endpoint", ms->conf->base_url ? ms->conf->base_url : "");
+	cJSON_AddStringToObject(o, "endpoint", ms->endpoint ? ms->endpoint : "");
 	cJSON_AddStringToObject(o, "kind", sl_provider_kind_name(ms->conf->kind));
 	cJSON_AddStringToObject(o, "model", ms->model_id);
 	cJSON *a = cJSON_AddArrayToObject(o, "messages");
@@ -1244,6 +1246,7 @@ static void runner_free(struct sl_runner *r)
 		free(r->models[i].requested);
 		free(r->models[i].model_id);
 		free(r->models[i].catalog_key);
+		free(r->models[i].endpoint);
 	}
 	free(r->models);
 	sl_prompt_versions_free(r->prompts, r->n_prompts);
