@@ -285,11 +285,21 @@ static sqlite3_stmt *prepare_own(struct sl_store *store, const char *sql, struct
 int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,
 			 struct sl_error *err)
 {
-	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE run_id = ? ORDER BY model_idx, "
-					      "prompt_idx, case_idx, sample", err);
+	return sl_run_cells_foreach_page(store, run_id, NULL, 0, fn, ud, err);
+}
+
+int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int after[4],
+			      int limit, sl_cell_fn fn, void *ud, struct sl_error *err)
+{
+	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE run_id = ?1 AND (model_idx, "
+				       "prompt_idx, case_idx, sample) > (?2, ?3, ?4, ?5) ORDER BY "
+				       "model_idx, prompt_idx, case_idx, sample LIMIT ?6", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int(st, 2 + i, after ? after[i] : (i == 0 ? -1 : 0));
+	sqlite3_bind_int(st, 6, limit > 0 ? limit : -1);
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sl_cell c;
