@@ -223,30 +223,54 @@ void tui_grid_put_field(struct tui_grid *g, int x, int y, int w, enum tui_role r
 	tui_grid_put(g, x + used, y, ew, role, attrs, ell);
 }
 
-static void put_utf8(struct sl_buf *out, wchar_t ch)
+int tui_utf8_encode(unsigned cp, char out[5])
 {
-	unsigned cp = (unsigned)ch;
-	char b[4];
-	if (cp < 0x80) {
-		sl_buf_putc(out, (char)cp);
-		return;
-	}
 	int n;
-	if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
 		n = 2;
 	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
 		n = 3;
 	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[0] = (char)(0xF0 | (cp >> 18));
+		out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
 		n = 4;
 	}
-	b[n - 1] = (char)(0x80 | (cp & 0x3F));
-	sl_buf_append(out, b, (size_t)n);
+	if (n > 1)
+		out[n - 1] = (char)(0x80 | (cp & 0x3F));
+	out[n] = '\0';
+	return n;
+}
+
+void tui_text_append(char *s, size_t cap, int cp)
+{
+	char b[5];
+	size_t n = strlen(s), bn = (size_t)tui_utf8_encode((unsigned)cp, b);
+	if (n + bn < cap)
+		memcpy(s + n, b, bn + 1);
+}
+
+void tui_text_erase_last(char *s)
+{
+	size_t n = strlen(s);
+	/* Drop a whole UTF-8 sequence, not just its last byte. */
+	while (n > 0 && ((unsigned char)s[n - 1] & 0xC0) == 0x80)
+		n--;
+	if (n > 0)
+		n--;
+	s[n] = '\0';
+}
+
+static void put_utf8(struct sl_buf *out, wchar_t ch)
+{
+	char b[5];
+	sl_buf_append(out, b, (size_t)tui_utf8_encode((unsigned)ch, b));
 }
 
 void tui_grid_dump(const struct tui_grid *g, struct sl_buf *out)

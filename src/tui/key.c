@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grid.h"
+
 static const struct {
 	const char *name;
 	int key;
@@ -28,24 +30,8 @@ void tui_key_name(int key, char *out, size_t n)
 		snprintf(out, n, "C-%c", key + 'a' - 1);
 		return;
 	}
-	/* UTF-8 encode the code point */
-	char b[5] = { 0 };
-	unsigned cp = (unsigned)key;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-	}
+	char b[5];
+	tui_utf8_encode((unsigned)key, b);
 	snprintf(out, n, "%s", b);
 }
 

@@ -240,13 +240,7 @@ static int mv_action(struct tui_view *v, enum tui_action a)
 		refilter(mv);
 		break;
 	case TUI_ACT_SEARCH_ERASE: {
-		size_t n = strlen(mv->filters.search);
-		/* Drop a whole UTF-8 sequence, not just its last byte. */
-		while (n > 0 && ((unsigned char)mv->filters.search[n - 1] & 0xC0) == 0x80)
-			n--;
-		if (n > 0)
-			n--;
-		mv->filters.search[n] = '\0';
+		tui_text_erase_last(mv->filters.search);
 		refilter(mv);
 		break;
 	}
@@ -265,29 +259,6 @@ static int mv_action(struct tui_view *v, enum tui_action a)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
-static void append_utf8(char *s, size_t cap, int cp)
-{
-	char b[5] = { 0 };
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-	}
-	size_t n = strlen(s), bn = strlen(b);
-	if (n + bn < cap) {
-		memcpy(s + n, b, bn + 1);
-	}
-}
 
 static int mv_mouse(struct models_view *mv, const struct tui_event *ev)
 {
@@ -328,7 +299,7 @@ static int mv_event(struct tui_view *v, const struct tui_event *ev)
 	if (ev->key == TK_MOUSE)
 		return mv_mouse(mv, ev);
 	if (mv->searching && ev->key >= 0x20 && ev->key < TK_SPECIAL && ev->key != 0x7F) {
-		append_utf8(mv->filters.search, sizeof mv->filters.search, ev->key);
+		tui_text_append(mv->filters.search, sizeof mv->filters.search, ev->key);
 		refilter(mv);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
