@@ -42,7 +42,9 @@ void tui_grid_clear(struct tui_grid *g, enum tui_role role);
 struct tui_cell *tui_grid_at(struct tui_grid *g, int x, int y);
 void tui_grid_fill(struct tui_grid *g, struct tui_rect r, enum tui_role role);
 /* Write UTF-8 text at (x, y), clipped to max_w columns (and the grid); returns the columns
- * used. Control characters become '?', invalid UTF-8 becomes U+FFFD. */
+ * used. Decoded and measured by shortlist/utf8.h: control characters become their visible
+ * marks (U+2400-U+2421; '?' in ASCII mode), invalid UTF-8 becomes U+FFFD, wide characters
+ * take two cells, combining marks are dropped. */
 int tui_grid_put(struct tui_grid *g, int x, int y, int max_w, enum tui_role role, int attrs,
 		 const char *utf8);
 /* Like tui_grid_put but always fills exactly w columns: text that does not fit ends with
@@ -54,8 +56,6 @@ void tui_grid_set_role(struct tui_grid *g, struct tui_rect r, enum tui_role role
 /* Typed text: append code point cp as UTF-8 if it fits in cap (with the NUL); erase the
  * last whole character. */
 void tui_text_append(char *s, size_t cap, int cp);
-/* Code point to UTF-8 (NUL-terminated); returns the bytes. */
-int tui_utf8_encode(unsigned cp, char out[5]);
 void tui_text_erase_last(char *s);
 /* The display width of UTF-8 text as tui_grid_put would draw it. */
 int tui_text_width(const char *utf8);

@@ -259,7 +259,6 @@ static int mv_action(struct tui_view *v, enum tui_action a)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
-
 static int mv_mouse(struct models_view *mv, const struct tui_event *ev)
 {
 	struct tui_rect t = mv->table;

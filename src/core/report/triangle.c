@@ -448,8 +448,17 @@ static void describe_cost_ratio(double a, double b, const char *b_name, const ch
 	static const char *const fractions[] = { NULL, NULL, "half", "a third", "a quarter",
 						 "a fifth", "a sixth", "a seventh", "an eighth",
 						 "a ninth", "a tenth" };
-	if (!isfinite(a) || !isfinite(b)) {
-		sl_buf_puts(out, "cost unknown");
+	/* Say whose price is missing: the pick's own cost is known when only b's is not. */
+	if (!isfinite(a) && !isfinite(b)) {
+		sl_buf_puts(out, "cost unknown for both");
+		return;
+	}
+	if (!isfinite(a)) {
+		sl_buf_puts(out, "its cost unknown");
+		return;
+	}
+	if (!isfinite(b)) {
+		sl_buf_printf(out, "at $%.4g%s, %s's cost unknown", a, unit, b_name);
 		return;
 	}
 	if (b <= 0 && a <= 0) {
