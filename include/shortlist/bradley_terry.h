@@ -21,8 +21,10 @@ struct sl_vote {
 
 struct sl_bt_result {
 	size_t n_items;
-	double *strength;      /* normalised to sum 1 */
-	struct sl_interval *ci; /* per item, over the strengths; NULL without bootstrap */
+	double *strength;      /* normalised to sum 1 over the items that were compared; NAN
+				* for an item in no vote (it takes no share of the scale) */
+	struct sl_interval *ci; /* per item, over the resamples that compared it; NULL without
+				 * bootstrap */
 	int iterations;
 	int converged;         /* 1 when the last change was below the tolerance */
 };

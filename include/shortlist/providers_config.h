@@ -35,6 +35,7 @@ const char *sl_provider_kind_name(enum sl_provider_kind k); /* "openai", ... */
 
 struct sl_provider_limits {
 	int concurrency;  /* requests in flight at once; 0 = unlimited */
+	bool concurrency_set; /* given in providers.json (a real limit), not our default */
 	int rpm;          /* requests per minute; 0 = unlimited */
 	int64_t tpm;      /* tokens per minute (input estimate + max_tokens); 0 = unlimited */
 	int max_tries;    /* attempts per request including the first */

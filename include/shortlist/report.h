@@ -38,6 +38,11 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			const struct sl_judge_options *judge, struct sl_score_stats *stats,
 			struct sl_error *err);
 
+/* The metric name a suite's scorer entry reports its scores under ("as", else the
+ * scorer's own choice: "rougeL" for {"name": "rouge"}, "judge" for a judge); NULL if the
+ * entry is invalid. Caller frees. */
+char *sl_report_metric_id(const cJSON *spec);
+
 /* Check a suite's scorer entry: the registry's scorers plus the judge scorers. Matches
  * suite.h's sl_scorer_validate_fn. */
 int sl_report_validate_scorer(void *ud, const char *name, const cJSON *spec,

@@ -103,7 +103,10 @@ struct sl_runner;
 struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
 				  struct sl_engine *eng, struct sl_error *err);
 /* Non-blocking: schedule what fits, commit finished cells. False when nothing is left to do
- * (or a store error happened: sl_runner_finish reports it). */
+ * (or a store error happened: sl_runner_finish reports it). It never waits for the store:
+ * while another process holds the write lock, finished cells stay in memory and are
+ * committed by a later pump (call again within ~20 ms, not only on network activity);
+ * sl_runner_finish waits as long as it takes to store them. */
 bool sl_runner_pump(struct sl_runner *r);
 /* Stop scheduling and cancel this run's requests in flight (they stay missing). */
 void sl_runner_stop(struct sl_runner *r);

@@ -108,6 +108,12 @@ struct sl_suite *sl_run_suite_load(struct sl_store *store, int64_t run_id, struc
 /* Every finished cell of a run ordered by model, prompt, case, sample. */
 int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,
 			 struct sl_error *err);
+/* The same for at most limit cells (<= 0: all) after the cell at (model, prompt, case,
+ * sample) = after[0..3] (NULL: from the first). Each page is its own read, so a caller may
+ * write between pages in short transactions (a read open across a write would pin an old
+ * snapshot: SQLITE_BUSY_SNAPSHOT once another process has written). */
+int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int after[4],
+			      int limit, sl_cell_fn fn, void *ud, struct sl_error *err);
 
 /* Differences between two runs, matched by (model requested, prompt name, case, sample)
  * so runs of different prompt versions or model versions compare cell by cell.

@@ -40,6 +40,7 @@ struct sl_scorecard_row {
 	/* Seconds, over successful cells; NAN when none. */
 	double latency_p50, latency_p95, latency_p99, latency_mean;
 	double ttft_p50, ttft_p95;
+	int64_t n_latency, n_ttft; /* successful cells with a latency / a TTFT */
 	double tokens_per_s;  /* output tokens per second of generation (after the first token) */
 	double cost_total;    /* USD of successful cells; NAN when any price is unknown */
 	double cost_per_request, cost_per_1k;
@@ -84,6 +85,29 @@ const struct sl_scorecard_row *sl_scorecard_model_row(const struct sl_scorecard 
  * metric (or `metric` when given), cost = per 1,000 requests. */
 int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
 			  struct sl_triangle *tri, struct sl_error *err);
+
+/* A latency or TTFT distribution of a row, in seconds (NAN when no cell has one): the row's
+ * own percentiles plus the ends and TTFT's p99, read off the same index from its near end,
+ * so a box plot costs about 2% of a scorecard whatever the run's size. */
+struct sl_dist {
+	int64_t n;
+	double min, p50, p95, p99, max;
+};
+int sl_scorecard_dist(struct sl_store *store, const struct sl_scorecard *sc,
+		      const struct sl_scorecard_row *row, bool ttft, struct sl_dist *out,
+		      struct sl_error *err);
+
+/* Every score of one cell (a drill-down from a scorecard row): metric, value (NAN when it
+ * could not be scored) and detail (extracted label, judge explanation, error; may be NULL). */
+struct sl_cell_score {
+	char *metric;
+	double value;
+	char *detail;
+};
+int sl_scorecard_cell_scores(struct sl_store *store, int64_t run_id, int model_idx,
+			     int prompt_idx, int case_idx, int sample, struct sl_cell_score **out,
+			     size_t *n_out, struct sl_error *err);
+void sl_cell_scores_free(struct sl_cell_score *scores, size_t n);
 
 /* Names of the built-in metrics, for help texts and errors. */
 extern const char *const sl_scorecard_builtin_metrics[];

@@ -73,6 +73,9 @@ void sl_scorer_free(struct sl_scorer *s);
 const char *sl_scorer_name(const struct sl_scorer *s); /* the registry name, "contains" */
 const char *sl_scorer_id(const struct sl_scorer *s);   /* "as", or the name */
 enum sl_scorer_kind sl_scorer_kind(const struct sl_scorer *s);
+/* A check has a pass or fail worth counting in a pass rate: every MATCH and ASSERT, and a
+ * SIMILARITY only with a "threshold" (without one it is a measurement that always passes). */
+bool sl_scorer_is_check(const struct sl_scorer *s);
 /* A label for the number, e.g. "rougeL F1 (stemmed)", "cosine (tfidf, lexical)". */
 const char *sl_scorer_metric_label(const struct sl_scorer *s);
 

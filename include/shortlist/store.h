@@ -44,8 +44,15 @@ sqlite3_stmt *sl_store_prepare(struct sl_store *store, const char *sql, struct s
 /* sqlite3_step with the store's error reporting: returns SQLITE_ROW, SQLITE_DONE or -1. */
 int sl_store_step(struct sl_store *store, sqlite3_stmt *stmt, struct sl_error *err);
 
-/* Write transactions: BEGIN IMMEDIATE so a busy database fails at the start, not midway. */
+/* Write transactions: BEGIN IMMEDIATE so a busy database fails at the start, not midway.
+ * sl_store_begin waits up to the busy timeout (5 s) for another process's transaction. */
 int sl_store_begin(struct sl_store *store, struct sl_error *err);
+/* The same without waiting, for event loops: 1 (and no error) when another connection
+ * holds the write lock, so the caller keeps its writes and tries again from its loop;
+ * 0 when the transaction started; -1 on any other error. WAL readers never block it. */
+int sl_store_try_begin(struct sl_store *store, struct sl_error *err);
+/* How long statements wait for another connection's lock (ms; 0 = fail at once). */
+void sl_store_set_busy_timeout(struct sl_store *store, int ms);
 int sl_store_commit(struct sl_store *store, struct sl_error *err);
 void sl_store_rollback(struct sl_store *store);
 

@@ -104,6 +104,42 @@ void sl_triangle_render_map_svg(const struct sl_triangle *tri, int width, struct
 struct cJSON;
 struct cJSON *sl_triangle_json(const struct sl_triangle *tri, const struct sl_tri_weights *w);
 
+/* The model that ranks first under w (the same order as sl_triangle_rank), -1 if none. */
+int sl_triangle_winner(const struct sl_triangle *tri, const struct sl_tri_weights *w);
+
+/* Where the winner changes when one weight moves and the other two keep their ratio: the
+ * winner is linear in that weight along such a path, so the change points are exact. */
+struct sl_tri_change {
+	int axis;      /* enum sl_tri_axis whose weight moves */
+	bool up;       /* the weight grows (true) or shrinks */
+	double at;     /* the weight at which the winner changes */
+	int winner;    /* the model that wins just beyond `at` */
+};
+/* The first change moving axis's weight up or down from w; false if the winner holds all
+ * the way to 1 (or 0). */
+bool sl_triangle_next_change(const struct sl_triangle *tri, const struct sl_tri_weights *w,
+			     int axis, bool up, struct sl_tri_change *out);
+/* The nearest change over every axis and direction: the smallest move of one weight that
+ * changes the recommendation. */
+bool sl_triangle_nearest_change(const struct sl_triangle *tri, const struct sl_tri_weights *w,
+				struct sl_tri_change *out);
+/* "llama3.2 wins when cost weight > 0.55" */
+void sl_tri_change_format(const struct sl_triangle *tri, const struct sl_tri_change *c,
+			  struct sl_buf *out);
+
+/* Add delta to one weight and take it from (or give it to) the other two in proportion,
+ * staying on the simplex. */
+void sl_tri_weights_nudge(struct sl_tri_weights *w, int axis, double delta);
+/* The triangle as a plane: speed corner (0,0), cost corner (1,0), precision corner
+ * (0.5,1); y is up. A point outside is clamped to the nearest weights. */
+void sl_tri_weights_to_plane(const struct sl_tri_weights *w, double *x, double *y);
+struct sl_tri_weights sl_tri_weights_from_plane(double x, double y);
+
+/* The Pareto frontier of two axes, lower x and higher y better (quality against cost per
+ * 1k, or against p95 latency): front[i] is true when no other point is at least as good on
+ * both and better on one. Points with an unknown (NAN) value are never on it. */
+void sl_pareto_front_2d(const double *x, const double *y, size_t n, bool *front);
+
 /* Letter used for model i on the maps. */
 char sl_tri_letter(size_t i);
 

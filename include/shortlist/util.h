@@ -96,6 +96,11 @@ bool sl_str_starts_with(const char *s, const char *prefix);
 bool sl_str_ends_with(const char *s, const char *suffix);
 /* Case-insensitive substring search (ASCII). */
 const char *sl_strcasestr(const char *haystack, const char *needle);
+/* A copy of url without credentials: "http://user:pw@host/x" -> "http://[credentials]@host/x"
+ * (NULL stays NULL). For anything stored or shown. */
+char *sl_url_redact(const char *url);
+/* The "user:pw@" of url (NULL if none): what to hide where a server may echo the URL. */
+char *sl_url_userinfo(const char *url);
 
 /* In a valid JSON document, the byte offset of the first key that its object already has
  * (cJSON keeps both and reads the first, so the second would be ignored silently); -1 if

@@ -11,6 +11,8 @@
 
 #include "cli.h"
 #include "shortlist/catalog.h"
+#include "shortlist/csv.h"
+#include "shortlist/utf8.h"
 
 /* "--name VALUE" or "--name=VALUE": returns the value and advances *i, or NULL if argv[*i] is
  * not this option. *missing is set when the option is present without a value. */
@@ -75,26 +77,25 @@ static const char *tri(int v)
 	return v < 0 ? "?" : v ? "yes" : "no";
 }
 
-/* Print s in exactly w columns, cut with "~" when longer. Counts code points, not bytes, so
- * a name with UTF-8 is never cut inside a character (wide CJK glyphs may still overhang). */
+/* Print s in exactly w terminal columns, cut with "~" when longer: measured and shown by
+ * shortlist/utf8.h, so wide characters count twice and a catalogue string's control
+ * characters or bad bytes never reach the terminal as they are. */
 static void put_col(const char *s, int w)
 {
+	struct sl_buf b;
+	sl_buf_init(&b);
 	s = s ? s : "";
-	int cols = 0;
-	const char *p = s;
-	for (; *p; p++)
-		cols += ((unsigned char)*p & 0xC0) != 0x80;
-	if (cols <= w) {
-		fputs(s, stdout);
-		printf("%*s", w - cols, "");
-		return;
+	sl_utf8_sanitize(&b, s, strlen(s));
+	sl_buf_puts(&b, "");
+	int cols = sl_utf8_width(b.data);
+	if (cols > w) {
+		b.len = sl_utf8_fit(b.data, w - 1);
+		b.data[b.len] = '\0';
+		cols = sl_utf8_width(b.data) + 1;
+		sl_buf_putc(&b, '~');
 	}
-	cols = 0;
-	for (p = s; *p; p++) {
-		if (((unsigned char)*p & 0xC0) != 0x80 && ++cols == w)
-			break;
-	}
-	printf("%.*s~", (int)(p - s), s);
+	printf("%s%*s", b.data, w - cols, "");
+	sl_buf_free(&b);
 }
 
 static void print_table(const struct sl_model_list *l, size_t shown, size_t total)
@@ -232,60 +233,35 @@ static void print_cjson(cJSON *j)
 	cJSON_free(s);
 }
 
-static void csv_field(const char *s, bool last)
-{
-	s = s ? s : "";
-	if (strpbrk(s, ",\"\n\r")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
-
-static void csv_num(double v, bool last)
-{
-	char b[32] = "";
-	if (!isnan(v))
-		snprintf(b, sizeof b, "%.10g", v);
-	csv_field(b, last);
-}
-
 static void print_csv(const struct sl_model_list *l, size_t shown)
 {
 	printf("key,provider,model_id,name,family,open_weights,context,max_output,price_in,"
 	       "price_out,modalities_in,reasoning,tool_call,release_date,license,params_b,"
-	       "params_derived,size_class,bench_score,bench_name,bench_source,shortlisted\n");
+	       "params_derived,size_class,bench_score,bench_name,bench_source,shortlisted\r\n");
 	for (size_t i = 0; i < shown; i++) {
 		const struct sl_model *m = &l->items[i];
-		csv_field(m->key, false);
-		csv_field(m->provider_id, false);
-		csv_field(m->model_id, false);
-		csv_field(m->name, false);
-		csv_field(m->family, false);
-		csv_field(m->open_weights < 0 ? "" : m->open_weights ? "true" : "false", false);
-		csv_num(m->context < 0 ? NAN : (double)m->context, false);
-		csv_num(m->max_output < 0 ? NAN : (double)m->max_output, false);
-		csv_num(m->price_in, false);
-		csv_num(m->price_out, false);
-		csv_field(m->modalities_in, false);
-		csv_field(m->reasoning ? "true" : "false", false);
-		csv_field(m->tool_call ? "true" : "false", false);
-		csv_field(m->release_date, false);
-		csv_field(m->license, false);
-		csv_num(m->params_b, false);
-		csv_field(m->params_derived ? "true" : "false", false);
-		csv_field(m->size_class, false);
-		csv_num(m->bench_score, false);
-		csv_field(m->bench_name, false);
-		csv_field(m->bench_source, false);
-		csv_field(m->shortlisted ? "true" : "false", true);
+		sl_csv_write_field(stdout, m->key, ',');
+		sl_csv_write_field(stdout, m->provider_id, ',');
+		sl_csv_write_field(stdout, m->model_id, ',');
+		sl_csv_write_field(stdout, m->name, ',');
+		sl_csv_write_field(stdout, m->family, ',');
+		sl_csv_write_field(stdout, m->open_weights < 0 ? "" : m->open_weights ? "true" : "false", ',');
+		sl_csv_write_num(stdout, m->context < 0 ? NAN : (double)m->context, ',');
+		sl_csv_write_num(stdout, m->max_output < 0 ? NAN : (double)m->max_output, ',');
+		sl_csv_write_num(stdout, m->price_in, ',');
+		sl_csv_write_num(stdout, m->price_out, ',');
+		sl_csv_write_field(stdout, m->modalities_in, ',');
+		sl_csv_write_field(stdout, m->reasoning ? "true" : "false", ',');
+		sl_csv_write_field(stdout, m->tool_call ? "true" : "false", ',');
+		sl_csv_write_field(stdout, m->release_date, ',');
+		sl_csv_write_field(stdout, m->license, ',');
+		sl_csv_write_num(stdout, m->params_b, ',');
+		sl_csv_write_field(stdout, m->params_derived ? "true" : "false", ',');
+		sl_csv_write_field(stdout, m->size_class, ',');
+		sl_csv_write_num(stdout, m->bench_score, ',');
+		sl_csv_write_field(stdout, m->bench_name, ',');
+		sl_csv_write_field(stdout, m->bench_source, ',');
+		sl_csv_write_field(stdout, m->shortlisted ? "true" : "false", '\n');
 	}
 }
 

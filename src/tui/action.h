@@ -20,6 +20,8 @@
 	X(COMPARE, "Compare", false)                                      \
 	X(SCORECARD, "Scorecard", false)                                  \
 	X(CHARTS, "Charts", false)                                        \
+	X(WEIGHTS, "Weights (Scorecard and Charts)", false)               \
+	X(CASES, "Per-case results (Enter on the Scorecard)", false)      \
 	X(RATE, "Rate", false)                                            \
 	X(RUNS, "Runs", false)                                            \
 	X(COMMAND, "Command line", true)                                  \
@@ -89,6 +91,34 @@ enum tui_context {
 	X(FILTER_RESET, FILTER, "clear", "Clear this criterion", 'x', TK_DELETE, TK_BACKSPACE, 0) \
 	X(FILTER_RESET_ALL, FILTER, "", "Clear every criterion", 'c', 0, 0, 0)            \
 	X(FILTER_CLOSE, FILTER, "close", "Close the panel (filters stay)", TK_ESC, 'f', 'q', 0) \
+	X(SC_DOWN, SCORECARD, "", "Next row", 'j', TK_DOWN, 0, 0)                        \
+	X(SC_UP, SCORECARD, "", "Previous row", 'k', TK_UP, 0, 0)                        \
+	X(SC_LEFT, SCORECARD, "", "Scroll the columns left", 'h', TK_LEFT, 0, 0)         \
+	X(SC_RIGHT, SCORECARD, "", "Scroll the columns right", 'l', TK_RIGHT, 0, 0)      \
+	X(SC_SORT_NEXT, SCORECARD, "sort", "Sort by the next column", 'o', 0, 0, 0)       \
+	X(SC_SORT_PREV, SCORECARD, "", "Sort by the previous column", 'O', 0, 0, 0)       \
+	X(SC_SORT_REVERSE, SCORECARD, "", "Reverse the sort order", 'r', 0, 0, 0)         \
+	X(SC_PROMPTS, SCORECARD, "per prompt", "Rows per model, or per model and prompt version", 'v', 0, 0, 0) \
+	X(SC_OPEN, SCORECARD, "cases", "Per-case results of the model", TK_ENTER, 0, 0, 0) \
+	X(POINT_LEFT, CHARTS, "", "Move the priority point toward speed", 'h', TK_LEFT, 0, 0) \
+	X(POINT_RIGHT, CHARTS, "", "Move the priority point toward cost", 'l', TK_RIGHT, 0, 0) \
+	X(POINT_UP, CHARTS, "", "Move the priority point toward precision", 'k', TK_UP, 0, 0) \
+	X(POINT_DOWN, CHARTS, "", "Move the priority point away from precision", 'j', TK_DOWN, 0, 0) \
+	X(CHART_NEXT, CHARTS, "next chart", "Next chart (on a small screen)", 'v', 0, 0, 0) \
+	X(CHART_PREV, CHARTS, "", "Previous chart", 'V', 0, 0, 0)                         \
+	X(SPEED_MORE, WEIGHTS, "", "More weight on speed", 's', 0, 0, 0)                  \
+	X(SPEED_LESS, WEIGHTS, "", "Less weight on speed", 'S', 0, 0, 0)                  \
+	X(PRECISION_MORE, WEIGHTS, "", "More weight on precision", 'p', 0, 0, 0)          \
+	X(PRECISION_LESS, WEIGHTS, "", "Less weight on precision", 'P', 0, 0, 0)          \
+	X(COST_MORE, WEIGHTS, "", "More weight on cost", 'c', 0, 0, 0)                    \
+	X(COST_LESS, WEIGHTS, "", "Less weight on cost", 'C', 0, 0, 0)                    \
+	X(WEIGHTS_RESET, WEIGHTS, "", "Equal weights", '=', 0, 0, 0)                      \
+	X(CASE_DOWN, CASES, "", "Next case", 'j', TK_DOWN, 0, 0)                          \
+	X(CASE_UP, CASES, "", "Previous case", 'k', TK_UP, 0, 0)                          \
+	X(CASE_SCROLL_DOWN, CASES, "scroll", "Scroll the case's text down", 'J', TK_PGDN, ' ', 0) \
+	X(CASE_SCROLL_UP, CASES, "", "Scroll the case's text up", 'K', TK_PGUP, 0, 0)   \
+	X(CASE_FAILED, CASES, "next failure", "Next case that failed or scored below 1", 'f', 0, 0, 0) \
+	X(CASE_CLOSE, CASES, "close", "Back to the scorecard", TK_ESC, 'q', 0, 0)         \
 	X(CMD_RUN, COMMAND, "run", "Run the command", TK_ENTER, 0, 0, 0)                  \
 	X(CMD_COMPLETE, COMMAND, "complete", "Complete the command or file name", TK_TAB, 0, 0, 0) \
 	X(CMD_CANCEL, COMMAND, "cancel", "Close the command line", TK_ESC, 0, 0, 0)       \

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charts.h"
 #include "glyph.h"
 
 static const struct {
@@ -54,6 +55,7 @@ void tui_app_free(struct tui_app *app)
 	for (int s = TUI_SCREEN_COUNT - 1; s >= 0; s--)
 		if (app->screens[s])
 			app->screens[s]->ops->destroy(app->screens[s]);
+	tui_app_rundata_free(app);
 	tui_grid_free(&app->grid);
 }
 

@@ -89,6 +89,7 @@ struct tui_view {
 #define TUI_MAX_OVERLAYS 8
 
 struct tui_live; /* the run in progress (run_live.h) */
+struct tui_rundata;
 
 struct tui_app {
 	struct sl_store *store;
@@ -116,6 +117,7 @@ struct tui_app {
 	int64_t run_id;
 	unsigned long run_version;
 	struct tui_live *live; /* NULL when no run is in progress in this process */
+	struct tui_rundata *rundata; /* Scorecard and Charts' shared data (charts.h) */
 };
 
 /* Opens the models screen; -1 with err if the catalogue cannot be loaded. */

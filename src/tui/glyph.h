@@ -37,7 +37,11 @@
 	X(CELL_FAILED, "\u2717", "x")     \
 	X(BAR_FULL, "\u2588", "#")        \
 	X(BAR_EMPTY, "\u2591", "-")       \
-	X(PAUSE, "\u2016", "=")
+	X(PAUSE, "\u2016", "=")           \
+	X(TICK_X, "\u252c", "+")          \
+	X(TICK_Y, "\u2524", "+")          \
+	X(MEDIAN, "\u2503", "|")          \
+	X(P99, "\u253c", "+")
 
 enum tui_glyph_id {
 #define X(id, u, a) TUI_GLYPH_##id,

@@ -47,7 +47,9 @@
 	X(SERIES1, "series.1", "the first model's colour (columns, chart series)")	\
 	X(SERIES2, "series.2", "the second model's colour")	\
 	X(SERIES3, "series.3", "the third model's colour")	\
-	X(SERIES4, "series.4", "the fourth model's colour")
+	X(SERIES4, "series.4", "the fourth model's colour")	\
+	X(SERIES5, "series.5", "the fifth model's colour")	\
+	X(SERIES6, "series.6", "the sixth model's colour (the seventh takes series.1 again)")
 
 enum tui_role {
 #define X(id, key, doc) TUI_ROLE_##id,

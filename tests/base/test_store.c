@@ -209,6 +209,41 @@ static void test_directory_path_is_refused(void)
 	free(path);
 }
 
+/* Answers and prompts are private: the store and its WAL are 0600 whatever the umask; a
+ * store created 0644 by an older version is tightened, a mode chosen on purpose is kept. */
+static void test_store_is_private(void)
+{
+	mode_t old_mask = umask(022);
+	struct sl_error err = { 0 };
+	char *path = test_path("private/shortlist.db");
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	CHECK(s != NULL);
+	CHECK(s && sl_store_exec(s, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", &err) == 0);
+	struct stat st;
+	CHECK(stat(path, &st) == 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	char *wal = sl_xasprintf("%s-wal", path);
+	CHECK(stat(wal, &st) == 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	sl_store_close(s);
+
+	chmod(path, 0644);
+	s = sl_store_open(path, 0, &err);
+	CHECK(s != NULL);
+	sl_store_close(s);
+	CHECK(stat(path, &st) == 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+
+	chmod(path, 0640);
+	s = sl_store_open(path, 0, &err);
+	sl_store_close(s);
+	CHECK(stat(path, &st) == 0);
+	CHECK_INT(st.st_mode & 0777, 0640);
+	umask(old_mask);
+	free(wal);
+	free(path);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_fresh_database_has_latest_schema);
 	RUN_TEST(test_upgrade_from_every_version);
@@ -219,4 +254,5 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_read_only_file_is_refused);
 	RUN_TEST(test_locked_database_reports_lock);
 	RUN_TEST(test_directory_path_is_refused);
+	RUN_TEST(test_store_is_private);
 TEST_MAIN_END

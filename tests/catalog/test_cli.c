@@ -135,6 +135,7 @@ static void test_list_formats_and_limit(void)
 	CHECK_INT(r.code, 0);
 	CHECK_INT(count_lines(r.out), 4);
 	CHECK(sl_str_starts_with(r.out, "key,provider,model_id,name"));
+	CHECK_CONTAINS(r.out, ",shortlisted\r\n"); /* RFC 4180 line ends, as every CSV we write */
 	run_free(&r);
 
 	r = RUN("models", "--search", "gpt-4o", "--filter", "provider=openai", "--limit", "1");

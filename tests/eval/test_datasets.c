@@ -108,6 +108,23 @@ static void test_csv(void)
 	CHECK_CONTAINS(err.msg, "no rows");
 }
 
+/* Invalid UTF-8 was accepted and later sent raw in JSON request bodies: now rejected with
+ * file:line:col (columns in characters), in both formats, also inside quoted fields. */
+static void test_invalid_utf8_rejected(void)
+{
+	struct sl_error err = { 0 };
+	CHECK(parse("q,a\n\"caf\xc3\xa9\nx\xff\",1\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.csv:3:2: not valid UTF-8 (byte 0xff)");
+	CHECK_INT(err.code, SL_EXIT_USAGE);
+	CHECK(parse("\xef\xbb\xbfq\n\xc3\xa9\xc3(\n", "csv", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.csv:2:2: not valid UTF-8 (byte 0xc3)");
+	CHECK(parse("{\"q\": \"ok\"}\n{\"q\": \"\xe2\x82\"}\n", "jsonl", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "d.jsonl:2:8: not valid UTF-8 (byte 0xe2)");
+	struct sl_dataset *ds = parse("{\"q\": \"\xe2\x82\xac \xf0\x9f\x98\x80\"}\n", "jsonl", &err);
+	CHECK(ds != NULL);
+	sl_dataset_free(ds);
+}
+
 static void test_load_by_extension(void)
 {
 	struct sl_error err = { 0 };
@@ -168,6 +185,12 @@ static void test_cli_show(void)
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "bad.csv:2:1: quoted field is never closed");
 	run_result_free(&r);
+	char *latin1 = test_write_file("latin1.jsonl", "{\"text\": \"caf\xe9\"}\n");
+	r = run_cli(db, (const char *[]){ "datasets", "show", latin1, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "latin1.jsonl:1:14: not valid UTF-8 (byte 0xe9)");
+	run_result_free(&r);
+	free(latin1);
 	free(db);
 	free(ok);
 	free(bad);
@@ -176,6 +199,7 @@ static void test_cli_show(void)
 TEST_MAIN_BEGIN
 	RUN_TEST(test_jsonl);
 	RUN_TEST(test_csv);
+	RUN_TEST(test_invalid_utf8_rejected);
 	RUN_TEST(test_load_by_extension);
 	RUN_TEST(test_placeholders_checked_against_every_row);
 	RUN_TEST(test_cli_show);

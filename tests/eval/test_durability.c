@@ -4,6 +4,7 @@
  * budget message when the budget comes from the suite. */
 #include "test.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -236,6 +237,73 @@ static void test_duplicate_keys(void)
 	free(suite);
 }
 
+/* Read the child's stderr until needle appears (true) or it ends or stays silent 20 s. */
+static bool wait_text(int fd, const char *needle)
+{
+	struct sl_buf seen;
+	sl_buf_init(&seen);
+	bool found = false;
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		char buf[4096];
+		ssize_t k = poll(&pfd, 1, 20000) > 0 ? read(fd, buf, sizeof buf) : -1;
+		if (k <= 0)
+			break;
+		sl_buf_append(&seen, buf, (size_t)k);
+		if ((found = strstr(seen.data, needle) != NULL))
+			break;
+	}
+	sl_buf_free(&seen);
+	return found;
+}
+
+/* issue 14 item 2: another process holding the write lock for longer than the busy
+ * timeout neither stops the run's requests nor loses a finished answer; readers go on. */
+static void test_lock_contention(void)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive\", \"ttft_ms\": 20}}");
+	char *suite = write_suite("locked", 60, 0, NULL);
+	fakeprov_reset(fp);
+	int fd;
+	pid_t pid = spawn_cli_watch(db, (const char *[]){ "run", suite, "--no-cache", "-j", "4",
+							   NULL }, "locked", &fd);
+	long seen = wait_progress(fd, 6);
+	CHECK(seen >= 6 && seen < 60);
+	sqlite3 *h = NULL;
+	CHECK_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 10000);
+	CHECK_INT(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	/* readers do not wait for the writer (WAL) */
+	struct run_result r = run_cli(db, (const char *[]){ "runs", "list", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "running");
+	run_result_free(&r);
+	/* every request is answered while the lock is held, then the run waits to store them
+	 * (and says so after 2 s) instead of giving up after 5 */
+	CHECK(wait_text(fd, "is locked by another process: waiting to store"));
+	CHECK_INT(requests(), 60);
+	CHECK_INT(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	CHECK(!wait_text(fd, "\n\n")); /* to the end: a closed pipe would kill it */
+	close(fd);
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld AND output = "
+				  "'positive'", last_run());
+	CHECK_INT(query_int(sql), 60);
+	snprintf(sql, sizeof sql, "SELECT status FROM runs WHERE id = %lld", last_run());
+	char *status = query_text(sql);
+	CHECK_STR(status, "complete");
+	free(status);
+	status = query_text("PRAGMA journal_mode");
+	CHECK_STR(status, "wal");
+	free(status);
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive\"}}");
+	free(suite);
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start("{\"default\": {\"text\": \"positive\"}}");
 	write_providers(NULL);
@@ -245,6 +313,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_resume_complete_run);
 	RUN_TEST(test_budget_from_suite);
 	RUN_TEST(test_duplicate_keys);
+	RUN_TEST(test_lock_contention);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

@@ -41,8 +41,10 @@ static void write_providers(void)
 		"   \"FAKE_ANT_KEY\", \"limits\": {\"max_tries\": 1}},"
 		" \"together\": {\"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\"},"
 		" \"fakeretry\": {\"kind\": \"openai\", \"base_url\": \"%s/v1\", \"api_key_env\": "
-		"   \"FAKE_KEY\", \"limits\": {\"max_tries\": 3}}}}",
-		fp->base, fp->base, fp->base, fp->base);
+		"   \"FAKE_KEY\", \"limits\": {\"max_tries\": 3}},"
+		" \"fakecap\": {\"kind\": \"openai\", \"base_url\": \"%s/v1\", \"api_key_env\": "
+		"   \"FAKE_KEY\", \"limits\": {\"concurrency\": 3}}}}",
+		fp->base, fp->base, fp->base, fp->base, fp->base);
 	char *p = test_write_file("config/shortlist/providers.json", json);
 	free(p);
 	free(json);
@@ -668,6 +670,53 @@ static void test_broken_streams_restarted(void)
 	free(suite);
 }
 
+static long max_in_flight(void)
+{
+	cJSON *s = fakeprov_stats(fp);
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, "max_in_flight");
+	long v = cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
+	cJSON_Delete(s);
+	return v;
+}
+
+/* Issue 11 item 17: -j above a provider's default cap (64) raises it for the run; a
+ * limits.concurrency from providers.json stays, and the run says what caps it. */
+static void test_jobs_beyond_provider_default(void)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 700, \"text\": \"positive\"}}");
+	fakeprov_reset(fp);
+	free(write_fixture("jobs", NULL));
+	char *suite = test_write_file("jobs/wide.json",
+		"{\"name\": \"wide\", \"models\": [\"fake:model-w\"], \"prompts\": [\"sentiment@1\"],"
+		" \"dataset\": \"cases.csv\", \"samples\": 16,"
+		" \"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}]}");
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "-j", "96", "--no-cache",
+							    NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK(!strstr(r.err, "caps this run"));
+	run_result_free(&r);
+	CHECK_INT(requests(), 96);
+	CHECK_INT(max_in_flight(), 96); /* all 96 cells at once, not 64 */
+	free(suite);
+
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 100, \"text\": \"positive\"}}");
+	fakeprov_reset(fp);
+	suite = test_write_file("jobs/capped.json",
+		"{\"name\": \"capped\", \"models\": [\"fakecap:model-c\"], \"prompts\": [\"sentiment@1\"],"
+		" \"dataset\": \"cases.csv\","
+		" \"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}]}");
+	r = run_cli(db, (const char *[]){ "run", suite, "-j", "6", "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.err, "provider fakecap: limits.concurrency = 3 in ");
+	CHECK_CONTAINS(r.err, "providers.json caps this run at 3 requests in flight to it, not 6 "
+			      "(raise it there to go faster)");
+	run_result_free(&r);
+	CHECK_INT(max_in_flight(), 3);
+	fakeprov_set_script(fp, "{\"models\": {\"model-a\": {\"text\": \"positive\"},"
+				" \"model-b\": {\"text\": \"negative\"}}}");
+	free(suite);
+}
+
 static void test_runner_on_shared_engine(void)
 {
 	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 50, \"token_ms\": 1},"
@@ -741,6 +790,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_catalogue_price_under_another_provider_id);
 	RUN_TEST(test_config_errors_send_nothing);
 	RUN_TEST(test_broken_streams_restarted);
+	RUN_TEST(test_jobs_beyond_provider_default);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

@@ -438,6 +438,46 @@ static void test_cancel_frees_the_server(void)
 	CHECK_INT(in_flight, 0);
 }
 
+/* A server may echo what it was sent: the password in a base_url, a custom header's value
+ * and an AWS session token never reach an error message (the key: test_engine.c). */
+static void test_echoed_secrets_are_hidden(void)
+{
+	const char *url_pw = "url-pass-9876", *header = "custom-header-secret-42",
+		   *token = "tok-session-abcdefgh0123456789";
+	char *json = sl_xasprintf(
+		"{\"providers\":{"
+		"\"fs\":{\"kind\":\"openai\",\"base_url\":\"http://lab-user:%s@%s/v1\","
+		"\"api_key_env\":\"FAKE_OPENAI_KEY\",\"headers\":{\"X-Team\":\"%s\"},"
+		"\"limits\":{\"max_tries\":1}},"
+		"\"fb\":{\"kind\":\"bedrock\",\"base_url\":\"%s\",\"region\":\"us-east-1\","
+		"\"limits\":{\"max_tries\":1}}}}", url_pw, fp->base + strlen("http://"), header,
+		fp->base);
+	setenv("AWS_SESSION_TOKEN", token, 1);
+	struct sl_engine *saved = eng;
+	eng = test_engine_new(json, NULL);
+	char *script = sl_xasprintf(
+		"{\"auth\":{\"aws_session_token\":\"%s\"},\"models\":{"
+		"\"m\":{\"fault\":\"status\",\"status\":400,\"message\":\"you sent X-Team %s from "
+		"http://lab-user:%s@host\"},"
+		"\"amazon.nova-pro-v1:0\":{\"fault\":\"status\",\"status\":400,\"message\":\"you "
+		"sent token %s\"}}}", token, header, url_pw, token);
+	CHECK_INT(fakeprov_set_script(fp, script), 0);
+	struct sl_result *r = run1("fs:m", true);
+	CHECK_INT(r->status, SL_ERR_HTTP);
+	CHECK_CONTAINS(r->error, "you sent X-Team [secret] from http://[credentials]@host");
+	sl_result_free(r);
+	r = run1("fb:amazon.nova-pro-v1:0", true);
+	CHECK_INT(r->status, SL_ERR_HTTP);
+	CHECK_CONTAINS(r->error, "you sent token [secret]");
+	sl_result_free(r);
+	sl_engine_free(eng);
+	eng = saved;
+	unsetenv("AWS_SESSION_TOKEN");
+	CHECK_INT(fakeprov_set_script(fp, SCRIPT), 0);
+	free(script);
+	free(json);
+}
+
 TEST_MAIN_BEGIN
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	setenv("FAKE_OPENAI_KEY", "sk-fake", 1);
@@ -458,6 +498,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_bedrock_sigv4_end_to_end);
 	RUN_TEST(test_reasoning_counts_for_ttft);
 	RUN_TEST(test_cancel_frees_the_server);
+	RUN_TEST(test_echoed_secrets_are_hidden);
 	sl_engine_free(eng);
 	fakeprov_stop(fp);
 TEST_MAIN_END

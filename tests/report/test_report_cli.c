@@ -7,6 +7,8 @@
 
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "eval_util.h"
 #include "fakeprov_client.h"
 #include "shortlist/store.h"
@@ -392,6 +394,64 @@ static void test_unreachable_judge_is_retried(void)
 	free(s);
 }
 
+/* Similarity scorers without a threshold are measurements, not checks: two of them make no
+ * pass rate (it was 100% for every model, and ranked on), and the triangle ranks on the
+ * suite's first scorer by the name it reports ("rougeL" for a "rouge" entry). */
+static void test_pass_rate_counts_only_checks(void)
+{
+	char *s = test_write_file("sim.json",
+		"{\"name\": \"sim\", \"models\": [\"openai:gpt-4o-mini\","
+		" \"anthropic:claude-haiku-4-5\"], \"prompts\": [\"sentiment\"],"
+		" \"dataset\": \"cases.csv\", \"scorers\": ["
+		" {\"name\": \"rouge\", \"type\": \"rougeL\", \"field\": \"label\"},"
+		" {\"name\": \"rouge\", \"type\": \"rouge1\", \"field\": \"label\"}]}");
+	struct run_result r = cli((const char *[]){ "run", s, NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = cli((const char *[]){ "report", "--format", "json", NULL });
+	CHECK_INT(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	const cJSON *sc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "scorecard"), 0);
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(sc, "quality");
+	CHECK(cJSON_GetObjectItemCaseSensitive(q, "rougeL") != NULL);
+	CHECK(cJSON_GetObjectItemCaseSensitive(q, "pass_rate") == NULL);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "headline_metric")),
+		  "rougeL");
+	cJSON_Delete(j);
+	run_result_free(&r);
+	/* A pass rate an older version stored for this run is dropped, not shown. */
+	struct sl_store *st = sl_store_open(db, 0, NULL);
+	CHECK(st != NULL);
+	CHECK_INT(sqlite3_exec(sl_store_db(st),
+		"INSERT INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx, sample,"
+		" kind, value, scored_at) SELECT run_id, 'pass_rate', model_idx, prompt_idx,"
+		" case_idx, sample, 'proportion', 1, 'x' FROM cell_scores WHERE metric = 'rougeL' AND run_id ="
+		" (SELECT MAX(id) FROM runs);"
+		"INSERT INTO score_marks (run_id, metric, ok_cells, scored_at) SELECT MAX(id),"
+		" 'pass_rate', 6, 'x' FROM runs", NULL, NULL, NULL), SQLITE_OK);
+	sl_store_close(st);
+	r = cli((const char *[]){ "report", "--format", "json", NULL });
+	CHECK(!strstr(r.out, "pass_rate"));
+	run_result_free(&r);
+	r = cli((const char *[]){ "triangle", "--json", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "\"rougeL\"");
+	CHECK(!strstr(r.out, "pass_rate"));
+	run_result_free(&r);
+	free(s);
+
+	/* With a threshold, a similarity scorer is a check: with the label scorer, two checks
+	 * make a pass rate, and a cell passes only when both pass. */
+	s = suite("simcheck", ", {\"name\": \"rouge\", \"type\": \"rouge1\", \"field\":"
+			      " \"label\", \"threshold\": 0.5}, {\"name\": \"rouge\", \"type\":"
+			      " \"rougeL\", \"field\": \"label\"}");
+	r = cli((const char *[]){ "run", s, "--gate", "model=gpt-4o-mini:pass_rate>=0.6", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "pass_rate 0.6667");
+	run_result_free(&r);
+	free(s);
+}
+
 static void test_triangle_cli(void)
 {
 	struct run_result r = cli((const char *[]){ "triangle", "--weights", "0.2,0.3,0.5",
@@ -548,6 +608,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_geval_through_the_engine);
 	RUN_TEST(test_unreachable_judge_is_retried);
 	RUN_TEST(test_triangle_cli);
+	RUN_TEST(test_pass_rate_counts_only_checks);
 	RUN_TEST(test_cache_write_priced);
 	RUN_TEST(test_judge_priced_by_suite);
 	RUN_TEST(test_suite_problems_caught_before_sending);

@@ -2,6 +2,8 @@
  * as statsmodels' proportion_confint(method="wilson")), unknown prices, per-prompt rows. */
 #include "test.h"
 
+#include <sqlite3.h>
+
 #include "fixture.h"
 #include "shortlist/scorecard.h"
 
@@ -66,6 +68,31 @@ static void test_reference_values(void)
 	CHECK_NEAR(a->cost_per_request, 0.001, 1e-12);
 	CHECK_NEAR(a->cost_per_1k, 1.0, 1e-9);
 	CHECK_NEAR(a->error_rate, 0.0, 1e-12);
+	/* The box plot's numbers: the row's percentiles and the ends of the same index. */
+	struct sl_dist d;
+	CHECK(sl_scorecard_dist(s, &sc, a, false, &d, &err) == 0);
+	CHECK_INT(d.n, 10);
+	CHECK_NEAR(d.min, 0.1, 1e-12);
+	CHECK_NEAR(d.p50, 0.55, 1e-12);
+	CHECK_NEAR(d.p99, 0.991, 1e-12);
+	CHECK_NEAR(d.max, 1.0, 1e-12);
+	CHECK(sl_scorecard_dist(s, &sc, b, true, &d, &err) == 0);
+	CHECK_INT(d.n, 8);
+	CHECK_NEAR(d.p95, 0.020, 1e-12);
+	CHECK(sl_scorecard_dist(s, &sc, a, true, &d, &err) == 0);
+	CHECK_NEAR(d.min, 0.010, 1e-12);
+	CHECK_NEAR(d.p99, 0.0991, 1e-12); /* TTFT's own p99, not latency's */
+	CHECK_NEAR(d.max, 0.100, 1e-12);
+	/* A drill-down: alpha's case 3 has an accuracy and a judge score it could not give. */
+	struct sl_cell_score *cs;
+	size_t n_cs;
+	CHECK(sl_scorecard_cell_scores(s, run, 0, 0, 3, 0, &cs, &n_cs, &err) == 0);
+	CHECK_INT(n_cs, 2);
+	CHECK_STR(cs[0].metric, "accuracy");
+	CHECK_NEAR(cs[0].value, 1, 1e-12);
+	CHECK_STR(cs[1].metric, "judge");
+	CHECK(isnan(cs[1].value));
+	sl_cell_scores_free(cs, n_cs);
 
 	double v;
 	const struct sl_metric_value *q;
@@ -278,10 +305,52 @@ static void test_human_ratings(void)
 	sl_store_close(s);
 }
 
+/* The suite's first scorer is the headline by the name it reports under: a "rouge" scorer
+ * without "as" reports "rougeL" (issue 11: the triangle ranked on the second scorer). */
+static void test_headline_is_first_scorer(void)
+{
+	struct sl_store *s = open_store("headline.db");
+	const char *models[] = { "fake:alpha", "fake:beta" };
+	double price[] = { 1.0, 1.0 };
+	const char *prompts[] = { "summary" };
+	fixture_begin(s);
+	int64_t run = fixture_run(s, models, price, 2, prompts, 1);
+	char *sql = sl_xasprintf("UPDATE runs SET suite_json = '{\"name\":\"x\",\"scorers\":["
+				 "{\"name\":\"rouge\",\"type\":\"rougeL\",\"stem\":true},"
+				 "{\"name\":\"tfidf\"}]}' WHERE id = %lld", (long long)run);
+	CHECK_INT(sqlite3_exec(sl_store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	for (int c = 0; c < 4; c++)
+		for (int m = 0; m < 2; m++) {
+			fixture_cell(s, run, m, 0, c, 0, "text", NULL, 100, 10, 5, 0.001);
+			fixture_score(s, run, "rougeL", false, m, 0, c, 0, m ? 0.2 : 0.6, NULL, NAN);
+			fixture_score(s, run, "tfidf", false, m, 0, c, 0, m ? 0.9 : 0.3, NULL, NAN);
+		}
+	fixture_commit(s);
+	struct sl_scorecard sc;
+	struct sl_error err = { 0 };
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK_STR(sc.headline, "rougeL");
+	struct sl_triangle tri;
+	sl_triangle_init(&tri);
+	CHECK(sl_scorecard_triangle(&sc, NULL, &tri, &err) == 0);
+	CHECK_STR(tri.precision_label, "rougeL");
+	CHECK_NEAR(tri.models[0].precision, 0.6, 1e-12);
+	sl_triangle_free(&tri);
+	/* either scorer by its reported name */
+	sl_triangle_init(&tri);
+	CHECK(sl_scorecard_triangle(&sc, "tfidf", &tri, &err) == 0);
+	CHECK_NEAR(tri.models[1].precision, 0.9, 1e-12);
+	sl_triangle_free(&tri);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_human_ratings);
 	RUN_TEST(test_stats_follow_writes);
 	RUN_TEST(test_reference_values);
 	RUN_TEST(test_per_prompt_rows);
 	RUN_TEST(test_empty_run);
+	RUN_TEST(test_headline_is_first_scorer);
 TEST_MAIN_END

@@ -162,6 +162,41 @@ static void test_unknown_values(void)
 	sl_triangle_free(&tri);
 }
 
+/* Whose cost is unknown: the pick's, the other model's, or both; never the pick's when it
+ * has a price (issue 11: "pick FM1: 5/5 accuracy, the most precise, cost unknown" when only
+ * FM2's price was missing). */
+static void test_whose_cost_is_unknown(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	tri.models[1].cost = NAN; /* FM2 */
+	sl_triangle_normalise(&tri);
+	struct sl_tri_weights w = { { 0.2, 0.6, 0.2 } };
+	sl_triangle_rank(&tri, &w);
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_STR(b.data, "under speed 0.20 / precision 0.60 / cost 0.20 pick FM1: 5/5 accuracy, "
+			  "the most precise, at $5 per 1k requests, FM2's cost unknown (FM2: 4/5)");
+	/* the pick's own price unknown */
+	tri.models[1].cost = 1.0;
+	tri.models[0].cost = NAN;
+	sl_triangle_normalise(&tri);
+	sl_triangle_rank(&tri, &w);
+	sl_buf_reset(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_STR(b.data, "under speed 0.20 / precision 0.60 / cost 0.20 pick FM1: 5/5 accuracy, "
+			  "the most precise, its cost unknown (FM2: 4/5)");
+	tri.models[1].cost = NAN;
+	sl_triangle_normalise(&tri);
+	sl_triangle_rank(&tri, &w);
+	sl_buf_reset(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_CONTAINS(b.data, "the most precise, cost unknown for both (FM2: 4/5)");
+	sl_buf_free(&b);
+	sl_triangle_free(&tri);
+}
+
 /* No quality measured at all (every judge verdict failed): the pick rests on speed and cost,
  * and the recommendation says so instead of quoting "unknown". */
 static void test_no_precision_anywhere(void)
@@ -230,12 +265,89 @@ static void test_weights_parse_errors(void)
 	CHECK_CONTAINS(err.msg, "unexpected");
 }
 
+/* FM2 wins at 0.2/0.3/0.5; along the precision axis (cost:speed kept 5:2) FM1 scores
+ * 2/7 + 5x/7 and FM2 1 - x/2, so FM1 takes over at x = 10/17. */
+static void test_change_points(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	struct sl_tri_weights w = { { 0.2, 0.3, 0.5 } };
+	CHECK_INT(sl_triangle_winner(&tri, &w), 1);
+	struct sl_tri_change c;
+	CHECK(sl_triangle_next_change(&tri, &w, SL_TRI_PRECISION, true, &c));
+	CHECK_NEAR(c.at, 10.0 / 17, 1e-12);
+	CHECK_INT(c.winner, 0);
+	/* Less precision weight only helps FM2: nothing changes going down. */
+	CHECK(!sl_triangle_next_change(&tri, &w, SL_TRI_PRECISION, false, &c));
+	/* Just either side of the change point, the winner is what it says. */
+	struct sl_tri_weights before = w, after = w;
+	sl_tri_weights_nudge(&before, SL_TRI_PRECISION, 10.0 / 17 - 0.3 - 1e-6);
+	sl_tri_weights_nudge(&after, SL_TRI_PRECISION, 10.0 / 17 - 0.3 + 1e-6);
+	CHECK_INT(sl_triangle_winner(&tri, &before), 1);
+	CHECK_INT(sl_triangle_winner(&tri, &after), 0);
+	CHECK(sl_triangle_nearest_change(&tri, &w, &c));
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_tri_change_format(&tri, &c, &b);
+	/* Speed does not separate the models; cost up only helps FM2; the nearest change is
+	 * precision up (0.288 away) or cost down. Cost down, speed:precision kept 2:3: FM1
+	 * scores 1 - x, FM2 0.7 + 0.3x, equal at x = 3/13 (0.269 away). */
+	CHECK_STR(b.data, "FM1 wins when cost weight < 0.23");
+	CHECK_NEAR(c.at, 3.0 / 13, 1e-12);
+	sl_buf_free(&b);
+	sl_triangle_free(&tri);
+}
+
+static void test_weight_moves(void)
+{
+	struct sl_tri_weights w = { { 0.2, 0.3, 0.5 } };
+	sl_tri_weights_nudge(&w, SL_TRI_COST, 0.15);
+	CHECK_NEAR(w.w[SL_TRI_COST], 0.65, 1e-12);
+	CHECK_NEAR(w.w[SL_TRI_SPEED], 0.14, 1e-12);
+	CHECK_NEAR(w.w[SL_TRI_PRECISION], 0.21, 1e-12);
+	sl_tri_weights_nudge(&w, SL_TRI_COST, 5);
+	CHECK_NEAR(w.w[SL_TRI_COST], 1, 1e-12);
+	/* From a corner the other two share equally. */
+	sl_tri_weights_nudge(&w, SL_TRI_COST, -0.5);
+	CHECK_NEAR(w.w[SL_TRI_SPEED], 0.25, 1e-12);
+	double x, y;
+	struct sl_tri_weights p = { { 0.2, 0.3, 0.5 } };
+	sl_tri_weights_to_plane(&p, &x, &y);
+	CHECK_NEAR(x, 0.65, 1e-12);
+	CHECK_NEAR(y, 0.3, 1e-12);
+	struct sl_tri_weights q = sl_tri_weights_from_plane(x, y);
+	for (int a = 0; a < SL_TRI_AXES; a++)
+		CHECK_NEAR(q.w[a], p.w[a], 1e-12);
+	/* Left of the speed corner's edge: clamped onto the simplex. */
+	q = sl_tri_weights_from_plane(-0.5, 0.2);
+	CHECK_NEAR(q.w[SL_TRI_COST], 0, 1e-12);
+	CHECK_NEAR(q.w[SL_TRI_SPEED] + q.w[SL_TRI_PRECISION], 1, 1e-12);
+}
+
+static void test_pareto_2d(void)
+{
+	/* cost, quality: A cheap and good, B dearer and better, C dominated by A, D unknown. */
+	double cost[] = { 1, 3, 2, NAN, 3 };
+	double q[] = { 0.8, 0.9, 0.7, 0.99, 0.9 };
+	bool front[5];
+	sl_pareto_front_2d(cost, q, 5, front);
+	CHECK(front[0]);
+	CHECK(front[1]);
+	CHECK(!front[2]);
+	CHECK(!front[3]);
+	CHECK(front[4]); /* equal to B: neither beats the other */
+}
+
 TEST_MAIN_BEGIN
+	RUN_TEST(test_change_points);
+	RUN_TEST(test_weight_moves);
+	RUN_TEST(test_pareto_2d);
 	RUN_TEST(test_classic_example);
 	RUN_TEST(test_normalisation_and_frontier);
 	RUN_TEST(test_regions);
 	RUN_TEST(test_unknown_values);
 	RUN_TEST(test_no_precision_anywhere);
+	RUN_TEST(test_whose_cost_is_unknown);
 	RUN_TEST(test_ties_are_deterministic);
 	RUN_TEST(test_weights_parse_errors);
 TEST_MAIN_END

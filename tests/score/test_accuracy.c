@@ -258,6 +258,11 @@ static void test_registry_errors(void)
 		{ "{\"name\": \"contians\"}", "suite.scorers[1]: unknown scorer \"contians\"" },
 		{ "{\"name\": \"regex\"}", "needs \"pattern\"" },
 		{ "{\"name\": \"regex\", \"pattern\": \"(\"}", "suite.scorers[1].pattern: invalid POSIX" },
+		/* glibc expands repetitions: these take 4 MB and 128 MB
+		 * to compile (and 24 GB with 40 '+'s) */
+		{ "{\"name\": \"regex\", \"pattern\": \"ab++++++++++++c\"}",
+		  "suite.scorers[1].pattern: regex too large once its repetitions are expanded" },
+		{ "{\"name\": \"regex_capture\", \"pattern\": \"a(.{0,4000})c\"}", "regex too large" },
 		{ "{\"name\": \"contains\"}", "exactly one of \"value\"" },
 		{ "{\"name\": \"rouge\", \"type\": \"rouge0\"}", "suite.scorers[1].type" },
 		{ "{\"name\": \"max_length\", \"max\": \"ten\"}", "suite.scorers[1].max: must be a number" },
@@ -271,6 +276,18 @@ static void test_registry_errors(void)
 		CHECK_INT(sl_scorer_validate(NULL, "x", spec, "suite.scorers[1]", &err), -1);
 		CHECK_CONTAINS(err.msg, bad[i].msg);
 		CHECK_INT(err.code, SL_EXIT_USAGE);
+		cJSON_Delete(spec);
+	}
+	/* Ordinary patterns stay well under the bound. */
+	const char *fine[] = { "^.*?answer: *([A-D])\\b", "[0-9]{1,3}(\\.[0-9]{1,3}){3}",
+			       "x{1000}", "(yes|no)+[[:space:]]*[]a-z{]+$", "a.{0,1500}z" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(fine); i++) {
+		cJSON *spec = cJSON_CreateObject();
+		cJSON_AddStringToObject(spec, "name", "regex");
+		cJSON_AddStringToObject(spec, "pattern", fine[i]);
+		sl_error_clear(&err);
+		CHECK_INT(sl_scorer_validate(NULL, "x", spec, "suite.scorers[1]", &err), 0);
+		CHECK_STR(err.msg, "");
 		cJSON_Delete(spec);
 	}
 	const struct sl_scorer_info *list;

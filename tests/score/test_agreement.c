@@ -146,6 +146,30 @@ static void test_bradley_terry(void)
 	CHECK_INT(sl_bradley_terry(u, 2, 2, 0.5, 0, 1, &r), 0);
 	CHECK(r.strength[1] > 0 && r.strength[0] > r.strength[1]);
 	sl_bt_result_free(&r);
+	/* Only items 0 and 1 were compared: item 2 has no strength (NAN), and the other two
+	 * share the whole scale as if it were not there (it kept 1/3 and shrank them to 0.500
+	 * and 0.167). The same holds in every bootstrap resample. */
+	struct sl_vote two[] = { { 0, 1, 1 }, { 0, 1, 1 }, { 0, 1, 1 }, { 1, 0, 1 } };
+	CHECK_INT(sl_bradley_terry(two, 4, 3, 0, 200, 7, &r), 0);
+	CHECK_NEAR(r.strength[0], 0.75, 1e-8);
+	CHECK_NEAR(r.strength[1], 0.25, 1e-8);
+	CHECK(isnan(r.strength[2]));
+	CHECK(isnan(r.ci[2].lo) && isnan(r.ci[2].hi));
+	CHECK(r.ci[0].lo <= 0.75 && r.ci[0].hi >= 0.75 && r.ci[0].hi <= 1);
+	CHECK(r.ci[1].lo >= 0 && r.ci[1].lo <= 0.25 && r.ci[1].hi >= 0.25);
+	sl_bt_result_free(&r);
+	/* Votes among 0 and 2 and among 1 and 2 only in some resamples: intervals stay finite. */
+	struct sl_vote sparse[] = { { 0, 1, 1 }, { 1, 2, 1 }, { 0, 2, 0.5 }, { 0, 1, 0 },
+				    { 1, 2, 0 }, { 3, 0, 0 } };
+	CHECK_INT(sl_bradley_terry(sparse, 6, 5, 0.5, 200, 3, &r), 0);
+	double sum = 0;
+	for (int i = 0; i < 4; i++) {
+		CHECK(isfinite(r.strength[i]) && isfinite(r.ci[i].lo) && isfinite(r.ci[i].hi));
+		sum += r.strength[i];
+	}
+	CHECK_NEAR(sum, 1, 1e-9);
+	CHECK(isnan(r.strength[4]));
+	sl_bt_result_free(&r);
 	struct sl_vote bad[] = { { 0, 5, 1 } };
 	CHECK_INT(sl_bradley_terry(bad, 1, 2, 0, 0, 1, &r), -1);
 }

@@ -14,100 +14,10 @@ static const char *shortlist_bin;
 static char *template_db;
 static bool update;
 
-/* Screens have a fixed shape, so a positional diff is the readable one: which screen line
- * changed, and how. */
-static void print_diff(const char *name, const char *expected, const char *actual)
-{
-	fprintf(stderr, "--- %s (expected)\n+++ %s (actual)\n", name, name);
-	const char *e = expected, *a = actual;
-	int line = 1, shown = 0;
-	while ((*e || *a) && shown < 60) {
-		const char *ee = strchr(e, '\n'), *ae = strchr(a, '\n');
-		size_t el = ee ? (size_t)(ee - e) : strlen(e);
-		size_t al = ae ? (size_t)(ae - a) : strlen(a);
-		if (el != al || memcmp(e, a, el) != 0) {
-			fprintf(stderr, "@@ line %d\n-%.*s\n+%.*s\n", line, (int)el, e, (int)al, a);
-			shown++;
-		}
-		e = ee ? ee + 1 : e + el;
-		a = ae ? ae + 1 : a + al;
-		line++;
-	}
-	if (shown == 60)
-		fprintf(stderr, "(more differences not shown)\n");
-}
-
-static void run_case(const char *script, const char *name, int cols, int lines)
-{
-	char size[32], golden_rel[256];
-	snprintf(size, sizeof size, "%dx%d", cols, lines);
-	snprintf(golden_rel, sizeof golden_rel, "tests/golden/%s-%s.txt", name, size);
-	char *db = test_path("case.db");
-	remove(db);
-	CHECK_INT(harness_copy(template_db, db), 0);
-	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", (char *)script,
-			 "--size", size, NULL };
-	char *out = NULL, *err = NULL;
-	int rc = harness_run(argv, &out, &err, NULL);
-	if (rc != 0)
-		fprintf(stderr, "%s: exit %d: %s\n", golden_rel, rc, err ? err : "");
-	CHECK_INT(rc, 0);
-	char *golden = test_source_path(golden_rel);
-	struct sl_error e = { 0 };
-	if (update) {
-		CHECK_INT(sl_write_file_atomic(golden, out, strlen(out), &e), 0);
-		fprintf(stderr, "updated %s\n", golden_rel);
-	} else {
-		size_t len;
-		char *expected = sl_read_file(golden, &len, &e);
-		if (!expected) {
-			fprintf(stderr, "%s missing: create it with SHORTLIST_UPDATE_GOLDEN=1\n",
-				golden_rel);
-			test_failures++;
-		} else if (strcmp(expected, out) != 0) {
-			print_diff(golden_rel, expected, out);
-			fprintf(stderr, "if the change is intended: SHORTLIST_UPDATE_GOLDEN=1 meson "
-					"test -C build test_golden\n");
-			test_failures++;
-		}
-		free(expected);
-	}
-	free(golden);
-	free(out);
-	free(err);
-	free(db);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void test_all_scripts(void)
 {
-	char *dir = test_source_path("tests/tui/scripts");
-	DIR *d = opendir(dir);
-	CHECK(d != NULL);
-	if (!d)
-		return;
-	char *names[64];
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && n < SL_ARRAY_LEN(names))
-		if (sl_str_ends_with(de->d_name, ".keys"))
-			names[n++] = sl_xstrndup(de->d_name, strlen(de->d_name) - 5);
-	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
-	CHECK(n >= 8);
-	for (size_t i = 0; i < n; i++) {
-		char *script = sl_xasprintf("%s/%s.keys", dir, names[i]);
-		test_current = names[i];
-		run_case(script, names[i], 80, 24);
-		run_case(script, names[i], 120, 40);
-		free(script);
-		free(names[i]);
-	}
-	free(dir);
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts", template_db, NULL, update)
+	      >= 8);
 }
 
 /* Bad scripts and sizes are usage errors with a message naming the line. */

@@ -1,5 +1,6 @@
 #include "tui_harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -113,4 +114,121 @@ char *harness_template_db(const char *shortlist)
 	free(err);
 	free(empty);
 	return db;
+}
+
+/* Screens have a fixed shape, so a positional diff is the readable one: which screen line
+ * changed, and how. */
+static void print_diff(const char *name, const char *expected, const char *actual)
+{
+	fprintf(stderr, "--- %s (expected)\n+++ %s (actual)\n", name, name);
+	const char *e = expected, *a = actual;
+	int line = 1, shown = 0;
+	while ((*e || *a) && shown < 60) {
+		const char *ee = strchr(e, '\n'), *ae = strchr(a, '\n');
+		size_t el = ee ? (size_t)(ee - e) : strlen(e);
+		size_t al = ae ? (size_t)(ae - a) : strlen(a);
+		if (el != al || memcmp(e, a, el) != 0) {
+			fprintf(stderr, "@@ line %d\n-%.*s\n+%.*s\n", line, (int)el, e, (int)al, a);
+			shown++;
+		}
+		e = ee ? ee + 1 : e + el;
+		a = ae ? ae + 1 : a + al;
+		line++;
+	}
+	if (shown == 60)
+		fprintf(stderr, "(more differences not shown)\n");
+}
+
+int harness_golden(const char *golden_rel, const char *actual, bool update)
+{
+	char *golden = test_source_path(golden_rel);
+	struct sl_error e = { 0 };
+	int failures = 0;
+	if (!actual)
+		actual = "";
+	if (update) {
+		if (sl_write_file_atomic(golden, actual, strlen(actual), &e) != 0) {
+			fprintf(stderr, "%s\n", e.msg);
+			failures++;
+		} else {
+			fprintf(stderr, "updated %s\n", golden_rel);
+		}
+	} else {
+		size_t len;
+		char *expected = sl_read_file(golden, &len, &e);
+		if (!expected) {
+			fprintf(stderr, "%s missing: create it with SHORTLIST_UPDATE_GOLDEN=1\n",
+				golden_rel);
+			failures++;
+		} else if (strcmp(expected, actual) != 0) {
+			print_diff(golden_rel, expected, actual);
+			fprintf(stderr, "if the change is intended: SHORTLIST_UPDATE_GOLDEN=1 meson "
+					"test -C build\n");
+			failures++;
+		}
+		free(expected);
+	}
+	free(golden);
+	return failures;
+}
+
+static void run_case(const char *shortlist, const char *script, const char *name,
+		     const char *template_db, char *const *extra, int cols, int lines, bool update)
+{
+	char size[32], golden_rel[256];
+	snprintf(size, sizeof size, "%dx%d", cols, lines);
+	snprintf(golden_rel, sizeof golden_rel, "tests/golden/%s-%s.txt", name, size);
+	char *db = test_path("case.db");
+	remove(db);
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *argv[16] = { (char *)shortlist, "--db", db, "tui", "--script", (char *)script,
+			   "--size", size };
+	int argc = 8;
+	for (int i = 0; extra && extra[i] && argc < 15; i++)
+		argv[argc++] = extra[i];
+	argv[argc] = NULL;
+	char *out = NULL, *err = NULL;
+	int rc = harness_run(argv, &out, &err, NULL);
+	if (rc != 0)
+		fprintf(stderr, "%s: exit %d: %s\n", golden_rel, rc, err ? err : "");
+	CHECK_INT(rc, 0);
+	test_failures += harness_golden(golden_rel, out, update);
+	free(out);
+	free(err);
+	free(db);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int harness_golden_scripts(const char *shortlist, const char *dir_rel, const char *template_db,
+			   char *const *extra_args, bool update)
+{
+	char *dir = test_source_path(dir_rel);
+	DIR *d = opendir(dir);
+	CHECK(d != NULL);
+	if (!d) {
+		free(dir);
+		return 0;
+	}
+	char *names[64];
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && n < SL_ARRAY_LEN(names))
+		if (sl_str_ends_with(de->d_name, ".keys"))
+			names[n++] = sl_xstrndup(de->d_name, strlen(de->d_name) - 5);
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *script = sl_xasprintf("%s/%s.keys", dir, names[i]);
+		test_current = names[i];
+		run_case(shortlist, script, names[i], template_db, extra_args, 80, 24, update);
+		run_case(shortlist, script, names[i], template_db, extra_args, 120, 40, update);
+		free(script);
+		free(names[i]);
+	}
+	free(dir);
+	return (int)n;
 }

@@ -13,6 +13,14 @@ int harness_run(char *const argv[], char **out, char **err_out, struct rusage *r
 char *harness_template_db(const char *shortlist);
 /* Copy a file; returns 0 or -1. */
 int harness_copy(const char *from, const char *to);
+/* Compare text with the golden file at golden_rel (relative to the source tree), printing
+ * a positional diff, or rewrite the file when update is set. Returns the failures (0/1). */
+int harness_golden(const char *golden_rel, const char *actual, bool update);
+/* Run every dir_rel/NAME.keys headless at 80x24 and 120x40 on a fresh copy of template_db
+ * (plus extra_args, NULL-terminated, may be NULL) and compare each with
+ * tests/golden/NAME-COLSxLINES.txt. Failures go to test_failures; returns the scripts run. */
+int harness_golden_scripts(const char *shortlist, const char *dir_rel, const char *template_db,
+			   char *const *extra_args, bool update);
 /* Milliseconds from a monotonic clock. */
 double harness_ms(void);
 

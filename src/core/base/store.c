@@ -1,6 +1,7 @@
 #include "shortlist/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct sl_store {
 	sqlite3 *db;
 	char *path;
 	int flags;
+	int busy_ms;
 	struct cached_stmt *stmts;
 	size_t n_stmts, cap_stmts;
 };
@@ -110,6 +112,25 @@ int sl_store_begin(struct sl_store *store, struct sl_error *err)
 		return -1;
 	}
 	return 0;
+}
+
+int sl_store_try_begin(struct sl_store *store, struct sl_error *err)
+{
+	sqlite3_busy_timeout(store->db, 0);
+	int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(store->db, store->busy_ms);
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return 1;
+	sl_store_error(store, err, "starting a write");
+	return -1;
+}
+
+void sl_store_set_busy_timeout(struct sl_store *store, int ms)
+{
+	store->busy_ms = ms;
+	sqlite3_busy_timeout(store->db, ms);
 }
 
 int sl_store_commit(struct sl_store *store, struct sl_error *err)
@@ -225,6 +246,18 @@ struct sl_store *sl_store_open(const char *path, int flags, struct sl_error *err
 		return NULL;
 	}
 
+	/* The store holds prompts and answers: readable by its owner only (SQLite gives its
+	 * -wal and -shm files the database's mode). A store an older version created with
+	 * the umask's 0644/0664 is tightened; any other mode was chosen, and is kept. */
+	if (!exists && !(flags & SL_STORE_READONLY)) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	} else if (exists && !(flags & SL_STORE_READONLY) && st.st_uid == geteuid() &&
+		   ((st.st_mode & 0777) == 0644 || (st.st_mode & 0777) == 0664)) {
+		(void)chmod(path, 0600);
+	}
+
 	struct sl_store *store = sl_xcalloc(1, sizeof *store);
 	store->path = sl_xstrdup(path);
 	store->flags = flags;
@@ -236,7 +269,7 @@ struct sl_store *sl_store_open(const char *path, int flags, struct sl_error *err
 		return NULL;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
-	sqlite3_busy_timeout(store->db, 5000);
+	sl_store_set_busy_timeout(store, 5000);
 
 	/* Reading the schema touches page 1: a corrupt or foreign file fails here, before
 	 * anything could write to it. */

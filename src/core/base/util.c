@@ -370,6 +370,40 @@ bool sl_str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* [start, end) of the userinfo of url ("user:pw" before an '@' in the authority). */
+static bool url_userinfo_span(const char *url, const char **start, const char **end)
+{
+	const char *s = url ? strstr(url, "://") : NULL;
+	if (!s)
+		return false;
+	s += 3;
+	const char *at = NULL;
+	for (const char *q = s; *q && !strchr("/?#", *q); q++)
+		if (*q == '@')
+			at = q;
+	if (!at)
+		return false;
+	*start = s;
+	*end = at;
+	return true;
+}
+
+char *sl_url_redact(const char *url)
+{
+	const char *start, *end;
+	if (!url_userinfo_span(url, &start, &end))
+		return url ? sl_xstrdup(url) : NULL;
+	return sl_xasprintf("%.*s[credentials]%s", (int)(start - url), url, end);
+}
+
+char *sl_url_userinfo(const char *url)
+{
+	const char *start, *end;
+	if (!url_userinfo_span(url, &start, &end))
+		return NULL;
+	return sl_xstrndup(start, (size_t)(end - start + 1));
+}
+
 bool sl_str_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

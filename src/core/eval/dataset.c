@@ -1,12 +1,13 @@
-/* Dataset parsing. The CSV reader is our own strict RFC 4180 parser rather than libcsv:
- * we need the line and column of every mistake, and a stray quote inside an unquoted
- * field should be an error, not silently accepted data. */
+/* Dataset parsing: JSONL here, CSV through csv.h. Both must be valid UTF-8 (rejected with
+ * file:line:col otherwise: bytes that are not text would reach JSON request bodies). */
 #include "shortlist/dataset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/csv.h"
+#include "shortlist/utf8.h"
 #include "eval_internal.h"
 
 static int fail_usage(struct sl_error *err)
@@ -117,145 +118,15 @@ static int parse_jsonl(struct sl_dataset *ds, const char *text, size_t len, stru
 	return 0;
 }
 
-/* ---- CSV ---- */
-
-struct csv {
-	const char *text, *path;
-	size_t len, off;
-	int line, col;
-};
-
-struct csv_record {
-	char **fields;
-	size_t n;
-	int line;
-	bool quoted; /* some field was quoted: `""` is an empty value, not a blank line */
-};
-
-static void record_clear(struct csv_record *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		free(r->fields[i]);
-	free(r->fields);
-	memset(r, 0, sizeof *r);
-}
-
-static void advance(struct csv *c)
-{
-	unsigned char ch = (unsigned char)c->text[c->off++];
-	if (ch == '\n') {
-		c->line++;
-		c->col = 1;
-	} else if ((ch & 0xc0) != 0x80) {
-		c->col++;
-	}
-}
-
-/* Reads one record; returns 1 on a record, 0 at end of input, -1 on error. */
-static int csv_record(struct csv *c, struct csv_record *r, struct sl_error *err)
-{
-	memset(r, 0, sizeof *r);
-	if (c->off >= c->len)
-		return 0;
-	r->line = c->line;
-	struct sl_buf field;
-	sl_buf_init(&field);
-	for (;;) {
-		sl_buf_reset(&field);
-		sl_buf_puts(&field, "");
-		if (c->off < c->len && c->text[c->off] == '"') {
-			int qline = c->line, qcol = c->col;
-			r->quoted = true;
-			advance(c);
-			for (;;) {
-				if (c->off >= c->len) {
-					sl_error_set(err, "%s:%d:%d: quoted field is never closed (a '\"' "
-						     "inside a quoted field is written '\"\"')", c->path,
-						     qline, qcol);
-					goto fail;
-				}
-				char ch = c->text[c->off];
-				if (ch == '"') {
-					if (c->off + 1 < c->len && c->text[c->off + 1] == '"') {
-						sl_buf_putc(&field, '"');
-						advance(c);
-						advance(c);
-						continue;
-					}
-					advance(c);
-					break;
-				}
-				/* CRLF inside a quoted field is kept as LF (CRLF files edited on
-				 * Windows should not change a prompt's rendering) */
-				if (!(ch == '\r' && c->off + 1 < c->len && c->text[c->off + 1] == '\n'))
-					sl_buf_putc(&field, ch);
-				advance(c);
-			}
-			if (c->off < c->len && c->text[c->off] != ',' && c->text[c->off] != '\n' &&
-			    c->text[c->off] != '\r') {
-				sl_error_set(err, "%s:%d:%d: unexpected '%c' after a closing quote "
-					     "(expected ',' or the end of the line)", c->path, c->line,
-					     c->col, c->text[c->off]);
-				goto fail;
-			}
-		} else {
-			while (c->off < c->len) {
-				char ch = c->text[c->off];
-				if (ch == ',' || ch == '\n' || ch == '\r')
-					break;
-				if (ch == '"') {
-					sl_error_set(err, "%s:%d:%d: '\"' inside an unquoted field (quote "
-						     "the whole field and double the quote: \"a \"\"b\"\"\")",
-						     c->path, c->line, c->col);
-					goto fail;
-				}
-				sl_buf_putc(&field, ch);
-				advance(c);
-			}
-		}
-		r->fields = sl_xrealloc(r->fields, (r->n + 1) * sizeof *r->fields);
-		r->fields[r->n++] = sl_buf_steal(&field);
-		if (c->off >= c->len)
-			break;
-		char ch = c->text[c->off];
-		if (ch == ',') {
-			advance(c);
-			continue;
-		}
-		if (ch == '\r') {
-			advance(c);
-			if (c->off < c->len && c->text[c->off] == '\n')
-				advance(c);
-			else {
-				c->line++;
-				c->col = 1;
-			}
-		} else {
-			advance(c);
-		}
-		break;
-	}
-	sl_buf_free(&field);
-	return 1;
-fail:
-	sl_buf_free(&field);
-	record_clear(r);
-	return fail_usage(err);
-}
-
-/* An empty line (not `""`): skipped, as editors leave them at the end of files. */
-static bool record_blank(const struct csv_record *r)
-{
-	return r->n == 1 && r->fields[0][0] == '\0' && !r->quoted;
-}
-
 static int parse_csv(struct sl_dataset *ds, const char *text, size_t len, struct sl_error *err)
 {
-	struct csv c = { .text = text, .path = ds->path, .len = len, .line = 1, .col = 1 };
-	struct csv_record header = { 0 }, rec;
+	struct sl_csv_reader c;
+	struct sl_csv_record header = { 0 }, rec;
 	int rc;
-	while ((rc = csv_record(&c, &header, err)) == 1 && record_blank(&header))
-		record_clear(&header);
+	if (sl_csv_reader_init(&c, text, len, ds->path, err) != 0)
+		return -1;
+	while ((rc = sl_csv_read(&c, &header, err)) == 1 && sl_csv_record_blank(&header))
+		sl_csv_record_clear(&header);
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
@@ -266,7 +137,7 @@ static int parse_csv(struct sl_dataset *ds, const char *text, size_t len, struct
 		if (!header.fields[i][0]) {
 			sl_error_set(err, "%s:%d: column %zu has an empty name in the header row",
 				     ds->path, header.line, i + 1);
-			record_clear(&header);
+			sl_csv_record_clear(&header);
 			return fail_usage(err);
 		}
 		for (size_t k = 0; k < i; k++)
@@ -274,30 +145,30 @@ static int parse_csv(struct sl_dataset *ds, const char *text, size_t len, struct
 				sl_error_set(err, "%s:%d: column name '%s' appears twice in the header "
 					     "row (columns %zu and %zu)", ds->path, header.line,
 					     header.fields[i], k + 1, i + 1);
-				record_clear(&header);
+				sl_csv_record_clear(&header);
 				return fail_usage(err);
 			}
 		note_field(ds, header.fields[i]);
 	}
-	while ((rc = csv_record(&c, &rec, err)) == 1) {
-		if (record_blank(&rec)) {
-			record_clear(&rec);
+	while ((rc = sl_csv_read(&c, &rec, err)) == 1) {
+		if (sl_csv_record_blank(&rec)) {
+			sl_csv_record_clear(&rec);
 			continue;
 		}
 		if (rec.n != header.n) {
 			sl_error_set(err, "%s:%d: %zu field%s, but the header has %zu columns", ds->path,
 				     rec.line, rec.n, rec.n == 1 ? "" : "s", header.n);
-			record_clear(&rec);
-			record_clear(&header);
+			sl_csv_record_clear(&rec);
+			sl_csv_record_clear(&header);
 			return fail_usage(err);
 		}
 		cJSON *vars = cJSON_CreateObject();
 		for (size_t i = 0; i < rec.n; i++)
 			cJSON_AddItemToObject(vars, header.fields[i], cJSON_CreateString(rec.fields[i]));
 		add_case(ds, rec.line, vars);
-		record_clear(&rec);
+		sl_csv_record_clear(&rec);
 	}
-	record_clear(&header);
+	sl_csv_record_clear(&header);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -317,7 +188,9 @@ struct sl_dataset *sl_dataset_parse(const char *text, size_t len, const char *pa
 		len -= 3;
 	}
 	int rc;
-	if (strcmp(format, "csv") == 0) {
+	if (sl_utf8_require(text, len, path, err) != 0) {
+		rc = -1;
+	} else if (strcmp(format, "csv") == 0) {
 		ds->format = "csv";
 		rc = parse_csv(ds, text, len, err);
 	} else {

@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct model_slot {
 	const struct sl_provider_conf *conf;
 	char *model_id;
 	char *catalog_key;
+	char *endpoint; /* base_url without credentials: what is stored and shown */
 	struct sl_price price; /* price.h: the suite's "prices", then the catalogue */
 };
 
@@ -104,6 +106,8 @@ struct sl_runner {
 	bool own_engine;
 	struct inflight *inflight; /* list of cells at the engine */
 	bool failed;  /* the store failed: nothing more can be written */
+	bool store_busy; /* the last commit found another process writing: retry soon */
+	int64_t busy_since_ns; /* since when commits wait for another process; 0 if not */
 	bool render_failed;
 	bool finished;
 	struct sl_run resume_run;
@@ -235,6 +239,34 @@ static void emit_finished(struct sl_runner *r)
 
 /* ---- preparation ---- */
 
+/* -j (or the suite's concurrency) is what the user asked for: it lifts our default cap of
+ * a provider for this run. A limits.concurrency given in providers.json is a real limit
+ * (a server's capacity, a plan's quota): it stays, and the run says so. */
+static void apply_concurrency(struct sl_runner *r)
+{
+	for (size_t i = 0; i < r->providers.len; i++) {
+		struct sl_provider_conf *c = &r->providers.items[i];
+		bool used = false;
+		for (size_t m = 0; m < r->n_models && !used; m++)
+			used = r->models[m].conf == c;
+		if (!used || c->limits.concurrency <= 0 || c->limits.concurrency >= r->concurrency)
+			continue;
+		if (!c->limits.concurrency_set) {
+			c->limits.concurrency = r->concurrency;
+		} else if (r->opts->warn) {
+			char *msg = sl_xasprintf("provider %s: limits.concurrency = %d in %s caps this "
+						 "run at %d requests in flight to it, not %d (raise it "
+						 "there to go faster)", c->name,
+						 c->limits.concurrency,
+						 r->providers.origin ? r->providers.origin
+								     : "providers.json",
+						 c->limits.concurrency, r->concurrency);
+			r->opts->warn(r->opts->warn_ud, msg);
+			free(msg);
+		}
+	}
+}
+
 static int resolve_models(struct sl_runner *r, struct sl_error *err)
 {
 	r->models = sl_xcalloc(r->suite->n_models, sizeof *r->models);
@@ -248,6 +280,7 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 			sl_error_set(err, "%s: suite.models[%zu]: %s", r->suite->path, i, e.msg);
 			return usage_fail(err);
 		}
+		ms->endpoint = sl_url_redact(ms->conf->base_url);
 		const char *key;
 		if (sl_provider_api_key(ms->conf, &key, &e) != 0) {
 			sl_error_set(err, "%s: suite.models[%zu] \"%s\": %s", r->suite->path, i,
@@ -257,7 +290,7 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 		if (!sl_url_scheme_allowed(ms->conf->base_url)) {
 			sl_error_set(err, "%s: suite.models[%zu] \"%s\": provider %s uses %s; plain "
 				     "http is only allowed to local hosts", r->suite->path, i,
-				     ms->requested, ms->conf->name, ms->conf->base_url);
+				     ms->requested, ms->conf->name, ms->endpoint);
 			return usage_fail(err);
 		}
 		struct sl_price_source src = { r->store, r->suite, &r->providers };
@@ -458,7 +491,7 @@ static int create_run(struct sl_runner *r, const char *suite_real, struct sl_err
 		sl_bind_text(st, 3, ms->requested);
 		sl_bind_text(st, 4, ms->conf->name);
 		sl_bind_text(st, 5, ms->model_id);
-		sl_bind_text(st, 6, ms->conf->base_url);
+		sl_bind_text(st, 6, ms->endpoint);
 		sl_bind_text(st, 7, ms->catalog_key);
 		bind_real(st, 8, ms->price.in);
 		bind_real(st, 9, ms->price.out);
@@ -651,12 +684,45 @@ static void bind_count(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
-static int flush(struct sl_runner *r, struct sl_error *err)
+/* Start writing. In the loop never wait in SQLite's busy handler (it would stop the
+ * network and the screen): 1 says another process holds the write lock and the batch stays
+ * in memory for the next round. At the end (wait) keep trying for as long as it takes:
+ * giving up would lose finished answers. */
+static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
+{
+	for (;;) {
+		int rc = sl_store_try_begin(r->store, err);
+		r->store_busy = rc == 1;
+		if (rc != 1) {
+			r->busy_since_ns = 0;
+			return rc;
+		}
+		int64_t now = sl_now_ns();
+		if (!r->busy_since_ns) {
+			r->busy_since_ns = now;
+		} else if (now - r->busy_since_ns > 2000000000LL && r->opts->warn) {
+			char *msg = sl_xasprintf("database %s is locked by another process: waiting "
+						 "to store %zu finished cells", sl_store_path(r->store),
+						 r->n_batch);
+			r->opts->warn(r->opts->warn_ud, msg);
+			free(msg);
+			r->busy_since_ns = INT64_MAX / 2; /* once per wait */
+		}
+		if (!wait)
+			return 1;
+		poll(NULL, 0, 20);
+	}
+}
+
+/* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
+ * in memory (only when !wait), -1 error. */
+static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 {
 	if (!r->n_batch)
 		return 0;
-	if (sl_store_begin(r->store, err) != 0)
-		return -1;
+	int brc = begin_write(r, wait, err);
+	if (brc != 0)
+		return brc;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"INSERT OR REPLACE INTO cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "
 		"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "
@@ -709,7 +775,7 @@ static int flush(struct sl_runner *r, struct sl_error *err)
 		const struct model_slot *ms = &r->models[m];
 		sqlite3_reset(cs);
 		sl_bind_text(cs, 1, c->cache_key);
-		sl_bind_text(cs, 2, ms->conf->base_url);
+		sl_bind_text(cs, 2, ms->endpoint);
 		sl_bind_text(cs, 3, ms->model_id);
 		sl_bind_text(cs, 4, c->reported_model);
 		sl_bind_text(cs, 5, c->output ? c->output : "");
@@ -894,7 +960,7 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 {
 	static const char *const roles[] = { "system", "user", "assistant" };
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "endpoint", ms->conf->base_url ? ms->conf->base_url : "");
+	cJSON_AddStringToObject(o, "endpoint", ms->endpoint ? ms->endpoint : "");
 	cJSON_AddStringToObject(o, "kind", sl_provider_kind_name(ms->conf->kind));
 	cJSON_AddStringToObject(o, "model", ms->model_id);
 	cJSON *a = cJSON_AddArrayToObject(o, "messages");
@@ -1091,17 +1157,24 @@ static void report_progress(struct sl_runner *r, bool force)
 static int finish_run(struct sl_runner *r, const char *status, const char *reason,
 		      struct sl_error *err)
 {
+	if (begin_write(r, true, err) != 0)
+		return -1;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"UPDATE runs SET status = ?, stop_reason = ?, ended_at = ? WHERE id = ?", err);
-	if (!st)
+	int rc = -1;
+	if (st) {
+		sl_bind_text(st, 1, status);
+		sl_bind_text(st, 2, reason);
+		sl_bind_text(st, 3, sl_eval_now());
+		sqlite3_bind_int64(st, 4, r->run_id);
+		rc = sl_store_step(r->store, st, err);
+		sqlite3_reset(st);
+	}
+	if (rc < 0) {
+		sl_store_rollback(r->store);
 		return -1;
-	sl_bind_text(st, 1, status);
-	sl_bind_text(st, 2, reason);
-	sl_bind_text(st, 3, sl_eval_now());
-	sqlite3_bind_int64(st, 4, r->run_id);
-	int rc = sl_store_step(r->store, st, err);
-	sqlite3_reset(st);
-	return rc < 0 ? -1 : 0;
+	}
+	return sl_store_commit(r->store, err);
 }
 
 static int mark_resumed(struct sl_runner *r, struct sl_error *err)
@@ -1129,6 +1202,7 @@ static void runner_free(struct sl_runner *r)
 		free(r->models[i].requested);
 		free(r->models[i].model_id);
 		free(r->models[i].catalog_key);
+		free(r->models[i].endpoint);
 	}
 	free(r->models);
 	sl_prompt_versions_free(r->prompts, r->n_prompts);
@@ -1227,6 +1301,7 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		return usage_fail(err);
 	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0)
 		return -1;
+	apply_concurrency(r);
 	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
 		   r->samples;
 	if (r->total > 50 * 1000 * 1000) {
@@ -1385,11 +1460,13 @@ bool sl_runner_pump(struct sl_runner *r)
 			return false;
 		}
 	}
-	if (flush(r, &r->fail_err) != 0) {
+	int frc = flush(r, false, &r->fail_err);
+	if (frc < 0) {
 		r->failed = true;
 		return false;
 	}
-	report_progress(r, false);
+	if (frc == 0) /* progress counts committed cells only */
+		report_progress(r, false);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
 	if (more || r->prog.in_flight > 0 || r->n_batch > 0)
 		return true;
@@ -1409,7 +1486,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	}
 	if (r->prog.in_flight > 0) /* finished early: what is in flight is missing */
 		sl_runner_stop(r);
-	if (flush(r, err) != 0)
+	if (flush(r, true, err) != 0)
 		goto done;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT COUNT(*), COALESCE(SUM(error_kind IS NOT NULL), 0) FROM cells "
@@ -1453,11 +1530,13 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 	if (!r)
 		return -1;
 	while (sl_runner_pump(r)) {
-		if (r->prog.in_flight == 0)
+		if (r->prog.in_flight == 0 && !r->store_busy)
 			continue;
-		/* don't sleep while finished cells wait to be written */
+		/* don't sleep while finished cells wait to be written, except a little while
+		 * another process holds the write lock */
 		struct sl_error we = { 0 };
-		if (sl_engine_wait(r->eng, NULL, 0, r->n_batch ? 0 : 100, &we) != 0) {
+		int ms = !r->n_batch ? 100 : r->store_busy ? 20 : 0;
+		if (sl_engine_wait(r->eng, NULL, 0, ms, &we) != 0) {
 			sl_error_set(&r->fail_err, "%s", we.msg);
 			r->failed = true;
 			break;

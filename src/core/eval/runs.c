@@ -196,7 +196,9 @@ int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl
 		m->requested = dup_col(st, 1);
 		m->provider = dup_col(st, 2);
 		m->model_id = dup_col(st, 3);
-		m->endpoint = dup_col(st, 4);
+		char *endpoint = dup_col(st, 4);
+		m->endpoint = sl_url_redact(endpoint); /* runs stored before credentials were hidden */
+		free(endpoint);
 		m->catalog_key = dup_col(st, 5);
 		m->price_in = real_col(st, 6);
 		m->price_out = real_col(st, 7);
@@ -283,11 +285,21 @@ static sqlite3_stmt *prepare_own(struct sl_store *store, const char *sql, struct
 int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,
 			 struct sl_error *err)
 {
-	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE run_id = ? ORDER BY model_idx, "
-					      "prompt_idx, case_idx, sample", err);
+	return sl_run_cells_foreach_page(store, run_id, NULL, 0, fn, ud, err);
+}
+
+int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int after[4],
+			      int limit, sl_cell_fn fn, void *ud, struct sl_error *err)
+{
+	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE run_id = ?1 AND (model_idx, "
+				       "prompt_idx, case_idx, sample) > (?2, ?3, ?4, ?5) ORDER BY "
+				       "model_idx, prompt_idx, case_idx, sample LIMIT ?6", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int(st, 2 + i, after ? after[i] : (i == 0 ? -1 : 0));
+	sqlite3_bind_int(st, 6, limit > 0 ? limit : -1);
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sl_cell c;

@@ -269,8 +269,7 @@ static void release_easy(struct sl_engine *eng, struct req *r)
 		curl_easy_cleanup(r->easy);
 	}
 	r->easy = NULL;
-	curl_slist_free_all(r->hdrs);
-	r->hdrs = NULL;
+	/* r->hdrs stay until the next try: finish() hides their values from error messages */
 	r->prov->in_flight--;
 	eng->in_flight--;
 }
@@ -325,16 +324,58 @@ size_t sl_engine_in_flight(const struct sl_engine *eng)
 static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, const char *fmt, ...)
 	SL_PRINTF(4, 5);
 
-/* A server may echo what it was sent: no key ever leaves in a message. */
-static void redact_key(const struct req *r, char **msg)
+/* Replace each occurrence of secret in *msg by mark. */
+static void hide_secret(char **msg, const char *secret, const char *mark)
 {
-	const char *key = r->call.api_key;
-	size_t klen = key ? strlen(key) : 0;
-	char *hit;
-	while (klen >= 8 && *msg && (hit = strstr(*msg, key))) {
-		char *clean = sl_xasprintf("%.*s[key]%s", (int)(hit - *msg), *msg, hit + klen);
+	size_t len = strlen(secret);
+	char *hit, *from = *msg;
+	while (len && (hit = strstr(from, secret))) {
+		size_t at = (size_t)(hit - *msg);
+		char *clean = sl_xasprintf("%.*s%s%s", (int)at, *msg, mark, hit + len);
 		free(*msg);
 		*msg = clean;
+		from = clean + at + strlen(mark);
+	}
+}
+
+/* A server may echo what it was sent: no key, password in the URL, session token or
+ * custom header value ever leaves in an error message. */
+static void redact_secrets(const struct req *r, char **msg)
+{
+	static const char *const public_headers[] = { "content-type", "expect", "accept",
+		"anthropic-version", "anthropic-beta", "x-amz-date", "x-amz-content-sha256",
+		"host", "content-length", "user-agent" };
+	if (!*msg)
+		return;
+	const char *key = r->call.api_key;
+	if (key && strlen(key) >= 8)
+		hide_secret(msg, key, "[key]");
+	char *userinfo = sl_url_userinfo(r->call.base_url);
+	if (userinfo)
+		hide_secret(msg, userinfo, "[credentials]@");
+	free(userinfo);
+	for (const struct curl_slist *h = r->hdrs; h; h = h->next) {
+		const char *colon = strchr(h->data, ':');
+		if (!colon)
+			continue;
+		bool public = false;
+		for (size_t i = 0; i < SL_ARRAY_LEN(public_headers); i++)
+			public |= strlen(public_headers[i]) == (size_t)(colon - h->data) &&
+				  strncasecmp(h->data, public_headers[i], (size_t)(colon - h->data)) == 0;
+		const char *v = colon + 1 + strspn(colon + 1, " ");
+		if (public || strlen(v) < 8)
+			continue;
+		hide_secret(msg, v, "[secret]");
+		/* and its long parts: a bearer token, a SigV4 credential or signature */
+		for (const char *t = v; *t; ) {
+			size_t n = strcspn(t, " ,=/");
+			if (n > 16) {
+				char *part = sl_xstrndup(t, n);
+				hide_secret(msg, part, "[secret]");
+				free(part);
+			}
+			t += n + (t[n] != 0);
+		}
 	}
 }
 
@@ -348,7 +389,7 @@ static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, cons
 		r->result.error = sl_xvasprintf(fmt, ap);
 		va_end(ap);
 	}
-	redact_key(r, &r->result.error);
+	redact_secrets(r, &r->result.error);
 	if (r->state == RS_QUEUED && r->prov)
 		fifo_remove(r->prov, r);
 	set_state(eng, r, RS_DONE);
@@ -709,6 +750,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 
 	CURL *c = take_easy(eng);
 	r->easy = c;
+	curl_slist_free_all(r->hdrs);
 	r->hdrs = h;
 	curl_easy_setopt(c, CURLOPT_URL, r->http.url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->http.body);
@@ -867,7 +909,7 @@ static bool maybe_retry(struct sl_engine *eng, struct req *r, int64_t server_wai
 		va_start(ap, fmt);
 		char *why = sl_xvasprintf(fmt, ap);
 		va_end(ap);
-		redact_key(r, &why);
+		redact_secrets(r, &why);
 		r->on_retry(r->user_data, r->id, r->tries, (double)wait, why);
 		free(why);
 	}

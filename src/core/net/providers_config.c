@@ -483,6 +483,8 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 			goto fail;
 		}
 		c.limits.concurrency = (int)conc;
+		if (cJSON_GetObjectItemCaseSensitive(limits, "concurrency"))
+			c.limits.concurrency_set = true;
 		c.limits.rpm = (int)rpm;
 		c.limits.max_tries = (int)tries;
 		c.limits.max_retry_wait_ms = (long)max_wait_s * 1000;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/csv.h"
 #include "shortlist/runs.h"
 #include "version.h"
 
@@ -405,68 +406,41 @@ static int write_json(struct report *r)
 	return rc;
 }
 
-/* ---- CSV (RFC 4180) ---- */
+/* ---- CSV (RFC 4180, through csv.h) ---- */
 
-static void csv_field(FILE *f, const char *s)
+/* An integer field and its comma; empty when not known. */
+static void csv_int(FILE *f, long long v, bool known)
 {
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void csv_num(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "%.10g", v);
+	if (known)
+		fprintf(f, "%lld", v);
+	fputc(',', f);
 }
 
 static int emit_csv_cell(struct stream *s, const struct sl_cell *c, const double *values)
 {
 	FILE *f = s->r->out;
-	fprintf(f, "%lld,", (long long)c->run_id);
-	csv_field(f, c->model);
-	fputc(',', f);
-	csv_field(f, c->reported_model);
-	fputc(',', f);
-	csv_field(f, c->prompt_name);
-	fprintf(f, ",%d,%d,%d,%d,%s,", c->prompt_version, c->case_idx, c->case_line, c->sample,
-		c->error_kind ? "error" : "ok");
-	csv_field(f, c->error_kind);
-	fputc(',', f);
-	csv_field(f, c->error_msg);
-	fprintf(f, ",%d,", c->cached ? 1 : 0);
-	csv_num(f, c->latency_ms);
-	fputc(',', f);
-	csv_num(f, c->ttft_ms);
-	fputc(',', f);
-	if (c->tokens_in >= 0)
-		fprintf(f, "%lld", (long long)c->tokens_in);
-	fputc(',', f);
-	if (c->tokens_out >= 0)
-		fprintf(f, "%lld", (long long)c->tokens_out);
-	fputc(',', f);
-	csv_num(f, c->cost);
-	for (size_t m = 0; m < s->r->n_metrics; m++) {
-		fputc(',', f);
-		csv_num(f, values[m]);
-	}
-	fputc(',', f);
-	csv_field(f, c->vars_json);
-	fputc(',', f);
-	csv_field(f, c->expected ? c->expected : c->reference ? c->reference : c->label);
-	fputc(',', f);
-	csv_field(f, c->output);
-	fputs("\r\n", f);
+	csv_int(f, c->run_id, true);
+	sl_csv_write_field(f, c->model, ',');
+	sl_csv_write_field(f, c->reported_model, ',');
+	sl_csv_write_field(f, c->prompt_name, ',');
+	csv_int(f, c->prompt_version, true);
+	csv_int(f, c->case_idx, true);
+	csv_int(f, c->case_line, true);
+	csv_int(f, c->sample, true);
+	sl_csv_write_field(f, c->error_kind ? "error" : "ok", ',');
+	sl_csv_write_field(f, c->error_kind, ',');
+	sl_csv_write_field(f, c->error_msg, ',');
+	csv_int(f, c->cached ? 1 : 0, true);
+	sl_csv_write_num(f, c->latency_ms, ',');
+	sl_csv_write_num(f, c->ttft_ms, ',');
+	csv_int(f, c->tokens_in, c->tokens_in >= 0);
+	csv_int(f, c->tokens_out, c->tokens_out >= 0);
+	sl_csv_write_num(f, c->cost, ',');
+	for (size_t m = 0; m < s->r->n_metrics; m++)
+		sl_csv_write_num(f, values[m], ',');
+	sl_csv_write_field(f, c->vars_json, ',');
+	sl_csv_write_field(f, c->expected ? c->expected : c->reference ? c->reference : c->label, ',');
+	sl_csv_write_field(f, c->output, '\n');
 	return ferror(f) ? -1 : 0;
 }
 
@@ -482,19 +456,17 @@ static int write_csv(struct report *r)
 		      "output_tokens_per_s,cost_per_request_usd,cost_per_1k_usd,judge_cost_usd\r\n", f);
 		for (size_t i = 0; i < r->sc.n_rows; i++) {
 			const struct sl_scorecard_row *row = &r->sc.rows[i];
-			csv_field(f, row->model);
-			fputc(',', f);
-			csv_field(f, row->prompt);
-			fprintf(f, ",%lld,%lld,", (long long)row->n, (long long)row->n_errors);
-			csv_num(f, row->error_rate);
+			sl_csv_write_field(f, row->model, ',');
+			sl_csv_write_field(f, row->prompt, ',');
+			csv_int(f, row->n, true);
+			csv_int(f, row->n_errors, true);
+			sl_csv_write_num(f, row->error_rate, 0);
 			for (size_t m = 0; m < row->n_metrics; m++) {
 				const struct sl_metric_value *mv = &row->metrics[m];
 				fputc(',', f);
-				csv_num(f, mv->value);
-				fputc(',', f);
-				csv_num(f, mv->lo);
-				fputc(',', f);
-				csv_num(f, mv->hi);
+				sl_csv_write_num(f, mv->value, ',');
+				sl_csv_write_num(f, mv->lo, ',');
+				sl_csv_write_num(f, mv->hi, 0);
 			}
 			double v[] = { row->latency_p50, row->latency_p95, row->latency_p99,
 				       row->ttft_p50, row->ttft_p95, row->tokens_per_s,
@@ -502,7 +474,7 @@ static int write_csv(struct report *r)
 				       row->judge_calls ? row->judge_cost : NAN };
 			for (size_t k = 0; k < SL_ARRAY_LEN(v); k++) {
 				fputc(',', f);
-				csv_num(f, v[k]);
+				sl_csv_write_num(f, v[k], 0);
 			}
 			fputs("\r\n", f);
 		}
@@ -512,7 +484,7 @@ static int write_csv(struct report *r)
 	      "error_kind,error,cached,latency_ms,ttft_ms,tokens_in,tokens_out,cost_usd", f);
 	for (size_t m = 0; m < r->n_metrics; m++) {
 		fputc(',', f);
-		csv_field(f, sl_report_metric_name(r, m));
+		sl_csv_write_field(f, sl_report_metric_name(r, m), 0);
 	}
 	fputs(",vars,expected,output\r\n", f);
 	return for_cells(r, emit_csv_cell);

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/report.h"
 #include "shortlist/runs.h"
 #include "shortlist/stats.h"
 #include "shortlist/suite.h"
@@ -196,6 +197,8 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 	for (size_t i = first; i < sc->n_rows; i++) {
 		struct sl_scorecard_row *r = &sc->rows[i];
 		int64_t n_lat = (int64_t)r->latency_p50, n_ttft = (int64_t)r->ttft_p50;
+		r->n_latency = n_lat;
+		r->n_ttft = n_ttft;
 		if (percentile(store, run, r, false, n_lat, 50, &r->latency_p50, err) ||
 		    percentile(store, run, r, false, n_lat, 95, &r->latency_p95, err) ||
 		    percentile(store, run, r, false, n_lat, 99, &r->latency_p99, err) ||
@@ -204,6 +207,66 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 			return -1;
 	}
 	return 0;
+}
+
+int sl_scorecard_dist(struct sl_store *store, const struct sl_scorecard *sc,
+		      const struct sl_scorecard_row *row, bool ttft, struct sl_dist *out,
+		      struct sl_error *err)
+{
+	out->n = ttft ? row->n_ttft : row->n_latency;
+	out->p50 = ttft ? row->ttft_p50 : row->latency_p50;
+	out->p95 = ttft ? row->ttft_p95 : row->latency_p95;
+	out->p99 = row->latency_p99;
+	if (percentile(store, sc->run_id, row, ttft, out->n, 0, &out->min, err) ||
+	    percentile(store, sc->run_id, row, ttft, out->n, 100, &out->max, err) ||
+	    (ttft && percentile(store, sc->run_id, row, true, out->n, 99, &out->p99, err)))
+		return -1;
+	return 0;
+}
+
+int sl_scorecard_cell_scores(struct sl_store *store, int64_t run_id, int model_idx,
+			     int prompt_idx, int case_idx, int sample, struct sl_cell_score **out,
+			     size_t *n_out, struct sl_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT metric, value, detail FROM cell_scores WHERE run_id = ?1 AND model_idx = ?2"
+		" AND prompt_idx = ?3 AND case_idx = ?4 AND sample = ?5 ORDER BY metric", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, model_idx);
+	sqlite3_bind_int(st, 3, prompt_idx);
+	sqlite3_bind_int(st, 4, case_idx);
+	sqlite3_bind_int(st, 5, sample);
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		*out = sl_xrealloc(*out, (*n_out + 1) * sizeof **out);
+		struct sl_cell_score *cs = &(*out)[(*n_out)++];
+		cs->metric = sl_xstrdup(sl_col_text(st, 0));
+		cs->value = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN
+								      : sqlite3_column_double(st, 1);
+		cs->detail = sqlite3_column_type(st, 2) == SQLITE_NULL
+			? NULL : sl_xstrdup(sl_col_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		sl_cell_scores_free(*out, *n_out);
+		*out = NULL;
+		*n_out = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void sl_cell_scores_free(struct sl_cell_score *scores, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(scores[i].metric);
+		free(scores[i].detail);
+	}
+	free(scores);
 }
 
 /* ---- quality metrics ---- */
@@ -455,11 +518,11 @@ static char *suite_headline(struct sl_store *store, int64_t run, char **names, s
 	struct sl_suite *suite = sl_run_suite_load(store, run, NULL);
 	char *out = NULL;
 	for (size_t k = 0; suite && !out && k < suite->n_scorers; k++) {
-		const cJSON *as = cJSON_GetObjectItemCaseSensitive(suite->scorers[k].params, "as");
-		const char *id = cJSON_IsString(as) ? as->valuestring : suite->scorers[k].name;
-		for (size_t i = 0; !out && i < n; i++)
+		char *id = sl_report_metric_id(suite->scorers[k].params);
+		for (size_t i = 0; id && !out && i < n; i++)
 			if (strcmp(names[i], id) == 0)
 				out = sl_xstrdup(id);
+		free(id);
 	}
 	sl_suite_free(suite);
 	return out;

@@ -202,6 +202,17 @@ void sl_triangle_normalise(struct sl_triangle *tri)
 	}
 }
 
+void sl_pareto_front_2d(const double *x, const double *y, size_t n, bool *front)
+{
+	for (size_t i = 0; i < n; i++) {
+		front[i] = isfinite(x[i]) && isfinite(y[i]);
+		for (size_t j = 0; j < n && front[i]; j++)
+			if (j != i && isfinite(x[j]) && isfinite(y[j]) && x[j] <= x[i] &&
+			    y[j] >= y[i] && (x[j] < x[i] || y[j] > y[i]))
+				front[i] = false;
+	}
+}
+
 /* ---- ranking ---- */
 
 /* True if model a should rank above model b given their scores. */
@@ -258,6 +269,118 @@ static int winner_at(const struct sl_triangle *tri, const double w[SL_TRI_AXES])
 		}
 	}
 	return best;
+}
+
+int sl_triangle_winner(const struct sl_triangle *tri, const struct sl_tri_weights *w)
+{
+	return winner_at(tri, w->w);
+}
+
+/* ---- where the winner changes ---- */
+
+/* Weights with axis at x and the other two in the ratio they have in w. */
+static void along(const struct sl_tri_weights *w, int axis, double x, double out[SL_TRI_AXES])
+{
+	int b = (axis + 1) % SL_TRI_AXES, c = (axis + 2) % SL_TRI_AXES;
+	double rest = w->w[b] + w->w[c];
+	double rb = rest > 1e-12 ? w->w[b] / rest : 0.5;
+	out[axis] = x;
+	out[b] = (1 - x) * rb;
+	out[c] = (1 - x) * (1 - rb);
+}
+
+bool sl_triangle_next_change(const struct sl_triangle *tri, const struct sl_tri_weights *w,
+			     int axis, bool up, struct sl_tri_change *out)
+{
+	int win = winner_at(tri, w->w);
+	if (win < 0 || axis < 0 || axis >= SL_TRI_AXES)
+		return false;
+	int b = (axis + 1) % SL_TRI_AXES, c = (axis + 2) % SL_TRI_AXES;
+	double x0 = w->w[axis];
+	double rest = w->w[b] + w->w[c];
+	double rb = rest > 1e-12 ? w->w[b] / rest : 0.5;
+	/* Along the path a model scores k + x (n_axis - k), k its score on the other two. */
+	const struct sl_tri_model *W = &tri->models[win];
+	double kw = rb * W->norm[b] + (1 - rb) * W->norm[c];
+	double best = NAN;
+	for (size_t i = 0; i < tri->n; i++) {
+		const struct sl_tri_model *m = &tri->models[i];
+		double km = rb * m->norm[b] + (1 - rb) * m->norm[c];
+		double d0 = km - kw, d1 = (m->norm[axis] - km) - (W->norm[axis] - kw);
+		if ((int)i == win || fabs(d1) < 1e-12 || (up ? d1 < 0 : d1 > 0))
+			continue;
+		double x = -d0 / d1;
+		if (up ? (x < x0 - 1e-12 || x >= 1 - 1e-9) : (x > x0 + 1e-12 || x <= 1e-9))
+			continue;
+		if (isnan(best) || fabs(x - x0) < fabs(best - x0))
+			best = x;
+	}
+	if (isnan(best))
+		return false;
+	double beyond[SL_TRI_AXES];
+	along(w, axis, up ? fmin(1, best + 1e-9) : fmax(0, best - 1e-9), beyond);
+	out->axis = axis;
+	out->up = up;
+	out->at = best;
+	out->winner = winner_at(tri, beyond);
+	return out->winner != win;
+}
+
+bool sl_triangle_nearest_change(const struct sl_triangle *tri, const struct sl_tri_weights *w,
+				struct sl_tri_change *out)
+{
+	bool found = false;
+	for (int a = 0; a < SL_TRI_AXES; a++) {
+		for (int up = 0; up < 2; up++) {
+			struct sl_tri_change c;
+			if (!sl_triangle_next_change(tri, w, a, up, &c))
+				continue;
+			if (!found || fabs(c.at - w->w[a]) < fabs(out->at - w->w[out->axis])) {
+				*out = c;
+				found = true;
+			}
+		}
+	}
+	return found;
+}
+
+void sl_tri_change_format(const struct sl_triangle *tri, const struct sl_tri_change *c,
+			  struct sl_buf *out)
+{
+	sl_buf_printf(out, "%s wins when %s weight %s %.2f", tri->models[c->winner].name,
+		      axis_names[c->axis], c->up ? ">" : "<", c->at);
+}
+
+/* ---- moving the weights ---- */
+
+void sl_tri_weights_nudge(struct sl_tri_weights *w, int axis, double delta)
+{
+	struct sl_tri_weights old = *w;
+	along(&old, axis, fmin(1, fmax(0, old.w[axis] + delta)), w->w);
+}
+
+void sl_tri_weights_to_plane(const struct sl_tri_weights *w, double *x, double *y)
+{
+	*y = w->w[SL_TRI_PRECISION];
+	*x = w->w[SL_TRI_COST] + w->w[SL_TRI_PRECISION] / 2;
+}
+
+struct sl_tri_weights sl_tri_weights_from_plane(double x, double y)
+{
+	double v[SL_TRI_AXES];
+	v[SL_TRI_PRECISION] = y;
+	v[SL_TRI_COST] = x - y / 2;
+	v[SL_TRI_SPEED] = 1 - v[SL_TRI_PRECISION] - v[SL_TRI_COST];
+	/* Outside the triangle: drop the negative parts and rescale onto the nearest edge. */
+	double sum = 0;
+	for (int a = 0; a < SL_TRI_AXES; a++) {
+		v[a] = fmax(0, v[a]);
+		sum += v[a];
+	}
+	struct sl_tri_weights w;
+	for (int a = 0; a < SL_TRI_AXES; a++)
+		w.w[a] = sum > 0 ? v[a] / sum : 1.0 / SL_TRI_AXES;
+	return w;
 }
 
 size_t sl_tri_grid_index(int steps, int i, int j)
@@ -325,8 +448,17 @@ static void describe_cost_ratio(double a, double b, const char *b_name, const ch
 	static const char *const fractions[] = { NULL, NULL, "half", "a third", "a quarter",
 						 "a fifth", "a sixth", "a seventh", "an eighth",
 						 "a ninth", "a tenth" };
-	if (!isfinite(a) || !isfinite(b)) {
-		sl_buf_puts(out, "cost unknown");
+	/* Say whose price is missing: the pick's own cost is known when only b's is not. */
+	if (!isfinite(a) && !isfinite(b)) {
+		sl_buf_puts(out, "cost unknown for both");
+		return;
+	}
+	if (!isfinite(a)) {
+		sl_buf_puts(out, "its cost unknown");
+		return;
+	}
+	if (!isfinite(b)) {
+		sl_buf_printf(out, "at $%.4g%s, %s's cost unknown", a, unit, b_name);
 		return;
 	}
 	if (b <= 0 && a <= 0) {

@@ -10,12 +10,22 @@
 enum { MAX_ITER = 10000 };
 #define TOLERANCE 1e-10
 
-/* One fit over wins w[i] and comparison counts n[i*k+j]; p gets the strengths. */
+/* One fit over wins w[i] and comparison counts n[i*k+j]; p gets the strengths. An item
+ * never compared has no strength (NAN) and no share of the scale: keeping it at 1/k would
+ * shrink every compared item's strength. */
 static int fit(const double *w, const double *n, size_t k, double *p, int *converged)
 {
 	double *next = sl_xmalloc(k * sizeof *next);
+	size_t active = 0;
+	for (size_t i = 0; i < k; i++) {
+		p[i] = NAN;
+		for (size_t j = 0; j < k && isnan(p[i]); j++)
+			if (n[i * k + j] > 0)
+				p[i] = 1;
+		active += !isnan(p[i]);
+	}
 	for (size_t i = 0; i < k; i++)
-		p[i] = 1.0 / (double)k;
+		p[i] /= (double)active;
 	int it;
 	*converged = 0;
 	for (it = 1; it <= MAX_ITER; it++) {
@@ -26,12 +36,14 @@ static int fit(const double *w, const double *n, size_t k, double *p, int *conve
 				if (j != i && n[i * k + j] > 0)
 					den += n[i * k + j] / (p[i] + p[j]);
 			next[i] = den > 0 ? w[i] / den : p[i];
-			sum += next[i];
+			if (!isnan(next[i]))
+				sum += next[i];
 		}
 		double change = 0;
 		for (size_t i = 0; i < k; i++) {
-			double v = sum > 0 ? next[i] / sum : 0;
-			change = fmax(change, fabs(v - p[i]));
+			double v = isnan(next[i]) ? NAN : sum > 0 ? next[i] / sum : 0;
+			if (!isnan(v))
+				change = fmax(change, fabs(v - p[i]));
 			p[i] = v;
 		}
 		if (change < TOLERANCE) {
@@ -95,11 +107,16 @@ int sl_bradley_terry(const struct sl_vote *votes, size_t n_votes, size_t n_items
 		}
 		out->ci = sl_xcalloc(k, sizeof *out->ci);
 		for (size_t i = 0; i < k; i++) {
+			/* over the resamples that compared it */
 			double *s = samples + i * resamples;
-			sl_stats_sort(s, resamples);
+			size_t m = 0;
+			for (unsigned b = 0; b < resamples; b++)
+				if (!isnan(s[b]))
+					s[m++] = s[b];
+			sl_stats_sort(s, m);
 			out->ci[i].estimate = out->strength[i];
-			out->ci[i].lo = sl_stats_percentile_sorted(s, resamples, 2.5);
-			out->ci[i].hi = sl_stats_percentile_sorted(s, resamples, 97.5);
+			out->ci[i].lo = m ? sl_stats_percentile_sorted(s, m, 2.5) : NAN;
+			out->ci[i].hi = m ? sl_stats_percentile_sorted(s, m, 97.5) : NAN;
 		}
 		free(samples);
 		free(p);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shortlist/agreement.h"
+#include "shortlist/csv.h"
 #include "shortlist/bradley_terry.h"
 
 /* ---- keys ---- */
@@ -339,25 +340,6 @@ static void pair_check(const struct sl_pair *p, char out[9])
 	out[8] = '\0';
 }
 
-/* ---- CSV ---- */
-
-static void csv_field(FILE *out, const char *s, bool last)
-{
-	if (!s)
-		s = "";
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', out);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', out);
-			fputc(*s, out);
-		}
-		fputc('"', out);
-	} else {
-		fputs(s, out);
-	}
-	fputs(last ? "\r\n" : ",", out);
-}
 
 /* A cell's case line, input variables and output, for export. */
 int sl_ratings_cell_text(struct sl_store *store, const struct sl_cell_key *k, int *line, char **vars,
@@ -408,14 +390,14 @@ int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, con
 			pair_check(&pairs[i], check);
 			snprintf(id, sizeof id, "%" PRId64 ":%" PRIu64 ":%zu:%s", run_id, seed, i, check);
 			snprintf(line_s, sizeof line_s, "%d", line);
-			csv_field(out, id, false);
-			csv_field(out, line_s, false);
-			csv_field(out, rater, false);
-			csv_field(out, "", false);
-			csv_field(out, "", false);
-			csv_field(out, vars, false);
-			csv_field(out, lo, false);
-			csv_field(out, ro, true);
+			sl_csv_write_field(out, id, ',');
+			sl_csv_write_field(out, line_s, ',');
+			sl_csv_write_field(out, rater, ',');
+			sl_csv_write_field(out, "", ',');
+			sl_csv_write_field(out, "", ',');
+			sl_csv_write_field(out, vars, ',');
+			sl_csv_write_field(out, lo, ',');
+			sl_csv_write_field(out, ro, '\n');
 			free(vars);
 			free(vars2);
 			free(lo);
@@ -444,13 +426,13 @@ int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, con
 		snprintf(line, sizeof line, "%d", sqlite3_column_int(st, 4));
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 			snprintf(score, sizeof score, "%d", sqlite3_column_int(st, 7));
-		csv_field(out, key, false);
-		csv_field(out, line, false);
-		csv_field(out, rater, false);
-		csv_field(out, score, false);
-		csv_field(out, sl_col_text(st, 8), false);
-		csv_field(out, sl_col_text(st, 5), false);
-		csv_field(out, sl_col_text(st, 6), true);
+		sl_csv_write_field(out, key, ',');
+		sl_csv_write_field(out, line, ',');
+		sl_csv_write_field(out, rater, ',');
+		sl_csv_write_field(out, score, ',');
+		sl_csv_write_field(out, sl_col_text(st, 8), ',');
+		sl_csv_write_field(out, sl_col_text(st, 5), ',');
+		sl_csv_write_field(out, sl_col_text(st, 6), '\n');
 	}
 	if (rc < 0)
 		return -1;
@@ -459,83 +441,6 @@ int sl_ratings_export(struct sl_store *store, int64_t run_id, bool pairwise, con
 		return -1;
 	}
 	return 0;
-}
-
-/* RFC 4180 reader over a whole file: fields of one record, and the line the record
- * started on. Returns 1 with a record, 0 at the end, -1 on a malformed record. */
-struct csv {
-	const char *p, *end;
-	int line;
-	char **f;
-	size_t nf, cap;
-	struct sl_buf field;
-};
-
-static void csv_push(struct csv *c)
-{
-	if (c->nf == c->cap)
-		c->f = sl_xrealloc(c->f, (c->cap = c->cap ? c->cap * 2 : 16) * sizeof *c->f);
-	c->f[c->nf++] = sl_xstrdup(c->field.data ? c->field.data : "");
-	sl_buf_reset(&c->field);
-}
-
-static void csv_clear(struct csv *c)
-{
-	for (size_t i = 0; i < c->nf; i++)
-		free(c->f[i]);
-	c->nf = 0;
-}
-
-static int csv_next(struct csv *c, int *start_line, const char **why)
-{
-	csv_clear(c);
-	if (c->p >= c->end)
-		return 0;
-	*start_line = c->line;
-	sl_buf_reset(&c->field);
-	for (;;) {
-		if (c->p < c->end && *c->p == '"') {
-			c->p++;
-			for (;;) {
-				if (c->p >= c->end) {
-					*why = "a quoted field is not closed";
-					return -1;
-				}
-				if (*c->p == '"') {
-					if (c->p + 1 < c->end && c->p[1] == '"') {
-						sl_buf_putc(&c->field, '"');
-						c->p += 2;
-						continue;
-					}
-					c->p++;
-					break;
-				}
-				if (*c->p == '\n')
-					c->line++;
-				sl_buf_putc(&c->field, *c->p++);
-			}
-			if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
-				*why = "text after a closing quote";
-				return -1;
-			}
-		} else {
-			while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
-				sl_buf_putc(&c->field, *c->p++);
-		}
-		csv_push(c);
-		if (c->p >= c->end)
-			return 1;
-		if (*c->p == ',') {
-			c->p++;
-			continue;
-		}
-		if (*c->p == '\r')
-			c->p++;
-		if (c->p < c->end && *c->p == '\n')
-			c->p++;
-		c->line++;
-		return 1;
-	}
 }
 
 struct import_row {
@@ -565,13 +470,12 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 		err->code = SL_EXIT_USAGE;
 		return -1;
 	}
-	struct csv c = { .p = text, .end = text + len, .line = 1 };
-	sl_buf_init(&c.field);
-	/* a UTF-8 BOM from spreadsheet programs */
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		c.p += 3;
-	const char *why = NULL;
-	int line = 1, rc = csv_next(&c, &line, &why);
+	struct sl_csv_reader c;
+	struct sl_csv_record rec = { 0 };
+	int rc = sl_csv_reader_init(&c, text, len, path, err);
+	if (rc == 0)
+		rc = sl_csv_read(&c, &rec, err);
+	int line = rec.line;
 	struct import_row *rows = NULL;
 	size_t nrows = 0;
 	int ret = -1;
@@ -582,15 +486,16 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 	uint64_t pairs_seed = 0;
 	err->code = SL_EXIT_USAGE;
 	if (rc <= 0) {
-		sl_error_set(err, "%s:1: %s", path, rc == 0 ? "the file is empty" : why);
+		if (rc == 0)
+			sl_error_set(err, "%s:1: the file is empty", path);
 		goto out;
 	}
-	int ci_cell = col_index(c.f, c.nf, "cell"), ci_score = col_index(c.f, c.nf, "score");
-	int ci_left = col_index(c.f, c.nf, "left_cell"), ci_right = col_index(c.f, c.nf, "right_cell");
-	int ci_vote = col_index(c.f, c.nf, "vote"), ci_seed = col_index(c.f, c.nf, "order_seed");
-	int ci_rater = col_index(c.f, c.nf, "rater"), ci_comment = col_index(c.f, c.nf, "comment");
-	int ci_pair = col_index(c.f, c.nf, "pair");
-	size_t ncols = c.nf;
+	int ci_cell = col_index(rec.fields, rec.n, "cell"), ci_score = col_index(rec.fields, rec.n, "score");
+	int ci_left = col_index(rec.fields, rec.n, "left_cell"), ci_right = col_index(rec.fields, rec.n, "right_cell");
+	int ci_vote = col_index(rec.fields, rec.n, "vote"), ci_seed = col_index(rec.fields, rec.n, "order_seed");
+	int ci_rater = col_index(rec.fields, rec.n, "rater"), ci_comment = col_index(rec.fields, rec.n, "comment");
+	int ci_pair = col_index(rec.fields, rec.n, "pair");
+	size_t ncols = rec.n;
 	bool pairwise = ci_vote >= 0;
 	counts->pairwise = pairwise;
 	if (pairwise ? (ci_pair < 0 && (ci_left < 0 || ci_right < 0)) : (ci_cell < 0 || ci_score < 0)) {
@@ -599,15 +504,16 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 					    : "columns cell and score (or pair and vote)");
 		goto out;
 	}
-	while ((rc = csv_next(&c, &line, &why)) == 1) {
-		if (c.nf == 1 && !c.f[0][0])
-			continue; /* blank line */
+	while (sl_csv_record_clear(&rec), (rc = sl_csv_read(&c, &rec, err)) == 1) {
+		line = rec.line;
+		if (sl_csv_record_blank(&rec))
+			continue;
 		counts->rows++;
-		if (c.nf != ncols) {
-			sl_error_set(err, "%s:%d: %zu fields, but the header has %zu", path, line, c.nf, ncols);
+		if (rec.n != ncols) {
+			sl_error_set(err, "%s:%d: %zu fields, but the header has %zu", path, line, rec.n, ncols);
 			goto out;
 		}
-		const char *rating = c.f[pairwise ? ci_vote : ci_score];
+		const char *rating = rec.fields[pairwise ? ci_vote : ci_score];
 		while (*rating == ' ')
 			rating++;
 		if (!*rating) {
@@ -622,10 +528,10 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 			size_t pidx;
 			char check[16], want[9];
 			int used = 0;
-			if (sscanf(c.f[ci_pair], "%lld:%llu:%zu:%8[0-9a-f]%n", &prun, &pseed, &pidx, check,
-				   &used) != 4 || c.f[ci_pair][used] != '\0' || prun < 1) {
+			if (sscanf(rec.fields[ci_pair], "%lld:%llu:%zu:%8[0-9a-f]%n", &prun, &pseed, &pidx, check,
+				   &used) != 4 || rec.fields[ci_pair][used] != '\0' || prun < 1) {
 				sl_error_set(err, "%s:%d: column pair: '%s' is not a pair id from shortlist "
-						  "ratings export --pairwise", path, line, c.f[ci_pair]);
+						  "ratings export --pairwise", path, line, rec.fields[ci_pair]);
 				goto out;
 			}
 			if (prun != pairs_run || pseed != pairs_seed) {
@@ -644,21 +550,21 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 			if (pidx >= npairs || strcmp(want, check) != 0) {
 				sl_error_set(err, "%s:%d: column pair: '%s' is not a pair of run %lld as it is "
 						  "now (the run changed since the export?): export it again",
-					     path, line, c.f[ci_pair], prun);
+					     path, line, rec.fields[ci_pair], prun);
 				goto out;
 			}
 			r.a = pairs[pidx].left;
 			r.b = pairs[pidx].right;
 			r.seed = (int64_t)(pseed & INT64_MAX);
 		} else {
-			if (sl_cell_key_parse(c.f[pairwise ? ci_left : ci_cell], &r.a) != 0) {
+			if (sl_cell_key_parse(rec.fields[pairwise ? ci_left : ci_cell], &r.a) != 0) {
 				sl_error_set(err, "%s:%d: column %s: '%s' is not a cell id like 3:0:0:12:0", path,
-					     line, kcol, c.f[pairwise ? ci_left : ci_cell]);
+					     line, kcol, rec.fields[pairwise ? ci_left : ci_cell]);
 				goto out;
 			}
-			if (pairwise && sl_cell_key_parse(c.f[ci_right], &r.b) != 0) {
+			if (pairwise && sl_cell_key_parse(rec.fields[ci_right], &r.b) != 0) {
 				sl_error_set(err, "%s:%d: column right_cell: '%s' is not a cell id like 3:1:0:12:0",
-					     path, line, c.f[ci_right]);
+					     path, line, rec.fields[ci_right]);
 				goto out;
 			}
 		}
@@ -668,12 +574,12 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 					     path, line, rating);
 				goto out;
 			}
-			if (ci_seed >= 0 && c.f[ci_seed][0]) {
+			if (ci_seed >= 0 && rec.fields[ci_seed][0]) {
 				char *e;
-				long long s = strtoll(c.f[ci_seed], &e, 10);
+				long long s = strtoll(rec.fields[ci_seed], &e, 10);
 				if (*e || s < 0) {
 					sl_error_set(err, "%s:%d: column order_seed: '%s' is not a seed", path,
-						     line, c.f[ci_seed]);
+						     line, rec.fields[ci_seed]);
 					goto out;
 				}
 				r.seed = s;
@@ -690,7 +596,7 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 			}
 			r.score = (int)v;
 		}
-		const char *rater = ci_rater >= 0 && c.f[ci_rater][0] ? c.f[ci_rater] : default_rater;
+		const char *rater = ci_rater >= 0 && rec.fields[ci_rater][0] ? rec.fields[ci_rater] : default_rater;
 		struct sl_error cerr = { 0 };
 		int ok = cell_check(store, &r.a, &cerr);
 		if (ok == 1 && pairwise)
@@ -708,14 +614,12 @@ int sl_ratings_import(struct sl_store *store, const char *path, const char *defa
 			goto out;
 		}
 		r.rater = sl_xstrdup(rater);
-		r.comment = sl_xstrdup(ci_comment >= 0 ? c.f[ci_comment] : "");
+		r.comment = sl_xstrdup(ci_comment >= 0 ? rec.fields[ci_comment] : "");
 		rows = sl_xrealloc(rows, (nrows + 1) * sizeof *rows);
 		rows[nrows++] = r;
 	}
-	if (rc < 0) {
-		sl_error_set(err, "%s:%d: %s", path, line, why);
+	if (rc < 0)
 		goto out;
-	}
 	/* Every row is valid: write them all or nothing. */
 	if (sl_store_begin(store, err) != 0)
 		goto out;
@@ -743,9 +647,7 @@ out:
 	}
 	free(rows);
 	free(pairs);
-	csv_clear(&c);
-	free(c.f);
-	sl_buf_free(&c.field);
+	sl_csv_record_clear(&rec);
 	free(text);
 	return ret;
 }

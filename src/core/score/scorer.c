@@ -1094,6 +1094,11 @@ enum sl_scorer_kind sl_scorer_kind(const struct sl_scorer *s)
 	return s->def->info.kind;
 }
 
+bool sl_scorer_is_check(const struct sl_scorer *s)
+{
+	return s->def->info.kind != SL_SCORER_SIMILARITY || !isnan(s->threshold);
+}
+
 const char *sl_scorer_metric_label(const struct sl_scorer *s)
 {
 	return s->metric_label;

@@ -1,0 +1,152 @@
+/* Golden screens of a stored run: a fixture run (four models, two prompts, twelve cases,
+ * accuracy and judge scores with explanations, one failed cell) is written straight into a
+ * copy of the catalogue database, then the scripts in tests/tui/scripts-run run headless at
+ * 80x24 and 120x40 (and those in tests/tui/scripts-ascii with --ascii). Every number on
+ * those screens is one this fixture put there. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "tui_harness.h"
+#include "../report/fixture.h"
+#include "shortlist/stats.h"
+#include "shortlist/store.h"
+
+static const char *shortlist_bin;
+static bool update;
+
+static const char *const reviews[12] = {
+	"The battery died after two days and support never answered.",
+	"Works exactly as described, setup took five minutes.",
+	"It is a phone case. It holds the phone.",
+	"Absolutely love it, bought a second one for my sister.",
+	"Arrived broken, the replacement is broken too.",
+	"Fine for the price, nothing special.",
+	"The app crashes every time I open the settings.",
+	"Best headphones I have owned, the noise cancelling is superb.",
+	"Delivery was late but the product is good.",
+	"Stopped working after a week. Waste of money.",
+	"Does what it says on the box.",
+	"Exceeded my expectations in every way.",
+};
+static const char *const labels[12] = { "negative", "positive", "neutral", "positive",
+					"negative", "neutral", "negative", "positive",
+					"positive", "negative", "neutral", "positive" };
+
+static void exec(struct sl_store *s, const char *sql)
+{
+	struct sl_error err = { 0 };
+	if (sl_store_exec(s, sql, &err) != 0) {
+		fprintf(stderr, "fixture: %s\n", err.msg);
+		exit(99);
+	}
+}
+
+/* model: name, price (USD per cell), latency base and spread (ms), cases it gets wrong. */
+static const struct fx_model {
+	const char *name;
+	double price_in, cell_cost, lat, spread, ttft;
+	unsigned wrong; /* bit per case */
+} fx_models[] = {
+	{ "openai:gpt-4o-mini", 0.15, 0.000021, 420, 500, 300, 0x024 },
+	{ "anthropic:claude-haiku-4-5", 1.0, 0.000094, 650, 900, 560, 0x004 },
+	{ "ollama:llama3.2", 0.0, 0.0, 210, 300, 180, 0x2a5 },
+	{ "openai:gpt-4o", 2.5, 0.00031, 800, 1700, 520, 0x000 },
+};
+
+static char *fixture_db(const char *template_db)
+{
+	char *path = test_path("run-template.db");
+	remove(path);
+	if (harness_copy(template_db, path) != 0)
+		exit(99);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	if (!s) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(99);
+	}
+	const char *models[4];
+	double price[4];
+	for (int m = 0; m < 4; m++) {
+		models[m] = fx_models[m].name;
+		price[m] = fx_models[m].price_in;
+	}
+	const char *prompts[] = { "sentiment", "sentiment-terse" };
+	struct sl_rng rng;
+	sl_rng_seed(&rng, 14);
+	fixture_begin(s);
+	int64_t run = fixture_run(s, models, price, 4, prompts, 2);
+	exec(s, "UPDATE runs SET suite_name = 'review-sentiment', n_cells = 96");
+	for (int c = 0; c < 12; c++) {
+		char *sql = sl_xasprintf("INSERT INTO dataset_cases (dataset_hash, idx, line, vars, "
+					 "expected) VALUES ('dshash', %d, %d, json_object('review', "
+					 "'%s'), '%s')", c, c + 1, reviews[c], labels[c]);
+		exec(s, sql);
+		free(sql);
+	}
+	for (int m = 0; m < 4; m++) {
+		const struct fx_model *fm = &fx_models[m];
+		for (int p = 0; p < 2; p++) {
+			for (int c = 0; c < 12; c++) {
+				bool fail = m == 1 && p == 0 && c == 6;
+				bool wrong = (fm->wrong >> c) & 1;
+				double lat = fm->lat + fm->spread * sl_rng_double(&rng) * (p ? 0.8 : 1);
+				double ttft = fm->ttft * (0.8 + 0.4 * sl_rng_double(&rng));
+				const char *out = wrong ? (strcmp(labels[c], "neutral") == 0
+							   ? "positive" : "neutral")
+							: labels[c];
+				fixture_cell(s, run, m, p, c, 0, fail ? NULL : out,
+					     fail ? "HTTP 529: overloaded" : NULL, fail ? NAN : lat,
+					     fail ? NAN : ttft, 12, fail ? NAN : fm->cell_cost);
+				if (fail)
+					continue;
+				fixture_score(s, run, "accuracy", true, m, p, c, 0, wrong ? 0 : 1, NULL,
+					      NAN);
+				fixture_score(s, run, "judge", false, m, p, c, 0, wrong ? 2 : 4 + (c % 2),
+					      "openai:gpt-4o", 0.00004);
+			}
+		}
+	}
+	exec(s, "UPDATE cells SET expected = (SELECT expected FROM dataset_cases d WHERE "
+		"d.dataset_hash = 'dshash' AND d.idx = cells.case_idx)");
+	exec(s, "UPDATE cell_scores SET detail = CASE WHEN value >= 4 THEN 'The answer names the "
+		"sentiment the reviewer expressed, in one word as asked.' ELSE 'The review is "
+		"clearly of another sentiment; the answer misreads it.' END WHERE metric = 'judge'");
+	exec(s, "UPDATE cell_scores SET detail = 'label found: ' || (SELECT output FROM cells c "
+		"WHERE c.run_id = cell_scores.run_id AND c.model_idx = cell_scores.model_idx AND "
+		"c.prompt_idx = cell_scores.prompt_idx AND c.case_idx = cell_scores.case_idx) "
+		"WHERE metric = 'accuracy'");
+	fixture_commit(s);
+	sl_store_close(s);
+	return path;
+}
+
+int test_failures;
+const char *test_current;
+
+int main(int argc, char **argv)
+{
+	test_env_pin();
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_golden_run PATH-TO-SHORTLIST\n");
+		return 2;
+	}
+	shortlist_bin = argv[1];
+	const char *u = getenv("SHORTLIST_UPDATE_GOLDEN");
+	update = u && *u && strcmp(u, "0") != 0;
+	char *template_db = harness_template_db(shortlist_bin);
+	char *run_db = fixture_db(template_db);
+	test_current = "scripts-run";
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-run", run_db, NULL,
+				     update) >= 2);
+	char *ascii[] = { "--ascii", NULL };
+	test_current = "scripts-ascii";
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-ascii", run_db, ascii,
+				     update) >= 1);
+	free(run_db);
+	free(template_db);
+	if (test_failures)
+		fprintf(stderr, "%d check(s) failed\n", test_failures);
+	return test_failures ? 1 : 0;
+}
