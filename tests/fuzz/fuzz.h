@@ -21,12 +21,23 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
-/* The next piece of a streamed body: its length comes from the first byte of the input
- * (1..32), so the fuzzer also explores where the network splits the bytes. */
-static inline size_t fuzz_piece(size_t step, size_t left)
+/* Feed data in pieces of step bytes (the last one shorter), each in its own allocation of
+ * exactly its size, as curl hands them: a parser reading past a piece is caught. The step
+ * comes from the input, so the fuzzer also explores where the network splits the bytes. */
+typedef void (*fuzz_piece_fn)(void *ud, const char *piece, size_t n);
+static inline void fuzz_pieces(const uint8_t *data, size_t size, size_t step,
+			       fuzz_piece_fn fn, void *ud)
 {
-	size_t n = step ? step : 1;
-	return n < left ? n : left;
+	for (size_t off = 0; off < size; ) {
+		size_t n = step < size - off ? step : size - off;
+		char *piece = malloc(n);
+		if (!piece)
+			abort();
+		memcpy(piece, data + off, n);
+		fn(ud, piece, n);
+		free(piece);
+		off += n;
+	}
 }
 
 /* Split the input at its first NUL into two strings (the second may be empty). */

@@ -5,11 +5,20 @@
 
 #include "shortlist/provider.h"
 
+static const struct sl_provider_ops *ops;
+
+static void feed(void *ud, const char *piece, size_t n)
+{
+	struct sl_stream *s = ud;
+	if (!s->failed)
+		ops->stream_feed(s, piece, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	const struct sl_provider_ops *ops = sl_provider_ops_for(FUZZ_KIND);
+	ops = sl_provider_ops_for(FUZZ_KIND);
 	struct sl_provider_conf conf = { .name = "fuzz", .kind = FUZZ_KIND };
 	struct sl_params params;
 	sl_params_init(&params);
@@ -24,16 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sl_stream_init(&s);
 	if (mode == 0) {
 		ops->stream_begin(&s, &call);
-		for (size_t off = 0; off < len && !s.failed; ) {
-			size_t n = fuzz_piece(step, len - off);
-			char *piece = malloc(n); /* exactly n bytes, as curl hands them: over-reads show */
-			if (!piece)
-				abort();
-			memcpy(piece, data + 1 + off, n);
-			ops->stream_feed(&s, piece, n);
-			free(piece);
-			off += n;
-		}
+		fuzz_pieces(data + 1, size - 1, step, feed, &s);
 		if (!s.failed)
 			ops->stream_end(&s);
 	} else if (mode == 1) {

@@ -9,18 +9,20 @@ static void on_event(void *ud, const char *event, const char *data, size_t len)
 	*n += strlen(event) + len + (len ? (unsigned char)data[len - 1] : 0);
 }
 
+static size_t seen;
+
+static void feed(void *ud, const char *piece, size_t n)
+{
+	sl_sse_feed(ud, piece, n, on_event, &seen);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	size_t step = data[0] % 32 + 1, seen = 0;
 	struct sl_sse p;
 	sl_sse_init(&p);
-	for (size_t off = 1; off < size; ) {
-		size_t n = fuzz_piece(step, size - off);
-		sl_sse_feed(&p, (const char *)data + off, n, on_event, &seen);
-		off += n;
-	}
+	fuzz_pieces(data + 1, size - 1, data[0] % 32 + 1, feed, &p);
 	sl_sse_free(&p);
 	return 0;
 }
