@@ -107,6 +107,13 @@ int sl_catalog_get(struct sl_store *store, const char *key, struct sl_model *out
 int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
 			  struct sl_benchmark **out, size_t *n_out, struct sl_error *err);
 void sl_benchmarks_free(struct sl_benchmark *list, size_t n);
+/* One benchmark to compare these models on: scores of different benchmarks say nothing
+ * about each other. The one the most of them report (ties: the headline order, then name),
+ * if at least two do (or the one model, alone). scores[i] gets model i's latest score on it,
+ * NAN when it does not report it; *name is NULL (all scores NAN) when none is shared.
+ * *n_with counts the models reporting it. Caller frees *name. */
+int sl_catalog_shared_benchmark(struct sl_store *store, const struct sl_model *models, size_t n,
+				char **name, double *scores, size_t *n_with, struct sl_error *err);
 /* The stored JSON of a model and of its canonical model (links, weights, cost tiers...);
  * either may come back NULL. Caller frees both. */
 int sl_catalog_raw(struct sl_store *store, const char *model_key, char **model_json,

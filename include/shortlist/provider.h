@@ -1,8 +1,10 @@
-/* The provider vtable: what differs between model APIs, and nothing else. The engine owns
- * HTTP, queueing, retries, timing and callbacks; a provider module (one file per protocol
- * in src/core/net/) builds the HTTP request, parses the response body (streamed in
- * arbitrary pieces, or whole) into a struct sl_stream, and classifies HTTP errors.
- * Adding a protocol is adding a file with one `const struct sl_provider_ops`. */
+/* The provider protocols: what differs between model APIs, and nothing else. The engine
+ * owns HTTP, queueing, retries, timing and callbacks; the configuration owns files and the
+ * environment; ping owns its fetches. A protocol module (one file per protocol in
+ * src/core/net/) holds one `const struct sl_provider_ops` entry with everything the
+ * protocol decides: its defaults, key and URL rules, headers, request building, response
+ * and stream parsing, error classification, streaming quirks, embeddings and ping.
+ * The table of protocols and how to add one: src/core/net/provider.c. */
 #ifndef SHORTLIST_PROVIDER_H
 #define SHORTLIST_PROVIDER_H
 
@@ -28,8 +30,7 @@ struct sl_call {
 	const char *api_key; /* from the environment, or NULL */
 	const char *base_url; /* resolved endpoint (conf->base_url, or Bedrock's regional one) */
 	const char *region;   /* Bedrock */
-	bool no_stream_options; /* OpenAI kind: this server rejected stream_options */
-	bool max_completion_tokens; /* OpenAI kind: send max_completion_tokens, not max_tokens */
+	unsigned quirks;      /* the protocol's own bits: what this server was found to want */
 };
 
 /* The HTTP request a provider builds. */
@@ -38,7 +39,7 @@ struct sl_http_request {
 	char *body;          /* JSON */
 	char **headers;      /* "Name: value" lines (keys included: never log these) */
 	size_t n_headers;
-	bool aws_sign;       /* sign with SigV4 (service "bedrock") before sending */
+	bool sign;           /* sign with the protocol's sign() before each try */
 };
 
 void sl_http_request_add_header(struct sl_http_request *r, const char *fmt, ...) SL_PRINTF(2, 3);
@@ -116,8 +117,47 @@ struct sl_provider_error {
 	int retry;       /* 1 retry, 0 never (even if the status says so), -1 by status */
 };
 
+struct sl_ping_result;
+
+/* What a ping fetch got back, for the protocol to read (ping_explain). */
+struct sl_ping_answer {
+	bool reached;          /* an HTTP answer came back */
+	bool refused;          /* the connection was refused */
+	long status;
+	const char *message;   /* the provider's error message, for non-2xx answers */
+};
+
 struct sl_provider_ops {
-	const char *name;
+	const char *name;      /* the "kind" in providers.json */
+
+	/* --- configuration (providers_config.c) --- */
+	/* Its built-in provider, named like the protocol: the endpoint, the variable holding
+	 * the key and the SDK's variable that moves the endpoint (each NULL: none). */
+	const char *base_url, *key_env, *url_env;
+	int default_concurrency;  /* requests in flight at once unless configured */
+	bool base_url_optional;   /* the endpoint comes from elsewhere (Bedrock: the region) */
+	bool key_optional;        /* a key is used when its variable is set, never required */
+	/* A built-in provider of this protocol reads its SDK's environment (OLLAMA_HOST,
+	 * AWS_REGION); may be NULL. */
+	void (*conf_from_env)(struct sl_provider_conf *c);
+
+	/* --- requests (engine.c) --- */
+	const char *stream_accept; /* Accept header of a streamed call; NULL: application/json */
+	/* Once per provider before its first request (credentials, endpoint); *state is the
+	 * provider's, freed with state_free. May be NULL. */
+	int (*prepare)(const struct sl_provider_conf *conf, void **state, struct sl_call *call,
+		       struct sl_error *err);
+	void (*state_free)(void *state);
+	/* Sign a built request (http->sign set) before each try: headers go into extra. */
+	int (*sign)(void *state, const struct sl_provider_conf *conf,
+		    const struct sl_http_request *http, int64_t wall_ms,
+		    struct sl_http_request *extra, struct sl_error *err);
+	/* Quirks a server of this protocol is known to want from the start (may be NULL). */
+	unsigned (*quirks_for)(const struct sl_provider_conf *conf);
+	/* An error answer that says how to ask instead: the quirk bits to add (the request is
+	 * sent again, not counted as a try, and the provider remembers), or 0. May be NULL. */
+	unsigned (*quirks_from_error)(const struct sl_call *call, long status, const char *body);
+
 	/* Build the request for a call; -1 with err set if the call cannot be made. */
 	int (*build)(const struct sl_call *call, struct sl_http_request *out,
 		     struct sl_error *err);
@@ -133,14 +173,40 @@ struct sl_provider_ops {
 	/* Explain an HTTP error body. headers: the raw response header lines. */
 	void (*classify_error)(long status, const char *headers, size_t headers_len,
 			       const char *body, size_t len, struct sl_provider_error *out);
+
+	/* --- ping (probe.c) --- */
+	/* The cheapest request that proves the endpoint and the credentials (body NULL: GET).
+	 * Returns 0, or a ping state (SL_PING_NO_KEY, SL_PING_FAILED) with err set. */
+	int (*ping_build)(const struct sl_provider_conf *c, const char *key, void **state,
+			  struct sl_http_request *out, struct sl_error *err);
+	const char *ping_list_key; /* the array of models in a 2xx answer ("data") */
+	const char *ping_404_hint; /* added to "is base_url right?" */
+	/* Read the answer where the protocol knows better than the common rules: set r->state
+	 * and r->message and return true, or return false. May be NULL. */
+	bool (*ping_explain)(const struct sl_provider_conf *c, const struct sl_ping_answer *a,
+			     struct sl_ping_result *r);
 };
 
-extern const struct sl_provider_ops sl_openai_ops;
-extern const struct sl_provider_ops sl_anthropic_ops;
-extern const struct sl_provider_ops sl_bedrock_ops;
-extern const struct sl_provider_ops sl_ollama_ops;
+/* THE PROTOCOL TABLE: one line per protocol, X(name) for the entry `sl_name_ops` defined
+ * in src/core/net/name.c; "name" is its kind in providers.json. Adding a protocol is
+ * writing that file (list it in src/core/net/meson.build) and adding its line here:
+ *     X(gemini)                 -> gemini.c: const struct sl_provider_ops sl_gemini_ops
+ * Nothing else in the engine, the configuration or ping names a protocol. */
+#define SL_PROTOCOLS(X)                                                                    \
+	X(openai)    /* OpenAI Chat Completions and every compatible server */             \
+	X(anthropic) /* Anthropic Messages */                                              \
+	X(bedrock)   /* AWS Bedrock Runtime Converse / ConverseStream */                   \
+	X(ollama)    /* Ollama native /api/chat */
 
-const struct sl_provider_ops *sl_provider_ops_for(enum sl_provider_kind kind);
+#define SL_PROTOCOL_DECLARE(name) extern const struct sl_provider_ops sl_##name##_ops;
+SL_PROTOCOLS(SL_PROTOCOL_DECLARE)
+
+/* The protocol named name ("openai"), or NULL. */
+const struct sl_provider_ops *sl_protocol_find(const char *name);
+/* The i-th protocol of the table, NULL past its end. */
+const struct sl_provider_ops *sl_protocol_at(size_t i);
+/* "openai, anthropic, bedrock, ollama": every protocol's name, for messages. */
+void sl_protocol_names(struct sl_buf *out);
 
 /* Incremental Server-Sent Events parser (WHATWG rules): fields split at the first ':',
  * one optional space stripped, CR, LF or CRLF line ends (even across feeds), ':' comments,

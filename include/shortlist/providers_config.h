@@ -23,15 +23,10 @@
 
 #include "shortlist/util.h"
 
-enum sl_provider_kind {
-	SL_KIND_OPENAI = 0, /* OpenAI Chat Completions and every compatible server */
-	SL_KIND_ANTHROPIC,  /* Anthropic Messages */
-	SL_KIND_BEDROCK,    /* AWS Bedrock Runtime Converse / ConverseStream */
-	SL_KIND_OLLAMA,     /* Ollama native /api/chat */
-	SL_KIND_COUNT,
-};
+/* A protocol (struct sl_provider_ops, provider.h: one file each, listed in its table). */
+struct sl_provider_ops;
 
-const char *sl_provider_kind_name(enum sl_provider_kind k); /* "openai", ... */
+const char *sl_provider_kind_name(const struct sl_provider_ops *kind); /* "openai", ... */
 
 struct sl_provider_limits {
 	int concurrency;  /* requests in flight at once; 0 = unlimited */
@@ -51,7 +46,7 @@ struct sl_header {
 
 struct sl_provider_conf {
 	char *name;              /* "openai", "myvllm" */
-	enum sl_provider_kind kind;
+	const struct sl_provider_ops *kind; /* the protocol it speaks */
 	char *base_url;          /* no trailing slash; OpenAI kind includes /v1 like the SDKs */
 	char *api_key_env;       /* NAME of the variable holding the key, or NULL (none needed) */
 	char *region;            /* bedrock */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "shortlist/format.h"
 #include "shortlist/catalog.h"
 #include "shortlist/engine.h"
 #include "shortlist/paths.h"
@@ -124,10 +125,9 @@ static void print_measurements(const struct sl_result *r)
 	if (!isnan(r->server_ms))
 		print_ms("server says", r->server_ms);
 	fprintf(stderr, "  %-14s %d\n", "tries", r->tries);
-	if (isnan(r->cost_usd))
-		fprintf(stderr, "  %-14s unknown (no catalogue price for this model)\n", "cost");
-	else
-		fprintf(stderr, "  %-14s $%.6f\n", "cost", r->cost_usd);
+	char cost[SL_FMT_LEN];
+	fprintf(stderr, "  %-14s %s%s\n", "cost", sl_fmt_usd(r->cost_usd, cost),
+		isnan(r->cost_usd) ? " (no catalogue price for this model)" : "");
 }
 
 static char *read_stdin(void)

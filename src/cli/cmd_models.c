@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "shortlist/catalog.h"
 #include "shortlist/csv.h"
+#include "shortlist/format.h"
+#include "shortlist/utf8.h"
 
 /* "--name VALUE" or "--name=VALUE": returns the value and advances *i, or NULL if argv[*i] is
  * not this option. *missing is set when the option is present without a value. */
@@ -36,7 +38,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, bo
 static void fmt_price(char *out, size_t n, double v)
 {
 	if (isnan(v)) {
-		snprintf(out, n, "?");
+		snprintf(out, n, "%s", SL_FMT_UNKNOWN);
 		return;
 	}
 	/* At least two decimals, more only when the price needs them (0.075, 0.0375). */
@@ -49,22 +51,10 @@ static void fmt_price(char *out, size_t n, double v)
 		*end-- = '\0';
 }
 
-static void fmt_count(char *out, size_t n, int64_t v)
-{
-	if (v < 0)
-		snprintf(out, n, "?");
-	else if (v >= 1000000)
-		snprintf(out, n, "%.3gM", (double)v / 1e6);
-	else if (v >= 1000)
-		snprintf(out, n, "%.3gk", (double)v / 1e3);
-	else
-		snprintf(out, n, "%lld", (long long)v);
-}
-
 static void fmt_params(char *out, size_t n, const struct sl_model *m)
 {
 	if (isnan(m->params_b))
-		snprintf(out, n, "?");
+		snprintf(out, n, "%s", SL_FMT_UNKNOWN);
 	else if (m->params_b < 1)
 		snprintf(out, n, "%.3gM%s", m->params_b * 1000, m->params_derived ? "*" : "");
 	else
@@ -73,29 +63,28 @@ static void fmt_params(char *out, size_t n, const struct sl_model *m)
 
 static const char *tri(int v)
 {
-	return v < 0 ? "?" : v ? "yes" : "no";
+	return v < 0 ? SL_FMT_UNKNOWN : v ? "yes" : "no";
 }
 
-/* Print s in exactly w columns, cut with "~" when longer. Counts code points, not bytes, so
- * a name with UTF-8 is never cut inside a character (wide CJK glyphs may still overhang). */
+/* Print s in exactly w terminal columns, cut with "~" when longer: measured and shown by
+ * shortlist/utf8.h, so wide characters count twice and a catalogue string's control
+ * characters or bad bytes never reach the terminal as they are. */
 static void put_col(const char *s, int w)
 {
+	struct sl_buf b;
+	sl_buf_init(&b);
 	s = s ? s : "";
-	int cols = 0;
-	const char *p = s;
-	for (; *p; p++)
-		cols += ((unsigned char)*p & 0xC0) != 0x80;
-	if (cols <= w) {
-		fputs(s, stdout);
-		printf("%*s", w - cols, "");
-		return;
+	sl_utf8_sanitize(&b, s, strlen(s));
+	sl_buf_puts(&b, "");
+	int cols = sl_utf8_width(b.data);
+	if (cols > w) {
+		b.len = sl_utf8_fit(b.data, w - 1);
+		b.data[b.len] = '\0';
+		cols = sl_utf8_width(b.data) + 1;
+		sl_buf_putc(&b, '~');
 	}
-	cols = 0;
-	for (p = s; *p; p++) {
-		if (((unsigned char)*p & 0xC0) != 0x80 && ++cols == w)
-			break;
-	}
-	printf("%.*s~", (int)(p - s), s);
+	printf("%s%*s", b.data, w - cols, "");
+	sl_buf_free(&b);
 }
 
 static void print_table(const struct sl_model_list *l, size_t shown, size_t total)
@@ -115,13 +104,13 @@ static void print_table(const struct sl_model_list *l, size_t shown, size_t tota
 	bool any_derived = false;
 	for (size_t i = 0; i < shown; i++) {
 		const struct sl_model *m = &l->items[i];
-		char ctx[16], pin[24], pout[24], par[24], bench[16];
-		fmt_count(ctx, sizeof ctx, m->context);
+		char ctx[SL_FMT_LEN], pin[24], pout[24], par[24], bench[16];
+		sl_fmt_count(m->context, ctx);
 		fmt_price(pin, sizeof pin, m->price_in);
 		fmt_price(pout, sizeof pout, m->price_out);
 		fmt_params(par, sizeof par, m);
 		if (isnan(m->bench_score))
-			snprintf(bench, sizeof bench, "?");
+			snprintf(bench, sizeof bench, "%s", SL_FMT_UNKNOWN);
 		else
 			snprintf(bench, sizeof bench, "%.1f", m->bench_score);
 		any_derived |= m->params_derived;
@@ -129,7 +118,7 @@ static void print_table(const struct sl_model_list *l, size_t shown, size_t tota
 		printf("  ");
 		put_col(m->name, nw);
 		printf("  %-4s  %7s  %7s  %7s  %-7s  %5s  %s\n", tri(m->open_weights), ctx, pin, pout,
-		       par, bench, m->release_date && *m->release_date ? m->release_date : "?");
+		       par, bench, m->release_date && *m->release_date ? m->release_date : SL_FMT_UNKNOWN);
 	}
 	if (shown < total)
 		printf("(%zu of %zu models shown; --limit changes this)\n", shown, total);
@@ -411,7 +400,7 @@ out:
 
 static void show_row(const char *label, const char *value)
 {
-	printf("  %-16s %s\n", label, value && *value ? value : "?");
+	printf("  %-16s %s\n", label, value && *value ? value : SL_FMT_UNKNOWN);
 }
 
 static void show_links(const char *title, const cJSON *arr)
@@ -492,10 +481,10 @@ static int models_show(struct cli *cli, int argc, char **argv)
 		show_row("family", m.family);
 		show_row("canonical", m.base_model);
 		show_row("open weights", tri(m.open_weights));
-		fmt_count(a, sizeof a, m.context);
+		sl_fmt_count(m.context, a);
 		snprintf(line, sizeof line, "%s tokens", a);
 		show_row("context", m.context < 0 ? NULL : line);
-		fmt_count(a, sizeof a, m.max_output);
+		sl_fmt_count(m.max_output, a);
 		snprintf(line, sizeof line, "%s tokens", a);
 		show_row("max output", m.max_output < 0 ? NULL : line);
 		fmt_price(a, sizeof a, m.price_in);
@@ -534,7 +523,7 @@ static int models_show(struct cli *cli, int argc, char **argv)
 		show_row("last updated", m.last_updated);
 		if (m.status && *m.status)
 			show_row("status", m.status);
-		snprintf(line, sizeof line, "%s%s", m.license ? m.license : "?",
+		snprintf(line, sizeof line, "%s%s", m.license ? m.license : SL_FMT_UNKNOWN,
 			 m.license_annotated ? " (your annotation)" : "");
 		show_row("licence", line);
 		fmt_params(a, sizeof a, &m);
@@ -544,7 +533,7 @@ static int models_show(struct cli *cli, int argc, char **argv)
 			 m.params_annotated ? " (your annotation)"
 			 : m.params_derived ? " (derived from the model id)" : "");
 		show_row("parameters", line);
-		snprintf(line, sizeof line, "%s%s", m.size_class ? m.size_class : "?",
+		snprintf(line, sizeof line, "%s%s", m.size_class ? m.size_class : SL_FMT_UNKNOWN,
 			 m.size_class ? (m.params_derived ? " (derived)" : "") : "");
 		show_row("size class", line);
 		show_row("fine-tunable", tri(m.fine_tunable));
@@ -563,7 +552,7 @@ static int models_show(struct cli *cli, int argc, char **argv)
 					    bench[i].score == m.bench_score;
 				printf("  %-*s %7.2f  %-16s %-10s %s%s\n", w, bench[i].name,
 				       bench[i].score, bench[i].metric ? bench[i].metric : "",
-				       bench[i].date ? bench[i].date : "?",
+				       bench[i].date ? bench[i].date : SL_FMT_UNKNOWN,
 				       bench[i].source ? bench[i].source : "(no source)",
 				       head ? "  [headline]" : "");
 			}

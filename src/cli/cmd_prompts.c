@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "shortlist/dataset.h"
 #include "shortlist/prompts.h"
+#include "shortlist/utf8.h"
 
 static void prompts_usage(FILE *out)
 {
@@ -115,15 +116,8 @@ static int parse_prompt_text(const char *text, size_t len, const char *origin,
 		end = text + dup;
 	if (!root || trailing || dup >= 0) {
 		cJSON_Delete(root);
-		int line = 1, col = 1;
-		for (const char *p = text; end && p < end; p++) {
-			if (*p == '\n') {
-				line++;
-				col = 1;
-			} else if (((unsigned char)*p & 0xc0) != 0x80) {
-				col++;
-			}
-		}
+		int line, col;
+		sl_utf8_position(text, end ? (size_t)(end - text) : 0, &line, &col);
 		if (dup >= 0)
 			sl_error_set(err, "%s:%d:%d: duplicate key \"%s\": each key may appear once "
 				     "in an object (remove one)", origin, line, col, key);

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "shortlist/format.h"
 #include "shortlist/ratings.h"
 #include "shortlist/runs.h"
 
@@ -67,7 +68,7 @@ static int resolve_run(struct cli *cli, const char *ref, int64_t *id)
 static void print_interval(int decimals, struct sl_interval iv)
 {
 	if (isnan(iv.estimate)) {
-		printf("%-22s", "-");
+		printf("%-22s", SL_FMT_UNKNOWN);
 		return;
 	}
 	char buf[64];

@@ -14,6 +14,7 @@
 #include "shortlist/gates.h"
 #include "shortlist/scorecard.h"
 #include "shortlist/runner.h"
+#include "shortlist/format.h"
 #include "shortlist/runs.h"
 
 static void run_usage(FILE *out)
@@ -64,24 +65,6 @@ struct progress_state {
 	double last_pct;
 };
 
-static void fmt_duration(char *buf, size_t n, double s)
-{
-	if (!isfinite(s) || s < 0)
-		snprintf(buf, n, "--:--");
-	else if (s < 3600)
-		snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
-	else
-		snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
-}
-
-static void fmt_money(char *buf, size_t n, double cost, int64_t unknown)
-{
-	if (unknown && cost == 0)
-		snprintf(buf, n, "unknown");
-	else
-		snprintf(buf, n, "$%.4f%s", cost, unknown ? "+?" : "");
-}
-
 static void on_progress(void *ud, const struct sl_run_progress *p)
 {
 	struct progress_state *ps = ud;
@@ -92,9 +75,9 @@ static void on_progress(void *ud, const struct sl_run_progress *p)
 	if (p->done >= p->total)
 		eta = 0;
 	double pct = p->total ? 100.0 * (double)p->done / (double)p->total : 100;
-	char etas[32], cost[48];
-	fmt_duration(etas, sizeof etas, eta);
-	fmt_money(cost, sizeof cost, p->cost, p->cost_unknown);
+	char etas[SL_FMT_LEN], cost[SL_FMT_LEN];
+	sl_fmt_clock(eta, etas);
+	sl_fmt_usd_partial(p->cost, p->cost_unknown, cost);
 	if (ps->tty) {
 		char bar[31];
 		int fill = (int)(pct * 30 / 100);
@@ -202,28 +185,18 @@ static void summary_free(struct summary *s)
 	sl_run_free(&s->run);
 }
 
-static void fmt_ms(char *buf, size_t n, double ms)
-{
-	if (isnan(ms))
-		snprintf(buf, n, "-");
-	else if (ms < 1000)
-		snprintf(buf, n, "%.0fms", ms);
-	else
-		snprintf(buf, n, "%.2fs", ms / 1000);
-}
-
 static void print_table(struct summary *s)
 {
 	printf("\n%-34s %-24s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
 	       "CACHED", "P50", "P95", "TTFT50", "COST");
 	for (size_t i = 0; i < s->n; i++) {
 		struct group *g = &s->g[i];
-		char prompt[64], p50[16], p95[16], t50[16], cost[32];
+		char prompt[64], p50[SL_FMT_LEN], p95[SL_FMT_LEN], t50[SL_FMT_LEN], cost[SL_FMT_LEN];
 		snprintf(prompt, sizeof prompt, "%s@%d", g->prompt ? g->prompt : "?", g->prompt_version);
-		fmt_ms(p50, sizeof p50, sl_percentile(g->lat, g->n_lat, 50));
-		fmt_ms(p95, sizeof p95, sl_percentile(g->lat, g->n_lat, 95));
-		fmt_ms(t50, sizeof t50, sl_percentile(g->ttft, g->n_ttft, 50));
-		fmt_money(cost, sizeof cost, g->cost, g->cost_unknown);
+		sl_fmt_seconds(sl_percentile(g->lat, g->n_lat, 50) / 1000, p50);
+		sl_fmt_seconds(sl_percentile(g->lat, g->n_lat, 95) / 1000, p95);
+		sl_fmt_seconds(sl_percentile(g->ttft, g->n_ttft, 50) / 1000, t50);
+		sl_fmt_usd_partial(g->cost, g->cost_unknown, cost);
 		printf("%-34.34s %-24.24s %6lld %6lld %6lld %8s %8s %8s %10s\n",
 		       g->model ? g->model : "?", prompt, (long long)g->n, (long long)g->errors,
 		       (long long)g->cached, p50, p95, t50, cost);
@@ -536,8 +509,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		if (notes.len)
 			fputs(notes.data, stderr);
 	} else {
-		char cost[48];
-		fmt_money(cost, sizeof cost, s.run.cost, s.run.n_cost_unknown);
+		char cost[SL_FMT_LEN];
+		sl_fmt_usd_partial(s.run.cost, s.run.n_cost_unknown, cost);
 		printf("run %lld: %s, %lld/%lld cells, %lld errors, %lld cached, %lld API requests, "
 		       "cost %s\n", (long long)o.run_id, s.run.status, (long long)s.run.n_done,
 		       (long long)s.run.n_cells, (long long)s.run.n_errors, (long long)s.run.n_cached,

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "shortlist/format.h"
 #include "shortlist/runs.h"
 
 static void runs_usage(FILE *out)
@@ -19,16 +20,6 @@ static void runs_usage(FILE *out)
 		"shortlist version, user and times. diff matches cells by model, prompt name, case\n"
 		"and sample and lists those whose output, error or score (--metric, default the\n"
 		"first scored metric) changed.\n");
-}
-
-static void fmt_cost(char *buf, size_t n, double cost, int64_t unknown)
-{
-	if (unknown > 0 && cost == 0)
-		snprintf(buf, n, "unknown");
-	else if (unknown > 0)
-		snprintf(buf, n, "$%.4f+?", cost);
-	else
-		snprintf(buf, n, "$%.4f", cost);
 }
 
 static cJSON *run_json(const struct sl_run *r);
@@ -64,9 +55,9 @@ static int runs_list(struct sl_store *store, int limit, bool json)
 	       "CELLS", "ERRORS", "CACHED", "COST");
 	for (size_t i = 0; i < n; i++) {
 		const struct sl_run *r = &runs[i];
-		char cells[32], cost[32];
+		char cells[32], cost[SL_FMT_LEN];
 		snprintf(cells, sizeof cells, "%lld/%lld", (long long)r->n_done, (long long)r->n_cells);
-		fmt_cost(cost, sizeof cost, r->cost, r->n_cost_unknown);
+		sl_fmt_usd_partial(r->cost, r->n_cost_unknown, cost);
 		printf("%5lld  %-20s  %-24.24s  %-10s  %11s  %6lld  %6lld  %s\n", (long long)r->id,
 		       r->started_at, r->suite_name, r->status, cells, (long long)r->n_errors,
 		       (long long)r->n_cached, cost);
@@ -170,8 +161,8 @@ static int runs_show(struct sl_store *store, const char *ref, bool cells, bool j
 		sl_run_free(&r);
 		return 0;
 	}
-	char cost[32];
-	fmt_cost(cost, sizeof cost, r.cost, r.n_cost_unknown);
+	char cost[SL_FMT_LEN];
+	sl_fmt_usd_partial(r.cost, r.n_cost_unknown, cost);
 	printf("run %lld: %s (%s%s%s)\n", (long long)r.id, r.suite_name, r.status,
 	       r.stop_reason ? ": " : "", r.stop_reason ? r.stop_reason : "");
 	printf("suite      %s  sha256 %s\n", r.suite_path, r.suite_hash);
@@ -185,7 +176,7 @@ static int runs_show(struct sl_store *store, const char *ref, bool cells, bool j
 		       m->requested, m->provider ? m->provider : "?", m->model_id ? m->model_id : "?",
 		       m->endpoint ? m->endpoint : "?", *m->reported ? m->reported : "(none yet)");
 		if (isnan(m->price_in) || isnan(m->price_out))
-			printf("unknown\n");
+			printf("%s\n", SL_FMT_UNKNOWN);
 		else
 			printf("$%g / $%g\n", m->price_in, m->price_out);
 	}
@@ -193,7 +184,8 @@ static int runs_show(struct sl_store *store, const char *ref, bool cells, bool j
 	printf("samples    %d per case, concurrency %d\n", r.samples, r.concurrency);
 	printf("cells      %lld/%lld done, %lld errors, %lld cached\n", (long long)r.n_done,
 	       (long long)r.n_cells, (long long)r.n_errors, (long long)r.n_cached);
-	printf("cost       %s (spent on API calls in this run: $%.4f)%s\n", cost, r.cost_spent,
+	char spent[SL_FMT_LEN];
+	printf("cost       %s (spent on API calls in this run: %s)%s\n", cost, sl_fmt_usd(r.cost_spent, spent),
 	       r.n_cost_unknown ? "; unknown prices: set them in the suite's \"prices\"" : "");
 	printf("shortlist  %s, run by %s%s%s\n", r.shortlist_version, r.user, r.host ? " on " : "",
 	       r.host ? r.host : "");

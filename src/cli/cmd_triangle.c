@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "shortlist/catalog.h"
+#include "shortlist/priors.h"
 #include "shortlist/runs.h"
 #include "shortlist/scorecard.h"
 #include "shortlist/triangle.h"
@@ -21,65 +21,13 @@ static void triangle_usage(FILE *out)
 		"Rank models on speed, precision and cost under your weights, mark the Pareto\n"
 		"frontier, recommend one with its reason, and map which model wins for every\n"
 		"weighting. With a RUN (id, 'latest', -N): measured values. With --priors, or\n"
-		"before any run: catalogue priors for your shortlisted models (published benchmark\n"
-		"score, list price), clearly marked as priors.\n\n"
+		"before any run: catalogue priors for your shortlisted models (published score on\n"
+		"one benchmark they share, list price), clearly marked as priors.\n\n"
 		"  --weights S,P,C  speed,precision,cost summing to 1 (or 100), e.g. 0.2,0.3,0.5;\n"
 		"                   default: the suite's weights, else equal thirds\n"
 		"  --metric NAME    the quality metric on the precision axis (default: the\n"
 		"                   suite's first scorer)\n"
 		"  --json           the ranking, frontier, regions and recommendation as JSON\n");
-}
-
-static int priors_triangle(struct sl_store *store, struct sl_triangle *tri, struct sl_error *err)
-{
-	struct sl_filter_set *fs = sl_filter_set_new();
-	if (sl_filter_set_add(fs, "shortlisted=true", err) != 0) {
-		sl_filter_set_free(fs);
-		return -1;
-	}
-	struct sl_model_list list = { 0 };
-	int rc = sl_catalog_load(store, fs, &list, err);
-	sl_filter_set_free(fs);
-	if (rc != 0)
-		return -1;
-	if (list.len == 0) {
-		sl_error_set(err, "no shortlisted models and no runs: add models with 'shortlist "
-				  "shortlist add MODEL' (see 'shortlist models'), or run a suite");
-		err->code = SL_EXIT_USAGE;
-		sl_model_list_free(&list);
-		return -1;
-	}
-	/* One benchmark name when they agree; say so when they do not. */
-	const char *bench = NULL;
-	bool mixed = false;
-	for (size_t i = 0; i < list.len; i++) {
-		const char *b = list.items[i].bench_name;
-		if (!b)
-			continue;
-		if (bench && strcmp(bench, b) != 0)
-			mixed = true;
-		bench = bench ? bench : b;
-	}
-	char label[160];
-	if (!bench)
-		snprintf(label, sizeof label, "published score (none known)");
-	else if (mixed)
-		snprintf(label, sizeof label, "published score (mixed benchmarks)");
-	else
-		snprintf(label, sizeof label, "published %s score", bench);
-	sl_triangle_set_labels(tri, label, "list price USD per 1M tokens (3:1 in:out)",
-			       "no prior for speed", "catalogue priors");
-	tri->priors = true;
-	for (size_t i = 0; i < list.len; i++) {
-		const struct sl_model *m = &list.items[i];
-		struct sl_tri_model *t = sl_triangle_add(tri, m->key);
-		t->precision = m->bench_score;
-		if (!isnan(m->price_in) && !isnan(m->price_out))
-			t->cost = (3 * m->price_in + m->price_out) / 4;
-	}
-	sl_model_list_free(&list);
-	sl_triangle_normalise(tri);
-	return 0;
 }
 
 int cmd_triangle(struct cli *cli, int argc, char **argv)
@@ -127,7 +75,7 @@ int cmd_triangle(struct cli *cli, int argc, char **argv)
 		sl_runs_free(runs, n);
 	}
 	if (priors) {
-		if (priors_triangle(store, &tri, &err) != 0) {
+		if (sl_priors_triangle(store, &tri, &err) != 0) {
 			rc = cli_fail(&err);
 			goto out;
 		}

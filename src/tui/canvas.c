@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/utf8.h"
 #include "glyph.h"
 
 /* Braille dot bits by [row][column] inside a cell (Unicode's dot numbering 1-8). */
@@ -80,11 +81,7 @@ void tui_canvas_blit(const struct tui_canvas *c, struct tui_grid *g)
 				s[0] = c->ascii[i] ? c->ascii[i] : '.';
 				s[1] = '\0';
 			} else {
-				unsigned cp = 0x2800u + c->bits[i]; /* three UTF-8 bytes */
-				s[0] = (char)(0xE0 | (cp >> 12));
-				s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-				s[2] = (char)(0x80 | (cp & 0x3F));
-				s[3] = '\0';
+				s[sl_utf8_encode(0x2800u + c->bits[i], s)] = '\0';
 			}
 			tui_grid_put(g, c->area.x + x, c->area.y + y, 1, c->role[i], 0, s);
 		}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/utf8.h"
 #include "glyph.h"
 
 void tui_grid_init(struct tui_grid *g)
@@ -100,80 +101,46 @@ void tui_grid_set_role(struct tui_grid *g, struct tui_rect r, enum tui_role role
 		}
 }
 
-/* Decode one UTF-8 sequence independently of the locale (catalogue text is UTF-8 even
- * when the terminal is not). Returns bytes consumed (>= 1). */
-static int utf8_decode(const unsigned char *s, wchar_t *out)
+/* What a cell shows for cp: control characters as visible marks and bad bytes as U+FFFD
+ * (untrusted text can never move the cursor); in ASCII mode everything past '~' is '?'. */
+static uint32_t shown(uint32_t cp)
 {
-	unsigned c = s[0];
-	int n;
-	unsigned cp;
-	if (c < 0x80) {
-		*out = (wchar_t)c;
-		return 1;
-	} else if ((c & 0xE0) == 0xC0) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if ((c & 0xF0) == 0xE0) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if ((c & 0xF8) == 0xF0) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		*out = 0xFFFD;
-		return 1;
-	}
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*out = 0xFFFD;
-			return i;
-		}
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		cp = 0xFFFD;
-	*out = (wchar_t)cp;
-	return n;
+	if (tui_glyph_is_ascii() && (cp < 0x20 || cp > 0x7e))
+		return '?';
+	return sl_utf8_visible(cp);
 }
 
-/* wcwidth() answers -1 for everything non-ASCII in a non-UTF-8 locale; there the backend
- * draws such characters as '?', one column each. */
-static int char_width(wchar_t ch)
+static int shown_width(uint32_t ch)
 {
-	if (ch < 0x20 || ch == 0x7F)
-		return 1; /* drawn as '?' */
-	int w = wcwidth(ch);
-	if (w < 0)
-		return 1;
-	return w;
+	return ch < 0x7f ? 1 : sl_utf8_cp_width(ch);
 }
 
 int tui_text_width(const char *utf8)
 {
 	int w = 0;
-	const unsigned char *p = (const unsigned char *)utf8;
-	while (p && *p) {
-		wchar_t ch;
-		p += utf8_decode(p, &ch);
-		w += char_width(ch);
+	size_t len = utf8 ? strlen(utf8) : 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		i += sl_utf8_decode(utf8 + i, len - i, &cp);
+		w += shown_width(shown(cp));
 	}
 	return w;
 }
 
 size_t tui_text_fit(const char *utf8, int max_w)
 {
-	const unsigned char *p = (const unsigned char *)utf8;
 	int w = 0;
-	while (*p) {
-		wchar_t ch;
-		int n = utf8_decode(p, &ch);
-		int cw = char_width(ch);
+	size_t len = strlen(utf8), i = 0;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = sl_utf8_decode(utf8 + i, len - i, &cp);
+		int cw = shown_width(shown(cp));
 		if (w + cw > max_w)
 			break;
 		w += cw;
-		p += n;
+		i += n;
 	}
-	return (size_t)(p - (const unsigned char *)utf8);
+	return i;
 }
 
 int tui_grid_put(struct tui_grid *g, int x, int y, int max_w, enum tui_role role, int attrs,
@@ -185,19 +152,18 @@ int tui_grid_put(struct tui_grid *g, int x, int y, int max_w, enum tui_role role
 	if (limit > g->cols)
 		limit = g->cols;
 	int col = x;
-	const unsigned char *p = (const unsigned char *)utf8;
-	while (*p) {
-		wchar_t ch;
-		p += utf8_decode(p, &ch);
-		if (ch < 0x20 || ch == 0x7F || (ch > 0x7E && tui_glyph_is_ascii()))
-			ch = L'?';
-		int w = char_width(ch);
+	size_t len = strlen(utf8);
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		i += sl_utf8_decode(utf8 + i, len - i, &cp);
+		uint32_t ch = shown(cp);
+		int w = shown_width(ch);
 		if (w == 0)
-			continue; /* combining marks: dropped rather than mis-measured */
+			continue; /* combining marks: a cell holds one character, so they are dropped */
 		if (col + w > limit)
 			break;
 		if (col >= 0)
-			set_cell(g, col, y, ch, w, role, attrs);
+			set_cell(g, col, y, (wchar_t)ch, w, role, attrs);
 		col += w;
 	}
 	return col - x;
@@ -223,32 +189,6 @@ void tui_grid_put_field(struct tui_grid *g, int x, int y, int w, enum tui_role r
 	tui_grid_put(g, x + used, y, ew, role, attrs, ell);
 }
 
-static void put_utf8(struct sl_buf *out, wchar_t ch)
-{
-	unsigned cp = (unsigned)ch;
-	char b[4];
-	if (cp < 0x80) {
-		sl_buf_putc(out, (char)cp);
-		return;
-	}
-	int n;
-	if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		n = 4;
-	}
-	b[n - 1] = (char)(0x80 | (cp & 0x3F));
-	sl_buf_append(out, b, (size_t)n);
-}
-
 void tui_grid_dump(const struct tui_grid *g, struct sl_buf *out)
 {
 	for (int y = 0; y < g->lines; y++) {
@@ -258,7 +198,7 @@ void tui_grid_dump(const struct tui_grid *g, struct sl_buf *out)
 			const struct tui_cell *c = &g->cells[(size_t)y * (size_t)g->cols + (size_t)x];
 			if (c->width == 0)
 				continue;
-			put_utf8(out, c->ch ? c->ch : L' ');
+			sl_utf8_append(out, c->ch ? (uint32_t)c->ch : ' ');
 			if (c->ch != L' ' && c->ch != 0)
 				keep = out->len;
 		}

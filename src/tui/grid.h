@@ -42,7 +42,9 @@ void tui_grid_clear(struct tui_grid *g, enum tui_role role);
 struct tui_cell *tui_grid_at(struct tui_grid *g, int x, int y);
 void tui_grid_fill(struct tui_grid *g, struct tui_rect r, enum tui_role role);
 /* Write UTF-8 text at (x, y), clipped to max_w columns (and the grid); returns the columns
- * used. Control characters become '?', invalid UTF-8 becomes U+FFFD. */
+ * used. Decoded and measured by shortlist/utf8.h: control characters become their visible
+ * marks (U+2400-U+2421; '?' in ASCII mode), invalid UTF-8 becomes U+FFFD, wide characters
+ * take two cells, combining marks are dropped. */
 int tui_grid_put(struct tui_grid *g, int x, int y, int max_w, enum tui_role role, int attrs,
 		 const char *utf8);
 /* Like tui_grid_put but always fills exactly w columns: text that does not fit ends with

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "shortlist/utf8.h"
+
 static const struct {
 	const char *name;
 	int key;
@@ -28,44 +30,8 @@ void tui_key_name(int key, char *out, size_t n)
 		snprintf(out, n, "C-%c", key + 'a' - 1);
 		return;
 	}
-	/* UTF-8 encode the code point */
-	char b[5] = { 0 };
-	unsigned cp = (unsigned)key;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-	}
-	snprintf(out, n, "%s", b);
-}
-
-static int decode_utf8(const unsigned char *s, int *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	int n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
-	if (!n)
-		return -1;
-	int v = s[0] & (0x7F >> n);
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	*cp = v;
-	return n;
+	char b[4];
+	snprintf(out, n, "%.*s", (int)sl_utf8_encode((uint32_t)key, b), b);
 }
 
 int tui_key_parse(const char **p, struct tui_event *ev, char *err_out, size_t n)
@@ -73,13 +39,13 @@ int tui_key_parse(const char **p, struct tui_event *ev, char *err_out, size_t n)
 	memset(ev, 0, sizeof *ev);
 	const char *s = *p;
 	if (*s != '<') {
-		int cp;
-		int len = decode_utf8((const unsigned char *)s, &cp);
-		if (len < 0) {
+		uint32_t cp;
+		size_t len = sl_utf8_decode(s, strlen(s), &cp);
+		if (sl_utf8_is_bad(cp)) {
 			snprintf(err_out, n, "invalid UTF-8 near '%.8s'", s);
 			return -1;
 		}
-		ev->key = cp;
+		ev->key = (int)cp;
 		*p = s + len;
 		return 0;
 	}

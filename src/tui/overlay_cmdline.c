@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "shortlist/utf8.h"
 #include "glyph.h"
 
 struct cmdline {
@@ -139,9 +140,7 @@ static int cl_action(struct tui_view *v, enum tui_action a)
 		size_t n = strlen(cl->text);
 		if (n == 0)
 			return TUI_HANDLED | TUI_REDRAW | TUI_CLOSE; /* as in vim */
-		while (n > 0 && ((unsigned char)cl->text[n - 1] & 0xC0) == 0x80)
-			n--;
-		cl->text[n - 1] = '\0';
+		cl->text[sl_utf8_back(cl->text, n)] = '\0';
 		cl->choices[0] = '\0';
 		break;
 	}
@@ -177,11 +176,9 @@ static void cl_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	tui_grid_put(g, 1, y, 1, TUI_ROLE_SEARCH, TUI_A_BOLD, ":");
 	/* Long lines keep their end (where the typing is) in view. */
 	const char *shown = cl->text;
-	while (tui_text_width(shown) > g->cols - 4) {
-		shown++;
-		while ((*shown & 0xC0) == 0x80)
-			shown++;
-	}
+	uint32_t cp;
+	while (tui_text_width(shown) > g->cols - 4)
+		shown += sl_utf8_decode(shown, strlen(shown), &cp);
 	int used = tui_grid_put(g, 2, y, g->cols - 4, TUI_ROLE_SEARCH, 0, shown);
 	tui_grid_put(g, 2 + used, y, 1, TUI_ROLE_SEARCH, TUI_A_REVERSE, " ");
 	if (cl->choices[0]) {

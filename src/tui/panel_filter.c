@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/utf8.h"
 #include "glyph.h"
 #include "models.h"
 
@@ -74,12 +75,7 @@ static int fp_action(struct tui_view *v, enum tui_action a)
 		break;
 	case TUI_ACT_SEARCH_CANCEL: fp->editing = false; break;
 	case TUI_ACT_SEARCH_ERASE: {
-		size_t n = strlen(fp->edit);
-		while (n > 0 && ((unsigned char)fp->edit[n - 1] & 0xC0) == 0x80)
-			n--;
-		if (n > 0)
-			n--;
-		fp->edit[n] = '\0';
+		fp->edit[sl_utf8_back(fp->edit, strlen(fp->edit))] = '\0';
 		break;
 	}
 	case TUI_ACT_SEARCH_CLEAR: fp->edit[0] = '\0'; break;

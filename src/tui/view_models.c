@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/utf8.h"
 #include "glyph.h"
 #include "models.h"
 
@@ -240,13 +241,8 @@ static int mv_action(struct tui_view *v, enum tui_action a)
 		refilter(mv);
 		break;
 	case TUI_ACT_SEARCH_ERASE: {
-		size_t n = strlen(mv->filters.search);
 		/* Drop a whole UTF-8 sequence, not just its last byte. */
-		while (n > 0 && ((unsigned char)mv->filters.search[n - 1] & 0xC0) == 0x80)
-			n--;
-		if (n > 0)
-			n--;
-		mv->filters.search[n] = '\0';
+		mv->filters.search[sl_utf8_back(mv->filters.search, strlen(mv->filters.search))] = '\0';
 		refilter(mv);
 		break;
 	}
@@ -267,25 +263,11 @@ static int mv_action(struct tui_view *v, enum tui_action a)
 
 static void append_utf8(char *s, size_t cap, int cp)
 {
-	char b[5] = { 0 };
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-	}
-	size_t n = strlen(s), bn = strlen(b);
+	char b[4];
+	size_t n = strlen(s), bn = sl_utf8_encode((uint32_t)cp, b);
 	if (n + bn < cap) {
-		memcpy(s + n, b, bn + 1);
+		memcpy(s + n, b, bn);
+		s[n + bn] = '\0';
 	}
 }
 

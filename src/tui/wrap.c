@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/utf8.h"
 #include "grid.h"
 
 size_t tui_wrap_line(const char *s, int width, const char **next)
@@ -20,11 +21,10 @@ size_t tui_wrap_line(const char *s, int width, const char **next)
 		return fit;
 	}
 	if (fit == 0) { /* a character wider than the line: give it a line of its own */
-		const unsigned char *p = (const unsigned char *)s + 1;
-		while ((*p & 0xC0) == 0x80)
-			p++;
-		*next = (const char *)p;
-		return (size_t)((const char *)p - s);
+		uint32_t cp;
+		size_t n = sl_utf8_decode(s, strlen(s), &cp);
+		*next = s + n;
+		return n;
 	}
 	size_t brk = fit;
 	while (brk > 0 && s[brk] != ' ' && s[brk] != '\t')

@@ -19,13 +19,19 @@
 static struct fakeprov *fp;
 static char *db;
 
-static long requests(void)
+/* A number from fakeprov's /_fake/stats ("requests", "max_in_flight"). */
+static long stat_of(const char *key)
 {
 	cJSON *s = fakeprov_stats(fp);
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, "requests");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, key);
 	long v = cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
 	cJSON_Delete(s);
 	return v;
+}
+
+static long requests(void)
+{
+	return stat_of("requests");
 }
 
 static void write_providers(void)
@@ -670,15 +676,6 @@ static void test_broken_streams_restarted(void)
 	free(suite);
 }
 
-static long max_in_flight(void)
-{
-	cJSON *s = fakeprov_stats(fp);
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, "max_in_flight");
-	long v = cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
-	cJSON_Delete(s);
-	return v;
-}
-
 /* Issue 11 item 17: -j above a provider's default cap (64) raises it for the run; a
  * limits.concurrency from providers.json stays, and the run says what caps it. */
 static void test_jobs_beyond_provider_default(void)
@@ -696,7 +693,7 @@ static void test_jobs_beyond_provider_default(void)
 	CHECK(!strstr(r.err, "caps this run"));
 	run_result_free(&r);
 	CHECK_INT(requests(), 96);
-	CHECK_INT(max_in_flight(), 96); /* all 96 cells at once, not 64 */
+	CHECK_INT(stat_of("max_in_flight"), 96); /* all 96 cells at once, not 64 */
 	free(suite);
 
 	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 100, \"text\": \"positive\"}}");
@@ -711,7 +708,7 @@ static void test_jobs_beyond_provider_default(void)
 	CHECK_CONTAINS(r.err, "providers.json caps this run at 3 requests in flight to it, not 6 "
 			      "(raise it there to go faster)");
 	run_result_free(&r);
-	CHECK_INT(max_in_flight(), 3);
+	CHECK_INT(stat_of("max_in_flight"), 3);
 	fakeprov_set_script(fp, "{\"models\": {\"model-a\": {\"text\": \"positive\"},"
 				" \"model-b\": {\"text\": \"negative\"}}}");
 	free(suite);

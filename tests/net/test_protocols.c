@@ -554,7 +554,7 @@ static void test_request_bodies(void)
 	call.api_key = NULL;
 	CHECK(sl_bedrock_ops.build(&call, &http, &err) == 0);
 	CHECK_STR(http.url, "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse-stream");
-	CHECK(http.aws_sign);
+	CHECK(http.sign);
 	CHECK_CONTAINS(http.body, "\"inferenceConfig\":{\"maxTokens\":50,\"temperature\":0}");
 	CHECK_CONTAINS(http.body, "\"system\":[{\"text\":\"be brief");
 	sl_http_request_free(&http);

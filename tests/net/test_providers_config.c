@@ -2,6 +2,7 @@
  * its errors (naming the key path), model names, missing keys, plain-http rules. */
 #include "test.h"
 
+#include "shortlist/provider.h"
 #include "shortlist/providers_config.h"
 
 static void clear_env(void)
@@ -72,7 +73,7 @@ static void test_file(void)
 	CHECK_INT(c->limits.concurrency, 64); /* untouched */
 	CHECK_INT(c->limits.max_retry_wait_ms, 60000);
 	c = sl_providers_find(&p, "myvllm");
-	CHECK(c && c->kind == SL_KIND_OPENAI);
+	CHECK(c && c->kind == &sl_openai_ops);
 	CHECK_INT(c->limits.concurrency, 32);
 	CHECK_INT(c->limits.tpm, 100000);
 	CHECK_INT(c->limits.max_tries, 2);
@@ -210,7 +211,44 @@ static void test_hosts(void)
 	CHECK(!sl_url_scheme_allowed("ftp://127.0.0.1/"));
 }
 
+/* Issue 8 item 3: every protocol of the table (provider.h SL_PROTOCOLS) is complete, is a
+ * providers.json kind, and brings its built-in provider; nothing else lists them. */
+static void test_protocol_table(void)
+{
+	clear_env();
+	struct sl_providers p;
+	sl_providers_defaults(&p);
+	struct sl_buf names;
+	sl_buf_init(&names);
+	size_t n = 0;
+	for (const struct sl_provider_ops *k; (k = sl_protocol_at(n)); n++) {
+		test_current = k->name;
+		CHECK(k->build && k->stream_begin && k->stream_feed && k->stream_end &&
+		      k->parse_body && k->classify_error && k->ping_build);
+		CHECK(k->default_concurrency > 0);
+		CHECK(!k->prepare == !k->state_free);
+		CHECK(sl_protocol_find(k->name) == k);
+		const struct sl_provider_conf *c = sl_providers_find(&p, k->name);
+		CHECK(c && c->builtin && c->kind == k);
+		CHECK_STR(sl_provider_kind_name(k), k->name);
+		char *json = sl_xasprintf("{\"providers\":{\"mine\":{\"kind\":\"%s\","
+					  "\"base_url\":\"https://example.test\"}}}", k->name);
+		struct sl_error err = { 0 };
+		CHECK(merge(&p, json, &err) == 0);
+		CHECK(sl_providers_find(&p, "mine")->kind == k);
+		free(json);
+		sl_buf_printf(&names, "%s%s", n ? ", " : "", k->name);
+	}
+	test_current = "the table";
+	CHECK_INT(n, 4);
+	CHECK_STR(names.data, "openai, anthropic, bedrock, ollama");
+	CHECK(sl_protocol_find("gemini") == NULL);
+	sl_buf_free(&names);
+	sl_providers_free(&p);
+}
+
 TEST_MAIN_BEGIN
+	RUN_TEST(test_protocol_table);
 	RUN_TEST(test_defaults);
 	RUN_TEST(test_file);
 	RUN_TEST(test_load_from_xdg);

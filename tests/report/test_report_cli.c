@@ -377,7 +377,7 @@ static void test_unreachable_judge_is_retried(void)
 	r = cli((const char *[]){ "report", NULL });
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.err, "warning: 6 judge calls got no answer");
-	CHECK_CONTAINS(r.out, "| – (3 unscored) |");
+	CHECK_CONTAINS(r.out, "| ? (3 unscored) |");
 	run_result_free(&r);
 	long once = requests() - before;
 	CHECK(once >= 6);
@@ -489,6 +489,27 @@ static void test_triangle_cli(void)
 	CHECK_CONTAINS(r.out, "PRIORS");
 	CHECK_CONTAINS(r.out, "catalogue priors, not measured");
 	CHECK_CONTAINS(r.out, "speed is unknown for every model");
+	/* Both report Aider Polyglot (gpt-4o 23.1, gpt-4o-mini 3.6): compared on it, named. */
+	CHECK_CONTAINS(r.out, "precision = published Aider Polyglot score,");
+	run_result_free(&r);
+	/* Claude Sonnet 4.5 reports only SWE-Bench Pro: its 43.6 is not compared with the
+	 * others' Aider Polyglot scores (it was, as "mixed benchmarks"). */
+	r = cli((const char *[]){ "shortlist", "add", "anthropic/claude-sonnet-4-5", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = cli((const char *[]){ "triangle", "--json", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "published Aider Polyglot score (2 of 3 models report it)");
+	CHECK(!strstr(r.out, "43.6"));
+	CHECK(!strstr(r.out, "mixed"));
+	run_result_free(&r);
+	r = cli((const char *[]){ "shortlist", "rm", "openai/gpt-4o", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = cli((const char *[]){ "triangle", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "no benchmark is reported by two of these models");
+	CHECK_CONTAINS(r.out, "so speed and cost decide");
 	run_result_free(&r);
 	db = saved;
 	free(fresh);

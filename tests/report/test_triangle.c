@@ -162,6 +162,41 @@ static void test_unknown_values(void)
 	sl_triangle_free(&tri);
 }
 
+/* Whose cost is unknown: the pick's, the other model's, or both; never the pick's when it
+ * has a price (issue 11: "pick FM1: 5/5 accuracy, the most precise, cost unknown" when only
+ * FM2's price was missing). */
+static void test_whose_cost_is_unknown(void)
+{
+	struct sl_triangle tri;
+	classic(&tri);
+	tri.models[1].cost = NAN; /* FM2 */
+	sl_triangle_normalise(&tri);
+	struct sl_tri_weights w = { { 0.2, 0.6, 0.2 } };
+	sl_triangle_rank(&tri, &w);
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_STR(b.data, "under speed 0.20 / precision 0.60 / cost 0.20 pick FM1: 5/5 accuracy, "
+			  "the most precise, at $5 per 1k requests, FM2's cost unknown (FM2: 4/5)");
+	/* the pick's own price unknown */
+	tri.models[1].cost = 1.0;
+	tri.models[0].cost = NAN;
+	sl_triangle_normalise(&tri);
+	sl_triangle_rank(&tri, &w);
+	sl_buf_reset(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_STR(b.data, "under speed 0.20 / precision 0.60 / cost 0.20 pick FM1: 5/5 accuracy, "
+			  "the most precise, its cost unknown (FM2: 4/5)");
+	tri.models[1].cost = NAN;
+	sl_triangle_normalise(&tri);
+	sl_triangle_rank(&tri, &w);
+	sl_buf_reset(&b);
+	sl_triangle_recommend(&tri, &w, &b);
+	CHECK_CONTAINS(b.data, "the most precise, cost unknown for both (FM2: 4/5)");
+	sl_buf_free(&b);
+	sl_triangle_free(&tri);
+}
+
 /* No quality measured at all (every judge verdict failed): the pick rests on speed and cost,
  * and the recommendation says so instead of quoting "unknown". */
 static void test_no_precision_anywhere(void)
@@ -312,6 +347,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_regions);
 	RUN_TEST(test_unknown_values);
 	RUN_TEST(test_no_precision_anywhere);
+	RUN_TEST(test_whose_cost_is_unknown);
 	RUN_TEST(test_ties_are_deterministic);
 	RUN_TEST(test_weights_parse_errors);
 TEST_MAIN_END

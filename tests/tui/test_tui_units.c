@@ -75,6 +75,30 @@ static void test_grid_field_ellipsis(void)
 	tui_grid_free(&g);
 }
 
+/* Untrusted text through the one UTF-8 module: escape sequences, tabs and bad bytes are
+ * shown (never obeyed, never fatal) and measured as drawn. */
+static void test_grid_untrusted_text(void)
+{
+	struct tui_grid g;
+	tui_grid_init(&g);
+	tui_grid_resize(&g, 12, 1);
+	const char *t = "a\x1b[2J\tb\xff\xc3";
+	CHECK_INT(tui_text_width(t), 9);
+	CHECK_INT(tui_grid_put(&g, 0, 0, 12, TUI_ROLE_DEFAULT, 0, t), 9);
+	char *d = dump(&g);
+	CHECK_STR(d, "a\xe2\x90\x9b[2J\xe2\x90\x89" "b\xef\xbf\xbd\xef\xbf\xbd\n");
+	free(d);
+	CHECK_INT(tui_text_fit(t, 3), 3);
+	tui_glyph_set_ascii(true);
+	tui_grid_clear(&g, TUI_ROLE_DEFAULT);
+	CHECK_INT(tui_grid_put(&g, 0, 0, 12, TUI_ROLE_DEFAULT, 0, t), 9);
+	d = dump(&g);
+	CHECK_STR(d, "a?[2J?b??\n");
+	free(d);
+	tui_glyph_set_ascii(false);
+	tui_grid_free(&g);
+}
+
 static void test_glyph_twins(void)
 {
 	for (int i = 0; i < TUI_GLYPH_COUNT; i++) {
@@ -350,6 +374,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_grid_text_and_clipping);
 	RUN_TEST(test_grid_wide_chars);
 	RUN_TEST(test_grid_field_ellipsis);
+	RUN_TEST(test_grid_untrusted_text);
 	RUN_TEST(test_glyph_twins);
 	RUN_TEST(test_shipped_themes_parse);
 	RUN_TEST(test_theme_fallbacks);

@@ -4,6 +4,8 @@
 
 #include "shortlist/catalog.h"
 
+/* Benchmark names equal ignoring case, spaces and dashes ("SWE Bench Pro"). */
+bool sl_bench_name_eq(const char *a, const char *b);
 /* The headline-benchmark rule (derive.c): lower rank wins; ties go to the later date. */
 int sl_bench_rank(const char *name);
 /* True if candidate (name, date) should replace the current headline (cur_*; cur_name NULL

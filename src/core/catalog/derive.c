@@ -126,7 +126,7 @@ const char *sl_bench_headline_order(void)
 }
 
 /* Compare benchmark names ignoring case, spaces and dashes ("SWE Bench Pro" matches). */
-static bool bench_name_eq(const char *a, const char *b)
+bool sl_bench_name_eq(const char *a, const char *b)
 {
 	for (;;) {
 		while (*a == ' ' || *a == '-')
@@ -145,7 +145,7 @@ static bool bench_name_eq(const char *a, const char *b)
 int sl_bench_rank(const char *name)
 {
 	for (size_t i = 0; i < SL_ARRAY_LEN(HEADLINE_ORDER); i++)
-		if (name && bench_name_eq(name, HEADLINE_ORDER[i]))
+		if (name && sl_bench_name_eq(name, HEADLINE_ORDER[i]))
 			return (int)i;
 	return (int)SL_ARRAY_LEN(HEADLINE_ORDER);
 }

@@ -461,6 +461,55 @@ int sl_catalog_benchmarks(struct sl_store *store, const char *model_key,
 	return 0;
 }
 
+/* Model i's latest score on `name` (lists are newest first), NAN if it has none. */
+static double score_on(const struct sl_benchmark *list, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++)
+		if (sl_bench_name_eq(list[k].name, name))
+			return list[k].score;
+	return NAN;
+}
+
+int sl_catalog_shared_benchmark(struct sl_store *store, const struct sl_model *models, size_t n,
+				char **name, double *scores, size_t *n_with, struct sl_error *err)
+{
+	*name = NULL;
+	*n_with = 0;
+	struct sl_benchmark **lists = sl_xcalloc(n ? n : 1, sizeof *lists);
+	size_t *lens = sl_xcalloc(n ? n : 1, sizeof *lens);
+	int ret = 0;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = sl_catalog_benchmarks(store, models[i].key, &lists[i], &lens[i], err);
+	const char *best = NULL;
+	size_t best_count = 0;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		for (size_t k = 0; k < lens[i]; k++) {
+			const char *cand = lists[i][k].name;
+			size_t count = 0;
+			for (size_t j = 0; j < n; j++)
+				count += !isnan(score_on(lists[j], lens[j], cand));
+			if (count > best_count ||
+			    (count == best_count && (sl_bench_rank(cand) < sl_bench_rank(best) ||
+			     (sl_bench_rank(cand) == sl_bench_rank(best) && strcmp(cand, best) < 0)))) {
+				best = cand;
+				best_count = count;
+			}
+		}
+	if (best && best_count < (n > 1 ? 2u : 1u))
+		best = NULL;
+	for (size_t i = 0; i < n; i++)
+		scores[i] = best ? score_on(lists[i], lens[i], best) : NAN;
+	if (best && ret == 0) {
+		*name = sl_xstrdup(best);
+		*n_with = best_count;
+	}
+	for (size_t i = 0; i < n; i++)
+		sl_benchmarks_free(lists[i], lens[i]);
+	free(lists);
+	free(lens);
+	return ret;
+}
+
 void sl_benchmarks_free(struct sl_benchmark *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

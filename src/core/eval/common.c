@@ -67,19 +67,22 @@ cJSON *sl_json_parse_doc(const char *text, size_t len, const char *origin, struc
 		sl_error_set(err, "%s:%d:%d: not valid JSON", origin, line, col);
 		if (err)
 			err->code = SL_EXIT_USAGE;
-		return NULL;
-	}
-	char key[128];
-	long dup = sl_json_duplicate_key(text, len, key, sizeof key);
-	if (dup >= 0) {
-		int line, col;
-		sl_utf8_position(text, (size_t)dup, &line, &col);
-		sl_error_set(err, "%s:%d:%d: duplicate key \"%s\": each key may appear once in an "
-			     "object (remove one)", origin, line, col, key);
-		if (err)
-			err->code = SL_EXIT_USAGE;
-		cJSON_Delete(root);
-		return NULL;
 	}
 	return root;
+}
+
+int sl_json_check_unique_keys(const char *text, size_t len, const char *origin,
+			      struct sl_error *err)
+{
+	char key[128];
+	long dup = sl_json_duplicate_key(text, len, key, sizeof key);
+	if (dup < 0)
+		return 0;
+	int line, col;
+	sl_utf8_position(text, (size_t)dup, &line, &col);
+	sl_error_set(err, "%s:%d:%d: duplicate key \"%s\": each key may appear once in an "
+		     "object (remove one)", origin, line, col, key);
+	if (err)
+		err->code = SL_EXIT_USAGE;
+	return -1;
 }

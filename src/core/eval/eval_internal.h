@@ -17,5 +17,10 @@ const char *sl_eval_now(void);
 /* Parse a whole JSON document of len bytes (no NUL needed); only whitespace may follow it.
  * On failure err says "ORIGIN:LINE:COL: not valid JSON" (code 2). */
 cJSON *sl_json_parse_doc(const char *text, size_t len, const char *origin, struct sl_error *err);
+/* A file the user wrote must not name a key twice in one object (cJSON would read the
+ * first silently): "ORIGIN:LINE:COL: duplicate key ..." (code 2). Stored texts (a run's
+ * suite) are not checked, so runs recorded before this rule stay readable. */
+int sl_json_check_unique_keys(const char *text, size_t len, const char *origin,
+			      struct sl_error *err);
 
 #endif

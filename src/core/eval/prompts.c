@@ -796,6 +796,10 @@ static int import_file(struct sl_store *store, const char *path, int *n_added, i
 	if (!text)
 		return fail_usage(err);
 	cJSON *root = sl_json_parse_doc(text, len, path, err);
+	if (root && sl_json_check_unique_keys(text, len, path, err) != 0) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
 	free(text);
 	if (!root)
 		return -1;

@@ -358,6 +358,10 @@ struct sl_suite *sl_suite_load(const char *path, sl_scorer_validate_fn validate,
 		return NULL;
 	}
 	struct sl_suite *s = sl_suite_parse(text, len, path, validate, ud, err);
+	if (s && sl_json_check_unique_keys(text, len, path, err) != 0) {
+		sl_suite_free(s);
+		s = NULL;
+	}
 	free(text);
 	return s;
 }

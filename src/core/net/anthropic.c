@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "net_internal.h"
+#include "shortlist/probe.h"
 
 #define ANTHROPIC_VERSION "2023-06-01"
 #define DEFAULT_MAX_TOKENS 1024 /* the API requires max_tokens */
@@ -235,8 +236,39 @@ static void anth_classify(long status, const char *headers, size_t headers_len,
 		pe->retry = 0;
 }
 
+/* A request the API must refuse after checking the key (no messages): 400 proves the key,
+ * 401 rejects it, and it never costs a token. */
+static int anth_ping_build(const struct sl_provider_conf *c, const char *key, void **state,
+			   struct sl_http_request *out, struct sl_error *err)
+{
+	out->url = sl_xasprintf("%s/v1/messages", c->base_url);
+	out->body = sl_xstrdup("{\"model\":\"shortlist-ping\",\"max_tokens\":1,\"messages\":[]}");
+	sl_http_request_add_header(out, "Content-Type: application/json");
+	sl_http_request_add_header(out, "x-api-key: %s", key ? key : "");
+	sl_http_request_add_header(out, "anthropic-version: %s", ANTHROPIC_VERSION);
+	return 0;
+}
+
+static bool anth_ping_explain(const struct sl_provider_conf *c, const struct sl_ping_answer *a,
+			      struct sl_ping_result *r)
+{
+	if (!a->reached || (a->status != 400 && a->status != 404))
+		return false;
+	r->state = SL_PING_OK;
+	r->message = sl_xstrdup("reachable, key accepted");
+	return true;
+}
+
 const struct sl_provider_ops sl_anthropic_ops = {
 	.name = "anthropic",
+	.base_url = "https://api.anthropic.com",
+	.key_env = "ANTHROPIC_API_KEY",
+	.url_env = "ANTHROPIC_BASE_URL",
+	.default_concurrency = 64,
+	.stream_accept = "text/event-stream",
+	.ping_build = anth_ping_build,
+	.ping_list_key = "data",
+	.ping_explain = anth_ping_explain,
 	.build = anth_build,
 	.stream_begin = anth_stream_begin,
 	.stream_feed = anth_stream_feed,

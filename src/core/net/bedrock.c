@@ -11,6 +11,7 @@
 
 #include "net_internal.h"
 #include "shortlist/eventstream.h"
+#include "shortlist/probe.h"
 #include "shortlist/retry.h"
 #include "shortlist/sigv4.h"
 
@@ -21,7 +22,7 @@ struct sl_aws_creds {
 	char *endpoint;
 };
 
-void sl_aws_creds_free(struct sl_aws_creds *c)
+static void creds_free(struct sl_aws_creds *c)
 {
 	if (!c)
 		return;
@@ -184,28 +185,38 @@ fail:
 	free(cred_file);
 	free(config_file);
 	free(config_section);
-	sl_aws_creds_free(c);
+	creds_free(c);
 	return NULL;
 }
 
-int sl_bedrock_prepare(const struct sl_provider_conf *conf, struct sl_aws_creds **creds,
-		       struct sl_call *call, struct sl_error *err)
+static void bedrock_state_free(void *state)
 {
-	if (!*creds) {
-		*creds = load_creds(conf, err);
-		if (!*creds)
+	creds_free(state);
+}
+
+/* Resolve region and credentials for the provider (once), so build() has what it needs. */
+static int bedrock_prepare(const struct sl_provider_conf *conf, void **state,
+			   struct sl_call *call, struct sl_error *err)
+{
+	struct sl_aws_creds *creds = *state;
+	if (!creds) {
+		creds = load_creds(conf, err);
+		if (!creds)
 			return -1;
+		*state = creds;
 	}
-	call->base_url = (*creds)->endpoint;
-	call->region = (*creds)->region;
-	call->api_key = (*creds)->bearer;
+	call->base_url = creds->endpoint;
+	call->region = creds->region;
+	call->api_key = creds->bearer;
 	return 0;
 }
 
-int sl_bedrock_sign(const struct sl_aws_creds *creds, const struct sl_provider_conf *conf,
-		    const struct sl_http_request *http, struct curl_slist **headers,
-		    int64_t wall_ms, struct sl_error *err)
+/* The authentication headers (SigV4 Authorization, x-amz-date, security token). */
+static int bedrock_sign(void *state, const struct sl_provider_conf *conf,
+			const struct sl_http_request *http, int64_t wall_ms,
+			struct sl_http_request *extra, struct sl_error *err)
 {
+	const struct sl_aws_creds *creds = state;
 	/* Host (with a non-default port, as curl sends it) and the path as on the wire. */
 	const char *p = strstr(http->url, "://");
 	if (!p || !creds || !creds->access_key) {
@@ -231,9 +242,18 @@ int sl_bedrock_sign(const struct sl_aws_creds *creds, const struct sl_provider_c
 	if (rc != 0)
 		return -1;
 	for (size_t i = 0; i < out.n; i++)
-		*headers = curl_slist_append(*headers, out.lines[i]);
+		sl_http_request_add_header(extra, "%s", out.lines[i]);
 	sl_sigv4_headers_free(&out);
 	return 0;
+}
+
+static void bedrock_conf_from_env(struct sl_provider_conf *c)
+{
+	const char *r = sl_env_nonempty("AWS_REGION");
+	if (!r)
+		r = sl_env_nonempty("AWS_DEFAULT_REGION");
+	c->region = r ? sl_xstrdup(r) : NULL;
+	c->profile = sl_env_nonempty("AWS_PROFILE") ? sl_xstrdup(getenv("AWS_PROFILE")) : NULL;
 }
 
 /* --- request --------------------------------------------------------------------------- */
@@ -324,7 +344,7 @@ static int bedrock_build(const struct sl_call *call, struct sl_http_request *out
 	if (call->api_key)
 		sl_http_request_add_header(out, "Authorization: Bearer %s", call->api_key);
 	else
-		out->aws_sign = true;
+		out->sign = true;
 	return 0;
 }
 
@@ -533,8 +553,60 @@ static void br_classify(long status, const char *headers, size_t headers_len, co
 		pe->retry = 1;
 }
 
+/* No cheap read-only call exists on the runtime endpoint: converse with a model that does
+ * not exist. A validation/not-found error proves the signature and credentials were
+ * accepted; 403 says they were not. */
+static int bedrock_ping_build(const struct sl_provider_conf *c, const char *key, void **state,
+			      struct sl_http_request *out, struct sl_error *err)
+{
+	struct sl_call call = { .conf = c };
+	if (bedrock_prepare(c, state, &call, err) != 0)
+		return SL_PING_NO_KEY;
+	out->url = sl_xasprintf("%s/model/shortlist-ping/converse", call.base_url);
+	out->body = sl_xstrdup("{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"ping\"}]}]}");
+	if (call.api_key) {
+		sl_http_request_add_header(out, "Authorization: Bearer %s", call.api_key);
+		sl_http_request_add_header(out, "Content-Type: application/json");
+	} else if (bedrock_sign(*state, c, out, sl_wall_ms(), out, err) != 0) {
+		return SL_PING_FAILED;
+	}
+	return 0;
+}
+
+static bool bedrock_ping_explain(const struct sl_provider_conf *c, const struct sl_ping_answer *a,
+				 struct sl_ping_result *r)
+{
+	if (!a->reached)
+		return false;
+	long st = a->status;
+	if (st >= 200 && st < 300) {
+		r->message = sl_xstrdup("credentials accepted");
+	} else if (st == 400 || st == 404) {
+		r->state = SL_PING_OK;
+		r->message = sl_xasprintf("reachable, credentials accepted (region %s)",
+					  c->region ? c->region : "from AWS config");
+	} else if (st == 401 || st == 403) {
+		r->state = SL_PING_FAILED;
+		r->message = sl_xasprintf("AWS rejected the credentials (HTTP %ld): %s", st,
+					  a->message);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 const struct sl_provider_ops sl_bedrock_ops = {
 	.name = "bedrock",
+	.default_concurrency = 64,
+	.base_url_optional = true,
+	.key_optional = true,
+	.conf_from_env = bedrock_conf_from_env,
+	.prepare = bedrock_prepare,
+	.state_free = bedrock_state_free,
+	.sign = bedrock_sign,
+	.ping_build = bedrock_ping_build,
+	.ping_list_key = "data",
+	.ping_explain = bedrock_ping_explain,
 	.build = bedrock_build,
 	.stream_begin = br_stream_begin,
 	.stream_feed = br_stream_feed,

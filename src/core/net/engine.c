@@ -36,9 +36,8 @@ struct prov_state {
 	size_t n_tpm, cap_tpm;
 	int64_t tpm_sum;
 	struct req *qhead, *qtail;
-	struct sl_aws_creds *aws;  /* bedrock SigV4 credentials, loaded on first use */
-	bool no_stream_options;    /* the server refused stream_options: stop sending it */
-	bool max_completion_tokens; /* the server wants max_completion_tokens */
+	void *proto_state;         /* the protocol's prepare() state (Bedrock credentials) */
+	unsigned quirks;           /* what this server was found to want (sl_call.quirks) */
 };
 
 struct req {
@@ -209,9 +208,8 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 	for (size_t i = 0; i < eng->providers.len; i++) {
 		struct prov_state *p = &eng->provs[i];
 		p->conf = &eng->providers.items[i];
-		p->ops = sl_provider_ops_for(p->conf->kind);
-		p->max_completion_tokens = p->conf->kind == SL_KIND_OPENAI && p->conf->base_url &&
-					   strstr(p->conf->base_url, "://api.openai.com");
+		p->ops = p->conf->kind;
+		p->quirks = p->ops->quirks_for ? p->ops->quirks_for(p->conf) : 0;
 		p->limit = p->conf->limits.concurrency > 0 ? p->conf->limits.concurrency : 1e9;
 		if (p->conf->limits.rpm > 0)
 			p->starts = sl_xcalloc((size_t)p->conf->limits.rpm, sizeof *p->starts);
@@ -293,7 +291,8 @@ void sl_engine_free(struct sl_engine *eng)
 	for (size_t i = 0; i < eng->providers.len; i++) {
 		free(eng->provs[i].starts);
 		free(eng->provs[i].tpm);
-		sl_aws_creds_free(eng->provs[i].aws);
+		if (eng->provs[i].proto_state)
+			eng->provs[i].ops->state_free(eng->provs[i].proto_state);
 	}
 	free(eng->provs);
 	sl_providers_free(&eng->providers);
@@ -473,11 +472,6 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 	r->prov = &eng->provs[conf - eng->providers.items];
 	r->result.provider = sl_xstrdup(conf->name);
 	r->result.model_id = sl_xstrdup(model_id);
-	if (!r->prov->ops) {
-		finish(eng, r, SL_ERR_CONFIG, "provider %s: the %s protocol is not available",
-		       conf->name, sl_provider_kind_name(conf->kind));
-		return r->id;
-	}
 	const char *key = NULL;
 	if (sl_provider_api_key(conf, &key, &e) != 0) {
 		finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
@@ -527,8 +521,9 @@ const char *sl_engine_text(struct sl_engine *eng, uint64_t id, size_t *len)
 	struct req *r = find_active(eng, id);
 	if (!r)
 		return NULL;
-	*len = r->stream.text.len;
-	return r->stream.text.data ? r->stream.text.data : "";
+	/* Waiting for a retry: the failed try's text is void, the next has none yet. */
+	*len = r->state == RS_RUNNING ? r->stream.text.len : 0;
+	return r->state == RS_RUNNING && r->stream.text.data ? r->stream.text.data : "";
 }
 
 void sl_engine_cancel_all(struct sl_engine *eng)
@@ -706,10 +701,8 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	struct prov_state *p = r->prov;
 	struct sl_error e = { 0 };
 	if (!r->built) {
-		r->call.no_stream_options = p->no_stream_options;
-		r->call.max_completion_tokens = p->max_completion_tokens;
-		if (p->conf->kind == SL_KIND_BEDROCK &&
-		    sl_bedrock_prepare(p->conf, &p->aws, &r->call, &e) != 0) {
+		r->call.quirks = p->quirks;
+		if (p->ops->prepare && p->ops->prepare(p->conf, &p->proto_state, &r->call, &e) != 0) {
 			finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
 			return false;
 		}
@@ -725,24 +718,30 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 		return false;
 	}
 	struct curl_slist *h = NULL;
-	if (!r->http.aws_sign) /* the signer adds (and signs) its own */
+	if (!r->http.sign) /* the signer adds (and signs) its own */
 		h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
-	if (r->call.stream && p->conf->kind != SL_KIND_BEDROCK && p->conf->kind != SL_KIND_OLLAMA)
-		h = curl_slist_append(h, "Accept: text/event-stream");
-	else
-		h = curl_slist_append(h, "Accept: application/json");
+	char *accept = sl_xasprintf("Accept: %s", r->call.stream && p->ops->stream_accept
+				    ? p->ops->stream_accept : "application/json");
+	h = curl_slist_append(h, accept);
+	free(accept);
 	for (size_t i = 0; i < p->conf->n_headers; i++) {
 		char *line = sl_xasprintf("%s: %s", p->conf->headers[i].name,
 					  p->conf->headers[i].value);
 		h = curl_slist_append(h, line);
 		free(line);
 	}
-	if (r->http.aws_sign &&
-	    sl_bedrock_sign(p->aws, p->conf, &r->http, &h, sl_wall_ms(), &e) != 0) {
-		curl_slist_free_all(h);
-		finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
-		return false;
+	if (r->http.sign) {
+		struct sl_http_request extra = { 0 };
+		int rc = p->ops->sign(p->proto_state, p->conf, &r->http, sl_wall_ms(), &extra, &e);
+		for (size_t i = 0; i < extra.n_headers; i++)
+			h = curl_slist_append(h, extra.headers[i]);
+		sl_http_request_free(&extra);
+		if (rc != 0) {
+			curl_slist_free_all(h);
+			finish(eng, r, SL_ERR_CONFIG, "%s", e.msg);
+			return false;
+		}
 	}
 	for (size_t i = 0; i < r->http.n_headers; i++)
 		h = curl_slist_append(h, r->http.headers[i]);
@@ -1003,25 +1002,13 @@ static void on_transfer_done(struct sl_engine *eng, struct req *r, CURLcode code
 		}
 		return;
 	}
-	if ((r->status == 400 || r->status == 422) && p->conf->kind == SL_KIND_OPENAI &&
-	    r->call.stream && !r->call.no_stream_options && r->body.data &&
-	    strstr(r->body.data, "stream_options")) {
-		/* Some OpenAI-compatible servers refuse stream_options.include_usage: ask again
-		 * without it (tokens are then estimated unless the stream reports them), and
-		 * remember for this provider. Not counted as a try. */
-		p->no_stream_options = true;
-		sl_http_request_free(&r->http);
-		r->built = false;
-		r->tries--;
-		r->ready_ns = sl_now_ns();
-		set_state(eng, r, RS_WAITING);
-		return;
-	}
-	if (r->status == 400 && p->conf->kind == SL_KIND_OPENAI && !r->call.max_completion_tokens &&
-	    r->params.max_tokens > 0 && r->body.data &&
-	    strstr(r->body.data, "max_completion_tokens")) {
-		/* "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens'". */
-		p->max_completion_tokens = true;
+	unsigned learnt = r->status >= 400 && r->status < 500 && p->ops->quirks_from_error
+		? p->ops->quirks_from_error(&r->call, r->status, r->body.data ? r->body.data : "")
+		: 0;
+	if (learnt & ~r->call.quirks) {
+		/* The server says how it wants to be asked: ask again so, and remember for this
+		 * provider. Not counted as a try. */
+		p->quirks |= learnt;
 		sl_http_request_free(&r->http);
 		r->built = false;
 		r->tries--;

@@ -51,27 +51,6 @@ const cJSON *sl_json_path(const cJSON *obj, const char *dotted)
 	return obj;
 }
 
-void sl_json_add_params_openai(cJSON *body, const struct sl_call *call)
-{
-	const struct sl_params *pr = call->params;
-	if (!isnan(pr->temperature))
-		cJSON_AddNumberToObject(body, "temperature", pr->temperature);
-	if (!isnan(pr->top_p))
-		cJSON_AddNumberToObject(body, "top_p", pr->top_p);
-	/* OpenAI's own API wants max_completion_tokens (its reasoning models refuse
-	 * max_tokens); compatible servers mostly know only max_tokens. */
-	if (pr->max_tokens > 0)
-		cJSON_AddNumberToObject(body, call->max_completion_tokens ? "max_completion_tokens"
-									   : "max_tokens",
-					pr->max_tokens);
-	if (pr->n_stop) {
-		cJSON *stop = cJSON_AddArrayToObject(body, "stop");
-		for (size_t i = 0; i < pr->n_stop; i++)
-			cJSON_AddItemToArray(stop, cJSON_CreateString(pr->stop[i]));
-	}
-	if (pr->has_seed)
-		cJSON_AddNumberToObject(body, "seed", (double)pr->seed);
-}
 
 bool sl_net_error_type_transient(const char *type)
 {

@@ -5,6 +5,48 @@
 #include <string.h>
 
 #include "net_internal.h"
+#include "shortlist/probe.h"
+
+/* OLLAMA_HOST is "host", "host:port", "scheme://host:port" or ":port", like the CLI accepts. */
+static void ollama_conf_from_env(struct sl_provider_conf *c)
+{
+	const char *h = sl_env_nonempty("OLLAMA_HOST");
+	free(c->base_url);
+	if (!h) {
+		c->base_url = sl_xstrdup("http://127.0.0.1:11434");
+		return;
+	}
+	struct sl_buf b;
+	sl_buf_init(&b);
+	const char *rest = h;
+	if (strstr(h, "://")) {
+		sl_buf_puts(&b, h);
+		rest = strstr(h, "://") + 3;
+	} else {
+		sl_buf_puts(&b, "http://");
+		if (h[0] == ':')
+			sl_buf_puts(&b, "127.0.0.1");
+		else if (strncmp(h, "0.0.0.0", 7) == 0)
+			/* A server listening on all interfaces is reached on loopback. */
+			h += 7, sl_buf_puts(&b, "127.0.0.1");
+		sl_buf_puts(&b, h);
+		rest = h;
+	}
+	/* No port given: Ollama's default, unless a scheme was given (then the scheme's
+	 * default port, as the ollama CLI does). */
+	const char *host_end = rest + strcspn(rest, "/");
+	const char *colon = memchr(rest, ':', (size_t)(host_end - rest));
+	if (!strstr(h, "://") && !colon && rest[0] != '[' && !strstr(b.data, "]:")) {
+		size_t tail = strlen(host_end);
+		char *path = sl_xstrdup(host_end);
+		b.len -= tail;
+		b.data[b.len] = '\0';
+		sl_buf_puts(&b, ":11434");
+		sl_buf_puts(&b, path);
+		free(path);
+	}
+	c->base_url = sl_url_strip_slash(sl_buf_steal(&b));
+}
 
 static int ollama_build(const struct sl_call *call, struct sl_http_request *out,
 			struct sl_error *err)
@@ -179,8 +221,34 @@ static void ollama_classify(long status, const char *headers, size_t headers_len
 	sl_net_error_from_json(body, len, pe);
 }
 
+static int ollama_ping_build(const struct sl_provider_conf *c, const char *key, void **state,
+			     struct sl_http_request *out, struct sl_error *err)
+{
+	out->url = sl_xasprintf("%s/api/tags", c->base_url);
+	return 0;
+}
+
+/* No Ollama at the default address is "not set up", not a failure; at an address the
+ * user gave (OLLAMA_HOST, providers.json), it is. */
+static bool ollama_ping_explain(const struct sl_provider_conf *c, const struct sl_ping_answer *a,
+				struct sl_ping_result *r)
+{
+	if (a->reached || !a->refused || c->configured || getenv("OLLAMA_HOST"))
+		return false;
+	r->state = SL_PING_NO_KEY;
+	r->message = sl_xasprintf("no Ollama running at %s (start `ollama serve` or set "
+				  "OLLAMA_HOST)", c->base_url);
+	return true;
+}
+
 const struct sl_provider_ops sl_ollama_ops = {
 	.name = "ollama",
+	.default_concurrency = 4, /* Ollama runs few requests at once per model */
+	.key_optional = true,
+	.conf_from_env = ollama_conf_from_env,
+	.ping_build = ollama_ping_build,
+	.ping_list_key = "models",
+	.ping_explain = ollama_ping_explain,
 	.build = ollama_build,
 	.stream_begin = ollama_stream_begin,
 	.stream_feed = ollama_stream_feed,

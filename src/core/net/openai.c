@@ -9,6 +9,35 @@
 #include <string.h>
 
 #include "net_internal.h"
+#include "shortlist/probe.h"
+
+/* What a server was found to want (sl_call.quirks), learned from its errors. */
+enum {
+	QUIRK_NO_STREAM_OPTIONS = 1,      /* refuses stream_options.include_usage */
+	QUIRK_MAX_COMPLETION_TOKENS = 2,  /* wants max_completion_tokens, not max_tokens */
+};
+
+static void add_params(cJSON *body, const struct sl_call *call)
+{
+	const struct sl_params *pr = call->params;
+	if (!isnan(pr->temperature))
+		cJSON_AddNumberToObject(body, "temperature", pr->temperature);
+	if (!isnan(pr->top_p))
+		cJSON_AddNumberToObject(body, "top_p", pr->top_p);
+	/* OpenAI's own API wants max_completion_tokens (its reasoning models refuse
+	 * max_tokens); compatible servers mostly know only max_tokens. */
+	if (pr->max_tokens > 0)
+		cJSON_AddNumberToObject(body, (call->quirks & QUIRK_MAX_COMPLETION_TOKENS) ? "max_completion_tokens"
+									   : "max_tokens",
+					pr->max_tokens);
+	if (pr->n_stop) {
+		cJSON *stop = cJSON_AddArrayToObject(body, "stop");
+		for (size_t i = 0; i < pr->n_stop; i++)
+			cJSON_AddItemToArray(stop, cJSON_CreateString(pr->stop[i]));
+	}
+	if (pr->has_seed)
+		cJSON_AddNumberToObject(body, "seed", (double)pr->seed);
+}
 
 static const char *role_name(enum sl_role r)
 {
@@ -38,7 +67,7 @@ static int openai_build(const struct sl_call *call, struct sl_http_request *out,
 			cJSON_AddStringToObject(m, "content", call->messages[i].content);
 			cJSON_AddItemToArray(msgs, m);
 		}
-		sl_json_add_params_openai(body, call);
+		add_params(body, call);
 		if (call->params->json) {
 			cJSON *rf = cJSON_AddObjectToObject(body, "response_format");
 			cJSON_AddStringToObject(rf, "type", "json_object");
@@ -51,8 +80,8 @@ static int openai_build(const struct sl_call *call, struct sl_http_request *out,
 		if (call->stream) {
 			cJSON_AddBoolToObject(body, "stream", 1);
 			/* Usage in the stream; a server that rejects the option is asked again
-			 * without it (the engine remembers, see no_stream_options). */
-			if (!call->no_stream_options) {
+			 * without it (the engine remembers: quirks_from_error). */
+			if (!(call->quirks & QUIRK_NO_STREAM_OPTIONS)) {
 				cJSON *so = cJSON_AddObjectToObject(body, "stream_options");
 				cJSON_AddBoolToObject(so, "include_usage", 1);
 			}
@@ -329,12 +358,53 @@ static void oa_classify(long status, const char *headers, size_t headers_len,
 		pe->retry = 0;
 }
 
+/* OpenAI's own API refuses max_tokens for its reasoning models. */
+static unsigned oa_quirks_for(const struct sl_provider_conf *conf)
+{
+	return conf->base_url && strstr(conf->base_url, "://api.openai.com")
+		? QUIRK_MAX_COMPLETION_TOKENS : 0;
+}
+
+static unsigned oa_quirks_from_error(const struct sl_call *call, long status, const char *body)
+{
+	/* Some compatible servers refuse stream_options.include_usage: ask again without it
+	 * (tokens are then estimated unless the stream reports them). */
+	if ((status == 400 || status == 422) && call->stream &&
+	    !(call->quirks & QUIRK_NO_STREAM_OPTIONS) && strstr(body, "stream_options"))
+		return QUIRK_NO_STREAM_OPTIONS;
+	/* "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens'". */
+	if (status == 400 && !(call->quirks & QUIRK_MAX_COMPLETION_TOKENS) &&
+	    call->params->max_tokens > 0 && strstr(body, "max_completion_tokens"))
+		return QUIRK_MAX_COMPLETION_TOKENS;
+	return 0;
+}
+
+/* GET /models: lists the models when the key is accepted. */
+static int oa_ping_build(const struct sl_provider_conf *c, const char *key, void **state,
+			 struct sl_http_request *out, struct sl_error *err)
+{
+	out->url = sl_xasprintf("%s/models", c->base_url);
+	if (key)
+		sl_http_request_add_header(out, "Authorization: Bearer %s", key);
+	return 0;
+}
+
 const struct sl_provider_ops sl_openai_ops = {
 	.name = "openai",
+	.base_url = "https://api.openai.com/v1",
+	.key_env = "OPENAI_API_KEY",
+	.url_env = "OPENAI_BASE_URL",
+	.default_concurrency = 64,
+	.stream_accept = "text/event-stream",
+	.quirks_for = oa_quirks_for,
+	.quirks_from_error = oa_quirks_from_error,
 	.build = openai_build,
 	.stream_begin = oa_stream_begin,
 	.stream_feed = oa_stream_feed,
 	.stream_end = oa_stream_end,
 	.parse_body = oa_parse_body,
 	.classify_error = oa_classify,
+	.ping_build = oa_ping_build,
+	.ping_list_key = "data",
+	.ping_404_hint = " (OpenAI-compatible URLs usually end in /v1)",
 };

@@ -139,9 +139,54 @@ static int64_t count_array(const struct fetch *f, const char *key)
 	return n;
 }
 
-static bool explicitly_local(const struct sl_provider_conf *c)
+/* Headers as curl takes them. */
+static struct curl_slist *header_list(const struct sl_http_request *http)
 {
-	return c->configured || getenv("OLLAMA_HOST");
+	struct curl_slist *h = NULL;
+	for (size_t i = 0; i < http->n_headers; i++)
+		h = curl_slist_append(h, http->headers[i]);
+	return h;
+}
+
+/* The common reading of a ping answer, where the protocol did not explain it. */
+static void ping_read(const struct sl_provider_conf *c, const struct fetch *fx, bool keyed,
+		      struct sl_ping_result *r)
+{
+	const struct sl_provider_ops *ops = c->kind;
+	struct sl_ping_answer a = { .reached = fx->code == CURLE_OK, .refused = fx->refused,
+				    .status = fx->status };
+	long st = fx->status;
+	if (!a.reached) {
+		if (!(ops->ping_explain && ops->ping_explain(c, &a, r))) {
+			r->state = SL_PING_FAILED;
+			r->message = fetch_failure(fx);
+		}
+		return;
+	}
+	if (st >= 200 && st < 300) {
+		r->state = SL_PING_OK;
+		r->n_models = count_array(fx, ops->ping_list_key ? ops->ping_list_key : "data");
+		if (!(ops->ping_explain && ops->ping_explain(c, &a, r)))
+			r->message = sl_xstrdup(keyed ? "reachable, key accepted" : "reachable");
+		return;
+	}
+	char *pm = provider_message(fx);
+	a.message = pm;
+	if (ops->ping_explain && ops->ping_explain(c, &a, r)) {
+		/* the protocol's own reading */
+	} else if (st == 401 || st == 403) {
+		r->state = SL_PING_FAILED;
+		r->message = sl_xasprintf("the key in %s was rejected (HTTP %ld): %s",
+					  c->api_key_env ? c->api_key_env : "(none)", st, pm);
+	} else if (st == 404) {
+		r->state = SL_PING_FAILED;
+		r->message = sl_xasprintf("%s answered 404: is base_url \"%s\" right?%s", fx->url,
+					  c->base_url, ops->ping_404_hint ? ops->ping_404_hint : "");
+	} else {
+		r->state = SL_PING_FAILED;
+		r->message = sl_xasprintf("HTTP %ld: %s", st, pm);
+	}
+	free(pm);
 }
 
 int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
@@ -158,7 +203,7 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 	}
 	struct sl_ping_result *res = sl_xcalloc(p->len + 1, sizeof *res);
 	struct fetch *f = sl_xcalloc(p->len + 1, sizeof *f);
-	struct sl_aws_creds **creds = sl_xcalloc(p->len + 1, sizeof *creds);
+	void **state = sl_xcalloc(p->len + 1, sizeof *state);
 	size_t n = 0;
 	size_t *idx = sl_xcalloc(p->len + 1, sizeof *idx);
 	bool *keyed = sl_xcalloc(p->len + 1, sizeof *keyed);
@@ -181,65 +226,19 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 		}
 		struct fetch *fx = &f[n - 1];
 		keyed[n - 1] = key != NULL;
-		switch (c->kind) {
-		case SL_KIND_OPENAI:
-			fx->url = sl_xasprintf("%s/models", c->base_url);
-			if (key) {
-				char *h = sl_xasprintf("Authorization: Bearer %s", key);
-				fx->hdrs = curl_slist_append(fx->hdrs, h);
-				free(h);
-			}
-			break;
-		case SL_KIND_ANTHROPIC: {
-			/* A request the API must refuse after checking the key (no messages):
-			 * 400 proves the key, 401 rejects it, and it never costs a token. */
-			fx->url = sl_xasprintf("%s/v1/messages", c->base_url);
-			fx->post_body = sl_xstrdup("{\"model\":\"shortlist-ping\",\"max_tokens\":1,"
-						   "\"messages\":[]}");
-			fx->hdrs = curl_slist_append(fx->hdrs, "Content-Type: application/json");
-			char *h = sl_xasprintf("x-api-key: %s", key ? key : "");
-			fx->hdrs = curl_slist_append(fx->hdrs, h);
-			free(h);
-			fx->hdrs = curl_slist_append(fx->hdrs, "anthropic-version: 2023-06-01");
-			break;
-		}
-		case SL_KIND_OLLAMA:
-			fx->url = sl_xasprintf("%s/api/tags", c->base_url);
-			break;
-		case SL_KIND_BEDROCK: {
-			/* No cheap read-only call exists on the runtime endpoint: converse with a
-			 * model that does not exist. A validation/not-found error proves the
-			 * signature and credentials were accepted; 403 says they were not. */
-			struct sl_call call = { .conf = c };
-			if (sl_bedrock_prepare(c, &creds[n - 1], &call, &e) != 0) {
-				r->state = SL_PING_NO_KEY;
-				r->message = sl_xstrdup(e.msg);
-				continue;
-			}
-			struct sl_http_request http = { 0 };
-			http.url = sl_xasprintf("%s/model/shortlist-ping/converse", call.base_url);
-			http.body = sl_xstrdup("{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"ping\"}]}]}");
-			if (call.api_key) {
-				char *h = sl_xasprintf("Authorization: Bearer %s", call.api_key);
-				fx->hdrs = curl_slist_append(fx->hdrs, h);
-				fx->hdrs = curl_slist_append(fx->hdrs, "Content-Type: application/json");
-				free(h);
-			} else if (sl_bedrock_sign(creds[n - 1], c, &http, &fx->hdrs, sl_wall_ms(),
-						   &e) != 0) {
-				r->state = SL_PING_FAILED;
-				r->message = sl_xstrdup(e.msg);
-				sl_http_request_free(&http);
-				continue;
-			}
-			fx->url = http.url;
-			fx->post_body = http.body;
-			http.url = http.body = NULL;
+		struct sl_http_request http = { 0 };
+		int st = c->kind->ping_build(c, key, &state[n - 1], &http, &e);
+		if (st != 0) {
+			r->state = (enum sl_ping_state)st;
+			r->message = sl_xstrdup(e.msg);
 			sl_http_request_free(&http);
-			break;
+			continue;
 		}
-		case SL_KIND_COUNT:
-			break;
-		}
+		fx->hdrs = header_list(&http);
+		fx->url = http.url;
+		fx->post_body = http.body;
+		http.url = http.body = NULL;
+		sl_http_request_free(&http);
 		if (fx->url && !sl_url_scheme_allowed(fx->url)) {
 			r->state = SL_PING_FAILED;
 			r->message = sl_xasprintf("refusing %s: plain http only to loopback/LAN hosts",
@@ -252,66 +251,21 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 	for (size_t k = 0; k < n; k++) {
 		struct sl_ping_result *r = &res[k];
 		struct fetch *fx = &f[k];
-		const struct sl_provider_conf *c = &p->items[idx[k]];
 		if (!fx->url)
 			continue;
 		r->url = sl_xstrdup(fx->url);
 		r->http_status = fx->status;
 		r->ms = fx->ms;
-		if (fx->code != CURLE_OK) {
-			if (c->kind == SL_KIND_OLLAMA && fx->refused && !explicitly_local(c)) {
-				r->state = SL_PING_NO_KEY;
-				r->message = sl_xasprintf("no Ollama running at %s (start `ollama serve` "
-							  "or set OLLAMA_HOST)", c->base_url);
-			} else {
-				r->state = SL_PING_FAILED;
-				r->message = fetch_failure(fx);
-			}
-			continue;
-		}
-		long st = fx->status;
-		if (st >= 200 && st < 300) {
-			r->state = SL_PING_OK;
-			r->n_models = count_array(fx, c->kind == SL_KIND_OLLAMA ? "models" : "data");
-			r->message = sl_xstrdup(c->kind == SL_KIND_BEDROCK ? "credentials accepted"
-						: !keyed[k] ? "reachable"
-						: "reachable, key accepted");
-			continue;
-		}
-		char *pm = provider_message(fx);
-		if (c->kind == SL_KIND_BEDROCK && (st == 400 || st == 404)) {
-			r->state = SL_PING_OK;
-			r->message = sl_xasprintf("reachable, credentials accepted (region %s)",
-						  c->region ? c->region : "from AWS config");
-		} else if (c->kind == SL_KIND_ANTHROPIC && (st == 400 || st == 404)) {
-			r->state = SL_PING_OK;
-			r->message = sl_xstrdup("reachable, key accepted");
-		} else if (st == 401 || st == 403) {
-			r->state = SL_PING_FAILED;
-			if (c->kind == SL_KIND_BEDROCK)
-				r->message = sl_xasprintf("AWS rejected the credentials (HTTP %ld): %s",
-							  st, pm);
-			else
-				r->message = sl_xasprintf("the key in %s was rejected (HTTP %ld): %s",
-							  c->api_key_env ? c->api_key_env : "(none)",
-							  st, pm);
-		} else if (st == 404) {
-			r->state = SL_PING_FAILED;
-			r->message = sl_xasprintf("%s answered 404: is base_url \"%s\" right?%s", fx->url,
-						  c->base_url, c->kind == SL_KIND_OPENAI
-						  ? " (OpenAI-compatible URLs usually end in /v1)" : "");
-		} else {
-			r->state = SL_PING_FAILED;
-			r->message = sl_xasprintf("HTTP %ld: %s", st, pm);
-		}
-		free(pm);
+		ping_read(&p->items[idx[k]], fx, keyed[k], r);
 	}
 	for (size_t k = 0; k < n; k++) {
+		const struct sl_provider_conf *c = &p->items[idx[k]];
 		fetch_free(&f[k]);
-		sl_aws_creds_free(creds[k]);
+		if (state[k])
+			c->kind->state_free(state[k]);
 	}
 	free(f);
-	free(creds);
+	free(state);
 	free(idx);
 	free(keyed);
 	*out = res;

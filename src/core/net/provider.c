@@ -1,20 +1,36 @@
-/* The provider table and the HTTP request a provider builds. */
+/* The protocol table (its lines are SL_PROTOCOLS in provider.h) and the HTTP request a
+ * protocol builds. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shortlist/provider.h"
 
-const struct sl_provider_ops *sl_provider_ops_for(enum sl_provider_kind kind)
+#define SL_PROTOCOL_ENTRY(name) &sl_##name##_ops,
+static const struct sl_provider_ops *const protocols[] = { SL_PROTOCOLS(SL_PROTOCOL_ENTRY) };
+
+const struct sl_provider_ops *sl_protocol_find(const char *name)
 {
-	switch (kind) {
-	case SL_KIND_OPENAI: return &sl_openai_ops;
-	case SL_KIND_ANTHROPIC: return &sl_anthropic_ops;
-	case SL_KIND_BEDROCK: return &sl_bedrock_ops;
-	case SL_KIND_OLLAMA: return &sl_ollama_ops;
-	case SL_KIND_COUNT: break;
-	}
+	for (size_t i = 0; name && i < SL_ARRAY_LEN(protocols); i++)
+		if (strcmp(protocols[i]->name, name) == 0)
+			return protocols[i];
 	return NULL;
+}
+
+const struct sl_provider_ops *sl_protocol_at(size_t i)
+{
+	return i < SL_ARRAY_LEN(protocols) ? protocols[i] : NULL;
+}
+
+void sl_protocol_names(struct sl_buf *out)
+{
+	for (size_t i = 0; i < SL_ARRAY_LEN(protocols); i++)
+		sl_buf_printf(out, "%s%s", i ? ", " : "", protocols[i]->name);
+}
+
+const char *sl_provider_kind_name(const struct sl_provider_ops *kind)
+{
+	return kind ? kind->name : "?";
 }
 
 void sl_http_request_add_header(struct sl_http_request *r, const char *fmt, ...)
@@ -42,5 +58,5 @@ void sl_http_request_free(struct sl_http_request *r)
 	r->url = r->body = NULL;
 	r->headers = NULL;
 	r->n_headers = 0;
-	r->aws_sign = false;
+	r->sign = false;
 }

@@ -10,44 +10,33 @@
 
 #include <cjson/cJSON.h>
 
+#include "net_internal.h"
 #include "shortlist/paths.h"
 #include "shortlist/providers_config.h"
 
-static const char *const kind_names[SL_KIND_COUNT] = { "openai", "anthropic", "bedrock",
-						       "ollama" };
-
-const char *sl_provider_kind_name(enum sl_provider_kind k)
-{
-	return k < SL_KIND_COUNT ? kind_names[k] : "?";
-}
-
 struct builtin {
 	const char *name;
-	enum sl_provider_kind kind;
+	const struct sl_provider_ops *kind;
 	const char *base_url;
 	const char *key_env;
 	const char *url_env; /* environment variable overriding base_url, as the SDK does */
 };
 
-/* The well-known providers: setting the key variable is all a user must do. */
+/* The well-known providers: setting the key variable is all a user must do. Each protocol
+ * brings its own (named like it: openai, anthropic, ...); these are the other services. */
 static const struct builtin builtins[] = {
-	{ "openai", SL_KIND_OPENAI, "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_BASE_URL" },
-	{ "anthropic", SL_KIND_ANTHROPIC, "https://api.anthropic.com", "ANTHROPIC_API_KEY",
-	  "ANTHROPIC_BASE_URL" },
-	{ "bedrock", SL_KIND_BEDROCK, NULL, NULL, NULL },
-	{ "ollama", SL_KIND_OLLAMA, NULL, NULL, NULL },
-	{ "groq", SL_KIND_OPENAI, "https://api.groq.com/openai/v1", "GROQ_API_KEY", NULL },
-	{ "together", SL_KIND_OPENAI, "https://api.together.xyz/v1", "TOGETHER_API_KEY", NULL },
-	{ "mistral", SL_KIND_OPENAI, "https://api.mistral.ai/v1", "MISTRAL_API_KEY", NULL },
-	{ "deepseek", SL_KIND_OPENAI, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", NULL },
-	{ "openrouter", SL_KIND_OPENAI, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", NULL },
-	{ "xai", SL_KIND_OPENAI, "https://api.x.ai/v1", "XAI_API_KEY", NULL },
-	{ "fireworks", SL_KIND_OPENAI, "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY",
+	{ "groq", &sl_openai_ops, "https://api.groq.com/openai/v1", "GROQ_API_KEY", NULL },
+	{ "together", &sl_openai_ops, "https://api.together.xyz/v1", "TOGETHER_API_KEY", NULL },
+	{ "mistral", &sl_openai_ops, "https://api.mistral.ai/v1", "MISTRAL_API_KEY", NULL },
+	{ "deepseek", &sl_openai_ops, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", NULL },
+	{ "openrouter", &sl_openai_ops, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", NULL },
+	{ "xai", &sl_openai_ops, "https://api.x.ai/v1", "XAI_API_KEY", NULL },
+	{ "fireworks", &sl_openai_ops, "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY",
 	  NULL },
-	{ "gemini-openai", SL_KIND_OPENAI, "https://generativelanguage.googleapis.com/v1beta/openai",
+	{ "gemini-openai", &sl_openai_ops, "https://generativelanguage.googleapis.com/v1beta/openai",
 	  "GEMINI_API_KEY", NULL },
-	{ "cerebras", SL_KIND_OPENAI, "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY", NULL },
-	{ "huggingface", SL_KIND_OPENAI, "https://router.huggingface.co/v1", "HF_TOKEN", NULL },
+	{ "cerebras", &sl_openai_ops, "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY", NULL },
+	{ "huggingface", &sl_openai_ops, "https://router.huggingface.co/v1", "HF_TOKEN", NULL },
 };
 
 /* models.dev provider ids that differ from ours (catalogue keys "provider/model"). */
@@ -61,7 +50,7 @@ static const struct {
 	{ "gemini", "gemini-openai" },
 };
 
-static char *strip_slash(char *url)
+char *sl_url_strip_slash(char *url)
 {
 	size_t n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
@@ -69,62 +58,16 @@ static char *strip_slash(char *url)
 	return url;
 }
 
-static char *env_nonempty(const char *name)
+char *sl_env_nonempty(const char *name)
 {
 	const char *v = name ? getenv(name) : NULL;
 	return v && *v ? (char *)v : NULL;
 }
 
-/* OLLAMA_HOST is "host", "host:port", "scheme://host:port" or ":port", like the CLI accepts. */
-static char *ollama_base_url(void)
-{
-	const char *h = env_nonempty("OLLAMA_HOST");
-	if (!h)
-		return sl_xstrdup("http://127.0.0.1:11434");
-	struct sl_buf b;
-	sl_buf_init(&b);
-	const char *rest = h;
-	if (strstr(h, "://")) {
-		sl_buf_puts(&b, h);
-		rest = strstr(h, "://") + 3;
-	} else {
-		sl_buf_puts(&b, "http://");
-		if (h[0] == ':')
-			sl_buf_puts(&b, "127.0.0.1");
-		else if (strncmp(h, "0.0.0.0", 7) == 0)
-			/* A server listening on all interfaces is reached on loopback. */
-			h += 7, sl_buf_puts(&b, "127.0.0.1");
-		sl_buf_puts(&b, h);
-		rest = h;
-	}
-	/* No port given: Ollama's default, unless a scheme was given (then the scheme's
-	 * default port, as the ollama CLI does). */
-	const char *host_end = rest + strcspn(rest, "/");
-	const char *colon = memchr(rest, ':', (size_t)(host_end - rest));
-	if (!strstr(h, "://") && !colon && rest[0] != '[' && !strstr(b.data, "]:")) {
-		size_t tail = strlen(host_end);
-		char *path = sl_xstrdup(host_end);
-		b.len -= tail;
-		b.data[b.len] = '\0';
-		sl_buf_puts(&b, ":11434");
-		sl_buf_puts(&b, path);
-		free(path);
-	}
-	return strip_slash(sl_buf_steal(&b));
-}
-
-static char *aws_region_default(void)
-{
-	const char *r = env_nonempty("AWS_REGION");
-	if (!r)
-		r = env_nonempty("AWS_DEFAULT_REGION");
-	return r ? sl_xstrdup(r) : NULL;
-}
-
-static void limits_default(struct sl_provider_limits *l, enum sl_provider_kind kind)
+static void limits_default(struct sl_provider_limits *l, const struct sl_provider_ops *kind)
 {
 	*l = (struct sl_provider_limits){
-		.concurrency = kind == SL_KIND_OLLAMA ? 4 : 64,
+		.concurrency = kind->default_concurrency,
 		.rpm = 0,
 		.tpm = 0,
 		.max_tries = 4,
@@ -142,23 +85,26 @@ static void conf_from_builtin(struct sl_provider_conf *c, const struct builtin *
 	c->name = sl_xstrdup(b->name);
 	c->kind = b->kind;
 	c->builtin = true;
-	const char *url = env_nonempty(b->url_env);
-	if (b->kind == SL_KIND_OLLAMA)
-		c->base_url = ollama_base_url();
-	else if (url || b->base_url)
-		c->base_url = strip_slash(sl_xstrdup(url ? url : b->base_url));
+	const char *url = sl_env_nonempty(b->url_env);
+	if (url || b->base_url)
+		c->base_url = sl_url_strip_slash(sl_xstrdup(url ? url : b->base_url));
 	c->api_key_env = b->key_env ? sl_xstrdup(b->key_env) : NULL;
-	if (b->kind == SL_KIND_BEDROCK) {
-		c->region = aws_region_default();
-		c->profile = env_nonempty("AWS_PROFILE") ? sl_xstrdup(getenv("AWS_PROFILE")) : NULL;
-	}
+	if (b->kind->conf_from_env)
+		b->kind->conf_from_env(c);
 	limits_default(&c->limits, b->kind);
 }
 
 void sl_providers_defaults(struct sl_providers *out)
 {
 	memset(out, 0, sizeof *out);
-	out->items = sl_xcalloc(SL_ARRAY_LEN(builtins), sizeof *out->items);
+	size_t n = 0;
+	while (sl_protocol_at(n))
+		n++;
+	out->items = sl_xcalloc(n + SL_ARRAY_LEN(builtins), sizeof *out->items);
+	for (const struct sl_provider_ops *k; (k = sl_protocol_at(out->len));) {
+		struct builtin b = { k->name, k, k->base_url, k->key_env, k->url_env };
+		conf_from_builtin(&out->items[out->len++], &b);
+	}
 	for (size_t i = 0; i < SL_ARRAY_LEN(builtins); i++)
 		conf_from_builtin(&out->items[out->len++], &builtins[i]);
 }
@@ -390,43 +336,42 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 	} else {
 		memset(&c, 0, sizeof c);
 		c.name = sl_xstrdup(name);
-		c.kind = SL_KIND_COUNT;
 	}
 	c.configured = true;
 
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	struct sl_buf kinds;
+	sl_buf_init(&kinds);
+	sl_protocol_names(&kinds);
 	if (kind) {
-		enum sl_provider_kind k = SL_KIND_COUNT;
-		for (int i = 0; i < SL_KIND_COUNT && cJSON_IsString(kind); i++)
-			if (strcmp(kind->valuestring, kind_names[i]) == 0)
-				k = (enum sl_provider_kind)i;
-		if (k == SL_KIND_COUNT) {
-			sl_error_set(err, "%s: %s.kind: must be one of openai, anthropic, bedrock, "
-				     "ollama", origin, path);
-			goto fail;
+		const struct sl_provider_ops *k =
+			sl_protocol_find(cJSON_IsString(kind) ? kind->valuestring : NULL);
+		if (!k) {
+			sl_error_set(err, "%s: %s.kind: must be one of %s", origin, path, kinds.data);
+			goto fail_kinds;
 		}
 		if (existing && existing->builtin && k != existing->kind) {
 			sl_error_set(err, "%s: %s.kind: \"%s\" is a built-in %s provider; pick "
 				     "another name for a %s provider", origin, path, name,
-				     kind_names[existing->kind], kind_names[k]);
-			goto fail;
+				     existing->kind->name, k->name);
+			goto fail_kinds;
 		}
 		if (c.kind != k)
 			limits_default(&c.limits, k);
 		c.kind = k;
 	}
-	if (c.kind == SL_KIND_COUNT) {
-		sl_error_set(err, "%s: %s.kind: missing (one of openai, anthropic, bedrock, ollama)",
-			     origin, path);
-		goto fail;
+	if (!c.kind) {
+		sl_error_set(err, "%s: %s.kind: missing (one of %s)", origin, path, kinds.data);
+		goto fail_kinds;
 	}
+	sl_buf_free(&kinds);
 	if (get_string(obj, "base_url", &c.base_url, path, origin, err) ||
 	    get_string(obj, "api_key_env", &c.api_key_env, path, origin, err) ||
 	    get_string(obj, "region", &c.region, path, origin, err) ||
 	    get_string(obj, "profile", &c.profile, path, origin, err))
 		goto fail;
 	if (c.base_url) {
-		strip_slash(c.base_url);
+		sl_url_strip_slash(c.base_url);
 		if (!sl_url_scheme_allowed(c.base_url)) {
 			sl_error_set(err, "%s: %s.base_url: \"%s\" must be https:// (plain http:// "
 				     "only to a loopback or LAN host)", origin, path, c.base_url);
@@ -438,7 +383,7 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 			     "(like MY_API_KEY), not the key itself", origin, path);
 		goto fail;
 	}
-	if (!c.base_url && c.kind != SL_KIND_BEDROCK) {
+	if (!c.base_url && !c.kind->base_url_optional) {
 		sl_error_set(err, "%s: %s.base_url: missing", origin, path);
 		goto fail;
 	}
@@ -518,6 +463,8 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 		p->items[p->len++] = c;
 	}
 	return 0;
+fail_kinds:
+	sl_buf_free(&kinds);
 fail:
 	conf_free(&c);
 	return -1;
@@ -672,16 +619,16 @@ const char *sl_provider_catalog_id(const char *name)
 int sl_provider_api_key(const struct sl_provider_conf *c, const char **key, struct sl_error *err)
 {
 	*key = NULL;
-	if (c->kind == SL_KIND_BEDROCK || c->kind == SL_KIND_OLLAMA) {
+	if (c->kind->key_optional) {
 		/* Bedrock: bearer token or SigV4 credentials (engine); Ollama: none, unless
 		 * a proxy in front of it wants one. */
 		if (c->api_key_env)
-			*key = env_nonempty(c->api_key_env);
+			*key = sl_env_nonempty(c->api_key_env);
 		return 0;
 	}
 	if (!c->api_key_env)
 		return 0;
-	*key = env_nonempty(c->api_key_env);
+	*key = sl_env_nonempty(c->api_key_env);
 	if (*key)
 		return 0;
 	/* A built-in pointed at a local server (OPENAI_BASE_URL=http://localhost:8080/v1 for

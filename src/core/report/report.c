@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "shortlist/csv.h"
+#include "shortlist/format.h"
 #include "shortlist/runs.h"
 #include "version.h"
 
@@ -83,27 +84,6 @@ static int report_load(struct report *r, struct sl_store *store, int64_t run_id,
 const char *sl_report_metric_name(const struct report *r, size_t m)
 {
 	return r->sc.rows[0].metrics[m].name;
-}
-
-void sl_report_fmt_seconds(double s, char out[24])
-{
-	if (!isfinite(s))
-		snprintf(out, 24, "–");
-	else if (s < 1)
-		snprintf(out, 24, "%.0f ms", s * 1000);
-	else
-		snprintf(out, 24, "%.2f s", s);
-}
-
-/* Two significant digits for small amounts: $0.0000082, not $0.0000. */
-void sl_report_fmt_usd(double c, char out[24])
-{
-	if (!isfinite(c))
-		snprintf(out, 24, "unknown");
-	else if (c >= 1 || c == 0)
-		snprintf(out, 24, "$%.2f", c);
-	else
-		snprintf(out, 24, "$%.*f", (int)fmin(12, ceil(-log10(c)) + 1), c);
 }
 
 /* ---- cell scores ---- */
@@ -508,8 +488,8 @@ static int write_md(struct report *r)
 	md_escape(f, r->run.suite_name);
 	fprintf(f, "\n\n%lld/%lld cells, %lld failed, %lld cached; status %s; shortlist %s\n\n",
 		(long long)r->run.n_done, (long long)r->run.n_cells, (long long)r->run.n_errors,
-		(long long)r->run.n_cached, r->run.status ? r->run.status : "?",
-		r->run.shortlist_version ? r->run.shortlist_version : "?");
+		(long long)r->run.n_cached, r->run.status ? r->run.status : SL_FMT_UNKNOWN,
+		r->run.shortlist_version ? r->run.shortlist_version : SL_FMT_UNKNOWN);
 	fputs("| model | n | errors |", f);
 	for (size_t m = 0; m < r->n_metrics; m++) {
 		fputc(' ', f);
@@ -533,25 +513,18 @@ static int write_md(struct report *r)
 		for (size_t m = 0; m < row->n_metrics; m++) {
 			const struct sl_metric_value *mv = &row->metrics[m];
 			if (isnan(mv->value) && mv->n_unscored)
-				fprintf(f, " – (%lld unscored) |", (long long)mv->n_unscored);
+				fprintf(f, " %s (%lld unscored) |", SL_FMT_UNKNOWN, (long long)mv->n_unscored);
 			else if (isnan(mv->value))
-				fputs(" – |", f);
+				fprintf(f, " %s |", SL_FMT_UNKNOWN);
 			else
 				fprintf(f, " %.3f (%.3f–%.3f) |", mv->value, mv->lo, mv->hi);
 		}
-		char a[24], b[24], c[24], d[24], e[24], g[24];
-		sl_report_fmt_seconds(row->latency_p50, a);
-		sl_report_fmt_seconds(row->latency_p95, b);
-		sl_report_fmt_seconds(row->latency_p99, c);
-		sl_report_fmt_seconds(row->ttft_p50, d);
-		sl_report_fmt_usd(row->cost_per_request, e);
-		sl_report_fmt_usd(row->cost_per_1k, g);
-		char tps[24];
-		if (isfinite(row->tokens_per_s))
-			snprintf(tps, sizeof tps, "%.1f", row->tokens_per_s);
-		else
-			snprintf(tps, sizeof tps, "–");
-		fprintf(f, " %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, tps, e, g);
+		char a[SL_FMT_LEN], b[SL_FMT_LEN], c[SL_FMT_LEN], d[SL_FMT_LEN], e[SL_FMT_LEN],
+			g[SL_FMT_LEN], tps[SL_FMT_LEN];
+		fprintf(f, " %s | %s | %s | %s | %s | %s | %s |\n", sl_fmt_seconds(row->latency_p50, a),
+			sl_fmt_seconds(row->latency_p95, b), sl_fmt_seconds(row->latency_p99, c),
+			sl_fmt_seconds(row->ttft_p50, d), sl_fmt_number(row->tokens_per_s, 1, tps),
+			sl_fmt_usd(row->cost_per_request, e), sl_fmt_usd(row->cost_per_1k, g));
 	}
 	if (r->has_tri) {
 		fputs("\n**Recommendation:** ", f);
@@ -578,8 +551,8 @@ static int write_md(struct report *r)
 		}
 	}
 	if (r->sc.judge_calls) {
-		char jc[24];
-		sl_report_fmt_usd(r->sc.judge_cost, jc);
+		char jc[SL_FMT_LEN];
+		sl_fmt_usd(r->sc.judge_cost, jc);
 		fprintf(f, "\nJudge: %lld judged cells, %s (not in the models' cost).\n",
 			(long long)r->sc.judge_calls, jc);
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/format.h"
 #include "report_internal.h"
 #include "version.h"
 
@@ -176,8 +177,8 @@ static void svg_latency(struct report *r, FILE *f)
 			fprintf(f, "<rect x=\"%.0f\" y=\"%.1f\" width=\"%.1f\" height=\"%.0f\" "
 				   "fill=\"%s\"/>", L, y + k * bar, w, bar - 2,
 				k ? "#f28e2b" : "#4e79a7");
-			char t[24];
-			sl_report_fmt_seconds(v[k], t);
+			char t[SL_FMT_LEN];
+			sl_fmt_seconds(v[k], t);
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"ax\">%s %s</text>\n", L + w + 4,
 				y + k * bar + bar - 4, k ? "p95" : "p50", t);
 		}
@@ -246,10 +247,10 @@ int sl_report_write_html(struct report *r)
 		for (size_t m = 0; m < row->n_metrics; m++) {
 			const struct sl_metric_value *mv = &row->metrics[m];
 			if (isnan(mv->value) && mv->n_unscored)
-				fprintf(f, "<td class=\"unknown\">– <span class=\"ci\">%lld unscored"
-					   "</span></td>", (long long)mv->n_unscored);
+				fprintf(f, "<td class=\"unknown\">%s <span class=\"ci\">%lld unscored"
+					   "</span></td>", SL_FMT_UNKNOWN, (long long)mv->n_unscored);
 			else if (isnan(mv->value))
-				fputs("<td>–</td>", f);
+				fprintf(f, "<td>%s</td>", SL_FMT_UNKNOWN);
 			else
 				fprintf(f, "<td>%.3f <span class=\"ci\">%.3f–%.3f</span></td>", mv->value,
 					mv->lo, mv->hi);
@@ -257,18 +258,15 @@ int sl_report_write_html(struct report *r)
 		double s[] = { row->latency_p50, row->latency_p95, row->latency_p99, row->ttft_p50,
 			       row->ttft_p95 };
 		for (size_t k = 0; k < SL_ARRAY_LEN(s); k++) {
-			char t[24];
-			sl_report_fmt_seconds(s[k], t);
-			fprintf(f, "<td>%s</td>", t);
+			char t[SL_FMT_LEN];
+			fprintf(f, "<td>%s</td>", sl_fmt_seconds(s[k], t));
 		}
-		if (isfinite(row->tokens_per_s))
-			fprintf(f, "<td>%.1f</td>", row->tokens_per_s);
-		else
-			fputs("<td>–</td>", f);
+		char tps[SL_FMT_LEN];
+		fprintf(f, "<td>%s</td>", sl_fmt_number(row->tokens_per_s, 1, tps));
 		double c[] = { row->cost_per_request, row->cost_per_1k };
 		for (size_t k = 0; k < 2; k++) {
-			char t[24];
-			sl_report_fmt_usd(c[k], t);
+			char t[SL_FMT_LEN];
+			sl_fmt_usd(c[k], t);
 			fprintf(f, "<td%s>%s</td>", isfinite(c[k]) ? "" : " class=\"unknown\"", t);
 		}
 		fputs("</tr>\n", f);
@@ -280,8 +278,8 @@ int sl_report_write_html(struct report *r)
 		fputs("</p>\n", f);
 	}
 	if (r->sc.judge_calls) {
-		char jc[24];
-		sl_report_fmt_usd(r->sc.judge_cost, jc);
+		char jc[SL_FMT_LEN];
+		sl_fmt_usd(r->sc.judge_cost, jc);
 		fprintf(f, "<p class=\"meta\">Judge: %lld judged cells, %s (not included in the models' "
 			   "cost).</p>\n", (long long)r->sc.judge_calls, jc);
 	}
@@ -337,7 +335,7 @@ int sl_report_write_html(struct report *r)
 			    r->run.ended_at };
 	for (size_t i = 0; i < SL_ARRAY_LEN(k); i++) {
 		fprintf(f, "<tr><th>%s</th><td style=\"text-align:left\">", k[i]);
-		html_escape(f, v[i] ? v[i] : "–");
+		html_escape(f, v[i] ? v[i] : SL_FMT_UNKNOWN);
 		fputs("</td></tr>\n", f);
 	}
 	for (size_t i = 0; i < r->run.n_prompts; i++) {

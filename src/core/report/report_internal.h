@@ -25,10 +25,6 @@ struct report {
 };
 
 const char *sl_report_metric_name(const struct report *r, size_t m);
-/* "12 ms", "1.25 s", "–" */
-void sl_report_fmt_seconds(double s, char out[24]);
-/* "$0.0000082", "$1.50", "unknown" */
-void sl_report_fmt_usd(double c, char out[24]);
 int sl_report_write_html(struct report *r);
 
 #endif

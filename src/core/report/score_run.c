@@ -13,7 +13,10 @@
 #include "shortlist/scorer.h"
 #include "shortlist/suite.h"
 
-#define BATCH 2000
+/* Cells scored per write transaction: scoring happens outside it, so the write lock is held
+ * only while a page's rows are inserted (milliseconds), never for the scorers' CPU time (a
+ * 7 s transaction on long outputs stopped a run writing its cells). */
+#define PAGE 256
 
 int sl_report_validate_scorer(void *ud, const char *name, const cJSON *spec, const char *path,
 			      struct sl_error *err)
@@ -45,6 +48,15 @@ struct slot {
 	bool has_pass;            /* takes part in pass_rate */
 };
 
+/* A score computed and waiting for its page's write. */
+struct pending_score {
+	const char *metric; /* a slot's id or "pass_rate": outlives the page */
+	bool proportion;
+	int key[4];         /* model, prompt, case, sample */
+	double value;
+	char *detail;
+};
+
 struct score_ctx {
 	struct sl_store *store;
 	int64_t run_id;
@@ -52,46 +64,84 @@ struct score_ctx {
 	size_t n_slots;
 	bool pass_rate;           /* write the combined pass_rate metric */
 	struct sl_score_stats *stats;
-	int64_t in_batch;
+	struct pending_score *pending;
+	size_t n_pending, cap_pending;
+	int last[4];              /* the page's last cell: the next page starts after it */
+	int page_cells;
 	char now[32];
 	struct sl_error *err;
 };
 
-static int write_score(struct score_ctx *x, const char *metric, bool proportion,
-		       const struct sl_cell *c, double value, const char *detail)
+static void add_score(struct score_ctx *x, const char *metric, bool proportion,
+		      const struct sl_cell *c, double value, const char *detail)
 {
+	if (x->n_pending == x->cap_pending) {
+		x->cap_pending = x->cap_pending ? x->cap_pending * 2 : 1024;
+		x->pending = sl_xrealloc(x->pending, x->cap_pending * sizeof *x->pending);
+	}
+	x->pending[x->n_pending++] = (struct pending_score){
+		.metric = metric, .proportion = proportion,
+		.key = { c->model_idx, c->prompt_idx, c->case_idx, c->sample }, .value = value,
+		.detail = detail && *detail ? sl_xstrdup(detail) : NULL,
+	};
+	x->stats->scores++;
+	if (isnan(value))
+		x->stats->unscored++;
+}
+
+static void drop_pending(struct score_ctx *x)
+{
+	for (size_t i = 0; i < x->n_pending; i++)
+		free(x->pending[i].detail);
+	x->n_pending = 0;
+}
+
+/* Write the page's scores in one short transaction. */
+static int write_pending(struct score_ctx *x)
+{
+	if (!x->n_pending)
+		return 0;
+	if (sl_store_begin(x->store, x->err) != 0)
+		return -1;
 	sqlite3_stmt *st = sl_store_prepare(x->store,
 		"INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx,"
 		" sample, kind, value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		" ?10)", x->err);
-	if (!st)
+	for (size_t i = 0; st && i < x->n_pending; i++) {
+		const struct pending_score *p = &x->pending[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, x->run_id);
+		sqlite3_bind_text(st, 2, p->metric, -1, SQLITE_STATIC);
+		for (int k = 0; k < 4; k++)
+			sqlite3_bind_int(st, 3 + k, p->key[k]);
+		sqlite3_bind_text(st, 7, p->proportion ? "proportion" : "mean", -1, SQLITE_STATIC);
+		if (isnan(p->value))
+			sqlite3_bind_null(st, 8);
+		else
+			sqlite3_bind_double(st, 8, p->value);
+		sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, x->now, -1, SQLITE_STATIC);
+		if (sl_store_step(x->store, st, x->err) < 0)
+			st = NULL;
+	}
+	if (st)
+		sqlite3_reset(st);
+	drop_pending(x);
+	if (!st) {
+		sl_store_rollback(x->store);
 		return -1;
-	sqlite3_bind_int64(st, 1, x->run_id);
-	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, c->model_idx);
-	sqlite3_bind_int(st, 4, c->prompt_idx);
-	sqlite3_bind_int(st, 5, c->case_idx);
-	sqlite3_bind_int(st, 6, c->sample);
-	sqlite3_bind_text(st, 7, proportion ? "proportion" : "mean", -1, SQLITE_STATIC);
-	if (isnan(value))
-		sqlite3_bind_null(st, 8);
-	else
-		sqlite3_bind_double(st, 8, value);
-	sl_bind_text(st, 9, detail && *detail ? detail : NULL);
-	sqlite3_bind_text(st, 10, x->now, -1, SQLITE_STATIC);
-	int rc = sl_store_step(x->store, st, x->err);
-	sqlite3_reset(st);
-	if (rc < 0)
-		return -1;
-	x->stats->scores++;
-	if (isnan(value))
-		x->stats->unscored++;
-	return 0;
+	}
+	return sl_store_commit(x->store, x->err);
 }
 
 static int score_cell(void *ud, const struct sl_cell *c)
 {
 	struct score_ctx *x = ud;
+	x->last[0] = c->model_idx;
+	x->last[1] = c->prompt_idx;
+	x->last[2] = c->case_idx;
+	x->last[3] = c->sample;
+	x->page_cells++;
 	if (c->error_kind || !c->output)
 		return 0;
 	x->stats->cells++;
@@ -119,19 +169,30 @@ static int score_cell(void *ud, const struct sl_cell *c)
 			snprintf(detail, sizeof detail, "predicted: %s", sc.predicted);
 		else
 			snprintf(detail, sizeof detail, "%s", sc.detail);
-		if (write_score(x, s->id, s->proportion, c, v, detail) != 0)
-			return -1;
+		add_score(x, s->id, s->proportion, c, v, detail);
 	}
-	if (x->pass_rate &&
-	    write_score(x, "pass_rate", true, c, any_error ? NAN : all_pass ? 1 : 0,
-			any_error ? "a scorer could not score this cell" : NULL) != 0)
-		return -1;
-	if (++x->in_batch >= BATCH) {
-		if (sl_store_commit(x->store, x->err) != 0 || sl_store_begin(x->store, x->err) != 0)
-			return -1;
-		x->in_batch = 0;
-	}
+	if (x->pass_rate)
+		add_score(x, "pass_rate", true, c, any_error ? NAN : all_pass ? 1 : 0,
+			  any_error ? "a scorer could not score this cell" : NULL);
 	return 0;
+}
+
+/* Score every cell page by page, each page written in its own short transaction. A crash
+ * midway leaves the metric unmarked (delete_metric took the mark), so the next report
+ * scores it again. */
+static int score_pages(struct score_ctx *x)
+{
+	for (bool first = true;; first = false) {
+		x->page_cells = 0;
+		if (sl_run_cells_foreach_page(x->store, x->run_id, first ? NULL : x->last, PAGE,
+					      score_cell, x, x->err) != 0 ||
+		    write_pending(x) != 0) {
+			drop_pending(x);
+			return -1;
+		}
+		if (x->page_cells < PAGE)
+			return 0;
+	}
 }
 
 /* The number of successful cells the metric was last scored against; -2 if never. */
@@ -290,7 +351,8 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 				goto rollback;
 		if (x.pass_rate && delete_metric(store, run_id, "pass_rate", err) != 0)
 			goto rollback;
-		if (sl_run_cells_foreach(store, run_id, score_cell, &x, err) != 0)
+		if (sl_store_commit(store, err) != 0 || score_pages(&x) != 0 ||
+		    sl_store_begin(store, err) != 0)
 			goto rollback;
 		for (size_t i = 0; i < x.n_slots; i++)
 			if (x.slots[i].needed && x.slots[i].scorer &&
@@ -325,6 +387,7 @@ out:
 		free(x.slots[i].id);
 	}
 	free(x.slots);
+	free(x.pending);
 	sl_suite_free(suite);
 	sl_run_free(&run);
 	return ret;

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/format.h"
 #include "shortlist/report.h"
 #include "shortlist/runs.h"
 #include "shortlist/stats.h"
@@ -719,27 +720,6 @@ int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
 
 /* ---- text ---- */
 
-static void fmt_secs(double s, char out[16])
-{
-	if (!isfinite(s))
-		snprintf(out, 16, "-");
-	else if (s < 1)
-		snprintf(out, 16, "%.0fms", s * 1000);
-	else
-		snprintf(out, 16, "%.2fs", s);
-}
-
-/* Two significant digits for small amounts: $0.0000082, not $0.0000. */
-static void fmt_usd(double c, char out[20])
-{
-	if (!isfinite(c))
-		snprintf(out, 20, "unknown");
-	else if (c >= 1 || c == 0)
-		snprintf(out, 20, "$%.2f", c);
-	else
-		snprintf(out, 20, "$%.*f", (int)fmin(12, ceil(-log10(c)) + 1), c);
-}
-
 void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 {
 	if (sc->n_rows == 0) {
@@ -774,36 +754,29 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 			const struct sl_metric_value *mv = &r->metrics[m];
 			char cell[64];
 			if (isnan(mv->value) && mv->n_unscored)
-				snprintf(cell, sizeof cell, "- (%lld unscored)", (long long)mv->n_unscored);
+				snprintf(cell, sizeof cell, "%s (%lld unscored)", SL_FMT_UNKNOWN,
+					 (long long)mv->n_unscored);
 			else if (isnan(mv->value))
-				snprintf(cell, sizeof cell, "-");
+				snprintf(cell, sizeof cell, "%s", SL_FMT_UNKNOWN);
 			else if (isfinite(mv->lo))
 				snprintf(cell, sizeof cell, "%.3f [%.3f,%.3f]", mv->value, mv->lo, mv->hi);
 			else
 				snprintf(cell, sizeof cell, "%.3f", mv->value);
 			sl_buf_printf(out, " %-21s", cell);
 		}
-		char p50[16], p95[16], p99[16], t50[16], t95[16], req[20], k[20];
-		fmt_secs(r->latency_p50, p50);
-		fmt_secs(r->latency_p95, p95);
-		fmt_secs(r->latency_p99, p99);
-		fmt_secs(r->ttft_p50, t50);
-		fmt_secs(r->ttft_p95, t95);
-		fmt_usd(r->cost_per_request, req);
-		fmt_usd(r->cost_per_1k, k);
-		char tps[16];
-		if (isfinite(r->tokens_per_s))
-			snprintf(tps, sizeof tps, "%.1f", r->tokens_per_s);
-		else
-			snprintf(tps, sizeof tps, "-");
-		sl_buf_printf(out, " %7s %7s %7s %8s %8s %7s %10s %10s\n", p50, p95, p99, t50, t95,
-			      tps, req, k);
+		char p50[SL_FMT_LEN], p95[SL_FMT_LEN], p99[SL_FMT_LEN], t50[SL_FMT_LEN],
+			t95[SL_FMT_LEN], tps[SL_FMT_LEN], req[SL_FMT_LEN], k[SL_FMT_LEN];
+		sl_buf_printf(out, " %7s %7s %7s %8s %8s %7s %10s %10s\n",
+			      sl_fmt_seconds(r->latency_p50, p50), sl_fmt_seconds(r->latency_p95, p95),
+			      sl_fmt_seconds(r->latency_p99, p99), sl_fmt_seconds(r->ttft_p50, t50),
+			      sl_fmt_seconds(r->ttft_p95, t95), sl_fmt_number(r->tokens_per_s, 1, tps),
+			      sl_fmt_usd(r->cost_per_request, req), sl_fmt_usd(r->cost_per_1k, k));
 	}
 	sl_buf_puts(out, "quality: estimate [95% interval] (Wilson for proportions, bootstrap of "
 			 "the mean otherwise); latency over successful cells.\n");
 	if (sc->judge_calls) {
-		char jc[20];
-		fmt_usd(sc->judge_cost, jc);
+		char jc[SL_FMT_LEN];
+		sl_fmt_usd(sc->judge_cost, jc);
 		sl_buf_printf(out, "judge: %lld judged cell%s, cost %s (not included in the models' cost)\n",
 			      (long long)sc->judge_calls, sc->judge_calls == 1 ? "" : "s", jc);
 	}

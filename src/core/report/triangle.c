@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/format.h"
+
 static const char *const axis_names[SL_TRI_AXES] = { "speed", "precision", "cost" };
 
 void sl_triangle_init(struct sl_triangle *tri)
@@ -432,7 +434,7 @@ static void describe_precision(const struct sl_triangle *tri, const struct sl_tr
 static void precision_short(const struct sl_tri_model *m, struct sl_buf *out)
 {
 	if (!isfinite(m->precision))
-		sl_buf_puts(out, "unknown");
+		sl_buf_puts(out, SL_FMT_UNKNOWN);
 	else if (m->total > 0 && m->total <= 20)
 		sl_buf_printf(out, "%ld/%ld", m->correct, m->total);
 	else if (m->total > 0)
@@ -448,8 +450,17 @@ static void describe_cost_ratio(double a, double b, const char *b_name, const ch
 	static const char *const fractions[] = { NULL, NULL, "half", "a third", "a quarter",
 						 "a fifth", "a sixth", "a seventh", "an eighth",
 						 "a ninth", "a tenth" };
-	if (!isfinite(a) || !isfinite(b)) {
-		sl_buf_puts(out, "cost unknown");
+	/* Say whose price is missing: the pick's own cost is known when only b's is not. */
+	if (!isfinite(a) && !isfinite(b)) {
+		sl_buf_puts(out, "cost unknown for both");
+		return;
+	}
+	if (!isfinite(a)) {
+		sl_buf_puts(out, "its cost unknown");
+		return;
+	}
+	if (!isfinite(b)) {
+		sl_buf_printf(out, "at $%.4g%s, %s's cost unknown", a, unit, b_name);
 		return;
 	}
 	if (b <= 0 && a <= 0) {
@@ -559,30 +570,6 @@ char sl_tri_letter(size_t i)
 {
 	static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	return i < sizeof letters - 1 ? letters[i] : '?';
-}
-
-static void format_latency(double s, char out[24])
-{
-	if (!isfinite(s))
-		snprintf(out, 24, "unknown");
-	else if (s < 1)
-		snprintf(out, 24, "%.0f ms", s * 1000);
-	else
-		snprintf(out, 24, "%.2f s", s);
-}
-
-static void format_cost(double c, char out[24])
-{
-	if (!isfinite(c))
-		snprintf(out, 24, "unknown");
-	else if (c >= 100)
-		snprintf(out, 24, "$%.0f", c);
-	else if (c >= 1 || c == 0)
-		snprintf(out, 24, "$%.2f", c);
-	else if (c >= 0.01)
-		snprintf(out, 24, "$%.3f", c);
-	else
-		snprintf(out, 24, "$%.5f", c);
 }
 
 void sl_triangle_render_map(const struct sl_triangle *tri, int rows,
@@ -715,9 +702,9 @@ void sl_triangle_render_text(const struct sl_triangle *tri, const struct sl_tri_
 	for (size_t r = 0; r < tri->n; r++) {
 		size_t i = tri->order ? tri->order[r] : r;
 		const struct sl_tri_model *m = &tri->models[i];
-		char lat[24], cost[24];
-		format_latency(m->latency_s, lat);
-		format_cost(m->cost, cost);
+		char lat[SL_FMT_LEN], cost[SL_FMT_LEN];
+		sl_fmt_seconds(m->latency_s, lat);
+		sl_fmt_usd(m->cost, cost);
 		struct sl_buf prec;
 		sl_buf_init(&prec);
 		precision_short(m, &prec);
