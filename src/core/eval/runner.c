@@ -59,6 +59,8 @@ struct inflight {
 	int64_t sent_ns;     /* when the current try started */
 	bool first_token;    /* SL_EV_FIRST_TOKEN emitted for the current try */
 	bool retry_wait;     /* between a RETRY and the next try: no text */
+	int64_t *waiters;    /* cells with the identical request, answered with this one */
+	size_t n_waiters;
 };
 
 /* Live events (run_events.h). */
@@ -109,6 +111,8 @@ struct sl_runner {
 	bool store_busy; /* the last commit found another process writing: retry soon */
 	int64_t busy_since_ns; /* since when commits wait for another process; 0 if not */
 	int64_t heartbeat_ms; /* wall time of the last heartbeat written */
+	char **fetched;       /* --refresh: keys fetched by this invocation (keyset_add) */
+	size_t n_fetched, fetched_cap;
 	bool render_failed;
 	bool finished;
 	struct sl_run resume_run;
@@ -735,10 +739,14 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		"reference, label, cache_key, finished_at) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
 		"?19, ?20, ?21, ?22, ?23, ?24)", err);
-	sqlite3_stmt *cs = sl_store_prepare(r->store,
-		"INSERT OR REPLACE INTO response_cache(key, endpoint, model, reported_model, output, "
-		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
-		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", err);
+	/* The cache keeps the first answer to a request; only --refresh replaces it. */
+#define CACHE_INSERT(verb) "INSERT OR " verb " INTO response_cache(key, endpoint, model, "     \
+	"reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, "   \
+	"tokens_estimated, cost, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " \
+	"?11, ?12, ?13)"
+	sqlite3_stmt *cs = sl_store_prepare(r->store, r->cache == SL_CACHE_REFRESH
+			? CACHE_INSERT("REPLACE") : CACHE_INSERT("IGNORE"), err);
+#undef CACHE_INSERT
 	if (!st || !cs)
 		goto fail;
 	const char *now = sl_eval_now();
@@ -831,12 +839,114 @@ static void account(struct sl_runner *r, const struct cell_rec *c)
 		r->prog.spent += c->cost;
 }
 
+/* --refresh: the cache keys this invocation fetched, whose answers later identical cells
+ * may share (the rest of the cache is to be asked again). Keys are SHA-256 hex: their first
+ * 16 digits are a good hash. Open addressing, grown at half full. */
+static uint64_t key_hash(const char *k)
+{
+	uint64_t h = 0;
+	for (int i = 0; i < 16 && k[i]; i++)
+		h = h * 16 + (uint64_t)(k[i] <= '9' ? k[i] - '0' : (k[i] | 0x20) - 'a' + 10);
+	return h;
+}
+
+static bool keyset_has(const struct sl_runner *r, const char *key)
+{
+	if (!r->fetched_cap)
+		return false;
+	for (size_t i = key_hash(key) & (r->fetched_cap - 1); r->fetched[i];
+	     i = (i + 1) & (r->fetched_cap - 1))
+		if (strcmp(r->fetched[i], key) == 0)
+			return true;
+	return false;
+}
+
+static void keyset_add(struct sl_runner *r, const char *key)
+{
+	if (keyset_has(r, key))
+		return;
+	if (2 * (r->n_fetched + 1) > r->fetched_cap) {
+		size_t cap = r->fetched_cap ? r->fetched_cap * 2 : 256;
+		char **slots = sl_xcalloc(cap, sizeof *slots);
+		for (size_t i = 0; i < r->fetched_cap; i++) {
+			if (!r->fetched[i])
+				continue;
+			size_t j = key_hash(r->fetched[i]) & (cap - 1);
+			while (slots[j])
+				j = (j + 1) & (cap - 1);
+			slots[j] = r->fetched[i];
+		}
+		free(r->fetched);
+		r->fetched = slots;
+		r->fetched_cap = cap;
+	}
+	size_t i = key_hash(key) & (r->fetched_cap - 1);
+	while (r->fetched[i])
+		i = (i + 1) & (r->fetched_cap - 1);
+	r->fetched[i] = sl_xstrdup(key);
+	r->n_fetched++;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? sl_xstrdup(s) : NULL;
+}
+
+/* A finished cell's answer for another cell of the same request (shared, or fetched but not
+ * yet committed): it counts as cached, with the measurements of the original. */
+static void rec_copy_shared(struct cell_rec *to, const struct cell_rec *from)
+{
+	*to = *from;
+	to->reported_model = dup_or_null(from->reported_model);
+	to->output = dup_or_null(from->output);
+	to->finish_reason = dup_or_null(from->finish_reason);
+	to->error_kind = dup_or_null(from->error_kind);
+	to->error_msg = dup_or_null(from->error_msg);
+	to->cache_key = dup_or_null(from->cache_key);
+	to->cached = !from->error_kind;
+	to->to_cache = false;
+}
+
+/* An identical request already at the engine answers this cell too (--no-cache excepted:
+ * there every cell asks). */
+static bool share_inflight(struct sl_runner *r, int64_t idx, const char *key)
+{
+	for (struct inflight *f = r->inflight; f; f = f->next)
+		if (strcmp(f->cache_key, key) == 0) {
+			f->waiters = sl_xrealloc(f->waiters, (f->n_waiters + 1) * sizeof *f->waiters);
+			f->waiters[f->n_waiters++] = idx;
+			return true;
+		}
+	return false;
+}
+
+/* The cells that waited for f's request get its answer (or its error: --resume runs failed
+ * cells again); cancelled, they stay missing. */
+static void settle_waiters(struct sl_runner *r, struct inflight *f, const struct cell_rec *c,
+			   const struct sl_cell_metrics *cm)
+{
+	size_t ci = c ? (size_t)(c - r->batch) : 0; /* batch_add may move the batch */
+	for (size_t i = 0; c && i < f->n_waiters; i++) {
+		struct cell_rec *w = batch_add(r);
+		rec_copy_shared(w, &r->batch[ci]);
+		w->idx = f->waiters[i];
+		account(r, w);
+		struct sl_cell_metrics wm = *cm;
+		wm.cached = w->cached;
+		live_final(r, w->idx, w->error_msg, &wm);
+	}
+	free(f->waiters);
+	f->waiters = NULL;
+	f->n_waiters = 0;
+}
+
 static void on_done(void *ud, const struct sl_result *res)
 {
 	struct inflight *f = ud;
 	struct sl_runner *r = f->r;
 	if (!r) { /* its runner was freed while it was cancelled on a shared engine */
 		free(f->cache_key);
+		free(f->waiters);
 		free(f);
 		return;
 	}
@@ -853,6 +963,7 @@ static void on_done(void *ud, const struct sl_result *res)
 		/* we cancelled it (interrupt): the cell is missing, not failed */
 		r->prog.in_flight--;
 		free(f->cache_key);
+		free(f->waiters);
 		free(f);
 		emit_model_progress(r, m);
 		return;
@@ -875,6 +986,8 @@ static void on_done(void *ud, const struct sl_result *res)
 	if (res->status == SL_OK) {
 		c->output = sl_xstrdup(res->text ? res->text : "");
 		c->to_cache = r->cache != SL_CACHE_OFF;
+		if (r->cache == SL_CACHE_REFRESH)
+			keyset_add(r, c->cache_key);
 	} else {
 		c->error_kind = sl_xstrdup(sl_status_name(res->status));
 		c->error_msg = sl_xstrdup(res->error ? res->error : sl_status_name(res->status));
@@ -886,6 +999,7 @@ static void on_done(void *ud, const struct sl_result *res)
 	struct sl_cell_metrics cm = { res->ttft_ms, res->e2e_ms, res->tokens_per_s, res->tokens_in,
 				      res->tokens_out, c->cost, res->tries, false };
 	live_final(r, f->idx, c->error_msg, &cm);
+	settle_waiters(r, f, c, &cm);
 	free(f);
 }
 
@@ -998,8 +1112,19 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	return sl_xstrdup(hex);
 }
 
+/* The response cache, including this invocation's answers not committed yet. With
+ * --refresh only answers fetched by this invocation count (the rest is to be asked again). */
 static bool cache_lookup(struct sl_runner *r, const char *key, struct cell_rec *c)
 {
+	for (size_t i = 0; i < r->n_batch; i++)
+		if (r->batch[i].to_cache && strcmp(r->batch[i].cache_key, key) == 0) {
+			rec_copy_shared(c, &r->batch[i]);
+			free(c->cache_key);
+			c->cache_key = NULL;
+			return true;
+		}
+	if (r->cache == SL_CACHE_REFRESH && !keyset_has(r, key))
+		return false;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
 		"tokens_out, tokens_estimated, cost FROM response_cache WHERE key = ?", NULL);
@@ -1081,7 +1206,12 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 	char *key;
 	if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
 		return -1;
-	if (r->cache == SL_CACHE_USE) {
+	if (r->cache != SL_CACHE_OFF && share_inflight(r, idx, key)) {
+		free(key);
+		free_messages(msgs, pv->n_messages);
+		return 0;
+	}
+	if (r->cache != SL_CACHE_OFF) {
 		struct cell_rec tmp;
 		memset(&tmp, 0, sizeof tmp);
 		if (cache_lookup(r, key, &tmp)) {
@@ -1289,6 +1419,9 @@ static void runner_free(struct sl_runner *r)
 		rec_free(&r->batch[i]);
 	free(r->batch);
 	free(r->done);
+	for (size_t i = 0; i < r->fetched_cap; i++)
+		free(r->fetched[i]);
+	free(r->fetched);
 	for (size_t i = 0; r->live && i < r->n_models; i++) {
 		sl_running_median_free(&r->live[i].ttft);
 		sl_running_median_free(&r->live[i].tps);
@@ -1430,6 +1563,7 @@ void sl_runner_free(struct sl_runner *r)
 		next = f->next;
 		if (r->own_engine) {
 			free(f->cache_key);
+			free(f->waiters);
 			free(f);
 		}
 	}
