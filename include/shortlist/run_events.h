@@ -7,8 +7,9 @@
  * subscriber follows (sl_runner_follow), and carries just the new piece; the whole text so far
  * of a cell in flight is read as a window with sl_runner_cell_text().
  *
- * Order, per cell: QUEUED, then either CACHED, or SENT [RETRY SENT]* [FIRST_TOKEN DELTA*]
- * then DONE or ERROR. A retried cell's earlier partial text is discarded (RETRY says so).
+ * Order, per cell: QUEUED, then either CACHED, or SENT [[FIRST_TOKEN DELTA*] RETRY SENT]*
+ * [FIRST_TOKEN DELTA*] then DONE or ERROR: a stream that breaks after content is restarted
+ * from scratch. A retried cell's earlier partial text is discarded (RETRY says so).
  * MODEL_PROGRESS follows every DONE, CACHED or ERROR; RUN_FINISHED is the last event.
  * QUEUED goes out for every cell still to do at the first sl_runner_pump(), so subscribe
  * between sl_runner_start() and the first pump. A request the engine refuses before

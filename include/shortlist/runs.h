@@ -35,7 +35,8 @@ struct sl_run {
 	char *suite_name, *suite_path, *suite_hash;
 	char *suite_json;      /* the suite file as it was run (scorers, gates, weights...) */
 	char *dataset_path, *dataset_hash;
-	char *status;          /* "running", "complete" or "incomplete" */
+	char *status;          /* "running", "complete" or "incomplete"; "interrupted" for a
+				* run stored as running whose process is gone (killed, crashed) */
 	char *stop_reason;     /* NULL unless incomplete: "budget", "interrupted", "errors" */
 	char *params_json;     /* suite parameter overrides, cache mode, max_cost */
 	char *shortlist_version, *user, *host;
@@ -49,6 +50,9 @@ struct sl_run {
 	double cost;           /* sum of known cell costs, cached cells included */
 	double cost_spent;     /* cost of cells fetched from the API in this run (not cached) */
 	int64_t n_cost_unknown; /* successful cells whose cost is unknown */
+	int64_t owner_pid;     /* the process running it (0 unknown), on owner_host */
+	char *owner_host;
+	int64_t heartbeat_ms;  /* when that process last said it was alive (Unix ms; 0 never) */
 	struct sl_run_model *models;
 	size_t n_models;
 	struct sl_run_prompt *prompts;
@@ -82,6 +86,13 @@ struct sl_cell {
 
 /* Return non-zero from the callback to stop the iteration (that value is returned). */
 typedef int (*sl_cell_fn)(void *ud, const struct sl_cell *cell);
+
+/* A running run's owner counts as gone after this long without a heartbeat (the runner
+ * writes one every SL_RUN_HEARTBEAT_MS); on the same host a dead pid counts at once. */
+#define SL_RUN_HEARTBEAT_MS 5000
+#define SL_RUN_STALE_MS 60000
+/* Whether the process recorded as owner (pid on host, last heartbeat) is still at work. */
+bool sl_run_owner_alive(int64_t pid, const char *host, int64_t heartbeat_ms);
 
 /* Runs newest first, with their counts but without models/prompts (n_models = 0).
  * limit <= 0: all. */

@@ -24,6 +24,7 @@
 	X(CASES, "Per-case results (Enter on the Scorecard)", false)      \
 	X(RATE, "Rate", false)                                            \
 	X(RUNS, "Runs", false)                                            \
+	X(NEWRUN, "New evaluation", false)                                \
 	X(COMMAND, "Command line", true)                                  \
 	X(CONFIRM, "Questions", false)                                    \
 	X(HELP, "Help", false)
@@ -91,6 +92,37 @@ enum tui_context {
 	X(FILTER_RESET, FILTER, "clear", "Clear this criterion", 'x', TK_DELETE, TK_BACKSPACE, 0) \
 	X(FILTER_RESET_ALL, FILTER, "", "Clear every criterion", 'c', 0, 0, 0)            \
 	X(FILTER_CLOSE, FILTER, "close", "Close the panel (filters stay)", TK_ESC, 'f', 'q', 0) \
+	X(RUN_START, RUN, "start", "Start the checked run; on the matrix: compare this case", TK_ENTER, 0, 0, 0) \
+	X(RUN_PAUSE, RUN, "pause", "Pause or resume the live run (requests in flight finish)", ' ', 0, 0, 0) \
+	X(RUN_CANCEL, RUN, "cancel", "Cancel the live run (done cells stay; :resume continues)", 'c', 0, 0, 0) \
+	X(RUN_NEW, RUN, "new", "New evaluation of the shortlist", 'n', 0, 0, 0)            \
+	X(RUN_LEFT, RUN, "", "Previous case", 'h', TK_LEFT, 0, 0)                          \
+	X(RUN_RIGHT, RUN, "", "Next case", 'l', TK_RIGHT, 0, 0)                            \
+	X(RUN_UP, RUN, "", "Previous model row", 'k', TK_UP, 0, 0)                         \
+	X(RUN_DOWN, RUN, "", "Next model row", 'j', TK_DOWN, 0, 0)                         \
+	X(RUN_FIRST, RUN, "", "First case", 'g', TK_HOME, 0, 0)                            \
+	X(RUN_LAST, RUN, "", "Last case", 'G', TK_END, 0, 0)                               \
+	X(CMP_NEXT, COMPARE, "next", "Next case", 'n', 0, 0, 0)                            \
+	X(CMP_PREV, COMPARE, "prev", "Previous case", 'p', 0, 0, 0)                        \
+	X(CMP_DISAGREE, COMPARE, "disagree", "Next case where the models' answers differ", 'd', 0, 0, 0) \
+	X(CMP_FAILED, COMPARE, "failed", "Next case where a model failed", 'f', 0, 0, 0)   \
+	X(CMP_SCROLL_MODE, COMPARE, "together", "Scroll the columns together or apart", 's', 0, 0, 0) \
+	X(CMP_DOWN, COMPARE, "", "Scroll down (the focused column when apart)", 'j', TK_DOWN, 0, 0) \
+	X(CMP_UP, COMPARE, "", "Scroll up", 'k', TK_UP, 0, 0)                              \
+	X(CMP_PAGE_DOWN, COMPARE, "", "Page down", TK_PGDN, ' ', 0, 0)                     \
+	X(CMP_PAGE_UP, COMPARE, "", "Page up", TK_PGUP, 0, 0, 0)                           \
+	X(CMP_LEFT, COMPARE, "", "Focus the column to the left", 'h', TK_LEFT, 0, 0)       \
+	X(CMP_RIGHT, COMPARE, "", "Focus the column to the right", 'l', TK_RIGHT, 0, 0)    \
+	X(CMP_MODELS_NEXT, COMPARE, "", "Show the next models (more than four)", ']', 0, 0, 0) \
+	X(CMP_MODELS_PREV, COMPARE, "", "Show the previous models", '[', 0, 0, 0)          \
+	X(CMP_PROMPT, COMPARE, "", "Next prompt version", 'v', 0, 0, 0)                    \
+	X(NEWRUN_DOWN, NEWRUN, "", "Next field", 'j', TK_DOWN, 0, 0)                       \
+	X(NEWRUN_UP, NEWRUN, "", "Previous field", 'k', TK_UP, 0, 0)                       \
+	X(NEWRUN_TOGGLE, NEWRUN, "select", "Select or drop this prompt or scorer", ' ', 0, 0, 0) \
+	X(NEWRUN_EDIT, NEWRUN, "edit", "Type the dataset, parameters or name; on Check: check the suite", TK_ENTER, 0, 0, 0) \
+	X(NEWRUN_PREV, NEWRUN, "", "Older prompt version", 'h', TK_LEFT, 0, 0)            \
+	X(NEWRUN_NEXT, NEWRUN, "version", "Newer prompt version", 'l', TK_RIGHT, 0, 0)    \
+	X(NEWRUN_CLOSE, NEWRUN, "close", "Close (nothing is written)", TK_ESC, 'q', 0, 0)  \
 	X(SC_DOWN, SCORECARD, "", "Next row", 'j', TK_DOWN, 0, 0)                        \
 	X(SC_UP, SCORECARD, "", "Previous row", 'k', TK_UP, 0, 0)                        \
 	X(SC_LEFT, SCORECARD, "", "Scroll the columns left", 'h', TK_LEFT, 0, 0)         \
@@ -144,6 +176,8 @@ enum tui_context {
 	X("charts", NULL, CHARTS, "Show the Charts screen")                               \
 	X("rate", NULL, RATE, "Show the Rate screen")                                     \
 	X("runs", NULL, RUNS, "Show the Runs screen")                                     \
+	X("open", "SUITE.json", RUN, "Check a suite file and show what it would run (Enter starts)") \
+	X("resume", "[RUN]", RUN, "Check resuming a run (default: the suite's newest unfinished)") \
 	X("help", NULL, NONE, "Show the keys and commands")                               \
 	X("quit", NULL, NONE, "Quit shortlist (asks first while a run is active)")
 

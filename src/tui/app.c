@@ -7,6 +7,8 @@
 
 #include "charts.h"
 #include "glyph.h"
+#include "run_live.h"
+#include "shortlist/runs.h"
 
 static const struct {
 	const char *title;
@@ -35,6 +37,11 @@ int tui_app_init(struct tui_app *app, struct sl_store *store, int cols, int line
 		return -1;
 	}
 	app->current = TUI_SCREEN_MODELS;
+	/* The newest run is what Run, Compare and Scorecard show until another is chosen. */
+	int64_t latest = 0;
+	struct sl_error none = { 0 };
+	if (sl_run_resolve(store, "latest", &latest, &none) == 0)
+		app->run_id = latest;
 	app->dirty = true;
 	return 0;
 }
@@ -51,6 +58,7 @@ static void close_overlays(struct tui_app *app)
 void tui_app_free(struct tui_app *app)
 {
 	close_overlays(app);
+	tui_live_free(app->live); /* unfinished: the run stays resumable, its cells stored */
 	/* In reverse: a later screen may refer to an earlier one's state. */
 	for (int s = TUI_SCREEN_COUNT - 1; s >= 0; s--)
 		if (app->screens[s])
@@ -174,9 +182,9 @@ void tui_app_request_quit(struct tui_app *app)
 	}
 	char q[256];
 	snprintf(q, sizeof q,
-		 "A run is in progress. Quit now? Finished cells stay stored; `shortlist run "
-		 "--resume %lld` continues it.",
-		 (long long)app->run_id);
+		 "A run is in progress. Quit now? Finished cells stay stored; :resume %lld here "
+		 "(or `shortlist run SUITE --resume %lld`) continues it.",
+		 (long long)app->run_id, (long long)app->run_id);
 	tui_app_push(app, tui_confirm_new(app, q, quit_now));
 }
 
@@ -222,17 +230,18 @@ void tui_app_command(struct tui_app *app, const char *line)
 		return;
 	static const struct {
 		const char *name;
-		bool has_arg;
+		const char *arg; /* "[RUN]": optional */
 		enum tui_screen screen;
 	} commands[] = {
-#define X(name, arg, screen, help) { name, arg != NULL, TUI_SCREEN_##screen },
+#define X(name, arg, screen, help) { name, arg, TUI_SCREEN_##screen },
 		TUI_COMMANDS(X)
 #undef X
 	};
 	for (size_t i = 0; i < SL_ARRAY_LEN(commands); i++) {
 		if (strlen(commands[i].name) != n || strncmp(commands[i].name, line, n) != 0)
 			continue;
-		if (*arg && !commands[i].has_arg) {
+		bool has_arg = commands[i].arg != NULL;
+		if (*arg && !has_arg) {
 			tui_app_message(app, true, ":%s takes no argument", commands[i].name);
 			return;
 		}
@@ -244,8 +253,8 @@ void tui_app_command(struct tui_app *app, const char *line)
 			return;
 		}
 		struct tui_view *v = tui_app_show(app, commands[i].screen);
-		if (v && commands[i].has_arg) {
-			if (!*arg)
+		if (v && has_arg) {
+			if (!*arg && commands[i].arg[0] != '[')
 				tui_app_message(app, true, ":%s needs an argument", commands[i].name);
 			else if (v->ops->command)
 				apply_flags(app, v->ops->command(v, commands[i].name, arg));
@@ -349,7 +358,8 @@ static void draw_tab_bar(struct tui_app *app, struct tui_grid *g)
 			 tui_glyph(TUI_GLYPH_BULLET));
 	else if (app->run_id)
 		snprintf(badge, sizeof badge, "run %lld", (long long)app->run_id);
-	int bw = badge[0] ? tui_text_width(badge) + 2 : 0;
+	/* Only a live run's badge is worth shortening the tabs for. */
+	int bw = badge[0] && app->live ? tui_text_width(badge) + 2 : 0;
 	for (int form = 0; form < 3; form++) {
 		bool brand = form == 0, shortened = form == 2;
 		int x = 1;
@@ -381,6 +391,7 @@ static void draw_tab_bar(struct tui_app *app, struct tui_grid *g)
 		app->tab_x[TUI_SCREEN_COUNT] = x;
 		break;
 	}
+	bw = badge[0] ? tui_text_width(badge) + 2 : 0;
 	if (badge[0] && bw <= g->cols - app->tab_x[TUI_SCREEN_COUNT])
 		tui_grid_put(g, g->cols - bw + 1, 0, bw - 1,
 			     app->live ? TUI_ROLE_LIVE : TUI_ROLE_TITLE, 0, badge);

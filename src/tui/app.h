@@ -117,6 +117,11 @@ struct tui_app {
 	int64_t run_id;
 	unsigned long run_version;
 	struct tui_live *live; /* NULL when no run is in progress in this process */
+	/* The case (and prompt) the Compare screen shows: set by Enter on the Run matrix. */
+	int compare_case, compare_prompt;
+	/* Headless script: figures that depend on the clock (elapsed, ETA, rates, TTFT) are
+	 * drawn as "~" so golden screens stay byte-for-byte stable; counts and costs stay. */
+	bool script_mode;
 	struct tui_rundata *rundata; /* Scorecard and Charts' shared data (charts.h) */
 };
 
@@ -153,6 +158,8 @@ struct tui_view *tui_placeholder_view_new(struct tui_app *app, enum tui_context 
 /* Overlays. */
 struct tui_view *tui_help_view_new(struct tui_app *app);
 struct tui_view *tui_cmdline_new(struct tui_app *app);
+/* A new evaluation of the shortlist: prompts, dataset, scorers, then the Run screen's check. */
+struct tui_view *tui_newrun_new(struct tui_app *app);
 /* A yes/no question; on_yes runs if the user answers y. */
 struct tui_view *tui_confirm_new(struct tui_app *app, const char *question,
 				 void (*on_yes)(struct tui_app *app));

@@ -38,6 +38,7 @@
 	X(BAR_FULL, "\u2588", "#")        \
 	X(BAR_EMPTY, "\u2591", "-")       \
 	X(PAUSE, "\u2016", "=")           \
+	X(TIMES, "\u00d7", "x")           \
 	X(TICK_X, "\u252c", "+")          \
 	X(TICK_Y, "\u2524", "+")          \
 	X(MEDIAN, "\u2503", "|")          \

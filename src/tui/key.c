@@ -19,6 +19,12 @@ static const struct {
 	{ "BS", TK_BACKSPACE }, { "lt", '<' },  { "Colon", ':' },
 };
 
+void tui_key_utf8(int key, char out[8])
+{
+	memset(out, 0, 8);
+	sl_utf8_encode((uint32_t)key, out);
+}
+
 void tui_key_name(int key, char *out, size_t n)
 {
 	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)

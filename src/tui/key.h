@@ -45,6 +45,8 @@ struct tui_event {
 
 /* "j", "<Down>", "<C-l>", "<Space>" ... for help text and scripts. */
 void tui_key_name(int key, char *out, size_t n);
+/* A code point as UTF-8 text (typed text in input fields). */
+void tui_key_utf8(int key, char out[8]);
 /* Parse one token at *p: a plain UTF-8 character or a <Name> (including <Click X Y>,
  * <WheelUp X Y>, <WheelDown X Y>, <Resize WxH>). Advances *p. Returns 0, or -1 with a
  * message in err_out naming the bad token. */

@@ -159,7 +159,7 @@ static int cl_event(struct tui_view *v, const struct tui_event *ev)
 	if (ev->key < 0x20 || ev->key >= TK_SPECIAL || ev->key == 0x7F)
 		return TUI_HANDLED;
 	char ch[8];
-	tui_key_name(ev->key, ch, sizeof ch);
+	tui_key_utf8(ev->key, ch);
 	size_t n = strlen(cl->text);
 	if (n + strlen(ch) < sizeof cl->text)
 		memcpy(cl->text + n, ch, strlen(ch) + 1);

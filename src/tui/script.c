@@ -2,6 +2,10 @@
  * cell grid as text. Script lines:
  *   # comment
  *   :dump [LABEL]      settle (no work in flight, frame rendered), then write the screen
+ *   :wait TEXT         run the loop until the screen shows TEXT (a live run reaching a
+ *                      state); fails after 30 s so a broken run cannot hang a test
+ *   :snap [LABEL]      write the screen as it is now (a state that holds, e.g. a stalled
+ *                      stream), without waiting for work in flight
  *   anything else      keys: plain characters and <Names> (see key.h), e.g. /gpt<Enter>;
  *                      a line of keys that starts with ':' writes it <Colon>
  * A dump is a fixed waiting point, never a sleep. */
@@ -27,6 +31,33 @@ void tui_loop_settle(struct tui_app *app, const struct tui_waiter *w)
 			app->dirty = true;
 	}
 	tui_app_render(app);
+}
+
+static bool screen_shows(struct tui_app *app, const char *text)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	tui_grid_dump(&app->grid, &b);
+	bool found = strstr(b.data, text) != NULL;
+	sl_buf_free(&b);
+	return found;
+}
+
+/* A condition with a deadline, never a fixed sleep: each turn waits for the loop's own
+ * wake-ups (network activity, timers) and checks again. */
+static int wait_for_text(struct tui_app *app, const struct tui_waiter *w, const char *text)
+{
+	int64_t deadline = sl_now_ns() + 30 * (int64_t)1000000000;
+	for (;;) {
+		if (w->progress && w->progress(w->ud))
+			app->dirty = true;
+		tui_app_render(app);
+		if (screen_shows(app, text))
+			return 0;
+		if (sl_now_ns() > deadline)
+			return -1;
+		w->wait(w->ud, NULL, 0, 100);
+	}
 }
 
 static void write_dump(struct tui_app *app, const char *label, FILE *out)
@@ -70,9 +101,24 @@ int tui_script_run(struct tui_app *app, const char *path, const struct tui_waite
 					label++;
 				tui_loop_settle(app, w);
 				write_dump(app, label, out);
+			} else if (strncmp(line, ":snap", 5) == 0 &&
+				   (line[5] == '\0' || line[5] == ' ')) {
+				const char *label = line + 5;
+				while (*label == ' ')
+					label++;
+				tui_app_render(app);
+				write_dump(app, label, out);
+			} else if (strncmp(line, ":wait ", 6) == 0 && line[6]) {
+				if (wait_for_text(app, w, line + 6) != 0) {
+					sl_error_set(err, "%s:%d: the screen did not show '%s' within "
+							  "30 s", path, lineno, line + 6);
+					write_dump(app, "when the wait gave up", out);
+					rc = -1;
+					break;
+				}
 			} else {
-				sl_error_set(err, "%s:%d: unknown command '%s' (valid: :dump [LABEL])",
-					     path, lineno, line);
+				sl_error_set(err, "%s:%d: unknown command '%s' (valid: :dump [LABEL], "
+						  ":snap [LABEL], :wait TEXT)", path, lineno, line);
 				rc = -1;
 				break;
 			}

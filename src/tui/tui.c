@@ -11,6 +11,7 @@
 #include "app.h"
 #include "glyph.h"
 #include "loop.h"
+#include "run_live.h"
 #include "theme.h"
 
 int tui_print_keys(const char *format)
@@ -64,7 +65,6 @@ int tui_main(struct sl_store *store, const struct tui_options *opts)
 	const char *codeset = nl_langinfo(CODESET);
 	tui_glyph_set_ascii(opts->ascii || !codeset || strcmp(codeset, "UTF-8") != 0);
 
-	const struct tui_waiter *w = opts->waiter ? opts->waiter : &tui_poll_waiter;
 	int cols = opts->script ? opts->script_cols : 80;
 	int lines = opts->script ? opts->script_lines : 24;
 	struct tui_app app;
@@ -73,6 +73,10 @@ int tui_main(struct sl_store *store, const struct tui_options *opts)
 		fprintf(stderr, "shortlist: %s\n", err.msg);
 		return err.code ? err.code : SL_EXIT_USAGE;
 	}
+	struct tui_waiter live_waiter;
+	tui_live_waiter_init(&live_waiter, &app);
+	const struct tui_waiter *w = opts->waiter ? opts->waiter : &live_waiter;
+	app.script_mode = opts->script != NULL;
 	app.pending_work = w->pending;
 	app.pending_ud = w->ud;
 	int rc;

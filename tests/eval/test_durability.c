@@ -11,6 +11,7 @@
 
 #include "eval_util.h"
 #include "fakeprov_client.h"
+#include "shortlist/runs.h"
 #include "shortlist/store.h"
 
 static struct fakeprov *fp;
@@ -304,6 +305,68 @@ static void test_lock_contention(void)
 	free(suite);
 }
 
+/* issue 14 item 3: a killed run is shown as interrupted, not running forever; a second
+ * process resuming a run that is being run is refused (exit 2) instead of sending the same
+ * requests again; once the first is gone, --resume takes over and asks only what is missing */
+static void test_stale_runs_and_one_resumer(void)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive\", \"ttft_ms\": 40}}");
+	char *suite = write_suite("lease", 40, 0, NULL);
+	fakeprov_reset(fp);
+	int fd;
+	pid_t pid = spawn_cli_watch(db, (const char *[]){ "run", suite, "--no-cache", "-j", "2",
+							   NULL }, "lease", &fd);
+	long seen = wait_progress(fd, 4);
+	CHECK(seen >= 4 && seen < 40);
+	long long run = last_run();
+	char ref[32];
+	snprintf(ref, sizeof ref, "%lld", run);
+	struct run_result r = run_cli(db, (const char *[]){ "runs", "list", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "running");
+	run_result_free(&r);
+	/* a second process may not resume it while it runs */
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", ref, "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	char msg[128];
+	snprintf(msg, sizeof msg, "run %lld is being run by process %ld on ", run, (long)pid);
+	CHECK_CONTAINS(r.err, msg);
+	run_result_free(&r);
+
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	close(fd);
+	r = run_cli(db, (const char *[]){ "runs", "list", "--json", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "\"status\":\t\"interrupted\"");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "runs", "show", ref, NULL }, NULL);
+	CHECK_CONTAINS(r.out, "interrupted");
+	run_result_free(&r);
+
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld", run);
+	long long have = query_int(sql);
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(requests(), 40 - have);
+	CHECK_INT(query_int(sql), 40);
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive\"}}");
+	free(suite);
+
+	/* the rule itself: a dead pid on this host at once; another host by its heartbeat */
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	int64_t now = sl_wall_ms();
+	CHECK(sl_run_owner_alive(getpid(), host, now));
+	CHECK(!sl_run_owner_alive(pid, host, now)); /* killed above */
+	CHECK(!sl_run_owner_alive(getpid(), host, now - SL_RUN_STALE_MS - 1000));
+	CHECK(sl_run_owner_alive(1, "another-machine", now - 1000));
+	CHECK(!sl_run_owner_alive(1, "another-machine", now - SL_RUN_STALE_MS - 1000));
+	CHECK(!sl_run_owner_alive(0, NULL, now));
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start("{\"default\": {\"text\": \"positive\"}}");
 	write_providers(NULL);
@@ -314,6 +377,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_budget_from_suite);
 	RUN_TEST(test_duplicate_keys);
 	RUN_TEST(test_lock_contention);
+	RUN_TEST(test_stale_runs_and_one_resumer);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

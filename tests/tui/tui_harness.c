@@ -203,24 +203,28 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int harness_golden_scripts(const char *shortlist, const char *dir_rel, const char *template_db,
-			   char *const *extra_args, bool update)
+size_t harness_list_scripts(const char *dir, char **names, size_t max)
 {
-	char *dir = test_source_path(dir_rel);
 	DIR *d = opendir(dir);
 	CHECK(d != NULL);
-	if (!d) {
-		free(dir);
+	if (!d)
 		return 0;
-	}
-	char *names[64];
 	size_t n = 0;
 	struct dirent *de;
-	while ((de = readdir(d)) && n < SL_ARRAY_LEN(names))
+	while ((de = readdir(d)) && n < max)
 		if (sl_str_ends_with(de->d_name, ".keys"))
 			names[n++] = sl_xstrndup(de->d_name, strlen(de->d_name) - 5);
 	closedir(d);
 	qsort(names, n, sizeof *names, cmp_str);
+	return n;
+}
+
+int harness_golden_scripts(const char *shortlist, const char *dir_rel, const char *template_db,
+			   char *const *extra_args, bool update)
+{
+	char *dir = test_source_path(dir_rel);
+	char *names[64];
+	size_t n = harness_list_scripts(dir, names, SL_ARRAY_LEN(names));
 	for (size_t i = 0; i < n; i++) {
 		char *script = sl_xasprintf("%s/%s.keys", dir, names[i]);
 		test_current = names[i];

@@ -3,6 +3,7 @@
 #define SHORTLIST_TEST_TUI_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/resource.h>
 
 /* Run argv (argv[0] a path) with stdout captured into *out (caller frees) and stderr
@@ -21,6 +22,8 @@ int harness_golden(const char *golden_rel, const char *actual, bool update);
  * tests/golden/NAME-COLSxLINES.txt. Failures go to test_failures; returns the scripts run. */
 int harness_golden_scripts(const char *shortlist, const char *dir_rel, const char *template_db,
 			   char *const *extra_args, bool update);
+/* The NAMEs of dir/NAME.keys, sorted; caller frees each. */
+size_t harness_list_scripts(const char *dir, char **names, size_t max);
 /* Milliseconds from a monotonic clock. */
 double harness_ms(void);
 

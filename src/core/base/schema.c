@@ -420,6 +420,14 @@ static const char score_ratings_v1[] =
 	"    REFERENCES cells(run_id, model_idx, prompt_idx, case_idx, sample) ON DELETE CASCADE);"
 	"CREATE INDEX pairwise_votes_run ON pairwise_votes(run_id, rater);";
 
+/* Who is running a run: the process (pid on host) and when it last said it was alive
+ * (heartbeat, Unix ms). A 'running' run whose owner is gone is shown as interrupted, and
+ * only one process at a time may resume a run (the owner fields are its lease). */
+static const char eval_run_owner_v1[] =
+	"ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
+	"ALTER TABLE runs ADD COLUMN owner_host TEXT;"
+	"ALTER TABLE runs ADD COLUMN heartbeat_ms INTEGER;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -431,6 +439,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "score statistics", report_score_stats_v1 },
 	{ "score statistics, update and replace", report_score_stats_v2 },
 	{ "score marks", report_score_marks_v1 },
+	{ "run owner and heartbeat", eval_run_owner_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

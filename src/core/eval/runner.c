@@ -107,6 +107,7 @@ struct sl_runner {
 	bool failed;  /* the store failed: nothing more can be written */
 	bool store_busy; /* the last commit found another process writing: retry soon */
 	int64_t busy_since_ns; /* since when commits wait for another process; 0 if not */
+	int64_t heartbeat_ms; /* wall time of the last heartbeat written */
 	bool render_failed;
 	bool finished;
 	struct sl_run resume_run;
@@ -487,8 +488,8 @@ static int create_run(struct sl_runner *r, const char *suite_real, struct sl_err
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"INSERT INTO runs(suite_name, suite_path, suite_hash, suite_json, dataset_hash, "
 		"dataset_path, status, n_cells, samples, concurrency, params, max_cost, "
-		"shortlist_version, user, host, started_at) VALUES "
-		"(?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+		"shortlist_version, user, host, started_at, owner_pid, owner_host, heartbeat_ms) "
+		"VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
 	int rc = -1;
 	if (st) {
 		sl_bind_text(st, 1, r->suite->name);
@@ -509,6 +510,10 @@ static int create_run(struct sl_runner *r, const char *suite_real, struct sl_err
 		sl_bind_text(st, 13, sl_eval_user());
 		sl_bind_text(st, 14, host[0] ? host : NULL);
 		sl_bind_text(st, 15, sl_eval_now());
+		r->heartbeat_ms = sl_wall_ms();
+		sqlite3_bind_int64(st, 16, (int64_t)getpid());
+		sl_bind_text(st, 17, host);
+		sqlite3_bind_int64(st, 18, r->heartbeat_ms);
 		rc = sl_store_step(r->store, st, err);
 	}
 	free(pj);
@@ -1221,21 +1226,94 @@ static int finish_run(struct sl_runner *r, const char *status, const char *reaso
 	return sl_store_commit(r->store, err);
 }
 
-static int mark_resumed(struct sl_runner *r, struct sl_error *err)
+/* Take the run for this process, in one write transaction so two resumes cannot both get
+ * it: refused (exit 2) while another live process runs it; its done cells are read after
+ * the check, so nothing another process stored is asked for again. */
+static int take_run(struct sl_runner *r, struct sl_error *err)
 {
-	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
-		"resumed_at = ?, params = COALESCE(?, params) WHERE id = ?", err);
-	if (!st)
+	if (sl_store_begin(r->store, err) != 0)
 		return -1;
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT status, owner_pid, owner_host, heartbeat_ms FROM runs WHERE id = ?", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	if (sl_store_step(r->store, st, err) != SQLITE_ROW)
+		goto fail;
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	int64_t pid = sqlite3_column_int64(st, 1), beat = sqlite3_column_int64(st, 3);
+	char *status = sl_xstrdup(sl_col_text(st, 0)), *owner = sl_xstrdup(sl_col_text(st, 2));
+	sqlite3_reset(st);
+	bool mine = pid == (int64_t)getpid() && strcmp(owner, host) == 0;
+	bool taken = strcmp(status, "running") == 0 && !mine &&
+		     sl_run_owner_alive(pid, owner, beat);
+	if (taken)
+		sl_error_set(err, "--resume: run %lld is being run by process %lld on %s (alive "
+			     "%llds ago): one process at a time resumes a run; wait for it to end, "
+			     "or stop it and resume again", (long long)r->run_id, (long long)pid,
+			     owner, (long long)((sl_wall_ms() - beat) / 1000));
+	free(status);
+	free(owner);
+	if (taken) {
+		sl_store_rollback(r->store);
+		return usage_fail(err);
+	}
+	if (load_done_cells(r, err) != 0)
+		goto fail;
+	/* Resuming a complete run is not an error (a script may loop on --resume until it
+	 * succeeds): nothing is sent and the run row stays as it was. */
+	r->already_complete = r->prog.done == r->total &&
+			      strcmp(r->resume_run.status, "complete") == 0;
+	if (r->already_complete) {
+		sl_store_rollback(r->store);
+		return 0;
+	}
+	st = sl_store_prepare(r->store,
+		"UPDATE runs SET status = 'running', stop_reason = NULL, ended_at = NULL, "
+		"resumed_at = ?, params = COALESCE(?, params), owner_pid = ?, owner_host = ?, "
+		"heartbeat_ms = ? WHERE id = ?", err);
+	if (!st)
+		goto fail;
 	char *params = resume_params(r);
+	r->heartbeat_ms = sl_wall_ms();
 	sl_bind_text(st, 1, sl_eval_now());
 	sl_bind_text(st, 2, params);
-	sqlite3_bind_int64(st, 3, r->run_id);
+	sqlite3_bind_int64(st, 3, (int64_t)getpid());
+	sl_bind_text(st, 4, host);
+	sqlite3_bind_int64(st, 5, r->heartbeat_ms);
+	sqlite3_bind_int64(st, 6, r->run_id);
 	int rc = sl_store_step(r->store, st, err);
 	sqlite3_reset(st);
 	free(params);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		goto fail;
+	return sl_store_commit(r->store, err);
+fail:
+	sl_store_rollback(r->store);
+	return -1;
+}
+
+/* Say the run's process is alive, every SL_RUN_HEARTBEAT_MS; never waits for the store (a
+ * missed beat is written next round). */
+static void heartbeat(struct sl_runner *r)
+{
+	int64_t now = sl_wall_ms();
+	if (now - r->heartbeat_ms < SL_RUN_HEARTBEAT_MS || sl_store_try_begin(r->store, NULL) != 0)
+		return;
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"UPDATE runs SET heartbeat_ms = ? WHERE id = ?", NULL);
+	int rc = -1;
+	if (st) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, r->run_id);
+		rc = sl_store_step(r->store, st, NULL);
+		sqlite3_reset(st);
+	}
+	if (rc < 0 || sl_store_commit(r->store, NULL) != 0)
+		sl_store_rollback(r->store);
+	else
+		r->heartbeat_ms = now;
 }
 
 static void runner_free(struct sl_runner *r)
@@ -1423,13 +1501,7 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
 		goto fail;
 	if (opts->resume) {
-		if (load_done_cells(r, err) != 0)
-			goto fail;
-		/* Resuming a complete run is not an error (a script may loop on --resume until
-		 * it succeeds): nothing is sent and the run row stays as it was. */
-		r->already_complete = r->prog.done == r->total &&
-				      strcmp(r->resume_run.status, "complete") == 0;
-		if (!r->already_complete && mark_resumed(r, err) != 0)
+		if (take_run(r, err) != 0)
 			goto fail;
 	} else if (create_run(r, r->suite_real, err) != 0) {
 		goto fail;
@@ -1511,6 +1583,7 @@ bool sl_runner_pump(struct sl_runner *r)
 	}
 	if (frc == 0) /* progress counts committed cells only */
 		report_progress(r, false);
+	heartbeat(r);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
 	if (more || r->prog.in_flight > 0 || r->n_batch > 0)
 		return true;

@@ -3,10 +3,14 @@
 #include "shortlist/runs.h"
 #include "shortlist/suite.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *dup_col(sqlite3_stmt *st, int col)
 {
@@ -29,7 +33,7 @@ static double real_col(sqlite3_stmt *st, int col)
 	"(SELECT TOTAL(cost) FROM cells c WHERE c.run_id = r.id), "                            \
 	"(SELECT TOTAL(cost) FROM cells c WHERE c.run_id = r.id AND NOT c.cached), "           \
 	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.error_kind IS NULL "        \
-	"  AND c.cost IS NULL) FROM runs r "
+	"  AND c.cost IS NULL), r.owner_pid, r.owner_host, r.heartbeat_ms FROM runs r "
 
 static void run_from_row(sqlite3_stmt *st, struct sl_run *r)
 {
@@ -60,6 +64,27 @@ static void run_from_row(sqlite3_stmt *st, struct sl_run *r)
 	r->cost = sqlite3_column_double(st, 23);
 	r->cost_spent = sqlite3_column_double(st, 24);
 	r->n_cost_unknown = sqlite3_column_int64(st, 25);
+	r->owner_pid = sqlite3_column_int64(st, 26);
+	r->owner_host = dup_col(st, 27);
+	r->heartbeat_ms = sqlite3_column_int64(st, 28);
+	if (strcmp(r->status ? r->status : "", "running") == 0 &&
+	    !sl_run_owner_alive(r->owner_pid, r->owner_host, r->heartbeat_ms)) {
+		free(r->status);
+		r->status = sl_xstrdup("interrupted");
+	}
+}
+
+bool sl_run_owner_alive(int64_t pid, const char *host, int64_t heartbeat_ms)
+{
+	if (pid <= 0 || pid > INT_MAX)
+		return false;
+	if (sl_wall_ms() - heartbeat_ms > SL_RUN_STALE_MS)
+		return false;
+	char here[256] = "";
+	gethostname(here, sizeof here - 1);
+	if (!host || strcmp(host, here) != 0)
+		return true; /* another machine: only its heartbeat tells */
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
 void sl_run_free(struct sl_run *r)
@@ -69,7 +94,7 @@ void sl_run_free(struct sl_run *r)
 	char **strs[] = { &r->suite_name, &r->suite_path, &r->suite_hash, &r->suite_json,
 			  &r->dataset_path, &r->dataset_hash, &r->status, &r->stop_reason,
 			  &r->params_json, &r->shortlist_version, &r->user, &r->host,
-			  &r->started_at, &r->ended_at, &r->resumed_at };
+			  &r->started_at, &r->ended_at, &r->resumed_at, &r->owner_host };
 	for (size_t i = 0; i < SL_ARRAY_LEN(strs); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < r->n_models; i++) {

@@ -521,8 +521,9 @@ const char *sl_engine_text(struct sl_engine *eng, uint64_t id, size_t *len)
 	struct req *r = find_active(eng, id);
 	if (!r)
 		return NULL;
-	*len = r->stream.text.len;
-	return r->stream.text.data ? r->stream.text.data : "";
+	/* Waiting for a retry: the failed try's text is void, the next has none yet. */
+	*len = r->state == RS_RUNNING ? r->stream.text.len : 0;
+	return r->state == RS_RUNNING && r->stream.text.data ? r->stream.text.data : "";
 }
 
 void sl_engine_cancel_all(struct sl_engine *eng)

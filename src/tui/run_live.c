@@ -1,0 +1,236 @@
+#include "run_live.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop.h"
+#include "shortlist/judge.h"
+#include "shortlist/report.h"
+
+int tui_live_plan(struct sl_store *store, const char *suite_path, bool resume,
+		  const char *resume_ref, struct sl_run_plan *plan, struct sl_error *err)
+{
+	struct sl_runner_opts opts = { .suite_path = suite_path, .max_cost = NAN,
+				       .validate = sl_report_validate_scorer, .resume = resume,
+				       .resume_ref = resume_ref };
+	return sl_runner_plan(store, &opts, plan, err);
+}
+
+static void describe_cell(const struct tui_matrix *d, int64_t cell, char *out, size_t n)
+{
+	int m, p, c, s;
+	tui_matrix_split(d, cell, &m, &p, &c, &s);
+	snprintf(out, n, "%s%s%s case %d", tui_model_short(d->models[m]),
+		 d->n_prompts > 1 ? " " : "", d->n_prompts > 1 ? d->prompts[p] : "", c + 1);
+}
+
+static void on_event(void *ud, const struct sl_run_event *ev)
+{
+	struct tui_live *l = ud;
+	struct tui_matrix *d = &l->data;
+	bool cell_event = ev->kind != SL_EV_MODEL_PROGRESS && ev->kind != SL_EV_RUN_FINISHED;
+	if (cell_event && (ev->ref.cell < 0 || ev->ref.cell >= d->n_cells))
+		return;
+	uint8_t *st = cell_event ? &d->state[ev->ref.cell] : NULL;
+	char where[160], line[240];
+	switch (ev->kind) {
+	case SL_EV_QUEUED: *st = TUI_CELL_QUEUED; break;
+	case SL_EV_SENT: *st = TUI_CELL_SENT; break;
+	case SL_EV_FIRST_TOKEN: *st = TUI_CELL_STREAMING; break;
+	case SL_EV_DELTA:
+		if (l->on_delta)
+			l->on_delta(l->delta_ud, ev->ref.cell, ev->text, ev->len);
+		break;
+	case SL_EV_DONE: *st = TUI_CELL_DONE; break;
+	case SL_EV_CACHED: *st = TUI_CELL_CACHED; break;
+	case SL_EV_RETRY:
+		*st = TUI_CELL_QUEUED;
+		describe_cell(d, ev->ref.cell, where, sizeof where);
+		if (isnan(ev->retry_in_ms))
+			snprintf(line, sizeof line, "%s: %s, try %d failed, retrying", where,
+				 ev->reason ? ev->reason : "failed", ev->attempt);
+		else
+			snprintf(line, sizeof line, "%s: %s, try %d failed, retry in %.1f s", where,
+				 ev->reason ? ev->reason : "failed", ev->attempt,
+				 ev->retry_in_ms / 1000.0);
+		tui_matrix_add_error(d, ev->ref.cell, true, line);
+		break;
+	case SL_EV_ERROR:
+		*st = TUI_CELL_FAILED;
+		d->errors_total++;
+		describe_cell(d, ev->ref.cell, where, sizeof where);
+		snprintf(line, sizeof line, "%s: %s", where, ev->reason ? ev->reason : "failed");
+		tui_matrix_add_error(d, ev->ref.cell, false, line);
+		break;
+	case SL_EV_MODEL_PROGRESS: {
+		const struct sl_model_progress *mp = ev->model_progress;
+		if (!mp || mp->model < 0 || mp->model >= d->n_models)
+			break;
+		struct tui_model_stats *s = &d->stats[mp->model];
+		*s = (struct tui_model_stats){ mp->total, mp->done, mp->errors, mp->cached,
+					       mp->in_flight, mp->cost, mp->cost_unknown,
+					       mp->ttft_p50_ms, mp->tokens_per_s_p50,
+					       mp->requests_per_s };
+		break;
+	}
+	case SL_EV_RUN_FINISHED:
+	case SL_EV_KIND_COUNT: break;
+	}
+	/* Stored cells changed: Scorecard and Charts reload (at their own pace). */
+	if (ev->kind == SL_EV_DONE || ev->kind == SL_EV_CACHED || ev->kind == SL_EV_ERROR)
+		l->app->run_version++;
+	l->app->dirty = true;
+}
+
+int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
+		   const char *resume_ref, struct sl_error *err)
+{
+	if (app->live) {
+		sl_error_set(err, "run %lld is still in progress: cancel it (c on the Run screen) "
+				  "first", (long long)app->run_id);
+		return -1;
+	}
+	struct tui_live *l = sl_xcalloc(1, sizeof *l);
+	l->app = app;
+	l->suite_path = sl_xstrdup(suite_path);
+	l->resume_ref = resume_ref ? sl_xstrdup(resume_ref) : NULL;
+	l->opts = (struct sl_runner_opts){ .suite_path = l->suite_path, .max_cost = NAN,
+					   .validate = sl_report_validate_scorer, .resume = resume,
+					   .resume_ref = l->resume_ref };
+	struct sl_engine_options eo = { 0 };
+	l->eng = sl_engine_new(&eo, err);
+	if (!l->eng)
+		goto fail;
+	tui_engine_waiter_init(&l->ew, l->eng);
+	l->runner = sl_runner_start(app->store, &l->opts, l->eng, err);
+	if (!l->runner)
+		goto fail;
+	if (tui_matrix_load(&l->data, app->store, sl_runner_run_id(l->runner), err) != 0)
+		goto fail;
+	/* Cells planned in this invocation arrive as QUEUED events; the rest were loaded. */
+	sl_runner_subscribe(l->runner, 0, on_event, l);
+	l->started_ns = sl_now_ns();
+	app->live = l;
+	app->run_id = l->data.run_id;
+	app->run_version++;
+	app->dirty = true;
+	return 0;
+fail:
+	tui_live_free(l);
+	return -1;
+}
+
+void tui_live_pause(struct tui_live *l, bool paused)
+{
+	l->paused = paused;
+	sl_runner_pause(l->runner, paused);
+	l->app->dirty = true;
+}
+
+void tui_live_cancel(struct tui_live *l)
+{
+	l->cancelled = true;
+	sl_runner_stop(l->runner);
+	l->app->dirty = true;
+}
+
+void tui_live_free(struct tui_live *l)
+{
+	if (!l)
+		return;
+	if (l->app && l->app->live == l)
+		l->app->live = NULL;
+	sl_runner_free(l->runner);
+	sl_engine_free(l->eng);
+	tui_matrix_free(&l->data);
+	free(l->suite_path);
+	free(l->resume_ref);
+	free(l);
+}
+
+double tui_live_elapsed_s(const struct tui_live *l)
+{
+	return (double)(sl_now_ns() - l->started_ns) / 1e9;
+}
+
+const struct sl_run_progress *tui_live_progress(const struct tui_live *l)
+{
+	return sl_runner_progress(l->runner);
+}
+
+/* The run ended: record it, score what can be scored without the network (judge scorers
+ * wait for `shortlist report`), and roll into the scorecard. */
+static void finish(struct tui_app *app, struct tui_live *l)
+{
+	struct sl_error err = { 0 };
+	struct sl_run_outcome o;
+	int64_t id = l->data.run_id;
+	bool cancelled = l->cancelled;
+	struct sl_runner *r = l->runner;
+	l->runner = NULL;
+	int rc = sl_runner_finish(r, &o, &err);
+	tui_live_free(l);
+	app->run_id = id;
+	app->run_version++;
+	if (rc != 0) {
+		tui_app_message(app, true, "run %lld: %s", (long long)id, err.msg);
+		return;
+	}
+	struct sl_score_stats st;
+	struct sl_judge_options jo = { 0 };
+	if (sl_report_score_run(app->store, id, &jo, &st, &err) != 0)
+		tui_app_message(app, true, "run %lld finished; scoring failed: %s", (long long)id,
+				err.msg);
+	else if (cancelled || o.missing)
+		tui_app_message(app, false, "run %lld stopped: %lld cells not run (:resume %lld "
+					    "continues it)", (long long)id, (long long)o.missing,
+				(long long)id);
+	else
+		tui_app_message(app, false, "run %lld finished: %s%s", (long long)id,
+				o.complete ? "every cell answered" : "some cells failed",
+				o.errors ? " (see the errors on 3 Run)" : "");
+	if (!cancelled)
+		tui_app_show(app, TUI_SCREEN_SCORECARD);
+}
+
+static int lw_wait(void *ud, struct pollfd *fds, int nfds, int timeout_ms)
+{
+	struct tui_app *app = ud;
+	if (app->live)
+		return app->live->ew.waiter.wait(&app->live->ew, fds, nfds, timeout_ms);
+	return tui_poll_waiter.wait(NULL, fds, nfds, timeout_ms);
+}
+
+static bool lw_progress(void *ud)
+{
+	struct tui_app *app = ud;
+	struct tui_live *l = app->live;
+	if (!l)
+		return false;
+	bool changed = l->ew.waiter.progress(&l->ew);
+	if (!sl_runner_pump(l->runner)) {
+		finish(app, l);
+		return true;
+	}
+	return changed;
+}
+
+static int lw_pending(void *ud)
+{
+	struct tui_app *app = ud;
+	struct tui_live *l = app->live;
+	if (!l)
+		return 0;
+	/* Paused: only what is in flight; running: the run itself until it ends. */
+	int active = (int)sl_engine_active(l->eng);
+	return l->paused ? active : active + 1;
+}
+
+void tui_live_waiter_init(struct tui_waiter *w, struct tui_app *app)
+{
+	*w = (struct tui_waiter){ .wait = lw_wait, .progress = lw_progress,
+				  .pending = lw_pending, .ud = app };
+}

@@ -1,0 +1,225 @@
+/* Golden screens of live runs: the TUI runs a suite against tests/fakeprov with scripted
+ * answers and timing. Snapshots are taken at fixed points of the run (`:wait TEXT` for a
+ * state, `:dump` once nothing is in flight, `:snap` on a stalled stream), never after a
+ * sleep; clock-dependent figures are drawn as "~" in script mode. Each script in
+ * tests/tui/live runs at 80x24 and 120x40 on a fresh database and a reset fakeprov, and
+ * must equal tests/golden/live-NAME-COLSxLINES.txt. Also: quitting mid-run and resuming in
+ * a second process, and a model answer full of escape sequences never reaching the
+ * terminal. */
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fakeprov_client.h"
+#include "shortlist/util.h"
+#include "test.h"
+#include "tui_harness.h"
+
+static const char *shortlist_bin;
+static char *template_db;
+static bool update;
+static struct fakeprov *fp;
+
+/* Model a answers instantly; model b streams, stalls on its third request (case 3) until
+ * the run is cancelled, answers case 3 on the resumed run, and fails case 5. Model a's
+ * fifth answer is hostile: terminal escapes, a title change, BEL, CR and a NUL. */
+static const char fake_script[] =
+	"{\"default\": {\"token_ms\": 2},"
+	" \"models\": {"
+	"  \"model-a\": {\"sequence\": ["
+	"    {\"text\": \"positive\"}, {\"text\": \"negative\"}, {\"text\": \"neutral\"},"
+	"    {\"text\": \"positive\"},"
+	"    {\"text\": \"\\u001b[2J\\u001b[H\\u001b[31mnegative\\u0007 \\u001b]0;pwned\\u0007"
+	"done\\r\\nnext \\u001b[?1049l line \\u009b31m end\"},"
+	"    {\"text\": \"neutral\"}]},"
+	"  \"model-b\": {\"sequence\": ["
+	"    {\"text\": \"Positive.\"}, {\"text\": \"Negative, clearly.\"},"
+	"    {\"text\": \"The customer sounds neutral overall\", \"fault\": \"stall\","
+	"     \"after_chunks\": 1, \"stall_ms\": 60000},"
+	"    {\"text\": \"Neutral: the review neither praises nor blames, it simply states that "
+	"the product arrived and works as described, which reads as a neutral opinion.\"},"
+	"    {\"text\": \"Positive!\"},"
+	"    {\"fault\": \"status\", \"status\": 500},"
+	"    {\"text\": \"Neutral.\"}]}}}";
+
+static void write_fixtures(void)
+{
+	struct sl_error err = { 0 };
+	char *dir = test_path("config/shortlist");
+	sl_mkdirs(dir, &err);
+	free(dir);
+	char *json = sl_xasprintf(
+		"{\"providers\": {"
+		" \"fake\": {\"kind\": \"openai\", \"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\","
+		"   \"limits\": {\"max_tries\": 1}},"
+		" \"fakeant\": {\"kind\": \"anthropic\", \"base_url\": \"%s\", \"api_key_env\": "
+		"   \"FAKE_ANT_KEY\", \"limits\": {\"max_tries\": 1}},"
+		" \"openai\": {\"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\"}}}",
+		fp->base, fp->base, fp->base);
+	free(test_write_file("config/shortlist/providers.json", json));
+	free(json);
+	setenv("FAKE_KEY", "sk-fake", 1);
+	setenv("FAKE_ANT_KEY", "sk-ant-fake", 1);
+	free(test_write_file("cases.csv", "text,label\n"
+					  "\"I loved it, truly\",positive\n"
+					  "Terrible service,negative\n"
+					  "\"It arrived, it works\",neutral\n"
+					  "Best day ever,positive\n"
+					  "Never again,negative\n"
+					  "Meh,neutral\n"));
+	free(test_write_file("suite.json",
+			     "{\"name\": \"sentiment-demo\", \"models\": [\"fake:model-a\", "
+			     "\"fakeant:model-b\"], \"prompts\": [\"sentiment@1\"], \"dataset\": "
+			     "\"cases.csv\", \"concurrency\": 1, \"scorers\": [{\"name\": \"label\", "
+			     "\"labels\": [\"positive\", \"negative\", \"neutral\"]}], \"prices\": "
+			     "{\"fake:model-a\": {\"in\": 1, \"out\": 2}, \"fakeant:model-b\": "
+			     "{\"in\": 3, \"out\": 15}}}"));
+	free(test_write_file("p1.json", "{\"name\": \"sentiment\", \"system\": \"Answer with one "
+					"word.\", \"user\": \"Sentiment of: {{text}}\"}"));
+}
+
+/* A fresh database with the prompt, and fakeprov back at the start of its sequences. */
+static char *fresh_db(void)
+{
+	char *db = test_path("live.db");
+	remove(db);
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *p1 = test_path("p1.json");
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "prompts", "add", p1, NULL };
+	char *out = NULL, *err = NULL;
+	CHECK_INT(harness_run(argv, &out, &err, NULL), 0);
+	free(out);
+	free(err);
+	free(p1);
+	/* The shortlist the "new evaluation" form starts from (Space on Models is tested by
+	 * test_golden). */
+	char *argv2[] = { (char *)shortlist_bin, "--db", db, "shortlist", "add",
+			  "openai/gpt-4.1-mini", "openai/gpt-4.1-nano", NULL };
+	CHECK_INT(harness_run(argv2, &out, &err, NULL), 0);
+	free(out);
+	free(err);
+	CHECK_INT(fakeprov_set_script(fp, fake_script), 0);
+	return db;
+}
+
+static char *run_script(const char *db, const char *script, const char *size, int want_rc)
+{
+	char *argv[] = { (char *)shortlist_bin, "--db", (char *)db, "tui", "--script",
+			 (char *)script, "--size", (char *)size, NULL };
+	char *out = NULL, *err = NULL;
+	int rc = harness_run(argv, &out, &err, NULL);
+	if (rc != want_rc)
+		fprintf(stderr, "%s at %s: exit %d: %s\n%s", script, size, rc, err ? err : "",
+			out ? out : "");
+	CHECK_INT(rc, want_rc);
+	free(err);
+	return out ? out : sl_xstrdup("");
+}
+
+/* Nothing a model said may reach the terminal as a control character: the dump is the
+ * grid, so any byte below 0x20 other than newline means the sanitiser let it through. */
+static void check_no_controls(const char *name, const char *out)
+{
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		if (*p < 0x20 && *p != '\n') {
+			fprintf(stderr, "%s: control byte 0x%02x at offset %ld\n", name, *p,
+				(long)((const char *)p - out));
+			test_failures++;
+			return;
+		}
+	if (strstr(out, "\xc2\x9b")) { /* the C1 CSI, as UTF-8 */
+		fprintf(stderr, "%s: a C1 control reached the screen\n", name);
+		test_failures++;
+	}
+}
+
+static void test_live_scripts(void)
+{
+	char *dir = test_source_path("tests/tui/live");
+	char *names[32];
+	size_t n = harness_list_scripts(dir, names, SL_ARRAY_LEN(names));
+	CHECK(n >= 1);
+	static const char *const sizes[] = { "80x24", "120x40" };
+	for (size_t i = 0; i < n; i++) {
+		test_current = names[i];
+		char *script = sl_xasprintf("%s/%s.keys", dir, names[i]);
+		for (size_t s = 0; s < SL_ARRAY_LEN(sizes); s++) {
+			char *db = fresh_db();
+			char *out = run_script(db, script, sizes[s], 0);
+			char rel[256];
+			snprintf(rel, sizeof rel, "tests/golden/live-%s-%s.txt", names[i], sizes[s]);
+			check_no_controls(rel, out);
+			test_failures += harness_golden(rel, out, update);
+			free(out);
+			free(db);
+		}
+		free(script);
+		free(names[i]);
+	}
+	free(dir);
+}
+
+/* Quit while the run streams (the question, then y), then a second TUI resumes the same
+ * run: the cells done before the quit are kept, and the rest run. */
+static void test_quit_then_resume(void)
+{
+	char *quit = test_write_file("quit.keys",
+				     "<Colon>open suite.json<Enter>\n<Enter>\njll\n"
+				     ":wait model-b case 3: streaming\n"
+				     "Q\n:snap quit asks first\ny\n");
+	char *resume = test_write_file("resume.keys",
+				       "3\n:dump the run after quitting\n<Colon>resume 1<Enter>\n"
+				       ":dump resume checked\n<Enter>\n:wait run 1 finished\n"
+				       "3\n:dump the run complete\n");
+	static const char *const sizes[] = { "80x24", "120x40" };
+	for (size_t s = 0; s < SL_ARRAY_LEN(sizes); s++) {
+		char *db = fresh_db();
+		char *a = run_script(db, quit, sizes[s], 0);
+		char *b = run_script(db, resume, sizes[s], 0);
+		char *both = sl_xasprintf("%s%s", a, b);
+		char rel[256];
+		snprintf(rel, sizeof rel, "tests/golden/live-quit-resume-%s.txt", sizes[s]);
+		test_failures += harness_golden(rel, both, update);
+		CHECK_CONTAINS(b, "resuming run 1: 8 cells already done");
+		free(a);
+		free(b);
+		free(both);
+		free(db);
+	}
+	free(quit);
+	free(resume);
+}
+
+int test_failures;
+const char *test_current;
+
+int main(int argc, char **argv)
+{
+	test_env_pin();
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_live PATH-TO-SHORTLIST\n");
+		return 2;
+	}
+	/* Absolute: the scripts run from the test directory. */
+	static char bin[4096];
+	if (!realpath(argv[1], bin))
+		return 99;
+	shortlist_bin = bin;
+	const char *u = getenv("SHORTLIST_UPDATE_GOLDEN");
+	update = u && *u && strcmp(u, "0") != 0;
+	template_db = harness_template_db(shortlist_bin);
+	fp = fakeprov_start(NULL);
+	write_fixtures();
+	/* Scripts name the suite relative to here. */
+	if (chdir(test_env_pin()) != 0)
+		return 99;
+	RUN_TEST(test_live_scripts);
+	RUN_TEST(test_quit_then_resume);
+	fakeprov_stop(fp);
+	free(template_db);
+	if (test_failures)
+		fprintf(stderr, "%d check(s) failed\n", test_failures);
+	return test_failures ? 1 : 0;
+}
