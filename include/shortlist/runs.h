@@ -113,6 +113,8 @@ void sl_run_free(struct sl_run *run);
  * to read a run's scorers, judge, weights, gates and prices. NULL with err (code 2). */
 struct sl_suite;
 struct sl_suite *sl_run_suite(const struct sl_run *run, struct sl_error *err);
+/* The same by run id. */
+struct sl_suite *sl_run_suite_load(struct sl_store *store, int64_t run_id, struct sl_error *err);
 
 /* Every finished cell of a run ordered by model, prompt, case, sample. */
 int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,

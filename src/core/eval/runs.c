@@ -440,3 +440,13 @@ struct sl_suite *sl_run_suite(const struct sl_run *run, struct sl_error *err)
 	}
 	return s;
 }
+
+struct sl_suite *sl_run_suite_load(struct sl_store *store, int64_t run_id, struct sl_error *err)
+{
+	struct sl_run run;
+	if (sl_run_get(store, run_id, &run, err) != 0)
+		return NULL;
+	struct sl_suite *s = sl_run_suite(&run, err);
+	sl_run_free(&run);
+	return s;
+}
