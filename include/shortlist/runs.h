@@ -146,4 +146,11 @@ int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, sl_cell_s
 		 void *score_ud, sl_cell_diff_fn diff_fn, void *diff_ud,
 		 struct sl_run_diff_stats *stats, struct sl_error *err);
 
+/* sl_runs_diff with scores from cell_scores (what `runs diff` and the TUI compare): metric,
+ * else the first metric either run has; with none, outputs and errors only. *metric_used
+ * (may be NULL) gets the metric compared (caller frees; NULL when none). */
+int sl_runs_diff_scored(struct sl_store *store, int64_t run_a, int64_t run_b, const char *metric,
+			sl_cell_diff_fn diff_fn, void *diff_ud, struct sl_run_diff_stats *stats,
+			char **metric_used, struct sl_error *err);
+
 #endif
