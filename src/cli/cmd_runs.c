@@ -257,10 +257,13 @@ static int runs_diff(struct sl_store *store, const char *ra, const char *rb, con
 	sl_run_free(&run_a);
 	sl_run_free(&run_b);
 	struct sl_run_diff_stats st;
-	char *m = NULL;
+	/* the metric asked for, else the first one either run has */
+	char *m = metric ? sl_xstrdup(metric) : sl_runs_diff_metric(store, a, b);
 	printf("--- run %lld\n+++ run %lld\n", (long long)a, (long long)b);
-	if (sl_runs_diff_scored(store, a, b, metric, print_diff, NULL, &st, &m, &err) != 0)
+	if (sl_runs_diff(store, a, b, m, print_diff, NULL, &st, &err) != 0) {
+		free(m);
 		return cli_fail(&err);
+	}
 	printf("%lld cells matched: %lld same, %lld output changed, %lld error changed, "
 	       "%lld score changed; %lld only in run %lld, %lld only in run %lld%s\n",
 	       (long long)st.matched, (long long)st.same, (long long)st.changed_output,

@@ -162,8 +162,9 @@ static void run_diff(struct runs_view *rv)
 	struct sl_run_diff_stats st;
 	char *metric = NULL;
 	struct sl_error err = { 0 };
-	if (sl_runs_diff_scored(app->store, rv->marked, sel->id, NULL, on_diff, &d, &st, &metric,
-				&err) != 0) {
+	metric = sl_runs_diff_metric(app->store, rv->marked, sel->id);
+	if (sl_runs_diff(app->store, rv->marked, sel->id, metric, on_diff, &d, &st, &err) != 0) {
+		free(metric);
 		tui_app_message(app, true, "%s", err.msg);
 		sl_buf_free(&cells);
 		return;

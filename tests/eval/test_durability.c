@@ -54,7 +54,7 @@ static char *write_suite(const char *name, int n, int dup_every, const char *ext
 	sl_buf_init(&csv);
 	sl_buf_printf(&csv, "text,label\n");
 	for (int i = 0; i < n; i++)
-		sl_buf_printf(&csv, "case %d,positive\n", dup_every > 0 ? i % dup_every : i);
+		sl_buf_printf(&csv, "%s case %d,positive\n", name, dup_every > 0 ? i % dup_every : i);
 	char rel[256];
 	snprintf(rel, sizeof rel, "%s/cases.csv", name);
 	free(test_write_file(rel, csv.data));
@@ -367,6 +367,47 @@ static void test_stale_runs_and_one_resumer(void)
 	CHECK(!sl_run_owner_alive(0, NULL, now));
 }
 
+/* issue 11 item 9: identical requests within a run are sent once: cells whose request is
+ * in flight wait for its answer, cells after it take the answer not yet committed; they are
+ * recorded as cached with the original's answer, and the cache keeps that first answer. Each
+ * request gets a different text, so a second request would show. */
+static void test_identical_requests_shared(void)
+{
+	static const char script[] =
+		"{\"default\": {\"ttft_ms\": 30}, \"models\": {\"model-a\": {\"sequence\": ["
+		"{\"text\": \"one\"}, {\"text\": \"two\"}, {\"text\": \"three\"}, {\"text\": "
+		"\"four\"}, {\"text\": \"five\"}, {\"text\": \"six\"}, {\"text\": \"seven\"}, "
+		"{\"text\": \"eight\"}]}}}";
+	char *suite = write_suite("shared", 12, 3, NULL); /* 3 requests, each 4 times */
+	const char *jobs[] = { "12", "1" }; /* all in flight at once; one after another */
+	for (int j = 0; j < 2; j++) {
+		fakeprov_set_script(fp, script); /* restarts the sequence */
+		fakeprov_reset(fp);
+		const char *mode = j ? "--refresh" : NULL; /* the second time the cache is full */
+		struct run_result r = run_cli(db, (const char *[]){ "run", suite, "-j", jobs[j],
+								     mode, NULL }, NULL);
+		CHECK_INT(r.status, 0);
+		run_result_free(&r);
+		CHECK_INT(requests(), 3);
+		long long run = last_run();
+		char sql[512];
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE run_id = %lld AND cached",
+			 run);
+		CHECK_INT(query_int(sql), 9);
+		/* every copy of a request has the same answer, and it is the cached one */
+		snprintf(sql, sizeof sql, "SELECT COUNT(DISTINCT c.output) FROM cells c JOIN "
+					  "response_cache k ON k.key = c.cache_key AND k.output = c.output "
+					  "WHERE c.run_id = %lld", run);
+		CHECK_INT(query_int(sql), 3);
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM cells c JOIN response_cache k ON "
+					  "k.key = c.cache_key AND k.output = c.output WHERE c.run_id = "
+					  "%lld", run);
+		CHECK_INT(query_int(sql), 12);
+	}
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive\"}}");
+	free(suite);
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start("{\"default\": {\"text\": \"positive\"}}");
 	write_providers(NULL);
@@ -378,6 +419,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_duplicate_keys);
 	RUN_TEST(test_lock_contention);
 	RUN_TEST(test_stale_runs_and_one_resumer);
+	RUN_TEST(test_identical_requests_shared);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

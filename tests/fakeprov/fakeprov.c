@@ -174,6 +174,7 @@ static cJSON *counters_json(const struct counters *cs)
 
 static const char *const behaviour_keys[] = {
 	"text", "reasoning", "tokens", "chunks", "input_tokens", "cached_tokens", "reasoning_tokens",
+	"cache_write_tokens",
 	"ttft_ms", "token_ms", "latency_ms", "fault", "status", "retry_after", "retry_after_ms",
 	"error_type", "message", "after_chunks", "stall_ms", "trickle_ms", "trickle_bytes",
 	"exists", "finish_reason", "variant", "dims", "headers", "logprobs",
@@ -288,6 +289,7 @@ static void apply(struct fp_behaviour *b, const cJSON *o, bool *text_set)
 		else if (strcmp(n, "chunks") == 0) b->chunks = (int)d;
 		else if (strcmp(n, "input_tokens") == 0) b->input_tokens = (int)d;
 		else if (strcmp(n, "cached_tokens") == 0) b->cached_tokens = (int)d;
+		else if (strcmp(n, "cache_write_tokens") == 0) b->cache_write_tokens = (int)d;
 		else if (strcmp(n, "reasoning_tokens") == 0) b->reasoning_tokens = (int)d;
 		else if (strcmp(n, "ttft_ms") == 0) b->ttft_ms = d;
 		else if (strcmp(n, "token_ms") == 0) b->token_ms = d;

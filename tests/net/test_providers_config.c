@@ -103,6 +103,8 @@ static void test_file(void)
 		  "providers.x.limits.rpm: must be a whole number" },
 		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\"limits\":{\"max_retry_wait_s\":86401}}}}",
 		  "providers.x.limits.max_retry_wait_s: must be a whole number from 0 to 86400" },
+		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\"limits\":{\"max_retry_wait_s\":0}}}}",
+		  "providers.x.limits.max_retry_wait_s: must be at least 1" },
 		{ "{\"providers\":{\"openai\":{\"kind\":\"anthropic\"}}}", "built-in openai provider" },
 		{ "{\"providers\":{\"a:b\":{}}}", "may not be empty or contain ':'" },
 		{ "{\"providers\":\n{\"x\":}}", "line 2: not valid JSON" },

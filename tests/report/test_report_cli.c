@@ -43,6 +43,12 @@ static void setup(void)
 		"  \"gpt-4.1\": {\"text\": \"{\\\"explanation\\\": \\\"A is better.\\\","
 		" \\\"winner\\\": \\\"A\\\"}\"},"
 		"  \"gone-judge\": {\"exists\": false},"
+		/* a judge no catalogue knows, priced by the suite; 1000 tokens in, 10 out */
+		"  \"local-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Fine.\\\","
+		" \\\"score\\\": 5}\", \"input_tokens\": 1000, \"tokens\": 10},"
+		/* Claude Sonnet 4.5 writing 1M prompt-cache tokens per call */
+		"  \"claude-sonnet-4-5\": {\"text\": \"positive\", \"input_tokens\": 2,"
+		" \"cache_write_tokens\": 1000000},"
 		/* a judge whose API returns log-probabilities: P(4) 0.6, P(5) 0.3, P(3) 0.1 */
 		"  \"geval-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Close.\\\","
 		" \\\"score\\\": 4}\", \"logprobs\": ["
@@ -515,6 +521,105 @@ static void test_triangle_cli(void)
 	free(fresh);
 }
 
+static double query_double(const char *sql)
+{
+	sqlite3 *h = NULL;
+	double v = NAN;
+	sqlite3_stmt *st;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			v = sqlite3_column_double(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+/* issue 11 item 6: Anthropic cache-write tokens at the catalogue's cache-write price
+ * (Claude Sonnet 4.5: $3.75 per 1M, not the input's $3.00). */
+static void test_cache_write_priced(void)
+{
+	char *path = test_write_file("cachew.json", "{\"name\": \"cachew\", \"models\": "
+				     "[\"anthropic/claude-sonnet-4-5\"], \"prompts\": [\"sentiment\"],"
+				     " \"dataset\": \"cases.csv\", \"scorers\": [\"exact\"]}");
+	struct run_result r = cli((const char *[]){ "run", path, "--no-cache", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	/* per call: 2 fresh input tokens at $3, 1M written at $3.75, 1 output token at $15 */
+	double want = (2 * 3.0 + 1e6 * 3.75 + 1 * 15.0) / 1e6;
+	CHECK_NEAR(query_double("SELECT MIN(cost) FROM cells WHERE run_id = "
+				"(SELECT MAX(id) FROM runs)"), want, 1e-9);
+	CHECK_NEAR(query_double("SELECT MAX(cost) FROM cells WHERE run_id = "
+				"(SELECT MAX(id) FROM runs)"), want, 1e-9);
+	free(path);
+}
+
+/* issue 11 item 7: the judge's calls are priced from the suite's "prices", also for a
+ * judge model that is not one of the suite's models. */
+static void test_judge_priced_by_suite(void)
+{
+	char *s = suite_with("judgeprice", ", {\"name\": \"judge\", \"as\": \"quality\"}",
+			     ", \"judge\": \"openai:local-judge\", \"prices\": "
+			     "{\"openai:local-judge\": {\"in\": 1, \"out\": 2}}");
+	struct run_result r = cli((const char *[]){ "run", s, "--check", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = cli((const char *[]){ "run", s, NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = cli((const char *[]){ "report", "--format", "json", NULL });
+	CHECK_INT(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	const cJSON *judge = cJSON_GetObjectItemCaseSensitive(j, "judge");
+	/* 6 verdicts of 1000 tokens in at $1 and 10 out at $2 per 1M */
+	CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(judge, "cost_usd")),
+		   6 * (1000 * 1.0 + 10 * 2.0) / 1e6, 1e-12);
+	cJSON_Delete(j);
+	run_result_free(&r);
+	free(s);
+}
+
+/* issue 14 item 4: a judge scorer without a judge model, and a gate on a metric the suite
+ * does not score, stop `run` and `run --check` with exit 2 before anything is sent. */
+static void test_suite_problems_caught_before_sending(void)
+{
+	char *s = suite("nojudge", ", {\"name\": \"judge\", \"as\": \"quality\"}");
+	long before = requests();
+	const char *const checks[][6] = {
+		{ "run", NULL, "--check", NULL },
+		{ "run", NULL, "--no-cache", NULL },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		const char *argv[6];
+		memcpy(argv, checks[i], sizeof argv);
+		argv[1] = s;
+		struct run_result r = cli(argv);
+		CHECK_INT(r.status, 2);
+		CHECK_CONTAINS(r.err, "suite.scorers[1] (\"judge\") needs a judge model");
+		run_result_free(&r);
+	}
+	free(s);
+	s = suite_with("badgate", NULL, ", \"gates\": [\"rougeL>=0.3\"]");
+	struct run_result r = cli((const char *[]){ "run", s, "--no-cache", NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "gate 'rougeL>=0.3' is on metric 'rougeL', which this suite does "
+			      "not score: its scorers give accuracy, and every run has n,");
+	run_result_free(&r);
+	r = cli((const char *[]){ "run", s, "--check", "--gate", "quality>=4", NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "gate 'quality>=4' is on metric 'quality'");
+	run_result_free(&r);
+	free(s);
+	s = suite("goodgate", NULL);
+	r = cli((const char *[]){ "run", s, "--check", "--gate", "model=gpt-4o-mini:accuracy>=0.5",
+				  "--gate", "p95_ttft<=2s", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	free(s);
+	CHECK_INT(requests(), before);
+}
+
 TEST_MAIN_BEGIN
 	setup();
 	RUN_TEST(test_gates_decide_the_exit_code);
@@ -525,6 +630,9 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_unreachable_judge_is_retried);
 	RUN_TEST(test_triangle_cli);
 	RUN_TEST(test_pass_rate_counts_only_checks);
+	RUN_TEST(test_cache_write_priced);
+	RUN_TEST(test_judge_priced_by_suite);
+	RUN_TEST(test_suite_problems_caught_before_sending);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

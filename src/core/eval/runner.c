@@ -18,6 +18,7 @@
 #include "eval_internal.h"
 #include "shortlist/dataset.h"
 #include "shortlist/prompts.h"
+#include "shortlist/price.h"
 #include "shortlist/providers_config.h"
 #include "shortlist/run_events.h"
 #include "shortlist/runs.h"
@@ -30,7 +31,7 @@ struct model_slot {
 	char *model_id;
 	char *catalog_key;
 	char *endpoint; /* base_url without credentials: what is stored and shown */
-	double price_in, price_out, price_cache_read; /* USD per 1M tokens, NAN unknown */
+	struct sl_price price; /* price.h: the suite's "prices", then the catalogue */
 };
 
 /* A finished cell waiting for the next commit. Strings are owned. */
@@ -58,6 +59,8 @@ struct inflight {
 	int64_t sent_ns;     /* when the current try started */
 	bool first_token;    /* SL_EV_FIRST_TOKEN emitted for the current try */
 	bool retry_wait;     /* between a RETRY and the next try: no text */
+	int64_t *waiters;    /* cells with the identical request, answered with this one */
+	size_t n_waiters;
 };
 
 /* Live events (run_events.h). */
@@ -108,6 +111,8 @@ struct sl_runner {
 	bool store_busy; /* the last commit found another process writing: retry soon */
 	int64_t busy_since_ns; /* since when commits wait for another process; 0 if not */
 	int64_t heartbeat_ms; /* wall time of the last heartbeat written */
+	char **fetched;       /* --refresh: keys fetched by this invocation (keyset_add) */
+	size_t n_fetched, fetched_cap;
 	bool render_failed;
 	bool finished;
 	struct sl_run resume_run;
@@ -122,6 +127,8 @@ struct sl_runner {
 	bool paused;
 	bool queued_emitted, finished_emitted;
 };
+
+static void bind_real(sqlite3_stmt *st, int i, double v);
 
 static int usage_fail(struct sl_error *err)
 {
@@ -237,42 +244,6 @@ static void emit_finished(struct sl_runner *r)
 
 /* ---- preparation ---- */
 
-static void lookup_catalog_price(struct sl_runner *r, struct model_slot *ms)
-{
-	const char *spec = ms->requested;
-	char *keys[3] = { NULL, NULL, NULL };
-	if (strchr(spec, '/') && (!strchr(spec, ':') || strchr(spec, '/') < strchr(spec, ':')))
-		keys[0] = sl_xstrdup(spec);
-	/* models.dev's provider id ("amazon-bedrock", "togetherai"), then our own name */
-	const char *cat = sl_provider_catalog_id(ms->conf->name);
-	keys[1] = sl_xasprintf("%s/%s", cat, ms->model_id);
-	if (strcmp(cat, ms->conf->name) != 0)
-		keys[2] = sl_xasprintf("%s/%s", ms->conf->name, ms->model_id);
-	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT key, price_in, price_out, price_cache_read FROM models WHERE key = ?", NULL);
-	for (int i = 0; i < 3 && st; i++) {
-		if (!keys[i])
-			continue;
-		sqlite3_reset(st);
-		sl_bind_text(st, 1, keys[i]);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			ms->catalog_key = sl_xstrdup(sl_col_text(st, 0));
-			if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
-			    sqlite3_column_type(st, 2) != SQLITE_NULL) {
-				ms->price_in = sqlite3_column_double(st, 1);
-				ms->price_out = sqlite3_column_double(st, 2);
-				if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-					ms->price_cache_read = sqlite3_column_double(st, 3);
-			}
-			break;
-		}
-	}
-	if (st)
-		sqlite3_reset(st);
-	for (int i = 0; i < 3; i++)
-		free(keys[i]);
-}
-
 /* -j (or the suite's concurrency) is what the user asked for: it lifts our default cap of
  * a provider for this run. A limits.concurrency given in providers.json is a real limit
  * (a server's capacity, a plan's quota): it stays, and the run says so. */
@@ -308,7 +279,6 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 	for (size_t i = 0; i < r->n_models; i++) {
 		struct model_slot *ms = &r->models[i];
 		ms->requested = sl_xstrdup(r->suite->models[i]);
-		ms->price_in = ms->price_out = ms->price_cache_read = NAN;
 		struct sl_error e = { 0 };
 		if (sl_providers_resolve_model(&r->providers, ms->requested, &ms->conf, &ms->model_id,
 					       &e) != 0) {
@@ -328,13 +298,10 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 				     ms->requested, ms->conf->name, ms->endpoint);
 			return usage_fail(err);
 		}
-		lookup_catalog_price(r, ms);
-		for (size_t k = 0; k < r->suite->n_prices; k++)
-			if (strcmp(r->suite->prices[k].model, ms->requested) == 0) {
-				ms->price_in = r->suite->prices[k].in;
-				ms->price_out = r->suite->prices[k].out;
-			}
-		if (!isnan(r->max_cost) && (isnan(ms->price_in) || isnan(ms->price_out))) {
+		struct sl_price_source src = { r->store, r->suite, &r->providers };
+		bool priced = sl_price_find(&src, ms->requested, ms->conf->name, ms->model_id,
+					    &ms->price, &ms->catalog_key);
+		if (!isnan(r->max_cost) && !priced) {
 			sl_error_set(err, "%s: a budget (max_cost $%g) needs every model's price, but "
 				     "\"%s\" has none in the catalogue: set it in the suite as "
 				     "\"prices\": {\"%s\": {\"in\": USD, \"out\": USD}} (per million "
@@ -535,14 +502,8 @@ static int create_run(struct sl_runner *r, const char *suite_real, struct sl_err
 		sl_bind_text(st, 5, ms->model_id);
 		sl_bind_text(st, 6, ms->endpoint);
 		sl_bind_text(st, 7, ms->catalog_key);
-		if (isnan(ms->price_in))
-			sqlite3_bind_null(st, 8);
-		else
-			sqlite3_bind_double(st, 8, ms->price_in);
-		if (isnan(ms->price_out))
-			sqlite3_bind_null(st, 9);
-		else
-			sqlite3_bind_double(st, 9, ms->price_out);
+		bind_real(st, 8, ms->price.in);
+		bind_real(st, 9, ms->price.out);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
 	}
@@ -778,10 +739,14 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		"reference, label, cache_key, finished_at) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
 		"?19, ?20, ?21, ?22, ?23, ?24)", err);
-	sqlite3_stmt *cs = sl_store_prepare(r->store,
-		"INSERT OR REPLACE INTO response_cache(key, endpoint, model, reported_model, output, "
-		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
-		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", err);
+	/* The cache keeps the first answer to a request; only --refresh replaces it. */
+#define CACHE_INSERT(verb) "INSERT OR " verb " INTO response_cache(key, endpoint, model, "     \
+	"reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, "   \
+	"tokens_estimated, cost, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " \
+	"?11, ?12, ?13)"
+	sqlite3_stmt *cs = sl_store_prepare(r->store, r->cache == SL_CACHE_REFRESH
+			? CACHE_INSERT("REPLACE") : CACHE_INSERT("IGNORE"), err);
+#undef CACHE_INSERT
 	if (!st || !cs)
 		goto fail;
 	const char *now = sl_eval_now();
@@ -874,12 +839,114 @@ static void account(struct sl_runner *r, const struct cell_rec *c)
 		r->prog.spent += c->cost;
 }
 
+/* --refresh: the cache keys this invocation fetched, whose answers later identical cells
+ * may share (the rest of the cache is to be asked again). Keys are SHA-256 hex: their first
+ * 16 digits are a good hash. Open addressing, grown at half full. */
+static uint64_t key_hash(const char *k)
+{
+	uint64_t h = 0;
+	for (int i = 0; i < 16 && k[i]; i++)
+		h = h * 16 + (uint64_t)(k[i] <= '9' ? k[i] - '0' : (k[i] | 0x20) - 'a' + 10);
+	return h;
+}
+
+static bool keyset_has(const struct sl_runner *r, const char *key)
+{
+	if (!r->fetched_cap)
+		return false;
+	for (size_t i = key_hash(key) & (r->fetched_cap - 1); r->fetched[i];
+	     i = (i + 1) & (r->fetched_cap - 1))
+		if (strcmp(r->fetched[i], key) == 0)
+			return true;
+	return false;
+}
+
+static void keyset_add(struct sl_runner *r, const char *key)
+{
+	if (keyset_has(r, key))
+		return;
+	if (2 * (r->n_fetched + 1) > r->fetched_cap) {
+		size_t cap = r->fetched_cap ? r->fetched_cap * 2 : 256;
+		char **slots = sl_xcalloc(cap, sizeof *slots);
+		for (size_t i = 0; i < r->fetched_cap; i++) {
+			if (!r->fetched[i])
+				continue;
+			size_t j = key_hash(r->fetched[i]) & (cap - 1);
+			while (slots[j])
+				j = (j + 1) & (cap - 1);
+			slots[j] = r->fetched[i];
+		}
+		free(r->fetched);
+		r->fetched = slots;
+		r->fetched_cap = cap;
+	}
+	size_t i = key_hash(key) & (r->fetched_cap - 1);
+	while (r->fetched[i])
+		i = (i + 1) & (r->fetched_cap - 1);
+	r->fetched[i] = sl_xstrdup(key);
+	r->n_fetched++;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? sl_xstrdup(s) : NULL;
+}
+
+/* A finished cell's answer for another cell of the same request (shared, or fetched but not
+ * yet committed): it counts as cached, with the measurements of the original. */
+static void rec_copy_shared(struct cell_rec *to, const struct cell_rec *from)
+{
+	*to = *from;
+	to->reported_model = dup_or_null(from->reported_model);
+	to->output = dup_or_null(from->output);
+	to->finish_reason = dup_or_null(from->finish_reason);
+	to->error_kind = dup_or_null(from->error_kind);
+	to->error_msg = dup_or_null(from->error_msg);
+	to->cache_key = dup_or_null(from->cache_key);
+	to->cached = !from->error_kind;
+	to->to_cache = false;
+}
+
+/* An identical request already at the engine answers this cell too (--no-cache excepted:
+ * there every cell asks). */
+static bool share_inflight(struct sl_runner *r, int64_t idx, const char *key)
+{
+	for (struct inflight *f = r->inflight; f; f = f->next)
+		if (strcmp(f->cache_key, key) == 0) {
+			f->waiters = sl_xrealloc(f->waiters, (f->n_waiters + 1) * sizeof *f->waiters);
+			f->waiters[f->n_waiters++] = idx;
+			return true;
+		}
+	return false;
+}
+
+/* The cells that waited for f's request get its answer (or its error: --resume runs failed
+ * cells again); cancelled, they stay missing. */
+static void settle_waiters(struct sl_runner *r, struct inflight *f, const struct cell_rec *c,
+			   const struct sl_cell_metrics *cm)
+{
+	size_t ci = c ? (size_t)(c - r->batch) : 0; /* batch_add may move the batch */
+	for (size_t i = 0; c && i < f->n_waiters; i++) {
+		struct cell_rec *w = batch_add(r);
+		rec_copy_shared(w, &r->batch[ci]);
+		w->idx = f->waiters[i];
+		account(r, w);
+		struct sl_cell_metrics wm = *cm;
+		wm.cached = w->cached;
+		live_final(r, w->idx, w->error_msg, &wm);
+	}
+	free(f->waiters);
+	f->waiters = NULL;
+	f->n_waiters = 0;
+}
+
 static void on_done(void *ud, const struct sl_result *res)
 {
 	struct inflight *f = ud;
 	struct sl_runner *r = f->r;
 	if (!r) { /* its runner was freed while it was cancelled on a shared engine */
 		free(f->cache_key);
+		free(f->waiters);
 		free(f);
 		return;
 	}
@@ -896,6 +963,7 @@ static void on_done(void *ud, const struct sl_result *res)
 		/* we cancelled it (interrupt): the cell is missing, not failed */
 		r->prog.in_flight--;
 		free(f->cache_key);
+		free(f->waiters);
 		free(f);
 		emit_model_progress(r, m);
 		return;
@@ -913,11 +981,13 @@ static void on_done(void *ud, const struct sl_result *res)
 	c->tokens_estimated = res->out_estimated;
 	/* our own prices (the suite's "prices" first), also on an engine we do not own */
 	const struct model_slot *ms = &r->models[m];
-	struct sl_price price = { ms->price_in, ms->price_out, ms->price_cache_read, NAN };
-	c->cost = sl_cost_usd(&price, res->tokens_in, res->tokens_out, res->tokens_cached);
+	c->cost = sl_cost_usd(&ms->price, res->tokens_in, res->tokens_out, res->tokens_cached,
+			      res->tokens_cache_write);
 	if (res->status == SL_OK) {
 		c->output = sl_xstrdup(res->text ? res->text : "");
 		c->to_cache = r->cache != SL_CACHE_OFF;
+		if (r->cache == SL_CACHE_REFRESH)
+			keyset_add(r, c->cache_key);
 	} else {
 		c->error_kind = sl_xstrdup(sl_status_name(res->status));
 		c->error_msg = sl_xstrdup(res->error ? res->error : sl_status_name(res->status));
@@ -929,6 +999,7 @@ static void on_done(void *ud, const struct sl_result *res)
 	struct sl_cell_metrics cm = { res->ttft_ms, res->e2e_ms, res->tokens_per_s, res->tokens_in,
 				      res->tokens_out, c->cost, res->tries, false };
 	live_final(r, f->idx, c->error_msg, &cm);
+	settle_waiters(r, f, c, &cm);
 	free(f);
 }
 
@@ -994,9 +1065,8 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	for (size_t i = 0; i < r->n_models; i++) {
 		const struct model_slot *ms = &r->models[i];
 		if (strcmp(ms->conf->name, provider) == 0 && strcmp(ms->model_id, model_id) == 0 &&
-		    !isnan(ms->price_in) && !isnan(ms->price_out)) {
-			*out = (struct sl_price){ ms->price_in, ms->price_out, ms->price_cache_read,
-						  NAN };
+		    !isnan(ms->price.in) && !isnan(ms->price.out)) {
+			*out = ms->price;
 			return true;
 		}
 	}
@@ -1042,8 +1112,19 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	return sl_xstrdup(hex);
 }
 
+/* The response cache, including this invocation's answers not committed yet. With
+ * --refresh only answers fetched by this invocation count (the rest is to be asked again). */
 static bool cache_lookup(struct sl_runner *r, const char *key, struct cell_rec *c)
 {
+	for (size_t i = 0; i < r->n_batch; i++)
+		if (r->batch[i].to_cache && strcmp(r->batch[i].cache_key, key) == 0) {
+			rec_copy_shared(c, &r->batch[i]);
+			free(c->cache_key);
+			c->cache_key = NULL;
+			return true;
+		}
+	if (r->cache == SL_CACHE_REFRESH && !keyset_has(r, key))
+		return false;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
 		"tokens_out, tokens_estimated, cost FROM response_cache WHERE key = ?", NULL);
@@ -1125,15 +1206,20 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 	char *key;
 	if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
 		return -1;
-	if (r->cache == SL_CACHE_USE) {
+	if (r->cache != SL_CACHE_OFF && share_inflight(r, idx, key)) {
+		free(key);
+		free_messages(msgs, pv->n_messages);
+		return 0;
+	}
+	if (r->cache != SL_CACHE_OFF) {
 		struct cell_rec tmp;
 		memset(&tmp, 0, sizeof tmp);
 		if (cache_lookup(r, key, &tmp)) {
 			/* An answer fetched before its model had a price (the suite's "prices", a
 			 * catalogue update) is priced now from its tokens; a measured cost stays. */
 			if (isnan(tmp.cost)) {
-				struct sl_price price = { ms->price_in, ms->price_out, NAN, NAN };
-				tmp.cost = sl_cost_usd(&price, tmp.tokens_in, tmp.tokens_out, -1);
+				tmp.cost = sl_cost_usd(&ms->price, tmp.tokens_in, tmp.tokens_out, -1,
+						       -1);
 			}
 			struct cell_rec *rec = batch_add(r);
 			*rec = tmp;
@@ -1333,6 +1419,9 @@ static void runner_free(struct sl_runner *r)
 		rec_free(&r->batch[i]);
 	free(r->batch);
 	free(r->done);
+	for (size_t i = 0; i < r->fetched_cap; i++)
+		free(r->fetched[i]);
+	free(r->fetched);
 	for (size_t i = 0; r->live && i < r->n_models; i++) {
 		sl_running_median_free(&r->live[i].ttft);
 		sl_running_median_free(&r->live[i].tps);
@@ -1474,6 +1563,7 @@ void sl_runner_free(struct sl_runner *r)
 		next = f->next;
 		if (r->own_engine) {
 			free(f->cache_key);
+			free(f->waiters);
 			free(f);
 		}
 	}

@@ -427,6 +427,10 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 			sl_error_set(err, "%s: %s.max_tries: must be at least 1", origin, sub);
 			goto fail;
 		}
+		if (max_wait_s < 1) { /* 0 would retry a throttled server at once */
+			sl_error_set(err, "%s: %s.max_retry_wait_s: must be at least 1", origin, sub);
+			goto fail;
+		}
 		c.limits.concurrency = (int)conc;
 		if (cJSON_GetObjectItemCaseSensitive(limits, "concurrency"))
 			c.limits.concurrency_set = true;
