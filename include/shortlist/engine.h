@@ -144,6 +144,8 @@ struct sl_result {
 	int64_t tokens_in;     /* -1 = unknown */
 	int64_t tokens_out;    /* from usage, else an estimate (out_estimated) */
 	int64_t tokens_cached; /* cached input tokens read, -1 = unknown */
+	int64_t tokens_cache_write; /* input tokens written to the cache (Anthropic, Bedrock),
+				       part of tokens_in; -1 = unknown */
 	int64_t tokens_reasoning; /* -1 = unknown */
 	bool out_estimated;
 
@@ -186,10 +188,12 @@ struct sl_price {
 typedef bool (*sl_price_fn)(void *user_data, const char *provider, const char *model_id,
 			    struct sl_price *out);
 
-/* Cost of one call: in*p_in + out*p_out (+ cached at the cache-read price) per million.
+/* Cost of one call per million tokens: input at p_in, except the cached part (read) at the
+ * cache-read price and the part written to the cache at the cache-write price (each at p_in
+ * when its price is unknown), plus out at p_out. tokens_in includes both parts; -1 = none.
  * NAN when a needed price or count is unknown. */
 double sl_cost_usd(const struct sl_price *p, int64_t tokens_in, int64_t tokens_out,
-		   int64_t tokens_cached);
+		   int64_t tokens_cached, int64_t tokens_cache_write);
 
 struct sl_engine_options {
 	const struct sl_providers *providers; /* copied; NULL = built-ins + providers.json */

@@ -34,6 +34,9 @@ void sl_gate_free(struct sl_gate *gate);
 int sl_gates_parse(char *const *exprs, size_t n, struct sl_gate **out, struct sl_error *err);
 void sl_gates_free(struct sl_gate *gates, size_t n);
 const char *sl_gate_op_str(enum sl_gate_op op);
+/* True for the metrics every run has (n, errors, error_rate, latencies, ttft, tokens_per_s,
+ * costs), under their canonical names or aliases. */
+bool sl_gate_metric_builtin(const char *name);
 
 struct sl_gate_result {
 	const struct sl_gate *gate;

@@ -59,6 +59,7 @@ struct sl_stream {
 	struct sl_buf text, reasoning;
 	char *model, *finish_reason;
 	int64_t tokens_in, tokens_out, tokens_cached, tokens_reasoning; /* -1 = not given */
+	int64_t tokens_cache_write; /* input tokens written to the prompt cache, -1 = not given */
 	double server_ms;
 
 	struct sl_token_logprob *logprobs;
@@ -88,6 +89,8 @@ void sl_stream_free(struct sl_stream *s);
 void sl_stream_content(struct sl_stream *s, const char *text, size_t len, bool reasoning);
 void sl_stream_tool_delta(struct sl_stream *s);
 /* Usage counts; pass -1 to leave a field as it is. Cumulative reports simply overwrite. */
+/* Input tokens written to the prompt cache (Anthropic, Bedrock), part of the input. */
+void sl_stream_cache_write(struct sl_stream *s, int64_t tokens);
 void sl_stream_usage(struct sl_stream *s, int64_t in, int64_t out, int64_t cached,
 		     int64_t reasoning);
 void sl_stream_set_model(struct sl_stream *s, const char *model);

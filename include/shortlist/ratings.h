@@ -28,6 +28,10 @@ const char *sl_ratings_default_rater(void);
 int sl_rating_put(struct sl_store *store, const struct sl_cell_key *cell, const char *rater,
 		  int score, const char *comment, struct sl_error *err);
 
+/* Take back a rating (an undo): 1 if one was removed, 0 if there was none, -1 on error. */
+int sl_rating_delete(struct sl_store *store, const struct sl_cell_key *cell, const char *rater,
+		     struct sl_error *err);
+
 enum sl_vote_value { SL_VOTE_LEFT, SL_VOTE_RIGHT, SL_VOTE_TIE };
 int sl_vote_parse(const char *s, enum sl_vote_value *out); /* left/right/tie, a/b/t */
 const char *sl_vote_name(enum sl_vote_value v);
@@ -50,6 +54,9 @@ int sl_ratings_pairs(struct sl_store *store, int64_t run_id, uint64_t seed, stru
 /* Cells with an output that `rater` has not rated yet, in case order (for `shortlist rate`). */
 int sl_ratings_todo(struct sl_store *store, int64_t run_id, const char *rater,
 		    struct sl_cell_key **out, size_t *n_out, struct sl_error *err);
+/* Take back rater's vote on this pair (in either order): 1 removed, 0 none, -1 error. */
+int sl_vote_delete(struct sl_store *store, const struct sl_pair *p, const char *rater,
+		   struct sl_error *err);
 /* 1 if rater already voted on this pair (in either order), 0 if not, -1 on error. */
 int sl_vote_exists(struct sl_store *store, const struct sl_pair *p, const char *rater,
 		   struct sl_error *err);

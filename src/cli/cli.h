@@ -43,10 +43,6 @@ struct sl_engine_options;
 struct sl_price;
 /* Fill the engine's price lookup from the catalogue in the store (opened on demand). */
 void cli_price_source(struct cli *cli, struct sl_engine_options *opts);
-/* An sl_price_fn over the catalogue in store (a struct sl_store *): ollama is free, an
- * unknown model or price is false. */
-bool cli_catalog_price(void *store, const char *provider, const char *model_id,
-		       struct sl_price *out);
 
 /* prompts, datasets, runs */
 int cmd_prompts(struct cli *cli, int argc, char **argv);
@@ -57,15 +53,10 @@ int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_score(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_triangle(struct cli *cli, int argc, char **argv);
-/* Score a run with its suite's scorers (judge included: an engine is made when needed). */
+/* Score a run with its suite's scorers (sl_pipeline_score) and say what was scored. */
 int cli_score_run(struct sl_store *store, int64_t run_id, struct sl_error *err);
-/* The suite's triangle weights, else equal thirds. */
-struct sl_tri_weights;
-void cli_suite_weights(struct sl_store *store, int64_t run_id, struct sl_tri_weights *w);
-/* shortlist run's gate hook: score the run, check the gates, print the verdicts; returns
- * 0 all passed, 1 a gate failed, -1 with err set (exit 2). */
-int cli_score_and_gate(struct sl_store *store, int64_t run_id, char **gates, size_t n,
-		       struct sl_error *err);
+struct sl_score_stats;
+void cli_print_score_stats(int64_t run_id, const struct sl_score_stats *st);
 int cmd_ratings(struct cli *cli, int argc, char **argv);
 int cmd_rate(struct cli *cli, int argc, char **argv);
 

@@ -13,6 +13,7 @@
 #include "shortlist/catalog.h"
 #include "shortlist/engine.h"
 #include "shortlist/paths.h"
+#include "shortlist/price.h"
 #include "shortlist/probe.h"
 #include "shortlist/providers_config.h"
 
@@ -402,29 +403,6 @@ int cli_local_models(FILE *out, long timeout_ms)
 	return 0;
 }
 
-/* Prices come from the catalogue: our provider names map back to models.dev ids. */
-bool cli_catalog_price(void *store, const char *provider, const char *model_id,
-		       struct sl_price *out)
-{
-	if (strcmp(provider, "ollama") == 0) {
-		/* A local model has no per-token price. */
-		*out = (struct sl_price){ 0, 0, 0, 0 };
-		return true;
-	}
-	struct sl_model m;
-	char *key = sl_xasprintf("%s/%s", sl_provider_catalog_id(provider), model_id);
-	bool ok = store && sl_catalog_get(store, key, &m, NULL) == 0;
-	free(key);
-	if (!ok)
-		return false;
-	ok = !isnan(m.price_in) && !isnan(m.price_out);
-	if (ok)
-		*out = (struct sl_price){ m.price_in, m.price_out, m.price_cache_read,
-					  m.price_cache_write };
-	sl_model_free(&m);
-	return ok;
-}
-
 /* ask opens the store only when a price is wanted: a cost is a nicety, and an unusable
  * database must not cost the user the answer (no cli_store() exit on failure). */
 static bool ask_price(void *ud, const char *provider, const char *model_id,
@@ -444,7 +422,8 @@ static bool ask_price(void *ud, const char *provider, const char *model_id,
 			cli->store = NULL;
 		}
 	}
-	return cli_catalog_price(cli->store, provider, model_id, out);
+	struct sl_price_source src = { .store = cli->store }; /* price.h: the catalogue */
+	return sl_price_find(&src, NULL, provider, model_id, out, NULL);
 }
 
 void cli_price_source(struct cli *cli, struct sl_engine_options *opts)

@@ -1,5 +1,5 @@
-/* shortlist report: a run's scorecard in six formats, with optional gates; and the hook
- * `shortlist run --gate` uses to score a finished run and check its gates. */
+/* shortlist report: a run's scorecard in six formats, with optional gates (the figures come
+ * from the core's pipeline.h); and how the CLI tells what scoring did. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,11 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "shortlist/catalog.h"
-#include "shortlist/engine.h"
 #include "shortlist/gates.h"
-#include "shortlist/judge.h"
-#include "shortlist/providers_config.h"
+#include "shortlist/pipeline.h"
 #include "shortlist/report.h"
 #include "shortlist/runs.h"
 
@@ -38,129 +35,28 @@ static void report_usage(FILE *out)
 		"exit codes: 0 ok, 1 a gate failed, 2 usage or input error\n");
 }
 
-/* ---- the judge's engine, only when the suite has judge scorers ---- */
-
-static bool suite_has_judge(const struct sl_run *run, char **judge_model)
+void cli_print_score_stats(int64_t run_id, const struct sl_score_stats *st)
 {
-	cJSON *suite = cJSON_Parse(run->suite_json ? run->suite_json : "{}");
-	bool any = false;
-	const cJSON *sc, *scorers = cJSON_GetObjectItemCaseSensitive(suite, "scorers");
-	cJSON_ArrayForEach(sc, scorers) {
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(sc, "name");
-		any |= cJSON_IsString(n) && sl_judge_is_judge_scorer(n->valuestring);
-	}
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(suite, "judge");
-	*judge_model = cJSON_IsString(j) ? sl_xstrdup(j->valuestring) : NULL;
-	cJSON_Delete(suite);
-	return any;
+	if (st->metrics_scored)
+		fprintf(stderr, "scored run %lld: %lld cells, %zu metric%s%s", (long long)run_id,
+			(long long)st->cells, st->metrics_scored, st->metrics_scored == 1 ? "" : "s",
+			st->unscored ? "" : "\n");
+	if (st->metrics_scored && st->unscored)
+		fprintf(stderr, ", %lld score%s could not be computed (see the cells' detail)\n",
+			(long long)st->unscored, st->unscored == 1 ? "" : "s");
+	if (st->judge_failed)
+		fprintf(stderr, "warning: %lld judge call%s got no answer (%s); they are asked again "
+				"on the next report or run\n", (long long)st->judge_failed,
+			st->judge_failed == 1 ? "" : "s", st->judge_error);
 }
 
 int cli_score_run(struct sl_store *store, int64_t run_id, struct sl_error *err)
 {
-	struct sl_run run;
-	if (sl_run_get(store, run_id, &run, err) != 0)
-		return -1;
-	char *judge_model = NULL;
-	struct sl_judge_options jo = { 0 };
-	struct sl_engine *eng = NULL;
-	if (suite_has_judge(&run, &judge_model)) {
-		struct sl_engine_options eo = { .price_fn = cli_catalog_price,
-						.price_user_data = store };
-		eng = sl_engine_new(&eo, err);
-		if (!eng) {
-			free(judge_model);
-			sl_run_free(&run);
-			return -1;
-		}
-		jo.engine = eng;
-		jo.model = judge_model;
-	}
 	struct sl_score_stats st;
-	int rc = sl_report_score_run(store, run_id, &jo, &st, err);
-	if (rc == 0 && st.metrics_scored)
-		fprintf(stderr, "scored run %lld: %lld cells, %zu metric%s%s", (long long)run_id,
-			(long long)st.cells, st.metrics_scored, st.metrics_scored == 1 ? "" : "s",
-			st.unscored ? "" : "\n");
-	if (rc == 0 && st.metrics_scored && st.unscored)
-		fprintf(stderr, ", %lld score%s could not be computed (see the cells' detail)\n",
-			(long long)st.unscored, st.unscored == 1 ? "" : "s");
-	if (rc == 0 && st.judge_failed)
-		fprintf(stderr, "warning: %lld judge call%s got no answer (%s); they are asked again "
-				"on the next report or run\n", (long long)st.judge_failed,
-			st.judge_failed == 1 ? "" : "s", st.judge_error);
-	sl_engine_free(eng);
-	free(judge_model);
-	sl_run_free(&run);
-	return rc;
-}
-
-void cli_suite_weights(struct sl_store *store, int64_t run_id, struct sl_tri_weights *w)
-{
-	*w = sl_tri_weights_default();
-	struct sl_run run;
-	if (sl_run_get(store, run_id, &run, NULL) != 0)
-		return;
-	cJSON *suite = cJSON_Parse(run.suite_json ? run.suite_json : "{}");
-	const cJSON *wj = cJSON_GetObjectItemCaseSensitive(suite, "weights");
-	const char *keys[] = { "speed", "precision", "cost" };
-	double v[3], sum = 0;
-	bool ok = cJSON_IsObject(wj);
-	for (int i = 0; ok && i < 3; i++) {
-		const cJSON *x = cJSON_GetObjectItemCaseSensitive(wj, keys[i]);
-		ok = cJSON_IsNumber(x);
-		v[i] = ok ? x->valuedouble : 0;
-		sum += v[i];
-	}
-	if (ok && sum > 0)
-		for (int i = 0; i < 3; i++)
-			w->w[i] = v[i] / sum;
-	cJSON_Delete(suite);
-	sl_run_free(&run);
-}
-
-static void add_suite_gates(struct sl_store *store, int64_t run_id, char ***gates, size_t *n,
-			    cJSON **keep)
-{
-	struct sl_run run;
-	*keep = NULL;
-	if (sl_run_get(store, run_id, &run, NULL) != 0)
-		return;
-	*keep = cJSON_Parse(run.suite_json ? run.suite_json : "{}");
-	const cJSON *g, *arr = cJSON_GetObjectItemCaseSensitive(*keep, "gates");
-	cJSON_ArrayForEach(g, arr) {
-		if (!cJSON_IsString(g))
-			continue;
-		*gates = sl_xrealloc(*gates, (*n + 1) * sizeof **gates);
-		(*gates)[(*n)++] = g->valuestring;
-	}
-	sl_run_free(&run);
-}
-
-int cli_score_and_gate(struct sl_store *store, int64_t run_id, char **exprs, size_t n,
-		       struct sl_error *err)
-{
-	struct sl_gate *gates;
-	if (sl_gates_parse(exprs, n, &gates, err) != 0)
+	if (sl_pipeline_score(store, run_id, &st, err) != 0)
 		return -1;
-	int rc = -1;
-	struct sl_scorecard sc;
-	memset(&sc, 0, sizeof sc);
-	struct sl_gate_report rep;
-	memset(&rep, 0, sizeof rep);
-	if (cli_score_run(store, run_id, err) != 0 || sl_scorecard_build(store, run_id, &sc, err) != 0 ||
-	    sl_gates_evaluate(gates, n, &sc, &rep, err) != 0)
-		goto out;
-	struct sl_buf b;
-	sl_buf_init(&b);
-	sl_gate_report_render(&rep, false, &b);
-	fputs(b.data ? b.data : "", stderr);
-	sl_buf_free(&b);
-	rc = rep.n_failed ? 1 : 0;
-out:
-	sl_gate_report_free(&rep);
-	sl_scorecard_free(&sc);
-	sl_gates_free(gates, n);
-	return rc;
+	cli_print_score_stats(run_id, &st);
+	return 0;
 }
 
 int cmd_report(struct cli *cli, int argc, char **argv)
@@ -215,13 +111,12 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	struct sl_gate *gates = NULL;
-	/* Bad gates and weights are usage errors before anything is scored. */
+	/* Bad gates and weights are usage errors before anything is opened or scored. */
 	if (sl_gates_parse(exprs, n_exprs, &gates, &err) != 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	sl_gates_free(gates, n_exprs);
-	gates = NULL;
 	if (weights && sl_tri_weights_parse(weights, &ro.weights, &err) != 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -232,53 +127,39 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (!weights)
-		cli_suite_weights(store, run_id, &ro.weights);
-	cJSON *suite_keep = NULL;
-	add_suite_gates(store, run_id, &exprs, &n_exprs, &suite_keep);
-	struct sl_scorecard sc;
-	memset(&sc, 0, sizeof sc);
-	struct sl_gate_report rep;
-	memset(&rep, 0, sizeof rep);
-	if (cli_score_run(store, run_id, &err) != 0) {
+	struct sl_run_view_options vo = { .weights = weights ? &ro.weights : NULL,
+					   .metric = ro.metric, .gates = exprs,
+					   .n_gates = n_exprs, .score = true };
+	struct sl_run_view v;
+	if (sl_run_view_build(store, run_id, &vo, &v, &err) != 0) {
 		rc = cli_fail(&err);
-		goto done;
+		goto out;
 	}
-	if (n_exprs) {
-		if (sl_gates_parse(exprs, n_exprs, &gates, &err) != 0 ||
-		    sl_scorecard_build(store, run_id, &sc, &err) != 0 ||
-		    sl_gates_evaluate(gates, n_exprs, &sc, &rep, &err) != 0) {
-			rc = cli_fail(&err);
-			goto done;
-		}
-		ro.gates = &rep;
-	}
+	cli_print_score_stats(run_id, &v.score);
+	ro.weights = v.weights;
+	if (v.gate_report.n)
+		ro.gates = &v.gate_report;
 	/* -o writes a temp file and renames it, so a failed report never leaves half a file. */
 	struct sl_outfile out;
-	if (sl_outfile_open(&out, out_path, &err) != 0) {
-		rc = cli_fail(&err);
-		goto done;
+	int wrc = sl_outfile_open(&out, out_path, &err);
+	if (wrc == 0) {
+		wrc = sl_report_write(store, run_id, &ro, out.f, &err);
+		if (sl_outfile_close(&out, wrc == 0, &err) != 0)
+			wrc = -1;
 	}
-	int wrc = sl_report_write(store, run_id, &ro, out.f, &err);
-	if (sl_outfile_close(&out, wrc == 0, &err) != 0)
-		wrc = -1;
 	if (wrc != 0) {
 		rc = cli_fail(&err);
-		goto done;
+	} else {
+		if (v.gate_report.n) {
+			struct sl_buf b;
+			sl_buf_init(&b);
+			sl_gate_report_render(&v.gate_report, false, &b);
+			fputs(b.data ? b.data : "", stderr);
+			sl_buf_free(&b);
+		}
+		rc = v.gate_report.n_failed ? SL_EXIT_GATE : SL_EXIT_OK;
 	}
-	if (rep.n) {
-		struct sl_buf b;
-		sl_buf_init(&b);
-		sl_gate_report_render(&rep, false, &b);
-		fputs(b.data ? b.data : "", stderr);
-		sl_buf_free(&b);
-	}
-	rc = rep.n_failed ? SL_EXIT_GATE : SL_EXIT_OK;
-done:
-	sl_gate_report_free(&rep);
-	sl_scorecard_free(&sc);
-	sl_gates_free(gates, n_exprs);
-	cJSON_Delete(suite_keep);
+	sl_run_view_free(&v);
 out:
 	free(exprs);
 	return rc;

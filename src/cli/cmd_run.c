@@ -12,6 +12,7 @@
 #include "shortlist/report.h"
 #include "shortlist/engine.h"
 #include "shortlist/gates.h"
+#include "shortlist/pipeline.h"
 #include "shortlist/scorecard.h"
 #include "shortlist/runner.h"
 #include "shortlist/format.h"
@@ -252,40 +253,27 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 	return j;
 }
 
-/* 0 all passed, 1 a gate failed, -1 with err (a gate names an unknown metric or model).
- * The verdicts go to out (text) and, when json is not NULL, to json as an array. */
-static int check_gates(struct sl_store *store, int64_t run_id, const struct sl_gate *gates,
-		       size_t n, struct sl_buf *out, cJSON *json, struct sl_error *err)
+/* The verdicts as text (out) and as a JSON array (json). */
+static void gates_output(const struct sl_gate_report *rep, struct sl_buf *out, cJSON *json)
 {
-	struct sl_scorecard sc;
-	if (sl_scorecard_build(store, run_id, &sc, err) != 0)
-		return -1;
-	struct sl_gate_report rep;
-	int rc = sl_gates_evaluate(gates, n, &sc, &rep, err);
-	if (rc == 0) {
-		sl_gate_report_render(&rep, true, out);
-		for (size_t i = 0; json && i < rep.n; i++) {
-			const struct sl_gate_result *g = &rep.results[i];
-			cJSON *x = cJSON_CreateObject();
-			cJSON_AddStringToObject(x, "gate", g->gate->expr);
-			if (g->model)
-				cJSON_AddStringToObject(x, "model", g->model);
-			if (g->prompt)
-				cJSON_AddStringToObject(x, "prompt", g->prompt);
-			cJSON_AddBoolToObject(x, "passed", g->passed);
-			if (isnan(g->value))
-				cJSON_AddNullToObject(x, "value");
-			else
-				cJSON_AddNumberToObject(x, "value", g->value);
-			if (g->detail)
-				cJSON_AddStringToObject(x, "detail", g->detail);
-			cJSON_AddItemToArray(json, x);
-		}
-		rc = rep.n_failed ? 1 : 0;
-		sl_gate_report_free(&rep);
+	sl_gate_report_render(rep, true, out);
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct sl_gate_result *g = &rep->results[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "gate", g->gate->expr);
+		if (g->model)
+			cJSON_AddStringToObject(x, "model", g->model);
+		if (g->prompt)
+			cJSON_AddStringToObject(x, "prompt", g->prompt);
+		cJSON_AddBoolToObject(x, "passed", g->passed);
+		if (isnan(g->value))
+			cJSON_AddNullToObject(x, "value");
+		else
+			cJSON_AddNumberToObject(x, "value", g->value);
+		if (g->detail)
+			cJSON_AddStringToObject(x, "detail", g->detail);
+		cJSON_AddItemToArray(json, x);
 	}
-	sl_scorecard_free(&sc);
-	return rc;
 }
 
 static bool looks_like_run_ref(const char *s)
@@ -378,12 +366,14 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	}
 	/* the suite's gates and the command line's, all parsed before anything is sent */
 	struct sl_error err = { 0 };
+	size_t n_cli_gates = n_gates; /* the view adds the suite's own after the run */
 	suite = sl_suite_load(opts.suite_path, NULL, NULL, &err);
 	for (size_t i = 0; suite && i < suite->n_gates; i++) {
 		gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
 		gates[n_gates++] = suite->gates[i];
 	}
-	if (sl_gates_parse(gates, n_gates, &parsed, &err) != 0) {
+	if (sl_gates_parse(gates, n_gates, &parsed, &err) != 0 ||
+	    (suite && sl_pipeline_check_suite(suite, parsed, n_gates, &err) != 0)) {
 		sl_suite_free(suite);
 		suite = NULL;
 		rc = cli_fail(&err);
@@ -471,29 +461,25 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			      (long long)o.run_id, (long long)o.run_id);
 	/* Score now, so the summary, `runs diff` and every report see the scores. */
 	bool scorable = s.run.n_done > s.run.n_errors;
-	if (scorable && cli_score_run(store, o.run_id, &err) != 0) {
+	struct sl_run_view v;
+	memset(&v, 0, sizeof v);
+	struct sl_run_view_options vo = { .gates = gates, .n_gates = n_cli_gates, .score = true };
+	if (scorable && sl_run_view_build(store, o.run_id, &vo, &v, &err) != 0) {
 		summary_free(&s);
 		sl_buf_free(&notes);
 		rc = cli_fail(&err);
 		goto out;
 	}
-	int gate_rc = 0;
+	if (scorable)
+		cli_print_score_stats(o.run_id, &v.score);
+	int gate_rc = v.gate_report.n_failed ? 1 : 0;
 	struct sl_buf gate_text;
 	sl_buf_init(&gate_text);
 	cJSON *gate_json = cJSON_CreateArray();
-	if (n_gates && scorable) {
-		gate_rc = check_gates(store, o.run_id, parsed, n_gates, &gate_text, gate_json, &err);
-		if (gate_rc < 0) {
-			cJSON_Delete(gate_json);
-			summary_free(&s);
-			sl_buf_free(&notes);
-			sl_buf_free(&gate_text);
-			rc = cli_fail(&err);
-			goto out;
-		}
-	} else if (n_gates) {
+	if (n_gates && scorable)
+		gates_output(&v.gate_report, &gate_text, gate_json);
+	else if (n_gates)
 		sl_buf_printf(&notes, "gates not checked: no successful cells\n");
-	}
 	if (rc == SL_EXIT_OK && gate_rc == 1)
 		rc = SL_EXIT_GATE;
 	if (json) {
@@ -518,8 +504,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		print_table(&s);
 		struct sl_buf card;
 		sl_buf_init(&card);
-		struct sl_report_options ro = { .format = SL_REPORT_TEXT };
-		cli_suite_weights(store, o.run_id, &ro.weights);
+		struct sl_report_options ro = { .format = SL_REPORT_TEXT, .weights = v.weights };
 		if (scorable && sl_report_scorecard_text(store, o.run_id, &ro, &card, &err) == 0)
 			printf("\nscorecard (every format: shortlist report %lld --format FORMAT)\n%s",
 			       (long long)o.run_id, card.data);
@@ -535,6 +520,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	sl_buf_free(&gate_text);
 	sl_buf_free(&notes);
 	summary_free(&s);
+	sl_run_view_free(&v);
 out:
 	sl_gates_free(parsed, n_gates);
 	sl_suite_free(suite);

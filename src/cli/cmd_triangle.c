@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shortlist/pipeline.h"
 #include "shortlist/priors.h"
 #include "shortlist/runs.h"
 #include "shortlist/scorecard.h"
@@ -80,29 +81,32 @@ int cmd_triangle(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	} else {
+		struct sl_run_view v;
+		struct sl_run_view_options vo = { .weights = weights ? &w : NULL, .metric = metric,
+						   .score = true, .no_suite_gates = true };
 		if (sl_run_resolve(store, run_ref ? run_ref : "latest", &run_id, &err) != 0 ||
-		    cli_score_run(store, run_id, &err) != 0) {
+		    sl_run_view_build(store, run_id, &vo, &v, &err) != 0) {
 			rc = cli_fail(&err);
 			goto out;
 		}
-		if (!weights)
-			cli_suite_weights(store, run_id, &w);
-		struct sl_scorecard sc;
-		if (sl_scorecard_build(store, run_id, &sc, &err) != 0) {
-			rc = cli_fail(&err);
+		cli_print_score_stats(run_id, &v.score);
+		if (v.no_triangle.msg[0]) {
+			rc = cli_fail(&v.no_triangle);
+			sl_run_view_free(&v);
 			goto out;
 		}
-		int trc = sl_scorecard_triangle(&sc, metric, &tri, &err);
-		if (trc == 0 && sc.price_hint)
-			fprintf(stderr, "note: %s\n", sc.price_hint);
-		sl_scorecard_free(&sc);
-		if (trc != 0) {
-			rc = cli_fail(&err);
-			goto out;
-		}
+		if (v.scorecard.price_hint)
+			fprintf(stderr, "note: %s\n", v.scorecard.price_hint);
+		w = v.weights;
+		sl_triangle_free(&tri);
+		tri = v.triangle; /* ranked, with its regions: taken over */
+		sl_triangle_init(&v.triangle);
+		sl_run_view_free(&v);
 	}
-	sl_triangle_rank(&tri, &w);
-	sl_triangle_regions(&tri, 60);
+	if (priors) {
+		sl_triangle_rank(&tri, &w);
+		sl_triangle_regions(&tri, 60);
+	}
 	if (json) {
 		cJSON *j = sl_triangle_json(&tri, &w);
 		char *t = cJSON_Print(j);

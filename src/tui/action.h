@@ -151,6 +151,21 @@ enum tui_context {
 	X(CASE_SCROLL_UP, CASES, "", "Scroll the case's text up", 'K', TK_PGUP, 0, 0)   \
 	X(CASE_FAILED, CASES, "next failure", "Next case that failed or scored below 1", 'f', 0, 0, 0) \
 	X(CASE_CLOSE, CASES, "close", "Back to the scorecard", TK_ESC, 'q', 0, 0)         \
+	X(RATE_1, RATE, "", "Rate the output 1 (bad)", '1', 0, 0, 0)                     \
+	X(RATE_2, RATE, "", "Rate the output 2", '2', 0, 0, 0)                           \
+	X(RATE_3, RATE, "", "Rate the output 3", '3', 0, 0, 0)                           \
+	X(RATE_4, RATE, "", "Rate the output 4", '4', 0, 0, 0)                           \
+	X(RATE_5, RATE, "", "Rate the output 5 (excellent)", '5', 0, 0, 0)       \
+	X(VOTE_A, RATE, "", "Blind pairs: A is better", 'a', 0, 0, 0)          \
+	X(VOTE_B, RATE, "", "Blind pairs: B is better", 'b', 0, 0, 0)                    \
+	X(VOTE_TIE, RATE, "", "Blind pairs: a tie", 't', 0, 0, 0)                        \
+	X(RATE_SKIP, RATE, "skip", "Skip (it stays in the queue for later)", 'n', TK_RIGHT, 0, 0) \
+	X(RATE_UNDO, RATE, "undo", "Undo the last rating or vote (it is removed)", 'u', TK_LEFT, 0, 0) \
+	X(RATE_COMMENT, RATE, "comment", "Type a comment for the next rating", 'c', 0, 0, 0) \
+	X(RATE_MODE, RATE, "mode", "Switch between 1-5 ratings and blind A/B pairs", 'm', 0, 0, 0) \
+	X(RATE_RESULTS, RATE, "results", "Show or hide agreement and strengths (names models)", 'i', 0, 0, 0) \
+	X(RATE_SCROLL_DOWN, RATE, "", "Scroll the text down", 'J', TK_PGDN, TK_DOWN, 'j') \
+	X(RATE_SCROLL_UP, RATE, "", "Scroll the text up", 'K', TK_PGUP, TK_UP, 'k')      \
 	X(CMD_RUN, COMMAND, "run", "Run the command", TK_ENTER, 0, 0, 0)                  \
 	X(CMD_COMPLETE, COMMAND, "complete", "Complete the command or file name", TK_TAB, 0, 0, 0) \
 	X(CMD_CANCEL, COMMAND, "cancel", "Close the command line", TK_ESC, 0, 0, 0)       \

@@ -11,6 +11,9 @@
 /* The app's run data, loaded on first use (the newest run, or priors). */
 struct tui_rundata *tui_app_rundata(struct tui_app *app);
 void tui_app_rundata_free(struct tui_app *app);
+/* The same without reloading stale data (the Rate screen marks it stale on every rating and
+ * must not pay for a scorecard per keypress). */
+struct tui_rundata *tui_app_rundata_peek(struct tui_app *app);
 /* The weight keys (context WEIGHTS) of both screens; 0 if a is not one of them. */
 int tui_weights_action(struct tui_app *app, enum tui_action a);
 /* The colour role of model i's series (six, repeating). */

@@ -189,6 +189,22 @@ void tui_grid_put_field(struct tui_grid *g, int x, int y, int w, enum tui_role r
 	tui_grid_put(g, x + used, y, ew, role, attrs, ell);
 }
 
+void tui_text_append(char *s, size_t cap, int cp)
+{
+	char b[4];
+	size_t n = strlen(s), bn = sl_utf8_encode((uint32_t)cp, b);
+	if (n + bn < cap) {
+		memcpy(s + n, b, bn);
+		s[n + bn] = '\0';
+	}
+}
+
+void tui_text_erase_last(char *s)
+{
+	/* Drop a whole UTF-8 sequence, not just its last byte. */
+	s[sl_utf8_back(s, strlen(s))] = '\0';
+}
+
 void tui_grid_dump(const struct tui_grid *g, struct sl_buf *out)
 {
 	for (int y = 0; y < g->lines; y++) {

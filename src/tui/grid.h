@@ -53,6 +53,10 @@ void tui_grid_put_field(struct tui_grid *g, int x, int y, int w, enum tui_role r
 			int attrs, const char *utf8, bool right);
 /* Set the role (keeping characters) over a rectangle, e.g. the selected row. */
 void tui_grid_set_role(struct tui_grid *g, struct tui_rect r, enum tui_role role, int attrs);
+/* Typed text: append code point cp as UTF-8 if it fits in cap (with the NUL); erase the
+ * last whole character. */
+void tui_text_append(char *s, size_t cap, int cp);
+void tui_text_erase_last(char *s);
 /* The display width of UTF-8 text as tui_grid_put would draw it. */
 int tui_text_width(const char *utf8);
 /* How many bytes of utf8 fit in max_w columns (whole characters only). */

@@ -145,7 +145,7 @@ struct tui_rundata *tui_app_rundata(struct tui_app *app)
 		tui_rundata_init(d);
 		d->seen_run = -1;
 	}
-	if (d->seen_run == app->run_id && d->seen_version == app->run_version)
+	if (d->seen_run == app->run_id && d->seen_version == app->run_version && !d->stale)
 		return d;
 	/* While cells stream in, reload at most every quarter second and never for more than
 	 * a fifth of the time; a finished run (no longer live) reloads at once. */
@@ -154,8 +154,17 @@ struct tui_rundata *tui_app_rundata(struct tui_app *app)
 		return d;
 	d->seen_run = app->run_id;
 	d->seen_version = app->run_version;
+	d->stale = false;
 	tui_rundata_load(d, app->store, app->run_id);
 	return d;
+}
+
+struct tui_rundata *tui_app_rundata_peek(struct tui_app *app)
+{
+	struct tui_rundata *d = app->rundata;
+	if (d && d->seen_run == app->run_id && d->seen_version == app->run_version)
+		return d;
+	return tui_app_rundata(app);
 }
 
 void tui_app_rundata_free(struct tui_app *app)

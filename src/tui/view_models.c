@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shortlist/utf8.h"
 #include "glyph.h"
 #include "models.h"
 
@@ -241,8 +240,7 @@ static int mv_action(struct tui_view *v, enum tui_action a)
 		refilter(mv);
 		break;
 	case TUI_ACT_SEARCH_ERASE: {
-		/* Drop a whole UTF-8 sequence, not just its last byte. */
-		mv->filters.search[sl_utf8_back(mv->filters.search, strlen(mv->filters.search))] = '\0';
+		tui_text_erase_last(mv->filters.search);
 		refilter(mv);
 		break;
 	}
@@ -259,16 +257,6 @@ static int mv_action(struct tui_view *v, enum tui_action a)
 		return 0;
 	}
 	return TUI_HANDLED | TUI_REDRAW;
-}
-
-static void append_utf8(char *s, size_t cap, int cp)
-{
-	char b[4];
-	size_t n = strlen(s), bn = sl_utf8_encode((uint32_t)cp, b);
-	if (n + bn < cap) {
-		memcpy(s + n, b, bn);
-		s[n + bn] = '\0';
-	}
 }
 
 static int mv_mouse(struct models_view *mv, const struct tui_event *ev)
@@ -310,7 +298,7 @@ static int mv_event(struct tui_view *v, const struct tui_event *ev)
 	if (ev->key == TK_MOUSE)
 		return mv_mouse(mv, ev);
 	if (mv->searching && ev->key >= 0x20 && ev->key < TK_SPECIAL && ev->key != 0x7F) {
-		append_utf8(mv->filters.search, sizeof mv->filters.search, ev->key);
+		tui_text_append(mv->filters.search, sizeof mv->filters.search, ev->key);
 		refilter(mv);
 		return TUI_HANDLED | TUI_REDRAW;
 	}

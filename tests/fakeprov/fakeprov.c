@@ -174,6 +174,7 @@ static cJSON *counters_json(const struct counters *cs)
 
 static const char *const behaviour_keys[] = {
 	"text", "reasoning", "tokens", "chunks", "input_tokens", "cached_tokens", "reasoning_tokens",
+	"cache_write_tokens",
 	"ttft_ms", "token_ms", "latency_ms", "fault", "status", "retry_after", "retry_after_ms",
 	"error_type", "message", "after_chunks", "stall_ms", "trickle_ms", "trickle_bytes",
 	"exists", "finish_reason", "variant", "dims", "headers", "logprobs",
@@ -288,6 +289,7 @@ static void apply(struct fp_behaviour *b, const cJSON *o, bool *text_set)
 		else if (strcmp(n, "chunks") == 0) b->chunks = (int)d;
 		else if (strcmp(n, "input_tokens") == 0) b->input_tokens = (int)d;
 		else if (strcmp(n, "cached_tokens") == 0) b->cached_tokens = (int)d;
+		else if (strcmp(n, "cache_write_tokens") == 0) b->cache_write_tokens = (int)d;
 		else if (strcmp(n, "reasoning_tokens") == 0) b->reasoning_tokens = (int)d;
 		else if (strcmp(n, "ttft_ms") == 0) b->ttft_ms = d;
 		else if (strcmp(n, "token_ms") == 0) b->token_ms = d;
@@ -1642,11 +1644,6 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
 
 static void usage(void)
 {
@@ -1695,9 +1692,15 @@ int main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* SIGTERM/SIGINT are taken by sigwait() in the main thread only: a handler plus pause()
+	 * hung when the kernel delivered the signal to one of MHD's threads (pause() in main
+	 * never returned; the test waiting in fakeprov_stop() hung with it). The threads MHD
+	 * starts inherit the blocked mask. */
+	sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -1732,8 +1735,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	while (!g_stop)
-		pause();
+	int sig;
+	sigwait(&stop_sigs, &sig);
+	g_stop = 1;
 	/* Connection threads may be mid-stall; they watch g_stop, but do not wait for them. */
 	_exit(0);
 }

@@ -32,6 +32,7 @@ struct fp_behaviour {
 	int chunks;       /* content chunks; <=0: one per word of text (or per token) */
 	int input_tokens; /* <=0: estimated from the request (bytes of message text / 4) */
 	int cached_tokens;
+	int cache_write_tokens; /* Anthropic/Bedrock: input tokens written to the prompt cache */
 	int reasoning_tokens;
 	double ttft_ms;   /* request received -> first content chunk */
 	double token_ms;  /* between content chunks */

@@ -579,7 +579,7 @@ static cJSON *anthropic_message_obj(const struct fp_request *q, const struct fp_
 	cJSON_AddNullToObject(m, "stop_sequence");
 	cJSON *u = cJSON_AddObjectToObject(m, "usage");
 	cJSON_AddNumberToObject(u, "input_tokens", q->input_tokens);
-	cJSON_AddNumberToObject(u, "cache_creation_input_tokens", 0);
+	cJSON_AddNumberToObject(u, "cache_creation_input_tokens", b->cache_write_tokens);
 	cJSON_AddNumberToObject(u, "cache_read_input_tokens", b->cached_tokens);
 	/* message_start carries a provisional output count; the final one is in message_delta. */
 	cJSON_AddNumberToObject(u, "output_tokens", streaming ? 1 : q->out_tokens);
@@ -696,6 +696,8 @@ static cJSON *bedrock_usage(const struct fp_request *q, const struct fp_behaviou
 	cJSON_AddNumberToObject(u, "totalTokens", q->input_tokens + q->out_tokens);
 	if (b->cached_tokens)
 		cJSON_AddNumberToObject(u, "cacheReadInputTokens", b->cached_tokens);
+	if (b->cache_write_tokens)
+		cJSON_AddNumberToObject(u, "cacheWriteInputTokens", b->cache_write_tokens);
 	return u;
 }
 

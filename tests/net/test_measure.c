@@ -143,14 +143,22 @@ static void test_cost(void)
 {
 	struct sl_price p = { .in = 0.15, .out = 0.60, .cache_read = 0.075, .cache_write = NAN };
 	/* 1000 in (200 of them cached), 500 out */
-	CHECK_NEAR(sl_cost_usd(&p, 1000, 500, 200), 800 * 0.15e-6 + 200 * 0.075e-6 + 500 * 0.6e-6, 1e-15);
-	CHECK_NEAR(sl_cost_usd(&p, 1000, 500, -1), 1000 * 0.15e-6 + 500 * 0.6e-6, 1e-15);
+	CHECK_NEAR(sl_cost_usd(&p, 1000, 500, 200, -1), 800 * 0.15e-6 + 200 * 0.075e-6 + 500 * 0.6e-6, 1e-15);
+	CHECK_NEAR(sl_cost_usd(&p, 1000, 500, -1, -1), 1000 * 0.15e-6 + 500 * 0.6e-6, 1e-15);
 	struct sl_price unknown = { .in = NAN, .out = 1, .cache_read = NAN, .cache_write = NAN };
-	CHECK(isnan(sl_cost_usd(&unknown, 10, 10, 0)));
-	CHECK(isnan(sl_cost_usd(&p, -1, 10, 0)));
+	CHECK(isnan(sl_cost_usd(&unknown, 10, 10, 0, -1)));
+	CHECK(isnan(sl_cost_usd(&p, -1, 10, 0, -1)));
 	/* cached price unknown: cached tokens are charged as input */
 	struct sl_price nocache = { .in = 1, .out = 2, .cache_read = NAN, .cache_write = NAN };
-	CHECK_NEAR(sl_cost_usd(&nocache, 1000000, 1000000, 500000), 3.0, 1e-12);
+	CHECK_NEAR(sl_cost_usd(&nocache, 1000000, 1000000, 500000, -1), 3.0, 1e-12);
+	/* issue 11 item 6: Claude Sonnet 4.5 (models.dev: in 3, out 15, cache read 0.30, cache
+	 * write 3.75): 1M tokens written to the cache cost $3.75, not the input's $3.00 */
+	struct sl_price sonnet = { .in = 3, .out = 15, .cache_read = 0.30, .cache_write = 3.75 };
+	CHECK_NEAR(sl_cost_usd(&sonnet, 1000000, 0, 0, 1000000), 3.75, 1e-12);
+	CHECK_NEAR(sl_cost_usd(&sonnet, 3000000, 1000000, 1000000, 1000000),
+		   3.0 + 0.30 + 3.75 + 15, 1e-9);
+	/* cache-write price unknown: written tokens are charged as input */
+	CHECK_NEAR(sl_cost_usd(&nocache, 1000000, 0, 0, 1000000), 1.0, 1e-12);
 }
 
 TEST_MAIN_BEGIN

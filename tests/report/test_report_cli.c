@@ -43,6 +43,16 @@ static void setup(void)
 		"  \"gpt-4.1\": {\"text\": \"{\\\"explanation\\\": \\\"A is better.\\\","
 		" \\\"winner\\\": \\\"A\\\"}\"},"
 		"  \"gone-judge\": {\"exists\": false},"
+		/* never a JSON verdict; and one malformed verdict first, then good ones */
+		"  \"stubborn-judge\": {\"text\": \"I would say 4.\"},"
+		"  \"late-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Fine.\\\","
+		" \\\"score\\\": 5}\", \"sequence\": [{\"text\": \"Five.\"}]},"
+		/* a judge no catalogue knows, priced by the suite; 1000 tokens in, 10 out */
+		"  \"local-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Fine.\\\","
+		" \\\"score\\\": 5}\", \"input_tokens\": 1000, \"tokens\": 10},"
+		/* Claude Sonnet 4.5 writing 1M prompt-cache tokens per call */
+		"  \"claude-sonnet-4-5\": {\"text\": \"positive\", \"input_tokens\": 2,"
+		" \"cache_write_tokens\": 1000000},"
 		/* a judge whose API returns log-probabilities: P(4) 0.6, P(5) 0.3, P(3) 0.1 */
 		"  \"geval-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Close.\\\","
 		" \\\"score\\\": 4}\", \"logprobs\": ["
@@ -364,6 +374,58 @@ static void test_geval_through_the_engine(void)
 	free(s);
 }
 
+static char *query_text(const char *sql)
+{
+	struct sl_store *st = sl_store_open(db, 0, NULL);
+	sqlite3_stmt *q = NULL;
+	char *out = NULL;
+	if (st && sqlite3_prepare_v2(sl_store_db(st), sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		out = sl_xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	if (st)
+		sl_store_close(st);
+	return out ? out : sl_xstrdup("");
+}
+
+/* A malformed verdict is asked again only in a way that can change the answer: the judge
+ * runs at temperature 0, so the retry shows it its reply and why it could not be read;
+ * when the same reply comes back, asking again cannot differ and it stops (it used to send
+ * the identical request three times). */
+static void test_malformed_verdict_retry(void)
+{
+	char *s = suite_with("stubborn", ", {\"name\": \"judge\", \"model\": "
+			     "\"openai:stubborn-judge\"}", NULL);
+	long before = requests();
+	struct run_result r = cli((const char *[]){ "run", s, NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	/* 6 cells: the first ask and one clarifying ask each, not 3 identical ones */
+	CHECK_INT(requests() - before, 6 * 2);
+	cJSON *last = fakeprov_last(fp);
+	const char *body = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last, "body"));
+	CHECK_CONTAINS(body, "\"role\":\"assistant\",\"content\":\"I would say 4.\"");
+	CHECK_CONTAINS(body, "could not be read");
+	CHECK_CONTAINS(body, "\"temperature\":0");
+	cJSON_Delete(last);
+	char *detail = query_text("SELECT detail FROM cell_scores WHERE metric = 'judge' AND"
+				  " value IS NULL AND run_id = (SELECT MAX(id) FROM runs)");
+	CHECK_CONTAINS(detail, "malformed verdict after 2 tries");
+	CHECK_CONTAINS(detail, "the same reply came back to the clarifying retry");
+	free(detail);
+	free(s);
+
+	/* Once malformed, then readable: the clarifying retry scores the cell. */
+	s = suite_with("late", ", {\"name\": \"judge\", \"model\": \"openai:late-judge\"}",
+		       NULL);
+	before = requests();
+	r = cli((const char *[]){ "run", s, "--gate", "judge>=5", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(requests() - before, 6 + 1);
+	free(s);
+}
+
 /* A judge that cannot be reached is not a verdict: the cells stay unscored and the next
  * report asks again, instead of recording the failure for good. */
 static void test_unreachable_judge_is_retried(void)
@@ -515,6 +577,105 @@ static void test_triangle_cli(void)
 	free(fresh);
 }
 
+static double query_double(const char *sql)
+{
+	sqlite3 *h = NULL;
+	double v = NAN;
+	sqlite3_stmt *st;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			v = sqlite3_column_double(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+/* issue 11 item 6: Anthropic cache-write tokens at the catalogue's cache-write price
+ * (Claude Sonnet 4.5: $3.75 per 1M, not the input's $3.00). */
+static void test_cache_write_priced(void)
+{
+	char *path = test_write_file("cachew.json", "{\"name\": \"cachew\", \"models\": "
+				     "[\"anthropic/claude-sonnet-4-5\"], \"prompts\": [\"sentiment\"],"
+				     " \"dataset\": \"cases.csv\", \"scorers\": [\"exact\"]}");
+	struct run_result r = cli((const char *[]){ "run", path, "--no-cache", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	/* per call: 2 fresh input tokens at $3, 1M written at $3.75, 1 output token at $15 */
+	double want = (2 * 3.0 + 1e6 * 3.75 + 1 * 15.0) / 1e6;
+	CHECK_NEAR(query_double("SELECT MIN(cost) FROM cells WHERE run_id = "
+				"(SELECT MAX(id) FROM runs)"), want, 1e-9);
+	CHECK_NEAR(query_double("SELECT MAX(cost) FROM cells WHERE run_id = "
+				"(SELECT MAX(id) FROM runs)"), want, 1e-9);
+	free(path);
+}
+
+/* issue 11 item 7: the judge's calls are priced from the suite's "prices", also for a
+ * judge model that is not one of the suite's models. */
+static void test_judge_priced_by_suite(void)
+{
+	char *s = suite_with("judgeprice", ", {\"name\": \"judge\", \"as\": \"quality\"}",
+			     ", \"judge\": \"openai:local-judge\", \"prices\": "
+			     "{\"openai:local-judge\": {\"in\": 1, \"out\": 2}}");
+	struct run_result r = cli((const char *[]){ "run", s, "--check", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = cli((const char *[]){ "run", s, NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = cli((const char *[]){ "report", "--format", "json", NULL });
+	CHECK_INT(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	const cJSON *judge = cJSON_GetObjectItemCaseSensitive(j, "judge");
+	/* 6 verdicts of 1000 tokens in at $1 and 10 out at $2 per 1M */
+	CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(judge, "cost_usd")),
+		   6 * (1000 * 1.0 + 10 * 2.0) / 1e6, 1e-12);
+	cJSON_Delete(j);
+	run_result_free(&r);
+	free(s);
+}
+
+/* issue 14 item 4: a judge scorer without a judge model, and a gate on a metric the suite
+ * does not score, stop `run` and `run --check` with exit 2 before anything is sent. */
+static void test_suite_problems_caught_before_sending(void)
+{
+	char *s = suite("nojudge", ", {\"name\": \"judge\", \"as\": \"quality\"}");
+	long before = requests();
+	const char *const checks[][6] = {
+		{ "run", NULL, "--check", NULL },
+		{ "run", NULL, "--no-cache", NULL },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		const char *argv[6];
+		memcpy(argv, checks[i], sizeof argv);
+		argv[1] = s;
+		struct run_result r = cli(argv);
+		CHECK_INT(r.status, 2);
+		CHECK_CONTAINS(r.err, "suite.scorers[1] (\"judge\") needs a judge model");
+		run_result_free(&r);
+	}
+	free(s);
+	s = suite_with("badgate", NULL, ", \"gates\": [\"rougeL>=0.3\"]");
+	struct run_result r = cli((const char *[]){ "run", s, "--no-cache", NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "gate 'rougeL>=0.3' is on metric 'rougeL', which this suite does "
+			      "not score: its scorers give accuracy, and every run has n,");
+	run_result_free(&r);
+	r = cli((const char *[]){ "run", s, "--check", "--gate", "quality>=4", NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "gate 'quality>=4' is on metric 'quality'");
+	run_result_free(&r);
+	free(s);
+	s = suite("goodgate", NULL);
+	r = cli((const char *[]){ "run", s, "--check", "--gate", "model=gpt-4o-mini:accuracy>=0.5",
+				  "--gate", "p95_ttft<=2s", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	free(s);
+	CHECK_INT(requests(), before);
+}
+
 TEST_MAIN_BEGIN
 	setup();
 	RUN_TEST(test_gates_decide_the_exit_code);
@@ -523,8 +684,12 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_reference_guided_judge);
 	RUN_TEST(test_geval_through_the_engine);
 	RUN_TEST(test_unreachable_judge_is_retried);
+	RUN_TEST(test_malformed_verdict_retry);
 	RUN_TEST(test_triangle_cli);
 	RUN_TEST(test_pass_rate_counts_only_checks);
+	RUN_TEST(test_cache_write_priced);
+	RUN_TEST(test_judge_priced_by_suite);
+	RUN_TEST(test_suite_problems_caught_before_sending);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

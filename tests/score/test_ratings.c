@@ -91,6 +91,17 @@ static void test_put(void)
 	struct sl_cell_key a = { 1, 0, 0, 1, 0 }, b = { 1, 1, 0, 1, 0 };
 	CHECK_INT(sl_vote_put(store, &a, &b, "ann", SL_VOTE_LEFT, 7, NULL, &err), 0);
 	CHECK_INT(sl_vote_put(store, &a, &a, "ann", SL_VOTE_LEFT, 7, NULL, &err), -1);
+	/* Undo: a rating or a vote taken back is gone; taking back nothing says so. */
+	struct sl_cell_key u = { 1, 1, 0, 2, 0 };
+	CHECK_INT(sl_rating_put(store, &u, "ann", 2, NULL, &err), 0);
+	CHECK_INT(sl_rating_delete(store, &u, "bob", &err), 0);
+	CHECK_INT(sl_rating_delete(store, &u, "ann", &err), 1);
+	CHECK_INT(sl_rating_delete(store, &u, "ann", &err), 0);
+	struct sl_pair ab = { a, b }, ba = { b, a };
+	CHECK_INT(sl_vote_exists(store, &ab, "ann", &err), 1);
+	CHECK_INT(sl_vote_delete(store, &ba, "ann", &err), 1); /* either order */
+	CHECK_INT(sl_vote_exists(store, &ab, "ann", &err), 0);
+	CHECK_INT(sl_vote_put(store, &a, &b, "ann", SL_VOTE_LEFT, 7, NULL, &err), 0);
 }
 
 static void test_pairs(void)

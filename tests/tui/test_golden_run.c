@@ -122,6 +122,37 @@ static char *fixture_db(const char *template_db)
 	return path;
 }
 
+/* A rating session survives quitting: ratings and votes given in one process are there
+ * (counted, and not asked again) when the next one opens the same database. */
+static void test_rating_survives_restart(const char *run_db)
+{
+	char *db = test_path("rate-restart.db");
+	remove(db);
+	CHECK_INT(harness_copy(run_db, db), 0);
+	char *first = test_write_file("rate-first.keys", "7\n453\nma\n:dump\n");
+	char *second = test_write_file("rate-second.keys", "7\n:dump scores\nm\n:dump pairs\n");
+	char *argv1[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", first, "--size",
+			  "80x24", NULL };
+	char *argv2[] = { (char *)shortlist_bin, "--db", db, "tui", "--script", second, "--size",
+			  "80x24", NULL };
+	char *out = NULL, *err = NULL;
+	CHECK_INT(harness_run(argv1, &out, &err, NULL), 0);
+	CHECK_CONTAINS(out, "1 of 141 pairs voted");
+	free(out);
+	free(err);
+	CHECK_INT(harness_run(argv2, &out, &err, NULL), 0);
+	CHECK_CONTAINS(out, "3 of 95 outputs rated");
+	CHECK_CONTAINS(out, "output 1 of 92 in this queue");
+	CHECK_CONTAINS(out, "1 of 141 pairs voted");
+	CHECK_CONTAINS(out, "pair 2 of 141");
+	test_failures += harness_golden("tests/golden/rate-restart-80x24.txt", out, update);
+	free(out);
+	free(err);
+	free(first);
+	free(second);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -144,6 +175,8 @@ int main(int argc, char **argv)
 	test_current = "scripts-ascii";
 	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-ascii", run_db, ascii,
 				     update) >= 1);
+	test_current = "rating_survives_restart";
+	test_rating_survives_restart(run_db);
 	free(run_db);
 	free(template_db);
 	if (test_failures)

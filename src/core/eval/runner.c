@@ -18,6 +18,7 @@
 #include "eval_internal.h"
 #include "shortlist/dataset.h"
 #include "shortlist/prompts.h"
+#include "shortlist/price.h"
 #include "shortlist/providers_config.h"
 #include "shortlist/run_events.h"
 #include "shortlist/runs.h"
@@ -30,7 +31,7 @@ struct model_slot {
 	char *model_id;
 	char *catalog_key;
 	char *endpoint; /* base_url without credentials: what is stored and shown */
-	double price_in, price_out, price_cache_read; /* USD per 1M tokens, NAN unknown */
+	struct sl_price price; /* price.h: the suite's "prices", then the catalogue */
 };
 
 /* A finished cell waiting for the next commit. Strings are owned. */
@@ -126,6 +127,8 @@ struct sl_runner {
 	bool paused;
 	bool queued_emitted, finished_emitted;
 };
+
+static void bind_real(sqlite3_stmt *st, int i, double v);
 
 static int usage_fail(struct sl_error *err)
 {
@@ -241,42 +244,6 @@ static void emit_finished(struct sl_runner *r)
 
 /* ---- preparation ---- */
 
-static void lookup_catalog_price(struct sl_runner *r, struct model_slot *ms)
-{
-	const char *spec = ms->requested;
-	char *keys[3] = { NULL, NULL, NULL };
-	if (strchr(spec, '/') && (!strchr(spec, ':') || strchr(spec, '/') < strchr(spec, ':')))
-		keys[0] = sl_xstrdup(spec);
-	/* models.dev's provider id ("amazon-bedrock", "togetherai"), then our own name */
-	const char *cat = sl_provider_catalog_id(ms->conf->name);
-	keys[1] = sl_xasprintf("%s/%s", cat, ms->model_id);
-	if (strcmp(cat, ms->conf->name) != 0)
-		keys[2] = sl_xasprintf("%s/%s", ms->conf->name, ms->model_id);
-	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT key, price_in, price_out, price_cache_read FROM models WHERE key = ?", NULL);
-	for (int i = 0; i < 3 && st; i++) {
-		if (!keys[i])
-			continue;
-		sqlite3_reset(st);
-		sl_bind_text(st, 1, keys[i]);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			ms->catalog_key = sl_xstrdup(sl_col_text(st, 0));
-			if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
-			    sqlite3_column_type(st, 2) != SQLITE_NULL) {
-				ms->price_in = sqlite3_column_double(st, 1);
-				ms->price_out = sqlite3_column_double(st, 2);
-				if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-					ms->price_cache_read = sqlite3_column_double(st, 3);
-			}
-			break;
-		}
-	}
-	if (st)
-		sqlite3_reset(st);
-	for (int i = 0; i < 3; i++)
-		free(keys[i]);
-}
-
 /* -j (or the suite's concurrency) is what the user asked for: it lifts our default cap of
  * a provider for this run. A limits.concurrency given in providers.json is a real limit
  * (a server's capacity, a plan's quota): it stays, and the run says so. */
@@ -312,7 +279,6 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 	for (size_t i = 0; i < r->n_models; i++) {
 		struct model_slot *ms = &r->models[i];
 		ms->requested = sl_xstrdup(r->suite->models[i]);
-		ms->price_in = ms->price_out = ms->price_cache_read = NAN;
 		struct sl_error e = { 0 };
 		if (sl_providers_resolve_model(&r->providers, ms->requested, &ms->conf, &ms->model_id,
 					       &e) != 0) {
@@ -332,13 +298,10 @@ static int resolve_models(struct sl_runner *r, struct sl_error *err)
 				     ms->requested, ms->conf->name, ms->endpoint);
 			return usage_fail(err);
 		}
-		lookup_catalog_price(r, ms);
-		for (size_t k = 0; k < r->suite->n_prices; k++)
-			if (strcmp(r->suite->prices[k].model, ms->requested) == 0) {
-				ms->price_in = r->suite->prices[k].in;
-				ms->price_out = r->suite->prices[k].out;
-			}
-		if (!isnan(r->max_cost) && (isnan(ms->price_in) || isnan(ms->price_out))) {
+		struct sl_price_source src = { r->store, r->suite, &r->providers };
+		bool priced = sl_price_find(&src, ms->requested, ms->conf->name, ms->model_id,
+					    &ms->price, &ms->catalog_key);
+		if (!isnan(r->max_cost) && !priced) {
 			sl_error_set(err, "%s: a budget (max_cost $%g) needs every model's price, but "
 				     "\"%s\" has none in the catalogue: set it in the suite as "
 				     "\"prices\": {\"%s\": {\"in\": USD, \"out\": USD}} (per million "
@@ -539,14 +502,8 @@ static int create_run(struct sl_runner *r, const char *suite_real, struct sl_err
 		sl_bind_text(st, 5, ms->model_id);
 		sl_bind_text(st, 6, ms->endpoint);
 		sl_bind_text(st, 7, ms->catalog_key);
-		if (isnan(ms->price_in))
-			sqlite3_bind_null(st, 8);
-		else
-			sqlite3_bind_double(st, 8, ms->price_in);
-		if (isnan(ms->price_out))
-			sqlite3_bind_null(st, 9);
-		else
-			sqlite3_bind_double(st, 9, ms->price_out);
+		bind_real(st, 8, ms->price.in);
+		bind_real(st, 9, ms->price.out);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
 	}
@@ -1024,8 +981,8 @@ static void on_done(void *ud, const struct sl_result *res)
 	c->tokens_estimated = res->out_estimated;
 	/* our own prices (the suite's "prices" first), also on an engine we do not own */
 	const struct model_slot *ms = &r->models[m];
-	struct sl_price price = { ms->price_in, ms->price_out, ms->price_cache_read, NAN };
-	c->cost = sl_cost_usd(&price, res->tokens_in, res->tokens_out, res->tokens_cached);
+	c->cost = sl_cost_usd(&ms->price, res->tokens_in, res->tokens_out, res->tokens_cached,
+			      res->tokens_cache_write);
 	if (res->status == SL_OK) {
 		c->output = sl_xstrdup(res->text ? res->text : "");
 		c->to_cache = r->cache != SL_CACHE_OFF;
@@ -1108,9 +1065,8 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	for (size_t i = 0; i < r->n_models; i++) {
 		const struct model_slot *ms = &r->models[i];
 		if (strcmp(ms->conf->name, provider) == 0 && strcmp(ms->model_id, model_id) == 0 &&
-		    !isnan(ms->price_in) && !isnan(ms->price_out)) {
-			*out = (struct sl_price){ ms->price_in, ms->price_out, ms->price_cache_read,
-						  NAN };
+		    !isnan(ms->price.in) && !isnan(ms->price.out)) {
+			*out = ms->price;
 			return true;
 		}
 	}
@@ -1262,8 +1218,8 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 			/* An answer fetched before its model had a price (the suite's "prices", a
 			 * catalogue update) is priced now from its tokens; a measured cost stays. */
 			if (isnan(tmp.cost)) {
-				struct sl_price price = { ms->price_in, ms->price_out, NAN, NAN };
-				tmp.cost = sl_cost_usd(&price, tmp.tokens_in, tmp.tokens_out, -1);
+				tmp.cost = sl_cost_usd(&ms->price, tmp.tokens_in, tmp.tokens_out, -1,
+						       -1);
 			}
 			struct cell_rec *rec = batch_add(r);
 			*rec = tmp;

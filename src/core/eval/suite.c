@@ -316,11 +316,12 @@ struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 		static const char *const prkeys[] = { "in", "out", NULL };
 		char ppath[300];
 		snprintf(ppath, sizeof ppath, "suite.prices.%s", pr->string);
-		bool known = false;
+		bool known = s->judge && strcmp(s->judge, pr->string) == 0;
 		for (size_t k = 0; k < s->n_models && !known; k++)
 			known = strcmp(s->models[k], pr->string) == 0;
 		if (!known) {
-			bad(&c, "%s: \"%s\" is not one of suite.models", ppath, pr->string);
+			bad(&c, "%s: \"%s\" is not one of suite.models nor suite.judge", ppath,
+			    pr->string);
 			goto fail;
 		}
 		if (!cJSON_IsObject(pr)) {

@@ -87,6 +87,7 @@ static void parse_usage(struct sl_stream *s, const cJSON *u)
 	if (in >= 0)
 		in += (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0);
 	sl_stream_usage(s, in, sl_json_int(u, "output_tokens"), cr, -1);
+	sl_stream_cache_write(s, cw);
 }
 
 struct anth_state {

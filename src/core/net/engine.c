@@ -453,6 +453,7 @@ uint64_t sl_engine_submit(struct sl_engine *eng, const struct sl_request *in, st
 	r->result.connect_ms = NAN;
 	r->result.tokens_in = r->result.tokens_out = -1;
 	r->result.tokens_cached = r->result.tokens_reasoning = -1;
+	r->result.tokens_cache_write = -1;
 	r->state = RS_QUEUED;
 	list_push(&eng->queued, r);
 	eng->active++;
@@ -867,7 +868,7 @@ static void fill_measurements(struct sl_engine *eng, struct req *r, bool streame
 	if (eng->price_fn && r->result.status == SL_OK &&
 	    eng->price_fn(eng->price_ud, r->prov->conf->name, r->call.model_id, &price))
 		r->result.cost_usd = sl_cost_usd(&price, r->result.tokens_in, r->result.tokens_out,
-						 r->result.tokens_cached);
+						 r->result.tokens_cached, r->result.tokens_cache_write);
 }
 
 /* Retry if tries remain and nothing was shown to the caller yet (or the caller takes a

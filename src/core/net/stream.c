@@ -15,6 +15,7 @@ void sl_stream_init(struct sl_stream *s)
 	sl_buf_init(&s->text);
 	sl_buf_init(&s->reasoning);
 	s->tokens_in = s->tokens_out = s->tokens_cached = s->tokens_reasoning = -1;
+	s->tokens_cache_write = -1;
 	s->server_ms = NAN;
 }
 
@@ -83,6 +84,12 @@ void sl_stream_content(struct sl_stream *s, const char *text, size_t len, bool r
 void sl_stream_tool_delta(struct sl_stream *s)
 {
 	clock_content(s);
+}
+
+void sl_stream_cache_write(struct sl_stream *s, int64_t tokens)
+{
+	if (tokens >= 0)
+		s->tokens_cache_write = tokens;
 }
 
 void sl_stream_usage(struct sl_stream *s, int64_t in, int64_t out, int64_t cached,
@@ -181,6 +188,7 @@ void sl_stream_to_result(struct sl_stream *s, bool streamed, int64_t end_ns, str
 	s->finish_reason = NULL;
 	r->tokens_in = s->tokens_in;
 	r->tokens_cached = s->tokens_cached;
+	r->tokens_cache_write = s->tokens_cache_write;
 	r->tokens_reasoning = s->tokens_reasoning;
 	r->server_ms = s->server_ms;
 	r->tokens_out = s->tokens_out;
@@ -346,18 +354,25 @@ double sl_percentile(double *values, size_t n, double p)
 	return values[lo] + (values[hi] - values[lo]) * frac;
 }
 
-double sl_cost_usd(const struct sl_price *p, int64_t in, int64_t out, int64_t cached)
+double sl_cost_usd(const struct sl_price *p, int64_t in, int64_t out, int64_t cached,
+		   int64_t cache_write)
 {
 	if (!p || in < 0 || out < 0 || isnan(p->in) || isnan(p->out))
 		return NAN;
+	/* Providers' input counts include the cached parts (Anthropic's and Bedrock's are
+	 * summed by their parsers): take each part out of the input price it replaces. */
 	double cost = 0;
 	int64_t fresh_in = in;
 	if (cached > 0 && !isnan(p->cache_read)) {
-		/* OpenAI and Anthropic-via-usage report cached tokens as part of the input
-		 * (OpenAI) — charge them at the cache price instead of the input price. */
-		fresh_in = in >= cached ? in - cached : 0;
+		fresh_in -= cached;
 		cost += (double)cached * p->cache_read / 1e6;
 	}
+	if (cache_write > 0 && !isnan(p->cache_write)) {
+		fresh_in -= cache_write;
+		cost += (double)cache_write * p->cache_write / 1e6;
+	}
+	if (fresh_in < 0)
+		fresh_in = 0;
 	cost += (double)fresh_in * p->in / 1e6 + (double)out * p->out / 1e6;
 	return cost;
 }

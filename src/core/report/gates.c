@@ -42,6 +42,11 @@ static int builtin_find(const char *name)
 	return -1;
 }
 
+bool sl_gate_metric_builtin(const char *name)
+{
+	return builtin_find(name) >= 0;
+}
+
 const char *sl_gate_op_str(enum sl_gate_op op)
 {
 	static const char *const s[] = { ">=", "<=", ">", "<", "==", "!=" };

@@ -516,11 +516,7 @@ static char *choose_headline(char **names, size_t n)
 /* The suite's first scorer is the one its author cares about most: the headline. */
 static char *suite_headline(struct sl_store *store, int64_t run, char **names, size_t n)
 {
-	struct sl_run r;
-	if (sl_run_get(store, run, &r, NULL) != 0)
-		return NULL;
-	struct sl_suite *suite = sl_run_suite(&r, NULL);
-	sl_run_free(&r);
+	struct sl_suite *suite = sl_run_suite_load(store, run, NULL);
 	char *out = NULL;
 	for (size_t k = 0; suite && !out && k < suite->n_scorers; k++) {
 		char *id = sl_report_metric_id(suite->scorers[k].params);

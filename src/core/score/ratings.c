@@ -132,6 +132,21 @@ int sl_rating_put(struct sl_store *store, const struct sl_cell_key *cell, const 
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int sl_rating_delete(struct sl_store *store, const struct sl_cell_key *cell, const char *rater,
+		     struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"DELETE FROM ratings WHERE run_id = ? AND model_idx = ? AND prompt_idx = ? AND "
+		"case_idx = ? AND sample = ? AND rater = ?", err);
+	if (!st)
+		return -1;
+	bind_key(st, 1, cell);
+	sl_bind_text(st, 6, rater);
+	if (sl_store_step(store, st, err) != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(sl_store_db(store)) > 0;
+}
+
 int sl_vote_parse(const char *s, enum sl_vote_value *out)
 {
 	if (!strcasecmp(s, "left") || !strcasecmp(s, "a") || !strcasecmp(s, "l"))
@@ -300,24 +315,45 @@ int sl_ratings_todo(struct sl_store *store, int64_t run_id, const char *rater,
 	return rc < 0 ? -1 : 0;
 }
 
-int sl_vote_exists(struct sl_store *store, const struct sl_pair *p, const char *rater,
-		   struct sl_error *err)
+/* The pair in either order, for one rater: ?1-?9 the two cells, ?10 the rater. */
+#define PAIR_WHERE \
+	"run_id = ?1 AND rater = ?10 AND (" \
+	"(left_model_idx = ?2 AND left_prompt_idx = ?3 AND left_case_idx = ?4 AND left_sample = ?5" \
+	" AND right_model_idx = ?6 AND right_prompt_idx = ?7 AND right_case_idx = ?8 AND right_sample = ?9)" \
+	" OR (left_model_idx = ?6 AND left_prompt_idx = ?7 AND left_case_idx = ?8 AND left_sample = ?9" \
+	" AND right_model_idx = ?2 AND right_prompt_idx = ?3 AND right_case_idx = ?4 AND right_sample = ?5))"
+
+static void bind_pair(sqlite3_stmt *st, const struct sl_pair *p, const char *rater)
 {
-	sqlite3_stmt *st = sl_store_prepare(store,
-		"SELECT 1 FROM pairwise_votes WHERE run_id = ?1 AND rater = ?10 AND ("
-		"(left_model_idx = ?2 AND left_prompt_idx = ?3 AND left_case_idx = ?4 AND left_sample = ?5"
-		" AND right_model_idx = ?6 AND right_prompt_idx = ?7 AND right_case_idx = ?8 AND right_sample = ?9)"
-		" OR (left_model_idx = ?6 AND left_prompt_idx = ?7 AND left_case_idx = ?8 AND left_sample = ?9"
-		" AND right_model_idx = ?2 AND right_prompt_idx = ?3 AND right_case_idx = ?4 AND right_sample = ?5))",
-		err);
-	if (!st)
-		return -1;
 	bind_key(st, 1, &p->left);
 	sqlite3_bind_int(st, 6, p->right.model_idx);
 	sqlite3_bind_int(st, 7, p->right.prompt_idx);
 	sqlite3_bind_int(st, 8, p->right.case_idx);
 	sqlite3_bind_int(st, 9, p->right.sample);
 	sl_bind_text(st, 10, rater);
+}
+
+int sl_vote_delete(struct sl_store *store, const struct sl_pair *p, const char *rater,
+		   struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "DELETE FROM pairwise_votes WHERE " PAIR_WHERE,
+					    err);
+	if (!st)
+		return -1;
+	bind_pair(st, p, rater);
+	if (sl_store_step(store, st, err) != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(sl_store_db(store)) > 0;
+}
+
+int sl_vote_exists(struct sl_store *store, const struct sl_pair *p, const char *rater,
+		   struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT 1 FROM pairwise_votes WHERE " PAIR_WHERE, err);
+	if (!st)
+		return -1;
+	bind_pair(st, p, rater);
 	int rc = sl_store_step(store, st, err);
 	if (rc < 0)
 		return -1;

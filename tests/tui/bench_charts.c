@@ -1,0 +1,185 @@
+/* Benchmarks of the Scorecard and Charts screens (suite bench): they print figures and
+ * assert nothing about time. Both drive the app in-process, as the terminal loop does: an
+ * event through tui_app_handle, then tui_app_render into the cell grid.
+ *  - 50 models: an arrow key moving the priority point (re-rank, recommendation, nearest
+ *    change, redraw of the triangle with its regions) and a weight key on the Scorecard,
+ *    at 80x24 and 200x60 (goal <= 16 ms);
+ *  - a run of BENCH_CELLS cells (default 1,000,000) over 10 models: loading the charts'
+ *    numbers from the store, then drawing each chart (goal <= 100 ms for the drawing). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../report/fixture.h"
+#include "shortlist/stats.h"
+#include "shortlist/store.h"
+#include "test.h"
+#include "../../src/tui/app.h"
+#include "../../src/tui/charts.h"
+
+static struct sl_store *bench_store(const char *name, int models, int cells_per_model)
+{
+	struct sl_error err = { 0 };
+	char *path = test_path(name);
+	remove(path);
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	free(path);
+	if (!s) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(99);
+	}
+	const char **names = sl_xcalloc((size_t)models, sizeof *names);
+	double *price = sl_xcalloc((size_t)models, sizeof *price);
+	for (int m = 0; m < models; m++) {
+		names[m] = sl_xasprintf("bench:model-%02d", m);
+		price[m] = 0.05 * (m + 1);
+	}
+	const char *prompts[] = { "bench" };
+	struct sl_rng rng;
+	sl_rng_seed(&rng, 42);
+	fixture_begin(s);
+	int64_t run = fixture_run(s, names, price, models, prompts, 1);
+	for (int m = 0; m < models; m++) {
+		/* Each model its own speed, quality and price, so the regions are many. */
+		double speed = 200 + 40 * sl_rng_double(&rng) * m, q = sl_rng_double(&rng);
+		for (int c = 0; c < cells_per_model; c++) {
+			double lat = speed + sl_rng_double(&rng) * 800;
+			fixture_cell(s, run, m, 0, c, 0, "answer", NULL, lat, lat / 4, 100,
+				     price[m] / 1000);
+			fixture_score(s, run, "accuracy", true, m, 0, c, 0, sl_rng_double(&rng) < q,
+				      NULL, NAN);
+		}
+		if (m % 2 == 1) { /* commit in batches, as the runner writes */
+			fixture_commit(s);
+			fixture_begin(s);
+		}
+	}
+	fixture_commit(s);
+	for (int m = 0; m < models; m++)
+		free((char *)names[m]);
+	free(names);
+	free(price);
+	return s;
+}
+
+static double ms_since(int64_t t0)
+{
+	return (double)(sl_now_ns() - t0) / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Per-key time of a sequence of keys on one screen: handle + render. */
+static void time_keys(struct tui_app *app, enum tui_screen screen, const int *keys, int n_keys,
+		      int reps, const char *what)
+{
+	tui_app_show(app, screen);
+	tui_app_render(app);
+	double *t = sl_xcalloc((size_t)(n_keys * reps), sizeof *t);
+	int k = 0;
+	for (int r = 0; r < reps; r++)
+		for (int i = 0; i < n_keys; i++) {
+			struct tui_event ev = { .key = keys[i] };
+			int64_t t0 = sl_now_ns();
+			tui_app_handle(app, &ev);
+			tui_app_render(app);
+			t[k++] = ms_since(t0);
+		}
+	qsort(t, (size_t)k, sizeof *t, cmp_double);
+	double sum = 0;
+	for (int i = 0; i < k; i++)
+		sum += t[i];
+	printf("%-52s %dx%d: mean %.2f ms, p95 %.2f ms, max %.2f ms over %d keys (goal <= 16 ms)\n",
+	       what, app->grid.cols, app->grid.lines, sum / k, t[k * 95 / 100], t[k - 1], k);
+	free(t);
+}
+
+static void bench_keys(void)
+{
+	struct sl_store *s = bench_store("bench-keys.db", 50, 20);
+	static const int sizes[][2] = { { 80, 24 }, { 200, 60 } };
+	static const int arrows[] = { TK_LEFT, TK_LEFT, TK_UP, TK_UP, TK_RIGHT, TK_RIGHT,
+				      TK_RIGHT, TK_DOWN, TK_DOWN, TK_LEFT };
+	static const int weights[] = { 'c', 'c', 'p', 'p', 's', 'S', 'C', 'P', 'c', 's' };
+	for (size_t z = 0; z < SL_ARRAY_LEN(sizes); z++) {
+		struct tui_app app;
+		struct sl_error err = { 0 };
+		if (tui_app_init(&app, s, sizes[z][0], sizes[z][1], &err) != 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			exit(1);
+		}
+		time_keys(&app, TUI_SCREEN_CHARTS, arrows, 10, 20,
+			  "50 models: arrow moves the priority point, Charts");
+		time_keys(&app, TUI_SCREEN_SCORECARD, weights, 10, 20,
+			  "50 models: weight key, Scorecard");
+		tui_app_free(&app);
+	}
+	sl_store_close(s);
+}
+
+static void bench_big_run(void)
+{
+	const char *env = getenv("BENCH_CELLS");
+	long cells = env ? atol(env) : 1000000;
+	int models = 10;
+	int64_t t0 = sl_now_ns();
+	struct sl_store *s = bench_store("bench-big.db", models, (int)(cells / models));
+	printf("setup: %ld cells and as many scores over %d models written in %.1f s\n", cells,
+	       models, ms_since(t0) / 1000);
+	struct tui_app app;
+	struct sl_error err = { 0 };
+	if (tui_app_init(&app, s, 200, 60, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(1);
+	}
+	/* Loading: scorecard, box plots, triangle and regions, frontiers (once per run change). */
+	double best = 1e9;
+	for (int r = 0; r < 3; r++) {
+		app.run_version++;
+		t0 = sl_now_ns();
+		tui_app_rundata(&app);
+		double t = ms_since(t0);
+		best = t < best ? t : best;
+	}
+	printf("%ld cells: loading the charts' numbers from the store: best %.1f ms of 3\n", cells,
+	       best);
+	/* Drawing, data loaded: the four charts at once at 200x60, then each alone at 80x24. */
+	tui_app_show(&app, TUI_SCREEN_CHARTS);
+	tui_app_render(&app);
+	best = 1e9;
+	for (int r = 0; r < 5; r++) {
+		app.dirty = true;
+		t0 = sl_now_ns();
+		tui_app_render(&app);
+		double t = ms_since(t0);
+		best = t < best ? t : best;
+	}
+	printf("%ld cells: drawing all four charts at 200x60: best %.2f ms of 5 (goal <= 100 ms)\n",
+	       cells, best);
+	struct tui_event rs = { .key = TK_RESIZE, .cols = 80, .lines = 24 };
+	tui_app_handle(&app, &rs);
+	for (int c = 0; c < 4; c++) {
+		best = 1e9;
+		for (int r = 0; r < 5; r++) {
+			app.dirty = true;
+			t0 = sl_now_ns();
+			tui_app_render(&app);
+			double t = ms_since(t0);
+			best = t < best ? t : best;
+		}
+		printf("%ld cells: drawing chart %d alone at 80x24: best %.2f ms of 5\n", cells,
+		       c + 1, best);
+		struct tui_event v = { .key = 'v' };
+		tui_app_handle(&app, &v);
+	}
+	tui_app_free(&app);
+	sl_store_close(s);
+}
+
+TEST_MAIN_BEGIN
+	bench_keys();
+	bench_big_run();
+TEST_MAIN_END
