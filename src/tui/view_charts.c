@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/format.h"
 #include "app.h"
 #include "canvas.h"
 #include "charts.h"
@@ -47,32 +48,17 @@ enum tui_role tui_series_role(size_t i)
 
 /* ---- formatting ---- */
 
+/* The core's display format (shortlist/format.h), as the plots' label callbacks want it. */
 void tui_fmt_seconds(double s, char *out, size_t n)
 {
-	if (!isfinite(s))
-		snprintf(out, n, "%s", tui_glyph(TUI_GLYPH_UNKNOWN));
-	else if (s < 0.001)
-		snprintf(out, n, "%.2gms", s * 1000);
-	else if (s < 1)
-		snprintf(out, n, "%.0fms", s * 1000);
-	else if (s < 10)
-		snprintf(out, n, "%.1fs", s);
-	else
-		snprintf(out, n, "%.0fs", s);
+	char b[SL_FMT_LEN];
+	snprintf(out, n, "%s", sl_fmt_seconds_short(s, b));
 }
 
 void tui_fmt_usd(double c, char *out, size_t n)
 {
-	if (!isfinite(c))
-		snprintf(out, n, "%s", tui_glyph(TUI_GLYPH_UNKNOWN));
-	else if (c == 0)
-		snprintf(out, n, "$0");
-	else if (c >= 100)
-		snprintf(out, n, "$%.0f", c);
-	else if (c >= 1)
-		snprintf(out, n, "$%.2f", c);
-	else /* two significant digits: $0.000094, never an exponent */
-		snprintf(out, n, "$%.*f", (int)fmin(10, ceil(-log10(c)) + 1), c);
+	char b[SL_FMT_LEN];
+	snprintf(out, n, "%s", sl_fmt_usd(c, b));
 }
 
 static void fmt_quality(double v, char *out, size_t n)
