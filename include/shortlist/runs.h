@@ -127,8 +127,8 @@ int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int 
 			      int limit, sl_cell_fn fn, void *ud, struct sl_error *err);
 
 /* Differences between two runs, matched by (model requested, prompt name, case, sample)
- * so runs of different prompt versions or model versions compare cell by cell.
- * score_fn (may be NULL until scoring exists) returns a cell's headline score or NAN. */
+ * so runs of different prompt versions or model versions compare cell by cell, and by their
+ * stored score of `metric` (NULL: outputs and errors only). */
 enum sl_cell_change {
 	SL_CELL_SAME = 0,
 	SL_CELL_OUTPUT = 1 << 0, /* output text differs */
@@ -137,15 +137,17 @@ enum sl_cell_change {
 	SL_CELL_ONLY_A = 1 << 3, /* cell missing in B */
 	SL_CELL_ONLY_B = 1 << 4, /* cell missing in A */
 };
-typedef double (*sl_cell_score_fn)(void *ud, const struct sl_cell *cell);
 /* Called for each changed pair; a or b is NULL for ONLY_A / ONLY_B. */
 typedef void (*sl_cell_diff_fn)(void *ud, unsigned changes, const struct sl_cell *a,
 				const struct sl_cell *b, double score_a, double score_b);
 struct sl_run_diff_stats {
 	int64_t matched, same, changed_output, changed_score, changed_error, only_a, only_b;
 };
-int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, sl_cell_score_fn score_fn,
-		 void *score_ud, sl_cell_diff_fn diff_fn, void *diff_ud,
-		 struct sl_run_diff_stats *stats, struct sl_error *err);
+int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, const char *metric,
+		 sl_cell_diff_fn diff_fn, void *diff_ud, struct sl_run_diff_stats *stats,
+		 struct sl_error *err);
+/* The metric a diff compares when none is asked for: the first by name scored in either
+ * run; NULL when neither was scored. Caller frees. */
+char *sl_runs_diff_metric(struct sl_store *store, int64_t run_a, int64_t run_b);
 
 #endif

@@ -238,52 +238,6 @@ static void print_diff(void *ud, unsigned changes, const struct sl_cell *a,
 	printf("\n  - %s\n  + %s\n", la, lb);
 }
 
-/* A cell's score for diff, read from cell_scores (written by scoring): the metric named
- * with --metric, else the first metric scored in either run. */
-struct score_lookup {
-	struct sl_store *store;
-	const char *metric;
-};
-
-static double cell_score(void *ud, const struct sl_cell *c)
-{
-	struct score_lookup *sl = ud;
-	sqlite3_stmt *st = sl_store_prepare(sl->store,
-		"SELECT value FROM cell_scores WHERE run_id = ? AND metric = ? AND model_idx = ? "
-		"AND prompt_idx = ? AND case_idx = ? AND sample = ?", NULL);
-	if (!st)
-		return NAN;
-	sqlite3_bind_int64(st, 1, c->run_id);
-	sl_bind_text(st, 2, sl->metric);
-	sqlite3_bind_int(st, 3, c->model_idx);
-	sqlite3_bind_int(st, 4, c->prompt_idx);
-	sqlite3_bind_int(st, 5, c->case_idx);
-	sqlite3_bind_int(st, 6, c->sample);
-	double v = NAN;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_double(st, 0);
-	sqlite3_reset(st);
-	return v;
-}
-
-/* The metric diff compares: the one asked for, else the first one either run has. */
-static char *diff_metric(struct sl_store *store, int64_t a, int64_t b, const char *wanted)
-{
-	if (wanted)
-		return sl_xstrdup(wanted);
-	sqlite3_stmt *st = sl_store_prepare(store, "SELECT MIN(metric) FROM cell_scores "
-						   "WHERE run_id IN (?, ?)", NULL);
-	if (!st)
-		return NULL; /* no scoring tables: compare outputs and errors only */
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	char *m = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		m = sl_xstrdup(sl_col_text(st, 0));
-	sqlite3_reset(st);
-	return m;
-}
-
 static int runs_diff(struct sl_store *store, const char *ra, const char *rb, const char *metric)
 {
 	struct sl_error err = { 0 };
@@ -303,11 +257,10 @@ static int runs_diff(struct sl_store *store, const char *ra, const char *rb, con
 	sl_run_free(&run_a);
 	sl_run_free(&run_b);
 	struct sl_run_diff_stats st;
-	struct score_lookup sl = { store, NULL };
-	char *m = diff_metric(store, a, b, metric);
-	sl.metric = m;
+	/* the metric asked for, else the first one either run has */
+	char *m = metric ? sl_xstrdup(metric) : sl_runs_diff_metric(store, a, b);
 	printf("--- run %lld\n+++ run %lld\n", (long long)a, (long long)b);
-	if (sl_runs_diff(store, a, b, m ? cell_score : NULL, &sl, print_diff, NULL, &st, &err) != 0) {
+	if (sl_runs_diff(store, a, b, m, print_diff, NULL, &st, &err) != 0) {
 		free(m);
 		return cli_fail(&err);
 	}

@@ -358,9 +358,45 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, sl_cell_score_fn score_fn,
-		 void *score_ud, sl_cell_diff_fn diff_fn, void *diff_ud,
-		 struct sl_run_diff_stats *stats, struct sl_error *err)
+/* A cell's stored score of metric (written by scoring), NAN when none. */
+static double cell_score(struct sl_store *store, const char *metric, const struct sl_cell *c)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT value FROM cell_scores WHERE run_id = ? AND metric = ? AND model_idx = ? "
+		"AND prompt_idx = ? AND case_idx = ? AND sample = ?", NULL);
+	if (!st)
+		return NAN;
+	sqlite3_bind_int64(st, 1, c->run_id);
+	sl_bind_text(st, 2, metric);
+	sqlite3_bind_int(st, 3, c->model_idx);
+	sqlite3_bind_int(st, 4, c->prompt_idx);
+	sqlite3_bind_int(st, 5, c->case_idx);
+	sqlite3_bind_int(st, 6, c->sample);
+	double v = NAN;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+char *sl_runs_diff_metric(struct sl_store *store, int64_t run_a, int64_t run_b)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT MIN(metric) FROM cell_scores "
+						   "WHERE run_id IN (?, ?)", NULL);
+	if (!st)
+		return NULL; /* no scoring tables: compare outputs and errors only */
+	sqlite3_bind_int64(st, 1, run_a);
+	sqlite3_bind_int64(st, 2, run_b);
+	char *m = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		m = sl_xstrdup(sl_col_text(st, 0));
+	sqlite3_reset(st);
+	return m;
+}
+
+int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, const char *metric,
+		 sl_cell_diff_fn diff_fn, void *diff_ud, struct sl_run_diff_stats *stats,
+		 struct sl_error *err)
 {
 	static const char sql[] = CELL_COLUMNS "WHERE run_id = ? ORDER BY model, prompt_name, "
 					       "case_idx, sample";
@@ -401,8 +437,8 @@ int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, sl_cell_s
 			changes |= SL_CELL_ERROR;
 		if (!str_eq(a.output, b.output))
 			changes |= SL_CELL_OUTPUT;
-		double sca = score_fn ? score_fn(score_ud, &a) : NAN;
-		double scb = score_fn ? score_fn(score_ud, &b) : NAN;
+		double sca = metric ? cell_score(store, metric, &a) : NAN;
+		double scb = metric ? cell_score(store, metric, &b) : NAN;
 		if (isnan(sca) != isnan(scb) || (!isnan(sca) && fabs(sca - scb) > 1e-12))
 			changes |= SL_CELL_SCORE;
 		if (!changes) {
