@@ -1,6 +1,6 @@
-/* One provider's response parsing (built once per protocol with -DFUZZ_KIND): the first
- * byte picks a streamed body in pieces, a whole body, or an HTTP error body with headers,
- * and a chat or embeddings call. */
+/* One provider's response parsing (built once per protocol with -DFUZZ_OPS=sl_NAME_ops):
+ * the first byte picks a streamed body in pieces, a whole body, or an HTTP error body with
+ * headers, and a chat or embeddings call. */
 #include "fuzz.h"
 
 #include "shortlist/provider.h"
@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	ops = sl_provider_ops_for(FUZZ_KIND);
-	struct sl_provider_conf conf = { .name = "fuzz", .kind = FUZZ_KIND };
+	ops = &FUZZ_OPS;
+	struct sl_provider_conf conf = { .name = "fuzz", .kind = ops };
 	struct sl_params params;
 	sl_params_init(&params);
 	unsigned mode = data[0] % 3, step = data[0] / 3 % 32 + 1;
