@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fakeprov_client.h"
+#include "pty_harness.h"
 #include "shortlist/util.h"
 #include "test.h"
 #include "tui_harness.h"
@@ -78,6 +79,21 @@ static void write_fixtures(void)
 			     "{\"in\": 3, \"out\": 15}}}"));
 	free(test_write_file("p1.json", "{\"name\": \"sentiment\", \"system\": \"Answer with one "
 					"word.\", \"user\": \"Sentiment of: {{text}}\"}"));
+	free(test_write_file("p2.json", "{\"name\": \"sentiment\", \"system\": \"Answer with "
+					"positive, negative or neutral.\", \"user\": \"{{text}}\"}"));
+	/* One model, two prompt versions: two runs to replay and diff on the Runs screen. */
+	for (int v = 1; v <= 2; v++) {
+		char name[32];
+		snprintf(name, sizeof name, "suite-a%d.json", v);
+		char *suite = sl_xasprintf(
+			"{\"name\": \"sentiment-v%d\", \"models\": [\"fake:model-a\"], \"prompts\": "
+			"[\"sentiment@%d\"], \"dataset\": \"cases.csv\", \"concurrency\": 1, "
+			"\"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", "
+			"\"negative\", \"neutral\"]}], \"prices\": {\"fake:model-a\": {\"in\": 1, "
+			"\"out\": 2}}}", v, v);
+		free(test_write_file(name, suite));
+		free(suite);
+	}
 }
 
 /* A fresh database with the prompt, and fakeprov back at the start of its sequences. */
@@ -87,12 +103,17 @@ static char *fresh_db(void)
 	remove(db);
 	CHECK_INT(harness_copy(template_db, db), 0);
 	char *p1 = test_path("p1.json");
-	char *argv[] = { (char *)shortlist_bin, "--db", db, "prompts", "add", p1, NULL };
+	char *p2 = test_path("p2.json");
 	char *out = NULL, *err = NULL;
-	CHECK_INT(harness_run(argv, &out, &err, NULL), 0);
-	free(out);
-	free(err);
+	for (int i = 0; i < 2; i++) {
+		char *argv[] = { (char *)shortlist_bin, "--db", db, "prompts", "add", i ? p2 : p1,
+				 NULL };
+		CHECK_INT(harness_run(argv, &out, &err, NULL), 0);
+		free(out);
+		free(err);
+	}
 	free(p1);
+	free(p2);
 	/* The shortlist the "new evaluation" form starts from (Space on Models is tested by
 	 * test_golden). */
 	char *argv2[] = { (char *)shortlist_bin, "--db", db, "shortlist", "add",
@@ -192,6 +213,36 @@ static void test_quit_then_resume(void)
 	free(resume);
 }
 
+/* The real terminal path: the binary in a pseudo-terminal (libvterm), a suite opened,
+ * checked and run to the end against fakeprov, with real (unredacted) timings on screen. */
+static void test_pty_live_run(void)
+{
+	char *db = fresh_db();
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start(&s, argv, 30, 100), 0);
+	CHECK(pty_wait_text(&s, "Released", 1, 5000));
+	pty_send(&s, "3");
+	CHECK(pty_wait_text(&s, "No run yet", -1, 5000));
+	pty_send(&s, ":open suite-a1.json\r");
+	CHECK(pty_wait_text(&s, "Enter start the run", -1, 5000));
+	pty_send(&s, "\r");
+	CHECK(pty_wait_text(&s, "run 1 finished", -1, 20000));
+	pty_send(&s, "3");
+	CHECK(pty_wait_text(&s, "\u2713 \u2713 \u2713 \u2713 \u2713 \u2713", -1, 5000));
+	CHECK(pty_wait_text(&s, "6/6", -1, 5000));
+	char *screen = pty_screen(&s);
+	CHECK(strstr(screen, " ms") != NULL);   /* TTFT measured and shown... */
+	CHECK(strstr(screen, "~ ms") == NULL);  /* ...not redacted as in golden runs */
+	free(screen);
+	pty_send(&s, "Q");
+	CHECK(pty_wait_exit(&s, 5000));
+	CHECK_INT(s.exit_status, 0);
+	CHECK(!s.altscreen);
+	pty_free(&s);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -217,6 +268,7 @@ int main(int argc, char **argv)
 		return 99;
 	RUN_TEST(test_live_scripts);
 	RUN_TEST(test_quit_then_resume);
+	RUN_TEST(test_pty_live_run);
 	fakeprov_stop(fp);
 	free(template_db);
 	if (test_failures)
