@@ -17,8 +17,10 @@ const char *sl_fmt_usd(double usd, char out[SL_FMT_LEN]);
 /* A total of which n_unknown parts had no price: "$0.42", "$0.42+?" (a lower bound), or
  * "?" when nothing was priced. */
 const char *sl_fmt_usd_partial(double usd, int64_t n_unknown, char out[SL_FMT_LEN]);
-/* A duration in seconds: "850 ms", "1.25 s"; NaN or negative: "?". */
+/* A duration in seconds: "0.42 ms" (below 1 ms), "850 ms", "1.25 s"; NaN or negative: "?". */
 const char *sl_fmt_seconds(double s, char out[SL_FMT_LEN]);
+/* The same, compact for chart axes and tight columns: "850ms", "1.4s", "12s". */
+const char *sl_fmt_seconds_short(double s, char out[SL_FMT_LEN]);
 /* A duration on a clock: "4:05", "1:02:03"; NaN or negative: "?". */
 const char *sl_fmt_clock(double s, char out[SL_FMT_LEN]);
 /* A count: "950", "12.3k", "1.5M"; negative: "?". */

@@ -11,8 +11,10 @@
  * The rubric is the case's own "rubric" field when the dataset has one, else the scorer's
  * "rubric", else a generic 1-5 anchor; "reference": true shows the judge the case's reference
  * (or expected answer, or label).
- * A malformed verdict is asked again (up to "tries", default 3), then recorded as a judge
- * error: value NULL, never a zero. Judge prompts live in the prompt catalogue as
+ * A malformed verdict is asked again (up to "tries" calls, default 3) only in a way that can
+ * change the answer: the judge runs at temperature 0, so the retry shows it its reply and
+ * why it could not be read, and stops when the same reply comes back. Then it is recorded
+ * as a judge error, with the reason: value NULL, never a zero. Judge prompts live in the prompt catalogue as
  * "judge-rubric" and "judge-pairwise" (added on first use, versioned like any prompt; a
  * scorer may name another prompt or version). Verdicts are cached in judge_cache; their
  * cost is stored apart from the models' cost. */

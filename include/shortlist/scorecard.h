@@ -41,7 +41,8 @@ struct sl_scorecard_row {
 	double latency_p50, latency_p95, latency_p99, latency_mean;
 	double ttft_p50, ttft_p95;
 	int64_t n_latency, n_ttft; /* successful cells with a latency / a TTFT */
-	double tokens_per_s;  /* output tokens per second of generation (after the first token) */
+	double tokens_per_s;  /* sum(N) / sum(E2E - TTFT) over successful cells, N = output tokens
+			       * (each cell's N / (E2E - TTFT), as engine.h; no TTFT: E2E) */
 	double cost_total;    /* USD of successful cells; NAN when any price is unknown */
 	double cost_per_request, cost_per_1k;
 	int64_t n_cost_unknown; /* successful cells without a cost */

@@ -101,6 +101,8 @@ const char *sl_strcasestr(const char *haystack, const char *needle);
 char *sl_url_redact(const char *url);
 /* The "user:pw@" of url (NULL if none): what to hide where a server may echo the URL. */
 char *sl_url_userinfo(const char *url);
+/* Replace every occurrence of secret (if not NULL or empty) in *msg (may be NULL) by mark. */
+void sl_str_redact(char **msg, const char *secret, const char *mark);
 
 /* In a valid JSON document, the byte offset of the first key that its object already has
  * (cJSON keeps both and reads the first, so the second would be ignored silently); -1 if

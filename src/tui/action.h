@@ -116,6 +116,14 @@ enum tui_context {
 	X(CMP_MODELS_NEXT, COMPARE, "", "Show the next models (more than four)", ']', 0, 0, 0) \
 	X(CMP_MODELS_PREV, COMPARE, "", "Show the previous models", '[', 0, 0, 0)          \
 	X(CMP_PROMPT, COMPARE, "", "Next prompt version", 'v', 0, 0, 0)                    \
+	X(RUNS_DOWN, RUNS, "", "Next run", 'j', TK_DOWN, 0, 0)                             \
+	X(RUNS_UP, RUNS, "", "Previous run", 'k', TK_UP, 0, 0)                             \
+	X(RUNS_OPEN, RUNS, "open", "Open the run: its matrix, answers and scorecard from the store", TK_ENTER, 0, 0, 0) \
+	X(RUNS_MARK, RUNS, "mark", "Mark this run as the old side of a diff", 'm', ' ', 0, 0) \
+	X(RUNS_DIFF, RUNS, "diff", "Diff the marked run with this one (cells whose output, error or score changed)", 'd', 0, 0, 0) \
+	X(RUNS_SCROLL_DOWN, RUNS, "", "Scroll the lineage or diff down", 'J', TK_PGDN, 0, 0) \
+	X(RUNS_SCROLL_UP, RUNS, "", "Scroll the lineage or diff up", 'K', TK_PGUP, 0, 0)  \
+	X(RUNS_RELOAD, RUNS, "", "Reload the list", 'r', 0, 0, 0)                         \
 	X(NEWRUN_DOWN, NEWRUN, "", "Next field", 'j', TK_DOWN, 0, 0)                       \
 	X(NEWRUN_UP, NEWRUN, "", "Previous field", 'k', TK_UP, 0, 0)                       \
 	X(NEWRUN_TOGGLE, NEWRUN, "select", "Select or drop this prompt or scorer", ' ', 0, 0, 0) \

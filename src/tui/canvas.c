@@ -196,7 +196,7 @@ void tui_plot_draw(struct tui_plot *p, struct tui_grid *g, const char *xlabel,
 		if (!tui_plot_cell(p, p->x0, v, &cx, &cy))
 			continue;
 		char label[24];
-		yfmt(v, label, sizeof label);
+		yfmt(fabs(v) < 1e-9 * step ? 0 : v, label, sizeof label); /* no "-0.00" */
 		tui_grid_put_field(g, in.x - Y_LABEL_W, cy, Y_LABEL_W - 2, TUI_ROLE_DIM, 0, label,
 				   true);
 		tui_grid_put(g, in.x - 1, cy, 1, TUI_ROLE_BORDER, 0, tui_glyph(TUI_GLYPH_TICK_Y));

@@ -8,7 +8,7 @@
 /* X(id, UTF-8, ASCII twin) */
 #define TUI_GLYPHS(X)                      \
 	X(ELLIPSIS, "\u2026", "~")         \
-	X(UNKNOWN, "\u2014", "-")          \
+	X(UNKNOWN, "?", "?") /* SL_FMT_UNKNOWN: one spelling everywhere */ \
 	X(HLINE, "\u2500", "-")            \
 	X(VLINE, "\u2502", "|")            \
 	X(CORNER_TL, "\u250c", "+")        \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int64_t tui_matrix_index(const struct tui_matrix *d, int model, int prompt, int case_index,
 			  int sample)
@@ -242,4 +243,14 @@ const char *tui_fmt_cost(double usd, int64_t unknown, char *buf, size_t n)
 	else
 		snprintf(buf, n, "$%.2f%s", usd, more);
 	return buf;
+}
+
+const char *tui_path_display(const char *path, char *cwd, size_t n)
+{
+	if (!path || !getcwd(cwd, n))
+		return path ? path : "?";
+	size_t l = strlen(cwd);
+	if (strncmp(path, cwd, l) == 0 && path[l] == '/')
+		return path + l + 1;
+	return path;
 }

@@ -76,4 +76,8 @@ const char *tui_fmt_ms(double ms, bool redact, char *buf, size_t n);
 const char *tui_fmt_rate(double per_s, bool redact, char *buf, size_t n);
 const char *tui_fmt_duration(double s, bool redact, char *buf, size_t n);
 const char *tui_fmt_cost(double usd, int64_t unknown, char *buf, size_t n);
+/* A path as the user would type it here: relative when it is under the working directory
+ * (cwd is scratch space for the working directory). */
+const char *tui_path_display(const char *path, char *cwd, size_t n);
+
 #endif

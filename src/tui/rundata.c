@@ -1,6 +1,7 @@
 #include "rundata.h"
 
 #include "charts.h"
+#include "shortlist/priors.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ static void clear(struct tui_rundata *d)
 		sl_run_free(&d->run);
 	sl_scorecard_free(&d->sc);
 	sl_triangle_free(&d->tri);
+	sl_triangle_free(&d->priors);
+	d->priors_loaded = d->has_priors = false;
 	sl_gates_free(d->gates, d->n_gates);
 	sl_gate_report_free(&d->gate_report);
 	free(d->lat);
@@ -49,6 +52,19 @@ void tui_rundata_free(struct tui_rundata *d)
 	clear(d);
 	sl_buf_free(&d->recommendation);
 	sl_buf_free(&d->change);
+}
+
+const struct sl_triangle *tui_rundata_priors(struct tui_rundata *d, struct sl_store *store)
+{
+	if (!d->priors_loaded) {
+		struct sl_error err = { 0 };
+		d->priors_loaded = true;
+		sl_triangle_init(&d->priors);
+		d->has_priors = sl_priors_triangle(store, &d->priors, &err) == 0;
+		if (!d->has_priors)
+			snprintf(d->priors_note, sizeof d->priors_note, "%s", err.msg);
+	}
+	return d->has_priors ? &d->priors : NULL;
 }
 
 double tui_rundata_quality(const struct tui_rundata *d, size_t i, double *lo, double *hi)
@@ -107,6 +123,16 @@ int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_
 	if (run_id == 0) {
 		snprintf(d->note, sizeof d->note, "no runs yet: run a suite (shortlist run SUITE) "
 						  "or start one from the Models screen");
+		/* Before any run the triangle is the shortlist's catalogue priors, labelled so. */
+		if (sl_priors_triangle(store, &d->tri, &err) == 0) {
+			d->has_tri = true;
+			sl_triangle_regions(&d->tri, REGION_STEPS);
+			struct sl_tri_weights w = d->w;
+			tui_rundata_set_weights(d, &w);
+		} else {
+			size_t used = strlen(d->note);
+			snprintf(d->note + used, sizeof d->note - used, ". Priors: %s", err.msg);
+		}
 		d->loaded_ns = sl_now_ns();
 		return 0;
 	}

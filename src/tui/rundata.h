@@ -19,6 +19,9 @@ struct tui_rundata {
 	struct sl_run run;
 	struct sl_scorecard sc;
 	struct sl_triangle tri;  /* measured, or the catalogue priors when run_id is 0 */
+	struct sl_triangle priors; /* the shortlist's catalogue priors, loaded when first drawn */
+	bool priors_loaded, has_priors;
+	char priors_note[1100];
 	bool has_tri;
 	char note[1100];        /* why there is no triangle, or a load error */
 	struct sl_tri_weights w;
@@ -46,6 +49,8 @@ void tui_rundata_free(struct tui_rundata *d);
 int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_id);
 /* New weights: re-rank, recommendation and the nearest change, no store access. */
 void tui_rundata_set_weights(struct tui_rundata *d, const struct sl_tri_weights *w);
+/* The catalogue priors of the shortlist (sl_priors_triangle), or NULL with priors_note. */
+const struct sl_triangle *tui_rundata_priors(struct tui_rundata *d, struct sl_store *store);
 /* The headline quality value of model row i (NAN if none) and its interval. */
 double tui_rundata_quality(const struct tui_rundata *d, size_t i, double *lo, double *hi);
 

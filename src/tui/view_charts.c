@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/format.h"
 #include "app.h"
 #include "canvas.h"
 #include "charts.h"
@@ -16,10 +17,11 @@
 #include "rundata.h"
 #include "wrap.h"
 
-enum chart { CHART_TRIANGLE, CHART_COST, CHART_LATENCY, CHART_DIST, CHART_COUNT };
+enum chart { CHART_TRIANGLE, CHART_COST, CHART_LATENCY, CHART_DIST, CHART_PRIORS, CHART_COUNT };
 
 static const char *const chart_names[CHART_COUNT] = {
 	"triangle", "quality vs cost", "quality vs p95 latency", "latency and TTFT",
+	"catalogue priors",
 };
 
 #define WIDE_COLS 160
@@ -46,32 +48,17 @@ enum tui_role tui_series_role(size_t i)
 
 /* ---- formatting ---- */
 
+/* The core's display format (shortlist/format.h), as the plots' label callbacks want it. */
 void tui_fmt_seconds(double s, char *out, size_t n)
 {
-	if (!isfinite(s))
-		snprintf(out, n, "%s", tui_glyph(TUI_GLYPH_UNKNOWN));
-	else if (s < 0.001)
-		snprintf(out, n, "%.2gms", s * 1000);
-	else if (s < 1)
-		snprintf(out, n, "%.0fms", s * 1000);
-	else if (s < 10)
-		snprintf(out, n, "%.1fs", s);
-	else
-		snprintf(out, n, "%.0fs", s);
+	char b[SL_FMT_LEN];
+	snprintf(out, n, "%s", sl_fmt_seconds_short(s, b));
 }
 
 void tui_fmt_usd(double c, char *out, size_t n)
 {
-	if (!isfinite(c))
-		snprintf(out, n, "%s", tui_glyph(TUI_GLYPH_UNKNOWN));
-	else if (c == 0)
-		snprintf(out, n, "$0");
-	else if (c >= 100)
-		snprintf(out, n, "$%.0f", c);
-	else if (c >= 1)
-		snprintf(out, n, "$%.2f", c);
-	else /* two significant digits: $0.000094, never an exponent */
-		snprintf(out, n, "$%.*f", (int)fmin(10, ceil(-log10(c)) + 1), c);
+	char b[SL_FMT_LEN];
+	snprintf(out, n, "%s", sl_fmt_usd(c, b));
 }
 
 static void fmt_quality(double v, char *out, size_t n)
@@ -301,41 +288,47 @@ static bool log_range(const double *v, size_t n, double *lo, double *hi)
 	return true;
 }
 
-static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_rect r,
-			 bool by_cost)
+/* One scatter: quality (with an interval) against a log x axis, the 2-D frontier joined in
+ * order of x, points as letters with names beside them where there is room. */
+struct scatter {
+	size_t n;
+	const double *x, *q, *lo, *hi;
+	const bool *front;
+	const char *const *names;
+	const char *title, *xlabel, *what_x; /* what_x: "cost", "latency", "list price" */
+	const char *front_note;
+	tui_tick_fmt xfmt, yfmt;
+	double y_round;                      /* the y axis is rounded out to this step */
+};
+
+static void fmt_score(double v, char *out, size_t n)
 {
-	struct tui_rundata *d = tui_app_rundata(cv->base.app);
-	size_t n = d->sc.n_models;
-	double *x = sl_xcalloc(n ? n : 1, sizeof *x), *q = sl_xcalloc(n ? n : 1, sizeof *q);
-	double *lo = sl_xcalloc(n ? n : 1, sizeof *lo), *hi = sl_xcalloc(n ? n : 1, sizeof *hi);
+	snprintf(out, n, "%.0f", v);
+}
+
+static void draw_scatter_data(struct tui_grid *g, struct tui_rect r, const struct scatter *sp)
+{
+	size_t n = sp->n;
+	const double *x = sp->x, *q = sp->q, *lo = sp->lo, *hi = sp->hi;
 	double y0 = INFINITY, y1 = -INFINITY;
-	for (size_t i = 0; i < n; i++) {
-		x[i] = by_cost ? d->sc.rows[i].cost_per_1k : d->sc.rows[i].latency_p95;
-		q[i] = tui_rundata_quality(d, i, &lo[i], &hi[i]);
-		if (!isfinite(lo[i]))
-			lo[i] = hi[i] = q[i];
+	for (size_t i = 0; i < n; i++)
 		if (isfinite(q[i]) && isfinite(x[i]) && x[i] > 0) {
-			y0 = fmin(y0, lo[i]);
-			y1 = fmax(y1, hi[i]);
+			y0 = fmin(y0, isfinite(lo[i]) ? lo[i] : q[i]);
+			y1 = fmax(y1, isfinite(hi[i]) ? hi[i] : q[i]);
 		}
-	}
-	const bool *front = by_cost ? d->front_cost : d->front_p95;
 	double x0, x1;
-	char title[160];
-	snprintf(title, sizeof title, "%s (%s) vs %s", d->sc.headline ? d->sc.headline : "quality",
-		 "95% interval", by_cost ? "cost per 1,000 requests" : "p95 latency");
-	tui_grid_put(g, r.x, r.y, r.w, TUI_ROLE_HEADER, 0, title);
+	tui_grid_put(g, r.x, r.y, r.w, TUI_ROLE_HEADER, 0, sp->title);
 	if (!log_range(x, n, &x0, &x1) || !isfinite(y0)) {
-		tui_grid_put(g, r.x, r.y + 2, r.w, TUI_ROLE_UNKNOWN, 0,
-			     by_cost ? "no model has both a quality score and a known cost"
-				     : "no model has both a quality score and a latency");
-		goto out;
+		char msg[160];
+		snprintf(msg, sizeof msg, "no model has both a quality score and a known %s",
+			 sp->what_x);
+		tui_grid_put(g, r.x, r.y + 2, r.w, TUI_ROLE_UNKNOWN, 0, msg);
+		return;
 	}
-	/* Round the quality axis out to tenths. */
-	y0 = floor(y0 * 10 + 1e-9) / 10;
-	y1 = ceil(y1 * 10 - 1e-9) / 10;
+	y0 = floor(y0 / sp->y_round + 1e-9) * sp->y_round;
+	y1 = ceil(y1 / sp->y_round - 1e-9) * sp->y_round;
 	if (y1 <= y0)
-		y1 = y0 + 0.1;
+		y1 = y0 + sp->y_round;
 	/* Legend on the right when wide, else under the plot. */
 	int legend_w = r.w >= 100 ? 40 : 0;
 	int legend_h = legend_w ? 0 : (int)(n < 8 ? (n + 1) / 2 : 4) + 1;
@@ -345,7 +338,7 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 	/* The frontier: frontier points joined in order of x. */
 	size_t *idx = sl_xcalloc(n ? n : 1, sizeof *idx), nf = 0;
 	for (size_t i = 0; i < n; i++)
-		if (front[i] && x[i] > 0)
+		if (sp->front[i] && x[i] > 0)
 			idx[nf++] = i;
 	for (size_t a = 1; a < nf; a++)
 		for (size_t b = a; b > 0 && x[idx[b]] < x[idx[b - 1]]; b--) {
@@ -367,9 +360,8 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 			for (int yy = by; yy <= ay; yy += 2)
 				tui_canvas_dot(&p.cv, ax, yy, tui_series_role(i), ':');
 	}
-	const char *xl = by_cost ? "USD per 1k requests (log)" : "p95 latency (log)";
-	tui_plot_draw(&p, g, xl, NULL, by_cost ? tui_fmt_usd : tui_fmt_seconds, fmt_quality);
-	/* Points as letters, names beside them where the cells are free. */
+	tui_plot_draw(&p, g, sp->xlabel, NULL, sp->xfmt, sp->yfmt);
+	/* Points as letters first, then names beside them where the cells are still free. */
 	size_t off = 0;
 	char note[256] = "";
 	for (size_t i = 0; i < n; i++) {
@@ -382,7 +374,12 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 			continue;
 		}
 		tui_grid_put(g, px, py, 1, tui_series_role(i), TUI_A_BOLD, s);
-		const char *nm = tui_short_name(d->sc.rows[i].model);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int px, py;
+		if (!tui_plot_cell(&p, x[i], q[i], &px, &py))
+			continue;
+		const char *nm = tui_short_name(sp->names[i]);
 		int w = tui_text_width(nm);
 		bool free_cells = px + 2 + w < p.inner.x + p.inner.w;
 		for (int k = 1; free_cells && k <= w + 1; k++) {
@@ -394,8 +391,7 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 	}
 	if (off) {
 		char line[300];
-		snprintf(line, sizeof line, "not on the axis (%s unknown or 0): %s",
-			 by_cost ? "cost" : "latency", note);
+		snprintf(line, sizeof line, "not on the axis (%s unknown or 0): %s", sp->what_x, note);
 		tui_grid_put(g, p.inner.x, r.y + r.h - 1 - legend_h, p.inner.w, TUI_ROLE_UNKNOWN, 0,
 			     line);
 	}
@@ -408,10 +404,9 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 	for (size_t i = 0; i < n && ly < lr.y + lr.h; i++) {
 		char s[2] = { sl_tri_letter(i), '\0' };
 		tui_grid_put(g, lx, ly, 1, tui_series_role(i), TUI_A_BOLD, s);
-		if (front[i])
+		if (sp->front[i])
 			tui_grid_put(g, lx + 1, ly, 1, TUI_ROLE_MARK, 0, tui_glyph(TUI_GLYPH_MARK));
-		tui_grid_put_field(g, lx + 3, ly, col_w - 4, TUI_ROLE_DEFAULT, 0,
-				   d->sc.rows[i].model, false);
+		tui_grid_put_field(g, lx + 3, ly, col_w - 4, TUI_ROLE_DEFAULT, 0, sp->names[i], false);
 		if (!legend_w && lx == lr.x && i + 1 < n) {
 			lx += col_w;
 			continue;
@@ -422,17 +417,91 @@ static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_
 	if (lx != lr.x)
 		ly++;
 	if (ly < lr.y + lr.h || legend_w) {
-		char fl[80];
-		snprintf(fl, sizeof fl, "%s on the frontier: none %s and better",
-			 tui_glyph(TUI_GLYPH_MARK), by_cost ? "cheaper" : "faster");
+		char fl[120];
+		snprintf(fl, sizeof fl, "%s on the frontier: %s", tui_glyph(TUI_GLYPH_MARK),
+			 sp->front_note);
 		tui_grid_put(g, lr.x, legend_w ? ly : lr.y + lr.h - 1, lr.w, TUI_ROLE_DIM, 0, fl);
 	}
 	tui_plot_free(&p);
-out:
+}
+
+static void draw_scatter(struct charts_view *cv, struct tui_grid *g, struct tui_rect r,
+			 bool by_cost)
+{
+	struct tui_rundata *d = tui_app_rundata(cv->base.app);
+	size_t n = d->sc.n_models;
+	double *x = sl_xcalloc(n ? n : 1, sizeof *x), *q = sl_xcalloc(n ? n : 1, sizeof *q);
+	double *lo = sl_xcalloc(n ? n : 1, sizeof *lo), *hi = sl_xcalloc(n ? n : 1, sizeof *hi);
+	const char **names = sl_xcalloc(n ? n : 1, sizeof *names);
+	for (size_t i = 0; i < n; i++) {
+		x[i] = by_cost ? d->sc.rows[i].cost_per_1k : d->sc.rows[i].latency_p95;
+		q[i] = tui_rundata_quality(d, i, &lo[i], &hi[i]);
+		names[i] = d->sc.rows[i].model;
+	}
+	char title[160];
+	snprintf(title, sizeof title, "%s (95%% interval) vs %s",
+		 d->sc.headline ? d->sc.headline : "quality",
+		 by_cost ? "cost per 1,000 requests" : "p95 latency");
+	struct scatter sp = {
+		.n = n, .x = x, .q = q, .lo = lo, .hi = hi, .names = names,
+		.front = by_cost ? d->front_cost : d->front_p95, .title = title,
+		.xlabel = by_cost ? "USD per 1k requests (log)" : "p95 latency (log)",
+		.what_x = by_cost ? "cost" : "latency",
+		.front_note = by_cost ? "none cheaper and better" : "none faster and better",
+		.xfmt = by_cost ? tui_fmt_usd : tui_fmt_seconds, .yfmt = fmt_quality,
+		.y_round = 0.1,
+	};
+	draw_scatter_data(g, r, &sp);
 	free(x);
 	free(q);
 	free(lo);
 	free(hi);
+	free(names);
+}
+
+/* Catalogue priors: published score against list price, for the shortlist, before (or
+ * beside) any measurement. */
+static void draw_priors(struct charts_view *cv, struct tui_grid *g, struct tui_rect r)
+{
+	struct tui_rundata *d = tui_app_rundata(cv->base.app);
+	const struct sl_triangle *t = tui_rundata_priors(d, cv->base.app->store);
+	if (!t) {
+		tui_wrap_draw(g, r, TUI_ROLE_UNKNOWN, 0, d->priors_note, 0);
+		return;
+	}
+	size_t n = t->n;
+	double *x = sl_xcalloc(n ? n : 1, sizeof *x), *q = sl_xcalloc(n ? n : 1, sizeof *q);
+	double *nan = sl_xcalloc(n ? n : 1, sizeof *nan);
+	bool *front = sl_xcalloc(n ? n : 1, sizeof *front);
+	const char **names = sl_xcalloc(n ? n : 1, sizeof *names);
+	for (size_t i = 0; i < n; i++) {
+		x[i] = t->models[i].cost;
+		q[i] = t->models[i].precision;
+		nan[i] = NAN;
+		names[i] = t->models[i].name;
+	}
+	sl_pareto_front_2d(x, q, n, front);
+	char title[200];
+	snprintf(title, sizeof title, "PRIORS, not measured: %s vs list price",
+		 t->precision_label ? t->precision_label : "published score");
+	struct scatter sp = {
+		.n = n, .x = x, .q = q, .lo = nan, .hi = nan, .names = names, .front = front,
+		.title = title, .xlabel = "list price USD per 1M tokens, 3:1 in:out (log)",
+		.what_x = "list price", .front_note = "none cheaper and better on paper",
+		.xfmt = tui_fmt_usd, .yfmt = fmt_score, .y_round = 10,
+	};
+	/* Published scores on a 0-1 scale get a finer axis. */
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(q[i]) && q[i] <= 1) {
+			sp.y_round = 0.1;
+			sp.yfmt = fmt_quality;
+		}
+	draw_scatter_data(g, r, &sp);
+	free(x);
+	free(q);
+	free(nan);
+	free(front);
+	free(names);
 }
 
 /* ---- distributions ---- */
@@ -534,6 +603,7 @@ static void draw_chart(struct charts_view *cv, int chart, struct tui_grid *g, st
 	case CHART_TRIANGLE: draw_triangle_chart(cv, g, r); break;
 	case CHART_COST: draw_scatter(cv, g, r, true); break;
 	case CHART_LATENCY: draw_scatter(cv, g, r, false); break;
+	case CHART_PRIORS: draw_priors(cv, g, r); break;
 	default: draw_dist(cv, g, r); break;
 	}
 }
@@ -556,11 +626,25 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	tui_grid_put(g, area.x + 1, area.y, area.w - 2, d->tri.priors ? TUI_ROLE_WARNING
 								      : TUI_ROLE_LABEL, 0, head);
 	struct tui_rect body = { area.x + 1, area.y + 2, area.w - 2, area.h - 2 };
-	if (!d->has_tri && !d->sc.n_models) {
+	if (!d->has_tri && !d->sc.n_models && cv->chart != CHART_PRIORS) {
 		tui_wrap_draw(g, body, TUI_ROLE_UNKNOWN, 0, d->note, 0);
 		return;
 	}
-	if (area.w >= WIDE_COLS && area.h >= WIDE_LINES) {
+	if (!d->run_id && area.w >= WIDE_COLS && area.h >= WIDE_LINES) {
+		/* Before any run: the priors' triangle beside their score/price chart. */
+		int hw = body.w / 2;
+		draw_chart(cv, CHART_TRIANGLE, g, (struct tui_rect){ body.x, body.y, hw - 1, body.h });
+		draw_chart(cv, CHART_PRIORS, g, (struct tui_rect){ body.x + hw + 1, body.y,
+								   body.w - hw - 1, body.h });
+		return;
+	}
+	if (!d->run_id && cv->chart != CHART_TRIANGLE && cv->chart != CHART_PRIORS) {
+		tui_wrap_draw(g, body, TUI_ROLE_UNKNOWN, 0, "measured charts appear once a run has "
+			      "finished cells; before that, the triangle and the catalogue priors "
+			      "(v) show published scores and list prices", 0);
+		return;
+	}
+	if (area.w >= WIDE_COLS && area.h >= WIDE_LINES && cv->chart != CHART_PRIORS) {
 		int hw = body.w / 2, hh = body.h / 2;
 		draw_chart(cv, CHART_TRIANGLE, g, (struct tui_rect){ body.x, body.y, hw - 1, hh - 1 });
 		draw_chart(cv, CHART_COST, g, (struct tui_rect){ body.x + hw + 1, body.y, body.w - hw - 1, hh - 1 });
@@ -612,11 +696,15 @@ static int cv_action(struct tui_view *v, enum tui_action a)
 	case TUI_ACT_POINT_UP: return move_point(cv, 0, POINT_STEP);
 	case TUI_ACT_POINT_DOWN: return move_point(cv, 0, -POINT_STEP);
 	case TUI_ACT_CHART_NEXT:
-		cv->chart = (cv->chart + 1) % CHART_COUNT;
+	case TUI_ACT_CHART_PREV: {
+		/* Before any run only the triangle and the priors have something to show. */
+		bool measured = tui_app_rundata(v->app)->run_id != 0;
+		int step = a == TUI_ACT_CHART_NEXT ? 1 : CHART_COUNT - 1;
+		do
+			cv->chart = (cv->chart + step) % CHART_COUNT;
+		while (!measured && cv->chart != CHART_TRIANGLE && cv->chart != CHART_PRIORS);
 		return TUI_HANDLED | TUI_REDRAW;
-	case TUI_ACT_CHART_PREV:
-		cv->chart = (cv->chart + CHART_COUNT - 1) % CHART_COUNT;
-		return TUI_HANDLED | TUI_REDRAW;
+	}
 	default:
 		return 0;
 	}
@@ -657,6 +745,15 @@ static void cv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 		sl_buf_printf(right, "pick %s", d->tri.models[d->winner].name);
 }
 
+/* Before any run the priors follow the shortlist, which the Models screen may have changed
+ * meanwhile: read it again (a catalogue query, cheap). */
+static void cv_show(struct tui_view *v)
+{
+	struct tui_rundata *d = tui_app_rundata_peek(v->app);
+	if (!d->run_id)
+		d->stale = true;
+}
+
 static void cv_destroy(struct tui_view *v)
 {
 	free(v);
@@ -669,6 +766,7 @@ static const struct tui_view_ops charts_ops = {
 	.action = cv_action,
 	.event = cv_event,
 	.status = cv_status,
+	.show = cv_show,
 	.destroy = cv_destroy,
 };
 

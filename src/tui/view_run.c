@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "glyph.h"
@@ -399,24 +398,13 @@ static void draw_legend(struct tui_grid *g, int x, int y, int w)
 	}
 }
 
-/* A path as the user would type it here: relative when it is under the working directory. */
-static const char *display_path(const char *path, char *cwd, size_t n)
-{
-	if (!getcwd(cwd, n))
-		return path;
-	size_t l = strlen(cwd);
-	if (strncmp(path, cwd, l) == 0 && path[l] == '/')
-		return path + l + 1;
-	return path;
-}
-
 static void draw_plan(struct run_view *rv, struct tui_grid *g, struct tui_rect r)
 {
 	char cwd[4096];
 	int x = r.x + 2, w = r.w - 4, y = r.y + 1;
 	char line[1200];
 	snprintf(line, sizeof line, "%s %s", rv->plan_resume ? "Resume" : "Run",
-		 display_path(rv->plan_path, cwd, sizeof cwd));
+		 tui_path_display(rv->plan_path, cwd, sizeof cwd));
 	tui_grid_put(g, x, y, w, TUI_ROLE_LABEL, TUI_A_BOLD, line);
 	y += 2;
 	if (!rv->plan_ok) {

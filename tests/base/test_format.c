@@ -16,8 +16,14 @@ static void test_format(void)
 	CHECK_STR(sl_fmt_usd_partial(0, 3, b), "?");
 	CHECK_STR(sl_fmt_seconds(0.85, b), "850 ms");
 	CHECK_STR(sl_fmt_seconds(1.254, b), "1.25 s");
+	CHECK_STR(sl_fmt_seconds(0.00042, b), "0.42 ms");
+	CHECK_STR(sl_fmt_seconds(0, b), "0 ms");
 	CHECK_STR(sl_fmt_seconds(NAN, b), "?");
 	CHECK_STR(sl_fmt_seconds(-1, b), "?");
+	CHECK_STR(sl_fmt_seconds_short(0.645, b), "645ms");
+	CHECK_STR(sl_fmt_seconds_short(1.36, b), "1.4s");
+	CHECK_STR(sl_fmt_seconds_short(12.4, b), "12s");
+	CHECK_STR(sl_fmt_seconds_short(NAN, b), "?");
 	CHECK_STR(sl_fmt_clock(245, b), "4:05");
 	CHECK_STR(sl_fmt_clock(3723, b), "1:02:03");
 	CHECK_STR(sl_fmt_clock(INFINITY, b), "?");

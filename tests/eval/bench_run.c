@@ -3,8 +3,9 @@
  * against fakeprov at zero latency, -j 64, streamed: 3 models x 1 prompt x N/3 cases, scored
  * with contains, rouge1, levenshtein and latency. Printed: wall time, cells/s (SQLite
  * writes and the end-of-run scoring included), peak RSS of the run, then the time and peak
- * RSS of each reader of that run. Then the fully cached rerun at the first size. Prints
- * figures; asserts only that every command succeeded. */
+ * RSS of each reader of that run. Then the fully cached rerun at the first size, and the CPU
+ * time per cell of a streamed, stored and scored run (32-chunk answers, four cheap scorers).
+ * Prints figures; asserts only that every command succeeded. */
 #include "test.h"
 
 #include <sys/resource.h>
@@ -13,6 +14,8 @@
 #include "eval_util.h"
 #include "fakeprov_client.h"
 #include "shortlist/util.h"
+
+static double cpu_s; /* user + system CPU of the last measured process */
 
 static double run_measured(const char *db, const char *const *argv, long *rss_kb, int *status)
 {
@@ -23,6 +26,8 @@ static double run_measured(const char *db, const char *const *argv, long *rss_kb
 	wait4(pid, &st, 0, &ru);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	*rss_kb = ru.ru_maxrss;
+	cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	return (double)(sl_now_ns() - t0) / 1e9;
 }
 
@@ -96,8 +101,8 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 				&status);
 	CHECK_INT(status, 0);
 	printf("%ld cells: run %.2f s, %.0f cells/s (SQLite writes and scoring included), "
-	       "%ld API requests, peak RSS %.1f MB\n", cells, t, cells / t,
-	       fakeprov_route_count(fp, "openai.chat"), rss / 1024.0);
+	       "%ld API requests, peak RSS %.1f MB, CPU %.3f ms per cell\n", cells, t, cells / t,
+	       fakeprov_route_count(fp, "openai.chat"), rss / 1024.0, cpu_s * 1000 / cells);
 	fflush(stdout);
 	for (size_t i = 0; i < sizeof readers / sizeof *readers; i++) {
 		t = run_measured(db, readers[i].argv, &rss, &status);
@@ -131,6 +136,48 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 	free(p);
 }
 
+/* CPU per cell of a streamed run: 32 chunks per answer, every cell stored, then scored by
+ * four cheap scorers (the run scores when it ends). */
+static void bench_cpu_per_cell(struct fakeprov *fp)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive because the review says it "
+				"works and the writer would buy it again without a doubt so we call it "
+				"positive overall\", \"chunks\": 32, \"ttft_ms\": 0, \"token_ms\": 0}}");
+	struct sl_error err = { 0 };
+	char *dir = test_path("cpu");
+	sl_mkdirs(dir, &err);
+	free(dir);
+	struct sl_buf data;
+	sl_buf_init(&data);
+	for (int i = 0; i < 1000; i++)
+		sl_buf_printf(&data, "{\"text\": \"review number %d: it works, mostly\", \"label\": "
+				     "\"positive\"}\n", i);
+	free(test_write_file("cpu/bench.jsonl", data.data));
+	sl_buf_free(&data);
+	char *suite = test_write_file("cpu/suite.json",
+		"{\"name\": \"bench2\", \"models\": [\"fake:m1\", \"fake:m2\"], \"prompts\": "
+		"[\"bench\"], \"dataset\": \"bench.jsonl\", \"samples\": 5, \"concurrency\": 64, "
+		"\"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}, "
+		"{\"name\": \"contains\", \"value\": \"works\"}, {\"name\": \"max_length\", "
+		"\"max\": 500}, {\"name\": \"starts_with\", \"value\": \"positive\"}]}");
+	char *db = test_path("cpu/bench.db");
+	char *p = test_path("p.json");
+	struct run_result r = run_cli(db, (const char *[]){ "prompts", "add", p, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	long rss;
+	int status;
+	double t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", "--no-cache", NULL },
+				&rss, &status);
+	CHECK_INT(status, 0);
+	printf("streamed run, 32 chunks per answer, stored and scored (4 scorers), 10,000 cells: "
+	       "%.2f s, CPU %.3f ms per cell (user+system of the shortlist process)\n", t,
+	       cpu_s * 1000 / 10000);
+	free(suite);
+	free(db);
+	free(p);
+}
+
 TEST_MAIN_BEGIN
 	struct fakeprov *fp = fakeprov_start("{\"default\": {\"text\": \"positive\", \"ttft_ms\": 0, "
 					     "\"token_ms\": 0}}");
@@ -160,6 +207,7 @@ TEST_MAIN_BEGIN
 		first = false;
 		s = *end == ',' ? end + 1 : end;
 	}
+	bench_cpu_per_cell(fp);
 	fakeprov_stop(fp);
 	free(json);
 	free(cfg);

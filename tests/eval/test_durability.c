@@ -379,6 +379,9 @@ static void test_identical_requests_shared(void)
 		"\"four\"}, {\"text\": \"five\"}, {\"text\": \"six\"}, {\"text\": \"seven\"}, "
 		"{\"text\": \"eight\"}]}}}";
 	char *suite = write_suite("shared", 12, 3, NULL); /* 3 requests, each 4 times */
+	struct run_result c = run_cli(db, (const char *[]){ "run", suite, "--check", NULL }, NULL);
+	CHECK_CONTAINS(c.out, "9 cells from the response cache, 3 API requests");
+	run_result_free(&c);
 	const char *jobs[] = { "12", "1" }; /* all in flight at once; one after another */
 	for (int j = 0; j < 2; j++) {
 		fakeprov_set_script(fp, script); /* restarts the sequence */

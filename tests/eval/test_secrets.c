@@ -5,6 +5,7 @@
 #include "test.h"
 
 #include <signal.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,9 +171,105 @@ static void test_run_and_reports(void)
 	free(suite);
 }
 
+/* Every other command, on every provider: answers, errors, pings, measurements. */
+static void test_every_command(void)
+{
+	static const char *const chat[] = { "lab:model-a", "lab:echo-o", "ant:model-b",
+		"ant:echo-a", "aws:amazon.nova-pro-v1:0", "awsb:amazon.titan-text", "oll:llama3.2" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(chat); i++) {
+		struct run_result r = cli((const char *[]){ "ask", chat[i], "hello", NULL });
+		run_result_free(&r);
+		r = cli((const char *[]){ "ask", chat[i], "hello", "--stream", "--json", "--system",
+					  "terse", "--tries", "2", NULL });
+		run_result_free(&r);
+	}
+	static const char *const embed[] = { "lab:e", "oll:nomic", "aws:amazon.titan-embed-text-v2:0" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(embed); i++) {
+		struct run_result r = cli((const char *[]){ "ask", "--embed", embed[i], "cat", NULL });
+		run_result_free(&r);
+	}
+	static const char *const providers[] = { "lab", "ant", "aws", "awsb", "oll" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(providers); i++) {
+		struct run_result r = cli((const char *[]){ "ping", providers[i], NULL });
+		run_result_free(&r);
+	}
+	const char *const *more[] = {
+		(const char *[]){ "ping", NULL },
+		(const char *[]){ "models", "--local", NULL },
+		(const char *[]){ "runs", "diff", "1", "2", NULL },
+		(const char *[]){ "triangle", NULL },
+		(const char *[]){ "triangle", "--json", NULL },
+		(const char *[]){ "score", "--run", "latest", "--scorer", "{\"name\": \"exact\"}", NULL },
+		(const char *[]){ "ratings", "agreement", "latest", NULL },
+		(const char *[]){ "report", "--format", "junit", "--gate", "accuracy>=0.99", NULL },
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(more); i++) {
+		struct run_result r = cli(more[i]);
+		run_result_free(&r);
+	}
+	/* a local OpenAI-compatible server with a password in OPENAI_BASE_URL */
+	char *local = sl_xasprintf("http://lab:%s@%s/v1", secrets[3], fp->base + strlen("http://"));
+	struct run_result lr = run_cli(db, (const char *[]){ "models", "--local", NULL },
+				       (const char *[]){ "OPENAI_BASE_URL", local, "OPENAI_API_KEY",
+							 secrets[0], NULL });
+	CHECK_CONTAINS(lr.err, "OPENAI_BASE_URL http://[credentials]@127.0.0.1");
+	check_clean("models --local", lr.out);
+	check_clean("models --local", lr.err);
+	run_result_free(&lr);
+	unsetenv("OPENAI_BASE_URL");
+	unsetenv("OPENAI_API_KEY");
+	free(local);
+	char *csv = test_path("ratings.csv");
+	cli_ok((const char *[]){ "ratings", "export", "latest", "-o", csv, NULL }, 0);
+	check_file_clean(csv);
+	free(csv);
+	char *suite = test_path("s/suite.json");
+	cli_ok((const char *[]){ "run", suite, "--check", NULL }, 0);
+	free(suite);
+}
+
+/* What the screens show (the runs and scorecard screens over the run above). */
+static void test_screens(void)
+{
+	char *keys = test_source_path("tests/tui/scripts/screens.keys");
+	struct run_result r = cli((const char *[]){ "tui", "--script", keys, NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "lab:model-a");
+	run_result_free(&r);
+	free(keys);
+}
+
+/* A process that crashes mid-run (SIGSEGV, SIGABRT) leaves nothing secret on its outputs. */
+static void test_crash_output(void)
+{
+	CHECK_INT(fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 5000}}"), 0);
+	char *suite = test_path("s/suite.json");
+	const int sigs[] = { SIGSEGV, SIGABRT, SIGBUS };
+	for (size_t i = 0; i < SL_ARRAY_LEN(sigs); i++) {
+		const char *const argv[] = { "run", suite, "--no-cache", NULL };
+		pid_t pid = spawn_cli(db, argv, NULL, "crash");
+		struct timespec ts = { 0, 500 * 1000000 }; /* mid-run: every answer takes 5 s */
+		nanosleep(&ts, NULL);
+		kill(pid, sigs[i]);
+		int st;
+		waitpid(pid, &st, 0);
+		CHECK(WIFSIGNALED(st));
+		char *out = test_path("crash.out"), *err = test_path("crash.err");
+		check_file_clean(out);
+		check_file_clean(err);
+		free(out);
+		free(err);
+	}
+	free(suite);
+	check_file_clean(db);
+}
+
 TEST_MAIN_BEGIN
 	setup();
 	RUN_TEST(test_run_and_reports);
+	RUN_TEST(test_every_command);
+	RUN_TEST(test_screens);
+	RUN_TEST(test_crash_output);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

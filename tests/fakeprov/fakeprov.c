@@ -1644,11 +1644,6 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
 
 static void usage(void)
 {
@@ -1697,9 +1692,15 @@ int main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* SIGTERM/SIGINT are taken by sigwait() in the main thread only: a handler plus pause()
+	 * hung when the kernel delivered the signal to one of MHD's threads (pause() in main
+	 * never returned; the test waiting in fakeprov_stop() hung with it). The threads MHD
+	 * starts inherit the blocked mask. */
+	sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -1734,8 +1735,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	while (!g_stop)
-		pause();
+	int sig;
+	sigwait(&stop_sigs, &sig);
+	g_stop = 1;
 	/* Connection threads may be mid-stall; they watch g_stop, but do not wait for them. */
 	_exit(0);
 }

@@ -43,6 +43,10 @@ static void setup(void)
 		"  \"gpt-4.1\": {\"text\": \"{\\\"explanation\\\": \\\"A is better.\\\","
 		" \\\"winner\\\": \\\"A\\\"}\"},"
 		"  \"gone-judge\": {\"exists\": false},"
+		/* never a JSON verdict; and one malformed verdict first, then good ones */
+		"  \"stubborn-judge\": {\"text\": \"I would say 4.\"},"
+		"  \"late-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Fine.\\\","
+		" \\\"score\\\": 5}\", \"sequence\": [{\"text\": \"Five.\"}]},"
 		/* a judge no catalogue knows, priced by the suite; 1000 tokens in, 10 out */
 		"  \"local-judge\": {\"text\": \"{\\\"explanation\\\": \\\"Fine.\\\","
 		" \\\"score\\\": 5}\", \"input_tokens\": 1000, \"tokens\": 10},"
@@ -370,6 +374,58 @@ static void test_geval_through_the_engine(void)
 	free(s);
 }
 
+static char *query_text(const char *sql)
+{
+	struct sl_store *st = sl_store_open(db, 0, NULL);
+	sqlite3_stmt *q = NULL;
+	char *out = NULL;
+	if (st && sqlite3_prepare_v2(sl_store_db(st), sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		out = sl_xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	if (st)
+		sl_store_close(st);
+	return out ? out : sl_xstrdup("");
+}
+
+/* A malformed verdict is asked again only in a way that can change the answer: the judge
+ * runs at temperature 0, so the retry shows it its reply and why it could not be read;
+ * when the same reply comes back, asking again cannot differ and it stops (it used to send
+ * the identical request three times). */
+static void test_malformed_verdict_retry(void)
+{
+	char *s = suite_with("stubborn", ", {\"name\": \"judge\", \"model\": "
+			     "\"openai:stubborn-judge\"}", NULL);
+	long before = requests();
+	struct run_result r = cli((const char *[]){ "run", s, NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	/* 6 cells: the first ask and one clarifying ask each, not 3 identical ones */
+	CHECK_INT(requests() - before, 6 * 2);
+	cJSON *last = fakeprov_last(fp);
+	const char *body = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last, "body"));
+	CHECK_CONTAINS(body, "\"role\":\"assistant\",\"content\":\"I would say 4.\"");
+	CHECK_CONTAINS(body, "could not be read");
+	CHECK_CONTAINS(body, "\"temperature\":0");
+	cJSON_Delete(last);
+	char *detail = query_text("SELECT detail FROM cell_scores WHERE metric = 'judge' AND"
+				  " value IS NULL AND run_id = (SELECT MAX(id) FROM runs)");
+	CHECK_CONTAINS(detail, "malformed verdict after 2 tries");
+	CHECK_CONTAINS(detail, "the same reply came back to the clarifying retry");
+	free(detail);
+	free(s);
+
+	/* Once malformed, then readable: the clarifying retry scores the cell. */
+	s = suite_with("late", ", {\"name\": \"judge\", \"model\": \"openai:late-judge\"}",
+		       NULL);
+	before = requests();
+	r = cli((const char *[]){ "run", s, "--gate", "judge>=5", NULL });
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(requests() - before, 6 + 1);
+	free(s);
+}
+
 /* A judge that cannot be reached is not a verdict: the cells stay unscored and the next
  * report asks again, instead of recording the failure for good. */
 static void test_unreachable_judge_is_retried(void)
@@ -628,6 +684,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_reference_guided_judge);
 	RUN_TEST(test_geval_through_the_engine);
 	RUN_TEST(test_unreachable_judge_is_retried);
+	RUN_TEST(test_malformed_verdict_retry);
 	RUN_TEST(test_triangle_cli);
 	RUN_TEST(test_pass_rate_counts_only_checks);
 	RUN_TEST(test_cache_write_priced);

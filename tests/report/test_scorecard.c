@@ -63,8 +63,15 @@ static void test_reference_values(void)
 	CHECK_NEAR(a->latency_mean, 0.550, 1e-12);
 	CHECK_NEAR(a->ttft_p50, 0.055, 1e-12);
 	CHECK_NEAR(a->ttft_p95, 0.0955, 1e-12);
-	/* 500 tokens over sum(latency - ttft) = 4.95 s */
+	/* 500 tokens over sum(latency - ttft) = 4.95 s: N / (E2E - TTFT), not (N - 1), and the
+	 * README says so (it claimed "tokens after the first"). */
 	CHECK_NEAR(a->tokens_per_s, 500 / 4.95, 1e-9);
+	char *readme_path = test_source_path("README.md");
+	char *readme = sl_read_file(readme_path, NULL, NULL);
+	CHECK_CONTAINS(readme, "output tokens/s\n  `ΣN / Σ(E2E - TTFT)` over the successful cells");
+	CHECK(readme && !strstr(readme, "tokens after the first"));
+	free(readme);
+	free(readme_path);
 	CHECK_NEAR(a->cost_per_request, 0.001, 1e-12);
 	CHECK_NEAR(a->cost_per_1k, 1.0, 1e-9);
 	CHECK_NEAR(a->error_rate, 0.0, 1e-12);

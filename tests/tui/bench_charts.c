@@ -159,6 +159,13 @@ static void bench_big_run(void)
 	}
 	printf("%ld cells: drawing all four charts at 200x60: best %.2f ms of 5 (goal <= 100 ms)\n",
 	       cells, best);
+	if (getenv("BENCH_DUMP")) {
+		struct sl_buf b;
+		sl_buf_init(&b);
+		tui_grid_dump(&app.grid, &b);
+		fputs(b.data, stdout);
+		sl_buf_free(&b);
+	}
 	struct tui_event rs = { .key = TK_RESIZE, .cols = 80, .lines = 24 };
 	tui_app_handle(&app, &rs);
 	for (int c = 0; c < 4; c++) {

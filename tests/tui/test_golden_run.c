@@ -153,6 +153,28 @@ static void test_rating_survives_restart(const char *run_db)
 	free(db);
 }
 
+/* The catalogue with four models shortlisted and no run: the priors. */
+static char *priors_db(const char *template_db)
+{
+	char *path = test_path("priors-template.db");
+	remove(path);
+	if (harness_copy(template_db, path) != 0)
+		exit(99);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	if (!s) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(99);
+	}
+	exec(s, "INSERT INTO shortlist (model_key, added_at) VALUES "
+		"('anthropic/claude-haiku-4-5', '2026-11-28T00:00:00Z'), "
+		"('google/gemini-3-flash-preview', '2026-11-28T00:00:00Z'), "
+		"('openai/gpt-5', '2026-11-28T00:00:00Z'), "
+		"('deepseek/deepseek-v4-pro', '2026-11-28T00:00:00Z')");
+	sl_store_close(s);
+	return path;
+}
+
 int test_failures;
 const char *test_current;
 
@@ -175,6 +197,11 @@ int main(int argc, char **argv)
 	test_current = "scripts-ascii";
 	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-ascii", run_db, ascii,
 				     update) >= 1);
+	char *pdb = priors_db(template_db);
+	test_current = "scripts-priors";
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-priors", pdb, NULL,
+				     update) >= 1);
+	free(pdb);
 	test_current = "rating_survives_restart";
 	test_rating_survives_restart(run_db);
 	free(run_db);

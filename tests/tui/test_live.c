@@ -78,6 +78,21 @@ static void write_fixtures(void)
 			     "{\"in\": 3, \"out\": 15}}}"));
 	free(test_write_file("p1.json", "{\"name\": \"sentiment\", \"system\": \"Answer with one "
 					"word.\", \"user\": \"Sentiment of: {{text}}\"}"));
+	free(test_write_file("p2.json", "{\"name\": \"sentiment\", \"system\": \"Answer with "
+					"positive, negative or neutral.\", \"user\": \"{{text}}\"}"));
+	/* One model, two prompt versions: two runs to replay and diff on the Runs screen. */
+	for (int v = 1; v <= 2; v++) {
+		char name[32];
+		snprintf(name, sizeof name, "suite-a%d.json", v);
+		char *suite = sl_xasprintf(
+			"{\"name\": \"sentiment-v%d\", \"models\": [\"fake:model-a\"], \"prompts\": "
+			"[\"sentiment@%d\"], \"dataset\": \"cases.csv\", \"concurrency\": 1, "
+			"\"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", "
+			"\"negative\", \"neutral\"]}], \"prices\": {\"fake:model-a\": {\"in\": 1, "
+			"\"out\": 2}}}", v, v);
+		free(test_write_file(name, suite));
+		free(suite);
+	}
 }
 
 /* A fresh database with the prompt, and fakeprov back at the start of its sequences. */
@@ -87,12 +102,17 @@ static char *fresh_db(void)
 	remove(db);
 	CHECK_INT(harness_copy(template_db, db), 0);
 	char *p1 = test_path("p1.json");
-	char *argv[] = { (char *)shortlist_bin, "--db", db, "prompts", "add", p1, NULL };
+	char *p2 = test_path("p2.json");
 	char *out = NULL, *err = NULL;
-	CHECK_INT(harness_run(argv, &out, &err, NULL), 0);
-	free(out);
-	free(err);
+	for (int i = 0; i < 2; i++) {
+		char *argv[] = { (char *)shortlist_bin, "--db", db, "prompts", "add", i ? p2 : p1,
+				 NULL };
+		CHECK_INT(harness_run(argv, &out, &err, NULL), 0);
+		free(out);
+		free(err);
+	}
 	free(p1);
+	free(p2);
 	/* The shortlist the "new evaluation" form starts from (Space on Models is tested by
 	 * test_golden). */
 	char *argv2[] = { (char *)shortlist_bin, "--db", db, "shortlist", "add",

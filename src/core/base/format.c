@@ -40,10 +40,27 @@ const char *sl_fmt_seconds(double s, char out[SL_FMT_LEN])
 {
 	if (!isfinite(s) || s < 0)
 		return unknown(out);
-	if (s < 1)
+	if (s > 0 && s < 0.001) /* a local server answers in microseconds: never "0 ms" */
+		snprintf(out, SL_FMT_LEN, "%.2g ms", s * 1000);
+	else if (s < 1)
 		snprintf(out, SL_FMT_LEN, "%.0f ms", s * 1000);
 	else
 		snprintf(out, SL_FMT_LEN, "%.2f s", s);
+	return out;
+}
+
+const char *sl_fmt_seconds_short(double s, char out[SL_FMT_LEN])
+{
+	if (!isfinite(s) || s < 0)
+		return unknown(out);
+	if (s > 0 && s < 0.001)
+		snprintf(out, SL_FMT_LEN, "%.2gms", s * 1000);
+	else if (s < 1)
+		snprintf(out, SL_FMT_LEN, "%.0fms", s * 1000);
+	else if (s < 10)
+		snprintf(out, SL_FMT_LEN, "%.1fs", s);
+	else
+		snprintf(out, SL_FMT_LEN, "%.0fs", s);
 	return out;
 }
 

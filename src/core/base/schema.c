@@ -229,6 +229,41 @@ static const char report_cell_stats_v1[] =
 	"  COALESCE(R.ttft_ms, 0), R.latency_ms - COALESCE(R.ttft_ms, 0), 0)) "
 	"FROM cells R GROUP BY R.run_id, R.model_idx, R.prompt_idx;";
 
+/* The bodies of the triggers that take out the row an INSERT OR REPLACE is about to
+ * replace, shared by the migration that made them and the one that gated them. */
+#define CELLS_STATS_REPLACE_BODY \
+	"UPDATE cell_stats SET n = cell_stats.n - (1), n_err = cell_stats.n_err - (o.error_kind " \
+	"  IS NOT NULL), n_cached = cell_stats.n_cached - (o.cached != 0), n_lat = " \
+	"  cell_stats.n_lat - (o.error_kind IS NULL AND o.latency_ms IS NOT NULL), n_ttft = " \
+	"  cell_stats.n_ttft - (o.error_kind IS NULL AND o.ttft_ms IS NOT NULL), n_cost = " \
+	"  cell_stats.n_cost - (o.error_kind IS NULL AND o.cost IS NOT NULL), sum_lat = " \
+	"  cell_stats.sum_lat - (iif(o.error_kind IS NULL, COALESCE(o.latency_ms, 0), 0)), " \
+	"  sum_cost = cell_stats.sum_cost - (iif(o.error_kind IS NULL, COALESCE(o.cost, 0), 0)), " \
+	"  sum_tok = cell_stats.sum_tok - (iif(o.error_kind IS NULL AND o.tokens_out > 0 AND " \
+	"  o.latency_ms > COALESCE(o.ttft_ms, 0), o.tokens_out, 0)), sum_gen_ms = " \
+	"  cell_stats.sum_gen_ms - (iif(o.error_kind IS NULL AND o.tokens_out > 0 AND " \
+	"  o.latency_ms > COALESCE(o.ttft_ms, 0), o.latency_ms - COALESCE(o.ttft_ms, 0), 0)) " \
+	"FROM (SELECT * FROM cells o WHERE o.run_id = NEW.run_id AND o.model_idx = NEW.model_idx " \
+	"  AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = NEW.case_idx AND o.sample = " \
+	"  NEW.sample) AS o " \
+	"WHERE cell_stats.run_id = o.run_id AND cell_stats.model_idx = o.model_idx AND " \
+	"  cell_stats.prompt_idx = o.prompt_idx; "
+
+#define SCORES_STATS_REPLACE_BODY \
+	"UPDATE score_stats SET n = score_stats.n - (o.value IS NOT NULL), sum = score_stats.sum " \
+	"  - (COALESCE(o.value, 0)), sumsq = score_stats.sumsq - (COALESCE(o.value * o.value, " \
+	"  0)), n_null = score_stats.n_null - (o.value IS NULL), judge_n = score_stats.judge_n - " \
+	"  (o.judge_model IS NOT NULL), judge_cost = score_stats.judge_cost - " \
+	"  (COALESCE(o.judge_cost, 0)), judge_cost_unknown = score_stats.judge_cost_unknown - " \
+	"  (o.judge_model IS NOT NULL AND o.judge_cost IS NULL), judge_cached = " \
+	"  score_stats.judge_cached - (o.judge_model IS NOT NULL AND o.judge_cached != 0) " \
+	"FROM (SELECT * FROM cell_scores o WHERE o.run_id = NEW.run_id AND o.metric = NEW.metric " \
+	"  AND o.model_idx = NEW.model_idx AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = " \
+	"  NEW.case_idx AND o.sample = NEW.sample) AS o " \
+	"WHERE score_stats.run_id = o.run_id AND score_stats.metric = o.metric AND " \
+	"  score_stats.model_idx = o.model_idx AND score_stats.prompt_idx = o.prompt_idx AND " \
+	"  score_stats.kind = o.kind; "
+
 static const char report_cell_stats_v2[] =
 	"CREATE TRIGGER cells_stats_update AFTER UPDATE ON cells BEGIN "
 	"UPDATE cell_stats SET n = cell_stats.n - (1), n_err = cell_stats.n_err - (OLD.error_kind "
@@ -264,22 +299,7 @@ static const char report_cell_stats_v2[] =
 	"  excluded.sum_gen_ms; "
 	"END; "
 	"CREATE TRIGGER cells_stats_replace BEFORE INSERT ON cells BEGIN "
-	"UPDATE cell_stats SET n = cell_stats.n - (1), n_err = cell_stats.n_err - (o.error_kind "
-	"  IS NOT NULL), n_cached = cell_stats.n_cached - (o.cached != 0), n_lat = "
-	"  cell_stats.n_lat - (o.error_kind IS NULL AND o.latency_ms IS NOT NULL), n_ttft = "
-	"  cell_stats.n_ttft - (o.error_kind IS NULL AND o.ttft_ms IS NOT NULL), n_cost = "
-	"  cell_stats.n_cost - (o.error_kind IS NULL AND o.cost IS NOT NULL), sum_lat = "
-	"  cell_stats.sum_lat - (iif(o.error_kind IS NULL, COALESCE(o.latency_ms, 0), 0)), "
-	"  sum_cost = cell_stats.sum_cost - (iif(o.error_kind IS NULL, COALESCE(o.cost, 0), 0)), "
-	"  sum_tok = cell_stats.sum_tok - (iif(o.error_kind IS NULL AND o.tokens_out > 0 AND "
-	"  o.latency_ms > COALESCE(o.ttft_ms, 0), o.tokens_out, 0)), sum_gen_ms = "
-	"  cell_stats.sum_gen_ms - (iif(o.error_kind IS NULL AND o.tokens_out > 0 AND "
-	"  o.latency_ms > COALESCE(o.ttft_ms, 0), o.latency_ms - COALESCE(o.ttft_ms, 0), 0)) "
-	"FROM (SELECT * FROM cells o WHERE o.run_id = NEW.run_id AND o.model_idx = NEW.model_idx "
-	"  AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = NEW.case_idx AND o.sample = "
-	"  NEW.sample) AS o "
-	"WHERE cell_stats.run_id = o.run_id AND cell_stats.model_idx = o.model_idx AND "
-	"  cell_stats.prompt_idx = o.prompt_idx; "
+	CELLS_STATS_REPLACE_BODY
 	"END; "
 	"CREATE TRIGGER runs_stats_delete AFTER DELETE ON runs BEGIN "
 	"DELETE FROM cell_stats WHERE run_id = OLD.id; "
@@ -360,19 +380,7 @@ static const char report_score_stats_v2[] =
 	"  score_stats.judge_cached + excluded.judge_cached; "
 	"END; "
 	"CREATE TRIGGER cell_scores_stats_replace BEFORE INSERT ON cell_scores BEGIN "
-	"UPDATE score_stats SET n = score_stats.n - (o.value IS NOT NULL), sum = score_stats.sum "
-	"  - (COALESCE(o.value, 0)), sumsq = score_stats.sumsq - (COALESCE(o.value * o.value, "
-	"  0)), n_null = score_stats.n_null - (o.value IS NULL), judge_n = score_stats.judge_n - "
-	"  (o.judge_model IS NOT NULL), judge_cost = score_stats.judge_cost - "
-	"  (COALESCE(o.judge_cost, 0)), judge_cost_unknown = score_stats.judge_cost_unknown - "
-	"  (o.judge_model IS NOT NULL AND o.judge_cost IS NULL), judge_cached = "
-	"  score_stats.judge_cached - (o.judge_model IS NOT NULL AND o.judge_cached != 0) "
-	"FROM (SELECT * FROM cell_scores o WHERE o.run_id = NEW.run_id AND o.metric = NEW.metric "
-	"  AND o.model_idx = NEW.model_idx AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = "
-	"  NEW.case_idx AND o.sample = NEW.sample) AS o "
-	"WHERE score_stats.run_id = o.run_id AND score_stats.metric = o.metric AND "
-	"  score_stats.model_idx = o.model_idx AND score_stats.prompt_idx = o.prompt_idx AND "
-	"  score_stats.kind = o.kind; "
+	SCORES_STATS_REPLACE_BODY
 	"END;";
 
 /* Which metrics of a run have been scored, against how many successful cells: scoring again
@@ -420,6 +428,25 @@ static const char score_ratings_v1[] =
 	"    REFERENCES cells(run_id, model_idx, prompt_idx, case_idx, sample) ON DELETE CASCADE);"
 	"CREATE INDEX pairwise_votes_run ON pairwise_votes(run_id, rater);";
 
+/* The replace triggers ran their UPDATE ... FROM (subquery) for every insert, building a
+ * temporary table each time: 80k instructions per score row, a third of a run's CPU. Almost
+ * every insert is new (scores are cleared before scoring, cells written once), so run them
+ * only when a row is really replaced. */
+static const char report_stats_replace_v3[] =
+	"DROP TRIGGER cells_stats_replace; "
+	"CREATE TRIGGER cells_stats_replace BEFORE INSERT ON cells WHEN EXISTS (SELECT 1 FROM "
+	"  cells x WHERE x.run_id = NEW.run_id AND x.model_idx = NEW.model_idx AND x.prompt_idx "
+	"  = NEW.prompt_idx AND x.case_idx = NEW.case_idx AND x.sample = NEW.sample) BEGIN "
+	CELLS_STATS_REPLACE_BODY
+	"END; "
+	"DROP TRIGGER cell_scores_stats_replace; "
+	"CREATE TRIGGER cell_scores_stats_replace BEFORE INSERT ON cell_scores WHEN EXISTS (SELECT "
+	"  1 FROM cell_scores x WHERE x.run_id = NEW.run_id AND x.metric = NEW.metric AND "
+	"  x.model_idx = NEW.model_idx AND x.prompt_idx = NEW.prompt_idx AND x.case_idx = "
+	"  NEW.case_idx AND x.sample = NEW.sample) BEGIN "
+	SCORES_STATS_REPLACE_BODY
+	"END;";
+
 /* Who is running a run: the process (pid on host) and when it last said it was alive
  * (heartbeat, Unix ms). A 'running' run whose owner is gone is shown as interrupted, and
  * only one process at a time may resume a run (the owner fields are its lease). */
@@ -440,6 +467,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "score statistics, update and replace", report_score_stats_v2 },
 	{ "score marks", report_score_marks_v1 },
 	{ "run owner and heartbeat", eval_run_owner_v1 },
+	{ "statistics triggers: replace step only for replaced rows", report_stats_replace_v3 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

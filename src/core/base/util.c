@@ -404,6 +404,19 @@ char *sl_url_userinfo(const char *url)
 	return sl_xstrndup(start, (size_t)(end - start + 1));
 }
 
+void sl_str_redact(char **msg, const char *secret, const char *mark)
+{
+	size_t len = secret ? strlen(secret) : 0;
+	char *hit, *from = *msg;
+	while (len && from && (hit = strstr(from, secret))) {
+		size_t at = (size_t)(hit - *msg);
+		char *clean = sl_xasprintf("%.*s%s%s", (int)at, *msg, mark, hit + len);
+		free(*msg);
+		*msg = clean;
+		from = clean + at + strlen(mark);
+	}
+}
+
 bool sl_str_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

@@ -1791,11 +1791,16 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 		free_messages(msgs, r->prompts[p].n_messages);
 		struct cell_rec tmp;
 		memset(&tmp, 0, sizeof tmp);
-		if (r->cache == SL_CACHE_USE && cache_lookup(r, key, &tmp)) {
+		/* a request asked once already in this plan is shared, as a run would */
+		bool again = r->cache != SL_CACHE_OFF && keyset_has(r, key);
+		if (again || (r->cache == SL_CACHE_USE && cache_lookup(r, key, &tmp))) {
 			plan->cached++;
-			rec_free(&tmp);
+			if (!again)
+				rec_free(&tmp);
 		} else {
 			plan->to_request++;
+			if (r->cache != SL_CACHE_OFF)
+				keyset_add(r, key);
 		}
 		free(key);
 	}

@@ -323,20 +323,6 @@ size_t sl_engine_in_flight(const struct sl_engine *eng)
 static void finish(struct sl_engine *eng, struct req *r, enum sl_status st, const char *fmt, ...)
 	SL_PRINTF(4, 5);
 
-/* Replace each occurrence of secret in *msg by mark. */
-static void hide_secret(char **msg, const char *secret, const char *mark)
-{
-	size_t len = strlen(secret);
-	char *hit, *from = *msg;
-	while (len && (hit = strstr(from, secret))) {
-		size_t at = (size_t)(hit - *msg);
-		char *clean = sl_xasprintf("%.*s%s%s", (int)at, *msg, mark, hit + len);
-		free(*msg);
-		*msg = clean;
-		from = clean + at + strlen(mark);
-	}
-}
-
 /* A server may echo what it was sent: no key, password in the URL, session token or
  * custom header value ever leaves in an error message. */
 static void redact_secrets(const struct req *r, char **msg)
@@ -348,10 +334,10 @@ static void redact_secrets(const struct req *r, char **msg)
 		return;
 	const char *key = r->call.api_key;
 	if (key && strlen(key) >= 8)
-		hide_secret(msg, key, "[key]");
+		sl_str_redact(msg, key, "[key]");
 	char *userinfo = sl_url_userinfo(r->call.base_url);
 	if (userinfo)
-		hide_secret(msg, userinfo, "[credentials]@");
+		sl_str_redact(msg, userinfo, "[credentials]@");
 	free(userinfo);
 	for (const struct curl_slist *h = r->hdrs; h; h = h->next) {
 		const char *colon = strchr(h->data, ':');
@@ -364,13 +350,13 @@ static void redact_secrets(const struct req *r, char **msg)
 		const char *v = colon + 1 + strspn(colon + 1, " ");
 		if (public || strlen(v) < 8)
 			continue;
-		hide_secret(msg, v, "[secret]");
+		sl_str_redact(msg, v, "[secret]");
 		/* and its long parts: a bearer token, a SigV4 credential or signature */
 		for (const char *t = v; *t; ) {
 			size_t n = strcspn(t, " ,=/");
 			if (n > 16) {
 				char *part = sl_xstrndup(t, n);
-				hide_secret(msg, part, "[secret]");
+				sl_str_redact(msg, part, "[secret]");
 				free(part);
 			}
 			t += n + (t[n] != 0);

@@ -260,6 +260,11 @@ int sl_ping(const struct sl_providers *p, const char *only, long timeout_ms,
 	}
 	for (size_t k = 0; k < n; k++) {
 		const struct sl_provider_conf *c = &p->items[idx[k]];
+		/* a password in base_url is sent, never shown */
+		char *userinfo = sl_url_userinfo(c->base_url);
+		sl_str_redact(&res[k].url, userinfo, "[credentials]@");
+		sl_str_redact(&res[k].message, userinfo, "[credentials]@");
+		free(userinfo);
 		fetch_free(&f[k]);
 		if (state[k])
 			c->kind->state_free(state[k]);
@@ -288,7 +293,7 @@ static void add_local(struct sl_local_scan *s, const char *prov, const char *id,
 {
 	s->models = sl_xrealloc(s->models, (s->n + 1) * sizeof *s->models);
 	s->models[s->n++] = (struct sl_local_model){ sl_xstrdup(prov), sl_xstrdup(id),
-						     sl_xstrdup(base), size,
+						     sl_url_redact(base), size,
 						     sl_xstrdup(details ? details : "") };
 }
 
@@ -393,6 +398,12 @@ void sl_local_discover(const struct sl_providers *p, long timeout_ms, struct sl_
 		else
 			curl_slist_free_all(f[i].hdrs);
 	out->notes = sl_buf_steal(&notes);
+	const char *bases[] = { ol ? ol->base_url : NULL, oa_base };
+	for (int i = 0; i < 2; i++) {
+		char *userinfo = sl_url_userinfo(bases[i]);
+		sl_str_redact(&out->notes, userinfo, "[credentials]@");
+		free(userinfo);
+	}
 }
 
 void sl_local_scan_free(struct sl_local_scan *s)

@@ -296,7 +296,7 @@ struct job {
 	/* outcome */
 	int tries[2];
 	bool done[2];
-	char *reply[2];
+	char *bad[2], *bad_why[2]; /* the last malformed reply and why: the clarifying retry */
 	int score;                 /* rubric: raw integer */
 	double value;              /* NAN = judge error */
 	bool weighted;
@@ -495,12 +495,23 @@ static void on_judge_done(void *ud, const struct sl_result *r)
 		store_cache(jr, which ? jb->key2 : jb->key, jb, r->text, r);
 		return;
 	}
-	if (jb->tries[which] < jr->max_tries) {
+	/* The judge runs at temperature 0: the same request gets the same reply, so a retry
+	 * shows the judge its reply and why it could not be read. If that brings the same
+	 * reply back, the next retry would be the same request again: stop. */
+	bool same = jb->bad[which] && strcmp(jb->bad[which], r->text) == 0;
+	if (!same && jb->tries[which] < jr->max_tries) {
+		free(jb->bad[which]);
+		free(jb->bad_why[which]);
+		jb->bad[which] = sl_xstrdup(r->text);
+		jb->bad_why[which] = sl_xstrdup(why.msg);
 		submit(jr, jb, which);
 		return;
 	}
 	free(jb->error);
-	jb->error = sl_xasprintf("malformed verdict after %d tries: %s", jb->tries[which], why.msg);
+	jb->error = sl_xasprintf("malformed verdict after %d tr%s%s: %s", jb->tries[which],
+				 jb->tries[which] == 1 ? "y" : "ies", same
+				 ? " (the same reply came back to the clarifying retry: at temperature "
+				   "0 asking again cannot change it)" : "", why.msg);
 	jb->done[which] = true;
 }
 
@@ -511,6 +522,19 @@ static void submit(struct judge_run *jr, struct job *jb, int which)
 	req.kind = SL_REQ_CHAT;
 	req.messages = which ? jb->msgs2 : jb->msgs;
 	req.n_messages = 2;
+	struct sl_message clarify[4];
+	char *ask = NULL;
+	if (jb->bad[which]) {
+		ask = sl_xasprintf("Your reply could not be read (%s). Reply again with one JSON "
+				   "object and nothing else, exactly in the format the instructions "
+				   "give.", jb->bad_why[which]);
+		clarify[0] = req.messages[0];
+		clarify[1] = req.messages[1];
+		clarify[2] = (struct sl_message){ SL_ROLE_ASSISTANT, jb->bad[which] };
+		clarify[3] = (struct sl_message){ SL_ROLE_USER, ask };
+		req.messages = clarify;
+		req.n_messages = 4;
+	}
 	sl_params_init(&req.params);
 	req.params.temperature = 0;
 	req.params.max_tokens = 512;
@@ -523,7 +547,9 @@ static void submit(struct judge_run *jr, struct job *jb, int which)
 	req.user_data = p;
 	jb->tries[which]++;
 	struct sl_error err = { 0 };
-	if (sl_engine_submit(jr->engine, &req, &err) == 0) {
+	uint64_t id = sl_engine_submit(jr->engine, &req, &err); /* copies the request */
+	free(ask);
+	if (id == 0) {
 		free(p);
 		free(jb->error);
 		jb->error = sl_xasprintf("judge call not sent: %s", err.msg);
@@ -728,6 +754,10 @@ static void job_free(struct job *jb)
 	free(jb->user2);
 	free(jb->explanation);
 	free(jb->error);
+	for (int w = 0; w < 2; w++) {
+		free(jb->bad[w]);
+		free(jb->bad_why[w]);
+	}
 }
 
 int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const cJSON *spec,
