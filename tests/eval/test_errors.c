@@ -69,6 +69,8 @@ static const struct ecase cases[] = {
 	  FILES("d.csv", "text,expected\nhi,yo,extra\n"), ARGV("datasets", "show", "$DIR/d.csv"), NULL, false },
 	{ "dataset-jsonl-line", "Dataset", "a JSONL line that is not a JSON object",
 	  FILES("d.jsonl", "{\"text\": \"hi\"}\n[1, 2]\n"), ARGV("datasets", "show", "$DIR/d.jsonl"), NULL, false },
+	{ "dataset-not-utf8", "Dataset", "a dataset that is not UTF-8 (Latin-1 é)",
+	  FILES("d.csv", "text,expected\ncaf\xe9,yo\n"), ARGV("datasets", "show", "$DIR/d.csv"), NULL, false },
 	{ "dataset-placeholder", "Dataset", "a row without a field the prompt uses",
 	  FILES("d.csv", "txt,expected\nhi,yo\n"), ARGV("run", "$DIR/suite.json", "--check"), NULL, false },
 	/* prompt */
