@@ -102,6 +102,8 @@ static int parse_prompt_text(const char *text, size_t len, const char *origin,
 			     struct sl_prompt_version *pv, struct sl_error *err)
 {
 	/* the same parser as imports, so positions are reported the same way */
+	if (sl_utf8_require(text, len, origin, err) != 0)
+		return -1;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	bool trailing = false;
@@ -427,8 +429,8 @@ int cmd_datasets(struct cli *cli, int argc, char **argv)
 		size_t shown = ds->n_cases < 10 ? ds->n_cases : 10;
 		for (size_t i = 0; i < shown; i++) {
 			char *s = cJSON_PrintUnformatted(ds->cases[i].vars);
-			printf("%4zu (line %d) %.160s%s\n", i + 1, ds->cases[i].line, s,
-			       strlen(s) > 160 ? "..." : "");
+			printf("%4zu (line %d) %.*s%s\n", i + 1, ds->cases[i].line,
+			       (int)sl_utf8_prefix(s, 160), s, strlen(s) > 160 ? "..." : "");
 			cJSON_free(s);
 		}
 		if (shown < ds->n_cases)

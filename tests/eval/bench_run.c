@@ -1,7 +1,11 @@
-/* Benchmark: a 10,000-cell `shortlist run` against fakeprov at zero latency (cells/s
- * including the SQLite writes, peak RSS of the shortlist process), then the fully cached
- * rerun, then the CPU time per cell of a streamed, stored and scored run (32-chunk answers,
- * four cheap scorers). Prints figures; asserts only that the runs completed. */
+/* Benchmark: the growth curve of a run. For each size (cells; default 10,000, 100,000 and
+ * 1,000,000, or the comma-separated $BENCH_RUN_CELLS), a fresh store gets a `shortlist run`
+ * against fakeprov at zero latency, -j 64, streamed: 3 models x 1 prompt x N/3 cases, scored
+ * with contains, rouge1, levenshtein and latency. Printed: wall time, cells/s (SQLite
+ * writes and the end-of-run scoring included), peak RSS of the run, then the time and peak
+ * RSS of each reader of that run. Then the fully cached rerun at the first size, and the CPU
+ * time per cell of a streamed, stored and scored run (32-chunk answers, four cheap scorers).
+ * Prints figures; asserts only that every command succeeded. */
 #include "test.h"
 
 #include <sys/resource.h>
@@ -27,6 +31,153 @@ static double run_measured(const char *db, const char *const *argv, long *rss_kb
 	return (double)(sl_now_ns() - t0) / 1e9;
 }
 
+/* Readers of a run: those that list every cell are marked (they stream; their time grows
+ * with the run by nature and is not held to the 100 ms goal). */
+static const struct reader {
+	const char *name;
+	const char *argv[8];
+	bool per_cell;
+} readers[] = {
+	{ "runs list", { "runs", "list", NULL }, false },
+	{ "runs show", { "runs", "show", "latest", NULL }, false },
+	{ "runs show --json", { "runs", "show", "latest", "--json", NULL }, false },
+	{ "triangle", { "triangle", "latest", NULL }, false },
+	{ "triangle --json", { "triangle", "latest", "--json", NULL }, false },
+	{ "report --format md", { "report", "--format", "md", NULL }, false },
+	{ "report --format text", { "report", "--format", "text", NULL }, false },
+	{ "report --format html", { "report", "--format", "html", NULL }, false },
+	{ "report --format junit", { "report", "--format", "junit", NULL }, false },
+	{ "report --format csv --by model", { "report", "--format", "csv", "--by", "model", NULL },
+	  false },
+	{ "report --gate (gates)", { "report", "--format", "md", "--gate", "contains>=0.5", NULL },
+	  false },
+	{ "score --run (accuracy per model)", { "score", "--run", "latest", "--scorer",
+	  "{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}", NULL },
+	  false },
+	{ "report --format json (cells streamed)", { "report", "--format", "json", "-o", "/dev/null",
+	  NULL }, true },
+	{ "report --format jsonl (cells streamed)", { "report", "--format", "jsonl", "-o",
+	  "/dev/null", NULL }, true },
+	{ "report --format csv (cells streamed)", { "report", "--format", "csv", "-o", "/dev/null",
+	  NULL }, true },
+};
+
+static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
+{
+	long cases = (cells + 2) / 3;
+	cells = cases * 3;
+	char *dir = sl_xasprintf("n%ld", cells);
+	char *data_name = sl_xasprintf("%s/bench.jsonl", dir);
+	struct sl_error err = { 0 };
+	char *dpath = test_path(dir);
+	sl_mkdirs(dpath, &err);
+	char *dataset = test_path(data_name);
+	FILE *f = fopen(dataset, "w");
+	for (long i = 0; f && i < cases; i++)
+		fprintf(f, "{\"text\": \"review number %ld: it works, mostly\", \"label\": "
+			   "\"positive\", \"reference\": \"positive\"}\n", i);
+	if (!f || fclose(f) != 0) {
+		fprintf(stderr, "cannot write %s\n", dataset);
+		exit(99);
+	}
+	char *suite_name = sl_xasprintf("%s/suite.json", dir);
+	char *suite = test_write_file(suite_name,
+		"{\"name\": \"bench\", \"models\": [\"fake:m1\", \"fake:m2\", \"fake:m3\"], "
+		"\"prompts\": [\"bench\"], \"dataset\": \"bench.jsonl\", \"concurrency\": 64, "
+		"\"scorers\": [{\"name\": \"contains\", \"value\": \"pos\"}, "
+		"{\"name\": \"rouge\", \"type\": \"rouge1\"}, \"levenshtein\", "
+		"{\"name\": \"latency\", \"max_ms\": 1000}]}");
+	char *db_name = sl_xasprintf("%s/bench.db", dir);
+	char *db = test_path(db_name);
+	char *p = test_path("p.json");
+	struct run_result r = run_cli(db, (const char *[]){ "prompts", "add", p, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+
+	long rss;
+	int status;
+	fakeprov_reset(fp);
+	double t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", NULL }, &rss,
+				&status);
+	CHECK_INT(status, 0);
+	printf("%ld cells: run %.2f s, %.0f cells/s (SQLite writes and scoring included), "
+	       "%ld API requests, peak RSS %.1f MB, CPU %.3f ms per cell\n", cells, t, cells / t,
+	       fakeprov_route_count(fp, "openai.chat"), rss / 1024.0, cpu_s * 1000 / cells);
+	fflush(stdout);
+	for (size_t i = 0; i < sizeof readers / sizeof *readers; i++) {
+		t = run_measured(db, readers[i].argv, &rss, &status);
+		CHECK(status == 0 || status == 1); /* a gate may fail */
+		printf("  %-40s %8.1f ms, peak RSS %6.1f MB%s\n", readers[i].name, t * 1e3,
+		       rss / 1024.0, readers[i].per_cell ? " (lists every cell)" : "");
+		fflush(stdout);
+	}
+	if (cached_rerun) {
+		fakeprov_reset(fp);
+		t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", NULL }, &rss,
+				 &status);
+		CHECK_INT(status, 0);
+		printf("  fully cached rerun: %.2f s, %.0f cells/s, %ld API requests, peak RSS "
+		       "%.1f MB\n", t, cells / t, fakeprov_route_count(fp, "openai.chat"),
+		       rss / 1024.0);
+	}
+	fflush(stdout);
+	if (!getenv("SHORTLIST_KEEP_TEST_DIR")) { /* a 1M-cell store is large */
+		remove(db);
+		remove(dataset);
+	}
+	free(dir);
+	free(data_name);
+	free(dpath);
+	free(dataset);
+	free(suite_name);
+	free(suite);
+	free(db_name);
+	free(db);
+	free(p);
+}
+
+/* CPU per cell of a streamed run: 32 chunks per answer, every cell stored, then scored by
+ * four cheap scorers (the run scores when it ends). */
+static void bench_cpu_per_cell(struct fakeprov *fp)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive because the review says it "
+				"works and the writer would buy it again without a doubt so we call it "
+				"positive overall\", \"chunks\": 32, \"ttft_ms\": 0, \"token_ms\": 0}}");
+	struct sl_error err = { 0 };
+	char *dir = test_path("cpu");
+	sl_mkdirs(dir, &err);
+	free(dir);
+	struct sl_buf data;
+	sl_buf_init(&data);
+	for (int i = 0; i < 1000; i++)
+		sl_buf_printf(&data, "{\"text\": \"review number %d: it works, mostly\", \"label\": "
+				     "\"positive\"}\n", i);
+	free(test_write_file("cpu/bench.jsonl", data.data));
+	sl_buf_free(&data);
+	char *suite = test_write_file("cpu/suite.json",
+		"{\"name\": \"bench2\", \"models\": [\"fake:m1\", \"fake:m2\"], \"prompts\": "
+		"[\"bench\"], \"dataset\": \"bench.jsonl\", \"samples\": 5, \"concurrency\": 64, "
+		"\"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}, "
+		"{\"name\": \"contains\", \"value\": \"works\"}, {\"name\": \"max_length\", "
+		"\"max\": 500}, {\"name\": \"starts_with\", \"value\": \"positive\"}]}");
+	char *db = test_path("cpu/bench.db");
+	char *p = test_path("p.json");
+	struct run_result r = run_cli(db, (const char *[]){ "prompts", "add", p, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	long rss;
+	int status;
+	double t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", "--no-cache", NULL },
+				&rss, &status);
+	CHECK_INT(status, 0);
+	printf("streamed run, 32 chunks per answer, stored and scored (4 scorers), 10,000 cells: "
+	       "%.2f s, CPU %.3f ms per cell (user+system of the shortlist process)\n", t,
+	       cpu_s * 1000 / 10000);
+	free(suite);
+	free(db);
+	free(p);
+}
+
 TEST_MAIN_BEGIN
 	struct fakeprov *fp = fakeprov_start("{\"default\": {\"text\": \"positive\", \"ttft_ms\": 0, "
 					     "\"token_ms\": 0}}");
@@ -38,60 +189,26 @@ TEST_MAIN_BEGIN
 	sl_mkdirs(cfg, &err);
 	free(test_write_file("config/shortlist/providers.json", json));
 	setenv("FAKE_KEY", "sk-fake", 1);
-	/* 1,000 cases x 2 models x 1 prompt x 5 samples = 10,000 cells */
-	struct sl_buf data;
-	sl_buf_init(&data);
-	for (int i = 0; i < 1000; i++)
-		sl_buf_printf(&data, "{\"text\": \"review number %d: it works, mostly\", \"label\": "
-				     "\"positive\"}\n", i);
-	free(test_write_file("bench.jsonl", data.data));
 	free(test_write_file("p.json", "{\"name\": \"bench\", \"user\": \"Sentiment: {{text}}\"}"));
-	char *suite = test_write_file("suite.json",
-		"{\"name\": \"bench\", \"models\": [\"fake:m1\", \"fake:m2\"], \"prompts\": "
-		"[\"bench\"], \"dataset\": \"bench.jsonl\", \"samples\": 5, \"concurrency\": 64}");
-	char *db = test_path("bench.db");
-	char *p = test_path("p.json");
-	struct run_result r = run_cli(db, (const char *[]){ "prompts", "add", p, NULL }, NULL);
-	CHECK_INT(r.status, 0);
-	run_result_free(&r);
-
-	long rss;
-	int status;
-	double t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", NULL }, &rss, &status);
-	CHECK_INT(status, 0);
-	long requests = fakeprov_route_count(fp, "openai.chat");
-	printf("10,000-cell run, zero latency, -j 64: %.2f s, %.0f cells/s (incl. SQLite writes), "
-	       "%ld API requests, peak RSS %.1f MB\n", t, 10000 / t, requests, rss / 1024.0);
-	fakeprov_reset(fp);
-	t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", NULL }, &rss, &status);
-	CHECK_INT(status, 0);
-	printf("fully cached rerun: %.2f s, %.0f cells/s, %ld API requests, peak RSS %.1f MB\n", t,
-	       10000 / t, fakeprov_route_count(fp, "openai.chat"), rss / 1024.0);
-
-	/* CPU per cell of a streamed run: 32 chunks per answer, every cell stored, then scored
-	 * by four cheap scorers (the run scores when it ends) */
-	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive because the review says it "
-				"works and the writer would buy it again without a doubt so we call it "
-				"positive overall\", \"chunks\": 32, \"ttft_ms\": 0, \"token_ms\": 0}}");
-	char *suite2 = test_write_file("suite2.json",
-		"{\"name\": \"bench2\", \"models\": [\"fake:m1\", \"fake:m2\"], \"prompts\": "
-		"[\"bench\"], \"dataset\": \"bench.jsonl\", \"samples\": 5, \"concurrency\": 64, "
-		"\"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}, "
-		"{\"name\": \"contains\", \"value\": \"works\"}, {\"name\": \"max_length\", "
-		"\"max\": 500}, {\"name\": \"starts_with\", \"value\": \"positive\"}]}");
-	t = run_measured(db, (const char *[]){ "run", suite2, "-j", "64", "--no-cache", NULL },
-			 &rss, &status);
-	CHECK_INT(status, 0);
-	printf("streamed run, 32 chunks per answer, stored and scored (4 scorers), 10,000 cells: "
-	       "%.2f s, CPU %.3f ms per cell (user+system of the shortlist process)\n", t,
-	       cpu_s * 1000 / 10000);
-	free(suite2);
-	fflush(stdout);
+	const char *sizes = getenv("BENCH_RUN_CELLS");
+	if (!sizes || !*sizes)
+		sizes = "10000,100000,1000000";
+	printf("suite: 3 models x 1 prompt x N/3 cases, contains + rouge1 + levenshtein + "
+	       "latency, streamed, zero latency, -j 64 (sizes: %s)\n", sizes);
+	bool first = true;
+	for (const char *s = sizes; *s;) {
+		char *end;
+		long n = strtol(s, &end, 10);
+		if (end == s || n < 3) {
+			fprintf(stderr, "BENCH_RUN_CELLS: expected sizes like 10000,100000 at '%s'\n", s);
+			exit(99);
+		}
+		bench_size(fp, n, first);
+		first = false;
+		s = *end == ',' ? end + 1 : end;
+	}
+	bench_cpu_per_cell(fp);
 	fakeprov_stop(fp);
-	sl_buf_free(&data);
 	free(json);
 	free(cfg);
-	free(suite);
-	free(db);
-	free(p);
 TEST_MAIN_END
