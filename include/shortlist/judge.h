@@ -63,9 +63,25 @@ enum sl_pair_verdict sl_judge_pair_combine(enum sl_pair_verdict first,
 double sl_judge_weighted_score(const struct sl_token_logprob *lp, size_t n, int raw_score,
 			       bool *weighted);
 
-/* Score a run's successful cells with one judge scorer and write cell_scores. */
+/* Score a run's successful cells with one judge scorer and write cell_scores: the blocking
+ * form of the three calls below (it waits on opts->engine). */
 int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const cJSON *spec,
 		       const char *metric, const struct sl_judge_options *opts,
 		       struct sl_score_stats *stats, struct sl_error *err);
+
+/* The same inside the caller's event loop (the TUI's), on an engine it may share:
+ *     struct sl_judge_task *t = sl_judge_start(store, run, spec, metric, &opts, &err);
+ *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);
+ *           if (!sl_judge_pump(t)) break;        // verdicts arrive in the engine's callbacks
+ *     sl_judge_finish(t, &stats, &err);          // writes the scores, frees t
+ * start answers cached verdicts and submits the rest, never waiting; spec and opts->model
+ * must outlive the task, run need not. sl_judge_free drops a task early (its requests are cancelled, nothing is written). */
+struct sl_judge_task;
+struct sl_judge_task *sl_judge_start(struct sl_store *store, const struct sl_run *run,
+				     const cJSON *spec, const char *metric,
+				     const struct sl_judge_options *opts, struct sl_error *err);
+bool sl_judge_pump(const struct sl_judge_task *t); /* true while verdicts are outstanding */
+int sl_judge_finish(struct sl_judge_task *t, struct sl_score_stats *stats, struct sl_error *err);
+void sl_judge_free(struct sl_judge_task *t);
 
 #endif

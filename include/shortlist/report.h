@@ -38,6 +38,22 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			const struct sl_judge_options *judge, struct sl_score_stats *stats,
 			struct sl_error *err);
 
+/* The same inside the caller's event loop (the TUI's) on judge->engine, which it may share:
+ *     struct sl_score_task *t = sl_report_score_start(store, run, &judge, &stats, &err);
+ *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);
+ *           if (!sl_report_score_pump(t)) break;   // judge verdicts still out
+ *     sl_report_score_finish(t, &err);              // writes the verdicts, frees t
+ * start scores with the registry's scorers (CPU only, short transactions) and submits the
+ * judges' requests without waiting; stats and judge must outlive the task.
+ * sl_report_score_free drops it early (the judges' requests are cancelled). */
+struct sl_score_task;
+struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
+					    const struct sl_judge_options *judge,
+					    struct sl_score_stats *stats, struct sl_error *err);
+bool sl_report_score_pump(const struct sl_score_task *t);
+int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err);
+void sl_report_score_free(struct sl_score_task *t);
+
 /* The metric name a suite's scorer entry reports its scores under ("as", else the
  * scorer's own choice: "rougeL" for {"name": "rouge"}, "judge" for a judge); NULL if the
  * entry is invalid. Caller frees. */

@@ -57,6 +57,10 @@ size_t sl_utf8_fit(const char *s, int max_w);
 /* Append s[0..n) to b as sl_utf8_visible shows it: valid UTF-8 with no control character. */
 void sl_utf8_sanitize(struct sl_buf *b, const char *s, size_t n);
 
+/* NULL when s is valid UTF-8; else a newly allocated copy with each bad byte replaced by
+ * U+FFFD, for JSON output that must stay valid UTF-8 whatever a model or file sent. */
+char *sl_utf8_repair(const char *s);
+
 /* Unicode simple lowercase (towlower of C.UTF-8). */
 uint32_t sl_utf8_tolower(uint32_t cp);
 /* A newly allocated lowercase copy, as Python's str.lower() (U+0130 becomes "i" plus a

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "shortlist/format.h"
 #include "shortlist/catalog.h"
@@ -33,7 +35,13 @@ static void ask_usage(FILE *out)
 		"  --seed N            sampling seed, where the provider supports one\n"
 		"  --embed             compute an embedding of PROMPT instead of answering\n"
 		"  --tries N           attempts including retries (default: the provider's)\n"
-		"  --quiet             print only the answer\n\n"
+		"  --quiet             print only the answer\n"
+		"  --format json       print one JSON object on stdout instead, for scripts: answer,\n"
+		"                      reasoning, status, error, model_reported, tokens {in, out,\n"
+		"                      out_estimated, cached, reasoning}, queue_ms, connect_ms,\n"
+		"                      ttfb_ms, ttft_ms, e2e_ms, tpot_ms, tokens_per_s (N / (E2E -\n"
+		"                      TTFT)), chunk_gaps_ms, server_ms, tries, protocol, cost_usd;\n"
+		"                      null when unknown (a cost without a price, TTFT unstreamed)\n\n"
 		"The answer goes to stdout; reasoning text and measurements to stderr.\n"
 		"Providers: see `shortlist ping` and README \"Providers\".\n");
 }
@@ -41,6 +49,7 @@ static void ask_usage(FILE *out)
 struct ask_state {
 	bool stream;
 	bool quiet;
+	bool json;          /* --format json: stdout is one JSON object, printed at the end */
 	bool printed_any;
 	bool in_reasoning;
 	struct sl_result *result;
@@ -49,7 +58,7 @@ struct ask_state {
 static void ask_delta(void *ud, uint64_t id, const char *text, size_t len, bool reasoning)
 {
 	struct ask_state *st = ud;
-	if (!st->stream)
+	if (!st->stream || st->json)
 		return;
 	if (reasoning) {
 		if (!st->quiet)
@@ -131,6 +140,87 @@ static void print_measurements(const struct sl_result *r)
 		isnan(r->cost_usd) ? " (no catalogue price for this model)" : "");
 }
 
+static void json_ms(cJSON *o, const char *key, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static void json_count(cJSON *o, const char *key, int64_t v)
+{
+	if (v >= 0)
+		cJSON_AddNumberToObject(o, key, (double)v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static void json_str(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* --format json: the same measurements as print_measurements, for scripts. */
+static void print_json(const char *requested, const struct sl_result *r, bool embed)
+{
+	cJSON *j = cJSON_CreateObject();
+	json_str(j, "model", requested);
+	json_str(j, "provider", r->provider);
+	json_str(j, "model_id", r->model_id);
+	json_str(j, "model_reported", r->reported_model);
+	json_str(j, "status", sl_status_name(r->status));
+	json_str(j, "error", r->status == SL_OK ? NULL : r->error ? r->error : "unknown error");
+	if (r->http_status)
+		cJSON_AddNumberToObject(j, "http_status", (double)r->http_status);
+	else
+		cJSON_AddNullToObject(j, "http_status");
+	/* a broken stream's partial text is not an answer */
+	json_str(j, "answer", r->status == SL_OK && !embed ? r->text : NULL);
+	json_str(j, "reasoning", r->status == SL_OK && r->reasoning && *r->reasoning
+			 ? r->reasoning : NULL);
+	json_str(j, "finish_reason", r->finish_reason);
+	cJSON *tok = cJSON_AddObjectToObject(j, "tokens");
+	json_count(tok, "in", r->tokens_in);
+	json_count(tok, "out", r->tokens_out);
+	cJSON_AddBoolToObject(tok, "out_estimated", r->out_estimated);
+	json_count(tok, "cached", r->tokens_cached);
+	json_count(tok, "reasoning", r->tokens_reasoning);
+	json_ms(j, "queue_ms", r->queue_ms);
+	json_ms(j, "connect_ms", r->connect_ms);
+	json_ms(j, "ttfb_ms", r->ttfb_ms);
+	json_ms(j, "ttft_ms", r->ttft_ms);
+	json_ms(j, "e2e_ms", r->e2e_ms);
+	json_ms(j, "tpot_ms", r->tpot_ms);
+	json_ms(j, "tokens_per_s", r->tokens_per_s);
+	cJSON *gaps = cJSON_AddArrayToObject(j, "chunk_gaps_ms");
+	for (size_t i = 0; i < r->n_gaps; i++)
+		cJSON_AddItemToArray(gaps, cJSON_CreateNumber(r->gaps_ms[i]));
+	json_ms(j, "server_ms", r->server_ms);
+	cJSON_AddNumberToObject(j, "tries", r->tries);
+	char proto[16];
+	snprintf(proto, sizeof proto, "HTTP/%d", r->http_version);
+	json_str(j, "protocol", r->http_version ? proto : NULL);
+	cJSON_AddBoolToObject(j, "connection_reused", r->connection_reused);
+	json_ms(j, "cost_usd", r->cost_usd);
+	if (embed && r->status == SL_OK) {
+		cJSON *vs = cJSON_AddArrayToObject(j, "embeddings");
+		for (size_t i = 0; i < r->n_embeddings; i++) {
+			cJSON *v = cJSON_CreateArray();
+			for (size_t k = 0; k < r->dim; k++)
+				cJSON_AddItemToArray(v, cJSON_CreateNumber(r->embeddings[i][k]));
+			cJSON_AddItemToArray(vs, v);
+		}
+	}
+	char *text = cJSON_PrintUnformatted(j);
+	puts(text);
+	cJSON_free(text);
+	cJSON_Delete(j);
+}
+
 static char *read_stdin(void)
 {
 	struct sl_buf b;
@@ -145,7 +235,7 @@ static char *read_stdin(void)
 int cmd_ask(struct cli *cli, int argc, char **argv)
 {
 	enum { O_SYSTEM = 1, O_STREAM, O_JSON, O_TEMP, O_MAXTOK, O_SEED, O_EMBED, O_TRIES, O_QUIET,
-	       O_HELP };
+	       O_FORMAT, O_HELP };
 	static const struct option opts[] = {
 		{ "system", required_argument, NULL, O_SYSTEM },
 		{ "stream", no_argument, NULL, O_STREAM },
@@ -156,6 +246,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 		{ "embed", no_argument, NULL, O_EMBED },
 		{ "tries", required_argument, NULL, O_TRIES },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "format", required_argument, NULL, O_FORMAT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -205,6 +296,12 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		case O_QUIET: st.quiet = true; break;
+		case O_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+				return cli_usage_error("ask", "--format must be text or json, not '%s'",
+						       optarg);
+			st.json = strcmp(optarg, "json") == 0;
+			break;
 		case 'h':
 		case O_HELP: ask_usage(stdout); return 0;
 		default:
@@ -279,6 +376,15 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
 	if (!r) {
 		fprintf(stderr, "shortlist ask: the request ended without a result (a bug)\n");
 		return 3;
+	}
+	if (st.json) {
+		print_json(argv[optind], r, embed);
+		if (r->status != SL_OK)
+			rc = r->status == SL_ERR_CONFIG ? SL_EXIT_USAGE : SL_EXIT_INCOMPLETE;
+		fflush(stdout);
+		sl_result_free(r);
+		free(resolved);
+		return rc;
 	}
 	if (r->status != SL_OK) {
 		if (st.printed_any)

@@ -102,6 +102,8 @@ static int parse_prompt_text(const char *text, size_t len, const char *origin,
 			     struct sl_prompt_version *pv, struct sl_error *err)
 {
 	/* the same parser as imports, so positions are reported the same way */
+	if (sl_utf8_require(text, len, origin, err) != 0)
+		return -1;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	bool trailing = false;

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "shortlist/format.h"
 #include "shortlist/runs.h"
+#include "shortlist/utf8.h"
 
 static void runs_usage(FILE *out)
 {
@@ -70,16 +71,25 @@ static int print_cell(void *ud, const struct sl_cell *c)
 {
 	(void)ud;
 	printf("%-28.28s %-20.20s %5d %3d  ", c->model, c->prompt_name, c->case_idx + 1, c->sample);
+	/* 80 columns of the text on one line, shown safely (no control character or bad
+	 * byte of a model's answer reaches the terminal as it is). */
+	const char *text = c->error_kind ? (c->error_msg ? c->error_msg : "") : c->output ? c->output : "";
+	struct sl_buf b;
+	sl_buf_init(&b);
+	for (const char *p = text; *p && b.len < 400; p++)
+		sl_buf_putc(&b, *p == '\n' || *p == '\t' || *p == '\r' ? ' ' : *p);
+	sl_buf_puts(&b, "");
+	struct sl_buf shown;
+	sl_buf_init(&shown);
+	sl_utf8_sanitize(&shown, b.data, b.len);
+	sl_buf_puts(&shown, "");
+	shown.data[sl_utf8_fit(shown.data, 80)] = '\0';
 	if (c->error_kind)
-		printf("ERROR %s: %.80s\n", c->error_kind, c->error_msg ? c->error_msg : "");
-	else {
-		char out[81];
-		snprintf(out, sizeof out, "%s", c->output ? c->output : "");
-		for (char *p = out; *p; p++)
-			if (*p == '\n' || *p == '\t')
-				*p = ' ';
-		printf("%s%s\n", c->cached ? "(cached) " : "", out);
-	}
+		printf("ERROR %s: %s\n", c->error_kind, shown.data);
+	else
+		printf("%s%s\n", c->cached ? "(cached) " : "", shown.data);
+	sl_buf_free(&b);
+	sl_buf_free(&shown);
 	return 0;
 }
 

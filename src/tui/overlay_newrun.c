@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/utf8.h"
 #include "app.h"
 #include "glyph.h"
 #include "shortlist/catalog.h"
@@ -211,11 +212,7 @@ static int nr_action(struct tui_view *v, enum tui_action a)
 		break;
 	case TUI_ACT_SEARCH_CANCEL: nr->editing = false; break;
 	case TUI_ACT_SEARCH_ERASE: {
-		size_t n = strlen(nr->edit);
-		while (n > 0 && ((unsigned char)nr->edit[n - 1] & 0xC0) == 0x80)
-			n--;
-		if (n > 0)
-			nr->edit[n - 1] = '\0';
+		nr->edit[sl_utf8_back(nr->edit, strlen(nr->edit))] = '\0';
 		break;
 	}
 	case TUI_ACT_SEARCH_CLEAR: nr->edit[0] = '\0'; break;

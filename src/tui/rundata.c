@@ -1,6 +1,7 @@
 #include "rundata.h"
 
 #include "charts.h"
+#include "shortlist/pipeline.h"
 #include "shortlist/priors.h"
 
 #include <math.h>
@@ -119,6 +120,8 @@ int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_
 	struct sl_error err = { 0 };
 	if (run_id == 0 && sl_run_resolve(store, "latest", &run_id, &err) != 0)
 		run_id = 0;
+	if (run_id != d->run_id)
+		d->seen_weights = false; /* another run: its suite's weights first */
 	d->run_id = run_id;
 	if (run_id == 0) {
 		snprintf(d->note, sizeof d->note, "no runs yet: run a suite (shortlist run SUITE) "
@@ -142,19 +145,38 @@ int tui_rundata_load(struct tui_rundata *d, struct sl_store *store, int64_t run_
 		return -1;
 	}
 	d->loaded = true;
-	if (sl_scorecard_build(store, run_id, &d->sc, &err) != 0 ||
-	    load_charts(d, store, &err) != 0) {
+	/* The core's one view of a run: scorecard, triangle with its regions, the suite's
+	 * gates. The weights are the suite's when a run is first shown, then the user's. */
+	struct sl_run_view_options vo = { .weights = d->seen_weights ? &d->w : NULL,
+					  .region_steps = REGION_STEPS };
+	struct sl_run_view v;
+	if (sl_run_view_build(store, run_id, &vo, &v, &err) != 0) {
 		snprintf(d->note, sizeof d->note, "%s", err.msg);
 		return -1;
 	}
-	if (d->sc.n_models == 0) {
+	d->w = v.weights;
+	d->seen_weights = true;
+	d->sc = v.scorecard;
+	d->tri = v.triangle;
+	d->gates = v.gates;
+	d->n_gates = v.n_gates;
+	d->gate_report = v.gate_report;
+	memset(&v.scorecard, 0, sizeof v.scorecard);
+	sl_triangle_init(&v.triangle);
+	v.gates = NULL;
+	v.n_gates = 0;
+	memset(&v.gate_report, 0, sizeof v.gate_report);
+	if (d->sc.n_models == 0)
 		snprintf(d->note, sizeof d->note, "run %lld has no finished cells yet",
 			 (long long)run_id);
-	} else if (sl_scorecard_triangle(&d->sc, NULL, &d->tri, &err) != 0) {
-		snprintf(d->note, sizeof d->note, "%s", err.msg);
-	} else {
+	else if (d->tri.n == 0)
+		snprintf(d->note, sizeof d->note, "%s", v.no_triangle.msg);
+	else
 		d->has_tri = true;
-		sl_triangle_regions(&d->tri, REGION_STEPS);
+	sl_run_view_free(&v);
+	if (load_charts(d, store, &err) != 0) {
+		snprintf(d->note, sizeof d->note, "%s", err.msg);
+		return -1;
 	}
 	struct sl_tri_weights w = d->w;
 	tui_rundata_set_weights(d, &w);

@@ -25,6 +25,7 @@ struct tui_rundata {
 	bool has_tri;
 	char note[1100];        /* why there is no triangle, or a load error */
 	struct sl_tri_weights w;
+	bool seen_weights;       /* w is the user's (else the next run shows the suite's) */
 	struct sl_gate *gates;
 	size_t n_gates;
 	struct sl_gate_report gate_report;

@@ -303,6 +303,9 @@ static void drain_keys(struct term *t, struct tui_app *app)
 	}
 }
 
+/* At most ~30 frames a second of live updates: smooth to the eye, cheap for the CPU. */
+#define TUI_FRAME_NS (33 * (int64_t)1000000)
+
 int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		 const struct tui_waiter *w, const char *warning, struct sl_error *err)
 {
@@ -319,6 +322,7 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 	tui_app_render(app);
 	term_present(&t, &app->grid);
 	unsigned long presented = app->frames;
+	int64_t last_frame_ns = sl_now_ns();
 	while (!app->quit) {
 		struct pollfd fds[2] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
@@ -327,6 +331,11 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		/* Idle: sleep until input or a signal. Work in flight: wake at least once a
 		 * second so the waiter can make progress even if it has no descriptor ready. */
 		int timeout = w->pending && w->pending(w->ud) > 0 ? 1000 : -1;
+		/* A frame is owed (streamed text arrived): wake when the frame time is up. */
+		if (app->dirty) {
+			int64_t due = last_frame_ns + TUI_FRAME_NS - sl_now_ns();
+			timeout = due > 0 ? (int)(due / 1000000) + 1 : 0;
+		}
 		int n = w->wait(w->ud, fds, 2, timeout);
 		if (n < 0 && errno != EINTR) {
 			sl_error_set(err, "waiting for input failed: %s", strerror(errno));
@@ -351,14 +360,20 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
 		    !(fds[0].revents & POLLIN))
 			app->quit = true; /* the terminal went away */
-		if (n > 0 && (fds[0].revents & POLLIN))
+		bool keys = n > 0 && (fds[0].revents & POLLIN);
+		if (keys)
 			drain_keys(&t, app);
+		/* Live data redraws at most once per frame time (htop's timer, not per event);
+		 * a key is answered at once. */
+		if (!keys && !t.full_repaint && sl_now_ns() - last_frame_ns < TUI_FRAME_NS)
+			continue;
 		tui_app_render(app);
 		/* drain_keys renders into the grid as it goes; the terminal gets the result
 		 * once per wake-up, and only if a frame changed. */
 		if (!app->quit && (app->frames != presented || t.full_repaint)) {
 			term_present(&t, &app->grid);
 			presented = app->frames;
+			last_frame_ns = sl_now_ns();
 		}
 	}
 	term_close(&t);

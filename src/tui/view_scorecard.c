@@ -330,15 +330,23 @@ static void draw_gates(struct tui_grid *g, struct tui_rect a, const struct tui_r
 			     "no gates in this run's suite (\"gates\": [\"accuracy>=0.85\"])");
 		return;
 	}
+	bool fold = d->gate_report.n > (size_t)a.h;
 	for (size_t i = 0; i < d->gate_report.n && y < a.y + a.h; i++) {
 		const struct sl_gate_result *gr = &d->gate_report.results[i];
 		/* Passing gates fold into one line when space is short; failures never do. */
-		if (gr->passed && d->gate_report.n > (size_t)a.h)
+		if (gr->passed && fold)
 			continue;
 		tui_grid_put(g, a.x, y, 1, gr->passed ? TUI_ROLE_YES : TUI_ROLE_NO, TUI_A_BOLD,
 			     tui_glyph(gr->passed ? TUI_GLYPH_CHECK : TUI_GLYPH_CROSS));
 		tui_grid_put_field(g, a.x + 2, y, a.w - 2, TUI_ROLE_DEFAULT, 0, gr->detail, false);
 		y++;
+	}
+	size_t passed = d->gate_report.n - d->gate_report.n_failed;
+	if (fold && passed && y < a.y + a.h) {
+		char line[96];
+		snprintf(line, sizeof line, "%s %zu passing gate%s (shown on a taller screen)",
+			 tui_glyph(TUI_GLYPH_CHECK), passed, passed == 1 ? "" : "s");
+		tui_grid_put(g, a.x, y, a.w, TUI_ROLE_YES, 0, line);
 	}
 }
 

@@ -407,6 +407,26 @@ static void test_identical_requests_shared(void)
 					  "%lld", run);
 		CHECK_INT(query_int(sql), 12);
 	}
+
+	/* a failed request fails the cells that waited for it too (an error is not cached):
+	 * --resume asks again, once per distinct request */
+	char *failing = write_suite("sharedfail", 8, 2, NULL);
+	fakeprov_set_script(fp, "{\"default\": {\"ttft_ms\": 30, \"fault\": \"status\", "
+				"\"status\": 400}}");
+	fakeprov_reset(fp);
+	struct run_result r = run_cli(db, (const char *[]){ "run", failing, "-j", "8", NULL }, NULL);
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.out, "8 errors, 0 cached");
+	run_result_free(&r);
+	CHECK_INT(requests(), 2);
+	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive\", \"ttft_ms\": 30}}");
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", failing, "--resume", "-j", "8", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "0 errors, 6 cached");
+	run_result_free(&r);
+	CHECK_INT(requests(), 2);
+	free(failing);
 	fakeprov_set_script(fp, "{\"default\": {\"text\": \"positive\"}}");
 	free(suite);
 }

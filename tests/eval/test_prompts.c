@@ -224,6 +224,13 @@ static void test_cli_add_edit_diff(void)
 	r = run_cli(db, (const char *[]){ "prompts", "add", file, NULL }, NULL);
 	CHECK_CONTAINS(r.out, "no new version");
 	run_result_free(&r);
+	/* a Latin-1 file: named with line and column, nothing stored */
+	char *latin1 = test_write_file("latin1.json", "{\"name\": \"greet\",\n \"user\": \"Caf\xe9 {{who}}\"}");
+	r = run_cli(db, (const char *[]){ "prompts", "add", latin1, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "latin1.json:2:14: not valid UTF-8 (byte 0xe9)");
+	run_result_free(&r);
+	free(latin1);
 
 	/* an editor that changes nothing */
 	char *noop = test_write_file("noop.sh", "#!/bin/sh\nexit 0\n");

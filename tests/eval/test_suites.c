@@ -121,6 +121,8 @@ static void test_bad_suites(void)
 		  "\"scorers\": [{\"threshold\": 1}]}", "suite.scorers[0].name is missing" },
 		{ "{\"models\": [\"a:b\"],\n \"prompts\": [\"p\"]\n \"dataset\": \"d.csv\"}", "s.json:3:2: not valid JSON" },
 		{ "[1]", "a suite is a JSON object" },
+		/* bytes that are not UTF-8 were kept by the JSON parser and sent in requests */
+		{ "{\"models\": [\"a:b\"],\n \"prompts\": [\"caf\xe9\"]}", "s.json:2:18: not valid UTF-8 (byte 0xe9)" },
 	};
 	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
 		struct sl_suite *s = parse(cases[i].text, &err);

@@ -217,10 +217,85 @@ static void test_ask_failures(void)
 	clear_env();
 }
 
+static double num(const cJSON *o, const char *key)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/* Issue 11 item 16: `ask --format json` gives scripts every measurement as one JSON object
+ * on stdout, and the numbers are the ones fakeprov bracketed (no absolute window). */
+static void test_ask_format_json(void)
+{
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"timed\":{\"text\":\"one two three "
+					  "four\",\"ttft_ms\":60,\"token_ms\":10,\"tokens\":4},"
+					  "\"nousage\":{\"variant\":\"llamacpp\"}}}"), 0);
+	set_env_for("openai");
+	struct run r = shortlist("ask --stream --format json openai:timed hi");
+	CHECK_INT(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	CHECK(cJSON_IsObject(j));
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "answer")),
+		  "one two three four");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "status")), "ok");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "model_reported")),
+		  "timed");
+	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "tokens");
+	CHECK_INT(num(tok, "out"), 4);
+	CHECK(num(tok, "in") > 0);
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tok, "out_estimated")));
+	struct fakeprov_times t;
+	CHECK_INT(fakeprov_times(fp, "/v1/chat/completions", &t), 0);
+	double ttft = num(j, "ttft_ms"), e2e = num(j, "e2e_ms");
+	CHECK(ttft >= t.first_ms && e2e >= t.last_ms && ttft <= e2e);
+	CHECK(num(j, "queue_ms") >= 0 && num(j, "connect_ms") >= 0 && num(j, "ttfb_ms") <= ttft);
+	CHECK_NEAR(num(j, "tpot_ms"), (e2e - ttft) / 3, 1e-6);
+	CHECK_NEAR(num(j, "tokens_per_s"), 4 / ((e2e - ttft) / 1000), 1e-6);
+	const cJSON *gaps = cJSON_GetObjectItemCaseSensitive(j, "chunk_gaps_ms");
+	CHECK(cJSON_IsArray(gaps) && cJSON_GetArraySize(gaps) >= 1 && cJSON_GetArraySize(gaps) <= 3);
+	CHECK_INT(num(j, "tries"), 1);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "protocol")), "HTTP/1");
+	/* no catalogue price for "timed": unknown, not $0 */
+	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "cost_usd")));
+	CHECK(!strstr(r.err, "first token")); /* the measurements are in the JSON */
+	cJSON_Delete(j);
+	run_free(&r);
+
+	/* Not streamed: no TTFT (null); tokens estimated when the API gave no usage. */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"nousage\":{\"text\":\"a b\"}}}"), 0);
+	r = shortlist("ask --format json openai:nousage hi");
+	CHECK_INT(r.status, 0);
+	j = cJSON_Parse(r.out);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "ttft_ms")));
+	CHECK(num(j, "e2e_ms") > 0);
+	cJSON_Delete(j);
+	run_free(&r);
+
+	/* A failure is still one JSON object, with the error, and the exit code says so. */
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"busy\":{\"fault\":\"status\","
+					  "\"status\":500,\"retry_after_ms\":1}}}"), 0);
+	r = shortlist("ask --format json --tries 2 openai:busy hi");
+	CHECK_INT(r.status, 3);
+	j = cJSON_Parse(r.out);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "status")), "http");
+	CHECK_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "error")),
+		       "HTTP 500");
+	CHECK_INT(num(j, "tries"), 2);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "answer")));
+	cJSON_Delete(j);
+	run_free(&r);
+
+	r = shortlist("ask --format yaml openai:busy hi");
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "--format must be text or json");
+	run_free(&r);
+	clear_env();
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start(NULL);
 	RUN_TEST(test_ask_every_protocol);
 	RUN_TEST(test_ask_failures);
 	RUN_TEST(test_ask_embed_usage);
+	RUN_TEST(test_ask_format_json);
 	fakeprov_stop(fp);
 TEST_MAIN_END

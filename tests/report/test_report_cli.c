@@ -12,6 +12,7 @@
 #include "eval_util.h"
 #include "fakeprov_client.h"
 #include "shortlist/store.h"
+#include "shortlist/utf8.h"
 
 static struct fakeprov *fp;
 static char *db;
@@ -246,6 +247,33 @@ static void test_report_formats(void)
 	r = cli((const char *[]){ "report", "--format", "pdf", NULL });
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "unknown report format 'pdf'");
+	run_result_free(&r);
+}
+
+/* A model answer with bytes that are not UTF-8 (a server's Latin-1, a cut character) made
+ * --format json/jsonl invalid UTF-8; they now show as U+FFFD. */
+static void test_json_stays_utf8(void)
+{
+	struct sl_store *st = sl_store_open(db, 0, NULL);
+	CHECK(st != NULL);
+	CHECK_INT(sqlite3_exec(sl_store_db(st),
+		"UPDATE cells SET output = 'caf' || CAST(x'e9' AS TEXT) || ' ' || CAST(x'e282' AS TEXT)"
+		" WHERE run_id = (SELECT MAX(id) FROM runs) AND case_idx = 0", NULL, NULL, NULL),
+		SQLITE_OK);
+	sl_store_close(st);
+	const char *formats[] = { "json", "jsonl" };
+	for (size_t i = 0; i < 2; i++) {
+		struct run_result r = cli((const char *[]){ "report", "latest", "--format", formats[i], NULL });
+		CHECK_INT(r.status, 0);
+		CHECK_INT(sl_utf8_check(r.out, strlen(r.out)), strlen(r.out));
+		CHECK_CONTAINS(r.out, "\"output\":\"caf\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\"");
+		run_result_free(&r);
+	}
+	/* and the terminal listing shows them, never the raw bytes */
+	struct run_result r = cli((const char *[]){ "runs", "show", "latest", "--cells", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_INT(sl_utf8_check(r.out, strlen(r.out)), strlen(r.out));
+	CHECK_CONTAINS(r.out, "caf\xef\xbf\xbd ");
 	run_result_free(&r);
 }
 
@@ -680,6 +708,7 @@ TEST_MAIN_BEGIN
 	setup();
 	RUN_TEST(test_gates_decide_the_exit_code);
 	RUN_TEST(test_report_formats);
+	RUN_TEST(test_json_stays_utf8);
 	RUN_TEST(test_judge_through_the_engine);
 	RUN_TEST(test_reference_guided_judge);
 	RUN_TEST(test_geval_through_the_engine);

@@ -77,7 +77,16 @@ static char *fixture_db(const char *template_db)
 	sl_rng_seed(&rng, 14);
 	fixture_begin(s);
 	int64_t run = fixture_run(s, models, price, 4, prompts, 2);
-	exec(s, "UPDATE runs SET suite_name = 'review-sentiment', n_cells = 96");
+	/* The suite as it would have been run: its gates and weights are the screens'. */
+	exec(s, "UPDATE runs SET suite_name = 'review-sentiment', n_cells = 96, suite_json = '"
+		"{\"name\": \"review-sentiment\", \"models\": [\"openai:gpt-4o-mini\", "
+		"\"anthropic:claude-haiku-4-5\", \"ollama:llama3.2\", \"openai:gpt-4o\"], "
+		"\"prompts\": [\"sentiment@1\", \"sentiment-terse@1\"], \"dataset\": "
+		"\"cases.jsonl\", \"scorers\": [{\"name\": \"label\", \"as\": \"accuracy\", "
+		"\"labels\": [\"positive\", \"negative\", \"neutral\"]}], \"weights\": "
+		"{\"speed\": 0.2, \"precision\": 0.5, \"cost\": 0.3}, \"gates\": "
+		"[\"error_rate<=0.05\", \"accuracy>=0.85\", "
+		"\"model=openai:gpt-4o-mini:p95_latency<=1s\"]}'");
 	for (int c = 0; c < 12; c++) {
 		char *sql = sl_xasprintf("INSERT INTO dataset_cases (dataset_hash, idx, line, vars, "
 					 "expected) VALUES ('dshash', %d, %d, json_object('review', "

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fakeprov_client.h"
+#include "pty_harness.h"
 #include "shortlist/util.h"
 #include "test.h"
 #include "tui_harness.h"
@@ -212,6 +213,36 @@ static void test_quit_then_resume(void)
 	free(resume);
 }
 
+/* The real terminal path: the binary in a pseudo-terminal (libvterm), a suite opened,
+ * checked and run to the end against fakeprov, with real (unredacted) timings on screen. */
+static void test_pty_live_run(void)
+{
+	char *db = fresh_db();
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start(&s, argv, 30, 100), 0);
+	CHECK(pty_wait_text(&s, "Released", 1, 5000));
+	pty_send(&s, "3");
+	CHECK(pty_wait_text(&s, "No run yet", -1, 5000));
+	pty_send(&s, ":open suite-a1.json\r");
+	CHECK(pty_wait_text(&s, "Enter start the run", -1, 5000));
+	pty_send(&s, "\r");
+	CHECK(pty_wait_text(&s, "run 1 finished", -1, 20000));
+	pty_send(&s, "3");
+	CHECK(pty_wait_text(&s, "\u2713 \u2713 \u2713 \u2713 \u2713 \u2713", -1, 5000));
+	CHECK(pty_wait_text(&s, "6/6", -1, 5000));
+	char *screen = pty_screen(&s);
+	CHECK(strstr(screen, " ms") != NULL);   /* TTFT measured and shown... */
+	CHECK(strstr(screen, "~ ms") == NULL);  /* ...not redacted as in golden runs */
+	free(screen);
+	pty_send(&s, "Q");
+	CHECK(pty_wait_exit(&s, 5000));
+	CHECK_INT(s.exit_status, 0);
+	CHECK(!s.altscreen);
+	pty_free(&s);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -237,6 +268,7 @@ int main(int argc, char **argv)
 		return 99;
 	RUN_TEST(test_live_scripts);
 	RUN_TEST(test_quit_then_resume);
+	RUN_TEST(test_pty_live_run);
 	fakeprov_stop(fp);
 	free(template_db);
 	if (test_failures)

@@ -243,6 +243,27 @@ void sl_utf8_sanitize(struct sl_buf *b, const char *s, size_t n)
 	}
 }
 
+char *sl_utf8_repair(const char *s)
+{
+	size_t len = strlen(s);
+	size_t bad = sl_utf8_check(s, len);
+	if (bad == len)
+		return NULL;
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_append(&b, s, bad);
+	for (size_t i = bad; i < len;) {
+		uint32_t cp;
+		size_t n = sl_utf8_decode(s + i, len - i, &cp);
+		if (sl_utf8_is_bad(cp))
+			sl_utf8_append(&b, SL_UTF8_REPLACEMENT);
+		else
+			sl_buf_append(&b, s + i, n);
+		i += n;
+	}
+	return sl_buf_steal(&b);
+}
+
 uint32_t sl_utf8_tolower(uint32_t cp)
 {
 	if (cp < 0x80)

@@ -50,6 +50,9 @@ const char *sl_eval_now(void)
 
 cJSON *sl_json_parse_doc(const char *text, size_t len, const char *origin, struct sl_error *err)
 {
+	/* cJSON keeps bytes that are not UTF-8; they would reach request bodies raw */
+	if (sl_utf8_require(text, len, origin, err) != 0)
+		return NULL;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (root && end) {

@@ -321,6 +321,8 @@ struct judge_run {
 	bool logprobs;
 	struct sl_error *err;
 	int failed;
+	struct pending *pending;   /* requests at the engine, to cancel on free */
+	size_t outstanding;
 };
 
 static char *vars_field(const char *vars_json, const char *field)
@@ -424,9 +426,11 @@ static bool take_reply(struct judge_run *jr, struct job *jb, int which, const ch
 }
 
 struct pending {
-	struct judge_run *jr;
+	struct judge_run *jr;      /* NULL once the task was freed: drop the answer */
 	struct job *jb;
 	int which;
+	uint64_t id;
+	struct pending *prev, *next;
 };
 
 static void submit(struct judge_run *jr, struct job *jb, int which);
@@ -479,7 +483,18 @@ static void on_judge_done(void *ud, const struct sl_result *r)
 	struct judge_run *jr = p->jr;
 	struct job *jb = p->jb;
 	int which = p->which;
+	if (jr) {
+		if (p->prev)
+			p->prev->next = p->next;
+		else
+			jr->pending = p->next;
+		if (p->next)
+			p->next->prev = p->prev;
+		jr->outstanding--;
+	}
 	free(p);
+	if (!jr)
+		return;
 	add_cost(jb, r->cost_usd);
 	if (r->status != SL_OK) {
 		free(jb->error);
@@ -542,20 +557,26 @@ static void submit(struct judge_run *jr, struct job *jb, int which)
 	req.params.logprobs = jr->logprobs;
 	req.params.top_logprobs = jr->logprobs ? 20 : 0;
 	req.on_done = on_judge_done;
-	struct pending *p = sl_xmalloc(sizeof *p);
-	*p = (struct pending){ jr, jb, which };
+	struct pending *p = sl_xcalloc(1, sizeof *p);
+	*p = (struct pending){ .jr = jr, .jb = jb, .which = which };
 	req.user_data = p;
 	jb->tries[which]++;
 	struct sl_error err = { 0 };
-	uint64_t id = sl_engine_submit(jr->engine, &req, &err); /* copies the request */
+	p->id = sl_engine_submit(jr->engine, &req, &err); /* copies the request */
 	free(ask);
-	if (id == 0) {
+	if (p->id == 0) {
 		free(p);
 		free(jb->error);
 		jb->error = sl_xasprintf("judge call not sent: %s", err.msg);
 		jb->call_failed = true;
 		jb->done[which] = true;
+		return;
 	}
+	p->next = jr->pending;
+	if (jr->pending)
+		jr->pending->prev = p;
+	jr->pending = p;
+	jr->outstanding++;
 }
 
 /* A cached verdict: reuse it when it parses (it always did when stored). */
@@ -760,81 +781,135 @@ static void job_free(struct job *jb)
 	}
 }
 
-int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const cJSON *spec,
-		       const char *metric, const struct sl_judge_options *opts,
-		       struct sl_score_stats *stats, struct sl_error *err)
+struct sl_judge_task {
+	struct judge_run jr;
+	struct collect x;
+	int64_t run_id;
+	char *metric;
+	struct sl_error err; /* the collectors' error slot */
+};
+
+void sl_judge_free(struct sl_judge_task *t)
 {
-	struct judge_run jr = { .store = store, .err = err, .pair = is_pairwise(spec) };
+	if (!t)
+		return;
+	/* requests still at the engine: cancel them and let their callbacks drop the answer */
+	for (struct pending *p = t->jr.pending; p; p = p->next) {
+		p->jr = NULL;
+		sl_engine_cancel(t->jr.engine, p->id);
+	}
+	for (size_t i = 0; i < t->jr.n_jobs; i++)
+		job_free(&t->jr.jobs[i]);
+	free(t->jr.jobs);
+	for (size_t i = 0; i < t->x.n_base; i++)
+		free(t->x.base[i].output);
+	free(t->x.base);
+	sl_prompt_version_free(&t->jr.pv);
+	free(t->metric);
+	free(t);
+}
+
+struct sl_judge_task *sl_judge_start(struct sl_store *store, const struct sl_run *run,
+				     const cJSON *spec, const char *metric,
+				     const struct sl_judge_options *opts, struct sl_error *err)
+{
+	struct sl_judge_task *t = sl_xcalloc(1, sizeof *t);
+	struct judge_run *jr = &t->jr;
+	*jr = (struct judge_run){ .store = store, .err = &t->err, .pair = is_pairwise(spec) };
+	t->run_id = run->id;
+	t->metric = sl_xstrdup(metric);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(spec, "model");
-	jr.model = cJSON_IsString(m) ? m->valuestring : opts ? opts->model : NULL;
-	if (!jr.model) {
+	jr->model = cJSON_IsString(m) ? m->valuestring : opts ? opts->model : NULL;
+	if (!jr->model) {
 		sl_error_set(err, "run %lld: the %s scorer needs a judge model: set \"judge\" in the "
 				  "suite or \"model\" on the scorer", (long long)run->id, metric);
 		err->code = SL_EXIT_USAGE;
-		return -1;
+		goto fail;
 	}
 	if (!opts || !opts->engine) {
 		sl_error_set(err, "run %lld: the %s scorer needs to call the judge model %s, and no "
-				  "engine was given", (long long)run->id, metric, jr.model);
+				  "engine was given", (long long)run->id, metric, jr->model);
 		err->code = SL_EXIT_USAGE;
-		return -1;
+		goto fail;
 	}
-	jr.engine = opts->engine;
+	jr->engine = opts->engine;
 	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(spec, "scale");
-	jr.scale = cJSON_IsNumber(sc) ? sc->valueint : 5;
+	jr->scale = cJSON_IsNumber(sc) ? sc->valueint : 5;
 	const cJSON *tr = cJSON_GetObjectItemCaseSensitive(spec, "tries");
-	jr.max_tries = cJSON_IsNumber(tr) ? tr->valueint : DEFAULT_TRIES;
+	jr->max_tries = cJSON_IsNumber(tr) ? tr->valueint : DEFAULT_TRIES;
 	/* Log-probabilities only where the API can return them (OpenAI-compatible), and not
 	 * from OpenAI's reasoning models, which refuse the parameter. */
-	const char *mid = strchr(jr.model, ':') ? strchr(jr.model, ':') + 1
-		: strchr(jr.model, '/') ? strchr(jr.model, '/') + 1 : jr.model;
+	const char *mid = strchr(jr->model, ':') ? strchr(jr->model, ':') + 1
+		: strchr(jr->model, '/') ? strchr(jr->model, '/') + 1 : jr->model;
 	bool reasoning = (mid[0] == 'o' && mid[1] >= '1' && mid[1] <= '9') ||
 			 sl_str_starts_with(mid, "gpt-5");
-	jr.logprobs = !jr.pair && !reasoning && (sl_str_starts_with(jr.model, "openai") ||
-						 sl_str_starts_with(jr.model, "vllm") ||
-						 sl_str_starts_with(jr.model, "fake"));
-	if (ensure_prompt(store, spec, jr.pair, &jr.pv, err) != 0)
-		return -1;
+	jr->logprobs = !jr->pair && !reasoning && (sl_str_starts_with(jr->model, "openai") ||
+						   sl_str_starts_with(jr->model, "vllm") ||
+						   sl_str_starts_with(jr->model, "fake"));
+	if (ensure_prompt(store, spec, jr->pair, &jr->pv, err) != 0)
+		goto fail;
 
-	struct collect x = { .jr = &jr, .spec = spec, .err = err, .baseline_idx = -1 };
+	struct collect *x = &t->x;
+	*x = (struct collect){ .jr = jr, .spec = spec, .err = err, .baseline_idx = -1 };
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(spec, "input_field");
-	x.input_field = cJSON_IsString(f) ? f->valuestring : NULL;
+	x->input_field = cJSON_IsString(f) ? f->valuestring : NULL;
 	const cJSON *rb = cJSON_GetObjectItemCaseSensitive(spec, "rubric");
-	x.rubric = cJSON_IsString(rb) ? rb->valuestring : default_rubric;
-	x.use_reference = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "reference"));
-	int ret = -1;
-	if (jr.pair) {
+	x->rubric = cJSON_IsString(rb) ? rb->valuestring : default_rubric;
+	x->use_reference = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "reference"));
+	if (jr->pair) {
 		const char *b = cJSON_GetObjectItemCaseSensitive(spec, "baseline")->valuestring;
 		for (size_t i = 0; i < run->n_models; i++)
 			if (strcmp(run->models[i].requested, b) == 0)
-				x.baseline_idx = run->models[i].idx;
-		if (x.baseline_idx < 0) {
+				x->baseline_idx = run->models[i].idx;
+		if (x->baseline_idx < 0) {
 			sl_error_set(err, "run %lld: judge_pairwise baseline '%s' is not one of the "
 					  "run's models", (long long)run->id, b);
 			err->code = SL_EXIT_USAGE;
-			goto out;
+			goto fail;
 		}
-		if (sl_run_cells_foreach(store, run->id, collect_baseline, &x, err) != 0)
-			goto out;
+		if (sl_run_cells_foreach(store, run->id, collect_baseline, x, err) != 0)
+			goto fail;
 	}
-	if (sl_run_cells_foreach(store, run->id, collect_job, &x, err) != 0)
-		goto out;
-	for (size_t i = 0; i < jr.n_jobs; i++) {
-		struct job *jb = &jr.jobs[i];
+	if (sl_run_cells_foreach(store, run->id, collect_job, x, err) != 0)
+		goto fail;
+	x->err = &t->err;
+	for (size_t i = 0; i < jr->n_jobs; i++) {
+		struct job *jb = &jr->jobs[i];
 		jb->cost = 0;
-		for (int w = 0; w < (jr.pair ? 2 : 1); w++)
-			if (opts->no_cache || !from_cache(&jr, jb, w))
-				submit(&jr, jb, w);
+		for (int w = 0; w < (jr->pair ? 2 : 1); w++)
+			if (opts->no_cache || !from_cache(jr, jb, w))
+				submit(jr, jb, w);
 	}
-	sl_engine_run_until_idle(jr.engine);
+	return t;
+fail:
+	sl_judge_free(t);
+	return NULL;
+}
+
+bool sl_judge_pump(const struct sl_judge_task *t)
+{
+	return t->jr.outstanding > 0;
+}
+
+int sl_judge_finish(struct sl_judge_task *t, struct sl_score_stats *stats, struct sl_error *err)
+{
+	struct judge_run *jr = &t->jr;
+	int ret = -1;
+	if (jr->outstanding) {
+		sl_error_set(err, "run %lld: the %s judge still waits for %zu verdicts",
+			     (long long)t->run_id, t->metric, jr->outstanding);
+		goto out;
+	}
 	char now[32];
 	sl_iso8601(sl_wall_ms(), now);
-	if (sl_store_begin(store, err) != 0)
+	if (sl_store_begin(jr->store, err) != 0)
 		goto out;
-	for (size_t i = 0; i < jr.n_jobs; i++) {
-		struct job *jb = &jr.jobs[i];
-		if (write_job(&jr, jb, run->id, metric, now, err) != 0)
-			goto rollback;
+	for (size_t i = 0; i < jr->n_jobs; i++) {
+		struct job *jb = &jr->jobs[i];
+		if (write_job(jr, jb, t->run_id, t->metric, now, err) != 0) {
+			sl_store_rollback(jr->store);
+			goto out;
+		}
 		stats->scores++;
 		stats->judge_calls += jb->tries[0] + jb->tries[1];
 		stats->judge_cached += jb->cached;
@@ -843,19 +918,26 @@ int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const c
 		if (jb->call_failed && stats->judge_failed++ == 0)
 			snprintf(stats->judge_error, sizeof stats->judge_error, "%s", jb->error);
 	}
-	if (sl_store_commit(store, err) != 0)
-		goto rollback;
+	if (sl_store_commit(jr->store, err) != 0) {
+		sl_store_rollback(jr->store);
+		goto out;
+	}
 	ret = 0;
-	goto out;
-rollback:
-	sl_store_rollback(store);
 out:
-	for (size_t i = 0; i < jr.n_jobs; i++)
-		job_free(&jr.jobs[i]);
-	free(jr.jobs);
-	for (size_t i = 0; i < x.n_base; i++)
-		free(x.base[i].output);
-	free(x.base);
-	sl_prompt_version_free(&jr.pv);
+	sl_judge_free(t);
 	return ret;
+}
+
+int sl_judge_score_run(struct sl_store *store, const struct sl_run *run, const cJSON *spec,
+		       const char *metric, const struct sl_judge_options *opts,
+		       struct sl_score_stats *stats, struct sl_error *err)
+{
+	struct sl_judge_task *t = sl_judge_start(store, run, spec, metric, opts, err);
+	if (!t)
+		return -1;
+	while (sl_judge_pump(t)) {
+		sl_engine_wait(opts->engine, NULL, 0, -1, NULL);
+		sl_engine_perform(opts->engine);
+	}
+	return sl_judge_finish(t, stats, err);
 }

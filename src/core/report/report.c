@@ -11,6 +11,7 @@
 #include "shortlist/csv.h"
 #include "shortlist/format.h"
 #include "shortlist/runs.h"
+#include "shortlist/utf8.h"
 #include "version.h"
 
 static const char *const format_names[] = { "json", "jsonl", "csv", "md", "html", "junit",
@@ -130,12 +131,15 @@ static void json_num(cJSON *o, const char *k, double v)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* Text as a JSON string that stays valid UTF-8 whatever bytes a model or a file sent. */
 static void json_str(cJSON *o, const char *k, const char *v)
 {
+	char *fixed = v ? sl_utf8_repair(v) : NULL;
 	if (v)
-		cJSON_AddStringToObject(o, k, v);
+		cJSON_AddStringToObject(o, k, fixed ? fixed : v);
 	else
 		cJSON_AddNullToObject(o, k);
+	free(fixed);
 }
 
 static cJSON *cell_json(struct report *r, const struct sl_cell *c, const double *values)
@@ -176,7 +180,7 @@ static cJSON *cell_json(struct report *r, const struct sl_cell *c, const double 
 	cJSON *d = cJSON_AddObjectToObject(o, "score_details");
 	for (size_t m = 0; m < r->n_metrics; m++)
 		if (r->details && r->details[m])
-			cJSON_AddStringToObject(d, sl_report_metric_name(r, m), r->details[m]);
+			json_str(d, sl_report_metric_name(r, m), r->details[m]);
 	return o;
 }
 

@@ -46,6 +46,7 @@ struct slot {
 	bool proportion;
 	bool needed;              /* not yet scored for every successful cell */
 	bool has_pass;            /* takes part in pass_rate */
+	struct sl_judge_task *task; /* a judge scorer's verdicts in flight */
 };
 
 /* A score computed and waiting for its page's write. */
@@ -264,28 +265,48 @@ static int delete_metric(struct sl_store *store, int64_t run, const char *metric
 	return 0;
 }
 
-int sl_report_score_run(struct sl_store *store, int64_t run_id,
-			const struct sl_judge_options *judge, struct sl_score_stats *stats,
-			struct sl_error *err)
+struct sl_score_task {
+	struct score_ctx x;
+	struct sl_suite *suite;   /* the scorers' specs live in it */
+	int64_t ok_cells;
+};
+
+void sl_report_score_free(struct sl_score_task *t)
 {
-	struct sl_score_stats local;
-	if (!stats)
-		stats = &local;
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->x.n_slots; i++) {
+		sl_judge_free(t->x.slots[i].task);
+		sl_scorer_free(t->x.slots[i].scorer);
+		free(t->x.slots[i].id);
+	}
+	free(t->x.slots);
+	free(t->x.pending);
+	sl_suite_free(t->suite);
+	free(t);
+}
+
+struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
+					    const struct sl_judge_options *judge,
+					    struct sl_score_stats *stats, struct sl_error *err)
+{
 	memset(stats, 0, sizeof *stats);
 	struct sl_run run;
 	if (sl_run_get(store, run_id, &run, err) != 0)
-		return -1;
-	int ret = -1;
+		return NULL;
 	struct sl_suite *suite = sl_run_suite(&run, err);
 	if (!suite) {
 		sl_run_free(&run);
-		return -1;
+		return NULL;
 	}
+	struct sl_score_task *t = sl_xcalloc(1, sizeof *t);
+	t->suite = suite;
 	size_t n = suite->n_scorers;
 	struct score_ctx x = { .store = store, .run_id = run_id, .stats = stats, .err = err };
 	x.slots = sl_xcalloc(n ? n : 1, sizeof *x.slots);
 	sl_iso8601(sl_wall_ms(), x.now);
 	int64_t ok_cells = count_ok_cells(store, run_id, err);
+	t->ok_cells = ok_cells;
 	if (ok_cells < 0)
 		goto out;
 	size_t n_pass = 0, n_judge = 0;
@@ -363,32 +384,73 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 		if (sl_store_commit(store, err) != 0)
 			goto rollback;
 	}
+	/* the judges' verdicts: requests submitted now, answered in the engine's callbacks */
 	for (size_t i = 0; i < x.n_slots; i++) {
 		struct slot *s = &x.slots[i];
 		if (s->scorer || !s->needed)
 			continue;
-		int64_t failed_before = stats->judge_failed;
-		if (sl_judge_score_run(store, &run, s->spec, s->id, judge, stats, err) != 0)
-			goto out;
-		/* Calls that got no answer are asked again next time (after a fix of the key or
-		 * the network); malformed verdicts were retried already and stay judge errors. */
-		if (stats->judge_failed == failed_before &&
-		    mark_scored(store, run_id, s->id, ok_cells, err) != 0)
+		s->task = sl_judge_start(store, &run, s->spec, s->id, judge, err);
+		if (!s->task)
 			goto out;
 	}
 	(void)n_judge;
-	ret = 0;
-	goto out;
+	t->x = x;
+	sl_run_free(&run);
+	return t;
 rollback:
 	sl_store_rollback(store);
 out:
-	for (size_t i = 0; i < x.n_slots; i++) {
-		sl_scorer_free(x.slots[i].scorer);
-		free(x.slots[i].id);
-	}
-	free(x.slots);
-	free(x.pending);
-	sl_suite_free(suite);
+	t->x = x;
 	sl_run_free(&run);
+	sl_report_score_free(t);
+	return NULL;
+}
+
+bool sl_report_score_pump(const struct sl_score_task *t)
+{
+	for (size_t i = 0; i < t->x.n_slots; i++)
+		if (t->x.slots[i].task && sl_judge_pump(t->x.slots[i].task))
+			return true;
+	return false;
+}
+
+int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err)
+{
+	struct sl_score_stats *stats = t->x.stats;
+	int ret = 0;
+	for (size_t i = 0; ret == 0 && i < t->x.n_slots; i++) {
+		struct slot *s = &t->x.slots[i];
+		if (!s->task)
+			continue;
+		int64_t failed_before = stats->judge_failed;
+		struct sl_judge_task *jt = s->task;
+		s->task = NULL; /* finish frees it */
+		if (sl_judge_finish(jt, stats, err) != 0) {
+			ret = -1;
+			break;
+		}
+		/* Calls that got no answer are asked again next time (after a fix of the key or
+		 * the network); malformed verdicts were retried already and stay judge errors. */
+		if (stats->judge_failed == failed_before &&
+		    mark_scored(t->x.store, t->x.run_id, s->id, t->ok_cells, err) != 0)
+			ret = -1;
+	}
+	sl_report_score_free(t);
 	return ret;
+}
+
+int sl_report_score_run(struct sl_store *store, int64_t run_id,
+			const struct sl_judge_options *judge, struct sl_score_stats *stats,
+			struct sl_error *err)
+{
+	struct sl_score_stats local;
+	struct sl_score_task *t = sl_report_score_start(store, run_id, judge,
+							stats ? stats : &local, err);
+	if (!t)
+		return -1;
+	while (sl_report_score_pump(t)) {
+		sl_engine_wait(judge->engine, NULL, 0, -1, NULL);
+		sl_engine_perform(judge->engine);
+	}
+	return sl_report_score_finish(t, err);
 }
