@@ -455,6 +455,27 @@ static const char eval_run_owner_v1[] =
 	"ALTER TABLE runs ADD COLUMN owner_host TEXT;"
 	"ALTER TABLE runs ADD COLUMN heartbeat_ms INTEGER;";
 
+/* Promotion records (report/promotions.c): who put which model and prompt version live at
+ * a stage, on which run and evidence. Append-only: history is never rewritten, and a run
+ * that carries a promotion cannot be deleted (no ON DELETE). */
+static const char report_promotions_v1[] =
+	"CREATE TABLE promotions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  stage TEXT NOT NULL CHECK (stage IN ('pre-prod', 'prod')),"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  model TEXT NOT NULL,"           /* as the run requested it */
+	"  prompt_name TEXT NOT NULL, prompt_version INTEGER NOT NULL, prompt_hash TEXT,"
+	"  user TEXT NOT NULL, note TEXT,"
+	"  forced INTEGER NOT NULL DEFAULT 0, reason TEXT,"
+	"  gates_checked INTEGER NOT NULL, gates_failed INTEGER NOT NULL,"
+	"  evidence TEXT NOT NULL,"        /* JSON: run status, gate checks, scorecard row */
+	"  promoted_at TEXT NOT NULL);"
+	"CREATE INDEX promotions_stage ON promotions(stage, id);"
+	"CREATE TRIGGER promotions_no_update BEFORE UPDATE ON promotions BEGIN"
+	"  SELECT RAISE(ABORT, 'promotion records are history: promote again instead'); END;"
+	"CREATE TRIGGER promotions_no_delete BEFORE DELETE ON promotions BEGIN"
+	"  SELECT RAISE(ABORT, 'promotion records are history: promote again instead'); END;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -468,6 +489,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "score marks", report_score_marks_v1 },
 	{ "run owner and heartbeat", eval_run_owner_v1 },
 	{ "statistics triggers: replace step only for replaced rows", report_stats_replace_v3 },
+	{ "promotion records", report_promotions_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);
