@@ -82,6 +82,8 @@ struct sl_report_options {
 	struct sl_tri_weights weights; /* for the triangle section */
 	const char *metric;          /* precision axis; NULL = the scorecard's headline */
 	const struct sl_gate_report *gates; /* may be NULL */
+	const struct sl_scorecard *scorecard; /* the run's, built already (a run view's); NULL:
+					       * build it (it walks the latency indexes) */
 };
 
 /* Write the report of a run to out. Cells are streamed, never all held in memory. */

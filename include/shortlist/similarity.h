@@ -6,6 +6,7 @@
 #define SHORTLIST_SIMILARITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "shortlist/util.h"
 
@@ -42,6 +43,13 @@ int sl_cosine_f32(const float *a, const float *b, size_t dim, double *out, struc
 struct sl_engine;
 int sl_embedding_cosine(struct sl_engine *eng, const char *model, const char *a, const char *b,
 			double *out, struct sl_error *err);
+/* The same inside the caller's event loop: the request goes to eng (which may be shared)
+ * and fn runs from sl_engine_perform with the cosine, or with err set (value NAN). Returns
+ * the request id (0 with err set when it could not be submitted; fn is then not called). */
+typedef void (*sl_cosine_fn)(void *ud, double value, const struct sl_error *err);
+uint64_t sl_embedding_cosine_submit(struct sl_engine *eng, const char *model, const char *a,
+				    const char *b, sl_cosine_fn fn, void *ud,
+				    struct sl_error *err);
 /* The embedding model configured for similarity: $SHORTLIST_EMBEDDING_MODEL, or NULL
  * (then similarity falls back to the lexical TF-IDF cosine, labelled as such). */
 const char *sl_embedding_model_default(void);

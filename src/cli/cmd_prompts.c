@@ -429,8 +429,8 @@ int cmd_datasets(struct cli *cli, int argc, char **argv)
 		size_t shown = ds->n_cases < 10 ? ds->n_cases : 10;
 		for (size_t i = 0; i < shown; i++) {
 			char *s = cJSON_PrintUnformatted(ds->cases[i].vars);
-			printf("%4zu (line %d) %.160s%s\n", i + 1, ds->cases[i].line, s,
-			       strlen(s) > 160 ? "..." : "");
+			printf("%4zu (line %d) %.*s%s\n", i + 1, ds->cases[i].line,
+			       (int)sl_utf8_prefix(s, 160), s, strlen(s) > 160 ? "..." : "");
 			cJSON_free(s);
 		}
 		if (shown < ds->n_cases)

@@ -137,6 +137,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	}
 	cli_print_score_stats(run_id, &v.score);
 	ro.weights = v.weights;
+	ro.scorecard = &v.scorecard;
 	if (v.gate_report.n)
 		ro.gates = &v.gate_report;
 	/* -o writes a temp file and renames it, so a failed report never leaves half a file. */

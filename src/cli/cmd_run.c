@@ -504,7 +504,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		print_table(&s);
 		struct sl_buf card;
 		sl_buf_init(&card);
-		struct sl_report_options ro = { .format = SL_REPORT_TEXT, .weights = v.weights };
+		struct sl_report_options ro = { .format = SL_REPORT_TEXT, .weights = v.weights,
+						 .scorecard = scorable ? &v.scorecard : NULL };
 		if (scorable && sl_report_scorecard_text(store, o.run_id, &ro, &card, &err) == 0)
 			printf("\nscorecard (every format: shortlist report %lld --format FORMAT)\n%s",
 			       (long long)o.run_id, card.data);

@@ -159,6 +159,15 @@ enum tui_context {
 	X(CASE_SCROLL_UP, CASES, "", "Scroll the case's text up", 'K', TK_PGUP, 0, 0)   \
 	X(CASE_FAILED, CASES, "next failure", "Next case that failed or scored below 1", 'f', 0, 0, 0) \
 	X(CASE_CLOSE, CASES, "close", "Back to the scorecard", TK_ESC, 'q', 0, 0)         \
+	X(PR_DOWN, PROMPTS, "", "Next prompt", 'j', TK_DOWN, 0, 0)                       \
+	X(PR_UP, PROMPTS, "", "Previous prompt", 'k', TK_UP, 0, 0)                       \
+	X(PR_OLDER, PROMPTS, "", "Older version", 'h', TK_LEFT, '[', 0)                  \
+	X(PR_NEWER, PROMPTS, "", "Newer version", 'l', TK_RIGHT, ']', 0)                 \
+	X(PR_VIEW, PROMPTS, "text/diff/preview", "Show the version's text, its diff with the one before, or a preview", 'd', 0, 0, 0) \
+	X(PR_ROW_NEXT, PROMPTS, "row", "Preview with the next dataset row", 'n', 0, 0, 0) \
+	X(PR_ROW_PREV, PROMPTS, "", "Preview with the previous dataset row", 'p', 0, 0, 0) \
+	X(PR_SCROLL_DOWN, PROMPTS, "", "Scroll the text down", 'J', TK_PGDN, ' ', 0)      \
+	X(PR_SCROLL_UP, PROMPTS, "", "Scroll the text up", 'K', TK_PGUP, 0, 0)           \
 	X(RATE_1, RATE, "", "Rate the output 1 (bad)", '1', 0, 0, 0)                     \
 	X(RATE_2, RATE, "", "Rate the output 2", '2', 0, 0, 0)                           \
 	X(RATE_3, RATE, "", "Rate the output 3", '3', 0, 0, 0)                           \

@@ -144,6 +144,9 @@ void tui_live_free(struct tui_live *l)
 	if (l->app && l->app->live == l)
 		l->app->live = NULL;
 	sl_runner_free(l->runner);
+	/* its cancelled requests report (and free their cells) at the next perform */
+	if (l->eng)
+		sl_engine_run_until_idle(l->eng);
 	sl_engine_free(l->eng);
 	tui_matrix_free(&l->data);
 	free(l->suite_path);

@@ -59,6 +59,7 @@ int tui_main(struct sl_store *store, const struct tui_options *opts)
 	memset(&theme, 0, sizeof theme);
 	char warning[1200] = "";
 	if (choose_theme(&theme, opts->theme, warning, sizeof warning, &err) != 0) {
+		tui_theme_free(&theme); /* what the file set before its error */
 		fprintf(stderr, "shortlist: %s\n", err.msg);
 		return err.code ? err.code : SL_EXIT_USAGE;
 	}

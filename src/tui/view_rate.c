@@ -53,6 +53,14 @@ static struct rate_view *rv_of(struct tui_view *v)
 	return (struct rate_view *)v;
 }
 
+/* The agreement report is rebuilt after each rating: free the old one first. */
+static void drop_report(struct rate_view *rv)
+{
+	if (rv->have_rep)
+		sl_ratings_report_free(&rv->rep);
+	rv->have_rep = false;
+}
+
 static void free_text(struct rate_view *rv)
 {
 	free(rv->input);
@@ -74,9 +82,7 @@ static void free_queues(struct rate_view *rv)
 	rv->voted = NULL;
 	rv->n_todo = rv->n_pairs = rv->pos = rv->ppos = 0;
 	rv->n_undo = 0;
-	if (rv->have_rep)
-		sl_ratings_report_free(&rv->rep);
-	rv->have_rep = false;
+	drop_report(rv);
 	free_text(rv);
 }
 
@@ -135,8 +141,7 @@ static void load(struct rate_view *rv)
 
 static void load_report(struct rate_view *rv)
 {
-	if (rv->have_rep)
-		sl_ratings_report_free(&rv->rep);
+	drop_report(rv);
 	struct sl_error err = { 0 };
 	rv->have_rep = sl_ratings_report(rv->base.app->store, rv->run_id, &rv->rep, &err) == 0;
 	if (!rv->have_rep)
@@ -337,7 +342,7 @@ static int rate(struct rate_view *rv, int score)
 	remember(rv, false, rv->pos);
 	rv->pos++;
 	rv->comment[0] = '\0';
-	rv->have_rep = false;
+	drop_report(rv);
 	/* The human metric joins the scorecard: reload it when the user looks. */
 	tui_app_rundata_peek(rv->base.app)->stale = true;
 	return TUI_HANDLED | TUI_REDRAW;
@@ -358,7 +363,7 @@ static int vote(struct rate_view *rv, enum sl_vote_value v)
 	rv->n_voted++;
 	remember(rv, true, rv->ppos);
 	rv->comment[0] = '\0';
-	rv->have_rep = false;
+	drop_report(rv);
 	next_pair(rv);
 	return TUI_HANDLED | TUI_REDRAW;
 }
@@ -390,7 +395,7 @@ static int undo(struct rate_view *rv)
 		tui_app_rundata_peek(rv->base.app)->stale = true;
 	}
 	rv->pairs = pair;
-	rv->have_rep = false;
+	drop_report(rv);
 	tui_app_message(rv->base.app, false, "taken back: %s %zu", pair ? "pair" : "output", i + 1);
 	return TUI_HANDLED | TUI_REDRAW;
 }

@@ -295,7 +295,8 @@ static int draw_models(struct run_view *rv, const struct tui_matrix *d, struct t
 				cr = s->errors ? TUI_ROLE_CELL_FAILED : TUI_ROLE_DIM;
 				break;
 			case MC_COST:
-				text = tui_fmt_cost(s->done - s->errors > 0 ? s->cost : NAN,
+				/* Nothing priced yet: unknown, not "$0". */
+				text = tui_fmt_cost(s->done - s->errors > s->cost_unknown ? s->cost : NAN,
 						    s->cost_unknown, buf, sizeof buf);
 				break;
 			case MC_TTFT: text = tui_fmt_ms(s->ttft_p50_ms, redact, buf, sizeof buf); break;

@@ -4,6 +4,7 @@
 
 #include "eval_util.h"
 #include "shortlist/dataset.h"
+#include "shortlist/utf8.h"
 
 static struct sl_dataset *parse(const char *text, const char *format, struct sl_error *err)
 {
@@ -191,6 +192,21 @@ static void test_cli_show(void)
 	CHECK_CONTAINS(r.err, "latin1.jsonl:1:14: not valid UTF-8 (byte 0xe9)");
 	run_result_free(&r);
 	free(latin1);
+	/* a long row is shown cut at 160 bytes, never inside a character */
+	struct sl_buf row;
+	sl_buf_init(&row);
+	sl_buf_puts(&row, "text\na");
+	for (int i = 0; i < 100; i++)
+		sl_buf_puts(&row, "\xc3\xa9");
+	sl_buf_puts(&row, "\n");
+	char *wide = test_write_file("wide.csv", row.data);
+	r = run_cli(db, (const char *[]){ "datasets", "show", wide, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_INT(sl_utf8_check(r.out, strlen(r.out)), strlen(r.out));
+	CHECK_CONTAINS(r.out, "\xc3\xa9...");
+	run_result_free(&r);
+	sl_buf_free(&row);
+	free(wide);
 	free(db);
 	free(ok);
 	free(bad);

@@ -69,6 +69,8 @@ static const struct ecase cases[] = {
 	  FILES("d.csv", "text,expected\nhi,yo,extra\n"), ARGV("datasets", "show", "$DIR/d.csv"), NULL, false },
 	{ "dataset-jsonl-line", "Dataset", "a JSONL line that is not a JSON object",
 	  FILES("d.jsonl", "{\"text\": \"hi\"}\n[1, 2]\n"), ARGV("datasets", "show", "$DIR/d.jsonl"), NULL, false },
+	{ "dataset-not-utf8", "Dataset", "a dataset that is not UTF-8 (Latin-1 é)",
+	  FILES("d.csv", "text,expected\ncaf\xe9,yo\n"), ARGV("datasets", "show", "$DIR/d.csv"), NULL, false },
 	{ "dataset-placeholder", "Dataset", "a row without a field the prompt uses",
 	  FILES("d.csv", "txt,expected\nhi,yo\n"), ARGV("run", "$DIR/suite.json", "--check"), NULL, false },
 	/* prompt */
@@ -171,6 +173,20 @@ static char *trim(char *s)
 	return s;
 }
 
+static char *template_db;
+
+/* The store every case starts from (unless it tests the store itself). */
+static void make_template_db(void)
+{
+	template_db = test_path("template.db");
+	char *q = test_write_file("template-q.json", "{\"name\": \"q\", \"user\": \"{{text}}\"}");
+	struct run_result r = run_cli(template_db, (const char *[]){ "prompts", "add", q, NULL },
+				      NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	free(q);
+}
+
 static struct outcome run_case(const struct ecase *c)
 {
 	char *dir = test_path(c->id);
@@ -195,12 +211,11 @@ static struct outcome run_case(const struct ecase *c)
 	char *db = sl_xasprintf("%s/shortlist.db", dir);
 	char *config = sl_xasprintf("%s/config", dir);
 	const char *const env[] = { "XDG_CONFIG_HOME", config, NULL };
-	if (!c->no_prompt) {
-		char *q = sl_xasprintf("%s/q.json", dir);
-		struct run_result r = run_cli(db, (const char *[]){ "prompts", "add", q, NULL }, env);
-		CHECK_INT(r.status, 0);
-		run_result_free(&r);
-		free(q);
+	if (!c->no_prompt) { /* a copy of a store holding prompt q@1: one import, not 38 */
+		size_t len;
+		char *data = sl_read_file(template_db, &len, &err);
+		CHECK(data != NULL && sl_write_file_atomic(db, data, len, &err) == 0);
+		free(data);
 	}
 	const char *argv[32];
 	char *owned[32];
@@ -353,5 +368,7 @@ static void test_errors_doc(void)
 TEST_MAIN_BEGIN
 	unsetenv("ANTHROPIC_API_KEY");
 	unsetenv("OPENAI_API_KEY");
+	make_template_db();
 	RUN_TEST(test_errors_doc);
+	free(template_db);
 TEST_MAIN_END

@@ -1,4 +1,5 @@
 #include "fixture.h"
+#include "test.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +38,19 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_double(st, i, v);
+}
+
+struct sl_store *fixture_open(const char *name)
+{
+	struct sl_error err = { 0 };
+	char *path = test_path(name);
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	free(path);
+	if (!s) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(99);
+	}
+	return s;
 }
 
 int64_t fixture_run(struct sl_store *store, const char *const *models, const double *price_in,

@@ -8,6 +8,8 @@
 
 #include "shortlist/store.h"
 
+/* A fresh store in the test directory (exits 99 if it cannot be opened). */
+struct sl_store *fixture_open(const char *name);
 /* A run with the given models (price_in NAN = unknown price) and prompts; returns its id. */
 int64_t fixture_run(struct sl_store *store, const char *const *models, const double *price_in,
 		    int n_models, const char *const *prompts, int n_prompts);

@@ -7,19 +7,6 @@
 #include "fixture.h"
 #include "shortlist/scorecard.h"
 
-static struct sl_store *open_store(const char *name)
-{
-	struct sl_error err = { 0 };
-	char *path = test_path(name);
-	struct sl_store *s = sl_store_open(path, 0, &err);
-	free(path);
-	if (!s) {
-		fprintf(stderr, "%s\n", err.msg);
-		exit(99);
-	}
-	return s;
-}
-
 /* alpha: 10 cells, latency 100..1000 ms, ttft 10..100 ms, 7 of 10 correct, $0.001 a cell.
  * beta: 8 successes at 200 ms with unknown cost, 2 errors, 6 of 10 correct. */
 static int64_t two_model_run(struct sl_store *s)
@@ -46,7 +33,7 @@ static int64_t two_model_run(struct sl_store *s)
 
 static void test_reference_values(void)
 {
-	struct sl_store *s = open_store("ref.db");
+	struct sl_store *s = fixture_open("ref.db");
 	int64_t run = two_model_run(s);
 	struct sl_scorecard sc;
 	struct sl_error err = { 0 };
@@ -161,7 +148,7 @@ static void test_reference_values(void)
 /* With two prompts the scorecard adds a row per (model, prompt) with its own percentiles. */
 static void test_per_prompt_rows(void)
 {
-	struct sl_store *s = open_store("prompts.db");
+	struct sl_store *s = fixture_open("prompts.db");
 	const char *models[] = { "m" };
 	double price[] = { 2.0 };
 	const char *prompts[] = { "p1", "p2" };
@@ -209,7 +196,7 @@ static void test_per_prompt_rows(void)
 
 static void test_empty_run(void)
 {
-	struct sl_store *s = open_store("empty.db");
+	struct sl_store *s = fixture_open("empty.db");
 	const char *models[] = { "m" };
 	const char *prompts[] = { "p" };
 	int64_t run = fixture_run(s, models, NULL, 1, prompts, 1);
@@ -253,7 +240,7 @@ static void check_stats_match(struct sl_store *s)
 
 static void test_stats_follow_writes(void)
 {
-	struct sl_store *s = open_store("writes.db");
+	struct sl_store *s = fixture_open("writes.db");
 	int64_t run = two_model_run(s);
 	check_stats_match(s);
 	struct sl_error err = { 0 };
@@ -290,7 +277,7 @@ static void test_stats_follow_writes(void)
 /* Human ratings: each cell's ratings averaged over raters, then over cells. */
 static void test_human_ratings(void)
 {
-	struct sl_store *s = open_store("human.db");
+	struct sl_store *s = fixture_open("human.db");
 	int64_t run = two_model_run(s);
 	struct sl_error err = { 0 };
 	CHECK(sl_store_exec(s, "INSERT INTO ratings (run_id, model_idx, prompt_idx, case_idx,"
@@ -316,7 +303,7 @@ static void test_human_ratings(void)
  * without "as" reports "rougeL" (issue 11: the triangle ranked on the second scorer). */
 static void test_headline_is_first_scorer(void)
 {
-	struct sl_store *s = open_store("headline.db");
+	struct sl_store *s = fixture_open("headline.db");
 	const char *models[] = { "fake:alpha", "fake:beta" };
 	double price[] = { 1.0, 1.0 };
 	const char *prompts[] = { "summary" };

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "fakeprov_client.h"
+#include "shortlist/engine.h"
 #include "shortlist/scorer.h"
 #include "shortlist/similarity.h"
 #include "shortlist/util.h"
@@ -56,6 +57,47 @@ static void test_embedding_cosine(void)
 	CHECK(fakeprov_route_count(fp, "openai.embeddings") >= 2);
 	CHECK_INT(sl_embedding_cosine(NULL, "nowhere:embed", a, b, &c, &err), -1);
 	CHECK_CONTAINS(err.msg, "embedding model nowhere:embed");
+}
+
+struct got {
+	int calls;
+	double value;
+	char msg[sizeof ((struct sl_error *)0)->msg];
+};
+
+static void on_cosine(void *ud, double value, const struct sl_error *err)
+{
+	struct got *g = ud;
+	g->calls++;
+	g->value = value;
+	snprintf(g->msg, sizeof g->msg, "%s", err ? err->msg : "");
+}
+
+/* Inside the caller's loop: both requests are out at once on one engine, each answer comes
+ * back through its callback, a failure as an error (never a cosine of 0). */
+static void test_embedding_cosine_in_the_loop(void)
+{
+	struct sl_error err = { 0 };
+	struct sl_engine *eng = sl_engine_new(&(struct sl_engine_options){ 0 }, &err);
+	CHECK(eng != NULL);
+	if (!eng)
+		return;
+	const char *a = "The cat sat on the mat", *b = "A cat was sitting on a mat";
+	struct got g1 = { 0 }, g2 = { 0 }, g3 = { 0 };
+	CHECK(sl_embedding_cosine_submit(eng, "fake:embed-small", a, b, on_cosine, &g1, &err) > 0);
+	CHECK(sl_embedding_cosine_submit(eng, "fake:embed-small", a, a, on_cosine, &g2, &err) > 0);
+	CHECK(sl_embedding_cosine_submit(eng, "nowhere:embed", a, b, on_cosine, &g3, &err) > 0);
+	CHECK_INT(g1.calls + g2.calls + g3.calls, 0); /* answered only inside perform */
+	for (int i = 0; i < 10000 && sl_engine_perform(eng) > 0; i++)
+		sl_engine_wait(eng, NULL, 0, 50, &err);
+	CHECK_INT(g1.calls, 1);
+	CHECK_NEAR(g1.value, expected_cosine(a, b), 1e-5);
+	CHECK_INT(g2.calls, 1);
+	CHECK_NEAR(g2.value, 1.0, 1e-6);
+	CHECK_INT(g3.calls, 1);
+	CHECK(isnan(g3.value));
+	CHECK_CONTAINS(g3.msg, "embedding model nowhere:embed");
+	sl_engine_free(eng);
 }
 
 static struct sl_score apply(const char *json, const char *output, const char *reference,
@@ -118,6 +160,7 @@ TEST_MAIN_BEGIN
 	char *path = sl_xasprintf("%s/providers.json", dir);
 	CHECK_INT(sl_write_file_atomic(path, conf, strlen(conf), &err), 0);
 	RUN_TEST(test_embedding_cosine);
+	RUN_TEST(test_embedding_cosine_in_the_loop);
 	RUN_TEST(test_cosine_scorer);
 	fakeprov_stop(fp);
 	free(dir);

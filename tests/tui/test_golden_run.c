@@ -9,6 +9,7 @@
 #include "test.h"
 #include "tui_harness.h"
 #include "../report/fixture.h"
+#include "shortlist/prompts.h"
 #include "shortlist/stats.h"
 #include "shortlist/store.h"
 
@@ -127,6 +128,19 @@ static char *fixture_db(const char *template_db)
 		"c.prompt_idx = cell_scores.prompt_idx AND c.case_idx = cell_scores.case_idx) "
 		"WHERE metric = 'accuracy'");
 	fixture_commit(s);
+	/* The example prompt catalogue, and the example dataset as the run's file, for the
+	 * Prompts screen's versions, diff and preview. */
+	char *prompts_dir = test_source_path("data/examples/prompts");
+	char *csv = test_source_path("data/examples/sentiment/reviews.csv");
+	if (sl_prompts_import(s, prompts_dir, NULL, NULL, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(99);
+	}
+	char *sql = sl_xasprintf("UPDATE runs SET dataset_path = '%s'", csv);
+	exec(s, sql);
+	free(sql);
+	free(prompts_dir);
+	free(csv);
 	sl_store_close(s);
 	return path;
 }

@@ -455,6 +455,84 @@ static const char eval_run_owner_v1[] =
 	"ALTER TABLE runs ADD COLUMN owner_host TEXT;"
 	"ALTER TABLE runs ADD COLUMN heartbeat_ms INTEGER;";
 
+/* What `runs list` and `runs show` add up besides cell_stats: the cost of failed cells
+ * (they may have used tokens) and of cached cells (not spent by this run), and which model
+ * ids each model's API reported (with a count, so a replaced cell takes its id out). The
+ * triggers fire only for the rows that carry such a value, so a plain insert pays one
+ * upsert into cell_reported. */
+#define CELLS_EXTRA_ADD(R) \
+	"INSERT INTO cell_stats (run_id, model_idx, prompt_idx, cost_err, cost_cached) SELECT " \
+	"  " R ".run_id, " R ".model_idx, " R ".prompt_idx, iif(" R ".error_kind IS NOT NULL, " \
+	"  " R ".cost, 0), iif(" R ".cached != 0, " R ".cost, 0) WHERE " R ".cost IS NOT NULL " \
+	"  AND (" R ".error_kind IS NOT NULL OR " R ".cached != 0) " \
+	"ON CONFLICT DO UPDATE SET cost_err = cell_stats.cost_err + excluded.cost_err, " \
+	"  cost_cached = cell_stats.cost_cached + excluded.cost_cached; " \
+	"INSERT INTO cell_reported (run_id, model_idx, reported_model, n) SELECT " R ".run_id, " \
+	"  " R ".model_idx, " R ".reported_model, 1 WHERE " R ".reported_model IS NOT NULL " \
+	"ON CONFLICT DO UPDATE SET n = cell_reported.n + 1; "
+#define CELLS_EXTRA_SUB(R) \
+	"UPDATE cell_stats SET cost_err = cost_err - iif(" R ".error_kind IS NOT NULL, " \
+	"  COALESCE(" R ".cost, 0), 0), cost_cached = cost_cached - iif(" R ".cached != 0, " \
+	"  COALESCE(" R ".cost, 0), 0) WHERE run_id = " R ".run_id AND model_idx = " \
+	"  " R ".model_idx AND prompt_idx = " R ".prompt_idx; " \
+	"UPDATE cell_reported SET n = n - 1 WHERE run_id = " R ".run_id AND model_idx = " \
+	"  " R ".model_idx AND reported_model = " R ".reported_model; "
+#define CELLS_EXTRA_WHEN(R) \
+	"(" R ".reported_model IS NOT NULL OR (" R ".cost IS NOT NULL AND (" R ".error_kind IS " \
+	"  NOT NULL OR " R ".cached != 0)))"
+#define CELLS_REPLACED \
+	"EXISTS (SELECT 1 FROM cells x WHERE x.run_id = NEW.run_id AND x.model_idx = " \
+	"  NEW.model_idx AND x.prompt_idx = NEW.prompt_idx AND x.case_idx = NEW.case_idx AND " \
+	"  x.sample = NEW.sample)"
+static const char report_run_totals_v1[] =
+	"ALTER TABLE cell_stats ADD COLUMN cost_err REAL NOT NULL DEFAULT 0; "
+	"ALTER TABLE cell_stats ADD COLUMN cost_cached REAL NOT NULL DEFAULT 0; "
+	"UPDATE cell_stats SET cost_err = (SELECT TOTAL(c.cost) FROM cells c WHERE c.run_id = "
+	"  cell_stats.run_id AND c.model_idx = cell_stats.model_idx AND c.prompt_idx = "
+	"  cell_stats.prompt_idx AND c.error_kind IS NOT NULL), cost_cached = (SELECT "
+	"  TOTAL(c.cost) FROM cells c WHERE c.run_id = cell_stats.run_id AND c.model_idx = "
+	"  cell_stats.model_idx AND c.prompt_idx = cell_stats.prompt_idx AND c.cached != 0); "
+	"CREATE TABLE cell_reported (run_id INTEGER NOT NULL, model_idx INTEGER NOT NULL, "
+	"  reported_model TEXT NOT NULL, n INTEGER NOT NULL, "
+	"  PRIMARY KEY (run_id, model_idx, reported_model)) WITHOUT ROWID; "
+	"INSERT INTO cell_reported SELECT run_id, model_idx, reported_model, COUNT(*) FROM cells "
+	"  WHERE reported_model IS NOT NULL GROUP BY 1, 2, 3; "
+	"CREATE TRIGGER runs_reported_delete AFTER DELETE ON runs BEGIN "
+	"DELETE FROM cell_reported WHERE run_id = OLD.id; END;";
+static const char report_run_totals_v2[] =
+	"CREATE TRIGGER cells_extra_insert AFTER INSERT ON cells WHEN " CELLS_EXTRA_WHEN("NEW")
+	" BEGIN " CELLS_EXTRA_ADD("NEW") "END; "
+	"CREATE TRIGGER cells_extra_delete AFTER DELETE ON cells WHEN " CELLS_EXTRA_WHEN("OLD")
+	" BEGIN " CELLS_EXTRA_SUB("OLD") "END; "
+	"CREATE TRIGGER cells_extra_update AFTER UPDATE ON cells WHEN " CELLS_EXTRA_WHEN("OLD")
+	" OR " CELLS_EXTRA_WHEN("NEW") " BEGIN " CELLS_EXTRA_SUB("OLD") CELLS_EXTRA_ADD("NEW")
+	"END;";
+static const char report_run_totals_v3[] =
+	/* REPLACE fires no DELETE trigger: take the replaced row out first */
+	"CREATE TRIGGER cells_extra_replace BEFORE INSERT ON cells WHEN " CELLS_REPLACED " BEGIN "
+	"UPDATE cell_stats SET cost_err = cost_err - iif(o.error_kind IS NOT NULL, "
+	"  COALESCE(o.cost, 0), 0), cost_cached = cost_cached - iif(o.cached != 0, "
+	"  COALESCE(o.cost, 0), 0) FROM (SELECT * FROM cells o WHERE o.run_id = NEW.run_id AND "
+	"  o.model_idx = NEW.model_idx AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = "
+	"  NEW.case_idx AND o.sample = NEW.sample) AS o WHERE cell_stats.run_id = o.run_id AND "
+	"  cell_stats.model_idx = o.model_idx AND cell_stats.prompt_idx = o.prompt_idx; "
+	"UPDATE cell_reported SET n = cell_reported.n - 1 FROM (SELECT * FROM cells o WHERE "
+	"  o.run_id = NEW.run_id AND o.model_idx = NEW.model_idx AND o.prompt_idx = "
+	"  NEW.prompt_idx AND o.case_idx = NEW.case_idx AND o.sample = NEW.sample) AS o WHERE "
+	"  cell_reported.run_id = o.run_id AND cell_reported.model_idx = o.model_idx AND "
+	"  cell_reported.reported_model = o.reported_model; "
+	"END;";
+
+/* Bootstrap intervals of the scorecard, kept by the first build that computed them and
+ * valid while the metric's n, sum and sum of squares (score_stats) are unchanged. */
+static const char report_score_intervals_v1[] =
+	"CREATE TABLE score_intervals ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL, model_idx INTEGER NOT NULL, prompt_idx INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL, sum REAL NOT NULL, sumsq REAL NOT NULL, resamples INTEGER NOT NULL,"
+	"  lo REAL, hi REAL,"
+	"  PRIMARY KEY (run_id, metric, model_idx, prompt_idx)) WITHOUT ROWID;";
+
 /* Promotion records (report/promotions.c): who put which model and prompt version live at
  * a stage, on which run and evidence. Append-only: history is never rewritten, and a run
  * that carries a promotion cannot be deleted (no ON DELETE). */
@@ -489,6 +567,10 @@ const struct sl_migration sl_migrations[] = {
 	{ "score marks", report_score_marks_v1 },
 	{ "run owner and heartbeat", eval_run_owner_v1 },
 	{ "statistics triggers: replace step only for replaced rows", report_stats_replace_v3 },
+	{ "run totals: cost of failed and cached cells, reported model ids", report_run_totals_v1 },
+	{ "run totals: insert, delete and update triggers", report_run_totals_v2 },
+	{ "run totals: replace trigger", report_run_totals_v3 },
+	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
 	{ "promotion records", report_promotions_v1 },
 };
 

@@ -27,13 +27,14 @@ static double real_col(sqlite3_stmt *st, int col)
 	"r.dataset_hash, r.status, r.stop_reason, r.params, r.shortlist_version, r.user, "      \
 	"r.host, r.started_at, r.ended_at, r.resumed_at, r.samples, r.concurrency, "           \
 	"r.max_cost, r.n_cells, "                                                              \
-	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id), "                               \
-	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.error_kind IS NOT NULL), "  \
-	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.cached), "                  \
-	"(SELECT TOTAL(cost) FROM cells c WHERE c.run_id = r.id), "                            \
-	"(SELECT TOTAL(cost) FROM cells c WHERE c.run_id = r.id AND NOT c.cached), "           \
-	"(SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.error_kind IS NULL "        \
-	"  AND c.cost IS NULL), r.owner_pid, r.owner_host, r.heartbeat_ms FROM runs r "
+	"(SELECT TOTAL(n) FROM cell_stats s WHERE s.run_id = r.id), "                          \
+	"(SELECT TOTAL(n_err) FROM cell_stats s WHERE s.run_id = r.id), "                      \
+	"(SELECT TOTAL(n_cached) FROM cell_stats s WHERE s.run_id = r.id), "                   \
+	"(SELECT TOTAL(sum_cost + cost_err) FROM cell_stats s WHERE s.run_id = r.id), "        \
+	"(SELECT TOTAL(sum_cost + cost_err - cost_cached) FROM cell_stats s "                  \
+	"  WHERE s.run_id = r.id), "                                                           \
+	"(SELECT TOTAL(n - n_err - n_cost) FROM cell_stats s WHERE s.run_id = r.id), "         \
+	"r.owner_pid, r.owner_host, r.heartbeat_ms FROM runs r "
 
 static void run_from_row(sqlite3_stmt *st, struct sl_run *r)
 {
@@ -207,9 +208,9 @@ int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl
 	sqlite3_reset(st);
 	st = sl_store_prepare(store,
 		"SELECT m.idx, m.requested, m.provider, m.model_id, m.endpoint, m.catalog_key, "
-		"m.price_in, m.price_out, (SELECT group_concat(rm, ',') FROM (SELECT DISTINCT "
-		"c.reported_model AS rm FROM cells c WHERE c.run_id = m.run_id AND "
-		"c.model_idx = m.idx AND c.reported_model IS NOT NULL ORDER BY 1)) "
+		"m.price_in, m.price_out, (SELECT group_concat(rm, ',') FROM (SELECT "
+		"c.reported_model AS rm FROM cell_reported c WHERE c.run_id = m.run_id AND "
+		"c.model_idx = m.idx AND c.n > 0 ORDER BY 1)) "
 		"FROM run_models m WHERE m.run_id = ? ORDER BY m.idx", err);
 	if (!st)
 		goto fail;

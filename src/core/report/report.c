@@ -42,7 +42,8 @@ static void report_free(struct report *r)
 		free(r->details[m]);
 	free(r->details);
 	sl_run_free(&r->run);
-	sl_scorecard_free(&r->sc);
+	if (!r->opts || !r->opts->scorecard)
+		sl_scorecard_free(&r->sc);
 	sl_triangle_free(&r->tri);
 	free(r->tri_note);
 	sl_buf_free(&r->recommendation);
@@ -60,7 +61,9 @@ static int report_load(struct report *r, struct sl_store *store, int64_t run_id,
 	sl_buf_init(&r->recommendation);
 	if (sl_run_get(store, run_id, &r->run, err) != 0)
 		return -1;
-	if (sl_scorecard_build(store, run_id, &r->sc, err) != 0)
+	if (opts->scorecard)
+		r->sc = *opts->scorecard; /* borrowed: report_free leaves it */
+	else if (sl_scorecard_build(store, run_id, &r->sc, err) != 0)
 		return -1;
 	if (r->sc.n_rows)
 		r->n_metrics = r->sc.rows[0].n_metrics;
