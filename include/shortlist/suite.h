@@ -48,6 +48,9 @@ struct sl_suite {
 	cJSON *params;      /* request parameter overrides (temperature...), NULL if none */
 	struct sl_suite_price *prices; /* "prices": {"MODEL": {"in": USD, "out": USD}} */
 	size_t n_prices;
+	/* "stream": false (every model) or {"MODEL": false} (some): for providers that do not
+	 * offer streaming. NULL when absent (stream everything); points into root. */
+	const cJSON *stream;
 	cJSON *root;        /* the whole parsed file (scorer params point into it) */
 };
 
@@ -63,5 +66,8 @@ struct sl_suite *sl_suite_load(const char *path, sl_scorer_validate_fn validate,
 struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 				sl_scorer_validate_fn validate, void *ud, struct sl_error *err);
 void sl_suite_free(struct sl_suite *suite);
+/* Whether requests to model (as written in models[]) are streamed; TTFT is only measured
+ * when they are. */
+bool sl_suite_streams(const struct sl_suite *suite, const char *model);
 
 #endif

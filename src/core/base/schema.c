@@ -523,6 +523,16 @@ static const char report_run_totals_v3[] =
 	"  cell_reported.reported_model = o.reported_model; "
 	"END;";
 
+/* Bootstrap intervals of the scorecard, kept by the first build that computed them and
+ * valid while the metric's n, sum and sum of squares (score_stats) are unchanged. */
+static const char report_score_intervals_v1[] =
+	"CREATE TABLE score_intervals ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL, model_idx INTEGER NOT NULL, prompt_idx INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL, sum REAL NOT NULL, sumsq REAL NOT NULL, resamples INTEGER NOT NULL,"
+	"  lo REAL, hi REAL,"
+	"  PRIMARY KEY (run_id, metric, model_idx, prompt_idx)) WITHOUT ROWID;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -539,6 +549,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "run totals: cost of failed and cached cells, reported model ids", report_run_totals_v1 },
 	{ "run totals: insert, delete and update triggers", report_run_totals_v2 },
 	{ "run totals: replace trigger", report_run_totals_v3 },
+	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

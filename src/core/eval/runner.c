@@ -437,7 +437,10 @@ static char *params_json(const struct sl_runner *r)
 		cJSON_AddNumberToObject(o, "max_cost", r->max_cost);
 	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
 	cJSON_AddNumberToObject(o, "samples", r->samples);
-	cJSON_AddBoolToObject(o, "stream", 1);
+	if (r->suite->stream)
+		cJSON_AddItemToObject(o, "stream", cJSON_Duplicate(r->suite->stream, 1));
+	else
+		cJSON_AddBoolToObject(o, "stream", 1);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -1248,7 +1251,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 		.messages = msgs,
 		.n_messages = pv->n_messages,
 		.params = params,
-		.stream = true,
+		.stream = sl_suite_streams(r->suite, ms->requested), /* off: TTFT unmeasured */
 		.restart_broken_stream = true, /* no one has seen the text: start over */
 		.on_done = on_done,
 		.on_send = on_send,

@@ -131,7 +131,7 @@ struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 	static const char *const keys[] = { "name", "description", "models", "prompts", "dataset",
 					    "scorers", "judge", "weights", "samples",
 					    "concurrency", "gates", "max_cost", "params", "prices",
-					    NULL };
+					    "stream", NULL };
 	struct ctx c = { path, err };
 	struct sl_suite *s = sl_xcalloc(1, sizeof *s);
 	s->path = sl_xstrdup(path);
@@ -342,10 +342,42 @@ struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 								    pin->valuedouble,
 								    pout->valuedouble };
 	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "stream");
+	if (v && !cJSON_IsBool(v) && !cJSON_IsObject(v)) {
+		bad(&c, "suite.stream must be true, false or {\"MODEL\": false} (models whose "
+			"provider does not stream)");
+		goto fail;
+	}
+	const cJSON *sm, *per_model = cJSON_IsObject(v) ? v : NULL;
+	cJSON_ArrayForEach(sm, per_model) {
+		bool known = false;
+		for (size_t k = 0; k < s->n_models && !known; k++)
+			known = strcmp(s->models[k], sm->string) == 0;
+		if (!known) {
+			bad(&c, "suite.stream.%s: \"%s\" is not one of suite.models", sm->string,
+			    sm->string);
+			goto fail;
+		}
+		if (!cJSON_IsBool(sm)) {
+			bad(&c, "suite.stream.%s must be true or false", sm->string);
+			goto fail;
+		}
+	}
+	s->stream = v;
 	return s;
 fail:
 	sl_suite_free(s);
 	return NULL;
+}
+
+bool sl_suite_streams(const struct sl_suite *s, const char *model)
+{
+	if (!s->stream)
+		return true;
+	if (cJSON_IsBool(s->stream))
+		return cJSON_IsTrue(s->stream);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(s->stream, model);
+	return !m || cJSON_IsTrue(m);
 }
 
 struct sl_suite *sl_suite_load(const char *path, sl_scorer_validate_fn validate, void *ud,
