@@ -59,5 +59,8 @@ struct sl_score_stats;
 void cli_print_score_stats(int64_t run_id, const struct sl_score_stats *st);
 int cmd_ratings(struct cli *cli, int argc, char **argv);
 int cmd_rate(struct cli *cli, int argc, char **argv);
+/* promotion */
+int cmd_promote(struct cli *cli, int argc, char **argv);
+int cmd_promotions(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -42,6 +42,10 @@ static const struct command commands[] = {
 	{ "rate", cmd_rate, "rate a run's outputs in the terminal (1-5 or blind pairs)" },
 	{ "ratings", cmd_ratings, "export/import human ratings (CSV) and their agreement" },
 
+	/* promotion */
+	{ "promote", cmd_promote, "record a model and prompt version going live (pre-prod, prod)" },
+	{ "promotions", cmd_promotions, "the promotion history; what is live at each stage" },
+
 	{ NULL, NULL, NULL },
 };
 

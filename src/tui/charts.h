@@ -18,7 +18,7 @@ struct tui_rundata *tui_app_rundata_peek(struct tui_app *app);
 int tui_weights_action(struct tui_app *app, enum tui_action a);
 /* The colour role of model i's series (six, repeating). */
 enum tui_role tui_series_role(size_t i);
-/* "412ms", "1.4s"; "$0.094", "$12" — a dash for unknown. */
+/* sl_fmt_seconds / sl_fmt_usd ("412 ms", "$0.094", "?" for unknown) into a buffer. */
 void tui_fmt_seconds(double s, char *out, size_t n);
 void tui_fmt_usd(double c, char *out, size_t n);
 /* A model's name without its provider prefix, for labels ("gpt-4o-mini"). */

@@ -14,6 +14,7 @@
 #include "canvas.h"
 #include "charts.h"
 #include "glyph.h"
+#include "shortlist/format.h"
 #include "rundata.h"
 #include "wrap.h"
 
@@ -49,10 +50,11 @@ enum tui_role tui_series_role(size_t i)
 /* ---- formatting ---- */
 
 /* The core's display format (shortlist/format.h), as the plots' label callbacks want it. */
+/* The core's one display format (format.h), with the signature tick labels use. */
 void tui_fmt_seconds(double s, char *out, size_t n)
 {
 	char b[SL_FMT_LEN];
-	snprintf(out, n, "%s", sl_fmt_seconds_short(s, b));
+	snprintf(out, n, "%s", sl_fmt_seconds(s, b));
 }
 
 void tui_fmt_usd(double c, char *out, size_t n)

@@ -14,6 +14,7 @@
 #include "shortlist/pipeline.h"
 #include "shortlist/report.h"
 #include "shortlist/runs.h"
+#include "shortlist/scorecard.h"
 
 static void exec(struct sl_store *s, const char *sql)
 {
@@ -185,12 +186,12 @@ static bool names_cells(const char *sql, const char *name)
 	return false;
 }
 
-/* A plan step that reads many cells: a scan of cells, or a search of its primary key that
- * does not pin one cell. The latency and TTFT indexes are read only for percentiles, a
+/* A plan step that reads many cells: a scan of cells, or a search of the primary key of
+ * cells or cell_scores that does not pin one cell. The latency and TTFT indexes are read only for percentiles, a
  * step each from an offset (scorecard.c). */
 static bool reads_many_cells(const char *sql, const char *detail)
 {
-	if (strstr(detail, "sqlite_autoindex_cells_1"))
+	if (strstr(detail, "cell_scores") || strstr(detail, "sqlite_autoindex_cells_1"))
 		return !strstr(detail, "sample=?");
 	if (strstr(detail, "cells_latency") || strstr(detail, "cells_ttft"))
 		return false;
@@ -237,6 +238,33 @@ static void test_readers_read_statistics(void)
 	struct sl_store *s = fixture_open("plans.db");
 	int64_t run = make_run(s);
 	struct sl_error err = { 0 };
+	/* The first scorecard computes the bootstrap intervals of rougeL from every score and
+	 * keeps them; every later one reads them back, the same. */
+	struct sl_scorecard cold, warm;
+	CHECK(sl_scorecard_build(s, run, &cold, &err) == 0);
+	CHECK(q_real(s, "SELECT COUNT(*) FROM score_intervals WHERE run_id = ?", run) == 2);
+	CHECK(sl_scorecard_build(s, run, &warm, &err) == 0);
+	for (size_t i = 0; i < cold.n_rows; i++)
+		for (size_t m = 0; m < cold.rows[i].n_metrics; m++) {
+			CHECK_STR(warm.rows[i].metrics[m].method, cold.rows[i].metrics[m].method);
+			CHECK(warm.rows[i].metrics[m].lo == cold.rows[i].metrics[m].lo);
+			CHECK(warm.rows[i].metrics[m].hi == cold.rows[i].metrics[m].hi);
+		}
+	sl_scorecard_free(&warm);
+	/* a changed score is a new interval, not the kept one */
+	exec(s, "UPDATE cell_scores SET value = 0 WHERE metric = 'rougeL' AND model_idx = 0 AND "
+		"case_idx < 10");
+	CHECK(sl_scorecard_build(s, run, &warm, &err) == 0);
+	CHECK(warm.rows[0].metrics[1].lo < cold.rows[0].metrics[1].lo);
+	CHECK(warm.rows[1].metrics[1].lo == cold.rows[1].metrics[1].lo);
+	double lo = warm.rows[0].metrics[1].lo;
+	sl_scorecard_free(&warm);
+	exec(s, "DELETE FROM score_intervals");
+	CHECK(sl_scorecard_build(s, run, &warm, &err) == 0);
+	CHECK(warm.rows[0].metrics[1].lo == lo);
+	sl_scorecard_free(&warm);
+	sl_scorecard_free(&cold);
+
 	/* prepared statements are cached by the store: a fresh connection for each reader
 	 * would hide nothing, since tracing sees every execution */
 	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, on_stmt, NULL);

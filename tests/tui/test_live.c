@@ -213,6 +213,31 @@ static void test_quit_then_resume(void)
 	free(resume);
 }
 
+/* The ASCII twins: a live run, its matrix, the answers side by side (one of them full of
+ * escapes) and the Runs screen with --ascii put nothing but ASCII on the screen. */
+static void test_ascii_live(void)
+{
+	char *db = fresh_db();
+	char *script = test_source_path("tests/tui/live/run.keys");
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", "--ascii", "--script", script,
+			 "--size", "200x60", NULL };
+	char *out = NULL, *err = NULL;
+	CHECK_INT(harness_run(argv, &out, &err, NULL), 0);
+	for (const unsigned char *p = (const unsigned char *)out; p && *p; p++)
+		if (*p >= 0x80) {
+			fprintf(stderr, "non-ASCII byte 0x%02x at offset %ld\n", *p,
+				(long)((const char *)p - out));
+			test_failures++;
+			break;
+		}
+	CHECK_CONTAINS(out, "+ done  = cached  ~ streaming  o sent  . queued  x failed");
+	check_no_controls("ascii run", out ? out : "");
+	free(out);
+	free(err);
+	free(script);
+	free(db);
+}
+
 /* The real terminal path: the binary in a pseudo-terminal (libvterm), a suite opened,
  * checked and run to the end against fakeprov, with real (unredacted) timings on screen. */
 static void test_pty_live_run(void)
@@ -269,6 +294,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_live_scripts);
 	RUN_TEST(test_quit_then_resume);
 	RUN_TEST(test_pty_live_run);
+	RUN_TEST(test_ascii_live);
 	fakeprov_stop(fp);
 	free(template_db);
 	if (test_failures)

@@ -523,6 +523,37 @@ static const char report_run_totals_v3[] =
 	"  cell_reported.reported_model = o.reported_model; "
 	"END;";
 
+/* Bootstrap intervals of the scorecard, kept by the first build that computed them and
+ * valid while the metric's n, sum and sum of squares (score_stats) are unchanged. */
+static const char report_score_intervals_v1[] =
+	"CREATE TABLE score_intervals ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL, model_idx INTEGER NOT NULL, prompt_idx INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL, sum REAL NOT NULL, sumsq REAL NOT NULL, resamples INTEGER NOT NULL,"
+	"  lo REAL, hi REAL,"
+	"  PRIMARY KEY (run_id, metric, model_idx, prompt_idx)) WITHOUT ROWID;";
+
+/* Promotion records (report/promotions.c): who put which model and prompt version live at
+ * a stage, on which run and evidence. Append-only: history is never rewritten, and a run
+ * that carries a promotion cannot be deleted (no ON DELETE). */
+static const char report_promotions_v1[] =
+	"CREATE TABLE promotions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  stage TEXT NOT NULL CHECK (stage IN ('pre-prod', 'prod')),"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  model TEXT NOT NULL,"           /* as the run requested it */
+	"  prompt_name TEXT NOT NULL, prompt_version INTEGER NOT NULL, prompt_hash TEXT,"
+	"  user TEXT NOT NULL, note TEXT,"
+	"  forced INTEGER NOT NULL DEFAULT 0, reason TEXT,"
+	"  gates_checked INTEGER NOT NULL, gates_failed INTEGER NOT NULL,"
+	"  evidence TEXT NOT NULL,"        /* JSON: run status, gate checks, scorecard row */
+	"  promoted_at TEXT NOT NULL);"
+	"CREATE INDEX promotions_stage ON promotions(stage, id);"
+	"CREATE TRIGGER promotions_no_update BEFORE UPDATE ON promotions BEGIN"
+	"  SELECT RAISE(ABORT, 'promotion records are history: promote again instead'); END;"
+	"CREATE TRIGGER promotions_no_delete BEFORE DELETE ON promotions BEGIN"
+	"  SELECT RAISE(ABORT, 'promotion records are history: promote again instead'); END;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -539,6 +570,8 @@ const struct sl_migration sl_migrations[] = {
 	{ "run totals: cost of failed and cached cells, reported model ids", report_run_totals_v1 },
 	{ "run totals: insert, delete and update triggers", report_run_totals_v2 },
 	{ "run totals: replace trigger", report_run_totals_v3 },
+	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
+	{ "promotion records", report_promotions_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

@@ -369,10 +369,76 @@ static struct sl_scorecard_row *find_row(struct sl_scorecard *sc, int model_idx,
 	return NULL;
 }
 
-static int bootstrap_metric(struct sl_store *store, int64_t run, const char *metric,
-			    const struct sl_scorecard_row *row, struct sl_metric_value *mv,
-			    struct sl_error *err)
+/* A bootstrap interval costs resamples x n draws (about half a second for a 10,000-cell
+ * run's scorecard), so the first build keeps it in score_intervals for the next ones. It is
+ * used while the metric's count, sum and sum of squares are those it was computed from. */
+/* ?1-?8 of score_intervals: the row, and the figures its interval was computed from */
+static void bind_interval_key(sqlite3_stmt *st, int64_t run, const char *metric,
+			      const struct sl_scorecard_row *row, int64_t n, double sum,
+			      double sumsq)
 {
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, row->model_idx);
+	sqlite3_bind_int(st, 4, row->prompt_idx);
+	sqlite3_bind_int64(st, 5, n);
+	sqlite3_bind_double(st, 6, sum);
+	sqlite3_bind_double(st, 7, sumsq);
+	sqlite3_bind_int(st, 8, SL_BOOTSTRAP_RESAMPLES);
+}
+
+static bool cached_interval(struct sl_store *store, int64_t run, const char *metric,
+			    const struct sl_scorecard_row *row, double sum, double sumsq,
+			    struct sl_metric_value *mv)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT lo, hi FROM score_intervals WHERE run_id = ?1 AND metric = ?2 AND "
+		"model_idx = ?3 AND prompt_idx = ?4 AND n = ?5 AND sum = ?6 AND sumsq = ?7 AND "
+		"resamples = ?8", NULL);
+	if (!st)
+		return false;
+	bind_interval_key(st, run, metric, row, mv->n, sum, sumsq);
+	bool hit = sl_store_step(store, st, NULL) == SQLITE_ROW;
+	if (hit) {
+		mv->lo = sqlite3_column_double(st, 0);
+		mv->hi = sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	return hit;
+}
+
+/* Best effort, never waiting: not inside a caller's transaction, not on a read-only
+ * store, not while another process writes (the next build computes it again). */
+static void keep_interval(struct sl_store *store, int64_t run, const char *metric,
+			  const struct sl_scorecard_row *row, double sum, double sumsq,
+			  const struct sl_metric_value *mv)
+{
+	sqlite3 *db = sl_store_db(store);
+	if (!sqlite3_get_autocommit(db) || sqlite3_db_readonly(db, "main") != 0 ||
+	    sl_store_try_begin(store, NULL) != 0)
+		return;
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT OR REPLACE INTO score_intervals (run_id, metric, model_idx, prompt_idx, n, "
+		"sum, sumsq, resamples, lo, hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		NULL);
+	if (st) {
+		bind_interval_key(st, run, metric, row, mv->n, sum, sumsq);
+		sqlite3_bind_double(st, 9, mv->lo);
+		sqlite3_bind_double(st, 10, mv->hi);
+		int rc = sl_store_step(store, st, NULL);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE && sl_store_commit(store, NULL) == 0)
+			return;
+	}
+	sl_store_rollback(store);
+}
+
+static int bootstrap_metric(struct sl_store *store, int64_t run, const char *metric,
+			    const struct sl_scorecard_row *row, double sum, double sumsq,
+			    struct sl_metric_value *mv, struct sl_error *err)
+{
+	if (cached_interval(store, run, metric, row, sum, sumsq, mv))
+		return 0;
 	sqlite3_stmt *st = sl_store_prepare(store, row->prompt_idx < 0
 		? "SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
 		  "model_idx = ?3 AND value IS NOT NULL"
@@ -400,6 +466,8 @@ static int bootstrap_metric(struct sl_store *store, int64_t run, const char *met
 	mv->lo = iv.lo;
 	mv->hi = iv.hi;
 	free(x);
+	if (k == (size_t)mv->n && !isnan(mv->lo) && !isnan(mv->hi))
+		keep_interval(store, run, metric, row, sum, sumsq, mv);
 	return 0;
 }
 
@@ -435,6 +503,7 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 	struct pending {
 		struct sl_scorecard_row *row;
 		size_t m;
+		double sum, sumsq;
 	} *boot = NULL;
 	size_t n_boot = 0;
 	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
@@ -480,6 +549,8 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 		} else if (mv->n > 1) {
 			boot = sl_xrealloc(boot, (n_boot + 1) * sizeof *boot);
 			boot[n_boot].row = r;
+			boot[n_boot].sum = sum;
+			boot[n_boot].sumsq = sumsq;
 			boot[n_boot++].m = m;
 		} else {
 			mv->lo = mv->hi = mv->value;
@@ -497,7 +568,8 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 	}
 	for (size_t i = 0; ret == 0 && i < n_boot; i++)
 		ret = bootstrap_metric(store, run, boot[i].row->metrics[boot[i].m].name, boot[i].row,
-				       &boot[i].row->metrics[boot[i].m], err);
+				       boot[i].sum, boot[i].sumsq, &boot[i].row->metrics[boot[i].m],
+				       err);
 	free(boot);
 	return ret;
 }
