@@ -61,6 +61,7 @@ int cmd_ratings(struct cli *cli, int argc, char **argv);
 int cmd_rate(struct cli *cli, int argc, char **argv);
 /* promotion */
 int cmd_promote(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_promotions(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -37,6 +37,7 @@ static const struct command commands[] = {
 
 	/* scoring and reports */
 	{ "score", cmd_score, "score a pair with any metric, or a run's accuracy per model" },
+	{ "import", cmd_import, "turn a promptfoo config into prompts, a dataset and a suite" },
 	{ "report", cmd_report, "a run's scorecard as json, jsonl, csv, md, html or junit; gates" },
 	{ "triangle", cmd_triangle, "weigh speed, precision and cost; which model to pick and why" },
 	{ "rate", cmd_rate, "rate a run's outputs in the terminal (1-5 or blind pairs)" },
