@@ -207,3 +207,16 @@ char *db_query_text(const char *path, const char *sql)
 	sqlite3_close(h);
 	return v;
 }
+
+void write_fake_provider(const char *base)
+{
+	struct sl_error err = { 0 };
+	char *dir = test_path("config/shortlist");
+	sl_mkdirs(dir, &err);
+	free(dir);
+	char *json = sl_xasprintf("{\"providers\": {\"fake\": {\"kind\": \"openai\", \"base_url\": "
+				  "\"%s/v1\", \"api_key_env\": \"FAKE_KEY\"}}}", base);
+	free(test_write_file("config/shortlist/providers.json", json));
+	free(json);
+	setenv("FAKE_KEY", "sk-fake", 1);
+}

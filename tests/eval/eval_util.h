@@ -21,6 +21,9 @@ pid_t spawn_cli_watch(const char *db, const char *const *argv, const char *tag, 
  * a progress line are already committed. */
 long wait_progress(int fd, long n);
 void run_result_free(struct run_result *r);
+/* providers.json in the test's config dir with one OpenAI-style provider "fake" at base
+ * (key in $FAKE_KEY, set here). */
+void write_fake_provider(const char *base);
 
 /* The database at path opened read-only for a test's own queries (exits 99 if it cannot). */
 struct sqlite3;

@@ -13,15 +13,7 @@ static char *db;
 
 static void setup(void)
 {
-	struct sl_error err = { 0 };
-	char *dir = test_path("config/shortlist");
-	sl_mkdirs(dir, &err);
-	free(dir);
-	char *json = sl_xasprintf("{\"providers\": {\"fake\": {\"kind\": \"openai\", \"base_url\": "
-				  "\"%s/v1\", \"api_key_env\": \"FAKE_KEY\"}}}", fp->base);
-	free(test_write_file("config/shortlist/providers.json", json));
-	free(json);
-	setenv("FAKE_KEY", "sk-fake", 1);
+	write_fake_provider(fp->base);
 	char *p = test_write_file("p.json", "{\"name\": \"echo\", \"user\": \"Say {{text}}\"}");
 	struct run_result r = run_cli(db, (const char *[]){ "prompts", "add", p, NULL }, NULL);
 	CHECK_INT(r.status, 0);

@@ -220,6 +220,23 @@ int main(int argc, char **argv)
 	test_current = "scripts-ascii";
 	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-ascii", run_db, ascii,
 				     update) >= 1);
+	/* The ASCII screens (equal to their goldens above) hold no byte outside ASCII. */
+	static const char *const ascii_goldens[] = { "tests/golden/charts-ascii-80x24.txt",
+						     "tests/golden/charts-ascii-120x40.txt" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(ascii_goldens); i++) {
+		char *path = test_source_path(ascii_goldens[i]);
+		char *text = sl_read_file(path, NULL, NULL);
+		CHECK(text != NULL);
+		for (const unsigned char *p = (const unsigned char *)text; text && *p; p++)
+			if (*p >= 0x80) {
+				fprintf(stderr, "%s: non-ASCII byte at offset %ld\n", ascii_goldens[i],
+					(long)((const char *)p - text));
+				test_failures++;
+				break;
+			}
+		free(text);
+		free(path);
+	}
 	char *pdb = priors_db(template_db);
 	test_current = "scripts-priors";
 	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-priors", pdb, NULL,

@@ -1,6 +1,8 @@
 /* From a run's cells to its recommendation (pipeline.h). */
 #include "shortlist/pipeline.h"
 
+#include "shortlist/case_checks.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,9 @@ static size_t suite_metrics(const struct sl_suite *suite, char ***out)
 			continue;
 		}
 		struct sl_error e = { 0 };
-		struct sl_scorer *s = sl_scorer_new(sc->params, sc->path, &e);
+		cJSON *shape = sl_case_spec_shape(sc->params);
+		struct sl_scorer *s = sl_scorer_new(shape, sc->path, &e);
+		cJSON_Delete(shape);
 		if (!s)
 			continue; /* the runner reports an invalid scorer with its own message */
 		(*out)[n++] = sl_xstrdup(sl_scorer_id(s));
@@ -54,6 +58,16 @@ int sl_pipeline_check_suite(const struct sl_suite *suite, const struct sl_gate *
 	char **names;
 	size_t n = suite_metrics(suite, &names);
 	int rc = 0;
+	/* every case's own checks and filled-in parameters, before any request */
+	struct sl_error dse = { 0 }; /* an unreadable dataset: the runner says so */
+	struct sl_dataset *ds = sl_dataset_load(suite->dataset, &dse);
+	if (ds) {
+		free(names[--n]); /* "human" stays last */
+		rc = sl_case_checks_validate(suite, ds, &names, &n, err);
+		names = sl_xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = sl_xstrdup("human");
+		sl_dataset_free(ds);
+	}
 	for (size_t g = 0; rc == 0 && g < n_gates; g++) {
 		bool known = sl_gate_metric_builtin(gates[g].metric);
 		for (size_t i = 0; !known && i < n; i++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shortlist/case_checks.h"
 #include "shortlist/judge.h"
 #include "shortlist/runs.h"
 #include "shortlist/scorer.h"
@@ -23,7 +24,11 @@ int sl_report_validate_scorer(void *ud, const char *name, const cJSON *spec, con
 {
 	if (sl_judge_is_judge_scorer(name))
 		return sl_judge_validate(spec, path, err);
-	return sl_scorer_validate(ud, name, spec, path, err);
+	/* placeholders are filled per case: here only the shape is checked */
+	cJSON *shape = sl_case_spec_shape(spec);
+	int rc = sl_scorer_validate(ud, name, shape, path, err);
+	cJSON_Delete(shape);
+	return rc;
 }
 
 char *sl_report_metric_id(const cJSON *spec)
@@ -33,9 +38,11 @@ char *sl_report_metric_id(const cJSON *spec)
 		return sl_judge_metric_id(spec);
 	/* The registry decides (a "rouge" entry reports "rougeL"): ask it, do not guess. */
 	struct sl_error err = { 0 };
-	struct sl_scorer *s = sl_scorer_new(spec, "suite.scorers[]", &err);
+	cJSON *shape = sl_case_spec_shape(spec);
+	struct sl_scorer *s = sl_scorer_new(shape, "suite.scorers[]", &err);
 	char *id = s ? sl_xstrdup(sl_scorer_id(s)) : NULL;
 	sl_scorer_free(s);
+	cJSON_Delete(shape);
 	return id;
 }
 
@@ -46,6 +53,7 @@ struct slot {
 	bool proportion;
 	bool needed;              /* not yet scored for every successful cell */
 	bool has_pass;            /* takes part in pass_rate */
+	bool per_case;            /* its parameters name the case's fields: built per cell */
 	struct sl_judge_task *task; /* a judge scorer's verdicts in flight */
 };
 
@@ -64,6 +72,9 @@ struct score_ctx {
 	struct slot *slots;
 	size_t n_slots;
 	bool pass_rate;           /* write the combined pass_rate metric */
+	bool case_checks;         /* score the rows' own "assert" checks */
+	char **case_ids;          /* their metric names (outlive the pages) */
+	size_t n_case_ids;
 	struct sl_score_stats *stats;
 	struct pending_score *pending;
 	size_t n_pending, cap_pending;
@@ -135,6 +146,73 @@ static int write_pending(struct score_ctx *x)
 	return sl_store_commit(x->store, x->err);
 }
 
+/* A scorer whose parameters name the case's fields, built for this cell. id: its name. */
+static void apply_for_case(const cJSON *spec, const struct sl_cell *c, struct sl_score *sc,
+			   char **id, bool *proportion)
+{
+	struct sl_error e = { 0 };
+	cJSON *vars = cJSON_Parse(c->vars_json ? c->vars_json : "{}");
+	cJSON *r = sl_case_spec_render(spec, vars, "scorer", &e);
+	struct sl_scorer *s = r ? sl_scorer_new(r, "scorer", &e) : NULL;
+	if (s) {
+		sl_scorer_apply(s, c, sc);
+		if (id)
+			*id = sl_xstrdup(sl_scorer_id(s));
+		if (proportion)
+			*proportion = sl_scorer_kind(s) != SL_SCORER_SIMILARITY;
+	} else {
+		sc->status = SL_SCORE_ERROR;
+		sc->value = NAN;
+		snprintf(sc->detail, sizeof sc->detail, "%.255s", e.msg);
+	}
+	sl_scorer_free(s);
+	cJSON_Delete(r);
+	cJSON_Delete(vars);
+}
+
+static const char *case_id(struct score_ctx *x, char *id)
+{
+	for (size_t i = 0; i < x->n_case_ids; i++)
+		if (strcmp(x->case_ids[i], id) == 0) {
+			free(id);
+			return x->case_ids[i];
+		}
+	x->case_ids = sl_xrealloc(x->case_ids, (x->n_case_ids + 1) * sizeof *x->case_ids);
+	return x->case_ids[x->n_case_ids++] = id;
+}
+
+/* The row's own checks: scored like the suite's, under their names, for this case only. */
+static void score_case_asserts(struct score_ctx *x, const struct sl_cell *c, bool *all_pass,
+			       bool *any_error)
+{
+	cJSON *vars = cJSON_Parse(c->vars_json ? c->vars_json : "{}");
+	struct sl_error e = { 0 };
+	cJSON *list = sl_case_asserts(vars, "case", &e);
+	cJSON_Delete(vars);
+	const cJSON *spec;
+	cJSON_ArrayForEach(spec, list) {
+		struct sl_score sc;
+		memset(&sc, 0, sizeof sc);
+		char *id = NULL;
+		bool proportion = true;
+		apply_for_case(spec, c, &sc, &id, &proportion);
+		if (sc.status == SL_SCORE_SKIPPED || !id) {
+			free(id);
+			*any_error = true;
+			continue;
+		}
+		if (sc.status != SL_SCORE_OK)
+			*any_error = true;
+		else if (!sc.pass)
+			*all_pass = false;
+		const char *metric = case_id(x, id);
+		if (x->case_checks)
+			add_score(x, metric, proportion, c, sc.status == SL_SCORE_OK ? sc.value : NAN,
+				  sc.detail);
+	}
+	cJSON_Delete(list);
+}
+
 static int score_cell(void *ud, const struct sl_cell *c)
 {
 	struct score_ctx *x = ud;
@@ -153,7 +231,10 @@ static int score_cell(void *ud, const struct sl_cell *c)
 			continue;
 		struct sl_score sc;
 		memset(&sc, 0, sizeof sc);
-		sl_scorer_apply(s->scorer, c, &sc);
+		if (s->per_case)
+			apply_for_case(s->spec, c, &sc, NULL, NULL);
+		else
+			sl_scorer_apply(s->scorer, c, &sc);
 		if (sc.status == SL_SCORE_SKIPPED)
 			continue;
 		double v = sc.status == SL_SCORE_OK ? sc.value : NAN;
@@ -172,6 +253,7 @@ static int score_cell(void *ud, const struct sl_cell *c)
 			snprintf(detail, sizeof detail, "%s", sc.detail);
 		add_score(x, s->id, s->proportion, c, v, detail);
 	}
+	score_case_asserts(x, c, &all_pass, &any_error);
 	if (x->pass_rate)
 		add_score(x, "pass_rate", true, c, any_error ? NAN : all_pass ? 1 : 0,
 			  any_error ? "a scorer could not score this cell" : NULL);
@@ -281,6 +363,9 @@ void sl_report_score_free(struct sl_score_task *t)
 		free(t->x.slots[i].id);
 	}
 	free(t->x.slots);
+	for (size_t i = 0; i < t->x.n_case_ids; i++)
+		free(t->x.case_ids[i]);
+	free(t->x.case_ids);
 	free(t->x.pending);
 	sl_suite_free(t->suite);
 	free(t);
@@ -321,7 +406,10 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 			s->proportion = false;
 			n_judge++;
 		} else {
-			s->scorer = sl_scorer_new(spec, path, err);
+			s->per_case = sl_case_spec_templated(spec);
+			cJSON *shape = sl_case_spec_shape(spec);
+			s->scorer = sl_scorer_new(shape, path, err);
+			cJSON_Delete(shape);
 			if (!s->scorer) {
 				char inner[sizeof err->msg];
 				snprintf(inner, sizeof inner, "%s", err->msg);
@@ -360,7 +448,11 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 		if (have == -1 || (have >= 0 && delete_metric(store, run_id, "pass_rate", err) != 0))
 			goto out;
 	}
-	bool registry_needed = x.pass_rate;
+	int64_t have_cc = scored_against(store, run_id, "(case checks)", err);
+	if (have_cc == -1)
+		goto out;
+	x.case_checks = have_cc != ok_cells;
+	bool registry_needed = x.pass_rate || x.case_checks;
 	for (size_t i = 0; i < x.n_slots; i++)
 		registry_needed |= x.slots[i].needed && x.slots[i].scorer;
 	if (registry_needed) {
@@ -380,6 +472,8 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 			    mark_scored(store, run_id, x.slots[i].id, ok_cells, err) != 0)
 				goto rollback;
 		if (x.pass_rate && mark_scored(store, run_id, "pass_rate", ok_cells, err) != 0)
+			goto rollback;
+		if (x.case_checks && mark_scored(store, run_id, "(case checks)", ok_cells, err) != 0)
 			goto rollback;
 		if (sl_store_commit(store, err) != 0)
 			goto rollback;
