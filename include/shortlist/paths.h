@@ -6,7 +6,8 @@
 #include "shortlist/util.h"
 
 /* Directory holding data/ and themes/: $SHORTLIST_DATADIR if set, else the source tree when
- * running from a build directory, else the installed share/shortlist. Never NULL. */
+ * running from a build directory, else share/shortlist beside the binary's bin/ (wherever
+ * the prefix was installed or moved), else the configured install path. Never NULL. */
 const char *sl_paths_share_dir(void);
 /* share_dir joined with a relative path; caller frees. */
 char *sl_paths_share_file(const char *relative);

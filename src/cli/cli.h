@@ -28,6 +28,15 @@ bool cli_is_help(const char *arg);
 /* Every command: argv[0] is the command name. Returns the process exit code. */
 typedef int (*cli_command_fn)(struct cli *cli, int argc, char **argv);
 
+struct cli_command_info {
+	const char *name;
+	cli_command_fn fn;
+	const char *summary;
+};
+/* The hidden `shortlist __complete -- WORD...` the shell completion scripts call: prints
+ * the candidates for the last word, one a line, "__files__" for file names. */
+int cli_complete(struct cli *cli, const struct cli_command_info *cmds, int argc, char **argv);
+
 int cmd_tui(struct cli *cli, int argc, char **argv);
 int cmd_models(struct cli *cli, int argc, char **argv);
 int cmd_catalog(struct cli *cli, int argc, char **argv);

@@ -11,13 +11,7 @@
 #include "shortlist/paths.h"
 #include "version.h"
 
-struct command {
-	const char *name;
-	cli_command_fn fn;
-	const char *summary;
-};
-
-static const struct command commands[] = {
+static const struct cli_command_info commands[] = {
 	{ "tui", cmd_tui, "open the terminal workbench (the default)" },
 
 	/* catalogue */
@@ -56,7 +50,7 @@ static void print_usage(FILE *out)
 		     "Choose a foundation model with facts: browse the catalogue, evaluate a\n"
 		     "shortlist on your prompts, and weigh speed, precision and cost.\n\n"
 		     "commands:\n");
-	for (const struct command *c = commands; c->name; c++)
+	for (const struct cli_command_info *c = commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "\noptions:\n"
 		     "  --db PATH   the database (default $XDG_DATA_HOME/shortlist/shortlist.db)\n"
@@ -125,10 +119,15 @@ int main(int argc, char **argv)
 		}
 	}
 
-	const struct command *cmd = &commands[0];
+	const struct cli_command_info *cmd = &commands[0];
 	char *tui_argv[] = { "tui", NULL };
 	char **cmd_argv = tui_argv;
 	int cmd_argc = 1;
+	if (i < argc && strcmp(argv[i], "__complete") == 0) {
+		int rc = cli_complete(&cli, commands, argc - i, argv + i);
+		sl_store_close(cli.store);
+		return rc;
+	}
 	if (i < argc) {
 		for (cmd = commands; cmd->name && strcmp(cmd->name, argv[i]) != 0; cmd++)
 			;

@@ -265,6 +265,19 @@ static void test_cli(void)
 	cJSON_Delete(a);
 	run_result_free(&r);
 
+	/* Shell completion offers this store's run ids, the run's models and prompt versions. */
+	r = cli((const char *[]){ "__complete", "--", "promote", "", NULL });
+	CHECK_INT(r.status, 0);
+	CHECK_STR(r.out, "1\n");
+	run_result_free(&r);
+	r = cli((const char *[]){ "__complete", "--", "promote", "1", "--model", "fake:", NULL });
+	CHECK_STR(r.out, "fake:alpha\nfake:beta\n");
+	run_result_free(&r);
+	r = cli((const char *[]){ "__complete", "--", "promote", "1", "--model", "fake:alpha",
+				  "--prompt", "", NULL });
+	CHECK_STR(r.out, "classify@1\n");
+	run_result_free(&r);
+
 	r = cli((const char *[]){ "promotions", NULL });
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "PROMOTED");

@@ -81,6 +81,16 @@ static void write_fixtures(void)
 					"word.\", \"user\": \"Sentiment of: {{text}}\"}"));
 	free(test_write_file("p2.json", "{\"name\": \"sentiment\", \"system\": \"Answer with "
 					"positive, negative or neutral.\", \"user\": \"{{text}}\"}"));
+	/* Suites the core's check refuses before sending (tests/tui/live/refused.keys). */
+	free(test_write_file("suite-nojudge.json",
+			     "{\"name\": \"no-judge\", \"models\": [\"fake:model-a\"], \"prompts\": "
+			     "[\"sentiment@1\"], \"dataset\": \"cases.csv\", \"scorers\": [{\"name\": "
+			     "\"judge\", \"rubric\": \"Is the label right?\"}]}"));
+	free(test_write_file("suite-badgate.json",
+			     "{\"name\": \"bad-gate\", \"models\": [\"fake:model-a\"], \"prompts\": "
+			     "[\"sentiment@1\"], \"dataset\": \"cases.csv\", \"scorers\": [{\"name\": "
+			     "\"label\", \"labels\": [\"positive\", \"negative\", \"neutral\"]}], "
+			     "\"gates\": [\"accurcy >= 0.8\"]}"));
 	/* One model, two prompt versions: two runs to replay and diff on the Runs screen. */
 	for (int v = 1; v <= 2; v++) {
 		char name[32];
@@ -238,6 +248,24 @@ static void test_ascii_live(void)
 	free(db);
 }
 
+/* A suite the CLI refuses before sending (a judge scorer without a judge model, a gate on a
+ * metric the suite does not score) is refused at the Run screen's check: its message shown,
+ * Enter starts nothing, and fakeprov sees no request. */
+static void test_refused_sends_nothing(void)
+{
+	char *db = fresh_db();
+	char *script = test_source_path("tests/tui/live/refused.keys");
+	CHECK_INT(fakeprov_reset(fp), 0);
+	char *out = run_script(db, script, "120x40", 0);
+	CHECK_CONTAINS(out, "needs a judge model");
+	CHECK_CONTAINS(out, "gate 'accurcy >= 0.8' is on metric 'accurcy'");
+	CHECK(strstr(out, "run 1") == NULL);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 0);
+	free(out);
+	free(script);
+	free(db);
+}
+
 /* The real terminal path: the binary in a pseudo-terminal (libvterm), a suite opened,
  * checked and run to the end against fakeprov, with real (unredacted) timings on screen. */
 static void test_pty_live_run(void)
@@ -293,6 +321,7 @@ int main(int argc, char **argv)
 		return 99;
 	RUN_TEST(test_live_scripts);
 	RUN_TEST(test_quit_then_resume);
+	RUN_TEST(test_refused_sends_nothing);
 	RUN_TEST(test_pty_live_run);
 	RUN_TEST(test_ascii_live);
 	fakeprov_stop(fp);

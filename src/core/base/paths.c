@@ -23,9 +23,10 @@ static bool has_share_layout(const char *dir)
 	return ok;
 }
 
-/* The binary's directory tells whether we run from a build tree: meson builds live
- * under the source root, and the source root has data/ and themes/. */
-static char *exe_source_root(void)
+/* Where the binary runs from tells where its files are: a meson build lives under the
+ * source root (which has data/ and themes/); an installed binary finds share/shortlist
+ * relative to its bin/, so an install into any prefix or DESTDIR works where it lands. */
+static char *exe_share_dir(void)
 {
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -35,6 +36,14 @@ static char *exe_source_root(void)
 	if (strncmp(exe, SL_SOURCE_ROOT "/", strlen(SL_SOURCE_ROOT) + 1) == 0 &&
 	    has_share_layout(SL_SOURCE_ROOT))
 		return sl_xstrdup(SL_SOURCE_ROOT);
+	char *slash = strrchr(exe, '/');
+	if (!slash || !SL_BIN_TO_DATADIR[0])
+		return NULL;
+	*slash = '\0';
+	char *dir = sl_xasprintf("%s/%s", exe, SL_BIN_TO_DATADIR);
+	if (has_share_layout(dir))
+		return dir;
+	free(dir);
 	return NULL;
 }
 
@@ -46,7 +55,7 @@ const char *sl_paths_share_dir(void)
 	const char *env = getenv("SHORTLIST_DATADIR");
 	if (env && *env)
 		cached = sl_xstrdup(env);
-	else if ((cached = exe_source_root()) == NULL)
+	else if ((cached = exe_share_dir()) == NULL)
 		cached = sl_xstrdup(SL_INSTALL_DATADIR);
 	return cached;
 }
