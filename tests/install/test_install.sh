@@ -56,4 +56,16 @@ expect sentiment@1 shortlist --db "$tmp/s.db" promote 1 --model x --prompt ""
 expect sentiment shortlist --db "$tmp/s.db" prompts edit s
 expect openai/gpt-4o shortlist --db "$tmp/s.db" models show openai/gpt-4o
 expect diff shortlist runs d
+# zsh and fish, where installed: the same candidates through their scripts.
+if command -v zsh >/dev/null; then
+	got=$(PATH="$root/bin:$PATH" zsh -c 'compadd() { while [ "$1" != -- ]; do shift; done
+		shift; print -l -- "$@"; }; _files() { :; }; words=(shortlist promote 1 --stage "")
+		CURRENT=5; . "$1"' sh "$share/zsh/site-functions/_shortlist")
+	printf '%s\n' "$got" | grep -qx pre-prod || fail "zsh completion gave: $got"
+fi
+if command -v fish >/dev/null; then
+	got=$(PATH="$root/bin:$PATH" fish -c "source $share/fish/vendor_completions.d/shortlist.fish
+		complete -C 'shortlist promote 1 --stage '")
+	printf '%s\n' "$got" | grep -qx pre-prod || fail "fish completion gave: $got"
+fi
 echo "installed into $root: models, theme and completions work"
