@@ -1,5 +1,6 @@
 #include "matrix.h"
 
+#include "charts.h"
 #include "glyph.h"
 
 #include <math.h>
@@ -24,15 +25,6 @@ void tui_matrix_split(const struct tui_matrix *d, int64_t cell, int *model, int 
 	cell /= d->n_cases;
 	*prompt = (int)(cell % d->n_prompts);
 	*model = (int)(cell / d->n_prompts);
-}
-
-const char *tui_model_short(const char *requested)
-{
-	const char *s = strrchr(requested, '/');
-	const char *c = strrchr(requested, ':');
-	if (c && (!s || c > s))
-		s = c;
-	return s && s[1] ? s + 1 : requested;
 }
 
 void tui_matrix_add_error(struct tui_matrix *d, int64_t cell, bool retrying,
@@ -101,7 +93,7 @@ static int load_cell(void *ud, const struct sl_cell *c)
 		st->errors++;
 		d->errors_total++;
 		char line[240];
-		snprintf(line, sizeof line, "%s case %d: %s", tui_model_short(c->model),
+		snprintf(line, sizeof line, "%s case %d: %s", tui_short_name(c->model),
 			 c->case_idx + 1, c->error_msg ? c->error_msg : c->error_kind ? c->error_kind
 										    : "failed");
 		tui_matrix_add_error(d, idx, false, line);

@@ -64,9 +64,6 @@ void tui_matrix_split(const struct tui_matrix *d, int64_t cell, int *model, int 
 /* Remember an error line (the oldest shown one goes). */
 void tui_matrix_add_error(struct tui_matrix *d, int64_t cell, bool retrying,
 			   const char *text);
-/* "gpt-4o-mini" from "openai:gpt-4o-mini" or "openai/gpt-4o-mini": the short name rows
- * show when space is short. */
-const char *tui_model_short(const char *requested);
 
 
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charts.h"
 #include "loop.h"
 #include "shortlist/gates.h"
 #include "shortlist/judge.h"
@@ -45,7 +46,7 @@ static void describe_cell(const struct tui_matrix *d, int64_t cell, char *out, s
 {
 	int m, p, c, s;
 	tui_matrix_split(d, cell, &m, &p, &c, &s);
-	snprintf(out, n, "%s%s%s case %d", tui_model_short(d->models[m]),
+	snprintf(out, n, "%s%s%s case %d", tui_short_name(d->models[m]),
 		 d->n_prompts > 1 ? " " : "", d->n_prompts > 1 ? d->prompts[p] : "", c + 1);
 }
 

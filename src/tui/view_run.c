@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "charts.h"
 #include "glyph.h"
 #include "matrix.h"
 #include "run_live.h"
@@ -276,7 +277,7 @@ static int draw_models(struct run_view *rv, const struct tui_matrix *d, struct t
 		enum tui_role role = (enum tui_role)(TUI_ROLE_SERIES1 + m % 4);
 		/* "gpt-4.1-mini" reads better than "openai/gpt-4.1-…" when the column is short. */
 		const char *name = tui_text_width(d->models[m]) <= name_w ? d->models[m]
-									   : tui_model_short(d->models[m]);
+									   : tui_short_name(d->models[m]);
 		tui_grid_put_field(g, r.x + 1, y, name_w, role, 0, name, false);
 		draw_bar(g, r.x + 2 + name_w, y, bar_w, s);
 		for (int i = 0, x = x0; i < MC_COUNT; i++) {
@@ -361,10 +362,10 @@ static int draw_matrix(struct run_view *rv, const struct tui_matrix *d, struct t
 		int m = row / d->n_prompts, p = row % d->n_prompts;
 		char label[200];
 		if (d->n_prompts > 1)
-			snprintf(label, sizeof label, "%s %s", tui_model_short(d->models[m]),
+			snprintf(label, sizeof label, "%s %s", tui_short_name(d->models[m]),
 				 d->prompts[p]);
 		else
-			snprintf(label, sizeof label, "%s", tui_model_short(d->models[m]));
+			snprintf(label, sizeof label, "%s", tui_short_name(d->models[m]));
 		tui_grid_put_field(g, r.x + 1, y, label_w, (enum tui_role)(TUI_ROLE_SERIES1 + m % 4),
 				   row == rv->row ? TUI_A_BOLD : 0, label, false);
 		for (int i = 0; i < vis_cols && rv->col_left + i < cols; i++) {
@@ -547,7 +548,7 @@ static void rv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 		int64_t cell = tui_matrix_index(d, rv->row / d->n_prompts, rv->row % d->n_prompts,
 						 rv->col / d->samples, rv->col % d->samples);
 		tui_matrix_split(d, cell, &m, &p, &c, &s);
-		sl_buf_printf(left, "  %s case %d: %s", tui_model_short(d->models[m]), c + 1,
+		sl_buf_printf(left, "  %s case %d: %s", tui_short_name(d->models[m]), c + 1,
 			      cell_look[d->state[cell]].label);
 	}
 	int64_t done = 0, errors = 0, unknown = 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "charts.h"
 #include "glyph.h"
 #include "matrix.h"
 #include "shortlist/runs.h"
@@ -129,7 +130,7 @@ static void on_diff(void *ud, unsigned changes, const struct sl_cell *a, const s
 	if (d->shown++ >= 2000)
 		return; /* the stats line still counts them all */
 	const struct sl_cell *k = a ? a : b;
-	sl_buf_printf(d->b, "%s %s case %d%s:", tui_model_short(k->model), k->prompt_name,
+	sl_buf_printf(d->b, "%s %s case %d%s:", tui_short_name(k->model), k->prompt_name,
 		      k->case_idx + 1, k->sample ? " sample" : "");
 	if (changes & SL_CELL_OUTPUT)
 		sl_buf_puts(d->b, " output");
