@@ -234,6 +234,20 @@ static void map_provider(struct ctx *c, const char *path, const cJSON *p, cJSON 
 		      "apiBaseUrl are mapped)", v);
 }
 
+/* Keys of obj outside known: listed, since dropping them would change what is checked. */
+static void note_extra_keys(struct ctx *c, const char *path, const cJSON *obj,
+			    const char *const *known)
+{
+	const cJSON *k, *keys = cJSON_IsObject(obj) ? obj : NULL;
+	cJSON_ArrayForEach(k, keys) {
+		bool ok = false;
+		for (size_t i = 0; known[i] && !ok; i++)
+			ok = !strcmp(known[i], k->string);
+		if (!ok)
+			note(c, path, "\"%s\" is not imported", k->string);
+	}
+}
+
 static cJSON *scorer(const char *name)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -293,6 +307,8 @@ static cJSON *map_assert(struct ctx *c, const char *path, const cJSON *a, cJSON 
 		note(c, path, "an assertion without a type");
 		return NULL;
 	}
+	static const char *const akeys[] = { "type", "value", "threshold", "metric", NULL };
+	note_extra_keys(c, path, a, akeys);
 	const char *type = t->valuestring;
 	bool neg = !strncmp(type, "not-", 4);
 	const char *base = neg ? type + 4 : type;
@@ -526,6 +542,8 @@ int sl_promptfoo_convert(const char *config_path, struct sl_promptfoo *out,
 
 	bool judge = false;
 	const cJSON *dt = cJSON_GetObjectItemCaseSensitive(cfg, "defaultTest");
+	static const char *const dkeys[] = { "vars", "assert", "options", NULL };
+	note_extra_keys(&c, "defaultTest", dt, dkeys);
 	map_asserts(&c, "defaultTest", cJSON_GetObjectItemCaseSensitive(dt, "assert"), NULL,
 		    scorers, &judge);
 	const cJSON *tests = cJSON_GetObjectItemCaseSensitive(cfg, "tests"), *t;
@@ -542,6 +560,8 @@ int sl_promptfoo_convert(const char *config_path, struct sl_promptfoo *out,
 			note(&c, tp, "a test from a file: list it inline");
 			continue;
 		}
+		static const char *const tkeys[] = { "vars", "assert", "description", NULL };
+		note_extra_keys(&c, tp, t, tkeys);
 		cJSON *row = cJSON_CreateObject();
 		copy_vars(&c, "defaultTest", cJSON_GetObjectItemCaseSensitive(dt, "vars"), row);
 		copy_vars(&c, tp, cJSON_GetObjectItemCaseSensitive(t, "vars"), row);
