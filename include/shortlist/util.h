@@ -109,4 +109,8 @@ void sl_str_redact(char **msg, const char *secret, const char *mark);
  * none. key gets the key as written (cut to keysz). */
 long sl_json_duplicate_key(const char *text, size_t len, char *key, size_t keysz);
 
+struct cJSON;
+/* Add v under key, or null when v is not finite: unknown is never written as a number. */
+void sl_json_add_number(struct cJSON *o, const char *key, double v);
+
 #endif

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "shortlist/util.h"
 #include "shortlist/format.h"
 #include "shortlist/catalog.h"
 #include "shortlist/engine.h"
@@ -140,14 +141,6 @@ static void print_measurements(const struct sl_result *r)
 		isnan(r->cost_usd) ? " (no catalogue price for this model)" : "");
 }
 
-static void json_ms(cJSON *o, const char *key, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(o, key, v);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 static void json_count(cJSON *o, const char *key, int64_t v)
 {
 	if (v >= 0)
@@ -189,23 +182,23 @@ static void print_json(const char *requested, const struct sl_result *r, bool em
 	cJSON_AddBoolToObject(tok, "out_estimated", r->out_estimated);
 	json_count(tok, "cached", r->tokens_cached);
 	json_count(tok, "reasoning", r->tokens_reasoning);
-	json_ms(j, "queue_ms", r->queue_ms);
-	json_ms(j, "connect_ms", r->connect_ms);
-	json_ms(j, "ttfb_ms", r->ttfb_ms);
-	json_ms(j, "ttft_ms", r->ttft_ms);
-	json_ms(j, "e2e_ms", r->e2e_ms);
-	json_ms(j, "tpot_ms", r->tpot_ms);
-	json_ms(j, "tokens_per_s", r->tokens_per_s);
+	sl_json_add_number(j, "queue_ms", r->queue_ms);
+	sl_json_add_number(j, "connect_ms", r->connect_ms);
+	sl_json_add_number(j, "ttfb_ms", r->ttfb_ms);
+	sl_json_add_number(j, "ttft_ms", r->ttft_ms);
+	sl_json_add_number(j, "e2e_ms", r->e2e_ms);
+	sl_json_add_number(j, "tpot_ms", r->tpot_ms);
+	sl_json_add_number(j, "tokens_per_s", r->tokens_per_s);
 	cJSON *gaps = cJSON_AddArrayToObject(j, "chunk_gaps_ms");
 	for (size_t i = 0; i < r->n_gaps; i++)
 		cJSON_AddItemToArray(gaps, cJSON_CreateNumber(r->gaps_ms[i]));
-	json_ms(j, "server_ms", r->server_ms);
+	sl_json_add_number(j, "server_ms", r->server_ms);
 	cJSON_AddNumberToObject(j, "tries", r->tries);
 	char proto[16];
 	snprintf(proto, sizeof proto, "HTTP/%d", r->http_version);
 	json_str(j, "protocol", r->http_version ? proto : NULL);
 	cJSON_AddBoolToObject(j, "connection_reused", r->connection_reused);
-	json_ms(j, "cost_usd", r->cost_usd);
+	sl_json_add_number(j, "cost_usd", r->cost_usd);
 	if (embed && r->status == SL_OK) {
 		cJSON *vs = cJSON_AddArrayToObject(j, "embeddings");
 		for (size_t i = 0; i < r->n_embeddings; i++) {

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <ctype.h>
 
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <openssl/evp.h>
 
 static void out_of_memory(size_t n)
@@ -484,4 +486,12 @@ long sl_json_duplicate_key(const char *text, size_t len, char *key, size_t keysz
 		free(stack[--depth].keys);
 	free(stack);
 	return found;
+}
+
+void sl_json_add_number(struct cJSON *o, const char *key, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
 }

@@ -1,5 +1,6 @@
 /* Promotion records: check a request against its run, re-check the run's gates on the
  * stored scores, and append the record with its evidence. */
+#include "shortlist/util.h"
 #include "shortlist/promotions.h"
 
 #include <math.h>
@@ -114,14 +115,6 @@ static const struct sl_run_prompt *find_prompt(const struct sl_run *run, const c
 	return NULL;
 }
 
-static void add_num(cJSON *o, const char *key, double v)
-{
-	if (isnan(v) || isinf(v))
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddNumberToObject(o, key, v);
-}
-
 /* The scorecard row of this model with this prompt version: its own row when the run had
  * several prompts, else the per-model row (which is that prompt's). */
 static const struct sl_scorecard_row *evidence_row(const struct sl_scorecard *sc, int model_idx,
@@ -144,15 +137,15 @@ static cJSON *row_json(const struct sl_scorecard_row *row)
 		double v = NAN;
 		const struct sl_metric_value *q;
 		sl_scorecard_metric(row, builtins[i], &v, &q);
-		add_num(o, builtins[i], v);
+		sl_json_add_number(o, builtins[i], v);
 	}
 	cJSON *metrics = cJSON_AddObjectToObject(o, "metrics");
 	for (size_t i = 0; i < row->n_metrics; i++) {
 		const struct sl_metric_value *m = &row->metrics[i];
 		cJSON *mo = cJSON_AddObjectToObject(metrics, m->name);
-		add_num(mo, "value", m->value);
-		add_num(mo, "lo", m->lo);
-		add_num(mo, "hi", m->hi);
+		sl_json_add_number(mo, "value", m->value);
+		sl_json_add_number(mo, "lo", m->lo);
+		sl_json_add_number(mo, "hi", m->hi);
 		cJSON_AddNumberToObject(mo, "n", (double)m->n);
 	}
 	return o;
@@ -249,7 +242,7 @@ int sl_promote(struct sl_store *store, const struct sl_promotion_request *req,
 		cJSON *g = cJSON_CreateObject();
 		cJSON_AddStringToObject(g, "gate", r->gate->expr);
 		cJSON_AddBoolToObject(g, "passed", r->passed);
-		add_num(g, "value", r->value);
+		sl_json_add_number(g, "value", r->value);
 		cJSON_AddStringToObject(g, "detail", r->detail ? r->detail : "");
 		cJSON_AddItemToArray(gates, g);
 		if (!r->passed) {

@@ -1,6 +1,7 @@
 /* Reports of a run: JSON, JSONL, CSV, Markdown, JUnit and text here, HTML in report_html.c.
  * The scorecard, triangle, gates and lineage are small and built in memory; cells are streamed from the store one at a time (JSON, JSONL, CSV,
  * JUnit), so a million-cell run is written in constant memory. */
+#include "shortlist/util.h"
 #include "shortlist/report.h"
 
 #include <math.h>
@@ -123,14 +124,6 @@ static int cell_scores(struct report *r, const struct sl_cell *c, double *values
 	return 0;
 }
 
-static void json_num(cJSON *o, const char *k, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
 /* Text as a JSON string that stays valid UTF-8 whatever bytes a model or a file sent. */
 static void json_str(cJSON *o, const char *k, const char *v)
 {
@@ -167,15 +160,15 @@ static cJSON *cell_json(struct report *r, const struct sl_cell *c, const double 
 	if (c->http_status)
 		cJSON_AddNumberToObject(o, "http_status", c->http_status);
 	cJSON_AddBoolToObject(o, "cached", c->cached);
-	json_num(o, "latency_ms", c->latency_ms);
-	json_num(o, "ttft_ms", c->ttft_ms);
-	json_num(o, "tokens_in", c->tokens_in >= 0 ? (double)c->tokens_in : NAN);
-	json_num(o, "tokens_out", c->tokens_out >= 0 ? (double)c->tokens_out : NAN);
+	sl_json_add_number(o, "latency_ms", c->latency_ms);
+	sl_json_add_number(o, "ttft_ms", c->ttft_ms);
+	sl_json_add_number(o, "tokens_in", c->tokens_in >= 0 ? (double)c->tokens_in : NAN);
+	sl_json_add_number(o, "tokens_out", c->tokens_out >= 0 ? (double)c->tokens_out : NAN);
 	cJSON_AddBoolToObject(o, "tokens_estimated", c->tokens_estimated);
-	json_num(o, "cost_usd", c->cost);
+	sl_json_add_number(o, "cost_usd", c->cost);
 	cJSON *s = cJSON_AddObjectToObject(o, "scores");
 	for (size_t m = 0; m < r->n_metrics; m++)
-		json_num(s, sl_report_metric_name(r, m), values[m]);
+		sl_json_add_number(s, sl_report_metric_name(r, m), values[m]);
 	/* Why: the extracted label, the judge's explanation, why it could not be scored. */
 	cJSON *d = cJSON_AddObjectToObject(o, "score_details");
 	for (size_t m = 0; m < r->n_metrics; m++)
@@ -205,12 +198,12 @@ static cJSON *run_json(const struct sl_run *run)
 	json_str(o, "resumed_at", run->resumed_at);
 	cJSON_AddNumberToObject(o, "samples", run->samples);
 	cJSON_AddNumberToObject(o, "concurrency", run->concurrency);
-	json_num(o, "max_cost", run->max_cost);
+	sl_json_add_number(o, "max_cost", run->max_cost);
 	cJSON_AddNumberToObject(o, "cells_planned", (double)run->n_cells);
 	cJSON_AddNumberToObject(o, "cells_done", (double)run->n_done);
 	cJSON_AddNumberToObject(o, "cells_failed", (double)run->n_errors);
 	cJSON_AddNumberToObject(o, "cells_cached", (double)run->n_cached);
-	json_num(o, "cost_usd", run->n_cost_unknown ? NAN : run->cost);
+	sl_json_add_number(o, "cost_usd", run->n_cost_unknown ? NAN : run->cost);
 	cJSON_AddNumberToObject(o, "cells_cost_unknown", (double)run->n_cost_unknown);
 	cJSON *ms = cJSON_AddArrayToObject(o, "models");
 	for (size_t i = 0; i < run->n_models; i++) {
@@ -221,8 +214,8 @@ static cJSON *run_json(const struct sl_run *run)
 		json_str(x, "model_id", m->model_id);
 		json_str(x, "endpoint", m->endpoint);
 		json_str(x, "catalog_key", m->catalog_key);
-		json_num(x, "price_in_per_1m", m->price_in);
-		json_num(x, "price_out_per_1m", m->price_out);
+		sl_json_add_number(x, "price_in_per_1m", m->price_in);
+		sl_json_add_number(x, "price_out_per_1m", m->price_out);
 		json_str(x, "reported", m->reported);
 		cJSON_AddItemToArray(ms, x);
 	}
@@ -252,14 +245,14 @@ static cJSON *scorecard_json(const struct sl_scorecard *sc)
 		cJSON_AddNumberToObject(o, "n", (double)r->n);
 		cJSON_AddNumberToObject(o, "errors", (double)r->n_errors);
 		cJSON_AddNumberToObject(o, "cached", (double)r->n_cached);
-		json_num(o, "error_rate", r->error_rate);
+		sl_json_add_number(o, "error_rate", r->error_rate);
 		cJSON *q = cJSON_AddObjectToObject(o, "quality");
 		for (size_t m = 0; m < r->n_metrics; m++) {
 			const struct sl_metric_value *mv = &r->metrics[m];
 			cJSON *x = cJSON_CreateObject();
-			json_num(x, "value", mv->value);
-			json_num(x, "ci95_low", mv->lo);
-			json_num(x, "ci95_high", mv->hi);
+			sl_json_add_number(x, "value", mv->value);
+			sl_json_add_number(x, "ci95_low", mv->lo);
+			sl_json_add_number(x, "ci95_high", mv->hi);
 			cJSON_AddStringToObject(x, "interval", mv->method);
 			cJSON_AddStringToObject(x, "kind", mv->kind == SL_METRIC_PROPORTION
 								   ? "proportion" : "mean");
@@ -267,19 +260,19 @@ static cJSON *scorecard_json(const struct sl_scorecard *sc)
 			cJSON_AddNumberToObject(x, "unscored", (double)mv->n_unscored);
 			cJSON_AddItemToObject(q, mv->name, x);
 		}
-		json_num(o, "latency_p50_s", r->latency_p50);
-		json_num(o, "latency_p95_s", r->latency_p95);
-		json_num(o, "latency_p99_s", r->latency_p99);
-		json_num(o, "latency_mean_s", r->latency_mean);
-		json_num(o, "ttft_p50_s", r->ttft_p50);
-		json_num(o, "ttft_p95_s", r->ttft_p95);
-		json_num(o, "output_tokens_per_s", r->tokens_per_s);
-		json_num(o, "cost_usd", r->cost_total);
-		json_num(o, "cost_per_request_usd", r->cost_per_request);
-		json_num(o, "cost_per_1k_requests_usd", r->cost_per_1k);
+		sl_json_add_number(o, "latency_p50_s", r->latency_p50);
+		sl_json_add_number(o, "latency_p95_s", r->latency_p95);
+		sl_json_add_number(o, "latency_p99_s", r->latency_p99);
+		sl_json_add_number(o, "latency_mean_s", r->latency_mean);
+		sl_json_add_number(o, "ttft_p50_s", r->ttft_p50);
+		sl_json_add_number(o, "ttft_p95_s", r->ttft_p95);
+		sl_json_add_number(o, "output_tokens_per_s", r->tokens_per_s);
+		sl_json_add_number(o, "cost_usd", r->cost_total);
+		sl_json_add_number(o, "cost_per_request_usd", r->cost_per_request);
+		sl_json_add_number(o, "cost_per_1k_requests_usd", r->cost_per_1k);
 		cJSON_AddNumberToObject(o, "cells_cost_unknown", (double)r->n_cost_unknown);
 		cJSON_AddNumberToObject(o, "judge_calls", (double)r->judge_calls);
-		json_num(o, "judge_cost_usd", r->judge_calls ? r->judge_cost : 0);
+		sl_json_add_number(o, "judge_cost_usd", r->judge_calls ? r->judge_cost : 0);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -304,7 +297,7 @@ static cJSON *gates_json(const struct sl_gate_report *g)
 		cJSON_AddStringToObject(o, "model", res->model);
 		json_str(o, "prompt", res->prompt);
 		cJSON_AddBoolToObject(o, "passed", res->passed);
-		json_num(o, "value", res->value);
+		sl_json_add_number(o, "value", res->value);
 		cJSON_AddStringToObject(o, "detail", res->detail);
 		cJSON_AddItemToArray(a, o);
 	}
@@ -376,7 +369,7 @@ static int write_json(struct report *r)
 	json_str(o, "price_hint", r->sc.price_hint);
 	cJSON *j = cJSON_AddObjectToObject(o, "judge");
 	cJSON_AddNumberToObject(j, "judged_cells", (double)r->sc.judge_calls);
-	json_num(j, "cost_usd", r->sc.judge_cost);
+	sl_json_add_number(j, "cost_usd", r->sc.judge_cost);
 	cJSON_AddItemToObject(o, "triangle", triangle_json(r));
 	cJSON_AddItemToObject(o, "gates", gates_json(r->opts->gates));
 	char *head = cJSON_Print(o);

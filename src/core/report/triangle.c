@@ -1,6 +1,7 @@
 /* The speed-precision-cost triangle. Min-max normalisation keeps the axes comparable
  * whatever their units; the weighted sum is linear in the weights, so each model's winning
  * region is a convex patch of the simplex, which a modest sampling grid shows faithfully. */
+#include "shortlist/util.h"
 #include "shortlist/triangle.h"
 
 #include <ctype.h>
@@ -738,14 +739,6 @@ void sl_triangle_render_text(const struct sl_triangle *tri, const struct sl_tri_
 	sl_triangle_render_map(tri, 16, w, out);
 }
 
-static void json_num(cJSON *o, const char *k, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
 cJSON *sl_triangle_json(const struct sl_triangle *tri, const struct sl_tri_weights *w)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -773,14 +766,14 @@ cJSON *sl_triangle_json(const struct sl_triangle *tri, const struct sl_tri_weigh
 		cJSON_AddNumberToObject(x, "rank", m->rank);
 		cJSON_AddStringToObject(x, "model", m->name);
 		cJSON_AddNumberToObject(x, "score", m->score);
-		json_num(x, "latency_s", m->latency_s);
-		json_num(x, "precision", m->precision);
-		json_num(x, "cost", m->cost);
+		sl_json_add_number(x, "latency_s", m->latency_s);
+		sl_json_add_number(x, "precision", m->precision);
+		sl_json_add_number(x, "cost", m->cost);
 		cJSON *nj = cJSON_AddObjectToObject(x, "normalised");
 		for (int a = 0; a < SL_TRI_AXES; a++)
-			json_num(nj, axis_names[a], m->known[a] ? m->norm[a] : NAN);
+			sl_json_add_number(nj, axis_names[a], m->known[a] ? m->norm[a] : NAN);
 		cJSON_AddBoolToObject(x, "pareto", m->pareto);
-		json_num(x, "weight_region_share", tri->region_winner ? m->region_share : NAN);
+		sl_json_add_number(x, "weight_region_share", tri->region_winner ? m->region_share : NAN);
 		cJSON_AddItemToArray(ms, x);
 	}
 	return o;
