@@ -554,6 +554,15 @@ static const char report_promotions_v1[] =
 	"CREATE TRIGGER promotions_no_delete BEFORE DELETE ON promotions BEGIN"
 	"  SELECT RAISE(ABORT, 'promotion records are history: promote again instead'); END;";
 
+/* A run's identity across stores (report/bundle.c): a bundle imported twice, or into the
+ * store it came from, is recognised by it. Runs get one when inserted without one. */
+static const char eval_run_uid_v1[] =
+	"ALTER TABLE runs ADD COLUMN uid TEXT;"
+	"UPDATE runs SET uid = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX runs_uid ON runs(uid);"
+	"CREATE TRIGGER runs_uid_default AFTER INSERT ON runs WHEN NEW.uid IS NULL BEGIN"
+	"  UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id; END;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -572,6 +581,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "run totals: replace trigger", report_run_totals_v3 },
 	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
 	{ "promotion records", report_promotions_v1 },
+	{ "run uid", eval_run_uid_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);
