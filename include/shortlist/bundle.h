@@ -44,8 +44,8 @@ int sl_bundle_import(struct sl_store *store, const char *path, struct sl_bundle_
 char *sl_bundle_open_copy(const char *path, struct sl_error *err);
 void sl_bundle_copy_remove(char *copy);
 
-/* Whether a table of the store is carried by bundles or rebuilt from what they carry (the
- * statistics tables): a test checks every table with a run_id column is one of them, so a
+/* Whether a table of the store is carried by bundles, rebuilt from what they carry (the
+ * statistics tables) or deliberately left behind (provider batch jobs): a test checks every table with a run_id column is one of them, so a
  * new per-run table cannot be left out of bundles unnoticed. */
 bool sl_bundle_covers_table(const char *table);
 

@@ -22,6 +22,9 @@ static const char *const run_tables[] = {
 };
 /* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied. */
 static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported" };
+/* Left behind: a provider batch job belongs to the store that submitted it (collecting its
+ * results twice, from two stores, would be wrong); an exported run carries its cells. */
+static const char *const local_tables[] = { "run_batches" };
 /* What a run refers to, carried with it. */
 static const char *const shared_tables[] = {
 	"datasets", "dataset_cases", "prompts", "prompt_versions", "runs",
@@ -29,9 +32,9 @@ static const char *const shared_tables[] = {
 
 bool sl_bundle_covers_table(const char *table)
 {
-	const char *const *lists[] = { run_tables, derived_tables, shared_tables };
+	const char *const *lists[] = { run_tables, derived_tables, shared_tables, local_tables };
 	const size_t lens[] = { SL_ARRAY_LEN(run_tables), SL_ARRAY_LEN(derived_tables),
-				SL_ARRAY_LEN(shared_tables) };
+				SL_ARRAY_LEN(shared_tables), SL_ARRAY_LEN(local_tables) };
 	for (size_t l = 0; l < SL_ARRAY_LEN(lists); l++)
 		for (size_t i = 0; i < lens[l]; i++)
 			if (strcmp(lists[l][i], table) == 0)
