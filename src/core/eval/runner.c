@@ -1076,9 +1076,11 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	return false;
 }
 
-/* The cache key: everything that determines the answer we would get. */
+/* The cache key: everything that determines the answer we would get, and whether it was
+ * streamed (an unstreamed answer has no TTFT to reuse). Only "stream": false is written, so
+ * the keys of streamed answers (the default) stay as they were. */
 static char *cache_key(const struct model_slot *ms, const struct sl_message *msgs, size_t n,
-		       const struct sl_params *p, int sample)
+		       const struct sl_params *p, int sample, bool stream)
 {
 	static const char *const roles[] = { "system", "user", "assistant" };
 	cJSON *o = cJSON_CreateObject();
@@ -1107,6 +1109,8 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	if (p->json)
 		cJSON_AddTrueToObject(pj, "json");
 	cJSON_AddNumberToObject(o, "sample", sample);
+	if (!stream)
+		cJSON_AddFalseToObject(o, "stream");
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	char hex[65];
@@ -1191,7 +1195,8 @@ static int cell_request(struct sl_runner *r, int64_t idx, struct sl_message **ms
 		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
 	}
 	effective_params(r, pv, params);
-	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s);
+	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s,
+			     sl_suite_streams(r->suite, r->models[m].requested));
 	*msgs_out = msgs;
 	return 0;
 }
@@ -1491,6 +1496,8 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
 		return usage_fail(err);
 	}
+	if (o->check && o->check(o->check_ud, r->suite, r->ds, err) != 0)
+		return -1;
 	if (o->resume) {
 		if (find_resume_run(r, suite_real, resume_run, err) != 0)
 			return -1;

@@ -496,10 +496,12 @@ static int import_prompts(struct sl_store *store, struct sl_bundle_import *out,
 			sl_store_error(store, err, "matching prompt versions");
 			goto out;
 		}
-		const struct override ov[] = { { "version", MAPPED("name", "version") } };
+		/* parent numbers a version of the source store: imported versions have none */
+		const struct override ov[] = { { "version", MAPPED("name", "version") },
+					       { "parent", "NULL" } };
 		if (added && copy_table(store, "main", "bundle", "prompt_versions", false,
 					"EXISTS (SELECT 1 FROM temp.bundle_prompt_map m WHERE m.name = "
-					"s.name AND m.old = s.version AND m.added = ?1)", ov, 1, added,
+					"s.name AND m.old = s.version AND m.added = ?1)", ov, 2, added,
 					NULL, err) != 0)
 			goto out;
 		if (same)
