@@ -25,11 +25,10 @@ cJSON *sl_case_spec_shape(const cJSON *spec);
 /* The case's own checks (its "assert" field) as a list of scorer objects; NULL and no error
  * when it has none. Caller cJSON_Delete()s. */
 cJSON *sl_case_asserts(const cJSON *vars, const char *where, struct sl_error *err);
-/* Check every case of the dataset file against the suite's templated scorers and its own
- * checks (before any request), reading one row at a time; the errors name the dataset
- * line. Adds the per-case metric names to *names (caller frees each and the array). A
- * dataset that cannot be read is not an error here: the runner reports it. */
-int sl_case_checks_validate(const struct sl_suite *suite, const char *dataset,
+/* Check every case of ds against the suite's templated scorers and its own checks (before
+ * any request); the errors name the dataset line. Adds the per-case metric names to
+ * *names (caller frees each and the array). */
+int sl_case_checks_validate(const struct sl_suite *suite, const struct sl_dataset *ds,
 			    char ***names, size_t *n_names, struct sl_error *err);
 
 #endif

@@ -317,6 +317,10 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		fprintf(stderr, "shortlist: %s\n", warning);
 		tui_app_message(app, true, "%s", warning);
 	}
+	/* Benchmarks count frames and their pacing: one line per frame sent to the terminal,
+	 * "CLOCK_MONOTONIC-ns", buffered and written out at exit. */
+	const char *log_path = getenv("SHORTLIST_FRAME_LOG");
+	FILE *frame_log = log_path && *log_path ? fopen(log_path, "w") : NULL;
 	handle_resize(&t, app);
 	app->dirty = true;
 	tui_app_render(app);
@@ -374,8 +378,12 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 			term_present(&t, &app->grid);
 			presented = app->frames;
 			last_frame_ns = sl_now_ns();
+			if (frame_log)
+				fprintf(frame_log, "%lld\n", (long long)last_frame_ns);
 		}
 	}
+	if (frame_log)
+		fclose(frame_log);
 	term_close(&t);
 	return 0;
 }

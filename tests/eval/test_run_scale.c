@@ -150,7 +150,7 @@ static int on_stmt(unsigned type, void *ud, void *p, void *x)
 /* The tables that grow with runs. */
 static bool big_table(const char *detail)
 {
-	static const char *const big[] = { "cells", "dataset_cases", "response_cache",
+	static const char *const big[] = { "cells", "dataset_cases", "dataset_spool", "response_cache",
 					   "cell_scores" };
 	for (size_t i = 0; i < SL_ARRAY_LEN(big); i++) {
 		size_t n = strlen(big[i]);

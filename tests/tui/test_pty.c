@@ -1,7 +1,7 @@
 /* End to end: the real binary in a pseudo-terminal, rendered by libvterm. Start and wait
- * for the models table, resize and see the layout follow, shrink below 80x24 and see the
- * too-small notice, quit with q: exit 0 and the terminal given back (normal screen,
- * cursor visible). Every wait is on a condition with a timeout. */
+ * for the models table, see a key send only what it changed, resize and see the layout
+ * follow, shrink below 80x24 and see the too-small notice, quit with q: exit 0 and the
+ * terminal given back (normal screen, cursor visible). Every wait is on a condition with a timeout. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +15,15 @@
 static const char *shortlist_bin;
 static char *template_db;
 
+/* Read until nothing more comes for 200 ms (an upper bound: later output only adds). */
+static void pump_until_quiet(struct pty_session *s)
+{
+	for (unsigned long long before = ~0ULL; before != s->bytes_read;) {
+		before = s->bytes_read;
+		pty_pump(s, 200);
+	}
+}
+
 static void test_start_resize_quit(void)
 {
 	char *db = test_path("pty.db");
@@ -27,6 +36,19 @@ static void test_start_resize_quit(void)
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
 	CHECK(pty_wait_text(&s, "shortlisted", 28, TIMEOUT_MS));
 	CHECK(s.altscreen);
+
+	/* Redraws send what changed: moving the selection one row costs a small part of the
+	 * bytes of the first full frame (a full repaint costs about as much as that frame). */
+	CHECK(pty_wait_text(&s, "\u25b6", 2, TIMEOUT_MS));
+	pump_until_quiet(&s);
+	unsigned long long frame = s.bytes_read;
+	pty_send(&s, "j");
+	CHECK(pty_wait_text(&s, "\u25b6", 3, TIMEOUT_MS));
+	pump_until_quiet(&s);
+	unsigned long long moved = s.bytes_read - frame;
+	if (moved * 4 >= frame)
+		fprintf(stderr, "first frame %llu bytes, one row down %llu bytes\n", frame, moved);
+	CHECK(moved * 4 < frame);
 
 	/* Larger: the status bar follows to the new last row. */
 	pty_resize(&s, 40, 140);

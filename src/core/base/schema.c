@@ -554,6 +554,33 @@ static const char report_promotions_v1[] =
 	"CREATE TRIGGER promotions_no_delete BEFORE DELETE ON promotions BEGIN"
 	"  SELECT RAISE(ABORT, 'promotion records are history: promote again instead'); END;";
 
+/* Provider batch jobs of a run (eval/batcher.c, include/shortlist/batch.h): one row per batch
+ * handed to a provider's batch API, written before anything is sent and updated at each step,
+ * so `runs poll`, `run --resume` and `runs cancel` find it after the process is gone. A batch
+ * covers the cells of one model from first_cell to last_cell (grid indexes of the run, model-
+ * major); its requests carry custom_id "m-p-c-s" (sl_batch_custom_id). Never a credential:
+ * remote ids, file ids and object URIs only. */
+static const char eval_run_batches_v1[] =
+	"CREATE TABLE run_batches ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  model_idx INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"        /* the batch protocol: 'openai', 'anthropic', 'bedrock' */
+	"  provider TEXT NOT NULL,"        /* the configured provider name */
+	"  first_cell INTEGER NOT NULL, last_cell INTEGER NOT NULL,"
+	"  n_requests INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('preparing', 'uploaded', 'submitted',"
+	"    'cancelling', 'collecting', 'done', 'failed', 'expired', 'cancelled')),"
+	"  remote_id TEXT,"                /* the API's batch / job id */
+	"  input_ref TEXT,"                /* uploaded input: file id, object URI */
+	"  output_ref TEXT, error_ref TEXT," /* where results are: file ids, URL, object URI */
+	"  api_status TEXT,"               /* the API's own status word, as last seen */
+	"  message TEXT,"                  /* the API's reason when it failed or expired */
+	"  n_ok INTEGER NOT NULL DEFAULT 0, n_failed INTEGER NOT NULL DEFAULT 0,"
+	"  n_malformed INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL, submitted_at TEXT, expires_at TEXT, ended_at TEXT);"
+	"CREATE INDEX run_batches_run ON run_batches(run_id, state);";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -572,6 +599,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "run totals: replace trigger", report_run_totals_v3 },
 	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
 	{ "promotion records", report_promotions_v1 },
+	{ "run batches", eval_run_batches_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

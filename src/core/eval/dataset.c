@@ -53,6 +53,15 @@ void sl_dataset_free(struct sl_dataset *ds)
 	free(ds->fields);
 	free(ds->missing_row);
 	free(ds->missing_line);
+	if (ds->spool) {
+		sqlite3_stmt *st = sl_store_prepare(ds->spool,
+			"DELETE FROM temp.dataset_spool WHERE spool = ?", NULL);
+		if (st) {
+			sqlite3_bind_int64(st, 1, ds->spool_id);
+			sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+	}
 	for (size_t i = 0; ds->cases && i < ds->n_cases; i++)
 		case_clear(&ds->cases[i]);
 	free(ds->cases);
@@ -273,8 +282,8 @@ static int next_csv(struct sl_dataset_reader *rd, struct sl_error *err)
 	return rc;
 }
 
-int sl_dataset_next(struct sl_dataset_reader *rd, const struct sl_case **row,
-		    struct sl_error *err)
+static int reader_next(struct sl_dataset_reader *rd, const struct sl_case **row,
+		       struct sl_error *err)
 {
 	*row = NULL;
 	if (rd->ended)
@@ -303,12 +312,7 @@ int sl_dataset_next(struct sl_dataset_reader *rd, const struct sl_case **row,
 	return 0;
 }
 
-const struct sl_dataset *sl_dataset_reader_summary(const struct sl_dataset_reader *rd)
-{
-	return rd->ds;
-}
-
-void sl_dataset_close(struct sl_dataset_reader *rd)
+static void reader_close(struct sl_dataset_reader *rd)
 {
 	if (!rd)
 		return;
@@ -344,7 +348,7 @@ static struct sl_dataset_reader *open_text(const char *text, size_t len, const c
 	if (memchr(text, 0, len)) {
 		sl_error_set(err, "%s: contains a NUL byte: not a text dataset", path);
 		fail_usage(err);
-		sl_dataset_close(rd);
+		reader_close(rd);
 		return NULL;
 	}
 	rd->text = text;
@@ -352,7 +356,7 @@ static struct sl_dataset_reader *open_text(const char *text, size_t len, const c
 	return rd;
 }
 
-struct sl_dataset_reader *sl_dataset_open(const char *path, struct sl_error *err)
+static struct sl_dataset_reader *reader_open(const char *path, struct sl_error *err)
 {
 	const char *format;
 	if (sl_str_ends_with(path, ".jsonl") || sl_str_ends_with(path, ".ndjson"))
@@ -400,7 +404,7 @@ static struct sl_dataset *read_all(struct sl_dataset_reader *rd, bool keep, stru
 	int rc;
 	size_t cap = 0;
 	struct sl_dataset *ds = rd->ds;
-	while ((rc = sl_dataset_next(rd, &row, err)) == 1) {
+	while ((rc = reader_next(rd, &row, err)) == 1) {
 		if (!keep)
 			continue;
 		if (ds->n_cases > cap) {
@@ -411,11 +415,11 @@ static struct sl_dataset *read_all(struct sl_dataset_reader *rd, bool keep, stru
 		memset(&rd->row, 0, sizeof rd->row);
 	}
 	if (rc < 0) {
-		sl_dataset_close(rd);
+		reader_close(rd);
 		return NULL;
 	}
 	rd->ds = NULL;
-	sl_dataset_close(rd);
+	reader_close(rd);
 	return ds;
 }
 
@@ -427,12 +431,114 @@ struct sl_dataset *sl_dataset_parse(const char *text, size_t len, const char *pa
 
 struct sl_dataset *sl_dataset_load(const char *path, struct sl_error *err)
 {
-	return read_all(sl_dataset_open(path, err), true, err);
+	return read_all(reader_open(path, err), true, err);
 }
 
-struct sl_dataset *sl_dataset_scan(const char *path, struct sl_error *err)
+static int spool_fail(struct sl_store *store, struct sl_error *err)
 {
-	return read_all(sl_dataset_open(path, err), false, err);
+	sqlite3_exec(sl_store_db(store), "ROLLBACK TO spool; RELEASE spool", NULL, NULL, NULL);
+	if (err && !err->msg[0])
+		sl_store_error(store, err, "spooling a dataset");
+	return -1;
+}
+
+struct sl_dataset *sl_dataset_spool(struct sl_store *store, const char *path,
+				    struct sl_error *err)
+{
+	static int64_t last_id; /* a spool per dataset in use: a TUI may run two suites */
+	struct sl_dataset_reader *rd = reader_open(path, err);
+	if (!rd)
+		return NULL;
+	sqlite3 *db = sl_store_db(store);
+	/* a savepoint on the temp table alone: the store itself is not locked */
+	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS dataset_spool(spool INTEGER NOT "
+			 "NULL, idx INTEGER NOT NULL, line INTEGER NOT NULL, vars TEXT NOT NULL, "
+			 "expected TEXT, reference TEXT, label TEXT, PRIMARY KEY (spool, idx)) "
+			 "WITHOUT ROWID; SAVEPOINT spool", NULL, NULL, NULL) != SQLITE_OK) {
+		sl_store_error(store, err, "spooling a dataset");
+		reader_close(rd);
+		return NULL;
+	}
+	int64_t id = ++last_id;
+	sqlite3_stmt *st = sl_store_prepare(store, "INSERT INTO temp.dataset_spool(spool, idx, "
+		"line, vars, expected, reference, label) VALUES (?, ?, ?, ?, ?, ?, ?)", err);
+	const struct sl_case *c;
+	int rc = st ? 1 : -1;
+	for (size_t k = 0; rc == 1 && (rc = reader_next(rd, &c, err)) == 1; k++) {
+		char *vars = cJSON_PrintUnformatted(c->vars);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)k);
+		sqlite3_bind_int(st, 3, c->line);
+		sl_bind_text(st, 4, vars);
+		sl_bind_text(st, 5, c->expected);
+		sl_bind_text(st, 6, c->reference);
+		sl_bind_text(st, 7, c->label);
+		if (sl_store_step(store, st, err) < 0)
+			rc = -1;
+		sqlite3_reset(st);
+		cJSON_free(vars);
+	}
+	if (rc < 0 || sqlite3_exec(db, "RELEASE spool", NULL, NULL, NULL) != SQLITE_OK) {
+		spool_fail(store, err);
+		reader_close(rd);
+		return NULL;
+	}
+	struct sl_dataset *ds = rd->ds;
+	rd->ds = NULL;
+	reader_close(rd);
+	ds->spool = store;
+	ds->spool_id = id;
+	return ds;
+}
+
+int sl_dataset_each(const struct sl_dataset *ds,
+		    int (*fn)(void *ud, size_t k, const struct sl_case *c, struct sl_error *err),
+		    void *ud, struct sl_error *err)
+{
+	if (!ds->spool) {
+		for (size_t k = 0; k < ds->n_cases; k++) {
+			int rc = fn(ud, k, &ds->cases[k], err);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	enum { WINDOW = 256 };
+	struct sl_case *rows = sl_xcalloc(WINDOW, sizeof *rows);
+	int rc = 0;
+	for (size_t lo = 0; rc == 0 && lo < ds->n_cases; lo += WINDOW) {
+		/* read a window, then call fn: fn may use the store itself */
+		sqlite3_stmt *st = sl_store_prepare(ds->spool, SL_DATASET_SPOOL_ROWS, err);
+		if (!st)
+			rc = -1;
+		size_t n = 0;
+		if (st) {
+			sqlite3_bind_int64(st, 1, ds->spool_id);
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
+			sqlite3_bind_int(st, 3, WINDOW);
+			while (n < WINDOW && sl_store_step(ds->spool, st, err) == SQLITE_ROW) {
+				struct sl_case *c = &rows[n++];
+				c->line = sqlite3_column_int(st, 1);
+				c->vars = cJSON_Parse(sl_col_text(st, 2));
+				c->expected = sl_col_dup(st, 3);
+				c->reference = sl_col_dup(st, 4);
+				c->label = sl_col_dup(st, 5);
+			}
+			sqlite3_reset(st);
+		}
+		if (rc == 0 && n == 0) {
+			sl_error_set(err, "%s: the rows of %s are gone from the store's spool",
+				     sl_store_path(ds->spool), ds->path);
+			rc = -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (rc == 0)
+				rc = fn(ud, lo + i, &rows[i], err);
+			case_clear(&rows[i]);
+		}
+	}
+	free(rows);
+	return rc;
 }
 
 int sl_dataset_check_prompt(const struct sl_dataset *ds, const struct sl_prompt_version *pv,
@@ -519,22 +625,20 @@ int sl_dataset_save(struct sl_store *store, const struct sl_dataset *ds, struct 
 				     "expected, reference, label) VALUES (?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	/* a scanned dataset: its rows again, from the file */
-	struct sl_dataset_reader *rd = ds->cases ? NULL : sl_dataset_open(ds->path, err);
-	if (!ds->cases && !rd)
-		return -1;
-	for (size_t i = 0;; i++) {
-		const struct sl_case *c;
-		if (rd) {
-			rc = sl_dataset_next(rd, &c, err);
-			if (rc <= 0)
-				break;
-		} else if (i < ds->n_cases) {
-			c = &ds->cases[i];
-		} else {
-			rc = 0;
-			break;
-		}
+	if (ds->spool) { /* one statement: the rows never pass through memory */
+		sqlite3_stmt *cp = sl_store_prepare(store, "INSERT INTO dataset_cases(dataset_hash, "
+			"idx, line, vars, expected, reference, label) SELECT ?, idx, line, vars, "
+			"expected, reference, label FROM temp.dataset_spool WHERE spool = ?", err);
+		if (!cp)
+			return -1;
+		sl_bind_text(cp, 1, ds->hash);
+		sqlite3_bind_int64(cp, 2, ds->spool_id);
+		rc = sl_store_step(store, cp, err);
+		sqlite3_reset(cp);
+		return rc < 0 ? -1 : 0;
+	}
+	for (size_t i = 0; i < ds->n_cases; i++) {
+		const struct sl_case *c = &ds->cases[i];
 		char *vars = cJSON_PrintUnformatted(c->vars);
 		sqlite3_reset(st);
 		sl_bind_text(st, 1, ds->hash);
@@ -547,17 +651,8 @@ int sl_dataset_save(struct sl_store *store, const struct sl_dataset *ds, struct 
 		rc = sl_store_step(store, st, err);
 		cJSON_free(vars);
 		if (rc < 0)
-			break;
+			return -1;
 	}
 	sqlite3_reset(st);
-	if (rd && rc == 0) {
-		const struct sl_dataset *now = sl_dataset_reader_summary(rd);
-		if (strcmp(now->hash, ds->hash) != 0 || now->n_cases != ds->n_cases) {
-			sl_error_set(err, "%s: the file changed while it was read (sha256 %.12s, now "
-				     "%.12s): run again", ds->path, ds->hash, now->hash);
-			rc = fail_usage(err);
-		}
-	}
-	sl_dataset_close(rd);
-	return rc < 0 ? -1 : 0;
+	return 0;
 }

@@ -181,14 +181,8 @@ static void rows_clear(struct sl_runner *r)
 	r->n_rows = 0;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : sl_xstrdup(sl_col_text(st, i));
-}
-
-/* Row c of the dataset (stored when the run was created): from the window, refilled with
- * the rows from c on when c is outside it (cells walk the rows in order, once per model
- * and prompt). */
+/* Row c of the dataset (spooled by prepare): from the window, refilled with the rows from
+ * c on when c is outside it (cells walk the rows in order, once per model and prompt). */
 static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error *err)
 {
 	if (c >= r->win_lo && c < r->win_lo + (int64_t)r->n_rows)
@@ -197,13 +191,12 @@ static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error 
 	if (!r->rows)
 		r->rows = sl_xcalloc(ROW_WINDOW, sizeof *r->rows);
 	r->win_lo = c;
-	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT idx, line, vars, expected, reference, label FROM dataset_cases "
-		"WHERE dataset_hash = ? AND idx >= ? ORDER BY idx LIMIT 256", err);
+	sqlite3_stmt *st = sl_store_prepare(r->store, SL_DATASET_SPOOL_ROWS, err);
 	if (!st)
 		return NULL;
-	sl_bind_text(st, 1, r->ds->hash);
+	sqlite3_bind_int64(st, 1, r->ds->spool_id);
 	sqlite3_bind_int(st, 2, c);
+	sqlite3_bind_int(st, 3, ROW_WINDOW);
 	int rc;
 	while (r->n_rows < ROW_WINDOW && (rc = sl_store_step(r->store, st, err)) == SQLITE_ROW &&
 	       sqlite3_column_int64(st, 0) == c + (int64_t)r->n_rows) {
@@ -215,16 +208,16 @@ static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error 
 		struct sl_case *row = &r->rows[r->n_rows++];
 		row->line = sqlite3_column_int(st, 1);
 		row->vars = vars;
-		row->expected = col_dup(st, 3);
-		row->reference = col_dup(st, 4);
-		row->label = col_dup(st, 5);
+		row->expected = sl_col_dup(st, 3);
+		row->reference = sl_col_dup(st, 4);
+		row->label = sl_col_dup(st, 5);
 	}
 	sqlite3_reset(st);
 	if (r->n_rows)
 		return &r->rows[0];
 	if (rc >= 0)
-		sl_error_set(err, "%s: row %d of dataset %s (sha256 %.12s) is missing from the store",
-			     sl_store_path(r->store), c + 1, r->ds->path, r->ds->hash);
+		sl_error_set(err, "%s: row %d of dataset %s is gone from the store's spool",
+			     sl_store_path(r->store), c + 1, r->ds->path);
 	return NULL;
 }
 
@@ -1212,9 +1205,11 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	return false;
 }
 
-/* The cache key: everything that determines the answer we would get. */
+/* The cache key: everything that determines the answer we would get, and whether it was
+ * streamed (an unstreamed answer has no TTFT to reuse). Only "stream": false is written, so
+ * the keys of streamed answers (the default) stay as they were. */
 static char *cache_key(const struct model_slot *ms, const struct sl_message *msgs, size_t n,
-		       const struct sl_params *p, int sample)
+		       const struct sl_params *p, int sample, bool stream)
 {
 	static const char *const roles[] = { "system", "user", "assistant" };
 	cJSON *o = cJSON_CreateObject();
@@ -1243,6 +1238,8 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	if (p->json)
 		cJSON_AddTrueToObject(pj, "json");
 	cJSON_AddNumberToObject(o, "sample", sample);
+	if (!stream)
+		cJSON_AddFalseToObject(o, "stream");
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	char hex[65];
@@ -1328,7 +1325,8 @@ static int cell_request(struct sl_runner *r, int64_t idx, const struct sl_case *
 		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
 	}
 	effective_params(r, pv, params);
-	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s);
+	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s,
+			     sl_suite_streams(r->suite, r->models[m].requested));
 	*msgs_out = msgs;
 	return 0;
 }
@@ -1626,11 +1624,13 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		free(r->suite->dataset);
 		r->suite->dataset = real;
 	}
-	r->ds = sl_dataset_scan(r->suite->dataset, &e);
+	r->ds = sl_dataset_spool(r->store, r->suite->dataset, &e);
 	if (!r->ds) {
 		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
 		return usage_fail(err);
 	}
+	if (o->check && o->check(o->check_ud, r->suite, r->ds, err) != 0)
+		return -1;
 	if (o->resume) {
 		if (find_resume_run(r, suite_real, resume_run, err) != 0)
 			return -1;
@@ -1976,32 +1976,12 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 	}
 	if (plan_start(r, err) != 0)
 		goto done;
-	if (r->resumed) {
-		/* in grid order, the rows from the store (saved when the run began) */
-		for (int64_t idx = 0; idx < r->total; idx++) {
-			int m, p, c, s;
-			cell_coords(r, idx, &m, &p, &c, &s);
-			const struct sl_case *row;
-			if (!is_done(r, idx) &&
-			    (!(row = row_at(r, c, err)) || plan_cell(r, plan, idx, row, err) != 0))
-				goto done;
-		}
-	} else {
-		/* nothing done yet: one pass over the file, every cell of a row at once */
-		struct sl_dataset_reader *rd = sl_dataset_open(r->ds->path, err);
+	for (int64_t idx = 0; idx < r->total; idx++) {
+		int m, p, c, s;
+		cell_coords(r, idx, &m, &p, &c, &s);
 		const struct sl_case *row;
-		int c = 0, nrc = rd ? 0 : -1;
-		while (rd && (nrc = sl_dataset_next(rd, &row, err)) == 1) {
-			for (size_t m = 0; nrc == 1 && m < r->n_models; m++)
-				for (size_t p = 0; nrc == 1 && p < r->n_prompts; p++)
-					for (int s = 0; nrc == 1 && s < r->samples; s++)
-						if (plan_cell(r, plan, cell_index(r, (int)m, (int)p, c, s),
-							      row, err) != 0)
-							nrc = -1;
-			c++;
-		}
-		sl_dataset_close(rd);
-		if (nrc != 0)
+		if (!is_done(r, idx) &&
+		    (!(row = row_at(r, c, err)) || plan_cell(r, plan, idx, row, err) != 0))
 			goto done;
 	}
 	rc = 0;
