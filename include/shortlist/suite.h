@@ -51,6 +51,9 @@ struct sl_suite {
 	/* "stream": false (every model) or {"MODEL": false} (some): for providers that do not
 	 * offer streaming. NULL when absent (stream everything); points into root. */
 	const cJSON *stream;
+	/* "batch": true (every model) or {"MODEL": true} (some): send their cells to the
+	 * provider's batch API (batch.h). NULL when absent; points into root. */
+	const cJSON *batch;
 	cJSON *root;        /* the whole parsed file (scorer params point into it) */
 };
 
@@ -69,5 +72,7 @@ void sl_suite_free(struct sl_suite *suite);
 /* Whether requests to model (as written in models[]) are streamed; TTFT is only measured
  * when they are. */
 bool sl_suite_streams(const struct sl_suite *suite, const char *model);
+/* Whether model's cells go to its provider's batch API ("batch" in the suite). */
+bool sl_suite_batches(const struct sl_suite *suite, const char *model);
 
 #endif

@@ -610,10 +610,20 @@ static void draw_chart(struct charts_view *cv, int chart, struct tui_grid *g, st
 	}
 }
 
+/* With a run the measured charts; the catalogue priors are what there is before one (a
+ * run that starts while they are in front brings the triangle). */
+static int shown_chart(const struct charts_view *cv, const struct tui_rundata *d)
+{
+	if (d->run_id && cv->chart == CHART_PRIORS)
+		return CHART_TRIANGLE;
+	return cv->chart;
+}
+
 static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area)
 {
 	struct charts_view *cv = cv_of(v);
 	struct tui_rundata *d = tui_app_rundata(v->app);
+	int chart = shown_chart(cv, d);
 	cv->tri.w = 0;
 	char head[300];
 	if (d->tri.priors)
@@ -628,7 +638,7 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	tui_grid_put(g, area.x + 1, area.y, area.w - 2, d->tri.priors ? TUI_ROLE_WARNING
 								      : TUI_ROLE_LABEL, 0, head);
 	struct tui_rect body = { area.x + 1, area.y + 2, area.w - 2, area.h - 2 };
-	if (!d->has_tri && !d->sc.n_models && cv->chart != CHART_PRIORS) {
+	if (!d->has_tri && !d->sc.n_models && chart != CHART_PRIORS) {
 		tui_wrap_draw(g, body, TUI_ROLE_UNKNOWN, 0, d->note, 0);
 		return;
 	}
@@ -640,13 +650,13 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 								   body.w - hw - 1, body.h });
 		return;
 	}
-	if (!d->run_id && cv->chart != CHART_TRIANGLE && cv->chart != CHART_PRIORS) {
+	if (!d->run_id && chart != CHART_TRIANGLE && chart != CHART_PRIORS) {
 		tui_wrap_draw(g, body, TUI_ROLE_UNKNOWN, 0, "measured charts appear once a run has "
 			      "finished cells; before that, the triangle and the catalogue priors "
 			      "(v) show published scores and list prices", 0);
 		return;
 	}
-	if (area.w >= WIDE_COLS && area.h >= WIDE_LINES && cv->chart != CHART_PRIORS) {
+	if (area.w >= WIDE_COLS && area.h >= WIDE_LINES) {
 		int hw = body.w / 2, hh = body.h / 2;
 		draw_chart(cv, CHART_TRIANGLE, g, (struct tui_rect){ body.x, body.y, hw - 1, hh - 1 });
 		draw_chart(cv, CHART_COST, g, (struct tui_rect){ body.x + hw + 1, body.y, body.w - hw - 1, hh - 1 });
@@ -654,11 +664,11 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		draw_chart(cv, CHART_LATENCY, g, (struct tui_rect){ body.x + hw + 1, body.y + hh, body.w - hw - 1, body.h - hh });
 		return;
 	}
-	if (!d->has_tri && cv->chart == CHART_TRIANGLE) {
+	if (!d->has_tri && chart == CHART_TRIANGLE) {
 		tui_wrap_draw(g, body, TUI_ROLE_UNKNOWN, 0, d->note, 0);
 		return;
 	}
-	draw_chart(cv, cv->chart, g, body);
+	draw_chart(cv, chart, g, body);
 }
 
 static int move_point(struct charts_view *cv, double dx, double dy)
@@ -699,12 +709,15 @@ static int cv_action(struct tui_view *v, enum tui_action a)
 	case TUI_ACT_POINT_DOWN: return move_point(cv, 0, -POINT_STEP);
 	case TUI_ACT_CHART_NEXT:
 	case TUI_ACT_CHART_PREV: {
-		/* Before any run only the triangle and the priors have something to show. */
+		/* Before any run only the triangle and the priors have something to show;
+		 * with a run, the four measured charts. */
 		bool measured = tui_app_rundata(v->app)->run_id != 0;
 		int step = a == TUI_ACT_CHART_NEXT ? 1 : CHART_COUNT - 1;
+		cv->chart = shown_chart(cv, tui_app_rundata(v->app));
 		do
 			cv->chart = (cv->chart + step) % CHART_COUNT;
-		while (!measured && cv->chart != CHART_TRIANGLE && cv->chart != CHART_PRIORS);
+		while (measured ? cv->chart == CHART_PRIORS
+				: cv->chart != CHART_TRIANGLE && cv->chart != CHART_PRIORS);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	default:
@@ -741,7 +754,7 @@ static void cv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 	struct tui_rundata *d = tui_app_rundata(v->app);
 	const char *pt = tui_glyph(TUI_GLYPH_BULLET);
 	if (!(v->app->grid.cols >= WIDE_COLS && v->app->grid.lines >= WIDE_LINES))
-		sl_buf_printf(left, "%s %s ", chart_names[cv->chart], tui_glyph(TUI_GLYPH_DOT));
+		sl_buf_printf(left, "%s %s ", chart_names[shown_chart(cv, d)], tui_glyph(TUI_GLYPH_DOT));
 	sl_buf_printf(left, "arrows move %s  s p c weights", pt);
 	if (d->winner >= 0)
 		sl_buf_printf(right, "pick %s", d->tri.models[d->winner].name);

@@ -554,6 +554,53 @@ static const char report_promotions_v1[] =
 	"CREATE TRIGGER promotions_no_delete BEFORE DELETE ON promotions BEGIN"
 	"  SELECT RAISE(ABORT, 'promotion records are history: promote again instead'); END;";
 
+/* Provider batch jobs of a run (eval/batcher.c, include/shortlist/batch.h): one row per batch
+ * handed to a provider's batch API, written before anything is sent and updated at each step,
+ * so `runs poll`, `run --resume` and `runs cancel` find it after the process is gone. A batch
+ * covers the cells of one model from first_cell to last_cell (grid indexes of the run, model-
+ * major); its requests carry custom_id "m-p-c-s" (sl_batch_custom_id). Never a credential:
+ * remote ids, file ids and object URIs only. */
+static const char eval_run_batches_v1[] =
+	"CREATE TABLE run_batches ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  model_idx INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"        /* the batch protocol: 'openai', 'anthropic', 'bedrock' */
+	"  provider TEXT NOT NULL,"        /* the configured provider name */
+	"  first_cell INTEGER NOT NULL, last_cell INTEGER NOT NULL,"
+	"  n_requests INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('preparing', 'uploaded', 'submitted',"
+	"    'cancelling', 'collecting', 'done', 'failed', 'expired', 'cancelled')),"
+	"  remote_id TEXT,"                /* the API's batch / job id */
+	"  input_ref TEXT,"                /* uploaded input: file id, object URI */
+	"  output_ref TEXT, error_ref TEXT," /* where results are: file ids, URL, object URI */
+	"  api_status TEXT,"               /* the API's own status word, as last seen */
+	"  message TEXT,"                  /* the API's reason when it failed or expired */
+	"  n_ok INTEGER NOT NULL DEFAULT 0, n_failed INTEGER NOT NULL DEFAULT 0,"
+	"  n_malformed INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL, submitted_at TEXT, expires_at TEXT, ended_at TEXT);"
+	"CREATE INDEX run_batches_run ON run_batches(run_id, state);";
+
+/* Prompt lineage and version tags (eval/prompts.c): parent is the version an edit started
+ * from (NULL for versions added from a file or imported), so a version edited from @1
+ * while @3 exists says so. Versions are immutable (the triggers above), so tags on one
+ * version ("prod", "candidate") live in their own table; the prompt's tags stay on prompts. */
+static const char eval_prompt_lineage_v1[] =
+	"ALTER TABLE prompt_versions ADD COLUMN parent INTEGER;"
+	"CREATE TABLE prompt_version_tags ("
+	"  name TEXT NOT NULL, version INTEGER NOT NULL, tag TEXT NOT NULL,"
+	"  PRIMARY KEY (name, version, tag),"
+	"  FOREIGN KEY (name, version) REFERENCES prompt_versions(name, version)) WITHOUT ROWID;";
+
+/* A run's identity across stores (report/bundle.c): a bundle imported twice, or into the
+ * store it came from, is recognised by it. Runs get one when inserted without one. */
+static const char eval_run_uid_v1[] =
+	"ALTER TABLE runs ADD COLUMN uid TEXT;"
+	"UPDATE runs SET uid = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX runs_uid ON runs(uid);"
+	"CREATE TRIGGER runs_uid_default AFTER INSERT ON runs WHEN NEW.uid IS NULL BEGIN"
+	"  UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id; END;";
+
 /* Latency and TTFT percentiles of a scorecard row (prompt_idx -1: the model's row), kept by
  * the first build that walked the indexes for them (a p50 of 333k cells walks half the
  * index: tens of ms). Valid while the row's n_lat, sum_lat, n_ttft and sum_gen_ms in
@@ -591,6 +638,9 @@ const struct sl_migration sl_migrations[] = {
 	{ "run totals: replace trigger", report_run_totals_v3 },
 	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
 	{ "promotion records", report_promotions_v1 },
+	{ "run batches", eval_run_batches_v1 },
+	{ "prompt lineage and version tags", eval_prompt_lineage_v1 },
+	{ "run uid", eval_run_uid_v1 },
 	{ "kept percentiles of scorecards, index of failed cells", report_percentiles_v1 },
 };
 

@@ -125,13 +125,52 @@ static int check_prompt_ref(struct ctx *c, const char *ref, size_t i)
 	return 0;
 }
 
+/* "KEY": true, false or {"MODEL": bool} over suite.models; *out points into root. */
+static int per_model_bool(struct ctx *c, const struct sl_suite *s, const cJSON *root,
+			  const char *key, const char *what, const cJSON **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+	if (v && !cJSON_IsBool(v) && !cJSON_IsObject(v)) {
+		bad(c, "suite.%s must be true, false or {\"MODEL\": %s} (%s)", key,
+		    strcmp(key, "stream") == 0 ? "false" : "true", what);
+		return -1;
+	}
+	const cJSON *sm, *per_model = cJSON_IsObject(v) ? v : NULL;
+	cJSON_ArrayForEach(sm, per_model) {
+		bool known = false;
+		for (size_t k = 0; k < s->n_models && !known; k++)
+			known = strcmp(s->models[k], sm->string) == 0;
+		if (!known) {
+			bad(c, "suite.%s.%s: \"%s\" is not one of suite.models", key, sm->string,
+			    sm->string);
+			return -1;
+		}
+		if (!cJSON_IsBool(sm)) {
+			bad(c, "suite.%s.%s must be true or false", key, sm->string);
+			return -1;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static bool per_model_is(const cJSON *v, const char *model, bool dflt)
+{
+	if (!v)
+		return dflt;
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, model);
+	return m ? cJSON_IsTrue(m) : dflt;
+}
+
 struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 				sl_scorer_validate_fn validate, void *ud, struct sl_error *err)
 {
 	static const char *const keys[] = { "name", "description", "models", "prompts", "dataset",
 					    "scorers", "judge", "weights", "samples",
 					    "concurrency", "gates", "max_cost", "params", "prices",
-					    "stream", NULL };
+					    "stream", "batch", NULL };
 	struct ctx c = { path, err };
 	struct sl_suite *s = sl_xcalloc(1, sizeof *s);
 	s->path = sl_xstrdup(path);
@@ -342,28 +381,11 @@ struct sl_suite *sl_suite_parse(const char *text, size_t len, const char *path,
 								    pin->valuedouble,
 								    pout->valuedouble };
 	}
-	v = cJSON_GetObjectItemCaseSensitive(root, "stream");
-	if (v && !cJSON_IsBool(v) && !cJSON_IsObject(v)) {
-		bad(&c, "suite.stream must be true, false or {\"MODEL\": false} (models whose "
-			"provider does not stream)");
+	if (per_model_bool(&c, s, root, "stream", "models whose provider does not stream",
+			   &s->stream) != 0 ||
+	    per_model_bool(&c, s, root, "batch", "models sent to the provider's batch API",
+			   &s->batch) != 0)
 		goto fail;
-	}
-	const cJSON *sm, *per_model = cJSON_IsObject(v) ? v : NULL;
-	cJSON_ArrayForEach(sm, per_model) {
-		bool known = false;
-		for (size_t k = 0; k < s->n_models && !known; k++)
-			known = strcmp(s->models[k], sm->string) == 0;
-		if (!known) {
-			bad(&c, "suite.stream.%s: \"%s\" is not one of suite.models", sm->string,
-			    sm->string);
-			goto fail;
-		}
-		if (!cJSON_IsBool(sm)) {
-			bad(&c, "suite.stream.%s must be true or false", sm->string);
-			goto fail;
-		}
-	}
-	s->stream = v;
 	return s;
 fail:
 	sl_suite_free(s);
@@ -372,12 +394,12 @@ fail:
 
 bool sl_suite_streams(const struct sl_suite *s, const char *model)
 {
-	if (!s->stream)
-		return true;
-	if (cJSON_IsBool(s->stream))
-		return cJSON_IsTrue(s->stream);
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(s->stream, model);
-	return !m || cJSON_IsTrue(m);
+	return per_model_is(s->stream, model, true);
+}
+
+bool sl_suite_batches(const struct sl_suite *s, const char *model)
+{
+	return per_model_is(s->batch, model, false);
 }
 
 struct sl_suite *sl_suite_load(const char *path, sl_scorer_validate_fn validate, void *ud,

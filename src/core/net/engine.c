@@ -15,6 +15,7 @@
 #include "shortlist/tls.h"
 #include "shortlist/provider.h"
 #include "shortlist/retry.h"
+#include "shortlist/transfer.h"
 #include "net_internal.h"
 
 #define MAX_BODY (64u << 20) /* an error or non-streamed body larger than this is a fault */
@@ -112,7 +113,18 @@ struct sl_engine {
 	int64_t next_deadline_ns; /* earliest engine timer, from the last perform */
 	int64_t backoff_base_ms, backoff_cap_ms;
 	bool again;               /* perform stopped with work left: do not sleep */
+	struct xfer *xfers;       /* plain transfers on the same multi (transfer.c) */
 };
+
+CURLM *sl_engine_multi(struct sl_engine *eng)
+{
+	return eng->multi;
+}
+
+struct xfer **sl_engine_xfer_list(struct sl_engine *eng)
+{
+	return &eng->xfers;
+}
 
 /* --- lists ----------------------------------------------------------------------------- */
 
@@ -288,6 +300,7 @@ void sl_engine_free(struct sl_engine *eng)
 	for (size_t i = 0; i < eng->n_pool; i++)
 		curl_easy_cleanup(eng->pool[i]);
 	free(eng->pool);
+	sl_xfer_free_all(eng); /* silently, like the requests */
 	for (size_t i = 0; i < eng->providers.len; i++) {
 		free(eng->provs[i].starts);
 		free(eng->provs[i].tpm);
@@ -1169,8 +1182,12 @@ static size_t drain_messages(struct sl_engine *eng)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		struct req *r = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		CURLcode code = m->data.result;
+		if (sl_xfer_finished(eng, m->easy_handle, code)) {
+			n++;
+			continue;
+		}
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		if (r)
 			on_transfer_done(eng, r, code);
 		n++;
@@ -1201,14 +1218,15 @@ size_t sl_engine_perform(struct sl_engine *eng)
 			eng->again = true;
 	}
 	dispatch_done(eng);
-	return eng->active;
+	sl_xfer_dispatch(eng);
+	return eng->active + sl_engine_xfers(eng);
 }
 
 int sl_engine_wait(struct sl_engine *eng, struct sl_waitfd *extra, unsigned n_extra,
 		   int timeout_ms, struct sl_error *err)
 {
 	int64_t now = sl_now_ns();
-	if (eng->done.head || eng->again)
+	if (eng->done.head || eng->again || sl_xfer_ready(eng))
 		timeout_ms = 0;
 	/* Requests that arrived since the last perform may be startable now. */
 	for (size_t i = 0; i < eng->providers.len && timeout_ms; i++)
