@@ -28,6 +28,7 @@ struct sl_score_stats {
 	int64_t judge_failed; /* judge calls that got no answer (network, key, HTTP error): the
 			       * metric is not marked scored, so the next report asks again */
 	char judge_error[256]; /* the first such failure */
+	int64_t embed_texts, embed_cached; /* texts sent to an embedding model / from its cache */
 };
 
 /* Score every successful cell of a run with the scorers of the suite it was run with, and
@@ -50,7 +51,7 @@ struct sl_score_task;
 struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
 					    const struct sl_judge_options *judge,
 					    struct sl_score_stats *stats, struct sl_error *err);
-bool sl_report_score_pump(const struct sl_score_task *t);
+bool sl_report_score_pump(struct sl_score_task *t);
 int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err);
 void sl_report_score_free(struct sl_score_task *t);
 

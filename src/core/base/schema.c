@@ -581,6 +581,15 @@ static const char eval_run_batches_v1[] =
 	"  created_at TEXT NOT NULL, submitted_at TEXT, expires_at TEXT, ended_at TEXT);"
 	"CREATE INDEX run_batches_run ON run_batches(run_id, state);";
 
+/* Embedding vectors by model and text (report/score_run.c): a rescored run, or the same
+ * reference in another run, needs no new request. */
+static const char report_embedding_cache_v1[] =
+	"CREATE TABLE embedding_cache ("
+	"  key TEXT PRIMARY KEY,"          /* sha256(model, NUL, text) */
+	"  model TEXT NOT NULL, dim INTEGER NOT NULL,"
+	"  vector BLOB NOT NULL,"          /* dim float32 in host order */
+	"  created_at TEXT NOT NULL) WITHOUT ROWID;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -599,6 +608,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "run totals: replace trigger", report_run_totals_v3 },
 	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
 	{ "promotion records", report_promotions_v1 },
+	{ "embedding cache", report_embedding_cache_v1 },
 	{ "run batches", eval_run_batches_v1 },
 };
 
