@@ -240,6 +240,13 @@ static void test_embeddings_in_the_callers_loop(void)
 	CHECK_INT(st.embed_texts, 0);
 	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 1);
 	CHECK_INT(count_metric(store, run, "cosine"), 6);
+	/* without the caller's engine (the CLI's report): scoring makes its own */
+	CHECK(sl_store_exec(store, "DELETE FROM score_marks; DELETE FROM embedding_cache", &err) == 0);
+	CHECK(sl_report_score_run(store, run, NULL, &st, &err) == 0);
+	CHECK_INT(st.embed_texts, 8);
+	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 2);
+	CHECK_INT(count_metric(store, run, "cosine"), 6);
+	CHECK_INT(count_metric(store, run, "pass_rate"), 6);
 	sl_engine_free(eng);
 	sl_store_close(store);
 }
