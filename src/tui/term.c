@@ -318,8 +318,9 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		tui_app_message(app, true, "%s", warning);
 	}
 	/* Benchmarks count frames and their pacing: one line per frame sent to the terminal,
-	 * "SENT WOKE" in CLOCK_MONOTONIC ns, WOKE being when the loop woke to the key the frame
-	 * answers (0: a frame of live data), buffered and written out at exit. */
+	 * "SENT WOKE DRAW" in CLOCK_MONOTONIC ns, WOKE being when the loop woke to the key the
+	 * frame answers (0: a frame of live data), DRAW the time to render and send it;
+	 * buffered and written out at exit. */
 	const char *log_path = getenv("SHORTLIST_FRAME_LOG");
 	FILE *frame_log = log_path && *log_path ? fopen(log_path, "w") : NULL;
 	handle_resize(&t, app);
@@ -374,6 +375,7 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		 * a key is answered at once. */
 		if (!keys && !t.full_repaint && sl_now_ns() - last_frame_ns < TUI_FRAME_NS)
 			continue;
+		int64_t drawn_ns = sl_now_ns();
 		tui_app_render(app);
 		/* drain_keys renders into the grid as it goes; the terminal gets the result
 		 * once per wake-up, and only if a frame changed. */
@@ -382,8 +384,9 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 			presented = app->frames;
 			last_frame_ns = sl_now_ns();
 			if (frame_log)
-				fprintf(frame_log, "%lld %lld\n", (long long)last_frame_ns,
-					keys ? (long long)woke_ns : 0LL);
+				fprintf(frame_log, "%lld %lld %lld\n", (long long)last_frame_ns,
+					keys ? (long long)woke_ns : 0LL,
+					(long long)(last_frame_ns - drawn_ns));
 		}
 		if (keys && w->progress && w->progress(w->ud))
 			app->dirty = true;

@@ -117,10 +117,10 @@ static double proc_cpu_ms(pid_t pid)
 }
 
 /* The frames the TUI sent to the terminal (SHORTLIST_FRAME_LOG: per line the CLOCK_MONOTONIC
- * ns it was sent, the clock harness_ms reads, and when the loop woke to the key it answers,
- * 0 for live data), in ms. */
+ * ns it was sent, the clock harness_ms reads, when the loop woke to the key it answers (0
+ * for live data) and how long rendering and sending it took), in ms. */
 struct frame {
-	double sent, woke;
+	double sent, woke, draw;
 };
 
 static struct frame *read_frame_log(const char *path, size_t *n)
@@ -136,9 +136,10 @@ static struct frame *read_frame_log(const char *path, size_t *n)
 		long long sent = strtoll(p, &end, 10), woke = strtoll(end, &p, 10);
 		if (end == text || p == end)
 			break;
+		long long draw = strtoll(p, &p, 10);
 		if (*n == cap)
 			f = sl_xrealloc(f, (cap *= 2) * sizeof *f);
-		f[(*n)++] = (struct frame){ (double)sent / 1e6, (double)woke / 1e6 };
+		f[(*n)++] = (struct frame){ (double)sent / 1e6, (double)woke / 1e6, (double)draw / 1e6 };
 		p += *p == '\n';
 	}
 	free(text);
@@ -226,8 +227,8 @@ static void report(const struct window *w, const struct frame *frames, size_t n_
 {
 	double secs = (w->t1 - w->t0) / 1000;
 	size_t n = 0;
-	double prev = -1, gap = 0, inside[128];
-	int n_inside = 0;
+	double prev = -1, gap = 0, inside[128], draw[128];
+	int n_inside = 0, n_draw = 0;
 	for (size_t i = 0; i < n_frames; i++) {
 		double t = frames[i].sent;
 		if (t < w->t0 || t > w->t1)
@@ -238,6 +239,8 @@ static void report(const struct window *w, const struct frame *frames, size_t n_
 		prev = t;
 		if (frames[i].woke > 0 && n_inside < (int)SL_ARRAY_LEN(inside))
 			inside[n_inside++] = t - frames[i].woke;
+		else if (frames[i].woke == 0 && n_draw < (int)SL_ARRAY_LEN(draw))
+			draw[n_draw++] = frames[i].draw;
 	}
 	printf("  %s:\n    CPU %.0f%% of one core, %.1f frames/s (longest gap %.0f ms), %.1f KB/s to "
 	       "the terminal\n",
@@ -251,6 +254,11 @@ static void report(const struct window *w, const struct frame *frames, size_t n_
 	if (n_inside) {
 		printf("    of which inside the TUI, wake-up to frame written: ");
 		print_quantiles(inside, n_inside);
+		printf("\n");
+	}
+	if (n_draw) {
+		printf("    rendering and sending a frame of live data: ");
+		print_quantiles(draw, n_draw);
 		printf("\n");
 	}
 }
