@@ -186,6 +186,28 @@ static void term_close(struct term *t)
 	restore_stderr(t);
 }
 
+/* An editor takes the terminal: curses steps aside (its modes saved), stderr goes back to
+ * the terminal so the editor's own complaints are seen, and on return everything is
+ * repainted, since the editor drew over it. */
+static void term_suspend(void *ud, bool on)
+{
+	struct term *t = ud;
+	if (on) {
+		def_prog_mode();
+		endwin();
+		fflush(stderr);
+		if (t->err_file)
+			dup2(t->saved_stderr, STDERR_FILENO);
+		return;
+	}
+	fflush(stderr);
+	if (t->err_file)
+		dup2(fileno(t->err_file), STDERR_FILENO);
+	reset_prog_mode();
+	t->full_repaint = true;
+	refresh();
+}
+
 static bool cell_eq(const struct tui_cell *a, const struct tui_cell *b)
 {
 	return a->ch == b->ch && a->width == b->width && a->role == b->role && a->attrs == b->attrs;
@@ -317,6 +339,8 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		fprintf(stderr, "shortlist: %s\n", warning);
 		tui_app_message(app, true, "%s", warning);
 	}
+	app->suspend = term_suspend;
+	app->suspend_ud = &t;
 	/* Benchmarks count frames and their pacing: one line per frame sent to the terminal,
 	 * "SENT WOKE DRAW" in CLOCK_MONOTONIC ns, WOKE being when the loop woke to the key the
 	 * frame answers (0: a frame of live data), DRAW the time to render and send it;
@@ -391,6 +415,7 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		if (keys && w->progress && w->progress(w->ud))
 			app->dirty = true;
 	}
+	app->suspend = NULL;
 	if (frame_log)
 		fclose(frame_log);
 	term_close(&t);
