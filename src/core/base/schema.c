@@ -601,6 +601,15 @@ static const char eval_run_uid_v1[] =
 	"CREATE TRIGGER runs_uid_default AFTER INSERT ON runs WHEN NEW.uid IS NULL BEGIN"
 	"  UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id; END;";
 
+/* Embedding vectors by model and text (report/score_run.c): a rescored run, or the same
+ * reference in another run, needs no new request. */
+static const char report_embedding_cache_v1[] =
+	"CREATE TABLE embedding_cache ("
+	"  key TEXT PRIMARY KEY,"          /* sha256(model, NUL, text) */
+	"  model TEXT NOT NULL, dim INTEGER NOT NULL,"
+	"  vector BLOB NOT NULL,"          /* dim float32 in host order */
+	"  created_at TEXT NOT NULL) WITHOUT ROWID;";
+
 /* Latency and TTFT percentiles of a scorecard row (prompt_idx -1: the model's row), kept by
  * the first build that walked the indexes for them (a p50 of 333k cells walks half the
  * index: tens of ms). Valid while the row's n_lat, sum_lat, n_ttft and sum_gen_ms in
@@ -641,6 +650,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "run batches", eval_run_batches_v1 },
 	{ "prompt lineage and version tags", eval_prompt_lineage_v1 },
 	{ "run uid", eval_run_uid_v1 },
+	{ "embedding cache", report_embedding_cache_v1 },
 	{ "kept percentiles of scorecards, index of failed cells", report_percentiles_v1 },
 };
 
