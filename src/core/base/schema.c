@@ -592,6 +592,15 @@ static const char eval_prompt_lineage_v1[] =
 	"  PRIMARY KEY (name, version, tag),"
 	"  FOREIGN KEY (name, version) REFERENCES prompt_versions(name, version)) WITHOUT ROWID;";
 
+/* A run's identity across stores (report/bundle.c): a bundle imported twice, or into the
+ * store it came from, is recognised by it. Runs get one when inserted without one. */
+static const char eval_run_uid_v1[] =
+	"ALTER TABLE runs ADD COLUMN uid TEXT;"
+	"UPDATE runs SET uid = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX runs_uid ON runs(uid);"
+	"CREATE TRIGGER runs_uid_default AFTER INSERT ON runs WHEN NEW.uid IS NULL BEGIN"
+	"  UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id; END;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -612,6 +621,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "promotion records", report_promotions_v1 },
 	{ "run batches", eval_run_batches_v1 },
 	{ "prompt lineage and version tags", eval_prompt_lineage_v1 },
+	{ "run uid", eval_run_uid_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);
