@@ -302,6 +302,28 @@ static void test_import_fresh(void)
 		free(after);
 	}
 	CHECK(tmpdir_empty());
+
+	/* Shell completion knows the new subcommands and what they take. */
+	const struct {
+		const char *const *argv;
+		const char *want;
+	} comp[] = {
+		{ (const char *[]){ "__complete", "--", "runs", "", NULL }, "export\nimport\n" },
+		{ (const char *[]){ "__complete", "--", "runs", "export", "", NULL }, "1\n" },
+		{ (const char *[]){ "__complete", "--", "runs", "export", "1", "-o", "", NULL },
+		  "__files__\n" },
+		{ (const char *[]){ "__complete", "--", "runs", "export", "1", "--f", NULL },
+		  "--force\n" },
+		{ (const char *[]){ "__complete", "--", "runs", "import", "", NULL }, "__files__\n" },
+		{ (const char *[]){ "__complete", "--", "tui", "--op", NULL }, "--open\n" },
+		{ (const char *[]){ "__complete", "--", "tui", "--open", "", NULL }, "__files__\n" },
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(comp); i++) {
+		struct run_result r = cli(dst, comp[i].argv);
+		CHECK_INT(r.status, 0);
+		CHECK_CONTAINS(r.out, comp[i].want);
+		run_result_free(&r);
+	}
 	free(dst);
 }
 
@@ -414,7 +436,7 @@ static void test_refused(void)
 	const struct {
 		const char *path, *want;
 	} cases[] = {
-		{ truncated, "is truncated: it has " },
+		{ truncated, "is truncated (shorter than its header says): copy it again" },
 		{ damaged, "is damaged (" },
 		{ text, "is not a shortlist run bundle: it is not an SQLite database (a bundle is "
 			"written by 'shortlist runs export RUN -o FILE.slrun')" },
