@@ -601,6 +601,15 @@ static const char eval_run_uid_v1[] =
 	"CREATE TRIGGER runs_uid_default AFTER INSERT ON runs WHEN NEW.uid IS NULL BEGIN"
 	"  UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id; END;";
 
+/* Embedding vectors by model and text (report/score_run.c): a rescored run, or the same
+ * reference in another run, needs no new request. */
+static const char report_embedding_cache_v1[] =
+	"CREATE TABLE embedding_cache ("
+	"  key TEXT PRIMARY KEY,"          /* sha256(model, NUL, text) */
+	"  model TEXT NOT NULL, dim INTEGER NOT NULL,"
+	"  vector BLOB NOT NULL,"          /* dim float32 in host order */
+	"  created_at TEXT NOT NULL) WITHOUT ROWID;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -622,6 +631,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "run batches", eval_run_batches_v1 },
 	{ "prompt lineage and version tags", eval_prompt_lineage_v1 },
 	{ "run uid", eval_run_uid_v1 },
+	{ "embedding cache", report_embedding_cache_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);
