@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "shortlist/batch.h"
 #include "shortlist/format.h"
 #include "shortlist/runs.h"
 #include "shortlist/utf8.h"
@@ -15,12 +16,18 @@ static void runs_usage(FILE *out)
 	fprintf(out,
 		"usage: shortlist runs list [--limit N] [--json]\n"
 		"       shortlist runs show RUN [--cells] [--json]\n"
-		"       shortlist runs diff RUN_A RUN_B [--metric NAME]\n\n"
+		"       shortlist runs diff RUN_A RUN_B [--metric NAME]\n"
+		"       shortlist runs poll RUN [--json]\n"
+		"       shortlist runs cancel RUN [--json]\n\n"
 		"RUN is a run id, 'latest', or -N (the N-th newest). show prints the lineage: suite,\n"
 		"dataset and prompt version hashes, models requested and reported, parameters,\n"
 		"shortlist version, user and times. diff matches cells by model, prompt name, case\n"
 		"and sample and lists those whose output, error or score (--metric, default the\n"
-		"first scored metric) changed.\n");
+		"first scored metric) changed.\n\n"
+		"poll waits for the run's batches at the providers' batch APIs (run --batch) and\n"
+		"collects their results into the run, after the process that sent them was\n"
+		"stopped or killed; nothing is sent again. cancel asks the APIs to cancel them,\n"
+		"then collects what had finished; the rest stays missing (run --resume runs it).\n");
 }
 
 static cJSON *run_json(const struct sl_run *r);
@@ -298,6 +305,44 @@ static bool looks_numeric(const char *s)
 	return true;
 }
 
+/* poll and cancel are a resume of the run that only collects its stored batches (and
+ * cancels them first): the same summary, scoring and exit codes as `run`. */
+static int runs_batches(struct cli *cli, const char *ref, bool cancel, bool json)
+{
+	struct sl_store *store = cli_store(cli);
+	struct sl_error err = { 0 };
+	int64_t id;
+	struct sl_run run;
+	if (sl_run_resolve(store, ref, &id, &err) != 0 || sl_run_get(store, id, &run, &err) != 0)
+		return cli_fail(&err);
+	struct sl_batch_row *rows;
+	size_t n;
+	if (sl_batches_list(store, id, &rows, &n, &err) != 0) {
+		sl_run_free(&run);
+		return cli_fail(&err);
+	}
+	size_t active = 0;
+	for (size_t i = 0; i < n; i++) {
+		int st = sl_batch_state_parse(rows[i].state);
+		active += st >= 0 && !sl_batch_state_final((enum sl_batch_state)st);
+	}
+	sl_batch_rows_free(rows, n);
+	if (!active) {
+		printf("run %lld has no batch at a provider's batch API%s\n", (long long)id,
+		       n ? " (all of them ended: see 'shortlist runs show')" : "");
+		sl_run_free(&run);
+		return 0;
+	}
+	char idbuf[32];
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	char *args[] = { "run", run.suite_path, "--resume", idbuf,
+			 cancel ? "--cancel-batches" : "--collect-batches", json ? "--json" : NULL,
+			 NULL };
+	int rc = cmd_run(cli, json ? 6 : 5, args);
+	sl_run_free(&run);
+	return rc;
+}
+
 int cmd_runs(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2 || cli_is_help(argv[1])) {
@@ -354,6 +399,21 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 		if (n != 2)
 			return cli_usage_error("runs", "diff needs RUN_A RUN_B");
 		return runs_diff(cli_store(cli), refs[0], refs[1], metric);
+	}
+	if (strcmp(sub, "poll") == 0 || strcmp(sub, "cancel") == 0) {
+		const char *ref = NULL;
+		bool json = false;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				json = true;
+			else if (!ref)
+				ref = argv[i];
+			else
+				return cli_usage_error("runs", "%s: unexpected '%s'", sub, argv[i]);
+		}
+		if (!ref)
+			return cli_usage_error("runs", "%s needs a RUN (id, 'latest' or -N)", sub);
+		return runs_batches(cli, ref, strcmp(sub, "cancel") == 0, json);
 	}
 	return cli_usage_error("runs", "unknown subcommand '%s'", sub);
 }
