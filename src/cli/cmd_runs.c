@@ -162,6 +162,36 @@ static cJSON *run_json(const struct sl_run *r)
 	return o;
 }
 
+/* The run's batches at the providers' batch APIs (run --batch), one line each. */
+static int print_batches(struct sl_store *store, const struct sl_run *r, struct sl_error *err)
+{
+	struct sl_batch_row *b;
+	size_t n;
+	if (sl_batches_list(store, r->id, &b, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *model = (size_t)b[i].model_idx < r->n_models
+					    ? r->models[b[i].model_idx].requested : "?";
+		printf("batch      %s %s %s (%s%s%s): %lld requests, %lld answered, %lld failed",
+		       model, b[i].protocol, b[i].remote_id ? b[i].remote_id : "(not submitted)",
+		       b[i].state, b[i].api_status ? ", API: " : "",
+		       b[i].api_status ? b[i].api_status : "", (long long)b[i].n_requests,
+		       (long long)b[i].n_ok, (long long)b[i].n_failed);
+		if (b[i].n_malformed)
+			printf(", %lld malformed result lines", (long long)b[i].n_malformed);
+		if (b[i].message)
+			printf("; %s", b[i].message);
+		if (b[i].expires_at && !b[i].ended_at)
+			printf("; expires %s", b[i].expires_at);
+		putchar('\n');
+	}
+	if (n)
+		printf("           batch cells cost the batch price (50%% of the interactive price, "
+		       "the documented discount); their latency is not measured\n");
+	sl_batch_rows_free(b, n);
+	return 0;
+}
+
 static int runs_show(struct sl_store *store, const char *ref, bool cells, bool json)
 {
 	struct sl_error err = { 0 };
@@ -208,6 +238,10 @@ static int runs_show(struct sl_store *store, const char *ref, bool cells, bool j
 	       r.host ? r.host : "");
 	printf("time       %s -> %s%s%s\n", r.started_at, r.ended_at ? r.ended_at : "(not ended)",
 	       r.resumed_at ? ", last resumed " : "", r.resumed_at ? r.resumed_at : "");
+	if (print_batches(store, &r, &err) != 0) {
+		sl_run_free(&r);
+		return cli_fail(&err);
+	}
 	if (cells) {
 		printf("\n%-28s %-20s %5s %3s  %s\n", "MODEL", "PROMPT", "CASE", "S", "OUTPUT");
 		if (sl_run_cells_foreach(store, id, print_cell, NULL, &err) != 0) {
