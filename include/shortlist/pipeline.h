@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shortlist/dataset.h"
 #include "shortlist/gates.h"
 #include "shortlist/report.h"
 #include "shortlist/scorecard.h"
@@ -22,10 +23,21 @@
 #include "shortlist/triangle.h"
 
 /* What can be known wrong about a suite before a request is sent (exit 2 with the key to
- * fix): a judge scorer with no judge model (its "model" or the suite's "judge"), and a gate
- * (parsed: the suite's and the caller's) on a metric the run will not have. */
-int sl_pipeline_check_suite(const struct sl_suite *suite, const struct sl_gate *gates,
-			    size_t n_gates, struct sl_error *err);
+ * fix): a judge scorer with no judge model (its "model" or the suite's "judge"), a case's
+ * own checks (ds: the suite's dataset, NULL to skip them), and a gate (parsed: the suite's
+ * and the caller's) on a metric the run will not have. */
+int sl_pipeline_check_suite(const struct sl_suite *suite, const struct sl_dataset *ds,
+			    const struct sl_gate *gates, size_t n_gates, struct sl_error *err);
+
+/* The same as the runner's check (sl_runner_opts.check), on the dataset the runner loaded:
+ * ud is a struct sl_pipeline_gates with the caller's gate expressions besides the suite's
+ * own, or NULL for the suite's alone. */
+struct sl_pipeline_gates {
+	char *const *exprs;
+	size_t n;
+};
+int sl_pipeline_check_run(void *ud, const struct sl_suite *suite, const struct sl_dataset *ds,
+			  struct sl_error *err);
 
 /* Score a run with the scorers of its stored suite (sl_report_score_run), making an engine
  * for the judge when a judge scorer needs one; judge calls are priced by price.h (the

@@ -31,6 +31,9 @@ struct sl_prompt_version {
 	int version;            /* 1, 2, ...; 0 before it is stored */
 	char **tags;            /* the prompt's tags */
 	size_t n_tags;
+	char **version_tags;    /* this version's own tags ("prod", "candidate"), sorted */
+	size_t n_version_tags;
+	int parent;             /* the version an edit started from; 0: added or imported */
 	struct sl_prompt_message *messages;
 	size_t n_messages;
 	struct sl_prompt_params params;
@@ -41,6 +44,7 @@ struct sl_prompt_version {
 /* Summary row for `prompts list`. */
 struct sl_prompt_info {
 	char *name, *tags, *latest_created_at, *latest_hash;
+	char *version_tags;     /* every tag of any of its versions, comma-separated, sorted */
 	int latest_version, n_versions;
 };
 
@@ -60,6 +64,11 @@ void sl_prompt_version_free(struct sl_prompt_version *pv);
  * and pv->version is that version). Fills pv->version and created_at. */
 int sl_prompts_add(struct sl_store *store, struct sl_prompt_version *pv, bool *created,
 		   struct sl_error *err);
+/* Add (add true) or remove a tag of a prompt (version 0) or of one of its versions. A tag
+ * is 1-64 bytes of letters, digits and "-_.:/"; adding one it has, or removing one it has
+ * not, changes nothing and is no error. Fails naming the prompt or version if unknown. */
+int sl_prompts_tag(struct sl_store *store, const char *name, int version, const char *tag,
+		   bool add, struct sl_error *err);
 /* version <= 0: the latest. Fails naming the prompt (and listing known names if unknown). */
 int sl_prompts_get(struct sl_store *store, const char *name, int version,
 		   struct sl_prompt_version *out, struct sl_error *err);
@@ -73,6 +82,11 @@ void sl_prompt_infos_free(struct sl_prompt_info *list, size_t n);
 int sl_prompts_versions(struct sl_store *store, const char *name,
 			struct sl_prompt_version **out, size_t *n_out, struct sl_error *err);
 void sl_prompt_versions_free(struct sl_prompt_version *list, size_t n);
+
+/* Parse the add-file JSON of one version (what `prompts add` reads and an editor saves):
+ * UTF-8, one JSON object, no duplicate key; errors name origin with line and column. */
+int sl_prompt_parse(const char *text, size_t len, const char *origin,
+		    struct sl_prompt_version *out, struct sl_error *err);
 
 /* Export writes DIR/NAME.json per prompt with every version; import reads every *.json in
  * DIR (export files or single add-format files), adding versions whose hash is new.

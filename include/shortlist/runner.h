@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "shortlist/dataset.h"
 #include "shortlist/engine.h"
 #include "shortlist/store.h"
 #include "shortlist/suite.h"
@@ -66,6 +67,12 @@ struct sl_runner_opts {
 	int batch_sample;
 	bool batch_collect;
 	bool batch_cancel;
+	/* What the caller knows is wrong with a suite and its dataset before anything is sent
+	 * (sl_pipeline_check_run: judge model, gates); given the dataset the run will use, so
+	 * it is read once. May be NULL. */
+	int (*check)(void *ud, const struct sl_suite *suite, const struct sl_dataset *ds,
+		     struct sl_error *err);
+	void *check_ud;
 };
 
 struct sl_run_outcome {

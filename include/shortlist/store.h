@@ -61,6 +61,8 @@ void sl_store_error(struct sl_store *store, struct sl_error *err, const char *do
 
 /* sqlite3_column_text as a C string (never NULL: "" for NULL). */
 const char *sl_col_text(sqlite3_stmt *stmt, int col);
+/* A copy of a text column, NULL for SQL NULL. */
+char *sl_col_dup(sqlite3_stmt *stmt, int col);
 /* Bind a C string, NULL binding SQL NULL. */
 void sl_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
 

@@ -71,6 +71,11 @@ void sl_iso8601(int64_t wall_ms, char out[32]); /* 2026-11-28T13:04:05Z */
 
 /* SHA-256 of bytes as 64 lowercase hex characters plus NUL. */
 void sl_sha256_hex(const void *data, size_t len, char out[65]);
+/* The same over bytes that arrive in pieces (a file read as a stream). */
+struct sl_sha256;
+struct sl_sha256 *sl_sha256_begin(void);
+void sl_sha256_update(struct sl_sha256 *h, const void *data, size_t len);
+void sl_sha256_end(struct sl_sha256 *h, char out[65]); /* frees h */
 
 /* Read a whole file; NULL with err set (naming the path) on failure. */
 char *sl_read_file(const char *path, size_t *len_out, struct sl_error *err);

@@ -1,14 +1,12 @@
 /* shortlist prompts ... and shortlist datasets show: the prompt catalogue and datasets. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "shortlist/dataset.h"
+#include "shortlist/prompt_edit.h"
 #include "shortlist/prompts.h"
 #include "shortlist/utf8.h"
 
@@ -20,6 +18,7 @@ static void prompts_usage(FILE *out)
 		"       shortlist prompts add FILE\n"
 		"       shortlist prompts edit NAME\n"
 		"       shortlist prompts diff NAME@A NAME@B\n"
+		"       shortlist prompts tag NAME[@VERSION] [+]TAG|-TAG...\n"
 		"       shortlist prompts export DIR\n"
 		"       shortlist prompts import DIR\n\n"
 		"A prompt has immutable numbered versions; editing adds a version only when the\n"
@@ -32,7 +31,8 @@ static void prompts_usage(FILE *out)
 		"{{name}} placeholders are filled from the dataset's fields. export writes one\n"
 		"NAME.json per prompt with every version, for keeping prompts in git; import reads\n"
 		"such files (or add-format files) and adds the versions it does not have yet.\n"
-		"edit opens $VISUAL or $EDITOR (default vi).\n");
+		"edit opens $VISUAL or $EDITOR (default vi). tag adds (TAG, +TAG) or removes (-TAG)\n"
+		"tags of the prompt, or with @VERSION of that version only.\n");
 }
 
 static void print_version(const struct sl_prompt_version *pv)
@@ -48,6 +48,12 @@ static void print_version(const struct sl_prompt_version *pv)
 	       pv->author ? pv->author : "?");
 	if (pv->note)
 		printf("note     %s\n", pv->note);
+	if (pv->parent)
+		printf("edited   from @%d\n", pv->parent);
+	for (size_t i = 0; i < pv->n_version_tags; i++)
+		printf("%s%s", i ? ", " : "tagged   ", pv->version_tags[i]);
+	if (pv->n_version_tags)
+		printf("\n");
 	printf("\n");
 	char *text = sl_prompt_render_text(pv);
 	fputs(text, stdout);
@@ -98,48 +104,6 @@ static int prompts_show(struct sl_store *store, const char *ref, bool json)
 	return 0;
 }
 
-static int parse_prompt_text(const char *text, size_t len, const char *origin,
-			     struct sl_prompt_version *pv, struct sl_error *err)
-{
-	/* the same parser as imports, so positions are reported the same way */
-	if (sl_utf8_require(text, len, origin, err) != 0)
-		return -1;
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	bool trailing = false;
-	if (root && end) {
-		while (end < text + len && strchr(" \t\r\n", *end))
-			end++;
-		trailing = end < text + len;
-	}
-	char key[128];
-	long dup = root && !trailing ? sl_json_duplicate_key(text, len, key, sizeof key) : -1;
-	if (dup >= 0)
-		end = text + dup;
-	if (!root || trailing || dup >= 0) {
-		cJSON_Delete(root);
-		int line, col;
-		sl_utf8_position(text, end ? (size_t)(end - text) : 0, &line, &col);
-		if (dup >= 0)
-			sl_error_set(err, "%s:%d:%d: duplicate key \"%s\": each key may appear once "
-				     "in an object (remove one)", origin, line, col, key);
-		else
-			sl_error_set(err, "%s:%d:%d: not valid JSON", origin, line, col);
-		err->code = SL_EXIT_USAGE;
-		return -1;
-	}
-	if (cJSON_HasObjectItem(root, "versions")) {
-		sl_error_set(err, "%s holds several versions (an export file): add it with 'shortlist "
-			     "prompts import DIR' on its directory", origin);
-		err->code = SL_EXIT_USAGE;
-		cJSON_Delete(root);
-		return -1;
-	}
-	int rc = sl_prompt_from_json(root, origin, "prompt", pv, err);
-	cJSON_Delete(root);
-	return rc;
-}
-
 static int prompts_add(struct sl_store *store, const char *path)
 {
 	struct sl_error err = { 0 };
@@ -150,7 +114,7 @@ static int prompts_add(struct sl_store *store, const char *path)
 		return cli_fail(&err);
 	}
 	struct sl_prompt_version pv;
-	int rc = parse_prompt_text(text, len, path, &pv, &err);
+	int rc = sl_prompt_parse(text, len, path, &pv, &err);
 	free(text);
 	if (rc != 0)
 		return cli_fail(&err);
@@ -168,118 +132,59 @@ static int prompts_add(struct sl_store *store, const char *path)
 	return 0;
 }
 
-/* Through the shell, as git does, so EDITOR="code --wait" works; the file name is passed
- * as "$1" so it is never re-parsed by the shell. */
-static int run_editor(const char *path)
-{
-	const char *ed = getenv("VISUAL");
-	if (!ed || !*ed)
-		ed = getenv("EDITOR");
-	if (!ed || !*ed)
-		ed = "vi";
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		setenv("SHORTLIST_EDITOR", ed, 1);
-		execl("/bin/sh", "sh", "-c", "$SHORTLIST_EDITOR \"$1\"", "sh", path, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static int prompts_edit(struct sl_store *store, const char *name)
 {
 	struct sl_error err = { 0 };
 	struct sl_prompt_version old;
 	if (sl_prompts_get(store, name, 0, &old, &err) != 0)
 		return cli_fail(&err);
-	cJSON *o = sl_prompt_to_json(&old, false);
-	char *text = cJSON_Print(o);
-	cJSON_Delete(o);
-	const char *tmpdir = getenv("TMPDIR");
-	char path[512];
-	snprintf(path, sizeof path, "%s/shortlist-%s-XXXXXX.json",
-		 tmpdir && *tmpdir ? tmpdir : "/tmp", name);
-	int fd = mkstemps(path, 5);
-	if (fd < 0) {
-		fprintf(stderr, "shortlist prompts edit: cannot create %s: %s\n", path,
-			strerror(errno));
-		cJSON_free(text);
+	char *path = sl_prompt_edit_begin(&old, &err);
+	if (!path) {
 		sl_prompt_version_free(&old);
+		fprintf(stderr, "shortlist prompts edit: %s\n", err.msg);
 		return SL_EXIT_USAGE;
 	}
-	FILE *f = fdopen(fd, "w");
-	fprintf(f, "%s\n", text);
-	fclose(f);
-	cJSON_free(text);
-	int st = run_editor(path);
+	const char *editor;
+	int st = sl_editor_run(path, &editor);
 	if (st != 0) {
-		fprintf(stderr, "shortlist prompts edit: the editor exited with status %d; nothing "
-			"saved (your text is in %s)\n", st, path);
+		if (st == 127)
+			fprintf(stderr, "shortlist prompts edit: the editor '%s' was not found (set "
+				"VISUAL or EDITOR); nothing saved (your text is in %s)\n", editor,
+				path);
+		else
+			fprintf(stderr, "shortlist prompts edit: the editor exited with status %d; "
+				"nothing saved (your text is in %s)\n", st, path);
+		free(path);
 		sl_prompt_version_free(&old);
 		return SL_EXIT_USAGE;
 	}
-	size_t len;
-	char *edited = sl_read_file(path, &len, &err);
 	struct sl_prompt_version pv;
-	int rc = edited ? parse_prompt_text(edited, len, path, &pv, &err) : -1;
-	free(edited);
-	if (rc != 0) {
+	enum sl_prompt_edit_outcome outcome;
+	if (sl_prompt_edit_finish(store, &old, path, &pv, &outcome, &err) != 0) {
 		fprintf(stderr, "shortlist: %s\nnothing saved; your edit is kept in %s (fix it and "
 			"run 'shortlist prompts add %s')\n", err.msg, path, path);
+		free(path);
 		sl_prompt_version_free(&old);
 		return SL_EXIT_USAGE;
 	}
-	if (strcmp(pv.name, old.name) != 0) {
-		fprintf(stderr, "shortlist prompts edit: the name changed from '%s' to '%s': to "
-			"start a new prompt use 'shortlist prompts add %s'; nothing saved\n",
-			old.name, pv.name, path);
-		sl_prompt_version_free(&pv);
-		sl_prompt_version_free(&old);
-		return SL_EXIT_USAGE;
-	}
-	bool same_tags = pv.n_tags == old.n_tags;
-	for (size_t i = 0; same_tags && i < pv.n_tags; i++)
-		same_tags = strcmp(pv.tags[i], old.tags[i]) == 0;
-	if (strcmp(pv.hash, old.hash) == 0) {
-		bool created;
-		if (!same_tags && pv.n_tags && sl_prompts_add(store, &pv, &created, &err) != 0) {
-			fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);
-			sl_prompt_version_free(&pv);
-			sl_prompt_version_free(&old);
-			return SL_EXIT_USAGE;
-		}
+	free(path);
+	if (outcome == SL_PROMPT_EDIT_UNCHANGED || outcome == SL_PROMPT_EDIT_TAGS) {
 		printf("%s@%d unchanged: no new version%s\n", old.name, old.version,
-		       !same_tags && pv.n_tags ? " (tags updated)" : "");
-		unlink(path);
-		sl_prompt_version_free(&pv);
-		sl_prompt_version_free(&old);
-		return 0;
+		       outcome == SL_PROMPT_EDIT_TAGS ? " (tags updated)" : "");
+	} else if (outcome == SL_PROMPT_EDIT_LATEST) {
+		printf("%s@%d already has this content (%.12s): no new version\n", pv.name,
+		       pv.version, pv.hash);
+	} else {
+		char *a = sl_prompt_render_text(&old), *b = sl_prompt_render_text(&pv);
+		char la[128], lb[128];
+		snprintf(la, sizeof la, "%s@%d", old.name, old.version);
+		snprintf(lb, sizeof lb, "%s@%d", pv.name, pv.version);
+		char *d = sl_text_diff(a, b, la, lb);
+		printf("saved %s@%d (%.12s)\n%s", pv.name, pv.version, pv.hash, d);
+		free(a);
+		free(b);
+		free(d);
 	}
-	/* tags belong to the prompt: an edit without "tags" keeps the old ones */
-	bool created;
-	if (sl_prompts_add(store, &pv, &created, &err) != 0) {
-		fprintf(stderr, "shortlist: %s\nyour edit is kept in %s\n", err.msg, path);
-		sl_prompt_version_free(&pv);
-		sl_prompt_version_free(&old);
-		return SL_EXIT_USAGE;
-	}
-	unlink(path);
-	char *a = sl_prompt_render_text(&old), *b = sl_prompt_render_text(&pv);
-	char la[128], lb[128];
-	snprintf(la, sizeof la, "%s@%d", old.name, old.version);
-	snprintf(lb, sizeof lb, "%s@%d", pv.name, pv.version);
-	char *d = sl_text_diff(a, b, la, lb);
-	printf("saved %s@%d (%.12s)\n%s", pv.name, pv.version, pv.hash, d);
-	free(a);
-	free(b);
-	free(d);
 	sl_prompt_version_free(&pv);
 	sl_prompt_version_free(&old);
 	return 0;
@@ -310,6 +215,41 @@ static int prompts_diff(struct sl_store *store, const char *ra, const char *rb)
 	free(tb);
 	sl_prompt_version_free(&a);
 	sl_prompt_version_free(&b);
+	return 0;
+}
+
+static int prompts_tag(struct sl_store *store, const char *ref, int n, char **tags)
+{
+	struct sl_error err = { 0 };
+	struct sl_prompt_version pv;
+	if (sl_prompts_get_ref(store, ref, &pv, &err) != 0)
+		return cli_fail(&err);
+	/* NAME alone tags the prompt; NAME@V (even @latest) that version. */
+	int version = strchr(ref, '@') ? pv.version : 0;
+	for (int i = 0; i < n; i++) {
+		bool add = tags[i][0] != '-';
+		const char *t = tags[i] + (tags[i][0] == '-' || tags[i][0] == '+');
+		if (sl_prompts_tag(store, pv.name, version, t, add, &err) != 0) {
+			sl_prompt_version_free(&pv);
+			return cli_fail(&err);
+		}
+	}
+	/* What it holds now. */
+	struct sl_prompt_version now;
+	int rc = sl_prompts_get(store, pv.name, pv.version, &now, &err);
+	sl_prompt_version_free(&pv);
+	if (rc != 0)
+		return cli_fail(&err);
+	char **list = version ? now.version_tags : now.tags;
+	size_t nl = version ? now.n_version_tags : now.n_tags;
+	if (version)
+		printf("%s@%d tags:", now.name, now.version);
+	else
+		printf("%s tags:", now.name);
+	for (size_t i = 0; i < nl; i++)
+		printf("%s %s", i ? "," : "", list[i]);
+	printf("%s\n", nl ? "" : " (none)");
+	sl_prompt_version_free(&now);
 	return 0;
 }
 
@@ -355,6 +295,12 @@ int cmd_prompts(struct cli *cli, int argc, char **argv)
 		if (argc != 3)
 			return cli_usage_error("prompts", "edit needs exactly one NAME");
 		return prompts_edit(cli_store(cli), argv[2]);
+	}
+	if (strcmp(sub, "tag") == 0) {
+		if (argc < 4)
+			return cli_usage_error("prompts", "tag needs NAME[@VERSION] and one or more "
+					       "TAG (add) or -TAG (remove)");
+		return prompts_tag(cli_store(cli), argv[2], argc - 3, argv + 3);
 	}
 	if (strcmp(sub, "diff") == 0) {
 		if (argc != 4)

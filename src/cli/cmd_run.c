@@ -399,13 +399,16 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
 		gates[n_gates++] = suite->gates[i];
 	}
-	if (sl_gates_parse(gates, n_gates, &parsed, &err) != 0 ||
-	    (suite && sl_pipeline_check_suite(suite, parsed, n_gates, &err) != 0)) {
+	if (sl_gates_parse(gates, n_gates, &parsed, &err) != 0) {
 		sl_suite_free(suite);
 		suite = NULL;
 		rc = cli_fail(&err);
 		goto out;
 	}
+	/* the rest of the check needs the dataset: the runner calls it with the one it loads */
+	struct sl_pipeline_gates cli_gates = { gates, n_cli_gates };
+	opts.check = sl_pipeline_check_run;
+	opts.check_ud = &cli_gates;
 	struct sl_store *store = cli_store(cli);
 	opts.warn = on_warning;
 	if (check) {

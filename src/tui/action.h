@@ -168,6 +168,9 @@ enum tui_context {
 	X(PR_ROW_PREV, PROMPTS, "", "Preview with the previous dataset row", 'p', 0, 0, 0) \
 	X(PR_SCROLL_DOWN, PROMPTS, "", "Scroll the text down", 'J', TK_PGDN, ' ', 0)      \
 	X(PR_SCROLL_UP, PROMPTS, "", "Scroll the text up", 'K', TK_PGUP, 0, 0)           \
+	X(PR_EDIT, PROMPTS, "edit", "Edit this version in $VISUAL or $EDITOR (a new version only if changed)", 'e', 0, 0, 0) \
+	X(PR_TAG, PROMPTS, "tag", "Tag the prompt (:tag TAG, -TAG removes)", 't', 0, 0, 0) \
+	X(PR_VTAG, PROMPTS, "", "Tag this version (:vtag TAG, -TAG removes)", 'T', 0, 0, 0) \
 	X(RATE_1, RATE, "", "Rate the output 1 (bad)", '1', 0, 0, 0)                     \
 	X(RATE_2, RATE, "", "Rate the output 2", '2', 0, 0, 0)                           \
 	X(RATE_3, RATE, "", "Rate the output 3", '3', 0, 0, 0)                           \
@@ -202,6 +205,9 @@ enum tui_context {
 #define TUI_COMMANDS(X)                                                                   \
 	X("models", NULL, MODELS, "Show the Models screen")                               \
 	X("prompts", NULL, PROMPTS, "Show the Prompts screen")                            \
+	X("tag", "TAG|-TAG", PROMPTS, "Add tags to the selected prompt (-TAG removes)")   \
+	X("vtag", "TAG|-TAG", PROMPTS, "Add tags to the selected prompt version (-TAG removes)") \
+	X("tagged", "[TAG]", PROMPTS, "List only prompts tagged TAG, on the prompt or a version (none: all)") \
 	X("run", NULL, RUN, "Show the Run screen")                                        \
 	X("compare", NULL, COMPARE, "Show the Compare screen")                            \
 	X("scorecard", NULL, SCORECARD, "Show the Scorecard screen")                      \

@@ -218,6 +218,14 @@ static struct tui_view *top_view(struct tui_app *app)
 	return app->n_overlays ? app->overlays[app->n_overlays - 1] : app->screens[app->current];
 }
 
+void tui_app_suspend(struct tui_app *app, bool on)
+{
+	if (app->suspend)
+		app->suspend(app->suspend_ud, on);
+	if (!on)
+		app->dirty = true;
+}
+
 void tui_app_command(struct tui_app *app, const char *line)
 {
 	while (*line == ' ')

@@ -123,6 +123,10 @@ struct tui_app {
 	 * drawn as "~" so golden screens stay byte-for-byte stable; counts and costs stay. */
 	bool script_mode;
 	struct tui_rundata *rundata; /* Scorecard and Charts' shared data (charts.h) */
+	/* Hand the terminal to another program (on true) and take it back (false): set by the
+	 * curses loop, NULL headless where there is no screen to give up. */
+	void (*suspend)(void *ud, bool on);
+	void *suspend_ud;
 };
 
 /* Opens the models screen; -1 with err if the catalogue cannot be loaded. */
@@ -138,6 +142,8 @@ struct tui_view *tui_app_show(struct tui_app *app, enum tui_screen s);
 struct tui_view *tui_app_screen(struct tui_app *app, enum tui_screen s);
 /* Quit, asking first while a run is in progress. */
 void tui_app_request_quit(struct tui_app *app);
+/* Give the terminal to a child program (an editor) and take it back, repainting all. */
+void tui_app_suspend(struct tui_app *app, bool on);
 /* Run a `:` command line ("open suite.json"). */
 void tui_app_command(struct tui_app *app, const char *line);
 void tui_app_handle(struct tui_app *app, const struct tui_event *ev);
@@ -158,6 +164,8 @@ struct tui_view *tui_placeholder_view_new(struct tui_app *app, enum tui_context 
 /* Overlays. */
 struct tui_view *tui_help_view_new(struct tui_app *app);
 struct tui_view *tui_cmdline_new(struct tui_app *app);
+/* The command line with text already typed (e.g. "tag "). */
+struct tui_view *tui_cmdline_new_with(struct tui_app *app, const char *text);
 /* A new evaluation of the shortlist: prompts, dataset, scorers, then the Run screen's check. */
 struct tui_view *tui_newrun_new(struct tui_app *app);
 /* A yes/no question; on_yes runs if the user answers y. */

@@ -3,9 +3,31 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "shortlist/util.h"
+
+int tui_engine_waiter_hold_ms(const struct tui_engine_waiter *ew, int64_t now_ns, int timeout_ms)
+{
+	if (ew->active == 0 || timeout_ms == 0)
+		return 0;
+	int64_t left = ew->last_perform_ns + (int64_t)TUI_NET_BATCH_MS * 1000000 - now_ns;
+	if (left <= 0)
+		return 0;
+	int ms = (int)((left + 999999) / 1000000);
+	return timeout_ms > 0 && timeout_ms < ms ? timeout_ms : ms;
+}
+
 static int ew_wait(void *ud, struct pollfd *fds, int nfds, int timeout_ms)
 {
 	struct tui_engine_waiter *ew = ud;
+	/* Streams in flight: hold the network back, but not the keys. */
+	int hold = tui_engine_waiter_hold_ms(ew, sl_now_ns(), timeout_ms);
+	if (hold > 0) {
+		int n = poll(fds, (nfds_t)nfds, hold);
+		if (n != 0)
+			return n;
+		if (timeout_ms > 0)
+			timeout_ms = timeout_ms > hold ? timeout_ms - hold : 0;
+	}
 	struct sl_waitfd extra[8];
 	if (nfds > (int)(sizeof extra / sizeof extra[0]))
 		nfds = (int)(sizeof extra / sizeof extra[0]);
@@ -39,6 +61,7 @@ static bool ew_progress(void *ud)
 	struct tui_engine_waiter *ew = ud;
 	size_t before = ew->active;
 	ew->active = sl_engine_perform(ew->eng);
+	ew->last_perform_ns = sl_now_ns();
 	return ew->active != before || ew->active > 0;
 }
 

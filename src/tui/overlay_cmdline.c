@@ -201,10 +201,16 @@ static const struct tui_view_ops cmdline_ops = {
 	.destroy = cl_destroy,
 };
 
-struct tui_view *tui_cmdline_new(struct tui_app *app)
+struct tui_view *tui_cmdline_new_with(struct tui_app *app, const char *text)
 {
 	struct cmdline *cl = sl_xcalloc(1, sizeof *cl);
 	cl->base.ops = &cmdline_ops;
 	cl->base.app = app;
+	snprintf(cl->text, sizeof cl->text, "%s", text);
 	return &cl->base;
+}
+
+struct tui_view *tui_cmdline_new(struct tui_app *app)
+{
+	return tui_cmdline_new_with(app, "");
 }

@@ -13,30 +13,13 @@
 #include "shortlist/pipeline.h"
 #include "shortlist/report.h"
 
-/* What the CLI refuses before sending (a judge scorer with no judge model, a gate on a
- * metric the suite does not score): the runner alone would send, then fail to score. An
- * unreadable suite is left to the runner, which says so. */
-static int check_suite(const char *suite_path, struct sl_error *err)
-{
-	struct sl_error le = { 0 };
-	struct sl_suite *suite = sl_suite_load(suite_path, NULL, NULL, &le);
-	if (!suite)
-		return 0;
-	struct sl_gate *gates = NULL;
-	int rc = sl_gates_parse(suite->gates, suite->n_gates, &gates, err);
-	if (rc == 0)
-		rc = sl_pipeline_check_suite(suite, gates, suite->n_gates, err);
-	sl_gates_free(gates, suite->n_gates); /* NULL after a parse error */
-	sl_suite_free(suite);
-	return rc;
-}
-
 int tui_live_plan(struct sl_store *store, const char *suite_path, bool resume,
 		  const char *resume_ref, struct sl_run_plan *plan, struct sl_error *err)
 {
-	if (check_suite(suite_path, err) != 0)
-		return -1;
+	/* what the CLI refuses before sending (a judge scorer with no judge model, a gate on a
+	 * metric the suite does not score): the runner alone would send, then fail to score */
 	struct sl_runner_opts opts = { .suite_path = suite_path, .max_cost = NAN,
+				       .check = sl_pipeline_check_run,
 				       .validate = sl_report_validate_scorer, .resume = resume,
 				       .resume_ref = resume_ref };
 	return sl_runner_plan(store, &opts, plan, err);
@@ -116,13 +99,13 @@ int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
 				  "first", (long long)app->run_id);
 		return -1;
 	}
-	if (check_suite(suite_path, err) != 0) /* the file may have changed since its plan */
-		return -1;
 	struct tui_live *l = sl_xcalloc(1, sizeof *l);
 	l->app = app;
 	l->suite_path = sl_xstrdup(suite_path);
 	l->resume_ref = resume_ref ? sl_xstrdup(resume_ref) : NULL;
+	/* checked again by the runner: the file may have changed since its plan */
 	l->opts = (struct sl_runner_opts){ .suite_path = l->suite_path, .max_cost = NAN,
+					   .check = sl_pipeline_check_run,
 					   .validate = sl_report_validate_scorer, .resume = resume,
 					   .resume_ref = l->resume_ref };
 	struct sl_engine_options eo = { 0 };

@@ -236,8 +236,20 @@ static void refresh(struct compare_view *cv, struct tui_matrix *d)
 		struct sl_run run;
 		struct sl_error err = { 0 };
 		if (sl_run_get(app->store, d->run_id, &run, &err) == 0) {
+			/* the file if it is still the one the run used, else the stored cases
+			 * (a run bundle opened on another machine has only those) */
 			if (run.dataset_path)
 				cv->ds = sl_dataset_load(run.dataset_path, &err);
+			if (!cv->ds || strcmp(cv->ds->hash, run.dataset_hash) != 0) {
+				struct sl_dataset *stored =
+					sl_dataset_load_stored(app->store, run.dataset_hash, &err);
+				if (stored && stored->n_cases > 0) {
+					sl_dataset_free(cv->ds);
+					cv->ds = stored;
+				} else {
+					sl_dataset_free(stored);
+				}
+			}
 			sl_run_free(&run);
 		}
 	}

@@ -1,8 +1,10 @@
 /* The Prompts screen: the prompt catalogue (names, latest version, tags) on the left; on the
  * right the versions of the selected prompt and, for the selected version, its text, its
  * diff with the version before (added lines green, removed red), or a preview of its
- * messages rendered with one row of the current run's dataset. All through prompts.h and
- * dataset.h; the text and the diff are the ones `shortlist prompts show/diff` print. */
+ * messages rendered with one row of the current run's dataset. `e` edits the version in
+ * the user's editor (the screen steps aside), `t`/`T` tag the prompt or the version, and
+ * `:tagged TAG` narrows the list. All through prompts.h, prompt_edit.h and dataset.h; the
+ * text and the diff are the ones `shortlist prompts show/diff` print. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "charts.h"
 #include "glyph.h"
 #include "shortlist/dataset.h"
+#include "shortlist/prompt_edit.h"
 #include "shortlist/prompts.h"
 #include "wrap.h"
 
@@ -23,6 +26,16 @@ struct prompts_view {
 	struct tui_view base;
 	struct sl_prompt_info *list;
 	size_t n, cursor, top;
+	size_t n_all;             /* n, plus the prompts the filter hides (at the end) */
+	char *filter;             /* :tagged TAG, or NULL for every prompt */
+	/* The prompt and version to select once the list is read again (after an edit, a
+	 * tag, or coming back to the screen); NULL: keep the cursor where it is. */
+	char *want_name;
+	int want_version;
+	/* An edit that was not saved (the editor failed, or the text did not parse): its file,
+	 * opened again by the next `e` on the same version so no typing is lost. */
+	char *kept_path, *kept_name;
+	int kept_version;
 	bool loaded;
 	char note[1100];
 	/* Versions of the prompt under the cursor. */
@@ -43,6 +56,42 @@ static struct prompts_view *pv_of(struct tui_view *v)
 	return (struct prompts_view *)v;
 }
 
+static bool has_tag(const char *list, const char *tag)
+{
+	size_t n = strlen(tag);
+	for (const char *p = list; p && *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len == n && strncmp(p, tag, n) == 0)
+			return true;
+		p = c ? c + 1 : NULL;
+	}
+	return false;
+}
+
+static bool shown(const struct prompts_view *pv, const struct sl_prompt_info *p)
+{
+	return !pv->filter || has_tag(p->tags, pv->filter) || has_tag(p->version_tags, pv->filter);
+}
+
+/* The prompts the :tagged filter shows come first, in order; the hidden ones follow (up to
+ * n_all, so they are freed with the rest). A catalogue is small: no index needed. */
+static void apply_filter(struct prompts_view *pv)
+{
+	pv->n_all = pv->n;
+	struct sl_prompt_info *sorted = sl_xcalloc(pv->n ? pv->n : 1, sizeof *sorted);
+	size_t k = 0;
+	for (size_t i = 0; i < pv->n_all; i++)
+		if (shown(pv, &pv->list[i]))
+			sorted[k++] = pv->list[i];
+	pv->n = k;
+	for (size_t i = 0; i < pv->n_all; i++)
+		if (!shown(pv, &pv->list[i]))
+			sorted[k++] = pv->list[i];
+	free(pv->list);
+	pv->list = sorted;
+}
+
 static void load_list(struct prompts_view *pv)
 {
 	if (pv->loaded)
@@ -51,12 +100,25 @@ static void load_list(struct prompts_view *pv)
 	struct sl_error err = { 0 };
 	if (sl_prompts_list(pv->base.app->store, &pv->list, &pv->n, &err) != 0) {
 		snprintf(pv->note, sizeof pv->note, "%s", err.msg);
-		pv->n = 0;
-	} else if (!pv->n) {
+		pv->n = pv->n_all = 0;
+		return;
+	}
+	size_t all = pv->n;
+	apply_filter(pv);
+	if (!all)
 		snprintf(pv->note, sizeof pv->note, "no prompts yet: add one with 'shortlist prompts "
 						    "add FILE.json' or import a directory with "
 						    "'shortlist prompts import DIR'");
+	else if (!pv->n)
+		snprintf(pv->note, sizeof pv->note, "no prompt is tagged '%s' (:tagged with no tag "
+						    "lists them all)", pv->filter);
+	if (pv->want_name) {
+		for (size_t i = 0; i < pv->n; i++)
+			if (strcmp(pv->list[i].name, pv->want_name) == 0)
+				pv->cursor = i;
 	}
+	if (pv->cursor >= pv->n)
+		pv->cursor = pv->n ? pv->n - 1 : 0;
 }
 
 static void load_versions(struct prompts_view *pv)
@@ -72,7 +134,37 @@ static void load_versions(struct prompts_view *pv)
 		tui_app_message(pv->base.app, true, "%s", err.msg);
 	pv->versions_for = pv->cursor + 1;
 	pv->version = pv->n_versions ? pv->n_versions - 1 : 0; /* the latest */
+	if (pv->want_name && strcmp(pv->want_name, pv->list[pv->cursor].name) == 0)
+		for (size_t i = 0; i < pv->n_versions; i++)
+			if (pv->versions[i].version == pv->want_version)
+				pv->version = i;
+	free(pv->want_name);
+	pv->want_name = NULL;
 	pv->scroll = 0;
+}
+
+/* Read the catalogue again, then select name@version (version 0: its latest). */
+static void reload(struct prompts_view *pv, const char *name, int version)
+{
+	char *keep = name ? sl_xstrdup(name) : NULL;
+	free(pv->want_name);
+	pv->want_name = keep;
+	pv->want_version = version;
+	sl_prompt_infos_free(pv->list, pv->n_all);
+	pv->list = NULL;
+	pv->n = pv->n_all = 0;
+	pv->loaded = false;
+	pv->versions_for = 0;
+	load_list(pv);
+}
+
+static const struct sl_prompt_version *current_version(struct prompts_view *pv)
+{
+	load_list(pv);
+	if (!pv->n)
+		return NULL;
+	load_versions(pv);
+	return pv->n_versions ? &pv->versions[pv->version] : NULL;
 }
 
 static const struct sl_dataset *dataset(struct prompts_view *pv)
@@ -194,7 +286,19 @@ static void pv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	snprintf(meta, sizeof meta, "%s@%d  %s%s%s", cur->name, cur->version,
 		 cur->author ? cur->author : "", cur->note ? ": " : "", cur->note ? cur->note : "");
 	tui_grid_put(g, r.x, r.y + 1, r.w, TUI_ROLE_LABEL, 0, meta);
-	tui_grid_put(g, r.x, r.y + 2, r.w, TUI_ROLE_DIM, 0, mode_names[pv->mode]);
+	/* The mode, where the version came from, and its own tags. */
+	struct sl_buf info;
+	sl_buf_init(&info);
+	if (pv->mode == PR_DIFF && cur->parent)
+		sl_buf_printf(&info, "diff with @%d, edited into this", cur->parent);
+	else
+		sl_buf_puts(&info, mode_names[pv->mode]);
+	if (cur->parent && pv->mode != PR_DIFF)
+		sl_buf_printf(&info, "  %s edited from @%d", tui_glyph(TUI_GLYPH_DOT), cur->parent);
+	for (size_t i = 0; i < cur->n_version_tags; i++)
+		sl_buf_printf(&info, "%s%s", i ? ", " : "  version tags: ", cur->version_tags[i]);
+	tui_grid_put(g, r.x, r.y + 2, r.w, TUI_ROLE_DIM, 0, info.data);
+	sl_buf_free(&info);
 	struct tui_rect body = { r.x, r.y + 4, r.w, r.h - 4 };
 	if (pv->mode == PR_PREVIEW) {
 		draw_preview(pv, g, body, cur);
@@ -204,7 +308,11 @@ static void pv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 				     "the first version: nothing before it to compare");
 			return;
 		}
+		/* An edited version is compared with the one it was edited from. */
 		const struct sl_prompt_version *prev = &pv->versions[pv->version - 1];
+		for (size_t i = 0; cur->parent && i < pv->n_versions; i++)
+			if (pv->versions[i].version == cur->parent)
+				prev = &pv->versions[i];
 		char *ta = sl_prompt_render_text(prev), *tb = sl_prompt_render_text(cur);
 		char la[96], lb[96];
 		snprintf(la, sizeof la, "%s@%d", prev->name, prev->version);
@@ -221,6 +329,123 @@ static void pv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		tui_wrap_draw(g, body, TUI_ROLE_DEFAULT, 0, t, pv->scroll);
 		free(t);
 	}
+}
+
+/* The version in view, in the user's editor: curses steps aside while it runs. A new
+ * version is stored (edited from this one) only if the content changed; whatever goes
+ * wrong, the message says so and the text stays in its file. */
+static void edit_version(struct prompts_view *pv)
+{
+	struct tui_app *app = pv->base.app;
+	const struct sl_prompt_version *base = current_version(pv);
+	if (!base) {
+		tui_app_message(app, true, "no prompt to edit");
+		return;
+	}
+	struct sl_error err = { 0 };
+	char *path = NULL;
+	if (pv->kept_path && strcmp(pv->kept_name, base->name) == 0 &&
+	    pv->kept_version == base->version) {
+		path = pv->kept_path; /* the unsaved edit, where the user left it */
+		pv->kept_path = NULL;
+	} else {
+		path = sl_prompt_edit_begin(base, &err);
+		if (!path) {
+			tui_app_message(app, true, "%s", err.msg);
+			return;
+		}
+	}
+	free(pv->kept_path);
+	free(pv->kept_name);
+	pv->kept_path = pv->kept_name = NULL;
+	const char *editor;
+	tui_app_suspend(app, true);
+	int st = sl_editor_run(path, &editor);
+	tui_app_suspend(app, false);
+	struct sl_prompt_version out;
+	enum sl_prompt_edit_outcome outcome;
+	if (st == 127)
+		tui_app_message(app, true, "editor '%s' not found (set VISUAL or EDITOR): nothing "
+					   "saved", editor);
+	else if (st != 0)
+		tui_app_message(app, true, "the editor exited with status %d: nothing saved; e "
+					   "opens the text again (%s)", st, path);
+	else if (sl_prompt_edit_finish(app->store, base, path, &out, &outcome, &err) != 0)
+		tui_app_message(app, true, "nothing saved: %s; e opens the text again", err.msg);
+	else {
+		if (outcome == SL_PROMPT_EDIT_SAVED)
+			tui_app_message(app, false, "saved %s@%d, edited from @%d", out.name,
+					out.version, base->version);
+		else if (outcome == SL_PROMPT_EDIT_LATEST)
+			tui_app_message(app, false, "the edit equals %s@%d, the latest: no new version",
+					out.name, out.version);
+		else
+			tui_app_message(app, false, "%s@%d unchanged: no new version%s", out.name,
+					out.version,
+					outcome == SL_PROMPT_EDIT_TAGS ? " (tags updated)" : "");
+		char *name = sl_xstrdup(out.name);
+		int version = out.version;
+		sl_prompt_version_free(&out);
+		reload(pv, name, version); /* base is freed here */
+		free(name);
+		free(path);
+		return;
+	}
+	pv->kept_path = path;
+	pv->kept_name = sl_xstrdup(base->name);
+	pv->kept_version = base->version;
+}
+
+/* :tag and :vtag TAG|-TAG ... on the prompt or version in view; :tagged [TAG] filters. */
+static int pv_command(struct tui_view *v, const char *name, const char *arg)
+{
+	struct prompts_view *pv = pv_of(v);
+	if (strcmp(name, "tagged") == 0) {
+		free(pv->filter);
+		pv->filter = *arg ? sl_xstrdup(arg) : NULL;
+		const struct sl_prompt_version *cur = current_version(pv);
+		char *keep = cur ? sl_xstrdup(cur->name) : NULL;
+		reload(pv, keep, 0);
+		free(keep);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	const struct sl_prompt_version *cur = current_version(pv);
+	if (!cur) {
+		tui_app_message(v->app, true, "no prompt to tag");
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	char *pname = sl_xstrdup(cur->name);
+	int version = strcmp(name, "vtag") == 0 ? cur->version : 0;
+	int shown = cur->version;
+	char *words = sl_xstrdup(arg);
+	struct sl_error err = { 0 };
+	for (char *save = NULL, *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		bool add = w[0] != '-';
+		if (sl_prompts_tag(v->app->store, pname, version, w + (w[0] == '-' || w[0] == '+'),
+				   add, &err) != 0)
+			break;
+	}
+	reload(pv, pname, shown);
+	cur = current_version(pv);
+	if (err.msg[0]) {
+		tui_app_message(v->app, true, "%s", err.msg);
+	} else if (cur && strcmp(cur->name, pname) == 0) {
+		struct sl_buf b;
+		sl_buf_init(&b);
+		char **tags = version ? cur->version_tags : cur->tags;
+		size_t nt = version ? cur->n_version_tags : cur->n_tags;
+		for (size_t i = 0; i < nt; i++)
+			sl_buf_printf(&b, "%s%s", i ? ", " : "", tags[i]);
+		if (version)
+			tui_app_message(v->app, false, "tags of %s@%d: %s", pname, version,
+					nt ? b.data : "none");
+		else
+			tui_app_message(v->app, false, "tags of %s: %s", pname, nt ? b.data : "none");
+		sl_buf_free(&b);
+	}
+	free(words);
+	free(pname);
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 static int pv_action(struct tui_view *v, enum tui_action a)
@@ -261,6 +486,14 @@ static int pv_action(struct tui_view *v, enum tui_action a)
 		break;
 	case TUI_ACT_PR_SCROLL_DOWN: pv->scroll += 5; break;
 	case TUI_ACT_PR_SCROLL_UP: pv->scroll = pv->scroll > 5 ? pv->scroll - 5 : 0; break;
+	case TUI_ACT_PR_EDIT: edit_version(pv); break;
+	case TUI_ACT_PR_TAG:
+	case TUI_ACT_PR_VTAG:
+		if (!current_version(pv))
+			return TUI_HANDLED;
+		tui_app_push(v->app, tui_cmdline_new_with(v->app, a == TUI_ACT_PR_TAG ? "tag "
+											 : "vtag "));
+		return TUI_HANDLED | TUI_REDRAW;
 	default: return 0;
 	}
 	return TUI_HANDLED | TUI_REDRAW;
@@ -279,25 +512,31 @@ static void pv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 		sl_buf_printf(left, "%s: %zu version%s  h/l older/newer", pv->list[pv->cursor].name,
 			      pv->n_versions, pv->n_versions == 1 ? "" : "s");
 	sl_buf_printf(right, "%zu prompt%s", pv->n, pv->n == 1 ? "" : "s");
+	if (pv->filter)
+		sl_buf_printf(right, " tagged %s", pv->filter);
 }
 
-/* Prompts may have been added meanwhile (CLI, another process): read the list again. */
+/* Prompts may have been added meanwhile (CLI, another process): read the list again,
+ * keeping the prompt and version in view. */
 static void pv_show(struct tui_view *v)
 {
 	struct prompts_view *pv = pv_of(v);
-	sl_prompt_infos_free(pv->list, pv->n);
-	pv->list = NULL;
-	pv->n = 0;
-	pv->loaded = false;
-	pv->versions_for = 0;
+	const struct sl_prompt_version *cur = pv->loaded ? current_version(pv) : NULL;
+	char *name = cur ? sl_xstrdup(cur->name) : NULL;
+	reload(pv, name, cur ? cur->version : 0);
+	free(name);
 }
 
 static void pv_destroy(struct tui_view *v)
 {
 	struct prompts_view *pv = pv_of(v);
-	sl_prompt_infos_free(pv->list, pv->n);
+	sl_prompt_infos_free(pv->list, pv->n_all);
 	sl_prompt_versions_free(pv->versions, pv->n_versions);
 	sl_dataset_free(pv->ds);
+	free(pv->filter);
+	free(pv->want_name);
+	free(pv->kept_path);
+	free(pv->kept_name);
 	free(pv);
 }
 
@@ -308,6 +547,7 @@ static const struct tui_view_ops prompts_ops = {
 	.action = pv_action,
 	.status = pv_status,
 	.show = pv_show,
+	.command = pv_command,
 	.destroy = pv_destroy,
 };
 

@@ -4,6 +4,12 @@
  * refused by `run --check` with the dataset line before any request. */
 #include "test.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "eval_util.h"
 #include "fakeprov_client.h"
 #include "shortlist/util.h"
@@ -134,6 +140,41 @@ static void test_bad_checks_send_nothing(void)
 	}
 }
 
+/* The dataset is read once per run, checks included: a dataset that can be read only once
+ * (a named pipe, a shell's <(...)) runs. The writer serves its rows to the first reader
+ * and nothing to any later one (until it is killed), so a second read finds no rows. */
+static void test_dataset_read_once(void)
+{
+	char *fifo = test_path("piped.jsonl");
+	unlink(fifo);
+	CHECK_INT(mkfifo(fifo, 0600), 0);
+	pid_t writer = fork();
+	if (writer == 0) {
+		static const char rows[] =
+			"{\"q\": \"France\", \"expected\": \"Paris\", \"max_ms\": 100000}\n"
+			"{\"q\": \"Spain\", \"expected\": \"Paris\", \"max_ms\": 100000, "
+			"\"assert\": [{\"name\": \"contains\", \"value\": \"capital\"}]}\n";
+		for (int serve = 0;; serve++) {
+			int fd = open(fifo, O_WRONLY);
+			if (fd < 0)
+				_exit(1);
+			if (serve == 0 && write(fd, rows, sizeof rows - 1) != (ssize_t)sizeof rows - 1)
+				_exit(1);
+			close(fd);
+		}
+	}
+	char *suite = suite_for("piped", "piped.jsonl");
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "2/2 cells");
+	run_result_free(&r);
+	kill(writer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	unlink(fifo);
+	free(fifo);
+	free(suite);
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start("{\"models\": {\"model-a\": {\"text\": \"Paris is the capital\"}}}");
 	db = test_path("checks.db");
@@ -141,6 +182,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_jsonl);
 	RUN_TEST(test_csv);
 	RUN_TEST(test_bad_checks_send_nothing);
+	RUN_TEST(test_dataset_read_once);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

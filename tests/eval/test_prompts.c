@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "eval_util.h"
+#include "shortlist/prompt_edit.h"
 #include "shortlist/prompts.h"
 #include "shortlist/store.h"
 
@@ -275,6 +276,40 @@ static void test_cli_add_edit_diff(void)
 	CHECK_CONTAINS(r.out, "greeting");
 	run_result_free(&r);
 
+	/* an editor that fails, and one that is not there: nothing saved, the text kept */
+	char *fail = test_write_file("fail.sh", "#!/bin/sh\nsed -i 's/Wave/Shout/' \"$1\"\nexit 1\n");
+	chmod(fail, 0755);
+	r = run_cli(db, (const char *[]){ "prompts", "edit", "greet", NULL },
+		    (const char *[]){ "EDITOR", fail, NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "the editor exited with status 1; nothing saved (your text is in");
+	run_result_free(&r);
+	free(fail);
+	r = run_cli(db, (const char *[]){ "prompts", "edit", "greet", NULL },
+		    (const char *[]){ "EDITOR", "no-such-editor-here", "VISUAL", "", NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "the editor 'no-such-editor-here' was not found");
+	run_result_free(&r);
+
+	/* the edit's lineage and tags of one version */
+	r = run_cli(db, (const char *[]){ "prompts", "tag", "greet@1", "+old", "stable", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "greet@1 tags: old, stable");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "prompts", "tag", "greet@1", "-old", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "greet@1 tags: stable");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "prompts", "tag", "greet", "bad,tag", NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "bad tag 'bad,tag'");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "prompts", "show", "greet@2", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "edited   from @1");
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "prompts", "show", "greet@1", NULL }, NULL);
+	CHECK_CONTAINS(r.out, "tagged   stable");
+	run_result_free(&r);
+
 	r = run_cli(db, (const char *[]){ "prompts", "diff", "greet@1", "greet@2", NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "-Say hi to {{who}}.\n+Wave to {{who}}.\n");
@@ -330,10 +365,128 @@ static void test_cli_add_edit_diff(void)
 	free(breaker);
 }
 
+/* An editor's work: the first `from` in the file at path becomes `to`. */
+static void edit_file(const char *path, const char *from, const char *to)
+{
+	char *text = sl_read_file(path, NULL, NULL);
+	char *at = text ? strstr(text, from) : NULL;
+	FILE *f = fopen(path, "wb");
+	if (!at || !f) {
+		fprintf(stderr, "edit_file %s: no '%s'\n", path, from);
+		exit(99);
+	}
+	fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	fclose(f);
+	free(text);
+}
+
+/* Tags on a prompt and on one version; lineage of an edit started from an older version;
+ * an edit stores a version only when the content changed. */
+static void test_tags_and_lineage(void)
+{
+	struct sl_error err = { 0 };
+	struct sl_store *s = open_store("tags.db");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	bool created;
+	struct sl_prompt_version pv;
+	CHECK(parse_pv("{\"name\": \"t\", \"tags\": [\"a\"], \"user\": \"one {{x}}\"}", &pv,
+		       &err) == 0);
+	CHECK(sl_prompts_add(s, &pv, &created, &err) == 0);
+	sl_prompt_version_free(&pv);
+	CHECK(parse_pv("{\"name\": \"t\", \"user\": \"two {{x}}\"}", &pv, &err) == 0);
+	CHECK(sl_prompts_add(s, &pv, &created, &err) == 0);
+	CHECK_INT(pv.version, 2);
+	sl_prompt_version_free(&pv);
+
+	/* prompt tags: add (twice is one), remove; version tags on @1 only */
+	CHECK(sl_prompts_tag(s, "t", 0, "b", true, &err) == 0);
+	CHECK(sl_prompts_tag(s, "t", 0, "b", true, &err) == 0);
+	CHECK(sl_prompts_tag(s, "t", 0, "a", false, &err) == 0);
+	CHECK(sl_prompts_tag(s, "t", 1, "prod", true, &err) == 0);
+	CHECK(sl_prompts_tag(s, "t", 1, "cand", true, &err) == 0);
+	CHECK(sl_prompts_tag(s, "t", 1, "cand", false, &err) == 0);
+	CHECK(sl_prompts_tag(s, "t", 1, "x y", true, &err) == -1);
+	CHECK_CONTAINS(err.msg, "bad tag 'x y'");
+	CHECK_INT(err.code, SL_EXIT_USAGE);
+	CHECK(sl_prompts_tag(s, "t", 9, "prod", true, &err) == -1);
+	CHECK_CONTAINS(err.msg, "prompt 't' has no version 9");
+	CHECK(sl_prompts_tag(s, "nope", 0, "prod", true, &err) == -1);
+	CHECK_CONTAINS(err.msg, "no prompt named 'nope'");
+	struct sl_prompt_version v1;
+	CHECK(sl_prompts_get(s, "t", 1, &v1, &err) == 0);
+	CHECK_INT(v1.n_tags, 1);
+	if (v1.n_tags == 1)
+		CHECK_STR(v1.tags[0], "b");
+	CHECK_INT(v1.n_version_tags, 1);
+	if (v1.n_version_tags == 1)
+		CHECK_STR(v1.version_tags[0], "prod");
+	CHECK_INT(v1.parent, 0);
+	struct sl_prompt_info *list;
+	size_t n;
+	CHECK(sl_prompts_list(s, &list, &n, &err) == 0);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_STR(list[0].tags, "b");
+		CHECK_STR(list[0].version_tags, "prod");
+	}
+	sl_prompt_infos_free(list, n);
+
+	/* Editing @1 while @2 is the latest: unchanged stores nothing; changed stores @3 with
+	 * parent 1; changed into @2's content adds nothing either. */
+	char *path = sl_prompt_edit_begin(&v1, &err);
+	CHECK(path != NULL);
+	enum sl_prompt_edit_outcome outcome;
+	struct sl_prompt_version out;
+	CHECK(sl_prompt_edit_finish(s, &v1, path, &out, &outcome, &err) == 0);
+	CHECK_INT(outcome, SL_PROMPT_EDIT_UNCHANGED);
+	CHECK_INT(out.version, 1);
+	CHECK(access(path, F_OK) != 0); /* removed once used */
+	sl_prompt_version_free(&out);
+	free(path);
+
+	path = sl_prompt_edit_begin(&v1, &err);
+	edit_file(path, "one {{x}}", "two {{x}}");
+	CHECK(sl_prompt_edit_finish(s, &v1, path, &out, &outcome, &err) == 0);
+	CHECK_INT(outcome, SL_PROMPT_EDIT_LATEST);
+	CHECK_INT(out.version, 2);
+	sl_prompt_version_free(&out);
+	free(path);
+
+	path = sl_prompt_edit_begin(&v1, &err);
+	edit_file(path, "one {{x}}", "three {{x}}");
+	CHECK(sl_prompt_edit_finish(s, &v1, path, &out, &outcome, &err) == 0);
+	CHECK_INT(outcome, SL_PROMPT_EDIT_SAVED);
+	CHECK_INT(out.version, 3);
+	sl_prompt_version_free(&out);
+	free(path);
+	struct sl_prompt_version v3;
+	CHECK(sl_prompts_get(s, "t", 3, &v3, &err) == 0);
+	CHECK_INT(v3.parent, 1);
+	CHECK_INT(v3.n_version_tags, 0); /* version tags stay with their version */
+	sl_prompt_version_free(&v3);
+
+	/* A broken edit: nothing stored, the file kept. */
+	path = sl_prompt_edit_begin(&v1, &err);
+	FILE *f = fopen(path, "wb");
+	fputs("{\"name\": \"t\", \"user\": ", f);
+	fclose(f);
+	CHECK(sl_prompt_edit_finish(s, &v1, path, &out, &outcome, &err) == -1);
+	CHECK_CONTAINS(err.msg, "not valid JSON");
+	CHECK(access(path, F_OK) == 0);
+	unlink(path);
+	free(path);
+	CHECK(sl_prompts_get(s, "t", 4, &v3, &err) == -1);
+	sl_prompt_version_free(&v1);
+	sl_store_close(s);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_template);
 	RUN_TEST(test_versions_are_immutable_and_hashed);
 	RUN_TEST(test_bad_prompt_files);
 	RUN_TEST(test_export_import_roundtrip);
 	RUN_TEST(test_cli_add_edit_diff);
+	RUN_TEST(test_tags_and_lineage);
 TEST_MAIN_END

@@ -156,6 +156,27 @@ static void test_all_off(void)
 	free(suite);
 }
 
+/* A streamed and an unstreamed answer are not the same cache entry: the unstreamed one has
+ * no TTFT, so reusing either for the other would store timings that were not measured so. */
+static void test_cache_apart(void)
+{
+	static const char *const modes[] = { "true", "false", "true", "false" };
+	static const int fetched[][2] = { { 6, 0 }, { 0, 6 }, { 0, 0 }, { 0, 0 } };
+	for (size_t i = 0; i < 4; i++) {
+		char *suite = suite_with("cached", modes[i]);
+		fakeprov_reset(fp);
+		struct run_result r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+		CHECK_INT(r.status, 0);
+		run_result_free(&r);
+		CHECK_INT(logged(true), fetched[i][0]);
+		CHECK_INT(logged(false), fetched[i][1]);
+		/* the cached cells keep the timings of the way they were fetched */
+		CHECK_INT(db_query_int(db, "SELECT COUNT(*) FROM cells WHERE run_id = (SELECT "
+					   "MAX(id) FROM runs) AND ttft_ms IS NULL"), i % 2 ? 6 : 0);
+		free(suite);
+	}
+}
+
 static void test_bad_values(void)
 {
 	static const char *const bad[][2] = {
@@ -184,6 +205,7 @@ TEST_MAIN_BEGIN
 	setup();
 	RUN_TEST(test_per_model);
 	RUN_TEST(test_all_off);
+	RUN_TEST(test_cache_apart);
 	RUN_TEST(test_bad_values);
 	fakeprov_stop(fp);
 	free(db);

@@ -155,7 +155,8 @@ static void test_ratings_cli(void)
 	CHECK(st != NULL);
 	const char *sql =
 		"INSERT INTO prompts VALUES ('qa', '', 't');"
-		"INSERT INTO prompt_versions VALUES ('qa', 1, '[]', '{}', NULL, NULL, 't', 'h');"
+		"INSERT INTO prompt_versions (name, version, messages, params, author, note, "
+		"created_at, hash) VALUES ('qa', 1, '[]', '{}', NULL, NULL, 't', 'h');"
 		"INSERT INTO datasets VALUES ('d', 'd.jsonl', 'jsonl', '[]', 2, 't');"
 		"INSERT INTO dataset_cases VALUES ('d', 0, 1, '{}', 'yes', NULL, NULL), ('d', 1, 2, '{}', 'no', NULL, NULL);"
 		"INSERT INTO runs (id, suite_name, suite_path, suite_hash, suite_json, dataset_hash, dataset_path,"

@@ -24,7 +24,8 @@ static void make_run(void)
 	}
 	const char *sql =
 		"INSERT INTO prompts VALUES ('qa', '', '2026-01-01T00:00:00Z');"
-		"INSERT INTO prompt_versions VALUES ('qa', 1, '[]', '{}', NULL, NULL, '2026-01-01T00:00:00Z', 'h');"
+		"INSERT INTO prompt_versions (name, version, messages, params, author, note, "
+		"created_at, hash) VALUES ('qa', 1, '[]', '{}', NULL, NULL, '2026-01-01T00:00:00Z', 'h');"
 		"INSERT INTO datasets VALUES ('d', 'd.jsonl', 'jsonl', '[\"q\"]', 4, '2026-01-01T00:00:00Z');"
 		"INSERT INTO dataset_cases VALUES ('d', 0, 1, '{\"q\":\"one\"}', '1', NULL, NULL),"
 		" ('d', 1, 2, '{\"q\":\"two, \\\"quoted\\\"\"}', '2', NULL, NULL),"

@@ -97,6 +97,7 @@ bool pty_pump(struct pty_session *s, int timeout_ms)
 		s->eof = true; /* EIO once the child has closed the terminal */
 		return false;
 	}
+	s->bytes_read += (unsigned long long)got;
 	vterm_input_write(s->vt, buf, (size_t)got);
 	/* Answer the terminal queries the program made (device attributes etc.). */
 	char reply[1024];

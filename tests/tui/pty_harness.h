@@ -16,6 +16,7 @@ struct pty_session {
 	int rows, cols;
 	bool altscreen, cursor_visible;
 	bool eof;
+	unsigned long long bytes_read; /* everything the program wrote to the terminal */
 	int exit_status; /* after pty_wait_exit */
 	struct rusage usage;
 };

@@ -3,8 +3,10 @@
  * copy of the catalogue database, then the scripts in tests/tui/scripts-run run headless at
  * 80x24 and 120x40 (and those in tests/tui/scripts-ascii with --ascii). Every number on
  * those screens is one this fixture put there. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "test.h"
 #include "tui_harness.h"
@@ -198,6 +200,124 @@ static char *priors_db(const char *template_db)
 	return path;
 }
 
+/* Run keys (a script's text) headless at 80x24 on db with $EDITOR set; the screens. */
+static char *run_with_editor(const char *db, const char *editor, const char *keys)
+{
+	char *script = test_write_file("edit.keys", keys);
+	setenv("EDITOR", editor, 1);
+	const char *user = getenv("USER");
+	char *old_user = user ? sl_xstrdup(user) : NULL;
+	setenv("USER", "tester", 1); /* the new version's author */
+	unsetenv("VISUAL");
+	char *argv[] = { (char *)shortlist_bin, "--db", (char *)db, "tui", "--script", script,
+			 "--size", "80x24", NULL };
+	char *out = NULL, *err = NULL;
+	CHECK_INT(harness_run(argv, &out, &err, NULL), 0);
+	unsetenv("EDITOR");
+	if (old_user)
+		setenv("USER", old_user, 1);
+	else
+		unsetenv("USER");
+	free(old_user);
+	free(err);
+	free(script);
+	return out ? out : sl_xstrdup("");
+}
+
+/* The files the editor was given that are still there (kept after a failure). */
+static int kept_files(const char *dir, const char *containing)
+{
+	int n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strncmp(e->d_name, "shortlist-", 10) == 0) {
+			char *path = sl_xasprintf("%s/%s", dir, e->d_name);
+			char *text = sl_read_file(path, NULL, NULL);
+			n += text && strstr(text, containing) != NULL;
+			free(text);
+			free(path);
+		}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Editing on the Prompts screen with $EDITOR a script: an edit of the older @1 stores @3
+ * with its lineage; an editor that changes nothing stores nothing; one that exits 1 or is
+ * missing says so and stores nothing, the text kept in its file; then tags on the prompt
+ * and the version, and the list filtered by a tag. */
+static void test_prompt_edit(const char *run_db)
+{
+	char *db = test_path("prompt-edit.db");
+	remove(db);
+	CHECK_INT(harness_copy(run_db, db), 0);
+	char *tmp = test_path("edit-tmp");
+	mkdir(tmp, 0700);
+	setenv("TMPDIR", tmp, 1);
+	char *change = test_write_file("change.sh", "#!/bin/sh\nsed -i 's/You classify product "
+				       "reviews\\./You sort product reviews./' \"$1\"\n");
+	char *same = test_write_file("same.sh", "#!/bin/sh\nexit 0\n");
+	/* Fails on its first go; the second `e` must bring back the text it left. */
+	char *fail = test_write_file("fail.sh", "#!/bin/sh\ngrep -q 'You shout at' \"$1\" && "
+				     "exit 0\nsed -i 's/You sort/You shout at/' \"$1\"\nexit 1\n");
+	chmod(change, 0755);
+	chmod(same, 0755);
+	chmod(fail, 0755);
+	char *a = run_with_editor(db, change, "2\njj\nh\ne\n:dump @1 edited: saved as @3\nd\n"
+				  ":dump the diff of @3 with @1, the version it was edited from\n");
+	CHECK_CONTAINS(a, "saved review-sentiment@3, edited from @1");
+	char *b = run_with_editor(db, same, "2\njj\ne\n:dump an editor that changes nothing\n");
+	CHECK_CONTAINS(b, "review-sentiment@3 unchanged: no new version");
+	char *c = run_with_editor(db, fail, "2\njj\ne\n:dump an editor that exits 1\ne\n"
+				  ":dump e again: the text it left is saved\n");
+	CHECK_CONTAINS(c, "the editor exited with status 1: nothing saved; e opens the text");
+	CHECK_CONTAINS(c, "saved review-sentiment@4, edited from @3");
+	CHECK_INT(kept_files(tmp, "You shout at"), 0); /* saved, so removed */
+	char *c2 = run_with_editor(db, fail, "2\njj\nh\ne\n:dump exits 1, then quit\n");
+	CHECK_INT(kept_files(tmp, "You shout at"), 1); /* kept for the user */
+	free(c2);
+	char *d = run_with_editor(db, "no-such-editor-here", "2\njj\ne\n:dump a missing editor\n");
+	CHECK_CONTAINS(d, "editor 'no-such-editor-here' not found (set VISUAL or EDITOR)");
+	char *e = run_with_editor(db, same, "2\njj\nt\nreviewed<Enter>\nT\nprod<Enter>\n"
+				  ":dump tags on the prompt and on @3\n<Colon>tagged prod<Enter>\n"
+				  ":dump only prompts tagged prod\n");
+	CHECK_CONTAINS(e, "tags of review-sentiment@4: prod");
+	CHECK_CONTAINS(e, "version tags: prod");
+	/* The screens that do not show a temporary file's name are the golden. */
+	char *golden = sl_xasprintf("%s%s%s", a, b, e);
+	/* (c's first screen names a temporary file: checked above, not in the golden) */
+	test_failures += harness_golden("tests/golden/prompts-edit-80x24.txt", golden, update);
+	free(golden);
+	/* What the store holds: @3 from @1, @4 from @3, nothing from the failed edits. */
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "prompts", "show", "review-sentiment@3",
+			 NULL };
+	char *out = NULL;
+	CHECK_INT(harness_run(argv, &out, NULL, NULL), 0);
+	CHECK_CONTAINS(out, "edited   from @1");
+	CHECK_CONTAINS(out, "You sort product reviews.");
+	free(out);
+	argv[5] = "review-sentiment";
+	CHECK_INT(harness_run(argv, &out, NULL, NULL), 0);
+	CHECK_CONTAINS(out, "review-sentiment@4  [");
+	CHECK_CONTAINS(out, "reviewed]");
+	CHECK_CONTAINS(out, "edited   from @3");
+	CHECK_CONTAINS(out, "tagged   prod");
+	CHECK_CONTAINS(out, "You shout at product reviews.");
+	free(out);
+	unsetenv("TMPDIR");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(e);
+	free(change);
+	free(same);
+	free(fail);
+	free(tmp);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -237,11 +357,33 @@ int main(int argc, char **argv)
 		free(text);
 		free(path);
 	}
+	/* The same run handed over in a bundle from another machine (its dataset file is not
+	 * here: Compare shows the stored cases) and opened from a store without runs. */
+	char *bundle = test_path("review.slrun"), *src_db = test_path("bundle-src.db");
+	CHECK_INT(harness_copy(run_db, src_db), 0);
+	struct sl_error err = { 0 };
+	struct sl_store *src = sl_store_open(src_db, 0, &err);
+	CHECK(src != NULL);
+	exec(src, "UPDATE runs SET dataset_path = '/home/ana/evals/reviews.csv'");
+	sl_store_close(src);
+	char *export_argv[] = { (char *)shortlist_bin, "--db", src_db, "runs", "export", "1", "-o",
+				bundle, NULL };
+	char *said = NULL;
+	CHECK_INT(harness_run(export_argv, &said, NULL, NULL), 0);
+	free(said);
+	char *open[] = { "--open", bundle, NULL };
+	test_current = "scripts-bundle";
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-bundle", template_db, open,
+				     update) >= 1);
+	free(bundle);
+	free(src_db);
 	char *pdb = priors_db(template_db);
 	test_current = "scripts-priors";
 	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-priors", pdb, NULL,
 				     update) >= 1);
 	free(pdb);
+	test_current = "prompt_edit";
+	test_prompt_edit(run_db);
 	test_current = "rating_survives_restart";
 	test_rating_survives_restart(run_db);
 	free(run_db);

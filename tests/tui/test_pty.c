@@ -1,8 +1,9 @@
 /* End to end: the real binary in a pseudo-terminal, rendered by libvterm. Start and wait
- * for the models table, resize and see the layout follow, shrink below 80x24 and see the
- * too-small notice, quit with q: exit 0 and the terminal given back (normal screen,
- * cursor visible). Every wait is on a condition with a timeout. */
+ * for the models table, see a key send only what it changed, resize and see the layout
+ * follow, shrink below 80x24 and see the too-small notice, quit with q: exit 0 and the
+ * terminal given back (normal screen, cursor visible). Every wait is on a condition with a timeout. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "pty_harness.h"
@@ -14,6 +15,15 @@
 
 static const char *shortlist_bin;
 static char *template_db;
+
+/* Read until nothing more comes for 200 ms (an upper bound: later output only adds). */
+static void pump_until_quiet(struct pty_session *s)
+{
+	for (unsigned long long before = ~0ULL; before != s->bytes_read;) {
+		before = s->bytes_read;
+		pty_pump(s, 200);
+	}
+}
 
 static void test_start_resize_quit(void)
 {
@@ -27,6 +37,19 @@ static void test_start_resize_quit(void)
 	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
 	CHECK(pty_wait_text(&s, "shortlisted", 28, TIMEOUT_MS));
 	CHECK(s.altscreen);
+
+	/* Redraws send what changed: moving the selection one row costs a small part of the
+	 * bytes of the first full frame (a full repaint costs about as much as that frame). */
+	CHECK(pty_wait_text(&s, "\u25b6", 2, TIMEOUT_MS));
+	pump_until_quiet(&s);
+	unsigned long long frame = s.bytes_read;
+	pty_send(&s, "j");
+	CHECK(pty_wait_text(&s, "\u25b6", 3, TIMEOUT_MS));
+	pump_until_quiet(&s);
+	unsigned long long moved = s.bytes_read - frame;
+	if (moved * 4 >= frame)
+		fprintf(stderr, "first frame %llu bytes, one row down %llu bytes\n", frame, moved);
+	CHECK(moved * 4 < frame);
 
 	/* Larger: the status bar follows to the new last row. */
 	pty_resize(&s, 40, 140);
@@ -219,6 +242,53 @@ static void test_unknown_term(void)
 int test_failures;
 const char *test_current;
 
+/* e on the Prompts screen hands the real terminal to $EDITOR: curses steps aside (the
+ * editor sees the normal screen, in cooked mode: a line typed reaches its `read`), and on
+ * return the screen is repainted with the saved version's message. */
+static void test_editor_suspends_curses(void)
+{
+	char *db = test_path("pty-edit.db");
+	CHECK_INT(harness_copy(template_db, db), 0);
+	char *prompts = test_source_path("data/examples/prompts");
+	char *imp[] = { (char *)shortlist_bin, "--db", db, "prompts", "import", prompts, NULL };
+	char *out = NULL;
+	CHECK_INT(harness_run(imp, &out, NULL, NULL), 0);
+	free(out);
+	char *editor = test_write_file("pty-editor.sh",
+				       "#!/bin/sh\nprintf 'EDITOR RUNNING, type a line: '\nread line\n"
+				       "sed -i \"s/clear, accurate/$line/\" \"$1\"\n");
+	chmod(editor, 0755);
+	char *env_editor = sl_xasprintf("EDITOR=%s", editor);
+	const char *env[] = { env_editor, "VISUAL", NULL };
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "tui", NULL };
+	struct pty_session s;
+	CHECK_INT(pty_start_env(&s, argv, env, 24, 80), 0);
+	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
+	pty_send(&s, "2");
+	CHECK(pty_wait_text(&s, "explain@1", -1, TIMEOUT_MS));
+	CHECK(s.altscreen);
+	pty_send(&s, "e");
+	CHECK(pty_wait_text(&s, "EDITOR RUNNING, type a line:", -1, TIMEOUT_MS));
+	CHECK(!s.altscreen); /* curses gave the terminal back for the editor */
+	pty_send(&s, "patient\r");
+	CHECK(pty_wait_text(&s, "saved explain@2, edited from @1", 22, TIMEOUT_MS));
+	CHECK(s.altscreen);
+	CHECK(pty_wait_text(&s, "You are a patient explainer.", -1, TIMEOUT_MS));
+	char *screen = pty_screen(&s);
+	CHECK(strstr(screen, "EDITOR RUNNING") == NULL); /* repainted over the editor's text */
+	free(screen);
+	pty_send(&s, "q");
+	CHECK(pty_wait_text(&s, "Released", 1, TIMEOUT_MS));
+	pty_send(&s, "q");
+	CHECK(pty_wait_exit(&s, TIMEOUT_MS));
+	CHECK_INT(s.exit_status, 0);
+	pty_free(&s);
+	free(env_editor);
+	free(editor);
+	free(prompts);
+	free(db);
+}
+
 int main(int argc, char **argv)
 {
 	test_env_pin();
@@ -234,6 +304,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_ascii_locale);
 	RUN_TEST(test_stderr_held_until_exit);
 	RUN_TEST(test_unknown_term);
+	RUN_TEST(test_editor_suspends_curses);
 	free(template_db);
 	if (test_failures)
 		fprintf(stderr, "%d check(s) failed\n", test_failures);

@@ -581,6 +581,26 @@ static const char eval_run_batches_v1[] =
 	"  created_at TEXT NOT NULL, submitted_at TEXT, expires_at TEXT, ended_at TEXT);"
 	"CREATE INDEX run_batches_run ON run_batches(run_id, state);";
 
+/* Prompt lineage and version tags (eval/prompts.c): parent is the version an edit started
+ * from (NULL for versions added from a file or imported), so a version edited from @1
+ * while @3 exists says so. Versions are immutable (the triggers above), so tags on one
+ * version ("prod", "candidate") live in their own table; the prompt's tags stay on prompts. */
+static const char eval_prompt_lineage_v1[] =
+	"ALTER TABLE prompt_versions ADD COLUMN parent INTEGER;"
+	"CREATE TABLE prompt_version_tags ("
+	"  name TEXT NOT NULL, version INTEGER NOT NULL, tag TEXT NOT NULL,"
+	"  PRIMARY KEY (name, version, tag),"
+	"  FOREIGN KEY (name, version) REFERENCES prompt_versions(name, version)) WITHOUT ROWID;";
+
+/* A run's identity across stores (report/bundle.c): a bundle imported twice, or into the
+ * store it came from, is recognised by it. Runs get one when inserted without one. */
+static const char eval_run_uid_v1[] =
+	"ALTER TABLE runs ADD COLUMN uid TEXT;"
+	"UPDATE runs SET uid = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX runs_uid ON runs(uid);"
+	"CREATE TRIGGER runs_uid_default AFTER INSERT ON runs WHEN NEW.uid IS NULL BEGIN"
+	"  UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id; END;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -600,6 +620,8 @@ const struct sl_migration sl_migrations[] = {
 	{ "bootstrap intervals of scorecards", report_score_intervals_v1 },
 	{ "promotion records", report_promotions_v1 },
 	{ "run batches", eval_run_batches_v1 },
+	{ "prompt lineage and version tags", eval_prompt_lineage_v1 },
+	{ "run uid", eval_run_uid_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

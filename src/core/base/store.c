@@ -155,6 +155,12 @@ const char *sl_col_text(sqlite3_stmt *stmt, int col)
 	return t ? (const char *)t : "";
 }
 
+char *sl_col_dup(sqlite3_stmt *stmt, int col)
+{
+	return sqlite3_column_type(stmt, col) == SQLITE_NULL ? NULL
+							      : sl_xstrdup(sl_col_text(stmt, col));
+}
+
 void sl_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
 {
 	if (s)

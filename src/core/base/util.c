@@ -214,17 +214,44 @@ void sl_iso8601(int64_t wall_ms, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void sl_sha256_hex(const void *data, size_t len, char out[65])
+static void hex_digest(const unsigned char *md, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
 	static const char hex[] = "0123456789abcdef";
 	for (unsigned i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+void sl_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	hex_digest(md, out);
+}
+
+struct sl_sha256 *sl_sha256_begin(void)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		abort(); /* out of memory, as sl_xmalloc */
+	return (struct sl_sha256 *)c;
+}
+
+void sl_sha256_update(struct sl_sha256 *h, const void *data, size_t len)
+{
+	EVP_DigestUpdate((EVP_MD_CTX *)h, data, len);
+}
+
+void sl_sha256_end(struct sl_sha256 *h, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_DigestFinal_ex((EVP_MD_CTX *)h, md, &mdlen);
+	EVP_MD_CTX_free((EVP_MD_CTX *)h);
+	hex_digest(md, out);
 }
 
 char *sl_read_file(const char *path, size_t *len_out, struct sl_error *err)

@@ -41,6 +41,9 @@ struct job {
 	enum sl_batch_state end_state;
 	struct sl_buf line;
 	uint8_t *answered;   /* a result line came for (idx - first) */
+	uint8_t *member;     /* (idx - first) is one of its requests; NULL for a batch loaded
+			      * from the store (then: a cell without a successful row) */
+	size_t member_cap;
 	int64_t n_ok, n_failed, n_malformed;
 	char *key;           /* the API key, wiped when freed */
 	struct job *next;
@@ -228,6 +231,7 @@ static void job_free(struct job *j)
 	sl_batch_clear(&j->b);
 	sl_buf_free(&j->line);
 	free(j->answered);
+	free(j->member);
 	free(j);
 }
 
@@ -419,6 +423,16 @@ int sl_batcher_add(struct sl_batcher *bt, int64_t idx, int model, const struct s
 		j->first = idx;
 		bt->open[model] = j;
 	}
+	size_t bit = (size_t)(idx - j->first);
+	if (bit / 8 >= j->member_cap) {
+		size_t cap = j->member_cap ? j->member_cap * 2 : 1024;
+		while (bit / 8 >= cap)
+			cap *= 2;
+		j->member = sl_xrealloc(j->member, cap);
+		memset(j->member + j->member_cap, 0, cap - j->member_cap);
+		j->member_cap = cap;
+	}
+	j->member[bit / 8] |= (uint8_t)(1u << (bit & 7));
 	if (j->n)
 		fputs(bm->ops->file_sep, j->fp);
 	fwrite(rec.data, 1, rec.len, j->fp);
@@ -442,6 +456,16 @@ static void give(struct job *j, int64_t idx, const struct sl_result *res)
 static bool was_answered(const struct job *j, int64_t idx)
 {
 	return j->answered[(idx - j->first) >> 3] & (1u << ((idx - j->first) & 7));
+}
+
+/* One of the batch's requests (cells of its range that were answered from the cache or
+ * done before are not). */
+static bool is_member(const struct job *j, int64_t idx)
+{
+	size_t bit = (size_t)(idx - j->first);
+	if (j->member)
+		return bit / 8 < j->member_cap && (j->member[bit / 8] & (1u << (bit & 7)));
+	return j->bt->host.in_batch(j->bt->host.ud, idx) && !j->bt->host.done(j->bt->host.ud, idx);
 }
 
 static void on_line(void *ud, const char *line, size_t len)
@@ -501,8 +525,7 @@ static void fail_missing(struct job *j)
 	}
 	struct sl_batcher *bt = j->bt;
 	for (int64_t idx = j->first; idx <= j->last; idx++) {
-		if (was_answered(j, idx) || !bt->host.in_batch(bt->host.ud, idx) ||
-		    bt->host.done(bt->host.ud, idx))
+		if (was_answered(j, idx) || !is_member(j, idx))
 			continue;
 		struct sl_result r;
 		memset(&r, 0, sizeof r);

@@ -29,6 +29,9 @@ void sl_prompt_version_free(struct sl_prompt_version *pv)
 	for (size_t i = 0; i < pv->n_tags; i++)
 		free(pv->tags[i]);
 	free(pv->tags);
+	for (size_t i = 0; i < pv->n_version_tags; i++)
+		free(pv->version_tags[i]);
+	free(pv->version_tags);
 	for (size_t i = 0; i < pv->n_messages; i++) {
 		free(pv->messages[i].role);
 		free(pv->messages[i].content);
@@ -404,14 +407,14 @@ static char *join_tags(const struct sl_prompt_version *pv)
 	return sl_buf_steal(&b);
 }
 
-static void split_tags(const char *s, struct sl_prompt_version *pv)
+static void split_tags(const char *s, char ***tags, size_t *n_tags)
 {
 	while (s && *s) {
 		const char *c = strchr(s, ',');
 		size_t n = c ? (size_t)(c - s) : strlen(s);
 		if (n) {
-			pv->tags = sl_xrealloc(pv->tags, (pv->n_tags + 1) * sizeof *pv->tags);
-			pv->tags[pv->n_tags++] = sl_xstrndup(s, n);
+			*tags = sl_xrealloc(*tags, (*n_tags + 1) * sizeof **tags);
+			(*tags)[(*n_tags)++] = sl_xstrndup(s, n);
 		}
 		s = c ? c + 1 : NULL;
 	}
@@ -497,7 +500,7 @@ static int add_locked(struct sl_store *store, struct sl_prompt_version *pv, bool
 	cJSON_Delete(p);
 	st = sl_store_prepare(store,
 		"INSERT INTO prompt_versions(name, version, messages, params, author, note, "
-		"created_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err);
+		"created_at, hash, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
 	if (st) {
 		sl_bind_text(st, 1, pv->name);
 		sqlite3_bind_int(st, 2, pv->version);
@@ -507,6 +510,10 @@ static int add_locked(struct sl_store *store, struct sl_prompt_version *pv, bool
 		sl_bind_text(st, 6, pv->note);
 		sl_bind_text(st, 7, pv->created_at);
 		sl_bind_text(st, 8, pv->hash);
+		if (pv->parent > 0)
+			sqlite3_bind_int(st, 9, pv->parent);
+		else
+			sqlite3_bind_null(st, 9);
 		rc = sl_store_step(store, st, err);
 	}
 	cJSON_free(ms);
@@ -531,7 +538,8 @@ int sl_prompts_add(struct sl_store *store, struct sl_prompt_version *pv, bool *c
 
 static int row_to_version(sqlite3_stmt *st, struct sl_prompt_version *out, struct sl_error *err)
 {
-	/* columns: name, version, messages, params, author, note, created_at, hash, tags */
+	/* columns: name, version, messages, params, author, note, created_at, hash, tags,
+	 * parent, version tags */
 	memset(out, 0, sizeof *out);
 	params_init(&out->params);
 	out->name = sl_xstrdup(sl_col_text(st, 0));
@@ -554,13 +562,17 @@ static int row_to_version(sqlite3_stmt *st, struct sl_prompt_version *out, struc
 		out->note = sl_xstrdup(sl_col_text(st, 5));
 	out->created_at = sl_xstrdup(sl_col_text(st, 6));
 	snprintf(out->hash, sizeof out->hash, "%s", sl_col_text(st, 7));
-	split_tags(sl_col_text(st, 8), out);
+	split_tags(sl_col_text(st, 8), &out->tags, &out->n_tags);
+	out->parent = sqlite3_column_int(st, 9);
+	split_tags(sl_col_text(st, 10), &out->version_tags, &out->n_version_tags);
 	return rc;
 }
 
 #define VERSION_COLUMNS                                                                     \
 	"SELECT v.name, v.version, v.messages, v.params, v.author, v.note, v.created_at, "  \
-	"v.hash, p.tags FROM prompt_versions v JOIN prompts p ON p.name = v.name "
+	"v.hash, p.tags, v.parent, (SELECT group_concat(tag, ',') FROM (SELECT tag FROM "   \
+	"prompt_version_tags t WHERE t.name = v.name AND t.version = v.version ORDER BY "   \
+	"tag)) FROM prompt_versions v JOIN prompts p ON p.name = v.name "
 
 static void unknown_prompt(struct sl_store *store, const char *name, struct sl_error *err)
 {
@@ -642,12 +654,111 @@ int sl_prompts_get_ref(struct sl_store *store, const char *ref, struct sl_prompt
 	return rc;
 }
 
+static bool valid_tag(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		      ('0' <= *p && *p <= '9') || strchr("-_.:/", *p)))
+			return false;
+	return true;
+}
+
+/* The prompt's tags are one comma-separated column (what `prompts list` prints). */
+static int tag_prompt(struct sl_store *store, const struct sl_prompt_version *pv,
+		      const char *tag, bool add, struct sl_error *err)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	bool had = false;
+	for (size_t i = 0; i < pv->n_tags; i++) {
+		if (strcmp(pv->tags[i], tag) == 0) {
+			had = true;
+			if (!add)
+				continue;
+		}
+		sl_buf_printf(&b, "%s%s", b.len ? "," : "", pv->tags[i]);
+	}
+	if (add && !had)
+		sl_buf_printf(&b, "%s%s", b.len ? "," : "", tag);
+	int rc = 0;
+	if (had != add) {
+		sqlite3_stmt *st = sl_store_prepare(store,
+			"UPDATE prompts SET tags = ? WHERE name = ?", err);
+		rc = -1;
+		if (st) {
+			sl_bind_text(st, 1, b.data);
+			sl_bind_text(st, 2, pv->name);
+			rc = sl_store_step(store, st, err) < 0 ? -1 : 0;
+			sqlite3_reset(st);
+		}
+	}
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_prompts_tag(struct sl_store *store, const char *name, int version, const char *tag,
+		   bool add, struct sl_error *err)
+{
+	if (!valid_tag(tag)) {
+		sl_error_set(err, "bad tag '%s': use 1-64 letters, digits or - _ . : /", tag);
+		return fail_usage(err);
+	}
+	struct sl_prompt_version pv;
+	if (sl_prompts_get(store, name, version, &pv, err) != 0)
+		return -1;
+	int rc;
+	if (version <= 0) {
+		rc = tag_prompt(store, &pv, tag, add, err);
+	} else {
+		sqlite3_stmt *st = sl_store_prepare(store, add
+			? "INSERT OR IGNORE INTO prompt_version_tags (name, version, tag) "
+			  "VALUES (?, ?, ?)"
+			: "DELETE FROM prompt_version_tags WHERE name = ? AND version = ? AND tag = ?",
+			err);
+		rc = -1;
+		if (st) {
+			sl_bind_text(st, 1, name);
+			sqlite3_bind_int(st, 2, version);
+			sl_bind_text(st, 3, tag);
+			rc = sl_store_step(store, st, err) < 0 ? -1 : 0;
+			sqlite3_reset(st);
+		}
+	}
+	sl_prompt_version_free(&pv);
+	return rc;
+}
+
+int sl_prompt_parse(const char *text, size_t len, const char *origin,
+		    struct sl_prompt_version *out, struct sl_error *err)
+{
+	cJSON *root = sl_json_parse_doc(text, len, origin, err);
+	if (!root)
+		return -1;
+	if (sl_json_check_unique_keys(text, len, origin, err) != 0) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	if (cJSON_HasObjectItem(root, "versions")) {
+		sl_error_set(err, "%s holds several versions (an export file): add it with 'shortlist "
+			     "prompts import DIR' on its directory", origin);
+		cJSON_Delete(root);
+		return fail_usage(err);
+	}
+	int rc = sl_prompt_from_json(root, origin, "prompt", out, err);
+	cJSON_Delete(root);
+	return rc;
+}
+
 int sl_prompts_list(struct sl_store *store, struct sl_prompt_info **out, size_t *n_out,
 		    struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(store,
 		"SELECT p.name, p.tags, v.version, v.created_at, v.hash, "
-		"  (SELECT COUNT(*) FROM prompt_versions c WHERE c.name = p.name) "
+		"  (SELECT COUNT(*) FROM prompt_versions c WHERE c.name = p.name), "
+		"  (SELECT group_concat(tag, ',') FROM (SELECT DISTINCT tag FROM "
+		"   prompt_version_tags t WHERE t.name = p.name ORDER BY tag)) "
 		"FROM prompts p JOIN prompt_versions v ON v.name = p.name AND v.version = "
 		"  (SELECT MAX(version) FROM prompt_versions m WHERE m.name = p.name) "
 		"ORDER BY p.name", err);
@@ -665,6 +776,7 @@ int sl_prompts_list(struct sl_store *store, struct sl_prompt_info **out, size_t 
 			.latest_created_at = sl_xstrdup(sl_col_text(st, 3)),
 			.latest_hash = sl_xstrdup(sl_col_text(st, 4)),
 			.n_versions = sqlite3_column_int(st, 5),
+			.version_tags = sl_xstrdup(sl_col_text(st, 6)),
 		};
 	}
 	sqlite3_reset(st);
@@ -684,6 +796,7 @@ void sl_prompt_infos_free(struct sl_prompt_info *list, size_t n)
 		free(list[i].tags);
 		free(list[i].latest_created_at);
 		free(list[i].latest_hash);
+		free(list[i].version_tags);
 	}
 	free(list);
 }

@@ -95,8 +95,16 @@ struct sl_runner {
 	double max_cost;
 	int64_t run_id;
 	int64_t total;
-	uint8_t *done;  /* per cell: 1 once it has a successful or final row */
 	int64_t next;   /* next grid index to consider */
+	/* Memory must not grow with the run: the rows come from the store in windows, and
+	 * a resumed run learns which cells are done from the store a window ahead of next. */
+	struct sl_case *rows; /* rows win_lo.. of the dataset (row windows) */
+	size_t n_rows;
+	int64_t win_lo;
+	bool resumed;   /* the run had cells before this invocation */
+	int64_t *skip;  /* done cells from skip_lo on, in grid order (done windows) */
+	size_t n_skip, skip_pos;
+	int64_t skip_lo, skip_hi; /* the window covers [skip_lo, skip_hi) */
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
 	struct sl_run_progress prog;
@@ -123,7 +131,8 @@ struct sl_runner {
 	size_t n_subs;
 	int last_sub_id;
 	unsigned sub_mask;  /* union of the subscribers' masks: no work when nobody listens */
-	uint8_t *follow;    /* per cell: deliver SL_EV_DELTA; allocated at the first follow */
+	int64_t *follow;    /* cells whose SL_EV_DELTA is delivered (a screen follows a few) */
+	size_t n_follow;
 	struct model_live *live; /* per model */
 	bool paused;
 	bool queued_emitted, finished_emitted;
@@ -158,6 +167,114 @@ static int64_t cell_index(const struct sl_runner *r, int m, int p, int c, int s)
 {
 	return (((int64_t)m * (int64_t)r->n_prompts + p) * (int64_t)r->ds->n_cases + c) *
 		       r->samples + s;
+}
+
+/* ---- rows and done cells, read from the store in windows ---- */
+
+#define ROW_WINDOW 256   /* rows parsed at a time */
+#define DONE_WINDOW 4096 /* done cells known ahead of the scheduler */
+
+static void rows_clear(struct sl_runner *r)
+{
+	for (size_t i = 0; i < r->n_rows; i++) {
+		cJSON_Delete(r->rows[i].vars);
+		free(r->rows[i].expected);
+		free(r->rows[i].reference);
+		free(r->rows[i].label);
+	}
+	r->n_rows = 0;
+}
+
+/* Row c of the dataset (spooled by prepare): from the window, refilled with the rows from
+ * c on when c is outside it (cells walk the rows in order, once per model and prompt). */
+static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error *err)
+{
+	if (c >= r->win_lo && c < r->win_lo + (int64_t)r->n_rows)
+		return &r->rows[c - r->win_lo];
+	rows_clear(r);
+	if (!r->rows)
+		r->rows = sl_xcalloc(ROW_WINDOW, sizeof *r->rows);
+	r->win_lo = c;
+	sqlite3_stmt *st = sl_store_prepare(r->store, SL_DATASET_SPOOL_ROWS, err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, r->ds->spool_id);
+	sqlite3_bind_int(st, 2, c);
+	sqlite3_bind_int(st, 3, ROW_WINDOW);
+	int rc;
+	while (r->n_rows < ROW_WINDOW && (rc = sl_store_step(r->store, st, err)) == SQLITE_ROW &&
+	       sqlite3_column_int64(st, 0) == c + (int64_t)r->n_rows) {
+		cJSON *vars = cJSON_Parse(sl_col_text(st, 2));
+		if (!cJSON_IsObject(vars)) {
+			cJSON_Delete(vars);
+			break;
+		}
+		struct sl_case *row = &r->rows[r->n_rows++];
+		row->line = sqlite3_column_int(st, 1);
+		row->vars = vars;
+		row->expected = sl_col_dup(st, 3);
+		row->reference = sl_col_dup(st, 4);
+		row->label = sl_col_dup(st, 5);
+	}
+	sqlite3_reset(st);
+	if (r->n_rows)
+		return &r->rows[0];
+	if (rc >= 0)
+		sl_error_set(err, "%s: row %d of dataset %s is gone from the store's spool",
+			     sl_store_path(r->store), c + 1, r->ds->path);
+	return NULL;
+}
+
+/* Whether cell idx of a resumed run already has a result. The scheduler asks in grid
+ * order; the window holds the done cells of [skip_lo, skip_hi) and is refilled from the
+ * store when idx leaves it (or a walk starts over). A store error counts as not done:
+ * the cell is asked again, never lost. */
+static bool is_done(struct sl_runner *r, int64_t idx)
+{
+	if (!r->resumed)
+		return false;
+	if (idx < r->skip_lo || idx >= r->skip_hi ||
+	    (r->skip_pos > 0 && r->skip[r->skip_pos - 1] >= idx)) {
+		if (!r->skip)
+			r->skip = sl_xcalloc(DONE_WINDOW, sizeof *r->skip);
+		r->n_skip = r->skip_pos = 0;
+		r->skip_lo = idx;
+		r->skip_hi = idx + 1; /* on error: ask again at the next cell */
+		int m, p, c, s;
+		cell_coords(r, idx, &m, &p, &c, &s);
+		sqlite3_stmt *st = sl_store_prepare(r->store,
+			"SELECT model_idx, prompt_idx, case_idx, sample FROM cells WHERE run_id = ?1 "
+			"AND (model_idx, prompt_idx, case_idx, sample) >= (?2, ?3, ?4, ?5) "
+			"AND error_kind IS NULL ORDER BY model_idx, prompt_idx, case_idx, sample "
+			"LIMIT 4096", NULL);
+		if (!st)
+			return false;
+		sqlite3_bind_int64(st, 1, r->run_id);
+		sqlite3_bind_int(st, 2, m);
+		sqlite3_bind_int(st, 3, p);
+		sqlite3_bind_int(st, 4, c);
+		sqlite3_bind_int(st, 5, s);
+		int rc, rows = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			rows++;
+			int cm = sqlite3_column_int(st, 0), cp = sqlite3_column_int(st, 1);
+			int cc = sqlite3_column_int(st, 2), cs = sqlite3_column_int(st, 3);
+			if (cm < 0 || (size_t)cm >= r->n_models || cp < 0 ||
+			    (size_t)cp >= r->n_prompts || cc < 0 || (size_t)cc >= r->ds->n_cases ||
+			    cs < 0 || cs >= r->samples)
+				continue; /* not of this grid */
+			r->skip[r->n_skip++] = cell_index(r, cm, cp, cc, cs);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return false;
+		/* fewer than asked: no done cell after these */
+		r->skip_hi = rows < DONE_WINDOW ? r->total
+			     : r->n_skip ? r->skip[r->n_skip - 1] + 1 : idx + 1;
+	}
+	while (r->skip_pos < r->n_skip && r->skip[r->skip_pos] < idx)
+		r->skip_pos++;
+	return r->skip_pos < r->n_skip && r->skip[r->skip_pos] == idx;
 }
 
 /* ---- live events ---- */
@@ -625,39 +742,39 @@ static char *resume_params(const struct sl_runner *r)
 	return s;
 }
 
+/* What a resumed run has done so far, per model (counted by the store, not kept per cell). */
 static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT model_idx, prompt_idx, case_idx, sample, cached, cost FROM cells "
-		"WHERE run_id = ? AND error_kind IS NULL", err);
+		"SELECT model_idx, COUNT(*), TOTAL(cached != 0), TOTAL(cost IS NULL), TOTAL(cost) "
+		"FROM cells WHERE run_id = ?1 AND error_kind IS NULL AND model_idx BETWEEN 0 AND ?2 "
+		"AND prompt_idx BETWEEN 0 AND ?3 AND case_idx BETWEEN 0 AND ?4 "
+		"AND sample BETWEEN 0 AND ?5 GROUP BY model_idx", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, r->run_id);
+	sqlite3_bind_int64(st, 2, (int64_t)r->n_models - 1);
+	sqlite3_bind_int64(st, 3, (int64_t)r->n_prompts - 1);
+	sqlite3_bind_int64(st, 4, (int64_t)r->ds->n_cases - 1);
+	sqlite3_bind_int64(st, 5, r->samples - 1);
 	int rc;
 	while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
-		int m = sqlite3_column_int(st, 0), p = sqlite3_column_int(st, 1);
-		int c = sqlite3_column_int(st, 2), s = sqlite3_column_int(st, 3);
-		if (m < 0 || (size_t)m >= r->n_models || p < 0 || (size_t)p >= r->n_prompts ||
-		    c < 0 || (size_t)c >= r->ds->n_cases || s < 0 || s >= r->samples)
-			continue;
-		int64_t idx = cell_index(r, m, p, c, s);
-		if (!r->done[idx]) {
-			struct sl_model_progress *mp = &r->live[m].p;
-			r->done[idx] = 1;
-			r->prog.done++;
-			mp->done++;
-			r->prog.cached += sqlite3_column_int(st, 4) != 0;
-			mp->cached += sqlite3_column_int(st, 4) != 0;
-			if (sqlite3_column_type(st, 5) == SQLITE_NULL) {
-				r->prog.cost_unknown++;
-				mp->cost_unknown++;
-			} else {
-				r->prog.cost += sqlite3_column_double(st, 5);
-				mp->cost += sqlite3_column_double(st, 5);
-			}
-		}
+		struct sl_model_progress *mp = &r->live[sqlite3_column_int(st, 0)].p;
+		int64_t n = sqlite3_column_int64(st, 1);
+		int64_t cached = (int64_t)sqlite3_column_double(st, 2);
+		int64_t unknown = (int64_t)sqlite3_column_double(st, 3);
+		double cost = sqlite3_column_double(st, 4);
+		r->prog.done += n;
+		mp->done += n;
+		r->prog.cached += cached;
+		mp->cached += cached;
+		r->prog.cost_unknown += unknown;
+		mp->cost_unknown += unknown;
+		r->prog.cost += cost;
+		mp->cost += cost;
 	}
 	sqlite3_reset(st);
+	r->resumed = r->prog.done > 0;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -739,13 +856,15 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	int brc = begin_write(r, wait, err);
 	if (brc != 0)
 		return brc;
+	/* the case's answers come from its stored row: no cell keeps them in memory */
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"INSERT OR REPLACE INTO cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "
 		"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "
 		"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, expected, "
-		"reference, label, cache_key, finished_at) VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-		"?19, ?20, ?21, ?22, ?23, ?24)", err);
+		"reference, label, cache_key, finished_at) SELECT "
+		"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+		"?19, expected, reference, label, ?21, ?22 FROM dataset_cases "
+		"WHERE dataset_hash = ?20 AND idx = ?4", err);
 	/* The cache keeps the first answer to a request; only --refresh replaces it. */
 #define CACHE_INSERT(verb) "INSERT OR " verb " INTO response_cache(key, endpoint, model, "     \
 	"reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, "   \
@@ -761,7 +880,6 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		const struct cell_rec *c = &r->batch[i];
 		int m, p, k, s;
 		cell_coords(r, c->idx, &m, &p, &k, &s);
-		const struct sl_case *cs_ = &r->ds->cases[k];
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, r->run_id);
 		sqlite3_bind_int(st, 2, m);
@@ -783,13 +901,16 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		bind_count(st, 17, c->tokens_out);
 		sqlite3_bind_int(st, 18, c->tokens_estimated);
 		bind_real(st, 19, c->cost);
-		sl_bind_text(st, 20, cs_->expected);
-		sl_bind_text(st, 21, cs_->reference);
-		sl_bind_text(st, 22, cs_->label);
-		sl_bind_text(st, 23, c->cache_key);
-		sl_bind_text(st, 24, now);
+		sl_bind_text(st, 20, r->ds->hash);
+		sl_bind_text(st, 21, c->cache_key);
+		sl_bind_text(st, 22, now);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
+		if (sqlite3_changes(sl_store_db(r->store)) != 1) {
+			sl_error_set(err, "%s: row %d of dataset %s is missing from the store",
+				     sl_store_path(r->store), k + 1, r->ds->path);
+			goto fail;
+		}
 		if (!c->to_cache)
 			continue;
 		const struct model_slot *ms = &r->models[m];
@@ -830,8 +951,6 @@ fail:
 
 static void account(struct sl_runner *r, const struct cell_rec *c)
 {
-	if (!c->error_kind)
-		r->done[c->idx] = 1;
 	r->prog.done++;
 	r->done_now++;
 	if (c->error_kind) {
@@ -1043,6 +1162,14 @@ static void on_send(void *ud, uint64_t id, int try)
 	emit(r, &ev);
 }
 
+static bool followed(const struct sl_runner *r, int64_t idx)
+{
+	for (size_t i = 0; i < r->n_follow; i++)
+		if (r->follow[i] == idx)
+			return true;
+	return false;
+}
+
 static void on_delta(void *ud, uint64_t id, const char *text, size_t len, bool reasoning)
 {
 	(void)id;
@@ -1056,7 +1183,7 @@ static void on_delta(void *ud, uint64_t id, const char *text, size_t len, bool r
 					      -1, -1, NAN, f->tries_sent, false };
 		emit_cell(r, SL_EV_FIRST_TOKEN, f->idx, &cm, NULL);
 	}
-	if (reasoning || !r->follow || !r->follow[f->idx] || !wants(r, SL_EV_DELTA))
+	if (reasoning || !followed(r, f->idx) || !wants(r, SL_EV_DELTA))
 		return;
 	struct sl_run_event ev = { .kind = SL_EV_DELTA, .ref.cell = f->idx, .text = text,
 				   .len = len, .retry_in_ms = NAN };
@@ -1095,9 +1222,11 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	return false;
 }
 
-/* The cache key: everything that determines the answer we would get. */
+/* The cache key: everything that determines the answer we would get, and whether it was
+ * streamed (an unstreamed answer has no TTFT to reuse). Only "stream": false is written, so
+ * the keys of streamed answers (the default) stay as they were. */
 static char *cache_key(const struct model_slot *ms, const struct sl_message *msgs, size_t n,
-		       const struct sl_params *p, int sample)
+		       const struct sl_params *p, int sample, bool stream)
 {
 	static const char *const roles[] = { "system", "user", "assistant" };
 	cJSON *o = cJSON_CreateObject();
@@ -1126,6 +1255,8 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	if (p->json)
 		cJSON_AddTrueToObject(pj, "json");
 	cJSON_AddNumberToObject(o, "sample", sample);
+	if (!stream)
+		cJSON_AddFalseToObject(o, "stream");
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	char hex[65];
@@ -1190,9 +1321,10 @@ static enum sl_role role_of(const char *s)
 	       : strcmp(s, "assistant") == 0 ? SL_ROLE_ASSISTANT : SL_ROLE_USER;
 }
 
-/* Render a cell's messages and compute its cache key. */
-static int cell_request(struct sl_runner *r, int64_t idx, struct sl_message **msgs_out,
-			struct sl_params *params, char **key_out, struct sl_error *err)
+/* Render a cell's messages (row is its case) and compute its cache key. */
+static int cell_request(struct sl_runner *r, int64_t idx, const struct sl_case *row,
+			struct sl_message **msgs_out, struct sl_params *params, char **key_out,
+			struct sl_error *err)
 {
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
@@ -1200,17 +1332,18 @@ static int cell_request(struct sl_runner *r, int64_t idx, struct sl_message **ms
 	struct sl_message *msgs = sl_xcalloc(pv->n_messages, sizeof *msgs);
 	for (size_t i = 0; i < pv->n_messages; i++) {
 		struct sl_error e = { 0 };
-		char *text = sl_template_render(pv->messages[i].content, r->ds->cases[c].vars, &e);
+		char *text = sl_template_render(pv->messages[i].content, row->vars, &e);
 		if (!text) {
 			sl_error_set(err, "prompt %s@%d, row %d of %s (line %d): %s", pv->name,
-				     pv->version, c + 1, r->ds->path, r->ds->cases[c].line, e.msg);
+				     pv->version, c + 1, r->ds->path, row->line, e.msg);
 			free_messages(msgs, i);
 			return usage_fail(err);
 		}
 		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
 	}
 	effective_params(r, pv, params);
-	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s);
+	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s,
+			     sl_suite_streams(r->suite, r->models[m].requested));
 	*msgs_out = msgs;
 	return 0;
 }
@@ -1240,9 +1373,26 @@ static void host_coords(void *ud, int64_t idx, int *m, int *p, int *c, int *s)
 	cell_coords(ud, idx, m, p, c, s);
 }
 
+/* Whether the cell has a successful row in the store (asked only for cells of a stored
+ * batch that got no result: few). */
 static bool host_done(void *ud, int64_t idx)
 {
-	return ((struct sl_runner *)ud)->done[idx];
+	struct sl_runner *r = ud;
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT 1 FROM cells WHERE run_id = ? AND model_idx = ? AND prompt_idx = ? AND "
+		"case_idx = ? AND sample = ? AND error_kind IS NULL", NULL);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	sqlite3_bind_int(st, 2, m);
+	sqlite3_bind_int(st, 3, p);
+	sqlite3_bind_int(st, 4, c);
+	sqlite3_bind_int(st, 5, s);
+	bool done = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return done;
 }
 
 static bool host_in_batch(void *ud, int64_t idx)
@@ -1265,7 +1415,8 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
 	struct sl_params params;
 	char *key = NULL;
 	struct sl_error e = { 0 };
-	if (cell_request(r, idx, &msgs, &params, &key, &e) == 0)
+	const struct sl_case *row = row_at(r, c, &e);
+	if (row && cell_request(r, idx, row, &msgs, &params, &key, &e) == 0)
 		free_messages(msgs, r->prompts[p].n_messages);
 	struct cell_rec *rec = record_result(r, idx, key, res);
 	rec->latency_ms = rec->ttft_ms = NAN;
@@ -1329,7 +1480,8 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 	struct sl_message *msgs;
 	struct sl_params params;
 	char *key;
-	if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
+	const struct sl_case *row = row_at(r, c, err);
+	if (!row || cell_request(r, idx, row, &msgs, &params, &key, err) != 0)
 		return -1;
 	if (r->cache != SL_CACHE_OFF && share_inflight(r, idx, key)) {
 		free(key);
@@ -1549,7 +1701,9 @@ static void runner_free(struct sl_runner *r)
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	free(r->batch);
-	free(r->done);
+	rows_clear(r);
+	free(r->rows);
+	free(r->skip);
 	for (size_t i = 0; i < r->fetched_cap; i++)
 		free(r->fetched[i]);
 	free(r->fetched);
@@ -1614,11 +1768,13 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		free(r->suite->dataset);
 		r->suite->dataset = real;
 	}
-	r->ds = sl_dataset_load(r->suite->dataset, &e);
+	r->ds = sl_dataset_spool(r->store, r->suite->dataset, &e);
 	if (!r->ds) {
 		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
 		return usage_fail(err);
 	}
+	if (o->check && o->check(o->check_ud, r->suite, r->ds, err) != 0)
+		return -1;
 	if (o->resume) {
 		if (find_resume_run(r, suite_real, resume_run, err) != 0)
 			return -1;
@@ -1651,7 +1807,6 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 			     r->suite->path, (long long)r->total);
 		return usage_fail(err);
 	}
-	r->done = sl_xcalloc((size_t)r->total, 1);
 	r->prog.total = r->total;
 	r->live = sl_xcalloc(r->n_models, sizeof *r->live);
 	for (size_t i = 0; i < r->n_models; i++) {
@@ -1784,7 +1939,7 @@ bool sl_runner_pump(struct sl_runner *r)
 	if (!r->queued_emitted) { /* at the first pump: subscribers come after start */
 		r->queued_emitted = true;
 		for (int64_t idx = 0; wants(r, SL_EV_QUEUED) && idx < r->total; idx++)
-			if (!r->done[idx])
+			if (!is_done(r, idx))
 				emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
 	}
 	/* schedule: fill the free slots; cache hits and batch cells do not take a slot */
@@ -1798,7 +1953,7 @@ bool sl_runner_pump(struct sl_runner *r)
 			break;
 		}
 		int64_t idx = r->next++;
-		if (r->done[idx] || (r->batcher && sl_batcher_claimed(r->batcher, idx)))
+		if (is_done(r, idx) || (r->batcher && sl_batcher_claimed(r->batcher, idx)))
 			continue;
 		int rc = start_cell(r, r->eng, idx, &r->fail_err);
 		if (rc < 0) {
@@ -1921,6 +2076,60 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 	return sl_runner_finish(r, out, err);
 }
 
+/* The plan counts the distinct requests in a temporary table of the store, not in memory. */
+static int plan_start(struct sl_runner *r, struct sl_error *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(sl_store_db(r->store), "CREATE TEMP TABLE IF NOT EXISTS plan_keys(key "
+			 "TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.plan_keys", NULL, NULL,
+			 &msg) != SQLITE_OK) {
+		sl_error_set(err, "%s: %s", sl_store_path(r->store), msg ? msg : "temp table");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Count one cell of the plan: from the cache, shared with a request counted before, or to
+ * be asked. */
+static int plan_cell(struct sl_runner *r, struct sl_run_plan *plan, int64_t idx,
+		     const struct sl_case *row, struct sl_error *err)
+{
+	struct sl_message *msgs;
+	struct sl_params params;
+	char *key;
+	if (cell_request(r, idx, row, &msgs, &params, &key, err) != 0)
+		return -1;
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	free_messages(msgs, r->prompts[p].n_messages);
+	/* a request asked once already in this plan is shared, as a run would */
+	bool again = false;
+	if (r->cache != SL_CACHE_OFF) {
+		sqlite3_stmt *st = sl_store_prepare(r->store,
+			"INSERT OR IGNORE INTO temp.plan_keys(key) VALUES (?)", err);
+		if (st)
+			sl_bind_text(st, 1, key);
+		if (!st || sl_store_step(r->store, st, err) < 0) {
+			free(key);
+			return -1;
+		}
+		again = sqlite3_changes(sl_store_db(r->store)) == 0;
+		sqlite3_reset(st);
+	}
+	struct cell_rec tmp;
+	memset(&tmp, 0, sizeof tmp);
+	if (again || (r->cache == SL_CACHE_USE && cache_lookup(r, key, &tmp))) {
+		plan->cached++;
+		if (!again)
+			rec_free(&tmp);
+	} else {
+		plan->to_request++;
+	}
+	free(key);
+	return 0;
+}
+
 int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 		   struct sl_run_plan *plan, struct sl_error *err)
 {
@@ -1946,31 +2155,15 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 		snprintf(plan->prompts + used, sizeof plan->prompts - used, "%s%s@%d", i ? ", " : "",
 			 r->prompts[i].name, r->prompts[i].version);
 	}
+	if (plan_start(r, err) != 0)
+		goto done;
 	for (int64_t idx = 0; idx < r->total; idx++) {
-		if (r->done[idx])
-			continue;
-		struct sl_message *msgs;
-		struct sl_params params;
-		char *key;
-		if (cell_request(r, idx, &msgs, &params, &key, err) != 0)
-			goto done;
 		int m, p, c, s;
 		cell_coords(r, idx, &m, &p, &c, &s);
-		free_messages(msgs, r->prompts[p].n_messages);
-		struct cell_rec tmp;
-		memset(&tmp, 0, sizeof tmp);
-		/* a request asked once already in this plan is shared, as a run would */
-		bool again = r->cache != SL_CACHE_OFF && keyset_has(r, key);
-		if (again || (r->cache == SL_CACHE_USE && cache_lookup(r, key, &tmp))) {
-			plan->cached++;
-			if (!again)
-				rec_free(&tmp);
-		} else {
-			plan->to_request++;
-			if (r->cache != SL_CACHE_OFF)
-				keyset_add(r, key);
-		}
-		free(key);
+		const struct sl_case *row;
+		if (!is_done(r, idx) &&
+		    (!(row = row_at(r, c, err)) || plan_cell(r, plan, idx, row, err) != 0))
+			goto done;
 	}
 	rc = 0;
 done:
@@ -2010,14 +2203,16 @@ void sl_runner_unsubscribe(struct sl_runner *r, int id)
 
 void sl_runner_follow(struct sl_runner *r, int64_t cell, bool on)
 {
-	if (cell < 0 || cell >= r->total)
+	if (cell < 0 || cell >= r->total || followed(r, cell) == on)
 		return;
-	if (!r->follow) {
-		if (!on)
-			return;
-		r->follow = sl_xcalloc((size_t)r->total, 1);
+	if (on) {
+		r->follow = sl_xrealloc(r->follow, (r->n_follow + 1) * sizeof *r->follow);
+		r->follow[r->n_follow++] = cell;
+		return;
 	}
-	r->follow[cell] = on;
+	for (size_t i = 0; i < r->n_follow; i++)
+		if (r->follow[i] == cell)
+			r->follow[i] = r->follow[--r->n_follow];
 }
 
 const char *sl_runner_cell_text(const struct sl_runner *r, int64_t cell, size_t *len)

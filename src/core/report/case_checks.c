@@ -175,39 +175,50 @@ static int check_one(const cJSON *spec, const cJSON *vars, const char *path, cha
 	return 0;
 }
 
+struct validate {
+	const struct sl_suite *suite;
+	const char *path;
+	char ***names;
+	size_t *n_names;
+};
+
+static int validate_case(void *ud, size_t k, const struct sl_case *c, struct sl_error *err)
+{
+	const struct validate *v = ud;
+	char where[1200];
+	snprintf(where, sizeof where, "%s:%d (case %zu)", v->path, c->line, k + 1);
+	for (size_t i = 0; i < v->suite->n_scorers; i++) {
+		const struct sl_suite_scorer *sc = &v->suite->scorers[i];
+		if (sl_judge_is_judge_scorer(sc->name) || !sl_case_spec_templated(sc->params))
+			continue;
+		char path[1400];
+		snprintf(path, sizeof path, "%s: %s", where, sc->path);
+		if (check_one(sc->params, c->vars, path, NULL, NULL, err) != 0)
+			return -1;
+	}
+	struct sl_error e = { 0 };
+	cJSON *list = sl_case_asserts(c->vars, where, &e);
+	if (!list && e.msg[0]) {
+		*err = e;
+		return -1;
+	}
+	int i = 0;
+	const cJSON *spec;
+	cJSON_ArrayForEach(spec, list) {
+		char path[1400];
+		snprintf(path, sizeof path, "%s: assert[%d]", where, i++);
+		if (check_one(spec, c->vars, path, v->names, v->n_names, err) != 0) {
+			cJSON_Delete(list);
+			return -1;
+		}
+	}
+	cJSON_Delete(list);
+	return 0;
+}
+
 int sl_case_checks_validate(const struct sl_suite *suite, const struct sl_dataset *ds,
 			    char ***names, size_t *n_names, struct sl_error *err)
 {
-	for (size_t k = 0; k < ds->n_cases; k++) {
-		const struct sl_case *c = &ds->cases[k];
-		char where[1200];
-		snprintf(where, sizeof where, "%s:%d (case %zu)", ds->path, c->line, k + 1);
-		for (size_t i = 0; i < suite->n_scorers; i++) {
-			const struct sl_suite_scorer *sc = &suite->scorers[i];
-			if (sl_judge_is_judge_scorer(sc->name) || !sl_case_spec_templated(sc->params))
-				continue;
-			char path[1400];
-			snprintf(path, sizeof path, "%s: %s", where, sc->path);
-			if (check_one(sc->params, c->vars, path, NULL, NULL, err) != 0)
-				return -1;
-		}
-		struct sl_error e = { 0 };
-		cJSON *list = sl_case_asserts(c->vars, where, &e);
-		if (!list && e.msg[0]) {
-			*err = e;
-			return -1;
-		}
-		int i = 0;
-		const cJSON *spec;
-		cJSON_ArrayForEach(spec, list) {
-			char path[1400];
-			snprintf(path, sizeof path, "%s: assert[%d]", where, i++);
-			if (check_one(spec, c->vars, path, names, n_names, err) != 0) {
-				cJSON_Delete(list);
-				return -1;
-			}
-		}
-		cJSON_Delete(list);
-	}
-	return 0;
+	struct validate v = { suite, ds->path, names, n_names };
+	return sl_dataset_each(ds, validate_case, &v, err);
 }

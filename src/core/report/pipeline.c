@@ -41,8 +41,8 @@ static size_t suite_metrics(const struct sl_suite *suite, char ***out)
 	return n;
 }
 
-int sl_pipeline_check_suite(const struct sl_suite *suite, const struct sl_gate *gates,
-			    size_t n_gates, struct sl_error *err)
+int sl_pipeline_check_suite(const struct sl_suite *suite, const struct sl_dataset *ds,
+			    const struct sl_gate *gates, size_t n_gates, struct sl_error *err)
 {
 	for (size_t i = 0; !suite->judge && i < suite->n_scorers; i++) {
 		const struct sl_suite_scorer *sc = &suite->scorers[i];
@@ -59,14 +59,11 @@ int sl_pipeline_check_suite(const struct sl_suite *suite, const struct sl_gate *
 	size_t n = suite_metrics(suite, &names);
 	int rc = 0;
 	/* every case's own checks and filled-in parameters, before any request */
-	struct sl_error dse = { 0 }; /* an unreadable dataset: the runner says so */
-	struct sl_dataset *ds = sl_dataset_load(suite->dataset, &dse);
 	if (ds) {
 		free(names[--n]); /* "human" stays last */
 		rc = sl_case_checks_validate(suite, ds, &names, &n, err);
 		names = sl_xrealloc(names, (n + 1) * sizeof *names);
 		names[n++] = sl_xstrdup("human");
-		sl_dataset_free(ds);
 	}
 	for (size_t g = 0; rc == 0 && g < n_gates; g++) {
 		bool known = sl_gate_metric_builtin(gates[g].metric);
@@ -90,6 +87,27 @@ int sl_pipeline_check_suite(const struct sl_suite *suite, const struct sl_gate *
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	return rc;
+}
+
+int sl_pipeline_check_run(void *ud, const struct sl_suite *suite, const struct sl_dataset *ds,
+			  struct sl_error *err)
+{
+	const struct sl_pipeline_gates *extra = ud;
+	size_t n_extra = extra ? extra->n : 0, n = n_extra + suite->n_gates;
+	char **exprs = sl_xcalloc(n ? n : 1, sizeof *exprs);
+	for (size_t i = 0; i < n_extra; i++)
+		exprs[i] = extra->exprs[i];
+	for (size_t i = 0; i < suite->n_gates; i++)
+		exprs[n_extra + i] = suite->gates[i];
+	struct sl_gate *gates = NULL;
+	int rc = sl_gates_parse(exprs, n, &gates, err);
+	if (rc == 0)
+		rc = sl_pipeline_check_suite(suite, ds, gates, n, err);
+	else
+		err->code = SL_EXIT_USAGE;
+	sl_gates_free(gates, n); /* NULL after a parse error */
+	free(exprs);
 	return rc;
 }
 
