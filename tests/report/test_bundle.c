@@ -276,7 +276,6 @@ static void test_import_fresh(void)
 		"SELECT * FROM score_stats ORDER BY 1, 2, 3, 4, 5",
 		"SELECT * FROM cell_reported ORDER BY 1, 2, 3",
 		"SELECT * FROM score_intervals ORDER BY 1, 2, 3, 4",
-		"SELECT * FROM cell_percentiles ORDER BY 1, 2, 3",
 		"SELECT uid FROM runs",
 	};
 	for (size_t i = 0; i < SL_ARRAY_LEN(stats); i++) {
