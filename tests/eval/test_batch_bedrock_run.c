@@ -5,6 +5,7 @@
  * partially completed job leaves the failed records' cells failed with Bedrock's reason;
  * a missing bucket or role is exit 2 before anything is sent; no credential is stored or
  * uploaded. */
+#define _GNU_SOURCE /* memmem */
 #include "test.h"
 
 #include <signal.h>
@@ -28,11 +29,24 @@ static long route(const char *name)
 	return fakeprov_route_count(fp, name);
 }
 
+/* A number from the store: sql whose one %lld is the run. */
 static long long q(const char *fmt, long long run)
 {
-	char *sql = sl_xasprintf(fmt, run, run);
-	long long v = db_query_int(db, sql);
-	free(sql);
+	struct sl_buf sql;
+	sl_buf_init(&sql);
+	for (const char *p = fmt; *p; p++) {
+		if (strncmp(p, "%lld", 4) == 0) {
+			sl_buf_printf(&sql, "%lld", run);
+			p += 3;
+		} else if (strncmp(p, "%%", 2) == 0) {
+			sl_buf_putc(&sql, '%');
+			p++;
+		} else {
+			sl_buf_putc(&sql, *p);
+		}
+	}
+	long long v = db_query_int(db, sql.data);
+	sl_buf_free(&sql);
 	return v;
 }
 
@@ -163,9 +177,7 @@ static void test_same_scorecard(void)
 			   "b.run_id = %lld AND a.value IS b.value", inter, batch);
 	CHECK_INT(db_query_int(db, sql), 300);
 	free(sql);
-	/* no credential in the store, nor in the uploaded input */
-	cJSON *last = NULL;
-	(void)last;
+	/* no credential in the store (the uploaded input: test_batch_bedrock) */
 	size_t len;
 	struct sl_error e = { 0 };
 	char *bytes = sl_read_file(db, &len, &e);
@@ -262,7 +274,8 @@ static void test_partial(void)
 	free(suite);
 }
 
-/* No bucket or role: exit 2 naming the file and key, before anything is sent. */
+/* No bucket or role: exit 2 naming the file and key, before anything is sent (the run's
+ * row stays, with no cell: --resume after fixing the file carries on). */
 static void test_missing_config(void)
 {
 	script("");
@@ -282,7 +295,7 @@ static void test_missing_config(void)
 	cJSON *stats = fakeprov_stats(fp);
 	CHECK_INT(cJSON_GetObjectItem(stats, "requests")->valueint, 0);
 	cJSON_Delete(stats);
-	CHECK_INT(last_run(), prev); /* no run was started */
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id > %lld", prev), 0);
 	char *b = batch_conf();
 	write_providers(b);
 	free(b);
