@@ -2,7 +2,8 @@
  * and model-invocation jobs): a batch run ends in the same cells and scores as the same
  * answers fetched interactively through Converse, at half the cost, latency not measured;
  * a kill while the job runs is picked up by `runs poll`; `runs cancel` stops the job; a
- * partially completed job leaves the failed records' cells failed with Bedrock's reason;
+ * partially completed or expired job leaves the failed records' cells failed with Bedrock's
+ * reason, and --resume sends them again;
  * a missing bucket or role is exit 2 before anything is sent; no credential is stored or
  * uploaded. */
 #define _GNU_SOURCE /* memmem */
@@ -29,25 +30,9 @@ static long route(const char *name)
 	return fakeprov_route_count(fp, name);
 }
 
-/* A number from the store: sql whose one %lld is the run. */
 static long long q(const char *fmt, long long run)
 {
-	struct sl_buf sql;
-	sl_buf_init(&sql);
-	for (const char *p = fmt; *p; p++) {
-		if (strncmp(p, "%lld", 4) == 0) {
-			sl_buf_printf(&sql, "%lld", run);
-			p += 3;
-		} else if (strncmp(p, "%%", 2) == 0) {
-			sl_buf_putc(&sql, '%');
-			p++;
-		} else {
-			sl_buf_putc(&sql, *p);
-		}
-	}
-	long long v = db_query_int(db, sql.data);
-	sl_buf_free(&sql);
-	return v;
+	return db_query_runs(db, fmt, run, run);
 }
 
 static long long last_run(void)
@@ -254,7 +239,7 @@ static void test_cancel(void)
 
 /* A partially completed job: the records Bedrock failed keep its reason; broken output
  * lines are counted. */
-static void test_partial(void)
+static void test_partial_and_expired(void)
 {
 	script("\"models\": {\"" MODEL "\": {\"text\": \"positive\", \"sequence\": [{}, {}, "
 	       "{\"fault\": \"status\", \"status\": 400, \"message\": \"Malformed input request: "
@@ -271,6 +256,29 @@ static void test_partial(void)
 		    "'%%extraneous key [foo] is not permitted%%'", run), 1);
 	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND n_failed = 1 AND "
 		    "n_malformed = 1 AND n_ok = 9", run), 1);
+	free(suite);
+
+	/* an expired job: what it finished is kept, the rest fail with its reason and a
+	 * --resume sends them in a new job */
+	script("\"bedrock_batch\": {\"status\": \"Expired\", \"process\": 3, \"message\": "
+	       "\"Job timed out after 24 hours\"}");
+	suite = write_suite("expired", 10);
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL);
+	run_result_free(&r);
+	run = last_run();
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_kind IS NULL", run), 3);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_msg LIKE "
+		    "'%%expired before this request ran: Job timed out after 24 hours%%'", run), 7);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'expired'",
+		    run), 1);
+	script("");
+	char run_s[32];
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--resume", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "10/10 cells, 0 errors");
+	run_result_free(&r);
+	CHECK_INT(route("bedrock.job_create"), 1);
 	free(suite);
 }
 
@@ -329,7 +337,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_same_scorecard);
 	RUN_TEST(test_kill_then_poll);
 	RUN_TEST(test_cancel);
-	RUN_TEST(test_partial);
+	RUN_TEST(test_partial_and_expired);
 	RUN_TEST(test_missing_config);
 	fakeprov_stop(fp);
 	free(db);
