@@ -27,23 +27,7 @@ static long route(const char *name)
 /* A number from the store: sql with run a for the first %lld, run b for the second. */
 static long long q2(const char *fmt, long long a, long long b)
 {
-	int k = 0;
-	struct sl_buf sql;
-	sl_buf_init(&sql);
-	for (const char *p = fmt; *p; p++) {
-		if (strncmp(p, "%lld", 4) == 0) {
-			sl_buf_printf(&sql, "%lld", k++ ? b : a);
-			p += 3;
-		} else if (strncmp(p, "%%", 2) == 0) {
-			sl_buf_putc(&sql, '%');
-			p++;
-		} else {
-			sl_buf_putc(&sql, *p);
-		}
-	}
-	long long v = db_query_int(db, sql.data);
-	sl_buf_free(&sql);
-	return v;
+	return db_query_runs(db, fmt, a, b);
 }
 
 static long long q(const char *fmt, long long run)
