@@ -22,7 +22,7 @@ struct job {
 	int polls;        /* GETs answered so far */
 	int64_t created_ns;
 	bool stop_asked;
-	bool written;     /* output generated */
+	int total, ok, failed; /* records, once the output is written (-1 before) */
 };
 
 static pthread_mutex_t g_aws_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -173,6 +173,9 @@ static void job_write_output(struct job *j, const cJSON *section, int process)
 	int n = 0, ok = 0, failed = 0;
 	long in_tokens = 0, out_tokens = 0;
 	char *copy = sl_xstrndup(in->data.data ? in->data.data : "", in->data.len);
+	j->total = 0;
+	for (const char *c = copy; *c; c++)
+		j->total += *c == '\n';
 	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (process >= 0 && n >= process)
@@ -223,6 +226,8 @@ static void job_write_output(struct job *j, const cJSON *section, int process)
 		sl_buf_puts(&out, "not json at all\n");
 	free(copy);
 	object_put(out_key, out.data ? out.data : "", out.len);
+	j->ok = ok;
+	j->failed = failed;
 	char *manifest_key = sl_xasprintf("%s/%s/manifest.json.out", out_base, j->id);
 	char *manifest = sl_xasprintf("{\"totalRecordCount\":%d,\"processedRecordCount\":%d,"
 				      "\"successRecordCount\":%d,\"errorRecordCount\":%d,"
@@ -296,6 +301,12 @@ static cJSON *job_json(const struct job *j)
 	cJSON_AddStringToObject(o, "status", j->status);
 	if (j->message)
 		cJSON_AddStringToObject(o, "message", j->message);
+	if (j->ok >= 0) {
+		cJSON_AddNumberToObject(o, "totalRecordCount", j->total);
+		cJSON_AddNumberToObject(o, "processedRecordCount", j->ok + j->failed);
+		cJSON_AddNumberToObject(o, "successRecordCount", j->ok);
+		cJSON_AddNumberToObject(o, "errorRecordCount", j->failed);
+	}
 	iso_time(fp_now_ns() - j->created_ns, ts, sizeof ts);
 	cJSON_AddStringToObject(o, "submitTime", ts);
 	iso_time(0, ts, sizeof ts);
@@ -368,6 +379,7 @@ static void job_create(const struct sl_buf *body, const cJSON *section, struct f
 	j->out_uri = sl_xstrdup(out->valuestring);
 	j->status = sl_xstrdup("Submitted");
 	j->created_ns = fp_now_ns();
+	j->ok = j->failed = -1;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "jobArn", j->arn);
 	fp_reply_json(r, 200, o);

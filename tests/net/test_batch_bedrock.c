@@ -372,6 +372,14 @@ static void test_expired_stopped_failed(void)
 	CHECK_INT(j.n_ok, 1);
 	job_free(&j);
 
+	/* expired having run nothing: no output to read (Bedrock may write none) */
+	start_job(eng, &j, batch, "\"bedrock_batch\": {\"status\": \"Expired\"}", true);
+	poll_until_ended(eng, &j);
+	CHECK_INT(j.b.state, SL_BATCH_EXPIRED);
+	CHECK(j.b.output_ref == NULL);
+	CHECK_INT(collect(eng, &j), 0);
+	job_free(&j);
+
 	/* stopped while running: StopModelInvocationJob, then Stopping, then Stopped */
 	start_job(eng, &j, batch, "\"bedrock_batch\": {\"polls\": 5, \"process\": 2}", true);
 	step(eng, &j, sl_bedrock_batch_ops.poll, sl_bedrock_batch_ops.poll_done);
