@@ -107,14 +107,35 @@ static char *uri_key(const char *uri)
 	return uri && strncmp(uri, "s3://", 5) == 0 ? sl_xstrdup(uri + 5) : NULL;
 }
 
-static void s3_error(struct fp_reply *r, int status, const char *code, const char *msg)
+/* S3's XML error; canonical: the canonical request S3 echoes with SignatureDoesNotMatch
+ * (signed header values included: a client must not show the body as it is). */
+static void s3_error_full(struct fp_reply *r, int status, const char *code, const char *msg,
+			  const char *canonical)
 {
 	r->status = status;
 	r->content_type = "application/xml";
 	r->body = sl_xasprintf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
-			       "<Message>%s</Message><RequestId>FAKE0000</RequestId></Error>",
-			       code, msg);
+			       "<Message>%s</Message>%s%s%s<RequestId>FAKE0000</RequestId></Error>",
+			       code, msg, canonical ? "<CanonicalRequest>" : "",
+			       canonical ? canonical : "", canonical ? "</CanonicalRequest>" : "");
 	r->body_len = strlen(r->body);
+}
+
+static void s3_error(struct fp_reply *r, int status, const char *code, const char *msg)
+{
+	s3_error_full(r, status, code, msg, NULL);
+}
+
+void fp_aws_auth_error(struct fp_reply *r, const char *route, const char *type,
+		       const char *msg, const char *canonical)
+{
+	if (strncmp(route, "s3.", 3) != 0) {
+		fp_error_reply(r, "bedrock", 403, type, msg);
+		return;
+	}
+	bool sig = type && strstr(type, "Signature") != NULL && canonical;
+	s3_error_full(r, 403, sig ? "SignatureDoesNotMatch" : "AccessDenied", msg,
+		      sig ? canonical : NULL);
 }
 
 static void bedrock_error(struct fp_reply *r, int status, const char *type, const char *msg)
