@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "shortlist/format.h"
 #include "shortlist/store.h"
 #include "shortlist/triangle.h"
 #include "shortlist/util.h"
@@ -40,17 +41,22 @@ struct sl_scorecard_row {
 	/* Seconds, over successful cells; NAN when none. */
 	double latency_p50, latency_p95, latency_p99, latency_mean;
 	double ttft_p50, ttft_p95;
+	double latency_min, latency_max, ttft_min, ttft_p99, ttft_max; /* the box plots' */
 	int64_t n_latency, n_ttft; /* successful cells with a latency / a TTFT */
 	double tokens_per_s;  /* sum(N) / sum(E2E - TTFT) over successful cells, N = output tokens
 			       * (each cell's N / (E2E - TTFT), as engine.h; no TTFT: E2E) */
 	double cost_total;    /* USD of successful cells; NAN when any price is unknown */
 	double cost_per_request, cost_per_1k;
+	double cost_known;    /* USD of the successful cells that have a cost */
 	int64_t n_cost_unknown; /* successful cells without a cost */
 	struct sl_metric_value *metrics;
 	size_t n_metrics;
 	/* The judge's own calls (not part of the model's cost). */
 	double judge_cost;    /* NAN when the judge's price is unknown */
 	int64_t judge_calls, judge_cached;
+	/* Cells went to the provider's batch API (batch.h): their cost is the batch price and
+	 * their latency is not measured (latency figures come from interactive cells only). */
+	bool batch;
 };
 
 struct sl_scorecard {
@@ -64,10 +70,15 @@ struct sl_scorecard {
 	double judge_cost;    /* all judge calls of the run */
 	int64_t judge_calls;
 	char *price_hint;     /* how to set a price, when some cost is unknown; else NULL */
+	char *batch_note;     /* what batch rows measure differently, when any; else NULL */
 	char *only_prompt;    /* "name@version" when the run has exactly one prompt (then the
 			       * per-model rows are that prompt's rows); else NULL */
 };
 
+/* The per-model rows of a run's scorecard without its quality metrics (no bootstrap, no
+ * headline): counts, cost, latency and TTFT, tokens/s. */
+int sl_scorecard_build_rows(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
+			    struct sl_error *err);
 /* Build the scorecard of a run from its cells and cell_scores. */
 int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
 		       struct sl_error *err);
@@ -88,8 +99,7 @@ int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
 			  struct sl_triangle *tri, struct sl_error *err);
 
 /* A latency or TTFT distribution of a row, in seconds (NAN when no cell has one): the row's
- * own percentiles plus the ends and TTFT's p99, read off the same index from its near end,
- * so a box plot costs about 2% of a scorecard whatever the run's size. */
+ * percentiles and ends, which the build read with the others (store and err are unused). */
 struct sl_dist {
 	int64_t n;
 	double min, p50, p95, p99, max;
@@ -108,6 +118,9 @@ struct sl_cell_score {
 int sl_scorecard_cell_scores(struct sl_store *store, int64_t run_id, int model_idx,
 			     int prompt_idx, int case_idx, int sample, struct sl_cell_score **out,
 			     size_t *n_out, struct sl_error *err);
+/* One stored score of a cell (NAN when it has none or it could not be scored). */
+double sl_scorecard_cell_score(struct sl_store *store, int64_t run_id, const char *metric,
+			      int model_idx, int prompt_idx, int case_idx, int sample);
 void sl_cell_scores_free(struct sl_cell_score *scores, size_t n);
 
 /* Names of the built-in metrics, for help texts and errors. */
@@ -115,5 +128,9 @@ extern const char *const sl_scorecard_builtin_metrics[];
 
 /* Text for the terminal: the per-model table (and per prompt when there are several). */
 void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out);
+/* A row's latency or TTFT figure for display: "batch" when the row's cells went to a batch
+ * API and none was measured, else sl_fmt_seconds. */
+const char *sl_scorecard_fmt_seconds(const struct sl_scorecard_row *r, double s,
+				     char out[SL_FMT_LEN]);
 
 #endif
