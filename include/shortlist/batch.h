@@ -165,7 +165,8 @@ struct sl_batch_ops {
 /* THE BATCH PROTOCOL TABLE: X(name) for `sl_name_batch_ops` in src/core/net/batch_name.c. */
 #define SL_BATCH_PROTOCOLS(X)                                                              \
 	X(openai)    /* OpenAI /v1/files + /v1/batches, and compatible servers */          \
-	X(anthropic) /* Anthropic Message Batches */
+	X(anthropic) /* Anthropic Message Batches */                                      \
+	X(bedrock)   /* Bedrock model invocation jobs, records in S3 (batch_bedrock.c) */
 
 #define SL_BATCH_DECLARE(name) extern const struct sl_batch_ops sl_##name##_batch_ops;
 SL_BATCH_PROTOCOLS(SL_BATCH_DECLARE)

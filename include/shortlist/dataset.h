@@ -41,6 +41,10 @@ struct sl_dataset *sl_dataset_load(const char *path, struct sl_error *err);
 struct sl_dataset *sl_dataset_parse(const char *text, size_t len, const char *path,
 				    const char *format, struct sl_error *err);
 void sl_dataset_free(struct sl_dataset *ds);
+/* The cases as the store keeps them (saved by the run that used them, or carried by a run
+ * bundle): what a run used, when its file has changed or is on another machine. */
+struct sl_dataset *sl_dataset_load_stored(struct sl_store *store, const char *hash,
+					  struct sl_error *err);
 
 /* The checking pass of a run: every row parsed and checked (file:line:col errors), read
  * once (a named pipe works) and written to a temporary table of the store's connection

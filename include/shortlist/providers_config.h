@@ -11,7 +11,9 @@
  *                                "max_retry_wait_s": 60 },
  *                    "timeouts": { "connect_ms": 10000, "first_byte_ms": 60000,
  *                                  "idle_ms": 30000, "total_ms": 600000 } },
- *       "aws":     { "kind": "bedrock", "region": "eu-west-1", "profile": "work" } } }
+ *       "aws":     { "kind": "bedrock", "region": "eu-west-1", "profile": "work",
+ *                    "batch": { "bucket": "my-evals", "prefix": "shortlist/",
+ *                               "role_arn": "arn:aws:iam::123456789012:role/BedrockBatch" } } } }
  * Unknown keys are errors naming the key path. Keys themselves never appear in the file:
  * api_key_env holds the NAME of the environment variable. */
 #ifndef SHORTLIST_PROVIDERS_CONFIG_H
@@ -51,6 +53,9 @@ struct sl_provider_conf {
 	char *api_key_env;       /* NAME of the variable holding the key, or NULL (none needed) */
 	char *region;            /* bedrock */
 	char *profile;           /* bedrock: ~/.aws/credentials profile, NULL = default */
+	char *batch;             /* its "batch" object (JSON text) for the protocol's batch
+				    module to read and check, or NULL; batch_origin: the file */
+	char *batch_origin;
 	struct sl_header *headers;
 	size_t n_headers;
 	struct sl_provider_limits limits;

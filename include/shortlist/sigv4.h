@@ -74,6 +74,16 @@ int sl_sigv4_sign_json_post(const struct sl_sigv4_credentials *c, const char *se
 			    struct sl_error *err);
 void sl_sigv4_headers_free(struct sl_sigv4_headers *h);
 
+/* The same for any request: method, service, S3's canonical-URI rule (s3: the wire path is
+ * used as is), content_type (NULL: none sent or signed) and the payload's hex SHA-256 (or
+ * "UNSIGNED-PAYLOAD"), so a body streamed from a file is signed with its precomputed hash.
+ * Lines: [Content-Type], X-Amz-Date, X-Amz-Content-Sha256, [X-Amz-Security-Token],
+ * Authorization. */
+int sl_sigv4_sign_headers(const struct sl_sigv4_credentials *c, const char *service, bool s3,
+			  const char *method, const char *host, const char *wire_path,
+			  const char *content_type, const char *payload_hash, int64_t wall_ms,
+			  struct sl_sigv4_headers *out, struct sl_error *err);
+
 /* Percent-encode a model id (or any path segment) for the wire: everything outside
  * A-Z a-z 0-9 - . _ ~ becomes %XX, so amazon.nova-pro-v1:0 -> amazon.nova-pro-v1%3A0 and
  * an ARN's '/' -> %2F. Caller frees. */

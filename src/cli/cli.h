@@ -58,6 +58,9 @@ int cmd_prompts(struct cli *cli, int argc, char **argv);
 int cmd_datasets(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
+/* runs export / runs import (argv[1] is the subcommand) */
+int cli_runs_export(struct cli *cli, int argc, char **argv);
+int cli_runs_import(struct cli *cli, int argc, char **argv);
 /* scoring */
 int cmd_score(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);

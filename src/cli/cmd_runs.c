@@ -15,12 +15,17 @@ static void runs_usage(FILE *out)
 	fprintf(out,
 		"usage: shortlist runs list [--limit N] [--json]\n"
 		"       shortlist runs show RUN [--cells] [--json]\n"
-		"       shortlist runs diff RUN_A RUN_B [--metric NAME]\n\n"
+		"       shortlist runs diff RUN_A RUN_B [--metric NAME]\n"
+		"       shortlist runs export RUN -o FILE.slrun [--force]\n"
+		"       shortlist runs import FILE.slrun\n\n"
 		"RUN is a run id, 'latest', or -N (the N-th newest). show prints the lineage: suite,\n"
 		"dataset and prompt version hashes, models requested and reported, parameters,\n"
 		"shortlist version, user and times. diff matches cells by model, prompt name, case\n"
 		"and sample and lists those whose output, error or score (--metric, default the\n"
-		"first scored metric) changed.\n");
+		"first scored metric) changed. export writes the run with its cells, scores,\n"
+		"ratings, votes, promotions, prompt versions and dataset to one file (a run\n"
+		"bundle); import adds a bundle to this store under a new run id (a run already\n"
+		"here is refused). 'shortlist tui --open FILE.slrun' shows one without importing.\n");
 }
 
 static cJSON *run_json(const struct sl_run *r);
@@ -355,5 +360,9 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 			return cli_usage_error("runs", "diff needs RUN_A RUN_B");
 		return runs_diff(cli_store(cli), refs[0], refs[1], metric);
 	}
+	if (strcmp(sub, "export") == 0)
+		return cli_runs_export(cli, argc, argv);
+	if (strcmp(sub, "import") == 0)
+		return cli_runs_import(cli, argc, argv);
 	return cli_usage_error("runs", "unknown subcommand '%s'", sub);
 }

@@ -3,12 +3,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shortlist/bundle.h"
 #include "../tui/tui.h"
 
 static void print_help(void)
 {
 	printf("usage: shortlist [--db PATH] [tui] [--theme NAME|PATH] [--ascii]\n"
 	       "       shortlist [--db PATH] tui --script FILE [--size COLSxLINES]\n"
+	       "       shortlist tui --open FILE.slrun\n"
 	       "       shortlist tui --keys man|markdown\n\n"
 	       "Open the terminal workbench (press ? inside for the keys).\n\n"
 	       "  --theme NAME|PATH  colours: default, light, high-contrast, mono, a name in\n"
@@ -18,7 +20,10 @@ static void print_help(void)
 	       "  --script FILE      headless: feed the key script in FILE and write each :dump\n"
 	       "                     step's screen to stdout as text (no terminal needed)\n"
 	       "  --size COLSxLINES  screen size for --script (default 120x40)\n"
-	       "  --keys FORMAT      print the key list generated from the action table\n");
+	       "  --keys FORMAT      print the key list generated from the action table\n"
+	       "  --open FILE.slrun  show a run bundle ('shortlist runs export') on the Runs\n"
+	       "                     screen; a private copy is opened, so neither the file nor\n"
+	       "                     your store changes (ratings given there are not kept)\n");
 }
 
 static int parse_size(const char *s, int *cols, int *lines)
@@ -49,6 +54,8 @@ int cmd_tui(struct cli *cli, int argc, char **argv)
 				return cli_usage_error("tui", "bad --size '%s': write COLSxLINES, "
 							      "e.g. 120x40",
 						       argv[i]);
+		} else if (strcmp(a, "--open") == 0 && i + 1 < argc) {
+			opts.bundle = argv[++i];
 		} else if (strcmp(a, "--keys") == 0 && i + 1 < argc) {
 			if (tui_print_keys(argv[++i]) != 0)
 				return cli_usage_error("tui", "bad --keys '%s': use man or markdown",
@@ -58,5 +65,17 @@ int cmd_tui(struct cli *cli, int argc, char **argv)
 			return cli_usage_error("tui", "unknown argument %s", a);
 		}
 	}
-	return tui_main(cli_store(cli), &opts);
+	if (!opts.bundle)
+		return tui_main(cli_store(cli), &opts);
+	/* The bundle's copy is the store: the user's own store is never opened. */
+	struct sl_error err = { 0 };
+	char *copy = sl_bundle_open_copy(opts.bundle, &err);
+	if (!copy)
+		return cli_fail(&err);
+	cli->db_path = copy;
+	int rc = tui_main(cli_store(cli), &opts);
+	sl_store_close(cli->store);
+	cli->store = NULL;
+	sl_bundle_copy_remove(copy);
+	return rc;
 }

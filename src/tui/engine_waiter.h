@@ -5,9 +5,9 @@
  * While requests are active the network is taken at most every TUI_NET_BATCH_MS: with 64
  * streams a wake-up per chunk means thousands a second, each a poll over every socket and
  * a pass over every transfer (bench_live: a third of a core); batched, one pass reads many
- * chunks. Keys and signals still wake the loop at once. The price: a timing the engine
- * takes when it reads (TTFT, end of stream) may read up to the batch time late in the TUI;
- * `shortlist run` reads at once. */
+ * chunks. Keys and signals still wake the loop at once. The price: a time the engine takes
+ * when it reads (TTFT, end of stream) may be up to about a millisecond late in the TUI
+ * (bench_live compares the stored TTFT with `shortlist run`'s, which reads at once). */
 #ifndef SHORTLIST_TUI_ENGINE_WAITER_H
 #define SHORTLIST_TUI_ENGINE_WAITER_H
 
@@ -25,7 +25,7 @@ struct tui_engine_waiter {
 	char error[1024]; /* the last failed wait, for the status bar */
 };
 
-#define TUI_NET_BATCH_MS 2
+#define TUI_NET_BATCH_MS 1
 
 void tui_engine_waiter_init(struct tui_engine_waiter *ew, struct sl_engine *eng);
 /* How long a wait at now_ns sleeps on the TUI's own descriptors only, before the network

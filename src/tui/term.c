@@ -342,7 +342,9 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 	app->suspend = term_suspend;
 	app->suspend_ud = &t;
 	/* Benchmarks count frames and their pacing: one line per frame sent to the terminal,
-	 * "CLOCK_MONOTONIC-ns", buffered and written out at exit. */
+	 * "SENT WOKE DRAW" in CLOCK_MONOTONIC ns, WOKE being when the loop woke to the key the
+	 * frame answers (0: a frame of live data), DRAW the time to render and send it;
+	 * buffered and written out at exit. */
 	const char *log_path = getenv("SHORTLIST_FRAME_LOG");
 	FILE *frame_log = log_path && *log_path ? fopen(log_path, "w") : NULL;
 	handle_resize(&t, app);
@@ -365,11 +367,14 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 			timeout = due > 0 ? (int)(due / 1000000) + 1 : 0;
 		}
 		int n = w->wait(w->ud, fds, 2, timeout);
+		int64_t woke_ns = sl_now_ns();
 		if (n < 0 && errno != EINTR) {
 			sl_error_set(err, "waiting for input failed: %s", strerror(errno));
 			break;
 		}
-		if (w->progress && w->progress(w->ud))
+		/* A key's frame goes out before the network's news is taken in. */
+		bool keys = n > 0 && (fds[0].revents & POLLIN);
+		if (!keys && w->progress && w->progress(w->ud))
 			app->dirty = true;
 		if (n > 0 && (fds[1].revents & POLLIN)) {
 			unsigned char sigs[64];
@@ -388,13 +393,13 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
 		    !(fds[0].revents & POLLIN))
 			app->quit = true; /* the terminal went away */
-		bool keys = n > 0 && (fds[0].revents & POLLIN);
 		if (keys)
 			drain_keys(&t, app);
 		/* Live data redraws at most once per frame time (htop's timer, not per event);
 		 * a key is answered at once. */
 		if (!keys && !t.full_repaint && sl_now_ns() - last_frame_ns < TUI_FRAME_NS)
 			continue;
+		int64_t drawn_ns = sl_now_ns();
 		tui_app_render(app);
 		/* drain_keys renders into the grid as it goes; the terminal gets the result
 		 * once per wake-up, and only if a frame changed. */
@@ -403,8 +408,12 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 			presented = app->frames;
 			last_frame_ns = sl_now_ns();
 			if (frame_log)
-				fprintf(frame_log, "%lld\n", (long long)last_frame_ns);
+				fprintf(frame_log, "%lld %lld %lld\n", (long long)last_frame_ns,
+					keys ? (long long)woke_ns : 0LL,
+					(long long)(last_frame_ns - drawn_ns));
 		}
+		if (keys && w->progress && w->progress(w->ud))
+			app->dirty = true;
 	}
 	app->suspend = NULL;
 	if (frame_log)

@@ -78,6 +78,12 @@ int tui_main(struct sl_store *store, const struct tui_options *opts)
 	tui_live_waiter_init(&live_waiter, &app);
 	const struct tui_waiter *w = opts->waiter ? opts->waiter : &live_waiter;
 	app.script_mode = opts->script != NULL;
+	if (opts->bundle) { /* a meeting: straight to the run */
+		const char *name = strrchr(opts->bundle, '/');
+		tui_app_show(&app, TUI_SCREEN_RUNS);
+		tui_app_message(&app, false, "bundle %s: a private copy; nothing is written to it "
+					     "or to your store", name ? name + 1 : opts->bundle);
+	}
 	app.pending_work = w->pending;
 	app.pending_ud = w->ud;
 	int rc;

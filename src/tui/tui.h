@@ -28,6 +28,7 @@ struct tui_options {
 	int script_cols, script_lines;
 	bool ascii;          /* force the ASCII glyph set (also chosen by a non-UTF-8 locale) */
 	const struct tui_waiter *waiter; /* NULL = plain poll() */
+	const char *bundle;  /* --open: the run bundle shown; the store is a private copy of it */
 };
 
 /* Run until the user quits; returns the process exit code. */

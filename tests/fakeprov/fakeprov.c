@@ -257,9 +257,12 @@ static int check_script(const cJSON *s, char *err, size_t errsz)
 				if (check_behaviour(m, w, true, err, errsz))
 					return -1;
 			}
+		} else if (strcmp(k->string, "bedrock_batch") == 0) {
+			if (fp_aws_check_script(k, err, errsz))
+				return -1;
 		} else if (strcmp(k->string, "auth") != 0) {
-			snprintf(err, errsz, "unknown top-level key \"%s\" (default, models, auth)",
-				 k->string);
+			snprintf(err, errsz, "unknown top-level key \"%s\" (default, models, auth, "
+				 "bedrock_batch)", k->string);
 			return -1;
 		}
 	}
@@ -1587,6 +1590,92 @@ done:
 	return rc;
 }
 
+/* ---- S3 and Bedrock batch jobs (aws_batch.c) ------------------------------------------- */
+
+void fp_converse_answer(const char *model, const cJSON *body, cJSON **answer, int *err_status,
+			char **err_message)
+{
+	struct fp_behaviour b;
+	bool text_set;
+	resolve(model, &b, &text_set);
+	*answer = NULL;
+	if (b.fault == FP_FAULT_STATUS || !b.exists) {
+		*err_status = b.exists ? b.status : 400;
+		*err_message = sl_xstrdup(b.message ? b.message : b.exists ? "scripted failure"
+					  : "The provided model identifier is invalid.");
+		fp_behaviour_free(&b);
+		return;
+	}
+	struct fp_request q = { .route = "bedrock.batch", .model = model, .body = (cJSON *)body };
+	pthread_mutex_lock(&g_lock);
+	q.seq = ++g_seq;
+	pthread_mutex_unlock(&g_lock);
+	q.input_tokens = b.input_tokens > 0 ? b.input_tokens : estimate_input(body);
+	make_pieces(&q, &b, text_set);
+	struct fp_reply r = { 0 };
+	fp_bedrock_converse(&r, &q, &b);
+	*answer = cJSON_ParseWithLength(r.body ? r.body : "", r.body_len);
+	fp_reply_free(&r);
+	free_pieces(&q);
+	fp_behaviour_free(&b);
+}
+
+static enum MHD_Result aws_request(struct MHD_Connection *c, struct conn_req *cr,
+				   const char *method, const char *url, const char *route,
+				   const char *service)
+{
+	struct sl_buf query;
+	sl_buf_init(&query);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
+	cJSON *record = cJSON_CreateObject();
+	record_last(method, url, query.data ? query.data : "", c, &cr->body, record);
+	cJSON_AddStringToObject(record, "route", route);
+	pthread_mutex_lock(&g_lock);
+	g_requests++;
+	g_seq++;
+	counter_bump(&g_by_route, route, 1);
+	counter_bump(&g_by_path, url, 1);
+	cJSON *section = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(g_script,
+									  "bedrock_batch"), 1);
+	pthread_mutex_unlock(&g_lock);
+	enum MHD_Result rc = MHD_YES;
+	const char *h = get_header(c, "Authorization");
+	char why[1100] = "";
+	const char *type = "MissingAuthenticationTokenException";
+	struct hdrs hs = { 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
+	bool ok = h && verify_sigv4(method, url, query.data ? query.data : "", &hs, &cr->body, h,
+				    service, why, sizeof why, &type, record) &&
+		  fresh_date(get_header(c, "x-amz-date"), why, sizeof why, &type);
+	free(hs.h);
+	if (!h)
+		snprintf(why, sizeof why, "Missing Authentication Token");
+	cJSON_AddStringToObject(record, "auth", "sigv4");
+	cJSON_AddBoolToObject(record, "auth_ok", ok);
+	pthread_mutex_lock(&g_lock);
+	if (ok)
+		g_sigv4_ok++;
+	else
+		g_auth_failures++;
+	pthread_mutex_unlock(&g_lock);
+	if (!ok) {
+		cJSON_AddStringToObject(record, "auth_error", why);
+		rc = queue_error(c, "bedrock", 403, type, why);
+	} else {
+		struct fp_reply r = { 0 };
+		fp_aws_handle(route, method, url, &cr->body, section, &r);
+		rc = queue_reply(c, &r, NULL);
+		fp_reply_free(&r);
+	}
+	pthread_mutex_lock(&g_lock);
+	cJSON_Delete(g_last);
+	g_last = record;
+	pthread_mutex_unlock(&g_lock);
+	cJSON_Delete(section);
+	sl_buf_free(&query);
+	return rc;
+}
+
 /* ---- MHD glue -------------------------------------------------------------------------- */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -1613,6 +1702,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		fprintf(stderr, "fakeprov: %s %s (%zu bytes)\n", method, url, cr->body.len);
 	if (sl_str_starts_with(url, "/_fake/"))
 		return control(c, method, url, &cr->body);
+	const char *service, *aws = fp_aws_route(method, url, &service);
+	if (aws)
+		return aws_request(c, cr, method, url, aws, service);
 	return model_request(c, cr, method, url);
 }
 

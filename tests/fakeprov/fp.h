@@ -144,6 +144,22 @@ void fp_ollama_stream(struct fp_stream *s, const struct fp_request *q,
  * similar vectors (cosine similarity means something in tests). */
 void fp_embed(const char *text, int dims, double *out);
 
+/* aws_batch.c: S3 objects on path-style buckets (PUT/GET /s3/BUCKET/KEY) and Bedrock's batch
+ * jobs (POST /model-invocation-job, GET /model-invocation-job/ID, POST .../ID/stop).
+ * fp_aws_route: the route name of method + url and the SigV4 service it must be signed for
+ * ("s3" or "bedrock"), or NULL when it is not one of them. fp_aws_handle answers it; section
+ * is the script's "bedrock_batch" object (or NULL). */
+const char *fp_aws_route(const char *method, const char *url, const char **service);
+void fp_aws_handle(const char *route, const char *method, const char *url,
+		   const struct sl_buf *body, const cJSON *section, struct fp_reply *r);
+int fp_aws_check_script(const cJSON *section, char *err, size_t errsz);
+
+/* fakeprov.c: the Converse answer an interactive call to model with this request body would
+ * get (the model's script behaviour, advancing its sequence): *answer, or for a `fault:
+ * status` behaviour *err_status and *err_message (caller frees). */
+void fp_converse_answer(const char *model, const cJSON *body, cJSON **answer, int *err_status,
+			char **err_message);
+
 /* Ticks for timing fields (ns since request start). */
 int64_t fp_now_ns(void);
 

@@ -6,13 +6,18 @@
  *    a few seconds: the TUI's CPU (/proc/PID/stat), frames sent to the terminal per second
  *    and the longest gap between two (SHORTLIST_FRAME_LOG), bytes written to the terminal
  *    per second (what "redraw only what changed" costs), key-to-screen latency (a key every
- *    100 ms; the time until the pty shows its effect), and the process's peak RSS. */
+ *    100 ms; the time until the pty shows its effect, and the part of it inside the TUI),
+ *    the process's peak RSS, and the TTFT it stored next to `shortlist run`'s for the same
+ *    suite (the TUI reads the network in batches of TUI_NET_BATCH_MS). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "fakeprov_client.h"
 #include "pty_harness.h"
+#include "shortlist/store.h"
 #include "shortlist/util.h"
 #include "test.h"
 #include "tui_harness.h"
@@ -111,28 +116,34 @@ static double proc_cpu_ms(pid_t pid)
 	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* The frames the TUI sent to the terminal (SHORTLIST_FRAME_LOG: one CLOCK_MONOTONIC ns
- * per line, the clock harness_ms reads), in ms. */
-static double *read_frame_log(const char *path, size_t *n)
+/* The frames the TUI sent to the terminal (SHORTLIST_FRAME_LOG: per line the CLOCK_MONOTONIC
+ * ns it was sent, the clock harness_ms reads, when the loop woke to the key it answers (0
+ * for live data) and how long rendering and sending it took), in ms. */
+struct frame {
+	double sent, woke, draw;
+};
+
+static struct frame *read_frame_log(const char *path, size_t *n)
 {
 	*n = 0;
 	char *text = sl_read_file(path, NULL, NULL);
 	if (!text)
 		return NULL;
 	size_t cap = 1024;
-	double *t = sl_xcalloc(cap, sizeof *t);
+	struct frame *f = sl_xcalloc(cap, sizeof *f);
 	for (char *p = text; *p;) {
 		char *end;
-		long long ns = strtoll(p, &end, 10);
-		if (end == p)
+		long long sent = strtoll(p, &end, 10), woke = strtoll(end, &p, 10);
+		if (end == text || p == end)
 			break;
+		long long draw = strtoll(p, &p, 10);
 		if (*n == cap)
-			t = sl_xrealloc(t, (cap *= 2) * sizeof *t);
-		t[(*n)++] = (double)ns / 1e6;
-		p = end + (*end == '\n');
+			f = sl_xrealloc(f, (cap *= 2) * sizeof *f);
+		f[(*n)++] = (struct frame){ (double)sent / 1e6, (double)woke / 1e6, (double)draw / 1e6 };
+		p += *p == '\n';
 	}
 	free(text);
-	return t;
+	return f;
 }
 
 /* One screen measured over a window while the run streams. */
@@ -144,8 +155,26 @@ struct window {
 	int n_lat;
 };
 
-/* The i-th key of a screen and the text (on row) that shows its effect. */
-typedef void (*key_fn)(int i, char *key, char *want, size_t wn, int *row, void *ud);
+/* The i-th key of a screen and the text (on row) that shows its effect: its appearing, or
+ * with *absent its going. */
+typedef void (*key_fn)(int i, char *key, char *want, size_t wn, int *row, bool *absent,
+		       void *ud);
+
+static bool wait_gone(struct pty_session *s, const char *text, int row, int timeout_ms)
+{
+	double deadline = harness_ms() + timeout_ms;
+	for (;;) {
+		char *r = pty_row(s, row);
+		bool gone = !strstr(r, text);
+		free(r);
+		if (gone)
+			return true;
+		if (harness_ms() > deadline || !pty_pump(s, (int)(deadline - harness_ms()) + 1)) {
+			fprintf(stderr, "timed out waiting for \"%s\" to go from row %d\n", text, row);
+			return false;
+		}
+	}
+}
 
 #define WINDOW_MS 3000
 #define KEY_EVERY_MS 100
@@ -169,10 +198,11 @@ static void measure(struct pty_session *s, struct window *w, key_fn next_key, vo
 		}
 		char key[8], want[256];
 		int row = -1;
-		next_key(w->n_lat, key, want, sizeof want, &row, ud);
+		bool absent = false;
+		next_key(w->n_lat, key, want, sizeof want, &row, &absent, ud);
 		double k0 = harness_ms();
 		pty_send(s, key);
-		if (!pty_wait_text(s, want, row, 5000))
+		if (absent ? !wait_gone(s, want, row, 5000) : !pty_wait_text(s, want, row, 5000))
 			break;
 		double k1 = harness_ms();
 		if (w->n_lat < (int)SL_ARRAY_LEN(w->lat))
@@ -184,36 +214,59 @@ static void measure(struct pty_session *s, struct window *w, key_fn next_key, vo
 	w->bytes = s->bytes_read - b0;
 }
 
-static void report(const struct window *w, const double *frames, size_t n_frames)
+static void print_quantiles(const double *v, int k)
+{
+	double sorted[128];
+	memcpy(sorted, v, (size_t)k * sizeof *sorted);
+	qsort(sorted, (size_t)k, sizeof *sorted, cmp_double);
+	printf("p50 %.1f ms, p95 %.1f ms, max %.1f ms", sorted[k / 2],
+	       sorted[(k * 95 + 99) / 100 - 1], sorted[k - 1]);
+}
+
+static void report(const struct window *w, const struct frame *frames, size_t n_frames)
 {
 	double secs = (w->t1 - w->t0) / 1000;
 	size_t n = 0;
-	double prev = -1, gap = 0;
+	double prev = -1, gap = 0, inside[128], draw[128];
+	int n_inside = 0, n_draw = 0;
 	for (size_t i = 0; i < n_frames; i++) {
-		if (frames[i] < w->t0 || frames[i] > w->t1)
+		double t = frames[i].sent;
+		if (t < w->t0 || t > w->t1)
 			continue;
 		n++;
-		if (prev >= 0 && frames[i] - prev > gap)
-			gap = frames[i] - prev;
-		prev = frames[i];
+		if (prev >= 0 && t - prev > gap)
+			gap = t - prev;
+		prev = t;
+		if (frames[i].woke > 0 && n_inside < (int)SL_ARRAY_LEN(inside))
+			inside[n_inside++] = t - frames[i].woke;
+		else if (frames[i].woke == 0 && n_draw < (int)SL_ARRAY_LEN(draw))
+			draw[n_draw++] = frames[i].draw;
 	}
-	double lat[128];
-	int k = w->n_lat;
-	memcpy(lat, w->lat, (size_t)k * sizeof *lat);
-	qsort(lat, (size_t)k, sizeof *lat, cmp_double);
-	printf("  %-34s CPU %3.0f%% of one core, %5.1f frames/s (longest gap %3.0f ms), "
-	       "%6.1f KB/s to the terminal",
+	printf("  %s:\n    CPU %.0f%% of one core, %.1f frames/s (longest gap %.0f ms), %.1f KB/s to "
+	       "the terminal\n",
 	       w->name, 100 * w->cpu_ms / (w->t1 - w->t0), (double)n / secs, gap,
 	       (double)w->bytes / 1024 / secs);
-	if (k)
-		printf(", key-to-screen p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d keys)",
-		       lat[k / 2], lat[(k * 95 + 99) / 100 - 1], lat[k - 1], k);
-	printf("\n");
+	if (w->n_lat) {
+		printf("    key to screen (%d keys): ", w->n_lat);
+		print_quantiles(w->lat, w->n_lat);
+		printf("\n");
+	}
+	if (n_inside) {
+		printf("    of which inside the TUI, wake-up to frame written: ");
+		print_quantiles(inside, n_inside);
+		printf("\n");
+	}
+	if (n_draw) {
+		printf("    rendering and sending a frame of live data: ");
+		print_quantiles(draw, n_draw);
+		printf("\n");
+	}
 }
 
 /* Run matrix: l moves the cursor one case right; the status line names the case. */
-static void run_key(int i, char *key, char *want, size_t wn, int *row, void *ud)
+static void run_key(int i, char *key, char *want, size_t wn, int *row, bool *absent, void *ud)
 {
+	(void)absent;
 	int *first = ud;
 	strcpy(key, "l");
 	snprintf(want, wn, "case %d:", *first + i + 1);
@@ -221,47 +274,28 @@ static void run_key(int i, char *key, char *want, size_t wn, int *row, void *ud)
 }
 
 /* Compare: n and p step between the first two cases, both streaming. */
-static void compare_key(int i, char *key, char *want, size_t wn, int *row, void *ud)
+static void compare_key(int i, char *key, char *want, size_t wn, int *row, bool *absent,
+			void *ud)
 {
 	(void)ud;
+	(void)absent;
 	strcpy(key, i % 2 ? "p" : "n");
 	snprintf(want, wn, "case %d of", i % 2 ? 1 : 2);
 	*row = STATUS_ROW;
 }
 
-/* Any screen: ? opens the help and closes it again; the key hints show which is in front. */
-struct toggle {
-	char hints[2][512];
-};
+/* Any screen: ? opens the help and closes it again; the help's key hints (the last row)
+ * show "Esc close", the screen's do not. */
+#define HELP_HINT "Esc close"
 
-static void toggle_key(int i, char *key, char *want, size_t wn, int *row, void *ud)
+static void toggle_key(int i, char *key, char *want, size_t wn, int *row, bool *absent,
+		       void *ud)
 {
-	struct toggle *t = ud;
+	(void)ud;
 	strcpy(key, "?");
-	snprintf(want, wn, "%s", t->hints[(i + 1) % 2]);
+	snprintf(want, wn, "%s", HELP_HINT);
 	*row = HINTS_ROW;
-}
-
-static bool toggle_prepare(struct pty_session *s, struct toggle *t)
-{
-	char *before = pty_row(s, HINTS_ROW);
-	snprintf(t->hints[0], sizeof t->hints[0], "%s", before);
-	free(before);
-	pty_send(s, "?");
-	double deadline = harness_ms() + 5000;
-	for (;;) {
-		pty_pump(s, 50);
-		char *now = pty_row(s, HINTS_ROW);
-		bool changed = strcmp(now, t->hints[0]) != 0;
-		snprintf(t->hints[1], sizeof t->hints[1], "%s", now);
-		free(now);
-		if (changed)
-			break;
-		if (harness_ms() > deadline)
-			return false;
-	}
-	pty_send(s, "?");
-	return pty_wait_text(s, t->hints[0], HINTS_ROW, 5000);
+	*absent = i % 2;
 }
 
 static void pump_for(struct pty_session *s, double ms)
@@ -269,6 +303,51 @@ static void pump_for(struct pty_session *s, double ms)
 	double end = harness_ms() + ms;
 	while (harness_ms() < end)
 		pty_pump(s, (int)(end - harness_ms()) + 1);
+}
+
+/* TTFT as stored for the cells of db (median, mean), to see what reading the network in
+ * batches costs the TUI's timings next to `shortlist run`. */
+static void print_ttft(const char *who, const char *db)
+{
+	struct sl_error err = { 0 };
+	struct sl_store *st = sl_store_open(db, SL_STORE_READONLY, &err);
+	if (!st)
+		return;
+	sqlite3_stmt *q;
+	double sum = 0, *v = NULL;
+	size_t n = 0, cap = 0;
+	if (sqlite3_prepare_v2(sl_store_db(st), "SELECT ttft_ms FROM cells WHERE ttft_ms IS NOT "
+				"NULL ORDER BY ttft_ms", -1, &q, NULL) == SQLITE_OK) {
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			if (n == cap)
+				v = sl_xrealloc(v, (cap = cap ? cap * 2 : 1024) * sizeof *v);
+			v[n] = sqlite3_column_double(q, 0);
+			sum += v[n++];
+		}
+		sqlite3_finalize(q);
+	}
+	if (n)
+		printf("  TTFT stored by %s (fakeprov waits 50 ms): p50 %.1f ms, mean %.1f ms over "
+		       "%zu cells\n", who, v[n / 2], sum / (double)n, n);
+	free(v);
+	sl_store_close(st);
+}
+
+/* The same suite shape run by `shortlist run` (reads the network at once), 1,000 cells. */
+static void bench_cli_ttft(const char *template_db)
+{
+	fakeprov_set_script(fp, "{\"default\": {\"tokens\": 20, \"token_ms\": 10, \"ttft_ms\": 50}}");
+	write_suite("cli", 500, 2);
+	char *db = prepare_db(template_db, "cli.db");
+	char *argv[] = { (char *)bin, "--db", db, "run", "cli.json", NULL };
+	char *out = NULL, *err = NULL;
+	if (harness_run(argv, &out, &err, NULL) != 0)
+		fprintf(stderr, "shortlist run failed: %s\n", err ? err : "");
+	else
+		print_ttft("shortlist run", db);
+	free(out);
+	free(err);
+	free(db);
 }
 
 /* A TUI in a pty (120x40) logging its frames, running the suite NAME.json (models x cases,
@@ -323,10 +402,11 @@ static void session_finish(struct session *ss, const char *live_text, const char
 	pty_send(s, "Qy");
 	pty_wait_exit(s, 20000);
 	size_t n_frames;
-	double *frames = read_frame_log(ss->log, &n_frames);
+	struct frame *frames = read_frame_log(ss->log, &n_frames);
 	for (int i = 0; i < n_w; i++)
 		report(&w[i], frames, n_frames);
 	printf("  peak RSS of the TUI process: %.1f MB\n", s->usage.ru_maxrss / 1024.0);
+	print_ttft("the TUI", ss->db);
 	free(frames);
 	pty_free(s);
 	free(ss->db);
@@ -351,12 +431,7 @@ static void bench_pty_screens(const char *template_db)
 	for (int i = 0; i < 2; i++) {
 		pty_send(s, go[i]);
 		pump_for(s, 500);
-		struct toggle t;
-		if (!toggle_prepare(s, &t)) {
-			fprintf(stderr, "%s: ? did not change the key hints\n", w[i + 1].name);
-			break;
-		}
-		measure(s, &w[i + 1], toggle_key, &t);
+		measure(s, &w[i + 1], toggle_key, NULL);
 	}
 	session_finish(&ss, "live", "2 models x 3,000 cases, 20 chunks 10 ms apart", w, 3);
 }
@@ -407,6 +482,7 @@ int main(int argc, char **argv)
 		return 99;
 	bench_headless_10k(template_db);
 	bench_pty_screens(template_db);
+	bench_cli_ttft(template_db);
 	bench_pty_compare(template_db);
 	fakeprov_stop(fp);
 	free(template_db);

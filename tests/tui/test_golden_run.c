@@ -357,6 +357,26 @@ int main(int argc, char **argv)
 		free(text);
 		free(path);
 	}
+	/* The same run handed over in a bundle from another machine (its dataset file is not
+	 * here: Compare shows the stored cases) and opened from a store without runs. */
+	char *bundle = test_path("review.slrun"), *src_db = test_path("bundle-src.db");
+	CHECK_INT(harness_copy(run_db, src_db), 0);
+	struct sl_error err = { 0 };
+	struct sl_store *src = sl_store_open(src_db, 0, &err);
+	CHECK(src != NULL);
+	exec(src, "UPDATE runs SET dataset_path = '/home/ana/evals/reviews.csv'");
+	sl_store_close(src);
+	char *export_argv[] = { (char *)shortlist_bin, "--db", src_db, "runs", "export", "1", "-o",
+				bundle, NULL };
+	char *said = NULL;
+	CHECK_INT(harness_run(export_argv, &said, NULL, NULL), 0);
+	free(said);
+	char *open[] = { "--open", bundle, NULL };
+	test_current = "scripts-bundle";
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-bundle", template_db, open,
+				     update) >= 1);
+	free(bundle);
+	free(src_db);
 	char *pdb = priors_db(template_db);
 	test_current = "scripts-priors";
 	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-priors", pdb, NULL,

@@ -656,3 +656,64 @@ int sl_dataset_save(struct sl_store *store, const struct sl_dataset *ds, struct 
 	sqlite3_reset(st);
 	return 0;
 }
+
+static char *dup_or_null(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? sl_xstrdup((const char *)t) : NULL;
+}
+
+struct sl_dataset *sl_dataset_load_stored(struct sl_store *store, const char *hash,
+					  struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT path, format FROM datasets WHERE hash = ?1",
+					    err);
+	if (!st)
+		return NULL;
+	sl_bind_text(st, 1, hash);
+	int rc = sl_store_step(store, st, err);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			sl_error_set(err, "no dataset %.12s in the store", hash);
+		return NULL;
+	}
+	struct sl_dataset *ds = sl_xcalloc(1, sizeof *ds);
+	ds->path = sl_xstrdup(sl_col_text(st, 0));
+	ds->format = strcmp(sl_col_text(st, 1), "csv") == 0 ? "csv" : "jsonl";
+	snprintf(ds->hash, sizeof ds->hash, "%s", hash);
+	sqlite3_reset(st);
+	st = sl_store_prepare(store, "SELECT line, vars, expected, reference, label FROM "
+				     "dataset_cases WHERE dataset_hash = ?1 ORDER BY idx", err);
+	if (!st) {
+		sl_dataset_free(ds);
+		return NULL;
+	}
+	sl_bind_text(st, 1, hash);
+	size_t cap = 0;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		if (ds->n_cases == cap) {
+			cap = cap ? cap * 2 : 64;
+			ds->cases = sl_xrealloc(ds->cases, cap * sizeof *ds->cases);
+		}
+		struct sl_case *c = &ds->cases[ds->n_cases++];
+		c->line = sqlite3_column_int(st, 0);
+		c->vars = cJSON_Parse(sl_col_text(st, 1));
+		if (!cJSON_IsObject(c->vars)) {
+			cJSON_Delete(c->vars);
+			c->vars = cJSON_CreateObject();
+		}
+		const cJSON *f;
+		cJSON_ArrayForEach(f, c->vars)
+			note_field(ds, f->string);
+		c->expected = dup_or_null(st, 2);
+		c->reference = dup_or_null(st, 3);
+		c->label = dup_or_null(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		sl_dataset_free(ds);
+		return NULL;
+	}
+	return ds;
+}

@@ -13,16 +13,10 @@
 #include "shortlist/eventstream.h"
 #include "shortlist/probe.h"
 #include "shortlist/retry.h"
+#include "shortlist/s3.h"
 #include "shortlist/sigv4.h"
 
-struct sl_aws_creds {
-	char *access_key, *secret_key, *session_token;
-	char *bearer;
-	char *region;
-	char *endpoint;
-};
-
-static void creds_free(struct sl_aws_creds *c)
+void sl_aws_creds_free(struct sl_aws_creds *c)
 {
 	if (!c)
 		return;
@@ -100,7 +94,8 @@ static char *aws_file(const char *env_name, const char *leaf)
 	return sl_xasprintf("%s/.aws/%s", home ? home : ".", leaf);
 }
 
-static struct sl_aws_creds *load_creds(const struct sl_provider_conf *conf, struct sl_error *err)
+struct sl_aws_creds *sl_aws_creds_load(const struct sl_provider_conf *conf, bool sigv4,
+				       struct sl_error *err)
 {
 	struct sl_aws_creds *c = sl_xcalloc(1, sizeof *c);
 	const char *profile = conf->profile ? conf->profile : env("AWS_PROFILE");
@@ -114,6 +109,8 @@ static struct sl_aws_creds *load_creds(const struct sl_provider_conf *conf, stru
 	const char *bearer = conf->api_key_env ? env(conf->api_key_env) : NULL;
 	if (!bearer)
 		bearer = env("AWS_BEARER_TOKEN_BEDROCK");
+	if (sigv4)
+		bearer = NULL; /* S3 and the control plane take signed requests only */
 	if (bearer) {
 		c->bearer = sl_xstrdup(bearer);
 	} else if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY")) {
@@ -146,11 +143,12 @@ static struct sl_aws_creds *load_creds(const struct sl_provider_conf *conf, stru
 			goto fail;
 		}
 		if (!c->access_key || !c->secret_key) {
-			sl_error_set(err, "provider %s needs AWS credentials: set "
-				     "AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key), or "
+			sl_error_set(err, "provider %s needs AWS credentials: set %s"
 				     "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus "
 				     "AWS_SESSION_TOKEN for temporary ones), or add profile [%s] "
-				     "to %s", conf->name, profile, cred_file);
+				     "to %s", conf->name,
+				     sigv4 ? "" : "AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key), or ",
+				     profile, cred_file);
 			goto fail;
 		}
 	}
@@ -185,13 +183,13 @@ fail:
 	free(cred_file);
 	free(config_file);
 	free(config_section);
-	creds_free(c);
+	sl_aws_creds_free(c);
 	return NULL;
 }
 
 static void bedrock_state_free(void *state)
 {
-	creds_free(state);
+	sl_aws_creds_free(state);
 }
 
 /* Resolve region and credentials for the provider (once), so build() has what it needs. */
@@ -200,7 +198,7 @@ static int bedrock_prepare(const struct sl_provider_conf *conf, void **state,
 {
 	struct sl_aws_creds *creds = *state;
 	if (!creds) {
-		creds = load_creds(conf, err);
+		creds = sl_aws_creds_load(conf, false, err);
 		if (!creds)
 			return -1;
 		*state = creds;
@@ -217,34 +215,18 @@ static int bedrock_sign(void *state, const struct sl_provider_conf *conf,
 			struct sl_http_request *extra, struct sl_error *err)
 {
 	const struct sl_aws_creds *creds = state;
-	/* Host (with a non-default port, as curl sends it) and the path as on the wire. */
-	const char *p = strstr(http->url, "://");
-	if (!p || !creds || !creds->access_key) {
+	if (!creds || !creds->access_key) {
 		sl_error_set(err, "provider %s: no credentials to sign with", conf->name);
 		return -1;
 	}
-	bool https = strncasecmp(http->url, "https", 5) == 0;
-	p += 3;
-	size_t hlen = strcspn(p, "/?");
-	char *host = sl_xstrndup(p, hlen);
-	const char *path = p + hlen;
-	char *colon = strrchr(host, ':');
-	if (colon && ((https && strcmp(colon, ":443") == 0) || (!https && strcmp(colon, ":80") == 0)))
-		*colon = '\0';
 	struct sl_sigv4_credentials c = { .access_key = creds->access_key,
 					  .secret_key = creds->secret_key,
 					  .session_token = creds->session_token,
 					  .region = creds->region };
-	struct sl_sigv4_headers out = { 0 };
-	int rc = sl_sigv4_sign_json_post(&c, "bedrock", host, *path ? path : "/", http->body,
-					 strlen(http->body), wall_ms, &out, err);
-	free(host);
-	if (rc != 0)
-		return -1;
-	for (size_t i = 0; i < out.n; i++)
-		sl_http_request_add_header(extra, "%s", out.lines[i]);
-	sl_sigv4_headers_free(&out);
-	return 0;
+	char hash[65];
+	sl_sha256_hex(http->body, strlen(http->body), hash);
+	return sl_aws_sign_request(extra, &c, "bedrock", "POST", http->url, "application/json",
+				   hash, wall_ms, err);
 }
 
 static void bedrock_conf_from_env(struct sl_provider_conf *c)
@@ -596,6 +578,12 @@ static bool bedrock_ping_explain(const struct sl_provider_conf *c, const struct 
 	return true;
 }
 
+/* Cohere's embed models take up to 96 texts per call, Titan's one. */
+static size_t bedrock_embed_batch(const char *model_id)
+{
+	return is_cohere(model_id) ? 96 : 1;
+}
+
 const struct sl_provider_ops sl_bedrock_ops = {
 	.name = "bedrock",
 	.default_concurrency = 64,
@@ -603,6 +591,7 @@ const struct sl_provider_ops sl_bedrock_ops = {
 	.key_optional = true,
 	.conf_from_env = bedrock_conf_from_env,
 	.prepare = bedrock_prepare,
+	.embed_batch = bedrock_embed_batch,
 	.state_free = bedrock_state_free,
 	.sign = bedrock_sign,
 	.ping_build = bedrock_ping_build,

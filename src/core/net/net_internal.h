@@ -18,6 +18,20 @@ const cJSON *sl_json_path(const cJSON *obj, const char *dotted); /* "a.b.0.c" */
 char *sl_url_strip_slash(char *url);
 char *sl_env_nonempty(const char *name);
 
+/* AWS credentials and endpoint of a Bedrock provider (bedrock.c): a Bedrock API key
+ * (bearer) or access keys from the environment or a ~/.aws profile, the region, and the
+ * runtime endpoint. sigv4: skip the API key (S3 and the batch control plane take signed
+ * requests only). Errors name the variable, file or key to set. */
+struct sl_aws_creds {
+	char *access_key, *secret_key, *session_token;
+	char *bearer;
+	char *region;
+	char *endpoint;
+};
+struct sl_aws_creds *sl_aws_creds_load(const struct sl_provider_conf *conf, bool sigv4,
+				       struct sl_error *err);
+void sl_aws_creds_free(struct sl_aws_creds *c);
+
 /* Error types that mean "try again later" (overloaded, throttled, server error). */
 bool sl_net_error_type_transient(const char *type);
 

@@ -116,6 +116,8 @@ static void conf_free(struct sl_provider_conf *c)
 	free(c->api_key_env);
 	free(c->region);
 	free(c->profile);
+	free(c->batch);
+	free(c->batch_origin);
 	for (size_t i = 0; i < c->n_headers; i++) {
 		free(c->headers[i].name);
 		free(c->headers[i].value);
@@ -136,6 +138,8 @@ static void conf_copy(struct sl_provider_conf *d, const struct sl_provider_conf 
 	d->api_key_env = dup0(s->api_key_env);
 	d->region = dup0(s->region);
 	d->profile = dup0(s->profile);
+	d->batch = dup0(s->batch);
+	d->batch_origin = dup0(s->batch_origin);
 	d->headers = s->n_headers ? sl_xcalloc(s->n_headers, sizeof *d->headers) : NULL;
 	for (size_t i = 0; i < s->n_headers; i++) {
 		d->headers[i].name = sl_xstrdup(s->headers[i].name);
@@ -315,7 +319,7 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 {
 	static const char *const keys[] = { "kind",    "base_url", "api_key_env", "region",
 					    "profile", "headers",  "limits",      "timeouts",
-					    NULL };
+					    "batch",   NULL };
 	static const char *const limit_keys[] = { "concurrency", "rpm", "tpm", "max_tries",
 						  "max_retry_wait_s", NULL };
 	static const char *const timeout_keys[] = { "connect_ms", "first_byte_ms", "idle_ms",
@@ -405,6 +409,18 @@ static int merge_provider(struct sl_providers *p, const char *name, const cJSON 
 			c.headers[c.n_headers].value = sl_xstrdup(h->valuestring);
 			c.n_headers++;
 		}
+	}
+	const cJSON *batch = cJSON_GetObjectItemCaseSensitive(obj, "batch");
+	if (batch) {
+		/* Its keys are the protocol's batch module's to check (before a batch is sent). */
+		if (!cJSON_IsObject(batch)) {
+			sl_error_set(err, "%s: %s.batch: must be an object", origin, path);
+			goto fail;
+		}
+		free(c.batch);
+		free(c.batch_origin);
+		c.batch = cJSON_PrintUnformatted(batch);
+		c.batch_origin = sl_xstrdup(origin);
 	}
 	char sub[340];
 	const cJSON *limits = cJSON_GetObjectItemCaseSensitive(obj, "limits");

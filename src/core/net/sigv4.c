@@ -350,10 +350,10 @@ void sl_sigv4_result_free(struct sl_sigv4_result *out)
 	memset(out, 0, sizeof *out);
 }
 
-int sl_sigv4_sign_json_post(const struct sl_sigv4_credentials *c, const char *service,
-			    const char *host, const char *wire_path, const void *body,
-			    size_t body_len, int64_t wall_ms, struct sl_sigv4_headers *out,
-			    struct sl_error *err)
+int sl_sigv4_sign_headers(const struct sl_sigv4_credentials *c, const char *service, bool s3,
+			  const char *method, const char *host, const char *wire_path,
+			  const char *content_type, const char *payload_hash, int64_t wall_ms,
+			  struct sl_sigv4_headers *out, struct sl_error *err)
 {
 	memset(out, 0, sizeof *out);
 	time_t secs = (time_t)(wall_ms / 1000);
@@ -361,26 +361,27 @@ int sl_sigv4_sign_json_post(const struct sl_sigv4_credentials *c, const char *se
 	gmtime_r(&secs, &tm);
 	char amz_date[32];
 	strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &tm);
-	char body_hash[65];
-	sl_sha256_hex(body ? body : "", body_len, body_hash);
 
 	bool token = c->session_token && *c->session_token;
-	struct sl_sigv4_header hs[5] = {
-		{ "content-type", "application/json" },
-		{ "host", host },
-		{ "x-amz-content-sha256", body_hash },
-		{ "x-amz-date", amz_date },
-		{ "x-amz-security-token", token ? c->session_token : "" },
-	};
+	struct sl_sigv4_header hs[5];
+	size_t n = 0;
+	if (content_type)
+		hs[n++] = (struct sl_sigv4_header){ "content-type", content_type };
+	hs[n++] = (struct sl_sigv4_header){ "host", host };
+	hs[n++] = (struct sl_sigv4_header){ "x-amz-content-sha256", payload_hash };
+	hs[n++] = (struct sl_sigv4_header){ "x-amz-date", amz_date };
+	if (token)
+		hs[n++] = (struct sl_sigv4_header){ "x-amz-security-token", c->session_token };
 	const char *q = strchr(wire_path, '?');
 	char *path = q ? sl_xstrndup(wire_path, (size_t)(q - wire_path)) : sl_xstrdup(wire_path);
 	struct sl_sigv4_request r = {
-		.method = "POST",
+		.method = method,
 		.path = path,
+		.s3 = s3,
 		.query = q ? q + 1 : NULL,
 		.headers = hs,
-		.n_headers = token ? 5 : 4,
-		.payload_hash = body_hash,
+		.n_headers = n,
+		.payload_hash = payload_hash,
 		.amz_date = amz_date,
 		.region = c->region,
 		.service = service,
@@ -390,14 +391,26 @@ int sl_sigv4_sign_json_post(const struct sl_sigv4_credentials *c, const char *se
 	free(path);
 	if (rc)
 		return -1;
-	out->lines[out->n++] = sl_xstrdup("Content-Type: application/json");
+	if (content_type)
+		out->lines[out->n++] = sl_xasprintf("Content-Type: %s", content_type);
 	out->lines[out->n++] = sl_xasprintf("X-Amz-Date: %s", amz_date);
-	out->lines[out->n++] = sl_xasprintf("X-Amz-Content-Sha256: %s", body_hash);
+	out->lines[out->n++] = sl_xasprintf("X-Amz-Content-Sha256: %s", payload_hash);
 	if (token)
 		out->lines[out->n++] = sl_xasprintf("X-Amz-Security-Token: %s", c->session_token);
 	out->lines[out->n++] = sl_xasprintf("Authorization: %s", res.authorization);
 	sl_sigv4_result_free(&res);
 	return 0;
+}
+
+int sl_sigv4_sign_json_post(const struct sl_sigv4_credentials *c, const char *service,
+			    const char *host, const char *wire_path, const void *body,
+			    size_t body_len, int64_t wall_ms, struct sl_sigv4_headers *out,
+			    struct sl_error *err)
+{
+	char body_hash[65];
+	sl_sha256_hex(body ? body : "", body_len, body_hash);
+	return sl_sigv4_sign_headers(c, service, false, "POST", host, wire_path,
+				     "application/json", body_hash, wall_ms, out, err);
 }
 
 void sl_sigv4_headers_free(struct sl_sigv4_headers *h)

@@ -1,0 +1,587 @@
+/* Run bundles (shortlist/bundle.h): a store holding one run, written from and read into
+ * another store by copying rows between the two attached to one connection. Columns are
+ * read from the schema, so a column a later migration adds travels without a change here;
+ * a later table with a run_id column must be named in run_tables or derived_tables (a test
+ * checks). */
+#include "shortlist/bundle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "version.h"
+
+/* The run's own rows, in an order that satisfies their foreign keys. */
+static const char *const run_tables[] = {
+	"run_models", "run_prompts", "cells", "cell_scores", "score_marks", "score_intervals",
+	"ratings", "pairwise_votes", "promotions",
+};
+/* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied. */
+static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported" };
+/* Left behind: a provider batch job belongs to the store that submitted it (collecting its
+ * results twice, from two stores, would be wrong); an exported run carries its cells. */
+static const char *const local_tables[] = { "run_batches" };
+/* What a run refers to, carried with it. */
+static const char *const shared_tables[] = {
+	"datasets", "dataset_cases", "prompts", "prompt_versions", "runs",
+};
+
+bool sl_bundle_covers_table(const char *table)
+{
+	const char *const *lists[] = { run_tables, derived_tables, shared_tables, local_tables };
+	const size_t lens[] = { SL_ARRAY_LEN(run_tables), SL_ARRAY_LEN(derived_tables),
+				SL_ARRAY_LEN(shared_tables), SL_ARRAY_LEN(local_tables) };
+	for (size_t l = 0; l < SL_ARRAY_LEN(lists); l++)
+		for (size_t i = 0; i < lens[l]; i++)
+			if (strcmp(lists[l][i], table) == 0)
+				return true;
+	return false;
+}
+
+struct override {
+	const char *column, *expr; /* expr over the source row, aliased s */
+};
+
+/* INSERT INTO dst.table SELECT ... FROM src.table AS s WHERE where: every column of the
+ * table, an override's expression in place of its column. ?1 is bound to p1. */
+static int copy_table(struct sl_store *store, const char *dst, const char *src, const char *table,
+		      bool ignore, const char *where, const struct override *ov, size_t n_ov,
+		      int64_t p1, int64_t *copied, struct sl_error *err)
+{
+	sqlite3 *db = sl_store_db(store);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1, ?2) ORDER BY cid", -1,
+			       &st, NULL) != SQLITE_OK) {
+		sl_store_error(store, err, "reading a table's columns");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dst, -1, SQLITE_STATIC);
+	struct sl_buf cols, exprs;
+	sl_buf_init(&cols);
+	sl_buf_init(&exprs);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *c = sl_col_text(st, 0);
+		const char *e = NULL;
+		for (size_t i = 0; i < n_ov; i++)
+			if (strcmp(ov[i].column, c) == 0)
+				e = ov[i].expr;
+		sl_buf_printf(&cols, "%s\"%s\"", cols.len ? ", " : "", c);
+		if (e)
+			sl_buf_printf(&exprs, "%s%s", exprs.len ? ", " : "", e);
+		else
+			sl_buf_printf(&exprs, "%ss.\"%s\"", exprs.len ? ", " : "", c);
+	}
+	sqlite3_finalize(st);
+	char *sql = sl_xasprintf("INSERT %sINTO %s.\"%s\" (%s) SELECT %s FROM %s.\"%s\" AS s%s%s",
+				 ignore ? "OR IGNORE " : "", dst, table, cols.data ? cols.data : "",
+				 exprs.data ? exprs.data : "", src, table, where ? " WHERE " : "",
+				 where ? where : "");
+	sl_buf_free(&cols);
+	sl_buf_free(&exprs);
+	int rc = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			sqlite3_bind_int64(st, 1, p1);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	free(sql);
+	if (rc != 0) {
+		char doing[128];
+		snprintf(doing, sizeof doing, "copying %s", table);
+		sl_store_error(store, err, doing);
+		return -1;
+	}
+	if (copied)
+		*copied = sqlite3_changes(db);
+	return 0;
+}
+
+static int attach(struct sl_store *store, const char *path, struct sl_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(sl_store_db(store), "ATTACH DATABASE ?1 AS bundle", -1, &st,
+				    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_OK) {
+		sl_store_error(store, err, "attaching the bundle");
+		return -1;
+	}
+	return 0;
+}
+
+static void detach(struct sl_store *store)
+{
+	sqlite3_exec(sl_store_db(store), "DETACH DATABASE bundle", NULL, NULL, NULL);
+}
+
+static void remove_with_journals(const char *path)
+{
+	static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(suffix); i++) {
+		char *p = sl_xasprintf("%s%s", path, suffix[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
+/* One value of a query on the store's connection as text (NULL if no row). */
+static char *query_text(struct sl_store *store, const char *sql, int64_t p1, struct sl_error *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(sl_store_db(store), sql, -1, &st, NULL) != SQLITE_OK) {
+		sl_store_error(store, err, "reading the bundle");
+		return NULL;
+	}
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, p1);
+	char *v = sqlite3_step(st) == SQLITE_ROW ? sl_xstrdup(sl_col_text(st, 0)) : NULL;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* ---- export ---- */
+
+/* The bundle's own marks, on the freshly created store at tmp. */
+static int mark_bundle(const char *tmp, const char *uid, int64_t run_id, struct sl_error *err)
+{
+	struct sl_store *b = sl_store_open(tmp, 0, err);
+	if (!b)
+		return -1;
+	char now[32];
+	sl_iso8601(sl_wall_ms(), now);
+	char *sql = sl_xasprintf(
+		/* one self-contained file: no -wal beside it */
+		"PRAGMA journal_mode = DELETE; PRAGMA application_id = %d;"
+		"CREATE TABLE bundle_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		"INSERT INTO bundle_meta VALUES ('format', '%d'), ('schema_version', '%d'),"
+		" ('run_uid', '%s'), ('source_run_id', '%lld'), ('exported_at', '%s'),"
+		" ('shortlist_version', '%s');",
+		SL_BUNDLE_APPLICATION_ID, SL_BUNDLE_FORMAT, sl_migration_count, uid,
+		(long long)run_id, now, SL_VERSION);
+	int rc = sl_store_exec(b, sql, err);
+	free(sql);
+	sl_store_close(b);
+	return rc;
+}
+
+static int copy_out(struct sl_store *store, int64_t run_id, struct sl_error *err)
+{
+	static const struct {
+		const char *table, *where;
+	} rows[] = {
+		{ "datasets", "s.hash = (SELECT dataset_hash FROM main.runs WHERE id = ?1)" },
+		{ "dataset_cases", "s.dataset_hash = (SELECT dataset_hash FROM main.runs WHERE id = ?1)" },
+		{ "prompts", "s.name IN (SELECT name FROM main.run_prompts WHERE run_id = ?1)" },
+		{ "prompt_versions", "(s.name, s.version) IN (SELECT name, version FROM "
+				     "main.run_prompts WHERE run_id = ?1)" },
+		{ "runs", "s.id = ?1" },
+	};
+	for (size_t i = 0; i < SL_ARRAY_LEN(rows); i++)
+		if (copy_table(store, "bundle", "main", rows[i].table, false, rows[i].where, NULL, 0,
+			       run_id, NULL, err) != 0)
+			return -1;
+	for (size_t i = 0; i < SL_ARRAY_LEN(run_tables); i++)
+		if (copy_table(store, "bundle", "main", run_tables[i], false, "s.run_id = ?1", NULL,
+			       0, run_id, NULL, err) != 0)
+			return -1;
+	return 0;
+}
+
+int sl_bundle_export(struct sl_store *store, int64_t run_id, const char *path, bool force,
+		     struct sl_error *err)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			sl_error_set(err, "%s is a directory: give -o a file name, e.g. run.slrun", path);
+			return -1;
+		}
+		if (!force) {
+			sl_error_set(err, "%s exists: choose another -o FILE, or add --force to replace "
+				     "it", path);
+			return -1;
+		}
+	}
+	char *uid = query_text(store, "SELECT uid FROM runs WHERE id = ?1", run_id, err);
+	if (!uid) {
+		if (!err->msg[0])
+			sl_error_set(err, "no run %lld in the store", (long long)run_id);
+		return -1;
+	}
+	/* beside the target, so the rename that publishes it cannot cross file systems */
+	char *tmp = sl_xasprintf("%s.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		free(uid);
+		return -1;
+	}
+	close(fd);
+	int rc = mark_bundle(tmp, uid, run_id, err);
+	if (rc == 0 && (rc = attach(store, tmp, err)) == 0) {
+		rc = sl_store_exec(store, "BEGIN", err);
+		if (rc == 0 && (rc = copy_out(store, run_id, err)) == 0)
+			rc = sl_store_commit(store, err);
+		sl_store_rollback(store);
+		detach(store);
+	}
+	if (rc == 0 && rename(tmp, path) != 0) {
+		sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		remove_with_journals(tmp);
+	free(tmp);
+	free(uid);
+	return rc;
+}
+
+/* ---- reading a bundle ---- */
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+#define MAKE_ONE "(a bundle is written by 'shortlist runs export RUN -o FILE.slrun')"
+
+/* What the file's 100-byte SQLite header says, before SQLite opens it. */
+static int check_header(const char *path, struct sl_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		sl_error_set(err, "cannot open %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	unsigned char h[100];
+	ssize_t n = S_ISREG(sb.st_mode) ? read(fd, h, sizeof h) : -1;
+	close(fd);
+	if (n != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0) {
+		sl_error_set(err, "%s is not a shortlist run bundle: it is not an SQLite database "
+			     MAKE_ONE, path);
+		return -1;
+	}
+	uint64_t page = (uint64_t)h[16] << 8 | h[17];
+	if (page == 1)
+		page = 65536;
+	uint64_t want = be32(h + 28) * page;
+	/* the page count is valid when the change that wrote it wrote the header too */
+	if (be32(h + 92) == be32(h + 24) && want > (uint64_t)sb.st_size) {
+		sl_error_set(err, "%s is truncated (shorter than its header says): copy it again",
+			     path);
+		return -1;
+	}
+	if (be32(h + 68) != SL_BUNDLE_APPLICATION_ID) {
+		sl_error_set(err, "%s is an SQLite database but not a shortlist run bundle " MAKE_ONE,
+			     path);
+		return -1;
+	}
+	int version = (int)be32(h + 60);
+	if (version > sl_migration_count) {
+		sl_error_set(err, "%s was written by a newer shortlist (store schema %d; this one "
+			     "reads up to %d): upgrade shortlist to read it", path, version,
+			     sl_migration_count);
+		return -1;
+	}
+	return 0;
+}
+
+static int copy_file(const char *from, int to, struct sl_error *err)
+{
+	int fd = open(from, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sl_error_set(err, "cannot open %s: %s", from, strerror(errno));
+		return -1;
+	}
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(to, buf + off, (size_t)(n - off));
+			if (w < 0) {
+				sl_error_set(err, "cannot copy %s: %s", from, strerror(errno));
+				close(fd);
+				return -1;
+			}
+			off += w;
+		}
+	if (n < 0)
+		sl_error_set(err, "cannot read %s: %s", from, strerror(errno));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* SQLite's own check of every page, and the bundle format, on the copy. */
+static int check_contents(const char *path, const char *copy, struct sl_error *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_open_v2(copy, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sl_error_set(err, "%s cannot be read: %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW || strcmp(sl_col_text(st, 0), "ok") != 0) {
+		sl_error_set(err, "%s is damaged (%s): copy it again, or export it again", path,
+			     st ? sl_col_text(st, 0) : sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM bundle_meta WHERE key = 'format'", -1, &st,
+			       NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sl_error_set(err, "%s is not a complete run bundle: it has no format in table "
+			     "bundle_meta " MAKE_ONE, path);
+		goto out;
+	}
+	int format = sqlite3_column_int(st, 0);
+	if (format > SL_BUNDLE_FORMAT || format < 1) {
+		sl_error_set(err, "%s is run bundle format %s, %s (%d): upgrade shortlist to read it",
+			     path, sl_col_text(st, 0), format > 0 ? "newer than this shortlist reads"
+								  : "not one this shortlist reads",
+			     SL_BUNDLE_FORMAT);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Every table a bundle carries is there, and one run with its uid. */
+static int check_tables(struct sl_store *b, const char *path, struct sl_error *err)
+{
+	const char *const *lists[] = { shared_tables, run_tables };
+	const size_t lens[] = { SL_ARRAY_LEN(shared_tables), SL_ARRAY_LEN(run_tables) };
+	for (size_t l = 0; l < SL_ARRAY_LEN(lists); l++)
+		for (size_t i = 0; i < lens[l]; i++) {
+			sqlite3_stmt *st = sl_store_prepare(b,
+				"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", err);
+			if (!st)
+				return -1;
+			sqlite3_bind_text(st, 1, lists[l][i], -1, SQLITE_STATIC);
+			bool found = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_reset(st); /* an open statement would keep a read open */
+			if (!found) {
+				sl_error_set(err, "%s is not a complete run bundle: table %s is missing "
+					     MAKE_ONE, path, lists[l][i]);
+				return -1;
+			}
+		}
+	sqlite3_stmt *st = sl_store_prepare(b, "SELECT count(*), count(uid) FROM runs", err);
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		return -1;
+	int64_t runs = sqlite3_column_int64(st, 0), uids = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (runs != 1 || uids != 1) {
+		sl_error_set(err, "%s is not a run bundle: it holds %lld runs%s, a bundle holds one "
+			     MAKE_ONE, path, (long long)runs, uids < runs ? " without a uid" : "");
+		return -1;
+	}
+	return 0;
+}
+
+char *sl_bundle_open_copy(const char *path, struct sl_error *err)
+{
+	if (check_header(path, err) != 0)
+		return NULL;
+	const char *dir = getenv("TMPDIR");
+	char *copy = sl_xasprintf("%s/shortlist-bundle-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(copy);
+	if (fd < 0) {
+		sl_error_set(err, "cannot make a working copy of %s in %s: %s", path,
+			     dir && *dir ? dir : "/tmp", strerror(errno));
+		free(copy);
+		return NULL;
+	}
+	int rc = copy_file(path, fd, err);
+	close(fd);
+	if (rc == 0)
+		rc = check_contents(path, copy, err);
+	if (rc == 0) {
+		/* an older bundle is upgraded here, in the copy */
+		struct sl_store *b = sl_store_open(copy, 0, err);
+		rc = b ? check_tables(b, path, err) : -1;
+		if (rc == 0)
+			rc = sl_store_exec(b, "PRAGMA journal_mode = DELETE", err);
+		sl_store_close(b);
+		if (rc != 0) { /* name the user's file, not our copy */
+			char *msg = sl_xstrdup(err->msg);
+			sl_str_redact(&msg, copy, path);
+			snprintf(err->msg, sizeof err->msg, "%s", msg);
+			free(msg);
+		}
+	}
+	if (rc != 0) {
+		sl_bundle_copy_remove(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+void sl_bundle_copy_remove(char *copy)
+{
+	if (!copy)
+		return;
+	remove_with_journals(copy);
+	free(copy);
+}
+
+/* ---- import ---- */
+
+#define MAPPED(name, version) \
+	"(SELECT m.new FROM temp.bundle_prompt_map m WHERE m.name = s." name \
+	" AND m.old = s." version ")"
+
+/* Each prompt version of the bundle: the store's own when it has the same content under the
+ * same name, else added, with its number if that is free and the next one if not. */
+static int import_prompts(struct sl_store *store, struct sl_bundle_import *out,
+			  struct sl_error *err)
+{
+	if (sl_store_exec(store, "CREATE TEMP TABLE bundle_prompt_map (name TEXT NOT NULL, old "
+				 "INTEGER NOT NULL, new INTEGER NOT NULL, added INTEGER NOT NULL, "
+				 "PRIMARY KEY (name, old))", err) != 0 ||
+	    copy_table(store, "main", "bundle", "prompts", true, NULL, NULL, 0, 0, NULL, err) != 0)
+		return -1;
+	sqlite3 *db = sl_store_db(store);
+	sqlite3_stmt *pv = NULL, *q = NULL, *ins = NULL;
+	int rc = -1, k = 0;
+	if (sqlite3_prepare_v2(db, "SELECT name, version, hash FROM bundle.prompt_versions "
+				   "ORDER BY name, version", -1, &pv, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT COALESCE((SELECT min(version) FROM main.prompt_versions"
+				   " WHERE name = ?1 AND hash = ?3), 0), EXISTS (SELECT 1 FROM "
+				   "main.prompt_versions WHERE name = ?1 AND version = ?2), (SELECT "
+				   "COALESCE(max(version), 0) + 1 FROM main.prompt_versions WHERE "
+				   "name = ?1)", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO temp.bundle_prompt_map VALUES (?1, ?2, ?3, ?4)", -1,
+			       &ins, NULL) != SQLITE_OK) {
+		sl_store_error(store, err, "matching prompt versions");
+		goto out;
+	}
+	while (sqlite3_step(pv) == SQLITE_ROW) {
+		int version = sqlite3_column_int(pv, 1);
+		sqlite3_reset(q);
+		sqlite3_bind_value(q, 1, sqlite3_column_value(pv, 0));
+		sqlite3_bind_int(q, 2, version);
+		sqlite3_bind_value(q, 3, sqlite3_column_value(pv, 2));
+		if (sqlite3_step(q) != SQLITE_ROW) {
+			sl_store_error(store, err, "matching prompt versions");
+			goto out;
+		}
+		int same = sqlite3_column_int(q, 0);
+		int v = same ? same : sqlite3_column_int(q, 1) ? sqlite3_column_int(q, 2) : version;
+		int added = same ? 0 : ++k;
+		sqlite3_reset(ins);
+		sqlite3_bind_value(ins, 1, sqlite3_column_value(pv, 0));
+		sqlite3_bind_int(ins, 2, version);
+		sqlite3_bind_int(ins, 3, v);
+		sqlite3_bind_int(ins, 4, added);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			sl_store_error(store, err, "matching prompt versions");
+			goto out;
+		}
+		/* parent numbers a version of the source store: imported versions have none */
+		const struct override ov[] = { { "version", MAPPED("name", "version") },
+					       { "parent", "NULL" } };
+		if (added && copy_table(store, "main", "bundle", "prompt_versions", false,
+					"EXISTS (SELECT 1 FROM temp.bundle_prompt_map m WHERE m.name = "
+					"s.name AND m.old = s.version AND m.added = ?1)", ov, 2, added,
+					NULL, err) != 0)
+			goto out;
+		if (same)
+			out->prompts_reused++;
+		else
+			out->prompts_added++;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(pv);
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+static int import_rows(struct sl_store *store, const char *path, struct sl_bundle_import *out,
+		       struct sl_error *err)
+{
+	char *src = query_text(store, "SELECT id FROM bundle.runs", 0, err);
+	char *dup = src ? query_text(store, "SELECT id FROM main.runs WHERE uid = (SELECT uid FROM "
+					    "bundle.runs)", 0, err) : NULL;
+	int rc = src ? 0 : -1;
+	if (dup) {
+		sl_error_set(err, "%s: its run (run %s where it was exported) is already in this store "
+			     "as run %s: it was imported before, or exported from here; nothing was "
+			     "imported", path, src, dup);
+		rc = -1;
+	} else if (rc == 0) {
+		out->source_run_id = atoll(src);
+	}
+	free(src);
+	free(dup);
+	if (rc != 0 || err->msg[0])
+		return -1;
+	if (copy_table(store, "main", "bundle", "datasets", true, NULL, NULL, 0, 0, NULL, err) != 0 ||
+	    copy_table(store, "main", "bundle", "dataset_cases", true, NULL, NULL, 0, 0, NULL,
+		       err) != 0 ||
+	    import_prompts(store, out, err) != 0)
+		return -1;
+	const struct override run_id[] = { { "id", "NULL" } };
+	if (copy_table(store, "main", "bundle", "runs", false, NULL, run_id, 1, 0, NULL, err) != 0)
+		return -1;
+	out->run_id = sqlite3_last_insert_rowid(sl_store_db(store));
+	static const struct override ov[] = {
+		{ "run_id", "?1" },
+		{ "id", "NULL" }, /* pairwise_votes, promotions: numbered by this store */
+		{ "version", MAPPED("name", "version") }, /* run_prompts */
+		{ "prompt_version", "COALESCE(" MAPPED("prompt_name", "prompt_version")
+				    ", s.prompt_version)" }, /* promotions */
+	};
+	int64_t *counts[SL_ARRAY_LEN(run_tables)] = { NULL };
+	for (size_t i = 0; i < SL_ARRAY_LEN(run_tables); i++) {
+		const char *t = run_tables[i];
+		counts[i] = strcmp(t, "cells") == 0 ? &out->cells
+			: strcmp(t, "cell_scores") == 0 ? &out->scores
+			: strcmp(t, "ratings") == 0 ? &out->ratings
+			: strcmp(t, "pairwise_votes") == 0 ? &out->votes
+			: strcmp(t, "promotions") == 0 ? &out->promotions : NULL;
+		if (copy_table(store, "main", "bundle", t, false, NULL, ov, SL_ARRAY_LEN(ov),
+			       out->run_id, counts[i], err) != 0)
+			return -1;
+	}
+	return sl_store_exec(store, "DROP TABLE temp.bundle_prompt_map", err);
+}
+
+int sl_bundle_import(struct sl_store *store, const char *path, struct sl_bundle_import *out,
+		     struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	char *copy = sl_bundle_open_copy(path, err);
+	if (!copy)
+		return -1;
+	int rc = attach(store, copy, err);
+	if (rc == 0) {
+		rc = sl_store_begin(store, err);
+		if (rc == 0 && (rc = import_rows(store, path, out, err)) == 0)
+			rc = sl_store_commit(store, err);
+		sl_store_rollback(store);
+		detach(store);
+	}
+	sl_bundle_copy_remove(copy);
+	return rc;
+}
