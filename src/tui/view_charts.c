@@ -571,8 +571,8 @@ static void draw_dist(struct charts_view *cv, struct tui_grid *g, struct tui_rec
 	}
 	/* Wide enough (a quarter of 200x60 is): the percentiles in figures beside the boxes. */
 	bool figures = r.w >= 90;
-	if (name_w > (figures ? 26 : 16))
-		name_w = figures ? 26 : 16;
+	if (name_w > (figures ? 26 : 20))
+		name_w = figures ? 26 : 20;
 	int rows = r.h - 2 - 3;
 	int per = (int)n * 2 + 2 > rows ? (rows - 2) / 2 : (int)n;
 	/* A blank row between models when the height allows: the room of a tall screen. */
