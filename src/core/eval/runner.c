@@ -1471,14 +1471,14 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
 	live_final(r, idx, rec->error_msg, &cm);
 }
 
-/* Which models go to a batch API (--batch, the suite's "batch"), checked before anything
- * is sent; then the run's stored batches are picked up. */
-static int batch_setup(struct sl_runner *r, struct sl_error *err)
+/* Which models go to a batch API (--batch, the suite's "batch"): checked with the suite,
+ * before anything is sent (run --check too). */
+static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 {
-	bool any = false;
+	bool any = r->opts->batch_collect;
 	for (size_t i = 0; i < r->n_models; i++)
 		any |= r->opts->batch || sl_suite_batches(r->suite, r->models[i].requested);
-	if (!any && !r->opts->batch_collect)
+	if (!any)
 		return 0;
 	r->bmodels = sl_xcalloc(r->n_models, sizeof *r->bmodels);
 	for (size_t i = 0; i < r->n_models; i++) {
@@ -1503,6 +1503,14 @@ static int batch_setup(struct sl_runner *r, struct sl_error *err)
 		if (!wanted && !r->opts->batch_collect)
 			bm->ops = NULL;
 	}
+	return 0;
+}
+
+/* The batcher, with the run's stored batches picked up (and cancelled: runs cancel). */
+static int batch_setup(struct sl_runner *r, struct sl_error *err)
+{
+	if (!r->bmodels)
+		return 0;
 	struct sl_batcher_host host = { r, host_index, host_coords, host_done, host_in_batch,
 					host_result, host_pending };
 	r->batcher = sl_batcher_new(r->store, r->run_id, r->eng, &host, r->bmodels, r->n_models);
@@ -1840,7 +1848,8 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		sl_providers_copy(&r->providers, o->providers);
 	else if (sl_providers_load(&r->providers, NULL, err) != 0)
 		return usage_fail(err);
-	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0)
+	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0 ||
+	    check_batch_models(r, err) != 0)
 		return -1;
 	apply_concurrency(r);
 	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
