@@ -392,6 +392,11 @@ static int brb_poll_done(struct sl_batch *b, const char *body, size_t len, struc
 	struct brb *s = b->proto;
 	cJSON *j = cJSON_ParseWithLength(body, len);
 	const char *status = sl_json_str(j, "status");
+	if (!status && (len == 0 || (cJSON_IsObject(j) && !j->child))) {
+		/* StopModelInvocationJob answers with nothing: the next poll says how it ended */
+		cJSON_Delete(j);
+		return 0;
+	}
 	if (!status) {
 		sl_error_set(err, "GetModelInvocationJob: no status in the answer: %.120s", body);
 		cJSON_Delete(j);
