@@ -248,6 +248,10 @@ void sl_engine_run_until_idle(struct sl_engine *eng);
  * raised again as calls succeed): 0 = unlimited, -1 = no such provider. */
 int sl_engine_provider_cap(const struct sl_engine *eng, const char *provider);
 
+/* The most texts one embeddings request to model takes (its protocol's limit); 0 when the
+ * model resolves to no provider or its protocol has no embeddings. */
+size_t sl_engine_embed_batch(const struct sl_engine *eng, const char *model);
+
 size_t sl_engine_active(const struct sl_engine *eng);
 size_t sl_engine_in_flight(const struct sl_engine *eng);
 

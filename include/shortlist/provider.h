@@ -161,6 +161,9 @@ struct sl_provider_ops {
 	 * sent again, not counted as a try, and the provider remembers), or 0. May be NULL. */
 	unsigned (*quirks_from_error)(const struct sl_call *call, long status, const char *body);
 
+	/* The most texts one embeddings request of model_id takes (the API's limit); NULL:
+	 * the protocol has no embeddings. */
+	size_t (*embed_batch)(const char *model_id);
 	/* Build the request for a call; -1 with err set if the call cannot be made. */
 	int (*build)(const struct sl_call *call, struct sl_http_request *out,
 		     struct sl_error *err);

@@ -28,6 +28,7 @@ struct sl_score_stats {
 	int64_t judge_failed; /* judge calls that got no answer (network, key, HTTP error): the
 			       * metric is not marked scored, so the next report asks again */
 	char judge_error[256]; /* the first such failure */
+	int64_t embed_texts, embed_cached; /* texts sent to an embedding model / from its cache */
 };
 
 /* Score every successful cell of a run with the scorers of the suite it was run with, and
@@ -41,16 +42,18 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 /* The same inside the caller's event loop (the TUI's) on judge->engine, which it may share:
  *     struct sl_score_task *t = sl_report_score_start(store, run, &judge, &stats, &err);
  *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);
- *           if (!sl_report_score_pump(t)) break;   // judge verdicts still out
+ *           if (!sl_report_score_pump(t)) break;   // verdicts or vectors still out
  *     sl_report_score_finish(t, &err);              // writes the verdicts, frees t
  * start scores with the registry's scorers (CPU only, short transactions) and submits the
- * judges' requests without waiting; stats and judge must outlive the task.
- * sl_report_score_free drops it early (the judges' requests are cancelled). */
+ * judges' and the embedding cosines' requests without waiting (without judge->engine the
+ * task makes its own for embeddings, which pump drives); stats and judge must outlive the
+ * task. pump writes cosines as their vectors come. sl_report_score_free drops it early (its
+ * requests are cancelled; what was written stays, unmarked, so the next scoring redoes it). */
 struct sl_score_task;
 struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
 					    const struct sl_judge_options *judge,
 					    struct sl_score_stats *stats, struct sl_error *err);
-bool sl_report_score_pump(const struct sl_score_task *t);
+bool sl_report_score_pump(struct sl_score_task *t);
 int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err);
 void sl_report_score_free(struct sl_score_task *t);
 

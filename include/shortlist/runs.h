@@ -126,6 +126,32 @@ int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, 
 int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int after[4],
 			      int limit, sl_cell_fn fn, void *ud, struct sl_error *err);
 
+/* Windows of a run by index, for screens that show a part of a large run (none walks every
+ * cell of the run):
+ * - every model's cells of one prompt for cases [case_from, case_to), ordered by case,
+ *   model, sample; */
+int sl_run_cells_foreach_cases(struct sl_store *store, int64_t run_id, int prompt_idx,
+			       int case_from, int case_to, sl_cell_fn fn, void *ud,
+			       struct sl_error *err);
+/* - the last `limit` failed cells in (model, prompt, case, sample) order, the last first; */
+int sl_run_failed_cells_last(struct sl_store *store, int64_t run_id, int limit, sl_cell_fn fn,
+			     void *ud, struct sl_error *err);
+/* - the first case after `after` (wrapping round to the first) where a model's sample 0 of
+ *   the prompt failed: its index, or -1 when none did; */
+int sl_run_next_failed_case(struct sl_store *store, int64_t run_id, int n_models,
+			    int prompt_idx, int after, struct sl_error *err);
+/* - the state of each finished cell of cases [case_from, to) of every model and prompt. */
+typedef void (*sl_cell_state_fn)(void *ud, int model_idx, int prompt_idx, int case_idx,
+				 int sample, bool failed, bool cached);
+int sl_run_cell_states(struct sl_store *store, int64_t run_id, int case_from, int case_to,
+		       sl_cell_state_fn fn, void *ud, struct sl_error *err);
+/* A case's dataset row as the run stored it (no file needed): 0, or 1 when the store has
+ * no such case, -1 on error. Free with sl_run_case_clear. */
+struct sl_case;
+int sl_run_case_get(struct sl_store *store, int64_t run_id, int case_idx, struct sl_case *out,
+		    struct sl_error *err);
+void sl_run_case_clear(struct sl_case *c);
+
 /* Differences between two runs, matched by (model requested, prompt name, case, sample)
  * so runs of different prompt versions or model versions compare cell by cell, and by their
  * stored score of `metric` (NULL: outputs and errors only). */

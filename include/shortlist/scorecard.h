@@ -40,11 +40,13 @@ struct sl_scorecard_row {
 	/* Seconds, over successful cells; NAN when none. */
 	double latency_p50, latency_p95, latency_p99, latency_mean;
 	double ttft_p50, ttft_p95;
+	double latency_min, latency_max, ttft_min, ttft_p99, ttft_max; /* the box plots' */
 	int64_t n_latency, n_ttft; /* successful cells with a latency / a TTFT */
 	double tokens_per_s;  /* sum(N) / sum(E2E - TTFT) over successful cells, N = output tokens
 			       * (each cell's N / (E2E - TTFT), as engine.h; no TTFT: E2E) */
 	double cost_total;    /* USD of successful cells; NAN when any price is unknown */
 	double cost_per_request, cost_per_1k;
+	double cost_known;    /* USD of the successful cells that have a cost */
 	int64_t n_cost_unknown; /* successful cells without a cost */
 	struct sl_metric_value *metrics;
 	size_t n_metrics;
@@ -68,6 +70,10 @@ struct sl_scorecard {
 			       * per-model rows are that prompt's rows); else NULL */
 };
 
+/* The per-model rows of a run's scorecard without its quality metrics (no bootstrap, no
+ * headline): counts, cost, latency and TTFT, tokens/s. */
+int sl_scorecard_build_rows(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
+			    struct sl_error *err);
 /* Build the scorecard of a run from its cells and cell_scores. */
 int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
 		       struct sl_error *err);
@@ -88,8 +94,7 @@ int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
 			  struct sl_triangle *tri, struct sl_error *err);
 
 /* A latency or TTFT distribution of a row, in seconds (NAN when no cell has one): the row's
- * own percentiles plus the ends and TTFT's p99, read off the same index from its near end,
- * so a box plot costs about 2% of a scorecard whatever the run's size. */
+ * percentiles and ends, which the build read with the others (store and err are unused). */
 struct sl_dist {
 	int64_t n;
 	double min, p50, p95, p99, max;
@@ -108,6 +113,9 @@ struct sl_cell_score {
 int sl_scorecard_cell_scores(struct sl_store *store, int64_t run_id, int model_idx,
 			     int prompt_idx, int case_idx, int sample, struct sl_cell_score **out,
 			     size_t *n_out, struct sl_error *err);
+/* One stored score of a cell (NAN when it has none or it could not be scored). */
+double sl_scorecard_cell_score(struct sl_store *store, int64_t run_id, const char *metric,
+			      int model_idx, int prompt_idx, int case_idx, int sample);
 void sl_cell_scores_free(struct sl_cell_score *scores, size_t n);
 
 /* Names of the built-in metrics, for help texts and errors. */

@@ -81,6 +81,17 @@ const char *sl_scorer_metric_label(const struct sl_scorer *s);
 
 void sl_scorer_apply(struct sl_scorer *s, const struct sl_cell *cell, struct sl_score *out);
 
+/* A cosine with an embedding model needs two vectors from a provider; sl_scorer_apply gets
+ * them with a blocking call. A caller with an event loop scores it in two steps instead:
+ * sl_scorer_embed_texts gives the cell's expected text (the output is the other), or false
+ * with out filled when the cell cannot be scored; sl_scorer_finish_cosine turns the
+ * vectors' cosine, or why there is none, into the score. */
+const char *sl_scorer_embedding_model(const struct sl_scorer *s); /* NULL: no embeddings */
+bool sl_scorer_embed_texts(const struct sl_scorer *s, const struct sl_cell *cell,
+			   const char **expected, struct sl_score *out);
+void sl_scorer_finish_cosine(const struct sl_scorer *s, double cosine, const char *why,
+			     struct sl_score *out);
+
 /* The labels a "label" scorer allows (NULL and 0 for other scorers): the class set of a
  * classification report. */
 const char *const *sl_scorer_labels(const struct sl_scorer *s, size_t *n);

@@ -117,6 +117,7 @@ struct tui_app {
 	int64_t run_id;
 	unsigned long run_version;
 	struct tui_live *live; /* NULL when no run is in progress in this process */
+	int64_t measured_run;  /* the last run this process ran: its timings are the clock's */
 	/* The case (and prompt) the Compare screen shows: set by Enter on the Run matrix. */
 	int compare_case, compare_prompt;
 	/* Headless script: figures that depend on the clock (elapsed, ETA, rates, TTFT) are

@@ -2,6 +2,7 @@
 
 #include "charts.h"
 #include "glyph.h"
+#include "shortlist/scorecard.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,68 +49,57 @@ void tui_matrix_add_error(struct tui_matrix *d, int64_t cell, bool retrying,
 	snprintf(e->text, sizeof e->text, "%s", text);
 }
 
-struct loader {
-	struct tui_matrix *d;
-	double **ttft, **tps; /* per model samples, for the medians */
-	size_t *n_ttft, *n_tps;
-};
+/* Cell states are read from the store a block of cases at a time, when first drawn: a
+ * replay of a million cells reads the few hundred it shows, not every cell. */
+#define BLOCK_CASES 256
 
-static void push(double **v, size_t *n, double x)
+static void set_state(void *ud, int model, int prompt, int case_index, int sample, bool failed,
+		      bool cached)
 {
-	if (isnan(x))
+	struct tui_matrix *d = ud;
+	if (model < 0 || model >= d->n_models || prompt < 0 || prompt >= d->n_prompts ||
+	    case_index < 0 || case_index >= d->n_cases || sample < 0 || sample >= d->samples)
 		return;
-	if ((*n & (*n + 1)) == 0 || *n == 0)
-		*v = sl_xrealloc(*v, (*n * 2 + 2) * sizeof **v);
-	(*v)[(*n)++] = x;
+	uint8_t *st = &d->state[tui_matrix_index(d, model, prompt, case_index, sample)];
+	/* A live run's events are newer than the store (a failed cell being retried). */
+	if (*st == TUI_CELL_NONE)
+		*st = failed ? TUI_CELL_FAILED : cached ? TUI_CELL_CACHED : TUI_CELL_DONE;
 }
 
-static int cmp_double(const void *a, const void *b)
+uint8_t tui_matrix_state(struct tui_matrix *d, int64_t cell)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	if (cell < 0 || cell >= d->n_cells)
+		return TUI_CELL_NONE;
+	int model, prompt, case_index, sample;
+	tui_matrix_split(d, cell, &model, &prompt, &case_index, &sample);
+	int b = case_index / BLOCK_CASES;
+	if (d->store && !d->block_read[b]) {
+		d->block_read[b] = true;
+		struct sl_error err = { 0 };
+		sl_run_cell_states(d->store, d->run_id, b * BLOCK_CASES, (b + 1) * BLOCK_CASES,
+				   set_state, d, &err);
+	}
+	return d->state[cell];
 }
 
-static double median(double *v, size_t n)
+static int add_failed(void *ud, const struct sl_cell *c)
 {
-	if (!n)
-		return NAN;
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static int load_cell(void *ud, const struct sl_cell *c)
-{
-	struct loader *l = ud;
-	struct tui_matrix *d = l->d;
+	struct tui_matrix *d = ud;
 	if (c->model_idx < 0 || c->model_idx >= d->n_models || c->prompt_idx < 0 ||
 	    c->prompt_idx >= d->n_prompts || c->case_idx < 0 || c->case_idx >= d->n_cases ||
 	    c->sample < 0 || c->sample >= d->samples)
 		return 0;
-	int64_t idx = tui_matrix_index(d, c->model_idx, c->prompt_idx, c->case_idx, c->sample);
-	struct tui_model_stats *st = &d->stats[c->model_idx];
-	st->done++;
-	if (!c->output) {
-		d->state[idx] = TUI_CELL_FAILED;
-		st->errors++;
-		d->errors_total++;
-		char line[240];
-		snprintf(line, sizeof line, "%s case %d: %s", tui_short_name(c->model),
-			 c->case_idx + 1, c->error_msg ? c->error_msg : c->error_kind ? c->error_kind
-										    : "failed");
-		tui_matrix_add_error(d, idx, false, line);
-		return 0;
-	}
-	d->state[idx] = c->cached ? TUI_CELL_CACHED : TUI_CELL_DONE;
-	st->cached += c->cached;
-	if (isnan(c->cost))
-		st->cost_unknown++;
-	else
-		st->cost += c->cost;
-	int m = c->model_idx;
-	push(&l->ttft[m], &l->n_ttft[m], c->ttft_ms);
-	double gen_ms = c->latency_ms - (isnan(c->ttft_ms) ? 0 : c->ttft_ms);
-	if (c->tokens_out > 0 && gen_ms > 0)
-		push(&l->tps[m], &l->n_tps[m], (double)c->tokens_out * 1000.0 / gen_ms);
+	char line[240];
+	snprintf(line, sizeof line, "%s case %d: %s", tui_short_name(c->model), c->case_idx + 1,
+		 c->error_msg ? c->error_msg : c->error_kind ? c->error_kind : "failed");
+	/* newest first: each goes before the ones already there */
+	if (d->n_errors == TUI_RUN_ERRORS)
+		return 1;
+	memmove(&d->errors[1], &d->errors[0], (size_t)d->n_errors * sizeof d->errors[0]);
+	d->n_errors++;
+	d->errors[0].cell = tui_matrix_index(d, c->model_idx, c->prompt_idx, c->case_idx, c->sample);
+	d->errors[0].retrying = false;
+	snprintf(d->errors[0].text, sizeof d->errors[0].text, "%s", line);
 	return 0;
 }
 
@@ -136,30 +126,38 @@ int tui_matrix_load(struct tui_matrix *d, struct sl_store *store, int64_t run_id
 	for (int p = 0; p < d->n_prompts; p++)
 		d->prompts[p] = sl_xasprintf("%s@%d", run.prompts[p].name, run.prompts[p].version);
 	sl_run_free(&run);
+	d->store = store;
 	d->state = sl_xcalloc((size_t)d->n_cells + 1, 1);
+	d->block_read = sl_xcalloc((size_t)d->n_cases / BLOCK_CASES + 1, sizeof *d->block_read);
 	d->stats = sl_xcalloc((size_t)d->n_models + 1, sizeof *d->stats);
 	for (int m = 0; m < d->n_models; m++) {
 		d->stats[m].total = (int64_t)d->n_prompts * d->n_cases * d->samples;
 		d->stats[m].ttft_p50_ms = d->stats[m].tokens_per_s_p50 = NAN;
 		d->stats[m].requests_per_s = NAN;
 	}
-	struct loader l = { .d = d };
-	l.ttft = sl_xcalloc((size_t)d->n_models + 1, sizeof *l.ttft);
-	l.tps = sl_xcalloc((size_t)d->n_models + 1, sizeof *l.tps);
-	l.n_ttft = sl_xcalloc((size_t)d->n_models + 1, sizeof *l.n_ttft);
-	l.n_tps = sl_xcalloc((size_t)d->n_models + 1, sizeof *l.n_tps);
-	int rc = sl_run_cells_foreach(store, run_id, load_cell, &l, err);
-	for (int m = 0; m < d->n_models; m++) {
-		d->stats[m].ttft_p50_ms = median(l.ttft[m], l.n_ttft[m]);
-		d->stats[m].tokens_per_s_p50 = median(l.tps[m], l.n_tps[m]);
-		free(l.ttft[m]);
-		free(l.tps[m]);
+	/* Per-model totals and medians: the scorecard's rows (cell_stats and the kept
+	 * percentiles), so a replay costs the same at 300 cells as at 1M. */
+	struct sl_scorecard sc;
+	if (sl_scorecard_build_rows(store, run_id, &sc, err) != 0) {
+		tui_matrix_free(d);
+		return -1;
 	}
-	free(l.ttft);
-	free(l.tps);
-	free(l.n_ttft);
-	free(l.n_tps);
-	if (rc != 0) {
+	for (size_t i = 0; i < sc.n_models; i++) {
+		const struct sl_scorecard_row *r = &sc.rows[i];
+		if (r->model_idx < 0 || r->model_idx >= d->n_models)
+			continue;
+		struct tui_model_stats *st = &d->stats[r->model_idx];
+		st->done = r->n;
+		st->errors = r->n_errors;
+		st->cached = r->n_cached;
+		st->cost = r->cost_known;
+		st->cost_unknown = r->n_cost_unknown;
+		st->ttft_p50_ms = r->ttft_p50 * 1000;
+		st->tokens_per_s_p50 = r->tokens_per_s;
+		d->errors_total += r->n_errors;
+	}
+	sl_scorecard_free(&sc);
+	if (sl_run_failed_cells_last(store, run_id, TUI_RUN_ERRORS, add_failed, d, err) != 0) {
 		tui_matrix_free(d);
 		return -1;
 	}
@@ -175,6 +173,7 @@ void tui_matrix_free(struct tui_matrix *d)
 	free(d->models);
 	free(d->prompts);
 	free(d->state);
+	free(d->block_read);
 	free(d->stats);
 	memset(d, 0, sizeof *d);
 }

@@ -28,6 +28,8 @@ struct tui_model_stats {
 	double cost;            /* known cost of done cells */
 	int64_t cost_unknown;
 	double ttft_p50_ms, tokens_per_s_p50, requests_per_s; /* NAN when none */
+	/* live: tokens_per_s_p50 is the median cell's; replayed: the scorecard's tokens over
+	 * generation time (no index gives a median of a ratio) */
 };
 
 #define TUI_RUN_ERRORS 6
@@ -46,16 +48,22 @@ struct tui_matrix {
 	int64_t n_cells;
 	char **models;      /* as requested */
 	char **prompts;     /* "name@version" */
-	uint8_t *state;     /* enum tui_cell_state per cell index */
+	uint8_t *state;     /* enum tui_cell_state per cell index: read it through
+			     * tui_matrix_state (a stored run's are read when first needed);
+			     * a live run's events write it */
+	struct sl_store *store; /* where unread states come from (NULL: all in state) */
+	bool *block_read;   /* per block of cases: its states were read */
 	struct tui_model_stats *stats; /* per model */
 	struct tui_run_error errors[TUI_RUN_ERRORS]; /* newest last */
 	int n_errors;
 	int64_t errors_total;
 };
 
-/* Load a run's shape, cell states and totals from the store. */
+/* Load a run's shape, per-model totals and latest errors from the store; cell states are
+ * read a block at a time by tui_matrix_state. The store must outlive the matrix. */
 int tui_matrix_load(struct tui_matrix *d, struct sl_store *store, int64_t run_id,
 		     struct sl_error *err);
+uint8_t tui_matrix_state(struct tui_matrix *d, int64_t cell);
 void tui_matrix_free(struct tui_matrix *d);
 int64_t tui_matrix_index(const struct tui_matrix *d, int model, int prompt, int case_index,
 			  int sample);

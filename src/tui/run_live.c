@@ -123,6 +123,7 @@ int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
 	l->started_ns = sl_now_ns();
 	app->live = l;
 	app->run_id = l->data.run_id;
+	app->measured_run = l->data.run_id;
 	app->run_version++;
 	app->dirty = true;
 	return 0;

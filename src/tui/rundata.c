@@ -3,6 +3,8 @@
 #include "charts.h"
 #include "shortlist/pipeline.h"
 #include "shortlist/priors.h"
+#include "shortlist/judge.h"
+#include "shortlist/report.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -196,14 +198,34 @@ struct tui_rundata *tui_app_rundata(struct tui_app *app)
 	if (d->seen_run == app->run_id && d->seen_version == app->run_version && !d->stale)
 		return d;
 	/* While cells stream in, reload at most every quarter second and never for more than
-	 * a fifth of the time; a finished run (no longer live) reloads at once. */
+	 * a fifth of the time; a finished run (no longer live) reloads at once. A reload put
+	 * off asks for another frame, so the screen catches up even if no event follows. Key
+	 * scripts reload every time: their screens must not depend on the clock. */
 	int64_t gap = 5 * d->load_cost_ns > 250000000 ? 5 * d->load_cost_ns : 250000000;
-	if (app->live && d->seen_run == app->run_id && sl_now_ns() - d->loaded_ns < gap)
+	if (app->live && !app->script_mode && d->seen_run == app->run_id &&
+	    sl_now_ns() - d->loaded_ns < gap) {
+		app->dirty = true;
 		return d;
+	}
 	d->seen_run = app->run_id;
 	d->seen_version = app->run_version;
 	d->stale = false;
+	/* Like the Run screen's figures: a golden screen of a run measured in this process
+	 * must not depend on how fast the machine was. */
+	d->redact_clock = app->script_mode && app->run_id && app->measured_run == app->run_id;
+	int64_t t0 = sl_now_ns();
+	if (app->live && app->run_id) {
+		/* The finished cells scored as they come, with the scorers that need no
+		 * network (judges answer at the end of the run): the same numbers a report
+		 * would show, filling in. A failure here is for the final scoring to report. */
+		struct sl_judge_options no_judge = { 0 };
+		struct sl_score_stats st;
+		struct sl_error err = { 0 };
+		memset(&st, 0, sizeof st);
+		sl_report_score_run(app->store, app->run_id, &no_judge, &st, &err);
+	}
 	tui_rundata_load(d, app->store, app->run_id);
+	d->load_cost_ns = d->loaded_ns - t0; /* scoring included: it paces the next reload */
 	return d;
 }
 
@@ -223,6 +245,31 @@ void tui_app_rundata_free(struct tui_app *app)
 	app->rundata = NULL;
 }
 
+/* "2.1x faster than" becomes "~x faster than" (and slower): a ratio of latencies. */
+static void redact_ratios(struct sl_buf *b)
+{
+	struct sl_buf out;
+	sl_buf_init(&out);
+	const char *p = b->data;
+	for (;;) {
+		const char *f = strstr(p, "x faster than"), *s = strstr(p, "x slower than");
+		const char *x = f && (!s || f < s) ? f : s;
+		if (!x)
+			break;
+		const char *n = x;
+		while (n > p && (n[-1] == '.' || (n[-1] >= '0' && n[-1] <= '9')))
+			n--;
+		sl_buf_printf(&out, "%.*s~", (int)(n - p), p);
+		p = x;
+		sl_buf_puts(&out, "x");
+		p++;
+	}
+	sl_buf_puts(&out, p);
+	sl_buf_reset(b);
+	sl_buf_puts(b, out.data);
+	sl_buf_free(&out);
+}
+
 void tui_rundata_set_weights(struct tui_rundata *d, const struct sl_tri_weights *w)
 {
 	d->w = *w;
@@ -234,6 +281,8 @@ void tui_rundata_set_weights(struct tui_rundata *d, const struct sl_tri_weights 
 	sl_triangle_rank(&d->tri, &d->w);
 	d->winner = sl_triangle_winner(&d->tri, &d->w);
 	sl_triangle_recommend(&d->tri, &d->w, &d->recommendation);
+	if (d->redact_clock)
+		redact_ratios(&d->recommendation);
 	struct sl_tri_change c;
 	if (sl_triangle_nearest_change(&d->tri, &d->w, &c))
 		sl_tri_change_format(&d->tri, &c, &d->change);

@@ -39,6 +39,7 @@ struct tui_rundata {
 	int64_t loaded_ns;       /* when, and how long it took: paces reloads while a run */
 	int64_t load_cost_ns;    /* is still streaming in */
 	bool stale;              /* ratings changed: reload before the scorecard shows */
+	bool redact_clock;       /* key script on a run measured here: timings drawn as "~" */
 	int64_t seen_run;        /* app->run_id and run_version of the last load */
 	unsigned long seen_version;
 };

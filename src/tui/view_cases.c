@@ -45,10 +45,9 @@ static int collect(void *ud, const struct sl_cell *c)
 {
 	struct cases_view *cv = ud;
 	if (c->model_idx != cv->model_idx || (cv->prompt_idx >= 0 && c->prompt_idx != cv->prompt_idx))
-		return 0;
-	cv->total++;
+		return 1; /* past the row's cells */
 	if (cv->n >= MAX_CASES)
-		return 0;
+		return 1;
 	cv->rows = sl_xrealloc(cv->rows, (cv->n + 1) * sizeof *cv->rows);
 	struct case_row *r = &cv->rows[cv->n++];
 	r->prompt_idx = c->prompt_idx;
@@ -82,23 +81,17 @@ static void load_scores(struct cases_view *cv)
 	cv->scroll = 0;
 }
 
-/* Headline scores for the list column: one query per case, done once. */
+/* Headline scores for the list column: one lookup per case, done once. */
 static void load_headlines(struct cases_view *cv)
 {
 	struct tui_rundata *d = tui_app_rundata(cv->base.app);
 	if (!d->sc.headline)
 		return;
 	for (size_t i = 0; i < cv->n; i++) {
-		struct sl_cell_score *s;
-		size_t n;
 		struct case_row *r = &cv->rows[i];
-		if (sl_scorecard_cell_scores(cv->base.app->store, d->run_id, cv->model_idx,
-					     r->prompt_idx, r->case_idx, r->sample, &s, &n, NULL) != 0)
-			continue;
-		for (size_t k = 0; k < n; k++)
-			if (strcmp(s[k].metric, d->sc.headline) == 0)
-				r->score = s[k].value;
-		sl_cell_scores_free(s, n);
+		r->score = sl_scorecard_cell_score(cv->base.app->store, d->run_id, d->sc.headline,
+						   cv->model_idx, r->prompt_idx, r->case_idx,
+						   r->sample);
 	}
 }
 
@@ -275,10 +268,14 @@ struct tui_view *tui_cases_view_new(struct tui_app *app, int model_idx, int prom
 		if (d->sc.rows[i].model_idx == model_idx && d->sc.rows[i].prompt_idx == prompt_idx) {
 			model = d->sc.rows[i].model;
 			prompt = d->sc.rows[i].prompt;
+			cv->total = (size_t)d->sc.rows[i].n;
 		}
 	cv->title = prompt ? sl_xasprintf("%s @%s", model, prompt) : sl_xstrdup(model);
 	struct sl_error err = { 0 };
-	if (sl_run_cells_foreach(app->store, d->run_id, collect, cv, &err) < 0)
+	/* The row's first cells by key (the run's other cells are never read). */
+	int after[4] = { model_idx, prompt_idx, -1, 0 };
+	if (sl_run_cells_foreach_page(app->store, d->run_id, after, MAX_CASES, collect, cv,
+				      &err) < 0)
 		tui_app_message(app, true, "%s", err.msg);
 	load_headlines(cv);
 	return &cv->base;

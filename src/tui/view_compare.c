@@ -8,13 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "app.h"
 #include "glyph.h"
 #include "matrix.h"
 #include "run_live.h"
 #include "shortlist/dataset.h"
+#include "shortlist/scorecard.h"
 #include "wrap.h"
 
 #define MAX_COLS 4
@@ -42,8 +41,9 @@ struct compare_view {
 	int64_t run_id;
 	unsigned long version;
 	int loaded_case, loaded_prompt, loaded_first;
-	struct sl_dataset *ds;
-	int64_t ds_run;
+	struct sl_case kase; /* the current case's dataset row, from the store */
+	int64_t case_run;
+	int case_idx;
 	struct tui_matrix stored;
 	unsigned long stored_version;
 	bool stored_loaded;
@@ -134,40 +134,30 @@ static int load_cell(void *ud, const struct sl_cell *cell)
 static void load_scores(struct compare_view *cv, struct column *c, int case_index, int prompt)
 {
 	c->scores[0] = '\0';
-	sqlite3 *db = sl_store_db(cv->base.app->store);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT metric, value, detail FROM cell_scores WHERE run_id = ? "
-				   "AND model_idx = ? AND prompt_idx = ? AND case_idx = ? AND "
-				   "sample = 0 ORDER BY metric", -1, &st, NULL) != SQLITE_OK)
+	struct sl_cell_score *sc;
+	size_t n, used = 0;
+	if (sl_scorecard_cell_scores(cv->base.app->store, cv->run_id, c->model, prompt, case_index,
+				     0, &sc, &n, NULL) != 0)
 		return;
-	sqlite3_bind_int64(st, 1, cv->run_id);
-	sqlite3_bind_int(st, 2, c->model);
-	sqlite3_bind_int(st, 3, prompt);
-	sqlite3_bind_int(st, 4, case_index);
-	size_t used = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && used + 8 < sizeof c->scores) {
-		const char *metric = (const char *)sqlite3_column_text(st, 0);
-		const char *detail = (const char *)sqlite3_column_text(st, 2);
+	for (size_t i = 0; i < n && used + 8 < sizeof c->scores; i++) {
+		const char *detail = sc[i].detail;
+		double v = sc[i].value;
 		char val[32];
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+		if (isnan(v))
 			snprintf(val, sizeof val, "%s", tui_glyph(TUI_GLYPH_UNKNOWN));
-		} else {
-			double v = sqlite3_column_double(st, 1);
-			if (v == 1 || v == 0)
-				snprintf(val, sizeof val, "%s",
-					 tui_glyph(v == 1 ? TUI_GLYPH_CHECK : TUI_GLYPH_CROSS));
-			else
-				snprintf(val, sizeof val, "%.2f", v);
-		}
+		else if (v == 1 || v == 0)
+			snprintf(val, sizeof val, "%s",
+				 tui_glyph(v == 1 ? TUI_GLYPH_CHECK : TUI_GLYPH_CROSS));
+		else
+			snprintf(val, sizeof val, "%.2f", v);
 		int w = snprintf(c->scores + used, sizeof c->scores - used, "%s%s %s%s%s%s",
-				 used ? "\n" : "", metric ? metric : "?", val,
-				 detail && *detail ? " (" : "", detail && *detail ? detail : "",
-				 detail && *detail ? ")" : "");
+				 used ? "\n" : "", sc[i].metric, val, detail && *detail ? " (" : "",
+				 detail && *detail ? detail : "", detail && *detail ? ")" : "");
 		if (w < 0 || (size_t)w >= sizeof c->scores - used)
 			break;
 		used += (size_t)w;
 	}
-	sqlite3_finalize(st);
+	sl_cell_scores_free(sc, n);
 }
 
 /* (Re)build the columns for the current case when the case, the models shown or the run
@@ -208,7 +198,7 @@ static void refresh(struct compare_view *cv, struct tui_matrix *d)
 	bool need_store = false;
 	for (int i = 0; i < cv->n_cols; i++) {
 		struct column *c = &cv->cols[i];
-		int st = d->state[c->cell];
+		int st = tui_matrix_state(d, c->cell);
 		bool finished = st == TUI_CELL_DONE || st == TUI_CELL_CACHED || st == TUI_CELL_FAILED;
 		if (finished && !c->loaded)
 			need_store = true;
@@ -224,44 +214,32 @@ static void refresh(struct compare_view *cv, struct tui_matrix *d)
 	if (need_store) {
 		struct case_load cl = { cv, d, app->compare_case, app->compare_prompt };
 		struct sl_error err = { 0 };
-		sl_run_cells_foreach(app->store, d->run_id, load_cell, &cl, &err);
+		sl_run_cells_foreach_cases(app->store, d->run_id, app->compare_prompt,
+					   app->compare_case, app->compare_case + 1, load_cell, &cl,
+					   &err);
 		for (int i = 0; i < cv->n_cols; i++)
 			if (cv->cols[i].loaded)
 				load_scores(cv, &cv->cols[i], app->compare_case, app->compare_prompt);
 	}
-	if (cv->ds_run != d->run_id) {
-		sl_dataset_free(cv->ds);
-		cv->ds = NULL;
-		cv->ds_run = d->run_id;
-		struct sl_run run;
+	if (cv->case_run != d->run_id || cv->case_idx != app->compare_case) {
+		sl_run_case_clear(&cv->kase);
+		cv->case_run = d->run_id;
+		cv->case_idx = app->compare_case;
 		struct sl_error err = { 0 };
-		if (sl_run_get(app->store, d->run_id, &run, &err) == 0) {
-			/* the file if it is still the one the run used, else the stored cases
-			 * (a run bundle opened on another machine has only those) */
-			if (run.dataset_path)
-				cv->ds = sl_dataset_load(run.dataset_path, &err);
-			if (!cv->ds || strcmp(cv->ds->hash, run.dataset_hash) != 0) {
-				struct sl_dataset *stored =
-					sl_dataset_load_stored(app->store, run.dataset_hash, &err);
-				if (stored && stored->n_cases > 0) {
-					sl_dataset_free(cv->ds);
-					cv->ds = stored;
-				} else {
-					sl_dataset_free(stored);
-				}
-			}
-			sl_run_free(&run);
-		}
+		sl_run_case_get(app->store, d->run_id, app->compare_case, &cv->kase, &err);
 	}
 }
 
 /* ---- stepping through cases ---- */
 
+/* Cases read per query, and searched per key press: a jump over a million agreeing cases
+ * stops on the way and says so (d again searches on) instead of freezing the screen. */
+#define JUMP_WINDOW 512
+#define JUMP_MAX 50000
+
 struct scan {
-	struct tui_matrix *d;
-	int prompt;
-	char **norm;   /* per case x model: the normalised answer, "" for none */
-	bool *failed;  /* per case */
+	int n_models, first;
+	char **norm; /* per case of the window x model: the normalised answer, NULL for none */
 };
 
 static char *normalise(const char *s)
@@ -286,60 +264,78 @@ static char *normalise(const char *s)
 static int scan_cell(void *ud, const struct sl_cell *cell)
 {
 	struct scan *sc = ud;
-	if (cell->prompt_idx != sc->prompt || cell->sample || cell->case_idx >= sc->d->n_cases ||
-	    cell->model_idx >= sc->d->n_models)
+	if (cell->sample || !cell->output || cell->model_idx >= sc->n_models)
 		return 0;
-	if (!cell->output) {
-		sc->failed[cell->case_idx] = true;
-		return 0;
-	}
-	char **slot = &sc->norm[(size_t)cell->case_idx * (size_t)sc->d->n_models + cell->model_idx];
+	char **slot = &sc->norm[(size_t)(cell->case_idx - sc->first) * (size_t)sc->n_models +
+				 (size_t)cell->model_idx];
 	free(*slot);
 	*slot = normalise(cell->output);
 	return 0;
 }
 
-/* The next case after the current one (wrapping) where answers differ or one failed. */
+/* The first case of [from, from + n) where two answers differ, else -1. */
+static int first_disagreement(struct sl_store *store, const struct tui_matrix *d, int prompt,
+			      int from, int n)
+{
+	struct scan sc = { d->n_models, from, sl_xcalloc((size_t)n * (size_t)d->n_models + 1,
+							 sizeof(char *)) };
+	struct sl_error err = { 0 };
+	sl_run_cells_foreach_cases(store, d->run_id, prompt, from, from + n, scan_cell, &sc, &err);
+	int found = -1;
+	for (int i = 0; i < n && found < 0; i++) {
+		const char *first = NULL;
+		for (int m = 0; m < d->n_models; m++) {
+			const char *a = sc.norm[(size_t)i * (size_t)d->n_models + (size_t)m];
+			if (!a)
+				continue;
+			if (!first)
+				first = a;
+			else if (strcmp(first, a) != 0)
+				found = from + i;
+		}
+	}
+	for (size_t i = 0; i < (size_t)n * (size_t)d->n_models; i++)
+		free(sc.norm[i]);
+	free(sc.norm);
+	return found;
+}
+
+/* The next case after the current one (wrapping) where answers differ or one failed, read
+ * by index a window at a time. */
 static void jump(struct compare_view *cv, bool failures)
 {
 	struct tui_app *app = cv->base.app;
 	struct tui_matrix *d = current(cv);
 	if (!d || !d->n_cases)
 		return;
-	struct scan sc = { .d = d, .prompt = app->compare_prompt };
-	size_t n = (size_t)d->n_cases * (size_t)d->n_models;
-	sc.norm = sl_xcalloc(n + 1, sizeof *sc.norm);
-	sc.failed = sl_xcalloc((size_t)d->n_cases + 1, sizeof *sc.failed);
 	struct sl_error err = { 0 };
-	sl_run_cells_foreach(app->store, d->run_id, scan_cell, &sc, &err);
-	int found = -1;
-	for (int k = 1; k <= d->n_cases && found < 0; k++) {
-		int c = (app->compare_case + k) % d->n_cases;
-		if (failures) {
-			if (sc.failed[c])
-				found = c;
-			continue;
-		}
-		const char *first = NULL;
-		for (int m = 0; m < d->n_models; m++) {
-			const char *a = sc.norm[(size_t)c * (size_t)d->n_models + m];
-			if (!a)
-				continue;
-			if (!first)
-				first = a;
-			else if (strcmp(first, a) != 0)
-				found = c;
+	int found = -1, k = 1;
+	if (failures) {
+		found = sl_run_next_failed_case(app->store, d->run_id, d->n_models,
+						app->compare_prompt, app->compare_case, &err);
+	} else {
+		/* k counts cases after the current one; the last (k = n_cases) is itself */
+		while (found < 0 && k <= d->n_cases && k <= JUMP_MAX) {
+			int from = (app->compare_case + k) % d->n_cases;
+			int n = d->n_cases - from;
+			if (n > d->n_cases - k + 1)
+				n = d->n_cases - k + 1;
+			if (n > JUMP_WINDOW)
+				n = JUMP_WINDOW;
+			found = first_disagreement(app->store, d, app->compare_prompt, from, n);
+			k += n;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		free(sc.norm[i]);
-	free(sc.norm);
-	free(sc.failed);
-	if (found < 0)
+	if (found >= 0) {
+		app->compare_case = found;
+	} else if (!failures && k <= d->n_cases) {
+		app->compare_case = (app->compare_case + k - 1) % d->n_cases;
+		tui_app_message(app, false, "the answers agree in the next %d cases: d searches on",
+				k - 1);
+	} else {
 		tui_app_message(app, false, failures ? "no case where a model failed"
 						    : "no other case where the answers differ");
-	else
-		app->compare_case = found;
+	}
 }
 
 static enum tui_context cv_context(struct tui_view *v)
@@ -449,7 +445,7 @@ static void draw_column(struct compare_view *cv, struct tui_matrix *d, struct co
 			bool focus, struct tui_grid *g, struct tui_rect r)
 {
 	bool redact = cv->base.app->script_mode;
-	int st = d->state[c->cell];
+	int st = tui_matrix_state(d, c->cell);
 	enum tui_role series = (enum tui_role)(TUI_ROLE_SERIES1 + c->model % 4);
 	box(g, r, focus && cv->apart ? TUI_ROLE_FOCUS : TUI_ROLE_BORDER, d->models[c->model], series);
 	int inner_w = r.w - 2;
@@ -545,7 +541,7 @@ static void cv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	snprintf(head, sizeof head, "case %d/%d", c + 1, d->n_cases);
 	if (d->n_prompts > 1)
 		snprintf(head + strlen(head), sizeof head - strlen(head), "  %s", d->prompts[app->compare_prompt]);
-	const struct sl_case *cs = cv->ds && (size_t)c < cv->ds->n_cases ? &cv->ds->cases[c] : NULL;
+	const struct sl_case *cs = cv->kase.vars && cv->case_idx == c ? &cv->kase : NULL;
 	const char *expected = cs ? cs->expected ? cs->expected : cs->label ? cs->label : cs->reference : NULL;
 	if (expected)
 		snprintf(right, sizeof right, "expected: %s", expected);
@@ -599,7 +595,7 @@ static void cv_destroy(struct tui_view *v)
 {
 	struct compare_view *cv = cv_of(v);
 	clear_columns(cv);
-	sl_dataset_free(cv->ds);
+	sl_run_case_clear(&cv->kase);
 	tui_matrix_free(&cv->stored);
 	free(cv);
 }

@@ -315,7 +315,7 @@ static int draw_models(struct run_view *rv, const struct tui_matrix *d, struct t
 	return y - r.y;
 }
 
-static int draw_matrix(struct run_view *rv, const struct tui_matrix *d, struct tui_grid *g,
+static int draw_matrix(struct run_view *rv, struct tui_matrix *d, struct tui_grid *g,
 		       struct tui_rect r)
 {
 	int rows = d->n_models * d->n_prompts;
@@ -371,7 +371,7 @@ static int draw_matrix(struct run_view *rv, const struct tui_matrix *d, struct t
 		for (int i = 0; i < vis_cols && rv->col_left + i < cols; i++) {
 			int col = rv->col_left + i;
 			int64_t cell = tui_matrix_index(d, m, p, col / d->samples, col % d->samples);
-			int st = d->state[cell];
+			int st = tui_matrix_state(d, cell);
 			bool cursor = row == rv->row && col == rv->col;
 			tui_grid_put(g, cx + i * 2, y, 1, cell_look[st].role,
 				     cursor ? TUI_A_REVERSE : 0, tui_glyph(cell_look[st].glyph));
@@ -549,7 +549,7 @@ static void rv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 						 rv->col / d->samples, rv->col % d->samples);
 		tui_matrix_split(d, cell, &m, &p, &c, &s);
 		sl_buf_printf(left, "  %s case %d: %s", tui_short_name(d->models[m]), c + 1,
-			      cell_look[d->state[cell]].label);
+			      cell_look[tui_matrix_state(d, cell)].label);
 	}
 	int64_t done = 0, errors = 0, unknown = 0;
 	double cost = 0;

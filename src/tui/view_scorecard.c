@@ -199,6 +199,9 @@ static void format_cell(const struct tui_rundata *d, const struct column *c,
 		snprintf(out, n, "%.2f [%.2f,%.2f]", v, q->lo, q->hi);
 	} else if (c->quality) {
 		snprintf(out, n, "%.2f", v);
+	} else if (d->redact_clock && (strstr(c->metric, "latency") || strstr(c->metric, "ttft") ||
+				       strcmp(c->metric, "tokens_per_s") == 0)) {
+		snprintf(out, n, "~");
 	} else if (strstr(c->metric, "latency") || strstr(c->metric, "ttft")) {
 		tui_fmt_seconds(v, out, n);
 	} else if (strstr(c->metric, "cost")) {

@@ -160,3 +160,50 @@ void fixture_score(struct sl_store *store, int64_t run, const char *metric, bool
 	must(store, sl_store_step(store, st, &err), "cell_scores");
 	sqlite3_reset(st);
 }
+
+/* A large run in a few statements (the triggers still fire per row, as for the runner's
+ * writes): every model answers every case; one cell in 50 fails; latency spreads over
+ * [x/e, x*e] around x = 300 ms + 40 ms per model, TTFT a quarter of it; the scores of
+ * bench_run's suite per successful cell (contains, rouge1, levenshtein, latency, pass_rate),
+ * marked as scored so that no reader scores the run again. */
+void fixture_bulk(struct sl_store *store, int64_t run, int n_models, int n_prompts, long cases)
+{
+	char *sql = sl_xasprintf(
+		"INSERT OR IGNORE INTO dataset_cases (dataset_hash, idx, line, vars, expected) "
+		"WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < %ld) "
+		"SELECT 'dshash', i, i + 1, json_object('q', 'question ' || i), 'yes' FROM k; "
+		"UPDATE datasets SET n_cases = %ld WHERE hash = 'dshash'; "
+		"UPDATE runs SET n_cells = %ld WHERE id = %lld; "
+		"INSERT INTO cells (run_id, model_idx, prompt_idx, case_idx, sample, model, "
+		"  reported_model, output, error_kind, error_msg, latency_ms, ttft_ms, tokens_in, "
+		"  tokens_out, cost, expected, finished_at) "
+		"WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < %ld) "
+		"SELECT run_id, idx, pidx, i, 0, requested, requested, iif(f, NULL, "
+		"  'yes, answer ' || i), iif(f, 'http', NULL), iif(f, 'HTTP 500', NULL), lat, "
+		"  lat / 4, 10, 20, price_in / 1000, 'yes', '2026-11-28T10:00:30Z' "
+		"FROM (SELECT m.run_id, m.idx, m.requested, m.price_in, p.idx AS pidx, k.i, "
+		"  (k.i * 7 + m.idx * 3 + p.idx) %% 50 = 0 AS f, (300 + 40 * m.idx) * "
+		"  exp(((k.i * 2654435761 + m.idx * 97 + p.idx * 13) %% 10007) / 10007.0 * 2 - 1) "
+		"  AS lat FROM run_models m JOIN run_prompts p ON p.run_id = m.run_id CROSS JOIN k) "
+		"WHERE run_id = %lld ORDER BY idx, pidx, i; "
+		"INSERT INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx, sample, kind, "
+		"  value, scored_at) "
+		"SELECT c.run_id, s.metric, c.model_idx, c.prompt_idx, c.case_idx, 0, s.kind, "
+		"  iif(s.kind = 'proportion', (c.case_idx * 37 + s.salt) %% 100 < 60 + 5 * "
+		"  c.model_idx, ((c.case_idx * 7919 + s.salt * 31 + c.model_idx) %% 1000) / 1000.0), "
+		"  '2026-11-28T10:02:00Z' "
+		"FROM cells c CROSS JOIN (SELECT 'contains' AS metric, 'proportion' AS kind, 1 AS salt "
+		"  UNION ALL SELECT 'rouge1', 'mean', 2 UNION ALL SELECT 'levenshtein', 'mean', 3 "
+		"  UNION ALL SELECT 'latency', 'proportion', 4 UNION ALL SELECT 'pass_rate', "
+		"  'proportion', 5) s "
+		"WHERE c.run_id = %lld AND c.error_kind IS NULL; "
+		/* scored: a reader does not score the run again */
+		"INSERT OR REPLACE INTO score_marks (run_id, metric, ok_cells, scored_at) "
+		"SELECT %lld, m.metric, (SELECT SUM(n - n_err) FROM cell_stats WHERE run_id = %lld), "
+		"  '2026-11-28T10:02:00Z' FROM (SELECT DISTINCT metric FROM score_stats WHERE "
+		"  run_id = %lld UNION SELECT '(case checks)') m;",
+		cases, cases, (long)n_models * n_prompts * cases, (long long)run, cases,
+		(long long)run, (long long)run, (long long)run, (long long)run, (long long)run);
+	exec(store, sql);
+	free(sql);
+}

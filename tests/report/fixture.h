@@ -21,6 +21,9 @@ void fixture_cell(struct sl_store *store, int64_t run, int model, int prompt, in
 void fixture_score(struct sl_store *store, int64_t run, const char *metric, bool proportion,
 		   int model, int prompt, int case_idx, int sample, double value,
 		   const char *judge_model, double judge_cost);
+/* A large run written by SQL alone: every model x prompt x case, with bench_run's scores
+ * per successful cell (see fixture.c). */
+void fixture_bulk(struct sl_store *store, int64_t run, int n_models, int n_prompts, long cases);
 /* Wrap many fixture calls in one transaction. */
 void fixture_begin(struct sl_store *store);
 void fixture_commit(struct sl_store *store);

@@ -163,8 +163,97 @@ static void test_score_run_in_the_callers_loop(void)
 	sl_store_close(store);
 }
 
+static long long count_metric(struct sl_store *store, int64_t run, const char *metric)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+	if (sqlite3_prepare_v2(sl_store_db(store), "SELECT COUNT(*) FROM cell_scores WHERE "
+			       "run_id = ?1 AND metric = ?2 AND value IS NOT NULL", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return n;
+}
+
+/* Embedding cosines the same way: starting sends the texts without waiting (several per
+ * request, a reference shared by cells once), the loop goes on while they are out, the
+ * scores and the pass rate they take part in are written as the vectors come, and the
+ * vectors are cached: scoring again needs no request. */
+static void test_embeddings_in_the_callers_loop(void)
+{
+	struct sl_error err = { 0 };
+	int64_t run;
+	struct sl_store *store = fixture_store("embed.db", 6, &run);
+	if (!store)
+		return;
+	CHECK(sl_store_exec(store, "UPDATE runs SET suite_json = '{\"models\": [\"fake:model-a\"], "
+			    "\"prompts\": [\"p\"], \"dataset\": \"cases.jsonl\", \"scorers\": "
+			    "[{\"name\": \"cosine\", \"model\": \"fake:slow-embed\", \"threshold\": "
+			    "0.1}, {\"name\": \"contains\", \"value\": \"answer\"}]}';"
+			    "UPDATE cells SET output = 'answer number ' || case_idx, "
+			    "reference = 'the reference ' || (case_idx % 2)", &err) == 0);
+	struct sl_engine *eng = sl_engine_new(&(struct sl_engine_options){ 0 }, &err);
+	struct sl_judge_options jo = { .engine = eng };
+	fakeprov_reset(fp);
+	struct sl_score_stats st;
+	struct sl_score_task *t = sl_report_score_start(store, run, &jo, &st, &err);
+	CHECK(t != NULL);
+	if (!t) {
+		fprintf(stderr, "%s\n", err.msg);
+		return;
+	}
+	CHECK(sl_report_score_pump(t)); /* the vectors are still out */
+	CHECK_INT(count_metric(store, run, "cosine"), 0);
+	int other = 0;
+	struct sl_message msg = { SL_ROLE_USER, "unrelated" };
+	struct sl_request req = { .model = "fake:quick", .messages = &msg, .n_messages = 1,
+				  .on_done = other_done, .user_data = &other };
+	sl_params_init(&req.params);
+	CHECK(sl_engine_submit(eng, &req, &err) > 0);
+	bool other_first = false;
+	int rounds = 0;
+	while (sl_report_score_pump(t) && rounds++ < 100000) {
+		sl_engine_wait(eng, NULL, 0, 50, &err);
+		sl_engine_perform(eng);
+		if (other && sl_report_score_pump(t))
+			other_first = true;
+	}
+	CHECK(other_first); /* the loop went on while the embeddings were out */
+	CHECK(sl_report_score_finish(t, &err) == 0);
+	/* 6 outputs and 2 distinct references: 8 texts in one request, not one per cell */
+	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 1);
+	CHECK_INT(st.embed_texts, 8);
+	CHECK_INT(count_metric(store, run, "cosine"), 6);
+	CHECK_INT(count_metric(store, run, "pass_rate"), 6);
+	/* marked scored: the next scoring asks nothing */
+	CHECK(sl_report_score_run(store, run, &jo, &st, &err) == 0);
+	CHECK_INT(st.metrics_scored, 0);
+	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 1);
+	/* scored again from scratch: the vectors come from the cache */
+	CHECK(sl_store_exec(store, "DELETE FROM score_marks", &err) == 0);
+	CHECK(sl_report_score_run(store, run, &jo, &st, &err) == 0);
+	CHECK_INT(st.embed_cached, 8);
+	CHECK_INT(st.embed_texts, 0);
+	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 1);
+	CHECK_INT(count_metric(store, run, "cosine"), 6);
+	/* without the caller's engine (the CLI's report): scoring makes its own */
+	CHECK(sl_store_exec(store, "DELETE FROM score_marks; DELETE FROM embedding_cache", &err) == 0);
+	CHECK(sl_report_score_run(store, run, NULL, &st, &err) == 0);
+	CHECK_INT(st.embed_texts, 8);
+	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 2);
+	CHECK_INT(count_metric(store, run, "cosine"), 6);
+	CHECK_INT(count_metric(store, run, "pass_rate"), 6);
+	sl_engine_free(eng);
+	sl_store_close(store);
+}
+
 TEST_MAIN_BEGIN
-	fp = fakeprov_start("{\"models\": {\"slow-judge\": {\"ttft_ms\": 300, \"text\": "
+	fp = fakeprov_start("{\"models\": {\"slow-embed\": {\"latency_ms\": 300}, "
+			    "\"slow-judge\": {\"ttft_ms\": 300, \"text\": "
 			    "\"{\\\"explanation\\\": \\\"Good.\\\", \\\"score\\\": 4}\"}}}");
 	char *dir = test_path("config/shortlist");
 	sl_mkdirs(dir, &(struct sl_error){ 0 });
@@ -176,5 +265,6 @@ TEST_MAIN_BEGIN
 	setenv("FAKE_KEY", "sk-fake", 1);
 	RUN_TEST(test_judge_in_the_callers_loop);
 	RUN_TEST(test_score_run_in_the_callers_loop);
+	RUN_TEST(test_embeddings_in_the_callers_loop);
 	fakeprov_stop(fp);
 TEST_MAIN_END

@@ -295,6 +295,47 @@ static void test_pty_live_run(void)
 	pty_free(&s);
 	free(db);
 }
+/* The Scorecard and Charts follow a live run: tests/tui/live-decide.keys pauses the run at
+ * fixed points and dumps both screens; model-a answers at once (one label wrong), model-b
+ * 80 ms late (all right), so the speed axis and the labels are the same on every machine. */
+static const char decide_script[] =
+	"{\"default\": {\"token_ms\": 1},"
+	" \"models\": {"
+	"  \"model-a\": {\"sequence\": [{\"text\": \"positive\"}, {\"text\": \"negative\"},"
+	"    {\"text\": \"positive\"}, {\"text\": \"positive\"}, {\"text\": \"negative\"},"
+	"    {\"text\": \"neutral\"}]},"
+	"  \"model-b\": {\"ttft_ms\": 80, \"sequence\": [{\"text\": \"Positive.\"},"
+	"    {\"text\": \"Negative.\"}, {\"text\": \"Neutral.\"}, {\"text\": \"Positive.\"},"
+	"    {\"text\": \"Negative.\"}, {\"text\": \"Neutral.\"}]}}}";
+
+static void test_live_decide(void)
+{
+	char *script = test_source_path("tests/tui/live-decide.keys");
+	static const char *const sizes[] = { "80x24", "120x40" };
+	for (size_t s = 0; s < SL_ARRAY_LEN(sizes); s++) {
+		char *db = fresh_db();
+		CHECK_INT(fakeprov_set_script(fp, decide_script), 0);
+		char *out = run_script(db, script, sizes[s], 0);
+		/* What changes from one point to the next, said outright (the golden has it all). */
+		char *p1 = strstr(out, "=== scorecard: three cells");
+		char *p2 = strstr(out, "=== scorecard: model-a done");
+		char *p3 = strstr(out, "=== scorecard: the run finished");
+		CHECK(p1 && p2 && p3);
+		if (p1 && p2 && p3) {
+			CHECK(strstr(p1, "2/3 label") && strstr(p1, "2/3 label") < p2);
+			CHECK(strstr(p1, "fakeant:model-b") > p2);  /* not yet in the scorecard */
+			CHECK(strstr(p2, "5/6 label") && strstr(p2, "5/6 label") < p3);
+			CHECK(strstr(p2, "fakeant:model-b") && strstr(p2, "fakeant:model-b") < p3);
+			CHECK_CONTAINS(p3, "fakeant:model-b");
+		}
+		char rel[256];
+		snprintf(rel, sizeof rel, "tests/golden/live-decide-%s.txt", sizes[s]);
+		test_failures += harness_golden(rel, out, update);
+		free(out);
+		free(db);
+	}
+	free(script);
+}
 
 int test_failures;
 const char *test_current;
@@ -320,6 +361,7 @@ int main(int argc, char **argv)
 	if (chdir(test_env_pin()) != 0)
 		return 99;
 	RUN_TEST(test_live_scripts);
+	RUN_TEST(test_live_decide);
 	RUN_TEST(test_quit_then_resume);
 	RUN_TEST(test_refused_sends_nothing);
 	RUN_TEST(test_pty_live_run);

@@ -601,6 +601,34 @@ static const char eval_run_uid_v1[] =
 	"CREATE TRIGGER runs_uid_default AFTER INSERT ON runs WHEN NEW.uid IS NULL BEGIN"
 	"  UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id; END;";
 
+/* Embedding vectors by model and text (report/score_run.c): a rescored run, or the same
+ * reference in another run, needs no new request. */
+static const char report_embedding_cache_v1[] =
+	"CREATE TABLE embedding_cache ("
+	"  key TEXT PRIMARY KEY,"          /* sha256(model, NUL, text) */
+	"  model TEXT NOT NULL, dim INTEGER NOT NULL,"
+	"  vector BLOB NOT NULL,"          /* dim float32 in host order */
+	"  created_at TEXT NOT NULL) WITHOUT ROWID;";
+
+/* Latency and TTFT percentiles of a scorecard row (prompt_idx -1: the model's row), kept by
+ * the first build that walked the indexes for them (a p50 of 333k cells walks half the
+ * index: tens of ms). Valid while the row's n_lat, sum_lat, n_ttft and sum_gen_ms in
+ * cell_stats are those they were computed from, so any new, replaced or deleted cell with
+ * a latency makes them stale. Seconds; NULL when the row has none. The partial index finds
+ * a run's failed cells (the Run screen's latest errors, Compare's f) without a walk of
+ * every cell; it costs a write only for a failed cell. */
+static const char report_percentiles_v1[] =
+	"CREATE TABLE cell_percentiles ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  model_idx INTEGER NOT NULL, prompt_idx INTEGER NOT NULL,"
+	"  n_lat INTEGER NOT NULL, sum_lat REAL NOT NULL, n_ttft INTEGER NOT NULL,"
+	"  sum_gen_ms REAL NOT NULL,"
+	"  lat_min REAL, lat_p50 REAL, lat_p95 REAL, lat_p99 REAL, lat_max REAL,"
+	"  ttft_min REAL, ttft_p50 REAL, ttft_p95 REAL, ttft_p99 REAL, ttft_max REAL,"
+	"  PRIMARY KEY (run_id, model_idx, prompt_idx)) WITHOUT ROWID;"
+	"CREATE INDEX cells_failed ON cells(run_id, model_idx, prompt_idx, case_idx, sample)"
+	"  WHERE error_kind IS NOT NULL;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -622,6 +650,8 @@ const struct sl_migration sl_migrations[] = {
 	{ "run batches", eval_run_batches_v1 },
 	{ "prompt lineage and version tags", eval_prompt_lineage_v1 },
 	{ "run uid", eval_run_uid_v1 },
+	{ "embedding cache", report_embedding_cache_v1 },
+	{ "kept percentiles of scorecards, index of failed cells", report_percentiles_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

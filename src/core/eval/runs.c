@@ -1,7 +1,10 @@
 /* Reading runs back (runs.h). Cell iteration uses its own statements, not the store's
  * cache, so a callback may query the store while we step. */
 #include "shortlist/runs.h"
+#include "shortlist/dataset.h"
 #include "shortlist/suite.h"
+
+#include <cjson/cJSON.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -308,6 +311,24 @@ static sqlite3_stmt *prepare_own(struct sl_store *store, const char *sql, struct
 	return st;
 }
 
+static int cells_each(struct sl_store *store, sqlite3_stmt *st, sl_cell_fn fn, void *ud,
+		      struct sl_error *err)
+{
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sl_cell c;
+		cell_from_row(st, &c);
+		if ((ret = fn(ud, &c)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sl_store_error(store, err, "reading cells");
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,
 			 struct sl_error *err)
 {
@@ -326,19 +347,129 @@ int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int 
 	for (int i = 0; i < 4; i++)
 		sqlite3_bind_int(st, 2 + i, after ? after[i] : (i == 0 ? -1 : 0));
 	sqlite3_bind_int(st, 6, limit > 0 ? limit : -1);
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct sl_cell c;
-		cell_from_row(st, &c);
-		if ((ret = fn(ud, &c)) != 0)
-			break;
+	return cells_each(store, st, fn, ud, err);
+}
+
+/* "model_idx IN (the run's models)" lets SQLite seek the primary key per model instead of
+ * reading the run's every cell. */
+#define EACH_MODEL "model_idx IN (SELECT idx FROM run_models WHERE run_id = ?1) "
+
+int sl_run_cells_foreach_cases(struct sl_store *store, int64_t run_id, int prompt_idx,
+			       int case_from, int case_to, sl_cell_fn fn, void *ud,
+			       struct sl_error *err)
+{
+	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE run_id = ?1 AND " EACH_MODEL
+				       "AND prompt_idx = ?2 AND case_idx >= ?3 AND case_idx < ?4 "
+				       "ORDER BY case_idx, model_idx, sample", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, prompt_idx);
+	sqlite3_bind_int(st, 3, case_from);
+	sqlite3_bind_int(st, 4, case_to);
+	return cells_each(store, st, fn, ud, err);
+}
+
+int sl_run_failed_cells_last(struct sl_store *store, int64_t run_id, int limit, sl_cell_fn fn,
+			     void *ud, struct sl_error *err)
+{
+	/* cells_failed holds only failed cells: read from its end. */
+	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE (run_id, model_idx, prompt_idx, "
+				       "case_idx, sample) IN (SELECT run_id, model_idx, prompt_idx, "
+				       "case_idx, sample FROM cells INDEXED BY cells_failed WHERE "
+				       "run_id = ?1 AND error_kind IS NOT NULL ORDER BY model_idx "
+				       "DESC, prompt_idx DESC, case_idx DESC, sample DESC LIMIT ?2) "
+				       "ORDER BY model_idx DESC, prompt_idx DESC, case_idx DESC, "
+				       "sample DESC", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, limit);
+	return cells_each(store, st, fn, ud, err);
+}
+
+int sl_run_next_failed_case(struct sl_store *store, int64_t run_id, int n_models,
+			    int prompt_idx, int after, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT case_idx FROM cells INDEXED BY cells_failed WHERE run_id = ?1 AND "
+		"model_idx = ?2 AND prompt_idx = ?3 AND case_idx > ?4 AND sample = 0 AND "
+		"error_kind IS NOT NULL ORDER BY case_idx LIMIT 1", err);
+	if (!st)
+		return -1;
+	/* the first failure after `after`, else the first of all (which may be `after`) */
+	for (int bound = after; ; bound = -1) {
+		int found = -1;
+		for (int m = 0; m < n_models; m++) {
+			sqlite3_bind_int64(st, 1, run_id);
+			sqlite3_bind_int(st, 2, m);
+			sqlite3_bind_int(st, 3, prompt_idx);
+			sqlite3_bind_int(st, 4, bound);
+			int rc = sl_store_step(store, st, err);
+			int c = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+			sqlite3_reset(st);
+			if (rc < 0)
+				return -1;
+			if (c >= 0 && (found < 0 || c < found))
+				found = c;
+		}
+		if (found >= 0 || bound < 0)
+			return found;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sl_store_error(store, err, "reading cells");
-		ret = -1;
+}
+
+int sl_run_cell_states(struct sl_store *store, int64_t run_id, int case_from, int case_to,
+		       sl_cell_state_fn fn, void *ud, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT model_idx, prompt_idx, case_idx, sample, error_kind IS NOT NULL, cached "
+		"FROM cells WHERE run_id = ?1 AND " EACH_MODEL "AND prompt_idx IN (SELECT idx "
+		"FROM run_prompts WHERE run_id = ?1) AND case_idx >= ?2 AND case_idx < ?3", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, case_from);
+	sqlite3_bind_int(st, 3, case_to);
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW)
+		fn(ud, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+		   sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+		   sqlite3_column_int(st, 4) != 0, sqlite3_column_int(st, 5) != 0);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int sl_run_case_get(struct sl_store *store, int64_t run_id, int case_idx, struct sl_case *out,
+		    struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT d.line, d.vars, d.expected, d.reference, d.label FROM runs r JOIN "
+		"dataset_cases d ON d.dataset_hash = r.dataset_hash AND d.idx = ?2 WHERE r.id = ?1",
+		err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, case_idx);
+	int rc = sl_store_step(store, st, err);
+	if (rc == SQLITE_ROW) {
+		out->line = sqlite3_column_int(st, 0);
+		out->vars = cJSON_Parse(sl_col_text(st, 1));
+		out->expected = dup_col(st, 2);
+		out->reference = dup_col(st, 3);
+		out->label = dup_col(st, 4);
 	}
-	sqlite3_finalize(st);
-	return ret;
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : rc == SQLITE_ROW ? 0 : 1;
+}
+
+void sl_run_case_clear(struct sl_case *c)
+{
+	cJSON_Delete(c->vars);
+	free(c->expected);
+	free(c->reference);
+	free(c->label);
+	memset(c, 0, sizeof *c);
 }
 
 /* Order for matching cells across runs: by what they mean, not by index. */

@@ -578,6 +578,12 @@ static bool bedrock_ping_explain(const struct sl_provider_conf *c, const struct 
 	return true;
 }
 
+/* Cohere's embed models take up to 96 texts per call, Titan's one. */
+static size_t bedrock_embed_batch(const char *model_id)
+{
+	return is_cohere(model_id) ? 96 : 1;
+}
+
 const struct sl_provider_ops sl_bedrock_ops = {
 	.name = "bedrock",
 	.default_concurrency = 64,
@@ -585,6 +591,7 @@ const struct sl_provider_ops sl_bedrock_ops = {
 	.key_optional = true,
 	.conf_from_env = bedrock_conf_from_env,
 	.prepare = bedrock_prepare,
+	.embed_batch = bedrock_embed_batch,
 	.state_free = bedrock_state_free,
 	.sign = bedrock_sign,
 	.ping_build = bedrock_ping_build,

@@ -321,6 +321,19 @@ int sl_engine_provider_cap(const struct sl_engine *eng, const char *provider)
 	return -1;
 }
 
+size_t sl_engine_embed_batch(const struct sl_engine *eng, const char *model)
+{
+	const struct sl_provider_conf *conf;
+	char *model_id = NULL;
+	struct sl_error e = { 0 };
+	size_t n = 0;
+	if (sl_providers_resolve_model(&eng->providers, model, &conf, &model_id, &e) == 0 &&
+	    conf->kind->embed_batch)
+		n = conf->kind->embed_batch(model_id);
+	free(model_id);
+	return n;
+}
+
 size_t sl_engine_active(const struct sl_engine *eng)
 {
 	return eng->active;

@@ -241,11 +241,20 @@ static bool ollama_ping_explain(const struct sl_provider_conf *c, const struct s
 	return true;
 }
 
+/* /api/embed takes a list of inputs (no documented limit: a long list holds the model's
+ * one slot, so keep it moderate). */
+static size_t ollama_embed_batch(const char *model_id)
+{
+	(void)model_id;
+	return 256;
+}
+
 const struct sl_provider_ops sl_ollama_ops = {
 	.name = "ollama",
 	.default_concurrency = 4, /* Ollama runs few requests at once per model */
 	.key_optional = true,
 	.conf_from_env = ollama_conf_from_env,
+	.embed_batch = ollama_embed_batch,
 	.ping_build = ollama_ping_build,
 	.ping_list_key = "models",
 	.ping_explain = ollama_ping_explain,

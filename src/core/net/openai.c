@@ -389,6 +389,13 @@ static int oa_ping_build(const struct sl_provider_conf *c, const char *key, void
 	return 0;
 }
 
+/* The embeddings endpoint takes up to 2048 inputs per request. */
+static size_t oa_embed_batch(const char *model_id)
+{
+	(void)model_id;
+	return 2048;
+}
+
 const struct sl_provider_ops sl_openai_ops = {
 	.name = "openai",
 	.base_url = "https://api.openai.com/v1",
@@ -398,6 +405,7 @@ const struct sl_provider_ops sl_openai_ops = {
 	.stream_accept = "text/event-stream",
 	.quirks_for = oa_quirks_for,
 	.quirks_from_error = oa_quirks_from_error,
+	.embed_batch = oa_embed_batch,
 	.build = openai_build,
 	.stream_begin = oa_stream_begin,
 	.stream_feed = oa_stream_feed,

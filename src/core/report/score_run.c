@@ -9,15 +9,21 @@
 #include <string.h>
 
 #include "shortlist/case_checks.h"
+#include "shortlist/engine.h"
 #include "shortlist/judge.h"
 #include "shortlist/runs.h"
 #include "shortlist/scorer.h"
+#include "shortlist/similarity.h"
 #include "shortlist/suite.h"
 
 /* Cells scored per write transaction: scoring happens outside it, so the write lock is held
  * only while a page's rows are inserted (milliseconds), never for the scorers' CPU time (a
  * 7 s transaction on long outputs stopped a run writing its cells). */
 #define PAGE 256
+/* Texts per embeddings request at most (below the provider's own limit), and their bytes:
+ * about 64k tokens, under every provider's per-request token limit. */
+#define EMBED_BATCH 256
+#define EMBED_BATCH_BYTES (256 * 1024)
 
 int sl_report_validate_scorer(void *ud, const char *name, const cJSON *spec, const char *path,
 			      struct sl_error *err)
@@ -54,7 +60,40 @@ struct slot {
 	bool needed;              /* not yet scored for every successful cell */
 	bool has_pass;            /* takes part in pass_rate */
 	bool per_case;            /* its parameters name the case's fields: built per cell */
+	bool embed;               /* a cosine of embeddings: scored through the engine */
+	bool later;               /* cosines to come: marked scored at finish */
 	struct sl_judge_task *task; /* a judge scorer's verdicts in flight */
+};
+
+/* A text to embed with a model: its vector once known, or why there is none. */
+struct embed_text {
+	char *model;
+	char *text;
+	char key[65];             /* sha256(model, NUL, text): the embedding cache's key */
+	float *vec;
+	size_t dim;
+	char *error;
+	bool done;
+	bool asked;               /* in a request */
+};
+
+/* A cell's embedding cosine waiting for its two vectors. */
+struct embed_job {
+	struct sl_scorer *scorer; /* the slot's, or its own (built for the case) */
+	bool owned;
+	const char *metric;       /* NULL: the metric is fresh, only the pass counts */
+	bool proportion, check;
+	int key[4];
+	size_t text[2];           /* the expected text, the output */
+	long pass;                /* its cell's deferred pass rate, -1 none */
+	bool done;
+};
+
+/* A cell's pass rate waiting for its embedding checks. */
+struct deferred_pass {
+	int key[4];
+	bool all_pass, any_error;
+	int waiting;
 };
 
 /* A score computed and waiting for its page's write. */
@@ -82,10 +121,22 @@ struct score_ctx {
 	int page_cells;
 	char now[32];
 	struct sl_error *err;
+	/* embedding cosines through an engine: the caller's, else one made at first need */
+	struct sl_engine *engine, *own;
+	struct embed_text *texts;
+	size_t n_texts, cap_texts;
+	size_t *index;            /* open addressing over texts by key: i + 1, 0 = free */
+	size_t index_cap;
+	struct embed_job *jobs;
+	size_t n_jobs, cap_jobs;
+	struct deferred_pass *passes;
+	size_t n_passes, cap_passes;
+	size_t *to_cache;         /* fetched texts whose vectors the next write caches */
+	size_t n_to_cache, cap_to_cache;
 };
 
-static void add_score(struct score_ctx *x, const char *metric, bool proportion,
-		      const struct sl_cell *c, double value, const char *detail)
+static void add_score_at(struct score_ctx *x, const char *metric, bool proportion,
+			 const int key[4], double value, const char *detail)
 {
 	if (x->n_pending == x->cap_pending) {
 		x->cap_pending = x->cap_pending ? x->cap_pending * 2 : 1024;
@@ -93,12 +144,27 @@ static void add_score(struct score_ctx *x, const char *metric, bool proportion,
 	}
 	x->pending[x->n_pending++] = (struct pending_score){
 		.metric = metric, .proportion = proportion,
-		.key = { c->model_idx, c->prompt_idx, c->case_idx, c->sample }, .value = value,
+		.key = { key[0], key[1], key[2], key[3] }, .value = value,
 		.detail = detail && *detail ? sl_xstrdup(detail) : NULL,
 	};
 	x->stats->scores++;
 	if (isnan(value))
 		x->stats->unscored++;
+}
+
+static void add_score(struct score_ctx *x, const char *metric, bool proportion,
+		      const struct sl_cell *c, double value, const char *detail)
+{
+	int key[4] = { c->model_idx, c->prompt_idx, c->case_idx, c->sample };
+	add_score_at(x, metric, proportion, key, value, detail);
+}
+
+static void add_pass_rate(struct score_ctx *x, int m, int p, int c, int s, bool all_pass,
+			  bool any_error)
+{
+	int key[4] = { m, p, c, s };
+	add_score_at(x, "pass_rate", true, key, any_error ? NAN : all_pass ? 1 : 0,
+		     any_error ? "a scorer could not score this cell" : NULL);
 }
 
 static void drop_pending(struct score_ctx *x)
@@ -108,13 +174,45 @@ static void drop_pending(struct score_ctx *x)
 	x->n_pending = 0;
 }
 
-/* Write the page's scores in one short transaction. */
+/* Vectors fetched since the last write, into the embedding cache. */
+static int write_embed_cache(struct score_ctx *x)
+{
+	sqlite3_stmt *st = x->n_to_cache ? sl_store_prepare(x->store,
+		"INSERT OR REPLACE INTO embedding_cache (key, model, dim, vector, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)", x->err) : NULL;
+	if (x->n_to_cache && !st)
+		return -1;
+	for (size_t i = 0; i < x->n_to_cache; i++) {
+		const struct embed_text *e = &x->texts[x->to_cache[i]];
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, e->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, e->model, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)e->dim);
+		sqlite3_bind_blob(st, 4, e->vec, (int)(e->dim * sizeof *e->vec), SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, x->now, -1, SQLITE_STATIC);
+		if (sl_store_step(x->store, st, x->err) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	if (st)
+		sqlite3_reset(st);
+	x->n_to_cache = 0;
+	return 0;
+}
+
+/* Write the page's scores (and fetched vectors) in one short transaction. */
 static int write_pending(struct score_ctx *x)
 {
-	if (!x->n_pending)
+	if (!x->n_pending && !x->n_to_cache)
 		return 0;
 	if (sl_store_begin(x->store, x->err) != 0)
 		return -1;
+	if (write_embed_cache(x) != 0) {
+		drop_pending(x);
+		sl_store_rollback(x->store);
+		return -1;
+	}
 	sqlite3_stmt *st = sl_store_prepare(x->store,
 		"INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx,"
 		" sample, kind, value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
@@ -146,16 +244,35 @@ static int write_pending(struct score_ctx *x)
 	return sl_store_commit(x->store, x->err);
 }
 
-/* A scorer whose parameters name the case's fields, built for this cell. id: its name. */
-static void apply_for_case(const cJSON *spec, const struct sl_cell *c, struct sl_score *sc,
-			   char **id, bool *proportion)
+/* A scorer whose parameters name the case's fields, built for this cell. id: its name.
+ * One that needs embeddings is not applied when the task has an engine: it is returned
+ * (the caller's) for defer_cosine. */
+/* The engine for embeddings: the caller's, else our own (NULL if none can be made: the
+ * scorer's blocking call then says why, cell by cell). */
+static struct sl_engine *embed_engine(struct score_ctx *x)
+{
+	if (!x->engine && !x->own) {
+		struct sl_engine_options opts = { 0 };
+		struct sl_error e = { 0 };
+		x->own = sl_engine_new(&opts, &e);
+	}
+	return x->engine ? x->engine : x->own;
+}
+
+static struct sl_scorer *apply_for_case(struct score_ctx *x, const cJSON *spec,
+					const struct sl_cell *c, struct sl_score *sc, char **id,
+					bool *proportion)
 {
 	struct sl_error e = { 0 };
 	cJSON *vars = cJSON_Parse(c->vars_json ? c->vars_json : "{}");
 	cJSON *r = sl_case_spec_render(spec, vars, "scorer", &e);
 	struct sl_scorer *s = r ? sl_scorer_new(r, "scorer", &e) : NULL;
+	struct sl_scorer *deferred = NULL;
 	if (s) {
-		sl_scorer_apply(s, c, sc);
+		if (sl_scorer_embedding_model(s) && embed_engine(x))
+			deferred = s;
+		else
+			sl_scorer_apply(s, c, sc);
 		if (id)
 			*id = sl_xstrdup(sl_scorer_id(s));
 		if (proportion)
@@ -165,9 +282,94 @@ static void apply_for_case(const cJSON *spec, const struct sl_cell *c, struct sl
 		sc->value = NAN;
 		snprintf(sc->detail, sizeof sc->detail, "%.255s", e.msg);
 	}
-	sl_scorer_free(s);
+	if (!deferred)
+		sl_scorer_free(s);
 	cJSON_Delete(r);
 	cJSON_Delete(vars);
+	return deferred;
+}
+
+/* ---- embedding cosines: texts deduplicated, fetched in batches through the engine ---- */
+
+/* The key's first 16 hex digits: SHA-256 spreads them evenly. */
+static size_t key_hash(const char *key)
+{
+	size_t h = 0;
+	for (int i = 0; i < 16; i++)
+		h = h << 4 | (size_t)(key[i] <= '9' ? key[i] - '0' : key[i] - 'a' + 10);
+	return h;
+}
+
+static void index_put(struct score_ctx *x, size_t i)
+{
+	size_t m = x->index_cap - 1, h = key_hash(x->texts[i].key) & m;
+	while (x->index[h])
+		h = (h + 1) & m;
+	x->index[h] = i + 1;
+}
+
+/* The text's slot (one per model and text: a reference shared by every model is embedded
+ * once). */
+static size_t intern_text(struct score_ctx *x, const char *model, const char *text)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_puts(&b, model);
+	sl_buf_putc(&b, '\0');
+	sl_buf_puts(&b, text);
+	char key[65];
+	sl_sha256_hex(b.data, b.len, key);
+	sl_buf_free(&b);
+	if (x->index_cap) {
+		size_t m = x->index_cap - 1;
+		for (size_t h = key_hash(key) & m; x->index[h]; h = (h + 1) & m)
+			if (strcmp(x->texts[x->index[h] - 1].key, key) == 0)
+				return x->index[h] - 1;
+	}
+	if (x->n_texts == x->cap_texts) {
+		x->cap_texts = x->cap_texts ? 2 * x->cap_texts : 256;
+		x->texts = sl_xrealloc(x->texts, x->cap_texts * sizeof *x->texts);
+	}
+	size_t i = x->n_texts++;
+	struct embed_text *e = &x->texts[i];
+	memset(e, 0, sizeof *e);
+	e->model = sl_xstrdup(model);
+	e->text = sl_xstrdup(text);
+	memcpy(e->key, key, sizeof key);
+	if (2 * x->n_texts > x->index_cap) { /* grow: rehash every text, this one included */
+		free(x->index);
+		x->index_cap = x->index_cap ? 2 * x->index_cap : 1024;
+		x->index = sl_xcalloc(x->index_cap, sizeof *x->index);
+		for (size_t k = 0; k < x->n_texts; k++)
+			index_put(x, k);
+	} else {
+		index_put(x, i);
+	}
+	return i;
+}
+
+/* Score this cell's cosine once both vectors are in (the scorer is the job's from now).
+ * metric NULL: written only into the cell's pass rate. */
+static void defer_cosine(struct score_ctx *x, struct sl_scorer *scorer, bool owned,
+			 const char *metric, bool proportion, bool check, const struct sl_cell *c,
+			 const char *expected)
+{
+	if (!metric && !(check && x->pass_rate)) {
+		if (owned)
+			sl_scorer_free(scorer);
+		return;
+	}
+	if (x->n_jobs == x->cap_jobs) {
+		x->cap_jobs = x->cap_jobs ? 2 * x->cap_jobs : 256;
+		x->jobs = sl_xrealloc(x->jobs, x->cap_jobs * sizeof *x->jobs);
+	}
+	const char *model = sl_scorer_embedding_model(scorer);
+	x->jobs[x->n_jobs++] = (struct embed_job){
+		.scorer = scorer, .owned = owned, .metric = metric, .proportion = proportion,
+		.check = check, .key = { c->model_idx, c->prompt_idx, c->case_idx, c->sample },
+		.text = { intern_text(x, model, expected), intern_text(x, model, c->output) },
+		.pass = -1,
+	};
 }
 
 static const char *case_id(struct score_ctx *x, char *id)
@@ -195,7 +397,16 @@ static void score_case_asserts(struct score_ctx *x, const struct sl_cell *c, boo
 		memset(&sc, 0, sizeof sc);
 		char *id = NULL;
 		bool proportion = true;
-		apply_for_case(spec, c, &sc, &id, &proportion);
+		struct sl_scorer *later = apply_for_case(x, spec, c, &sc, &id, &proportion);
+		const char *expected;
+		if (later && sl_scorer_embed_texts(later, c, &expected, &sc)) {
+			defer_cosine(x, later, true, x->case_checks ? case_id(x, id) : NULL,
+				     proportion, sl_scorer_is_check(later), c, expected);
+			if (!x->case_checks)
+				free(id);
+			continue;
+		}
+		sl_scorer_free(later);
 		if (sc.status == SL_SCORE_SKIPPED || !id) {
 			free(id);
 			*any_error = true;
@@ -225,16 +436,28 @@ static int score_cell(void *ud, const struct sl_cell *c)
 		return 0;
 	x->stats->cells++;
 	bool all_pass = true, any_error = false;
+	size_t first_job = x->n_jobs;
 	for (size_t i = 0; i < x->n_slots; i++) {
 		struct slot *s = &x->slots[i];
 		if (!s->scorer)
 			continue;
 		struct sl_score sc;
 		memset(&sc, 0, sizeof sc);
+		struct sl_scorer *later = NULL;
 		if (s->per_case)
-			apply_for_case(s->spec, c, &sc, NULL, NULL);
+			later = apply_for_case(x, s->spec, c, &sc, NULL, NULL);
+		else if (s->embed && embed_engine(x))
+			later = s->scorer;
 		else
 			sl_scorer_apply(s->scorer, c, &sc);
+		const char *expected;
+		if (later && sl_scorer_embed_texts(later, c, &expected, &sc)) {
+			defer_cosine(x, later, later != s->scorer, s->needed ? s->id : NULL,
+				     s->proportion, s->has_pass, c, expected);
+			continue;
+		}
+		if (later != s->scorer)
+			sl_scorer_free(later);
 		if (sc.status == SL_SCORE_SKIPPED)
 			continue;
 		double v = sc.status == SL_SCORE_OK ? sc.value : NAN;
@@ -254,9 +477,24 @@ static int score_cell(void *ud, const struct sl_cell *c)
 		add_score(x, s->id, s->proportion, c, v, detail);
 	}
 	score_case_asserts(x, c, &all_pass, &any_error);
-	if (x->pass_rate)
-		add_score(x, "pass_rate", true, c, any_error ? NAN : all_pass ? 1 : 0,
-			  any_error ? "a scorer could not score this cell" : NULL);
+	int waiting = 0;
+	for (size_t j = first_job; j < x->n_jobs; j++)
+		waiting += x->jobs[j].check;
+	if (x->pass_rate && waiting) { /* the rest of the checks come with their vectors */
+		if (x->n_passes == x->cap_passes) {
+			x->cap_passes = x->cap_passes ? 2 * x->cap_passes : 256;
+			x->passes = sl_xrealloc(x->passes, x->cap_passes * sizeof *x->passes);
+		}
+		for (size_t j = first_job; j < x->n_jobs; j++)
+			if (x->jobs[j].check)
+				x->jobs[j].pass = (long)x->n_passes;
+		x->passes[x->n_passes++] = (struct deferred_pass){
+			.key = { c->model_idx, c->prompt_idx, c->case_idx, c->sample },
+			.all_pass = all_pass, .any_error = any_error, .waiting = waiting };
+	} else if (x->pass_rate) {
+		add_pass_rate(x, c->model_idx, c->prompt_idx, c->case_idx, c->sample, all_pass,
+			      any_error);
+	}
 	return 0;
 }
 
@@ -347,16 +585,41 @@ static int delete_metric(struct sl_store *store, int64_t run, const char *metric
 	return 0;
 }
 
+/* One embeddings request at the engine. */
+struct embed_call {
+	struct sl_score_task *t;  /* NULL once the task was freed: drop the answer */
+	size_t *texts;
+	size_t n;
+	uint64_t id;
+	struct embed_call *prev, *next;
+};
+
 struct sl_score_task {
 	struct score_ctx x;
 	struct sl_suite *suite;   /* the scorers' specs live in it */
 	int64_t ok_cells;
+	struct embed_call *calls; /* embeddings requests in flight */
+	size_t outstanding;
+	bool arrived;             /* vectors came in since the last settle */
+	size_t jobs_done;
+	int64_t embed_failed;     /* texts whose request got no vector */
+	bool marks_later;         /* pass_rate and case-check marks wait for the vectors */
+	struct sl_error failed;   /* a write that failed inside pump, reported by finish */
+	bool write_failed;
 };
 
 void sl_report_score_free(struct sl_score_task *t)
 {
 	if (!t)
 		return;
+	for (struct embed_call *c = t->calls; c; c = c->next) {
+		c->t = NULL;
+		sl_engine_cancel(embed_engine(&t->x), c->id);
+	}
+	if (t->x.own) {
+		sl_engine_perform(t->x.own); /* runs the cancelled calls' callbacks */
+		sl_engine_free(t->x.own);
+	}
 	for (size_t i = 0; i < t->x.n_slots; i++) {
 		sl_judge_free(t->x.slots[i].task);
 		sl_scorer_free(t->x.slots[i].scorer);
@@ -366,9 +629,206 @@ void sl_report_score_free(struct sl_score_task *t)
 	for (size_t i = 0; i < t->x.n_case_ids; i++)
 		free(t->x.case_ids[i]);
 	free(t->x.case_ids);
+	drop_pending(&t->x);
 	free(t->x.pending);
+	for (size_t i = 0; i < t->x.n_jobs; i++)
+		if (t->x.jobs[i].owned)
+			sl_scorer_free(t->x.jobs[i].scorer);
+	free(t->x.jobs);
+	for (size_t i = 0; i < t->x.n_texts; i++) {
+		free(t->x.texts[i].model);
+		free(t->x.texts[i].text);
+		free(t->x.texts[i].vec);
+		free(t->x.texts[i].error);
+	}
+	free(t->x.texts);
+	free(t->x.index);
+	free(t->x.passes);
+	free(t->x.to_cache);
 	sl_suite_free(t->suite);
 	free(t);
+}
+
+static void on_embedded(void *ud, const struct sl_result *r)
+{
+	struct embed_call *c = ud;
+	struct sl_score_task *t = c->t;
+	if (t) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			t->calls = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		t->outstanding--;
+		t->arrived = true;
+		for (size_t i = 0; i < c->n; i++) {
+			struct embed_text *e = &t->x.texts[c->texts[i]];
+			e->done = true;
+			if (r->status != SL_OK)
+				e->error = sl_xasprintf("embedding model %s: %s (%s)", e->model,
+							r->error ? r->error : "failed",
+							sl_status_name(r->status));
+			else if (r->n_embeddings != c->n || !r->dim)
+				e->error = sl_xasprintf("embedding model %s answered %zu vectors for "
+							"%zu texts", e->model, r->n_embeddings, c->n);
+			if (e->error) {
+				t->embed_failed++;
+				continue;
+			}
+			e->dim = r->dim;
+			e->vec = sl_xmalloc(r->dim * sizeof *e->vec);
+			memcpy(e->vec, r->embeddings[i], r->dim * sizeof *e->vec);
+			struct score_ctx *x = &t->x;
+			if (x->n_to_cache == x->cap_to_cache) {
+				x->cap_to_cache = x->cap_to_cache ? 2 * x->cap_to_cache : 256;
+				x->to_cache = sl_xrealloc(x->to_cache,
+							  x->cap_to_cache * sizeof *x->to_cache);
+			}
+			x->to_cache[x->n_to_cache++] = c->texts[i];
+		}
+	}
+	free(c->texts);
+	free(c);
+}
+
+static void submit_embeddings(struct sl_score_task *t, const char *model, size_t *texts,
+			      size_t n)
+{
+	struct score_ctx *x = &t->x;
+	const char **inputs = sl_xcalloc(n, sizeof *inputs);
+	for (size_t i = 0; i < n; i++)
+		inputs[i] = x->texts[texts[i]].text;
+	struct embed_call *c = sl_xcalloc(1, sizeof *c);
+	*c = (struct embed_call){ .t = t, .texts = sl_xmalloc(n * sizeof *texts), .n = n };
+	memcpy(c->texts, texts, n * sizeof *texts);
+	struct sl_request req = { .model = model, .kind = SL_REQ_EMBED, .inputs = inputs,
+				  .n_inputs = n, .on_done = on_embedded, .user_data = c };
+	sl_params_init(&req.params);
+	struct sl_error err = { 0 };
+	c->id = sl_engine_submit(embed_engine(x), &req, &err); /* copies the request */
+	free(inputs);
+	if (!c->id) { /* a malformed call: its texts are errors now */
+		for (size_t i = 0; i < n; i++) {
+			struct embed_text *e = &x->texts[texts[i]];
+			e->done = true;
+			e->error = sl_xasprintf("embedding model %s: %s", model, err.msg);
+			t->embed_failed++;
+		}
+		t->arrived = true;
+		free(c->texts);
+		free(c);
+		return;
+	}
+	c->next = t->calls;
+	if (t->calls)
+		t->calls->prev = c;
+	t->calls = c;
+	t->outstanding++;
+}
+
+/* Vectors from the embedding cache; the rest asked for in batches, all submitted at once
+ * (the engine keeps each provider within its limits). */
+static int start_embeddings(struct sl_score_task *t, struct sl_error *err)
+{
+	struct score_ctx *x = &t->x;
+	sqlite3_stmt *st = x->n_texts ? sl_store_prepare(x->store,
+		"SELECT dim, vector FROM embedding_cache WHERE key = ?1", err) : NULL;
+	if (x->n_texts && !st)
+		return -1;
+	for (size_t i = 0; i < x->n_texts; i++) {
+		struct embed_text *e = &x->texts[i];
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, e->key, -1, SQLITE_STATIC);
+		if (sl_store_step(x->store, st, NULL) != SQLITE_ROW)
+			continue;
+		int64_t dim = sqlite3_column_int64(st, 0);
+		if (dim <= 0 || sqlite3_column_bytes(st, 1) != (int)(dim * (int64_t)sizeof(float)))
+			continue; /* not what we wrote: ask again */
+		e->dim = (size_t)dim;
+		e->vec = sl_xmalloc(e->dim * sizeof *e->vec);
+		memcpy(e->vec, sqlite3_column_blob(st, 1), e->dim * sizeof *e->vec);
+		e->done = true;
+		x->stats->embed_cached++;
+	}
+	if (st)
+		sqlite3_reset(st);
+	t->arrived = true;
+	size_t *batch = sl_xcalloc(EMBED_BATCH, sizeof *batch);
+	for (size_t i = 0; i < x->n_texts; i++) {
+		const char *model = x->texts[i].model;
+		if (x->texts[i].done || x->texts[i].asked)
+			continue;
+		size_t limit = sl_engine_embed_batch(embed_engine(x), model);
+		limit = limit == 0 ? 1 : limit < EMBED_BATCH ? limit : EMBED_BATCH;
+		size_t n = 0, bytes = 0;
+		/* this text and every later one of the same model, batch by batch */
+		for (size_t k = i; k < x->n_texts; k++) {
+			struct embed_text *e = &x->texts[k];
+			if (e->done || e->asked || strcmp(e->model, model) != 0)
+				continue;
+			size_t len = strlen(e->text);
+			if (n && (n == limit || bytes + len > EMBED_BATCH_BYTES)) {
+				submit_embeddings(t, model, batch, n);
+				n = bytes = 0;
+			}
+			e->asked = true;
+			batch[n++] = k;
+			bytes += len;
+			x->stats->embed_texts++;
+		}
+		if (n)
+			submit_embeddings(t, model, batch, n);
+	}
+	free(batch);
+	return 0;
+}
+
+/* Score the jobs whose vectors are all in. */
+static void settle_embeddings(struct sl_score_task *t)
+{
+	struct score_ctx *x = &t->x;
+	for (size_t j = 0; j < x->n_jobs; j++) {
+		struct embed_job *jb = &x->jobs[j];
+		const struct embed_text *a = &x->texts[jb->text[0]], *b = &x->texts[jb->text[1]];
+		if (jb->done || !a->done || !b->done)
+			continue;
+		jb->done = true;
+		t->jobs_done++;
+		double v = NAN;
+		struct sl_error e = { 0 };
+		const char *why = a->error ? a->error : b->error;
+		if (!why && a->dim != b->dim) {
+			sl_error_set(&e, "embedding model %s gave vectors of %zu and %zu dimensions",
+				     a->model, a->dim, b->dim);
+			why = e.msg;
+		} else if (!why && sl_cosine_f32(a->vec, b->vec, a->dim, &v, &e) != 0) {
+			char inner[sizeof e.msg];
+			snprintf(inner, sizeof inner, "%s", e.msg);
+			sl_error_set(&e, "embedding model %s: %s", a->model, inner);
+			why = e.msg;
+		}
+		struct sl_score sc;
+		sl_scorer_finish_cosine(jb->scorer, v, why, &sc);
+		if (jb->metric)
+			add_score_at(x, jb->metric, jb->proportion, jb->key,
+				     sc.status == SL_SCORE_OK ? sc.value : NAN, sc.detail);
+		if (jb->pass >= 0) {
+			struct deferred_pass *p = &x->passes[jb->pass];
+			if (sc.status != SL_SCORE_OK)
+				p->any_error = true;
+			else if (!sc.pass)
+				p->all_pass = false;
+			if (--p->waiting == 0)
+				add_pass_rate(x, p->key[0], p->key[1], p->key[2], p->key[3],
+					      p->all_pass, p->any_error);
+		}
+		if (jb->owned) {
+			sl_scorer_free(jb->scorer);
+			jb->scorer = NULL;
+			jb->owned = false;
+		}
+	}
 }
 
 struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
@@ -387,7 +847,8 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 	struct sl_score_task *t = sl_xcalloc(1, sizeof *t);
 	t->suite = suite;
 	size_t n = suite->n_scorers;
-	struct score_ctx x = { .store = store, .run_id = run_id, .stats = stats, .err = err };
+	struct score_ctx x = { .store = store, .run_id = run_id, .stats = stats, .err = err,
+			       .engine = judge ? judge->engine : NULL };
 	x.slots = sl_xcalloc(n ? n : 1, sizeof *x.slots);
 	sl_iso8601(sl_wall_ms(), x.now);
 	int64_t ok_cells = count_ok_cells(store, run_id, err);
@@ -421,6 +882,7 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 			enum sl_scorer_kind k = sl_scorer_kind(s->scorer);
 			s->proportion = k != SL_SCORER_SIMILARITY;
 			s->has_pass = sl_scorer_is_check(s->scorer);
+			s->embed = !s->per_case && sl_scorer_embedding_model(s->scorer);
 			n_pass += s->has_pass;
 		}
 		x.n_slots++;
@@ -448,6 +910,15 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 		if (have == -1 || (have >= 0 && delete_metric(store, run_id, "pass_rate", err) != 0))
 			goto out;
 	}
+	/* a pass rate scored again needs every check's outcome, fresh or not */
+	for (size_t i = 0; x.pass_rate && i < x.n_slots; i++) {
+		struct slot *s = &x.slots[i];
+		if (s->embed && s->has_pass && !s->needed) {
+			s->needed = true;
+			stats->metrics_scored++;
+			stats->metrics_fresh--;
+		}
+	}
 	int64_t have_cc = scored_against(store, run_id, "(case checks)", err);
 	if (have_cc == -1)
 		goto out;
@@ -467,13 +938,20 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 		if (sl_store_commit(store, err) != 0 || score_pages(&x) != 0 ||
 		    sl_store_begin(store, err) != 0)
 			goto rollback;
+		/* metrics with cosines still to come are marked when they are in (finish) */
+		t->marks_later = x.n_jobs > 0;
+		for (size_t j = 0; j < x.n_jobs; j++)
+			for (size_t i = 0; i < x.n_slots; i++)
+				x.slots[i].later |= x.jobs[j].metric == x.slots[i].id;
 		for (size_t i = 0; i < x.n_slots; i++)
-			if (x.slots[i].needed && x.slots[i].scorer &&
+			if (x.slots[i].needed && x.slots[i].scorer && !x.slots[i].later &&
 			    mark_scored(store, run_id, x.slots[i].id, ok_cells, err) != 0)
 				goto rollback;
-		if (x.pass_rate && mark_scored(store, run_id, "pass_rate", ok_cells, err) != 0)
+		if (x.pass_rate && !t->marks_later &&
+		    mark_scored(store, run_id, "pass_rate", ok_cells, err) != 0)
 			goto rollback;
-		if (x.case_checks && mark_scored(store, run_id, "(case checks)", ok_cells, err) != 0)
+		if (x.case_checks && !t->marks_later &&
+		    mark_scored(store, run_id, "(case checks)", ok_cells, err) != 0)
 			goto rollback;
 		if (sl_store_commit(store, err) != 0)
 			goto rollback;
@@ -489,7 +967,12 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 	}
 	(void)n_judge;
 	t->x = x;
+	t->x.err = &t->failed; /* the caller's err need not outlive start */
 	sl_run_free(&run);
+	if (start_embeddings(t, err) != 0) {
+		sl_report_score_free(t);
+		return NULL;
+	}
 	return t;
 rollback:
 	sl_store_rollback(store);
@@ -500,8 +983,20 @@ out:
 	return NULL;
 }
 
-bool sl_report_score_pump(const struct sl_score_task *t)
+bool sl_report_score_pump(struct sl_score_task *t)
 {
+	if (t->x.own)
+		sl_engine_perform(t->x.own); /* our own engine: the caller's loop does not */
+	if (t->arrived) {
+		t->arrived = false;
+		settle_embeddings(t);
+	}
+	/* scores are written as they come, a page at a time, so quitting loses none */
+	if (!t->write_failed && (t->x.n_pending >= PAGE ||
+				 (!t->outstanding && (t->x.n_pending || t->x.n_to_cache))))
+		t->write_failed = write_pending(&t->x) != 0;
+	if (t->outstanding)
+		return true;
 	for (size_t i = 0; i < t->x.n_slots; i++)
 		if (t->x.slots[i].task && sl_judge_pump(t->x.slots[i].task))
 			return true;
@@ -512,6 +1007,16 @@ int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err)
 {
 	struct sl_score_stats *stats = t->x.stats;
 	int ret = 0;
+	if (t->outstanding) {
+		sl_error_set(err, "run %lld: scoring still waits for %zu embeddings requests",
+			     (long long)t->x.run_id, t->outstanding);
+		ret = -1;
+	}
+	settle_embeddings(t);
+	if (ret == 0 && (t->write_failed || write_pending(&t->x) != 0)) {
+		*err = t->failed;
+		ret = -1;
+	}
 	for (size_t i = 0; ret == 0 && i < t->x.n_slots; i++) {
 		struct slot *s = &t->x.slots[i];
 		if (!s->task)
@@ -529,6 +1034,18 @@ int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err)
 		    mark_scored(t->x.store, t->x.run_id, s->id, t->ok_cells, err) != 0)
 			ret = -1;
 	}
+	/* The same for embeddings: a cosine that got no vectors is asked again next time. */
+	for (size_t i = 0; ret == 0 && !t->embed_failed && i < t->x.n_slots; i++)
+		if (t->x.slots[i].later &&
+		    mark_scored(t->x.store, t->x.run_id, t->x.slots[i].id, t->ok_cells, err) != 0)
+			ret = -1;
+	if (ret == 0 && !t->embed_failed && t->marks_later) {
+		if ((t->x.pass_rate &&
+		     mark_scored(t->x.store, t->x.run_id, "pass_rate", t->ok_cells, err) != 0) ||
+		    (t->x.case_checks &&
+		     mark_scored(t->x.store, t->x.run_id, "(case checks)", t->ok_cells, err) != 0))
+			ret = -1;
+	}
 	sl_report_score_free(t);
 	return ret;
 }
@@ -543,8 +1060,10 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 	if (!t)
 		return -1;
 	while (sl_report_score_pump(t)) {
-		sl_engine_wait(judge->engine, NULL, 0, -1, NULL);
-		sl_engine_perform(judge->engine);
+		struct sl_engine *eng = t->x.engine ? t->x.engine : t->x.own;
+		sl_engine_wait(eng, NULL, 0, -1, NULL);
+		if (eng != t->x.own) /* pump performs its own engine */
+			sl_engine_perform(eng);
 	}
 	return sl_report_score_finish(t, err);
 }

@@ -2,7 +2,8 @@
  * keep up to date as cells and scores are written (schema.c), so they cost a few hundred
  * rows whatever the size of the run; percentiles read the two neighbouring values straight
  * off the partial indexes cells_latency / cells_ttft (walking from whichever end is nearer),
- * so a million cells never leave SQLite. Only a non-binary
+ * so a million cells never leave SQLite, and a large row keeps them in cell_percentiles
+ * for the next build (exact values, not an estimate). Only a non-binary
  * quality metric's bootstrap needs its values in memory, and above BOOTSTRAP_MAX_N cells the
  * normal interval (which the bootstrap converges to) is used instead, labelled as such. */
 #include "shortlist/scorecard.h"
@@ -21,6 +22,9 @@
 #include "shortlist/suite.h"
 
 #define BOOTSTRAP_MAX_N 10000
+/* Below this many latencies + TTFTs in a row, walking the index is cheaper than keeping
+ * the result (a p50 walks n/2 entries: ~0.1 ms per thousand). */
+#define PCT_KEEP_MIN 4096
 #define HUMAN_METRIC "human"
 
 const char *const sl_scorecard_builtin_metrics[] = {
@@ -133,6 +137,7 @@ static struct sl_scorecard_row *add_row(struct sl_scorecard *sc, size_t *cap)
 	struct sl_scorecard_row *r = &sc->rows[sc->n_rows++];
 	memset(r, 0, sizeof *r);
 	r->latency_p50 = r->latency_p95 = r->latency_p99 = r->latency_mean = NAN;
+	r->latency_min = r->latency_max = r->ttft_min = r->ttft_p99 = r->ttft_max = NAN;
 	r->ttft_p50 = r->ttft_p95 = r->tokens_per_s = NAN;
 	r->cost_total = r->cost_per_request = r->cost_per_1k = NAN;
 	r->error_rate = NAN;
@@ -150,6 +155,115 @@ static const char *const agg_sql[2] = {
 	" ORDER BY model_idx, prompt_idx",
 };
 
+/* What a row's percentiles were computed from: any cell with a latency that is added,
+ * replaced or deleted changes it (cell_stats). */
+struct pct_key {
+	int64_t n_lat, n_ttft;
+	double sum_lat, sum_gen_ms;
+};
+
+/* latency then TTFT: min, p50, p95, p99, max (seconds) */
+static const double pct_at[5] = { 0, 50, 95, 99, 100 };
+
+static double *pct_slot(struct sl_scorecard_row *r, int i)
+{
+	double *slots[10] = { &r->latency_min, &r->latency_p50, &r->latency_p95, &r->latency_p99,
+			      &r->latency_max, &r->ttft_min, &r->ttft_p50, &r->ttft_p95,
+			      &r->ttft_p99, &r->ttft_max };
+	return slots[i];
+}
+
+static void bind_pct_key(sqlite3_stmt *st, int64_t run, const struct sl_scorecard_row *r,
+			 const struct pct_key *k)
+{
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int(st, 2, r->model_idx);
+	sqlite3_bind_int(st, 3, r->prompt_idx);
+	sqlite3_bind_int64(st, 4, k->n_lat);
+	sqlite3_bind_double(st, 5, k->sum_lat);
+	sqlite3_bind_int64(st, 6, k->n_ttft);
+	sqlite3_bind_double(st, 7, k->sum_gen_ms);
+}
+
+static bool kept_percentiles(struct sl_store *store, int64_t run, struct sl_scorecard_row *r,
+			     const struct pct_key *k)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT lat_min, lat_p50, lat_p95, lat_p99, lat_max, ttft_min, ttft_p50, ttft_p95,"
+		" ttft_p99, ttft_max FROM cell_percentiles WHERE run_id = ?1 AND model_idx = ?2 AND"
+		" prompt_idx = ?3 AND n_lat = ?4 AND sum_lat = ?5 AND n_ttft = ?6 AND"
+		" sum_gen_ms = ?7", NULL);
+	if (!st)
+		return false;
+	bind_pct_key(st, run, r, k);
+	bool hit = sl_store_step(store, st, NULL) == SQLITE_ROW;
+	for (int i = 0; hit && i < 10; i++)
+		*pct_slot(r, i) = sqlite3_column_type(st, i) == SQLITE_NULL
+			? NAN : sqlite3_column_double(st, i);
+	sqlite3_reset(st);
+	return hit;
+}
+
+/* Keeping a computed figure is best effort, never waiting: not inside a caller's
+ * transaction (the TUI's live run), not on a read-only store, not while another process
+ * writes (the next build computes it again). keep_begin gives the statement to bind inside
+ * a transaction (or NULL), keep_end runs it and commits. */
+static sqlite3_stmt *keep_begin(struct sl_store *store, const char *sql)
+{
+	sqlite3 *db = sl_store_db(store);
+	if (!sqlite3_get_autocommit(db) || sqlite3_db_readonly(db, "main") != 0 ||
+	    sl_store_try_begin(store, NULL) != 0)
+		return NULL;
+	sqlite3_stmt *st = sl_store_prepare(store, sql, NULL);
+	if (!st)
+		sl_store_rollback(store);
+	return st;
+}
+
+static void keep_end(struct sl_store *store, sqlite3_stmt *st)
+{
+	int rc = sl_store_step(store, st, NULL);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || sl_store_commit(store, NULL) != 0)
+		sl_store_rollback(store);
+}
+
+static void keep_percentiles(struct sl_store *store, int64_t run, struct sl_scorecard_row *r,
+			     const struct pct_key *k)
+{
+	sqlite3_stmt *st = keep_begin(store,
+		"INSERT OR REPLACE INTO cell_percentiles (run_id, model_idx, prompt_idx, n_lat,"
+		" sum_lat, n_ttft, sum_gen_ms, lat_min, lat_p50, lat_p95, lat_p99, lat_max,"
+		" ttft_min, ttft_p50, ttft_p95, ttft_p99, ttft_max) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+	if (!st)
+		return;
+	bind_pct_key(st, run, r, k);
+	for (int i = 0; i < 10; i++) {
+		double v = *pct_slot(r, i);
+		if (isnan(v))
+			sqlite3_bind_null(st, 8 + i);
+		else
+			sqlite3_bind_double(st, 8 + i, v);
+	}
+	keep_end(store, st);
+}
+
+static int row_percentiles(struct sl_store *store, int64_t run, struct sl_scorecard_row *r,
+			   const struct pct_key *k, struct sl_error *err)
+{
+	bool keep = k->n_lat + k->n_ttft >= PCT_KEEP_MIN;
+	if (keep && kept_percentiles(store, run, r, k))
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (percentile(store, run, r, i >= 5, i < 5 ? k->n_lat : k->n_ttft, pct_at[i % 5],
+			       pct_slot(r, i), err))
+			return -1;
+	if (keep)
+		keep_percentiles(store, run, r, k);
+	return 0;
+}
+
 static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char **model_names,
 		     size_t n_model_names, char **prompt_names, size_t n_prompt_names,
 		     struct sl_scorecard *sc, size_t *cap, struct sl_error *err)
@@ -159,8 +273,8 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
 	size_t first = sc->n_rows;
+	struct pct_key *keys = NULL;
 	int rc;
-	/* Latency and TTFT counts per row, needed for the percentiles after the scan. */
 	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
 		struct sl_scorecard_row *r = add_row(sc, cap);
 		r->model_idx = sqlite3_column_int(st, 0);
@@ -176,52 +290,45 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 		r->n_cached = sqlite3_column_int64(st, 4);
 		r->n_ok = r->n - r->n_errors;
 		r->error_rate = r->n ? (double)r->n_errors / (double)r->n : NAN;
-		int64_t n_lat = sqlite3_column_int64(st, 10), n_ttft = sqlite3_column_int64(st, 11);
-		if (n_lat > 0)
-			r->latency_mean = sqlite3_column_double(st, 5) / (double)n_lat / 1000.0;
+		/* Latency and TTFT counts per row, needed for the percentiles after the scan. */
+		keys = sl_xrealloc(keys, (sc->n_rows - first) * sizeof *keys);
+		struct pct_key *k = &keys[sc->n_rows - first - 1];
+		*k = (struct pct_key){ sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 11),
+				       sqlite3_column_double(st, 5), sqlite3_column_double(st, 9) };
+		r->n_latency = k->n_lat;
+		r->n_ttft = k->n_ttft;
+		if (k->n_lat > 0)
+			r->latency_mean = k->sum_lat / (double)k->n_lat / 1000.0;
 		r->n_cost_unknown = r->n_ok - sqlite3_column_int64(st, 6);
+		r->cost_known = sqlite3_column_double(st, 7);
 		if (r->n_ok > 0 && r->n_cost_unknown == 0) {
-			r->cost_total = sqlite3_column_double(st, 7);
+			r->cost_total = r->cost_known;
 			r->cost_per_request = r->cost_total / (double)r->n_ok;
 			r->cost_per_1k = r->cost_per_request * 1000;
 		}
-		double toks = sqlite3_column_double(st, 8), gen_ms = sqlite3_column_double(st, 9);
+		double toks = sqlite3_column_double(st, 8), gen_ms = k->sum_gen_ms;
 		if (toks > 0 && gen_ms > 0)
 			r->tokens_per_s = toks / (gen_ms / 1000.0);
-		/* Stash the counts in the percentile fields until the scan is over. */
-		r->latency_p50 = (double)n_lat;
-		r->ttft_p50 = (double)n_ttft;
 	}
 	sqlite3_reset(st);
-	if (rc < 0)
-		return -1;
-	for (size_t i = first; i < sc->n_rows; i++) {
-		struct sl_scorecard_row *r = &sc->rows[i];
-		int64_t n_lat = (int64_t)r->latency_p50, n_ttft = (int64_t)r->ttft_p50;
-		r->n_latency = n_lat;
-		r->n_ttft = n_ttft;
-		if (percentile(store, run, r, false, n_lat, 50, &r->latency_p50, err) ||
-		    percentile(store, run, r, false, n_lat, 95, &r->latency_p95, err) ||
-		    percentile(store, run, r, false, n_lat, 99, &r->latency_p99, err) ||
-		    percentile(store, run, r, true, n_ttft, 50, &r->ttft_p50, err) ||
-		    percentile(store, run, r, true, n_ttft, 95, &r->ttft_p95, err))
-			return -1;
-	}
-	return 0;
+	for (size_t i = first; rc >= 0 && i < sc->n_rows; i++)
+		if (row_percentiles(store, run, &sc->rows[i], &keys[i - first], err))
+			rc = -1;
+	free(keys);
+	return rc < 0 ? -1 : 0;
 }
 
 int sl_scorecard_dist(struct sl_store *store, const struct sl_scorecard *sc,
 		      const struct sl_scorecard_row *row, bool ttft, struct sl_dist *out,
 		      struct sl_error *err)
 {
-	out->n = ttft ? row->n_ttft : row->n_latency;
-	out->p50 = ttft ? row->ttft_p50 : row->latency_p50;
-	out->p95 = ttft ? row->ttft_p95 : row->latency_p95;
-	out->p99 = row->latency_p99;
-	if (percentile(store, sc->run_id, row, ttft, out->n, 0, &out->min, err) ||
-	    percentile(store, sc->run_id, row, ttft, out->n, 100, &out->max, err) ||
-	    (ttft && percentile(store, sc->run_id, row, true, out->n, 99, &out->p99, err)))
-		return -1;
+	(void)store; /* the build read them all */
+	(void)sc;
+	(void)err;
+	*out = ttft ? (struct sl_dist){ row->n_ttft, row->ttft_min, row->ttft_p50, row->ttft_p95,
+					row->ttft_p99, row->ttft_max }
+		    : (struct sl_dist){ row->n_latency, row->latency_min, row->latency_p50,
+					row->latency_p95, row->latency_p99, row->latency_max };
 	return 0;
 }
 
@@ -232,7 +339,9 @@ int sl_scorecard_cell_scores(struct sl_store *store, int64_t run_id, int model_i
 	*out = NULL;
 	*n_out = 0;
 	sqlite3_stmt *st = sl_store_prepare(store,
-		"SELECT metric, value, detail FROM cell_scores WHERE run_id = ?1 AND model_idx = ?2"
+		/* by metric: the primary key starts (run_id, metric), so one lookup each */
+		"SELECT metric, value, detail FROM cell_scores WHERE run_id = ?1 AND metric IN"
+		" (SELECT DISTINCT metric FROM score_stats WHERE run_id = ?1) AND model_idx = ?2"
 		" AND prompt_idx = ?3 AND case_idx = ?4 AND sample = ?5 ORDER BY metric", err);
 	if (!st)
 		return -1;
@@ -259,6 +368,27 @@ int sl_scorecard_cell_scores(struct sl_store *store, int64_t run_id, int model_i
 		return -1;
 	}
 	return 0;
+}
+
+double sl_scorecard_cell_score(struct sl_store *store, int64_t run_id, const char *metric,
+			      int model_idx, int prompt_idx, int case_idx, int sample)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND model_idx = ?3"
+		" AND prompt_idx = ?4 AND case_idx = ?5 AND sample = ?6", NULL);
+	if (!st)
+		return NAN;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, model_idx);
+	sqlite3_bind_int(st, 4, prompt_idx);
+	sqlite3_bind_int(st, 5, case_idx);
+	sqlite3_bind_int(st, 6, sample);
+	double v = sl_store_step(store, st, NULL) == SQLITE_ROW &&
+			   sqlite3_column_type(st, 0) != SQLITE_NULL
+		? sqlite3_column_double(st, 0) : NAN;
+	sqlite3_reset(st);
+	return v;
 }
 
 void sl_cell_scores_free(struct sl_cell_score *scores, size_t n)
@@ -407,30 +537,19 @@ static bool cached_interval(struct sl_store *store, int64_t run, const char *met
 	return hit;
 }
 
-/* Best effort, never waiting: not inside a caller's transaction, not on a read-only
- * store, not while another process writes (the next build computes it again). */
 static void keep_interval(struct sl_store *store, int64_t run, const char *metric,
 			  const struct sl_scorecard_row *row, double sum, double sumsq,
 			  const struct sl_metric_value *mv)
 {
-	sqlite3 *db = sl_store_db(store);
-	if (!sqlite3_get_autocommit(db) || sqlite3_db_readonly(db, "main") != 0 ||
-	    sl_store_try_begin(store, NULL) != 0)
-		return;
-	sqlite3_stmt *st = sl_store_prepare(store,
+	sqlite3_stmt *st = keep_begin(store,
 		"INSERT OR REPLACE INTO score_intervals (run_id, metric, model_idx, prompt_idx, n, "
-		"sum, sumsq, resamples, lo, hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-		NULL);
-	if (st) {
-		bind_interval_key(st, run, metric, row, mv->n, sum, sumsq);
-		sqlite3_bind_double(st, 9, mv->lo);
-		sqlite3_bind_double(st, 10, mv->hi);
-		int rc = sl_store_step(store, st, NULL);
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE && sl_store_commit(store, NULL) == 0)
-			return;
-	}
-	sl_store_rollback(store);
+		"sum, sumsq, resamples, lo, hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	if (!st)
+		return;
+	bind_interval_key(st, run, metric, row, mv->n, sum, sumsq);
+	sqlite3_bind_double(st, 9, mv->lo);
+	sqlite3_bind_double(st, 10, mv->hi);
+	keep_end(store, st);
 }
 
 static int bootstrap_metric(struct sl_store *store, int64_t run, const char *metric,
@@ -634,6 +753,24 @@ static void free_names(char **names, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+int sl_scorecard_build_rows(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
+			    struct sl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->run_id = run_id;
+	char **models = NULL;
+	size_t n_models = 0, cap = 0;
+	int ret = load_names(store, "SELECT idx, requested FROM run_models WHERE run_id = ?1",
+			     run_id, &models, &n_models, err);
+	if (ret == 0)
+		ret = load_rows(store, run_id, false, models, n_models, NULL, 0, out, &cap, err);
+	out->n_models = out->n_rows;
+	free_names(models, n_models);
+	if (ret)
+		sl_scorecard_free(out);
+	return ret;
 }
 
 int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,

@@ -690,7 +690,7 @@ static int init_rouge(struct sl_scorer *s, struct sl_error *err)
 	return 0;
 }
 
-static void finish_similarity(struct sl_scorer *s, double v, struct sl_score *out)
+static void finish_similarity(const struct sl_scorer *s, double v, struct sl_score *out)
 {
 	out->status = SL_SCORE_OK;
 	out->value = v;
@@ -1113,28 +1113,67 @@ static const char *cell_field(const struct sl_cell *c, const char *field)
 	return c->expected;
 }
 
-void sl_scorer_apply(struct sl_scorer *s, const struct sl_cell *cell, struct sl_score *out)
+/* The cell's expected answer (NULL when the scorer needs none); false with out filled when
+ * the cell cannot be scored. */
+static bool cell_expected(const struct sl_scorer *s, const struct sl_cell *cell,
+			  const char **expected, struct sl_score *out)
 {
 	memset(out, 0, sizeof *out);
 	out->value = NAN;
+	*expected = NULL;
 	if (!cell->output) {
 		out->status = SL_SCORE_SKIPPED;
 		set_detail(out, "the cell failed: %s", cell->error_kind ? cell->error_kind : "no output");
-		return;
+		return false;
 	}
-	const char *expected = NULL;
 	if (s->field) {
-		expected = cell_field(cell, s->field);
-		if (!expected) {
+		*expected = cell_field(cell, s->field);
+		if (!*expected) {
 			out->status = SL_SCORE_ERROR;
 			set_detail(out, "case %d (dataset line %d) has no \"%s\" field to compare with",
 				   cell->case_idx, cell->case_line, s->field);
-			return;
+			return false;
 		}
 	}
+	return true;
+}
+
+void sl_scorer_apply(struct sl_scorer *s, const struct sl_cell *cell, struct sl_score *out)
+{
+	const char *expected;
+	if (!cell_expected(s, cell, &expected, out))
+		return;
 	if (s->def->info.kind == SL_SCORER_MATCH && expected)
 		set_truth(out, expected);
 	s->def->score(s, cell, expected ? expected : "", out);
+}
+
+const char *sl_scorer_embedding_model(const struct sl_scorer *s)
+{
+	return s->def->score == score_cosine ? s->text : NULL;
+}
+
+bool sl_scorer_embed_texts(const struct sl_scorer *s, const struct sl_cell *cell,
+			   const char **expected, struct sl_score *out)
+{
+	if (!cell_expected(s, cell, expected, out))
+		return false;
+	if (!*expected)
+		*expected = "";
+	return true;
+}
+
+void sl_scorer_finish_cosine(const struct sl_scorer *s, double cosine, const char *why,
+			     struct sl_score *out)
+{
+	memset(out, 0, sizeof *out);
+	out->value = NAN;
+	if (why) { /* an embedding failure is not a similarity of 0 */
+		out->status = SL_SCORE_ERROR;
+		set_detail(out, "%s", why);
+		return;
+	}
+	finish_similarity(s, cosine, out);
 }
 
 const char *const *sl_scorer_labels(const struct sl_scorer *s, size_t *n)
