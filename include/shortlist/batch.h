@@ -181,6 +181,8 @@ void sl_batch_custom_id(char out[64], int model, int prompt, int case_idx, int s
 bool sl_batch_parse_custom_id(const char *id, int *model, int *prompt, int *case_idx,
 			      int *sample);
 
+/* Replace an owned string of a batch (value may be NULL). */
+void sl_batch_set(char **dst, const char *value);
 /* Free what an item holds (not the item). */
 void sl_batch_item_clear(struct sl_batch_item *it);
 /* Free the strings and protocol state of a batch (not the batch). */

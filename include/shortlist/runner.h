@@ -28,6 +28,7 @@ struct sl_run_progress {
 	double elapsed_s;   /* since this invocation started */
 	double rate;        /* cells per second in this invocation */
 	bool budget_hit;    /* --max-cost reached: no new cells are scheduled */
+	int64_t batched;    /* cells at a provider's batch API, not answered yet */
 	bool finished;      /* the last call: nothing left to do */
 };
 
@@ -58,6 +59,14 @@ struct sl_runner_opts {
 	 * expected answer); may be NULL. */
 	void (*warn)(void *ud, const char *msg);
 	void *warn_ud;
+	/* Provider batch APIs (batch.h): batch every model (--batch; the suite's "batch" picks
+	 * some), except the first batch_sample cases of each, run interactively to measure
+	 * speed. batch_collect (runs poll): only collect the run's stored batches, send nothing
+	 * new; batch_cancel (runs cancel): cancel them first. */
+	bool batch;
+	int batch_sample;
+	bool batch_collect;
+	bool batch_cancel;
 	/* What the caller knows is wrong with a suite and its dataset before anything is sent
 	 * (sl_pipeline_check_run: judge model, gates); given the dataset the run will use, so
 	 * it is read once. May be NULL. */
@@ -76,6 +85,9 @@ struct sl_run_outcome {
 	double max_cost;    /* the budget in force (--max-cost or the suite's), NAN if none */
 	int64_t requests;   /* engine requests made in this invocation */
 	bool already_complete; /* --resume of a complete run: nothing was done */
+	int64_t batches_pending; /* batches still at the APIs (stored: runs poll) */
+	int64_t batched;         /* cells in them */
+	int64_t malformed;       /* malformed batch result lines skipped */
 };
 
 /* Run (or resume) a suite to the end on its own engine, blocking (the CLI). Configuration

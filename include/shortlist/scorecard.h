@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "shortlist/format.h"
 #include "shortlist/store.h"
 #include "shortlist/triangle.h"
 #include "shortlist/util.h"
@@ -53,6 +54,9 @@ struct sl_scorecard_row {
 	/* The judge's own calls (not part of the model's cost). */
 	double judge_cost;    /* NAN when the judge's price is unknown */
 	int64_t judge_calls, judge_cached;
+	/* Cells went to the provider's batch API (batch.h): their cost is the batch price and
+	 * their latency is not measured (latency figures come from interactive cells only). */
+	bool batch;
 };
 
 struct sl_scorecard {
@@ -66,6 +70,7 @@ struct sl_scorecard {
 	double judge_cost;    /* all judge calls of the run */
 	int64_t judge_calls;
 	char *price_hint;     /* how to set a price, when some cost is unknown; else NULL */
+	char *batch_note;     /* what batch rows measure differently, when any; else NULL */
 	char *only_prompt;    /* "name@version" when the run has exactly one prompt (then the
 			       * per-model rows are that prompt's rows); else NULL */
 };
@@ -123,5 +128,9 @@ extern const char *const sl_scorecard_builtin_metrics[];
 
 /* Text for the terminal: the per-model table (and per prompt when there are several). */
 void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out);
+/* A row's latency or TTFT figure for display: "batch" when the row's cells went to a batch
+ * API and none was measured, else sl_fmt_seconds. */
+const char *sl_scorecard_fmt_seconds(const struct sl_scorecard_row *r, double s,
+				     char out[SL_FMT_LEN]);
 
 #endif

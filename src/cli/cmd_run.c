@@ -22,7 +22,8 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: shortlist run SUITE [-j N] [--check] [--json] [--resume [RUN]] [--no-cache]\n"
-		"                     [--refresh] [--max-cost USD] [--gate EXPR]...\n\n"
+		"                     [--refresh] [--max-cost USD] [--gate EXPR]...\n"
+		"                     [--batch [--batch-sample N]]\n\n"
 		"Run an evaluation suite: every model x prompt x dataset row x sample, answered from\n"
 		"the response cache when the same request was made before, else through the APIs.\n"
 		"Everything is checked before the first call (suite keys, prompts, placeholders\n"
@@ -37,7 +38,12 @@ static void run_usage(FILE *out)
 		"  --no-cache      neither read nor write the response cache\n"
 		"  --refresh       ask the APIs again and overwrite the cached responses\n"
 		"  --max-cost USD  stop scheduling new cells once this much was spent\n"
-		"  --gate EXPR     a quality gate (added to the suite's), evaluated by scoring\n\n"
+		"  --gate EXPR     a quality gate (added to the suite's), evaluated by scoring\n"
+		"  --batch         send the cells to the providers' batch APIs (half price, answers\n"
+		"                  within 24 h; the suite's \"batch\" picks models); ^C leaves the\n"
+		"                  batches running: 'shortlist runs poll RUN' collects them\n"
+		"  --batch-sample N  also run the first N cases of each batch model interactively,\n"
+		"                  so the speed axis has measurements (default 0: speed unmeasured)\n\n"
 		"exit codes: 0 every cell done and gates passed, 1 a gate failed, 2 usage or\n"
 		"configuration error (nothing was sent), 3 run incomplete (failed or missing cells:\n"
 		"resume it with --resume)\n");
@@ -89,6 +95,8 @@ static void on_progress(void *ud, const struct sl_run_progress *p)
 			"errors %lld  cached %lld%s", bar, (long long)p->done, (long long)p->total, pct,
 			p->rate, etas, cost, (long long)p->errors, (long long)p->cached,
 			p->budget_hit ? "  BUDGET REACHED" : "");
+		if (p->batched)
+			fprintf(stderr, "  at batch APIs %lld", (long long)p->batched);
 		if (p->finished)
 			fputc('\n', stderr);
 		ps->drawn = true;
@@ -102,9 +110,12 @@ static void on_progress(void *ud, const struct sl_run_progress *p)
 		ps->last_pct = pct;
 		ps->last_line_s = p->elapsed_s > 0 ? p->elapsed_s : 1e-9;
 		fprintf(stderr, "progress: %lld/%lld cells (%.0f%%), %.1f cells/s, ETA %s, cost %s, "
-			"%lld errors, %lld cached%s\n", (long long)p->done, (long long)p->total, pct,
+			"%lld errors, %lld cached%s", (long long)p->done, (long long)p->total, pct,
 			p->rate, etas, cost, (long long)p->errors, (long long)p->cached,
 			p->budget_hit ? ", budget reached" : "");
+		if (p->batched)
+			fprintf(stderr, ", %lld at batch APIs", (long long)p->batched);
+		fputc('\n', stderr);
 	}
 	fflush(stderr);
 }
@@ -343,6 +354,22 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 				goto out;
 			}
 			opts.max_cost = usd;
+		} else if (strcmp(a, "--batch") == 0) {
+			opts.batch = true;
+		} else if (strcmp(a, "--batch-sample") == 0 || strncmp(a, "--batch-sample=", 15) == 0) {
+			const char *v = a[14] == '=' ? a + 15 : (i + 1 < argc ? argv[++i] : NULL);
+			char *end;
+			long n = v ? strtol(v, &end, 10) : -1;
+			if (!v || *end || n < 0 || n > 1000000) {
+				rc = cli_usage_error("run", "--batch-sample needs a number of cases "
+							    "(0 or more) run interactively per model");
+				goto out;
+			}
+			opts.batch_sample = (int)n;
+		} else if (strcmp(a, "--collect-batches") == 0) { /* runs poll */
+			opts.batch_collect = opts.resume = true;
+		} else if (strcmp(a, "--cancel-batches") == 0) { /* runs cancel */
+			opts.batch_collect = opts.batch_cancel = opts.resume = true;
 		} else if (strcmp(a, "--gate") == 0 && i + 1 < argc) {
 			gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
 			gates[n_gates++] = argv[++i];
@@ -451,10 +478,23 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		sl_buf_printf(&notes, "budget reached: spent $%.4f of $%.4f; %lld cells were not "
 			      "run (finish them with --resume and a higher --max-cost)\n", o.spent,
 			      o.max_cost, (long long)o.missing);
+	else if (o.batches_pending)
+		sl_buf_printf(&notes, "%lld cells are in %lld batches still at the providers: "
+			      "collect them with 'shortlist runs poll %lld' (or cancel them with "
+			      "'shortlist runs cancel %lld')\n", (long long)o.batched,
+			      (long long)o.batches_pending, (long long)o.run_id, (long long)o.run_id);
+	else if (o.missing && opts.batch_collect)
+		sl_buf_printf(&notes, "%lld cells were in no batch (finish with 'shortlist run %s "
+			      "--resume %lld')\n", (long long)o.missing, opts.suite_path,
+			      (long long)o.run_id);
 	else if (o.missing)
 		sl_buf_printf(&notes, "interrupted: %lld cells were not run (finish with "
 			      "'shortlist run %s --resume %lld')\n", (long long)o.missing,
 			      opts.suite_path, (long long)o.run_id);
+	if (o.malformed)
+		sl_buf_printf(&notes, "%lld malformed lines in the batch results were skipped "
+			      "(their cells failed: --resume runs them again)\n",
+			      (long long)o.malformed);
 	if (o.already_complete)
 		sl_buf_printf(&notes, "run %lld is already complete: nothing to resume\n",
 			      (long long)o.run_id);

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "shortlist/batch.h"
 #include "shortlist/format.h"
 #include "shortlist/runs.h"
 #include "shortlist/utf8.h"
@@ -16,6 +17,8 @@ static void runs_usage(FILE *out)
 		"usage: shortlist runs list [--limit N] [--json]\n"
 		"       shortlist runs show RUN [--cells] [--json]\n"
 		"       shortlist runs diff RUN_A RUN_B [--metric NAME]\n"
+		"       shortlist runs poll RUN [--json]\n"
+		"       shortlist runs cancel RUN [--json]\n"
 		"       shortlist runs export RUN -o FILE.slrun [--force]\n"
 		"       shortlist runs import FILE.slrun\n\n"
 		"RUN is a run id, 'latest', or -N (the N-th newest). show prints the lineage: suite,\n"
@@ -25,7 +28,11 @@ static void runs_usage(FILE *out)
 		"first scored metric) changed. export writes the run with its cells, scores,\n"
 		"ratings, votes, promotions, prompt versions and dataset to one file (a run\n"
 		"bundle); import adds a bundle to this store under a new run id (a run already\n"
-		"here is refused). 'shortlist tui --open FILE.slrun' shows one without importing.\n");
+		"here is refused). 'shortlist tui --open FILE.slrun' shows one without importing.\n\n"
+		"poll waits for the run's batches at the providers' batch APIs (run --batch) and\n"
+		"collects their results into the run, after the process that sent them was\n"
+		"stopped or killed; nothing is sent again. cancel asks the APIs to cancel them,\n"
+		"then collects what had finished; the rest stays missing (run --resume runs it).\n");
 }
 
 static cJSON *run_json(const struct sl_run *r);
@@ -160,6 +167,36 @@ static cJSON *run_json(const struct sl_run *r)
 	return o;
 }
 
+/* The run's batches at the providers' batch APIs (run --batch), one line each. */
+static int print_batches(struct sl_store *store, const struct sl_run *r, struct sl_error *err)
+{
+	struct sl_batch_row *b;
+	size_t n;
+	if (sl_batches_list(store, r->id, &b, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *model = (size_t)b[i].model_idx < r->n_models
+					    ? r->models[b[i].model_idx].requested : "?";
+		printf("batch      %s %s %s (%s%s%s): %lld requests, %lld answered, %lld failed",
+		       model, b[i].protocol, b[i].remote_id ? b[i].remote_id : "(not submitted)",
+		       b[i].state, b[i].api_status ? ", API: " : "",
+		       b[i].api_status ? b[i].api_status : "", (long long)b[i].n_requests,
+		       (long long)b[i].n_ok, (long long)b[i].n_failed);
+		if (b[i].n_malformed)
+			printf(", %lld malformed result lines", (long long)b[i].n_malformed);
+		if (b[i].message)
+			printf("; %s", b[i].message);
+		if (b[i].expires_at && !b[i].ended_at)
+			printf("; expires %s", b[i].expires_at);
+		putchar('\n');
+	}
+	if (n)
+		printf("           batch cells cost the batch price (50%% of the interactive price, "
+		       "the documented discount); their latency is not measured\n");
+	sl_batch_rows_free(b, n);
+	return 0;
+}
+
 static int runs_show(struct sl_store *store, const char *ref, bool cells, bool json)
 {
 	struct sl_error err = { 0 };
@@ -206,6 +243,10 @@ static int runs_show(struct sl_store *store, const char *ref, bool cells, bool j
 	       r.host ? r.host : "");
 	printf("time       %s -> %s%s%s\n", r.started_at, r.ended_at ? r.ended_at : "(not ended)",
 	       r.resumed_at ? ", last resumed " : "", r.resumed_at ? r.resumed_at : "");
+	if (print_batches(store, &r, &err) != 0) {
+		sl_run_free(&r);
+		return cli_fail(&err);
+	}
 	if (cells) {
 		printf("\n%-28s %-20s %5s %3s  %s\n", "MODEL", "PROMPT", "CASE", "S", "OUTPUT");
 		if (sl_run_cells_foreach(store, id, print_cell, NULL, &err) != 0) {
@@ -303,6 +344,44 @@ static bool looks_numeric(const char *s)
 	return true;
 }
 
+/* poll and cancel are a resume of the run that only collects its stored batches (and
+ * cancels them first): the same summary, scoring and exit codes as `run`. */
+static int runs_batches(struct cli *cli, const char *ref, bool cancel, bool json)
+{
+	struct sl_store *store = cli_store(cli);
+	struct sl_error err = { 0 };
+	int64_t id;
+	struct sl_run run;
+	if (sl_run_resolve(store, ref, &id, &err) != 0 || sl_run_get(store, id, &run, &err) != 0)
+		return cli_fail(&err);
+	struct sl_batch_row *rows;
+	size_t n;
+	if (sl_batches_list(store, id, &rows, &n, &err) != 0) {
+		sl_run_free(&run);
+		return cli_fail(&err);
+	}
+	size_t active = 0;
+	for (size_t i = 0; i < n; i++) {
+		int st = sl_batch_state_parse(rows[i].state);
+		active += st >= 0 && !sl_batch_state_final((enum sl_batch_state)st);
+	}
+	sl_batch_rows_free(rows, n);
+	if (!active) {
+		printf("run %lld has no batch at a provider's batch API%s\n", (long long)id,
+		       n ? " (all of them ended: see 'shortlist runs show')" : "");
+		sl_run_free(&run);
+		return 0;
+	}
+	char idbuf[32];
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	char *args[] = { "run", run.suite_path, "--resume", idbuf,
+			 cancel ? "--cancel-batches" : "--collect-batches", json ? "--json" : NULL,
+			 NULL };
+	int rc = cmd_run(cli, json ? 6 : 5, args);
+	sl_run_free(&run);
+	return rc;
+}
+
 int cmd_runs(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2 || cli_is_help(argv[1])) {
@@ -359,6 +438,21 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 		if (n != 2)
 			return cli_usage_error("runs", "diff needs RUN_A RUN_B");
 		return runs_diff(cli_store(cli), refs[0], refs[1], metric);
+	}
+	if (strcmp(sub, "poll") == 0 || strcmp(sub, "cancel") == 0) {
+		const char *ref = NULL;
+		bool json = false;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				json = true;
+			else if (!ref)
+				ref = argv[i];
+			else
+				return cli_usage_error("runs", "%s: unexpected '%s'", sub, argv[i]);
+		}
+		if (!ref)
+			return cli_usage_error("runs", "%s needs a RUN (id, 'latest' or -N)", sub);
+		return runs_batches(cli, ref, strcmp(sub, "cancel") == 0, json);
 	}
 	if (strcmp(sub, "export") == 0)
 		return cli_runs_export(cli, argc, argv);

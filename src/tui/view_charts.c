@@ -386,7 +386,10 @@ static void draw_scatter_data(struct tui_grid *g, struct tui_rect r, const struc
 		bool free_cells = px + 2 + w < p.inner.x + p.inner.w;
 		for (int k = 1; free_cells && k <= w + 1; k++) {
 			struct tui_cell *c = tui_grid_at(g, px + k, py);
-			free_cells = c && (c->ch == L' ' || (c->ch >= 0x2800 && c->ch <= 0x28FF));
+			/* A name may cover the frontier and interval lines, never a point; in
+			 * ASCII those lines are '*' and ':'. */
+			free_cells = c && (c->ch == L' ' || (c->ch >= 0x2800 && c->ch <= 0x28FF) ||
+					   (tui_glyph_is_ascii() && (c->ch == L'*' || c->ch == L':')));
 		}
 		if (free_cells)
 			tui_grid_put(g, px + 2, py, w, TUI_ROLE_DIM, 0, nm);
@@ -564,13 +567,18 @@ static void draw_dist(struct charts_view *cv, struct tui_grid *g, struct tui_rec
 		int w = tui_text_width(tui_short_name(d->sc.rows[i].model)) + 3;
 		name_w = w > name_w ? w : name_w;
 	}
-	if (name_w > (r.w >= 100 ? 26 : 16))
-		name_w = r.w >= 100 ? 26 : 16;
+	/* Wide enough (a quarter of 200x60 is): the percentiles in figures beside the boxes. */
+	bool figures = r.w >= 90;
+	if (name_w > (figures ? 26 : 16))
+		name_w = figures ? 26 : 16;
 	int rows = r.h - 2 - 3;
 	int per = (int)n * 2 + 2 > rows ? (rows - 2) / 2 : (int)n;
+	/* A blank row between models when the height allows: the room of a tall screen. */
+	int step = per == (int)n && 4 * (int)n + 2 <= rows ? 2 : 1;
 	struct tui_plot p;
-	tui_plot_init(&p, (struct tui_rect){ r.x + name_w - 7, r.y + 1, r.w - name_w + 7 - 30 * (r.w >= 100),
-					     2 * per + 2 + 4 },
+	tui_plot_init(&p, (struct tui_rect){ r.x + name_w - 7, r.y + 1,
+					     r.w - name_w + 7 - 36 * figures,
+					     step * 2 * per + 2 + 4 },
 		      x0, x1, true, 0, 1);
 	tui_plot_draw(&p, g, "seconds (log)", NULL, tui_fmt_seconds, NULL);
 	int y = p.inner.y;
@@ -580,15 +588,15 @@ static void draw_dist(struct charts_view *cv, struct tui_grid *g, struct tui_rec
 		for (size_t i = 0; i < (size_t)per && i < n; i++) {
 			const struct sl_dist *ds = k ? &d->ttft[i] : &d->lat[i];
 			draw_boxes(d, g, &p, y, ds, i, name_w, r.x);
-			if (r.w >= 100) {
+			if (figures) {
 				char a[16], b[16], c[16], line[80];
 				tui_fmt_seconds(ds->p50, a, sizeof a);
 				tui_fmt_seconds(ds->p95, b, sizeof b);
 				tui_fmt_seconds(ds->p99, c, sizeof c);
 				snprintf(line, sizeof line, "p50 %s p95 %s p99 %s", a, b, c);
-				tui_grid_put(g, p.inner.x + p.inner.w + 2, y, 28, TUI_ROLE_DIM, 0, line);
+				tui_grid_put(g, p.inner.x + p.inner.w + 2, y, 34, TUI_ROLE_DIM, 0, line);
 			}
-			y++;
+			y += step;
 		}
 	}
 	if ((size_t)per < n)

@@ -5,9 +5,12 @@
  * rewrites the document from what the CLI says; review the diff. */
 #include "test.h"
 
+#include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "eval_util.h"
+#include "shortlist/bundle.h"
 #include "shortlist/util.h"
 
 struct ecase {
@@ -24,6 +27,92 @@ struct ecase {
 static const char GOOD_SUITE[] =
 	"{\"name\": \"s\", \"models\": [\"fake:m\"], \"prompts\": [\"q@1\"], \"dataset\": \"d.csv\","
 	" \"scorers\": [{\"name\": \"exact\"}]}";
+
+/* ---- run bundles: $DIR/run.slrun holds a one-cell run, then each case breaks it ---- */
+static void must(int rc, const struct sl_error *err)
+{
+	if (rc != 0) {
+		fprintf(stderr, "setup: %s\n", err->msg);
+		exit(99);
+	}
+}
+
+static char *bundle_at(const char *dir)
+{
+	return sl_xasprintf("%s/run.slrun", dir);
+}
+
+static void make_bundle(const char *dir, const char *db)
+{
+	(void)db;
+	struct sl_error err = { 0 };
+	char *src = sl_xasprintf("%s/src.db", dir), *out = bundle_at(dir);
+	struct sl_store *s = sl_store_open(src, 0, &err);
+	must(s ? 0 : -1, &err);
+	must(sl_store_exec(s,
+		"INSERT INTO prompts VALUES ('q', '', 't');"
+		"INSERT INTO prompt_versions (name, version, messages, params, created_at, hash)"
+		" VALUES ('q', 1, '[]', '{}', 't', 'h');"
+		"INSERT INTO datasets VALUES ('d', 'd.csv', 'csv', '[\"text\"]', 1, 't');"
+		"INSERT INTO dataset_cases VALUES ('d', 0, 2, '{\"text\": \"hi\"}', 'yo', NULL, NULL);"
+		"INSERT INTO runs (suite_name, suite_path, suite_hash, suite_json, dataset_hash,"
+		" dataset_path, status, n_cells, samples, concurrency, params, shortlist_version,"
+		" user, started_at) VALUES ('s', 'suite.json', 'h', '{}', 'd', 'd.csv', 'complete',"
+		" 1, 1, 1, '{}', '0', 'me', 't');"
+		"INSERT INTO run_models (run_id, idx, requested) VALUES (1, 0, 'fake:m');"
+		"INSERT INTO run_prompts VALUES (1, 0, 'q', 1, 'h');"
+		"INSERT INTO cells (run_id, model_idx, prompt_idx, case_idx, sample, model, output,"
+		" finished_at) VALUES (1, 0, 0, 0, 0, 'fake:m', 'yo', 't');", &err), &err);
+	must(sl_bundle_export(s, 1, out, false, &err), &err);
+	sl_store_close(s);
+	free(src);
+	free(out);
+}
+
+static void bundle_sql(const char *dir, const char *sql)
+{
+	char *path = bundle_at(dir);
+	sqlite3 *h;
+	if (sqlite3_open(path, &h) != SQLITE_OK || sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		exit(99);
+	sqlite3_close(h);
+	free(path);
+}
+
+static void bundle_imported(const char *dir, const char *db)
+{
+	make_bundle(dir, db);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(db, 0, &err);
+	must(s ? 0 : -1, &err);
+	struct sl_bundle_import r;
+	char *path = bundle_at(dir);
+	must(sl_bundle_import(s, path, &r, &err), &err);
+	sl_store_close(s);
+	free(path);
+}
+
+static void bundle_truncated(const char *dir, const char *db)
+{
+	make_bundle(dir, db);
+	char *path = bundle_at(dir);
+	struct stat sb;
+	if (stat(path, &sb) != 0 || truncate(path, sb.st_size / 2) != 0)
+		exit(99);
+	free(path);
+}
+
+static void bundle_newer(const char *dir, const char *db)
+{
+	make_bundle(dir, db);
+	bundle_sql(dir, "UPDATE bundle_meta SET value = '2' WHERE key = 'format'");
+}
+
+static void bundle_incomplete(const char *dir, const char *db)
+{
+	make_bundle(dir, db);
+	bundle_sql(dir, "DROP TABLE ratings");
+}
 
 static const struct ecase cases[] = {
 	/* suite */
@@ -144,12 +233,43 @@ static const struct ecase cases[] = {
 	  ARGV("--db", "$DIR/junk.db", "runs", "list"), NULL, true },
 	{ "db-run-unknown", "Database", "a run that is not in the store",
 	  NULL, ARGV("runs", "show", "999"), NULL, false },
+	/* run bundles */
+	{ "bundle-not-sqlite", "Run bundle", "a file that is not a bundle at all",
+	  FILES("notes.slrun", "minutes of the meeting: pick the small model\n"),
+	  ARGV("runs", "import", "$DIR/notes.slrun"), NULL, false },
+	{ "bundle-foreign", "Run bundle", "an SQLite file that is not a bundle (a store)",
+	  NULL, ARGV("runs", "import", "$DIR/shortlist.db"), NULL, false },
+	{ "bundle-truncated", "Run bundle", "a bundle cut short in transfer",
+	  NULL, ARGV("runs", "import", "$DIR/run.slrun"), NULL, false },
+	{ "bundle-newer", "Run bundle", "a bundle of a newer format",
+	  NULL, ARGV("runs", "import", "$DIR/run.slrun"), NULL, false },
+	{ "bundle-incomplete", "Run bundle", "a bundle with a table missing",
+	  NULL, ARGV("runs", "import", "$DIR/run.slrun"), NULL, false },
+	{ "bundle-duplicate", "Run bundle", "a run imported a second time",
+	  NULL, ARGV("runs", "import", "$DIR/run.slrun"), NULL, false },
+	{ "bundle-export-exists", "Run bundle", "exporting over a file that exists",
+	  NULL, ARGV("runs", "export", "1", "-o", "$DIR/run.slrun"), NULL, false },
+	{ "bundle-tui-open", "Run bundle", "opening a file that is not a bundle in the TUI",
+	  FILES("notes.slrun", "minutes of the meeting: pick the small model\n"),
+	  ARGV("tui", "--open", "$DIR/notes.slrun"), NULL, false },
 	/* terminal */
 	{ "terminal-none", "Terminal", "the TUI without a terminal",
 	  NULL, ARGV("tui"), NULL, false },
 	{ "terminal-too-small", "Terminal", "a screen below 80x24 (shown in place of the screen)",
 	  FILES("k.keys", ":dump x\n"), ARGV("tui", "--script", "$DIR/k.keys", "--size", "60x20"),
 	  "too small", false },
+};
+
+/* Cases that need more than files: run just before the command. */
+static const struct {
+	const char *id;
+	void (*fn)(const char *dir, const char *db);
+} setups[] = {
+	{ "bundle-truncated", bundle_truncated },
+	{ "bundle-newer", bundle_newer },
+	{ "bundle-incomplete", bundle_incomplete },
+	{ "bundle-duplicate", bundle_imported },
+	{ "bundle-export-exists", bundle_imported },
 };
 
 /* What one case did: its exit code and the message to document. */
@@ -226,6 +346,9 @@ static struct outcome run_case(const struct ecase *c)
 		n++;
 	}
 	argv[n] = NULL;
+	for (size_t i = 0; i < SL_ARRAY_LEN(setups); i++)
+		if (strcmp(setups[i].id, c->id) == 0)
+			setups[i].fn(dir, db);
 	/* a --db in the case's own arguments comes after ours and wins */
 	struct run_result r = run_cli(db, argv, env);
 	const char *text = r.err;

@@ -257,12 +257,15 @@ static int check_script(const cJSON *s, char *err, size_t errsz)
 				if (check_behaviour(m, w, true, err, errsz))
 					return -1;
 			}
+		} else if (strcmp(k->string, "batch") == 0) {
+			if (fp_batch_check_script(k, err, errsz))
+				return -1;
 		} else if (strcmp(k->string, "bedrock_batch") == 0) {
 			if (fp_aws_check_script(k, err, errsz))
 				return -1;
 		} else if (strcmp(k->string, "auth") != 0) {
 			snprintf(err, errsz, "unknown top-level key \"%s\" (default, models, auth, "
-				 "bedrock_batch)", k->string);
+				 "batch, bedrock_batch)", k->string);
 			return -1;
 		}
 	}
@@ -350,6 +353,14 @@ static void resolve(const char *model, struct fp_behaviour *b, bool *text_set)
 			apply(b, e, text_set);
 	}
 	pthread_mutex_unlock(&g_lock);
+}
+
+cJSON *fp_script_section(const char *key)
+{
+	pthread_mutex_lock(&g_lock);
+	cJSON *v = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(g_script, key), 1);
+	pthread_mutex_unlock(&g_lock);
+	return v;
 }
 
 /* Auth settings: script "auth" overrides these; null or "" accepts anything. */
@@ -711,6 +722,43 @@ static void free_pieces(struct fp_request *q)
 
 /* Verify a SigV4-signed request the way AWS does: recompute from what was received. On
  * failure fills *why (an AWS-style message) and *type. */
+void fp_answer(const char *provider, const char *model, const cJSON *body, uint64_t seq,
+	       struct fp_reply *out)
+{
+	struct fp_behaviour b;
+	bool text_set;
+	model = model ? model : "";
+	resolve(model, &b, &text_set);
+	pthread_mutex_lock(&g_lock);
+	counter_bump(&g_by_model, model, 1);
+	pthread_mutex_unlock(&g_lock);
+	bool anthropic = strcmp(provider, "anthropic") == 0;
+	if (!b.exists) {
+		char *m = anthropic ? sl_xasprintf("model: %s", model)
+				    : sl_xasprintf("The model `%s` does not exist or you do not have "
+						   "access to it.", model);
+		fp_error_reply(out, provider, 404, NULL, m);
+		free(m);
+	} else if (b.fault == FP_FAULT_STATUS) {
+		fp_fault_reply(out, provider, &b, model);
+	} else {
+		struct fp_request q = { 0 };
+		q.route = anthropic ? "anthropic.messages" : "openai.chat";
+		q.model = model;
+		q.body = (cJSON *)body;
+		q.t0_ns = fp_now_ns();
+		q.seq = seq;
+		q.input_tokens = b.input_tokens > 0 ? b.input_tokens : estimate_input(body);
+		make_pieces(&q, &b, text_set);
+		if (anthropic)
+			fp_anthropic_message(out, &q, &b);
+		else
+			fp_openai_chat(out, &q, &b, false);
+		free_pieces(&q);
+	}
+	fp_behaviour_free(&b);
+}
+
 static bool verify_sigv4(const char *method, const char *url, const char *query,
 			 const struct hdrs *hs, const struct sl_buf *body, const char *auth,
 			 const char *service, char *why, size_t whysz, const char **type,
@@ -1236,7 +1284,8 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			free(raw);
 		}
 	}
-	if (route == R_NONE) {
+	const char *batch_route = route == R_NONE ? fp_batch_route(method, path) : NULL;
+	if (route == R_NONE && !batch_route) {
 		free(model_from_path);
 		cJSON *e = cJSON_CreateObject();
 		char *m = sl_xasprintf("fakeprov: no route for %s %s", method, url);
@@ -1244,7 +1293,9 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		free(m);
 		return queue_json(c, 404, e);
 	}
-	const char *provider = route == R_ANTHROPIC ? "anthropic"
+	const char *provider = batch_route ? (sl_str_starts_with(batch_route, "anthropic.")
+					      ? "anthropic" : "openai")
+			       : route == R_ANTHROPIC ? "anthropic"
 			       : route >= R_BEDROCK_CONVERSE && route <= R_BEDROCK_INVOKE ? "bedrock"
 			       : route >= R_OLLAMA_CHAT ? "ollama"
 			       : llamacpp ? "llamacpp" : "openai";
@@ -1254,12 +1305,12 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
 	cJSON *record = cJSON_CreateObject();
 	record_last(method, url, query.data ? query.data : "", c, &cr->body, record);
-	cJSON_AddStringToObject(record, "route", route_name(route));
+	cJSON_AddStringToObject(record, "route", batch_route ? batch_route : route_name(route));
 
 	pthread_mutex_lock(&g_lock);
 	g_requests++;
 	uint64_t seq = ++g_seq;
-	counter_bump(&g_by_route, route_name(route), 1);
+	counter_bump(&g_by_route, batch_route ? batch_route : route_name(route), 1);
 	counter_bump(&g_by_path, url, 1);
 	g_in_flight++;
 	if (g_in_flight > g_max_in_flight)
@@ -1278,6 +1329,20 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		goto done;
 	if (route == R_OPENAI_MODELS || route == R_OLLAMA_TAGS) {
 		rc = list_models(c, route == R_OLLAMA_TAGS);
+		goto done;
+	}
+	if (batch_route) {
+		const char *ver = get_header(c, "anthropic-version");
+		if (strcmp(provider, "anthropic") == 0 && (!ver || !*ver)) {
+			rc = queue_error(c, provider, 400, NULL, "anthropic-version: header is required");
+			goto done;
+		}
+		struct fp_reply r = { 0 };
+		fp_batch_request(batch_route, path, get_header(c, "content-type"),
+				 get_header(c, "host"), cr->body.data ? cr->body.data : "",
+				 cr->body.len, &r);
+		rc = queue_reply(c, &r, NULL);
+		fp_reply_free(&r);
 		goto done;
 	}
 

@@ -144,6 +144,20 @@ void fp_ollama_stream(struct fp_stream *s, const struct fp_request *q,
  * similar vectors (cosine similarity means something in tests). */
 void fp_embed(const char *text, int dims, double *out);
 
+/* fakeprov.c: the answer to one chat request body as an interactive non-streamed call of
+ * provider ("openai", "anthropic") would get it, after the model's script (sequence, faults:
+ * a status fault is an error reply). seq numbers its ids. */
+void fp_answer(const char *provider, const char *model, const cJSON *body, uint64_t seq,
+	       struct fp_reply *out);
+/* A copy of a top-level section of the current script, or NULL. */
+cJSON *fp_script_section(const char *key);
+
+/* batches.c: the batch APIs (OpenAI files + batches, Anthropic message batches). */
+int fp_batch_check_script(const cJSON *batch, char *err, size_t errsz);
+/* The route name of a batch API request ("openai.batches.create"), or NULL. */
+const char *fp_batch_route(const char *method, const char *path);
+void fp_batch_request(const char *route, const char *path, const char *content_type,
+		      const char *host, const char *body, size_t len, struct fp_reply *r);
 /* aws_batch.c: S3 objects on path-style buckets (PUT/GET /s3/BUCKET/KEY) and Bedrock's batch
  * jobs (POST /model-invocation-job, GET /model-invocation-job/ID, POST .../ID/stop).
  * fp_aws_route: the route name of method + url and the SigV4 service it must be signed for

@@ -340,9 +340,18 @@ int main(int argc, char **argv)
 	test_current = "scripts-ascii";
 	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-ascii", run_db, ascii,
 				     update) >= 1);
+	char *pdb = priors_db(template_db);
+	test_current = "scripts-priors";
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-priors", pdb, NULL,
+				     update) >= 1);
+	test_current = "scripts-priors-ascii";
+	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-priors-ascii", pdb, ascii,
+				     update) >= 1);
 	/* The ASCII screens (equal to their goldens above) hold no byte outside ASCII. */
 	static const char *const ascii_goldens[] = { "tests/golden/charts-ascii-80x24.txt",
-						     "tests/golden/charts-ascii-120x40.txt" };
+						     "tests/golden/charts-ascii-120x40.txt",
+						     "tests/golden/priors-ascii-80x24.txt",
+						     "tests/golden/priors-ascii-120x40.txt" };
 	for (size_t i = 0; i < SL_ARRAY_LEN(ascii_goldens); i++) {
 		char *path = test_source_path(ascii_goldens[i]);
 		char *text = sl_read_file(path, NULL, NULL);
@@ -377,10 +386,6 @@ int main(int argc, char **argv)
 				     update) >= 1);
 	free(bundle);
 	free(src_db);
-	char *pdb = priors_db(template_db);
-	test_current = "scripts-priors";
-	CHECK(harness_golden_scripts(shortlist_bin, "tests/tui/scripts-priors", pdb, NULL,
-				     update) >= 1);
 	free(pdb);
 	test_current = "prompt_edit";
 	test_prompt_edit(run_db);

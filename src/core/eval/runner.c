@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batcher.h"
 #include "eval_internal.h"
 #include "shortlist/dataset.h"
 #include "shortlist/prompts.h"
@@ -135,6 +136,9 @@ struct sl_runner {
 	struct model_live *live; /* per model */
 	bool paused;
 	bool queued_emitted, finished_emitted;
+	struct sl_batcher *batcher;        /* batch models' cells (batcher.h), or NULL */
+	struct sl_batcher_model *bmodels;  /* per model; ops NULL = interactive */
+	bool batch_failed; /* a batch step failed: finished cells are still stored */
 };
 
 static void bind_real(sqlite3_stmt *st, int i, double v);
@@ -1064,6 +1068,9 @@ static void settle_waiters(struct sl_runner *r, struct inflight *f, const struct
 	f->n_waiters = 0;
 }
 
+static struct cell_rec *record_result(struct sl_runner *r, int64_t idx, char *key,
+				      const struct sl_result *res);
+
 static void on_done(void *ud, const struct sl_result *res)
 {
 	struct inflight *f = ud;
@@ -1092,9 +1099,27 @@ static void on_done(void *ud, const struct sl_result *res)
 		emit_model_progress(r, m);
 		return;
 	}
+	struct cell_rec *c = record_result(r, f->idx, f->cache_key, res);
+	r->prog.in_flight--;
+	r->prog.fetched++;
+	r->live[m].fetched++;
+	account(r, c);
+	struct sl_cell_metrics cm = { res->ttft_ms, res->e2e_ms, res->tokens_per_s, res->tokens_in,
+				      res->tokens_out, c->cost, res->tries, false };
+	live_final(r, f->idx, c->error_msg, &cm);
+	settle_waiters(r, f, c, &cm);
+	free(f);
+}
+
+/* A finished request as a cell record (takes key). */
+static struct cell_rec *record_result(struct sl_runner *r, int64_t idx, char *key,
+				      const struct sl_result *res)
+{
+	int m, p, k, smp;
+	cell_coords(r, idx, &m, &p, &k, &smp);
 	struct cell_rec *c = batch_add(r);
-	c->idx = f->idx;
-	c->cache_key = f->cache_key;
+	c->idx = idx;
+	c->cache_key = key;
 	c->reported_model = res->reported_model ? sl_xstrdup(res->reported_model) : NULL;
 	c->finish_reason = res->finish_reason ? sl_xstrdup(res->finish_reason) : NULL;
 	c->http_status = res->http_status;
@@ -1116,15 +1141,7 @@ static void on_done(void *ud, const struct sl_result *res)
 		c->error_kind = sl_xstrdup(sl_status_name(res->status));
 		c->error_msg = sl_xstrdup(res->error ? res->error : sl_status_name(res->status));
 	}
-	r->prog.in_flight--;
-	r->prog.fetched++;
-	r->live[m].fetched++;
-	account(r, c);
-	struct sl_cell_metrics cm = { res->ttft_ms, res->e2e_ms, res->tokens_per_s, res->tokens_in,
-				      res->tokens_out, c->cost, res->tries, false };
-	live_final(r, f->idx, c->error_msg, &cm);
-	settle_waiters(r, f, c, &cm);
-	free(f);
+	return c;
 }
 
 static void on_send(void *ud, uint64_t id, int try)
@@ -1331,6 +1348,127 @@ static int cell_request(struct sl_runner *r, int64_t idx, const struct sl_case *
 	return 0;
 }
 
+/* ---- batch cells (batcher.h) ---- */
+
+/* A cell of a batch model that goes to its batch API: all of them but the first
+ * --batch-sample cases, which run interactively to measure speed. */
+static bool is_batch_cell(const struct sl_runner *r, int64_t idx)
+{
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	return r->bmodels && r->bmodels[m].ops && c >= r->opts->batch_sample;
+}
+
+static int64_t host_index(void *ud, int m, int p, int c, int s)
+{
+	struct sl_runner *r = ud;
+	if (m < 0 || (size_t)m >= r->n_models || p < 0 || (size_t)p >= r->n_prompts || c < 0 ||
+	    (size_t)c >= r->ds->n_cases || s < 0 || s >= r->samples)
+		return -1;
+	return cell_index(r, m, p, c, s);
+}
+
+static void host_coords(void *ud, int64_t idx, int *m, int *p, int *c, int *s)
+{
+	cell_coords(ud, idx, m, p, c, s);
+}
+
+/* Whether the cell has a successful row in the store (asked only for cells of a stored
+ * batch that got no result: few). */
+static bool host_done(void *ud, int64_t idx)
+{
+	struct sl_runner *r = ud;
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT 1 FROM cells WHERE run_id = ? AND model_idx = ? AND prompt_idx = ? AND "
+		"case_idx = ? AND sample = ? AND error_kind IS NULL", NULL);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	sqlite3_bind_int(st, 2, m);
+	sqlite3_bind_int(st, 3, p);
+	sqlite3_bind_int(st, 4, c);
+	sqlite3_bind_int(st, 5, s);
+	bool done = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return done;
+}
+
+static bool host_in_batch(void *ud, int64_t idx)
+{
+	return is_batch_cell(ud, idx);
+}
+
+static size_t host_pending(void *ud)
+{
+	return ((struct sl_runner *)ud)->n_batch;
+}
+
+/* A batch result: a cell like any other, at the batch price, its latency not measured. */
+static void host_result(void *ud, int64_t idx, const struct sl_result *res, double factor)
+{
+	struct sl_runner *r = ud;
+	int m, p, c, s;
+	cell_coords(r, idx, &m, &p, &c, &s);
+	struct sl_message *msgs;
+	struct sl_params params;
+	char *key = NULL;
+	struct sl_error e = { 0 };
+	const struct sl_case *row = row_at(r, c, &e);
+	if (row && cell_request(r, idx, row, &msgs, &params, &key, &e) == 0)
+		free_messages(msgs, r->prompts[p].n_messages);
+	struct cell_rec *rec = record_result(r, idx, key, res);
+	rec->latency_ms = rec->ttft_ms = NAN;
+	rec->cost *= factor; /* NAN stays NAN */
+	r->prog.fetched++;
+	r->live[m].fetched++;
+	account(r, rec);
+	struct sl_cell_metrics cm = { NAN, NAN, NAN, res->tokens_in, res->tokens_out, rec->cost,
+				      1, false };
+	live_final(r, idx, rec->error_msg, &cm);
+}
+
+/* Which models go to a batch API (--batch, the suite's "batch"), checked before anything
+ * is sent; then the run's stored batches are picked up. */
+static int batch_setup(struct sl_runner *r, struct sl_error *err)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->n_models; i++)
+		any |= r->opts->batch || sl_suite_batches(r->suite, r->models[i].requested);
+	if (!any && !r->opts->batch_collect)
+		return 0;
+	r->bmodels = sl_xcalloc(r->n_models, sizeof *r->bmodels);
+	for (size_t i = 0; i < r->n_models; i++) {
+		const struct model_slot *ms = &r->models[i];
+		struct sl_batcher_model *bm = &r->bmodels[i];
+		bm->conf = ms->conf;
+		bm->model_id = ms->model_id;
+		bm->ops = sl_batch_ops_for(ms->conf->kind);
+		bool wanted = r->opts->batch || sl_suite_batches(r->suite, ms->requested);
+		if (wanted && !bm->ops) {
+			struct sl_buf names;
+			sl_buf_init(&names);
+			sl_batch_protocol_names(&names);
+			sl_error_set(err, "%s: suite.models[%zu] \"%s\": provider %s (kind %s) has no "
+				     "batch API; batch runs go to: %s (remove it from \"batch\", or "
+				     "run without --batch)", r->suite->path, i, ms->requested,
+				     ms->conf->name, sl_provider_kind_name(ms->conf->kind),
+				     names.data);
+			sl_buf_free(&names);
+			return usage_fail(err);
+		}
+		if (!wanted && !r->opts->batch_collect)
+			bm->ops = NULL;
+	}
+	struct sl_batcher_host host = { r, host_index, host_coords, host_done, host_in_batch,
+					host_result, host_pending };
+	r->batcher = sl_batcher_new(r->store, r->run_id, r->eng, &host, r->bmodels, r->n_models);
+	if (sl_batcher_load(r->batcher, err) != 0)
+		return -1;
+	return r->opts->batch_cancel ? sl_batcher_cancel_all(r->batcher, err) : 0;
+}
+
 /* Start one cell: from the cache, or by submitting it. Returns 1 if it went to the engine,
  * 0 if it was answered from the cache, -1 on error. */
 static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, struct sl_error *err)
@@ -1375,6 +1513,12 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 			free_messages(msgs, pv->n_messages);
 			return 0;
 		}
+	}
+	if (is_batch_cell(r, idx)) {
+		int rc = sl_batcher_add(r->batcher, idx, m, msgs, pv->n_messages, &params, err);
+		free(key);
+		free_messages(msgs, pv->n_messages);
+		return rc < 0 ? -1 : 2;
 	}
 	struct inflight *f = sl_xcalloc(1, sizeof *f);
 	f->r = r;
@@ -1709,6 +1853,8 @@ void sl_runner_free(struct sl_runner *r)
 			free(f);
 		}
 	}
+	sl_batcher_free(r->batcher);
+	free(r->bmodels);
 	sl_run_free(&r->resume_run);
 	free(r->suite_real);
 	runner_free(r);
@@ -1752,6 +1898,8 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 			goto fail;
 		r->own_engine = true;
 	}
+	if (batch_setup(r, err) != 0)
+		goto fail;
 	r->t0_ns = r->last_progress_ns = sl_now_ns();
 	report_progress(r, true);
 	return r;
@@ -1776,6 +1924,8 @@ void sl_runner_stop(struct sl_runner *r)
 		return;
 	r->stopping = true;
 	cancel_own(r);
+	if (r->batcher)
+		sl_batcher_stop(r->batcher);
 }
 
 bool sl_runner_pump(struct sl_runner *r)
@@ -1792,32 +1942,51 @@ bool sl_runner_pump(struct sl_runner *r)
 			if (!is_done(r, idx))
 				emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
 	}
-	/* schedule: fill the free slots; cache hits do not take a slot */
+	/* schedule: fill the free slots; cache hits and batch cells do not take a slot */
+	int batched = 0;
+	if (r->opts->batch_collect)
+		r->next = r->total; /* runs poll: only what the stored batches bring */
 	while (!r->stopping && !r->paused && r->next < r->total &&
-	       r->prog.in_flight < r->concurrency && r->n_batch < 1024) {
+	       r->prog.in_flight < r->concurrency && r->n_batch < 1024 && batched < 4096) {
 		if (!isnan(r->max_cost) && r->prog.spent >= r->max_cost) {
 			r->prog.budget_hit = true;
 			break;
 		}
 		int64_t idx = r->next++;
-		if (is_done(r, idx))
+		if (is_done(r, idx) || (r->batcher && sl_batcher_claimed(r->batcher, idx)))
 			continue;
-		if (start_cell(r, r->eng, idx, &r->fail_err) < 0) {
+		int rc = start_cell(r, r->eng, idx, &r->fail_err);
+		if (rc < 0) {
 			r->render_failed = true;
 			sl_runner_stop(r);
 			return false;
 		}
+		batched += rc == 2;
 	}
 	int frc = flush(r, false, &r->fail_err);
 	if (frc < 0) {
 		r->failed = true;
 		return false;
 	}
+	bool batches = false;
+	if (r->batcher && !r->stopping) {
+		if (r->next >= r->total || r->prog.budget_hit)
+			sl_batcher_seal(r->batcher);
+		batches = sl_batcher_pump(r->batcher);
+		const struct sl_error *be = sl_batcher_error(r->batcher);
+		if (be->msg[0]) {
+			r->fail_err = *be;
+			r->failed = r->batch_failed = true;
+			sl_runner_stop(r);
+			return false;
+		}
+		r->prog.batched = sl_batcher_cells(r->batcher);
+	}
 	if (frc == 0) /* progress counts committed cells only */
 		report_progress(r, false);
 	heartbeat(r);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
-	if (more || r->prog.in_flight > 0 || r->n_batch > 0)
+	if (more || r->prog.in_flight > 0 || r->n_batch > 0 || batches)
 		return true;
 	emit_finished(r);
 	return false;
@@ -1829,6 +1998,12 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	out->run_id = r->run_id;
 	out->requests = r->requests;
 	int rc = -1;
+	if (r->batch_failed) {
+		/* keep what was collected; the run stays resumable (its batches are stored) */
+		struct sl_error fe = { 0 };
+		if (flush(r, true, &fe) == 0)
+			finish_run(r, "incomplete", "interrupted", &fe);
+	}
 	if (r->failed || r->render_failed) {
 		*err = r->fail_err;
 		goto done;
@@ -1865,6 +2040,11 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	out->spent = r->prog.spent;
 	out->max_cost = r->max_cost;
 	out->already_complete = r->already_complete;
+	if (r->batcher) {
+		out->batches_pending = (int64_t)sl_batcher_active(r->batcher);
+		out->batched = sl_batcher_cells(r->batcher);
+		out->malformed = sl_batcher_malformed(r->batcher);
+	}
 	rc = 0;
 done:
 	sl_runner_free(r);
@@ -1879,7 +2059,8 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 	if (!r)
 		return -1;
 	while (sl_runner_pump(r)) {
-		if (r->prog.in_flight == 0 && !r->store_busy)
+		bool batches = r->batcher && sl_batcher_active(r->batcher) > 0;
+		if (r->prog.in_flight == 0 && !r->store_busy && !batches)
 			continue;
 		/* don't sleep while finished cells wait to be written, except a little while
 		 * another process holds the write lock */

@@ -42,11 +42,10 @@ void sl_net_error_from_json(const char *body, size_t len, struct sl_provider_err
 /* Percent-encode a path segment (RFC 3986 unreserved kept). Caller frees. */
 char *sl_url_encode(const char *s);
 
-/* Batch protocols (batch.c): set an owned string; an item from an answer body parsed like
+/* Batch protocols (batch.c): an item from an answer body parsed like
  * an interactive non-streamed answer of b's provider; a failed item. */
 struct sl_batch;
 struct sl_batch_item;
-void sl_batch_set(char **dst, const char *value);
 void sl_batch_item_answer(struct sl_batch *b, const cJSON *body, struct sl_batch_item *it);
 void sl_batch_item_fail(struct sl_batch_item *it, enum sl_status st, long http_status,
 			const char *type, const char *msg);

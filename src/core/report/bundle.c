@@ -281,8 +281,8 @@ static int check_header(const char *path, struct sl_error *err)
 	uint64_t want = be32(h + 28) * page;
 	/* the page count is valid when the change that wrote it wrote the header too */
 	if (be32(h + 92) == be32(h + 24) && want > (uint64_t)sb.st_size) {
-		sl_error_set(err, "%s is truncated: it has %lld of its %llu bytes; copy it again",
-			     path, (long long)sb.st_size, (unsigned long long)want);
+		sl_error_set(err, "%s is truncated (shorter than its header says): copy it again",
+			     path);
 		return -1;
 	}
 	if (be32(h + 68) != SL_BUNDLE_APPLICATION_ID) {

@@ -260,6 +260,8 @@ static cJSON *scorecard_json(const struct sl_scorecard *sc)
 			cJSON_AddNumberToObject(x, "unscored", (double)mv->n_unscored);
 			cJSON_AddItemToObject(q, mv->name, x);
 		}
+		if (r->batch)
+			cJSON_AddBoolToObject(o, "batch", 1);
 		sl_json_add_number(o, "latency_p50_s", r->latency_p50);
 		sl_json_add_number(o, "latency_p95_s", r->latency_p95);
 		sl_json_add_number(o, "latency_p99_s", r->latency_p99);
@@ -367,6 +369,8 @@ static int write_json(struct report *r)
 	cJSON_AddItemToObject(o, "scorecard", scorecard_json(&r->sc));
 	json_str(o, "headline_metric", r->sc.headline);
 	json_str(o, "price_hint", r->sc.price_hint);
+	if (r->sc.batch_note) /* only batch runs have it: other reports stay as they were */
+		json_str(o, "batch_note", r->sc.batch_note);
 	cJSON *j = cJSON_AddObjectToObject(o, "judge");
 	cJSON_AddNumberToObject(j, "judged_cells", (double)r->sc.judge_calls);
 	sl_json_add_number(j, "cost_usd", r->sc.judge_cost);
@@ -521,9 +525,12 @@ static int write_md(struct report *r)
 		}
 		char a[SL_FMT_LEN], b[SL_FMT_LEN], c[SL_FMT_LEN], d[SL_FMT_LEN], e[SL_FMT_LEN],
 			g[SL_FMT_LEN], tps[SL_FMT_LEN];
-		fprintf(f, " %s | %s | %s | %s | %s | %s | %s |\n", sl_fmt_seconds(row->latency_p50, a),
-			sl_fmt_seconds(row->latency_p95, b), sl_fmt_seconds(row->latency_p99, c),
-			sl_fmt_seconds(row->ttft_p50, d), sl_fmt_number(row->tokens_per_s, 1, tps),
+		fprintf(f, " %s | %s | %s | %s | %s | %s | %s |\n",
+			sl_scorecard_fmt_seconds(row, row->latency_p50, a),
+			sl_scorecard_fmt_seconds(row, row->latency_p95, b),
+			sl_scorecard_fmt_seconds(row, row->latency_p99, c),
+			sl_scorecard_fmt_seconds(row, row->ttft_p50, d),
+			sl_fmt_number(row->tokens_per_s, 1, tps),
 			sl_fmt_usd(row->cost_per_request, e), sl_fmt_usd(row->cost_per_1k, g));
 	}
 	if (r->has_tri) {
@@ -559,6 +566,11 @@ static int write_md(struct report *r)
 	if (r->sc.price_hint) {
 		fputs("\nNote: ", f);
 		md_escape(f, r->sc.price_hint);
+		fputc('\n', f);
+	}
+	if (r->sc.batch_note) {
+		fputs("\nNote: ", f);
+		md_escape(f, r->sc.batch_note);
 		fputc('\n', f);
 	}
 	fprintf(f, "\n<sub>suite %.12s · dataset %.12s · prompts:", r->run.suite_hash

@@ -277,6 +277,11 @@ int sl_report_write_html(struct report *r)
 		html_escape(f, r->sc.price_hint);
 		fputs("</p>\n", f);
 	}
+	if (r->sc.batch_note) {
+		fputs("<p class=\"unknown\">", f);
+		html_escape(f, r->sc.batch_note);
+		fputs("</p>\n", f);
+	}
 	if (r->sc.judge_calls) {
 		char jc[SL_FMT_LEN];
 		sl_fmt_usd(r->sc.judge_cost, jc);

@@ -49,6 +49,7 @@ void sl_scorecard_free(struct sl_scorecard *sc)
 	free(sc->rows);
 	free(sc->headline);
 	free(sc->price_hint);
+	free(sc->batch_note);
 	free(sc->only_prompt);
 	memset(sc, 0, sizeof *sc);
 }
@@ -755,6 +756,39 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
+/* Models whose cells went to a batch API: their latency is not measured and their cost is
+ * the batch price; say so rather than show an empty speed as if it were missing data. */
+static int mark_batch_rows(struct sl_store *store, struct sl_scorecard *sc, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT DISTINCT model_idx, protocol FROM run_batches WHERE run_id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, sc->run_id);
+	struct sl_buf names;
+	sl_buf_init(&names);
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		int m = sqlite3_column_int(st, 0);
+		for (size_t i = 0; i < sc->n_rows; i++)
+			if (sc->rows[i].model_idx == m) {
+				if (!sc->rows[i].batch && sc->rows[i].prompt_idx < 0)
+					sl_buf_printf(&names, "%s%s", names.len ? ", " : "",
+						      sc->rows[i].model);
+				sc->rows[i].batch = true;
+			}
+	}
+	sqlite3_reset(st);
+	if (rc >= 0 && names.len)
+		sc->batch_note = sl_xasprintf(
+			"%s went to the provider's batch API: cost at the batch price (50%% of the "
+			"interactive price, the providers' documented batch discount; the catalogue has "
+			"no batch prices); latency and TTFT measured on interactive cells only ('batch' "
+			"= none: run with --batch-sample N to measure speed)", names.data);
+	sl_buf_free(&names);
+	return rc < 0 ? -1 : 0;
+}
+
 int sl_scorecard_build_rows(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
 			    struct sl_error *err)
 {
@@ -767,6 +801,8 @@ int sl_scorecard_build_rows(struct sl_store *store, int64_t run_id, struct sl_sc
 	if (ret == 0)
 		ret = load_rows(store, run_id, false, models, n_models, NULL, 0, out, &cap, err);
 	out->n_models = out->n_rows;
+	if (ret == 0)
+		ret = mark_batch_rows(store, out, err);
 	free_names(models, n_models);
 	if (ret)
 		sl_scorecard_free(out);
@@ -821,6 +857,8 @@ int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scoreca
 			hint.data);
 	}
 	sl_buf_free(&hint);
+	if (mark_batch_rows(store, out, err) != 0)
+		goto done;
 	ret = 0;
 done:
 	free_names(models, n_models);
@@ -972,9 +1010,12 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 		char p50[SL_FMT_LEN], p95[SL_FMT_LEN], p99[SL_FMT_LEN], t50[SL_FMT_LEN],
 			t95[SL_FMT_LEN], tps[SL_FMT_LEN], req[SL_FMT_LEN], k[SL_FMT_LEN];
 		sl_buf_printf(out, " %7s %7s %7s %8s %8s %7s %10s %10s\n",
-			      sl_fmt_seconds(r->latency_p50, p50), sl_fmt_seconds(r->latency_p95, p95),
-			      sl_fmt_seconds(r->latency_p99, p99), sl_fmt_seconds(r->ttft_p50, t50),
-			      sl_fmt_seconds(r->ttft_p95, t95), sl_fmt_number(r->tokens_per_s, 1, tps),
+			      sl_scorecard_fmt_seconds(r, r->latency_p50, p50),
+			      sl_scorecard_fmt_seconds(r, r->latency_p95, p95),
+			      sl_scorecard_fmt_seconds(r, r->latency_p99, p99),
+			      sl_scorecard_fmt_seconds(r, r->ttft_p50, t50),
+			      sl_scorecard_fmt_seconds(r, r->ttft_p95, t95),
+			      sl_fmt_number(r->tokens_per_s, 1, tps),
 			      sl_fmt_usd(r->cost_per_request, req), sl_fmt_usd(r->cost_per_1k, k));
 	}
 	sl_buf_puts(out, "quality: estimate [95% interval] (Wilson for proportions, bootstrap of "
@@ -987,4 +1028,16 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 	}
 	if (sc->price_hint)
 		sl_buf_printf(out, "note: %s\n", sc->price_hint);
+	if (sc->batch_note)
+		sl_buf_printf(out, "note: %s\n", sc->batch_note);
+}
+
+const char *sl_scorecard_fmt_seconds(const struct sl_scorecard_row *r, double s,
+				     char out[SL_FMT_LEN])
+{
+	if (isnan(s) && r->batch) {
+		snprintf(out, SL_FMT_LEN, "batch");
+		return out;
+	}
+	return sl_fmt_seconds(s, out);
 }

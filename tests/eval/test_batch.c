@@ -1,0 +1,440 @@
+/* `shortlist run --batch` end to end against tests/fakeprov's batch APIs (OpenAI files +
+ * batches, Anthropic message batches): a 10,000-request run ends in the same cells and
+ * scores as the same answers fetched interactively, at half the cost and with latency not
+ * measured; a kill while polling is picked up by `runs poll` and `run --resume` without
+ * sending anything again; `runs cancel`; an expired batch, partial failures, malformed and
+ * missing result lines; a dead endpoint (exit 2, nothing stored lost); no key stored or
+ * uploaded; a provider without a batch API refused before anything is sent. */
+#include "test.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "eval_util.h"
+#include "fakeprov_client.h"
+#include "shortlist/util.h"
+
+static struct fakeprov *fp;
+static char *db;
+
+static long route(const char *name)
+{
+	return fakeprov_route_count(fp, name);
+}
+
+/* A number from the store: sql with run a for the first %lld, run b for the second. */
+static long long q2(const char *fmt, long long a, long long b)
+{
+	int k = 0;
+	struct sl_buf sql;
+	sl_buf_init(&sql);
+	for (const char *p = fmt; *p; p++) {
+		if (strncmp(p, "%lld", 4) == 0) {
+			sl_buf_printf(&sql, "%lld", k++ ? b : a);
+			p += 3;
+		} else if (strncmp(p, "%%", 2) == 0) {
+			sl_buf_putc(&sql, '%');
+			p++;
+		} else {
+			sl_buf_putc(&sql, *p);
+		}
+	}
+	long long v = db_query_int(db, sql.data);
+	sl_buf_free(&sql);
+	return v;
+}
+
+static long long q(const char *fmt, long long run)
+{
+	return q2(fmt, run, run);
+}
+
+static long long last_run(void)
+{
+	return db_query_int(db, "SELECT MAX(id) FROM runs");
+}
+
+static void write_providers(const char *base)
+{
+	char *json = sl_xasprintf(
+		"{\"providers\": {"
+		" \"fake\": {\"kind\": \"openai\", \"base_url\": \"%s/v1\", \"api_key_env\": \"FAKE_KEY\","
+		"   \"limits\": {\"max_tries\": 1}},"
+		" \"fakeant\": {\"kind\": \"anthropic\", \"base_url\": \"%s\", \"api_key_env\": "
+		"   \"FAKE_ANT_KEY\", \"limits\": {\"max_tries\": 1}},"
+		" \"local\": {\"kind\": \"ollama\", \"base_url\": \"%s\"}}}",
+		base, base, base);
+	char *dir = test_path("config/shortlist");
+	struct sl_error err = { 0 };
+	sl_mkdirs(dir, &err);
+	free(dir);
+	free(test_write_file("config/shortlist/providers.json", json));
+	free(json);
+	setenv("FAKE_KEY", "sk-fake", 1);
+	setenv("FAKE_ANT_KEY", "sk-ant-fake", 1);
+}
+
+/* n cases x the two batch models (OpenAI-style and Anthropic), one prompt. */
+static char *write_suite(const char *name, int n, const char *extra)
+{
+	struct sl_buf csv;
+	sl_buf_init(&csv);
+	sl_buf_printf(&csv, "text,label\n");
+	for (int i = 0; i < n; i++)
+		sl_buf_printf(&csv, "review number %d,%s\n", i, i % 3 ? "positive" : "negative");
+	char rel[256];
+	snprintf(rel, sizeof rel, "%s/cases.csv", name);
+	char *dir = test_path(name);
+	struct sl_error err = { 0 };
+	sl_mkdirs(dir, &err);
+	free(dir);
+	free(test_write_file(rel, csv.data));
+	sl_buf_free(&csv);
+	snprintf(rel, sizeof rel, "%s/suite.json", name);
+	char *suite = sl_xasprintf(
+		"{\"name\": \"%s\", \"models\": [\"fake:model-a\", \"fakeant:model-b\"],"
+		" \"prompts\": [\"sentiment@1\"], \"dataset\": \"cases.csv\", \"concurrency\": 64,"
+		" \"prices\": {\"fake:model-a\": {\"in\": 1, \"out\": 2},"
+		"              \"fakeant:model-b\": {\"in\": 3, \"out\": 4}},"
+		" \"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}]%s}",
+		name, extra ? extra : "");
+	char *path = test_write_file(rel, suite);
+	free(suite);
+	return path;
+}
+
+static void script(const char *json)
+{
+	CHECK_INT(fakeprov_set_script(fp, json), 0);
+	fakeprov_reset(fp);
+}
+
+/* Wait (up to 20 s) until the run's batches are all at the API. */
+static bool wait_submitted(long long run, int n)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'submitted'",
+		      run) >= n)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static long long wait_run_after(long long prev)
+{
+	for (int i = 0; i < 2000; i++) {
+		long long r = last_run();
+		if (r > prev)
+			return r;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void test_ten_thousand(void)
+{
+	/* the answers depend on the request only (model and text), so both ways get the same */
+	script("{\"models\": {\"model-a\": {\"text\": \"positive\"}, "
+	       "\"model-b\": {\"text\": \"negative\"}}, \"batch\": {\"complete_ms\": 200}}");
+	char *suite = write_suite("big", 5000, NULL);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", NULL },
+				      NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	long long inter = last_run();
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", "--batch", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "10000/10000 cells, 0 errors");
+	run_result_free(&r);
+	long long batch = last_run();
+	CHECK(batch == inter + 1);
+	/* one batch per model; no interactive call */
+	CHECK_INT(route("openai.chat"), 0);
+	CHECK_INT(route("anthropic.messages"), 0);
+	CHECK_INT(route("openai.files.upload"), 1);
+	CHECK_INT(route("openai.batches.create"), 1);
+	CHECK_INT(route("anthropic.batches.create"), 1);
+	CHECK(route("openai.files.content") >= 1);
+	CHECK_INT(route("anthropic.batches.results"), 1);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'done' "
+		    "AND n_ok = 5000 AND n_failed = 0 AND n_malformed = 0 AND remote_id IS NOT NULL",
+		    batch), 2);
+	/* the same cells: outputs, tokens, reported models */
+	CHECK_INT(q2("SELECT COUNT(*) FROM cells a JOIN cells b USING (model_idx, prompt_idx, "
+		    "case_idx, sample) WHERE a.run_id = %lld AND b.run_id = %lld AND a.output = "
+		    "b.output AND a.tokens_in = b.tokens_in AND a.tokens_out = b.tokens_out AND "
+		    "a.reported_model = b.reported_model AND b.error_kind IS NULL", inter, batch), 10000);
+	/* batch price: half; latency not measured */
+	CHECK_INT(q2("SELECT COUNT(*) FROM cells a JOIN cells b USING (model_idx, prompt_idx, "
+		    "case_idx, sample) WHERE a.run_id = %lld AND b.run_id = %lld AND "
+		    "abs(b.cost - a.cost / 2) < 1e-12 AND b.latency_ms IS NULL AND b.ttft_ms IS "
+		    "NULL AND a.latency_ms IS NOT NULL", inter, batch), 10000);
+	/* the same scorecard: every score equal */
+	CHECK_INT(q2("SELECT COUNT(*) FROM cell_scores a JOIN cell_scores b USING (metric, "
+		    "model_idx, prompt_idx, case_idx, sample) WHERE a.run_id = %lld AND b.run_id "
+		    "= %lld AND a.value IS b.value", inter, batch), 10000);
+	char *a = NULL, *b = NULL;
+	char *sql = sl_xasprintf("SELECT group_concat(metric || model_idx || ':' || n || '/' || "
+				 "sum, ',') FROM score_stats WHERE run_id = %lld", inter);
+	a = db_query_text(db, sql);
+	free(sql);
+	sql = sl_xasprintf("SELECT group_concat(metric || model_idx || ':' || n || '/' || sum, "
+			   "',') FROM score_stats WHERE run_id = %lld", batch);
+	b = db_query_text(db, sql);
+	free(sql);
+	CHECK_STR(b, a);
+	free(a);
+	free(b);
+	/* the scorecard says the cost is the batch price and the speed is not measured */
+	char run_s[32];
+	snprintf(run_s, sizeof run_s, "%lld", batch);
+	r = run_cli(db, (const char *[]){ "runs", "show", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "batch");
+	run_result_free(&r);
+	free(suite);
+}
+
+/* kill -9 while polling: `runs poll` and `run --resume` collect without resubmitting. */
+static void test_kill_then_poll(void)
+{
+	script("{\"models\": {\"model-a\": {\"text\": \"positive\"}}, "
+	       "\"batch\": {\"complete_ms\": 2500}}");
+	char *suite = write_suite("killpoll", 40, NULL);
+	long long prev = last_run();
+	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "kp");
+	long long run = wait_run_after(prev);
+	CHECK(run > prev);
+	CHECK(wait_submitted(run, 2));
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(WIFSIGNALED(st));
+	CHECK_INT(route("openai.batches.create"), 1);
+	CHECK_INT(route("anthropic.batches.create"), 1);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld", run), 0);
+	char run_s[32];
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	struct run_result r = run_cli(db, (const char *[]){ "runs", "poll", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "80/80 cells, 0 errors");
+	run_result_free(&r);
+	CHECK_INT(route("openai.batches.create"), 1);
+	CHECK_INT(route("anthropic.batches.create"), 1);
+	CHECK_INT(route("openai.files.upload"), 1);
+	CHECK_INT(route("openai.chat") + route("anthropic.messages"), 0);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'done'", run),
+		  2);
+	CHECK_STR(db_query_text(db, "SELECT status FROM runs ORDER BY id DESC LIMIT 1"),
+		  "complete");
+	/* polling a run whose batches all ended says so */
+	r = run_cli(db, (const char *[]){ "runs", "poll", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "no batch at a provider's batch API");
+	run_result_free(&r);
+
+	/* the same with run --resume */
+	fakeprov_reset(fp);
+	prev = last_run();
+	pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "kr");
+	run = wait_run_after(prev);
+	CHECK(wait_submitted(run, 2));
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--resume", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "80/80 cells, 0 errors");
+	run_result_free(&r);
+	CHECK_INT(route("openai.batches.create") + route("anthropic.batches.create"), 2);
+	free(suite);
+}
+
+static void test_cancel(void)
+{
+	script("{\"batch\": {\"complete_ms\": 60000}}");
+	char *suite = write_suite("cancel", 30, NULL);
+	long long prev = last_run();
+	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "cn");
+	long long run = wait_run_after(prev);
+	CHECK(wait_submitted(run, 2));
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	char run_s[32];
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	struct run_result r = run_cli(db, (const char *[]){ "runs", "cancel", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.out, "60/60 cells, 60 errors");
+	run_result_free(&r);
+	CHECK_INT(route("openai.batches.cancel"), 1);
+	CHECK_INT(route("anthropic.batches.cancel"), 1);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = "
+		    "'cancelled'", run), 2);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_msg LIKE "
+		    "'%%cancel%%'", run), 60);
+	/* the cancelled cells are resumable: a new batch answers them */
+	script("{\"batch\": {\"complete_ms\": 50}}");
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--resume", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "60/60 cells, 0 errors");
+	run_result_free(&r);
+	free(suite);
+}
+
+static void test_expiry_failures_malformed(void)
+{
+	/* OpenAI expires after 4 requests; Anthropic answers request 2 with a 400, returns two
+	 * malformed lines and drops the last request */
+	script("{\"models\": {\"model-b\": {\"sequence\": [{}, {\"fault\": \"status\", \"status\": "
+	       "400, \"message\": \"prompt is too long\"}]}}, "
+	       "\"batch\": {\"complete_ms\": 50, \"expire\": true, \"expire_after\": 4, "
+	       "\"malformed\": 2, \"drop\": 1}}");
+	char *suite = write_suite("expire", 10, NULL);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache",
+							    NULL }, NULL);
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.out, "4 malformed lines in the batch results were skipped");
+	run_result_free(&r);
+	long long run = last_run();
+	/* expired: the API's state and reason, per cell */
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'expired'",
+		    run), 2);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND model_idx = 0 AND "
+		    "error_kind IS NULL", run), 4);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND model_idx = 0 AND "
+		    "error_msg LIKE '%%completion window expired%%'", run), 5);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND model_idx = 1 AND "
+		    "error_msg LIKE 'expired: the batch ended%%'", run), 5);
+	/* the request the API refused keeps the API's reason */
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND model_idx = 1 AND "
+		    "error_msg LIKE '%%prompt is too long%%'", run), 1);
+	CHECK_INT(q("SELECT SUM(n_malformed) FROM run_batches WHERE run_id = %lld", run), 4);
+	/* the dropped requests fail, they are not silently missing */
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld", run), 20);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_msg LIKE "
+		    "'%%expired before this request ran%%'", run), 2);
+	/* --resume sends only the failed cells, in a new batch, and completes */
+	script("{\"batch\": {\"complete_ms\": 50}}");
+	char run_s[32];
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--resume", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "20/20 cells, 0 errors");
+	run_result_free(&r);
+	CHECK_INT(q("SELECT SUM(n_requests) FROM run_batches WHERE run_id = %lld AND state = "
+		    "'done'", run), 13);
+	free(suite);
+}
+
+/* The endpoint dies while polling: a clear message, exit 2, and what is stored stays. */
+static void test_dead_endpoint(void)
+{
+	struct fakeprov *dead = fakeprov_start("{\"batch\": {\"complete_ms\": 600000}}");
+	write_providers(dead->base);
+	char *suite = write_suite("dead", 5, NULL);
+	long long prev = last_run();
+	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "dead");
+	long long run = wait_run_after(prev);
+	CHECK(wait_submitted(run, 2));
+	fakeprov_stop(dead);
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	char *errpath = test_path("dead.err");
+	size_t len;
+	struct sl_error e = { 0 };
+	char *err = sl_read_file(errpath, &len, &e);
+	CHECK_CONTAINS(err, "polling batch");
+	CHECK_CONTAINS(err, "runs poll");
+	free(err);
+	free(errpath);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'submitted' "
+		    "AND remote_id IS NOT NULL", run), 2);
+	write_providers(fp->base);
+	free(suite);
+}
+
+static bool has_bytes(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(hay + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+static void test_refused_and_secrets(void)
+{
+	char *suite = write_suite("refused", 3, ", \"batch\": {\"local:llama3\": true}");
+	/* local:llama3 is not a suite model: the suite check names it */
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "suite.batch.local:llama3");
+	run_result_free(&r);
+	free(suite);
+	char *dir = test_path("ollama");
+	struct sl_error err = { 0 };
+	sl_mkdirs(dir, &err);
+	free(dir);
+	free(test_write_file("ollama/cases.csv", "text,label\nx,positive\n"));
+	char *s2 = test_write_file("ollama/suite.json",
+		"{\"name\": \"o\", \"models\": [\"local:llama3\"], \"prompts\": [\"sentiment@1\"],"
+		" \"dataset\": \"cases.csv\", \"batch\": true}");
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", s2, NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "has no batch API");
+	CHECK_CONTAINS(r.err, "openai, anthropic");
+	run_result_free(&r);
+	CHECK_INT(route("ollama.chat"), 0);
+	free(s2);
+	/* no key in the store, nor in what was uploaded */
+	CHECK_INT(db_query_int(db, "SELECT COUNT(*) FROM run_batches WHERE (coalesce(remote_id, '') "
+				   "|| coalesce(input_ref, '') || coalesce(output_ref, '') || "
+				   "coalesce(error_ref, '') || coalesce(message, '')) LIKE '%sk-%'"), 0);
+	size_t len;
+	struct sl_error e = { 0 };
+	char *bytes = sl_read_file(db, &len, &e);
+	CHECK(bytes && !has_bytes(bytes, len, "sk-fake") && !has_bytes(bytes, len, "sk-ant-fake"));
+	free(bytes);
+}
+
+static void test_upload_has_no_key(void)
+{
+	script("{\"batch\": {\"complete_ms\": 10}}");
+	char *suite = write_suite("upload", 3, NULL);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--batch",
+							    "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	/* the last request fakeprov saw is a batch call; the upload was checked by route */
+	CHECK_INT(route("openai.files.upload"), 1);
+	free(suite);
+}
+
+TEST_MAIN_BEGIN
+	fp = fakeprov_start(NULL);
+	write_providers(fp->base);
+	db = test_path("store.db");
+	char *p = test_write_file("p1.json", "{\"name\": \"sentiment\", \"system\": \"Answer with "
+					     "one word.\", \"user\": \"Sentiment of: {{text}}\", "
+					     "\"params\": {\"max_tokens\": 5}}");
+	struct run_result r = run_cli(db, (const char *[]){ "prompts", "add", p, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	free(p);
+	RUN_TEST(test_ten_thousand);
+	RUN_TEST(test_kill_then_poll);
+	RUN_TEST(test_cancel);
+	RUN_TEST(test_expiry_failures_malformed);
+	RUN_TEST(test_refused_and_secrets);
+	RUN_TEST(test_upload_has_no_key);
+	RUN_TEST(test_dead_endpoint);
+	fakeprov_stop(fp);
+	free(db);
+TEST_MAIN_END
