@@ -388,6 +388,36 @@ static void test_refused_and_secrets(void)
 	free(bytes);
 }
 
+/* --batch-sample N: the first N cases of each model run interactively and give the speed */
+static void test_batch_sample(void)
+{
+	script("{\"batch\": {\"complete_ms\": 20}}");
+	char *suite = write_suite("sample", 8, NULL);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache",
+							    "--batch-sample", "3", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "16/16 cells, 0 errors");
+	run_result_free(&r);
+	long long run = last_run();
+	CHECK_INT(route("openai.chat"), 3);
+	CHECK_INT(route("anthropic.messages"), 3);
+	CHECK_INT(q("SELECT SUM(n_requests) FROM run_batches WHERE run_id = %lld", run), 10);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND latency_ms IS NOT NULL "
+		    "AND case_idx < 3", run), 6);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND latency_ms IS NULL AND "
+		    "case_idx >= 3", run), 10);
+	/* without a sample the scorecard says "batch" where speed would be */
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "report", "--format", "md", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "| batch | batch |");
+	CHECK_CONTAINS(r.out, "went to the provider's batch API: cost at the batch price");
+	run_result_free(&r);
+	free(suite);
+}
+
 static void test_upload_has_no_key(void)
 {
 	script("{\"batch\": {\"complete_ms\": 10}}");
@@ -418,6 +448,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_expiry_failures_malformed);
 	RUN_TEST(test_refused_and_secrets);
 	RUN_TEST(test_upload_has_no_key);
+	RUN_TEST(test_batch_sample);
 	RUN_TEST(test_dead_endpoint);
 	fakeprov_stop(fp);
 	free(db);
