@@ -86,12 +86,18 @@ struct sl_interval sl_stats_bootstrap_mean(const double *x, size_t n, unsigned r
 					   double level, uint64_t seed);
 
 /* ---- running median ----
- * The median of values added one at a time, equal to sl_stats_percentile(x, n, 50), at
- * O(log n) per value (a max-heap of the lower half, a min-heap of the upper half): live
- * progress shows it after every cell. Zero-initialised is empty; NaNs are ignored. */
+ * The median of values added one at a time, equal to sl_stats_percentile(x, n, 50) for the
+ * first SL_MEDIAN_EXACT values, at O(log n) per value (a max-heap of the lower half, a
+ * min-heap of the upper half): live progress shows it after every cell. Past that its
+ * memory stops growing (a run may have a million cells): the values are counted in buckets
+ * 2% wide on a log scale and the median is its bucket's middle, within 1% (values below
+ * 0.001 count as 0). Zero-initialised is empty; NaNs are ignored. */
+#define SL_MEDIAN_EXACT 4096
 struct sl_running_median {
 	double *lo, *hi; /* lo holds negated values, so both are min-heaps */
 	size_t n_lo, n_hi, cap_lo, cap_hi;
+	uint32_t *buckets; /* past SL_MEDIAN_EXACT values (the heaps are freed) */
+	uint64_t n;
 };
 void sl_running_median_add(struct sl_running_median *m, double x);
 double sl_running_median_get(const struct sl_running_median *m); /* NAN when empty */

@@ -231,7 +231,9 @@ static void draw_triangle_info(struct charts_view *cv, struct tui_grid *g, struc
 		char s[8];
 		snprintf(s, sizeof s, "%c", sl_tri_letter(i));
 		tui_grid_put(g, r.x, y, 1, tui_series_role(i), TUI_A_BOLD, s);
-		tui_grid_put_field(g, r.x + 2, y, name_w, TUI_ROLE_DEFAULT, 0, m->name, false);
+		/* The name without its provider when the whole one would be cut. */
+		const char *nm = tui_text_width(m->name) > name_w ? tui_short_name(m->name) : m->name;
+		tui_grid_put_field(g, r.x + 2, y, name_w, TUI_ROLE_DEFAULT, 0, nm, false);
 		snprintf(line, sizeof line, "%.2f", m->score);
 		tui_grid_put_field(g, r.x + 2 + name_w, y, 5, TUI_ROLE_DEFAULT, 0, line, true);
 		if (m->pareto)
@@ -569,8 +571,8 @@ static void draw_dist(struct charts_view *cv, struct tui_grid *g, struct tui_rec
 	}
 	/* Wide enough (a quarter of 200x60 is): the percentiles in figures beside the boxes. */
 	bool figures = r.w >= 90;
-	if (name_w > (figures ? 26 : 16))
-		name_w = figures ? 26 : 16;
+	if (name_w > (figures ? 26 : 20))
+		name_w = figures ? 26 : 20;
 	int rows = r.h - 2 - 3;
 	int per = (int)n * 2 + 2 > rows ? (rows - 2) / 2 : (int)n;
 	/* A blank row between models when the height allows: the room of a tall screen. */
@@ -763,9 +765,12 @@ static void cv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 	const char *pt = tui_glyph(TUI_GLYPH_BULLET);
 	if (!(v->app->grid.cols >= WIDE_COLS && v->app->grid.lines >= WIDE_LINES))
 		sl_buf_printf(left, "%s %s ", chart_names[shown_chart(cv, d)], tui_glyph(TUI_GLYPH_DOT));
-	sl_buf_printf(left, "arrows move %s  s p c weights", pt);
+	sl_buf_printf(left, "arrows move %s", pt);
 	if (d->winner >= 0)
 		sl_buf_printf(right, "pick %s", d->tri.models[d->winner].name);
+	/* The weight keys' reminder only where it is not cut (? lists them anyway). */
+	if (tui_text_width(left->data) + tui_text_width(right->data) + 20 <= v->app->grid.cols)
+		sl_buf_puts(left, "  s p c weights");
 }
 
 /* Before any run the priors follow the shortlist, which the Models screen may have changed

@@ -197,6 +197,27 @@ long long db_query_int(const char *path, const char *sql)
 	return v;
 }
 
+long long db_query_runs(const char *path, const char *fmt, long long a, long long b)
+{
+	int k = 0;
+	struct sl_buf sql;
+	sl_buf_init(&sql);
+	for (const char *p = fmt; *p; p++) {
+		if (strncmp(p, "%lld", 4) == 0) {
+			sl_buf_printf(&sql, "%lld", k++ ? b : a);
+			p += 3;
+		} else if (strncmp(p, "%%", 2) == 0) {
+			sl_buf_putc(&sql, '%');
+			p++;
+		} else {
+			sl_buf_putc(&sql, *p);
+		}
+	}
+	long long v = db_query_int(path, sql.data);
+	sl_buf_free(&sql);
+	return v;
+}
+
 char *db_query_text(const char *path, const char *sql)
 {
 	sqlite3 *h = db_open(path);

@@ -32,5 +32,7 @@ struct sqlite3 *db_open(const char *path);
  * "(null)" if none). */
 long long db_query_int(const char *path, const char *sql);
 char *db_query_text(const char *path, const char *sql);
+/* db_query_int of fmt with its first %lld replaced by a, the others by b ("%%": '%'). */
+long long db_query_runs(const char *path, const char *fmt, long long a, long long b);
 
 #endif

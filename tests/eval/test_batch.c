@@ -27,23 +27,7 @@ static long route(const char *name)
 /* A number from the store: sql with run a for the first %lld, run b for the second. */
 static long long q2(const char *fmt, long long a, long long b)
 {
-	int k = 0;
-	struct sl_buf sql;
-	sl_buf_init(&sql);
-	for (const char *p = fmt; *p; p++) {
-		if (strncmp(p, "%lld", 4) == 0) {
-			sl_buf_printf(&sql, "%lld", k++ ? b : a);
-			p += 3;
-		} else if (strncmp(p, "%%", 2) == 0) {
-			sl_buf_putc(&sql, '%');
-			p++;
-		} else {
-			sl_buf_putc(&sql, *p);
-		}
-	}
-	long long v = db_query_int(db, sql.data);
-	sl_buf_free(&sql);
-	return v;
+	return db_query_runs(db, fmt, a, b);
 }
 
 static long long q(const char *fmt, long long run)
@@ -404,6 +388,36 @@ static void test_refused_and_secrets(void)
 	free(bytes);
 }
 
+/* --batch-sample N: the first N cases of each model run interactively and give the speed */
+static void test_batch_sample(void)
+{
+	script("{\"batch\": {\"complete_ms\": 20}}");
+	char *suite = write_suite("sample", 8, NULL);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache",
+							    "--batch-sample", "3", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "16/16 cells, 0 errors");
+	run_result_free(&r);
+	long long run = last_run();
+	CHECK_INT(route("openai.chat"), 3);
+	CHECK_INT(route("anthropic.messages"), 3);
+	CHECK_INT(q("SELECT SUM(n_requests) FROM run_batches WHERE run_id = %lld", run), 10);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND latency_ms IS NOT NULL "
+		    "AND case_idx < 3", run), 6);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND latency_ms IS NULL AND "
+		    "case_idx >= 3", run), 10);
+	/* without a sample the scorecard says "batch" where speed would be */
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = run_cli(db, (const char *[]){ "report", "--format", "md", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "| batch | batch |");
+	CHECK_CONTAINS(r.out, "went to the provider's batch API: cost at the batch price");
+	run_result_free(&r);
+	free(suite);
+}
+
 static void test_upload_has_no_key(void)
 {
 	script("{\"batch\": {\"complete_ms\": 10}}");
@@ -412,8 +426,20 @@ static void test_upload_has_no_key(void)
 							    "--no-cache", NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	run_result_free(&r);
-	/* the last request fakeprov saw is a batch call; the upload was checked by route */
 	CHECK_INT(route("openai.files.upload"), 1);
+	/* what was uploaded: the records, without the key */
+	char *fid = db_query_text(db, "SELECT input_ref FROM run_batches WHERE protocol = 'openai' "
+				      "ORDER BY id DESC LIMIT 1");
+	char *path = sl_xasprintf("/v1/files/%s/content", fid);
+	struct fakeprov_http h;
+	fakeprov_http(fp, "GET", path, (const char *[]){ "Authorization: Bearer sk-fake", NULL },
+		      NULL, &h);
+	CHECK_INT(h.status, 200);
+	CHECK_CONTAINS(h.body, "\"custom_id\":\"m0-p0-c2-s0\"");
+	CHECK(h.body && !strstr(h.body, "sk-fake"));
+	fakeprov_http_free(&h);
+	free(path);
+	free(fid);
 	free(suite);
 }
 
@@ -434,6 +460,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_expiry_failures_malformed);
 	RUN_TEST(test_refused_and_secrets);
 	RUN_TEST(test_upload_has_no_key);
+	RUN_TEST(test_batch_sample);
 	RUN_TEST(test_dead_endpoint);
 	fakeprov_stop(fp);
 	free(db);

@@ -193,6 +193,19 @@ static const struct ecase cases[] = {
 	  FILES("suite.json", "{\"name\": \"s\", \"models\": [\"nosuch:m\"], \"prompts\": [\"q@1\"], "
 			      "\"dataset\": \"d.csv\", \"scorers\": [{\"name\": \"exact\"}]}"),
 	  ARGV("run", "$DIR/suite.json", "--check"), NULL, false },
+	/* batch */
+	{ "batch-no-api", "Batch", "\"batch\" for a model whose provider has no batch API",
+	  FILES("suite.json", "{\"name\": \"s\", \"models\": [\"ollama:llama3\"], \"prompts\": "
+			      "[\"q@1\"], \"dataset\": \"d.csv\", \"batch\": true, \"scorers\": "
+			      "[{\"name\": \"exact\"}]}"),
+	  ARGV("run", "$DIR/suite.json", "--check"), NULL, false },
+	{ "batch-not-a-model", "Batch", "\"batch\" names a model the suite does not have",
+	  FILES("suite.json", "{\"name\": \"s\", \"models\": [\"fake:m\"], \"prompts\": "
+			      "[\"q@1\"], \"dataset\": \"d.csv\", \"batch\": {\"fake:n\": true}, "
+			      "\"scorers\": [{\"name\": \"exact\"}]}"),
+	  ARGV("run", "$DIR/suite.json", "--check"), NULL, false },
+	{ "batch-sample", "Batch", "--batch-sample without a number",
+	  NULL, ARGV("run", "$DIR/suite.json", "--batch", "--batch-sample", "some"), NULL, false },
 	/* missing key */
 	{ "key-missing-run", "Missing key", "a suite model whose provider needs a key not set",
 	  FILES("suite.json", "{\"name\": \"s\", \"models\": [\"anthropic:claude-x\"], "

@@ -214,7 +214,7 @@ static void test_resume_from_store(void)
 	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, on_stmt, NULL);
 	/* the heap in use, sampled at every progress report (each round of the loop): the
 	 * page cache kept small, so what grows is the runner's own */
-	CHECK_INT(sl_store_exec(s, "PRAGMA cache_size = -256", &err), 0);
+	CHECK_INT(sl_store_exec(s, "PRAGMA cache_size = -256; PRAGMA temp.cache_size = -256", &err), 0);
 	struct sl_runner_opts opts = { .suite_path = suite, .max_cost = NAN,
 				       .progress = sample_heap, .progress_ms = 1 };
 	struct sl_run_outcome out;

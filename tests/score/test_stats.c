@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include "shortlist/stats.h"
+#include "shortlist/util.h"
 
 static void test_mean_std(void)
 {
@@ -70,6 +71,30 @@ static void test_running_median(void)
 		CHECK_NEAR(sl_running_median_get(&m), sl_stats_percentile(x, n, 50), 1e-12);
 	}
 	sl_running_median_free(&m);
+}
+
+/* Past SL_MEDIAN_EXACT values the running median keeps counts, not values (a million-cell
+ * run's live progress in fixed memory), and stays within 1% of the exact median. */
+static void test_running_median_bounded(void)
+{
+	struct sl_running_median m = { 0 };
+	struct sl_rng rng;
+	sl_rng_seed(&rng, 11);
+	size_t n = 3 * SL_MEDIAN_EXACT + 1;
+	double *x = sl_xmalloc(n * sizeof *x);
+	for (size_t i = 0; i < n; i++) {
+		x[i] = 0.5 + (double)sl_rng_below(&rng, 100000) / 100;
+		sl_running_median_add(&m, x[i]);
+		if (i + 2 == SL_MEDIAN_EXACT)
+			CHECK(m.buckets == NULL);
+	}
+	CHECK(m.buckets != NULL && m.lo == NULL && m.hi == NULL);
+	double exact = sl_stats_percentile(x, n, 50), got = sl_running_median_get(&m);
+	CHECK(fabs(got - exact) <= 0.01 * exact);
+	sl_running_median_add(&m, 0); /* below the buckets' range: counts as 0 */
+	CHECK(fabs(sl_running_median_get(&m) - exact) <= 0.01 * exact);
+	sl_running_median_free(&m);
+	free(x);
 }
 
 static void test_wilson(void)
@@ -176,6 +201,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_mean_std);
 	RUN_TEST(test_percentile);
 	RUN_TEST(test_running_median);
+	RUN_TEST(test_running_median_bounded);
 	RUN_TEST(test_wilson);
 	RUN_TEST(test_rng);
 	RUN_TEST(test_bootstrap);

@@ -35,9 +35,16 @@ struct model_slot {
 	struct sl_price price; /* price.h: the suite's "prices", then the catalogue */
 };
 
+/* A case's answers, copied onto its cells for scoring: kept with each cell from its start
+ * to its commit (the rows themselves are only in memory a window at a time). */
+struct answers {
+	char *expected, *reference, *label;
+};
+
 /* A finished cell waiting for the next commit. Strings are owned. */
 struct cell_rec {
 	int64_t idx;
+	struct answers ans;
 	char *reported_model, *output, *finish_reason, *error_kind, *error_msg, *cache_key;
 	long http_status;
 	bool cached;
@@ -48,11 +55,18 @@ struct cell_rec {
 };
 
 
+/* A cell waiting for an identical request's answer. */
+struct waiter {
+	int64_t idx;
+	struct answers ans;
+};
+
 /* A cell at the engine. Kept in a list so the runner can cancel its own requests on an
  * engine it shares with others (the TUI's). */
 struct inflight {
 	struct sl_runner *r;
 	int64_t idx;
+	struct answers ans;
 	uint64_t req_id;
 	char *cache_key;
 	struct inflight *prev, *next;
@@ -60,7 +74,7 @@ struct inflight {
 	int64_t sent_ns;     /* when the current try started */
 	bool first_token;    /* SL_EV_FIRST_TOKEN emitted for the current try */
 	bool retry_wait;     /* between a RETRY and the next try: no text */
-	int64_t *waiters;    /* cells with the identical request, answered with this one */
+	struct waiter *waiters; /* cells with the identical request, answered with this one */
 	size_t n_waiters;
 };
 
@@ -148,6 +162,32 @@ static int usage_fail(struct sl_error *err)
 	if (err)
 		err->code = SL_EXIT_USAGE;
 	return -1;
+}
+
+static struct answers answers_of(const struct sl_case *row)
+{
+	return (struct answers){ row->expected ? sl_xstrdup(row->expected) : NULL,
+				 row->reference ? sl_xstrdup(row->reference) : NULL,
+				 row->label ? sl_xstrdup(row->label) : NULL };
+}
+
+static void answers_free(struct answers *a)
+{
+	free(a->expected);
+	free(a->reference);
+	free(a->label);
+	memset(a, 0, sizeof *a);
+}
+
+/* An inflight record and what it owns (its runner may be gone). */
+static void inflight_free(struct inflight *f)
+{
+	free(f->cache_key);
+	answers_free(&f->ans);
+	for (size_t i = 0; i < f->n_waiters; i++)
+		answers_free(&f->waiters[i].ans);
+	free(f->waiters);
+	free(f);
 }
 
 /* ---- grid ---- */
@@ -782,6 +822,7 @@ static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 
 static void rec_free(struct cell_rec *c)
 {
+	answers_free(&c->ans);
 	free(c->reported_model);
 	free(c->output);
 	free(c->finish_reason);
@@ -856,15 +897,13 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	int brc = begin_write(r, wait, err);
 	if (brc != 0)
 		return brc;
-	/* the case's answers come from its stored row: no cell keeps them in memory */
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"INSERT OR REPLACE INTO cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "
 		"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "
 		"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, expected, "
-		"reference, label, cache_key, finished_at) SELECT "
-		"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-		"?19, expected, reference, label, ?21, ?22 FROM dataset_cases "
-		"WHERE dataset_hash = ?20 AND idx = ?4", err);
+		"reference, label, cache_key, finished_at) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+		"?19, ?20, ?21, ?22, ?23, ?24)", err);
 	/* The cache keeps the first answer to a request; only --refresh replaces it. */
 #define CACHE_INSERT(verb) "INSERT OR " verb " INTO response_cache(key, endpoint, model, "     \
 	"reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, "   \
@@ -901,16 +940,13 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		bind_count(st, 17, c->tokens_out);
 		sqlite3_bind_int(st, 18, c->tokens_estimated);
 		bind_real(st, 19, c->cost);
-		sl_bind_text(st, 20, r->ds->hash);
-		sl_bind_text(st, 21, c->cache_key);
-		sl_bind_text(st, 22, now);
+		sl_bind_text(st, 20, c->ans.expected);
+		sl_bind_text(st, 21, c->ans.reference);
+		sl_bind_text(st, 22, c->ans.label);
+		sl_bind_text(st, 23, c->cache_key);
+		sl_bind_text(st, 24, now);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
-		if (sqlite3_changes(sl_store_db(r->store)) != 1) {
-			sl_error_set(err, "%s: row %d of dataset %s is missing from the store",
-				     sl_store_path(r->store), k + 1, r->ds->path);
-			goto fail;
-		}
 		if (!c->to_cache)
 			continue;
 		const struct model_slot *ms = &r->models[m];
@@ -1031,18 +1067,20 @@ static void rec_copy_shared(struct cell_rec *to, const struct cell_rec *from)
 	to->error_kind = dup_or_null(from->error_kind);
 	to->error_msg = dup_or_null(from->error_msg);
 	to->cache_key = dup_or_null(from->cache_key);
+	to->ans = (struct answers){ 0 }; /* a cell's own, set by the caller */
 	to->cached = !from->error_kind;
 	to->to_cache = false;
 }
 
 /* An identical request already at the engine answers this cell too (--no-cache excepted:
  * there every cell asks). */
-static bool share_inflight(struct sl_runner *r, int64_t idx, const char *key)
+static bool share_inflight(struct sl_runner *r, int64_t idx, const char *key,
+			   const struct sl_case *row)
 {
 	for (struct inflight *f = r->inflight; f; f = f->next)
 		if (strcmp(f->cache_key, key) == 0) {
 			f->waiters = sl_xrealloc(f->waiters, (f->n_waiters + 1) * sizeof *f->waiters);
-			f->waiters[f->n_waiters++] = idx;
+			f->waiters[f->n_waiters++] = (struct waiter){ idx, answers_of(row) };
 			return true;
 		}
 	return false;
@@ -1057,12 +1095,16 @@ static void settle_waiters(struct sl_runner *r, struct inflight *f, const struct
 	for (size_t i = 0; c && i < f->n_waiters; i++) {
 		struct cell_rec *w = batch_add(r);
 		rec_copy_shared(w, &r->batch[ci]);
-		w->idx = f->waiters[i];
+		w->idx = f->waiters[i].idx;
+		w->ans = f->waiters[i].ans;
+		f->waiters[i].ans = (struct answers){ 0 };
 		account(r, w);
 		struct sl_cell_metrics wm = *cm;
 		wm.cached = w->cached;
 		live_final(r, w->idx, w->error_msg, &wm);
 	}
+	for (size_t i = 0; i < f->n_waiters; i++)
+		answers_free(&f->waiters[i].ans);
 	free(f->waiters);
 	f->waiters = NULL;
 	f->n_waiters = 0;
@@ -1076,9 +1118,7 @@ static void on_done(void *ud, const struct sl_result *res)
 	struct inflight *f = ud;
 	struct sl_runner *r = f->r;
 	if (!r) { /* its runner was freed while it was cancelled on a shared engine */
-		free(f->cache_key);
-		free(f->waiters);
-		free(f);
+		inflight_free(f);
 		return;
 	}
 	if (f->prev)
@@ -1093,13 +1133,13 @@ static void on_done(void *ud, const struct sl_result *res)
 	if (res->status == SL_ERR_CANCELLED) {
 		/* we cancelled it (interrupt): the cell is missing, not failed */
 		r->prog.in_flight--;
-		free(f->cache_key);
-		free(f->waiters);
-		free(f);
+		inflight_free(f);
 		emit_model_progress(r, m);
 		return;
 	}
 	struct cell_rec *c = record_result(r, f->idx, f->cache_key, res);
+	c->ans = f->ans;
+	f->ans = (struct answers){ 0 };
 	r->prog.in_flight--;
 	r->prog.fetched++;
 	r->live[m].fetched++;
@@ -1419,6 +1459,8 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
 	if (row && cell_request(r, idx, row, &msgs, &params, &key, &e) == 0)
 		free_messages(msgs, r->prompts[p].n_messages);
 	struct cell_rec *rec = record_result(r, idx, key, res);
+	if (row)
+		rec->ans = answers_of(row);
 	rec->latency_ms = rec->ttft_ms = NAN;
 	rec->cost *= factor; /* NAN stays NAN */
 	r->prog.fetched++;
@@ -1429,14 +1471,14 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
 	live_final(r, idx, rec->error_msg, &cm);
 }
 
-/* Which models go to a batch API (--batch, the suite's "batch"), checked before anything
- * is sent; then the run's stored batches are picked up. */
-static int batch_setup(struct sl_runner *r, struct sl_error *err)
+/* Which models go to a batch API (--batch, the suite's "batch"): checked with the suite,
+ * before anything is sent (run --check too). */
+static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 {
-	bool any = false;
+	bool any = r->opts->batch_collect;
 	for (size_t i = 0; i < r->n_models; i++)
 		any |= r->opts->batch || sl_suite_batches(r->suite, r->models[i].requested);
-	if (!any && !r->opts->batch_collect)
+	if (!any)
 		return 0;
 	r->bmodels = sl_xcalloc(r->n_models, sizeof *r->bmodels);
 	for (size_t i = 0; i < r->n_models; i++) {
@@ -1461,6 +1503,14 @@ static int batch_setup(struct sl_runner *r, struct sl_error *err)
 		if (!wanted && !r->opts->batch_collect)
 			bm->ops = NULL;
 	}
+	return 0;
+}
+
+/* The batcher, with the run's stored batches picked up (and cancelled: runs cancel). */
+static int batch_setup(struct sl_runner *r, struct sl_error *err)
+{
+	if (!r->bmodels)
+		return 0;
 	struct sl_batcher_host host = { r, host_index, host_coords, host_done, host_in_batch,
 					host_result, host_pending };
 	r->batcher = sl_batcher_new(r->store, r->run_id, r->eng, &host, r->bmodels, r->n_models);
@@ -1483,7 +1533,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 	const struct sl_case *row = row_at(r, c, err);
 	if (!row || cell_request(r, idx, row, &msgs, &params, &key, err) != 0)
 		return -1;
-	if (r->cache != SL_CACHE_OFF && share_inflight(r, idx, key)) {
+	if (r->cache != SL_CACHE_OFF && share_inflight(r, idx, key, row)) {
 		free(key);
 		free_messages(msgs, pv->n_messages);
 		return 0;
@@ -1501,6 +1551,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 			struct cell_rec *rec = batch_add(r);
 			*rec = tmp;
 			rec->idx = idx;
+			rec->ans = answers_of(row);
 			rec->cache_key = key;
 			account(r, rec);
 			double gen_ms = tmp.latency_ms - tmp.ttft_ms;
@@ -1524,6 +1575,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 	f->r = r;
 	f->idx = idx;
 	f->cache_key = key;
+	f->ans = answers_of(row);
 	char *model = sl_xasprintf("%s:%s", ms->conf->name, ms->model_id);
 	struct sl_request req = {
 		.model = model,
@@ -1543,8 +1595,7 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 	free(model);
 	free_messages(msgs, pv->n_messages);
 	if (!id) {
-		free(f->cache_key);
-		free(f);
+		inflight_free(f);
 		return -1;
 	}
 	f->req_id = id;
@@ -1797,7 +1848,8 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 		sl_providers_copy(&r->providers, o->providers);
 	else if (sl_providers_load(&r->providers, NULL, err) != 0)
 		return usage_fail(err);
-	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0)
+	if (resolve_models(r, err) != 0 || check_judge(r, err) != 0 ||
+	    check_batch_models(r, err) != 0)
 		return -1;
 	apply_concurrency(r);
 	r->total = (int64_t)r->n_models * (int64_t)r->n_prompts * (int64_t)r->ds->n_cases *
@@ -1847,11 +1899,8 @@ void sl_runner_free(struct sl_runner *r)
 	}
 	for (struct inflight *f = r->inflight, *next; f; f = next) {
 		next = f->next;
-		if (r->own_engine) {
-			free(f->cache_key);
-			free(f->waiters);
-			free(f);
-		}
+		if (r->own_engine)
+			inflight_free(f);
 	}
 	sl_batcher_free(r->batcher);
 	free(r->bmodels);

@@ -358,10 +358,29 @@ static double heap_pop(double *h, size_t *n)
 	return top;
 }
 
+/* Buckets of the approximate mode: 0 holds [0, 0.001), bucket i >= 1 holds
+ * [0.001 * 1.02^(i-1), 0.001 * 1.02^i), the last one everything above 1e9. */
+#define MEDIAN_BUCKETS 1400
+#define MEDIAN_MIN 1e-3
+#define MEDIAN_STEP 1.02
+
+static size_t median_bucket(double x)
+{
+	if (!(x >= MEDIAN_MIN))
+		return 0;
+	double i = floor(log(x / MEDIAN_MIN) / log(MEDIAN_STEP)) + 1;
+	return i >= MEDIAN_BUCKETS - 1 ? MEDIAN_BUCKETS - 1 : (size_t)i;
+}
+
 void sl_running_median_add(struct sl_running_median *m, double x)
 {
 	if (isnan(x))
 		return;
+	m->n++;
+	if (m->buckets) {
+		m->buckets[median_bucket(x)]++;
+		return;
+	}
 	if (m->n_lo == 0 || x <= -m->lo[0])
 		heap_push(&m->lo, &m->n_lo, &m->cap_lo, -x);
 	else
@@ -370,10 +389,28 @@ void sl_running_median_add(struct sl_running_median *m, double x)
 		heap_push(&m->hi, &m->n_hi, &m->cap_hi, -heap_pop(m->lo, &m->n_lo));
 	else if (m->n_hi > m->n_lo)
 		heap_push(&m->lo, &m->n_lo, &m->cap_lo, -heap_pop(m->hi, &m->n_hi));
+	if (m->n < SL_MEDIAN_EXACT)
+		return;
+	m->buckets = sl_xcalloc(MEDIAN_BUCKETS, sizeof *m->buckets);
+	for (size_t i = 0; i < m->n_lo; i++)
+		m->buckets[median_bucket(-m->lo[i])]++;
+	for (size_t i = 0; i < m->n_hi; i++)
+		m->buckets[median_bucket(m->hi[i])]++;
+	free(m->lo);
+	free(m->hi);
+	m->lo = m->hi = NULL;
+	m->n_lo = m->n_hi = m->cap_lo = m->cap_hi = 0;
 }
 
 double sl_running_median_get(const struct sl_running_median *m)
 {
+	if (m->buckets) {
+		uint64_t rank = (m->n + 1) / 2, seen = 0;
+		size_t i = 0;
+		while (i < MEDIAN_BUCKETS - 1 && (seen += m->buckets[i]) < rank)
+			i++;
+		return i == 0 ? 0 : MEDIAN_MIN * pow(MEDIAN_STEP, (double)i - 0.5);
+	}
 	if (m->n_lo == 0)
 		return NAN;
 	if (m->n_lo > m->n_hi)
@@ -383,6 +420,7 @@ double sl_running_median_get(const struct sl_running_median *m)
 
 void sl_running_median_free(struct sl_running_median *m)
 {
+	free(m->buckets);
 	free(m->lo);
 	free(m->hi);
 	*m = (struct sl_running_median){ 0 };
