@@ -207,3 +207,20 @@ void fixture_bulk(struct sl_store *store, int64_t run, int n_models, int n_promp
 	exec(store, sql);
 	free(sql);
 }
+
+int64_t fixture_bench_run(struct sl_store *store, long cases)
+{
+	const char *models[] = { "fake:m1", "fake:m2", "fake:m3" };
+	double price[] = { 0.5, 1.0, 2.0 };
+	const char *prompts[] = { "bench" };
+	fixture_begin(store);
+	int64_t run = fixture_run(store, models, price, 3, prompts, 1);
+	fixture_bulk(store, run, 3, 1, cases);
+	exec(store, "UPDATE runs SET suite_json = '{\"name\": \"bench\", \"models\": [\"fake:m1\", "
+		    "\"fake:m2\", \"fake:m3\"], \"prompts\": [\"bench\"], \"dataset\": "
+		    "\"cases.jsonl\", \"scorers\": [{\"name\": \"contains\", \"value\": \"yes\"}, "
+		    "{\"name\": \"rouge\", \"type\": \"rouge1\"}, \"levenshtein\", {\"name\": "
+		    "\"latency\", \"max_ms\": 1000}]}'");
+	fixture_commit(store);
+	return run;
+}
