@@ -469,15 +469,19 @@ static void draw_column(struct compare_view *cv, struct tui_matrix *d, struct co
 		role = TUI_ROLE_DIM;
 	}
 	bool streaming = st == TUI_CELL_STREAMING || st == TUI_CELL_SENT;
-	int lines = tui_wrap_draw(g, text, role, 0, s, 1 << 30);
+	int lines, skip;
+	if (streaming) { /* follow the newest words */
+		lines = tui_wrap_draw_tail(g, text, role, 0, s);
+		skip = lines > text.h ? lines - text.h : 0;
+	} else {
+		lines = tui_wrap_draw(g, text, role, 0, s, 1 << 30);
+		int *scroll = cv->apart ? &c->scroll : &cv->scroll;
+		skip = *scroll;
+		if (skip > lines - text.h)
+			skip = lines - text.h > 0 ? lines - text.h : 0;
+		tui_wrap_draw(g, text, role, 0, s, skip);
+	}
 	c->lines = lines;
-	int *scroll = cv->apart ? &c->scroll : &cv->scroll;
-	int skip = *scroll;
-	if (streaming && lines > text.h)
-		skip = lines - text.h; /* follow the newest words */
-	if (!streaming && skip > lines - text.h)
-		skip = lines - text.h > 0 ? lines - text.h : 0;
-	tui_wrap_draw(g, text, role, 0, s, skip);
 	if (streaming && *s) {
 		/* The stream's cursor after the last character drawn. */
 		int last = lines - 1 - skip;

@@ -337,10 +337,17 @@ static int check_contents(const char *path, const char *copy, struct sl_error *e
 		sl_error_set(err, "%s cannot be read: %s", path, sqlite3_errmsg(db));
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW || strcmp(sl_col_text(st, 0), "ok") != 0) {
-		sl_error_set(err, "%s is damaged (%s): copy it again, or export it again", path,
-			     st ? sl_col_text(st, 0) : sqlite3_errmsg(db));
+	bool row = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
+		   sqlite3_step(st) == SQLITE_ROW;
+	if (!row || strcmp(sl_col_text(st, 0), "ok") != 0) {
+		/* SQLite's finding on one line, without its "*** in database main ***" head */
+		char *why = sl_xstrdup(row ? sl_col_text(st, 0) : sqlite3_errmsg(db));
+		sl_str_redact(&why, "*** in database main ***\n", "");
+		for (char *p = why; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		sl_error_set(err, "%s is damaged (%s): copy it again, or export it again", path, why);
+		free(why);
 		goto out;
 	}
 	sqlite3_finalize(st);
