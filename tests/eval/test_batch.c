@@ -426,8 +426,20 @@ static void test_upload_has_no_key(void)
 							    "--no-cache", NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	run_result_free(&r);
-	/* the last request fakeprov saw is a batch call; the upload was checked by route */
 	CHECK_INT(route("openai.files.upload"), 1);
+	/* what was uploaded: the records, without the key */
+	char *fid = db_query_text(db, "SELECT input_ref FROM run_batches WHERE protocol = 'openai' "
+				      "ORDER BY id DESC LIMIT 1");
+	char *path = sl_xasprintf("/v1/files/%s/content", fid);
+	struct fakeprov_http h;
+	fakeprov_http(fp, "GET", path, (const char *[]){ "Authorization: Bearer sk-fake", NULL },
+		      NULL, &h);
+	CHECK_INT(h.status, 200);
+	CHECK_CONTAINS(h.body, "\"custom_id\":\"m0-p0-c2-s0\"");
+	CHECK(h.body && !strstr(h.body, "sk-fake"));
+	fakeprov_http_free(&h);
+	free(path);
+	free(fid);
 	free(suite);
 }
 
