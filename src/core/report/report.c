@@ -71,6 +71,8 @@ static int report_load(struct report *r, struct sl_store *store, int64_t run_id,
 	struct sl_error terr = { 0 };
 	if (r->sc.n_models && sl_scorecard_triangle(&r->sc, opts->metric, &r->tri, &terr) == 0) {
 		r->has_tri = true;
+		if (opts->gates) /* recommend among the models that pass */
+			sl_gate_report_exclude(opts->gates, &r->tri);
 		sl_triangle_rank(&r->tri, &opts->weights);
 		sl_triangle_regions(&r->tri, 60);
 		sl_triangle_recommend(&r->tri, &opts->weights, &r->recommendation);
