@@ -230,11 +230,13 @@ static void test_kill_then_poll(void)
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	snprintf(run_s, sizeof run_s, "%lld", run);
-	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--resume", run_s, NULL }, NULL);
+	/* without --batch: the run's batches are still collected, nothing goes interactive */
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", run_s, NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "80/80 cells, 0 errors");
 	run_result_free(&r);
 	CHECK_INT(route("openai.batches.create") + route("anthropic.batches.create"), 2);
+	CHECK_INT(route("openai.chat") + route("anthropic.messages"), 0);
 	free(suite);
 }
 

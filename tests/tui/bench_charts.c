@@ -143,6 +143,13 @@ static double first_frame(struct sl_store *s, int64_t run, enum tui_screen scree
 		tui_app_render(&app);
 	}
 	double t = ms_since(t0);
+	if (getenv("BENCH_DUMP_FRAMES")) {
+		struct sl_buf b;
+		sl_buf_init(&b);
+		tui_grid_dump(&app.grid, &b);
+		fputs(b.data, stdout);
+		sl_buf_free(&b);
+	}
 	tui_app_free(&app);
 	return t;
 }
@@ -160,6 +167,29 @@ static void time_screen(struct sl_store *s, int64_t run, long cells, const char 
 	fflush(stdout);
 }
 
+static void bench_screens(struct sl_store *s, int64_t run, long cells)
+{
+	/* Each screen from a fresh app (nothing loaded), 200x60; "first" is the first read
+	 * after the run was written (it may keep the percentiles for the next ones). */
+	time_screen(s, run, cells, "Runs: first frame (goal <= 50 ms)", TUI_SCREEN_RUNS, NULL, 0);
+	time_screen(s, run, cells, "Run: the replayed matrix, first frame", TUI_SCREEN_RUN, NULL,
+		    0);
+	static const int right[] = { TK_RIGHT, TK_RIGHT, TK_RIGHT, TK_RIGHT, TK_RIGHT };
+	time_screen(s, run, cells, "Run: first frame and 5 steps right", TUI_SCREEN_RUN, right, 5);
+	time_screen(s, run, cells, "Compare: first frame", TUI_SCREEN_COMPARE, NULL, 0);
+	static const int f[] = { 'f', 'f', 'f' }, d[] = { 'd', 'd', 'd' };
+	time_screen(s, run, cells, "Compare: first frame, then f (next failure) x3",
+		    TUI_SCREEN_COMPARE, f, 3);
+	time_screen(s, run, cells, "Compare: first frame, then d (next disagreement) x3",
+		    TUI_SCREEN_COMPARE, d, 3);
+	time_screen(s, run, cells, "Scorecard: first frame", TUI_SCREEN_SCORECARD, NULL, 0);
+	static const int enter[] = { TK_ENTER };
+	time_screen(s, run, cells, "Scorecard: first frame, Enter (a model's cases)",
+		    TUI_SCREEN_SCORECARD, enter, 1);
+	time_screen(s, run, cells, "Charts: load and draw, first frame (goal <= 100 ms)",
+		    TUI_SCREEN_CHARTS, NULL, 0);
+}
+
 static void bench_big_run(void)
 {
 	const char *env = getenv("BENCH_CELLS");
@@ -168,6 +198,25 @@ static void bench_big_run(void)
 	long cases = cells / models;
 	cells = cases * models;
 	int64_t t0 = sl_now_ns();
+	/* BENCH_CHARTS_DB: the latest run of that store instead (a 1M-cell store takes minutes
+	 * to write) */
+	const char *db = getenv("BENCH_CHARTS_DB");
+	if (db) {
+		struct sl_error err = { 0 };
+		struct sl_store *s = sl_store_open(db, 0, &err);
+		int64_t run;
+		struct sl_run r;
+		if (!s || sl_run_resolve(s, "latest", &run, &err) || sl_run_get(s, run, &r, &err)) {
+			fprintf(stderr, "%s: %s\n", db, err.msg);
+			exit(99);
+		}
+		printf("%s: run %lld, %lld cells over %zu models\n", db, (long long)run,
+		       (long long)r.n_done, r.n_models);
+		bench_screens(s, run, (long)r.n_done);
+		sl_run_free(&r);
+		sl_store_close(s);
+		return;
+	}
 	char *path = test_path("bench-big.db");
 	remove(path);
 	free(path);
@@ -190,25 +239,7 @@ static void bench_big_run(void)
 	printf("setup: %ld cells and their scores over %d models written in %.1f s\n", cells,
 	       models, ms_since(t0) / 1000);
 	fflush(stdout);
-	/* Each screen from a fresh app (nothing loaded), 200x60; "first" is the first read
-	 * after the run was written (it may keep the percentiles for the next ones). */
-	time_screen(s, run, cells, "Runs: first frame (goal <= 50 ms)", TUI_SCREEN_RUNS, NULL, 0);
-	time_screen(s, run, cells, "Run: the replayed matrix, first frame", TUI_SCREEN_RUN, NULL,
-		    0);
-	static const int right[] = { TK_RIGHT, TK_RIGHT, TK_RIGHT, TK_RIGHT, TK_RIGHT };
-	time_screen(s, run, cells, "Run: first frame and 5 steps right", TUI_SCREEN_RUN, right, 5);
-	time_screen(s, run, cells, "Compare: first frame", TUI_SCREEN_COMPARE, NULL, 0);
-	static const int f[] = { 'f', 'f', 'f' }, d[] = { 'd', 'd', 'd' };
-	time_screen(s, run, cells, "Compare: first frame, then f (next failure) x3",
-		    TUI_SCREEN_COMPARE, f, 3);
-	time_screen(s, run, cells, "Compare: first frame, then d (next disagreement) x3",
-		    TUI_SCREEN_COMPARE, d, 3);
-	time_screen(s, run, cells, "Scorecard: first frame", TUI_SCREEN_SCORECARD, NULL, 0);
-	static const int enter[] = { TK_ENTER };
-	time_screen(s, run, cells, "Scorecard: first frame, Enter (a model's cases)",
-		    TUI_SCREEN_SCORECARD, enter, 1);
-	time_screen(s, run, cells, "Charts: load and draw, first frame (goal <= 100 ms)",
-		    TUI_SCREEN_CHARTS, NULL, 0);
+	bench_screens(s, run, cells);
 
 	struct tui_app app;
 	struct sl_error err = { 0 };

@@ -18,7 +18,7 @@
 /* The run's own rows, in an order that satisfies their foreign keys. */
 static const char *const run_tables[] = {
 	"run_models", "run_prompts", "cells", "cell_scores", "score_marks", "score_intervals",
-	"cell_percentiles", "ratings", "pairwise_votes", "promotions",
+	"ratings", "pairwise_votes", "promotions",
 };
 /* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied. */
 static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported" };
