@@ -20,8 +20,10 @@ static const char *const run_tables[] = {
 	"run_models", "run_prompts", "cells", "cell_scores", "score_marks", "score_intervals",
 	"ratings", "pairwise_votes", "promotions",
 };
-/* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied. */
-static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported" };
+/* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied.
+ * cell_percentiles is a cache the scorecard refills when it finds it missing or stale. */
+static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported",
+					      "cell_percentiles" };
 /* Left behind: a provider batch job belongs to the store that submitted it (collecting its
  * results twice, from two stores, would be wrong); an exported run carries its cells. */
 static const char *const local_tables[] = { "run_batches" };
