@@ -58,6 +58,10 @@ struct sl_gate_report {
 int sl_gates_evaluate(const struct sl_gate *gates, size_t n_gates, const struct sl_scorecard *sc,
 		      struct sl_gate_report *report, struct sl_error *err);
 void sl_gate_report_free(struct sl_gate_report *report);
+/* Keep every model that failed a gate from being recommended (sl_triangle_exclude), with
+ * the gates it failed as the reason: the pick is then among the models that pass. */
+struct sl_triangle;
+void sl_gate_report_exclude(const struct sl_gate_report *report, struct sl_triangle *tri);
 /* "2 of 5 gates failed:\n  FAIL accuracy>=0.85: ..." (every result when verbose). */
 void sl_gate_report_render(const struct sl_gate_report *report, bool verbose, struct sl_buf *out);
 

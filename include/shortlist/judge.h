@@ -81,6 +81,8 @@ struct sl_judge_task *sl_judge_start(struct sl_store *store, const struct sl_run
 				     const cJSON *spec, const char *metric,
 				     const struct sl_judge_options *opts, struct sl_error *err);
 bool sl_judge_pump(const struct sl_judge_task *t); /* true while verdicts are outstanding */
+/* Cells with their verdict (or their judge error) of the cells to judge. */
+void sl_judge_progress(const struct sl_judge_task *t, size_t *done, size_t *total);
 int sl_judge_finish(struct sl_judge_task *t, struct sl_score_stats *stats, struct sl_error *err);
 void sl_judge_free(struct sl_judge_task *t);
 

@@ -45,7 +45,8 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
  *           if (!sl_report_score_pump(t)) break;   // verdicts or vectors still out
  *     sl_report_score_finish(t, &err);              // writes the verdicts, frees t
  * start scores with the registry's scorers (CPU only, short transactions) and submits the
- * judges' and the embedding cosines' requests without waiting (without judge->engine the
+ * judges' and the embedding cosines' requests without waiting (the judge model is
+ * judge->model, else the suite's "judge"; without judge->engine the
  * task makes its own for embeddings, which pump drives); stats and judge must outlive the
  * task. pump writes cosines as their vectors come. sl_report_score_free drops it early (its
  * requests are cancelled; what was written stays, unmarked, so the next scoring redoes it). */
@@ -54,6 +55,13 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 					    const struct sl_judge_options *judge,
 					    struct sl_score_stats *stats, struct sl_error *err);
 bool sl_report_score_pump(struct sl_score_task *t);
+/* What scoring waits for, to show it: a judge's metric ("judge") or "embeddings", with its
+ * cells done of total; false when nothing is out. */
+struct sl_score_progress {
+	const char *what;
+	size_t done, total;
+};
+bool sl_report_score_progress(const struct sl_score_task *t, struct sl_score_progress *p);
 int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err);
 void sl_report_score_free(struct sl_score_task *t);
 

@@ -36,7 +36,10 @@ struct sl_tri_model {
 
 	/* Filled by sl_triangle_rank(). */
 	double score;             /* weighted sum of norm[] */
-	int rank;                 /* 1 = recommended */
+	int rank;                 /* 1 = first under the weights */
+
+	char *excluded;           /* why it may not be picked ("accuracy>=0.85"), NULL if
+				   * it may: sl_triangle_exclude */
 };
 
 struct sl_triangle {
@@ -81,8 +84,14 @@ void sl_triangle_regions(struct sl_triangle *tri, int steps);
 /* Index of the grid point with weights (i/steps speed, j/steps precision, rest cost). */
 size_t sl_tri_grid_index(int steps, int i, int j);
 
+/* Keep the model named name from being picked, for why (a failed gate: "accuracy>=0.85");
+ * a second reason is added to the first. Unknown names are ignored. */
+void sl_triangle_exclude(struct sl_triangle *tri, const char *name, const char *why);
+
 /* One line: "under speed 0.20 / precision 0.30 / cost 0.50 pick FM2: 4/5 accuracy at a fifth
- * of FM1's cost". Needs sl_triangle_rank() first. */
+ * of FM1's cost". The pick is the first model in rank order not excluded; the line names
+ * the excluded ones and why, and when every model is excluded it says so and shows the
+ * best of them as failing. Needs sl_triangle_rank() first. */
 void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_weights *w,
 			   struct sl_buf *out);
 

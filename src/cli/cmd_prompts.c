@@ -151,6 +151,9 @@ static int prompts_edit(struct sl_store *store, const char *name)
 			fprintf(stderr, "shortlist prompts edit: the editor '%s' was not found (set "
 				"VISUAL or EDITOR); nothing saved (your text is in %s)\n", editor,
 				path);
+		else if (st < 0)
+			fprintf(stderr, "shortlist prompts edit: the editor did not finish (killed, "
+				"or it could not start); nothing saved (your text is in %s)\n", path);
 		else
 			fprintf(stderr, "shortlist prompts edit: the editor exited with status %d; "
 				"nothing saved (your text is in %s)\n", st, path);

@@ -181,10 +181,15 @@ void tui_app_request_quit(struct tui_app *app)
 		return;
 	}
 	char q[256];
-	snprintf(q, sizeof q,
-		 "A run is in progress. Quit now? Finished cells stay stored; :resume %lld here "
-		 "(or `shortlist run SUITE --resume %lld`) continues it.",
-		 (long long)app->run_id, (long long)app->run_id);
+	if (app->live->scoring)
+		snprintf(q, sizeof q, "Run %lld is being scored. Quit now? Scores written stay "
+			 "stored; `shortlist report %lld` scores the rest.", (long long)app->run_id,
+			 (long long)app->run_id);
+	else
+		snprintf(q, sizeof q,
+			 "A run is in progress. Quit now? Finished cells stay stored; :resume %lld "
+			 "here (or `shortlist run SUITE --resume %lld`) continues it.",
+			 (long long)app->run_id, (long long)app->run_id);
 	tui_app_push(app, tui_confirm_new(app, q, quit_now));
 }
 

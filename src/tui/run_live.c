@@ -134,6 +134,8 @@ fail:
 
 void tui_live_pause(struct tui_live *l, bool paused)
 {
+	if (!l->runner)
+		return; /* scoring: nothing to pause */
 	l->paused = paused;
 	sl_runner_pause(l->runner, paused);
 	l->app->dirty = true;
@@ -142,8 +144,26 @@ void tui_live_pause(struct tui_live *l, bool paused)
 void tui_live_cancel(struct tui_live *l)
 {
 	l->cancelled = true;
-	sl_runner_stop(l->runner);
+	if (l->runner) {
+		sl_runner_stop(l->runner);
+	} else {
+		/* its requests are cancelled: the scores written stay, the rest is unmarked */
+		sl_report_score_free(l->scoring);
+		l->scoring = NULL;
+	}
 	l->app->dirty = true;
+}
+
+bool tui_live_scoring(const struct tui_live *l, char *out, size_t n)
+{
+	if (!l || !l->scoring)
+		return false;
+	const struct sl_score_progress *p = &l->shown;
+	if (p->what)
+		snprintf(out, n, "scoring: %s %zu/%zu", p->what, p->done, p->total);
+	else
+		snprintf(out, n, "scoring");
+	return true;
 }
 
 void tui_live_free(struct tui_live *l)
@@ -152,6 +172,7 @@ void tui_live_free(struct tui_live *l)
 		return;
 	if (l->app && l->app->live == l)
 		l->app->live = NULL;
+	sl_report_score_free(l->scoring);
 	sl_runner_free(l->runner);
 	/* its cancelled requests report (and free their cells) at the next perform */
 	if (l->eng)
@@ -170,42 +191,86 @@ double tui_live_elapsed_s(const struct tui_live *l)
 
 const struct sl_run_progress *tui_live_progress(const struct tui_live *l)
 {
-	return sl_runner_progress(l->runner);
+	return l->runner ? sl_runner_progress(l->runner) : &l->last;
 }
 
-/* The run ended: record it, score what can be scored without the network (judge scorers
- * wait for `shortlist report`), and roll into the scorecard. */
-static void finish(struct tui_app *app, struct tui_live *l)
+/* The scoring ended (or could not start): say how the run went, roll into the
+ * scorecard. */
+static void end_scoring(struct tui_app *app, struct tui_live *l, const char *score_error)
 {
-	struct sl_error err = { 0 };
-	struct sl_run_outcome o;
 	int64_t id = l->data.run_id;
 	bool cancelled = l->cancelled;
-	struct sl_runner *r = l->runner;
-	l->runner = NULL;
-	int rc = sl_runner_finish(r, &o, &err);
-	tui_live_free(l);
+	const struct sl_run_outcome *o = &l->outcome;
 	app->run_id = id;
 	app->run_version++;
-	if (rc != 0) {
-		tui_app_message(app, true, "run %lld: %s", (long long)id, err.msg);
-		return;
-	}
-	struct sl_score_stats st;
-	struct sl_judge_options jo = { 0 };
-	if (sl_report_score_run(app->store, id, &jo, &st, &err) != 0)
+	if (score_error)
 		tui_app_message(app, true, "run %lld finished; scoring failed: %s", (long long)id,
-				err.msg);
-	else if (cancelled || o.missing)
+				score_error);
+	else if (cancelled && !o->missing)
+		tui_app_message(app, false, "run %lld: scoring stopped (`shortlist report %lld` "
+					    "scores the rest)", (long long)id, (long long)id);
+	else if (cancelled || o->missing)
 		tui_app_message(app, false, "run %lld stopped: %lld cells not run (:resume %lld "
-					    "continues it)", (long long)id, (long long)o.missing,
+					    "continues it)", (long long)id, (long long)o->missing,
 				(long long)id);
 	else
 		tui_app_message(app, false, "run %lld finished: %s%s", (long long)id,
-				o.complete ? "every cell answered" : "some cells failed",
-				o.errors ? " (see the errors on 3 Run)" : "");
+				o->complete ? "every cell answered" : "some cells failed",
+				o->errors ? " (see the errors on 3 Run)" : "");
+	tui_live_free(l);
 	if (!cancelled)
 		tui_app_show(app, TUI_SCREEN_SCORECARD);
+}
+
+/* The runner ended: record the run, then score it in this loop (registry scorers at once,
+ * the judge's and the embeddings' requests through the engine). */
+static void end_run(struct tui_app *app, struct tui_live *l)
+{
+	struct sl_error err = { 0 };
+	int64_t id = l->data.run_id;
+	struct sl_runner *r = l->runner;
+	l->last = *sl_runner_progress(r);
+	l->runner = NULL;
+	int rc = sl_runner_finish(r, &l->outcome, &err);
+	app->run_id = id;
+	app->run_version++;
+	if (rc != 0) {
+		tui_live_free(l);
+		tui_app_message(app, true, "run %lld: %s", (long long)id, err.msg);
+		return;
+	}
+	l->paused = false;
+	l->scoring = sl_report_score_start(app->store, id,
+					   &(struct sl_judge_options){ .engine = l->eng },
+					   &l->score_stats, &err);
+	if (!l->scoring) {
+		end_scoring(app, l, err.msg);
+		return;
+	}
+	sl_report_score_progress(l->scoring, &l->shown);
+	app->dirty = true;
+}
+
+static void pump_scoring(struct tui_app *app, struct tui_live *l)
+{
+	struct sl_error err = { 0 };
+	if (!l->scoring) { /* stopped (c) */
+		end_scoring(app, l, NULL);
+		return;
+	}
+	if (sl_report_score_pump(l->scoring)) {
+		struct sl_score_progress p = { 0 };
+		sl_report_score_progress(l->scoring, &p);
+		if (p.what != l->shown.what || p.done != l->shown.done) {
+			l->shown = p;
+			app->dirty = true;
+		}
+		return;
+	}
+	struct sl_score_task *t = l->scoring;
+	l->scoring = NULL;
+	int rc = sl_report_score_finish(t, &err);
+	end_scoring(app, l, rc != 0 ? err.msg : NULL);
 }
 
 static int lw_wait(void *ud, struct pollfd *fds, int nfds, int timeout_ms)
@@ -223,8 +288,12 @@ static bool lw_progress(void *ud)
 	if (!l)
 		return false;
 	bool changed = l->ew.waiter.progress(&l->ew);
+	if (!l->runner) {
+		pump_scoring(app, l); /* marks the app dirty when its progress moved */
+		return changed;
+	}
 	if (!sl_runner_pump(l->runner)) {
-		finish(app, l);
+		end_run(app, l);
 		return true;
 	}
 	return changed;
@@ -236,7 +305,7 @@ static int lw_pending(void *ud)
 	struct tui_live *l = app->live;
 	if (!l)
 		return 0;
-	/* Paused: only what is in flight; running: the run itself until it ends. */
+	/* Paused: only what is in flight; running (or scoring): until it ends. */
 	int active = (int)sl_engine_active(l->eng);
 	return l->paused ? active : active + 1;
 }

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "engine_waiter.h"
 #include "matrix.h"
+#include "shortlist/report.h"
 #include "shortlist/run_events.h"
 #include "shortlist/runner.h"
 
@@ -22,6 +23,13 @@ struct tui_live {
 	struct tui_matrix data;
 	bool paused, cancelled;
 	int64_t started_ns;
+	/* Once the runner ended: the run's scoring in the same loop (the judge's and the
+	 * embeddings' requests on eng), then the end. runner is NULL from then on. */
+	struct sl_score_task *scoring;
+	struct sl_score_stats score_stats;
+	struct sl_score_progress shown; /* the progress last drawn */
+	struct sl_run_outcome outcome;
+	struct sl_run_progress last;    /* the runner's final progress */
 	/* The Compare screen's hook for streamed pieces of the cells it follows. */
 	void (*on_delta)(void *ud, int64_t cell, const char *text, size_t len);
 	void *delta_ud;
@@ -34,8 +42,11 @@ int tui_live_plan(struct sl_store *store, const char *suite_path, bool resume,
 int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
 		   const char *resume_ref, struct sl_error *err);
 void tui_live_pause(struct tui_live *l, bool paused);
-/* Stop scheduling and cancel what is in flight; the run ends incomplete (resumable). */
+/* Stop scheduling and cancel what is in flight; the run ends incomplete (resumable). While
+ * scoring: stop scoring (what is written stays; `report` scores the rest). */
 void tui_live_cancel(struct tui_live *l);
+/* "scoring: judge 12/40" while the run is being scored, else false. */
+bool tui_live_scoring(const struct tui_live *l, char *out, size_t n);
 /* Drop the live run without finishing it (quitting): it stays resumable. */
 void tui_live_free(struct tui_live *l);
 double tui_live_elapsed_s(const struct tui_live *l);

@@ -367,6 +367,9 @@ static void edit_version(struct prompts_view *pv)
 	if (st == 127)
 		tui_app_message(app, true, "editor '%s' not found (set VISUAL or EDITOR): nothing "
 					   "saved", editor);
+	else if (st < 0)
+		tui_app_message(app, true, "the editor did not finish (killed, or it could not "
+					   "start): nothing saved; e opens the text again (%s)", path);
 	else if (st != 0)
 		tui_app_message(app, true, "the editor exited with status %d: nothing saved; e "
 					   "opens the text again (%s)", st, path);

@@ -486,7 +486,9 @@ static void rv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		 d->n_models == 1 ? "" : "s", tui_glyph(TUI_GLYPH_TIMES), d->n_prompts,
 		 d->n_prompts == 1 ? "" : "s", tui_glyph(TUI_GLYPH_TIMES), d->n_cases, samples);
 	char right[96] = "";
-	if (l) {
+	if (tui_live_scoring(l, right, sizeof right)) {
+		/* the cells are in: what is left is their scoring */
+	} else if (l) {
 		const struct sl_run_progress *p = tui_live_progress(l);
 		double left_cells = (double)(p->total - p->done);
 		double eta = p->rate > 0 ? left_cells / p->rate : NAN;
@@ -537,7 +539,10 @@ static void rv_status(struct tui_view *v, struct sl_buf *left, struct sl_buf *ri
 	struct tui_matrix *d = current_data(rv);
 	if (!d)
 		return;
-	if (l)
+	char scoring[96];
+	if (tui_live_scoring(l, scoring, sizeof scoring))
+		sl_buf_puts(left, scoring);
+	else if (l)
 		sl_buf_puts(left, l->cancelled ? "cancelling: waiting for requests in flight"
 				  : l->paused ? "paused (space resumes): requests in flight finish"
 					      : "running");

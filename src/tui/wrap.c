@@ -40,6 +40,21 @@ size_t tui_wrap_line(const char *s, int width, const char **next)
 	return brk;
 }
 
+/* Draw n bytes of s as one line (buf: scratch space, grown as needed). */
+static void put_line(struct tui_grid *g, int x, int y, int w, int role, int attrs,
+		     const char *s, size_t n, char **buf, size_t *cap)
+{
+	if (n + 1 > *cap) {
+		*cap = n + 64;
+		*buf = realloc(*buf, *cap);
+		if (!*buf)
+			abort();
+	}
+	memcpy(*buf, s, n);
+	(*buf)[n] = '\0';
+	tui_grid_put(g, x, y, w, (enum tui_role)role, attrs, *buf);
+}
+
 int tui_wrap_draw(struct tui_grid *g, struct tui_rect r, int role, int attrs, const char *s,
 		  int skip)
 {
@@ -50,20 +65,40 @@ int tui_wrap_draw(struct tui_grid *g, struct tui_rect r, int role, int attrs, co
 		const char *next;
 		size_t n = tui_wrap_line(s, r.w, &next);
 		int y = line - skip;
-		if (y >= 0 && y < r.h) {
-			if (n + 1 > cap) {
-				cap = n + 64;
-				buf = realloc(buf, cap);
-				if (!buf)
-					abort();
-			}
-			memcpy(buf, s, n);
-			buf[n] = '\0';
-			tui_grid_put(g, r.x, r.y + y, r.w, (enum tui_role)role, attrs, buf);
-		}
+		if (y >= 0 && y < r.h)
+			put_line(g, r.x, r.y + y, r.w, role, attrs, s, n, &buf, &cap);
 		line++;
 		s = next;
 	}
+	free(buf);
+	return line;
+}
+
+int tui_wrap_draw_tail(struct tui_grid *g, struct tui_rect r, int role, int attrs,
+		       const char *s)
+{
+	struct {
+		const char *s;
+		size_t n;
+	} ring[256];
+	int h = r.h < (int)SL_ARRAY_LEN(ring) ? r.h : (int)SL_ARRAY_LEN(ring);
+	if (h < 1)
+		return 0;
+	int line = 0;
+	while (s && *s) {
+		const char *next;
+		size_t n = tui_wrap_line(s, r.w, &next);
+		ring[line % h].s = s;
+		ring[line % h].n = n;
+		line++;
+		s = next;
+	}
+	int first = line > h ? line - h : 0;
+	char *buf = NULL;
+	size_t cap = 0;
+	for (int i = first; i < line; i++)
+		put_line(g, r.x, r.y + i - first, r.w, role, attrs, ring[i % h].s, ring[i % h].n,
+			 &buf, &cap);
 	free(buf);
 	return line;
 }

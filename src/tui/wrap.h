@@ -15,5 +15,9 @@ struct tui_grid;
 struct tui_rect;
 int tui_wrap_draw(struct tui_grid *g, struct tui_rect r, int role, int attrs, const char *s,
 		  int skip);
+/* Draw the last lines of s that fit the rectangle (a stream following its newest words) in
+ * one wrapping pass; returns the number of lines the whole text takes. */
+int tui_wrap_draw_tail(struct tui_grid *g, struct tui_rect r, int role, int attrs,
+		       const char *s);
 
 #endif

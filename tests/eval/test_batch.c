@@ -230,11 +230,13 @@ static void test_kill_then_poll(void)
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	snprintf(run_s, sizeof run_s, "%lld", run);
-	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--resume", run_s, NULL }, NULL);
+	/* without --batch: the run's batches are still collected, nothing goes interactive */
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", run_s, NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "80/80 cells, 0 errors");
 	run_result_free(&r);
 	CHECK_INT(route("openai.batches.create") + route("anthropic.batches.create"), 2);
+	CHECK_INT(route("openai.chat") + route("anthropic.messages"), 0);
 	free(suite);
 }
 
@@ -426,8 +428,20 @@ static void test_upload_has_no_key(void)
 							    "--no-cache", NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	run_result_free(&r);
-	/* the last request fakeprov saw is a batch call; the upload was checked by route */
 	CHECK_INT(route("openai.files.upload"), 1);
+	/* what was uploaded: the records, without the key */
+	char *fid = db_query_text(db, "SELECT input_ref FROM run_batches WHERE protocol = 'openai' "
+				      "ORDER BY id DESC LIMIT 1");
+	char *path = sl_xasprintf("/v1/files/%s/content", fid);
+	struct fakeprov_http h;
+	fakeprov_http(fp, "GET", path, (const char *[]){ "Authorization: Bearer sk-fake", NULL },
+		      NULL, &h);
+	CHECK_INT(h.status, 200);
+	CHECK_CONTAINS(h.body, "\"custom_id\":\"m0-p0-c2-s0\"");
+	CHECK(h.body && !strstr(h.body, "sk-fake"));
+	fakeprov_http_free(&h);
+	free(path);
+	free(fid);
 	free(suite);
 }
 

@@ -1,7 +1,7 @@
 /* `shortlist run --batch` on Amazon Bedrock end to end against tests/fakeprov (S3 objects
  * and model-invocation jobs): a batch run ends in the same cells and scores as the same
  * answers fetched interactively through Converse, at half the cost, latency not measured;
- * a kill while the job runs is picked up by `runs poll`; `runs cancel` stops the job; a
+ * a kill while the job runs is picked up by `runs poll` and `run --resume`; `runs cancel` stops the job; a
  * partially completed or expired job leaves the failed records' cells failed with Bedrock's
  * reason, and --resume sends them again;
  * a missing bucket or role is exit 2 before anything is sent; no credential is stored or
@@ -172,7 +172,8 @@ static void test_same_scorecard(void)
 	free(suite);
 }
 
-/* kill -9 while the job runs: `runs poll` collects without creating another job. */
+/* kill -9 while the job runs: `runs poll`, or `run --resume`, collects without creating
+ * another job. */
 static void test_kill_then_poll(void)
 {
 	script("\"models\": {\"" MODEL "\": {\"text\": \"negative\"}}, "
@@ -201,6 +202,23 @@ static void test_kill_then_poll(void)
 	CHECK_INT(route("bedrock.converse") + route("bedrock.converse_stream"), 0);
 	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND output = 'negative'", run),
 		  40);
+
+	/* the same with run --resume */
+	fakeprov_reset(fp);
+	prev = last_run();
+	pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL,
+			"kr");
+	run = wait_run_after(prev);
+	CHECK(wait_submitted(run));
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--resume", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "40/40 cells, 0 errors");
+	run_result_free(&r);
+	CHECK_INT(route("bedrock.job_create"), 1);
+	CHECK_INT(route("s3.put"), 1);
 	free(suite);
 }
 

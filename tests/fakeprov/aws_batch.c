@@ -22,7 +22,7 @@ struct job {
 	int polls;        /* GETs answered so far */
 	int64_t created_ns;
 	bool stop_asked;
-	bool written;     /* output generated */
+	int total, ok, failed; /* records, once the output is written (-1 before) */
 };
 
 static pthread_mutex_t g_aws_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -107,14 +107,35 @@ static char *uri_key(const char *uri)
 	return uri && strncmp(uri, "s3://", 5) == 0 ? sl_xstrdup(uri + 5) : NULL;
 }
 
-static void s3_error(struct fp_reply *r, int status, const char *code, const char *msg)
+/* S3's XML error; canonical: the canonical request S3 echoes with SignatureDoesNotMatch
+ * (signed header values included: a client must not show the body as it is). */
+static void s3_error_full(struct fp_reply *r, int status, const char *code, const char *msg,
+			  const char *canonical)
 {
 	r->status = status;
 	r->content_type = "application/xml";
 	r->body = sl_xasprintf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
-			       "<Message>%s</Message><RequestId>FAKE0000</RequestId></Error>",
-			       code, msg);
+			       "<Message>%s</Message>%s%s%s<RequestId>FAKE0000</RequestId></Error>",
+			       code, msg, canonical ? "<CanonicalRequest>" : "",
+			       canonical ? canonical : "", canonical ? "</CanonicalRequest>" : "");
 	r->body_len = strlen(r->body);
+}
+
+static void s3_error(struct fp_reply *r, int status, const char *code, const char *msg)
+{
+	s3_error_full(r, status, code, msg, NULL);
+}
+
+void fp_aws_auth_error(struct fp_reply *r, const char *route, const char *type,
+		       const char *msg, const char *canonical)
+{
+	if (strncmp(route, "s3.", 3) != 0) {
+		fp_error_reply(r, "bedrock", 403, type, msg);
+		return;
+	}
+	bool sig = type && strstr(type, "Signature") != NULL && canonical;
+	s3_error_full(r, 403, sig ? "SignatureDoesNotMatch" : "AccessDenied", msg,
+		      sig ? canonical : NULL);
 }
 
 static void bedrock_error(struct fp_reply *r, int status, const char *type, const char *msg)
@@ -173,6 +194,9 @@ static void job_write_output(struct job *j, const cJSON *section, int process)
 	int n = 0, ok = 0, failed = 0;
 	long in_tokens = 0, out_tokens = 0;
 	char *copy = sl_xstrndup(in->data.data ? in->data.data : "", in->data.len);
+	j->total = 0;
+	for (const char *c = copy; *c; c++)
+		j->total += *c == '\n';
 	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (process >= 0 && n >= process)
@@ -223,6 +247,8 @@ static void job_write_output(struct job *j, const cJSON *section, int process)
 		sl_buf_puts(&out, "not json at all\n");
 	free(copy);
 	object_put(out_key, out.data ? out.data : "", out.len);
+	j->ok = ok;
+	j->failed = failed;
 	char *manifest_key = sl_xasprintf("%s/%s/manifest.json.out", out_base, j->id);
 	char *manifest = sl_xasprintf("{\"totalRecordCount\":%d,\"processedRecordCount\":%d,"
 				      "\"successRecordCount\":%d,\"errorRecordCount\":%d,"
@@ -296,6 +322,12 @@ static cJSON *job_json(const struct job *j)
 	cJSON_AddStringToObject(o, "status", j->status);
 	if (j->message)
 		cJSON_AddStringToObject(o, "message", j->message);
+	if (j->ok >= 0) {
+		cJSON_AddNumberToObject(o, "totalRecordCount", j->total);
+		cJSON_AddNumberToObject(o, "processedRecordCount", j->ok + j->failed);
+		cJSON_AddNumberToObject(o, "successRecordCount", j->ok);
+		cJSON_AddNumberToObject(o, "errorRecordCount", j->failed);
+	}
 	iso_time(fp_now_ns() - j->created_ns, ts, sizeof ts);
 	cJSON_AddStringToObject(o, "submitTime", ts);
 	iso_time(0, ts, sizeof ts);
@@ -368,6 +400,7 @@ static void job_create(const struct sl_buf *body, const cJSON *section, struct f
 	j->out_uri = sl_xstrdup(out->valuestring);
 	j->status = sl_xstrdup("Submitted");
 	j->created_ns = fp_now_ns();
+	j->ok = j->failed = -1;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "jobArn", j->arn);
 	fp_reply_json(r, 200, o);

@@ -1725,7 +1725,11 @@ static enum MHD_Result aws_request(struct MHD_Connection *c, struct conn_req *cr
 	pthread_mutex_unlock(&g_lock);
 	if (!ok) {
 		cJSON_AddStringToObject(record, "auth_error", why);
-		rc = queue_error(c, "bedrock", 403, type, why);
+		struct fp_reply r = { 0 };
+		fp_aws_auth_error(&r, route, type, why, cJSON_GetStringValue(cJSON_GetObjectItem(
+								record, "canonical_request")));
+		rc = queue_reply(c, &r, NULL);
+		fp_reply_free(&r);
 	} else {
 		struct fp_reply r = { 0 };
 		fp_aws_handle(route, method, url, &cr->body, section, &r);

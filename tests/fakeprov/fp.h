@@ -167,6 +167,9 @@ const char *fp_aws_route(const char *method, const char *url, const char **servi
 void fp_aws_handle(const char *route, const char *method, const char *url,
 		   const struct sl_buf *body, const cJSON *section, struct fp_reply *r);
 int fp_aws_check_script(const cJSON *section, char *err, size_t errsz);
+/* A refused signature on route, in its service's shape (S3: XML, echoing canonical). */
+void fp_aws_auth_error(struct fp_reply *r, const char *route, const char *type,
+		       const char *msg, const char *canonical);
 
 /* fakeprov.c: the Converse answer an interactive call to model with this request body would
  * get (the model's script behaviour, advancing its sequence): *answer, or for a `fault:

@@ -10,6 +10,7 @@
 #include "fakeprov_client.h"
 #include "shortlist/batch.h"
 #include "shortlist/engine.h"
+#include "shortlist/provider.h"
 #include "shortlist/providers_config.h"
 #include "shortlist/sigv4.h"
 #include "shortlist/transfer.h"
@@ -372,6 +373,14 @@ static void test_expired_stopped_failed(void)
 	CHECK_INT(j.n_ok, 1);
 	job_free(&j);
 
+	/* expired having run nothing: no output to read (Bedrock may write none) */
+	start_job(eng, &j, batch, "\"bedrock_batch\": {\"status\": \"Expired\"}", true);
+	poll_until_ended(eng, &j);
+	CHECK_INT(j.b.state, SL_BATCH_EXPIRED);
+	CHECK(j.b.output_ref == NULL);
+	CHECK_INT(collect(eng, &j), 0);
+	job_free(&j);
+
 	/* stopped while running: StopModelInvocationJob, then Stopping, then Stopped */
 	start_job(eng, &j, batch, "\"bedrock_batch\": {\"polls\": 5, \"process\": 2}", true);
 	step(eng, &j, sl_bedrock_batch_ops.poll, sl_bedrock_batch_ops.poll_done);
@@ -404,16 +413,34 @@ static void test_expired_stopped_failed(void)
 static void test_signature_checked(void)
 {
 	/* a wrong secret: fakeprov's verifier refuses the S3 PUT (the request is really signed
-	 * and really checked) */
-	CHECK_INT(fakeprov_set_script(fp, "{}"), 0);
+	 * and really checked); S3's error echoes the canonical request, session token
+	 * included, and what the user is told has S3's reason but not the token */
+	char *script = sl_xasprintf("{%s}", auth_script);
+	CHECK_INT(fakeprov_set_script(fp, script), 0);
+	free(script);
 	setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret", 1);
-	unsetenv("AWS_SESSION_TOKEN");
 	struct sl_engine *eng = test_engine_new("{}", NULL);
 	char *batch = good_batch(NULL);
 	struct job j;
 	struct sl_error err = { 0 };
 	CHECK_INT(job_open(&j, batch, 3, &err), 0);
-	CHECK_INT(step(eng, &j, sl_bedrock_batch_ops.upload, NULL), 403);
+	struct sl_batch_call c = { 0 };
+	CHECK_INT(sl_bedrock_batch_ops.upload(&j.b, &c, &err), 0);
+	struct reply r;
+	send_call(eng, &c, &r);
+	CHECK_INT(r.status, 403);
+	CHECK_CONTAINS(r.body, "<Code>SignatureDoesNotMatch</Code>");
+	CHECK_CONTAINS(r.body, TOKEN); /* the threat: S3 echoes it */
+	struct sl_provider_error pe = { 0 };
+	sl_bedrock_ops.classify_error(403, "", 0, r.body, strlen(r.body), &pe);
+	CHECK_STR(pe.type, "SignatureDoesNotMatch");
+	CHECK_CONTAINS(pe.message, "signature we calculated does not match");
+	CHECK(pe.message && !strstr(pe.message, TOKEN));
+	CHECK_INT(pe.retry, 0);
+	free(pe.message);
+	free(pe.type);
+	reply_free(&r);
+	sl_batch_call_free(&c);
 	cJSON *last = fakeprov_last(fp);
 	CHECK_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(last, "auth_error")),
 		       "signature we calculated does not match");

@@ -127,21 +127,8 @@ static void bench_size(long cells)
 	remove(path);
 	free(path);
 	store = fixture_open(name);
-	const char *models[] = { "fake:m1", "fake:m2", "fake:m3" };
-	double price[] = { 0.5, 1.0, 2.0 };
-	const char *prompts[] = { "bench" };
 	int64_t t0 = sl_now_ns();
-	fixture_begin(store);
-	run = fixture_run(store, models, price, 3, prompts, 1);
-	fixture_bulk(store, run, 3, 1, cases);
-	struct sl_error err = { 0 };
-	must(sl_store_exec(store, "UPDATE runs SET suite_json = '{\"name\": \"bench\", \"models\": "
-			   "[\"fake:m1\", \"fake:m2\", \"fake:m3\"], \"prompts\": [\"bench\"], "
-			   "\"dataset\": \"cases.jsonl\", \"scorers\": [{\"name\": \"contains\", "
-			   "\"value\": \"yes\"}, {\"name\": \"rouge\", \"type\": \"rouge1\"}, "
-			   "\"levenshtein\", {\"name\": \"latency\", \"max_ms\": 1000}]}'", &err),
-	     &err, "suite");
-	fixture_commit(store);
+	run = fixture_bench_run(store, cases);
 	printf("%ld cells: store written by SQL in %.1f s\n", cases * 3,
 	       (double)(sl_now_ns() - t0) / 1e9);
 	fflush(stdout);

@@ -165,7 +165,7 @@ void fixture_score(struct sl_store *store, int64_t run, const char *metric, bool
  * writes): every model answers every case; one cell in 50 fails; latency spreads over
  * [x/e, x*e] around x = 300 ms + 40 ms per model, TTFT a quarter of it; the scores of
  * bench_run's suite per successful cell (contains, rouge1, levenshtein, latency, pass_rate),
- * marked as scored so that no reader scores the run again. */
+ * marked as scored so that no reader scores the run again; the run's suite names them. */
 void fixture_bulk(struct sl_store *store, int64_t run, int n_models, int n_prompts, long cases)
 {
 	char *sql = sl_xasprintf(
@@ -173,7 +173,12 @@ void fixture_bulk(struct sl_store *store, int64_t run, int n_models, int n_promp
 		"WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < %ld) "
 		"SELECT 'dshash', i, i + 1, json_object('q', 'question ' || i), 'yes' FROM k; "
 		"UPDATE datasets SET n_cases = %ld WHERE hash = 'dshash'; "
-		"UPDATE runs SET n_cells = %ld WHERE id = %lld; "
+		"UPDATE runs SET n_cells = %ld, suite_json = json_object('name', 'bench', 'models', "
+		"  (SELECT json_group_array(requested) FROM run_models WHERE run_id = id), "
+		"  'prompts', (SELECT json_group_array(name) FROM run_prompts WHERE run_id = id), "
+		"  'dataset', 'cases.jsonl', 'scorers', json('[{\"name\": \"contains\", "
+		"  \"value\": \"yes\"}, {\"name\": \"rouge\", \"type\": \"rouge1\"}, "
+		"  \"levenshtein\", {\"name\": \"latency\", \"max_ms\": 1000}]')) WHERE id = %lld; "
 		"INSERT INTO cells (run_id, model_idx, prompt_idx, case_idx, sample, model, "
 		"  reported_model, output, error_kind, error_msg, latency_ms, ttft_ms, tokens_in, "
 		"  tokens_out, cost, expected, finished_at) "
@@ -206,4 +211,16 @@ void fixture_bulk(struct sl_store *store, int64_t run, int n_models, int n_promp
 		(long long)run, (long long)run, (long long)run, (long long)run, (long long)run);
 	exec(store, sql);
 	free(sql);
+}
+
+int64_t fixture_bench_run(struct sl_store *store, long cases)
+{
+	const char *models[] = { "fake:m1", "fake:m2", "fake:m3" };
+	double price[] = { 0.5, 1.0, 2.0 };
+	const char *prompts[] = { "bench" };
+	fixture_begin(store);
+	int64_t run = fixture_run(store, models, price, 3, prompts, 1);
+	fixture_bulk(store, run, 3, 1, cases);
+	fixture_commit(store);
+	return run;
 }

@@ -558,6 +558,41 @@ static void test_uid_migration(void)
 	free(path);
 }
 
+/* A bundle written at schema 20 (the first with run uids) by an older shortlist: upgraded in
+ * the private copy and imported; the file itself is left as it was. */
+static void test_older_bundle(void)
+{
+	char *path = test_path("old.slrun");
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(path, SL_STORE_NO_MIGRATE, &err);
+	CHECK(s != NULL);
+	CHECK_INT(sl_store_migrate_to(s, 20, &err), 0);
+	const char *models[] = { "fake:old" };
+	const char *prompts[] = { "legacy" };
+	int64_t run = fixture_run(s, models, NULL, 1, prompts, 1);
+	fixture_cell(s, run, 0, 0, 0, 0, "fine", NULL, 120, 30, 5, NAN);
+	char *sql = sl_xasprintf("PRAGMA journal_mode = DELETE; PRAGMA application_id = %d;"
+				 "CREATE TABLE bundle_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+				 "INSERT INTO bundle_meta VALUES ('format', '1')",
+				 SL_BUNDLE_APPLICATION_ID);
+	exec(s, sql);
+	free(sql);
+	sl_store_close(s);
+	CHECK_INT(db_query_int(path, "PRAGMA user_version"), 20);
+	char *dst = test_path("gets-old.db");
+	char *out = said(dst, (const char *[]){ "runs", "import", path, NULL });
+	CHECK_CONTAINS(out, "as run 1 (run 1 where it was exported): 1 cells");
+	free(out);
+	char *show = said(dst, (const char *[]){ "runs", "show", "1", NULL });
+	CHECK_CONTAINS(show, "prompt     legacy@1");
+	CHECK_CONTAINS(show, "cells      1/0 done, 0 errors, 0 cached");
+	free(show);
+	CHECK_INT(db_query_int(path, "PRAGMA user_version"), 20);
+	CHECK(tmpdir_empty());
+	free(dst);
+	free(path);
+}
+
 TEST_MAIN_BEGIN
 	tmpdir = test_path("tmp");
 	struct sl_error err = { 0 };
@@ -570,6 +605,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_tui_open);
 	RUN_TEST(test_every_run_table_covered);
 	RUN_TEST(test_uid_migration);
+	RUN_TEST(test_older_bundle);
 	free(src_db);
 	free(bundle);
 	free(tmpdir);

@@ -145,6 +145,43 @@ static void test_gates_decide_the_exit_code(void)
 	free(s);
 }
 
+/* The recommendation is made among the models that pass the gates, saying which were
+ * excluded and by which gate; when none passes it says so and shows the best as failing.
+ * Text and JSON alike (the JSON's triangle marks each excluded model). */
+static void test_gates_decide_the_pick(void)
+{
+	char *s = suite("gates", NULL);
+	struct run_result r = cli((const char *[]){ "run", s, NULL });
+	run_result_free(&r);
+	r = cli((const char *[]){ "report", "latest", "--format", "text", "--gate",
+				  "model=openai:gpt-4o-mini:accuracy>=0.9", NULL });
+	CHECK_INT(r.status, 1);
+	CHECK_CONTAINS(r.out, "pick anthropic:claude-haiku-4-5:");
+	CHECK_CONTAINS(r.out, "excluded by gates: openai:gpt-4o-mini "
+			      "(model=openai:gpt-4o-mini:accuracy>=0.9)");
+	run_result_free(&r);
+	r = cli((const char *[]){ "report", "latest", "--format", "text", "--gate",
+				  "accuracy>=0.6", NULL });
+	CHECK_CONTAINS(r.out, "pick openai:gpt-4o-mini:");
+	CHECK_CONTAINS(r.out, "excluded by gates: anthropic:claude-haiku-4-5 (accuracy>=0.6)");
+	run_result_free(&r);
+	r = cli((const char *[]){ "report", "latest", "--gate", "accuracy>=0.9", NULL });
+	CHECK_CONTAINS(r.out, "no model passes the gates; under speed 0.20 / precision 0.50 / "
+			      "cost 0.30 the best is openai:gpt-4o-mini, which fails accuracy>=0.9: ");
+	run_result_free(&r);
+	r = cli((const char *[]){ "report", "latest", "--format", "json", "--gate",
+				  "accuracy>=0.6", NULL });
+	cJSON *j = cJSON_Parse(r.out);
+	CHECK(j != NULL);
+	char *flat = j ? cJSON_PrintUnformatted(j) : NULL;
+	CHECK_CONTAINS(flat ? flat : "", "\"excluded\":\"accuracy>=0.6\"");
+	CHECK_CONTAINS(flat ? flat : "", "excluded by gates: anthropic:claude-haiku-4-5");
+	cJSON_free(flat);
+	cJSON_Delete(j);
+	run_result_free(&r);
+	free(s);
+}
+
 static char *slurp(const char *name)
 {
 	char *p = test_path(name);
@@ -707,6 +744,7 @@ static void test_suite_problems_caught_before_sending(void)
 TEST_MAIN_BEGIN
 	setup();
 	RUN_TEST(test_gates_decide_the_exit_code);
+	RUN_TEST(test_gates_decide_the_pick);
 	RUN_TEST(test_report_formats);
 	RUN_TEST(test_json_stays_utf8);
 	RUN_TEST(test_judge_through_the_engine);

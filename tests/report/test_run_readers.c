@@ -5,6 +5,7 @@
  * deletes. */
 #include "test.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -273,6 +274,61 @@ static void count_state(void *ud, int model_idx, int prompt_idx, int case_idx, i
 	(*(int *)ud)++;
 }
 
+/* ---- streamed cells carry their own scores ---- */
+
+/* The per-cell outputs merge each metric's scores in key order with the cells: every cell's
+ * scores in JSONL are those a lookup of that cell finds, with gaps (a metric that did not
+ * score some cells) and unscored values (NULL) in between. */
+static void test_streamed_scores(void)
+{
+	struct sl_store *s = fixture_open("streamed.db");
+	int64_t run = make_run(s);
+	exec(s, "DELETE FROM cell_scores WHERE metric = 'rougeL' AND (case_idx % 5 = 1 OR "
+		"model_idx = 1 AND case_idx > 30)");
+	exec(s, "DELETE FROM cell_scores WHERE metric = 'accuracy' AND model_idx = 0 AND "
+		"case_idx < 3");
+	exec(s, "UPDATE cell_scores SET value = NULL, detail = 'no verdict' WHERE metric = "
+		"'accuracy' AND case_idx % 7 = 2");
+	struct sl_error err = { 0 };
+	char *path = test_path("streamed.jsonl");
+	FILE *f = fopen(path, "w+");
+	struct sl_report_options ro = { .format = SL_REPORT_JSONL,
+					.weights = sl_tri_weights_default() };
+	CHECK(sl_report_write(s, run, &ro, f, &err) == 0);
+	rewind(f);
+	char line[8192];
+	int n = 0, scored = 0;
+	static const char *const metrics[] = { "accuracy", "rougeL" };
+	while (fgets(line, sizeof line, f)) {
+		cJSON *o = cJSON_Parse(line);
+		const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(o, "model"));
+		int m = model && strcmp(model, "fake:b") == 0;
+		int c = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "case"));
+		const cJSON *sc = cJSON_GetObjectItem(o, "scores");
+		for (size_t k = 0; k < SL_ARRAY_LEN(metrics); k++) {
+			const cJSON *v = cJSON_GetObjectItem(sc, metrics[k]);
+			double got = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+			double want = sl_scorecard_cell_score(s, run, metrics[k], m, 0, c, 0);
+			scored += !isnan(want);
+			if (!(fabs(got - want) < 1e-12 || (isnan(got) && isnan(want)))) {
+				fprintf(stderr, "cell %d/%d %s: %g, want %g\n", m, c, metrics[k], got,
+					want);
+				test_failures++;
+			}
+		}
+		const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "score_details"),
+						     "accuracy");
+		CHECK((c % 7 == 2 && !(m == 0 && c < 3)) == (d != NULL));
+		cJSON_Delete(o);
+		n++;
+	}
+	CHECK_INT(n, 80);
+	CHECK(scored > 100 && scored < 160);
+	fclose(f);
+	free(path);
+	sl_store_close(s);
+}
+
 /* ---- no reader walks the run's cells ---- */
 
 #define MAX_SQL 256
@@ -518,5 +574,6 @@ static void test_readers_read_statistics(void)
 TEST_MAIN_BEGIN
 	RUN_TEST(test_totals_follow_cells);
 	RUN_TEST(test_percentiles_kept);
+	RUN_TEST(test_streamed_scores);
 	RUN_TEST(test_readers_read_statistics);
 TEST_MAIN_END

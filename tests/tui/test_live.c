@@ -14,6 +14,7 @@
 
 #include "fakeprov_client.h"
 #include "pty_harness.h"
+#include "shortlist/store.h"
 #include "shortlist/util.h"
 #include "test.h"
 #include "tui_harness.h"
@@ -43,7 +44,9 @@ static const char fake_script[] =
 	"the product arrived and works as described, which reads as a neutral opinion.\"},"
 	"    {\"text\": \"Positive!\"},"
 	"    {\"fault\": \"status\", \"status\": 500},"
-	"    {\"text\": \"Neutral.\"}]}}}";
+	"    {\"text\": \"Neutral.\"}]},"
+	"  \"judge\": {\"latency_ms\": 2000,"
+	"   \"text\": \"{\\\"explanation\\\": \\\"Right.\\\", \\\"score\\\": 4}\"}}}";
 
 static void write_fixtures(void)
 {
@@ -91,6 +94,15 @@ static void write_fixtures(void)
 			     "[\"sentiment@1\"], \"dataset\": \"cases.csv\", \"scorers\": [{\"name\": "
 			     "\"label\", \"labels\": [\"positive\", \"negative\", \"neutral\"]}], "
 			     "\"gates\": [\"accurcy >= 0.8\"]}"));
+	/* A judge scorer: the run is scored in the TUI's loop, the judge slow to answer
+	 * (tests/tui/live/score.keys). */
+	free(test_write_file("suite-judge.json",
+			     "{\"name\": \"judged\", \"models\": [\"fake:model-a\"], \"prompts\": "
+			     "[\"sentiment@1\"], \"dataset\": \"cases.csv\", \"judge\": \"fake:judge\", "
+			     "\"concurrency\": 1, "
+			     "\"scorers\": [{\"name\": \"label\", \"labels\": [\"positive\", "
+			     "\"negative\", \"neutral\"]}, {\"name\": \"judge\", \"rubric\": "
+			     "\"Is the label right?\"}]}"));
 	/* One model, two prompt versions: two runs to replay and diff on the Runs screen. */
 	for (int v = 1; v <= 2; v++) {
 		char name[32];
@@ -221,6 +233,85 @@ static void test_quit_then_resume(void)
 	}
 	free(quit);
 	free(resume);
+}
+
+/* A run whose suite has a judge is scored in the same loop once its cells are in, the
+ * judge slow to answer: the Run screen shows the scoring's progress, a key pressed while
+ * the verdicts are out (Q) is handled at once (the quit question, answered no), then the
+ * scores arrive and the Scorecard shows the judge's metric. The screens up to the
+ * Scorecard are golden; the Scorecard's timing columns are measured, so it is checked
+ * for the metric instead. */
+static void test_scoring_in_the_loop(void)
+{
+	char *keys = test_write_file("score.keys",
+				     "3\n<Colon>open suite-judge.json<Enter>\n<Enter>\n"
+				     ":wait scoring: judge\n"
+				     ":snap scoring: the judge's verdicts are out\n"
+				     "Q\n:snap a key during scoring: quit asks first\nn\n"
+				     ":wait run 1 finished\n:dump the scorecard\n");
+	static const char *const sizes[] = { "80x24", "120x40" };
+	for (size_t s = 0; s < SL_ARRAY_LEN(sizes); s++) {
+		char *db = fresh_db();
+		char *out = run_script(db, keys, sizes[s], 0);
+		char *card = strstr(out, "=== the scorecard");
+		CHECK(card != NULL);
+		if (!card)
+			card = out + strlen(out);
+		/* the key's screen came before the scores: still 0 of 6 verdicts under it */
+		const char *asked = strstr(out, "Run 1 is being scored. Quit now?");
+		CHECK(asked != NULL && asked < card);
+		CHECK_CONTAINS(card, "judge [95%]");
+		CHECK_CONTAINS(card, "4.00 [4.00,4.00]");
+		char *before = sl_xasprintf("%.*s", (int)(card - out), out);
+		char rel[256];
+		snprintf(rel, sizeof rel, "tests/golden/live-score-%s.txt", sizes[s]);
+		test_failures += harness_golden(rel, before, update);
+		free(before);
+		free(out);
+		free(db);
+	}
+	free(keys);
+}
+
+/* The first column of sql's first row, on the database at path; -1 if none. */
+static long long db_count(const char *path, const char *sql)
+{
+	struct sl_error err = { 0 };
+	struct sl_store *store = sl_store_open(path, 0, &err);
+	long long n = -1;
+	sqlite3_stmt *st = store ? sl_store_prepare(store, sql, &err) : NULL;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	sl_store_close(store);
+	return n;
+}
+
+/* Quitting while the judge's verdicts are out (Q, then y) loses nothing: the label scores
+ * written before stay, and `shortlist report` scores the rest (the judge) afterwards. */
+static void test_quit_while_scoring(void)
+{
+	char *db = fresh_db();
+	char *quit = test_write_file("quit-scoring.keys",
+				     "3\n<Colon>open suite-judge.json<Enter>\n<Enter>\n"
+				     ":wait scoring: judge\nQ\ny\n");
+	char *out = run_script(db, quit, "80x24", 0);
+	free(out);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cells WHERE output IS NOT NULL"), 6);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'label'"), 6);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'judge'"), 0);
+	char *argv[] = { (char *)shortlist_bin, "--db", db, "report", "1", "--format", "json",
+			 NULL };
+	char *rout = NULL, *rerr = NULL;
+	CHECK_INT(harness_run(argv, &rout, &rerr, NULL), 0);
+	CHECK_CONTAINS(rout, "\"judge\"");
+	free(rout);
+	free(rerr);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'judge' AND "
+			       "value IS NOT NULL"), 6);
+	free(quit);
+	free(db);
 }
 
 /* The ASCII twins: a live run, its matrix, the answers side by side (one of them full of
@@ -363,6 +454,8 @@ int main(int argc, char **argv)
 	RUN_TEST(test_live_scripts);
 	RUN_TEST(test_live_decide);
 	RUN_TEST(test_quit_then_resume);
+	RUN_TEST(test_scoring_in_the_loop);
+	RUN_TEST(test_quit_while_scoring);
 	RUN_TEST(test_refused_sends_nothing);
 	RUN_TEST(test_pty_live_run);
 	RUN_TEST(test_ascii_live);

@@ -12,6 +12,7 @@
 #include "../../src/tui/grid.h"
 #include "../../src/tui/key.h"
 #include "../../src/tui/theme.h"
+#include "../../src/tui/wrap.h"
 
 static char *dump(struct tui_grid *g)
 {
@@ -30,6 +31,40 @@ static void test_grid_text_and_clipping(void)
 	CHECK_INT(tui_grid_put(&g, 0, 1, 3, TUI_ROLE_DEFAULT, 0, "abcdef"), 3);
 	char *d = dump(&g);
 	CHECK_STR(d, " hello wor\nabc\n");
+	free(d);
+	tui_grid_free(&g);
+}
+
+/* A stream's column shows its newest lines: the same as skipping all but the last h lines,
+ * in one pass; text shorter than the rectangle starts at its top. */
+static void test_wrap_tail(void)
+{
+	static const char *const texts[] = { "one two three four five six seven eight nine ten",
+					     "short", "a\nb\nc\nd\ne\nf", "" };
+	for (size_t i = 0; i < SL_ARRAY_LEN(texts); i++) {
+		struct tui_grid a, b;
+		tui_grid_init(&a);
+		tui_grid_init(&b);
+		tui_grid_resize(&a, 10, 3);
+		tui_grid_resize(&b, 10, 3);
+		struct tui_rect r = { 1, 0, 8, 3 };
+		int lines = tui_wrap_draw(&a, r, TUI_ROLE_DEFAULT, 0, texts[i], 1 << 30);
+		tui_wrap_draw(&a, r, TUI_ROLE_DEFAULT, 0, texts[i], lines > 3 ? lines - 3 : 0);
+		CHECK_INT(tui_wrap_draw_tail(&b, r, TUI_ROLE_DEFAULT, 0, texts[i]), lines);
+		char *da = dump(&a), *db = dump(&b);
+		CHECK_STR(db, da);
+		free(da);
+		free(db);
+		tui_grid_free(&a);
+		tui_grid_free(&b);
+	}
+	struct tui_grid g;
+	tui_grid_init(&g);
+	tui_grid_resize(&g, 10, 3);
+	tui_wrap_draw_tail(&g, (struct tui_rect){ 0, 0, 10, 3 }, TUI_ROLE_DEFAULT, 0,
+			   "one two three four five six seven eight nine ten");
+	char *d = dump(&g);
+	CHECK_STR(d, "seven\neight nine\nten\n");
 	free(d);
 	tui_grid_free(&g);
 }
@@ -373,6 +408,7 @@ TEST_MAIN_BEGIN
 	setlocale(LC_ALL, "");
 	RUN_TEST(test_grid_text_and_clipping);
 	RUN_TEST(test_grid_wide_chars);
+	RUN_TEST(test_wrap_tail);
 	RUN_TEST(test_grid_field_ellipsis);
 	RUN_TEST(test_grid_untrusted_text);
 	RUN_TEST(test_glyph_twins);

@@ -478,9 +478,10 @@ static void on_line(void *ud, const char *line, size_t len)
 	if (j->b.ops->parse_line(&j->b, line, len, &it) == 0 &&
 	    sl_batch_parse_custom_id(it.custom_id, &m, &p, &c, &s) && m == j->model)
 		idx = j->bt->host.index(j->bt->host.ud, m, p, c, s);
-	if (idx < j->first || idx > j->last || !j->bt->host.in_batch(j->bt->host.ud, idx) ||
-	    was_answered(j, idx)) {
-		/* not a line of ours: broken JSON, an unknown shape, a foreign or repeated id */
+	if (idx >= j->first && idx <= j->last && was_answered(j, idx)) {
+		/* read again after a broken download was retried: already stored */
+	} else if (idx < j->first || idx > j->last || !j->bt->host.in_batch(j->bt->host.ud, idx)) {
+		/* not a line of ours: broken JSON, an unknown shape, a foreign id */
 		j->n_malformed++;
 		j->bt->malformed++;
 	} else {
@@ -517,13 +518,14 @@ static void fail_missing(struct job *j)
 		why = sl_xasprintf("batch %s was cancelled before this request ran", b->remote_id);
 		break;
 	case SL_BATCH_FAILED:
-		why = sl_xasprintf("batch %s failed: %s", b->remote_id ? b->remote_id : "",
-				   b->message ? b->message : "(the API gave no reason)");
+		why = b->remote_id ? sl_xasprintf("batch %s failed: %s", b->remote_id,
+						  b->message ? b->message : "(the API gave no reason)")
+				   : sl_xasprintf("the batch was refused: %s",
+						  b->message ? b->message : "(no reason given)");
 		break;
 	default:
 		why = sl_xasprintf("batch %s returned no result for this request", b->remote_id);
 	}
-	struct sl_batcher *bt = j->bt;
 	for (int64_t idx = j->first; idx <= j->last; idx++) {
 		if (was_answered(j, idx) || !is_member(j, idx))
 			continue;

@@ -1475,11 +1475,27 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
  * before anything is sent (run --check too). */
 static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 {
+	/* a resumed run keeps batching the models it batched (--batch need not be repeated:
+	 * their stored batches are collected, never sent again interactively) */
+	uint8_t *had = sl_xcalloc(r->n_models ? r->n_models : 1, 1);
+	sqlite3_stmt *st = r->opts->resume && r->run_id ? sl_store_prepare(r->store,
+		"SELECT DISTINCT model_idx FROM run_batches WHERE run_id = ?", err) : NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, r->run_id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int m = sqlite3_column_int(st, 0);
+			if (m >= 0 && (size_t)m < r->n_models)
+				had[m] = 1;
+		}
+		sqlite3_reset(st);
+	}
 	bool any = r->opts->batch_collect;
 	for (size_t i = 0; i < r->n_models; i++)
-		any |= r->opts->batch || sl_suite_batches(r->suite, r->models[i].requested);
-	if (!any)
+		any |= r->opts->batch || had[i] || sl_suite_batches(r->suite, r->models[i].requested);
+	if (!any) {
+		free(had);
 		return 0;
+	}
 	r->bmodels = sl_xcalloc(r->n_models, sizeof *r->bmodels);
 	for (size_t i = 0; i < r->n_models; i++) {
 		const struct model_slot *ms = &r->models[i];
@@ -1487,7 +1503,7 @@ static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 		bm->conf = ms->conf;
 		bm->model_id = ms->model_id;
 		bm->ops = sl_batch_ops_for(ms->conf->kind);
-		bool wanted = r->opts->batch || sl_suite_batches(r->suite, ms->requested);
+		bool wanted = r->opts->batch || had[i] || sl_suite_batches(r->suite, ms->requested);
 		if (wanted && !bm->ops) {
 			struct sl_buf names;
 			sl_buf_init(&names);
@@ -1498,11 +1514,13 @@ static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 				     ms->conf->name, sl_provider_kind_name(ms->conf->kind),
 				     names.data);
 			sl_buf_free(&names);
+			free(had);
 			return usage_fail(err);
 		}
 		if (!wanted && !r->opts->batch_collect)
 			bm->ops = NULL;
 	}
+	free(had);
 	return 0;
 }
 

@@ -264,6 +264,18 @@ fail:
 	"label, output, finish_reason, error_kind, error_msg, http_status, cached, "          \
 	"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost FROM cell_details "
 
+/* The same columns, the cells first: through the view, SQLite turns a window's case range
+ * into a range of dataset_cases and then searches each case's cells by that range again
+ * (512 cases x 512 x models). CROSS JOIN keeps cells the outer loop. */
+#define CELL_COLUMNS_BY_CELL                                                                  \
+	"SELECT c.run_id, c.model_idx, c.prompt_idx, c.case_idx, c.sample, c.model, "         \
+	"c.reported_model, p.name, p.version, p.hash, d.vars, d.line, c.expected, "           \
+	"c.reference, c.label, c.output, c.finish_reason, c.error_kind, c.error_msg, "        \
+	"c.http_status, c.cached, c.latency_ms, c.ttft_ms, c.tokens_in, c.tokens_out, "       \
+	"c.tokens_estimated, c.cost FROM cells c CROSS JOIN runs r ON r.id = c.run_id "       \
+	"CROSS JOIN run_prompts p ON p.run_id = c.run_id AND p.idx = c.prompt_idx "           \
+	"CROSS JOIN dataset_cases d ON d.dataset_hash = r.dataset_hash AND d.idx = c.case_idx "
+
 static const char *opt_text(sqlite3_stmt *st, int col)
 {
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
@@ -358,9 +370,10 @@ int sl_run_cells_foreach_cases(struct sl_store *store, int64_t run_id, int promp
 			       int case_from, int case_to, sl_cell_fn fn, void *ud,
 			       struct sl_error *err)
 {
-	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE run_id = ?1 AND " EACH_MODEL
-				       "AND prompt_idx = ?2 AND case_idx >= ?3 AND case_idx < ?4 "
-				       "ORDER BY case_idx, model_idx, sample", err);
+	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS_BY_CELL "WHERE c.run_id = ?1 AND "
+				       "c." EACH_MODEL "AND c.prompt_idx = ?2 AND c.case_idx >= ?3 "
+				       "AND c.case_idx < ?4 ORDER BY c.case_idx, c.model_idx, "
+				       "c.sample", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -374,13 +387,10 @@ int sl_run_failed_cells_last(struct sl_store *store, int64_t run_id, int limit, 
 			     void *ud, struct sl_error *err)
 {
 	/* cells_failed holds only failed cells: read from its end. */
-	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS "WHERE (run_id, model_idx, prompt_idx, "
-				       "case_idx, sample) IN (SELECT run_id, model_idx, prompt_idx, "
-				       "case_idx, sample FROM cells INDEXED BY cells_failed WHERE "
-				       "run_id = ?1 AND error_kind IS NOT NULL ORDER BY model_idx "
-				       "DESC, prompt_idx DESC, case_idx DESC, sample DESC LIMIT ?2) "
-				       "ORDER BY model_idx DESC, prompt_idx DESC, case_idx DESC, "
-				       "sample DESC", err);
+	sqlite3_stmt *st = prepare_own(store, CELL_COLUMNS_BY_CELL "WHERE c.run_id = ?1 AND "
+				       "c.error_kind IS NOT NULL ORDER BY c.model_idx DESC, "
+				       "c.prompt_idx DESC, c.case_idx DESC, c.sample DESC LIMIT ?2",
+				       err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);

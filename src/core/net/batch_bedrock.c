@@ -427,8 +427,10 @@ static int brb_poll_done(struct sl_batch *b, const char *body, size_t len, struc
 	} else if (stopped) {
 		b->state = SL_BATCH_CANCELLED;
 	}
-	/* Stopped and expired jobs keep what they finished: read it like a completed one. */
-	if (b->api_ended && !failed && b->input_ref) {
+	/* Stopped and expired jobs keep what they finished: read it like a completed one,
+	 * unless the job says it finished nothing (then there may be no output object). */
+	bool nothing = (stopped || expired) && sl_json_int(j, "processedRecordCount") == 0;
+	if (b->api_ended && !failed && !nothing && b->input_ref) {
 		const char *id = strrchr(b->remote_id, '/');
 		char *folder = folder_of(b, s);
 		char *uri = sl_xasprintf("s3://%s/%s/out/%s/input.jsonl.out", s->bucket, folder,

@@ -516,10 +516,33 @@ static void br_parse_body(struct sl_stream *s, const struct sl_call *call, const
 	cJSON_Delete(root);
 }
 
+/* The text of <tag>...</tag> in an XML body, or NULL. Caller frees. */
+static char *xml_tag(const char *body, size_t len, const char *tag)
+{
+	char open[32], close[32];
+	snprintf(open, sizeof open, "<%s>", tag);
+	snprintf(close, sizeof close, "</%s>", tag);
+	char *copy = sl_xstrndup(body, len);
+	char *a = strstr(copy, open), *e = a ? strstr(a, close) : NULL;
+	char *v = a && e ? sl_xstrndup(a + strlen(open), (size_t)(e - a) - strlen(open)) : NULL;
+	free(copy);
+	return v;
+}
+
 static void br_classify(long status, const char *headers, size_t headers_len, const char *body,
 			size_t len, struct sl_provider_error *pe)
 {
-	sl_net_error_from_json(body, len, pe);
+	size_t lead = 0;
+	while (lead < len && (body[lead] == ' ' || body[lead] == '\n' || body[lead] == '\r'))
+		lead++;
+	if (lead < len && body[lead] == '<') {
+		/* S3 (batch inputs and outputs): <Error><Code>, <Message>. Only those two: its
+		 * SignatureDoesNotMatch also echoes the canonical request, session token and all. */
+		pe->type = xml_tag(body, len, "Code");
+		pe->message = xml_tag(body, len, "Message");
+	} else {
+		sl_net_error_from_json(body, len, pe);
+	}
 	char type[128];
 	if (sl_header_value(headers, headers_len, "x-amzn-ErrorType", type, sizeof type)) {
 		/* "ThrottlingException:http://internal.amazon.com/..." */
@@ -529,10 +552,11 @@ static void br_classify(long status, const char *headers, size_t headers_len, co
 	}
 	if (pe->type && (strstr(pe->type, "AccessDenied") || strstr(pe->type, "Validation") ||
 			 strstr(pe->type, "ResourceNotFound") || strstr(pe->type, "UnrecognizedClient") ||
-			 strstr(pe->type, "InvalidSignature")))
+			 strstr(pe->type, "InvalidSignature") || strstr(pe->type, "SignatureDoesNotMatch") ||
+			 strstr(pe->type, "NoSuch")))
 		pe->retry = 0;
 	else if (pe->type && (strstr(pe->type, "Throttling") || strstr(pe->type, "ModelNotReady") ||
-			      strstr(pe->type, "ServiceUnavailable")))
+			      strstr(pe->type, "ServiceUnavailable") || strstr(pe->type, "SlowDown")))
 		pe->retry = 1;
 }
 

@@ -18,10 +18,12 @@
 /* The run's own rows, in an order that satisfies their foreign keys. */
 static const char *const run_tables[] = {
 	"run_models", "run_prompts", "cells", "cell_scores", "score_marks", "score_intervals",
-	"cell_percentiles", "ratings", "pairwise_votes", "promotions",
+	"ratings", "pairwise_votes", "promotions",
 };
-/* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied. */
-static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported" };
+/* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied.
+ * cell_percentiles is a cache the scorecard refills when it finds it missing or stale. */
+static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported",
+					      "cell_percentiles" };
 /* Left behind: a provider batch job belongs to the store that submitted it (collecting its
  * results twice, from two stores, would be wrong); an exported run carries its cells. */
 static const char *const local_tables[] = { "run_batches" };
@@ -335,10 +337,17 @@ static int check_contents(const char *path, const char *copy, struct sl_error *e
 		sl_error_set(err, "%s cannot be read: %s", path, sqlite3_errmsg(db));
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW || strcmp(sl_col_text(st, 0), "ok") != 0) {
-		sl_error_set(err, "%s is damaged (%s): copy it again, or export it again", path,
-			     st ? sl_col_text(st, 0) : sqlite3_errmsg(db));
+	bool row = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
+		   sqlite3_step(st) == SQLITE_ROW;
+	if (!row || strcmp(sl_col_text(st, 0), "ok") != 0) {
+		/* SQLite's finding on one line, without its "*** in database main ***" head */
+		char *why = sl_xstrdup(row ? sl_col_text(st, 0) : sqlite3_errmsg(db));
+		sl_str_redact(&why, "*** in database main ***\n", "");
+		for (char *p = why; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		sl_error_set(err, "%s is damaged (%s): copy it again, or export it again", path, why);
+		free(why);
 		goto out;
 	}
 	sqlite3_finalize(st);

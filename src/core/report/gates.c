@@ -1,6 +1,7 @@
 /* Gates: a small expression parser with caret-pointing errors, and their evaluation
  * against a scorecard. */
 #include "shortlist/gates.h"
+#include "shortlist/triangle.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -522,5 +523,18 @@ void sl_gate_report_render(const struct sl_gate_report *report, bool verbose, st
 			continue;
 		sl_buf_printf(out, "  %s  %s: %s\n", r->passed ? "pass" : "FAIL", r->gate->expr,
 			      r->detail);
+	}
+}
+
+void sl_gate_report_exclude(const struct sl_gate_report *report, struct sl_triangle *tri)
+{
+	for (size_t i = 0; i < report->n; i++) {
+		const struct sl_gate_result *r = &report->results[i];
+		if (r->passed || !r->model)
+			continue;
+		char *why = r->prompt ? sl_xasprintf("%s for %s", r->gate->expr, r->prompt)
+				      : sl_xstrdup(r->gate->expr);
+		sl_triangle_exclude(tri, r->model, why);
+		free(why);
 	}
 }

@@ -891,6 +891,14 @@ bool sl_judge_pump(const struct sl_judge_task *t)
 	return t->jr.outstanding > 0;
 }
 
+void sl_judge_progress(const struct sl_judge_task *t, size_t *done, size_t *total)
+{
+	*done = 0;
+	for (size_t i = 0; i < t->jr.n_jobs; i++)
+		*done += t->jr.jobs[i].done[0] && (!t->jr.pair || t->jr.jobs[i].done[1]);
+	*total = t->jr.n_jobs;
+}
+
 int sl_judge_finish(struct sl_judge_task *t, struct sl_score_stats *stats, struct sl_error *err)
 {
 	struct judge_run *jr = &t->jr;

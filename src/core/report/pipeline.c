@@ -200,7 +200,13 @@ int sl_run_view_build(struct sl_store *store, int64_t run_id,
 			goto fail;
 		sl_triangle_free(&v->triangle); /* whatever it had added */
 		sl_triangle_init(&v->triangle);
-	} else {
+	}
+	/* the gates before the recommendation: it is made among the models that pass them */
+	if (v->n_gates && sl_gates_evaluate(v->gates, v->n_gates, &v->scorecard, &v->gate_report,
+					    err) != 0)
+		goto fail;
+	if (v->triangle.n) {
+		sl_gate_report_exclude(&v->gate_report, &v->triangle);
 		sl_triangle_rank(&v->triangle, &v->weights);
 		sl_triangle_regions(&v->triangle, o->region_steps > 0 ? o->region_steps : 60);
 		struct sl_buf b;
@@ -208,9 +214,6 @@ int sl_run_view_build(struct sl_store *store, int64_t run_id,
 		sl_triangle_recommend(&v->triangle, &v->weights, &b);
 		v->recommendation = sl_buf_steal(&b);
 	}
-	if (v->n_gates && sl_gates_evaluate(v->gates, v->n_gates, &v->scorecard, &v->gate_report,
-					    err) != 0)
-		goto fail;
 	return 0;
 fail:
 	sl_run_view_free(v);

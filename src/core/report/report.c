@@ -71,6 +71,8 @@ static int report_load(struct report *r, struct sl_store *store, int64_t run_id,
 	struct sl_error terr = { 0 };
 	if (r->sc.n_models && sl_scorecard_triangle(&r->sc, opts->metric, &r->tri, &terr) == 0) {
 		r->has_tri = true;
+		if (opts->gates) /* recommend among the models that pass */
+			sl_gate_report_exclude(opts->gates, &r->tri);
 		sl_triangle_rank(&r->tri, &opts->weights);
 		sl_triangle_regions(&r->tri, 60);
 		sl_triangle_recommend(&r->tri, &opts->weights, &r->recommendation);
@@ -93,8 +95,53 @@ const char *sl_report_metric_name(const struct report *r, size_t m)
 
 /* ---- cell scores ---- */
 
+/* The scores of streamed cells: one cursor per metric over cell_scores in key order, which
+ * is the order cells stream in, so each cell's scores are the cursors' next rows (a merge)
+ * instead of a search of the index per cell and metric. */
+struct score_cursor {
+	sqlite3_stmt *st;
+	bool row; /* st is on a row */
+};
+
+static int cursors_open(struct report *r, struct score_cursor *cur)
+{
+	for (size_t m = 0; m < r->n_metrics; m++) {
+		if (sqlite3_prepare_v2(sl_store_db(r->store),
+				       "SELECT model_idx, prompt_idx, case_idx, sample, value, detail "
+				       "FROM cell_scores WHERE run_id = ?1 AND metric = ?2 ORDER BY "
+				       "model_idx, prompt_idx, case_idx, sample", -1, &cur[m].st,
+				       NULL) != SQLITE_OK) {
+			sl_store_error(r->store, r->err, "reading scores");
+			return -1;
+		}
+		sqlite3_bind_int64(cur[m].st, 1, r->run.id);
+		sqlite3_bind_text(cur[m].st, 2, sl_report_metric_name(r, m), -1, SQLITE_STATIC);
+		cur[m].row = sqlite3_step(cur[m].st) == SQLITE_ROW;
+	}
+	return 0;
+}
+
+static void cursors_close(struct report *r, struct score_cursor *cur)
+{
+	for (size_t m = 0; m < r->n_metrics; m++)
+		sqlite3_finalize(cur[m].st);
+}
+
+/* <0, 0, >0 as the cursor's row is before, at or after the cell */
+static int cursor_cmp(sqlite3_stmt *st, const struct sl_cell *c)
+{
+	int key[4] = { c->model_idx, c->prompt_idx, c->case_idx, c->sample };
+	for (int i = 0; i < 4; i++) {
+		int v = sqlite3_column_int(st, i);
+		if (v != key[i])
+			return v < key[i] ? -1 : 1;
+	}
+	return 0;
+}
+
 /* The cell's value for each quality metric (NAN when not scored) and detail text. */
-static int cell_scores(struct report *r, const struct sl_cell *c, double *values)
+static void cell_scores(struct report *r, struct score_cursor *cur, const struct sl_cell *c,
+			double *values)
 {
 	if (!r->details && r->n_metrics)
 		r->details = sl_xcalloc(r->n_metrics, sizeof *r->details);
@@ -102,26 +149,17 @@ static int cell_scores(struct report *r, const struct sl_cell *c, double *values
 		values[m] = NAN;
 		free(r->details[m]);
 		r->details[m] = NULL;
-		sqlite3_stmt *st = sl_store_prepare(r->store,
-			"SELECT value, detail FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
-			"model_idx = ?3 AND prompt_idx = ?4 AND case_idx = ?5 AND sample = ?6", r->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, c->run_id);
-		sqlite3_bind_text(st, 2, sl_report_metric_name(r, m), -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, c->model_idx);
-		sqlite3_bind_int(st, 4, c->prompt_idx);
-		sqlite3_bind_int(st, 5, c->case_idx);
-		sqlite3_bind_int(st, 6, c->sample);
-		if (sl_store_step(r->store, st, r->err) == SQLITE_ROW) {
-			if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-				values[m] = sqlite3_column_double(st, 0);
-			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-				r->details[m] = sl_xstrdup(sl_col_text(st, 1));
-		}
-		sqlite3_reset(st);
+		int cmp = -1;
+		while (cur[m].row && (cmp = cursor_cmp(cur[m].st, c)) < 0)
+			cur[m].row = sqlite3_step(cur[m].st) == SQLITE_ROW;
+		if (!cur[m].row || cmp != 0)
+			continue;
+		sqlite3_stmt *st = cur[m].st;
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			values[m] = sqlite3_column_double(st, 4);
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			r->details[m] = sl_xstrdup(sl_col_text(st, 5));
 	}
-	return 0;
 }
 
 /* Text as a JSON string that stays valid UTF-8 whatever bytes a model or a file sent. */
@@ -310,6 +348,7 @@ static cJSON *gates_json(const struct sl_gate_report *g)
 
 struct stream {
 	struct report *r;
+	struct score_cursor *cur;
 	int (*emit)(struct stream *s, const struct sl_cell *c, const double *values);
 	double *values;
 	bool first;
@@ -319,8 +358,7 @@ struct stream {
 static int stream_cell(void *ud, const struct sl_cell *c)
 {
 	struct stream *s = ud;
-	if (cell_scores(s->r, c, s->values) != 0)
-		return -1;
+	cell_scores(s->r, s->cur, c, s->values);
 	s->n++;
 	return s->emit(s, c, s->values);
 }
@@ -330,7 +368,12 @@ static int for_cells(struct report *r, int (*emit)(struct stream *, const struct
 {
 	struct stream s = { .r = r, .emit = emit, .first = true };
 	s.values = sl_xcalloc(r->n_metrics ? r->n_metrics : 1, sizeof *s.values);
-	int rc = sl_run_cells_foreach(r->store, r->run.id, stream_cell, &s, r->err);
+	s.cur = sl_xcalloc(r->n_metrics ? r->n_metrics : 1, sizeof *s.cur);
+	int rc = cursors_open(r, s.cur);
+	if (rc == 0)
+		rc = sl_run_cells_foreach(r->store, r->run.id, stream_cell, &s, r->err);
+	cursors_close(r, s.cur);
+	free(s.cur);
 	free(s.values);
 	r->n_cells = s.n;
 	return rc;

@@ -961,7 +961,10 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 		struct slot *s = &x.slots[i];
 		if (s->scorer || !s->needed)
 			continue;
-		s->task = sl_judge_start(store, &run, s->spec, s->id, judge, err);
+		struct sl_judge_options jo = judge ? *judge : (struct sl_judge_options){ 0 };
+		if (!jo.model)
+			jo.model = suite->judge; /* lives in t->suite, as long as the task */
+		s->task = sl_judge_start(store, &run, s->spec, s->id, &jo, err);
 		if (!s->task)
 			goto out;
 	}
@@ -1000,6 +1003,23 @@ bool sl_report_score_pump(struct sl_score_task *t)
 	for (size_t i = 0; i < t->x.n_slots; i++)
 		if (t->x.slots[i].task && sl_judge_pump(t->x.slots[i].task))
 			return true;
+	return false;
+}
+
+bool sl_report_score_progress(const struct sl_score_task *t, struct sl_score_progress *p)
+{
+	if (t->outstanding) {
+		*p = (struct sl_score_progress){ "embeddings", t->jobs_done, t->x.n_jobs };
+		return true;
+	}
+	for (size_t i = 0; i < t->x.n_slots; i++) {
+		const struct slot *s = &t->x.slots[i];
+		if (s->task && sl_judge_pump(s->task)) {
+			p->what = s->id;
+			sl_judge_progress(s->task, &p->done, &p->total);
+			return true;
+		}
+	}
 	return false;
 }
 

@@ -24,8 +24,10 @@ void sl_triangle_init(struct sl_triangle *tri)
 
 void sl_triangle_free(struct sl_triangle *tri)
 {
-	for (size_t i = 0; i < tri->n; i++)
+	for (size_t i = 0; i < tri->n; i++) {
 		free(tri->models[i].name);
+		free(tri->models[i].excluded);
+	}
 	free(tri->models);
 	free(tri->precision_label);
 	free(tri->cost_label);
@@ -260,11 +262,17 @@ void sl_triangle_rank(struct sl_triangle *tri, const struct sl_tri_weights *w)
 		tri->models[tri->order[r]].rank = (int)r + 1;
 }
 
+/* The winner among the models not excluded by gates (among all when every one is). */
 static int winner_at(const struct sl_triangle *tri, const double w[SL_TRI_AXES])
 {
 	int best = -1;
 	double best_s = 0;
+	bool any_eligible = false;
+	for (size_t i = 0; i < tri->n; i++)
+		any_eligible |= !tri->models[i].excluded;
 	for (size_t i = 0; i < tri->n; i++) {
+		if (any_eligible && tri->models[i].excluded)
+			continue;
 		double s = weighted(&tri->models[i], w);
 		if (best < 0 || ranks_above(&tri->models[i], s, &tri->models[best], best_s)) {
 			best = (int)i;
@@ -502,6 +510,34 @@ static void describe_speed_ratio(double a, double b, const char *b_name, struct 
 		sl_buf_printf(out, ", %.1fx slower than %s", 1 / r, b_name);
 }
 
+void sl_triangle_exclude(struct sl_triangle *tri, const char *name, const char *why)
+{
+	for (size_t i = 0; i < tri->n; i++) {
+		struct sl_tri_model *m = &tri->models[i];
+		if (strcmp(m->name, name) != 0)
+			continue;
+		if (!m->excluded) {
+			m->excluded = sl_xstrdup(why);
+		} else if (!strstr(m->excluded, why)) {
+			char *both = sl_xasprintf("%s, %s", m->excluded, why);
+			free(m->excluded);
+			m->excluded = both;
+		}
+	}
+}
+
+/* "; excluded by gates: A (accuracy>=0.85), B (p95_latency<=2)" */
+static void describe_excluded(const struct sl_triangle *tri, struct sl_buf *out)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < tri->n; k++) {
+		const struct sl_tri_model *m = &tri->models[tri->order[k]];
+		if (m->excluded)
+			sl_buf_printf(out, "%s%s (%s)", n++ ? ", " : "; excluded by gates: ", m->name,
+				      m->excluded);
+	}
+}
+
 void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_weights *w,
 			   struct sl_buf *out)
 {
@@ -511,35 +547,62 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 		sl_buf_puts(out, "no models to compare: shortlist some models or run a suite");
 		return;
 	}
-	const struct sl_tri_model *win = &tri->models[tri->order[0]];
+	/* The pick: the first in rank order that passes the gates; if none does, the first,
+	 * shown as failing. Comparisons are with the models still eligible. */
+	const struct sl_tri_model *win = NULL;
+	size_t eligible = 0;
+	for (size_t k = 0; k < tri->n; k++) {
+		const struct sl_tri_model *m = &tri->models[tri->order[k]];
+		if (!m->excluded) {
+			eligible++;
+			if (!win)
+				win = m;
+		}
+	}
+	bool none_pass = !win;
+	if (none_pass)
+		win = &tri->models[tri->order[0]];
 	/* " per 1k requests" from "USD per 1k requests": the unit of the costs quoted. */
 	const char *unit = tri->cost_label ? strstr(tri->cost_label, " per ") : NULL;
 	if (!unit)
 		unit = "";
 	/* The precision leader is the natural yardstick: what does the pick give up, and what
 	 * does it save? If the pick is the leader, compare it with the runner-up instead. */
-	const struct sl_tri_model *lead = NULL;
-	for (size_t i = 0; i < tri->n; i++) {
-		const struct sl_tri_model *m = &tri->models[i];
+	const struct sl_tri_model *lead = NULL, *next = NULL;
+	size_t n_compared = none_pass ? tri->n : eligible;
+	for (size_t k = 0; k < tri->n; k++) {
+		const struct sl_tri_model *m = &tri->models[tri->order[k]];
+		if (m->excluded && !none_pass)
+			continue;
 		if (isfinite(m->precision) && (!lead || m->precision > lead->precision))
 			lead = m;
+		if (m != win && !next)
+			next = m;
 	}
-	sl_buf_printf(out, "under %s pick %s: ", wt, win->name);
-	if (!lead && tri->n > 1) {
+	if (none_pass)
+		sl_buf_printf(out, "no model passes the gates; under %s the best is %s, which "
+			      "fails %s: ", wt, win->name, win->excluded);
+	else
+		sl_buf_printf(out, "under %s pick %s: ", wt, win->name);
+	if (!lead && n_compared > 1) {
 		/* Nothing measured the quality: say so rather than quote "unknown" twice. */
-		const struct sl_tri_model *other = &tri->models[tri->order[1]];
 		const char *label = tri->precision_label ? tri->precision_label : "precision";
 		sl_buf_printf(out, "no model has %s %s score, so speed and cost decide; ",
 			      strchr("aeiou", label[0]) ? "an" : "a", label);
-		describe_cost_ratio(win->cost, other->cost, other->name, unit, out);
-		describe_speed_ratio(win->latency_s, other->latency_s, other->name, out);
+		describe_cost_ratio(win->cost, next->cost, next->name, unit, out);
+		describe_speed_ratio(win->latency_s, next->latency_s, next->name, out);
 		if (tri->priors)
 			sl_buf_puts(out, " [catalogue priors, not measured]");
+		if (!none_pass)
+			describe_excluded(tri, out);
 		return;
 	}
 	describe_precision(tri, win, out);
-	if (tri->n == 1) {
-		sl_buf_puts(out, " (the only model compared)");
+	if (n_compared == 1) {
+		sl_buf_puts(out, tri->n == 1 ? " (the only model compared)"
+					     : " (the only model that passes the gates)");
+		if (!none_pass)
+			describe_excluded(tri, out);
 		return;
 	}
 	const struct sl_tri_model *other;
@@ -548,10 +611,11 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 		if (isnan(win->precision))
 			sl_buf_putc(out, ',');
 	} else {
-		other = &tri->models[tri->order[1]];
+		other = next;
 		size_t ties = 0;
 		for (size_t i = 0; i < tri->n; i++)
-			ties += &tri->models[i] != win && tri->models[i].precision == win->precision;
+			ties += &tri->models[i] != win && tri->models[i].precision == win->precision &&
+				(none_pass || !tri->models[i].excluded);
 		if (lead == win || (lead && lead->precision == win->precision))
 			sl_buf_puts(out, ties ? ", tied for the most precise," : ", the most precise,");
 	}
@@ -563,6 +627,8 @@ void sl_triangle_recommend(const struct sl_triangle *tri, const struct sl_tri_we
 	sl_buf_putc(out, ')');
 	if (tri->priors)
 		sl_buf_puts(out, " [catalogue priors, not measured]");
+	if (!none_pass)
+		describe_excluded(tri, out);
 }
 
 /* ---- rendering ---- */
@@ -773,6 +839,8 @@ cJSON *sl_triangle_json(const struct sl_triangle *tri, const struct sl_tri_weigh
 		for (int a = 0; a < SL_TRI_AXES; a++)
 			sl_json_add_number(nj, axis_names[a], m->known[a] ? m->norm[a] : NAN);
 		cJSON_AddBoolToObject(x, "pareto", m->pareto);
+		if (m->excluded) /* the gates it failed: never the recommendation */
+			cJSON_AddStringToObject(x, "excluded", m->excluded);
 		sl_json_add_number(x, "weight_region_share", tri->region_winner ? m->region_share : NAN);
 		cJSON_AddItemToArray(ms, x);
 	}
