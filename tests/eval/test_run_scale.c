@@ -197,12 +197,12 @@ static void check_plans(struct sl_store *s)
 	n_seen = 0;
 }
 
-/* 2 models x 4,000 rows of 2 kB: the heap stays far below the rows' size. Then every fifth
+/* 2 models x 4,000 rows of 3 kB: the heap stays far below the rows' size. Then every fifth
  * cell deleted, and the run resumed without the cache asks for exactly those (the done
  * cells come from the store a window at a time: 6,400 done cells are more than one). */
 static void test_resume_from_store(void)
 {
-	char *data = write_rows("resume/rows.jsonl", 4000, 2000);
+	char *data = write_rows("resume/rows.jsonl", 4000, 3000);
 	char *suite = test_write_file("resume/suite.json",
 		"{\"name\": \"resume\", \"models\": [\"fake:m1\", \"fake:m2\"], "
 		"\"prompts\": [\"p\"], \"dataset\": \"rows.jsonl\", \"concurrency\": 32}");
@@ -223,11 +223,14 @@ static void test_resume_from_store(void)
 	fakeprov_reset(fp);
 	CHECK_INT(sl_runner_run(s, &opts, &out, &err), 0);
 	CHECK(out.complete);
-	/* the 4,000 rows held would be over 8 MB; the window is 256 rows (about 0.5 MB), the
-	 * rest is the requests in flight, the engine's and the store's own */
-	printf("run of 8,000 cells over 4,000 rows of 2 kB: the heap grew by at most %zu kB\n",
+	/* the 4,000 rows held would be over 12 MB (with 2 kB rows the code that held them grew
+	 * by 11.7 MB); the window is 256 rows (about 0.8 MB), the rest is the requests in
+	 * flight, the engine's and the store's own: about 2.3 MB on an idle machine, up to 4.1 MB
+	 * on one loaded by other builds (more answers arrive per round of the loop), so the
+	 * bound leaves room for load and none for holding the rows */
+	printf("run of 8,000 cells over 4,000 rows of 3 kB: the heap grew by at most %zu kB\n",
 	       (heap_peak - base) / 1024);
-	CHECK(heap_peak - base < 4u << 20);
+	CHECK(heap_peak - base < 7u << 20);
 	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 8000);
 	char *sql = sl_xasprintf("DELETE FROM cells WHERE run_id = %lld AND (model_idx * 4000 + "
 				 "case_idx) %% 5 = 0; UPDATE runs SET status = 'incomplete' WHERE "
