@@ -36,6 +36,10 @@ struct sl_judge_options {
 	struct sl_engine *engine; /* calls the judge; NULL = judge scorers fail with a message */
 	const char *model;        /* default judge model (the suite's "judge"), may be NULL */
 	bool no_cache;            /* ask again even when a verdict is cached */
+	/* Score only what needs no request (the TUI while cells stream in): judges and
+	 * embedding cosines wait for the final scoring, and nothing is marked scored, so that
+	 * scoring does it all again. Never blocks on the network. */
+	bool local_only;
 };
 
 bool sl_judge_is_judge_scorer(const char *name);

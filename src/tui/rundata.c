@@ -216,9 +216,10 @@ struct tui_rundata *tui_app_rundata(struct tui_app *app)
 	int64_t t0 = sl_now_ns();
 	if (app->live && app->run_id) {
 		/* The finished cells scored as they come, with the scorers that need no
-		 * network (judges answer at the end of the run): the same numbers a report
-		 * would show, filling in. A failure here is for the final scoring to report. */
-		struct sl_judge_options no_judge = { 0 };
+		 * network (judges and embedding cosines answer at the end of the run, so the
+		 * loop never waits on a request here): the same numbers a report would show,
+		 * filling in. A failure here is for the final scoring to report. */
+		struct sl_judge_options no_judge = { .local_only = true };
 		struct sl_score_stats st;
 		struct sl_error err = { 0 };
 		memset(&st, 0, sizeof st);

@@ -243,6 +243,10 @@ static void draw_triangle_info(struct charts_view *cv, struct tui_grid *g, struc
 			tui_grid_put(g, r.x + 10 + name_w, y, 1, TUI_ROLE_MARK, 0,
 				     tui_glyph(TUI_GLYPH_ARROW_LEFT));
 			tui_grid_put(g, r.x + 12 + name_w, y, 4, TUI_ROLE_MARK, 0, "pick");
+		} else if (m->excluded) { /* ranked by the weights, never picked: a gate fails */
+			tui_grid_put(g, r.x + 10 + name_w, y, 1, TUI_ROLE_ERROR, 0,
+				     tui_glyph(TUI_GLYPH_CROSS));
+			tui_grid_put(g, r.x + 12 + name_w, y, 4, TUI_ROLE_ERROR, 0, "gate");
 		}
 		y++;
 	}

@@ -309,13 +309,20 @@ static void draw_table(struct scorecard_view *sv, struct tui_grid *g, struct tui
 		if (tm && tm->pareto)
 			tui_grid_put(g, a.x + 4, y, 1, sel ? role : TUI_ROLE_MARK, 0,
 				     tui_glyph(TUI_GLYPH_MARK));
+		/* A model a gate excludes keeps its rank (the weights rank it) but may not be
+		 * picked: its row is marked, the banner and the gates below say which gate. */
+		const char *mark = tm && tm->excluded ? tui_glyph(TUI_GLYPH_CROSS) : "";
+		const char *sep = *mark ? " " : "";
 		char name[200];
 		if (r->prompt)
-			snprintf(name, sizeof name, "%s @%s", tui_short_name(r->model), r->prompt);
+			snprintf(name, sizeof name, "%s%s%s @%s", mark, sep, tui_short_name(r->model),
+				 r->prompt);
 		else
-			snprintf(name, sizeof name, "%s", r->model);
+			snprintf(name, sizeof name, "%s%s%s", mark, sep, r->model);
 		bool win = tm && (int)(tm - d->tri.models) == d->winner;
-		tui_grid_put_field(g, a.x + 6, y, name_w - 1, role, win ? TUI_A_BOLD : 0, name, false);
+		tui_grid_put_field(g, a.x + 6, y, name_w - 1,
+				   tm && tm->excluded && !sel ? TUI_ROLE_ERROR : role,
+				   win ? TUI_A_BOLD : 0, name, false);
 		for (int c = sv->first_col; c < last; c++) {
 			char v[64];
 			format_cell(d, &sv->cols[c], r, v, sizeof v);
@@ -366,7 +373,9 @@ static void sv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	}
 	draw_header(sv, g, a, d);
 	int y = a.y + 1;
-	y += draw_banner(g, (struct tui_rect){ a.x, y, a.w, 3 }, d) + 1;
+	/* The recommendation whole where there is room: its end names the models a gate
+	 * excluded, which must not be cut off in a meeting. */
+	y += draw_banner(g, (struct tui_rect){ a.x, y, a.w, a.h >= 20 ? 5 : 3 }, d) + 1;
 	/* Gates and the legend take the bottom; the table the rest. */
 	int gate_h = d->n_gates ? (int)d->gate_report.n : 1;
 	int bottom = gate_h + 1 > a.h / 3 ? a.h / 3 : gate_h + 1;
@@ -374,8 +383,9 @@ static void sv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	draw_table(sv, g, (struct tui_rect){ a.x, y, a.w, table_h }, d);
 	y += table_h + 1;
 	char legend[200];
-	snprintf(legend, sizeof legend, "%s Pareto frontier (speed, precision, cost)  "
-		 "bold: the pick  %s unknown", tui_glyph(TUI_GLYPH_MARK), tui_glyph(TUI_GLYPH_UNKNOWN));
+	snprintf(legend, sizeof legend, "%s Pareto (speed, precision, cost)  "
+		 "bold: the pick  %s fails a gate  %s unknown", tui_glyph(TUI_GLYPH_MARK),
+		 tui_glyph(TUI_GLYPH_CROSS), tui_glyph(TUI_GLYPH_UNKNOWN));
 	tui_grid_put(g, a.x, y - 1, a.w, TUI_ROLE_DIM, 0, legend);
 	draw_gates(g, (struct tui_rect){ a.x, y, a.w, a.y + a.h - y }, d);
 }

@@ -251,6 +251,58 @@ static void test_embeddings_in_the_callers_loop(void)
 	sl_store_close(store);
 }
 
+static long long count_marks(struct sl_store *store)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+	if (sqlite3_prepare_v2(sl_store_db(store), "SELECT COUNT(*) FROM score_marks", -1, &st,
+			       NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return n;
+}
+
+/* The TUI's scoring while cells stream in (local_only): the registry's scorers only, no
+ * request to the judge or for embeddings (it must never wait on the network), and no mark,
+ * so that the final scoring scores everything, vectors and verdicts included. */
+static void test_local_only_sends_nothing(void)
+{
+	struct sl_error err = { 0 };
+	int64_t run;
+	struct sl_store *store = fixture_store("local.db", 6, &run);
+	if (!store)
+		return;
+	CHECK(sl_store_exec(store, "UPDATE runs SET suite_json = '{\"models\": [\"fake:model-a\"], "
+			    "\"prompts\": [\"p\"], \"dataset\": \"cases.jsonl\", \"judge\": "
+			    "\"fake:slow-judge\", \"scorers\": [{\"name\": \"cosine\", \"model\": "
+			    "\"fake:slow-embed\", \"threshold\": 0.1}, {\"name\": \"judge\"}, "
+			    "{\"name\": \"contains\", \"value\": \"answer\"}]}';"
+			    "UPDATE cells SET output = 'answer number ' || case_idx, "
+			    "reference = 'the reference ' || (case_idx % 2)", &err) == 0);
+	fakeprov_reset(fp);
+	struct sl_score_stats st;
+	struct sl_judge_options live = { .local_only = true };
+	CHECK(sl_report_score_run(store, run, &live, &st, &err) == 0);
+	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 0);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 0);
+	CHECK_INT(count_metric(store, run, "contains"), 6);
+	CHECK_INT(count_metric(store, run, "cosine"), 0);
+	CHECK_INT(count_metric(store, run, "judge"), 0);
+	CHECK_INT(count_marks(store), 0);
+	/* the final scoring, with an engine: everything, the vectors and verdicts too */
+	struct sl_engine *eng = sl_engine_new(&(struct sl_engine_options){ 0 }, &err);
+	struct sl_judge_options jo = { .engine = eng };
+	CHECK(sl_report_score_run(store, run, &jo, &st, &err) == 0);
+	CHECK_INT(fakeprov_route_count(fp, "openai.embeddings"), 1);
+	CHECK_INT(count_metric(store, run, "cosine"), 6);
+	CHECK_INT(count_metric(store, run, "judge"), 6);
+	CHECK_INT(count_metric(store, run, "contains"), 6);
+	sl_engine_free(eng);
+	sl_store_close(store);
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start("{\"models\": {\"slow-embed\": {\"latency_ms\": 300}, "
 			    "\"slow-judge\": {\"ttft_ms\": 300, \"text\": "
@@ -266,5 +318,6 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_judge_in_the_callers_loop);
 	RUN_TEST(test_score_run_in_the_callers_loop);
 	RUN_TEST(test_embeddings_in_the_callers_loop);
+	RUN_TEST(test_local_only_sends_nothing);
 	fakeprov_stop(fp);
 TEST_MAIN_END

@@ -121,6 +121,7 @@ struct score_ctx {
 	int page_cells;
 	char now[32];
 	struct sl_error *err;
+	bool local_only;          /* judge->local_only: no request, no mark */
 	/* embedding cosines through an engine: the caller's, else one made at first need */
 	struct sl_engine *engine, *own;
 	struct embed_text *texts;
@@ -269,7 +270,9 @@ static struct sl_scorer *apply_for_case(struct score_ctx *x, const cJSON *spec,
 	struct sl_scorer *s = r ? sl_scorer_new(r, "scorer", &e) : NULL;
 	struct sl_scorer *deferred = NULL;
 	if (s) {
-		if (sl_scorer_embedding_model(s) && embed_engine(x))
+		if (sl_scorer_embedding_model(s) && x->local_only)
+			sc->status = SL_SCORE_SKIPPED; /* its vectors come with the final scoring */
+		else if (sl_scorer_embedding_model(s) && embed_engine(x))
 			deferred = s;
 		else
 			sl_scorer_apply(s, c, sc);
@@ -439,7 +442,7 @@ static int score_cell(void *ud, const struct sl_cell *c)
 	size_t first_job = x->n_jobs;
 	for (size_t i = 0; i < x->n_slots; i++) {
 		struct slot *s = &x->slots[i];
-		if (!s->scorer)
+		if (!s->scorer || (s->embed && x->local_only))
 			continue;
 		struct sl_score sc;
 		memset(&sc, 0, sizeof sc);
@@ -831,6 +834,25 @@ static void settle_embeddings(struct sl_score_task *t)
 	}
 }
 
+/* Mark what start scored in full: every metric but those with cosines still to come. */
+static int mark_fresh(struct score_ctx *x, bool marks_later, int64_t ok_cells)
+{
+	for (size_t j = 0; j < x->n_jobs; j++)
+		for (size_t i = 0; i < x->n_slots; i++)
+			x->slots[i].later |= x->jobs[j].metric == x->slots[i].id;
+	for (size_t i = 0; i < x->n_slots; i++)
+		if (x->slots[i].needed && x->slots[i].scorer && !x->slots[i].later &&
+		    mark_scored(x->store, x->run_id, x->slots[i].id, ok_cells, x->err) != 0)
+			return -1;
+	if (x->pass_rate && !marks_later &&
+	    mark_scored(x->store, x->run_id, "pass_rate", ok_cells, x->err) != 0)
+		return -1;
+	if (x->case_checks && !marks_later &&
+	    mark_scored(x->store, x->run_id, "(case checks)", ok_cells, x->err) != 0)
+		return -1;
+	return 0;
+}
+
 struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
 					    const struct sl_judge_options *judge,
 					    struct sl_score_stats *stats, struct sl_error *err)
@@ -848,7 +870,8 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 	t->suite = suite;
 	size_t n = suite->n_scorers;
 	struct score_ctx x = { .store = store, .run_id = run_id, .stats = stats, .err = err,
-			       .engine = judge ? judge->engine : NULL };
+			       .engine = judge ? judge->engine : NULL,
+			       .local_only = judge && judge->local_only };
 	x.slots = sl_xcalloc(n ? n : 1, sizeof *x.slots);
 	sl_iso8601(sl_wall_ms(), x.now);
 	int64_t ok_cells = count_ok_cells(store, run_id, err);
@@ -889,7 +912,7 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 		int64_t have = scored_against(store, run_id, s->id, err);
 		if (have == -1)
 			goto out;
-		s->needed = have != ok_cells;
+		s->needed = have != ok_cells && !(x.local_only && (!s->scorer || s->embed));
 		if (s->needed) {
 			any_needed = true;
 			stats->metrics_scored++;
@@ -904,6 +927,9 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 		if (have == -1)
 			goto out;
 		x.pass_rate = have != ok_cells || any_needed;
+		for (size_t i = 0; x.local_only && i < x.n_slots; i++)
+			if (x.slots[i].embed && x.slots[i].has_pass)
+				x.pass_rate = false; /* it needs every check's outcome */
 	} else {
 		/* Written by a version that counted measurements as checks: drop it. */
 		int64_t have = scored_against(store, run_id, "pass_rate", err);
@@ -940,18 +966,7 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 			goto rollback;
 		/* metrics with cosines still to come are marked when they are in (finish) */
 		t->marks_later = x.n_jobs > 0;
-		for (size_t j = 0; j < x.n_jobs; j++)
-			for (size_t i = 0; i < x.n_slots; i++)
-				x.slots[i].later |= x.jobs[j].metric == x.slots[i].id;
-		for (size_t i = 0; i < x.n_slots; i++)
-			if (x.slots[i].needed && x.slots[i].scorer && !x.slots[i].later &&
-			    mark_scored(store, run_id, x.slots[i].id, ok_cells, err) != 0)
-				goto rollback;
-		if (x.pass_rate && !t->marks_later &&
-		    mark_scored(store, run_id, "pass_rate", ok_cells, err) != 0)
-			goto rollback;
-		if (x.case_checks && !t->marks_later &&
-		    mark_scored(store, run_id, "(case checks)", ok_cells, err) != 0)
+		if (!x.local_only && mark_fresh(&x, t->marks_later, ok_cells) != 0)
 			goto rollback;
 		if (sl_store_commit(store, err) != 0)
 			goto rollback;
