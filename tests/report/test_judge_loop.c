@@ -163,15 +163,18 @@ static void test_score_run_in_the_callers_loop(void)
 	sl_store_close(store);
 }
 
+/* Scores of the metric with a value; without a metric, the run's score marks. */
 static long long count_metric(struct sl_store *store, int64_t run, const char *metric)
 {
 	sqlite3_stmt *st;
 	long long n = -1;
-	if (sqlite3_prepare_v2(sl_store_db(store), "SELECT COUNT(*) FROM cell_scores WHERE "
-			       "run_id = ?1 AND metric = ?2 AND value IS NOT NULL", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, run);
-		sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	if (sqlite3_prepare_v2(sl_store_db(store), metric ? "SELECT COUNT(*) FROM cell_scores WHERE "
+			       "run_id = ?1 AND metric = ?2 AND value IS NOT NULL"
+			       : "SELECT COUNT(*) FROM score_marks", -1, &st, NULL) == SQLITE_OK) {
+		if (metric) {
+			sqlite3_bind_int64(st, 1, run);
+			sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+		}
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
@@ -251,19 +254,6 @@ static void test_embeddings_in_the_callers_loop(void)
 	sl_store_close(store);
 }
 
-static long long count_marks(struct sl_store *store)
-{
-	sqlite3_stmt *st;
-	long long n = -1;
-	if (sqlite3_prepare_v2(sl_store_db(store), "SELECT COUNT(*) FROM score_marks", -1, &st,
-			       NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	return n;
-}
-
 /* The TUI's scoring while cells stream in (local_only): the registry's scorers only, no
  * request to the judge or for embeddings (it must never wait on the network), and no mark,
  * so that the final scoring scores everything, vectors and verdicts included. */
@@ -290,7 +280,7 @@ static void test_local_only_sends_nothing(void)
 	CHECK_INT(count_metric(store, run, "contains"), 6);
 	CHECK_INT(count_metric(store, run, "cosine"), 0);
 	CHECK_INT(count_metric(store, run, "judge"), 0);
-	CHECK_INT(count_marks(store), 0);
+	CHECK_INT(count_metric(store, 0, NULL), 0); /* no mark */
 	/* the final scoring, with an engine: everything, the vectors and verdicts too */
 	struct sl_engine *eng = sl_engine_new(&(struct sl_engine_options){ 0 }, &err);
 	struct sl_judge_options jo = { .engine = eng };
