@@ -213,8 +213,9 @@ static void test_kill_then_poll(void)
 	CHECK_INT(route("openai.chat") + route("anthropic.messages"), 0);
 	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'done'", run),
 		  2);
-	CHECK_STR(db_query_text(db, "SELECT status FROM runs ORDER BY id DESC LIMIT 1"),
-		  "complete");
+	char *status = db_query_text(db, "SELECT status FROM runs ORDER BY id DESC LIMIT 1");
+	CHECK_STR(status, "complete");
+	free(status);
 	/* polling a run whose batches all ended says so */
 	r = run_cli(db, (const char *[]){ "runs", "poll", run_s, NULL }, NULL);
 	CHECK_INT(r.status, 0);
