@@ -241,3 +241,25 @@ void write_fake_provider(const char *base)
 	free(json);
 	setenv("FAKE_KEY", "sk-fake", 1);
 }
+
+long long db_wait_run_after(const char *path, long long prev)
+{
+	for (int i = 0; i < 2000; i++) {
+		long long r = db_query_int(path, "SELECT MAX(id) FROM runs");
+		if (r > prev)
+			return r;
+		usleep(10000);
+	}
+	return -1;
+}
+
+bool db_wait_batches_submitted(const char *path, long long run, int n)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (db_query_runs(path, "SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND "
+				  "state = 'submitted'", run, run) >= n)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}

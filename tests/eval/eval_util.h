@@ -2,6 +2,7 @@
 #ifndef SHORTLIST_TEST_EVAL_UTIL_H
 #define SHORTLIST_TEST_EVAL_UTIL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct run_result {
@@ -34,5 +35,9 @@ long long db_query_int(const char *path, const char *sql);
 char *db_query_text(const char *path, const char *sql);
 /* db_query_int of fmt with its first %lld replaced by a, the others by b ("%%": '%'). */
 long long db_query_runs(const char *path, const char *fmt, long long a, long long b);
+/* For a run started in another process: the id of the first run after prev (-1 after 20 s),
+ * and whether n of the run's batches reached the API within 20 s. */
+long long db_wait_run_after(const char *path, long long prev);
+bool db_wait_batches_submitted(const char *path, long long run, int n);
 
 #endif

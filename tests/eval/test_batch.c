@@ -95,29 +95,6 @@ static void script(const char *json)
 	fakeprov_reset(fp);
 }
 
-/* Wait (up to 20 s) until the run's batches are all at the API. */
-static bool wait_submitted(long long run, int n)
-{
-	for (int i = 0; i < 2000; i++) {
-		if (q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'submitted'",
-		      run) >= n)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static long long wait_run_after(long long prev)
-{
-	for (int i = 0; i < 2000; i++) {
-		long long r = last_run();
-		if (r > prev)
-			return r;
-		usleep(10000);
-	}
-	return -1;
-}
-
 static void test_ten_thousand(void)
 {
 	/* the answers depend on the request only (model and text), so both ways get the same */
@@ -191,9 +168,9 @@ static void test_kill_then_poll(void)
 	char *suite = write_suite("killpoll", 40, NULL);
 	long long prev = last_run();
 	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "kp");
-	long long run = wait_run_after(prev);
+	long long run = db_wait_run_after(db, prev);
 	CHECK(run > prev);
-	CHECK(wait_submitted(run, 2));
+	CHECK(db_wait_batches_submitted(db, run, 2));
 	kill(pid, SIGKILL);
 	int st;
 	waitpid(pid, &st, 0);
@@ -226,8 +203,8 @@ static void test_kill_then_poll(void)
 	fakeprov_reset(fp);
 	prev = last_run();
 	pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "kr");
-	run = wait_run_after(prev);
-	CHECK(wait_submitted(run, 2));
+	run = db_wait_run_after(db, prev);
+	CHECK(db_wait_batches_submitted(db, run, 2));
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	snprintf(run_s, sizeof run_s, "%lld", run);
@@ -247,8 +224,8 @@ static void test_cancel(void)
 	char *suite = write_suite("cancel", 30, NULL);
 	long long prev = last_run();
 	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "cn");
-	long long run = wait_run_after(prev);
-	CHECK(wait_submitted(run, 2));
+	long long run = db_wait_run_after(db, prev);
+	CHECK(db_wait_batches_submitted(db, run, 2));
 	kill(pid, SIGKILL);
 	int st;
 	waitpid(pid, &st, 0);
@@ -326,8 +303,8 @@ static void test_dead_endpoint(void)
 	char *suite = write_suite("dead", 5, NULL);
 	long long prev = last_run();
 	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL, "dead");
-	long long run = wait_run_after(prev);
-	CHECK(wait_submitted(run, 2));
+	long long run = db_wait_run_after(db, prev);
+	CHECK(db_wait_batches_submitted(db, run, 2));
 	fakeprov_stop(dead);
 	int st;
 	waitpid(pid, &st, 0);

@@ -96,28 +96,6 @@ static void script(const char *json)
 	fakeprov_reset(fp);
 }
 
-static bool wait_submitted(long long run)
-{
-	for (int i = 0; i < 2000; i++) {
-		if (q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'submitted'",
-		      run) >= 1)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static long long wait_run_after(long long prev)
-{
-	for (int i = 0; i < 2000; i++) {
-		long long r = last_run();
-		if (r > prev)
-			return r;
-		usleep(10000);
-	}
-	return -1;
-}
-
 static void test_same_scorecard(void)
 {
 	/* the answer depends on the model only: interactive and batch get the same */
@@ -182,9 +160,9 @@ static void test_kill_then_poll(void)
 	long long prev = last_run();
 	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL },
 			      NULL, "kp");
-	long long run = wait_run_after(prev);
+	long long run = db_wait_run_after(db, prev);
 	CHECK(run > prev);
-	CHECK(wait_submitted(run));
+	CHECK(db_wait_batches_submitted(db, run, 1));
 	kill(pid, SIGKILL);
 	int st;
 	waitpid(pid, &st, 0);
@@ -208,8 +186,8 @@ static void test_kill_then_poll(void)
 	prev = last_run();
 	pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL,
 			"kr");
-	run = wait_run_after(prev);
-	CHECK(wait_submitted(run));
+	run = db_wait_run_after(db, prev);
+	CHECK(db_wait_batches_submitted(db, run, 1));
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	snprintf(run_s, sizeof run_s, "%lld", run);
@@ -230,8 +208,8 @@ static void test_cancel(void)
 	long long prev = last_run();
 	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL },
 			      NULL, "cn");
-	long long run = wait_run_after(prev);
-	CHECK(wait_submitted(run));
+	long long run = db_wait_run_after(db, prev);
+	CHECK(db_wait_batches_submitted(db, run, 1));
 	kill(pid, SIGKILL);
 	int st;
 	waitpid(pid, &st, 0);

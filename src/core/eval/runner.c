@@ -203,6 +203,19 @@ static void cell_coords(const struct sl_runner *r, int64_t idx, int *m, int *p, 
 	*m = (int)(idx / P);
 }
 
+/* Bind ?1 to the run and ?2..?5 to the cell's model, prompt, case and sample: the key of
+ * every statement on one cell. */
+static void bind_cell(const struct sl_runner *r, sqlite3_stmt *st, int64_t idx)
+{
+	int m, p, c, smp;
+	cell_coords(r, idx, &m, &p, &c, &smp);
+	sqlite3_bind_int64(st, 1, r->run_id);
+	sqlite3_bind_int(st, 2, m);
+	sqlite3_bind_int(st, 3, p);
+	sqlite3_bind_int(st, 4, c);
+	sqlite3_bind_int(st, 5, smp);
+}
+
 static int64_t cell_index(const struct sl_runner *r, int m, int p, int c, int s)
 {
 	return (((int64_t)m * (int64_t)r->n_prompts + p) * (int64_t)r->ds->n_cases + c) *
@@ -280,8 +293,6 @@ static bool is_done(struct sl_runner *r, int64_t idx)
 		r->n_skip = r->skip_pos = 0;
 		r->skip_lo = idx;
 		r->skip_hi = idx + 1; /* on error: ask again at the next cell */
-		int m, p, c, s;
-		cell_coords(r, idx, &m, &p, &c, &s);
 		sqlite3_stmt *st = sl_store_prepare(r->store,
 			"SELECT model_idx, prompt_idx, case_idx, sample FROM cells WHERE run_id = ?1 "
 			"AND (model_idx, prompt_idx, case_idx, sample) >= (?2, ?3, ?4, ?5) "
@@ -289,11 +300,7 @@ static bool is_done(struct sl_runner *r, int64_t idx)
 			"LIMIT 4096", NULL);
 		if (!st)
 			return false;
-		sqlite3_bind_int64(st, 1, r->run_id);
-		sqlite3_bind_int(st, 2, m);
-		sqlite3_bind_int(st, 3, p);
-		sqlite3_bind_int(st, 4, c);
-		sqlite3_bind_int(st, 5, s);
+		bind_cell(r, st, idx);
 		int rc, rows = 0;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			rows++;
@@ -1418,18 +1425,12 @@ static void host_coords(void *ud, int64_t idx, int *m, int *p, int *c, int *s)
 static bool host_done(void *ud, int64_t idx)
 {
 	struct sl_runner *r = ud;
-	int m, p, c, s;
-	cell_coords(r, idx, &m, &p, &c, &s);
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT 1 FROM cells WHERE run_id = ? AND model_idx = ? AND prompt_idx = ? AND "
 		"case_idx = ? AND sample = ? AND error_kind IS NULL", NULL);
 	if (!st)
 		return false;
-	sqlite3_bind_int64(st, 1, r->run_id);
-	sqlite3_bind_int(st, 2, m);
-	sqlite3_bind_int(st, 3, p);
-	sqlite3_bind_int(st, 4, c);
-	sqlite3_bind_int(st, 5, s);
+	bind_cell(r, st, idx);
 	bool done = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
 	return done;
