@@ -12,6 +12,14 @@
 extern int test_failures;
 extern const char *test_current;
 
+/* The distinct statements a connection ran, for EXPLAIN QUERY PLAN checks: pass
+ * test_trace_stmt to sqlite3_trace_v2(db, SQLITE_TRACE_STMT, test_trace_stmt, NULL). The
+ * steps of triggers are left out; at most TEST_MAX_TRACED are kept (caller frees them). */
+#define TEST_MAX_TRACED 256
+extern char *test_traced[TEST_MAX_TRACED];
+extern size_t test_n_traced;
+int test_trace_stmt(unsigned type, void *ud, void *p, void *x);
+
 #define CHECK(cond)                                                                        \
 	do {                                                                               \
 		if (!(cond)) {                                                             \

@@ -4,6 +4,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+#include <string.h>
+
 #include "config.h"
 #include "shortlist/engine.h"
 #include "shortlist/util.h"
@@ -90,4 +93,22 @@ struct sl_engine *test_engine_new(const char *json, const struct sl_engine_optio
 		exit(99);
 	}
 	return e;
+}
+
+char *test_traced[TEST_MAX_TRACED];
+size_t test_n_traced;
+
+int test_trace_stmt(unsigned type, void *ud, void *p, void *x)
+{
+	(void)ud;
+	(void)p;
+	const char *sql = x;
+	if (type != SQLITE_TRACE_STMT || !sql || strncmp(sql, "--", 2) == 0) /* trigger steps */
+		return 0;
+	for (size_t i = 0; i < test_n_traced; i++)
+		if (strcmp(test_traced[i], sql) == 0)
+			return 0;
+	if (test_n_traced < TEST_MAX_TRACED)
+		test_traced[test_n_traced++] = sl_xstrdup(sql);
+	return 0;
 }

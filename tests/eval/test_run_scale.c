@@ -128,25 +128,6 @@ static void sample_heap(void *ud, const struct sl_run_progress *p)
 
 /* ---- statements and their plans ---- */
 
-#define MAX_SQL 256
-static char *seen[MAX_SQL];
-static size_t n_seen;
-
-static int on_stmt(unsigned type, void *ud, void *p, void *x)
-{
-	(void)ud;
-	(void)p;
-	const char *sql = x;
-	if (type != SQLITE_TRACE_STMT || !sql || strncmp(sql, "--", 2) == 0) /* trigger steps */
-		return 0;
-	for (size_t i = 0; i < n_seen; i++)
-		if (strcmp(seen[i], sql) == 0)
-			return 0;
-	if (n_seen < MAX_SQL)
-		seen[n_seen++] = sl_xstrdup(sql);
-	return 0;
-}
-
 /* The tables that grow with runs. */
 static bool big_table(const char *detail)
 {
@@ -164,8 +145,8 @@ static bool big_table(const char *detail)
 static void check_plans(struct sl_store *s)
 {
 	size_t checked = 0;
-	for (size_t i = 0; i < n_seen; i++) {
-		char *eqp = sl_xasprintf("EXPLAIN QUERY PLAN %s", seen[i]);
+	for (size_t i = 0; i < test_n_traced; i++) {
+		char *eqp = sl_xasprintf("EXPLAIN QUERY PLAN %s", test_traced[i]);
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(sl_store_db(s), eqp, -1, &st, NULL) != SQLITE_OK) {
 			free(eqp); /* a statement of another schema step (CREATE ...) */
@@ -178,12 +159,12 @@ static void check_plans(struct sl_store *s)
 			sorts |= strstr(detail, "TEMP B-TREE") != NULL;
 			if (strncmp(detail, "SCAN ", 5) == 0 && big_table(detail)) {
 				fprintf(stderr, "scans a table that grows: %s\n  in: %s\n", detail,
-					seen[i]);
+					test_traced[i]);
 				test_failures++;
 			}
 		}
 		if (big && sorts) {
-			fprintf(stderr, "sorts rows of a table that grows\n  in: %s\n", seen[i]);
+			fprintf(stderr, "sorts rows of a table that grows\n  in: %s\n", test_traced[i]);
 			test_failures++;
 		}
 		checked += big;
@@ -192,9 +173,9 @@ static void check_plans(struct sl_store *s)
 	}
 	/* the window of rows, the done cells, the resume counts, the insert, the cache */
 	CHECK(checked >= 5);
-	for (size_t i = 0; i < n_seen; i++)
-		free(seen[i]);
-	n_seen = 0;
+	for (size_t i = 0; i < test_n_traced; i++)
+		free(test_traced[i]);
+	test_n_traced = 0;
 }
 
 /* 2 models x 4,000 rows of 3 kB: the heap stays far below the rows' size. Then every fifth
@@ -211,7 +192,7 @@ static void test_resume_from_store(void)
 	struct sl_store *s = sl_store_open(db, 0, &err);
 	CHECK(s != NULL);
 	add_prompt(db);
-	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, on_stmt, NULL);
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, test_trace_stmt, NULL);
 	/* the heap in use, sampled at every progress report (each round of the loop): the
 	 * page cache kept small, so what grows is the runner's own */
 	CHECK_INT(sl_store_exec(s, "PRAGMA cache_size = -256; PRAGMA temp.cache_size = -256", &err), 0);

@@ -331,25 +331,6 @@ static void test_streamed_scores(void)
 
 /* ---- no reader walks the run's cells ---- */
 
-#define MAX_SQL 256
-static char *seen[MAX_SQL];
-static size_t n_seen;
-
-static int on_stmt(unsigned type, void *ud, void *p, void *x)
-{
-	(void)ud;
-	(void)p;
-	const char *sql = x;
-	if (type != SQLITE_TRACE_STMT || !sql || strncmp(sql, "--", 2) == 0) /* trigger steps */
-		return 0;
-	for (size_t i = 0; i < n_seen; i++)
-		if (strcmp(seen[i], sql) == 0)
-			return 0;
-	if (n_seen < MAX_SQL)
-		seen[n_seen++] = sl_xstrdup(sql);
-	return 0;
-}
-
 static bool ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -415,9 +396,9 @@ static bool reads_many_cells(const char *sql, const char *detail)
 static void check_plans(struct sl_store *s, const char *reader)
 {
 	test_current = reader;
-	CHECK(n_seen > 0);
-	for (size_t i = 0; i < n_seen; i++) {
-		char *eqp = sl_xasprintf("EXPLAIN QUERY PLAN %s", seen[i]);
+	CHECK(test_n_traced > 0);
+	for (size_t i = 0; i < test_n_traced; i++) {
+		char *eqp = sl_xasprintf("EXPLAIN QUERY PLAN %s", test_traced[i]);
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(sl_store_db(s), eqp, -1, &st, NULL) != SQLITE_OK) {
 			fprintf(stderr, "%s: %s\n", eqp, sqlite3_errmsg(sl_store_db(s)));
@@ -427,17 +408,17 @@ static void check_plans(struct sl_store *s, const char *reader)
 		}
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *detail = (const char *)sqlite3_column_text(st, 3);
-			if (reads_many_cells(seen[i], detail)) {
+			if (reads_many_cells(test_traced[i], detail)) {
 				fprintf(stderr, "%s: reads every cell of the run: %s\n  in: %s\n",
-					reader, detail, seen[i]);
+					reader, detail, test_traced[i]);
 				test_failures++;
 			}
 		}
 		sqlite3_finalize(st);
 		free(eqp);
-		free(seen[i]);
+		free(test_traced[i]);
 	}
-	n_seen = 0;
+	test_n_traced = 0;
 }
 
 static void test_readers_read_statistics(void)
@@ -474,7 +455,7 @@ static void test_readers_read_statistics(void)
 
 	/* prepared statements are cached by the store: a fresh connection for each reader
 	 * would hide nothing, since tracing sees every execution */
-	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, on_stmt, NULL);
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, test_trace_stmt, NULL);
 
 	struct sl_run *runs;
 	size_t n;
@@ -553,13 +534,13 @@ static void test_readers_read_statistics(void)
 
 	/* the check itself: the statement runs list used before issue 15, the scores of one
 	 * cell and the replay's walk of every cell before issue 15's item 3 are caught */
-	n_seen = 0;
-	seen[n_seen++] = sl_xstrdup("SELECT (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id) "
+	test_n_traced = 0;
+	test_traced[test_n_traced++] = sl_xstrdup("SELECT (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id) "
 				    "FROM runs r");
-	seen[n_seen++] = sl_xstrdup("SELECT metric, value, detail FROM cell_scores WHERE run_id = "
+	test_traced[test_n_traced++] = sl_xstrdup("SELECT metric, value, detail FROM cell_scores WHERE run_id = "
 				    "?1 AND model_idx = ?2 AND prompt_idx = ?3 AND case_idx = ?4 "
 				    "AND sample = ?5 ORDER BY metric");
-	seen[n_seen++] = sl_xstrdup("SELECT * FROM cell_details WHERE run_id = ?1 AND "
+	test_traced[test_n_traced++] = sl_xstrdup("SELECT * FROM cell_details WHERE run_id = ?1 AND "
 				    "(model_idx, prompt_idx, case_idx, sample) > (?2, ?3, ?4, ?5) "
 				    "ORDER BY model_idx, prompt_idx, case_idx, sample");
 	int before = test_failures;
