@@ -480,9 +480,7 @@ static int score_cell(void *ud, const struct sl_cell *c)
 			snprintf(detail, sizeof detail, "predicted: %s; %s", sc.predicted, sc.detail);
 		else if (sc.predicted[0])
 			snprintf(detail, sizeof detail, "predicted: %s", sc.predicted);
-		else
-			snprintf(detail, sizeof detail, "%s", sc.detail);
-		add_score(x, s->id, s->proportion, c, v, detail);
+		add_score(x, s->id, s->proportion, c, v, sc.predicted[0] ? detail : sc.detail);
 	}
 	score_case_asserts(x, c, &all_pass, &any_error);
 	int waiting = 0;
