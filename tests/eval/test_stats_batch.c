@@ -67,8 +67,8 @@ static int count_stmt(unsigned type, void *ud, void *p, void *x)
 
 /* Both queries give rows ordered by their first n_key columns; the stored one leaves out
  * rows that count nothing (what deletions leave behind). Integers must be equal, reals equal
- * up to rounding. Returns the number of rows that differ. */
-static int compare_rows(sqlite3 *db, const char *what, const char *stored, const char *recomputed,
+ * up to rounding; each row that differs is a failure. */
+static void compare_rows(sqlite3 *db, const char *what, const char *stored, const char *recomputed,
 			int n_key)
 {
 	sqlite3_stmt *a, *b;
@@ -112,7 +112,9 @@ static int compare_rows(sqlite3 *db, const char *what, const char *stored, const
 	}
 	sqlite3_finalize(a);
 	sqlite3_finalize(b);
-	return bad;
+	if (bad)
+		fprintf(stderr, "[%s] %s differs from its recompute\n", test_current, what);
+	test_failures += bad;
 }
 
 #define GEN "error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
@@ -122,7 +124,7 @@ static void check_aggregates(struct sl_store *s, const char *when)
 {
 	sqlite3 *db = sl_store_db(s);
 	test_current = when;
-	CHECK(compare_rows(db, "cell_stats",
+	compare_rows(db, "cell_stats",
 		"SELECT run_id, model_idx, prompt_idx, n, n_err, n_cached, n_lat, n_ttft, n_cost,"
 		" sum_lat, sum_cost, sum_tok, sum_gen_ms, cost_err, cost_cached FROM cell_stats"
 		" WHERE n != 0 OR n_err != 0 OR n_cached != 0 OR n_lat != 0 OR n_ttft != 0 OR"
@@ -134,13 +136,13 @@ static void check_aggregates(struct sl_store *s, const char *when)
 		" IS NULL, cost, 0)), TOTAL(iif(" GEN ", tokens_out, 0)), TOTAL(iif(" GEN ","
 		" latency_ms - COALESCE(ttft_ms, 0), 0)), TOTAL(iif(error_kind IS NOT NULL, cost,"
 		" 0)), TOTAL(iif(cached != 0, cost, 0)) FROM cells GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-		3) == 0);
-	CHECK(compare_rows(db, "cell_reported",
+		3);
+	compare_rows(db, "cell_reported",
 		"SELECT run_id, model_idx, reported_model, n FROM cell_reported WHERE n != 0"
 		" ORDER BY 1, 2, 3",
 		"SELECT run_id, model_idx, reported_model, COUNT(*) FROM cells WHERE reported_model"
-		" IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", 3) == 0);
-	CHECK(compare_rows(db, "score_stats",
+		" IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", 3);
+	compare_rows(db, "score_stats",
 		"SELECT run_id, metric, model_idx, prompt_idx, kind, n, n_null, judge_n,"
 		" judge_cost_unknown, judge_cached, sum, sumsq, judge_cost FROM score_stats"
 		" WHERE n != 0 OR n_null != 0 ORDER BY 1, 2, 3, 4",
@@ -148,7 +150,7 @@ static void check_aggregates(struct sl_store *s, const char *when)
 		" SUM(value IS NULL), SUM(judge_model IS NOT NULL), SUM(judge_model IS NOT NULL AND"
 		" judge_cost IS NULL), SUM(judge_model IS NOT NULL AND judge_cached != 0),"
 		" TOTAL(value), TOTAL(value * value), TOTAL(judge_cost) FROM cell_scores"
-		" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", 4) == 0);
+		" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", 4);
 	sqlite3_stmt *st;
 	CHECK(sqlite3_prepare_v2(db, "SELECT deferred FROM stats_deferred", -1, &st, NULL) ==
 	      SQLITE_OK);
