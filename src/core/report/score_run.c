@@ -529,6 +529,24 @@ static int score_pages(struct score_ctx *x)
 	}
 }
 
+/* Only the cells written since *since (live scoring, nothing cleared first): each page
+ * written in its own short transaction, *since moved past it once it is. */
+static int score_since(struct score_ctx *x, int64_t *since)
+{
+	do {
+		int64_t at = *since;
+		x->page_cells = 0;
+		if (sl_run_cells_foreach_since(x->store, x->run_id, &at, PAGE, score_cell, x,
+					       x->err) != 0 ||
+		    write_pending(x) != 0) {
+			drop_pending(x);
+			return -1;
+		}
+		*since = at;
+	} while (x->page_cells == PAGE);
+	return 0;
+}
+
 /* The number of successful cells the metric was last scored against; -2 if never. */
 static int64_t scored_against(struct sl_store *store, int64_t run, const char *metric,
 			      struct sl_error *err)
@@ -863,11 +881,16 @@ static int mark_fresh(struct score_ctx *x, bool marks_later, int64_t ok_cells)
 	return 0;
 }
 
-struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
-					    const struct sl_judge_options *judge,
-					    struct sl_score_stats *stats, struct sl_error *err)
+/* since: NULL, or live scoring's mark (sl_report_score_live). */
+static struct sl_score_task *score_start(struct sl_store *store, int64_t run_id,
+					 const struct sl_judge_options *judge, int64_t *since,
+					 struct sl_score_stats *stats, struct sl_error *err)
 {
 	memset(stats, 0, sizeof *stats);
+	/* the last cell written before this scoring: what a full scoring covers */
+	int64_t newest = since && *since < 0 ? sl_run_cells_newest(store, err) : 0;
+	if (newest < 0)
+		return NULL;
 	struct sl_run run;
 	if (sl_run_get(store, run_id, &run, err) != 0)
 		return NULL;
@@ -962,7 +985,11 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 	bool registry_needed = x.pass_rate || x.case_checks;
 	for (size_t i = 0; i < x.n_slots; i++)
 		registry_needed |= x.slots[i].needed && x.slots[i].scorer;
-	if (registry_needed) {
+	if (registry_needed && since && *since >= 0) {
+		/* the cells scored before keep their scores: score the new ones on top */
+		if (score_since(&x, since) != 0)
+			goto out;
+	} else if (registry_needed) {
 		if (sl_store_begin(store, err) != 0)
 			goto out;
 		for (size_t i = 0; i < x.n_slots; i++)
@@ -994,6 +1021,8 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 			goto out;
 	}
 	(void)n_judge;
+	if (since && *since < 0)
+		*since = newest;
 	t->x = x;
 	t->x.err = &t->failed; /* the caller's err need not outlive start */
 	sl_run_free(&run);
@@ -1095,13 +1124,16 @@ int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err)
 	return ret;
 }
 
-int sl_report_score_run(struct sl_store *store, int64_t run_id,
-			const struct sl_judge_options *judge, struct sl_score_stats *stats,
-			struct sl_error *err)
+struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
+					    const struct sl_judge_options *judge,
+					    struct sl_score_stats *stats, struct sl_error *err)
 {
-	struct sl_score_stats local;
-	struct sl_score_task *t = sl_report_score_start(store, run_id, judge,
-							stats ? stats : &local, err);
+	return score_start(store, run_id, judge, NULL, stats, err);
+}
+
+/* Pump a started task until nothing is out, then finish it. */
+static int score_to_end(struct sl_score_task *t, struct sl_error *err)
+{
 	if (!t)
 		return -1;
 	while (sl_report_score_pump(t)) {
@@ -1111,4 +1143,22 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			sl_engine_perform(eng);
 	}
 	return sl_report_score_finish(t, err);
+}
+
+int sl_report_score_run(struct sl_store *store, int64_t run_id,
+			const struct sl_judge_options *judge, struct sl_score_stats *stats,
+			struct sl_error *err)
+{
+	struct sl_score_stats local;
+	return score_to_end(sl_report_score_start(store, run_id, judge, stats ? stats : &local,
+						  err), err);
+}
+
+int sl_report_score_live(struct sl_store *store, int64_t run_id, int64_t *since,
+			 struct sl_score_stats *stats, struct sl_error *err)
+{
+	struct sl_judge_options local = { .local_only = true };
+	struct sl_score_stats st;
+	return score_to_end(score_start(store, run_id, &local, since, stats ? stats : &st, err),
+			    err);
 }
