@@ -102,6 +102,7 @@ int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
 	}
 	struct tui_live *l = sl_xcalloc(1, sizeof *l);
 	l->app = app;
+	l->score_since = -1;
 	l->suite_path = sl_xstrdup(suite_path);
 	l->resume_ref = resume_ref ? sl_xstrdup(resume_ref) : NULL;
 	/* checked again by the runner: the file may have changed since its plan */
