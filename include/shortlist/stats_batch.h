@@ -1,15 +1,18 @@
 /* The statistics of a bulk write (cell_stats, cell_reported, score_stats: schema.c), added
  * up in memory and written once per group at the end of the write transaction instead of
- * by a trigger per row. For writers that insert many rows per transaction:
+ * by triggers per row. For writers that insert many rows per transaction:
  *
  *   sl_store_begin(store) ... sl_stats_batch_begin(store, b)
- *   each INSERT (OR REPLACE) INTO cells / cell_scores, then sl_stats_batch_add_cell / _score
+ *   each row: INSERT INTO cells / cell_scores ... ON CONFLICT DO NOTHING, then
+ *     a row went in (sqlite3_changes() == 1): sl_stats_batch_add_cell / _score
+ *     its key was there (0): the same row through INSERT OR REPLACE, sl_stats_batch_replace
  *   sl_stats_batch_write(store, b) ... sl_store_commit(store)
  *
- * On failure roll the transaction back and call sl_stats_batch_reset: the deferral was
- * never committed, so no other connection saw it. Only the INSERTs between begin and write
- * are deferred; a replaced row still takes its old values out through its trigger, and
- * UPDATE and DELETE keep theirs. */
+ * Between begin and write the connection's insert and replace triggers on cells and
+ * cell_scores do nothing (a plain INSERT OR REPLACE would leave the replaced row's values
+ * in the statistics); UPDATE and DELETE keep theirs. On failure roll the transaction back
+ * and call sl_stats_batch_reset: the deferral was never committed, so no other connection
+ * saw it. */
 #ifndef SHORTLIST_STATS_BATCH_H
 #define SHORTLIST_STATS_BATCH_H
 
@@ -39,6 +42,9 @@ void sl_stats_batch_add_cell(struct sl_stats_batch *b, const struct sl_cell_stat
 /* A score row without a judge (value NaN: unscored). */
 void sl_stats_batch_add_score(struct sl_stats_batch *b, int64_t run_id, const char *metric,
 			      int model_idx, int prompt_idx, bool proportion, double value);
+/* Step replace (INSERT OR REPLACE of a row whose key is there, bound) with the triggers on:
+ * they take out the old row's values and add the new one's. Such a row is not added. */
+int sl_stats_batch_replace(struct sl_store *store, sqlite3_stmt *replace, struct sl_error *err);
 /* One UPSERT per group, then the triggers on again; the batch is empty after. */
 int sl_stats_batch_write(struct sl_store *store, struct sl_stats_batch *b, struct sl_error *err);
 /* Forget what was added (after a rollback). */

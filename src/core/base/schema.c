@@ -486,20 +486,22 @@ static const char report_run_totals_v2[] =
 	"CREATE TRIGGER cells_extra_update AFTER UPDATE ON cells WHEN " CELLS_EXTRA_WHEN("OLD")
 	" OR " CELLS_EXTRA_WHEN("NEW") " BEGIN " CELLS_EXTRA_SUB("OLD") CELLS_EXTRA_ADD("NEW")
 	"END;";
+#define CELLS_EXTRA_REPLACE_BODY \
+	"UPDATE cell_stats SET cost_err = cost_err - iif(o.error_kind IS NOT NULL, " \
+	"  COALESCE(o.cost, 0), 0), cost_cached = cost_cached - iif(o.cached != 0, " \
+	"  COALESCE(o.cost, 0), 0) FROM (SELECT * FROM cells o WHERE o.run_id = NEW.run_id AND " \
+	"  o.model_idx = NEW.model_idx AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = " \
+	"  NEW.case_idx AND o.sample = NEW.sample) AS o WHERE cell_stats.run_id = o.run_id AND " \
+	"  cell_stats.model_idx = o.model_idx AND cell_stats.prompt_idx = o.prompt_idx; " \
+	"UPDATE cell_reported SET n = cell_reported.n - 1 FROM (SELECT * FROM cells o WHERE " \
+	"  o.run_id = NEW.run_id AND o.model_idx = NEW.model_idx AND o.prompt_idx = " \
+	"  NEW.prompt_idx AND o.case_idx = NEW.case_idx AND o.sample = NEW.sample) AS o WHERE " \
+	"  cell_reported.run_id = o.run_id AND cell_reported.model_idx = o.model_idx AND " \
+	"  cell_reported.reported_model = o.reported_model; "
 static const char report_run_totals_v3[] =
 	/* REPLACE fires no DELETE trigger: take the replaced row out first */
 	"CREATE TRIGGER cells_extra_replace BEFORE INSERT ON cells WHEN " CELLS_REPLACED " BEGIN "
-	"UPDATE cell_stats SET cost_err = cost_err - iif(o.error_kind IS NOT NULL, "
-	"  COALESCE(o.cost, 0), 0), cost_cached = cost_cached - iif(o.cached != 0, "
-	"  COALESCE(o.cost, 0), 0) FROM (SELECT * FROM cells o WHERE o.run_id = NEW.run_id AND "
-	"  o.model_idx = NEW.model_idx AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = "
-	"  NEW.case_idx AND o.sample = NEW.sample) AS o WHERE cell_stats.run_id = o.run_id AND "
-	"  cell_stats.model_idx = o.model_idx AND cell_stats.prompt_idx = o.prompt_idx; "
-	"UPDATE cell_reported SET n = cell_reported.n - 1 FROM (SELECT * FROM cells o WHERE "
-	"  o.run_id = NEW.run_id AND o.model_idx = NEW.model_idx AND o.prompt_idx = "
-	"  NEW.prompt_idx AND o.case_idx = NEW.case_idx AND o.sample = NEW.sample) AS o WHERE "
-	"  cell_reported.run_id = o.run_id AND cell_reported.model_idx = o.model_idx AND "
-	"  cell_reported.reported_model = o.reported_model; "
+	CELLS_EXTRA_REPLACE_BODY
 	"END;";
 
 /* Bootstrap intervals of the scorecard, kept by the first build that computed them and
@@ -613,11 +615,14 @@ static const char report_percentiles_v1[] =
  * instead of one per row here (most of a committed cell's SQLite CPU). While its
  * transaction is open such a writer sets stats_deferred.deferred to 1, and clears it before
  * COMMIT: no other connection ever sees it set, so every other write (the sqlite3 shell, a
- * bundle import, a deleted run) keeps its triggers. The replace and delete triggers are not
- * deferred: a bulk writer's replaced rows still take out their old values here. A missing
- * row reads as NULL: triggers on. The insert triggers of cells are one trigger now, so a
- * deferred insert pays one cheap check. */
+ * bundle import, a deleted run) keeps its triggers. Update and delete triggers are never
+ * deferred; the replace triggers are from v3 on. A missing row reads as NULL: triggers on.
+ * The insert triggers of cells are one trigger now, so a deferred insert pays one check. */
 #define STATS_NOT_DEFERRED "(SELECT deferred FROM stats_deferred) IS NOT 1"
+#define SCORES_REPLACED \
+	"EXISTS (SELECT 1 FROM cell_scores x WHERE x.run_id = NEW.run_id AND x.metric = " \
+	"  NEW.metric AND x.model_idx = NEW.model_idx AND x.prompt_idx = NEW.prompt_idx AND " \
+	"  x.case_idx = NEW.case_idx AND x.sample = NEW.sample)"
 static const char report_stats_deferred_v1[] =
 	"CREATE TABLE stats_deferred (deferred INTEGER NOT NULL); "
 	"INSERT INTO stats_deferred VALUES (0); "
@@ -629,6 +634,20 @@ static const char report_stats_deferred_v2[] =
 	"DROP TRIGGER cell_scores_stats_insert; "
 	"CREATE TRIGGER cell_scores_stats_insert AFTER INSERT ON cell_scores WHEN "
 	STATS_NOT_DEFERRED " BEGIN " SCORES_STATS_ADD "END;";
+/* The replace triggers' probe for an existing row cost more than the rest of a deferred
+ * insert's triggers (about 9k instructions per score row, two probes per cell): deferred
+ * too. A bulk writer inserts with ON CONFLICT DO NOTHING, and a row that was there it writes
+ * again with INSERT OR REPLACE with the triggers on (sl_stats_batch_replace). The replace
+ * triggers of cells are one trigger now: one probe. */
+static const char report_stats_deferred_v3[] =
+	"DROP TRIGGER cells_stats_replace; "
+	"DROP TRIGGER cells_extra_replace; "
+	"CREATE TRIGGER cells_stats_replace BEFORE INSERT ON cells WHEN " STATS_NOT_DEFERRED
+	" AND " CELLS_REPLACED " BEGIN " CELLS_STATS_REPLACE_BODY CELLS_EXTRA_REPLACE_BODY "END;";
+static const char report_stats_deferred_v4[] =
+	"DROP TRIGGER cell_scores_stats_replace; "
+	"CREATE TRIGGER cell_scores_stats_replace BEFORE INSERT ON cell_scores WHEN "
+	STATS_NOT_DEFERRED " AND " SCORES_REPLACED " BEGIN " SCORES_STATS_REPLACE_BODY "END;";
 
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
@@ -655,6 +674,8 @@ const struct sl_migration sl_migrations[] = {
 	{ "kept percentiles of scorecards, index of failed cells", report_percentiles_v1 },
 	{ "statistics deferred by bulk writers: cells", report_stats_deferred_v1 },
 	{ "statistics deferred by bulk writers: scores", report_stats_deferred_v2 },
+	{ "statistics deferred by bulk writers: replaced cells", report_stats_deferred_v3 },
+	{ "statistics deferred by bulk writers: replaced scores", report_stats_deferred_v4 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

@@ -1,7 +1,8 @@
 /* Statistics of a bulk write, one UPSERT per group (shortlist/stats_batch.h). The sums are
  * the triggers' own (schema.c, CELLS_STATS_ADD, CELLS_EXTRA_ADD, SCORES_STATS_ADD) done in C:
  * a change to what a trigger adds must be made here too (test_stats_batch compares both
- * against a recompute from the rows). */
+ * against a recompute from the rows). A replaced row is left to the triggers: the batch
+ * turns them on for it. */
 #include "shortlist/stats_batch.h"
 
 #include <math.h>
@@ -125,6 +126,17 @@ int sl_stats_batch_begin(struct sl_store *store, struct sl_stats_batch *b, struc
 		return -1;
 	}
 	sl_stats_batch_reset(b);
+	return set_deferred(store, true, err);
+}
+
+int sl_stats_batch_replace(struct sl_store *store, sqlite3_stmt *replace, struct sl_error *err)
+{
+	if (set_deferred(store, false, err) != 0)
+		return -1;
+	int rc = sl_store_step(store, replace, err);
+	sqlite3_reset(replace);
+	if (rc < 0)
+		return -1;
 	return set_deferred(store, true, err);
 }
 

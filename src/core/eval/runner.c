@@ -907,6 +907,44 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 }
 
+/* A cell's row: new (ON CONFLICT DO NOTHING, its statistics added up by the batch), or one
+ * stored before (resumed, retried) written again with its triggers on (stats_batch.h). */
+#define CELL_ROW "cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "            \
+	"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "  \
+	"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, expected, "      \
+	"reference, label, cache_key, finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
+	"?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+
+static void bind_cell_row(const struct sl_runner *r, sqlite3_stmt *st, const struct cell_rec *c,
+			  const char *now)
+{
+	int m, p, k, smp;
+	cell_coords(r, c->idx, &m, &p, &k, &smp);
+	bind_cell(r, st, c->idx);
+	sl_bind_text(st, 6, r->models[m].requested);
+	sl_bind_text(st, 7, c->reported_model);
+	sl_bind_text(st, 8, c->output);
+	sl_bind_text(st, 9, c->finish_reason);
+	sl_bind_text(st, 10, c->error_kind);
+	sl_bind_text(st, 11, c->error_msg);
+	if (c->http_status) /* a reset statement keeps its bindings: the last cell's status */
+		sqlite3_bind_int(st, 12, (int)c->http_status);
+	else
+		sqlite3_bind_null(st, 12);
+	sqlite3_bind_int(st, 13, c->cached);
+	bind_real(st, 14, c->latency_ms);
+	bind_real(st, 15, c->ttft_ms);
+	bind_count(st, 16, c->tokens_in);
+	bind_count(st, 17, c->tokens_out);
+	sqlite3_bind_int(st, 18, c->tokens_estimated);
+	bind_real(st, 19, c->cost);
+	sl_bind_text(st, 20, c->ans.expected);
+	sl_bind_text(st, 21, c->ans.reference);
+	sl_bind_text(st, 22, c->ans.label);
+	sl_bind_text(st, 23, c->cache_key);
+	sl_bind_text(st, 24, now);
+}
+
 /* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
  * in memory (only when !wait), -1 error. */
 static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
@@ -917,12 +955,7 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	if (brc != 0)
 		return brc;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"INSERT OR REPLACE INTO cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "
-		"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "
-		"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, expected, "
-		"reference, label, cache_key, finished_at) VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-		"?19, ?20, ?21, ?22, ?23, ?24)", err);
+		"INSERT INTO " CELL_ROW " ON CONFLICT DO NOTHING", err);
 	/* The cache keeps the first answer to a request; only --refresh replaces it. */
 #define CACHE_INSERT(verb) "INSERT OR " verb " INTO response_cache(key, endpoint, model, "     \
 	"reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, "   \
@@ -941,38 +974,24 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		int m, p, k, s;
 		cell_coords(r, c->idx, &m, &p, &k, &s);
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, r->run_id);
-		sqlite3_bind_int(st, 2, m);
-		sqlite3_bind_int(st, 3, p);
-		sqlite3_bind_int(st, 4, k);
-		sqlite3_bind_int(st, 5, s);
-		sl_bind_text(st, 6, r->models[m].requested);
-		sl_bind_text(st, 7, c->reported_model);
-		sl_bind_text(st, 8, c->output);
-		sl_bind_text(st, 9, c->finish_reason);
-		sl_bind_text(st, 10, c->error_kind);
-		sl_bind_text(st, 11, c->error_msg);
-		if (c->http_status)
-			sqlite3_bind_int(st, 12, (int)c->http_status);
-		sqlite3_bind_int(st, 13, c->cached);
-		bind_real(st, 14, c->latency_ms);
-		bind_real(st, 15, c->ttft_ms);
-		bind_count(st, 16, c->tokens_in);
-		bind_count(st, 17, c->tokens_out);
-		sqlite3_bind_int(st, 18, c->tokens_estimated);
-		bind_real(st, 19, c->cost);
-		sl_bind_text(st, 20, c->ans.expected);
-		sl_bind_text(st, 21, c->ans.reference);
-		sl_bind_text(st, 22, c->ans.label);
-		sl_bind_text(st, 23, c->cache_key);
-		sl_bind_text(st, 24, now);
+		bind_cell_row(r, st, c, now);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
-		sl_stats_batch_add_cell(r->stats, &(struct sl_cell_stat){
-			.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
-			.error = c->error_kind != NULL, .cached = c->cached,
-			.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
-			.tokens_out = c->tokens_out, .reported_model = c->reported_model });
+		if (sqlite3_changes(sl_store_db(r->store)) == 0) {
+			sqlite3_stmt *rs = sl_store_prepare(r->store,
+				"INSERT OR REPLACE INTO " CELL_ROW, err);
+			if (!rs)
+				goto fail;
+			bind_cell_row(r, rs, c, now);
+			if (sl_stats_batch_replace(r->store, rs, err) != 0)
+				goto fail;
+		} else {
+			sl_stats_batch_add_cell(r->stats, &(struct sl_cell_stat){
+				.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
+				.error = c->error_kind != NULL, .cached = c->cached,
+				.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
+				.tokens_out = c->tokens_out, .reported_model = c->reported_model });
+		}
 		if (!c->to_cache)
 			continue;
 		const struct model_slot *ms = &r->models[m];

@@ -203,6 +203,27 @@ static int write_embed_cache(struct score_ctx *x)
 	return 0;
 }
 
+/* A score row: new (ON CONFLICT DO NOTHING, its statistics added up by the batch), or one
+ * scored before written again with its triggers on (stats_batch.h). */
+#define SCORE_ROW "cell_scores (run_id, metric, model_idx, prompt_idx, case_idx, sample, kind," \
+	" value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+
+static void bind_score_row(const struct score_ctx *x, sqlite3_stmt *st,
+			   const struct pending_score *p)
+{
+	sqlite3_bind_int64(st, 1, x->run_id);
+	sqlite3_bind_text(st, 2, p->metric, -1, SQLITE_STATIC);
+	for (int k = 0; k < 4; k++)
+		sqlite3_bind_int(st, 3 + k, p->key[k]);
+	sqlite3_bind_text(st, 7, p->proportion ? "proportion" : "mean", -1, SQLITE_STATIC);
+	if (isnan(p->value))
+		sqlite3_bind_null(st, 8);
+	else
+		sqlite3_bind_double(st, 8, p->value);
+	sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, x->now, -1, SQLITE_STATIC);
+}
+
 /* Write the page's scores (and fetched vectors) in one short transaction. */
 static int write_pending(struct score_ctx *x)
 {
@@ -216,31 +237,27 @@ static int write_pending(struct score_ctx *x)
 		return -1;
 	}
 	sqlite3_stmt *st = sl_store_prepare(x->store,
-		"INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx,"
-		" sample, kind, value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		" ?10)", x->err);
+		"INSERT INTO " SCORE_ROW " ON CONFLICT DO NOTHING", x->err);
 	struct sl_stats_batch *sb = sl_stats_batch_new();
 	if (st && sl_stats_batch_begin(x->store, sb, x->err) != 0)
 		st = NULL;
 	for (size_t i = 0; st && i < x->n_pending; i++) {
 		const struct pending_score *p = &x->pending[i];
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, x->run_id);
-		sqlite3_bind_text(st, 2, p->metric, -1, SQLITE_STATIC);
-		for (int k = 0; k < 4; k++)
-			sqlite3_bind_int(st, 3 + k, p->key[k]);
-		sqlite3_bind_text(st, 7, p->proportion ? "proportion" : "mean", -1, SQLITE_STATIC);
-		if (isnan(p->value))
-			sqlite3_bind_null(st, 8);
-		else
-			sqlite3_bind_double(st, 8, p->value);
-		sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 10, x->now, -1, SQLITE_STATIC);
-		if (sl_store_step(x->store, st, x->err) < 0)
+		bind_score_row(x, st, p);
+		if (sl_store_step(x->store, st, x->err) < 0) {
 			st = NULL;
-		else
+		} else if (sqlite3_changes(sl_store_db(x->store)) == 1) {
 			sl_stats_batch_add_score(sb, x->run_id, p->metric, p->key[0], p->key[1],
 						 p->proportion, p->value);
+		} else {
+			sqlite3_stmt *rs = sl_store_prepare(x->store, "INSERT OR REPLACE INTO " SCORE_ROW,
+							    x->err);
+			if (rs)
+				bind_score_row(x, rs, p);
+			if (!rs || sl_stats_batch_replace(x->store, rs, x->err) != 0)
+				st = NULL;
+		}
 	}
 	if (st)
 		sqlite3_reset(st);
