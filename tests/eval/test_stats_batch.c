@@ -328,7 +328,10 @@ static void test_batched_and_exact(void)
 			       "(SELECT MAX(id) FROM runs)"), 200);
 	CHECK(query_int(s, "SELECT COUNT(*) FROM cell_stats WHERE cost_cached > 0") == 3);
 	check_aggregates(s, "after a cached second run");
+	/* its flag's row deleted by hand: the next bulk write puts it back */
+	CHECK_INT(sl_store_exec(s, "DELETE FROM stats_deferred", &err), 0);
 	write_scores(s, run_b, "extra", 0);
+	CHECK_INT(query_int(s, "SELECT COUNT(*) FROM stats_deferred"), 1);
 	check_aggregates(s, "after a bulk write of new scores");
 	write_scores(s, run_b, "extra", 0.5);
 	CHECK_INT(query_int(s, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'extra'"), 150);

@@ -115,6 +115,13 @@ static int set_deferred(struct sl_store *store, bool on, struct sl_error *err)
 	if (!st || sl_store_step(store, st, err) < 0)
 		return -1;
 	sqlite3_reset(st);
+	if (on && sqlite3_changes(sl_store_db(store)) == 0) {
+		/* its row deleted by hand would leave the triggers on: the rows counted twice */
+		st = sl_store_prepare(store, "INSERT INTO stats_deferred VALUES (1)", err);
+		if (!st || sl_store_step(store, st, err) < 0)
+			return -1;
+		sqlite3_reset(st);
+	}
 	return 0;
 }
 
