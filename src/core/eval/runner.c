@@ -102,6 +102,7 @@ struct sl_runner {
 	size_t n_models;
 	struct sl_prompt_version *prompts;
 	size_t n_prompts;
+	char **key_params;      /* per prompt: its params as the cache key has them */
 	int samples, concurrency;
 	enum sl_cache_mode cache;
 	bool cache_changed; /* resumed with another cache mode than the run started with */
@@ -1269,25 +1270,36 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	return false;
 }
 
-/* The cache key: everything that determines the answer we would get, and whether it was
- * streamed (an unstreamed answer has no TTFT to reuse). Only "stream": false is written, so
- * the keys of streamed answers (the default) stay as they were. */
-static char *cache_key(const struct model_slot *ms, const struct sl_message *msgs, size_t n,
-		       const struct sl_params *p, int sample, bool stream)
+/* A string as cJSON_PrintUnformatted writes it (the key below must not change). */
+static void key_string(struct sl_buf *b, const char *s)
 {
-	static const char *const roles[] = { "system", "user", "assistant" };
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "endpoint", ms->endpoint ? ms->endpoint : "");
-	cJSON_AddStringToObject(o, "kind", sl_provider_kind_name(ms->conf->kind));
-	cJSON_AddStringToObject(o, "model", ms->model_id);
-	cJSON *a = cJSON_AddArrayToObject(o, "messages");
-	for (size_t i = 0; i < n; i++) {
-		cJSON *m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "role", roles[msgs[i].role]);
-		cJSON_AddStringToObject(m, "content", msgs[i].content);
-		cJSON_AddItemToArray(a, m);
+	sl_buf_putc(b, '"');
+	for (const unsigned char *c = (const unsigned char *)s;; c++) {
+		const unsigned char *run = c;
+		while (*c > 31 && *c != '"' && *c != '\\')
+			c++;
+		sl_buf_append(b, run, (size_t)(c - run));
+		if (!*c)
+			break;
+		const char *esc = *c == '"' ? "\\\"" : *c == '\\' ? "\\\\" : *c == '\b' ? "\\b"
+			: *c == '\f' ? "\\f" : *c == '\n' ? "\\n" : *c == '\r' ? "\\r"
+			: *c == '\t' ? "\\t" : NULL;
+		if (esc)
+			sl_buf_puts(b, esc);
+		else
+			sl_buf_printf(b, "\\u%04x", *c);
 	}
-	cJSON *pj = cJSON_AddObjectToObject(o, "params");
+	sl_buf_putc(b, '"');
+}
+
+/* A prompt's params in the key: the same for all its cells, so printed by cJSON once. */
+static const char *key_params(struct sl_runner *r, int prompt, const struct sl_params *p)
+{
+	if (!r->key_params)
+		r->key_params = sl_xcalloc(r->n_prompts, sizeof *r->key_params);
+	if (r->key_params[prompt])
+		return r->key_params[prompt];
+	cJSON *pj = cJSON_CreateObject();
 	if (!isnan(p->temperature))
 		cJSON_AddNumberToObject(pj, "temperature", p->temperature);
 	if (!isnan(p->top_p))
@@ -1301,14 +1313,42 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	}
 	if (p->json)
 		cJSON_AddTrueToObject(pj, "json");
-	cJSON_AddNumberToObject(o, "sample", sample);
-	if (!stream)
-		cJSON_AddFalseToObject(o, "stream");
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	r->key_params[prompt] = cJSON_PrintUnformatted(pj);
+	cJSON_Delete(pj);
+	return r->key_params[prompt];
+}
+
+/* The cache key: everything that determines the answer we would get, and whether it was
+ * streamed (an unstreamed answer has no TTFT to reuse). Only "stream": false is written, so
+ * the keys of streamed answers (the default) stay as they were. The text is what cJSON
+ * printed of {endpoint, kind, model, messages, params, sample[, stream]}, written directly:
+ * a tree per cell cost more than the hash (tests/eval/test_cache_key pins the keys). */
+static char *cache_key(struct sl_runner *r, int m, int prompt, const struct sl_message *msgs,
+		       size_t n, const struct sl_params *p, int sample, bool stream)
+{
+	static const char *const roles[] = { "system", "user", "assistant" };
+	const struct model_slot *ms = &r->models[m];
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_puts(&b, "{\"endpoint\":");
+	key_string(&b, ms->endpoint ? ms->endpoint : "");
+	sl_buf_puts(&b, ",\"kind\":");
+	key_string(&b, sl_provider_kind_name(ms->conf->kind));
+	sl_buf_puts(&b, ",\"model\":");
+	key_string(&b, ms->model_id);
+	sl_buf_puts(&b, ",\"messages\":[");
+	for (size_t i = 0; i < n; i++) {
+		sl_buf_puts(&b, i ? ",{\"role\":" : "{\"role\":");
+		key_string(&b, roles[msgs[i].role]);
+		sl_buf_puts(&b, ",\"content\":");
+		key_string(&b, msgs[i].content);
+		sl_buf_putc(&b, '}');
+	}
+	sl_buf_printf(&b, "],\"params\":%s,\"sample\":%d%s}", key_params(r, prompt, p), sample,
+		      stream ? "" : ",\"stream\":false");
 	char hex[65];
-	sl_sha256_hex(s, strlen(s), hex);
-	cJSON_free(s);
+	sl_sha256_hex(b.data, b.len, hex);
+	sl_buf_free(&b);
 	return sl_xstrdup(hex);
 }
 
@@ -1389,7 +1429,7 @@ static int cell_request(struct sl_runner *r, int64_t idx, const struct sl_case *
 		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
 	}
 	effective_params(r, pv, params);
-	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s,
+	*key_out = cache_key(r, m, p, msgs, pv->n_messages, params, s,
 			     sl_suite_streams(r->suite, r->models[m].requested));
 	*msgs_out = msgs;
 	return 0;
@@ -1766,6 +1806,9 @@ static void runner_free(struct sl_runner *r)
 		free(r->models[i].endpoint);
 	}
 	free(r->models);
+	for (size_t i = 0; r->key_params && i < r->n_prompts; i++)
+		cJSON_free(r->key_params[i]);
+	free(r->key_params);
 	sl_prompt_versions_free(r->prompts, r->n_prompts);
 	sl_providers_free(&r->providers);
 	for (size_t i = 0; i < r->n_batch; i++)
