@@ -51,6 +51,9 @@ static void test_agrees_with_cjson(void)
 {
 	struct sl_jscan j;
 	sl_jscan_init(&j);
+	/* an empty string first (found by fuzz_jscan: it was not terminated) */
+	CHECK(sl_jscan_parse(&j, "{\"a\":\"\"}", 8));
+	CHECK_STR(sl_jscan_str(&j, sl_jscan_get(&j, 0, "a"), NULL), "");
 	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
 		size_t len = strlen(cases[i].text);
 		if (!jscan_agrees(cases[i].text, len))

@@ -1270,28 +1270,6 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	return false;
 }
 
-/* A string as cJSON_PrintUnformatted writes it (the key below must not change). */
-static void key_string(struct sl_buf *b, const char *s)
-{
-	sl_buf_putc(b, '"');
-	for (const unsigned char *c = (const unsigned char *)s;; c++) {
-		const unsigned char *run = c;
-		while (*c > 31 && *c != '"' && *c != '\\')
-			c++;
-		sl_buf_append(b, run, (size_t)(c - run));
-		if (!*c)
-			break;
-		const char *esc = *c == '"' ? "\\\"" : *c == '\\' ? "\\\\" : *c == '\b' ? "\\b"
-			: *c == '\f' ? "\\f" : *c == '\n' ? "\\n" : *c == '\r' ? "\\r"
-			: *c == '\t' ? "\\t" : NULL;
-		if (esc)
-			sl_buf_puts(b, esc);
-		else
-			sl_buf_printf(b, "\\u%04x", *c);
-	}
-	sl_buf_putc(b, '"');
-}
-
 /* A prompt's params in the key: the same for all its cells, so printed by cJSON once. */
 static const char *key_params(struct sl_runner *r, int prompt, const struct sl_params *p)
 {
@@ -1331,17 +1309,17 @@ static char *cache_key(struct sl_runner *r, int m, int prompt, const struct sl_m
 	struct sl_buf b;
 	sl_buf_init(&b);
 	sl_buf_puts(&b, "{\"endpoint\":");
-	key_string(&b, ms->endpoint ? ms->endpoint : "");
+	sl_buf_json_string(&b, ms->endpoint ? ms->endpoint : "");
 	sl_buf_puts(&b, ",\"kind\":");
-	key_string(&b, sl_provider_kind_name(ms->conf->kind));
+	sl_buf_json_string(&b, sl_provider_kind_name(ms->conf->kind));
 	sl_buf_puts(&b, ",\"model\":");
-	key_string(&b, ms->model_id);
+	sl_buf_json_string(&b, ms->model_id);
 	sl_buf_puts(&b, ",\"messages\":[");
 	for (size_t i = 0; i < n; i++) {
 		sl_buf_puts(&b, i ? ",{\"role\":" : "{\"role\":");
-		key_string(&b, roles[msgs[i].role]);
+		sl_buf_json_string(&b, roles[msgs[i].role]);
 		sl_buf_puts(&b, ",\"content\":");
-		key_string(&b, msgs[i].content);
+		sl_buf_json_string(&b, msgs[i].content);
 		sl_buf_putc(&b, '}');
 	}
 	sl_buf_printf(&b, "],\"params\":%s,\"sample\":%d%s}", key_params(r, prompt, p), sample,

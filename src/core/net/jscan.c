@@ -320,7 +320,7 @@ const char *sl_jscan_str(struct sl_jscan *j, int v, size_t *len)
 	const struct sl_jtok *t = &j->tok[v];
 	const unsigned char *s = (const unsigned char *)j->src + t->start, *end = s + t->len;
 	sl_buf_reset(&j->str);
-	sl_buf_reserve(&j->str, t->len + 1);
+	sl_buf_append(&j->str, "", 0); /* terminated even when empty */
 	while (s < end) {
 		const unsigned char *bs = t->escaped ? memchr(s, '\\', (size_t)(end - s)) : NULL;
 		if (!bs) {

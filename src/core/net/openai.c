@@ -52,45 +52,60 @@ static int openai_build(const struct sl_call *call, struct sl_http_request *out,
 		sl_error_set(err, "provider %s has no base_url", call->conf->name);
 		return -1;
 	}
-	cJSON *body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "model", call->model_id);
 	if (call->kind == SL_REQ_EMBED) {
+		cJSON *body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "model", call->model_id);
 		cJSON *in = cJSON_AddArrayToObject(body, "input");
 		for (size_t i = 0; i < call->n_inputs; i++)
 			cJSON_AddItemToArray(in, cJSON_CreateString(call->inputs[i]));
 		cJSON_AddStringToObject(body, "encoding_format", "float");
 		out->url = sl_xasprintf("%s/embeddings", call->base_url);
+		out->body = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
 	} else {
-		cJSON *msgs = cJSON_AddArrayToObject(body, "messages");
-		for (size_t i = 0; i < call->n_messages; i++) {
-			cJSON *m = cJSON_CreateObject();
-			cJSON_AddStringToObject(m, "role", role_name(call->messages[i].role));
-			cJSON_AddStringToObject(m, "content", call->messages[i].content);
-			cJSON_AddItemToArray(msgs, m);
-		}
-		add_params(body, call);
+		/* The model and the messages written directly (a tree of every message per
+		 * request cost more than the rest of the request), the few fields after them by
+		 * cJSON: the same text as one cJSON tree printed. */
+		cJSON *rest = cJSON_CreateObject();
+		add_params(rest, call);
 		if (call->params->json) {
-			cJSON *rf = cJSON_AddObjectToObject(body, "response_format");
+			cJSON *rf = cJSON_AddObjectToObject(rest, "response_format");
 			cJSON_AddStringToObject(rf, "type", "json_object");
 		}
 		if (call->params->logprobs) {
-			cJSON_AddBoolToObject(body, "logprobs", 1);
+			cJSON_AddBoolToObject(rest, "logprobs", 1);
 			if (call->params->top_logprobs > 0)
-				cJSON_AddNumberToObject(body, "top_logprobs", call->params->top_logprobs);
+				cJSON_AddNumberToObject(rest, "top_logprobs", call->params->top_logprobs);
 		}
 		if (call->stream) {
-			cJSON_AddBoolToObject(body, "stream", 1);
+			cJSON_AddBoolToObject(rest, "stream", 1);
 			/* Usage in the stream; a server that rejects the option is asked again
 			 * without it (the engine remembers: quirks_from_error). */
 			if (!(call->quirks & QUIRK_NO_STREAM_OPTIONS)) {
-				cJSON *so = cJSON_AddObjectToObject(body, "stream_options");
+				cJSON *so = cJSON_AddObjectToObject(rest, "stream_options");
 				cJSON_AddBoolToObject(so, "include_usage", 1);
 			}
 		}
+		char *tail = cJSON_PrintUnformatted(rest);
+		cJSON_Delete(rest);
+		struct sl_buf b;
+		sl_buf_init(&b);
+		sl_buf_puts(&b, "{\"model\":");
+		sl_buf_json_string(&b, call->model_id);
+		sl_buf_puts(&b, ",\"messages\":[");
+		for (size_t i = 0; i < call->n_messages; i++) {
+			sl_buf_puts(&b, i ? ",{\"role\":" : "{\"role\":");
+			sl_buf_json_string(&b, role_name(call->messages[i].role));
+			sl_buf_puts(&b, ",\"content\":");
+			sl_buf_json_string(&b, call->messages[i].content);
+			sl_buf_putc(&b, '}');
+		}
+		sl_buf_puts(&b, strcmp(tail, "{}") != 0 ? "]," : "]");
+		sl_buf_puts(&b, tail + 1);
+		cJSON_free(tail);
+		out->body = sl_buf_steal(&b);
 		out->url = sl_xasprintf("%s/chat/completions", call->base_url);
 	}
-	out->body = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
 	if (call->api_key)
 		sl_http_request_add_header(out, "Authorization: Bearer %s", call->api_key);
 	return 0;
