@@ -40,6 +40,7 @@ struct model_slot {
  * to its commit (the rows themselves are only in memory a window at a time). */
 struct answers {
 	char *expected, *reference, *label;
+	int line; /* the row's dataset line, for a scorer's detail */
 };
 
 /* A finished cell waiting for the next commit. Strings are owned. */
@@ -170,7 +171,7 @@ static struct answers answers_of(const struct sl_case *row)
 {
 	return (struct answers){ row->expected ? sl_xstrdup(row->expected) : NULL,
 				 row->reference ? sl_xstrdup(row->reference) : NULL,
-				 row->label ? sl_xstrdup(row->label) : NULL };
+				 row->label ? sl_xstrdup(row->label) : NULL, row->line };
 }
 
 static void answers_free(struct answers *a)
@@ -897,6 +898,32 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 }
 
+/* The batch as the store will hold it, for opts->on_commit inside the write. */
+static int commit_hook(struct sl_runner *r, struct sl_error *err)
+{
+	struct sl_cell *cells = sl_xcalloc(r->n_batch, sizeof *cells);
+	for (size_t i = 0; i < r->n_batch; i++) {
+		const struct cell_rec *c = &r->batch[i];
+		int m, p, k, smp;
+		cell_coords(r, c->idx, &m, &p, &k, &smp);
+		cells[i] = (struct sl_cell){
+			.run_id = r->run_id, .model_idx = m, .prompt_idx = p, .case_idx = k,
+			.sample = smp, .model = r->models[m].requested, .reported_model = c->reported_model,
+			.case_line = c->ans.line, .expected = c->ans.expected,
+			.reference = c->ans.reference, .label = c->ans.label, .output = c->output,
+			.finish_reason = c->finish_reason, .error_kind = c->error_kind,
+			.error_msg = c->error_msg, .http_status = (int)c->http_status,
+			.cached = c->cached, .latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms,
+			.tokens_in = c->tokens_in, .tokens_out = c->tokens_out,
+			.tokens_estimated = c->tokens_estimated, .cost = c->cost,
+		};
+	}
+	int rc = r->opts->on_commit(r->opts->commit_ud, r->store, r->stats, r->run_id, r->suite,
+				    r->ds, cells, r->n_batch, err);
+	free(cells);
+	return rc;
+}
+
 /* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
  * in memory (only when !wait), -1 error. */
 static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
@@ -923,7 +950,8 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 #undef CACHE_INSERT
 	if (!r->stats)
 		r->stats = sl_stats_batch_new();
-	if (!st || !cs || sl_stats_batch_begin(r->store, r->stats, err) != 0)
+	if (!st || !cs || sl_stats_batch_begin(r->store, r->stats, err) != 0 ||
+	    (r->opts->on_commit && commit_hook(r, err) != 0))
 		goto fail;
 	const char *now = sl_eval_now();
 	for (size_t i = 0; i < r->n_batch; i++) {
