@@ -24,6 +24,7 @@
 #include "shortlist/run_events.h"
 #include "shortlist/runs.h"
 #include "shortlist/stats.h"
+#include "shortlist/stats_batch.h"
 #include "version.h"
 
 struct model_slot {
@@ -121,6 +122,7 @@ struct sl_runner {
 	int64_t skip_lo, skip_hi; /* the window covers [skip_lo, skip_hi) */
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
+	struct sl_stats_batch *stats; /* the batch's statistics, one UPSERT per group */
 	struct sl_run_progress prog;
 	int64_t written; /* cells committed in this invocation */
 	int64_t done_now; /* cells finished in this invocation */
@@ -919,7 +921,9 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	sqlite3_stmt *cs = sl_store_prepare(r->store, r->cache == SL_CACHE_REFRESH
 			? CACHE_INSERT("REPLACE") : CACHE_INSERT("IGNORE"), err);
 #undef CACHE_INSERT
-	if (!st || !cs)
+	if (!r->stats)
+		r->stats = sl_stats_batch_new();
+	if (!st || !cs || sl_stats_batch_begin(r->store, r->stats, err) != 0)
 		goto fail;
 	const char *now = sl_eval_now();
 	for (size_t i = 0; i < r->n_batch; i++) {
@@ -954,6 +958,11 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		sl_bind_text(st, 24, now);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
+		sl_stats_batch_add_cell(r->stats, &(struct sl_cell_stat){
+			.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
+			.error = c->error_kind != NULL, .cached = c->cached,
+			.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
+			.tokens_out = c->tokens_out, .reported_model = c->reported_model });
 		if (!c->to_cache)
 			continue;
 		const struct model_slot *ms = &r->models[m];
@@ -976,7 +985,8 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 	sqlite3_reset(st);
 	sqlite3_reset(cs);
-	if (sl_store_commit(r->store, err) != 0)
+	if (sl_stats_batch_write(r->store, r->stats, err) != 0 ||
+	    sl_store_commit(r->store, err) != 0)
 		goto fail;
 	r->written += (int64_t)r->n_batch;
 	for (size_t i = 0; i < r->n_batch; i++)
@@ -989,6 +999,8 @@ fail:
 	if (cs)
 		sqlite3_reset(cs);
 	sl_store_rollback(r->store);
+	if (r->stats)
+		sl_stats_batch_reset(r->stats);
 	return -1;
 }
 
@@ -1780,6 +1792,7 @@ static void runner_free(struct sl_runner *r)
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	free(r->batch);
+	sl_stats_batch_free(r->stats);
 	rows_clear(r);
 	free(r->rows);
 	free(r->skip);
