@@ -155,6 +155,7 @@ struct sl_runner {
 	bool queued_emitted, finished_emitted;
 	struct sl_batcher *batcher;        /* batch models' cells (batcher.h), or NULL */
 	struct sl_batcher_model *bmodels;  /* per model; ops NULL = interactive */
+	int batch_sample;  /* --batch-sample, or what the resumed run recorded */
 	bool batch_failed; /* a batch step failed: finished cells are still stored */
 };
 
@@ -612,6 +613,15 @@ static char *params_json(const struct sl_runner *r)
 		cJSON_AddItemToObject(o, "stream", cJSON_Duplicate(r->suite->stream, 1));
 	else
 		cJSON_AddBoolToObject(o, "stream", 1);
+	if (r->bmodels) { /* lineage: which models went to a batch API, after how many cases */
+		cJSON *b = cJSON_AddObjectToObject(o, "batch");
+		cJSON *models = cJSON_AddArrayToObject(b, "models");
+		for (size_t i = 0; i < r->n_models; i++)
+			if (r->bmodels[i].ops)
+				cJSON_AddItemToArray(models,
+						     cJSON_CreateString(r->models[i].requested));
+		cJSON_AddNumberToObject(b, "sample", r->batch_sample);
+	}
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -1443,7 +1453,7 @@ static bool is_batch_cell(const struct sl_runner *r, int64_t idx)
 {
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
-	return r->bmodels && r->bmodels[m].ops && c >= r->opts->batch_sample;
+	return r->bmodels && r->bmodels[m].ops && c >= r->batch_sample;
 }
 
 static int64_t host_index(void *ud, int m, int p, int c, int s)
@@ -1571,6 +1581,15 @@ static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 		}
 	}
 	free(had);
+	r->batch_sample = r->opts->batch_sample;
+	if (r->opts->resume && r->resume_run.params_json) { /* a resumed run keeps its split */
+		cJSON *pj = cJSON_Parse(r->resume_run.params_json);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(pj, "batch"), "sample");
+		if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 1e6)
+			r->batch_sample = (int)n->valuedouble;
+		cJSON_Delete(pj);
+	}
 	return 0;
 }
 
