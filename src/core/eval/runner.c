@@ -24,6 +24,7 @@
 #include "shortlist/run_events.h"
 #include "shortlist/runs.h"
 #include "shortlist/stats.h"
+#include "shortlist/stats_batch.h"
 #include "version.h"
 
 struct model_slot {
@@ -39,6 +40,7 @@ struct model_slot {
  * to its commit (the rows themselves are only in memory a window at a time). */
 struct answers {
 	char *expected, *reference, *label;
+	int line; /* the row's dataset line, for a scorer's detail */
 };
 
 /* A finished cell waiting for the next commit. Strings are owned. */
@@ -122,6 +124,7 @@ struct sl_runner {
 	int64_t skip_lo, skip_hi; /* the window covers [skip_lo, skip_hi) */
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
+	struct sl_stats_batch *stats; /* the batch's statistics, one UPSERT per group */
 	struct sl_run_progress prog;
 	int64_t written; /* cells committed in this invocation */
 	int64_t done_now; /* cells finished in this invocation */
@@ -153,6 +156,7 @@ struct sl_runner {
 	bool queued_emitted, finished_emitted;
 	struct sl_batcher *batcher;        /* batch models' cells (batcher.h), or NULL */
 	struct sl_batcher_model *bmodels;  /* per model; ops NULL = interactive */
+	int batch_sample;  /* --batch-sample, or what the resumed run recorded */
 	bool batch_failed; /* a batch step failed: finished cells are still stored */
 };
 
@@ -169,7 +173,7 @@ static struct answers answers_of(const struct sl_case *row)
 {
 	return (struct answers){ row->expected ? sl_xstrdup(row->expected) : NULL,
 				 row->reference ? sl_xstrdup(row->reference) : NULL,
-				 row->label ? sl_xstrdup(row->label) : NULL };
+				 row->label ? sl_xstrdup(row->label) : NULL, row->line };
 }
 
 static void answers_free(struct answers *a)
@@ -610,6 +614,15 @@ static char *params_json(const struct sl_runner *r)
 		cJSON_AddItemToObject(o, "stream", cJSON_Duplicate(r->suite->stream, 1));
 	else
 		cJSON_AddBoolToObject(o, "stream", 1);
+	if (r->bmodels) { /* lineage: which models went to a batch API, after how many cases */
+		cJSON *b = cJSON_AddObjectToObject(o, "batch");
+		cJSON *models = cJSON_AddArrayToObject(b, "models");
+		for (size_t i = 0; i < r->n_models; i++)
+			if (r->bmodels[i].ops)
+				cJSON_AddItemToArray(models,
+						     cJSON_CreateString(r->models[i].requested));
+		cJSON_AddNumberToObject(b, "sample", r->batch_sample);
+	}
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -896,6 +909,32 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 }
 
+/* The batch as the store will hold it, for opts->on_commit inside the write. */
+static int commit_hook(struct sl_runner *r, struct sl_error *err)
+{
+	struct sl_cell *cells = sl_xcalloc(r->n_batch, sizeof *cells);
+	for (size_t i = 0; i < r->n_batch; i++) {
+		const struct cell_rec *c = &r->batch[i];
+		int m, p, k, smp;
+		cell_coords(r, c->idx, &m, &p, &k, &smp);
+		cells[i] = (struct sl_cell){
+			.run_id = r->run_id, .model_idx = m, .prompt_idx = p, .case_idx = k,
+			.sample = smp, .model = r->models[m].requested, .reported_model = c->reported_model,
+			.case_line = c->ans.line, .expected = c->ans.expected,
+			.reference = c->ans.reference, .label = c->ans.label, .output = c->output,
+			.finish_reason = c->finish_reason, .error_kind = c->error_kind,
+			.error_msg = c->error_msg, .http_status = (int)c->http_status,
+			.cached = c->cached, .latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms,
+			.tokens_in = c->tokens_in, .tokens_out = c->tokens_out,
+			.tokens_estimated = c->tokens_estimated, .cost = c->cost,
+		};
+	}
+	int rc = r->opts->on_commit(r->opts->commit_ud, r->store, r->stats, r->run_id, r->suite,
+				    r->ds, cells, r->n_batch, err);
+	free(cells);
+	return rc;
+}
+
 /* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
  * in memory (only when !wait), -1 error. */
 static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
@@ -920,7 +959,10 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	sqlite3_stmt *cs = sl_store_prepare(r->store, r->cache == SL_CACHE_REFRESH
 			? CACHE_INSERT("REPLACE") : CACHE_INSERT("IGNORE"), err);
 #undef CACHE_INSERT
-	if (!st || !cs)
+	if (!r->stats)
+		r->stats = sl_stats_batch_new();
+	if (!st || !cs || sl_stats_batch_begin(r->store, r->stats, err) != 0 ||
+	    (r->opts->on_commit && commit_hook(r, err) != 0))
 		goto fail;
 	const char *now = sl_eval_now();
 	for (size_t i = 0; i < r->n_batch; i++) {
@@ -955,6 +997,11 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		sl_bind_text(st, 24, now);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
+		sl_stats_batch_add_cell(r->stats, &(struct sl_cell_stat){
+			.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
+			.error = c->error_kind != NULL, .cached = c->cached,
+			.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
+			.tokens_out = c->tokens_out, .reported_model = c->reported_model });
 		if (!c->to_cache)
 			continue;
 		const struct model_slot *ms = &r->models[m];
@@ -977,7 +1024,8 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 	sqlite3_reset(st);
 	sqlite3_reset(cs);
-	if (sl_store_commit(r->store, err) != 0)
+	if (sl_stats_batch_write(r->store, r->stats, err) != 0 ||
+	    sl_store_commit(r->store, err) != 0)
 		goto fail;
 	r->written += (int64_t)r->n_batch;
 	for (size_t i = 0; i < r->n_batch; i++)
@@ -990,6 +1038,8 @@ fail:
 	if (cs)
 		sqlite3_reset(cs);
 	sl_store_rollback(r->store);
+	if (r->stats)
+		sl_stats_batch_reset(r->stats);
 	return -1;
 }
 
@@ -1421,7 +1471,7 @@ static bool is_batch_cell(const struct sl_runner *r, int64_t idx)
 {
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
-	return r->bmodels && r->bmodels[m].ops && c >= r->opts->batch_sample;
+	return r->bmodels && r->bmodels[m].ops && c >= r->batch_sample;
 }
 
 static int64_t host_index(void *ud, int m, int p, int c, int s)
@@ -1538,8 +1588,26 @@ static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 		}
 		if (!wanted && !r->opts->batch_collect)
 			bm->ops = NULL;
+		if (!bm->ops)
+			continue;
+		bm->min_requests = 1;
+		bm->max_requests = bm->ops->max_requests;
+		if (wanted && bm->ops->limits && bm->ops->limits(ms->conf, &bm->min_requests,
+						       &bm->max_requests, err) != 0) {
+			free(had);
+			return usage_fail(err);
+		}
 	}
 	free(had);
+	r->batch_sample = r->opts->batch_sample;
+	if (r->opts->resume && r->resume_run.params_json) { /* a resumed run keeps its split */
+		cJSON *pj = cJSON_Parse(r->resume_run.params_json);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(pj, "batch"), "sample");
+		if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 1e6)
+			r->batch_sample = (int)n->valuedouble;
+		cJSON_Delete(pj);
+	}
 	return 0;
 }
 
@@ -1792,6 +1860,7 @@ static void runner_free(struct sl_runner *r)
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	free(r->batch);
+	sl_stats_batch_free(r->stats);
 	rows_clear(r);
 	free(r->rows);
 	free(r->skip);

@@ -14,6 +14,7 @@
 #include "shortlist/runs.h"
 #include "shortlist/scorer.h"
 #include "shortlist/similarity.h"
+#include "shortlist/stats_batch.h"
 #include "shortlist/suite.h"
 
 /* Cells scored per write transaction: scoring happens outside it, so the write lock is held
@@ -202,6 +203,8 @@ static int write_embed_cache(struct score_ctx *x)
 	return 0;
 }
 
+static int insert_pending(struct score_ctx *x, struct sl_stats_batch *into);
+
 /* Write the page's scores (and fetched vectors) in one short transaction. */
 static int write_pending(struct score_ctx *x)
 {
@@ -214,10 +217,24 @@ static int write_pending(struct score_ctx *x)
 		sl_store_rollback(x->store);
 		return -1;
 	}
+	if (insert_pending(x, NULL) != 0) {
+		sl_store_rollback(x->store);
+		return -1;
+	}
+	return sl_store_commit(x->store, x->err);
+}
+
+/* The pending scores' rows, in the caller's transaction; none pending after. Their
+ * statistics go into `into`, the transaction's own batch, else one written here. */
+static int insert_pending(struct score_ctx *x, struct sl_stats_batch *into)
+{
 	sqlite3_stmt *st = sl_store_prepare(x->store,
 		"INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx,"
 		" sample, kind, value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		" ?10)", x->err);
+	struct sl_stats_batch *sb = into ? into : sl_stats_batch_new();
+	if (st && !into && sl_stats_batch_begin(x->store, sb, x->err) != 0)
+		st = NULL;
 	for (size_t i = 0; st && i < x->n_pending; i++) {
 		const struct pending_score *p = &x->pending[i];
 		sqlite3_reset(st);
@@ -234,15 +251,18 @@ static int write_pending(struct score_ctx *x)
 		sqlite3_bind_text(st, 10, x->now, -1, SQLITE_STATIC);
 		if (sl_store_step(x->store, st, x->err) < 0)
 			st = NULL;
+		else
+			sl_stats_batch_add_score(sb, x->run_id, p->metric, p->key[0], p->key[1],
+						 p->proportion, p->value);
 	}
 	if (st)
 		sqlite3_reset(st);
+	if (st && !into && sl_stats_batch_write(x->store, sb, x->err) != 0)
+		st = NULL;
+	if (!into)
+		sl_stats_batch_free(sb);
 	drop_pending(x);
-	if (!st) {
-		sl_store_rollback(x->store);
-		return -1;
-	}
-	return sl_store_commit(x->store, x->err);
+	return st ? 0 : -1;
 }
 
 /* A scorer whose parameters name the case's fields, built for this cell. id: its name.
@@ -390,7 +410,12 @@ static const char *case_id(struct score_ctx *x, char *id)
 static void score_case_asserts(struct score_ctx *x, const struct sl_cell *c, bool *all_pass,
 			       bool *any_error)
 {
-	cJSON *vars = cJSON_Parse(c->vars_json ? c->vars_json : "{}");
+	/* No "assert" key can hide in a text without that word or a \u escape: most rows
+	 * have no checks of their own, and parsing their fields would cost more than the
+	 * suite's scorers. */
+	if (!c->vars_json || (!strstr(c->vars_json, "assert") && !strstr(c->vars_json, "\\u")))
+		return;
+	cJSON *vars = cJSON_Parse(c->vars_json);
 	struct sl_error e = { 0 };
 	cJSON *list = sl_case_asserts(vars, "case", &e);
 	cJSON_Delete(vars);
@@ -475,9 +500,7 @@ static int score_cell(void *ud, const struct sl_cell *c)
 			snprintf(detail, sizeof detail, "predicted: %s; %s", sc.predicted, sc.detail);
 		else if (sc.predicted[0])
 			snprintf(detail, sizeof detail, "predicted: %s", sc.predicted);
-		else
-			snprintf(detail, sizeof detail, "%s", sc.detail);
-		add_score(x, s->id, s->proportion, c, v, detail);
+		add_score(x, s->id, s->proportion, c, v, sc.predicted[0] ? detail : sc.detail);
 	}
 	score_case_asserts(x, c, &all_pass, &any_error);
 	int waiting = 0;
@@ -501,6 +524,55 @@ static int score_cell(void *ud, const struct sl_cell *c)
 	return 0;
 }
 
+/* What the scorers read of a page of successful cells, through one statement the store
+ * keeps: no prompt or provider columns, no failed cells (they get no score), the case's
+ * fields and dataset line for templated scorers, the rows' own checks and error details. */
+static const char score_cells_sql[] =
+	"SELECT c.model_idx, c.prompt_idx, c.case_idx, c.sample, c.output, c.expected, "
+	"c.reference, c.label, c.latency_ms, c.cost, d.vars, d.line FROM cells c CROSS JOIN runs r "
+	"ON r.id = c.run_id CROSS JOIN dataset_cases d ON d.dataset_hash = r.dataset_hash AND "
+	"d.idx = c.case_idx WHERE c.run_id = ?1 AND c.error_kind IS NULL AND (c.model_idx, "
+	"c.prompt_idx, c.case_idx, c.sample) > (?2, ?3, ?4, ?5) ORDER BY c.model_idx, "
+	"c.prompt_idx, c.case_idx, c.sample LIMIT ?6";
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
+							   : (const char *)sqlite3_column_text(st, col);
+}
+
+static double col_real(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+static int score_page(struct score_ctx *x, bool first)
+{
+	sqlite3_stmt *st = sl_store_prepare(x->store, score_cells_sql, x->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, x->run_id);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int(st, 2 + i, first ? (i == 0 ? -1 : 0) : x->last[i]);
+	sqlite3_bind_int(st, 6, PAGE);
+	int rc;
+	while ((rc = sl_store_step(x->store, st, x->err)) == SQLITE_ROW) {
+		struct sl_cell c = {
+			.run_id = x->run_id, .model_idx = sqlite3_column_int(st, 0),
+			.prompt_idx = sqlite3_column_int(st, 1), .case_idx = sqlite3_column_int(st, 2),
+			.sample = sqlite3_column_int(st, 3), .output = col_text(st, 4),
+			.expected = col_text(st, 5), .reference = col_text(st, 6),
+			.label = col_text(st, 7), .latency_ms = col_real(st, 8),
+			.cost = col_real(st, 9), .vars_json = col_text(st, 10),
+			.case_line = sqlite3_column_int(st, 11), .tokens_in = -1, .tokens_out = -1,
+			.ttft_ms = NAN,
+		};
+		score_cell(x, &c);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Score every cell page by page, each page written in its own short transaction. A crash
  * midway leaves the metric unmarked (delete_metric took the mark), so the next report
  * scores it again. */
@@ -508,15 +580,31 @@ static int score_pages(struct score_ctx *x)
 {
 	for (bool first = true;; first = false) {
 		x->page_cells = 0;
-		if (sl_run_cells_foreach_page(x->store, x->run_id, first ? NULL : x->last, PAGE,
-					      score_cell, x, x->err) != 0 ||
-		    write_pending(x) != 0) {
+		if (score_page(x, first) != 0 || write_pending(x) != 0) {
 			drop_pending(x);
 			return -1;
 		}
 		if (x->page_cells < PAGE)
 			return 0;
 	}
+}
+
+/* Only the cells written since *since (live scoring, nothing cleared first): each page
+ * written in its own short transaction, *since moved past it once it is. */
+static int score_since(struct score_ctx *x, int64_t *since)
+{
+	do {
+		int64_t at = *since;
+		x->page_cells = 0;
+		if (sl_run_cells_foreach_since(x->store, x->run_id, &at, PAGE, score_cell, x,
+					       x->err) != 0 ||
+		    write_pending(x) != 0) {
+			drop_pending(x);
+			return -1;
+		}
+		*since = at;
+	} while (x->page_cells == PAGE);
+	return 0;
 }
 
 /* The number of successful cells the metric was last scored against; -2 if never. */
@@ -853,11 +941,45 @@ static int mark_fresh(struct score_ctx *x, bool marks_later, int64_t ok_cells)
 	return 0;
 }
 
-struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
-					    const struct sl_judge_options *judge,
-					    struct sl_score_stats *stats, struct sl_error *err)
+/* A suite scorer's slot: its registry scorer (none for a judge), metric id and kind. */
+static int slot_build(struct slot *s, const struct sl_suite_scorer *sc, int64_t run_id,
+		      struct sl_error *err)
+{
+	const cJSON *spec = sc->params;
+	s->spec = spec;
+	if (sl_judge_is_judge_scorer(sc->name)) {
+		s->id = sl_judge_metric_id(spec);
+		s->proportion = false;
+		return 0;
+	}
+	s->per_case = sl_case_spec_templated(spec);
+	cJSON *shape = sl_case_spec_shape(spec);
+	s->scorer = sl_scorer_new(shape, sc->path, err);
+	cJSON_Delete(shape);
+	if (!s->scorer) {
+		char inner[sizeof err->msg];
+		snprintf(inner, sizeof inner, "%s", err->msg);
+		sl_error_set(err, "run %lld, %s: %s", (long long)run_id, sc->path, inner);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	s->id = sl_xstrdup(sl_scorer_id(s->scorer));
+	s->proportion = sl_scorer_kind(s->scorer) != SL_SCORER_SIMILARITY;
+	s->has_pass = sl_scorer_is_check(s->scorer);
+	s->embed = !s->per_case && sl_scorer_embedding_model(s->scorer);
+	return 0;
+}
+
+/* since: NULL, or live scoring's mark (sl_report_score_live). */
+static struct sl_score_task *score_start(struct sl_store *store, int64_t run_id,
+					 const struct sl_judge_options *judge, int64_t *since,
+					 struct sl_score_stats *stats, struct sl_error *err)
 {
 	memset(stats, 0, sizeof *stats);
+	/* the last cell written before this scoring: what a full scoring covers */
+	int64_t newest = since && *since < 0 ? sl_run_cells_newest(store, err) : 0;
+	if (newest < 0)
+		return NULL;
 	struct sl_run run;
 	if (sl_run_get(store, run_id, &run, err) != 0)
 		return NULL;
@@ -882,32 +1004,10 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 	bool any_needed = false;
 	for (size_t i = 0; i < n; i++) {
 		struct slot *s = &x.slots[x.n_slots];
-		const cJSON *spec = suite->scorers[i].params;
-		const char *path = suite->scorers[i].path, *nm = suite->scorers[i].name;
-		s->spec = spec;
-		if (sl_judge_is_judge_scorer(nm)) {
-			s->id = sl_judge_metric_id(spec);
-			s->proportion = false;
-			n_judge++;
-		} else {
-			s->per_case = sl_case_spec_templated(spec);
-			cJSON *shape = sl_case_spec_shape(spec);
-			s->scorer = sl_scorer_new(shape, path, err);
-			cJSON_Delete(shape);
-			if (!s->scorer) {
-				char inner[sizeof err->msg];
-				snprintf(inner, sizeof inner, "%s", err->msg);
-				sl_error_set(err, "run %lld, %s: %s", (long long)run_id, path, inner);
-				err->code = SL_EXIT_USAGE;
-				goto out;
-			}
-			s->id = sl_xstrdup(sl_scorer_id(s->scorer));
-			enum sl_scorer_kind k = sl_scorer_kind(s->scorer);
-			s->proportion = k != SL_SCORER_SIMILARITY;
-			s->has_pass = sl_scorer_is_check(s->scorer);
-			s->embed = !s->per_case && sl_scorer_embedding_model(s->scorer);
-			n_pass += s->has_pass;
-		}
+		if (slot_build(s, &suite->scorers[i], run_id, err) != 0)
+			goto out;
+		n_judge += !s->scorer;
+		n_pass += s->has_pass;
 		x.n_slots++;
 		int64_t have = scored_against(store, run_id, s->id, err);
 		if (have == -1)
@@ -952,7 +1052,11 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 	bool registry_needed = x.pass_rate || x.case_checks;
 	for (size_t i = 0; i < x.n_slots; i++)
 		registry_needed |= x.slots[i].needed && x.slots[i].scorer;
-	if (registry_needed) {
+	if (registry_needed && since && *since >= 0) {
+		/* the cells scored before keep their scores: score the new ones on top */
+		if (score_since(&x, since) != 0)
+			goto out;
+	} else if (registry_needed) {
 		if (sl_store_begin(store, err) != 0)
 			goto out;
 		for (size_t i = 0; i < x.n_slots; i++)
@@ -984,6 +1088,8 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 			goto out;
 	}
 	(void)n_judge;
+	if (since && *since < 0)
+		*since = newest;
 	t->x = x;
 	t->x.err = &t->failed; /* the caller's err need not outlive start */
 	sl_run_free(&run);
@@ -1085,13 +1191,16 @@ int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err)
 	return ret;
 }
 
-int sl_report_score_run(struct sl_store *store, int64_t run_id,
-			const struct sl_judge_options *judge, struct sl_score_stats *stats,
-			struct sl_error *err)
+struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
+					    const struct sl_judge_options *judge,
+					    struct sl_score_stats *stats, struct sl_error *err)
 {
-	struct sl_score_stats local;
-	struct sl_score_task *t = sl_report_score_start(store, run_id, judge,
-							stats ? stats : &local, err);
+	return score_start(store, run_id, judge, NULL, stats, err);
+}
+
+/* Pump a started task until nothing is out, then finish it. */
+static int score_to_end(struct sl_score_task *t, struct sl_error *err)
+{
 	if (!t)
 		return -1;
 	while (sl_report_score_pump(t)) {
@@ -1101,4 +1210,166 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			sl_engine_perform(eng);
 	}
 	return sl_report_score_finish(t, err);
+}
+
+int sl_report_score_run(struct sl_store *store, int64_t run_id,
+			const struct sl_judge_options *judge, struct sl_score_stats *stats,
+			struct sl_error *err)
+{
+	struct sl_score_stats local;
+	return score_to_end(sl_report_score_start(store, run_id, judge, stats ? stats : &local,
+						  err), err);
+}
+
+int sl_report_score_live(struct sl_store *store, int64_t run_id, int64_t *since,
+			 struct sl_score_stats *stats, struct sl_error *err)
+{
+	struct sl_judge_options local = { .local_only = true };
+	struct sl_score_stats st;
+	return score_to_end(score_start(store, run_id, &local, since, stats ? stats : &st, err),
+			    err);
+}
+
+/* ---- scoring as the run commits its cells ---- */
+
+struct sl_score_commit {
+	bool ready, off;
+	int64_t run_id;
+	struct score_ctx x;         /* needed slots: counted up at commit */
+	bool case_checks_mark;      /* "(case checks)" counted up (no row has checks) */
+	struct sl_score_stats stats;
+};
+
+struct sl_score_commit *sl_report_score_commit_new(void)
+{
+	return sl_xcalloc(1, sizeof(struct sl_score_commit));
+}
+
+void sl_report_score_commit_free(struct sl_score_commit *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->x.n_slots; i++) {
+		sl_scorer_free(c->x.slots[i].scorer);
+		free(c->x.slots[i].id);
+	}
+	free(c->x.slots);
+	drop_pending(&c->x);
+	free(c->x.pending);
+	free(c);
+}
+
+const struct sl_score_stats *sl_report_score_commit_stats(const struct sl_score_commit *c)
+{
+	return &c->stats;
+}
+
+/* Whether the metric's mark covers every successful cell so far (made for a run that has
+ * none yet), so that counting it up with each commit keeps it true: 1 yes, 0 no, -1 error. */
+static int mark_follows(struct sl_store *store, int64_t run, const char *metric, int64_t ok,
+			struct sl_error *err)
+{
+	int64_t have = scored_against(store, run, metric, err);
+	if (have == -2 && ok == 0)
+		return mark_scored(store, run, metric, 0, err) != 0 ? -1 : 1;
+	return have == -1 ? -1 : have == ok;
+}
+
+static int mark_add(struct score_ctx *x, const char *metric, int64_t cells)
+{
+	sqlite3_stmt *st = sl_store_prepare(x->store,
+		"UPDATE score_marks SET ok_cells = ok_cells + ?3, scored_at = ?4 WHERE run_id = ?1 "
+		"AND metric = ?2", x->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, x->run_id);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, cells);
+	sqlite3_bind_text(st, 4, x->now, -1, SQLITE_STATIC);
+	int rc = sl_store_step(x->store, st, x->err);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The slots scored at commit and the marks that follow them, in the first commit's
+ * transaction (the successful cells counted before its cells go in). */
+static int commit_start(struct sl_score_commit *cs, struct sl_store *store, int64_t run_id,
+			const struct sl_suite *suite, const struct sl_dataset *ds,
+			struct sl_error *err)
+{
+	cs->ready = cs->off = true;
+	cs->run_id = run_id;
+	struct score_ctx *x = &cs->x;
+	*x = (struct score_ctx){ .store = store, .run_id = run_id, .stats = &cs->stats,
+				 .err = err, .local_only = true };
+	x->slots = sl_xcalloc(suite->n_scorers ? suite->n_scorers : 1, sizeof *x->slots);
+	int64_t ok = count_ok_cells(store, run_id, err);
+	if (ok < 0)
+		return -1;
+	size_t n_pass = 0;
+	bool pass_local = true, any = false;
+	for (size_t i = 0; i < suite->n_scorers; i++) {
+		struct slot *s = &x->slots[x->n_slots];
+		struct sl_error e = { 0 }; /* the end-of-run scoring reports a broken scorer */
+		if (slot_build(s, &suite->scorers[i], run_id, &e) != 0)
+			return 0;
+		n_pass += s->has_pass;
+		if (!s->scorer || s->per_case || s->embed) { /* left to the end of the run */
+			pass_local &= !s->has_pass;
+			sl_scorer_free(s->scorer);
+			free(s->id);
+			memset(s, 0, sizeof *s);
+			continue;
+		}
+		x->n_slots++;
+		int f = mark_follows(store, run_id, s->id, ok, err);
+		if (f < 0)
+			return -1;
+		s->needed = f;
+		any |= f;
+		cs->stats.metrics_scored += (size_t)f;
+	}
+	bool asserts = false;
+	for (size_t i = 0; i < ds->n_fields; i++)
+		asserts |= strcmp(ds->fields[i], "assert") == 0;
+	if (!asserts) {
+		int f = n_pass >= 2 && pass_local ? mark_follows(store, run_id, "pass_rate", ok, err)
+						  : 0;
+		int g = f < 0 ? -1 : mark_follows(store, run_id, "(case checks)", ok, err);
+		if (g < 0)
+			return -1;
+		x->pass_rate = f;
+		cs->case_checks_mark = g;
+	}
+	cs->off = !any && !x->pass_rate && !cs->case_checks_mark;
+	return 0;
+}
+
+int sl_report_score_commit(void *ud, struct sl_store *store, struct sl_stats_batch *stats,
+			   int64_t run_id,
+			   const struct sl_suite *suite, const struct sl_dataset *ds,
+			   const struct sl_cell *cells, size_t n, struct sl_error *err)
+{
+	struct sl_score_commit *cs = ud;
+	if (!cs->ready && commit_start(cs, store, run_id, suite, ds, err) != 0)
+		return -1;
+	if (cs->off || run_id != cs->run_id)
+		return 0;
+	struct score_ctx *x = &cs->x;
+	x->err = err;
+	sl_iso8601(sl_wall_ms(), x->now);
+	int64_t ok = 0;
+	for (size_t i = 0; i < n; i++) {
+		ok += !cells[i].error_kind; /* what count_ok_cells counts */
+		score_cell(x, &cells[i]);
+	}
+	if (insert_pending(x, stats) != 0)
+		return -1;
+	for (size_t i = 0; i < x->n_slots; i++)
+		if (x->slots[i].needed && mark_add(x, x->slots[i].id, ok) != 0)
+			return -1;
+	if ((x->pass_rate && mark_add(x, "pass_rate", ok) != 0) ||
+	    (cs->case_checks_mark && mark_add(x, "(case checks)", ok) != 0))
+		return -1;
+	return 0;
 }
