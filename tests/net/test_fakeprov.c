@@ -821,6 +821,23 @@ static void test_verifier_on_aws_test_suite(void)
 	cJSON_Delete(j);
 }
 
+static long stat_num(const char *a, const char *b)
+{
+	cJSON *s = fakeprov_stats(fp);
+	const cJSON *v = path_get(s, a, b);
+	long n = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	cJSON_Delete(s);
+	return n;
+}
+
+static void multi_done(CURLM *m, CURL *e, struct curl_slist *hl, struct raw *r)
+{
+	curl_multi_remove_handle(m, e);
+	curl_easy_cleanup(e);
+	curl_slist_free_all(hl);
+	raw_free(r);
+}
+
 static void test_300_concurrent_streams(void)
 {
 	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"wide\":{\"ttft_ms\":400,"
@@ -853,29 +870,15 @@ static void test_300_concurrent_streams(void)
 		sl_buf_putc(&rs[i].body, '\0');
 		if (st == 200 && strstr(rs[i].body.data, "[DONE]"))
 			ok++;
-		curl_multi_remove_handle(m, es[i]);
-		curl_easy_cleanup(es[i]);
-		curl_slist_free_all(hls[i]);
-		raw_free(&rs[i]);
+		multi_done(m, es[i], hls[i], &rs[i]);
 	}
 	curl_multi_cleanup(m);
 	free(b);
-	cJSON *s = fakeprov_stats(fp);
-	int max_in_flight = path_get(s, "max_in_flight", NULL)->valueint;
-	cJSON_Delete(s);
-	fprintf(stderr, "%d concurrent streams: %d complete in %.0f ms, server max in flight %d\n",
+	long max_in_flight = stat_num("max_in_flight", NULL);
+	fprintf(stderr, "%d concurrent streams: %d complete in %.0f ms, server max in flight %ld\n",
 		N, ok, wall, max_in_flight);
 	CHECK_INT(ok, N);
 	CHECK(max_in_flight >= 256);
-}
-
-static long stat_num(const char *a, const char *b)
-{
-	cJSON *s = fakeprov_stats(fp);
-	const cJSON *v = path_get(s, a, b);
-	long n = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
-	cJSON_Delete(s);
-	return n;
 }
 
 /* 64 streams waiting at once (shortlist's -j 64) hold no thread each: the server's threads
@@ -907,12 +910,8 @@ static void test_threads_bounded(void)
 	long threads = stat_num("process", "threads");
 	fprintf(stderr, "%d streams waiting: %ld server threads\n", N, threads);
 	CHECK(threads >= 1 && threads <= 4);
-	for (int i = 0; i < N; i++) {
-		curl_multi_remove_handle(m, es[i]);
-		curl_easy_cleanup(es[i]);
-		curl_slist_free_all(hls[i]);
-		raw_free(&rs[i]);
-	}
+	for (int i = 0; i < N; i++)
+		multi_done(m, es[i], hls[i], &rs[i]);
 	curl_multi_cleanup(m);
 	free(b);
 	for (int tries = 0; tries < 2000 && in_flight > 0; tries++) {
