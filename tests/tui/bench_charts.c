@@ -328,12 +328,8 @@ static void bench_live_reload(void)
 	remove(path);
 	free(path);
 	struct sl_store *s = fixture_open("bench-live.db");
-	const char *names[] = { "fake:m1", "fake:m2", "fake:m3" };
-	double price[] = { 0.5, 1.0, 2.0 };
-	const char *prompts[] = { "bench" };
+	int64_t run = fixture_bench_run(s, cases);
 	fixture_begin(s);
-	int64_t run = fixture_run(s, names, price, 3, prompts, 1);
-	fixture_bulk(s, run, 3, 1, cases);
 	/* as while it streams: nothing scored yet, its last cases still to come */
 	long first_later = cases - RELOADS * NEW_CASES;
 	char *sql = sl_xasprintf("DELETE FROM cell_scores WHERE run_id = %lld; DELETE FROM "
