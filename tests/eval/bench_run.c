@@ -2,7 +2,8 @@
  * 1,000,000, or the comma-separated $BENCH_RUN_CELLS), a fresh store gets a `shortlist run`
  * against fakeprov at zero latency, -j 64, streamed: 3 models x 1 prompt x N/3 cases, scored
  * with contains, rouge1, levenshtein and latency. Printed per size: wall time, cells/s (SQLite
- * writes and the end-of-run scoring included), peak RSS and CPU of the run, then each reader
+ * writes and the end-of-run scoring included), peak RSS and CPU of the run (and fakeprov's
+ * CPU and context switches per request), then each reader
  * of that run twice (first and second read; CLI readers each as its own process, so process
  * start is included), and the first frame of the TUI's Runs, Scorecard and Charts screens
  * (in process). Then one table, a row per size and the ratio of the last size to the first
@@ -26,6 +27,25 @@
 #include "shortlist/util.h"
 
 static double cpu_s; /* user + system CPU of the last measured process */
+
+/* fakeprov's own CPU and context switches so far (its /_fake/stats "process"). */
+struct fp_cost {
+	double user_ms, system_ms, switches;
+};
+
+static struct fp_cost fakeprov_cost(struct fakeprov *fp)
+{
+	cJSON *s = fakeprov_stats(fp);
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(s, "process");
+	struct fp_cost c = {
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "user_ms")),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "system_ms")),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "voluntary_switches")) +
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "involuntary_switches")),
+	};
+	cJSON_Delete(s);
+	return c;
+}
 
 static double run_measured(const char *db, const char *const *argv, long *rss_kb, int *status)
 {
@@ -241,13 +261,20 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 		       "(BENCH_RUN_STORE=sql: no run)\n", cells, (double)(sl_now_ns() - t0) / 1e9);
 	} else {
 		fakeprov_reset(fp);
+		struct fp_cost c0 = fakeprov_cost(fp);
 		t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", NULL }, &rss,
 				 &status);
 		CHECK_INT(status, 0);
+		struct fp_cost c1 = fakeprov_cost(fp);
+		long reqs = fakeprov_route_count(fp, "openai.chat");
 		printf("%ld cells: run %.2f s, %.0f cells/s (SQLite writes and scoring included), "
 		       "%ld API requests, peak RSS %.1f MB, CPU %.3f ms per cell\n", cells, t,
-		       cells / t, fakeprov_route_count(fp, "openai.chat"), rss / 1024.0,
-		       cpu_s * 1000 / cells);
+		       cells / t, reqs, rss / 1024.0, cpu_s * 1000 / cells);
+		double n = reqs > 0 ? (double)reqs : 1;
+		printf("  fakeprov: CPU %.3f ms per request (user %.3f + system %.3f), %.2f context "
+		       "switches per request\n", (c1.user_ms + c1.system_ms - c0.user_ms -
+		       c0.system_ms) / n, (c1.user_ms - c0.user_ms) / n,
+		       (c1.system_ms - c0.system_ms) / n, (c1.switches - c0.switches) / n);
 		g->cells_s = cells / t;
 		g->rss_mb = rss / 1024.0;
 	}

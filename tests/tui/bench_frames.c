@@ -1,4 +1,5 @@
 #include "bench_frames.h"
+#include "app_drive.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +23,7 @@ double bench_first_frame(struct sl_store *s, int64_t run, enum tui_screen screen
 	}
 	int64_t t0 = sl_now_ns();
 	double c0 = thread_cpu_ms();
-	app.run_id = run;
-	app.run_version++;
-	tui_app_show(&app, screen);
-	tui_app_render(&app);
-	for (int i = 0; i < n_keys; i++) {
-		struct tui_event ev = { .key = keys[i] };
-		tui_app_handle(&app, &ev);
-		tui_app_render(&app);
-	}
+	app_drive(&app, run, screen, keys, n_keys, NULL, NULL);
 	double t = (double)(sl_now_ns() - t0) / 1e6;
 	if (cpu_ms)
 		*cpu_ms = thread_cpu_ms() - c0;
