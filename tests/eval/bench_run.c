@@ -3,10 +3,9 @@
  * against fakeprov at zero latency, -j 64, streamed: 3 models x 1 prompt x N/3 cases, scored
  * with contains, rouge1, levenshtein and latency. Printed per size: wall time, cells/s (SQLite
  * writes and the end-of-run scoring included), peak RSS and CPU of the run (and fakeprov's
- * CPU and context switches per request), then each reader
- * of that run twice (first and second read; CLI readers each as its own process, so process
- * start is included), and the first frame of the TUI's Runs, Scorecard and Charts screens
- * (in process). Then one table, a row per size and the ratio of the last size to the first
+ * CPU and context switches per request), then each reader of that run twice (first and
+ * second read; CLI readers each as its own process, so process start is included), and the
+ * first frame of the TUI's Runs, Scorecard and Charts screens (in process). Then one table, a row per size and the ratio of the last size to the first
  * per column: the growth curve (issue 15 item 4). Then the fully cached rerun at the first
  * size, and the CPU time per cell of a streamed, stored and scored run (32-chunk answers,
  * four cheap scorers).
