@@ -895,6 +895,52 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 }
 
+/* The response cache's key is not unique in SQL (only a short prefix of it is indexed, see
+ * the schema): an answer is added when the key is not there yet, in the caller's write
+ * transaction. The cache keeps the first answer to a request; only --refresh replaces it.
+ * The unary + keeps SQLite from putting ?1 for key in the prefix (constant propagation),
+ * which would hide the index from a SELECT. */
+#define CACHE_KEY_IS "substr(key, 1, 8) = substr(?1, 1, 8) AND +key = ?1"
+
+static int cache_store(struct sl_runner *r, const struct cell_rec *c, const struct model_slot *ms,
+		       const char *now, struct sl_error *err)
+{
+	if (r->cache == SL_CACHE_REFRESH) {
+		sqlite3_stmt *ds = sl_store_prepare(r->store,
+			"DELETE FROM response_cache WHERE " CACHE_KEY_IS, err);
+		if (!ds)
+			return -1;
+		sl_bind_text(ds, 1, c->cache_key);
+		int rc = sl_store_step(r->store, ds, err);
+		sqlite3_reset(ds);
+		if (rc < 0)
+			return -1;
+	}
+	sqlite3_stmt *cs = sl_store_prepare(r->store,
+		"INSERT INTO response_cache(key, endpoint, model, reported_model, output, "
+		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
+		"created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
+		"WHERE NOT EXISTS (SELECT 1 FROM response_cache WHERE " CACHE_KEY_IS ")", err);
+	if (!cs)
+		return -1;
+	sl_bind_text(cs, 1, c->cache_key);
+	sl_bind_text(cs, 2, ms->endpoint);
+	sl_bind_text(cs, 3, ms->model_id);
+	sl_bind_text(cs, 4, c->reported_model);
+	sl_bind_text(cs, 5, c->output ? c->output : "");
+	sl_bind_text(cs, 6, c->finish_reason);
+	bind_real(cs, 7, c->latency_ms);
+	bind_real(cs, 8, c->ttft_ms);
+	bind_count(cs, 9, c->tokens_in);
+	bind_count(cs, 10, c->tokens_out);
+	sqlite3_bind_int(cs, 11, c->tokens_estimated);
+	bind_real(cs, 12, c->cost);
+	sl_bind_text(cs, 13, now);
+	int rc = sl_store_step(r->store, cs, err);
+	sqlite3_reset(cs);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
  * in memory (only when !wait), -1 error. */
 static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
@@ -911,15 +957,7 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		"reference, label, cache_key, finished_at) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
 		"?19, ?20, ?21, ?22, ?23, ?24)", err);
-	/* The cache keeps the first answer to a request; only --refresh replaces it. */
-#define CACHE_INSERT(verb) "INSERT OR " verb " INTO response_cache(key, endpoint, model, "     \
-	"reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, "   \
-	"tokens_estimated, cost, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " \
-	"?11, ?12, ?13)"
-	sqlite3_stmt *cs = sl_store_prepare(r->store, r->cache == SL_CACHE_REFRESH
-			? CACHE_INSERT("REPLACE") : CACHE_INSERT("IGNORE"), err);
-#undef CACHE_INSERT
-	if (!st || !cs)
+	if (!st)
 		goto fail;
 	const char *now = sl_eval_now();
 	for (size_t i = 0; i < r->n_batch; i++) {
@@ -954,28 +992,10 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		sl_bind_text(st, 24, now);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
-		if (!c->to_cache)
-			continue;
-		const struct model_slot *ms = &r->models[m];
-		sqlite3_reset(cs);
-		sl_bind_text(cs, 1, c->cache_key);
-		sl_bind_text(cs, 2, ms->endpoint);
-		sl_bind_text(cs, 3, ms->model_id);
-		sl_bind_text(cs, 4, c->reported_model);
-		sl_bind_text(cs, 5, c->output ? c->output : "");
-		sl_bind_text(cs, 6, c->finish_reason);
-		bind_real(cs, 7, c->latency_ms);
-		bind_real(cs, 8, c->ttft_ms);
-		bind_count(cs, 9, c->tokens_in);
-		bind_count(cs, 10, c->tokens_out);
-		sqlite3_bind_int(cs, 11, c->tokens_estimated);
-		bind_real(cs, 12, c->cost);
-		sl_bind_text(cs, 13, now);
-		if (sl_store_step(r->store, cs, err) < 0)
+		if (c->to_cache && cache_store(r, c, &r->models[m], now, err) != 0)
 			goto fail;
 	}
 	sqlite3_reset(st);
-	sqlite3_reset(cs);
 	if (sl_store_commit(r->store, err) != 0)
 		goto fail;
 	r->written += (int64_t)r->n_batch;
@@ -986,8 +1006,6 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 fail:
 	if (st)
 		sqlite3_reset(st);
-	if (cs)
-		sqlite3_reset(cs);
 	sl_store_rollback(r->store);
 	return -1;
 }
@@ -1327,7 +1345,8 @@ static bool cache_lookup(struct sl_runner *r, const char *key, struct cell_rec *
 		return false;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
-		"tokens_out, tokens_estimated, cost FROM response_cache WHERE key = ?", NULL);
+		"tokens_out, tokens_estimated, cost FROM response_cache WHERE " CACHE_KEY_IS
+		" LIMIT 1", NULL);
 	if (!st)
 		return false;
 	sl_bind_text(st, 1, key);
