@@ -138,6 +138,10 @@ struct sl_batch_ops {
 	/* Once per batch before its first call in this process (credentials, configuration);
 	 * may be NULL. */
 	int (*open)(struct sl_batch *b, struct sl_error *err);
+	/* The account's records per batch, from the provider's settings (quotas differ per
+	 * account): checked before anything is sent. NULL: 1 to max_requests. */
+	int (*limits)(const struct sl_provider_conf *conf, int64_t *min_requests,
+		      int64_t *max_requests, struct sl_error *err);
 
 	/* The steps. build: fill c; return 0, or -1 with err (a configuration problem).
 	 * done: read the 2xx body; return 0 (step over), 1 (call build again: next call of the

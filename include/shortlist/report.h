@@ -39,6 +39,14 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			const struct sl_judge_options *judge, struct sl_score_stats *stats,
 			struct sl_error *err);
 
+/* Scoring while a run streams in (the TUI's reloads): the scorers that need no network,
+ * nothing marked (judge->local_only). *since < 0 scores every finished cell; then *since
+ * marks the last cell scored, and the next call scores only the cells written after it on
+ * top of the scores already there, so a reload costs the cells finished since the last one,
+ * not the run. The scores are the same as a full scoring's. stats->cells: cells scored. */
+int sl_report_score_live(struct sl_store *store, int64_t run_id, int64_t *since,
+			 struct sl_score_stats *stats, struct sl_error *err);
+
 /* The same inside the caller's event loop (the TUI's) on judge->engine, which it may share:
  *     struct sl_score_task *t = sl_report_score_start(store, run, &judge, &stats, &err);
  *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);

@@ -126,6 +126,14 @@ int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, 
 int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int after[4],
 			      int limit, sl_cell_fn fn, void *ud, struct sl_error *err);
 
+/* Cells in the order they were written (cells' rowid: a rewritten cell counts as new):
+ * sl_run_cells_newest is the mark of the last written cell of any run (0: none, -1 error);
+ * sl_run_cells_foreach_since reads at most limit cells of run_id written after *since and
+ * moves *since to the last one read, so a caller that follows a run reads each cell once. */
+int64_t sl_run_cells_newest(struct sl_store *store, struct sl_error *err);
+int sl_run_cells_foreach_since(struct sl_store *store, int64_t run_id, int64_t *since,
+			       int limit, sl_cell_fn fn, void *ud, struct sl_error *err);
+
 /* Windows of a run by index, for screens that show a part of a large run (none walks every
  * cell of the run):
  * - every model's cells of one prompt for cases [case_from, case_to), ordered by case,

@@ -83,6 +83,11 @@ int sl_scorecard_build_rows(struct sl_store *store, int64_t run_id, struct sl_sc
 int sl_scorecard_build(struct sl_store *store, int64_t run_id, struct sl_scorecard *out,
 		       struct sl_error *err);
 void sl_scorecard_free(struct sl_scorecard *sc);
+/* Compute and keep what a scorecard keeps (latency and TTFT percentiles, bootstrap
+ * intervals) for the run's current cells and scores, so that no reader pays for them: call
+ * it where a run's cells or scores are written (the end of a run and of its scoring, a
+ * bundle's import). Best effort: a store another process writes to is left as it is. */
+int sl_scorecard_keep(struct sl_store *store, int64_t run_id, struct sl_error *err);
 
 /* A metric of a row by name: quality metrics by their name, and the built-ins n, errors,
  * error_rate, p50_latency, p95_latency, p99_latency, mean_latency, p50_ttft, p95_ttft,

@@ -12,6 +12,7 @@
 #include "shortlist/judge.h"
 #include "shortlist/pipeline.h"
 #include "shortlist/report.h"
+#include "shortlist/scorecard.h"
 
 int tui_live_plan(struct sl_store *store, const char *suite_path, bool resume,
 		  const char *resume_ref, struct sl_run_plan *plan, struct sl_error *err)
@@ -101,6 +102,7 @@ int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
 	}
 	struct tui_live *l = sl_xcalloc(1, sizeof *l);
 	l->app = app;
+	l->score_since = -1;
 	l->suite_path = sl_xstrdup(suite_path);
 	l->resume_ref = resume_ref ? sl_xstrdup(resume_ref) : NULL;
 	/* checked again by the runner: the file may have changed since its plan */
@@ -201,6 +203,8 @@ static void end_scoring(struct tui_app *app, struct tui_live *l, const char *sco
 	int64_t id = l->data.run_id;
 	bool cancelled = l->cancelled;
 	const struct sl_run_outcome *o = &l->outcome;
+	/* kept now, at the run's end, so that no screen (nor a later reader) computes them */
+	sl_scorecard_keep(app->store, id, &(struct sl_error){ 0 });
 	app->run_id = id;
 	app->run_version++;
 	if (score_error)

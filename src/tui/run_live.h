@@ -23,6 +23,9 @@ struct tui_live {
 	struct tui_matrix data;
 	bool paused, cancelled;
 	int64_t started_ns;
+	/* Live scoring's mark (sl_report_score_live): -1 until the first reload scored every
+	 * finished cell, then each reload scores only the cells written since. */
+	int64_t score_since;
 	/* Once the runner ended: the run's scoring in the same loop (the judge's and the
 	 * embeddings' requests on eng), then the end. runner is NULL from then on. */
 	struct sl_score_task *scoring;

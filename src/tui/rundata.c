@@ -1,6 +1,7 @@
 #include "rundata.h"
 
 #include "charts.h"
+#include "run_live.h"
 #include "shortlist/pipeline.h"
 #include "shortlist/priors.h"
 #include "shortlist/judge.h"
@@ -215,15 +216,14 @@ struct tui_rundata *tui_app_rundata(struct tui_app *app)
 	d->redact_clock = app->script_mode && app->run_id && app->measured_run == app->run_id;
 	int64_t t0 = sl_now_ns();
 	if (app->live && app->run_id) {
-		/* The finished cells scored as they come, with the scorers that need no
-		 * network (judges and embedding cosines answer at the end of the run, so the
-		 * loop never waits on a request here): the same numbers a report would show,
-		 * filling in. A failure here is for the final scoring to report. */
-		struct sl_judge_options no_judge = { .local_only = true };
+		/* The cells finished since the last reload scored as they come, with the
+		 * scorers that need no network (judges and embedding cosines answer at the end
+		 * of the run, so the loop never waits on a request here): the same numbers a
+		 * report would show, filling in. A failure here is for the final scoring to
+		 * report. */
 		struct sl_score_stats st;
 		struct sl_error err = { 0 };
-		memset(&st, 0, sizeof st);
-		sl_report_score_run(app->store, app->run_id, &no_judge, &st, &err);
+		sl_report_score_live(app->store, app->run_id, &app->live->score_since, &st, &err);
 	}
 	tui_rundata_load(d, app->store, app->run_id);
 	d->load_cost_ns = d->loaded_ns - t0; /* scoring included: it paces the next reload */

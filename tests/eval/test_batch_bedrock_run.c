@@ -306,6 +306,73 @@ static void test_missing_config(void)
 	free(suite);
 }
 
+/* Bedrock refuses a job under its minimum of records: a model's records are split so that
+ * none is, e.g. 101 records with max_records 50 and min_records 20 go as 50 + 31 + 20, not
+ * 50 + 50 + 1 (which stopped the run). */
+static void test_split_keeps_minimum(void)
+{
+	script("\"models\": {\"" MODEL "\": {\"text\": \"positive\"}}");
+	char *b = sl_xasprintf("{\"bucket\": \"sl-evals\", \"role_arn\": "
+			       "\"arn:aws:iam::123456789012:role/BedrockBatch\", \"endpoint\": "
+			       "\"%s\", \"s3_endpoint\": \"%s/s3\", \"min_records\": 20, "
+			       "\"max_records\": 50}", fp->base, fp->base);
+	write_providers(b);
+	free(b);
+	static const struct {
+		int cases;
+		const char *sizes; /* n_requests of the run's jobs, in order */
+	} runs[] = { { 101, "50,31,20" }, { 55, "35,20" }, { 120, "50,50,20" }, { 40, "40" } };
+	for (size_t i = 0; i < SL_ARRAY_LEN(runs); i++) {
+		char name[32];
+		snprintf(name, sizeof name, "split%d", runs[i].cases);
+		char *suite = write_suite(name, runs[i].cases);
+		fakeprov_reset(fp);
+		struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--batch",
+								    "--no-cache", NULL }, NULL);
+		CHECK_INT(r.status, 0);
+		char want[64];
+		snprintf(want, sizeof want, "%d/%d cells, 0 errors", runs[i].cases, runs[i].cases);
+		CHECK_CONTAINS(r.out, want);
+		run_result_free(&r);
+		long long run = last_run();
+		char *sql = sl_xasprintf("SELECT group_concat(n_requests) FROM (SELECT n_requests "
+					 "FROM run_batches WHERE run_id = %lld AND state = 'done' "
+					 "ORDER BY first_cell)", run);
+		char *sizes = db_query_text(db, sql);
+		CHECK_STR(sizes, runs[i].sizes);
+		free(sizes);
+		free(sql);
+		/* every cell answered once, by its own job: the ranges do not overlap */
+		CHECK_INT(q("SELECT COUNT(*) FROM run_batches a JOIN run_batches b ON a.id < b.id "
+			    "AND a.run_id = b.run_id WHERE a.run_id = %lld AND a.first_cell <= "
+			    "b.last_cell AND b.first_cell <= a.last_cell", run), 0);
+		CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_kind IS NULL "
+			    "AND output = 'positive'", run), runs[i].cases);
+		CHECK_INT(route("bedrock.converse") + route("bedrock.converse_stream"), 0);
+		free(suite);
+	}
+	/* quotas that contradict each other are refused with the key named, nothing sent */
+	b = sl_xasprintf("{\"bucket\": \"sl-evals\", \"role_arn\": "
+			 "\"arn:aws:iam::123456789012:role/BedrockBatch\", \"min_records\": 60, "
+			 "\"max_records\": 50}");
+	write_providers(b);
+	free(b);
+	char *suite = write_suite("split_bad", 5);
+	fakeprov_reset(fp);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache",
+							    NULL }, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "providers.aws.batch: min_records (60) is more than max_records (50)");
+	run_result_free(&r);
+	cJSON *stats = fakeprov_stats(fp);
+	CHECK_INT(cJSON_GetObjectItem(stats, "requests")->valueint, 0);
+	cJSON_Delete(stats);
+	free(suite);
+	b = batch_conf();
+	write_providers(b);
+	free(b);
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start(NULL);
 	char *dir = test_path("config/shortlist");
@@ -335,6 +402,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_cancel);
 	RUN_TEST(test_partial_and_expired);
 	RUN_TEST(test_missing_config);
+	RUN_TEST(test_split_keeps_minimum);
 	fakeprov_stop(fp);
 	free(db);
 TEST_MAIN_END

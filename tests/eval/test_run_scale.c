@@ -6,7 +6,10 @@
  * - a resumed run asks exactly for its missing cells (learnt from the store in windows);
  * - every statement the runner and the planner prepare on cells, dataset_cases and the
  *   response cache is checked with EXPLAIN QUERY PLAN: a search of an index, never a scan
- *   and never a sort of the run's cells. */
+ *   and never a sort of the run's cells;
+ * - after `shortlist run`, and after `runs import` of its bundle, the first reader walks no
+ *   latency or TTFT index and reads no metric's every score: what they would compute was
+ *   kept when the run (the import) ended. */
 #include "test.h"
 
 #include <malloc.h>
@@ -17,6 +20,8 @@
 #include "eval_util.h"
 #include "fakeprov_client.h"
 #include "shortlist/dataset.h"
+#include "shortlist/pipeline.h"
+#include "shortlist/runs.h"
 #include "shortlist/runner.h"
 #include "shortlist/store.h"
 
@@ -239,6 +244,84 @@ static void test_resume_from_store(void)
 	free(db);
 }
 
+/* ---- the run keeps what its readers would compute ---- */
+
+/* A statement that computes what a reader should read back: a percentile's walk of the
+ * latency or TTFT index, or a bootstrap's read of a metric's every score. */
+static bool computes(const char *sql)
+{
+	return strstr(sql, "cells_latency") || strstr(sql, "cells_ttft") ||
+	       strstr(sql, "SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2");
+}
+
+/* The run view behind triangle, report and gates, and the TUI's Scorecard and Charts, built
+ * on the latest run of db: the statements it ran that compute. */
+static int count_computing(const char *db, const char *what)
+{
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(db, 0, &err);
+	int64_t run;
+	CHECK(s && sl_run_resolve(s, "latest", &run, &err) == 0);
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, test_trace_stmt, NULL);
+	struct sl_run_view v;
+	CHECK_INT(sl_run_view_build(s, run, NULL, &v, &err), 0);
+	CHECK_INT(v.scorecard.n_models, 2);
+	CHECK(v.scorecard.rows[0].latency_p50 > 0 && v.scorecard.rows[0].ttft_p95 > 0);
+	sl_run_view_free(&v);
+	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	int n = 0;
+	for (size_t i = 0; i < test_n_traced; i++) {
+		if (computes(test_traced[i])) {
+			fprintf(stderr, "%s: a reader computes: %s\n", what, test_traced[i]);
+			n++;
+		}
+		free(test_traced[i]);
+	}
+	test_n_traced = 0;
+	sl_store_close(s);
+	return n;
+}
+
+/* 2 models x 2,500 cases (5,000 latencies and TTFTs per model: kept, not walked) scored
+ * with rouge1 (a bootstrap interval): after `shortlist run`, and after the import of the
+ * run's bundle into another store, the first reader computes nothing. */
+static void test_readers_after_run(void)
+{
+	char *data = write_rows("after/rows.jsonl", 2500, 0);
+	char *suite = test_write_file("after/suite.json",
+		"{\"name\": \"after\", \"models\": [\"fake:m1\", \"fake:m2\"], "
+		"\"prompts\": [\"p\"], \"dataset\": \"rows.jsonl\", \"concurrency\": 32, "
+		"\"scorers\": [{\"name\": \"rouge\", \"type\": \"rouge1\"}]}");
+	char *db = test_path("after.db"), *other = test_path("after-import.db");
+	char *bundle = test_path("after/run.slrun");
+	add_prompt(db);
+	fakeprov_reset(fp);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(count_computing(db, "after shortlist run"), 0);
+	r = run_cli(db, (const char *[]){ "runs", "export", "latest", "-o", bundle, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	r = run_cli(other, (const char *[]){ "runs", "import", bundle, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	CHECK_INT(count_computing(other, "after runs import"), 0);
+	/* the check itself: with the kept figures gone, the reader computes them */
+	CHECK_INT(db_query_int(other, "SELECT COUNT(*) FROM cell_percentiles"), 2);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(other, 0, &err);
+	CHECK(s && sl_store_exec(s, "DELETE FROM cell_percentiles; DELETE FROM score_intervals",
+				 &err) == 0);
+	sl_store_close(s);
+	CHECK(count_computing(other, "the check catches a reader that computes") > 0);
+	free(data);
+	free(suite);
+	free(db);
+	free(other);
+	free(bundle);
+}
+
 TEST_MAIN_BEGIN
 	cJSON_InitHooks(&(cJSON_Hooks){ count_malloc, count_free });
 	fp = fakeprov_start("{\"default\": {\"text\": \"positive\", \"ttft_ms\": 0, "
@@ -252,7 +335,11 @@ TEST_MAIN_BEGIN
 	d = test_path("resume");
 	sl_mkdirs(d, &err);
 	free(d);
+	d = test_path("after");
+	sl_mkdirs(d, &err);
+	free(d);
 	RUN_TEST(test_plan_streams_rows);
 	RUN_TEST(test_resume_from_store);
+	RUN_TEST(test_readers_after_run);
 	fakeprov_stop(fp);
 TEST_MAIN_END

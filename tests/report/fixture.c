@@ -1,5 +1,6 @@
 #include "fixture.h"
 #include "test.h"
+#include "shortlist/scorecard.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -222,5 +223,11 @@ int64_t fixture_bench_run(struct sl_store *store, long cases)
 	int64_t run = fixture_run(store, models, price, 3, prompts, 1);
 	fixture_bulk(store, run, 3, 1, cases);
 	fixture_commit(store);
+	/* as a run's end does: its readers read the percentiles and intervals back */
+	struct sl_error err = { 0 };
+	if (sl_scorecard_keep(store, run, &err) != 0) {
+		fprintf(stderr, "fixture: %s\n", err.msg);
+		exit(99);
+	}
 	return run;
 }

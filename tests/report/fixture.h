@@ -24,7 +24,8 @@ void fixture_score(struct sl_store *store, int64_t run, const char *metric, bool
 /* A large run written by SQL alone: every model x prompt x case, with bench_run's scores
  * per successful cell (see fixture.c). */
 void fixture_bulk(struct sl_store *store, int64_t run, int n_models, int n_prompts, long cases);
-/* bench_run's shape written by SQL: 3 models x 1 prompt x `cases`, its suite stored. */
+/* bench_run's shape written by SQL: 3 models x 1 prompt x `cases`, its suite stored, and
+ * what the end of a run keeps for its readers (sl_scorecard_keep). */
 int64_t fixture_bench_run(struct sl_store *store, long cases);
 /* Wrap many fixture calls in one transaction. */
 void fixture_begin(struct sl_store *store);

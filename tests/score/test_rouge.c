@@ -332,6 +332,29 @@ static void test_lcs(void)
 				  : t[i - 1][j] > t[i][j - 1] ? t[i - 1][j] : t[i][j - 1];
 	CHECK_INT(sl_lcs_length(a, N, b, M), t[N][M]);
 	CHECK_INT(sl_lcs_length(b, M, a, N), t[N][M]);
+	/* Short pairs with shared ends (stripped before the table) over high code points
+	 * (remapped to dense ids), against the same table. */
+	for (int trial = 0; trial < 300; trial++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		int n = (int)(x >> 58) % 24, m = (int)(x >> 50) % 24;
+		for (int i = 0; i < n || i < m; i++) {
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			a[i] = 0x4e00u + (unsigned)(x >> 40) % 3 * 0x1000u;
+			b[i] = 0x4e00u + (unsigned)(x >> 20) % 3 * 0x1000u;
+		}
+		int ends = n < m ? n : m;
+		int head = trial % (ends + 1), tail = trial % 3 % (ends - head + 1);
+		for (int k = 0; k < head; k++)
+			b[k] = a[k];
+		for (int k = 0; k < tail; k++)
+			b[m - 1 - k] = a[n - 1 - k];
+		for (int i = 1; i <= n; i++)
+			for (int j = 1; j <= m; j++)
+				t[i][j] = a[i - 1] == b[j - 1] ? t[i - 1][j - 1] + 1
+					  : t[i - 1][j] > t[i][j - 1] ? t[i - 1][j] : t[i][j - 1];
+		CHECK_INT(sl_lcs_length(a, (size_t)n, b, (size_t)m), t[n][m]);
+		CHECK_INT(sl_lcs_length(b, (size_t)m, a, (size_t)n), t[n][m]);
+	}
 }
 
 TEST_MAIN_BEGIN

@@ -26,6 +26,25 @@ static void test_levenshtein(void)
 	 * -fsanitize=undefined) */
 	CHECK_INT(sl_levenshtein_distance("a\x80", "a\xc1"), 1);
 	CHECK_INT(sl_levenshtein_distance("\xe2\x82", "\xe2"), 1); /* truncated sequences */
+	CHECK_NEAR(sl_levenshtein_ratio("same", "same"), 1.0, 0);
+	CHECK_NEAR(sl_levenshtein_normalized("same", "same"), 1.0, 0);
+	/* Pairs with shared ends (which skip the table) against the textbook table. */
+	static const char *const pairs[][2] = {
+		{ "abcxdef", "abcydef" }, { "abc", "abcabc" }, { "xabc", "abc" }, { "aaa", "aa" },
+		{ "abab", "baba" }, { "prefix-only", "prefix" }, { "caf\xc3\xa9s", "cafes" },
+	};
+	for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+		const char *a = pairs[k][0], *b = pairs[k][1];
+		size_t na = strlen(a), nb = strlen(b), t[16][16];
+		for (size_t i = 0; i <= na; i++)
+			for (size_t j = 0; j <= nb; j++)
+				t[i][j] = !i ? j : !j ? i : a[i - 1] == b[j - 1] ? t[i - 1][j - 1]
+					: 1 + (t[i - 1][j - 1] < t[i - 1][j] ? t[i - 1][j - 1] < t[i][j - 1]
+					       ? t[i - 1][j - 1] : t[i][j - 1] : t[i - 1][j] < t[i][j - 1]
+					       ? t[i - 1][j] : t[i][j - 1]);
+		/* bytes: the one non-ASCII pair differs by one character and one byte alike */
+		CHECK_INT(sl_levenshtein_distance(a, b), t[na][nb] - (k == 6));
+	}
 }
 
 static void test_cosine(void)

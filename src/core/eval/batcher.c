@@ -44,6 +44,12 @@ struct job {
 	uint8_t *member;     /* (idx - first) is one of its requests; NULL for a batch loaded
 			      * from the store (then: a cell without a successful row) */
 	size_t member_cap;
+	/* where the last `ring` records start in the input (at their separator) and their
+	 * cells: a full batch gives its last records to the next one if that one would
+	 * stay under the API's minimum (rebalance) */
+	long *rec_off;
+	int64_t *rec_idx;
+	size_t ring;
 	int64_t n_ok, n_failed, n_malformed;
 	char *key;           /* the API key, wiped when freed */
 	struct job *next;
@@ -58,6 +64,7 @@ struct sl_batcher {
 	size_t n_models;
 	struct job *jobs;
 	struct job **open; /* per model: the batch being prepared */
+	struct job **held; /* per model: a full batch kept open until the next has the minimum */
 	bool failed;
 	struct sl_error err;
 	int64_t malformed;
@@ -232,6 +239,8 @@ static void job_free(struct job *j)
 	sl_buf_free(&j->line);
 	free(j->answered);
 	free(j->member);
+	free(j->rec_off);
+	free(j->rec_idx);
 	free(j);
 }
 
@@ -248,6 +257,11 @@ static struct job *job_new(struct sl_batcher *bt, int model)
 	j->b.api_ok = j->b.api_failed = -1;
 	j->poll_ms = POLL_FIRST_MS;
 	j->first = -1;
+	if (bm->min_requests > 1) {
+		j->ring = (size_t)bm->min_requests;
+		j->rec_off = sl_xcalloc(j->ring, sizeof *j->rec_off);
+		j->rec_idx = sl_xcalloc(j->ring, sizeof *j->rec_idx);
+	}
 	sl_buf_init(&j->line);
 	j->next = bt->jobs;
 	bt->jobs = j;
@@ -275,6 +289,7 @@ struct sl_batcher *sl_batcher_new(struct sl_store *store, int64_t run_id, struct
 	bt->models = models;
 	bt->n_models = n_models;
 	bt->open = sl_xcalloc(n_models ? n_models : 1, sizeof *bt->open);
+	bt->held = sl_xcalloc(n_models ? n_models : 1, sizeof *bt->held);
 	return bt;
 }
 
@@ -289,6 +304,7 @@ void sl_batcher_free(struct sl_batcher *bt)
 		job_free(j);
 	}
 	free(bt->open);
+	free(bt->held);
 	free(bt);
 }
 
@@ -348,12 +364,8 @@ static int job_open_file(struct job *j, struct sl_error *err)
 	return 0;
 }
 
-static void seal(struct sl_batcher *bt, int model)
+static void seal_job(struct sl_batcher *bt, struct job *j)
 {
-	struct job *j = bt->open[model];
-	if (!j)
-		return;
-	bt->open[model] = NULL;
 	fputs(j->b.ops->file_tail, j->fp);
 	bool bad = fflush(j->fp) != 0 || ferror(j->fp);
 	fclose(j->fp);
@@ -364,6 +376,109 @@ static void seal(struct sl_batcher *bt, int model)
 	}
 	j->b.input_path = j->path;
 	j->sealed = true;
+}
+
+static bool member_has(const struct job *j, int64_t idx)
+{
+	size_t bit = (size_t)(idx - j->first);
+	return idx >= j->first && bit / 8 < j->member_cap && (j->member[bit / 8] >> (bit & 7) & 1);
+}
+
+static void member_set(struct job *j, int64_t idx)
+{
+	size_t bit = (size_t)(idx - j->first);
+	if (bit / 8 >= j->member_cap) {
+		size_t cap = j->member_cap ? j->member_cap * 2 : 1024;
+		while (bit / 8 >= cap)
+			cap *= 2;
+		j->member = sl_xrealloc(j->member, cap);
+		memset(j->member + j->member_cap, 0, cap - j->member_cap);
+		j->member_cap = cap;
+	}
+	j->member[bit / 8] |= (uint8_t)(1u << (bit & 7));
+}
+
+static char *read_span(FILE *fp, long from, long to)
+{
+	char *buf = sl_xmalloc((size_t)(to - from) + 1);
+	if (pread(fileno(fp), buf, (size_t)(to - from), from) != to - from) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The model's last batch b is under the API's minimum: move the last records of the full
+ * batch a before it into b, so that both are valid (a keeps at least the minimum whenever
+ * max_requests >= 2 * min_requests). When that cannot be, b stays as it is and the API's
+ * check refuses it, saying why. */
+static void rebalance(struct sl_batcher *bt, struct job *a, struct job *b)
+{
+	const struct sl_batch_ops *ops = a->b.ops;
+	int64_t min = bt->models[a->model].min_requests;
+	int64_t t = min - b->n;
+	if (t <= 0 || a->n - t < min || (size_t)t + 1 > a->ring)
+		return;
+	int64_t k0 = a->n - t; /* a's first record to move */
+	long cut = a->rec_off[(size_t)k0 % a->ring];
+	int64_t first = a->rec_idx[(size_t)k0 % a->ring];
+	int64_t a_last = a->rec_idx[(size_t)(k0 - 1) % a->ring];
+	long head = (long)strlen(ops->file_head), sep = (long)strlen(ops->file_sep);
+	if (fflush(a->fp) != 0 || fflush(b->fp) != 0) {
+		fail_run(bt, "cannot write a batch input file: %s", strerror(errno));
+		return;
+	}
+	long a_end = ftell(a->fp), b_end = ftell(b->fp);
+	char *moved = read_span(a->fp, cut + sep, a_end); /* records joined by sep */
+	char *rest = read_span(b->fp, head, b_end);
+	if (!moved || !rest || ftruncate(fileno(a->fp), cut) != 0 ||
+	    fseek(a->fp, cut, SEEK_SET) != 0 || ftruncate(fileno(b->fp), head) != 0 ||
+	    fseek(b->fp, head, SEEK_SET) != 0) {
+		fail_run(bt, "cannot rewrite the batch input files %s and %s: %s", a->path,
+			 b->path, strerror(errno));
+		free(moved);
+		free(rest);
+		return;
+	}
+	fwrite(moved, 1, (size_t)(a_end - cut - sep), b->fp);
+	fputs(ops->file_sep, b->fp);
+	fwrite(rest, 1, (size_t)(b_end - head), b->fp);
+	free(moved);
+	free(rest);
+	/* b's members: a's moved cells, then its own, from the new first cell */
+	struct job old = *b;
+	b->member = NULL;
+	b->member_cap = 0;
+	b->first = first;
+	for (int64_t idx = first; idx <= a->last; idx++)
+		if (member_has(a, idx))
+			member_set(b, idx);
+	for (int64_t idx = old.first; idx <= old.last; idx++)
+		if (member_has(&old, idx))
+			member_set(b, idx);
+	free(old.member);
+	for (int64_t idx = first; idx <= a->last; idx++) {
+		size_t bit = (size_t)(idx - a->first);
+		a->member[bit / 8] &= (uint8_t)~(1u << (bit & 7));
+	}
+	a->last = a_last;
+	a->n = a->b.n_requests = k0;
+	a->b.input_bytes = cut;
+	b->n = b->b.n_requests = b->n + t;
+	b->b.input_bytes = ftell(b->fp);
+}
+
+/* Close the model's batches being prepared (they are then sent). */
+static void seal(struct sl_batcher *bt, int model)
+{
+	struct job *a = bt->held[model], *b = bt->open[model];
+	bt->held[model] = bt->open[model] = NULL;
+	if (a && b && b->n < bt->models[model].min_requests)
+		rebalance(bt, a, b);
+	if (a)
+		seal_job(bt, a);
+	if (b)
+		seal_job(bt, b);
 }
 
 void sl_batcher_seal(struct sl_batcher *bt)
@@ -403,11 +518,17 @@ int sl_batcher_add(struct sl_batcher *bt, int64_t idx, int model, const struct s
 		return -1;
 	}
 	struct job *j = bt->open[model];
-	/* a new batch at the API's limits, or when this one would span the cells of a stored
-	 * batch still at the API (its range must hold only its own cells) */
-	if (j && (j->n + 1 > bm->ops->max_requests ||
-		  j->b.input_bytes + (int64_t)rec.len + 8 > bm->ops->max_bytes ||
-		  spans_active(bt, j, j->first, idx))) {
+	int64_t max = bm->max_requests > 0 ? bm->max_requests : bm->ops->max_requests;
+	/* a new batch at the API's limits (the full one kept open while the next one is under
+	 * the minimum: it may have to give it records), or when this one would span the cells
+	 * of a stored batch still at the API (its range must hold only its own cells) */
+	if (j && !bt->held[model] && j->ring &&
+	    (j->n + 1 > max || j->b.input_bytes + (int64_t)rec.len + 8 > bm->ops->max_bytes)) {
+		bt->held[model] = j;
+		bt->open[model] = j = NULL;
+	} else if (j && (j->n + 1 > max ||
+			 j->b.input_bytes + (int64_t)rec.len + 8 > bm->ops->max_bytes ||
+			 spans_active(bt, j, j->first, idx))) {
 		seal(bt, model);
 		j = NULL;
 	}
@@ -423,16 +544,11 @@ int sl_batcher_add(struct sl_batcher *bt, int64_t idx, int model, const struct s
 		j->first = idx;
 		bt->open[model] = j;
 	}
-	size_t bit = (size_t)(idx - j->first);
-	if (bit / 8 >= j->member_cap) {
-		size_t cap = j->member_cap ? j->member_cap * 2 : 1024;
-		while (bit / 8 >= cap)
-			cap *= 2;
-		j->member = sl_xrealloc(j->member, cap);
-		memset(j->member + j->member_cap, 0, cap - j->member_cap);
-		j->member_cap = cap;
+	member_set(j, idx);
+	if (j->ring) {
+		j->rec_off[(size_t)j->n % j->ring] = ftell(j->fp);
+		j->rec_idx[(size_t)j->n % j->ring] = idx;
 	}
-	j->member[bit / 8] |= (uint8_t)(1u << (bit & 7));
 	if (j->n)
 		fputs(bm->ops->file_sep, j->fp);
 	fwrite(rec.data, 1, rec.len, j->fp);
@@ -441,6 +557,11 @@ int sl_batcher_add(struct sl_batcher *bt, int64_t idx, int model, const struct s
 	j->n++;
 	j->b.n_requests = j->n;
 	sl_buf_free(&rec);
+	struct job *full = bt->held[model];
+	if (full && j->n >= bm->min_requests) { /* this one can no longer end under it */
+		bt->held[model] = NULL;
+		seal_job(bt, full);
+	}
 	return 0;
 }
 
@@ -821,6 +942,8 @@ void sl_batcher_stop(struct sl_batcher *bt)
 			for (size_t m = 0; m < bt->n_models; m++)
 				if (bt->open[m] == j)
 					bt->open[m] = NULL;
+				else if (bt->held[m] == j)
+					bt->held[m] = NULL;
 			*pp = j->next;
 			job_free(j);
 		} else {

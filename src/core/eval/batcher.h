@@ -29,6 +29,9 @@ struct sl_batcher_model {
 	const struct sl_provider_conf *conf;
 	const char *model_id;
 	const struct sl_batch_ops *ops;
+	/* records per batch (sl_batch_ops.limits); the batcher splits a model's records so
+	 * that no batch falls under min_requests when max_requests >= 2 * min_requests */
+	int64_t min_requests, max_requests;
 };
 
 struct sl_batcher;

@@ -1539,6 +1539,15 @@ static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 		}
 		if (!wanted && !r->opts->batch_collect)
 			bm->ops = NULL;
+		if (!bm->ops)
+			continue;
+		bm->min_requests = 1;
+		bm->max_requests = bm->ops->max_requests;
+		if (wanted && bm->ops->limits && bm->ops->limits(ms->conf, &bm->min_requests,
+						       &bm->max_requests, err) != 0) {
+			free(had);
+			return usage_fail(err);
+		}
 	}
 	free(had);
 	return 0;

@@ -267,14 +267,17 @@ fail:
 /* The same columns, the cells first: through the view, SQLite turns a window's case range
  * into a range of dataset_cases and then searches each case's cells by that range again
  * (512 cases x 512 x models). CROSS JOIN keeps cells the outer loop. */
-#define CELL_COLUMNS_BY_CELL                                                                  \
+#define CELL_SELECT_BY_CELL                                                                   \
 	"SELECT c.run_id, c.model_idx, c.prompt_idx, c.case_idx, c.sample, c.model, "         \
 	"c.reported_model, p.name, p.version, p.hash, d.vars, d.line, c.expected, "           \
 	"c.reference, c.label, c.output, c.finish_reason, c.error_kind, c.error_msg, "        \
 	"c.http_status, c.cached, c.latency_ms, c.ttft_ms, c.tokens_in, c.tokens_out, "       \
-	"c.tokens_estimated, c.cost FROM cells c CROSS JOIN runs r ON r.id = c.run_id "       \
+	"c.tokens_estimated, c.cost"
+#define CELL_FROM_BY_CELL                                                                     \
+	" FROM cells c CROSS JOIN runs r ON r.id = c.run_id "                                 \
 	"CROSS JOIN run_prompts p ON p.run_id = c.run_id AND p.idx = c.prompt_idx "           \
 	"CROSS JOIN dataset_cases d ON d.dataset_hash = r.dataset_hash AND d.idx = c.case_idx "
+#define CELL_COLUMNS_BY_CELL CELL_SELECT_BY_CELL CELL_FROM_BY_CELL
 
 static const char *opt_text(sqlite3_stmt *st, int col)
 {
@@ -323,13 +326,16 @@ static sqlite3_stmt *prepare_own(struct sl_store *store, const char *sql, struct
 	return st;
 }
 
-static int cells_each(struct sl_store *store, sqlite3_stmt *st, sl_cell_fn fn, void *ud,
-		      struct sl_error *err)
+/* since: NULL, or where the rowid after the cell columns goes, cell by cell. */
+static int cells_each_since(struct sl_store *store, sqlite3_stmt *st, sl_cell_fn fn, void *ud,
+			    int64_t *since, struct sl_error *err)
 {
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sl_cell c;
 		cell_from_row(st, &c);
+		if (since)
+			*since = sqlite3_column_int64(st, 27);
 		if ((ret = fn(ud, &c)) != 0)
 			break;
 	}
@@ -339,6 +345,12 @@ static int cells_each(struct sl_store *store, sqlite3_stmt *st, sl_cell_fn fn, v
 	}
 	sqlite3_finalize(st);
 	return ret;
+}
+
+static int cells_each(struct sl_store *store, sqlite3_stmt *st, sl_cell_fn fn, void *ud,
+		      struct sl_error *err)
+{
+	return cells_each_since(store, st, fn, ud, NULL, err);
 }
 
 int sl_run_cells_foreach(struct sl_store *store, int64_t run_id, sl_cell_fn fn, void *ud,
@@ -360,6 +372,33 @@ int sl_run_cells_foreach_page(struct sl_store *store, int64_t run_id, const int 
 		sqlite3_bind_int(st, 2 + i, after ? after[i] : (i == 0 ? -1 : 0));
 	sqlite3_bind_int(st, 6, limit > 0 ? limit : -1);
 	return cells_each(store, st, fn, ud, err);
+}
+
+int64_t sl_run_cells_newest(struct sl_store *store, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT COALESCE(MAX(rowid), 0) FROM cells",
+					    err);
+	if (!st)
+		return -1;
+	int64_t n = sl_store_step(store, st, err) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return n;
+}
+
+int sl_run_cells_foreach_since(struct sl_store *store, int64_t run_id, int64_t *since,
+			       int limit, sl_cell_fn fn, void *ud, struct sl_error *err)
+{
+	/* cells outermost, walked by rowid from the mark (+run_id: not by the run's key, which
+	 * would read the whole run and sort it): only rows written since are read */
+	sqlite3_stmt *st = prepare_own(store, CELL_SELECT_BY_CELL ", c.rowid" CELL_FROM_BY_CELL
+				       "WHERE c.rowid > ?2 AND +c.run_id = ?1 ORDER BY c.rowid "
+				       "LIMIT ?3", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, *since);
+	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
+	return cells_each_since(store, st, fn, ud, since, err);
 }
 
 /* "model_idx IN (the run's models)" lets SQLite seek the primary key per model instead of

@@ -24,14 +24,15 @@
  * size" (GB range), and "Minimum number of records per batch inference job" (100 for most
  * models). We cut at 50,000 records and at 200 MB, below every default we found, and refuse
  * a batch under the minimum before anything is sent (providers.json batch.min_records
- * changes it for an account whose quota differs). Price: 50% of on-demand.
+ * and batch.max_records change them for an account whose quotas differ; the batcher splits
+ * a model's records so that no job falls under the minimum). Price: 50% of on-demand.
  *
  * Configuration, in providers.json under the Bedrock provider (checked before anything is
  * sent; messages name the file and key):
  *   "batch": { "bucket": "my-evals", "prefix": "shortlist/",
  *              "role_arn": "arn:aws:iam::123456789012:role/BedrockBatch",
  *              "endpoint": URL, "s3_endpoint": URL,   (optional: another endpoint, tests)
- *              "min_records": 100 }                    (optional)
+ *              "min_records": 100, "max_records": 50000 }   (optional)
  * The role is the one Bedrock assumes to read and write the bucket. Credentials are the
  * provider's (bedrock.c), access keys only (a Bedrock API key cannot sign S3 requests); they
  * go into request headers and nowhere else: not into records, objects or stored refs. */
@@ -54,7 +55,7 @@ struct brb {
 	struct sl_aws_creds *creds;
 	struct sl_sigv4_credentials sc;
 	char *bucket, *prefix, *role_arn, *endpoint, *s3_endpoint;
-	int64_t min_records;
+	int64_t min_records, max_records;
 };
 
 static void brb_free(void *p)
@@ -103,11 +104,29 @@ static const char *env_first(const char *a, const char *b)
 	return v ? v : sl_env_nonempty(b);
 }
 
+/* A records quota: a whole number from 1 to MAX_RECORDS, or def when absent. */
+static int conf_records(const cJSON *o, const char *key, int64_t def, int64_t *dst,
+			const char *where, struct sl_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	*dst = def;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > MAX_RECORDS ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble) {
+		sl_error_set(err, "%s.%s: must be a whole number from 1 to %d", where, key,
+			     MAX_RECORDS);
+		return -1;
+	}
+	*dst = (int64_t)v->valuedouble;
+	return 0;
+}
+
 /* Read and check the provider's "batch" object; fill s. */
 static int read_conf(const struct sl_provider_conf *pc, struct brb *s, struct sl_error *err)
 {
 	static const char *const keys[] = { "bucket", "prefix", "role_arn", "endpoint",
-					    "s3_endpoint", "min_records" };
+					    "s3_endpoint", "min_records", "max_records" };
 	char *file = NULL;
 	if (pc->batch_origin) {
 		file = sl_xstrdup(pc->batch_origin);
@@ -133,7 +152,8 @@ static int read_conf(const struct sl_provider_conf *pc, struct brb *s, struct sl
 			known = strcmp(k->string, keys[i]) == 0;
 		if (!known) {
 			sl_error_set(err, "%s.%s: unknown key (expected one of: bucket, prefix, "
-				     "role_arn, endpoint, s3_endpoint, min_records)", where, k->string);
+				     "role_arn, endpoint, s3_endpoint, min_records, max_records)",
+				     where, k->string);
 			goto out;
 		}
 	}
@@ -179,22 +199,35 @@ static int read_conf(const struct sl_provider_conf *pc, struct brb *s, struct sl
 				     eps[i]);
 			goto out;
 		}
-	s->min_records = MIN_RECORDS;
-	const cJSON *mr = cJSON_GetObjectItemCaseSensitive(o, "min_records");
-	if (mr) {
-		if (!cJSON_IsNumber(mr) || mr->valuedouble < 1 || mr->valuedouble > MAX_RECORDS ||
-		    mr->valuedouble != (double)(int64_t)mr->valuedouble) {
-			sl_error_set(err, "%s.min_records: must be a whole number from 1 to %d", where,
-				     MAX_RECORDS);
-			goto out;
-		}
-		s->min_records = (int64_t)mr->valuedouble;
+	if (conf_records(o, "min_records", MIN_RECORDS, &s->min_records, where, err) ||
+	    conf_records(o, "max_records", MAX_RECORDS, &s->max_records, where, err))
+		goto out;
+	if (s->min_records > s->max_records) {
+		sl_error_set(err, "%s: min_records (%lld) is more than max_records (%lld)", where,
+			     (long long)s->min_records, (long long)s->max_records);
+		goto out;
 	}
 	rc = 0;
 out:
 	cJSON_Delete(o);
 	free(where);
 	free(file);
+	return rc;
+}
+
+/* The account's quotas, checked with the suite (before any record is written). */
+static int brb_limits(const struct sl_provider_conf *conf, int64_t *min_requests,
+		      int64_t *max_requests, struct sl_error *err)
+{
+	struct brb s = { 0 };
+	int rc = read_conf(conf, &s, err);
+	*min_requests = s.min_records;
+	*max_requests = s.max_records;
+	free(s.bucket);
+	free(s.prefix);
+	free(s.role_arn);
+	free(s.endpoint);
+	free(s.s3_endpoint);
 	return rc;
 }
 
@@ -502,6 +535,7 @@ const struct sl_batch_ops sl_bedrock_batch_ops = {
 	.file_tail = "\n",
 	.write_record = brb_record,
 	.open = brb_open,
+	.limits = brb_limits,
 	.upload = brb_upload,
 	.upload_done = brb_upload_done,
 	.submit = brb_submit,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "shortlist/scorecard.h"
 #include "version.h"
 
 /* The run's own rows, in an order that satisfies their foreign keys. */
@@ -21,7 +22,7 @@ static const char *const run_tables[] = {
 	"ratings", "pairwise_votes", "promotions",
 };
 /* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied.
- * cell_percentiles is a cache the scorecard refills when it finds it missing or stale. */
+ * cell_percentiles is a cache of the scorecard's, filled again once the import is in. */
 static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported",
 					      "cell_percentiles" };
 /* Left behind: a provider batch job belongs to the store that submitted it (collecting its
@@ -592,5 +593,9 @@ int sl_bundle_import(struct sl_store *store, const char *path, struct sl_bundle_
 		detach(store);
 	}
 	sl_bundle_copy_remove(copy);
+	/* the first reader of the imported run reads its percentiles and intervals back (the
+	 * copied intervals' keys are sums the triggers added up again, so they may miss) */
+	if (rc == 0)
+		sl_scorecard_keep(store, out->run_id, &(struct sl_error){ 0 });
 	return rc;
 }

@@ -390,7 +390,12 @@ static const char *case_id(struct score_ctx *x, char *id)
 static void score_case_asserts(struct score_ctx *x, const struct sl_cell *c, bool *all_pass,
 			       bool *any_error)
 {
-	cJSON *vars = cJSON_Parse(c->vars_json ? c->vars_json : "{}");
+	/* No "assert" key can hide in a text without that word or a \u escape: most rows
+	 * have no checks of their own, and parsing their fields would cost more than the
+	 * suite's scorers. */
+	if (!c->vars_json || (!strstr(c->vars_json, "assert") && !strstr(c->vars_json, "\\u")))
+		return;
+	cJSON *vars = cJSON_Parse(c->vars_json);
 	struct sl_error e = { 0 };
 	cJSON *list = sl_case_asserts(vars, "case", &e);
 	cJSON_Delete(vars);
@@ -475,9 +480,7 @@ static int score_cell(void *ud, const struct sl_cell *c)
 			snprintf(detail, sizeof detail, "predicted: %s; %s", sc.predicted, sc.detail);
 		else if (sc.predicted[0])
 			snprintf(detail, sizeof detail, "predicted: %s", sc.predicted);
-		else
-			snprintf(detail, sizeof detail, "%s", sc.detail);
-		add_score(x, s->id, s->proportion, c, v, detail);
+		add_score(x, s->id, s->proportion, c, v, sc.predicted[0] ? detail : sc.detail);
 	}
 	score_case_asserts(x, c, &all_pass, &any_error);
 	int waiting = 0;
@@ -501,6 +504,55 @@ static int score_cell(void *ud, const struct sl_cell *c)
 	return 0;
 }
 
+/* What the scorers read of a page of successful cells, through one statement the store
+ * keeps: no prompt or provider columns, no failed cells (they get no score), the case's
+ * fields and dataset line for templated scorers, the rows' own checks and error details. */
+static const char score_cells_sql[] =
+	"SELECT c.model_idx, c.prompt_idx, c.case_idx, c.sample, c.output, c.expected, "
+	"c.reference, c.label, c.latency_ms, c.cost, d.vars, d.line FROM cells c CROSS JOIN runs r "
+	"ON r.id = c.run_id CROSS JOIN dataset_cases d ON d.dataset_hash = r.dataset_hash AND "
+	"d.idx = c.case_idx WHERE c.run_id = ?1 AND c.error_kind IS NULL AND (c.model_idx, "
+	"c.prompt_idx, c.case_idx, c.sample) > (?2, ?3, ?4, ?5) ORDER BY c.model_idx, "
+	"c.prompt_idx, c.case_idx, c.sample LIMIT ?6";
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
+							   : (const char *)sqlite3_column_text(st, col);
+}
+
+static double col_real(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+static int score_page(struct score_ctx *x, bool first)
+{
+	sqlite3_stmt *st = sl_store_prepare(x->store, score_cells_sql, x->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, x->run_id);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int(st, 2 + i, first ? (i == 0 ? -1 : 0) : x->last[i]);
+	sqlite3_bind_int(st, 6, PAGE);
+	int rc;
+	while ((rc = sl_store_step(x->store, st, x->err)) == SQLITE_ROW) {
+		struct sl_cell c = {
+			.run_id = x->run_id, .model_idx = sqlite3_column_int(st, 0),
+			.prompt_idx = sqlite3_column_int(st, 1), .case_idx = sqlite3_column_int(st, 2),
+			.sample = sqlite3_column_int(st, 3), .output = col_text(st, 4),
+			.expected = col_text(st, 5), .reference = col_text(st, 6),
+			.label = col_text(st, 7), .latency_ms = col_real(st, 8),
+			.cost = col_real(st, 9), .vars_json = col_text(st, 10),
+			.case_line = sqlite3_column_int(st, 11), .tokens_in = -1, .tokens_out = -1,
+			.ttft_ms = NAN,
+		};
+		score_cell(x, &c);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Score every cell page by page, each page written in its own short transaction. A crash
  * midway leaves the metric unmarked (delete_metric took the mark), so the next report
  * scores it again. */
@@ -508,15 +560,31 @@ static int score_pages(struct score_ctx *x)
 {
 	for (bool first = true;; first = false) {
 		x->page_cells = 0;
-		if (sl_run_cells_foreach_page(x->store, x->run_id, first ? NULL : x->last, PAGE,
-					      score_cell, x, x->err) != 0 ||
-		    write_pending(x) != 0) {
+		if (score_page(x, first) != 0 || write_pending(x) != 0) {
 			drop_pending(x);
 			return -1;
 		}
 		if (x->page_cells < PAGE)
 			return 0;
 	}
+}
+
+/* Only the cells written since *since (live scoring, nothing cleared first): each page
+ * written in its own short transaction, *since moved past it once it is. */
+static int score_since(struct score_ctx *x, int64_t *since)
+{
+	do {
+		int64_t at = *since;
+		x->page_cells = 0;
+		if (sl_run_cells_foreach_since(x->store, x->run_id, &at, PAGE, score_cell, x,
+					       x->err) != 0 ||
+		    write_pending(x) != 0) {
+			drop_pending(x);
+			return -1;
+		}
+		*since = at;
+	} while (x->page_cells == PAGE);
+	return 0;
 }
 
 /* The number of successful cells the metric was last scored against; -2 if never. */
@@ -853,11 +921,16 @@ static int mark_fresh(struct score_ctx *x, bool marks_later, int64_t ok_cells)
 	return 0;
 }
 
-struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
-					    const struct sl_judge_options *judge,
-					    struct sl_score_stats *stats, struct sl_error *err)
+/* since: NULL, or live scoring's mark (sl_report_score_live). */
+static struct sl_score_task *score_start(struct sl_store *store, int64_t run_id,
+					 const struct sl_judge_options *judge, int64_t *since,
+					 struct sl_score_stats *stats, struct sl_error *err)
 {
 	memset(stats, 0, sizeof *stats);
+	/* the last cell written before this scoring: what a full scoring covers */
+	int64_t newest = since && *since < 0 ? sl_run_cells_newest(store, err) : 0;
+	if (newest < 0)
+		return NULL;
 	struct sl_run run;
 	if (sl_run_get(store, run_id, &run, err) != 0)
 		return NULL;
@@ -952,7 +1025,11 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 	bool registry_needed = x.pass_rate || x.case_checks;
 	for (size_t i = 0; i < x.n_slots; i++)
 		registry_needed |= x.slots[i].needed && x.slots[i].scorer;
-	if (registry_needed) {
+	if (registry_needed && since && *since >= 0) {
+		/* the cells scored before keep their scores: score the new ones on top */
+		if (score_since(&x, since) != 0)
+			goto out;
+	} else if (registry_needed) {
 		if (sl_store_begin(store, err) != 0)
 			goto out;
 		for (size_t i = 0; i < x.n_slots; i++)
@@ -984,6 +1061,8 @@ struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_
 			goto out;
 	}
 	(void)n_judge;
+	if (since && *since < 0)
+		*since = newest;
 	t->x = x;
 	t->x.err = &t->failed; /* the caller's err need not outlive start */
 	sl_run_free(&run);
@@ -1085,13 +1164,16 @@ int sl_report_score_finish(struct sl_score_task *t, struct sl_error *err)
 	return ret;
 }
 
-int sl_report_score_run(struct sl_store *store, int64_t run_id,
-			const struct sl_judge_options *judge, struct sl_score_stats *stats,
-			struct sl_error *err)
+struct sl_score_task *sl_report_score_start(struct sl_store *store, int64_t run_id,
+					    const struct sl_judge_options *judge,
+					    struct sl_score_stats *stats, struct sl_error *err)
 {
-	struct sl_score_stats local;
-	struct sl_score_task *t = sl_report_score_start(store, run_id, judge,
-							stats ? stats : &local, err);
+	return score_start(store, run_id, judge, NULL, stats, err);
+}
+
+/* Pump a started task until nothing is out, then finish it. */
+static int score_to_end(struct sl_score_task *t, struct sl_error *err)
+{
 	if (!t)
 		return -1;
 	while (sl_report_score_pump(t)) {
@@ -1101,4 +1183,22 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 			sl_engine_perform(eng);
 	}
 	return sl_report_score_finish(t, err);
+}
+
+int sl_report_score_run(struct sl_store *store, int64_t run_id,
+			const struct sl_judge_options *judge, struct sl_score_stats *stats,
+			struct sl_error *err)
+{
+	struct sl_score_stats local;
+	return score_to_end(sl_report_score_start(store, run_id, judge, stats ? stats : &local,
+						  err), err);
+}
+
+int sl_report_score_live(struct sl_store *store, int64_t run_id, int64_t *since,
+			 struct sl_score_stats *stats, struct sl_error *err)
+{
+	struct sl_judge_options local = { .local_only = true };
+	struct sl_score_stats st;
+	return score_to_end(score_start(store, run_id, &local, since, stats ? stats : &st, err),
+			    err);
 }

@@ -870,6 +870,15 @@ done:
 	return ret;
 }
 
+int sl_scorecard_keep(struct sl_store *store, int64_t run_id, struct sl_error *err)
+{
+	struct sl_scorecard sc;
+	if (sl_scorecard_build(store, run_id, &sc, err) != 0)
+		return -1;
+	sl_scorecard_free(&sc);
+	return 0;
+}
+
 /* ---- lookups ---- */
 
 bool sl_scorecard_metric(const struct sl_scorecard_row *row, const char *name, double *value,

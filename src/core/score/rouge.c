@@ -327,26 +327,54 @@ static size_t lcs_bits(struct sl_rouge *r, const uint32_t *a, size_t na, const u
 
 size_t sl_lcs_length(const unsigned *a, size_t na, const unsigned *b, size_t nb)
 {
-	/* Standalone entry for tests: remap to dense ids through a scratch scorer. */
-	struct sl_rouge *r = sl_xcalloc(1, sizeof *r);
-	tokmap_init(&r->map);
-	size_t alphabet = 0;
-	for (size_t i = 0; i < na; i++)
-		if (a[i] + 1 > alphabet)
-			alphabet = a[i] + 1;
-	for (size_t i = 0; i < nb; i++)
-		if (b[i] + 1 > alphabet)
-			alphabet = b[i] + 1;
-	uint32_t *aa = sl_xmalloc((na + 1) * sizeof *aa), *bb = sl_xmalloc((nb + 1) * sizeof *bb);
-	for (size_t i = 0; i < na; i++)
-		aa[i] = a[i];
-	for (size_t i = 0; i < nb; i++)
-		bb[i] = b[i];
-	size_t l = lcs_bits(r, aa, na, bb, nb, alphabet);
+	/* A common prefix and suffix belong to some longest common subsequence: only the
+	 * middle needs the bit table (equal texts need none). */
+	size_t pre = 0, suf = 0;
+	while (pre < na && pre < nb && a[pre] == b[pre])
+		pre++;
+	while (suf < na - pre && suf < nb - pre && a[na - 1 - suf] == b[nb - 1 - suf])
+		suf++;
+	a += pre;
+	b += pre;
+	na -= pre + suf;
+	nb -= pre + suf;
+	if (!na || !nb)
+		return pre + suf;
+	/* Dense ids for a's code points through a small open-addressing table (an alphabet
+	 * as large as the highest code point would be a megabyte per CJK pair); b's others
+	 * get the id `alphabet`, which matches nothing. */
+	size_t cap = 16;
+	while (cap < 2 * na)
+		cap *= 2;
+	unsigned *keys = sl_xmalloc(cap * sizeof *keys);
+	uint32_t *ids = sl_xcalloc(cap, sizeof *ids); /* id + 1, 0 = free */
+	uint32_t *aa = sl_xmalloc((na + nb) * sizeof *aa), *bb = aa + na;
+	uint32_t alphabet = 0;
+	for (size_t i = 0; i < na; i++) {
+		size_t h = (a[i] * 0x9e3779b1u) & (cap - 1);
+		while (ids[h] && keys[h] != a[i])
+			h = (h + 1) & (cap - 1);
+		if (!ids[h]) {
+			keys[h] = a[i];
+			ids[h] = ++alphabet;
+		}
+		aa[i] = ids[h] - 1;
+	}
+	for (size_t j = 0; j < nb; j++) {
+		size_t h = (b[j] * 0x9e3779b1u) & (cap - 1);
+		while (ids[h] && keys[h] != b[j])
+			h = (h + 1) & (cap - 1);
+		bb[j] = ids[h] ? ids[h] - 1 : alphabet;
+	}
+	struct sl_rouge r = { 0 }; /* lcs_bits' scratch only: no token map */
+	size_t l = lcs_bits(&r, aa, na, bb, nb, alphabet);
+	free(r.counts2.v);
+	free(r.masks);
+	free(r.v);
 	free(aa);
-	free(bb);
-	sl_rouge_free(r);
-	return l;
+	free(ids);
+	free(keys);
+	return pre + suf + l;
 }
 
 static struct sl_prf score_lcs(struct sl_rouge *r)

@@ -26,8 +26,21 @@ static unsigned *codepoints(const char *s, size_t *n)
 
 size_t sl_levenshtein_distance(const char *a, const char *b)
 {
+	if (strcmp(a, b) == 0)
+		return 0;
 	size_t na, nb;
-	unsigned *x = codepoints(a, &na), *y = codepoints(b, &nb);
+	unsigned *x0 = codepoints(a, &na), *y0 = codepoints(b, &nb), *x = x0, *y = y0;
+	/* a common prefix and suffix cost no edit: only the middle needs the table */
+	while (na && nb && *x == *y) {
+		x++;
+		y++;
+		na--;
+		nb--;
+	}
+	while (na && nb && x[na - 1] == y[nb - 1]) {
+		na--;
+		nb--;
+	}
 	size_t *row = sl_xmalloc((nb + 1) * sizeof *row);
 	for (size_t j = 0; j <= nb; j++)
 		row[j] = j;
@@ -47,13 +60,15 @@ size_t sl_levenshtein_distance(const char *a, const char *b)
 	}
 	size_t d = row[nb];
 	free(row);
-	free(x);
-	free(y);
+	free(x0);
+	free(y0);
 	return d;
 }
 
 double sl_levenshtein_ratio(const char *a, const char *b)
 {
+	if (strcmp(a, b) == 0) /* 2n / 2n, or 1 for two empty texts */
+		return 1.0;
 	size_t na, nb;
 	unsigned *x = codepoints(a, &na), *y = codepoints(b, &nb);
 	double r = 1.0;
@@ -66,6 +81,8 @@ double sl_levenshtein_ratio(const char *a, const char *b)
 
 double sl_levenshtein_normalized(const char *a, const char *b)
 {
+	if (strcmp(a, b) == 0) /* 1 - 0 / max_len, or 1 for two empty texts */
+		return 1.0;
 	size_t na, nb;
 	free(codepoints(a, &na));
 	free(codepoints(b, &nb));

@@ -41,8 +41,19 @@ void tokmap_free(struct tokmap *m)
 
 void tokmap_reset(struct tokmap *m)
 {
-	if (m->count)
+	/* A short text's few ids are cleared where they sit (each is at or after its home
+	 * slot) instead of zeroing the whole table for every pair scored. */
+	if (m->count && (size_t)m->count * 16 < m->cap) {
+		for (uint32_t id = 0; id < m->count; id++) {
+			uint64_t h = m->str_off[id] == UINT32_MAX ? mix64(m->keys[id]) : m->keys[id];
+			size_t i = (size_t)h & (m->cap - 1);
+			while (m->slots[i] != id + 1)
+				i = (i + 1) & (m->cap - 1);
+			m->slots[i] = 0;
+		}
+	} else if (m->count) {
 		memset(m->slots, 0, m->cap * sizeof *m->slots);
+	}
 	m->count = 0;
 	sl_buf_reset(&m->arena);
 }
