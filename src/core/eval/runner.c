@@ -1957,6 +1957,23 @@ void sl_runner_free(struct sl_runner *r)
 	free(r);
 }
 
+/* A run inserts at random places in a few indexes (the response cache's key, a run's
+ * latency and TTFT): once those outgrow SQLite's page cache (2 MB by default) every cell
+ * reads a page from disk and writes one back, so a run gets slower as the store and the
+ * run grow. 16 MB holds the cache's key index of about 800k answers. Pages are allocated as
+ * they are used, so a small run's memory stays as it was. A size the caller chose is kept. */
+static void cache_pages_for_run(struct sl_store *store)
+{
+	sqlite3 *db = sl_store_db(store);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) != SQLITE_OK)
+		return;
+	bool dflt = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == -2000;
+	sqlite3_finalize(st);
+	if (dflt)
+		sqlite3_exec(db, "PRAGMA main.cache_size = -16384", NULL, NULL, NULL);
+}
+
 static struct sl_runner *runner_new(struct sl_store *store, const struct sl_runner_opts *opts)
 {
 	struct sl_runner *r = sl_xcalloc(1, sizeof *r);
@@ -1972,6 +1989,7 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 				  struct sl_engine *eng, struct sl_error *err)
 {
 	struct sl_runner *r = runner_new(store, opts);
+	cache_pages_for_run(store);
 	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
 		goto fail;
 	if (opts->resume) {
