@@ -12,10 +12,22 @@
 
 #include "shortlist/util.h"
 
+/* A source of bytes for a streamed reader: up to n bytes into buf; 0 at the end, -1 with
+ * err on failure. */
+typedef long sl_csv_read_fn(void *ud, char *buf, size_t n, struct sl_error *err);
+
 struct sl_csv_reader {
 	const char *text, *path;
 	size_t len, off;
 	int line, col;
+	/* streamed: text is buf, holding the record being read and what was read after it */
+	sl_csv_read_fn *read;
+	void *ud;
+	char *buf;
+	size_t cap;
+	size_t checked;   /* buf[0..checked) was checked (text, UTF-8) */
+	int checked_line; /* the line buf[checked] is on */
+	bool eof, bom_seen;
 };
 
 struct sl_csv_record {
@@ -29,6 +41,12 @@ struct sl_csv_record {
  * code 2, path:line:col) on a NUL byte or invalid UTF-8. */
 int sl_csv_reader_init(struct sl_csv_reader *c, const char *text, size_t len, const char *path,
 		       struct sl_error *err);
+/* Read records from read(ud, ...) as they are needed, holding one record at a time (and
+ * at most one read ahead): a file of any size, or a pipe. The same checks and messages,
+ * each raised when the reading reaches its line. Free it with sl_csv_reader_free. */
+void sl_csv_reader_stream(struct sl_csv_reader *c, sl_csv_read_fn *read, void *ud,
+			  const char *path);
+void sl_csv_reader_free(struct sl_csv_reader *c);
 /* The next record: 1, 0 at the end, -1 with err ("path:line:col: ...", code 2). The record
  * is the caller's: sl_csv_record_clear it. */
 int sl_csv_read(struct sl_csv_reader *c, struct sl_csv_record *r, struct sl_error *err);

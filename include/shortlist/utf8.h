@@ -34,6 +34,10 @@ size_t sl_utf8_check(const char *s, size_t len);
 /* 0 when text[0..len) is valid UTF-8; else -1 with err "path:line:col: not valid UTF-8 ..."
  * (exit code 2): input files are rejected, never stored or sent half-decoded. */
 int sl_utf8_require(const char *text, size_t len, const char *path, struct sl_error *err);
+/* The same for text that starts a line of a file at its line first_line (a file read in
+ * pieces that end at line ends). */
+int sl_utf8_require_at(const char *text, size_t len, const char *path, int first_line,
+		       struct sl_error *err);
 /* Code points in the NUL-terminated s (a bad byte counts as one). */
 size_t sl_utf8_count(const char *s);
 /* The longest prefix of s of at most max bytes that does not end inside a character. */

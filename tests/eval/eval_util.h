@@ -33,6 +33,8 @@ struct sqlite3 *db_open(const char *path);
  * "(null)" if none). */
 long long db_query_int(const char *path, const char *sql);
 char *db_query_text(const char *path, const char *sql);
+/* Run SQL statements (a test's edit of the store); 0 or -1 (the error printed). */
+int db_exec(const char *path, const char *sql);
 /* db_query_int of fmt with its first %lld replaced by a, the others by b ("%%": '%'). */
 long long db_query_runs(const char *path, const char *fmt, long long a, long long b);
 /* For a run started in another process: the id of the first run after prev (-1 after 20 s),

@@ -386,6 +386,22 @@ static void test_batch_sample(void)
 		    "AND case_idx < 3", run), 6);
 	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND latency_ms IS NULL AND "
 		    "case_idx >= 3", run), 10);
+	/* the split is part of the run's lineage, and a resume keeps it: a sample cell lost
+	 * (as by a kill) runs interactively again without --batch-sample being repeated */
+	CHECK_INT(q("SELECT COUNT(*) FROM runs WHERE id = %lld AND json_extract(params, "
+		    "'$.batch.sample') = 3 AND json_array_length(params, '$.batch.models') = 2",
+		    run), 1);
+	char *sql = sl_xasprintf("DELETE FROM cells WHERE run_id = %lld AND case_idx = 1; UPDATE "
+				 "runs SET status = 'incomplete' WHERE id = %lld", run, run);
+	CHECK_INT(db_exec(db, sql), 0);
+	free(sql);
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, "--resume", "--no-cache", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "16/16 cells, 0 errors");
+	run_result_free(&r);
+	CHECK_INT(route("openai.chat") + route("anthropic.messages"), 2);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld", run), 2);
 	/* without a sample the scorecard says "batch" where speed would be */
 	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL }, NULL);
 	CHECK_INT(r.status, 0);

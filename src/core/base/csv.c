@@ -30,6 +30,102 @@ int sl_csv_reader_init(struct sl_csv_reader *c, const char *text, size_t len, co
 	return 0;
 }
 
+void sl_csv_reader_stream(struct sl_csv_reader *c, sl_csv_read_fn *read, void *ud,
+			  const char *path)
+{
+	memset(c, 0, sizeof *c);
+	c->path = path;
+	c->line = c->col = c->checked_line = 1;
+	c->read = read;
+	c->ud = ud;
+}
+
+void sl_csv_reader_free(struct sl_csv_reader *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+	c->text = NULL;
+}
+
+/* Check buf[checked..end) (whole lines, or the rest at the end: a UTF-8 sequence never
+ * spans a line end) as sl_csv_reader_init checks a whole text. */
+static int check_text(struct sl_csv_reader *c, size_t end, struct sl_error *err)
+{
+	const char *t = c->buf + c->checked;
+	size_t n = end - c->checked;
+	if (memchr(t, 0, n)) {
+		sl_error_set(err, "%s: contains a NUL byte: not a text file", c->path);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	if (sl_utf8_require_at(t, n, c->path, c->checked_line, err) != 0)
+		return -1;
+	for (const char *p = t; (p = memchr(p, '\n', (size_t)(t + n - p))) != NULL; p++)
+		c->checked_line++;
+	c->checked = end;
+	return 0;
+}
+
+/* Read more: what was read before the current record is dropped first. */
+static int refill(struct sl_csv_reader *c, struct sl_error *err)
+{
+	if (c->off) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->checked -= c->off;
+		c->off = 0;
+	}
+	if (c->len == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64 * 1024;
+		c->buf = sl_xrealloc(c->buf, c->cap);
+	}
+	c->text = c->buf;
+	long got = c->read(c->ud, c->buf + c->len, c->cap - c->len, err);
+	if (got < 0)
+		return -1;
+	c->len += (size_t)got;
+	c->eof = got == 0;
+	/* a UTF-8 byte order mark from spreadsheet programs */
+	if (!c->bom_seen && (c->len >= 3 || c->eof)) {
+		c->bom_seen = true;
+		if (c->len >= 3 && memcmp(c->buf, "\xef\xbb\xbf", 3) == 0) {
+			memmove(c->buf, c->buf + 3, c->len - 3);
+			c->len -= 3;
+		}
+	}
+	if (!c->bom_seen)
+		return 0;
+	size_t end = c->len;
+	while (!c->eof && end > c->checked && c->buf[end - 1] != '\n' && c->buf[end - 1] != '\r')
+		end--;
+	return check_text(c, end, err);
+}
+
+/* Until the buffer holds the whole next record and the byte after it (or the end): a line
+ * end outside quotes (an even number of '"' since the record began: "" inside a quoted
+ * field counts twice). A malformed record ends where the parser finds it wrong. */
+static int have_record(struct sl_csv_reader *c, struct sl_error *err)
+{
+	size_t p = 0; /* scanned: buf[off..off+p) */
+	bool quoted = false;
+	for (;;) {
+		for (; c->bom_seen && c->off + p < c->len; p++) {
+			char ch = c->buf[c->off + p];
+			if (ch == '"') {
+				quoted = !quoted;
+			} else if (!quoted && (ch == '\n' || ch == '\r')) {
+				if (c->off + p + 1 < c->len || c->eof)
+					return 0;
+				break; /* CR or CRLF: the next byte says */
+			}
+		}
+		if (c->eof)
+			return 0;
+		if (refill(c, err) != 0)
+			return -1;
+	}
+}
+
 void sl_csv_record_clear(struct sl_csv_record *r)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -66,6 +162,8 @@ static int fail(struct sl_csv_record *r, struct sl_buf *field, struct sl_error *
 int sl_csv_read(struct sl_csv_reader *c, struct sl_csv_record *r, struct sl_error *err)
 {
 	memset(r, 0, sizeof *r);
+	if (c->read && have_record(c, err) != 0)
+		return -1;
 	if (c->off >= c->len)
 		return 0;
 	r->line = c->line;

@@ -169,6 +169,41 @@ static const char report_scores_v1[] =
 	"  tokens_in INTEGER, tokens_out INTEGER, cost REAL,"
 	"  created_at TEXT NOT NULL) WITHOUT ROWID;";
 
+/* What one new row adds to its statistics, shared by the migrations that made the insert
+ * and update triggers and by the one that lets a bulk writer defer them. */
+#define CELLS_STATS_ADD \
+	"INSERT INTO cell_stats (run_id, model_idx, prompt_idx, n, n_err, n_cached, n_lat, " \
+	"  n_ttft, n_cost, sum_lat, sum_cost, sum_tok, sum_gen_ms) " \
+	"VALUES (NEW.run_id, NEW.model_idx, NEW.prompt_idx, 1, NEW.error_kind IS NOT NULL, " \
+	"  NEW.cached != 0, NEW.error_kind IS NULL AND NEW.latency_ms IS NOT NULL, NEW.error_kind " \
+	"  IS NULL AND NEW.ttft_ms IS NOT NULL, NEW.error_kind IS NULL AND NEW.cost IS NOT NULL, " \
+	"  iif(NEW.error_kind IS NULL, COALESCE(NEW.latency_ms, 0), 0), iif(NEW.error_kind IS " \
+	"  NULL, COALESCE(NEW.cost, 0), 0), iif(NEW.error_kind IS NULL AND NEW.tokens_out > 0 AND " \
+	"  NEW.latency_ms > COALESCE(NEW.ttft_ms, 0), NEW.tokens_out, 0), iif(NEW.error_kind IS " \
+	"  NULL AND NEW.tokens_out > 0 AND NEW.latency_ms > COALESCE(NEW.ttft_ms, 0), " \
+	"  NEW.latency_ms - COALESCE(NEW.ttft_ms, 0), 0)) " \
+	"ON CONFLICT DO UPDATE SET n = cell_stats.n + excluded.n, n_err = cell_stats.n_err + " \
+	"  excluded.n_err, n_cached = cell_stats.n_cached + excluded.n_cached, n_lat = " \
+	"  cell_stats.n_lat + excluded.n_lat, n_ttft = cell_stats.n_ttft + excluded.n_ttft, " \
+	"  n_cost = cell_stats.n_cost + excluded.n_cost, sum_lat = cell_stats.sum_lat + " \
+	"  excluded.sum_lat, sum_cost = cell_stats.sum_cost + excluded.sum_cost, sum_tok = " \
+	"  cell_stats.sum_tok + excluded.sum_tok, sum_gen_ms = cell_stats.sum_gen_ms + " \
+	"  excluded.sum_gen_ms; "
+#define SCORES_STATS_ADD \
+	"INSERT INTO score_stats (run_id, metric, model_idx, prompt_idx, kind, n, sum, sumsq, " \
+	"  n_null, judge_n, judge_cost, judge_cost_unknown, judge_cached) " \
+	"VALUES (NEW.run_id, NEW.metric, NEW.model_idx, NEW.prompt_idx, NEW.kind, NEW.value IS " \
+	"  NOT NULL, COALESCE(NEW.value, 0), COALESCE(NEW.value * NEW.value, 0), NEW.value IS " \
+	"  NULL, NEW.judge_model IS NOT NULL, COALESCE(NEW.judge_cost, 0), NEW.judge_model IS NOT " \
+	"  NULL AND NEW.judge_cost IS NULL, NEW.judge_model IS NOT NULL AND NEW.judge_cached != " \
+	"  0) " \
+	"ON CONFLICT DO UPDATE SET n = score_stats.n + excluded.n, sum = score_stats.sum + " \
+	"  excluded.sum, sumsq = score_stats.sumsq + excluded.sumsq, n_null = score_stats.n_null " \
+	"  + excluded.n_null, judge_n = score_stats.judge_n + excluded.judge_n, judge_cost = " \
+	"  score_stats.judge_cost + excluded.judge_cost, judge_cost_unknown = " \
+	"  score_stats.judge_cost_unknown + excluded.judge_cost_unknown, judge_cached = " \
+	"  score_stats.judge_cached + excluded.judge_cached; "
+
 /* cell_stats and score_stats hold running counts and sums per (run, model, prompt), kept by
  * triggers, so the scorecard of a million cells reads a few hundred rows instead of scanning
  * them all. The BEFORE INSERT triggers take out the row an INSERT OR REPLACE is about to
@@ -183,23 +218,7 @@ static const char report_cell_stats_v1[] =
 	"  NULL DEFAULT 0, sum_tok REAL NOT NULL DEFAULT 0, sum_gen_ms REAL NOT NULL DEFAULT 0, "
 	"PRIMARY KEY (run_id, model_idx, prompt_idx)) WITHOUT ROWID; "
 	"CREATE TRIGGER cells_stats_insert AFTER INSERT ON cells BEGIN "
-	"INSERT INTO cell_stats (run_id, model_idx, prompt_idx, n, n_err, n_cached, n_lat, "
-	"  n_ttft, n_cost, sum_lat, sum_cost, sum_tok, sum_gen_ms) "
-	"VALUES (NEW.run_id, NEW.model_idx, NEW.prompt_idx, 1, NEW.error_kind IS NOT NULL, "
-	"  NEW.cached != 0, NEW.error_kind IS NULL AND NEW.latency_ms IS NOT NULL, NEW.error_kind "
-	"  IS NULL AND NEW.ttft_ms IS NOT NULL, NEW.error_kind IS NULL AND NEW.cost IS NOT NULL, "
-	"  iif(NEW.error_kind IS NULL, COALESCE(NEW.latency_ms, 0), 0), iif(NEW.error_kind IS "
-	"  NULL, COALESCE(NEW.cost, 0), 0), iif(NEW.error_kind IS NULL AND NEW.tokens_out > 0 AND "
-	"  NEW.latency_ms > COALESCE(NEW.ttft_ms, 0), NEW.tokens_out, 0), iif(NEW.error_kind IS "
-	"  NULL AND NEW.tokens_out > 0 AND NEW.latency_ms > COALESCE(NEW.ttft_ms, 0), "
-	"  NEW.latency_ms - COALESCE(NEW.ttft_ms, 0), 0)) "
-	"ON CONFLICT DO UPDATE SET n = cell_stats.n + excluded.n, n_err = cell_stats.n_err + "
-	"  excluded.n_err, n_cached = cell_stats.n_cached + excluded.n_cached, n_lat = "
-	"  cell_stats.n_lat + excluded.n_lat, n_ttft = cell_stats.n_ttft + excluded.n_ttft, "
-	"  n_cost = cell_stats.n_cost + excluded.n_cost, sum_lat = cell_stats.sum_lat + "
-	"  excluded.sum_lat, sum_cost = cell_stats.sum_cost + excluded.sum_cost, sum_tok = "
-	"  cell_stats.sum_tok + excluded.sum_tok, sum_gen_ms = cell_stats.sum_gen_ms + "
-	"  excluded.sum_gen_ms; "
+	CELLS_STATS_ADD
 	"END; "
 	"CREATE TRIGGER cells_stats_delete AFTER DELETE ON cells BEGIN "
 	"UPDATE cell_stats SET n = cell_stats.n - (1), n_err = cell_stats.n_err - (OLD.error_kind "
@@ -280,23 +299,7 @@ static const char report_cell_stats_v2[] =
 	"  0)) "
 	"WHERE cell_stats.run_id = OLD.run_id AND cell_stats.model_idx = OLD.model_idx AND "
 	"  cell_stats.prompt_idx = OLD.prompt_idx; "
-	"INSERT INTO cell_stats (run_id, model_idx, prompt_idx, n, n_err, n_cached, n_lat, "
-	"  n_ttft, n_cost, sum_lat, sum_cost, sum_tok, sum_gen_ms) "
-	"VALUES (NEW.run_id, NEW.model_idx, NEW.prompt_idx, 1, NEW.error_kind IS NOT NULL, "
-	"  NEW.cached != 0, NEW.error_kind IS NULL AND NEW.latency_ms IS NOT NULL, NEW.error_kind "
-	"  IS NULL AND NEW.ttft_ms IS NOT NULL, NEW.error_kind IS NULL AND NEW.cost IS NOT NULL, "
-	"  iif(NEW.error_kind IS NULL, COALESCE(NEW.latency_ms, 0), 0), iif(NEW.error_kind IS "
-	"  NULL, COALESCE(NEW.cost, 0), 0), iif(NEW.error_kind IS NULL AND NEW.tokens_out > 0 AND "
-	"  NEW.latency_ms > COALESCE(NEW.ttft_ms, 0), NEW.tokens_out, 0), iif(NEW.error_kind IS "
-	"  NULL AND NEW.tokens_out > 0 AND NEW.latency_ms > COALESCE(NEW.ttft_ms, 0), "
-	"  NEW.latency_ms - COALESCE(NEW.ttft_ms, 0), 0)) "
-	"ON CONFLICT DO UPDATE SET n = cell_stats.n + excluded.n, n_err = cell_stats.n_err + "
-	"  excluded.n_err, n_cached = cell_stats.n_cached + excluded.n_cached, n_lat = "
-	"  cell_stats.n_lat + excluded.n_lat, n_ttft = cell_stats.n_ttft + excluded.n_ttft, "
-	"  n_cost = cell_stats.n_cost + excluded.n_cost, sum_lat = cell_stats.sum_lat + "
-	"  excluded.sum_lat, sum_cost = cell_stats.sum_cost + excluded.sum_cost, sum_tok = "
-	"  cell_stats.sum_tok + excluded.sum_tok, sum_gen_ms = cell_stats.sum_gen_ms + "
-	"  excluded.sum_gen_ms; "
+	CELLS_STATS_ADD
 	"END; "
 	"CREATE TRIGGER cells_stats_replace BEFORE INSERT ON cells BEGIN "
 	CELLS_STATS_REPLACE_BODY
@@ -316,19 +319,7 @@ static const char report_score_stats_v1[] =
 	"  INTEGER NOT NULL DEFAULT 0, "
 	"PRIMARY KEY (run_id, metric, model_idx, prompt_idx)) WITHOUT ROWID; "
 	"CREATE TRIGGER cell_scores_stats_insert AFTER INSERT ON cell_scores BEGIN "
-	"INSERT INTO score_stats (run_id, metric, model_idx, prompt_idx, kind, n, sum, sumsq, "
-	"  n_null, judge_n, judge_cost, judge_cost_unknown, judge_cached) "
-	"VALUES (NEW.run_id, NEW.metric, NEW.model_idx, NEW.prompt_idx, NEW.kind, NEW.value IS "
-	"  NOT NULL, COALESCE(NEW.value, 0), COALESCE(NEW.value * NEW.value, 0), NEW.value IS "
-	"  NULL, NEW.judge_model IS NOT NULL, COALESCE(NEW.judge_cost, 0), NEW.judge_model IS NOT "
-	"  NULL AND NEW.judge_cost IS NULL, NEW.judge_model IS NOT NULL AND NEW.judge_cached != "
-	"  0) "
-	"ON CONFLICT DO UPDATE SET n = score_stats.n + excluded.n, sum = score_stats.sum + "
-	"  excluded.sum, sumsq = score_stats.sumsq + excluded.sumsq, n_null = score_stats.n_null "
-	"  + excluded.n_null, judge_n = score_stats.judge_n + excluded.judge_n, judge_cost = "
-	"  score_stats.judge_cost + excluded.judge_cost, judge_cost_unknown = "
-	"  score_stats.judge_cost_unknown + excluded.judge_cost_unknown, judge_cached = "
-	"  score_stats.judge_cached + excluded.judge_cached; "
+	SCORES_STATS_ADD
 	"END; "
 	"CREATE TRIGGER cell_scores_stats_delete AFTER DELETE ON cell_scores BEGIN "
 	"UPDATE score_stats SET n = score_stats.n - (OLD.value IS NOT NULL), sum = "
@@ -365,19 +356,7 @@ static const char report_score_stats_v2[] =
 	"WHERE score_stats.run_id = OLD.run_id AND score_stats.metric = OLD.metric AND "
 	"  score_stats.model_idx = OLD.model_idx AND score_stats.prompt_idx = OLD.prompt_idx AND "
 	"  score_stats.kind = OLD.kind; "
-	"INSERT INTO score_stats (run_id, metric, model_idx, prompt_idx, kind, n, sum, sumsq, "
-	"  n_null, judge_n, judge_cost, judge_cost_unknown, judge_cached) "
-	"VALUES (NEW.run_id, NEW.metric, NEW.model_idx, NEW.prompt_idx, NEW.kind, NEW.value IS "
-	"  NOT NULL, COALESCE(NEW.value, 0), COALESCE(NEW.value * NEW.value, 0), NEW.value IS "
-	"  NULL, NEW.judge_model IS NOT NULL, COALESCE(NEW.judge_cost, 0), NEW.judge_model IS NOT "
-	"  NULL AND NEW.judge_cost IS NULL, NEW.judge_model IS NOT NULL AND NEW.judge_cached != "
-	"  0) "
-	"ON CONFLICT DO UPDATE SET n = score_stats.n + excluded.n, sum = score_stats.sum + "
-	"  excluded.sum, sumsq = score_stats.sumsq + excluded.sumsq, n_null = score_stats.n_null "
-	"  + excluded.n_null, judge_n = score_stats.judge_n + excluded.judge_n, judge_cost = "
-	"  score_stats.judge_cost + excluded.judge_cost, judge_cost_unknown = "
-	"  score_stats.judge_cost_unknown + excluded.judge_cost_unknown, judge_cached = "
-	"  score_stats.judge_cached + excluded.judge_cached; "
+	SCORES_STATS_ADD
 	"END; "
 	"CREATE TRIGGER cell_scores_stats_replace BEFORE INSERT ON cell_scores BEGIN "
 	SCORES_STATS_REPLACE_BODY
@@ -629,6 +608,28 @@ static const char report_percentiles_v1[] =
 	"CREATE INDEX cells_failed ON cells(run_id, model_idx, prompt_idx, case_idx, sample)"
 	"  WHERE error_kind IS NOT NULL;";
 
+/* Bulk writers (the runner's commits, scoring's pages; shortlist/stats_batch.h) add up their
+ * rows' statistics in memory and write one UPSERT per group at the end of the transaction,
+ * instead of one per row here (most of a committed cell's SQLite CPU). While its
+ * transaction is open such a writer sets stats_deferred.deferred to 1, and clears it before
+ * COMMIT: no other connection ever sees it set, so every other write (the sqlite3 shell, a
+ * bundle import, a deleted run) keeps its triggers. The replace and delete triggers are not
+ * deferred: a bulk writer's replaced rows still take out their old values here. A missing
+ * row reads as NULL: triggers on. The insert triggers of cells are one trigger now, so a
+ * deferred insert pays one cheap check. */
+#define STATS_NOT_DEFERRED "(SELECT deferred FROM stats_deferred) IS NOT 1"
+static const char report_stats_deferred_v1[] =
+	"CREATE TABLE stats_deferred (deferred INTEGER NOT NULL); "
+	"INSERT INTO stats_deferred VALUES (0); "
+	"DROP TRIGGER cells_stats_insert; "
+	"DROP TRIGGER cells_extra_insert; "
+	"CREATE TRIGGER cells_stats_insert AFTER INSERT ON cells WHEN " STATS_NOT_DEFERRED
+	" BEGIN " CELLS_STATS_ADD CELLS_EXTRA_ADD("NEW") "END;";
+static const char report_stats_deferred_v2[] =
+	"DROP TRIGGER cell_scores_stats_insert; "
+	"CREATE TRIGGER cell_scores_stats_insert AFTER INSERT ON cell_scores WHEN "
+	STATS_NOT_DEFERRED " BEGIN " SCORES_STATS_ADD "END;";
+
 /* The response cache keyed by SHA-256: a random key puts every insert and every lookup on a
  * random page, and with the answers in the key's B-tree (WITHOUT ROWID) that tree was the
  * size of every answer ever cached (56 MB after a 300k-cell run), far beyond the page
@@ -672,6 +673,8 @@ const struct sl_migration sl_migrations[] = {
 	{ "run uid", eval_run_uid_v1 },
 	{ "embedding cache", report_embedding_cache_v1 },
 	{ "kept percentiles of scorecards, index of failed cells", report_percentiles_v1 },
+	{ "statistics deferred by bulk writers: cells", report_stats_deferred_v1 },
+	{ "statistics deferred by bulk writers: scores", report_stats_deferred_v2 },
 	{ "response cache: answers appended, a short index on the key", eval_response_cache_v2 },
 };
 

@@ -97,13 +97,19 @@ size_t sl_utf8_check(const char *s, size_t len)
 
 int sl_utf8_require(const char *text, size_t len, const char *path, struct sl_error *err)
 {
+	return sl_utf8_require_at(text, len, path, 1, err);
+}
+
+int sl_utf8_require_at(const char *text, size_t len, const char *path, int first_line,
+		       struct sl_error *err)
+{
 	size_t bad = sl_utf8_check(text, len);
 	if (bad == len)
 		return 0;
 	int line, col;
 	sl_utf8_position(text, bad, &line, &col);
 	sl_error_set(err, "%s:%d:%d: not valid UTF-8 (byte 0x%02x): save the file as UTF-8", path,
-		     line, col, (unsigned char)text[bad]);
+		     first_line + line - 1, col, (unsigned char)text[bad]);
 	if (err)
 		err->code = SL_EXIT_USAGE;
 	return -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shortlist/csv.h"
 #include "shortlist/utf8.h"
@@ -20,11 +21,10 @@ static int fail_usage(struct sl_error *err)
 
 struct sl_dataset_reader {
 	struct sl_dataset *ds;     /* the summary: path, format, hash, fields, rows so far */
-	FILE *f;                   /* JSONL from a file, read a line at a time */
+	FILE *f;                   /* a file, read a line (JSONL) or a record (CSV) at a time */
 	char *linebuf;
 	size_t linecap;
 	struct sl_sha256 *sha;     /* of the file's bytes as they are read */
-	char *owned;               /* a CSV file's bytes */
 	const char *text;          /* JSONL or CSV in memory: text[off..len) is unread */
 	size_t len, off;
 	int line;
@@ -222,12 +222,34 @@ static int next_jsonl(struct sl_dataset_reader *rd, struct sl_error *err)
 	return rd->failed ? -1 : 0;
 }
 
+/* The CSV reader's bytes from the file, hashed as they go by; what a pipe has so far
+ * (read(2): fread would wait for a whole buffer). */
+static long csv_read_file(void *ud, char *buf, size_t n, struct sl_error *err)
+{
+	struct sl_dataset_reader *rd = ud;
+	ssize_t got;
+	while ((got = read(fileno(rd->f), buf, n)) < 0 && errno == EINTR)
+		;
+	if (got < 0) {
+		sl_error_set(err, "%s: read error: %s", rd->ds->path, strerror(errno));
+		return fail_usage(err);
+	}
+	if (memchr(buf, 0, (size_t)got)) {
+		sl_error_set(err, "%s: contains a NUL byte: not a text dataset", rd->ds->path);
+		return fail_usage(err);
+	}
+	sl_sha256_update(rd->sha, buf, (size_t)got);
+	return (long)got;
+}
+
 static int csv_header(struct sl_dataset_reader *rd, struct sl_error *err)
 {
 	struct sl_dataset *ds = rd->ds;
 	struct sl_csv_record *h = &rd->header;
 	int rc;
-	if (sl_csv_reader_init(&rd->csv, rd->text, rd->len, ds->path, err) != 0)
+	if (rd->f)
+		sl_csv_reader_stream(&rd->csv, csv_read_file, rd, ds->path);
+	else if (sl_csv_reader_init(&rd->csv, rd->text, rd->len, ds->path, err) != 0)
 		return -1;
 	while ((rc = sl_csv_read(&rd->csv, h, err)) == 1 && sl_csv_record_blank(h))
 		sl_csv_record_clear(h);
@@ -323,7 +345,7 @@ static void reader_close(struct sl_dataset_reader *rd)
 		char ignored[65];
 		sl_sha256_end(rd->sha, ignored);
 	}
-	free(rd->owned);
+	sl_csv_reader_free(&rd->csv);
 	sl_csv_record_clear(&rd->header);
 	case_clear(&rd->row);
 	sl_dataset_free(rd->ds);
@@ -368,20 +390,6 @@ static struct sl_dataset_reader *reader_open(const char *path, struct sl_error *
 			     "per line) or *.csv (RFC 4180 with a header row)", path);
 		fail_usage(err);
 		return NULL;
-	}
-	if (strcmp(format, "csv") == 0) {
-		size_t len;
-		char *text = sl_read_file(path, &len, err);
-		if (!text) {
-			fail_usage(err);
-			return NULL;
-		}
-		struct sl_dataset_reader *rd = open_text(text, len, path, format, err);
-		if (rd)
-			rd->owned = text;
-		else
-			free(text);
-		return rd;
 	}
 	FILE *f = fopen(path, "rb");
 	if (!f) {

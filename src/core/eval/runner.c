@@ -24,6 +24,7 @@
 #include "shortlist/run_events.h"
 #include "shortlist/runs.h"
 #include "shortlist/stats.h"
+#include "shortlist/stats_batch.h"
 #include "version.h"
 
 struct model_slot {
@@ -121,6 +122,7 @@ struct sl_runner {
 	int64_t skip_lo, skip_hi; /* the window covers [skip_lo, skip_hi) */
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
+	struct sl_stats_batch *stats; /* the batch's statistics, one UPSERT per group */
 	struct sl_run_progress prog;
 	int64_t written; /* cells committed in this invocation */
 	int64_t done_now; /* cells finished in this invocation */
@@ -152,6 +154,7 @@ struct sl_runner {
 	bool queued_emitted, finished_emitted;
 	struct sl_batcher *batcher;        /* batch models' cells (batcher.h), or NULL */
 	struct sl_batcher_model *bmodels;  /* per model; ops NULL = interactive */
+	int batch_sample;  /* --batch-sample, or what the resumed run recorded */
 	bool batch_failed; /* a batch step failed: finished cells are still stored */
 };
 
@@ -609,6 +612,15 @@ static char *params_json(const struct sl_runner *r)
 		cJSON_AddItemToObject(o, "stream", cJSON_Duplicate(r->suite->stream, 1));
 	else
 		cJSON_AddBoolToObject(o, "stream", 1);
+	if (r->bmodels) { /* lineage: which models went to a batch API, after how many cases */
+		cJSON *b = cJSON_AddObjectToObject(o, "batch");
+		cJSON *models = cJSON_AddArrayToObject(b, "models");
+		for (size_t i = 0; i < r->n_models; i++)
+			if (r->bmodels[i].ops)
+				cJSON_AddItemToArray(models,
+						     cJSON_CreateString(r->models[i].requested));
+		cJSON_AddNumberToObject(b, "sample", r->batch_sample);
+	}
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -957,7 +969,9 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		"reference, label, cache_key, finished_at) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
 		"?19, ?20, ?21, ?22, ?23, ?24)", err);
-	if (!st)
+	if (!r->stats)
+		r->stats = sl_stats_batch_new();
+	if (!st || sl_stats_batch_begin(r->store, r->stats, err) != 0)
 		goto fail;
 	const char *now = sl_eval_now();
 	for (size_t i = 0; i < r->n_batch; i++) {
@@ -992,11 +1006,17 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		sl_bind_text(st, 24, now);
 		if (sl_store_step(r->store, st, err) < 0)
 			goto fail;
+		sl_stats_batch_add_cell(r->stats, &(struct sl_cell_stat){
+			.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
+			.error = c->error_kind != NULL, .cached = c->cached,
+			.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
+			.tokens_out = c->tokens_out, .reported_model = c->reported_model });
 		if (c->to_cache && cache_store(r, c, &r->models[m], now, err) != 0)
 			goto fail;
 	}
 	sqlite3_reset(st);
-	if (sl_store_commit(r->store, err) != 0)
+	if (sl_stats_batch_write(r->store, r->stats, err) != 0 ||
+	    sl_store_commit(r->store, err) != 0)
 		goto fail;
 	r->written += (int64_t)r->n_batch;
 	for (size_t i = 0; i < r->n_batch; i++)
@@ -1007,6 +1027,8 @@ fail:
 	if (st)
 		sqlite3_reset(st);
 	sl_store_rollback(r->store);
+	if (r->stats)
+		sl_stats_batch_reset(r->stats);
 	return -1;
 }
 
@@ -1422,7 +1444,7 @@ static bool is_batch_cell(const struct sl_runner *r, int64_t idx)
 {
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
-	return r->bmodels && r->bmodels[m].ops && c >= r->opts->batch_sample;
+	return r->bmodels && r->bmodels[m].ops && c >= r->batch_sample;
 }
 
 static int64_t host_index(void *ud, int m, int p, int c, int s)
@@ -1550,6 +1572,15 @@ static int check_batch_models(struct sl_runner *r, struct sl_error *err)
 		}
 	}
 	free(had);
+	r->batch_sample = r->opts->batch_sample;
+	if (r->opts->resume && r->resume_run.params_json) { /* a resumed run keeps its split */
+		cJSON *pj = cJSON_Parse(r->resume_run.params_json);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(pj, "batch"), "sample");
+		if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 1e6)
+			r->batch_sample = (int)n->valuedouble;
+		cJSON_Delete(pj);
+	}
 	return 0;
 }
 
@@ -1799,6 +1830,7 @@ static void runner_free(struct sl_runner *r)
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	free(r->batch);
+	sl_stats_batch_free(r->stats);
 	rows_clear(r);
 	free(r->rows);
 	free(r->skip);

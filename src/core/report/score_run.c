@@ -14,6 +14,7 @@
 #include "shortlist/runs.h"
 #include "shortlist/scorer.h"
 #include "shortlist/similarity.h"
+#include "shortlist/stats_batch.h"
 #include "shortlist/suite.h"
 
 /* Cells scored per write transaction: scoring happens outside it, so the write lock is held
@@ -218,6 +219,9 @@ static int write_pending(struct score_ctx *x)
 		"INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx,"
 		" sample, kind, value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		" ?10)", x->err);
+	struct sl_stats_batch *sb = sl_stats_batch_new();
+	if (st && sl_stats_batch_begin(x->store, sb, x->err) != 0)
+		st = NULL;
 	for (size_t i = 0; st && i < x->n_pending; i++) {
 		const struct pending_score *p = &x->pending[i];
 		sqlite3_reset(st);
@@ -234,9 +238,15 @@ static int write_pending(struct score_ctx *x)
 		sqlite3_bind_text(st, 10, x->now, -1, SQLITE_STATIC);
 		if (sl_store_step(x->store, st, x->err) < 0)
 			st = NULL;
+		else
+			sl_stats_batch_add_score(sb, x->run_id, p->metric, p->key[0], p->key[1],
+						 p->proportion, p->value);
 	}
 	if (st)
 		sqlite3_reset(st);
+	if (st && sl_stats_batch_write(x->store, sb, x->err) != 0)
+		st = NULL;
+	sl_stats_batch_free(sb);
 	drop_pending(x);
 	if (!st) {
 		sl_store_rollback(x->store);
