@@ -52,6 +52,13 @@ struct sl_dataset *sl_dataset_load_stored(struct sl_store *store, const char *ha
  * that does not grow with the rows. Free it before closing the store. */
 struct sl_dataset *sl_dataset_spool(struct sl_store *store, const char *path,
 				    struct sl_error *err);
+/* Read a dataset file once, a row at a time, keeping none: fn (may be NULL) sees every row
+ * in order (k from 0; the row is valid during the call; non-zero stops with fn's err). The
+ * summary as sl_dataset_spool's (hash, fields, n_cases), without cases. */
+struct sl_dataset *sl_dataset_scan(const char *path,
+				   int (*fn)(void *ud, size_t k, const struct sl_case *c,
+					     struct sl_error *err),
+				   void *ud, struct sl_error *err);
 /* Call fn for every row in order (k from 0), in memory or spooled (read back in windows);
  * the row is valid during the call. Stops at fn's first non-zero return, which it returns. */
 int sl_dataset_each(const struct sl_dataset *ds,

@@ -207,6 +207,10 @@ struct sl_provider_ops {
 #define SL_PROTOCOL_DECLARE(name) extern const struct sl_provider_ops sl_##name##_ops;
 SL_PROTOCOLS(SL_PROTOCOL_DECLARE)
 
+/* OpenAI's streamed chunks are read by jscan (jscan.h) when they are in its subset, by
+ * cJSON otherwise. Tests and tests/fuzz/fuzz_provider_openai turn it off to compare. */
+extern bool sl_openai_scan_chunks;
+
 /* The protocol named name ("openai"), or NULL. */
 const struct sl_provider_ops *sl_protocol_find(const char *name);
 /* The i-th protocol of the table, NULL past its end. */

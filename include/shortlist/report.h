@@ -47,6 +47,28 @@ int sl_report_score_run(struct sl_store *store, int64_t run_id,
 int sl_report_score_live(struct sl_store *store, int64_t run_id, int64_t *since,
 			 struct sl_score_stats *stats, struct sl_error *err);
 
+/* Scoring as a run commits its cells (sl_runner_opts.on_commit = sl_report_score_commit,
+ * commit_ud = an sl_score_commit): the suite's scorers that need neither the case's fields
+ * (templated), nor a network (judge, embeddings) write their rows in each batch's
+ * transaction, with the pass rate and the rows' own checks when the dataset has no
+ * "assert" field, and their marks count up with the batch's successful cells. So the
+ * end-of-run scoring finds them fresh and reads no cell for them; the scores are the
+ * same. A metric whose mark did not cover the run's successful cells when this invocation
+ * started (a run interrupted before its scoring) is left to the end-of-run scoring. */
+struct sl_score_commit;
+struct sl_suite;
+struct sl_dataset;
+struct sl_cell;
+struct sl_stats_batch;
+struct sl_score_commit *sl_report_score_commit_new(void);
+void sl_report_score_commit_free(struct sl_score_commit *c);
+/* What was scored at commit: cells, scores, unscored, metrics_scored. */
+const struct sl_score_stats *sl_report_score_commit_stats(const struct sl_score_commit *c);
+int sl_report_score_commit(void *ud, struct sl_store *store, struct sl_stats_batch *stats,
+			   int64_t run_id,
+			   const struct sl_suite *suite, const struct sl_dataset *ds,
+			   const struct sl_cell *cells, size_t n, struct sl_error *err);
+
 /* The same inside the caller's event loop (the TUI's) on judge->engine, which it may share:
  *     struct sl_score_task *t = sl_report_score_start(store, run, &judge, &stats, &err);
  *     loop: sl_engine_wait(eng, ...); sl_engine_perform(eng);

@@ -15,6 +15,9 @@
 #include "shortlist/suite.h"
 #include "shortlist/util.h"
 
+struct sl_cell;        /* runs.h */
+struct sl_stats_batch; /* stats_batch.h */
+
 struct sl_run_progress {
 	int64_t total;      /* cells planned */
 	int64_t done;       /* cells with a result (this run and earlier, when resuming) */
@@ -73,6 +76,15 @@ struct sl_runner_opts {
 	int (*check)(void *ud, const struct sl_suite *suite, const struct sl_dataset *ds,
 		     struct sl_error *err);
 	void *check_ud;
+	/* Called in the write transaction of each batch of finished cells, before their rows
+	 * (sl_report_score_commit: the cheap scorers' rows and marks go in with the cells);
+	 * rows it writes add their statistics to the transaction's `stats`. The cells carry
+	 * no case fields (vars_json NULL). May be NULL. */
+	int (*on_commit)(void *ud, struct sl_store *store, struct sl_stats_batch *stats,
+			 int64_t run_id,
+			 const struct sl_suite *suite, const struct sl_dataset *ds,
+			 const struct sl_cell *cells, size_t n, struct sl_error *err);
+	void *commit_ud;
 };
 
 struct sl_run_outcome {

@@ -114,6 +114,10 @@ void sl_str_redact(char **msg, const char *secret, const char *mark);
  * none. key gets the key as written (cut to keysz). */
 long sl_json_duplicate_key(const char *text, size_t len, char *key, size_t keysz);
 
+/* s as a JSON string exactly as cJSON_PrintUnformatted writes it (what must hash or compare
+ * the same as before, written without building a tree). */
+void sl_buf_json_string(struct sl_buf *b, const char *s);
+
 struct cJSON;
 /* Add v under key, or null when v is not finite: unknown is never written as a number. */
 void sl_json_add_number(struct cJSON *o, const char *key, double v);

@@ -334,6 +334,29 @@ int cmd_prompts(struct cli *cli, int argc, char **argv)
 
 /* ---- datasets ---- */
 
+#define SHOW_ROWS 10 /* rows `datasets show` prints without --json */
+
+struct show_rows {
+	bool json;
+	struct sl_buf first; /* the first SHOW_ROWS rows, printed after the summary */
+};
+
+static int show_row(void *ud, size_t k, const struct sl_case *c, struct sl_error *err)
+{
+	(void)err;
+	struct show_rows *sr = ud;
+	if (!sr->json && k >= SHOW_ROWS)
+		return 0;
+	char *s = cJSON_PrintUnformatted(c->vars);
+	if (sr->json)
+		puts(s);
+	else
+		sl_buf_printf(&sr->first, "%4zu (line %d) %.*s%s\n", k + 1, c->line,
+			      (int)sl_utf8_prefix(s, 160), s, strlen(s) > 160 ? "..." : "");
+	cJSON_free(s);
+	return 0;
+}
+
 int cmd_datasets(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2 || cli_is_help(argv[1]) || (argc == 3 && cli_is_help(argv[2]))) {
@@ -359,32 +382,26 @@ int cmd_datasets(struct cli *cli, int argc, char **argv)
 	}
 	if (!path)
 		return cli_usage_error("datasets", "show needs a FILE");
+	/* One pass over the file, keeping only the first rows shown: a dataset of any size
+	 * shows in flat memory (--json prints each row as it is read). */
 	struct sl_error err = { 0 };
-	struct sl_dataset *ds = sl_dataset_load(path, &err);
-	if (!ds)
+	struct show_rows sr = { .json = json };
+	sl_buf_init(&sr.first);
+	struct sl_dataset *ds = sl_dataset_scan(path, show_row, &sr, &err);
+	if (!ds) {
+		sl_buf_free(&sr.first);
 		return cli_fail(&err);
-	if (json) {
-		for (size_t i = 0; i < ds->n_cases; i++) {
-			char *s = cJSON_PrintUnformatted(ds->cases[i].vars);
-			puts(s);
-			cJSON_free(s);
-		}
-	} else {
+	}
+	if (!json) {
 		printf("%s: %s, %zu row%s, sha256 %s\nfields:", ds->path, ds->format, ds->n_cases,
 		       ds->n_cases == 1 ? "" : "s", ds->hash);
 		for (size_t i = 0; i < ds->n_fields; i++)
 			printf(" %s", ds->fields[i]);
-		printf("\n");
-		size_t shown = ds->n_cases < 10 ? ds->n_cases : 10;
-		for (size_t i = 0; i < shown; i++) {
-			char *s = cJSON_PrintUnformatted(ds->cases[i].vars);
-			printf("%4zu (line %d) %.*s%s\n", i + 1, ds->cases[i].line,
-			       (int)sl_utf8_prefix(s, 160), s, strlen(s) > 160 ? "..." : "");
-			cJSON_free(s);
-		}
-		if (shown < ds->n_cases)
-			printf("... %zu more\n", ds->n_cases - shown);
+		printf("\n%s", sr.first.data ? sr.first.data : "");
+		if (SHOW_ROWS < ds->n_cases)
+			printf("... %zu more\n", ds->n_cases - SHOW_ROWS);
 	}
+	sl_buf_free(&sr.first);
 	sl_dataset_free(ds);
 	return 0;
 }

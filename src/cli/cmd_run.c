@@ -310,6 +310,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	size_t n_gates = 0;
 	struct sl_gate *parsed = NULL;
 	struct sl_suite *suite = NULL;
+	struct sl_score_commit *commit = NULL;
 	int rc = SL_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -455,6 +456,11 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	opts.stop = &interrupted;
 	signal(SIGINT, on_stop_signal);
 	signal(SIGTERM, on_stop_signal);
+	/* the cheap scorers go in with each batch of cells: the end-of-run scoring finds
+	 * them done */
+	commit = sl_report_score_commit_new();
+	opts.on_commit = sl_report_score_commit;
+	opts.commit_ud = commit;
 	struct sl_run_outcome o;
 	if (sl_runner_run(store, &opts, &o, &err) != 0) {
 		if (ps.drawn)
@@ -513,8 +519,13 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (scorable)
+	if (scorable) { /* what was scored at commit and at the end, once each */
+		const struct sl_score_stats *cst = sl_report_score_commit_stats(commit);
+		v.score.cells = v.score.cells > cst->cells ? v.score.cells : cst->cells;
+		v.score.metrics_scored += cst->metrics_scored;
+		v.score.unscored += cst->unscored;
 		cli_print_score_stats(o.run_id, &v.score);
+	}
 	int gate_rc = v.gate_report.n_failed ? 1 : 0;
 	struct sl_buf gate_text;
 	sl_buf_init(&gate_text);
@@ -566,6 +577,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	summary_free(&s);
 	sl_run_view_free(&v);
 out:
+	sl_report_score_commit_free(commit);
 	sl_gates_free(parsed, n_gates);
 	sl_suite_free(suite);
 	free(gates);

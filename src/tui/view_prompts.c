@@ -12,6 +12,7 @@
 #include "charts.h"
 #include "glyph.h"
 #include "shortlist/dataset.h"
+#include "shortlist/runs.h"
 #include "shortlist/prompt_edit.h"
 #include "shortlist/prompts.h"
 #include "wrap.h"
@@ -44,11 +45,14 @@ struct prompts_view {
 	size_t n_versions, version; /* index into versions */
 	enum pr_mode mode;
 	int scroll;
-	/* The preview's dataset: the current run's file, loaded on first use. */
-	struct sl_dataset *ds;
-	int64_t ds_run;
-	char ds_note[1100];
+	/* The preview's row: the current run's dataset as the store keeps it, read one row at
+	 * a time by its index (a million-row dataset opens as fast as a six-row one). */
+	int64_t ds_run;           /* the run row counts for */
 	size_t row;
+	struct sl_case kase;      /* row case_row of run case_run; vars NULL: see case_note */
+	int64_t case_run;
+	size_t case_row;
+	char case_note[1100];
 };
 
 static struct prompts_view *pv_of(struct tui_view *v)
@@ -167,26 +171,46 @@ static const struct sl_prompt_version *current_version(struct prompts_view *pv)
 	return pv->n_versions ? &pv->versions[pv->version] : NULL;
 }
 
-static const struct sl_dataset *dataset(struct prompts_view *pv)
+/* The preview's row (pv->row, clamped to the rows) of the run in view and the run's number
+ * of rows, or NULL with why. */
+static const struct sl_case *preview_row(struct prompts_view *pv, const struct tui_rundata *d,
+					 size_t *n_rows, const char **why)
 {
-	struct tui_rundata *d = tui_app_rundata_peek(pv->base.app);
-	if (pv->ds_run == d->run_id && (pv->ds || pv->ds_note[0]))
-		return pv->ds;
-	sl_dataset_free(pv->ds);
-	pv->ds = NULL;
-	pv->ds_note[0] = '\0';
-	pv->ds_run = d->run_id;
-	pv->row = 0;
-	if (!d->run_id || !d->run.dataset_path) {
-		snprintf(pv->ds_note, sizeof pv->ds_note, "a preview uses the dataset of the run "
-							  "in view: open a run on Runs");
+	if (pv->ds_run != d->run_id) {
+		pv->ds_run = d->run_id;
+		pv->row = 0;
+	}
+	*n_rows = 0;
+	if (!d->run_id || !d->loaded) {
+		*why = "a preview uses the dataset of the run in view: open a run on Runs";
 		return NULL;
 	}
-	struct sl_error err = { 0 };
-	pv->ds = sl_dataset_load(d->run.dataset_path, &err);
-	if (!pv->ds)
-		snprintf(pv->ds_note, sizeof pv->ds_note, "no preview: %s", err.msg);
-	return pv->ds;
+	/* every row of the dataset is a case of the run */
+	int64_t per_case = (int64_t)d->run.n_models * (int64_t)d->run.n_prompts *
+			   (d->run.samples > 0 ? d->run.samples : 1);
+	*n_rows = per_case > 0 ? (size_t)(d->run.n_cells / per_case) : 0;
+	if (!*n_rows) {
+		*why = "the dataset has no rows";
+		return NULL;
+	}
+	if (pv->row >= *n_rows)
+		pv->row = *n_rows - 1;
+	if (pv->case_run != d->run_id || pv->case_row != pv->row) {
+		sl_run_case_clear(&pv->kase);
+		pv->case_run = d->run_id;
+		pv->case_row = pv->row;
+		struct sl_error err = { 0 };
+		int rc = sl_run_case_get(pv->base.app->store, d->run_id, (int)pv->row, &pv->kase,
+					 &err);
+		if (rc < 0)
+			snprintf(pv->case_note, sizeof pv->case_note, "no preview: %s", err.msg);
+		else if (rc > 0 || !pv->kase.vars)
+			snprintf(pv->case_note, sizeof pv->case_note, "no preview: row %zu of run "
+				 "%lld's dataset is not in the store", pv->row + 1,
+				 (long long)d->run_id);
+	}
+	*why = pv->case_note;
+	return pv->kase.vars ? &pv->kase : NULL;
 }
 
 /* Lines of a unified diff coloured by their first character. */
@@ -211,20 +235,20 @@ static void draw_diff(struct tui_grid *g, struct tui_rect r, const char *diff, i
 static void draw_preview(struct prompts_view *pv, struct tui_grid *g, struct tui_rect r,
 			 const struct sl_prompt_version *v)
 {
-	const struct sl_dataset *ds = dataset(pv);
-	if (!ds || !ds->n_cases) {
-		tui_wrap_draw(g, r, TUI_ROLE_UNKNOWN, 0, ds ? "the dataset has no rows" : pv->ds_note,
-			      0);
+	const struct tui_rundata *d = tui_app_rundata_peek(pv->base.app);
+	size_t n_rows;
+	const char *why;
+	const struct sl_case *c = preview_row(pv, d, &n_rows, &why);
+	if (!c) {
+		tui_wrap_draw(g, r, TUI_ROLE_UNKNOWN, 0, why, 0);
 		return;
 	}
-	if (pv->row >= ds->n_cases)
-		pv->row = ds->n_cases - 1;
-	const struct sl_case *c = &ds->cases[pv->row];
 	struct sl_buf b;
 	sl_buf_init(&b);
-	const char *base = strrchr(ds->path, '/');
-	sl_buf_printf(&b, "row %zu of %zu (%s line %d)\n\n", pv->row + 1, ds->n_cases,
-		      base ? base + 1 : ds->path, c->line);
+	const char *path = d->run.dataset_path ? d->run.dataset_path : "dataset";
+	const char *base = strrchr(path, '/');
+	sl_buf_printf(&b, "row %zu of %zu (%s line %d)\n\n", pv->row + 1, n_rows,
+		      base ? base + 1 : path, c->line);
 	for (size_t m = 0; m < v->n_messages; m++) {
 		struct sl_error err = { 0 };
 		char *text = sl_template_render(v->messages[m].content, c->vars, &err);
@@ -535,7 +559,7 @@ static void pv_destroy(struct tui_view *v)
 	struct prompts_view *pv = pv_of(v);
 	sl_prompt_infos_free(pv->list, pv->n_all);
 	sl_prompt_versions_free(pv->versions, pv->n_versions);
-	sl_dataset_free(pv->ds);
+	sl_run_case_clear(&pv->kase);
 	free(pv->filter);
 	free(pv->want_name);
 	free(pv->kept_path);
@@ -560,6 +584,6 @@ struct tui_view *tui_prompts_view_new(struct tui_app *app, struct sl_error *err)
 	struct prompts_view *pv = sl_xcalloc(1, sizeof *pv);
 	pv->base.ops = &prompts_ops;
 	pv->base.app = app;
-	pv->ds_run = -1;
+	pv->ds_run = pv->case_run = -1;
 	return &pv->base;
 }

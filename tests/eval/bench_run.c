@@ -21,6 +21,25 @@
 
 static double cpu_s; /* user + system CPU of the last measured process */
 
+/* fakeprov's own CPU and context switches so far (its /_fake/stats "process"). */
+struct fp_cost {
+	double user_ms, system_ms, switches;
+};
+
+static struct fp_cost fakeprov_cost(struct fakeprov *fp)
+{
+	cJSON *s = fakeprov_stats(fp);
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(s, "process");
+	struct fp_cost c = {
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "user_ms")),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "system_ms")),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "voluntary_switches")) +
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "involuntary_switches")),
+	};
+	cJSON_Delete(s);
+	return c;
+}
+
 static double run_measured(const char *db, const char *const *argv, long *rss_kb, int *status)
 {
 	int64_t t0 = sl_now_ns();
@@ -118,13 +137,20 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 		       cells, (double)(sl_now_ns() - t0) / 1e9);
 	} else {
 		fakeprov_reset(fp);
+		struct fp_cost c0 = fakeprov_cost(fp);
 		t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", NULL }, &rss,
 				 &status);
 		CHECK_INT(status, 0);
+		struct fp_cost c1 = fakeprov_cost(fp);
+		long reqs = fakeprov_route_count(fp, "openai.chat");
 		printf("%ld cells: run %.2f s, %.0f cells/s (SQLite writes and scoring included), "
 		       "%ld API requests, peak RSS %.1f MB, CPU %.3f ms per cell\n", cells, t,
-		       cells / t, fakeprov_route_count(fp, "openai.chat"), rss / 1024.0,
-		       cpu_s * 1000 / cells);
+		       cells / t, reqs, rss / 1024.0, cpu_s * 1000 / cells);
+		double n = reqs > 0 ? (double)reqs : 1;
+		printf("  fakeprov: CPU %.3f ms per request (user %.3f + system %.3f), %.2f context "
+		       "switches per request\n", (c1.user_ms + c1.system_ms - c0.user_ms -
+		       c0.system_ms) / n, (c1.user_ms - c0.user_ms) / n,
+		       (c1.system_ms - c0.system_ms) / n, (c1.switches - c0.switches) / n);
 	}
 	fflush(stdout);
 	const char *per_cell = getenv("BENCH_RUN_PER_CELL");

@@ -246,12 +246,13 @@ static char *write_suite(const char *name)
 				    "\"exact\"}]}");
 }
 
-/* model-a: its first request fails with 503 (retried), then answers ANSWER in 4 chunks;
- * model-b: always 400 (not retried). Cells 0-2 are model-a's, 3-5 model-b's. */
+/* model-a: its first request fails with 503 (retried), then answers ANSWER in 4 chunks
+ * 20 ms apart (a decode phase to give tokens/s: fakeprov sends chunks due at one instant in
+ * one write); model-b: always 400 (not retried). Cells 0-2 are model-a's, 3-5 model-b's. */
 static void test_order_retry_error_deltas(void)
 {
 	fakeprov_set_script(fp, "{\"models\": {\"model-a\": {\"text\": \"" ANSWER "\", "
-				"\"ttft_ms\": 5, \"sequence\": [{\"fault\": \"status\", \"status\": 503}]},"
+				"\"ttft_ms\": 5, \"token_ms\": 20, \"sequence\": [{\"fault\": \"status\", \"status\": 503}]},"
 				" \"model-b\": {\"fault\": \"status\", \"status\": 400, \"message\": "
 				"\"bad model input\"}}}");
 	char *suite = write_suite("order");

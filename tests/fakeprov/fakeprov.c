@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -65,6 +66,7 @@ struct log_entry {
 	int64_t t0_ns; /* the whole request had arrived */
 	struct log_ev *ev;
 	size_t n;
+	long writes; /* times the body was handed to MHD: what an answer costs in syscalls */
 };
 static struct log_entry g_log[LOG_CAP];
 static uint64_t g_log_from = 1; /* first seq since the last reset */
@@ -86,18 +88,25 @@ static void log_open(uint64_t seq, const char *path, bool stream, int64_t t0,
 		e->ev[i] = (struct log_ev){ .content = s ? s->ev[i].content : 0,
 					    .due_ns = due > t0 ? due : t0 };
 	}
-	if (!s)
+	if (!s) {
 		e->ev[0].sent_ns = fp_now_ns();
+		e->writes = 1;
+	}
 	pthread_mutex_unlock(&g_lock);
 }
 
-static void log_sent(uint64_t seq, size_t i)
+/* Events [from, to) of request seq went out in one write. */
+static void log_write(uint64_t seq, size_t from, size_t to)
 {
 	int64_t now = fp_now_ns();
 	pthread_mutex_lock(&g_lock);
 	struct log_entry *e = &g_log[seq % LOG_CAP];
-	if (e->seq == seq && i < e->n && !e->ev[i].sent_ns)
-		e->ev[i].sent_ns = now;
+	if (e->seq == seq) {
+		for (size_t i = from; i < to && i < e->n; i++)
+			if (!e->ev[i].sent_ns)
+				e->ev[i].sent_ns = now;
+		e->writes++;
+	}
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -123,6 +132,7 @@ static cJSON *log_json(void)
 		cJSON_AddStringToObject(o, "path", e->path);
 		cJSON_AddBoolToObject(o, "stream", e->stream);
 		cJSON_AddNumberToObject(o, "received_ns", (double)e->t0_ns);
+		cJSON_AddNumberToObject(o, "writes", (double)e->writes);
 		cJSON *evs = cJSON_AddArrayToObject(o, "events");
 		for (size_t i = 0; i < e->n; i++) {
 			cJSON *ev = cJSON_CreateObject();
@@ -441,40 +451,55 @@ struct stream_ctx {
 	uint64_t seq; /* for the log; 0 = not logged */
 };
 
+/* Hand MHD the next piece when it is due, and with it the pieces due at the same instant
+ * (so an answer without delays is one write, not one per chunk, and with token_ms one write
+ * per content chunk, on a loaded machine too); trickle goes piece by piece. */
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream_ctx *x = cls;
 	(void)pos;
-	if (x->cur >= x->s.n)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	struct fp_event *e = &x->s.ev[x->cur];
-	int64_t at = e->at_ns;
-	if (x->trickle && x->next_piece > at)
-		at = x->next_piece;
-	if ((x->off == 0 || x->trickle) && !wait_until(x->fd, at))
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	if (e->kind == FP_EV_RESET) {
-		reset_socket(x->fd);
-		return MHD_CONTENT_READER_END_WITH_ERROR;
+	size_t out = 0, first = x->cur;
+	int64_t due = 0;
+	while (x->cur < x->s.n) {
+		struct fp_event *e = &x->s.ev[x->cur];
+		int64_t at = e->at_ns;
+		if (x->trickle && x->next_piece > at)
+			at = x->next_piece;
+		if (out) {
+			if (e->kind != FP_EV_DATA || at > due || e->len > max - out)
+				break; /* due later, or an end: the next call waits for it */
+		} else if ((x->off == 0 || x->trickle) && !wait_until(x->fd, at)) {
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		due = at;
+		if (e->kind == FP_EV_RESET) {
+			reset_socket(x->fd);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (e->kind == FP_EV_END)
+			break;
+		size_t n = e->len - x->off;
+		if (x->trickle && n > x->trickle_bytes)
+			n = x->trickle_bytes;
+		if (n > max - out)
+			n = max - out;
+		memcpy(buf + out, e->data + x->off, n);
+		out += n;
+		x->off += n;
+		if (x->off == e->len) {
+			x->cur++;
+			x->off = 0;
+		}
+		if (x->trickle) {
+			x->next_piece = fp_now_ns() + x->trickle_ns;
+			break;
+		}
 	}
-	if (e->kind == FP_EV_END)
+	if (!out)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (x->off == 0 && x->seq)
-		log_sent(x->seq, x->cur);
-	size_t n = e->len - x->off;
-	if (x->trickle && n > x->trickle_bytes)
-		n = x->trickle_bytes;
-	if (n > max)
-		n = max;
-	memcpy(buf, e->data + x->off, n);
-	x->off += n;
-	if (x->off == e->len) {
-		x->cur++;
-		x->off = 0;
-	}
-	if (x->trickle)
-		x->next_piece = fp_now_ns() + x->trickle_ns;
-	return (ssize_t)n;
+	if (x->seq)
+		log_write(x->seq, first, x->cur + (x->off > 0));
+	return (ssize_t)out;
 }
 
 static void stream_free(void *cls)
@@ -482,6 +507,30 @@ static void stream_free(void *cls)
 	struct stream_ctx *x = cls;
 	fp_stream_free(&x->s);
 	free(x);
+}
+
+/* A schedule whose pieces are all due now, at one instant (no delay, stall, reset or
+ * trickle), as one body in r: the number of pieces it holds (up to a clean end), or 0. */
+static size_t stream_due_body(const struct fp_stream *s, struct fp_reply *r)
+{
+	size_t n = 0, len = 0;
+	if (!s->n || s->ev[0].at_ns > fp_now_ns())
+		return 0;
+	for (; n < s->n && s->ev[n].kind != FP_EV_END; n++) {
+		if (s->ev[n].kind != FP_EV_DATA || s->ev[n].at_ns > s->ev[0].at_ns)
+			return 0;
+		len += s->ev[n].len;
+	}
+	if (!n)
+		return 0;
+	r->body = sl_xmalloc(len + 1);
+	r->body_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(r->body + r->body_len, s->ev[i].data, s->ev[i].len);
+		r->body_len += s->ev[i].len;
+	}
+	r->body[len] = '\0';
+	return n;
 }
 
 /* Apply the schedule-level faults: reset/truncate after chunk N, a stall before chunk N. */
@@ -1031,6 +1080,28 @@ static enum MHD_Result verify_described(struct MHD_Connection *c, const struct s
 	return queue_json(c, 200, out);
 }
 
+/* This server's own cost (all its threads): benchmarks divide it by the requests served. */
+static cJSON *process_json(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	cJSON_AddNumberToObject(o, "user_ms", ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3);
+	cJSON_AddNumberToObject(o, "system_ms", ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3);
+	cJSON_AddNumberToObject(o, "voluntary_switches", (double)ru.ru_nvcsw);
+	cJSON_AddNumberToObject(o, "involuntary_switches", (double)ru.ru_nivcsw);
+	long threads = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "Threads: %ld", &threads) == 1)
+			break;
+	if (f)
+		fclose(f);
+	cJSON_AddNumberToObject(o, "threads", (double)threads);
+	return o;
+}
+
 static enum MHD_Result control(struct MHD_Connection *c, const char *method, const char *path,
 			       const struct sl_buf *body)
 {
@@ -1046,6 +1117,7 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *method, con
 		cJSON_AddNumberToObject(j, "auth_failures", (double)g_auth_failures);
 		cJSON_AddNumberToObject(j, "sigv4_verified", (double)g_sigv4_ok);
 		pthread_mutex_unlock(&g_lock);
+		cJSON_AddItemToObject(j, "process", process_json());
 		return queue_json(c, 200, j);
 	}
 	if (strcmp(path, "/_fake/last") == 0) {
@@ -1638,7 +1710,17 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		fp_reply_header(&hdr, "x-request-id", "req_fakeprov");
 	if (strcmp(ctype, "text/event-stream; charset=utf-8") == 0)
 		fp_reply_header(&hdr, "Cache-Control", "no-cache");
-	rc = queue_scheduled(c, 200, ctype, x, MHD_SIZE_UNKNOWN, &hdr, &b);
+	size_t due = x->trickle ? 0 : stream_due_body(&x->s, &hdr);
+	if (due) {
+		/* nothing to wait for: the whole body in one write (with Content-Length) */
+		hdr.status = 200;
+		hdr.content_type = ctype;
+		rc = queue_reply(c, &hdr, &b);
+		log_write(seq, 0, due);
+		stream_free(x);
+	} else {
+		rc = queue_scheduled(c, 200, ctype, x, MHD_SIZE_UNKNOWN, &hdr, &b);
+	}
 	fp_reply_free(&hdr);
 
 done:

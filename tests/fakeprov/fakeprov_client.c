@@ -220,7 +220,7 @@ static double num(const cJSON *o, const char *key)
 
 int fakeprov_times(struct fakeprov *fp, const char *path, struct fakeprov_times *out)
 {
-	*out = (struct fakeprov_times){ NAN, NAN, NAN, NAN, 0, 0 };
+	*out = (struct fakeprov_times){ NAN, NAN, NAN, NAN, 0, 0, 0 };
 	cJSON *log = fakeprov_log(fp);
 	const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(log, "requests");
 	const cJSON *found = NULL, *r;
@@ -229,6 +229,8 @@ int fakeprov_times(struct fakeprov *fp, const char *path, struct fakeprov_times 
 		if (!path || (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0))
 			found = r;
 	}
+	double writes = num(found, "writes");
+	out->writes = isnan(writes) ? -1 : (int)writes;
 	const cJSON *ev;
 	cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(found, "events")) {
 		if (num(ev, "content") < 0)

@@ -39,6 +39,7 @@ struct fakeprov_times {
 	double first_ms, last_ms;         /* first and last content chunk handed to the network */
 	double due_first_ms, due_last_ms; /* when the script allowed them */
 	int n_content, n_sent;            /* content chunks scheduled, and handed so far */
+	int writes;                       /* times the body was handed to the network */
 };
 /* 0 if found (times NAN where nothing was handed), -1 if not. */
 int fakeprov_times(struct fakeprov *fp, const char *path, struct fakeprov_times *out);

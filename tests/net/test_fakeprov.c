@@ -650,6 +650,57 @@ static void test_scripted_timing(void)
 	raw_free(&r);
 }
 
+/* An answer without delays goes out in one write (not one per chunk: the server's and the
+ * client's syscalls per cell at -j 64); with token_ms, one write per content chunk, the
+ * pieces due at the same instant (prelude, usage, terminator) riding with a chunk. Counted
+ * by the server against its schedule, so a loaded machine gives the same numbers. */
+static void test_writes_per_answer(void)
+{
+	static const struct {
+		const char *path, *const *headers;
+		const char *body;
+		int prelude; /* writes before the first content chunk when ttft_ms > 0 */
+	} routes[] = {
+		{ "/v1/chat/completions", OPENAI_H, "{\"model\":\"w\",\"stream\":true,"
+		  "\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\","
+		  "\"content\":\"hi\"}]}", 1 },
+		{ "/v1/messages", ANTH_H, "{\"model\":\"w\",\"stream\":true,\"max_tokens\":50,"
+		  "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 1 },
+		{ "/model/w/converse-stream", BEDROCK_H, "{\"messages\":[{\"role\":\"user\","
+		  "\"content\":[{\"text\":\"hi\"}]}]}", 1 },
+		{ "/api/chat", NULL, "{\"model\":\"w\",\"messages\":[{\"role\":\"user\","
+		  "\"content\":\"hi\"}]}", 0 },
+	};
+	static const struct {
+		const char *script;
+		int writes; /* plus the route's prelude when ttft > 0 */
+		bool ttft;
+	} cases[] = {
+		{ "{\"models\":{\"w\":{\"tokens\":32}}}", 1, false },
+		{ "{\"models\":{\"w\":{\"tokens\":32,\"token_ms\":2}}}", 32, false },
+		{ "{\"models\":{\"w\":{\"tokens\":32,\"ttft_ms\":5,\"token_ms\":2}}}", 32, true },
+	};
+	for (size_t c = 0; c < SL_ARRAY_LEN(cases); c++) {
+		CHECK_INT(fakeprov_set_script(fp, cases[c].script), 0);
+		for (size_t i = 0; i < SL_ARRAY_LEN(routes); i++) {
+			struct raw r;
+			raw_call(routes[i].path, routes[i].headers, routes[i].body, &r);
+			CHECK_INT(r.status, 200);
+			CHECK(r.body.len > 0);
+			struct fakeprov_times t;
+			CHECK_INT(fakeprov_times(fp, routes[i].path, &t), 0);
+			int want = cases[c].writes + (cases[c].ttft ? routes[i].prelude : 0);
+			if (t.writes != want)
+				fprintf(stderr, "%s, %s: %d writes\n", cases[c].script, routes[i].path,
+					t.writes);
+			CHECK_INT(t.writes, want);
+			CHECK_INT(t.n_content, 32);
+			CHECK_INT(t.n_sent, 32);
+			raw_free(&r);
+		}
+	}
+}
+
 static void test_control_endpoints(void)
 {
 	struct fakeprov_http h;
@@ -827,6 +878,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_reasoning_shapes);
 	RUN_TEST(test_faults);
 	RUN_TEST(test_scripted_timing);
+	RUN_TEST(test_writes_per_answer);
 	RUN_TEST(test_control_endpoints);
 	RUN_TEST(test_verifier_on_aws_test_suite);
 	RUN_TEST(test_300_concurrent_streams);

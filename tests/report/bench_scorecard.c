@@ -1,7 +1,10 @@
-/* Benchmarks (suite bench): the scorecard of 50 models over 1M cells (goal < 1 s) and the
- * triangle ranking recomputed on a weight change for 50 models (goal < 1 ms). Prints the
- * figures; asserts nothing about time. */
+/* Benchmarks (suite bench): the scorecard of 50 models over 1M cells (goal < 1 s), the
+ * triangle ranking recomputed on a weight change for 50 models (goal < 1 ms), and the CPU of
+ * the quality intervals of bench_run's shape at 10k, 100k and 1M cells (or the
+ * comma-separated $BENCH_RUN_CELLS). Prints the figures; asserts nothing about time. */
 #include "test.h"
+
+#include <sys/resource.h>
 
 #include "fixture.h"
 #include "shortlist/scorecard.h"
@@ -158,7 +161,86 @@ static void bench_triangle(void)
 	sl_triangle_free(&tri);
 }
 
+static double cpu_now(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static long score_rows; /* rows a statement on cell_scores returned */
+
+static int count_score_rows(unsigned type, void *ud, void *p, void *x)
+{
+	(void)ud;
+	(void)x;
+	if (type == SQLITE_TRACE_ROW && strstr(sqlite3_sql(p), "cell_scores"))
+		score_rows++;
+	return 0;
+}
+
+/* CPU (user + system) of a scorecard build, and the score rows it read. */
+static double build_cpu(struct sl_store *s, int64_t run)
+{
+	struct sl_error err = { 0 };
+	struct sl_scorecard sc;
+	score_rows = 0;
+	double t = cpu_now();
+	int rc = sl_scorecard_build(s, run, &sc, &err);
+	t = cpu_now() - t;
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(1);
+	}
+	sl_scorecard_free(&sc);
+	return t;
+}
+
+/* The quality intervals of bench_run's shape (fixture_bulk: contains, latency and pass_rate
+ * are proportions; rouge1 and levenshtein take 1,000 distinct values), then with rouge1 and
+ * levenshtein cut to 5 distinct values (a judge's grades; bench_run's own answers score one
+ * value): the first build after the run was written, with its percentiles kept (the store
+ * keeps them and the intervals at a run's end: the intervals are dropped here), so its CPU
+ * is the intervals'; then a later build. */
+static void bench_intervals(long cells)
+{
+	long cases = (cells + 2) / 3;
+	char name[64];
+	snprintf(name, sizeof name, "intervals-%ld.db", cases * 3);
+	char *path = test_path(name);
+	remove(path);
+	struct sl_store *s = fixture_open(name);
+	int64_t run = fixture_bench_run(s, cases);
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_ROW, count_score_rows, NULL);
+	for (int shape = 0; shape < 2; shape++) {
+		struct sl_error err = { 0 };
+		if ((shape == 1 && sl_store_exec(s, "UPDATE cell_scores SET value = round(value * 4) "
+						 "/ 4 WHERE metric IN ('rouge1', 'levenshtein')",
+						 &err) != 0) ||
+		    sl_store_exec(s, "DELETE FROM score_intervals", &err) != 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			exit(1);
+		}
+		double cold = build_cpu(s, run);
+		long rows = score_rows;
+		double warm = build_cpu(s, run);
+		printf("quality intervals, %ld cells, %s: first build %.1f ms CPU (%ld score rows "
+		       "read), later builds %.2f ms\n", cases * 3, shape ? "5 distinct values"
+		       : "1,000 distinct values", cold * 1e3, rows, warm * 1e3);
+		fflush(stdout);
+	}
+	sl_store_close(s);
+	remove(path);
+	free(path);
+}
+
 TEST_MAIN_BEGIN
 	bench_triangle();
+	const char *env = getenv("BENCH_RUN_CELLS");
+	char *sizes = sl_xstrdup(env && *env ? env : "10000,100000,1000000");
+	for (char *tok = strtok(sizes, ","); tok; tok = strtok(NULL, ","))
+		bench_intervals(atol(tok));
+	free(sizes);
 	bench_scorecard();
 TEST_MAIN_END

@@ -6,6 +6,7 @@
 
 #include "fixture.h"
 #include "shortlist/scorecard.h"
+#include "shortlist/stats.h"
 
 /* alpha: 10 cells, latency 100..1000 ms, ttft 10..100 ms, 7 of 10 correct, $0.001 a cell.
  * beta: 8 successes at 200 ms with unknown cost, 2 errors, 6 of 10 correct. */
@@ -340,7 +341,116 @@ static void test_headline_is_first_scorer(void)
 	sl_store_close(s);
 }
 
+/* Rows of cell_scores the statements of a connection returned. */
+static long score_rows;
+
+static int count_score_rows(unsigned type, void *ud, void *p, void *x)
+{
+	(void)ud;
+	(void)x;
+	if (type == SQLITE_TRACE_ROW && strstr(sqlite3_sql(p), "cell_scores"))
+		score_rows++;
+	return 0;
+}
+
+static double q_double(struct sl_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	double v = NAN;
+	if (sqlite3_prepare_v2(sl_store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The intervals cost no more for a large run than for a small one (issue 15): above
+ * SL_BOOTSTRAP_MAX_N scores a mean gets the normal interval from the sums, without reading a
+ * single score; below it, values that repeat are resampled as a histogram (a multinomial draw
+ * over the distinct values, the bootstrap's law: test_stats checks it). */
+static void test_intervals_bounded(void)
+{
+	struct sl_store *s = fixture_open("bounded.db");
+	struct sl_error err = { 0 };
+	/* bench_run's shape, 3 models x 2,500 cases: rouge1 and levenshtein are means over
+	 * ~2,450 successful cells each */
+	int64_t run = fixture_bench_run(s, 2500);
+	/* the first build after the run was written: nothing kept yet */
+	CHECK(sl_store_exec(s, "DELETE FROM score_intervals", &err) == 0);
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_ROW, count_score_rows, NULL);
+	score_rows = 0;
+	struct sl_scorecard sc;
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK_INT(score_rows, 0);
+	double v;
+	const struct sl_metric_value *q;
+	CHECK(sl_scorecard_metric(&sc.rows[1], "rouge1", &v, &q));
+	CHECK(q->n > SL_BOOTSTRAP_MAX_N);
+	CHECK_STR(q->method, "normal");
+	/* the normal interval of the scores themselves */
+	double n = q_double(s, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'rouge1' AND "
+			       "model_idx = 1 AND value IS NOT NULL");
+	double sum = q_double(s, "SELECT SUM(value) FROM cell_scores WHERE metric = 'rouge1' AND "
+				 "model_idx = 1");
+	double sumsq = q_double(s, "SELECT SUM(value * value) FROM cell_scores WHERE metric = "
+				   "'rouge1' AND model_idx = 1");
+	CHECK_INT(q->n, (int64_t)n);
+	struct sl_interval nm = sl_stats_normal_mean((uint64_t)n, sum, sumsq, SL_Z95);
+	CHECK_NEAR(q->lo, nm.lo, 1e-12);
+	CHECK_NEAR(q->hi, nm.hi, 1e-12);
+	sl_scorecard_free(&sc);
+
+	/* Grades 1-5 on 600 cells of model 0: a bootstrap over the 5 distinct values, exactly
+	 * the histogram's; the scores are read once. */
+	CHECK(sl_store_exec(s, "UPDATE cell_scores SET value = 1 + (case_idx * 7) % 5 + "
+			       "(case_idx % 3 = 0) * (4 - (case_idx * 7) % 5) WHERE metric = 'rouge1' "
+			       "AND model_idx = 0 AND case_idx < 600; DELETE FROM cell_scores WHERE "
+			       "metric = 'rouge1' AND model_idx = 0 AND case_idx >= 600", &err) == 0);
+	score_rows = 0;
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK(sl_scorecard_metric(&sc.rows[0], "rouge1", &v, &q));
+	CHECK_STR(q->method, "bootstrap");
+	CHECK(score_rows == q->n && q->n <= 600 && q->n > 500);
+	double values[5];
+	uint64_t counts[5];
+	sqlite3_stmt *st;
+	CHECK(sqlite3_prepare_v2(sl_store_db(s), "SELECT value, COUNT(*) FROM cell_scores WHERE "
+				 "metric = 'rouge1' AND model_idx = 0 GROUP BY value ORDER BY value",
+				 -1, &st, NULL) == SQLITE_OK);
+	size_t k = 0;
+	while (k < 5 && sqlite3_step(st) == SQLITE_ROW) {
+		values[k] = sqlite3_column_double(st, 0);
+		counts[k++] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	CHECK_INT(k, 5);
+	struct sl_interval h = sl_stats_bootstrap_mean_counts(values, counts, k,
+							      SL_BOOTSTRAP_RESAMPLES, 0.95,
+							      SL_BOOTSTRAP_SEED);
+	CHECK(q->lo == h.lo && q->hi == h.hi);
+	CHECK(q->lo < v && v < q->hi);
+	sl_scorecard_free(&sc);
+
+	/* Human ratings of more than SL_BOOTSTRAP_MAX_N cells: the normal interval too (the
+	 * ratings are summed as they are read, not kept). */
+	CHECK(sl_store_exec(s, "INSERT INTO ratings (run_id, model_idx, prompt_idx, case_idx, "
+			       "sample, rater, score, rated_at) SELECT run_id, model_idx, prompt_idx, "
+			       "case_idx, sample, 'ann', 1 + case_idx % 5, 'now' FROM cells WHERE "
+			       "model_idx = 2", &err) == 0);
+	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK(sl_scorecard_metric(&sc.rows[2], "human", &v, &q));
+	CHECK_INT(q->n, 2500);
+	CHECK_STR(q->method, "normal");
+	CHECK_NEAR(v, 3, 1e-12);
+	/* sd of 1..5 evenly: sqrt(2 * 2500 / 2499) */
+	CHECK_NEAR(q->hi - v, SL_Z95 * sqrt(2.0 * 2500 / 2499) / 50, 1e-9);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+}
+
 TEST_MAIN_BEGIN
+	RUN_TEST(test_intervals_bounded);
 	RUN_TEST(test_human_ratings);
 	RUN_TEST(test_stats_follow_writes);
 	RUN_TEST(test_reference_values);

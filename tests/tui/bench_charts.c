@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../report/fixture.h"
+#include "app_drive.h"
 #include "shortlist/scorecard.h"
 #include "shortlist/stats.h"
 #include "shortlist/store.h"
@@ -135,15 +136,7 @@ static double first_frame(struct sl_store *s, int64_t run, enum tui_screen scree
 		exit(1);
 	}
 	int64_t t0 = sl_now_ns();
-	app.run_id = run;
-	app.run_version++;
-	tui_app_show(&app, screen);
-	tui_app_render(&app);
-	for (int i = 0; i < n_keys; i++) {
-		struct tui_event ev = { .key = keys[i] };
-		tui_app_handle(&app, &ev);
-		tui_app_render(&app);
-	}
+	app_drive(&app, run, screen, keys, n_keys, NULL, NULL);
 	double t = ms_since(t0);
 	if (getenv("BENCH_DUMP_FRAMES")) {
 		struct sl_buf b;

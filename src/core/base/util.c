@@ -522,3 +522,24 @@ void sl_json_add_number(struct cJSON *o, const char *key, double v)
 	else
 		cJSON_AddNullToObject(o, key);
 }
+
+void sl_buf_json_string(struct sl_buf *b, const char *s)
+{
+	sl_buf_putc(b, '"');
+	for (const unsigned char *c = (const unsigned char *)s;; c++) {
+		const unsigned char *run = c;
+		while (*c > 31 && *c != '"' && *c != '\\')
+			c++;
+		sl_buf_append(b, run, (size_t)(c - run));
+		if (!*c)
+			break;
+		const char *esc = *c == '"' ? "\\\"" : *c == '\\' ? "\\\\" : *c == '\b' ? "\\b"
+			: *c == '\f' ? "\\f" : *c == '\n' ? "\\n" : *c == '\r' ? "\\r"
+			: *c == '\t' ? "\\t" : NULL;
+		if (esc)
+			sl_buf_puts(b, esc);
+		else
+			sl_buf_printf(b, "\\u%04x", *c);
+	}
+	sl_buf_putc(b, '"');
+}

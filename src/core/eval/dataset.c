@@ -403,8 +403,11 @@ static struct sl_dataset_reader *reader_open(const char *path, struct sl_error *
 	return rd;
 }
 
-/* Read every row; keep them in ds->cases when keep. */
-static struct sl_dataset *read_all(struct sl_dataset_reader *rd, bool keep, struct sl_error *err)
+/* Read every row; keep them in ds->cases when keep, else hand each to fn (if any). */
+static struct sl_dataset *read_all(struct sl_dataset_reader *rd, bool keep,
+				   int (*fn)(void *ud, size_t k, const struct sl_case *c,
+					     struct sl_error *err),
+				   void *ud, struct sl_error *err)
 {
 	if (!rd)
 		return NULL;
@@ -413,8 +416,13 @@ static struct sl_dataset *read_all(struct sl_dataset_reader *rd, bool keep, stru
 	size_t cap = 0;
 	struct sl_dataset *ds = rd->ds;
 	while ((rc = reader_next(rd, &row, err)) == 1) {
-		if (!keep)
+		if (!keep) {
+			if (fn && fn(ud, ds->n_cases - 1, row, err) != 0) {
+				rc = -1;
+				break;
+			}
 			continue;
+		}
 		if (ds->n_cases > cap) {
 			cap = cap ? cap * 2 : 64;
 			ds->cases = sl_xrealloc(ds->cases, cap * sizeof *ds->cases);
@@ -434,12 +442,20 @@ static struct sl_dataset *read_all(struct sl_dataset_reader *rd, bool keep, stru
 struct sl_dataset *sl_dataset_parse(const char *text, size_t len, const char *path,
 				    const char *format, struct sl_error *err)
 {
-	return read_all(open_text(text, len, path, format, err), true, err);
+	return read_all(open_text(text, len, path, format, err), true, NULL, NULL, err);
 }
 
 struct sl_dataset *sl_dataset_load(const char *path, struct sl_error *err)
 {
-	return read_all(reader_open(path, err), true, err);
+	return read_all(reader_open(path, err), true, NULL, NULL, err);
+}
+
+struct sl_dataset *sl_dataset_scan(const char *path,
+				   int (*fn)(void *ud, size_t k, const struct sl_case *c,
+					     struct sl_error *err),
+				   void *ud, struct sl_error *err)
+{
+	return read_all(reader_open(path, err), false, fn, ud, err);
 }
 
 static int spool_fail(struct sl_store *store, struct sl_error *err)

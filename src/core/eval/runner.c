@@ -40,6 +40,7 @@ struct model_slot {
  * to its commit (the rows themselves are only in memory a window at a time). */
 struct answers {
 	char *expected, *reference, *label;
+	int line; /* the row's dataset line, for a scorer's detail */
 };
 
 /* A finished cell waiting for the next commit. Strings are owned. */
@@ -103,6 +104,7 @@ struct sl_runner {
 	size_t n_models;
 	struct sl_prompt_version *prompts;
 	size_t n_prompts;
+	char **key_params;      /* per prompt: its params as the cache key has them */
 	int samples, concurrency;
 	enum sl_cache_mode cache;
 	bool cache_changed; /* resumed with another cache mode than the run started with */
@@ -171,7 +173,7 @@ static struct answers answers_of(const struct sl_case *row)
 {
 	return (struct answers){ row->expected ? sl_xstrdup(row->expected) : NULL,
 				 row->reference ? sl_xstrdup(row->reference) : NULL,
-				 row->label ? sl_xstrdup(row->label) : NULL };
+				 row->label ? sl_xstrdup(row->label) : NULL, row->line };
 }
 
 static void answers_free(struct answers *a)
@@ -907,6 +909,32 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 }
 
+/* The batch as the store will hold it, for opts->on_commit inside the write. */
+static int commit_hook(struct sl_runner *r, struct sl_error *err)
+{
+	struct sl_cell *cells = sl_xcalloc(r->n_batch, sizeof *cells);
+	for (size_t i = 0; i < r->n_batch; i++) {
+		const struct cell_rec *c = &r->batch[i];
+		int m, p, k, smp;
+		cell_coords(r, c->idx, &m, &p, &k, &smp);
+		cells[i] = (struct sl_cell){
+			.run_id = r->run_id, .model_idx = m, .prompt_idx = p, .case_idx = k,
+			.sample = smp, .model = r->models[m].requested, .reported_model = c->reported_model,
+			.case_line = c->ans.line, .expected = c->ans.expected,
+			.reference = c->ans.reference, .label = c->ans.label, .output = c->output,
+			.finish_reason = c->finish_reason, .error_kind = c->error_kind,
+			.error_msg = c->error_msg, .http_status = (int)c->http_status,
+			.cached = c->cached, .latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms,
+			.tokens_in = c->tokens_in, .tokens_out = c->tokens_out,
+			.tokens_estimated = c->tokens_estimated, .cost = c->cost,
+		};
+	}
+	int rc = r->opts->on_commit(r->opts->commit_ud, r->store, r->stats, r->run_id, r->suite,
+				    r->ds, cells, r->n_batch, err);
+	free(cells);
+	return rc;
+}
+
 /* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
  * in memory (only when !wait), -1 error. */
 static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
@@ -933,7 +961,8 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 #undef CACHE_INSERT
 	if (!r->stats)
 		r->stats = sl_stats_batch_new();
-	if (!st || !cs || sl_stats_batch_begin(r->store, r->stats, err) != 0)
+	if (!st || !cs || sl_stats_batch_begin(r->store, r->stats, err) != 0 ||
+	    (r->opts->on_commit && commit_hook(r, err) != 0))
 		goto fail;
 	const char *now = sl_eval_now();
 	for (size_t i = 0; i < r->n_batch; i++) {
@@ -1291,25 +1320,14 @@ static bool price_fn(void *ud, const char *provider, const char *model_id, struc
 	return false;
 }
 
-/* The cache key: everything that determines the answer we would get, and whether it was
- * streamed (an unstreamed answer has no TTFT to reuse). Only "stream": false is written, so
- * the keys of streamed answers (the default) stay as they were. */
-static char *cache_key(const struct model_slot *ms, const struct sl_message *msgs, size_t n,
-		       const struct sl_params *p, int sample, bool stream)
+/* A prompt's params in the key: the same for all its cells, so printed by cJSON once. */
+static const char *key_params(struct sl_runner *r, int prompt, const struct sl_params *p)
 {
-	static const char *const roles[] = { "system", "user", "assistant" };
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "endpoint", ms->endpoint ? ms->endpoint : "");
-	cJSON_AddStringToObject(o, "kind", sl_provider_kind_name(ms->conf->kind));
-	cJSON_AddStringToObject(o, "model", ms->model_id);
-	cJSON *a = cJSON_AddArrayToObject(o, "messages");
-	for (size_t i = 0; i < n; i++) {
-		cJSON *m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "role", roles[msgs[i].role]);
-		cJSON_AddStringToObject(m, "content", msgs[i].content);
-		cJSON_AddItemToArray(a, m);
-	}
-	cJSON *pj = cJSON_AddObjectToObject(o, "params");
+	if (!r->key_params)
+		r->key_params = sl_xcalloc(r->n_prompts, sizeof *r->key_params);
+	if (r->key_params[prompt])
+		return r->key_params[prompt];
+	cJSON *pj = cJSON_CreateObject();
 	if (!isnan(p->temperature))
 		cJSON_AddNumberToObject(pj, "temperature", p->temperature);
 	if (!isnan(p->top_p))
@@ -1323,14 +1341,42 @@ static char *cache_key(const struct model_slot *ms, const struct sl_message *msg
 	}
 	if (p->json)
 		cJSON_AddTrueToObject(pj, "json");
-	cJSON_AddNumberToObject(o, "sample", sample);
-	if (!stream)
-		cJSON_AddFalseToObject(o, "stream");
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	r->key_params[prompt] = cJSON_PrintUnformatted(pj);
+	cJSON_Delete(pj);
+	return r->key_params[prompt];
+}
+
+/* The cache key: everything that determines the answer we would get, and whether it was
+ * streamed (an unstreamed answer has no TTFT to reuse). Only "stream": false is written, so
+ * the keys of streamed answers (the default) stay as they were. The text is what cJSON
+ * printed of {endpoint, kind, model, messages, params, sample[, stream]}, written directly:
+ * a tree per cell cost more than the hash (tests/eval/test_cache_key pins the keys). */
+static char *cache_key(struct sl_runner *r, int m, int prompt, const struct sl_message *msgs,
+		       size_t n, const struct sl_params *p, int sample, bool stream)
+{
+	static const char *const roles[] = { "system", "user", "assistant" };
+	const struct model_slot *ms = &r->models[m];
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_puts(&b, "{\"endpoint\":");
+	sl_buf_json_string(&b, ms->endpoint ? ms->endpoint : "");
+	sl_buf_puts(&b, ",\"kind\":");
+	sl_buf_json_string(&b, sl_provider_kind_name(ms->conf->kind));
+	sl_buf_puts(&b, ",\"model\":");
+	sl_buf_json_string(&b, ms->model_id);
+	sl_buf_puts(&b, ",\"messages\":[");
+	for (size_t i = 0; i < n; i++) {
+		sl_buf_puts(&b, i ? ",{\"role\":" : "{\"role\":");
+		sl_buf_json_string(&b, roles[msgs[i].role]);
+		sl_buf_puts(&b, ",\"content\":");
+		sl_buf_json_string(&b, msgs[i].content);
+		sl_buf_putc(&b, '}');
+	}
+	sl_buf_printf(&b, "],\"params\":%s,\"sample\":%d%s}", key_params(r, prompt, p), sample,
+		      stream ? "" : ",\"stream\":false");
 	char hex[65];
-	sl_sha256_hex(s, strlen(s), hex);
-	cJSON_free(s);
+	sl_sha256_hex(b.data, b.len, hex);
+	sl_buf_free(&b);
 	return sl_xstrdup(hex);
 }
 
@@ -1411,7 +1457,7 @@ static int cell_request(struct sl_runner *r, int64_t idx, const struct sl_case *
 		msgs[i] = (struct sl_message){ role_of(pv->messages[i].role), text };
 	}
 	effective_params(r, pv, params);
-	*key_out = cache_key(&r->models[m], msgs, pv->n_messages, params, s,
+	*key_out = cache_key(r, m, p, msgs, pv->n_messages, params, s,
 			     sl_suite_streams(r->suite, r->models[m].requested));
 	*msgs_out = msgs;
 	return 0;
@@ -1806,6 +1852,9 @@ static void runner_free(struct sl_runner *r)
 		free(r->models[i].endpoint);
 	}
 	free(r->models);
+	for (size_t i = 0; r->key_params && i < r->n_prompts; i++)
+		cJSON_free(r->key_params[i]);
+	free(r->key_params);
 	sl_prompt_versions_free(r->prompts, r->n_prompts);
 	sl_providers_free(&r->providers);
 	for (size_t i = 0; i < r->n_batch; i++)

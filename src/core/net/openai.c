@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "net_internal.h"
+#include "shortlist/jscan.h"
 #include "shortlist/probe.h"
 
 /* What a server was found to want (sl_call.quirks), learned from its errors. */
@@ -51,45 +52,60 @@ static int openai_build(const struct sl_call *call, struct sl_http_request *out,
 		sl_error_set(err, "provider %s has no base_url", call->conf->name);
 		return -1;
 	}
-	cJSON *body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "model", call->model_id);
 	if (call->kind == SL_REQ_EMBED) {
+		cJSON *body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "model", call->model_id);
 		cJSON *in = cJSON_AddArrayToObject(body, "input");
 		for (size_t i = 0; i < call->n_inputs; i++)
 			cJSON_AddItemToArray(in, cJSON_CreateString(call->inputs[i]));
 		cJSON_AddStringToObject(body, "encoding_format", "float");
 		out->url = sl_xasprintf("%s/embeddings", call->base_url);
+		out->body = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
 	} else {
-		cJSON *msgs = cJSON_AddArrayToObject(body, "messages");
-		for (size_t i = 0; i < call->n_messages; i++) {
-			cJSON *m = cJSON_CreateObject();
-			cJSON_AddStringToObject(m, "role", role_name(call->messages[i].role));
-			cJSON_AddStringToObject(m, "content", call->messages[i].content);
-			cJSON_AddItemToArray(msgs, m);
-		}
-		add_params(body, call);
+		/* The model and the messages written directly (a tree of every message per
+		 * request cost more than the rest of the request), the few fields after them by
+		 * cJSON: the same text as one cJSON tree printed. */
+		cJSON *rest = cJSON_CreateObject();
+		add_params(rest, call);
 		if (call->params->json) {
-			cJSON *rf = cJSON_AddObjectToObject(body, "response_format");
+			cJSON *rf = cJSON_AddObjectToObject(rest, "response_format");
 			cJSON_AddStringToObject(rf, "type", "json_object");
 		}
 		if (call->params->logprobs) {
-			cJSON_AddBoolToObject(body, "logprobs", 1);
+			cJSON_AddBoolToObject(rest, "logprobs", 1);
 			if (call->params->top_logprobs > 0)
-				cJSON_AddNumberToObject(body, "top_logprobs", call->params->top_logprobs);
+				cJSON_AddNumberToObject(rest, "top_logprobs", call->params->top_logprobs);
 		}
 		if (call->stream) {
-			cJSON_AddBoolToObject(body, "stream", 1);
+			cJSON_AddBoolToObject(rest, "stream", 1);
 			/* Usage in the stream; a server that rejects the option is asked again
 			 * without it (the engine remembers: quirks_from_error). */
 			if (!(call->quirks & QUIRK_NO_STREAM_OPTIONS)) {
-				cJSON *so = cJSON_AddObjectToObject(body, "stream_options");
+				cJSON *so = cJSON_AddObjectToObject(rest, "stream_options");
 				cJSON_AddBoolToObject(so, "include_usage", 1);
 			}
 		}
+		char *tail = cJSON_PrintUnformatted(rest);
+		cJSON_Delete(rest);
+		struct sl_buf b;
+		sl_buf_init(&b);
+		sl_buf_puts(&b, "{\"model\":");
+		sl_buf_json_string(&b, call->model_id);
+		sl_buf_puts(&b, ",\"messages\":[");
+		for (size_t i = 0; i < call->n_messages; i++) {
+			sl_buf_puts(&b, i ? ",{\"role\":" : "{\"role\":");
+			sl_buf_json_string(&b, role_name(call->messages[i].role));
+			sl_buf_puts(&b, ",\"content\":");
+			sl_buf_json_string(&b, call->messages[i].content);
+			sl_buf_putc(&b, '}');
+		}
+		sl_buf_puts(&b, strcmp(tail, "{}") != 0 ? "]," : "]");
+		sl_buf_puts(&b, tail + 1);
+		cJSON_free(tail);
+		out->body = sl_buf_steal(&b);
 		out->url = sl_xasprintf("%s/chat/completions", call->base_url);
 	}
-	out->body = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
 	if (call->api_key)
 		sl_http_request_add_header(out, "Authorization: Bearer %s", call->api_key);
 	return 0;
@@ -169,13 +185,17 @@ struct oa_state {
 	bool any_event;
 	bool saw_finish;
 	struct sl_buf raw; /* the first bytes, in case the server answered without SSE */
+	struct sl_jscan js; /* the chunks' scanner, reused */
 };
+
+bool sl_openai_scan_chunks = true;
 
 static void oa_free(void *p)
 {
 	struct oa_state *st = p;
 	sl_sse_free(&st->sse);
 	sl_buf_free(&st->raw);
+	sl_jscan_free(&st->js);
 	free(st);
 }
 
@@ -213,6 +233,87 @@ static void oa_chunk(struct sl_stream *s, const cJSON *root)
 	parse_timings(s, cJSON_GetObjectItemCaseSensitive(root, "timings"));
 }
 
+/* jscan's twins of sl_json_str, sl_json_int and sl_json_num. */
+static const char *js_str(struct sl_jscan *j, int obj, const char *key)
+{
+	return sl_jscan_str(j, sl_jscan_get(j, obj, key), NULL);
+}
+
+static int64_t js_int(struct sl_jscan *j, int obj, const char *key)
+{
+	double v = sl_jscan_num(j, sl_jscan_get(j, obj, key));
+	return v >= 0 && v <= 1e12 ? (int64_t)v : -1;
+}
+
+static double js_num(struct sl_jscan *j, int obj, const char *key)
+{
+	return sl_jscan_num(j, sl_jscan_get(j, obj, key));
+}
+
+static void js_usage(struct sl_stream *s, struct sl_jscan *j, int usage)
+{
+	if (sl_jscan_type(j, usage) != SL_JOBJECT)
+		return;
+	double total = js_num(j, usage, "total_time");
+	if (!isnan(total))
+		s->server_ms = total * 1000.0;
+	int64_t cached = -1, reasoning = -1;
+	int pd = sl_jscan_get(j, usage, "prompt_tokens_details");
+	if (sl_jscan_type(j, pd) == SL_JOBJECT)
+		cached = js_int(j, pd, "cached_tokens");
+	int cd = sl_jscan_get(j, usage, "completion_tokens_details");
+	if (sl_jscan_type(j, cd) == SL_JOBJECT)
+		reasoning = js_int(j, cd, "reasoning_tokens");
+	sl_stream_usage(s, js_int(j, usage, "prompt_tokens"), js_int(j, usage, "completion_tokens"),
+			cached, reasoning);
+}
+
+/* oa_chunk without a cJSON tree, for the chunks nearly every answer is made of: the same
+ * reads in the same order. False, before doing anything: leave it to cJSON (not jscan's
+ * subset, or an error, logprobs, or Groq's usage). */
+static bool oa_chunk_scan(struct sl_stream *s, struct oa_state *st, const char *data, size_t len)
+{
+	struct sl_jscan *j = &st->js;
+	if (!sl_openai_scan_chunks || !sl_jscan_parse(j, data, len) ||
+	    sl_jscan_type(j, 0) != SL_JOBJECT)
+		return false;
+	int e = sl_jscan_get(j, 0, "error");
+	const char *object = js_str(j, 0, "object");
+	int c = sl_jscan_child(j, sl_jscan_get(j, 0, "choices"));
+	int lp = sl_jscan_get(j, c, "logprobs");
+	if ((e >= 0 && sl_jscan_type(j, e) != SL_JNULL) || (object && strcmp(object, "error") == 0) ||
+	    sl_jscan_count(j, sl_jscan_get(j, lp, "content")) > 0 || sl_jscan_get(j, 0, "x_groq") >= 0)
+		return false;
+	sl_stream_set_model(s, js_str(j, 0, "model"));
+	if (c >= 0) {
+		int d = sl_jscan_get(j, c, "delta");
+		size_t n;
+		const char *text = sl_jscan_str(j, sl_jscan_get(j, d, "reasoning_content"), &n);
+		if (!text)
+			text = sl_jscan_str(j, sl_jscan_get(j, d, "reasoning"), &n);
+		if (text)
+			sl_stream_content(s, text, n, true);
+		text = sl_jscan_str(j, sl_jscan_get(j, d, "content"), &n);
+		if (!text)
+			text = sl_jscan_str(j, sl_jscan_get(j, d, "refusal"), &n);
+		if (text)
+			sl_stream_content(s, text, n, false);
+		if (sl_jscan_count(j, sl_jscan_get(j, d, "tool_calls")) > 0)
+			sl_stream_tool_delta(s);
+		const char *fin = js_str(j, c, "finish_reason");
+		if (fin) {
+			sl_stream_set_finish(s, fin);
+			st->saw_finish = true;
+		}
+	}
+	js_usage(s, j, sl_jscan_get(j, 0, "usage"));
+	int t = sl_jscan_get(j, 0, "timings");
+	double pm = js_num(j, t, "prompt_ms"), gm = js_num(j, t, "predicted_ms");
+	if (!isnan(pm) || !isnan(gm))
+		s->server_ms = (isnan(pm) ? 0 : pm) + (isnan(gm) ? 0 : gm);
+	return true;
+}
+
 static void oa_event(void *ud, const char *event, const char *data, size_t len)
 {
 	struct sl_stream *s = ud;
@@ -224,6 +325,8 @@ static void oa_event(void *ud, const char *event, const char *data, size_t len)
 		s->done = true;
 		return;
 	}
+	if (strcmp(event, "error") != 0 && oa_chunk_scan(s, st, data, len))
+		return;
 	cJSON *root = cJSON_ParseWithLength(data, len);
 	if (!root) {
 		sl_stream_fail(s, SL_ERR_PROTOCOL, NULL, "malformed JSON in the stream: %.120s", data);
@@ -241,6 +344,7 @@ static void oa_stream_begin(struct sl_stream *s, const struct sl_call *call)
 	struct oa_state *st = sl_xcalloc(1, sizeof *st);
 	sl_sse_init(&st->sse);
 	sl_buf_init(&st->raw);
+	sl_jscan_init(&st->js);
 	s->proto = st;
 	s->proto_free = oa_free;
 }

@@ -81,25 +81,40 @@ void sl_sse_feed(struct sl_sse *p, const char *data, size_t len, sl_sse_event_fn
 			p->bom_checked = true;
 		}
 	}
-	for (; i < len; i++) {
-		char c = data[i];
-		if (c == '\n' && p->last_was_cr) {
+	/* Whole lines are parsed where they lie; only a line cut by the read is copied. The
+	 * next LF is remembered so that CR-only lines do not search the rest again each. */
+	const char *lf = NULL;
+	while (i < len) {
+		if (p->last_was_cr) {
 			p->last_was_cr = false; /* the LF of a CRLF split or not */
-			continue;
+			if (data[i] == '\n') {
+				i++;
+				continue;
+			}
 		}
-		p->last_was_cr = false;
-		if (c == '\r' || c == '\n') {
-			p->last_was_cr = c == '\r';
-			sse_line(p, p->line.data ? p->line.data : "", p->line.len, fn, ud);
+		const char *s = data + i;
+		size_t rest = len - i;
+		if (!lf || lf < s) {
+			lf = memchr(s, '\n', rest);
+			if (!lf)
+				lf = data + len; /* none until the end */
+		}
+		size_t upto = (size_t)(lf - s);
+		const char *cr = memchr(s, '\r', upto);
+		size_t n = cr ? (size_t)(cr - s) : upto;
+		if (n == rest) { /* no line end yet */
+			sl_buf_append(&p->line, s, n);
+			return;
+		}
+		p->last_was_cr = s[n] == '\r';
+		if (p->line.len) {
+			sl_buf_append(&p->line, s, n);
+			sse_line(p, p->line.data, p->line.len, fn, ud);
 			sl_buf_reset(&p->line);
-			continue;
+		} else {
+			sse_line(p, s, n, fn, ud);
 		}
-		/* Copy the run up to the next line end in one go. */
-		size_t j = i;
-		while (j < len && data[j] != '\r' && data[j] != '\n')
-			j++;
-		sl_buf_append(&p->line, data + i, j - i);
-		i = j - 1;
+		i += n + 1;
 	}
 }
 

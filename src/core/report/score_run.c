@@ -203,6 +203,8 @@ static int write_embed_cache(struct score_ctx *x)
 	return 0;
 }
 
+static int insert_pending(struct score_ctx *x, struct sl_stats_batch *into);
+
 /* Write the page's scores (and fetched vectors) in one short transaction. */
 static int write_pending(struct score_ctx *x)
 {
@@ -215,12 +217,23 @@ static int write_pending(struct score_ctx *x)
 		sl_store_rollback(x->store);
 		return -1;
 	}
+	if (insert_pending(x, NULL) != 0) {
+		sl_store_rollback(x->store);
+		return -1;
+	}
+	return sl_store_commit(x->store, x->err);
+}
+
+/* The pending scores' rows, in the caller's transaction; none pending after. Their
+ * statistics go into `into`, the transaction's own batch, else one written here. */
+static int insert_pending(struct score_ctx *x, struct sl_stats_batch *into)
+{
 	sqlite3_stmt *st = sl_store_prepare(x->store,
 		"INSERT OR REPLACE INTO cell_scores (run_id, metric, model_idx, prompt_idx, case_idx,"
 		" sample, kind, value, detail, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		" ?10)", x->err);
-	struct sl_stats_batch *sb = sl_stats_batch_new();
-	if (st && sl_stats_batch_begin(x->store, sb, x->err) != 0)
+	struct sl_stats_batch *sb = into ? into : sl_stats_batch_new();
+	if (st && !into && sl_stats_batch_begin(x->store, sb, x->err) != 0)
 		st = NULL;
 	for (size_t i = 0; st && i < x->n_pending; i++) {
 		const struct pending_score *p = &x->pending[i];
@@ -244,15 +257,12 @@ static int write_pending(struct score_ctx *x)
 	}
 	if (st)
 		sqlite3_reset(st);
-	if (st && sl_stats_batch_write(x->store, sb, x->err) != 0)
+	if (st && !into && sl_stats_batch_write(x->store, sb, x->err) != 0)
 		st = NULL;
-	sl_stats_batch_free(sb);
+	if (!into)
+		sl_stats_batch_free(sb);
 	drop_pending(x);
-	if (!st) {
-		sl_store_rollback(x->store);
-		return -1;
-	}
-	return sl_store_commit(x->store, x->err);
+	return st ? 0 : -1;
 }
 
 /* A scorer whose parameters name the case's fields, built for this cell. id: its name.
@@ -931,6 +941,35 @@ static int mark_fresh(struct score_ctx *x, bool marks_later, int64_t ok_cells)
 	return 0;
 }
 
+/* A suite scorer's slot: its registry scorer (none for a judge), metric id and kind. */
+static int slot_build(struct slot *s, const struct sl_suite_scorer *sc, int64_t run_id,
+		      struct sl_error *err)
+{
+	const cJSON *spec = sc->params;
+	s->spec = spec;
+	if (sl_judge_is_judge_scorer(sc->name)) {
+		s->id = sl_judge_metric_id(spec);
+		s->proportion = false;
+		return 0;
+	}
+	s->per_case = sl_case_spec_templated(spec);
+	cJSON *shape = sl_case_spec_shape(spec);
+	s->scorer = sl_scorer_new(shape, sc->path, err);
+	cJSON_Delete(shape);
+	if (!s->scorer) {
+		char inner[sizeof err->msg];
+		snprintf(inner, sizeof inner, "%s", err->msg);
+		sl_error_set(err, "run %lld, %s: %s", (long long)run_id, sc->path, inner);
+		err->code = SL_EXIT_USAGE;
+		return -1;
+	}
+	s->id = sl_xstrdup(sl_scorer_id(s->scorer));
+	s->proportion = sl_scorer_kind(s->scorer) != SL_SCORER_SIMILARITY;
+	s->has_pass = sl_scorer_is_check(s->scorer);
+	s->embed = !s->per_case && sl_scorer_embedding_model(s->scorer);
+	return 0;
+}
+
 /* since: NULL, or live scoring's mark (sl_report_score_live). */
 static struct sl_score_task *score_start(struct sl_store *store, int64_t run_id,
 					 const struct sl_judge_options *judge, int64_t *since,
@@ -965,32 +1004,10 @@ static struct sl_score_task *score_start(struct sl_store *store, int64_t run_id,
 	bool any_needed = false;
 	for (size_t i = 0; i < n; i++) {
 		struct slot *s = &x.slots[x.n_slots];
-		const cJSON *spec = suite->scorers[i].params;
-		const char *path = suite->scorers[i].path, *nm = suite->scorers[i].name;
-		s->spec = spec;
-		if (sl_judge_is_judge_scorer(nm)) {
-			s->id = sl_judge_metric_id(spec);
-			s->proportion = false;
-			n_judge++;
-		} else {
-			s->per_case = sl_case_spec_templated(spec);
-			cJSON *shape = sl_case_spec_shape(spec);
-			s->scorer = sl_scorer_new(shape, path, err);
-			cJSON_Delete(shape);
-			if (!s->scorer) {
-				char inner[sizeof err->msg];
-				snprintf(inner, sizeof inner, "%s", err->msg);
-				sl_error_set(err, "run %lld, %s: %s", (long long)run_id, path, inner);
-				err->code = SL_EXIT_USAGE;
-				goto out;
-			}
-			s->id = sl_xstrdup(sl_scorer_id(s->scorer));
-			enum sl_scorer_kind k = sl_scorer_kind(s->scorer);
-			s->proportion = k != SL_SCORER_SIMILARITY;
-			s->has_pass = sl_scorer_is_check(s->scorer);
-			s->embed = !s->per_case && sl_scorer_embedding_model(s->scorer);
-			n_pass += s->has_pass;
-		}
+		if (slot_build(s, &suite->scorers[i], run_id, err) != 0)
+			goto out;
+		n_judge += !s->scorer;
+		n_pass += s->has_pass;
 		x.n_slots++;
 		int64_t have = scored_against(store, run_id, s->id, err);
 		if (have == -1)
@@ -1211,4 +1228,148 @@ int sl_report_score_live(struct sl_store *store, int64_t run_id, int64_t *since,
 	struct sl_score_stats st;
 	return score_to_end(score_start(store, run_id, &local, since, stats ? stats : &st, err),
 			    err);
+}
+
+/* ---- scoring as the run commits its cells ---- */
+
+struct sl_score_commit {
+	bool ready, off;
+	int64_t run_id;
+	struct score_ctx x;         /* needed slots: counted up at commit */
+	bool case_checks_mark;      /* "(case checks)" counted up (no row has checks) */
+	struct sl_score_stats stats;
+};
+
+struct sl_score_commit *sl_report_score_commit_new(void)
+{
+	return sl_xcalloc(1, sizeof(struct sl_score_commit));
+}
+
+void sl_report_score_commit_free(struct sl_score_commit *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->x.n_slots; i++) {
+		sl_scorer_free(c->x.slots[i].scorer);
+		free(c->x.slots[i].id);
+	}
+	free(c->x.slots);
+	drop_pending(&c->x);
+	free(c->x.pending);
+	free(c);
+}
+
+const struct sl_score_stats *sl_report_score_commit_stats(const struct sl_score_commit *c)
+{
+	return &c->stats;
+}
+
+/* Whether the metric's mark covers every successful cell so far (made for a run that has
+ * none yet), so that counting it up with each commit keeps it true: 1 yes, 0 no, -1 error. */
+static int mark_follows(struct sl_store *store, int64_t run, const char *metric, int64_t ok,
+			struct sl_error *err)
+{
+	int64_t have = scored_against(store, run, metric, err);
+	if (have == -2 && ok == 0)
+		return mark_scored(store, run, metric, 0, err) != 0 ? -1 : 1;
+	return have == -1 ? -1 : have == ok;
+}
+
+static int mark_add(struct score_ctx *x, const char *metric, int64_t cells)
+{
+	sqlite3_stmt *st = sl_store_prepare(x->store,
+		"UPDATE score_marks SET ok_cells = ok_cells + ?3, scored_at = ?4 WHERE run_id = ?1 "
+		"AND metric = ?2", x->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, x->run_id);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, cells);
+	sqlite3_bind_text(st, 4, x->now, -1, SQLITE_STATIC);
+	int rc = sl_store_step(x->store, st, x->err);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The slots scored at commit and the marks that follow them, in the first commit's
+ * transaction (the successful cells counted before its cells go in). */
+static int commit_start(struct sl_score_commit *cs, struct sl_store *store, int64_t run_id,
+			const struct sl_suite *suite, const struct sl_dataset *ds,
+			struct sl_error *err)
+{
+	cs->ready = cs->off = true;
+	cs->run_id = run_id;
+	struct score_ctx *x = &cs->x;
+	*x = (struct score_ctx){ .store = store, .run_id = run_id, .stats = &cs->stats,
+				 .err = err, .local_only = true };
+	x->slots = sl_xcalloc(suite->n_scorers ? suite->n_scorers : 1, sizeof *x->slots);
+	int64_t ok = count_ok_cells(store, run_id, err);
+	if (ok < 0)
+		return -1;
+	size_t n_pass = 0;
+	bool pass_local = true, any = false;
+	for (size_t i = 0; i < suite->n_scorers; i++) {
+		struct slot *s = &x->slots[x->n_slots];
+		struct sl_error e = { 0 }; /* the end-of-run scoring reports a broken scorer */
+		if (slot_build(s, &suite->scorers[i], run_id, &e) != 0)
+			return 0;
+		n_pass += s->has_pass;
+		if (!s->scorer || s->per_case || s->embed) { /* left to the end of the run */
+			pass_local &= !s->has_pass;
+			sl_scorer_free(s->scorer);
+			free(s->id);
+			memset(s, 0, sizeof *s);
+			continue;
+		}
+		x->n_slots++;
+		int f = mark_follows(store, run_id, s->id, ok, err);
+		if (f < 0)
+			return -1;
+		s->needed = f;
+		any |= f;
+		cs->stats.metrics_scored += (size_t)f;
+	}
+	bool asserts = false;
+	for (size_t i = 0; i < ds->n_fields; i++)
+		asserts |= strcmp(ds->fields[i], "assert") == 0;
+	if (!asserts) {
+		int f = n_pass >= 2 && pass_local ? mark_follows(store, run_id, "pass_rate", ok, err)
+						  : 0;
+		int g = f < 0 ? -1 : mark_follows(store, run_id, "(case checks)", ok, err);
+		if (g < 0)
+			return -1;
+		x->pass_rate = f;
+		cs->case_checks_mark = g;
+	}
+	cs->off = !any && !x->pass_rate && !cs->case_checks_mark;
+	return 0;
+}
+
+int sl_report_score_commit(void *ud, struct sl_store *store, struct sl_stats_batch *stats,
+			   int64_t run_id,
+			   const struct sl_suite *suite, const struct sl_dataset *ds,
+			   const struct sl_cell *cells, size_t n, struct sl_error *err)
+{
+	struct sl_score_commit *cs = ud;
+	if (!cs->ready && commit_start(cs, store, run_id, suite, ds, err) != 0)
+		return -1;
+	if (cs->off || run_id != cs->run_id)
+		return 0;
+	struct score_ctx *x = &cs->x;
+	x->err = err;
+	sl_iso8601(sl_wall_ms(), x->now);
+	int64_t ok = 0;
+	for (size_t i = 0; i < n; i++) {
+		ok += !cells[i].error_kind; /* what count_ok_cells counts */
+		score_cell(x, &cells[i]);
+	}
+	if (insert_pending(x, stats) != 0)
+		return -1;
+	for (size_t i = 0; i < x->n_slots; i++)
+		if (x->slots[i].needed && mark_add(x, x->slots[i].id, ok) != 0)
+			return -1;
+	if ((x->pass_rate && mark_add(x, "pass_rate", ok) != 0) ||
+	    (cs->case_checks_mark && mark_add(x, "(case checks)", ok) != 0))
+		return -1;
+	return 0;
 }

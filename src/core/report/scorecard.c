@@ -4,8 +4,10 @@
  * off the partial indexes cells_latency / cells_ttft (walking from whichever end is nearer),
  * so a million cells never leave SQLite, and a large row keeps them in cell_percentiles
  * for the next build (exact values, not an estimate). Only a non-binary
- * quality metric's bootstrap needs its values in memory, and above BOOTSTRAP_MAX_N cells the
- * normal interval (which the bootstrap converges to) is used instead, labelled as such. */
+ * quality metric's bootstrap reads its values, at most SL_BOOTSTRAP_MAX_N of them: above
+ * that the normal interval (which the bootstrap converges to, stats.h says how closely) comes
+ * from the sums, labelled as such, and below it values that repeat are resampled as a
+ * histogram, so the cost is bounded whatever the size of the run. */
 #include "shortlist/scorecard.h"
 
 #include <math.h>
@@ -21,7 +23,6 @@
 #include "shortlist/stats.h"
 #include "shortlist/suite.h"
 
-#define BOOTSTRAP_MAX_N 10000
 /* Below this many latencies + TTFTs in a row, walking the index is cheaper than keeping
  * the result (a p50 walks n/2 entries: ~0.1 ms per thousand). */
 #define PCT_KEEP_MIN 4096
@@ -450,7 +451,8 @@ static int load_metric_names(struct sl_store *store, int64_t run, char ***names,
 }
 
 /* The human metric of a row: each cell's rating averaged over its raters, then the mean of
- * the cells with a bootstrap interval. */
+ * the cells with a bootstrap interval (the normal one above SL_BOOTSTRAP_MAX_N cells, as
+ * for scores: only that many values are kept). */
 static int load_human(struct sl_store *store, int64_t run, struct sl_scorecard_row *r,
 		      struct sl_metric_value *mv, struct sl_error *err)
 {
@@ -465,15 +467,21 @@ static int load_human(struct sl_store *store, int64_t run, struct sl_scorecard_r
 	sqlite3_bind_int(st, 2, r->model_idx);
 	if (r->prompt_idx >= 0)
 		sqlite3_bind_int(st, 3, r->prompt_idx);
-	double *x = NULL;
+	double *x = NULL, sum = 0, sumsq = 0;
 	size_t n = 0, cap = 0;
 	int rc;
 	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			x = sl_xrealloc(x, cap * sizeof *x);
+		double v = sqlite3_column_double(st, 0);
+		if (n < SL_BOOTSTRAP_MAX_N) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				x = sl_xrealloc(x, cap * sizeof *x);
+			}
+			x[n] = v;
 		}
-		x[n++] = sqlite3_column_double(st, 0);
+		n++;
+		sum += v;
+		sumsq += v * v;
 	}
 	sqlite3_reset(st);
 	if (rc < 0) {
@@ -481,9 +489,15 @@ static int load_human(struct sl_store *store, int64_t run, struct sl_scorecard_r
 		return -1;
 	}
 	mv->n = (int64_t)n;
-	if (n) {
-		struct sl_interval iv = sl_stats_bootstrap_mean(x, n, SL_BOOTSTRAP_RESAMPLES, 0.95,
-								SL_BOOTSTRAP_SEED);
+	if (n > SL_BOOTSTRAP_MAX_N) {
+		struct sl_interval iv = sl_stats_normal_mean(n, sum, sumsq, SL_Z95);
+		mv->value = iv.estimate;
+		mv->lo = iv.lo;
+		mv->hi = iv.hi;
+		mv->method = "normal";
+	} else if (n) {
+		struct sl_interval iv = sl_stats_bootstrap_mean_grouped(x, n, SL_BOOTSTRAP_RESAMPLES,
+									0.95, SL_BOOTSTRAP_SEED);
 		mv->value = iv.estimate;
 		mv->lo = n > 1 ? iv.lo : iv.estimate;
 		mv->hi = n > 1 ? iv.hi : iv.estimate;
@@ -500,8 +514,8 @@ static struct sl_scorecard_row *find_row(struct sl_scorecard *sc, int model_idx,
 	return NULL;
 }
 
-/* A bootstrap interval costs resamples x n draws (about half a second for a 10,000-cell
- * run's scorecard), so the first build keeps it in score_intervals for the next ones. It is
+/* A bootstrap interval costs up to resamples x SL_BOOTSTRAP_MAX_N draws (tens of
+ * milliseconds), so the first build keeps it in score_intervals for the next ones. It is
  * used while the metric's count, sum and sum of squares are those it was computed from. */
 /* ?1-?8 of score_intervals: the row, and the figures its interval was computed from */
 static void bind_interval_key(sqlite3_stmt *st, int64_t run, const char *metric,
@@ -581,8 +595,8 @@ static int bootstrap_metric(struct sl_store *store, int64_t run, const char *met
 		free(x);
 		return -1;
 	}
-	struct sl_interval iv = sl_stats_bootstrap_mean(x, k, SL_BOOTSTRAP_RESAMPLES, 0.95,
-							SL_BOOTSTRAP_SEED);
+	struct sl_interval iv = sl_stats_bootstrap_mean_grouped(x, k, SL_BOOTSTRAP_RESAMPLES, 0.95,
+								SL_BOOTSTRAP_SEED);
 	mv->lo = iv.lo;
 	mv->hi = iv.hi;
 	free(x);
@@ -660,11 +674,11 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 								(uint64_t)mv->n, SL_Z95);
 			mv->lo = iv.lo;
 			mv->hi = iv.hi;
-		} else if (mv->n > BOOTSTRAP_MAX_N) {
-			double var = (sumsq - sum * sum / (double)mv->n) / (double)(mv->n - 1);
-			double half = SL_Z95 * sqrt(var > 0 ? var : 0) / sqrt((double)mv->n);
-			mv->lo = mv->value - half;
-			mv->hi = mv->value + half;
+		} else if (mv->n > SL_BOOTSTRAP_MAX_N) {
+			struct sl_interval iv = sl_stats_normal_mean((uint64_t)mv->n, sum, sumsq,
+								     SL_Z95);
+			mv->lo = iv.lo;
+			mv->hi = iv.hi;
 			mv->method = "normal";
 		} else if (mv->n > 1) {
 			boot = sl_xrealloc(boot, (n_boot + 1) * sizeof *boot);

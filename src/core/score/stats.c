@@ -3,6 +3,7 @@
 #include "shortlist/stats.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,73 @@ void sl_rng_shuffle(struct sl_rng *rng, void *base, size_t n, size_t size)
 	}
 	if (swap != tmp)
 		free(swap);
+}
+
+/* Uniform in (0, 1), never 0 or 1: the logarithms below need both ends open. */
+static double rng_open01(struct sl_rng *rng)
+{
+	return ((double)(sl_rng_next(rng) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* p <= 0.5, np < 30: inversion by sequential search from 0, the pmf by its recurrence
+ * P(k) = P(k-1) (n-k+1)/k p/q from P(0) = q^n (>= e^-30 here, no underflow); restarted in
+ * the rare case rounding carries the search past any plausible k (as numpy does). */
+static uint64_t binomial_inversion(struct sl_rng *rng, uint64_t n, double p)
+{
+	double q = 1 - p, s = p / q, a = ((double)n + 1) * s, p0 = pow(q, (double)n);
+	double np = (double)n * p, bound = fmin((double)n, np + 10 * sqrt(np * q + 1));
+	for (;;) {
+		double u = sl_rng_double(rng), pk = p0;
+		uint64_t k = 0;
+		while (u > pk && (double)k < bound) {
+			u -= pk;
+			k++;
+			pk *= a / (double)k - s;
+		}
+		if (u <= pk)
+			return k;
+	}
+}
+
+/* p <= 0.5, np >= 30: BTRS (Hörmann 1993, algorithm BTRS), with the log-density ratio from
+ * lgamma rather than Stirling's series (it is only needed outside the squeeze). */
+static uint64_t binomial_btrs(struct sl_rng *rng, uint64_t n, double p)
+{
+	double nn = (double)n, q = 1 - p;
+	double spq = sqrt(nn * p * q);
+	double b = 1.15 + 2.53 * spq;
+	double a = -0.0873 + 0.0248 * b + 0.01 * p;
+	double c = nn * p + 0.5;
+	double vr = 0.92 - 4.2 / b;
+	double alpha = (2.83 + 5.1 / b) * spq;
+	double lpq = log(p / q);
+	double m = floor((nn + 1) * p);
+	double h = lgamma(m + 1) + lgamma(nn - m + 1);
+	for (;;) {
+		double u = rng_open01(rng) - 0.5, v = rng_open01(rng);
+		double us = 0.5 - fabs(u);
+		double k = floor((2 * a / us + b) * u + c);
+		if (k < 0 || k > nn)
+			continue;
+		if (us >= 0.07 && v <= vr)
+			return (uint64_t)k;
+		v = log(v * alpha / (a / (us * us) + b));
+		if (v <= h - lgamma(k + 1) - lgamma(nn - k + 1) + (k - m) * lpq)
+			return (uint64_t)k;
+	}
+}
+
+uint64_t sl_rng_binomial(struct sl_rng *rng, uint64_t n, double p)
+{
+	if (n == 0 || !(p > 0))
+		return 0;
+	if (p >= 1)
+		return n;
+	bool flip = p > 0.5; /* both methods want the smaller tail */
+	double pp = flip ? 1 - p : p;
+	uint64_t k = (double)n * pp < 30 ? binomial_inversion(rng, n, pp)
+					 : binomial_btrs(rng, n, pp);
+	return flip ? n - k : k;
 }
 
 /* ---- summaries ---- */
@@ -218,6 +286,16 @@ struct sl_interval sl_stats_wilson(uint64_t successes, uint64_t n, double z)
 	return r;
 }
 
+/* The percentile interval of `kept` resampled statistics (sorted in place). */
+static void percentile_ends(struct sl_interval *r, double *values, size_t kept, double level)
+{
+	if (kept == 0)
+		return;
+	sl_stats_sort(values, kept);
+	r->lo = sl_stats_percentile_sorted(values, kept, (1 - level) / 2 * 100);
+	r->hi = sl_stats_percentile_sorted(values, kept, (1 + level) / 2 * 100);
+}
+
 struct sl_interval sl_stats_bootstrap(const double *x, size_t n, sl_statistic_fn stat,
 				      void *ud, unsigned resamples, double level, uint64_t seed)
 {
@@ -237,11 +315,7 @@ struct sl_interval sl_stats_bootstrap(const double *x, size_t n, sl_statistic_fn
 		if (!isnan(v))
 			values[kept++] = v;
 	}
-	if (kept > 0) {
-		sl_stats_sort(values, kept);
-		r.lo = sl_stats_percentile_sorted(values, kept, (1 - level) / 2 * 100);
-		r.hi = sl_stats_percentile_sorted(values, kept, (1 + level) / 2 * 100);
-	}
+	percentile_ends(&r, values, kept, level);
 	free(sample);
 	free(values);
 	return r;
@@ -257,6 +331,92 @@ struct sl_interval sl_stats_bootstrap_mean(const double *x, size_t n, unsigned r
 					   double level, uint64_t seed)
 {
 	return sl_stats_bootstrap(x, n, stat_mean, NULL, resamples, level, seed);
+}
+
+struct sl_interval sl_stats_bootstrap_mean_counts(const double *values, const uint64_t *counts,
+						  size_t k, unsigned resamples, double level,
+						  uint64_t seed)
+{
+	struct sl_interval r = { NAN, NAN, NAN };
+	uint64_t n = 0;
+	double sum = 0, c = 0; /* Kahan, as sl_stats_mean */
+	for (size_t i = 0; i < k; i++) {
+		n += counts[i];
+		double y = (double)counts[i] * values[i] - c;
+		double t = sum + y;
+		c = (t - sum) - y;
+		sum = t;
+	}
+	if (n == 0 || resamples == 0 || !(level > 0 && level < 1))
+		return r;
+	r.estimate = sum / (double)n;
+	struct sl_rng rng;
+	sl_rng_seed(&rng, seed);
+	double *means = sl_xmalloc(resamples * sizeof *means);
+	for (unsigned b = 0; b < resamples; b++) {
+		/* draws left to place, and the counts of the values not yet drawn for */
+		uint64_t left = n, rest = n;
+		double s = 0;
+		for (size_t i = 0; i < k && left; i++) {
+			uint64_t d = sl_rng_binomial(&rng, left, (double)counts[i] / (double)rest);
+			s += (double)d * values[i];
+			left -= d;
+			rest -= counts[i];
+		}
+		means[b] = s / (double)n;
+	}
+	percentile_ends(&r, means, resamples, level);
+	free(means);
+	return r;
+}
+
+/* Values per distinct value below which a draw per value is cheaper (measured: a binomial
+ * about 60 ns at small means, a value about 7 ns, on the 2-core CI machine). */
+#define GROUP_MIN_REPEAT 16
+
+struct sl_interval sl_stats_bootstrap_mean_grouped(const double *x, size_t n,
+						   unsigned resamples, double level,
+						   uint64_t seed)
+{
+	double *v = sl_xmalloc((n ? n : 1) * sizeof *v);
+	memcpy(v, x, n * sizeof *v);
+	sl_stats_sort(v, n);
+	uint64_t *counts = sl_xmalloc((n / GROUP_MIN_REPEAT + 1) * sizeof *counts);
+	size_t k = 0;
+	bool grouped = n > 0 && !isnan(v[n - 1]); /* NaN sorts last; the per-value one drops it */
+	for (size_t i = 0; grouped && i < n; i++) {
+		if (k && v[i] == v[k - 1]) {
+			counts[k - 1]++;
+			continue;
+		}
+		grouped = k < n / GROUP_MIN_REPEAT;
+		if (grouped) {
+			v[k] = v[i];
+			counts[k++] = 1;
+		}
+	}
+	struct sl_interval r = grouped
+		? sl_stats_bootstrap_mean_counts(v, counts, k, resamples, level, seed)
+		: sl_stats_bootstrap_mean(x, n, resamples, level, seed);
+	free(v);
+	free(counts);
+	return r;
+}
+
+struct sl_interval sl_stats_normal_mean(uint64_t n, double sum, double sumsq, double z)
+{
+	struct sl_interval r = { NAN, NAN, NAN };
+	if (n == 0)
+		return r;
+	double nn = (double)n;
+	r.estimate = r.lo = r.hi = sum / nn;
+	if (n < 2)
+		return r;
+	double var = (sumsq - sum * sum / nn) / (nn - 1);
+	double half = z * sqrt(var > 0 ? var : 0) / sqrt(nn);
+	r.lo -= half;
+	r.hi += half;
+	return r;
 }
 
 /* ---- correlation ---- */
