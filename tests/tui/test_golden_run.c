@@ -92,8 +92,8 @@ static char *fixture_db(const char *template_db)
 		"\"model=openai:gpt-4o-mini:p95_latency<=1s\"]}'");
 	for (int c = 0; c < 12; c++) {
 		char *sql = sl_xasprintf("INSERT INTO dataset_cases (dataset_hash, idx, line, vars, "
-					 "expected) VALUES ('dshash', %d, %d, json_object('review', "
-					 "'%s'), '%s')", c, c + 1, reviews[c], labels[c]);
+					 "expected) VALUES ('dshash', %d, %d, json_object('text', "
+					 "'%s'), '%s')", c, c + 2, reviews[c], labels[c]);
 		exec(s, sql);
 		free(sql);
 	}
