@@ -14,12 +14,12 @@
 #include <time.h>
 
 #include "../report/fixture.h"
-#include "app_drive.h"
 #include "shortlist/scorecard.h"
 #include "shortlist/report.h"
 #include "shortlist/stats.h"
 #include "shortlist/store.h"
 #include "test.h"
+#include "bench_frames.h"
 #include "../../src/tui/app.h"
 #include "../../src/tui/charts.h"
 #include "../../src/tui/rundata.h"
@@ -128,36 +128,12 @@ static void bench_keys(void)
 	sl_store_close(s);
 }
 
-/* A fresh app on the big run: the first frame of a screen, timed from nothing loaded. */
-static double first_frame(struct sl_store *s, int64_t run, enum tui_screen screen,
-			  const int *keys, int n_keys)
-{
-	struct tui_app app;
-	struct sl_error err = { 0 };
-	if (tui_app_init(&app, s, 200, 60, &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
-		exit(1);
-	}
-	int64_t t0 = sl_now_ns();
-	app_drive(&app, run, screen, keys, n_keys, NULL, NULL);
-	double t = ms_since(t0);
-	if (getenv("BENCH_DUMP_FRAMES")) {
-		struct sl_buf b;
-		sl_buf_init(&b);
-		tui_grid_dump(&app.grid, &b);
-		fputs(b.data, stdout);
-		sl_buf_free(&b);
-	}
-	tui_app_free(&app);
-	return t;
-}
-
 static void time_screen(struct sl_store *s, int64_t run, long cells, const char *what,
 			enum tui_screen screen, const int *keys, int n_keys)
 {
-	double cold = first_frame(s, run, screen, keys, n_keys), best = 1e12;
+	double cold = bench_first_frame(s, run, screen, keys, n_keys, NULL), best = 1e12;
 	for (int r = 0; r < 3; r++) {
-		double t = first_frame(s, run, screen, keys, n_keys);
+		double t = bench_first_frame(s, run, screen, keys, n_keys, NULL);
 		best = t < best ? t : best;
 	}
 	printf("%ld cells: %-58s first %7.1f ms, then best %6.1f ms of 3\n", cells, what, cold,
