@@ -215,7 +215,7 @@ struct tui_rundata *tui_app_rundata(struct tui_app *app)
 	 * must not depend on how fast the machine was. */
 	d->redact_clock = app->script_mode && app->run_id && app->measured_run == app->run_id;
 	int64_t t0 = sl_now_ns();
-	if (app->live && app->run_id) {
+	if (app->live && app->run_id && app->run_id == app->live->data.run_id) {
 		/* The cells finished since the last reload scored as they come, with the
 		 * scorers that need no network (judges and embedding cosines answer at the end
 		 * of the run, so the loop never waits on a request here): the same numbers a

@@ -1,13 +1,17 @@
 /* Benchmark: the growth curve of a run. For each size (cells; default 10,000, 100,000 and
  * 1,000,000, or the comma-separated $BENCH_RUN_CELLS), a fresh store gets a `shortlist run`
  * against fakeprov at zero latency, -j 64, streamed: 3 models x 1 prompt x N/3 cases, scored
- * with contains, rouge1, levenshtein and latency. Printed: wall time, cells/s (SQLite
- * writes and the end-of-run scoring included), peak RSS of the run, then the time and peak
- * RSS of each reader of that run. Then the fully cached rerun at the first size, and the CPU
- * time per cell of a streamed, stored and scored run (32-chunk answers, four cheap scorers).
+ * with contains, rouge1, levenshtein and latency. Printed per size: wall time, cells/s (SQLite
+ * writes and the end-of-run scoring included), peak RSS and CPU of the run (and fakeprov's
+ * CPU and context switches per request), then each reader of that run twice (first and
+ * second read; CLI readers each as its own process, so process start is included), and the
+ * first frame of the TUI's Runs, Scorecard and Charts screens (in process). Then one table, a row per size and the ratio of the last size to the first
+ * per column: the growth curve (issue 15 item 4). Then the fully cached rerun at the first
+ * size, and the CPU time per cell of a streamed, stored and scored run (32-chunk answers,
+ * four cheap scorers).
  * BENCH_RUN_STORE=sql writes each store by SQL instead of running it (the readers' figures
- * in minutes rather than the quarter hour a 1M-cell run takes); BENCH_RUN_PER_CELL=0 skips
- * the readers that go through every cell.
+ * in minutes rather than the quarter hour a 1M-cell run takes; no cells/s nor RSS then);
+ * BENCH_RUN_PER_CELL=0 skips the readers that go through every cell.
  * Prints figures; asserts only that every command succeeded. */
 #include "test.h"
 
@@ -15,8 +19,10 @@
 #include <sys/wait.h>
 
 #include "../report/fixture.h"
+#include "../tui/bench_frames.h"
 #include "eval_util.h"
 #include "fakeprov_client.h"
+#include "shortlist/runs.h"
 #include "shortlist/util.h"
 
 static double cpu_s; /* user + system CPU of the last measured process */
@@ -56,35 +62,150 @@ static double run_measured(const char *db, const char *const *argv, long *rss_kb
 
 /* Readers of a run: those that go through every cell are marked (the cells of JSON, JSONL
  * and CSV; junit's failing cells; score --run scores every cell again): they stream, their
- * time grows with the run by nature and is not held to the 100 ms goal. */
+ * time grows with the run by nature and is not held to the 100 ms goal. col: the reader's
+ * column in the growth table (the others are printed, not tabled). */
 static const struct reader {
 	const char *name;
 	const char *argv[8];
 	bool per_cell;
+	const char *col;
 } readers[] = {
-	{ "runs list", { "runs", "list", NULL }, false },
-	{ "runs show", { "runs", "show", "latest", NULL }, false },
-	{ "runs show --json", { "runs", "show", "latest", "--json", NULL }, false },
-	{ "triangle", { "triangle", "latest", NULL }, false },
-	{ "triangle --json", { "triangle", "latest", "--json", NULL }, false },
-	{ "report --format md", { "report", "--format", "md", NULL }, false },
-	{ "report --format text", { "report", "--format", "text", NULL }, false },
-	{ "report --format html", { "report", "--format", "html", NULL }, false },
-	{ "report --format junit", { "report", "--format", "junit", NULL }, true },
+	/* what every process pays before it reads anything, for scale */
+	{ "process start (--version)", { "--version", NULL }, false, "start" },
+	{ "runs list", { "runs", "list", NULL }, false, "runs list" },
+	{ "runs show", { "runs", "show", "latest", NULL }, false, "runs show" },
+	{ "runs show --json", { "runs", "show", "latest", "--json", NULL }, false, NULL },
+	{ "triangle", { "triangle", "latest", NULL }, false, "triangle" },
+	{ "triangle --json", { "triangle", "latest", "--json", NULL }, false, NULL },
+	{ "report --format md", { "report", "--format", "md", NULL }, false, "md" },
+	{ "report --format text", { "report", "--format", "text", NULL }, false, "text" },
+	{ "report --format html", { "report", "--format", "html", NULL }, false, "html" },
+	{ "report --format junit", { "report", "--format", "junit", NULL }, true, NULL },
 	{ "report --format csv --by model", { "report", "--format", "csv", "--by", "model", NULL },
-	  false },
+	  false, "csv by model" },
 	{ "report --gate (gates)", { "report", "--format", "md", "--gate", "contains>=0.5", NULL },
-	  false },
+	  false, "gates" },
 	{ "score --run (accuracy per model)", { "score", "--run", "latest", "--scorer",
 	  "{\"name\": \"label\", \"labels\": [\"positive\", \"negative\"]}", NULL },
-	  true },
+	  true, NULL },
 	{ "report --format json (cells streamed)", { "report", "--format", "json", "-o", "/dev/null",
-	  NULL }, true },
+	  NULL }, true, NULL },
 	{ "report --format jsonl (cells streamed)", { "report", "--format", "jsonl", "-o",
-	  "/dev/null", NULL }, true },
+	  "/dev/null", NULL }, true, NULL },
 	{ "report --format csv (cells streamed)", { "report", "--format", "csv", "-o", "/dev/null",
-	  NULL }, true },
+	  NULL }, true, NULL },
 };
+
+/* The TUI's screens of a run, each its first frame from a fresh app. */
+static const struct screen {
+	const char *name, *col;
+	enum tui_screen screen;
+} screens[] = {
+	{ "TUI Runs: first frame", "TUI Runs", TUI_SCREEN_RUNS },
+	{ "TUI Scorecard: first frame", "TUI Scorecard", TUI_SCREEN_SCORECARD },
+	{ "TUI Charts: load and draw, first frame", "TUI Charts", TUI_SCREEN_CHARTS },
+};
+
+/* The growth table: a row per size, the first read's wall and CPU ms per column. */
+enum { MAX_SIZES = 8, MAX_COLS = 16 };
+static struct growth_row {
+	long cells;
+	double cells_s, rss_mb; /* NAN: the store was written by SQL */
+	double wall[MAX_COLS], cpu[MAX_COLS];
+} growth[MAX_SIZES];
+static size_t n_growth;
+static const char *cols[MAX_COLS];
+static size_t n_cols;
+
+static size_t col_of(const char *name)
+{
+	size_t i = 0;
+	while (i < n_cols && strcmp(cols[i], name) != 0)
+		i++;
+	if (i == n_cols && n_cols < MAX_COLS)
+		cols[n_cols++] = name;
+	return i < MAX_COLS ? i : MAX_COLS - 1;
+}
+
+static void table_put(struct growth_row *g, const char *col, double wall, double cpu)
+{
+	size_t i = col_of(col);
+	g->wall[i] = wall;
+	g->cpu[i] = cpu;
+}
+
+/* 10002 -> "10k", 1000002 -> "1M" */
+static void size_label(long n, char out[32])
+{
+	if (n >= 1000000)
+		snprintf(out, 32, "%.3gM", n / 1e6);
+	else if (n >= 1000)
+		snprintf(out, 32, "%.3gk", n / 1e3);
+	else
+		snprintf(out, 32, "%ld", n);
+}
+
+static void print_growth(void)
+{
+	if (!n_growth)
+		return;
+	printf("\ngrowth curve: each reader's first read after the run, wall ms (CPU ms). CLI "
+	       "readers: a process each (process start included); TUI: in process, a fresh app\n"
+	       "| cells | cells/s | peak RSS |");
+	for (size_t c = 0; c < n_cols; c++)
+		printf(" %s |", cols[c]);
+	printf("\n|---|---|---|");
+	for (size_t c = 0; c < n_cols; c++)
+		printf("---|");
+	printf("\n");
+	for (size_t r = 0; r < n_growth; r++) {
+		const struct growth_row *g = &growth[r];
+		printf("| %ld |", g->cells);
+		if (isnan(g->cells_s))
+			printf(" (SQL) | (SQL) |");
+		else
+			printf(" %.0f | %.1f MB |", g->cells_s, g->rss_mb);
+		for (size_t c = 0; c < n_cols; c++)
+			printf(" %.1f (%.1f) |", g->wall[c], g->cpu[c]);
+		printf("\n");
+	}
+	if (n_growth < 2)
+		return;
+	const struct growth_row *a = &growth[0], *b = &growth[n_growth - 1];
+	char la[32], lb[32];
+	size_label(a->cells, la);
+	size_label(b->cells, lb);
+	printf("| %s / %s |", lb, la);
+	if (isnan(a->cells_s) || isnan(b->cells_s))
+		printf(" - | - |");
+	else
+		printf(" %.2f | %.2f |", b->cells_s / a->cells_s, b->rss_mb / a->rss_mb);
+	for (size_t c = 0; c < n_cols; c++)
+		printf(" %.2f (%.2f) |", b->wall[c] / a->wall[c], b->cpu[c] / a->cpu[c]);
+	printf("\n");
+}
+
+/* The TUI's screens on the latest run of db, in this process. */
+static void bench_screens(const char *db, struct growth_row *g)
+{
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(db, 0, &err);
+	int64_t run;
+	if (!s || sl_run_resolve(s, "latest", &run, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", db, err.msg);
+		exit(99);
+	}
+	for (size_t i = 0; i < SL_ARRAY_LEN(screens); i++) {
+		double cpu, cpu2;
+		double t = bench_first_frame(s, run, screens[i].screen, NULL, 0, &cpu);
+		double t2 = bench_first_frame(s, run, screens[i].screen, NULL, 0, &cpu2);
+		printf("  %-40s first %8.1f ms (CPU %6.1f), second %8.1f ms (CPU %6.1f)\n",
+		       screens[i].name, t, cpu, t2, cpu2);
+		fflush(stdout);
+		table_put(g, screens[i].col, t, cpu);
+	}
+	sl_store_close(s);
+}
 
 static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 {
@@ -121,6 +242,8 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 	long rss;
 	int status;
 	double t;
+	struct growth_row *g = n_growth < MAX_SIZES ? &growth[n_growth++] : &growth[MAX_SIZES - 1];
+	*g = (struct growth_row){ .cells = cells, .cells_s = NAN, .rss_mb = NAN };
 	const char *store = getenv("BENCH_RUN_STORE");
 	if (store && strcmp(store, "sql") == 0) {
 		/* the readers only: the same shape written by SQL in a fraction of the run's time */
@@ -133,8 +256,8 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 		fixture_bench_run(s, cases);
 		sl_store_close(s);
 		cached_rerun = false;
-		printf("%ld cells: store written by SQL in %.1f s (BENCH_RUN_STORE=sql: no run)\n",
-		       cells, (double)(sl_now_ns() - t0) / 1e9);
+		printf("%ld cells: store written by SQL, and kept as a run's end keeps, in %.1f s "
+		       "(BENCH_RUN_STORE=sql: no run)\n", cells, (double)(sl_now_ns() - t0) / 1e9);
 	} else {
 		fakeprov_reset(fp);
 		struct fp_cost c0 = fakeprov_cost(fp);
@@ -151,6 +274,8 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 		       "switches per request\n", (c1.user_ms + c1.system_ms - c0.user_ms -
 		       c0.system_ms) / n, (c1.user_ms - c0.user_ms) / n,
 		       (c1.system_ms - c0.system_ms) / n, (c1.switches - c0.switches) / n);
+		g->cells_s = cells / t;
+		g->rss_mb = rss / 1024.0;
 	}
 	fflush(stdout);
 	const char *per_cell = getenv("BENCH_RUN_PER_CELL");
@@ -159,10 +284,23 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 			continue;
 		t = run_measured(db, readers[i].argv, &rss, &status);
 		CHECK(status == 0 || status == 1); /* a gate may fail */
-		printf("  %-40s %8.1f ms, peak RSS %6.1f MB%s\n", readers[i].name, t * 1e3,
-		       rss / 1024.0, readers[i].per_cell ? " (every cell)" : "");
+		double cpu = cpu_s;
+		if (readers[i].per_cell) {
+			printf("  %-40s %8.1f ms, peak RSS %6.1f MB (every cell)\n", readers[i].name,
+			       t * 1e3, rss / 1024.0);
+			fflush(stdout);
+			continue;
+		}
+		long rss2;
+		double t2 = run_measured(db, readers[i].argv, &rss2, &status);
+		printf("  %-40s first %8.1f ms (CPU %6.1f), second %8.1f ms (CPU %6.1f), peak RSS "
+		       "%5.1f MB\n", readers[i].name, t * 1e3, cpu * 1e3, t2 * 1e3, cpu_s * 1e3,
+		       rss / 1024.0);
 		fflush(stdout);
+		if (readers[i].col)
+			table_put(g, readers[i].col, t * 1e3, cpu * 1e3);
 	}
+	bench_screens(db, g);
 	if (cached_rerun) {
 		fakeprov_reset(fp);
 		t = run_measured(db, (const char *[]){ "run", suite, "-j", "64", NULL }, &rss,
@@ -259,6 +397,7 @@ TEST_MAIN_BEGIN
 		first = false;
 		s = *end == ',' ? end + 1 : end;
 	}
+	print_growth();
 	bench_cpu_per_cell(fp);
 	fakeprov_stop(fp);
 	free(json);

@@ -1,8 +1,10 @@
 /* fakeprov: a local stand-in for OpenAI, llama.cpp, Anthropic, Bedrock and Ollama, scripted
  * per model and per request (text, token counts, timing, faults), for tests and benchmarks.
- * libmicrohttpd, one thread per connection: a response that must wait simply sleeps (while
- * watching the socket, so a client that gives up frees its thread at once). README.md in
- * this directory documents the command line and the script. */
+ * libmicrohttpd on one epoll thread: a response that must wait suspends its connection and
+ * one waiter thread resumes it when due (or at once when the client hangs up), so the CPU
+ * and threads of the server do not grow with the connections (-j 64 on 2 cores: fakeprov
+ * shares them with the client it measures). README.md in this directory documents the
+ * command line and the script. */
 #define _GNU_SOURCE /* POLLRDHUP: notice a client that hung up while we wait */
 #include "fp.h"
 
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -47,7 +50,6 @@ static struct counters g_by_route, g_by_model, g_by_path, g_seq_pos;
 static long g_requests, g_in_flight, g_max_in_flight, g_auth_failures, g_sigv4_ok;
 static uint64_t g_seq;
 static cJSON *g_last;                /* the last model request, for /_fake/last */
-static volatile sig_atomic_t g_stop;
 static bool g_verbose;
 
 /* When the server handed each piece of each response to the network, against what the
@@ -87,10 +89,6 @@ static void log_open(uint64_t seq, const char *path, bool stream, int64_t t0,
 		int64_t due = s ? s->ev[i].at_ns : reply_due;
 		e->ev[i] = (struct log_ev){ .content = s ? s->ev[i].content : 0,
 					    .due_ns = due > t0 ? due : t0 };
-	}
-	if (!s) {
-		e->ev[0].sent_ns = fp_now_ns();
-		e->writes = 1;
 	}
 	pthread_mutex_unlock(&g_lock);
 }
@@ -390,40 +388,104 @@ static char *auth_value(const char *key, const char *dflt)
 
 /* ---- waiting while watching the client ---------------------------------------------- */
 
-/* Sleep until deadline; false if the client hung up (or we are stopping) meanwhile. */
-static bool wait_until(int fd, int64_t deadline)
+/* A response that must wait suspends its connection (MHD's thread goes on serving the
+ * others); the waiter thread resumes it when due, or at once when the client hangs up
+ * (then *hung is set and the response is dropped). */
+struct waiter {
+	struct MHD_Connection *c;
+	int fd;
+	int64_t due;
+	bool *hung;
+};
+
+static pthread_mutex_t g_wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct waiter *g_waiters;
+static size_t g_n_waiters, g_cap_waiters;
+static int g_wait_wake = -1; /* eventfd: a new waiter to watch */
+
+static void wait_for(struct MHD_Connection *c, int fd, int64_t due, bool *hung)
 {
-	for (;;) {
-		if (g_stop)
-			return false;
-		int64_t left = deadline - fp_now_ns();
-		if (left <= 0)
-			return true;
-		if (left > 2000000) {
-			int ms = (int)((left - 1000000) / 1000000);
-			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
-			int rc = poll(&p, 1, ms > 100 ? 100 : ms);
-			if (rc > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)))
-				return false;
-			continue;
-		}
-		struct timespec ts = { .tv_sec = deadline / 1000000000,
-				       .tv_nsec = deadline % 1000000000 };
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	*hung = false;
+	MHD_suspend_connection(c);
+	pthread_mutex_lock(&g_wait_lock);
+	if (g_n_waiters == g_cap_waiters) {
+		g_cap_waiters = g_cap_waiters ? 2 * g_cap_waiters : 64;
+		g_waiters = sl_xrealloc(g_waiters, g_cap_waiters * sizeof *g_waiters);
+	}
+	g_waiters[g_n_waiters++] = (struct waiter){ c, fd, due, hung };
+	pthread_mutex_unlock(&g_wait_lock);
+	uint64_t one = 1;
+	if (write(g_wait_wake, &one, sizeof one) < 0) {
+		/* the counter cannot overflow from here; nothing to do */
 	}
 }
 
-/* A real TCP reset: linger 0, then replace the socket under MHD's fd number with /dev/null
- * (closing the socket sends RST at once, and MHD never touches a reused descriptor). */
+static void *waiter_main(void *arg)
+{
+	(void)arg;
+	struct pollfd *pfd = NULL;
+	struct MHD_Connection **wake = NULL;
+	size_t cap = 0;
+	for (;;) {
+		pthread_mutex_lock(&g_wait_lock);
+		size_t n = g_n_waiters;
+		if (n + 1 > cap) {
+			cap = 2 * (n + 1);
+			pfd = sl_xrealloc(pfd, cap * sizeof *pfd);
+		}
+		pfd[0] = (struct pollfd){ .fd = g_wait_wake, .events = POLLIN };
+		int64_t next = INT64_MAX;
+		for (size_t i = 0; i < n; i++) {
+			pfd[i + 1] = (struct pollfd){ .fd = g_waiters[i].fd, .events = POLLRDHUP };
+			if (g_waiters[i].due < next)
+				next = g_waiters[i].due;
+		}
+		pthread_mutex_unlock(&g_wait_lock);
+		struct timespec ts, *tp = NULL;
+		if (next != INT64_MAX) {
+			int64_t left = next - fp_now_ns();
+			left = left > 0 ? left : 0;
+			ts = (struct timespec){ left / 1000000000, left % 1000000000 };
+			tp = &ts;
+		}
+		if (ppoll(pfd, n + 1, tp, NULL) > 0 && (pfd[0].revents & POLLIN)) {
+			uint64_t v;
+			if (read(g_wait_wake, &v, sizeof v) < 0) {
+				/* EAGAIN: another read took it */
+			}
+		}
+		int64_t now = fp_now_ns();
+		size_t nw = 0, keep = 0;
+		pthread_mutex_lock(&g_wait_lock);
+		wake = sl_xrealloc(wake, (g_n_waiters + 1) * sizeof *wake);
+		for (size_t i = 0; i < g_n_waiters; i++) {
+			struct waiter *w = &g_waiters[i];
+			bool gone = i < n && (pfd[i + 1].revents &
+					      (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+			if (gone || w->due <= now) {
+				*w->hung = gone;
+				wake[nw++] = w->c;
+			} else {
+				g_waiters[keep++] = *w;
+			}
+		}
+		g_n_waiters = keep;
+		pthread_mutex_unlock(&g_wait_lock);
+		for (size_t i = 0; i < nw; i++)
+			MHD_resume_connection(wake[i]);
+	}
+	return NULL;
+}
+
+/* A real TCP reset that leaves the descriptor to MHD: linger 0, then disconnect (connect
+ * to AF_UNSPEC sends RST on an established TCP socket); MHD then closes it as a dead
+ * connection. */
 static void reset_socket(int fd)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nul >= 0) {
-		dup2(nul, fd);
-		close(nul);
-	}
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	connect(fd, &sa, sizeof sa);
 }
 
 static int conn_fd(struct MHD_Connection *c)
@@ -438,10 +500,18 @@ static int conn_fd(struct MHD_Connection *c)
 struct conn_req {
 	struct sl_buf body;
 	bool counted;
+	/* a reply held back until due (the connection suspended meanwhile) */
+	bool waiting, hung;
+	struct MHD_Response *reply; /* NULL: reset the connection instead */
+	unsigned status;
+	uint64_t seq; /* log it as sent when queued; 0 = not logged */
+	int fd;
 };
 
 struct stream_ctx {
 	struct fp_stream s;
+	struct MHD_Connection *c;
+	bool hung;
 	size_t cur, off;
 	int fd;
 	bool trickle;
@@ -468,8 +538,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (out) {
 			if (e->kind != FP_EV_DATA || at > due || e->len > max - out)
 				break; /* due later, or an end: the next call waits for it */
-		} else if ((x->off == 0 || x->trickle) && !wait_until(x->fd, at)) {
-			return MHD_CONTENT_READER_END_WITH_ERROR;
+		} else if (x->off == 0 || x->trickle) {
+			if (x->hung)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			if (at > fp_now_ns()) {
+				wait_for(x->c, x->fd, at, &x->hung);
+				return 0; /* called again when resumed */
+			}
 		}
 		due = at;
 		if (e->kind == FP_EV_RESET) {
@@ -579,8 +654,8 @@ static void add_extra_headers(struct MHD_Response *resp, const struct fp_behavio
 	}
 }
 
-static enum MHD_Result queue_reply(struct MHD_Connection *c, struct fp_reply *r,
-				   const struct fp_behaviour *b)
+static struct MHD_Response *reply_response(const struct fp_reply *r,
+					   const struct fp_behaviour *b)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		r->body_len, r->body ? r->body : (char *)"", MHD_RESPMEM_MUST_COPY);
@@ -589,9 +664,51 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, struct fp_reply *r,
 	for (int i = 0; i < r->n_hdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
 	add_extra_headers(resp, b);
+	return resp;
+}
+
+static enum MHD_Result queue_reply(struct MHD_Connection *c, struct fp_reply *r,
+				   const struct fp_behaviour *b)
+{
+	struct MHD_Response *resp = reply_response(r, b);
 	enum MHD_Result rc = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+/* The reply held in cr, now that it is due (or the client has gone). */
+static enum MHD_Result queue_due(struct MHD_Connection *c, struct conn_req *cr)
+{
+	enum MHD_Result rc = MHD_NO;
+	cr->waiting = false;
+	if (!cr->hung && cr->reply) {
+		if (cr->seq)
+			log_write(cr->seq, 0, 1);
+		rc = MHD_queue_response(c, cr->status, cr->reply);
+	} else if (!cr->hung) {
+		reset_socket(cr->fd);
+	}
+	if (cr->reply)
+		MHD_destroy_response(cr->reply);
+	cr->reply = NULL;
+	return rc;
+}
+
+/* Queue resp (NULL: reset the connection) at due: now, or from the access handler's call
+ * that follows the connection's resumption. */
+static enum MHD_Result queue_at(struct MHD_Connection *c, struct conn_req *cr, int64_t due,
+				int status, struct MHD_Response *resp, uint64_t seq)
+{
+	cr->waiting = true;
+	cr->hung = false;
+	cr->reply = resp;
+	cr->status = (unsigned)status;
+	cr->seq = seq;
+	cr->fd = conn_fd(c);
+	if (due <= fp_now_ns())
+		return queue_due(c, cr);
+	wait_for(c, cr->fd, due, &cr->hung);
+	return MHD_YES;
 }
 
 static enum MHD_Result queue_json(struct MHD_Connection *c, int status, cJSON *j)
@@ -614,10 +731,9 @@ static enum MHD_Result queue_error(struct MHD_Connection *c, const char *provide
 }
 
 /* A body delivered through the scheduler (trickle or truncate of a non-streaming reply). */
-static enum MHD_Result queue_scheduled(struct MHD_Connection *c, int status,
-				       const char *content_type, struct stream_ctx *x,
-				       uint64_t size, const struct fp_reply *r,
-				       const struct fp_behaviour *b)
+static struct MHD_Response *scheduled_response(const char *content_type, struct stream_ctx *x,
+					       uint64_t size, const struct fp_reply *r,
+					       const struct fp_behaviour *b)
 {
 	struct MHD_Response *resp = MHD_create_response_from_callback(size, 16 * 1024,
 								      stream_read, x, stream_free);
@@ -625,9 +741,7 @@ static enum MHD_Result queue_scheduled(struct MHD_Connection *c, int status,
 	for (int i = 0; r && i < r->n_hdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
 	add_extra_headers(resp, b);
-	enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
-	MHD_destroy_response(resp);
-	return rc;
+	return resp;
 }
 
 /* ---- request helpers ------------------------------------------------------------------ */
@@ -1507,24 +1621,17 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		free(m);
 		goto done;
 	}
+	int64_t latency_due = b.latency_ms > 0 ? t0 + (int64_t)llround(b.latency_ms * 1e6) : 0;
 	if (b.fault == FP_FAULT_STATUS) {
-		if (b.latency_ms > 0 && !wait_until(fd, t0 + (int64_t)llround(b.latency_ms * 1e6))) {
-			rc = MHD_NO;
-			goto done;
-		}
 		struct fp_reply r = { 0 };
 		fp_fault_reply(&r, provider, &b, model);
-		rc = queue_reply(c, &r, &b);
+		rc = queue_at(c, cr, latency_due, r.status, reply_response(&r, &b), 0);
 		fp_reply_free(&r);
 		goto done;
 	}
 
 	/* Embeddings: one reply after latency_ms. */
 	if (route == R_OPENAI_EMBED || route == R_OLLAMA_EMBED || route == R_BEDROCK_INVOKE) {
-		if (b.latency_ms > 0 && !wait_until(fd, t0 + (int64_t)llround(b.latency_ms * 1e6))) {
-			rc = MHD_NO;
-			goto done;
-		}
 		const cJSON *dj = cJSON_GetObjectItemCaseSensitive(body, "dimensions");
 		int dims = cJSON_IsNumber(dj) && dj->valueint > 0 && dj->valueint <= 8192
 				   ? dj->valueint : b.dims;
@@ -1606,7 +1713,10 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			cJSON_AddNumberToObject(j, "inputTextTokenCount", ptoks);
 		}
 		cJSON_Delete(in);
-		rc = queue_json(c, 200, j);
+		struct fp_reply r = { 0 };
+		fp_reply_json(&r, 200, j);
+		rc = queue_at(c, cr, latency_due, 200, reply_response(&r, NULL), 0);
+		fp_reply_free(&r);
 		goto done;
 	}
 
@@ -1634,13 +1744,9 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 				 : b.ttft_ms + (q.n_pieces > 1 ? (q.n_pieces - 1) * b.token_ms : 0);
 		if (b.fault == FP_FAULT_STALL)
 			lat += b.stall_ms;
-		if (!wait_until(fd, t0 + (int64_t)llround(lat * 1e6))) {
-			rc = MHD_NO;
-			goto done;
-		}
+		int64_t due = t0 + (int64_t)llround(lat * 1e6);
 		if (b.fault == FP_FAULT_RESET) {
-			reset_socket(fd);
-			rc = MHD_NO;
+			rc = queue_at(c, cr, due, 0, NULL, 0);
 			goto done;
 		}
 		struct fp_reply r = { 0 };
@@ -1658,6 +1764,7 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		}
 		if (b.fault == FP_FAULT_TRUNCATE || b.fault == FP_FAULT_TRICKLE) {
 			struct stream_ctx *x = sl_xcalloc(1, sizeof *x);
+			x->c = c;
 			x->fd = fd;
 			x->seq = seq;
 			size_t full = r.body_len;
@@ -1672,16 +1779,18 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			x->trickle_ns = (int64_t)llround(b.trickle_ms * 1e6);
 			x->trickle_bytes = b.trickle_bytes > 0 ? (size_t)b.trickle_bytes : 1;
 			log_open(seq, url, false, t0, &x->s, 0);
-			rc = queue_scheduled(c, r.status, r.content_type, x, full, &r, &b);
+			rc = queue_at(c, cr, due, r.status,
+				      scheduled_response(r.content_type, x, full, &r, &b), 0);
 		} else {
-			log_open(seq, url, false, t0, NULL, t0 + (int64_t)llround(lat * 1e6));
-			rc = queue_reply(c, &r, &b);
+			log_open(seq, url, false, t0, NULL, due);
+			rc = queue_at(c, cr, due, r.status, reply_response(&r, &b), seq);
 		}
 		fp_reply_free(&r);
 		goto done;
 	}
 
 	struct stream_ctx *x = sl_xcalloc(1, sizeof *x);
+	x->c = c;
 	x->fd = fd;
 	const char *ctype = "text/event-stream; charset=utf-8";
 	if (route == R_OPENAI_CHAT) {
@@ -1719,7 +1828,9 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 		log_write(seq, 0, due);
 		stream_free(x);
 	} else {
-		rc = queue_scheduled(c, 200, ctype, x, MHD_SIZE_UNKNOWN, &hdr, &b);
+		struct MHD_Response *resp = scheduled_response(ctype, x, MHD_SIZE_UNKNOWN, &hdr, &b);
+		rc = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
 	}
 	fp_reply_free(&hdr);
 
@@ -1842,6 +1953,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = cr;
 		return MHD_YES;
 	}
+	if (cr->waiting)
+		return queue_due(c, cr); /* resumed: its reply is due, or the client has gone */
 	if (*upload_data_size) {
 		if (cr->body.len + *upload_data_size > 64u * 1024 * 1024)
 			return MHD_NO;
@@ -1873,6 +1986,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		g_in_flight--;
 		pthread_mutex_unlock(&g_lock);
 	}
+	if (cr->reply)
+		MHD_destroy_response(cr->reply);
 	sl_buf_free(&cr->body);
 	free(cr);
 	*con_cls = NULL;
@@ -1947,8 +2062,14 @@ int main(int argc, char **argv)
 
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	g_wait_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_t waiter;
+	if (g_wait_wake < 0 || pthread_create(&waiter, NULL, waiter_main, NULL) != 0) {
+		fprintf(stderr, "fakeprov: cannot start the waiter thread: %s\n", strerror(errno));
+		return 1;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			/* faults make MHD log every cut connection: only when asked */
 			(g_verbose ? MHD_USE_ERROR_LOG : 0),
 		0, NULL, NULL, on_request, NULL,
@@ -1958,7 +2079,6 @@ int main(int argc, char **argv)
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "fakeprov: cannot listen on 127.0.0.1:%d: %s\n", port,
@@ -1980,7 +2100,6 @@ int main(int argc, char **argv)
 	}
 	int sig;
 	sigwait(&stop_sigs, &sig);
-	g_stop = 1;
-	/* Connection threads may be mid-stall; they watch g_stop, but do not wait for them. */
+	/* Connections may be suspended mid-stall (MHD_stop_daemon must not see them): just go. */
 	_exit(0);
 }

@@ -2,6 +2,8 @@
  * the scripted timing, and 300 concurrent streams. The engine's own tests build on this. */
 #include "test.h"
 
+#include <time.h>
+
 #include <curl/curl.h>
 
 #include "fakeprov_client.h"
@@ -819,6 +821,23 @@ static void test_verifier_on_aws_test_suite(void)
 	cJSON_Delete(j);
 }
 
+static long stat_num(const char *a, const char *b)
+{
+	cJSON *s = fakeprov_stats(fp);
+	const cJSON *v = path_get(s, a, b);
+	long n = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	cJSON_Delete(s);
+	return n;
+}
+
+static void multi_done(CURLM *m, CURL *e, struct curl_slist *hl, struct raw *r)
+{
+	curl_multi_remove_handle(m, e);
+	curl_easy_cleanup(e);
+	curl_slist_free_all(hl);
+	raw_free(r);
+}
+
 static void test_300_concurrent_streams(void)
 {
 	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"wide\":{\"ttft_ms\":400,"
@@ -851,20 +870,55 @@ static void test_300_concurrent_streams(void)
 		sl_buf_putc(&rs[i].body, '\0');
 		if (st == 200 && strstr(rs[i].body.data, "[DONE]"))
 			ok++;
-		curl_multi_remove_handle(m, es[i]);
-		curl_easy_cleanup(es[i]);
-		curl_slist_free_all(hls[i]);
-		raw_free(&rs[i]);
+		multi_done(m, es[i], hls[i], &rs[i]);
 	}
 	curl_multi_cleanup(m);
 	free(b);
-	cJSON *s = fakeprov_stats(fp);
-	int max_in_flight = path_get(s, "max_in_flight", NULL)->valueint;
-	cJSON_Delete(s);
-	fprintf(stderr, "%d concurrent streams: %d complete in %.0f ms, server max in flight %d\n",
+	long max_in_flight = stat_num("max_in_flight", NULL);
+	fprintf(stderr, "%d concurrent streams: %d complete in %.0f ms, server max in flight %ld\n",
 		N, ok, wall, max_in_flight);
 	CHECK_INT(ok, N);
 	CHECK(max_in_flight >= 256);
+}
+
+/* 64 streams waiting at once (shortlist's -j 64) hold no thread each: the server's threads
+ * stay a constant few (its event loop, the waiter, main), and when the clients hang up the
+ * waiting connections are dropped at once, not after their 60 s. */
+static void test_threads_bounded(void)
+{
+	CHECK_INT(fakeprov_set_script(fp, "{\"models\":{\"slow\":{\"ttft_ms\":60000}}}"), 0);
+	CHECK_INT(fakeprov_reset(fp), 0);
+	enum { N = 64 };
+	CURLM *m = curl_multi_init();
+	static struct raw rs[N];
+	struct curl_slist *hls[N];
+	CURL *es[N];
+	char *b = chat_body("slow", true, true);
+	for (int i = 0; i < N; i++) {
+		es[i] = raw_easy("/v1/chat/completions", OPENAI_H, b, &rs[i], &hls[i]);
+		curl_easy_setopt(es[i], CURLOPT_TIMEOUT, 0L);
+		curl_multi_add_handle(m, es[i]);
+	}
+	int running = 1;
+	long in_flight = 0;
+	for (int tries = 0; tries < 2000 && in_flight < N; tries++) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+		in_flight = stat_num("in_flight", NULL);
+	}
+	CHECK_INT(in_flight, N);
+	long threads = stat_num("process", "threads");
+	fprintf(stderr, "%d streams waiting: %ld server threads\n", N, threads);
+	CHECK(threads >= 1 && threads <= 4);
+	for (int i = 0; i < N; i++)
+		multi_done(m, es[i], hls[i], &rs[i]);
+	curl_multi_cleanup(m);
+	free(b);
+	for (int tries = 0; tries < 2000 && in_flight > 0; tries++) {
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+		in_flight = stat_num("in_flight", NULL);
+	}
+	CHECK_INT(in_flight, 0);
 }
 
 TEST_MAIN_BEGIN
@@ -882,5 +936,6 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_control_endpoints);
 	RUN_TEST(test_verifier_on_aws_test_suite);
 	RUN_TEST(test_300_concurrent_streams);
+	RUN_TEST(test_threads_bounded);
 	fakeprov_stop(fp);
 TEST_MAIN_END

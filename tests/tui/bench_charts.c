@@ -11,15 +11,18 @@
  *    drill-down; then loading the charts' numbers and drawing each chart. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../report/fixture.h"
-#include "app_drive.h"
 #include "shortlist/scorecard.h"
+#include "shortlist/report.h"
 #include "shortlist/stats.h"
 #include "shortlist/store.h"
 #include "test.h"
+#include "bench_frames.h"
 #include "../../src/tui/app.h"
 #include "../../src/tui/charts.h"
+#include "../../src/tui/rundata.h"
 
 static struct sl_store *bench_store(const char *name, int models, int cells_per_model)
 {
@@ -125,36 +128,12 @@ static void bench_keys(void)
 	sl_store_close(s);
 }
 
-/* A fresh app on the big run: the first frame of a screen, timed from nothing loaded. */
-static double first_frame(struct sl_store *s, int64_t run, enum tui_screen screen,
-			  const int *keys, int n_keys)
-{
-	struct tui_app app;
-	struct sl_error err = { 0 };
-	if (tui_app_init(&app, s, 200, 60, &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
-		exit(1);
-	}
-	int64_t t0 = sl_now_ns();
-	app_drive(&app, run, screen, keys, n_keys, NULL, NULL);
-	double t = ms_since(t0);
-	if (getenv("BENCH_DUMP_FRAMES")) {
-		struct sl_buf b;
-		sl_buf_init(&b);
-		tui_grid_dump(&app.grid, &b);
-		fputs(b.data, stdout);
-		sl_buf_free(&b);
-	}
-	tui_app_free(&app);
-	return t;
-}
-
 static void time_screen(struct sl_store *s, int64_t run, long cells, const char *what,
 			enum tui_screen screen, const int *keys, int n_keys)
 {
-	double cold = first_frame(s, run, screen, keys, n_keys), best = 1e12;
+	double cold = bench_first_frame(s, run, screen, keys, n_keys, NULL), best = 1e12;
 	for (int r = 0; r < 3; r++) {
-		double t = first_frame(s, run, screen, keys, n_keys);
+		double t = bench_first_frame(s, run, screen, keys, n_keys, NULL);
 		best = t < best ? t : best;
 	}
 	printf("%ld cells: %-58s first %7.1f ms, then best %6.1f ms of 3\n", cells, what, cold,
@@ -177,6 +156,9 @@ static void bench_screens(struct sl_store *s, int64_t run, long cells)
 		    TUI_SCREEN_COMPARE, f, 3);
 	time_screen(s, run, cells, "Compare: first frame, then d (next disagreement) x3",
 		    TUI_SCREEN_COMPARE, d, 3);
+	static const int preview[] = { 'n' };
+	time_screen(s, run, cells, "Prompts: first frame, n (the preview's first row)",
+		    TUI_SCREEN_PROMPTS, preview, 1);
 	time_screen(s, run, cells, "Scorecard: first frame", TUI_SCREEN_SCORECARD, NULL, 0);
 	static const int enter[] = { TK_ENTER };
 	time_screen(s, run, cells, "Scorecard: first frame, Enter (a model's cases)",
@@ -301,7 +283,87 @@ static void bench_big_run(void)
 	sl_store_close(s);
 }
 
+static double cpu_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* The Scorecard and Charts' reload while a run of BENCH_LIVE_CELLS cells (default 100,000;
+ * bench_run's suite: 3 models, contains, rouge1, levenshtein, latency) streams in: the
+ * cells finished since the last reload scored (sl_report_score_live), then the screens'
+ * numbers loaded (tui_rundata_load), in CPU time; against rescoring every finished cell,
+ * as each reload did before issue 15. */
+static void bench_live_reload(void)
+{
+	const char *env = getenv("BENCH_LIVE_CELLS");
+	long cells = env ? atol(env) : 100000, cases = cells / 3;
+	enum { RELOADS = 5, NEW_CASES = 334 }; /* ~1,000 new cells per reload */
+	char *path = test_path("bench-live.db");
+	remove(path);
+	free(path);
+	struct sl_store *s = fixture_open("bench-live.db");
+	int64_t run = fixture_bench_run(s, cases);
+	fixture_begin(s);
+	/* as while it streams: nothing scored yet, its last cases still to come */
+	long first_later = cases - RELOADS * NEW_CASES;
+	char *sql = sl_xasprintf("DELETE FROM cell_scores WHERE run_id = %lld; DELETE FROM "
+				 "score_marks WHERE run_id = %lld; UPDATE runs SET status = "
+				 "'running' WHERE id = %lld; CREATE TEMP TABLE later AS SELECT * "
+				 "FROM cells WHERE run_id = %lld AND case_idx >= %ld; DELETE FROM "
+				 "cells WHERE run_id = %lld AND case_idx >= %ld;", (long long)run,
+				 (long long)run, (long long)run, (long long)run, first_later,
+				 (long long)run, first_later);
+	struct sl_error err = { 0 };
+	if (sl_store_exec(s, sql, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(99);
+	}
+	free(sql);
+	fixture_commit(s);
+	int64_t since = -1;
+	struct sl_score_stats st;
+	double t = cpu_ms();
+	sl_report_score_live(s, run, &since, &st, &err);
+	printf("live run, %ld cells finished: the first reload scores them all: %.0f ms CPU\n",
+	       (long)st.cells, cpu_ms() - t);
+	double score = 0, load = 0;
+	long scored = 0;
+	for (int r = 0; r < RELOADS; r++) {
+		long from = first_later + (long)r * NEW_CASES;
+		sql = sl_xasprintf("INSERT INTO cells SELECT * FROM temp.later WHERE case_idx >= %ld "
+				   "AND case_idx < %ld", from, from + NEW_CASES);
+		sl_store_exec(s, sql, &err);
+		free(sql);
+		t = cpu_ms();
+		if (sl_report_score_live(s, run, &since, &st, &err) != 0)
+			fprintf(stderr, "%s\n", err.msg);
+		score += cpu_ms() - t;
+		scored += (long)st.cells;
+		struct tui_rundata d;
+		tui_rundata_init(&d);
+		t = cpu_ms();
+		tui_rundata_load(&d, s, run);
+		load += cpu_ms() - t;
+		tui_rundata_free(&d);
+	}
+	long done = (first_later + RELOADS * NEW_CASES) * 3;
+	printf("live run at %ld cells, a reload after ~%d new cells (mean of %d): scoring them "
+	       "%.1f ms CPU (%ld cells scored per reload), loading Scorecard and Charts %.1f ms "
+	       "CPU\n", done, 3 * NEW_CASES, RELOADS, score / RELOADS, scored / RELOADS,
+	       load / RELOADS);
+	since = -1;
+	t = cpu_ms();
+	sl_report_score_live(s, run, &since, &st, &err);
+	printf("live run at %ld cells: rescoring every finished cell instead, as every reload did "
+	       "before: %.0f ms CPU (%ld cells)\n", done, cpu_ms() - t, (long)st.cells);
+	fflush(stdout);
+	sl_store_close(s);
+}
+
 TEST_MAIN_BEGIN
 	bench_keys();
+	bench_live_reload();
 	bench_big_run();
 TEST_MAIN_END
