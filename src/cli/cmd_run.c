@@ -128,24 +128,17 @@ struct group {
 	int prompt_version;
 	int64_t n, errors, cached, cost_unknown, tokens_out;
 	double cost;
-	double *lat, *ttft;
-	size_t n_lat, n_ttft, cap_lat, cap_ttft;
 };
 
+/* The groups' counts from a walk of the cells; their latency and TTFT percentiles from the
+ * scorecard's rows (kept, or read off the indexes), not from every cell's values in memory
+ * (16 bytes a cell: 22 MB of a 1M-cell run's peak). */
 struct summary {
 	struct group *g;
 	size_t n;
 	struct sl_run run;
+	const struct sl_scorecard *card; /* NULL: no successful cell, no percentile */
 };
-
-static void push(double **a, size_t *n, size_t *cap, double v)
-{
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*a = sl_xrealloc(*a, *cap * sizeof **a);
-	}
-	(*a)[(*n)++] = v;
-}
 
 static int collect(void *ud, const struct sl_cell *c)
 {
@@ -180,21 +173,31 @@ static int collect(void *ud, const struct sl_cell *c)
 		g->cost += c->cost;
 	if (c->tokens_out > 0)
 		g->tokens_out += c->tokens_out;
-	if (!isnan(c->latency_ms))
-		push(&g->lat, &g->n_lat, &g->cap_lat, c->latency_ms);
-	if (!isnan(c->ttft_ms))
-		push(&g->ttft, &g->n_ttft, &g->cap_ttft, c->ttft_ms);
 	return 0;
 }
 
 static void summary_free(struct summary *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->g[i].lat);
-		free(s->g[i].ttft);
-	}
 	free(s->g);
 	sl_run_free(&s->run);
+}
+
+/* A group's p50 and p95 latency and p50 TTFT, in ms (NAN when it has none): its scorecard
+ * row (the model's row when the run has one prompt). */
+static void group_percentiles(const struct summary *s, const struct group *g, double v[3])
+{
+	v[0] = v[1] = v[2] = NAN;
+	const struct sl_scorecard *sc = s->card;
+	for (size_t i = 0; sc && i < sc->n_rows; i++) {
+		const struct sl_scorecard_row *r = &sc->rows[i];
+		if (r->model_idx == g->model_idx &&
+		    r->prompt_idx == (sc->only_prompt ? -1 : g->prompt_idx)) {
+			v[0] = r->latency_p50 * 1000;
+			v[1] = r->latency_p95 * 1000;
+			v[2] = r->ttft_p50 * 1000;
+			return;
+		}
+	}
 }
 
 static void print_table(struct summary *s)
@@ -205,9 +208,11 @@ static void print_table(struct summary *s)
 		struct group *g = &s->g[i];
 		char prompt[64], p50[SL_FMT_LEN], p95[SL_FMT_LEN], t50[SL_FMT_LEN], cost[SL_FMT_LEN];
 		snprintf(prompt, sizeof prompt, "%s@%d", g->prompt ? g->prompt : "?", g->prompt_version);
-		sl_fmt_seconds(sl_percentile(g->lat, g->n_lat, 50) / 1000, p50);
-		sl_fmt_seconds(sl_percentile(g->lat, g->n_lat, 95) / 1000, p95);
-		sl_fmt_seconds(sl_percentile(g->ttft, g->n_ttft, 50) / 1000, t50);
+		double v[3];
+		group_percentiles(s, g, v);
+		sl_fmt_seconds(v[0] / 1000, p50);
+		sl_fmt_seconds(v[1] / 1000, p95);
+		sl_fmt_seconds(v[2] / 1000, t50);
 		sl_fmt_usd_partial(g->cost, g->cost_unknown, cost);
 		printf("%-34.34s %-24.24s %6lld %6lld %6lld %8s %8s %8s %10s\n",
 		       g->model ? g->model : "?", prompt, (long long)g->n, (long long)g->errors,
@@ -246,8 +251,8 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 		cJSON_AddNumberToObject(x, "cells", (double)g->n);
 		cJSON_AddNumberToObject(x, "errors", (double)g->errors);
 		cJSON_AddNumberToObject(x, "cached", (double)g->cached);
-		double v[3] = { sl_percentile(g->lat, g->n_lat, 50), sl_percentile(g->lat, g->n_lat, 95),
-				sl_percentile(g->ttft, g->n_ttft, 50) };
+		double v[3];
+		group_percentiles(s, g, v);
 		const char *names[3] = { "latency_p50_ms", "latency_p95_ms", "ttft_p50_ms" };
 		for (int k = 0; k < 3; k++)
 			if (isnan(v[k]))
@@ -525,6 +530,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		v.score.metrics_scored += cst->metrics_scored;
 		v.score.unscored += cst->unscored;
 		cli_print_score_stats(o.run_id, &v.score);
+		s.card = &v.scorecard;
 	}
 	int gate_rc = v.gate_report.n_failed ? 1 : 0;
 	struct sl_buf gate_text;

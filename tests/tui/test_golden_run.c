@@ -92,7 +92,7 @@ static char *fixture_db(const char *template_db)
 		"\"model=openai:gpt-4o-mini:p95_latency<=1s\"]}'");
 	for (int c = 0; c < 12; c++) {
 		char *sql = sl_xasprintf("INSERT INTO dataset_cases (dataset_hash, idx, line, vars, "
-					 "expected) VALUES ('dshash', %d, %d, json_object('review', "
+					 "expected) VALUES ('dshash', %d, %d, json_object('text', "
 					 "'%s'), '%s')", c, c + 1, reviews[c], labels[c]);
 		exec(s, sql);
 		free(sql);
@@ -130,8 +130,9 @@ static char *fixture_db(const char *template_db)
 		"c.prompt_idx = cell_scores.prompt_idx AND c.case_idx = cell_scores.case_idx) "
 		"WHERE metric = 'accuracy'");
 	fixture_commit(s);
-	/* The example prompt catalogue, and the example dataset as the run's file, for the
-	 * Prompts screen's versions, diff and preview. */
+	/* The example prompt catalogue, and the example dataset's path as the run's file, for
+	 * the Prompts screen's versions, diff and preview (of the cases stored above: their
+	 * field is the prompts' {{text}}). */
 	char *prompts_dir = test_source_path("data/examples/prompts");
 	char *csv = test_source_path("data/examples/sentiment/reviews.csv");
 	if (sl_prompts_import(s, prompts_dir, NULL, NULL, &err) != 0) {

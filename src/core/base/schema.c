@@ -630,6 +630,26 @@ static const char report_stats_deferred_v2[] =
 	"CREATE TRIGGER cell_scores_stats_insert AFTER INSERT ON cell_scores WHEN "
 	STATS_NOT_DEFERRED " BEGIN " SCORES_STATS_ADD "END;";
 
+/* The response cache keyed by SHA-256: a random key puts every insert and every lookup on a
+ * random page, and with the answers in the key's B-tree (WITHOUT ROWID) that tree was the
+ * size of every answer ever cached (56 MB after a 300k-cell run), far beyond the page
+ * cache: each cell read a page from disk and wrote one back, and the run got slower as the
+ * store grew. The answers now go in rowid order (appended) and only an index on the key's
+ * first 8 hex digits is random: about 18 bytes an answer, so a million fit in the page
+ * cache. The key is not unique in SQL: the runner checks for it in the same write. */
+static const char eval_response_cache_v2[] =
+	"CREATE TABLE response_cache_v2 ("
+	"  key TEXT NOT NULL,"             /* sha256(endpoint, model, messages, params, sample) */
+	"  endpoint TEXT NOT NULL, model TEXT NOT NULL,"
+	"  reported_model TEXT, output TEXT NOT NULL, finish_reason TEXT,"
+	"  latency_ms REAL, ttft_ms REAL, tokens_in INTEGER, tokens_out INTEGER,"
+	"  tokens_estimated INTEGER NOT NULL DEFAULT 0, cost REAL,"
+	"  created_at TEXT NOT NULL);"
+	"INSERT INTO response_cache_v2 SELECT * FROM response_cache ORDER BY created_at;"
+	"DROP TABLE response_cache;"
+	"ALTER TABLE response_cache_v2 RENAME TO response_cache;"
+	"CREATE INDEX response_cache_key ON response_cache(substr(key, 1, 8));";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -655,6 +675,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "kept percentiles of scorecards, index of failed cells", report_percentiles_v1 },
 	{ "statistics deferred by bulk writers: cells", report_stats_deferred_v1 },
 	{ "statistics deferred by bulk writers: scores", report_stats_deferred_v2 },
+	{ "response cache: answers appended, a short index on the key", eval_response_cache_v2 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

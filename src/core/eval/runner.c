@@ -909,6 +909,52 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 	}
 }
 
+/* The response cache's key is not unique in SQL (only a short prefix of it is indexed, see
+ * the schema): an answer is added when the key is not there yet, in the caller's write
+ * transaction. The cache keeps the first answer to a request; only --refresh replaces it.
+ * The unary + keeps SQLite from putting ?1 for key in the prefix (constant propagation),
+ * which would hide the index from a SELECT. */
+#define CACHE_KEY_IS "substr(key, 1, 8) = substr(?1, 1, 8) AND +key = ?1"
+
+static int cache_store(struct sl_runner *r, const struct cell_rec *c, const struct model_slot *ms,
+		       const char *now, struct sl_error *err)
+{
+	if (r->cache == SL_CACHE_REFRESH) {
+		sqlite3_stmt *ds = sl_store_prepare(r->store,
+			"DELETE FROM response_cache WHERE " CACHE_KEY_IS, err);
+		if (!ds)
+			return -1;
+		sl_bind_text(ds, 1, c->cache_key);
+		int rc = sl_store_step(r->store, ds, err);
+		sqlite3_reset(ds);
+		if (rc < 0)
+			return -1;
+	}
+	sqlite3_stmt *cs = sl_store_prepare(r->store,
+		"INSERT INTO response_cache(key, endpoint, model, reported_model, output, "
+		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
+		"created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
+		"WHERE NOT EXISTS (SELECT 1 FROM response_cache WHERE " CACHE_KEY_IS ")", err);
+	if (!cs)
+		return -1;
+	sl_bind_text(cs, 1, c->cache_key);
+	sl_bind_text(cs, 2, ms->endpoint);
+	sl_bind_text(cs, 3, ms->model_id);
+	sl_bind_text(cs, 4, c->reported_model);
+	sl_bind_text(cs, 5, c->output ? c->output : "");
+	sl_bind_text(cs, 6, c->finish_reason);
+	bind_real(cs, 7, c->latency_ms);
+	bind_real(cs, 8, c->ttft_ms);
+	bind_count(cs, 9, c->tokens_in);
+	bind_count(cs, 10, c->tokens_out);
+	sqlite3_bind_int(cs, 11, c->tokens_estimated);
+	bind_real(cs, 12, c->cost);
+	sl_bind_text(cs, 13, now);
+	int rc = sl_store_step(r->store, cs, err);
+	sqlite3_reset(cs);
+	return rc < 0 ? -1 : 0;
+}
+
 /* The batch as the store will hold it, for opts->on_commit inside the write. */
 static int commit_hook(struct sl_runner *r, struct sl_error *err)
 {
@@ -951,17 +997,9 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		"reference, label, cache_key, finished_at) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
 		"?19, ?20, ?21, ?22, ?23, ?24)", err);
-	/* The cache keeps the first answer to a request; only --refresh replaces it. */
-#define CACHE_INSERT(verb) "INSERT OR " verb " INTO response_cache(key, endpoint, model, "     \
-	"reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, "   \
-	"tokens_estimated, cost, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " \
-	"?11, ?12, ?13)"
-	sqlite3_stmt *cs = sl_store_prepare(r->store, r->cache == SL_CACHE_REFRESH
-			? CACHE_INSERT("REPLACE") : CACHE_INSERT("IGNORE"), err);
-#undef CACHE_INSERT
 	if (!r->stats)
 		r->stats = sl_stats_batch_new();
-	if (!st || !cs || sl_stats_batch_begin(r->store, r->stats, err) != 0 ||
+	if (!st || sl_stats_batch_begin(r->store, r->stats, err) != 0 ||
 	    (r->opts->on_commit && commit_hook(r, err) != 0))
 		goto fail;
 	const char *now = sl_eval_now();
@@ -1002,28 +1040,10 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 			.error = c->error_kind != NULL, .cached = c->cached,
 			.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
 			.tokens_out = c->tokens_out, .reported_model = c->reported_model });
-		if (!c->to_cache)
-			continue;
-		const struct model_slot *ms = &r->models[m];
-		sqlite3_reset(cs);
-		sl_bind_text(cs, 1, c->cache_key);
-		sl_bind_text(cs, 2, ms->endpoint);
-		sl_bind_text(cs, 3, ms->model_id);
-		sl_bind_text(cs, 4, c->reported_model);
-		sl_bind_text(cs, 5, c->output ? c->output : "");
-		sl_bind_text(cs, 6, c->finish_reason);
-		bind_real(cs, 7, c->latency_ms);
-		bind_real(cs, 8, c->ttft_ms);
-		bind_count(cs, 9, c->tokens_in);
-		bind_count(cs, 10, c->tokens_out);
-		sqlite3_bind_int(cs, 11, c->tokens_estimated);
-		bind_real(cs, 12, c->cost);
-		sl_bind_text(cs, 13, now);
-		if (sl_store_step(r->store, cs, err) < 0)
+		if (c->to_cache && cache_store(r, c, &r->models[m], now, err) != 0)
 			goto fail;
 	}
 	sqlite3_reset(st);
-	sqlite3_reset(cs);
 	if (sl_stats_batch_write(r->store, r->stats, err) != 0 ||
 	    sl_store_commit(r->store, err) != 0)
 		goto fail;
@@ -1035,8 +1055,6 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 fail:
 	if (st)
 		sqlite3_reset(st);
-	if (cs)
-		sqlite3_reset(cs);
 	sl_store_rollback(r->store);
 	if (r->stats)
 		sl_stats_batch_reset(r->stats);
@@ -1395,7 +1413,8 @@ static bool cache_lookup(struct sl_runner *r, const char *key, struct cell_rec *
 		return false;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
-		"tokens_out, tokens_estimated, cost FROM response_cache WHERE key = ?", NULL);
+		"tokens_out, tokens_estimated, cost FROM response_cache WHERE " CACHE_KEY_IS
+		" LIMIT 1", NULL);
 	if (!st)
 		return false;
 	sl_bind_text(st, 1, key);
@@ -2019,6 +2038,23 @@ void sl_runner_free(struct sl_runner *r)
 	free(r);
 }
 
+/* A run inserts at random places in a few indexes (the response cache's key, a run's
+ * latency and TTFT): once those outgrow SQLite's page cache (2 MB by default) every cell
+ * reads a page from disk and writes one back, so a run gets slower as the store and the
+ * run grow. 16 MB holds the cache's key index of about 800k answers. Pages are allocated as
+ * they are used, so a small run's memory stays as it was. A size the caller chose is kept. */
+static void cache_pages_for_run(struct sl_store *store)
+{
+	sqlite3 *db = sl_store_db(store);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) != SQLITE_OK)
+		return;
+	bool dflt = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == -2000;
+	sqlite3_finalize(st);
+	if (dflt)
+		sqlite3_exec(db, "PRAGMA main.cache_size = -16384", NULL, NULL, NULL);
+}
+
 static struct sl_runner *runner_new(struct sl_store *store, const struct sl_runner_opts *opts)
 {
 	struct sl_runner *r = sl_xcalloc(1, sizeof *r);
@@ -2034,6 +2070,7 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 				  struct sl_engine *eng, struct sl_error *err)
 {
 	struct sl_runner *r = runner_new(store, opts);
+	cache_pages_for_run(store);
 	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
 		goto fail;
 	if (opts->resume) {

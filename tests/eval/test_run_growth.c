@@ -1,0 +1,132 @@
+/* A run costs no more on a store that already holds a lot than on an empty one (issue 15).
+ * Counted, never timed: the same run (2 models x 1,500 rows) in process on an empty store
+ * and on one holding 40,000 answers in the response cache (300 bytes each, 14 MB) and
+ * another run's 30,000 cells, with a page cache of 2 MB (SQLite's default; the runner
+ * keeps a size its caller chose) so that the layout is tested, not the cache's size:
+ * SQLite's page-cache misses per cell
+ * (SQLITE_DBSTATUS_CACHE_MISS: a page read from the file) stay within 2x of the empty
+ * store's plus what reading the cache's key index once takes. With the answers in the
+ * key's B-tree every lookup and insert read a page of 14 MB at random: about 2 misses a
+ * cell.
+ * The cache's statements are checked with EXPLAIN QUERY PLAN: a search of the key's index. */
+#include "test.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "../report/fixture.h"
+#include "eval_util.h"
+#include "fakeprov_client.h"
+#include "shortlist/runner.h"
+#include "shortlist/store.h"
+
+static struct fakeprov *fp;
+
+static struct sl_store *open_store(const char *name)
+{
+	char *path = test_path(name);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(path, 0, &err);
+	CHECK(s != NULL);
+	CHECK_INT(sl_store_exec(s, "PRAGMA cache_size = -2048", &err), 0);
+	char *prompt = test_path("p.json");
+	struct run_result r = run_cli(path, (const char *[]){ "prompts", "add", prompt, NULL },
+				      NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	free(prompt);
+	free(path);
+	return s;
+}
+
+/* Page-cache misses of one run of suite on s (the store's own counter, reset first). */
+static double misses_per_cell(struct sl_store *s, const char *suite, int64_t cells)
+{
+	int cur = 0, hi = 0;
+	sqlite3_db_status(sl_store_db(s), SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
+	struct sl_runner_opts opts = { .suite_path = suite, .max_cost = NAN };
+	struct sl_run_outcome out;
+	struct sl_error err = { 0 };
+	fakeprov_reset(fp);
+	CHECK_INT(sl_runner_run(s, &opts, &out, &err), 0);
+	CHECK(out.complete);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), cells);
+	sqlite3_db_status(sl_store_db(s), SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 0);
+	return (double)cur / (double)cells;
+}
+
+static void check_cache_plans(struct sl_store *s)
+{
+	size_t checked = 0;
+	for (size_t i = 0; i < test_n_traced; i++) {
+		if (!strstr(test_traced[i], "response_cache"))
+			continue;
+		char *eqp = sl_xasprintf("EXPLAIN QUERY PLAN %s", test_traced[i]);
+		sqlite3_stmt *st;
+		CHECK_INT(sqlite3_prepare_v2(sl_store_db(s), eqp, -1, &st, NULL), SQLITE_OK);
+		bool indexed = false;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(st, 3);
+			if (strstr(detail, "response_cache") && strncmp(detail, "SCAN", 4) == 0) {
+				fprintf(stderr, "scans the response cache: %s\n  in: %s\n", detail,
+					test_traced[i]);
+				test_failures++;
+			}
+			indexed |= strstr(detail, "USING INDEX response_cache_key") != NULL;
+		}
+		CHECK(indexed);
+		checked++;
+		sqlite3_finalize(st);
+		free(eqp);
+	}
+	CHECK(checked >= 2); /* the lookup, the insert */
+	for (size_t i = 0; i < test_n_traced; i++)
+		free(test_traced[i]);
+	test_n_traced = 0;
+}
+
+static void test_big_store_costs_as_empty(void)
+{
+	char *data = test_path("rows.jsonl");
+	FILE *f = fopen(data, "w");
+	for (int i = 0; f && i < 1500; i++)
+		fprintf(f, "{\"text\": \"review number %d: it works, mostly\"}\n", i);
+	CHECK(f && fclose(f) == 0);
+	char *suite = test_write_file("suite.json",
+		"{\"name\": \"growth\", \"models\": [\"fake:m1\", \"fake:m2\"], "
+		"\"prompts\": [\"p\"], \"dataset\": \"rows.jsonl\", \"concurrency\": 32}");
+
+	struct sl_store *empty = open_store("empty.db");
+	double base = misses_per_cell(empty, suite, 3000);
+	sl_store_close(empty);
+
+	struct sl_store *big = open_store("big.db");
+	fixture_bench_run(big, 10000);
+	struct sl_error err = { 0 };
+	CHECK_INT(sl_store_exec(big,
+		"INSERT INTO response_cache (key, endpoint, model, output, created_at) "
+		"WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 39999) "
+		"SELECT lower(hex(randomblob(32))), 'http://127.0.0.1/v1', 'm', "
+		"  printf('%.300c', 'a'), '2026-12-03T00:00:00Z' FROM k", &err), 0);
+	sqlite3_trace_v2(sl_store_db(big), SQLITE_TRACE_STMT, test_trace_stmt, NULL);
+	double grown = misses_per_cell(big, suite, 3000);
+	sqlite3_trace_v2(sl_store_db(big), 0, NULL, NULL);
+	printf("page-cache misses per cell: %.3f on an empty store, %.3f on one holding 40,000 "
+	       "cached answers and a 30,000-cell run\n", base, grown);
+	/* reading the key index once (about 170 pages of 4 kB for 43,000 keys) is 0.06 a cell */
+	CHECK(grown <= 2 * base + 0.15);
+	check_cache_plans(big);
+	sl_store_close(big);
+	free(data);
+	free(suite);
+}
+
+TEST_MAIN_BEGIN
+	fp = fakeprov_start("{\"default\": {\"text\": \"positive\", \"ttft_ms\": 0, "
+			    "\"token_ms\": 0}}");
+	write_fake_provider(fp->base);
+	free(test_write_file("p.json", "{\"name\": \"p\", \"user\": \"Sentiment: {{text}}\"}"));
+	RUN_TEST(test_big_store_costs_as_empty);
+	fakeprov_stop(fp);
+TEST_MAIN_END
