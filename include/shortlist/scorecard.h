@@ -27,7 +27,8 @@ struct sl_metric_value {
 	int64_t n;            /* cells with a score */
 	int64_t successes;    /* proportions: cells scoring 1 */
 	int64_t n_unscored;   /* cells the scorer could not score (e.g. judge errors) */
-	const char *method;   /* "wilson", "bootstrap" or "normal" (n too large to resample) */
+	const char *method;   /* "wilson", "bootstrap" or "normal" (n > SL_BOOTSTRAP_MAX_N,
+			       * where the two agree: stats.h) */
 };
 
 struct sl_scorecard_row {

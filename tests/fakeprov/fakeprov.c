@@ -1,7 +1,7 @@
 /* fakeprov: a local stand-in for OpenAI, llama.cpp, Anthropic, Bedrock and Ollama, scripted
  * per model and per request (text, token counts, timing, faults), for tests and benchmarks.
- * libmicrohttpd on one epoll thread: a response that must wait suspends its connection and
- * one waiter thread resumes it when due (or at once when the client hangs up), so the CPU
+ * libmicrohttpd on two epoll threads (FP_THREADS): a response that must wait suspends its
+ * connection and one waiter thread resumes it when due (or at once when the client hangs up), so the CPU
  * and threads of the server do not grow with the connections (-j 64 on 2 cores: fakeprov
  * shares them with the client it measures). README.md in this directory documents the
  * command line and the script. */
@@ -31,6 +31,9 @@
 #include "shortlist/sigv4.h"
 
 #define DEFAULT_TEXT "Hello from fakeprov."
+/* MHD event-loop threads: one per core of the machine the benchmarks run on, so the server
+ * keeps up with a client on the other core (and holds its share of a loaded machine). */
+#define FP_THREADS 2
 
 /* ---- shared state (one mutex: contention is irrelevant next to the scripted delays) --- */
 
@@ -2079,6 +2082,7 @@ int main(int argc, char **argv)
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)FP_THREADS,
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "fakeprov: cannot listen on 127.0.0.1:%d: %s\n", port,

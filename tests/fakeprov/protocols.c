@@ -14,6 +14,19 @@
 
 #define CREATED 1764288000 /* 2025-11-28T00:00:00Z: fixed so bodies are deterministic */
 
+/* cJSON prints every number with "%1.15g" and reads it back with sscanf to check (about 5k
+ * instructions, a third of a streamed answer's CPU here): integers go out as raw text,
+ * the same bytes. */
+static cJSON *add_number(cJSON *o, const char *name, double v)
+{
+	if (fabs(v) < 1e15 && v == (double)(long long)v && !(v == 0 && signbit(v))) {
+		char t[32];
+		snprintf(t, sizeof t, "%lld", (long long)v);
+		return cJSON_AddRawToObject(o, name, t);
+	}
+	return cJSON_AddNumberToObject(o, name, v);
+}
+
 int64_t fp_now_ns(void)
 {
 	struct timespec ts;
@@ -205,7 +218,7 @@ void fp_error_reply(struct fp_reply *r, const char *provider, int status, const 
 		cJSON_AddStringToObject(j, "error", message);
 	} else if (strcmp(provider, "llamacpp") == 0) {
 		cJSON *e = cJSON_AddObjectToObject(j, "error");
-		cJSON_AddNumberToObject(e, "code", status);
+		add_number(e, "code", status);
 		cJSON_AddStringToObject(e, "message", message);
 		cJSON_AddStringToObject(e, "type", type ? type : llamacpp_type(status));
 	} else {
@@ -311,10 +324,18 @@ static double scripted_gen_ms(const struct fp_request *q, const struct fp_behavi
 static void sse(struct fp_stream *s, int64_t at, int content, const char *event, cJSON *data)
 {
 	char *j = cJSON_PrintUnformatted(data);
-	char *line = event ? sl_xasprintf("event: %s\ndata: %s\n\n", event, j)
-			   : sl_xasprintf("data: %s\n\n", j);
-	fp_stream_add_str(s, at, content, line);
-	free(line);
+	struct sl_buf line;
+	sl_buf_init(&line);
+	if (event) {
+		sl_buf_puts(&line, "event: ");
+		sl_buf_puts(&line, event);
+		sl_buf_putc(&line, '\n');
+	}
+	sl_buf_puts(&line, "data: ");
+	sl_buf_puts(&line, j);
+	sl_buf_puts(&line, "\n\n");
+	fp_stream_add(s, at, content, line.data, line.len);
+	sl_buf_free(&line);
 	free(j);
 	cJSON_Delete(data);
 }
@@ -325,20 +346,20 @@ static cJSON *openai_usage(const struct fp_request *q, const struct fp_behaviour
 			   bool llamacpp)
 {
 	cJSON *u = cJSON_CreateObject();
-	cJSON_AddNumberToObject(u, llamacpp ? "completion_tokens" : "prompt_tokens",
+	add_number(u, llamacpp ? "completion_tokens" : "prompt_tokens",
 				llamacpp ? q->out_tokens : q->input_tokens);
-	cJSON_AddNumberToObject(u, llamacpp ? "prompt_tokens" : "completion_tokens",
+	add_number(u, llamacpp ? "prompt_tokens" : "completion_tokens",
 				llamacpp ? q->input_tokens : q->out_tokens);
-	cJSON_AddNumberToObject(u, "total_tokens", q->input_tokens + q->out_tokens);
+	add_number(u, "total_tokens", q->input_tokens + q->out_tokens);
 	if (!llamacpp) {
 		cJSON *p = cJSON_AddObjectToObject(u, "prompt_tokens_details");
-		cJSON_AddNumberToObject(p, "cached_tokens", b->cached_tokens);
-		cJSON_AddNumberToObject(p, "audio_tokens", 0);
+		add_number(p, "cached_tokens", b->cached_tokens);
+		add_number(p, "audio_tokens", 0);
 		cJSON *c = cJSON_AddObjectToObject(u, "completion_tokens_details");
-		cJSON_AddNumberToObject(c, "reasoning_tokens", b->reasoning_tokens);
-		cJSON_AddNumberToObject(c, "audio_tokens", 0);
-		cJSON_AddNumberToObject(c, "accepted_prediction_tokens", 0);
-		cJSON_AddNumberToObject(c, "rejected_prediction_tokens", 0);
+		add_number(c, "reasoning_tokens", b->reasoning_tokens);
+		add_number(c, "audio_tokens", 0);
+		add_number(c, "accepted_prediction_tokens", 0);
+		add_number(c, "rejected_prediction_tokens", 0);
 	}
 	return u;
 }
@@ -348,14 +369,14 @@ static cJSON *llamacpp_timings(const struct fp_request *q, const struct fp_behav
 	cJSON *t = cJSON_CreateObject();
 	double pms = b->ttft_ms > 0 ? b->ttft_ms : 0.001;
 	double gms = scripted_gen_ms(q, b) > 0 ? scripted_gen_ms(q, b) : 0.001;
-	cJSON_AddNumberToObject(t, "prompt_n", q->input_tokens);
-	cJSON_AddNumberToObject(t, "prompt_ms", pms);
-	cJSON_AddNumberToObject(t, "prompt_per_token_ms", pms / (q->input_tokens ? q->input_tokens : 1));
-	cJSON_AddNumberToObject(t, "prompt_per_second", q->input_tokens * 1000.0 / pms);
-	cJSON_AddNumberToObject(t, "predicted_n", q->out_tokens);
-	cJSON_AddNumberToObject(t, "predicted_ms", gms);
-	cJSON_AddNumberToObject(t, "predicted_per_token_ms", gms / (q->out_tokens ? q->out_tokens : 1));
-	cJSON_AddNumberToObject(t, "predicted_per_second", q->out_tokens * 1000.0 / gms);
+	add_number(t, "prompt_n", q->input_tokens);
+	add_number(t, "prompt_ms", pms);
+	add_number(t, "prompt_per_token_ms", pms / (q->input_tokens ? q->input_tokens : 1));
+	add_number(t, "prompt_per_second", q->input_tokens * 1000.0 / pms);
+	add_number(t, "predicted_n", q->out_tokens);
+	add_number(t, "predicted_ms", gms);
+	add_number(t, "predicted_per_token_ms", gms / (q->out_tokens ? q->out_tokens : 1));
+	add_number(t, "predicted_per_second", q->out_tokens * 1000.0 / gms);
 	return t;
 }
 
@@ -368,7 +389,7 @@ static cJSON *openai_chunk(const struct fp_request *q, bool llamacpp, cJSON *del
 	cJSON *choices;
 	if (llamacpp) {
 		choices = cJSON_AddArrayToObject(j, "choices");
-		cJSON_AddNumberToObject(j, "created", CREATED);
+		add_number(j, "created", CREATED);
 		cJSON_AddStringToObject(j, "id", id);
 		cJSON_AddStringToObject(j, "model", q->model);
 		cJSON_AddStringToObject(j, "system_fingerprint", "b5000-fakeprov");
@@ -376,7 +397,7 @@ static cJSON *openai_chunk(const struct fp_request *q, bool llamacpp, cJSON *del
 	} else {
 		cJSON_AddStringToObject(j, "id", id);
 		cJSON_AddStringToObject(j, "object", "chat.completion.chunk");
-		cJSON_AddNumberToObject(j, "created", CREATED);
+		add_number(j, "created", CREATED);
 		cJSON_AddStringToObject(j, "model", q->model);
 		cJSON_AddStringToObject(j, "service_tier", "default");
 		cJSON_AddStringToObject(j, "system_fingerprint", "fp_fakeprov");
@@ -391,10 +412,10 @@ static cJSON *openai_chunk(const struct fp_request *q, bool llamacpp, cJSON *del
 				cJSON_AddStringToObject(c, "finish_reason", finish_reason);
 			else
 				cJSON_AddNullToObject(c, "finish_reason");
-			cJSON_AddNumberToObject(c, "index", 0);
+			add_number(c, "index", 0);
 			cJSON_AddItemToObject(c, "delta", delta);
 		} else {
-			cJSON_AddNumberToObject(c, "index", 0);
+			add_number(c, "index", 0);
 			cJSON_AddItemToObject(c, "delta", delta);
 			cJSON_AddNullToObject(c, "logprobs");
 			if (finish_reason)
@@ -427,7 +448,7 @@ void fp_openai_stream(struct fp_stream *s, const struct fp_request *q,
 			cJSON *j = cJSON_CreateObject();
 			cJSON *e = cJSON_AddObjectToObject(j, "error");
 			if (llamacpp)
-				cJSON_AddNumberToObject(e, "code", 500);
+				add_number(e, "code", 500);
 			cJSON_AddStringToObject(e, "message", b->message ? b->message :
 						"The server had an error while processing your request.");
 			cJSON_AddStringToObject(e, "type", b->error_type ? b->error_type : "server_error");
@@ -483,13 +504,13 @@ static cJSON *openai_logprobs(const struct fp_request *q, const struct fp_behavi
 		for (int i = q->n_reasoning; i < q->n_pieces; i++) {
 			cJSON *t = cJSON_CreateObject();
 			cJSON_AddStringToObject(t, "token", q->pieces[i]);
-			cJSON_AddNumberToObject(t, "logprob", 0);
+			add_number(t, "logprob", 0);
 			cJSON_AddNullToObject(t, "bytes");
 			cJSON *top = cJSON_AddArrayToObject(t, "top_logprobs");
 			if (cJSON_IsNumber(tl) && tl->valueint > 0) {
 				cJSON *e = cJSON_CreateObject();
 				cJSON_AddStringToObject(e, "token", q->pieces[i]);
-				cJSON_AddNumberToObject(e, "logprob", 0);
+				add_number(e, "logprob", 0);
 				cJSON_AddNullToObject(e, "bytes");
 				cJSON_AddItemToArray(top, e);
 			}
@@ -520,7 +541,7 @@ void fp_openai_chat(struct fp_reply *r, const struct fp_request *q, const struct
 		cJSON_AddNullToObject(m, "refusal");
 		cJSON_AddArrayToObject(m, "annotations");
 	}
-	cJSON_AddNumberToObject(c, "index", 0);
+	add_number(c, "index", 0);
 	cJSON_AddItemToObject(c, "message", m);
 	if (!llamacpp)
 		cJSON_AddItemToObject(c, "logprobs", openai_logprobs(q, b));
@@ -528,7 +549,7 @@ void fp_openai_chat(struct fp_reply *r, const struct fp_request *q, const struct
 	cJSON_AddItemToArray(choices, c);
 	cJSON_AddStringToObject(j, "id", id);
 	cJSON_AddStringToObject(j, "object", "chat.completion");
-	cJSON_AddNumberToObject(j, "created", CREATED);
+	add_number(j, "created", CREATED);
 	cJSON_AddStringToObject(j, "model", q->model);
 	cJSON_AddItemToObject(j, "choices", choices);
 	cJSON_AddItemToObject(j, "usage", openai_usage(q, b, llamacpp));
@@ -578,11 +599,11 @@ static cJSON *anthropic_message_obj(const struct fp_request *q, const struct fp_
 	}
 	cJSON_AddNullToObject(m, "stop_sequence");
 	cJSON *u = cJSON_AddObjectToObject(m, "usage");
-	cJSON_AddNumberToObject(u, "input_tokens", q->input_tokens);
-	cJSON_AddNumberToObject(u, "cache_creation_input_tokens", b->cache_write_tokens);
-	cJSON_AddNumberToObject(u, "cache_read_input_tokens", b->cached_tokens);
+	add_number(u, "input_tokens", q->input_tokens);
+	add_number(u, "cache_creation_input_tokens", b->cache_write_tokens);
+	add_number(u, "cache_read_input_tokens", b->cached_tokens);
 	/* message_start carries a provisional output count; the final one is in message_delta. */
-	cJSON_AddNumberToObject(u, "output_tokens", streaming ? 1 : q->out_tokens);
+	add_number(u, "output_tokens", streaming ? 1 : q->out_tokens);
 	return m;
 }
 
@@ -611,7 +632,7 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 	 * text block (index 1), each opened by content_block_start. */
 	int text_index = q->n_reasoning ? 1 : 0;
 	cJSON *cbs = typed("content_block_start");
-	cJSON_AddNumberToObject(cbs, "index", 0);
+	add_number(cbs, "index", 0);
 	cJSON *blk = cJSON_AddObjectToObject(cbs, "content_block");
 	cJSON_AddStringToObject(blk, "type", q->n_reasoning ? "thinking" : "text");
 	cJSON_AddStringToObject(blk, q->n_reasoning ? "thinking" : "text", "");
@@ -623,16 +644,16 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 		last = at;
 		if (q->n_reasoning && i == q->n_reasoning) {
 			cJSON *sd = typed("content_block_delta");
-			cJSON_AddNumberToObject(sd, "index", 0);
+			add_number(sd, "index", 0);
 			cJSON *sdd = cJSON_AddObjectToObject(sd, "delta");
 			cJSON_AddStringToObject(sdd, "type", "signature_delta");
 			cJSON_AddStringToObject(sdd, "signature", SIGNATURE);
 			sse(s, at, -1, "content_block_delta", sd);
 			cJSON *st = typed("content_block_stop");
-			cJSON_AddNumberToObject(st, "index", 0);
+			add_number(st, "index", 0);
 			sse(s, at, -1, "content_block_stop", st);
 			cJSON *tb = typed("content_block_start");
-			cJSON_AddNumberToObject(tb, "index", 1);
+			add_number(tb, "index", 1);
 			cJSON *tbb = cJSON_AddObjectToObject(tb, "content_block");
 			cJSON_AddStringToObject(tbb, "type", "text");
 			cJSON_AddStringToObject(tbb, "text", "");
@@ -657,7 +678,7 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 			sse(s, at, -1, "ping", typed("ping"));
 		bool thinking = i < q->n_reasoning;
 		cJSON *d = typed("content_block_delta");
-		cJSON_AddNumberToObject(d, "index", thinking ? 0 : text_index);
+		add_number(d, "index", thinking ? 0 : text_index);
 		cJSON *dd = cJSON_AddObjectToObject(d, "delta");
 		cJSON_AddStringToObject(dd, "type", thinking ? "thinking_delta" : "text_delta");
 		cJSON_AddStringToObject(dd, thinking ? "thinking" : "text", q->pieces[i]);
@@ -666,7 +687,7 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 	if (q->n_reasoning && q->n_reasoning == q->n_pieces) {
 		/* thinking only: close it; no text block was opened */
 		cJSON *sd = typed("content_block_delta");
-		cJSON_AddNumberToObject(sd, "index", 0);
+		add_number(sd, "index", 0);
 		cJSON *sdd = cJSON_AddObjectToObject(sd, "delta");
 		cJSON_AddStringToObject(sdd, "type", "signature_delta");
 		cJSON_AddStringToObject(sdd, "signature", SIGNATURE);
@@ -674,14 +695,14 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 		text_index = 0;
 	}
 	cJSON *stop = typed("content_block_stop");
-	cJSON_AddNumberToObject(stop, "index", text_index);
+	add_number(stop, "index", text_index);
 	sse(s, last, -1, "content_block_stop", stop);
 	cJSON *md = typed("message_delta");
 	cJSON *dd = cJSON_AddObjectToObject(md, "delta");
 	cJSON_AddStringToObject(dd, "stop_reason", anthropic_stop(b));
 	cJSON_AddNullToObject(dd, "stop_sequence");
 	cJSON *u = cJSON_AddObjectToObject(md, "usage");
-	cJSON_AddNumberToObject(u, "output_tokens", q->out_tokens); /* cumulative */
+	add_number(u, "output_tokens", q->out_tokens); /* cumulative */
 	sse(s, last, -1, "message_delta", md);
 	sse(s, last, -1, "message_stop", typed("message_stop"));
 }
@@ -691,13 +712,13 @@ void fp_anthropic_stream(struct fp_stream *s, const struct fp_request *q,
 static cJSON *bedrock_usage(const struct fp_request *q, const struct fp_behaviour *b)
 {
 	cJSON *u = cJSON_CreateObject();
-	cJSON_AddNumberToObject(u, "inputTokens", q->input_tokens);
-	cJSON_AddNumberToObject(u, "outputTokens", q->out_tokens);
-	cJSON_AddNumberToObject(u, "totalTokens", q->input_tokens + q->out_tokens);
+	add_number(u, "inputTokens", q->input_tokens);
+	add_number(u, "outputTokens", q->out_tokens);
+	add_number(u, "totalTokens", q->input_tokens + q->out_tokens);
 	if (b->cached_tokens)
-		cJSON_AddNumberToObject(u, "cacheReadInputTokens", b->cached_tokens);
+		add_number(u, "cacheReadInputTokens", b->cached_tokens);
 	if (b->cache_write_tokens)
-		cJSON_AddNumberToObject(u, "cacheWriteInputTokens", b->cache_write_tokens);
+		add_number(u, "cacheWriteInputTokens", b->cache_write_tokens);
 	return u;
 }
 
@@ -712,7 +733,7 @@ void fp_bedrock_converse(struct fp_reply *r, const struct fp_request *q,
 	char *text = joined_text(q);
 	cJSON *j = cJSON_CreateObject();
 	cJSON *metrics = cJSON_AddObjectToObject(j, "metrics");
-	cJSON_AddNumberToObject(metrics, "latencyMs", b->latency_ms >= 0 ? round(b->latency_ms)
+	add_number(metrics, "latencyMs", b->latency_ms >= 0 ? round(b->latency_ms)
 									 : bedrock_latency(q, b));
 	cJSON *out = cJSON_AddObjectToObject(j, "output");
 	cJSON *msg = cJSON_AddObjectToObject(out, "message");
@@ -788,14 +809,14 @@ static void json_frame(struct fp_stream *s, int64_t at, int content, const char 
 static void bedrock_close_reasoning(struct fp_stream *s, const struct fp_request *q, int64_t at)
 {
 	cJSON *j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+	add_number(j, "contentBlockIndex", 0);
 	cJSON *d = cJSON_AddObjectToObject(j, "delta");
 	cJSON *rc = cJSON_AddObjectToObject(d, "reasoningContent");
 	cJSON_AddStringToObject(rc, "signature", SIGNATURE);
 	pad(j, q, 90);
 	json_frame(s, at, -1, "contentBlockDelta", j, false);
 	j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "contentBlockIndex", 0);
+	add_number(j, "contentBlockIndex", 0);
 	pad(j, q, 91);
 	json_frame(s, at, -1, "contentBlockStop", j, false);
 }
@@ -833,7 +854,7 @@ void fp_bedrock_stream(struct fp_stream *s, const struct fp_request *q,
 			bedrock_close_reasoning(s, q, at);
 		bool thinking = i < q->n_reasoning;
 		j = cJSON_CreateObject();
-		cJSON_AddNumberToObject(j, "contentBlockIndex", thinking || !q->n_reasoning ? 0 : 1);
+		add_number(j, "contentBlockIndex", thinking || !q->n_reasoning ? 0 : 1);
 		cJSON *d = cJSON_AddObjectToObject(j, "delta");
 		if (thinking) {
 			cJSON *rc = cJSON_AddObjectToObject(d, "reasoningContent");
@@ -848,7 +869,7 @@ void fp_bedrock_stream(struct fp_stream *s, const struct fp_request *q,
 	if (q->n_reasoning && !text_open)
 		bedrock_close_reasoning(s, q, last);
 	j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "contentBlockIndex", q->n_reasoning && text_open ? 1 : 0);
+	add_number(j, "contentBlockIndex", q->n_reasoning && text_open ? 1 : 0);
 	pad(j, q, q->n_pieces);
 	if (text_open || !q->n_reasoning)
 		json_frame(s, last, -1, "contentBlockStop", j, false);
@@ -860,7 +881,7 @@ void fp_bedrock_stream(struct fp_stream *s, const struct fp_request *q,
 	json_frame(s, last, -1, "messageStop", j, false);
 	j = cJSON_CreateObject();
 	cJSON *metrics = cJSON_AddObjectToObject(j, "metrics");
-	cJSON_AddNumberToObject(metrics, "latencyMs", bedrock_latency(q, b));
+	add_number(metrics, "latencyMs", bedrock_latency(q, b));
 	pad(j, q, q->n_pieces + 2);
 	cJSON_AddItemToObject(j, "usage", bedrock_usage(q, b));
 	json_frame(s, last, -1, "metadata", j, false);
@@ -885,12 +906,12 @@ static cJSON *ollama_obj(const struct fp_request *q, const char *content, const 
 		cJSON_AddStringToObject(j, "done_reason", strcmp(finish(b), "length") == 0
 								 ? "length" : "stop");
 		cJSON_AddBoolToObject(j, "done", 1);
-		cJSON_AddNumberToObject(j, "total_duration", llround((prompt_ms + gen_ms) * 1e6));
-		cJSON_AddNumberToObject(j, "load_duration", 0);
-		cJSON_AddNumberToObject(j, "prompt_eval_count", q->input_tokens);
-		cJSON_AddNumberToObject(j, "prompt_eval_duration", llround(prompt_ms * 1e6));
-		cJSON_AddNumberToObject(j, "eval_count", q->out_tokens);
-		cJSON_AddNumberToObject(j, "eval_duration", llround(gen_ms * 1e6));
+		add_number(j, "total_duration", llround((prompt_ms + gen_ms) * 1e6));
+		add_number(j, "load_duration", 0);
+		add_number(j, "prompt_eval_count", q->input_tokens);
+		add_number(j, "prompt_eval_duration", llround(prompt_ms * 1e6));
+		add_number(j, "eval_count", q->out_tokens);
+		add_number(j, "eval_duration", llround(gen_ms * 1e6));
 	} else {
 		cJSON_AddBoolToObject(j, "done", 0);
 	}

@@ -882,7 +882,7 @@ static void test_300_concurrent_streams(void)
 }
 
 /* 64 streams waiting at once (shortlist's -j 64) hold no thread each: the server's threads
- * stay a constant few (its event loop, the waiter, main), and when the clients hang up the
+ * stay a constant few (main, its two event loops, the waiter), and when the clients hang up the
  * waiting connections are dropped at once, not after their 60 s. */
 static void test_threads_bounded(void)
 {
