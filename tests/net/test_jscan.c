@@ -22,6 +22,8 @@ static const struct {
 	{ "\"\\u00e9 \\u20AC \\ud83d\\ude00 caf\xc3\xa9\"", true },
 	{ "{\"k\":\"\\u0041\"}", true },
 	{ "[[[[[[[[[[1]]]]]]]]]]", true },
+	/* strings are checked eight bytes at a time: escapes and bytes on either side of it */
+	{ "[\"abcdefghijklmnop\\nq\", \"abcdefg\\\\\", \"\xff\xfe\x80\x9f\xc3\xa9" "abcdefgh\"]", true },
 	/* cJSON reads these in its own way: not ours */
 	{ "{\"a\":1}xyz", false },              /* trailing text */
 	{ "\xef\xbb\xbf{}", false },            /* byte order mark */
@@ -44,6 +46,8 @@ static const struct {
 	{ "", false },
 	{ "   ", false },
 	{ "[1\x01]", false },                   /* cJSON skips any byte below 33 */
+	{ "\"abcdefghij\x1fklmnop\"", false },
+	{ "\"abcdefgh\x7f\x20\x01\"", false },
 	{ "[1234567890123456789012345678901234567890123456789012345678901234]", false },
 };
 

@@ -39,6 +39,9 @@ struct prov_state {
 	struct req *qhead, *qtail;
 	void *proto_state;         /* the protocol's prepare() state (Bedrock credentials) */
 	unsigned quirks;           /* what this server was found to want (sl_call.quirks) */
+	char *allowed_origin;      /* "scheme://authority" a request was last allowed to */
+	char *accept[2];           /* "Accept: ..." lines: whole answer, stream */
+	char **hdr_lines;          /* the configured headers as "Name: value" lines */
 };
 
 struct req {
@@ -225,6 +228,14 @@ struct sl_engine *sl_engine_new(const struct sl_engine_options *opts, struct sl_
 		p->limit = p->conf->limits.concurrency > 0 ? p->conf->limits.concurrency : 1e9;
 		if (p->conf->limits.rpm > 0)
 			p->starts = sl_xcalloc((size_t)p->conf->limits.rpm, sizeof *p->starts);
+		/* the constant header lines, written once rather than per request */
+		p->accept[0] = sl_xstrdup("Accept: application/json");
+		p->accept[1] = sl_xasprintf("Accept: %s", p->ops->stream_accept ? p->ops->stream_accept
+								   : "application/json");
+		p->hdr_lines = sl_xcalloc(p->conf->n_headers + 1, sizeof *p->hdr_lines);
+		for (size_t k = 0; k < p->conf->n_headers; k++)
+			p->hdr_lines[k] = sl_xasprintf("%s: %s", p->conf->headers[k].name,
+						       p->conf->headers[k].value);
 	}
 	eng->price_fn = opts ? opts->price_fn : NULL;
 	eng->price_ud = opts ? opts->price_user_data : NULL;
@@ -304,6 +315,12 @@ void sl_engine_free(struct sl_engine *eng)
 	for (size_t i = 0; i < eng->providers.len; i++) {
 		free(eng->provs[i].starts);
 		free(eng->provs[i].tpm);
+		free(eng->provs[i].allowed_origin);
+		free(eng->provs[i].accept[0]);
+		free(eng->provs[i].accept[1]);
+		for (size_t k = 0; k < eng->provs[i].conf->n_headers; k++)
+			free(eng->provs[i].hdr_lines[k]);
+		free(eng->provs[i].hdr_lines);
 		if (eng->provs[i].proto_state)
 			eng->provs[i].ops->state_free(eng->provs[i].proto_state);
 	}
@@ -702,6 +719,24 @@ static size_t on_write(char *data, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* sl_url_scheme_allowed, remembered per provider for the URL up to the first / after "://"
+ * (all it reads) of the last URL it allowed: a provider sends every request there. */
+static bool scheme_allowed(struct prov_state *p, const char *url)
+{
+	const char *sep = strstr(url, "://");
+	size_t n = sep ? (size_t)(sep + 3 - url) + strcspn(sep + 3, "/") : 0;
+	if (n && p->allowed_origin && strlen(p->allowed_origin) == n &&
+	    strncmp(url, p->allowed_origin, n) == 0)
+		return true;
+	if (!sl_url_scheme_allowed(url))
+		return false;
+	if (n) {
+		free(p->allowed_origin);
+		p->allowed_origin = sl_xstrndup(url, n);
+	}
+	return true;
+}
+
 static CURL *take_easy(struct sl_engine *eng)
 {
 	if (eng->n_pool)
@@ -725,7 +760,7 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 		}
 		r->built = true;
 	}
-	if (!sl_url_scheme_allowed(r->http.url)) {
+	if (!scheme_allowed(p, r->http.url)) {
 		finish(eng, r, SL_ERR_CONFIG, "provider %s: refusing %s: plain http is only allowed "
 		       "to loopback or LAN hosts (use https)", p->conf->name, r->http.url);
 		return false;
@@ -734,16 +769,9 @@ static bool start_try(struct sl_engine *eng, struct req *r, int64_t now)
 	if (!r->http.sign) /* the signer adds (and signs) its own */
 		h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
-	char *accept = sl_xasprintf("Accept: %s", r->call.stream && p->ops->stream_accept
-				    ? p->ops->stream_accept : "application/json");
-	h = curl_slist_append(h, accept);
-	free(accept);
-	for (size_t i = 0; i < p->conf->n_headers; i++) {
-		char *line = sl_xasprintf("%s: %s", p->conf->headers[i].name,
-					  p->conf->headers[i].value);
-		h = curl_slist_append(h, line);
-		free(line);
-	}
+	h = curl_slist_append(h, p->accept[r->call.stream]);
+	for (size_t i = 0; i < p->conf->n_headers; i++)
+		h = curl_slist_append(h, p->hdr_lines[i]);
 	if (r->http.sign) {
 		struct sl_http_request extra = { 0 };
 		int rc = p->ops->sign(p->proto_state, p->conf, &r->http, sl_wall_ms(), &extra, &e);

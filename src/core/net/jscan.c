@@ -4,6 +4,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,27 +79,53 @@ static size_t escape_u(const unsigned char *u, size_t avail, unsigned *cp)
 	return 12;
 }
 
+/* Whether s[0..n) has no backslash and no control byte, eight bytes at a time: a byte
+ * below 0x20 or equal to 0x5C (after xor, zero) sets its top bit in the masks below. */
+static bool plain_run(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t bad = 0;
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t x, y;
+		memcpy(&x, s + k, 8);
+		y = x ^ (ones * '\\');
+		bad |= ((x - ones * 0x20) & ~x) | ((y - ones) & ~y);
+	}
+	bool tail_bad = false;
+	for (; k < n; k++)
+		tail_bad |= s[k] < 0x20 || s[k] == '\\';
+	return !(bad & high) && !tail_bad;
+}
+
 static bool scan_string(struct scan *p, int key, int *out)
 {
 	size_t start = ++p->i;
 	bool escaped = false;
-	while (p->i < p->len && p->s[p->i] != '"') {
-		unsigned char c = p->s[p->i];
-		if (c < 0x20)
-			return false;
-		if (c != '\\') {
-			p->i++;
-			continue;
+	/* Most strings have no escape: find the quote, check what is before it. */
+	const unsigned char *q = memchr(p->s + start, '"', p->len - start);
+	if (q && plain_run(p->s + start, (size_t)(q - p->s) - start)) {
+		p->i = (size_t)(q - p->s);
+	} else {
+		while (p->i < p->len && p->s[p->i] != '"') {
+			unsigned char c = p->s[p->i];
+			if (c < 0x20)
+				return false;
+			if (c != '\\') {
+				p->i++;
+				continue;
+			}
+			escaped = true;
+			if (p->i + 1 >= p->len)
+				return false;
+			unsigned cp;
+			size_t n = strchr("\"\\/bfnrt", p->s[p->i + 1]) && p->s[p->i + 1] ? 2
+				 : p->s[p->i + 1] == 'u' ? escape_u(p->s + p->i, p->len - p->i, &cp)
+				 : 0;
+			if (!n)
+				return false;
+			p->i += n;
 		}
-		escaped = true;
-		if (p->i + 1 >= p->len)
-			return false;
-		unsigned cp;
-		size_t n = strchr("\"\\/bfnrt", p->s[p->i + 1]) && p->s[p->i + 1] ? 2
-			 : p->s[p->i + 1] == 'u' ? escape_u(p->s + p->i, p->len - p->i, &cp) : 0;
-		if (!n)
-			return false;
-		p->i += n;
 	}
 	if (p->i >= p->len || (escaped && out)) /* keys are compared as written */
 		return false;
@@ -278,11 +305,11 @@ int sl_jscan_get(const struct sl_jscan *j, int obj, const char *key)
 	if (sl_jscan_type(j, obj) != SL_JOBJECT)
 		return -1;
 	size_t n = strlen(key);
-	for (int c = sl_jscan_child(j, obj); c >= 0; c = sl_jscan_next(j, obj, c)) {
-		size_t kn;
-		const char *k = sl_jscan_key(j, c, &kn);
-		if (kn == n && memcmp(k, key, n) == 0)
-			return c;
+	/* members are key, value...: walk the keys (the hot lookup of every chunk) */
+	for (unsigned k = (unsigned)obj + 1, end = j->tok[obj].end; k < end; k = j->tok[k + 1].end) {
+		const struct sl_jtok *t = &j->tok[k];
+		if (t->len == n && memcmp(j->src + t->start, key, n) == 0)
+			return (int)k + 1;
 	}
 	return -1;
 }

@@ -107,8 +107,8 @@ void sl_stream_usage(struct sl_stream *s, int64_t in, int64_t out, int64_t cache
 
 void sl_stream_set_model(struct sl_stream *s, const char *model)
 {
-	if (!model || !*model)
-		return;
+	if (!model || !*model || (s->model && strcmp(s->model, model) == 0))
+		return; /* every chunk names it */
 	free(s->model);
 	s->model = sl_xstrdup(model);
 }
