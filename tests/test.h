@@ -16,6 +16,19 @@ extern const char *test_current;
  * test_trace_stmt to sqlite3_trace_v2(db, SQLITE_TRACE_STMT, test_trace_stmt, NULL). The
  * steps of triggers are left out; at most TEST_MAX_TRACED are kept (caller frees them). */
 #define TEST_MAX_TRACED 256
+
+/* AddressSanitizer keeps freed memory in quarantine (256 MB by default), so a process's
+ * peak RSS says nothing about what the code holds: RSS bounds are checked without it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef TEST_UNDER_ASAN
+#define TEST_UNDER_ASAN 0
+#endif
 extern char *test_traced[TEST_MAX_TRACED];
 extern size_t test_n_traced;
 int test_trace_stmt(unsigned type, void *ud, void *p, void *x);
