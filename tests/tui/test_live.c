@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fakeprov_client.h"
@@ -314,6 +315,40 @@ static void test_quit_while_scoring(void)
 	free(db);
 }
 
+/* A run quit mid-way and resumed starts from what is stored: the label scores of the cells
+ * done before the quit went in with them (as `shortlist run` writes them, marks included),
+ * and neither the resumed run's live reloads nor its end score those cells again (they
+ * deleted and rewrote every score of the metric: the stored rows, marked here, were gone). */
+static void test_resume_keeps_scores(void)
+{
+	char *db = fresh_db();
+	char *quit = test_write_file("quit-kept.keys",
+				     "<Colon>open suite.json<Enter>\n<Enter>\njll\n"
+				     ":wait model-b case 3: streaming\nQ\ny\n");
+	char *resume = test_write_file("resume-kept.keys",
+				       "3\n<Colon>resume 1<Enter>\n<Enter>\n:wait run 1 finished\n");
+	free(run_script(db, quit, "80x24", 0));
+	long long ok = db_count(db, "SELECT COUNT(*) FROM cells WHERE error_kind IS NULL");
+	CHECK(ok > 0);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'label'"), ok);
+	CHECK_INT(db_count(db, "SELECT ok_cells FROM score_marks WHERE metric = 'label'"), ok);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(db, 0, &err);
+	CHECK(s && sl_store_exec(s, "UPDATE cell_scores SET detail = 'stored before the quit' "
+				    "WHERE metric = 'label'", &err) == 0);
+	sl_store_close(s);
+	free(run_script(db, resume, "80x24", 0));
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE detail = 'stored before "
+			       "the quit'"), ok);
+	long long all = db_count(db, "SELECT COUNT(*) FROM cells WHERE error_kind IS NULL");
+	CHECK(all > ok);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'label'"), all);
+	CHECK_INT(db_count(db, "SELECT ok_cells FROM score_marks WHERE metric = 'label'"), all);
+	free(quit);
+	free(resume);
+	free(db);
+}
+
 /* The ASCII twins: a live run, its matrix, the answers side by side (one of them full of
  * escapes) and the Runs screen with --ascii put nothing but ASCII on the screen. */
 static void test_ascii_live(void)
@@ -428,6 +463,48 @@ static void test_live_decide(void)
 	free(script);
 }
 
+/* e on the Prompts screen while a run goes on: the editor has the terminal, and the run
+ * keeps going meanwhile. The editor waits (up to 30 s) for the run to show as complete in
+ * the store, says whether it did, and changes nothing. Before, the loop stopped while the
+ * editor ran: the run could not finish until the editor exited. */
+static void test_edit_during_run(void)
+{
+	char *db = fresh_db();
+	char *marker = test_path("edit-during-run.marker");
+	remove(marker);
+	char *text = sl_xasprintf("#!/bin/sh\n"
+				  "i=0\n"
+				  "while [ $i -lt 300 ]; do\n"
+				  "  if '%s' --db '%s' runs show 1 2>/dev/null | grep -q '(complete'; then\n"
+				  "    echo finished > '%s'; exit 0\n"
+				  "  fi\n"
+				  "  sleep 0.1; i=$((i+1))\n"
+				  "done\n"
+				  "echo 'still running' > '%s'\n",
+				  shortlist_bin, db, marker, marker);
+	char *editor = test_write_file("edit-during-run.sh", text);
+	chmod(editor, 0755);
+	char *keys = test_write_file("edit-during-run.keys",
+				     "<Colon>open suite-a1.json<Enter>\n<Enter>\n2e\n"
+				     ":dump after the edit\n");
+	setenv("EDITOR", editor, 1);
+	unsetenv("VISUAL");
+	char *out = run_script(db, keys, "80x24", 0);
+	unsetenv("EDITOR");
+	char *said = sl_read_file(marker, NULL, NULL);
+	CHECK(said != NULL);
+	CHECK_STR(said ? said : "", "finished\n");
+	CHECK_CONTAINS(out, "sentiment@2 unchanged: no new version");
+	CHECK_CONTAINS(out, "5/6 label"); /* the run ended on its Scorecard meanwhile */
+	free(said);
+	free(out);
+	free(keys);
+	free(editor);
+	free(text);
+	free(marker);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -456,9 +533,11 @@ int main(int argc, char **argv)
 	RUN_TEST(test_quit_then_resume);
 	RUN_TEST(test_scoring_in_the_loop);
 	RUN_TEST(test_quit_while_scoring);
+	RUN_TEST(test_resume_keeps_scores);
 	RUN_TEST(test_refused_sends_nothing);
 	RUN_TEST(test_pty_live_run);
 	RUN_TEST(test_ascii_live);
+	RUN_TEST(test_edit_during_run);
 	fakeprov_stop(fp);
 	free(template_db);
 	if (test_failures)
