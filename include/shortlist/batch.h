@@ -49,7 +49,9 @@
  * interactive price times the protocol's documented price_factor (0.5); the scorecard and
  * report say which. Latency and TTFT of batch cells are not measured (NULL, shown as
  * "batch"); the triangle's speed axis uses interactive cells only (`--batch-sample N` runs N
- * cells per model interactively alongside). */
+ * cells per model interactively alongside). The response cache records the price share of
+ * each answer: a hit is priced as the cell that takes it, and an interactive cell never
+ * takes a batch answer (it has no latency to reuse). */
 #ifndef SHORTLIST_BATCH_H
 #define SHORTLIST_BATCH_H
 

@@ -58,6 +58,8 @@ static void close_overlays(struct tui_app *app)
 void tui_app_free(struct tui_app *app)
 {
 	close_overlays(app);
+	if (app->editor.active) /* the loops end only after it exits: never left behind */
+		sl_editor_wait(&app->editor.ed, true);
 	tui_live_free(app->live); /* unfinished: the run stays resumable, its cells stored */
 	/* In reverse: a later screen may refer to an earlier one's state. */
 	for (int s = TUI_SCREEN_COUNT - 1; s >= 0; s--)
@@ -229,6 +231,40 @@ void tui_app_suspend(struct tui_app *app, bool on)
 		app->suspend(app->suspend_ud, on);
 	if (!on)
 		app->dirty = true;
+}
+
+static void editor_finish(struct tui_app *app, int status)
+{
+	app->editor.active = false;
+	tui_app_suspend(app, false);
+	app->editor.done(app->editor.ud, status, app->editor.ed.command);
+}
+
+void tui_app_edit(struct tui_app *app, const char *path,
+		  void (*done)(void *ud, int status, const char *command), void *ud)
+{
+	app->editor.done = done;
+	app->editor.ud = ud;
+	tui_app_suspend(app, true);
+	app->editor.active = true;
+	if (sl_editor_start(&app->editor.ed, path) != 0)
+		editor_finish(app, -1);
+}
+
+int tui_app_editor_fd(const struct tui_app *app)
+{
+	return app->editor.active ? app->editor.ed.pidfd : -1;
+}
+
+bool tui_app_editor_poll(struct tui_app *app)
+{
+	if (!app->editor.active)
+		return false;
+	int status = sl_editor_wait(&app->editor.ed, false);
+	if (status == SL_EDITOR_RUNNING)
+		return false;
+	editor_finish(app, status);
+	return true;
 }
 
 void tui_app_command(struct tui_app *app, const char *line)

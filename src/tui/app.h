@@ -26,6 +26,7 @@
 #include "action.h"
 #include "grid.h"
 #include "key.h"
+#include "shortlist/prompt_edit.h"
 #include "shortlist/store.h"
 #include "theme.h"
 
@@ -128,6 +129,14 @@ struct tui_app {
 	 * curses loop, NULL headless where there is no screen to give up. */
 	void (*suspend)(void *ud, bool on);
 	void *suspend_ud;
+	/* The editor that has the terminal (tui_app_edit), or none: the loop keeps the run
+	 * going and leaves the keys to it until it exits. */
+	struct {
+		bool active;
+		struct sl_editor ed;
+		void (*done)(void *ud, int status, const char *command);
+		void *ud;
+	} editor;
 };
 
 /* Opens the models screen; -1 with err if the catalogue cannot be loaded. */
@@ -145,6 +154,15 @@ struct tui_view *tui_app_screen(struct tui_app *app, enum tui_screen s);
 void tui_app_request_quit(struct tui_app *app);
 /* Give the terminal to a child program (an editor) and take it back, repainting all. */
 void tui_app_suspend(struct tui_app *app, bool on);
+/* Open path in the user's editor with the terminal handed over, without stopping the loop:
+ * done(ud, status, command) is called once it exits (status as sl_editor_run's), with the
+ * screen back. Both loops watch tui_app_editor_fd and call tui_app_editor_poll. */
+void tui_app_edit(struct tui_app *app, const char *path,
+		  void (*done)(void *ud, int status, const char *command), void *ud);
+/* The descriptor that turns readable when the editor exits (-1: none, poll on a timer). */
+int tui_app_editor_fd(const struct tui_app *app);
+/* If the editor exited: take the terminal back and call its done. True when that happened. */
+bool tui_app_editor_poll(struct tui_app *app);
 /* Run a `:` command line ("open suite.json"). */
 void tui_app_command(struct tui_app *app, const char *line);
 void tui_app_handle(struct tui_app *app, const struct tui_event *ev);

@@ -9,6 +9,7 @@
  *   anything else      keys: plain characters and <Names> (see key.h), e.g. /gpt<Enter>;
  *                      a line of keys that starts with ':' writes it <Colon>
  * A dump is a fixed waiting point, never a sleep. */
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,27 @@ void tui_loop_settle(struct tui_app *app, const struct tui_waiter *w)
 			app->dirty = true;
 	}
 	tui_app_render(app);
+}
+
+short tui_loop_editor_turn(struct tui_app *app, const struct tui_waiter *w, int sig_fd)
+{
+	struct pollfd fds[2];
+	int n = 0, sig_at = -1;
+	int editor_fd = tui_app_editor_fd(app);
+	if (editor_fd >= 0)
+		fds[n++] = (struct pollfd){ .fd = editor_fd, .events = POLLIN };
+	if (sig_fd >= 0) {
+		sig_at = n;
+		fds[n++] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
+	}
+	int timeout = editor_fd < 0 ? 100 : w->pending && w->pending(w->ud) > 0 ? 1000 : -1;
+	if (w->wait(w->ud, fds, n, timeout) < 0 && errno != EINTR)
+		poll(NULL, 0, 100); /* the network failed: the run reports it; wait on a timer */
+	if (w->progress && w->progress(w->ud))
+		app->dirty = true;
+	short sig_revents = sig_at >= 0 ? fds[sig_at].revents : 0;
+	tui_app_editor_poll(app);
+	return sig_revents;
 }
 
 static bool screen_shows(struct tui_app *app, const char *text)
@@ -135,6 +157,9 @@ int tui_script_run(struct tui_app *app, const char *path, const struct tui_waite
 				break;
 			}
 			tui_app_handle(app, &ev);
+			/* A key that opened the editor: the next key is typed after it exits. */
+			while (app->editor.active)
+				tui_loop_editor_turn(app, w, -1);
 			/* Each key sees the effects (and the layout) of the one before, as on a
 			 * terminal where a frame is drawn between keystrokes. */
 			if (w->progress && w->progress(w->ud))

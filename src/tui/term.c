@@ -290,7 +290,8 @@ static void drain_keys(struct term *t, struct tui_app *app)
 {
 	wint_t wch;
 	int rc;
-	while (!app->quit && (rc = get_wch(&wch)) != ERR) {
+	/* Stop at a key that opened the editor: get_wch would take the terminal back. */
+	while (!app->quit && !app->editor.active && (rc = get_wch(&wch)) != ERR) {
 		struct tui_event ev = { .key = map_key(rc, wch) };
 		if (ev.key == TK_NONE)
 			continue;
@@ -325,6 +326,23 @@ static void drain_keys(struct term *t, struct tui_app *app)
 	}
 }
 
+/* Take in the signals the handler wrote down: true if the terminal was resized.
+ * SIGINT/SIGTERM: leave cleanly. */
+static bool read_signals(struct tui_app *app)
+{
+	unsigned char sigs[64];
+	ssize_t got;
+	bool winch = false;
+	while ((got = read(sig_pipe[0], sigs, sizeof sigs)) > 0)
+		for (ssize_t i = 0; i < got; i++) {
+			if (sigs[i] == SIGWINCH)
+				winch = true;
+			else
+				app->quit = true;
+		}
+	return winch;
+}
+
 /* At most ~30 frames a second of live updates: smooth to the eye, cheap for the CPU. */
 #define TUI_FRAME_NS (33 * (int64_t)1000000)
 
@@ -353,7 +371,19 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 	term_present(&t, &app->grid);
 	unsigned long presented = app->frames;
 	int64_t last_frame_ns = sl_now_ns();
-	while (!app->quit) {
+	bool resized_meanwhile = false;
+	while (!app->quit || app->editor.active) {
+		if (app->editor.active) {
+			/* The editor has the keys and the screen; the run goes on. A resize is
+			 * taken in when the screen is back. */
+			if (tui_loop_editor_turn(app, w, sig_pipe[0]) & POLLIN)
+				resized_meanwhile |= read_signals(app);
+			if (!app->editor.active && resized_meanwhile) {
+				handle_resize(&t, app);
+				resized_meanwhile = false;
+			}
+			continue;
+		}
 		struct pollfd fds[2] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
@@ -376,25 +406,15 @@ int tui_loop_run(struct tui_app *app, const struct tui_theme *theme,
 		bool keys = n > 0 && (fds[0].revents & POLLIN);
 		if (!keys && w->progress && w->progress(w->ud))
 			app->dirty = true;
-		if (n > 0 && (fds[1].revents & POLLIN)) {
-			unsigned char sigs[64];
-			ssize_t got;
-			bool winch = false;
-			while ((got = read(sig_pipe[0], sigs, sizeof sigs)) > 0)
-				for (ssize_t i = 0; i < got; i++) {
-					if (sigs[i] == SIGWINCH)
-						winch = true;
-					else
-						app->quit = true; /* SIGINT/SIGTERM: leave cleanly */
-				}
-			if (winch)
-				handle_resize(&t, app);
-		}
+		if (n > 0 && (fds[1].revents & POLLIN) && read_signals(app))
+			handle_resize(&t, app);
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
 		    !(fds[0].revents & POLLIN))
 			app->quit = true; /* the terminal went away */
 		if (keys)
 			drain_keys(&t, app);
+		if (app->editor.active)
+			continue; /* the screen is the editor's now */
 		/* Live data redraws at most once per frame time (htop's timer, not per event);
 		 * a key is answered at once. */
 		if (!keys && !t.full_repaint && sl_now_ns() - last_frame_ns < TUI_FRAME_NS)

@@ -8,6 +8,7 @@
 
 #include "grid.h"
 #include "shortlist/paths.h"
+#include "shortlist/utf8.h"
 
 static const char *const role_keys[] = {
 #define X(id, key, doc) key,
@@ -75,6 +76,9 @@ static const char valid_colors_msg[] =
 int tui_theme_parse(struct tui_theme *theme, const char *text, const char *path,
 		    struct sl_error *err)
 {
+	/* a theme's name and error messages are drawn: a byte that is not UTF-8 would garble them */
+	if (sl_utf8_require(text, strlen(text), path, err) != 0)
+		return -1;
 	bool role_seen[TUI_ROLE_COUNT] = { 0 };
 	char *copy = sl_xstrdup(text);
 	int lineno = 0;

@@ -13,6 +13,9 @@
 #include "wrap.h"
 
 #define MAX_CASES 5000 /* a drill-down lists this many; the rest are counted */
+/* Cells read by key at a time, as the cursor or the list reaches the end of those read: the
+ * drill-down of a 333k-cell row reads one page, not MAX_CASES cells with their texts. */
+#define PAGE 256
 #define LIST_W 30
 
 struct case_row {
@@ -28,6 +31,7 @@ struct cases_view {
 	char *title;
 	struct case_row *rows;
 	size_t n, total;
+	bool done;                    /* every cell of the row (up to MAX_CASES) is read */
 	size_t cursor, top;
 	int scroll;
 	struct sl_cell_score *scores; /* of the selected case */
@@ -44,10 +48,11 @@ static struct cases_view *cs_of(struct tui_view *v)
 static int collect(void *ud, const struct sl_cell *c)
 {
 	struct cases_view *cv = ud;
-	if (c->model_idx != cv->model_idx || (cv->prompt_idx >= 0 && c->prompt_idx != cv->prompt_idx))
-		return 1; /* past the row's cells */
-	if (cv->n >= MAX_CASES)
+	if (c->model_idx != cv->model_idx || (cv->prompt_idx >= 0 && c->prompt_idx != cv->prompt_idx) ||
+	    cv->n >= MAX_CASES) {
+		cv->done = true; /* past the row's cells */
 		return 1;
+	}
 	cv->rows = sl_xrealloc(cv->rows, (cv->n + 1) * sizeof *cv->rows);
 	struct case_row *r = &cv->rows[cv->n++];
 	r->prompt_idx = c->prompt_idx;
@@ -82,16 +87,43 @@ static void load_scores(struct cases_view *cv)
 }
 
 /* Headline scores for the list column: one lookup per case, done once. */
-static void load_headlines(struct cases_view *cv)
+static void load_headlines(struct cases_view *cv, size_t from)
 {
 	struct tui_rundata *d = tui_app_rundata(cv->base.app);
 	if (!d->sc.headline)
 		return;
-	for (size_t i = 0; i < cv->n; i++) {
+	for (size_t i = from; i < cv->n; i++) {
 		struct case_row *r = &cv->rows[i];
 		r->score = sl_scorecard_cell_score(cv->base.app->store, d->run_id, d->sc.headline,
 						   cv->model_idx, r->prompt_idx, r->case_idx,
 						   r->sample);
+	}
+}
+
+/* Reads the row's cells by key, a page after the last one read, until row `want` is read
+ * (or the row has no more). */
+static void load_through(struct cases_view *cv, size_t want)
+{
+	struct tui_app *app = cv->base.app;
+	struct tui_rundata *d = tui_app_rundata(app);
+	while (!cv->done && cv->n <= want) {
+		size_t from = cv->n;
+		int after[4] = { cv->model_idx, cv->prompt_idx, -1, 0 };
+		if (from) {
+			const struct case_row *last = &cv->rows[from - 1];
+			after[1] = last->prompt_idx;
+			after[2] = last->case_idx;
+			after[3] = last->sample;
+		}
+		struct sl_error err = { 0 };
+		if (sl_run_cells_foreach_page(app->store, d->run_id, after, PAGE, collect, cv,
+					      &err) < 0) {
+			tui_app_message(app, true, "%s", err.msg);
+			cv->done = true;
+		}
+		if (cv->n - from < PAGE)
+			cv->done = true;
+		load_headlines(cv, from);
 	}
 }
 
@@ -123,7 +155,8 @@ static void cs_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	struct tui_rect a = { area.x + 1, area.y, area.w - 2, area.h };
 	char head[256];
 	snprintf(head, sizeof head, "%s %s %zu case%s%s", cv->title, tui_glyph(TUI_GLYPH_DOT),
-		 cv->total, cv->total == 1 ? "" : "s", cv->total > cv->n ? " (first 5000 listed)" : "");
+		 cv->total, cv->total == 1 ? "" : "s", cv->total > MAX_CASES ? " (first 5000 listed)"
+									      : "");
 	tui_grid_put(g, a.x, a.y, a.w, TUI_ROLE_LABEL, TUI_A_BOLD, head);
 	int list_w = a.w >= 110 ? LIST_W + 6 : LIST_W;
 	struct tui_rect list = { a.x, a.y + 1, list_w, a.h - 1 };
@@ -134,6 +167,7 @@ static void cs_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 		cv->top = cv->cursor;
 	if (cv->cursor >= cv->top + (size_t)list.h)
 		cv->top = cv->cursor - (size_t)list.h + 1;
+	load_through(cv, cv->top + (size_t)list.h);
 	for (size_t k = cv->top; k < cv->n && (int)(k - cv->top) < list.h; k++) {
 		const struct case_row *r = &cv->rows[k];
 		int y = list.y + (int)(k - cv->top);
@@ -186,6 +220,7 @@ static int cs_action(struct tui_view *v, enum tui_action a)
 	struct cases_view *cv = cs_of(v);
 	switch (a) {
 	case TUI_ACT_CASE_DOWN:
+		load_through(cv, cv->cursor + 1);
 		if (cv->cursor + 1 < cv->n)
 			cv->cursor++;
 		break;
@@ -200,7 +235,9 @@ static int cs_action(struct tui_view *v, enum tui_action a)
 		cv->scroll = cv->scroll > 5 ? cv->scroll - 5 : 0;
 		break;
 	case TUI_ACT_CASE_FAILED:
+		/* on from the cursor, reading pages as it goes, then round from the first */
 		for (size_t k = 1; k <= cv->n; k++) {
+			load_through(cv, cv->cursor + k);
 			size_t i = (cv->cursor + k) % cv->n;
 			if (cv->rows[i].error || (!isnan(cv->rows[i].score) && cv->rows[i].score < 1)) {
 				cv->cursor = i;
@@ -271,12 +308,7 @@ struct tui_view *tui_cases_view_new(struct tui_app *app, int model_idx, int prom
 			cv->total = (size_t)d->sc.rows[i].n;
 		}
 	cv->title = prompt ? sl_xasprintf("%s @%s", model, prompt) : sl_xstrdup(model);
-	struct sl_error err = { 0 };
-	/* The row's first cells by key (the run's other cells are never read). */
-	int after[4] = { model_idx, prompt_idx, -1, 0 };
-	if (sl_run_cells_foreach_page(app->store, d->run_id, after, MAX_CASES, collect, cv,
-				      &err) < 0)
-		tui_app_message(app, true, "%s", err.msg);
-	load_headlines(cv);
+	/* The row's first page of cells by key (the run's other cells are never read). */
+	load_through(cv, 0);
 	return &cv->base;
 }

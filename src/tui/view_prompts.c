@@ -37,6 +37,8 @@ struct prompts_view {
 	 * opened again by the next `e` on the same version so no typing is lost. */
 	char *kept_path, *kept_name;
 	int kept_version;
+	char *edit_path, *edit_name; /* the edit the editor has now */
+	int edit_version;
 	bool loaded;
 	char note[1100];
 	/* Versions of the prompt under the cursor. */
@@ -355,13 +357,18 @@ static void pv_draw(struct tui_view *v, struct tui_grid *g, struct tui_rect area
 	}
 }
 
-/* The version in view, in the user's editor: curses steps aside while it runs. A new
+static void edit_done(void *ud, int st, const char *editor);
+
+/* The version in view, in the user's editor: curses steps aside while it runs (a live run
+ * goes on: the loop only leaves the keys and the screen to the editor). A new
  * version is stored (edited from this one) only if the content changed; whatever goes
  * wrong, the message says so and the text stays in its file. */
 static void edit_version(struct prompts_view *pv)
 {
 	struct tui_app *app = pv->base.app;
 	const struct sl_prompt_version *base = current_version(pv);
+	if (app->editor.active)
+		return; /* the keys are the editor's: only a script could get here */
 	if (!base) {
 		tui_app_message(app, true, "no prompt to edit");
 		return;
@@ -382,13 +389,27 @@ static void edit_version(struct prompts_view *pv)
 	free(pv->kept_path);
 	free(pv->kept_name);
 	pv->kept_path = pv->kept_name = NULL;
-	const char *editor;
-	tui_app_suspend(app, true);
-	int st = sl_editor_run(path, &editor);
-	tui_app_suspend(app, false);
-	struct sl_prompt_version out;
+	pv->edit_path = path;
+	pv->edit_name = sl_xstrdup(base->name);
+	pv->edit_version = base->version;
+	tui_app_edit(app, path, edit_done, pv);
+}
+
+/* The editor exited (the loop kept the run going meanwhile): store what changed. The
+ * version edited is read again: the list may have been reloaded while the editor ran. */
+static void edit_done(void *ud, int st, const char *editor)
+{
+	struct prompts_view *pv = ud;
+	struct tui_app *app = pv->base.app;
+	char *path = pv->edit_path, *name = pv->edit_name;
+	pv->edit_path = pv->edit_name = NULL;
+	struct sl_prompt_version base, out;
+	struct sl_error err = { 0 };
 	enum sl_prompt_edit_outcome outcome;
-	if (st == 127)
+	bool have_base = sl_prompts_get(app->store, name, pv->edit_version, &base, &err) == 0;
+	if (!have_base)
+		tui_app_message(app, true, "nothing saved: %s; the text is in %s", err.msg, path);
+	else if (st == 127)
 		tui_app_message(app, true, "editor '%s' not found (set VISUAL or EDITOR): nothing "
 					   "saved", editor);
 	else if (st < 0)
@@ -397,12 +418,12 @@ static void edit_version(struct prompts_view *pv)
 	else if (st != 0)
 		tui_app_message(app, true, "the editor exited with status %d: nothing saved; e "
 					   "opens the text again (%s)", st, path);
-	else if (sl_prompt_edit_finish(app->store, base, path, &out, &outcome, &err) != 0)
+	else if (sl_prompt_edit_finish(app->store, &base, path, &out, &outcome, &err) != 0)
 		tui_app_message(app, true, "nothing saved: %s; e opens the text again", err.msg);
 	else {
 		if (outcome == SL_PROMPT_EDIT_SAVED)
 			tui_app_message(app, false, "saved %s@%d, edited from @%d", out.name,
-					out.version, base->version);
+					out.version, base.version);
 		else if (outcome == SL_PROMPT_EDIT_LATEST)
 			tui_app_message(app, false, "the edit equals %s@%d, the latest: no new version",
 					out.name, out.version);
@@ -410,17 +431,19 @@ static void edit_version(struct prompts_view *pv)
 			tui_app_message(app, false, "%s@%d unchanged: no new version%s", out.name,
 					out.version,
 					outcome == SL_PROMPT_EDIT_TAGS ? " (tags updated)" : "");
-		char *name = sl_xstrdup(out.name);
 		int version = out.version;
 		sl_prompt_version_free(&out);
-		reload(pv, name, version); /* base is freed here */
+		sl_prompt_version_free(&base);
+		reload(pv, name, version);
 		free(name);
 		free(path);
 		return;
 	}
+	if (have_base)
+		sl_prompt_version_free(&base);
 	pv->kept_path = path;
-	pv->kept_name = sl_xstrdup(base->name);
-	pv->kept_version = base->version;
+	pv->kept_name = name;
+	pv->kept_version = pv->edit_version;
 }
 
 /* :tag and :vtag TAG|-TAG ... on the prompt or version in view; :tagged [TAG] filters. */
@@ -564,6 +587,8 @@ static void pv_destroy(struct tui_view *v)
 	free(pv->want_name);
 	free(pv->kept_path);
 	free(pv->kept_name);
+	free(pv->edit_path);
+	free(pv->edit_name);
 	free(pv);
 }
 

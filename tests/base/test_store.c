@@ -244,9 +244,40 @@ static void test_store_is_private(void)
 	free(path);
 }
 
+/* A store from before the cache recorded prices: its batch answers (stored without a
+ * latency, at the batch price) are marked as such, so a hit is priced as its cell. */
+static void test_cache_price_backfill(void)
+{
+	struct sl_error err = { 0 };
+	char *path = test_path("cache-price.db");
+	struct sl_store *s = sl_store_open(path, SL_STORE_NO_MIGRATE, &err);
+	CHECK(s != NULL);
+	int before = 0; /* the migration that added price_factor, wherever later ones go */
+	while (before < sl_migration_count &&
+	       !strstr(sl_migrations[before].sql, "ADD COLUMN price_factor"))
+		before++;
+	CHECK(before < sl_migration_count);
+	CHECK(sl_store_migrate_to(s, before, &err) == 0);
+	CHECK(sl_store_exec(s, "INSERT INTO response_cache(key, endpoint, model, output, "
+			       "latency_ms, cost, created_at) VALUES ('a', 'e', 'm', 'x', 12.5, 2, "
+			       "'t'), ('b', 'e', 'm', 'y', NULL, 1, 't')", &err) == 0);
+	sl_store_close(s);
+	s = sl_store_open(path, 0, &err);
+	CHECK(s != NULL);
+	sqlite3_stmt *st = sl_store_prepare(s, "SELECT group_concat(key || price_factor, ',') FROM "
+					    "(SELECT key, price_factor FROM response_cache ORDER BY key)",
+					    &err);
+	CHECK(st && sl_store_step(s, st, &err) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "a1.0,b0.5");
+	sqlite3_reset(st);
+	sl_store_close(s);
+	free(path);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_fresh_database_has_latest_schema);
 	RUN_TEST(test_upgrade_from_every_version);
+	RUN_TEST(test_cache_price_backfill);
 	RUN_TEST(test_newer_schema_is_refused);
 	RUN_TEST(test_newer_schema_in_rollback_mode_stays_byte_identical);
 	RUN_TEST(test_read_only_open_of_old_schema_is_refused);

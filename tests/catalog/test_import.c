@@ -248,6 +248,9 @@ static void test_bad_inputs_leave_catalogue_unchanged(void)
 	expect_reject(s, "{\"models\":{\"x/y\":{\"benchmarks\":[{\"name\":\"B\"}]}},"
 		      "\"providers\":{\"p\":{\"models\":{\"m\":{}}}}}", "bench2.json",
 		      "models.x/y.benchmarks[0]", "needs a \"name\" and a \"score\"");
+	/* a byte that is not UTF-8 would be stored and drawn half-decoded */
+	expect_reject(s, SNAP_HEAD "\"gpt-4o\":{\"name\":\"GPT\xff\"}}}}}", "latin1.json",
+		      "latin1.json:1:", "not valid UTF-8 (byte 0xff)");
 	expect_reject(s, "[1, 2]", "top.json", "(top level)", "expected an object");
 	expect_reject(s, "{\"gamma\": 5}", "prov.json", "gamma", "expected an object (a provider)");
 	expect_reject(s, "{}", "nothing.json", "no providers with models", NULL);

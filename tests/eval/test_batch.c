@@ -439,6 +439,85 @@ static void test_upload_has_no_key(void)
 	free(suite);
 }
 
+/* Cells of a run at run a and run b with the same coordinates (cases >= from) whose costs
+ * are in the ratio b = a * f (within rounding). */
+static long long cost_ratio(long long a, long long b, double f, int from)
+{
+	char *sql = sl_xasprintf("SELECT COUNT(*) FROM cells a JOIN cells b USING (model_idx, "
+				 "prompt_idx, case_idx, sample) WHERE a.run_id = %%lld AND b.run_id = "
+				 "%%lld AND a.case_idx >= %d AND abs(b.cost - a.cost * %g) < 1e-12",
+				 from, f);
+	long long n = q2(sql, a, b);
+	free(sql);
+	return n;
+}
+
+/* The response cache holds batch answers at the batch price and without latency: a cell
+ * reports what it would be charged in its own run (list price interactive, batch price in
+ * a batch), and an interactive cell never takes an answer whose speed was not measured. */
+static void test_cache_prices(void)
+{
+	script("{\"batch\": {\"complete_ms\": 20}}");
+	char *suite = write_suite("cacheprice", 4, NULL);
+	struct run_result r = run_cli(db, (const char *[]){ "run", suite, "--batch", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	long long batch = last_run();
+	/* interactive after batch: asked again, measured, at the list price */
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "8/8 cells, 0 errors, 0 cached");
+	run_result_free(&r);
+	long long inter = last_run();
+	CHECK_INT(route("openai.chat") + route("anthropic.messages"), 8);
+	CHECK_INT(cost_ratio(batch, inter, 2, 0), 8);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND latency_ms IS NOT NULL",
+		    inter), 8);
+	/* interactive again: from the cache, with the measured speed and the list price */
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "8/8 cells, 0 errors, 8 cached");
+	run_result_free(&r);
+	long long again = last_run();
+	CHECK_INT(route("openai.chat") + route("anthropic.messages"), 0);
+	CHECK_INT(cost_ratio(inter, again, 1, 0), 8);
+	CHECK_INT(q2("SELECT COUNT(*) FROM cells a JOIN cells b USING (model_idx, prompt_idx, "
+		     "case_idx, sample) WHERE a.run_id = %lld AND b.run_id = %lld AND a.latency_ms "
+		     "= b.latency_ms", inter, again), 8);
+	/* a batch run from the cache: its batch cells at the batch price, its sample cells
+	 * (case 0) at the list price with their measured speed; the scorecard says so */
+	fakeprov_reset(fp);
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", "--batch-sample", "1", NULL },
+		    NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "8/8 cells, 0 errors, 8 cached");
+	CHECK_CONTAINS(r.out, "went to the provider's batch API: cost at the batch price");
+	run_result_free(&r);
+	long long mixed = last_run();
+	CHECK_INT(route("openai.chat") + route("anthropic.messages") +
+		  route("openai.batches.create") + route("anthropic.batches.create"), 0);
+	CHECK_INT(cost_ratio(inter, mixed, 1, 0) - cost_ratio(inter, mixed, 1, 1), 2);
+	CHECK_INT(cost_ratio(inter, mixed, 0.5, 1), 6);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND case_idx = 0 AND "
+		    "latency_ms IS NOT NULL", mixed), 2);
+	free(suite);
+
+	/* batch after interactive: the interactive answers at the batch price */
+	suite = write_suite("cacheprice2", 3, NULL);
+	r = run_cli(db, (const char *[]){ "run", suite, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	run_result_free(&r);
+	inter = last_run();
+	r = run_cli(db, (const char *[]){ "run", suite, "--batch", NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "6/6 cells, 0 errors, 6 cached");
+	run_result_free(&r);
+	CHECK_INT(cost_ratio(inter, last_run(), 0.5, 0), 6);
+	free(suite);
+}
+
 TEST_MAIN_BEGIN
 	fp = fakeprov_start(NULL);
 	write_providers(fp->base);
@@ -457,6 +536,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_refused_and_secrets);
 	RUN_TEST(test_upload_has_no_key);
 	RUN_TEST(test_batch_sample);
+	RUN_TEST(test_cache_prices);
 	RUN_TEST(test_dead_endpoint);
 	fakeprov_stop(fp);
 	free(db);

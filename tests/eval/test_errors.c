@@ -176,6 +176,11 @@ static const struct ecase cases[] = {
 	{ "providers-not-json", "providers.json", "not JSON",
 	  FILES("config/shortlist/providers.json", "{\"providers\": {"),
 	  ARGV("run", "$DIR/suite.json", "--check"), NULL, false },
+	{ "providers-not-utf8", "providers.json", "not UTF-8 (a Latin-1 header value)",
+	  FILES("config/shortlist/providers.json", "{\"providers\": {\"fake\": {\"kind\": \"openai\", "
+						  "\"base_url\": \"http://127.0.0.1:9/v1\",\n"
+						  "  \"headers\": {\"X-Team\": \"caf\xe9\"}}}}"),
+	  ARGV("run", "$DIR/suite.json", "--check"), NULL, false },
 	{ "providers-unknown-key", "providers.json", "a misspelt key",
 	  FILES("config/shortlist/providers.json", "{\"providers\": {\"fake\": {\"kind\": \"openai\", "
 						  "\"base_url\": \"http://127.0.0.1:9/v1\", "
@@ -225,12 +230,18 @@ static const struct ecase cases[] = {
 	{ "theme-unknown-role", "Theme", "a theme file with an unknown role",
 	  FILES("k.keys", ":dump x\n", "bad.theme", "name = bad\nbogus = red on blue\n"),
 	  ARGV("tui", "--theme", "$DIR/bad.theme", "--script", "$DIR/k.keys"), NULL, false },
+	{ "theme-not-utf8", "Theme", "a theme file that is not UTF-8 (Latin-1 é)",
+	  FILES("k.keys", ":dump x\n", "bad.theme", "name = caf\xe9\ntitle = red\n"),
+	  ARGV("tui", "--theme", "$DIR/bad.theme", "--script", "$DIR/k.keys"), NULL, false },
 	{ "theme-colour", "Theme", "a colour that does not exist",
 	  FILES("k.keys", ":dump x\n", "bad.theme", "name = bad\ntitle = purpleish on blue\n"),
 	  ARGV("tui", "--theme", "$DIR/bad.theme", "--script", "$DIR/k.keys"), NULL, false },
 	/* catalogue */
 	{ "catalog-not-json", "Catalogue", "an update from a file that is not JSON",
 	  FILES("api.json", "<html>"), ARGV("catalog", "update", "--from", "$DIR/api.json"), NULL, false },
+	{ "catalog-not-utf8", "Catalogue", "an update from a file that is not UTF-8 (Latin-1 é)",
+	  FILES("api.json", "{\"p\": {\"models\": {\"m\": {\"name\": \"caf\xe9\"}}}}"),
+	  ARGV("catalog", "update", "--from", "$DIR/api.json"), NULL, false },
 	{ "catalog-filter-key", "Catalogue", "an unknown filter key",
 	  NULL, ARGV("models", "--filter", "foo=1"), NULL, false },
 	{ "catalog-filter-value", "Catalogue", "a filter value of the wrong type",

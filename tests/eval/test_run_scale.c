@@ -7,9 +7,10 @@
  * - every statement the runner and the planner prepare on cells, dataset_cases and the
  *   response cache is checked with EXPLAIN QUERY PLAN: a search of an index, never a scan
  *   and never a sort of the run's cells;
- * - after `shortlist run`, and after `runs import` of its bundle, the first reader walks no
- *   latency or TTFT index and reads no metric's every score: what they would compute was
- *   kept when the run (the import) ended. */
+ * - after `shortlist run`, in the copy of its bundle that `tui --open` reads, and after
+ *   `runs import` of that bundle, the first reader walks no latency or TTFT index and reads
+ *   no metric's every score: what they would compute was kept when the run ended (the
+ *   bundle was written). */
 #include "test.h"
 
 #include <malloc.h>
@@ -19,6 +20,7 @@
 
 #include "eval_util.h"
 #include "fakeprov_client.h"
+#include "shortlist/bundle.h"
 #include "shortlist/dataset.h"
 #include "shortlist/pipeline.h"
 #include "shortlist/runs.h"
@@ -305,13 +307,22 @@ static void test_readers_after_run(void)
 	r = run_cli(db, (const char *[]){ "runs", "export", "latest", "-o", bundle, NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	run_result_free(&r);
+	/* the bundle carries them: tui --open's copy computes nothing on its first view */
+	CHECK_INT(db_query_int(bundle, "SELECT COUNT(*) FROM cell_percentiles"), 2);
+	CHECK_INT(db_query_int(bundle, "SELECT COUNT(*) FROM score_intervals"),
+		  db_query_int(db, "SELECT COUNT(*) FROM score_intervals"));
+	struct sl_error err = { 0 };
+	char *copy = sl_bundle_open_copy(bundle, &err);
+	CHECK(copy != NULL);
+	CHECK_INT(count_computing(copy, "the first view of the bundle's copy"), 0);
+	sl_bundle_copy_remove(copy);
 	r = run_cli(other, (const char *[]){ "runs", "import", bundle, NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	run_result_free(&r);
 	CHECK_INT(count_computing(other, "after runs import"), 0);
-	/* the check itself: with the kept figures gone, the reader computes them */
+	/* the check itself: with the kept figures gone, the reader computes them (as it does on
+	 * a bundle written before bundles carried them) */
 	CHECK_INT(db_query_int(other, "SELECT COUNT(*) FROM cell_percentiles"), 2);
-	struct sl_error err = { 0 };
 	struct sl_store *s = sl_store_open(other, 0, &err);
 	CHECK(s && sl_store_exec(s, "DELETE FROM cell_percentiles; DELETE FROM score_intervals",
 				 &err) == 0);

@@ -108,6 +108,8 @@ static void test_file(void)
 		{ "{\"providers\":{\"openai\":{\"kind\":\"anthropic\"}}}", "built-in openai provider" },
 		{ "{\"providers\":{\"a:b\":{}}}", "may not be empty or contain ':'" },
 		{ "{\"providers\":\n{\"x\":}}", "line 2: not valid JSON" },
+		{ "{\"providers\":{\"x\":{\"kind\":\"openai\",\"base_url\":\"https://a\",\n"
+		  "\"headers\":{\"X-Team\":\"caf\xe9\"}}}}", ":2:25: not valid UTF-8 (byte 0xe9)" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		CHECK(merge(&p, bad[i].json, &err) == -1);

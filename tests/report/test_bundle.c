@@ -15,6 +15,7 @@
 #include "eval_util.h"
 #include "fixture.h"
 #include "shortlist/bundle.h"
+#include "shortlist/pipeline.h"
 #include "shortlist/store.h"
 
 static char *src_db, *bundle, *tmpdir;
@@ -514,6 +515,64 @@ static void test_tui_open(void)
 	free(keys);
 }
 
+/* Statements of the run view (triangle, report, gates, the TUI's Scorecard) on the bundle's
+ * working copy that compute a figure a run keeps: a bootstrap's read of a metric's every
+ * score (percentiles of rows this small are walked, never kept: test_run_scale has those). */
+static int count_computing(const char *bundle_path)
+{
+	struct sl_error err = { 0 };
+	char *copy = sl_bundle_open_copy(bundle_path, &err);
+	struct sl_store *s = copy ? sl_store_open(copy, 0, &err) : NULL;
+	CHECK(s != NULL);
+	if (!s)
+		return -1;
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, test_trace_stmt, NULL);
+	struct sl_run_view v;
+	CHECK_INT(sl_run_view_build(s, 1, NULL, &v, &err), 0);
+	sl_run_view_free(&v);
+	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	int n = 0;
+	for (size_t i = 0; i < test_n_traced; i++) {
+		const char *q = test_traced[i];
+		n += strstr(q, "SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2") != NULL;
+		free(test_traced[i]);
+	}
+	test_n_traced = 0;
+	sl_store_close(s);
+	sl_bundle_copy_remove(copy);
+	return n;
+}
+
+/* A run nobody has looked at yet (no interval kept): its bundle is written with the
+ * scorecard's kept figures (the judge's bootstrap intervals), so the first view of it opened
+ * with tui --open computes nothing. A bundle without them (as written before) is read as
+ * before: its first view computes them. */
+static void test_bundle_keeps_figures(void)
+{
+	char *unviewed = test_path("unviewed.db"), *out = test_path("unviewed.slrun");
+	sqlite3 *h = db_open(src_db);
+	char *sql = sl_xasprintf("VACUUM INTO '%s'", unviewed);
+	CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
+	free(sql);
+	sqlite3_close(h);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(unviewed, 0, &err);
+	CHECK(s != NULL);
+	exec(s, "DELETE FROM score_intervals; DELETE FROM cell_percentiles");
+	sl_store_close(s);
+	free(said(unviewed, (const char *[]){ "runs", "export", "1", "-o", out, NULL }));
+	CHECK_INT(db_query_int(out, "SELECT count(*) FROM score_intervals"), 2);
+	CHECK_INT(count_computing(out), 0);
+	/* the same bundle without them: read, and computed on its first view */
+	CHECK(sqlite3_open(out, &h) == SQLITE_OK &&
+	      sqlite3_exec(h, "DELETE FROM score_intervals", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(h);
+	CHECK(count_computing(out) > 0);
+	CHECK(tmpdir_empty());
+	free(unviewed);
+	free(out);
+}
+
 /* Every table with a run_id column is carried, rebuilt, or deliberately left behind. */
 static void test_every_run_table_covered(void)
 {
@@ -603,6 +662,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_import_remaps);
 	RUN_TEST(test_refused);
 	RUN_TEST(test_tui_open);
+	RUN_TEST(test_bundle_keeps_figures);
 	RUN_TEST(test_every_run_table_covered);
 	RUN_TEST(test_uid_migration);
 	RUN_TEST(test_older_bundle);

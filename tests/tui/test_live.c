@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fakeprov_client.h"
@@ -428,6 +429,48 @@ static void test_live_decide(void)
 	free(script);
 }
 
+/* e on the Prompts screen while a run goes on: the editor has the terminal, and the run
+ * keeps going meanwhile. The editor waits (up to 30 s) for the run to show as complete in
+ * the store, says whether it did, and changes nothing. Before, the loop stopped while the
+ * editor ran: the run could not finish until the editor exited. */
+static void test_edit_during_run(void)
+{
+	char *db = fresh_db();
+	char *marker = test_path("edit-during-run.marker");
+	remove(marker);
+	char *text = sl_xasprintf("#!/bin/sh\n"
+				  "i=0\n"
+				  "while [ $i -lt 300 ]; do\n"
+				  "  if '%s' --db '%s' runs show 1 2>/dev/null | grep -q '(complete'; then\n"
+				  "    echo finished > '%s'; exit 0\n"
+				  "  fi\n"
+				  "  sleep 0.1; i=$((i+1))\n"
+				  "done\n"
+				  "echo 'still running' > '%s'\n",
+				  shortlist_bin, db, marker, marker);
+	char *editor = test_write_file("edit-during-run.sh", text);
+	chmod(editor, 0755);
+	char *keys = test_write_file("edit-during-run.keys",
+				     "<Colon>open suite-a1.json<Enter>\n<Enter>\n2e\n"
+				     ":dump after the edit\n");
+	setenv("EDITOR", editor, 1);
+	unsetenv("VISUAL");
+	char *out = run_script(db, keys, "80x24", 0);
+	unsetenv("EDITOR");
+	char *said = sl_read_file(marker, NULL, NULL);
+	CHECK(said != NULL);
+	CHECK_STR(said ? said : "", "finished\n");
+	CHECK_CONTAINS(out, "sentiment@2 unchanged: no new version");
+	CHECK_CONTAINS(out, "5/6 label"); /* the run ended on its Scorecard meanwhile */
+	free(said);
+	free(out);
+	free(keys);
+	free(editor);
+	free(text);
+	free(marker);
+	free(db);
+}
+
 int test_failures;
 const char *test_current;
 
@@ -459,6 +502,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_refused_sends_nothing);
 	RUN_TEST(test_pty_live_run);
 	RUN_TEST(test_ascii_live);
+	RUN_TEST(test_edit_during_run);
 	fakeprov_stop(fp);
 	free(template_db);
 	if (test_failures)

@@ -215,6 +215,10 @@ static void test_theme_errors(void)
 	CHECK_INT(tui_theme_parse(&t, "title red\n", "bad.theme", &err), -1);
 	CHECK_CONTAINS(err.msg, "expected ROLE = STYLE");
 	tui_theme_free(&t);
+	memset(&t, 0, sizeof t);
+	CHECK_INT(tui_theme_parse(&t, "title = red\nname = caf\xe9\n", "bad.theme", &err), -1);
+	CHECK_CONTAINS(err.msg, "bad.theme:2:11: not valid UTF-8 (byte 0xe9)");
+	tui_theme_free(&t);
 	tui_theme_mono(&t);
 	int fg, bg, attrs;
 	tui_theme_resolve(&t, TUI_ROLE_CURSOR, 256, &fg, &bg, &attrs);

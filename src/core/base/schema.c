@@ -669,6 +669,14 @@ static const char eval_response_cache_v2[] =
 	"ALTER TABLE response_cache_v2 RENAME TO response_cache;"
 	"CREATE INDEX response_cache_key ON response_cache(substr(key, 1, 8));";
 
+/* The price an answer in the response cache was charged at, as a share of the list price
+ * (1 interactive, the protocol's price_factor for a batch answer), so that a hit is priced
+ * as the cell that takes it will be charged. Until now only batch answers were stored
+ * without a latency (never measured), at the batch discount of every batch protocol: 0.5. */
+static const char eval_response_cache_price_v1[] =
+	"ALTER TABLE response_cache ADD COLUMN price_factor REAL NOT NULL DEFAULT 1;"
+	"UPDATE response_cache SET price_factor = 0.5 WHERE latency_ms IS NULL;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -697,6 +705,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "response cache: answers appended, a short index on the key", eval_response_cache_v2 },
 	{ "statistics deferred by bulk writers: replaced cells", report_stats_deferred_v3 },
 	{ "statistics deferred by bulk writers: replaced scores", report_stats_deferred_v4 },
+	{ "response cache: the price share an answer was charged at", eval_response_cache_price_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

@@ -16,6 +16,7 @@
 
 #include "catalog_internal.h"
 #include "shortlist/paths.h"
+#include "shortlist/utf8.h"
 
 struct importer {
 	struct sl_store *store;
@@ -645,6 +646,9 @@ int sl_catalog_import_buffer(struct sl_store *store, const char *json, size_t le
 		json += 3;
 		len -= 3;
 	}
+	/* cJSON keeps bytes that are not UTF-8: they would be stored and drawn half-decoded */
+	if (sl_utf8_require(json, len, im.origin, err) != 0)
+		return -1;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
 	if (!root) {

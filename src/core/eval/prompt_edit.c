@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,37 +36,66 @@ char *sl_prompt_edit_begin(const struct sl_prompt_version *base, struct sl_error
 	return path;
 }
 
-int sl_editor_run(const char *path, const char **editor)
+int sl_editor_start(struct sl_editor *ed, const char *path)
 {
-	const char *ed = getenv("VISUAL");
-	if (!ed || !*ed)
-		ed = getenv("EDITOR");
-	if (!ed || !*ed)
-		ed = "vi";
-	if (editor)
-		*editor = ed;
+	*ed = (struct sl_editor){ .pid = -1, .pidfd = -1 };
+	ed->command = getenv("VISUAL");
+	if (!ed->command || !*ed->command)
+		ed->command = getenv("EDITOR");
+	if (!ed->command || !*ed->command)
+		ed->command = "vi";
 	fflush(NULL);
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 	sigemptyset(&ign.sa_mask);
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	pid_t pid = fork();
-	if (pid == 0) {
+	sigaction(SIGINT, &ign, &ed->old_int);
+	sigaction(SIGQUIT, &ign, &ed->old_quit);
+	ed->pid = fork();
+	if (ed->pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
-		setenv("SHORTLIST_EDITOR", ed, 1);
+		setenv("SHORTLIST_EDITOR", ed->command, 1);
 		execl("/bin/sh", "sh", "-c", "$SHORTLIST_EDITOR \"$1\"", "sh", path, (char *)NULL);
 		_exit(127);
 	}
-	int status = 0, rc = -1;
-	if (pid > 0) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (ed->pid < 0) {
+		sigaction(SIGINT, &ed->old_int, NULL);
+		sigaction(SIGQUIT, &ed->old_quit, NULL);
+		return -1;
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	/* A pidfd turns readable when the editor exits: the caller's poll() sees it with
+	 * its other descriptors. Without one (an old kernel) the caller polls on a timer. */
+#ifdef SYS_pidfd_open
+	ed->pidfd = (int)syscall(SYS_pidfd_open, ed->pid, 0);
+#endif
+	return 0;
+}
+
+int sl_editor_wait(struct sl_editor *ed, bool block)
+{
+	if (ed->pid <= 0)
+		return -1;
+	int status = 0;
+	pid_t got;
+	while ((got = waitpid(ed->pid, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (got == 0)
+		return SL_EDITOR_RUNNING;
+	int rc = got > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (ed->pidfd >= 0)
+		close(ed->pidfd);
+	ed->pid = ed->pidfd = -1;
+	sigaction(SIGINT, &ed->old_int, NULL);
+	sigaction(SIGQUIT, &ed->old_quit, NULL);
 	return rc;
+}
+
+int sl_editor_run(const char *path, const char **editor)
+{
+	struct sl_editor ed;
+	int rc = sl_editor_start(&ed, path);
+	if (editor)
+		*editor = ed.command;
+	return rc < 0 ? -1 : sl_editor_wait(&ed, true);
 }
 
 static bool same_tags(const struct sl_prompt_version *a, const struct sl_prompt_version *b)

@@ -53,6 +53,7 @@ struct cell_rec {
 	long http_status;
 	bool cached;
 	double latency_ms, ttft_ms, cost;
+	double price_factor; /* cost's share of the list price: 1, or a batch API's discount */
 	int64_t tokens_in, tokens_out;
 	bool tokens_estimated;
 	bool to_cache; /* also write it to the response cache */
@@ -980,6 +981,8 @@ static void bind_cell_row(const struct sl_runner *r, sqlite3_stmt *st, const str
 /* The response cache's key is not unique in SQL (only a short prefix of it is indexed, see
  * the schema): an answer is added when the key is not there yet, in the caller's write
  * transaction. The cache keeps the first answer to a request; only --refresh replaces it.
+ * A batch answer has no latency (never measured) and interactive cells do not take it (see
+ * cache_lookup): an interactive answer to the same request is added next to it.
  * The unary + keeps SQLite from putting ?1 for key in the prefix (constant propagation),
  * which would hide the index from a SELECT. */
 #define CACHE_KEY_IS "substr(key, 1, 8) = substr(?1, 1, 8) AND +key = ?1"
@@ -1001,8 +1004,9 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, const struct
 	sqlite3_stmt *cs = sl_store_prepare(store,
 		"INSERT INTO response_cache(key, endpoint, model, reported_model, output, "
 		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
-		"created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
-		"WHERE NOT EXISTS (SELECT 1 FROM response_cache WHERE " CACHE_KEY_IS ")", err);
+		"created_at, price_factor) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		"?13, ?14 WHERE NOT EXISTS (SELECT 1 FROM response_cache WHERE " CACHE_KEY_IS
+		" AND (latency_ms IS NOT NULL OR ?7 IS NULL))", err);
 	if (!cs)
 		return -1;
 	sl_bind_text(cs, 1, c->cache_key);
@@ -1018,6 +1022,7 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, const struct
 	sqlite3_bind_int(cs, 11, c->tokens_estimated);
 	bind_real(cs, 12, c->cost);
 	sl_bind_text(cs, 13, now);
+	sqlite3_bind_double(cs, 14, c->price_factor);
 	int rc = sl_store_step(store, cs, err);
 	sqlite3_reset(cs);
 	return rc < 0 ? -1 : 0;
@@ -1448,6 +1453,8 @@ static bool share_inflight(struct sl_runner *r, int64_t idx, const char *key,
 	return false;
 }
 
+static void price_for_cell(const struct sl_runner *r, int64_t idx, struct cell_rec *c);
+
 /* The cells that waited for f's request get its answer (or its error: --resume runs failed
  * cells again); cancelled, they stay missing. */
 static void settle_waiters(struct sl_runner *r, struct inflight *f, const struct cell_rec *c,
@@ -1460,9 +1467,11 @@ static void settle_waiters(struct sl_runner *r, struct inflight *f, const struct
 		w->idx = f->waiters[i].idx;
 		w->ans = f->waiters[i].ans;
 		f->waiters[i].ans = (struct answers){ 0 };
+		price_for_cell(r, w->idx, w); /* a batch cell waiting for a sample cell */
 		account(r, w);
 		struct sl_cell_metrics wm = *cm;
 		wm.cached = w->cached;
+		wm.cost_usd = w->cost;
 		live_final(r, w->idx, w->error_msg, &wm);
 	}
 	for (size_t i = 0; i < f->n_waiters; i++)
@@ -1534,6 +1543,7 @@ static struct cell_rec *record_result(struct sl_runner *r, int64_t idx, char *ke
 	const struct model_slot *ms = &r->models[m];
 	c->cost = sl_cost_usd(&ms->price, res->tokens_in, res->tokens_out, res->tokens_cached,
 			      res->tokens_cache_write);
+	c->price_factor = 1;
 	if (res->status == SL_OK) {
 		c->output = sl_xstrdup(res->text ? res->text : "");
 		c->to_cache = r->cache != SL_CACHE_OFF;
@@ -1684,12 +1694,14 @@ static char *cache_key(struct sl_runner *r, int m, int prompt, const struct sl_m
 	return sl_xstrdup(hex);
 }
 
-/* An answer among finished cells not committed yet (the loop's batch, or the writer's). */
+/* An answer among finished cells not committed yet (the loop's batch, or the writer's);
+ * measured: see cache_lookup. */
 static bool uncommitted_lookup(const struct cell_rec *batch, size_t n, const char *key,
-			       struct cell_rec *c)
+			       bool measured, struct cell_rec *c)
 {
 	for (size_t i = 0; i < n; i++)
-		if (batch[i].to_cache && strcmp(batch[i].cache_key, key) == 0) {
+		if (batch[i].to_cache && strcmp(batch[i].cache_key, key) == 0 &&
+		    !(measured && isnan(batch[i].latency_ms))) {
 			rec_copy_shared(c, &batch[i]);
 			free(c->cache_key);
 			c->cache_key = NULL;
@@ -1699,18 +1711,25 @@ static bool uncommitted_lookup(const struct cell_rec *batch, size_t n, const cha
 }
 
 /* The response cache, including this invocation's answers not committed yet. With
- * --refresh only answers fetched by this invocation count (the rest is to be asked again). */
-static bool cache_lookup(struct sl_runner *r, const char *key, struct cell_rec *c)
+ * --refresh only answers fetched by this invocation count (the rest is to be asked again).
+ * measured: only answers with a latency, as an interactive cell needs (a batch answer has
+ * none; reusing it would leave the speed of an interactive run unmeasured, or a
+ * --batch-sample cell without the speed it is there for). The caller prices the hit
+ * (price_for_cell). */
+static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, struct cell_rec *c)
 {
-	if (uncommitted_lookup(r->batch, r->n_batch, key, c) ||
-	    uncommitted_lookup(r->w.cells, r->w.n, key, c))
+	if (uncommitted_lookup(r->batch, r->n_batch, key, measured, c) ||
+	    uncommitted_lookup(r->w.cells, r->w.n, key, measured, c))
 		return true;
 	if (r->cache == SL_CACHE_REFRESH && !keyset_has(r, key))
 		return false;
-	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
-		"tokens_out, tokens_estimated, cost FROM response_cache WHERE " CACHE_KEY_IS
-		" LIMIT 1", NULL);
+	sqlite3_stmt *st = sl_store_prepare(r->store, measured
+		? "SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
+		  "tokens_out, tokens_estimated, cost, price_factor FROM response_cache WHERE "
+		  CACHE_KEY_IS " AND latency_ms IS NOT NULL LIMIT 1"
+		: "SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
+		  "tokens_out, tokens_estimated, cost, price_factor FROM response_cache WHERE "
+		  CACHE_KEY_IS " LIMIT 1", NULL);
 	if (!st)
 		return false;
 	sl_bind_text(st, 1, key);
@@ -1732,6 +1751,7 @@ static bool cache_lookup(struct sl_runner *r, const char *key, struct cell_rec *
 		c->tokens_estimated = sqlite3_column_int(st, 7) != 0;
 		c->cost = sqlite3_column_type(st, 8) == SQLITE_NULL ? NAN
 								    : sqlite3_column_double(st, 8);
+		c->price_factor = sqlite3_column_double(st, 9);
 		c->cached = true;
 	}
 	sqlite3_reset(st);
@@ -1787,6 +1807,22 @@ static bool is_batch_cell(const struct sl_runner *r, int64_t idx)
 	int m, p, c, s;
 	cell_coords(r, idx, &m, &p, &c, &s);
 	return r->bmodels && r->bmodels[m].ops && c >= r->batch_sample;
+}
+
+/* A cached or shared answer priced as this cell is charged: the list price for a cell asked
+ * interactively, the batch API's discount for a batch cell, whichever way the answer was
+ * charged when it was fetched. An answer fetched before its model had a price (the suite's
+ * "prices", a catalogue update) is priced now from its tokens. */
+static void price_for_cell(const struct sl_runner *r, int64_t idx, struct cell_rec *c)
+{
+	int m, p, k, s;
+	cell_coords(r, idx, &m, &p, &k, &s);
+	double f = is_batch_cell(r, idx) ? r->bmodels[m].ops->price_factor : 1;
+	if (isnan(c->cost))
+		c->cost = sl_cost_usd(&r->models[m].price, c->tokens_in, c->tokens_out, -1, -1) * f;
+	else if (c->price_factor > 0)
+		c->cost = c->cost / c->price_factor * f;
+	c->price_factor = f;
 }
 
 static int64_t host_index(void *ud, int m, int p, int c, int s)
@@ -1848,6 +1884,7 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
 		rec->ans = answers_of(row);
 	rec->latency_ms = rec->ttft_ms = NAN;
 	rec->cost *= factor; /* NAN stays NAN */
+	rec->price_factor = factor;
 	r->prog.fetched++;
 	r->live[m].fetched++;
 	account(r, rec);
@@ -1962,13 +1999,8 @@ static int start_cell(struct sl_runner *r, struct sl_engine *eng, int64_t idx, s
 	if (r->cache != SL_CACHE_OFF) {
 		struct cell_rec tmp;
 		memset(&tmp, 0, sizeof tmp);
-		if (cache_lookup(r, key, &tmp)) {
-			/* An answer fetched before its model had a price (the suite's "prices", a
-			 * catalogue update) is priced now from its tokens; a measured cost stays. */
-			if (isnan(tmp.cost)) {
-				tmp.cost = sl_cost_usd(&ms->price, tmp.tokens_in, tmp.tokens_out, -1,
-						       -1);
-			}
+		if (cache_lookup(r, key, !is_batch_cell(r, idx), &tmp)) {
+			price_for_cell(r, idx, &tmp);
 			struct cell_rec *rec = batch_add(r);
 			*rec = tmp;
 			rec->idx = idx;
@@ -2631,7 +2663,8 @@ static int plan_cell(struct sl_runner *r, struct sl_run_plan *plan, int64_t idx,
 	}
 	struct cell_rec tmp;
 	memset(&tmp, 0, sizeof tmp);
-	if (again || (r->cache == SL_CACHE_USE && cache_lookup(r, key, &tmp))) {
+	if (again || (r->cache == SL_CACHE_USE && cache_lookup(r, key, !is_batch_cell(r, idx),
+							      &tmp))) {
 		plan->cached++;
 		if (!again)
 			rec_free(&tmp);

@@ -13,6 +13,7 @@
 #include "net_internal.h"
 #include "shortlist/paths.h"
 #include "shortlist/providers_config.h"
+#include "shortlist/utf8.h"
 
 struct builtin {
 	const char *name;
@@ -493,6 +494,9 @@ fail:
 int sl_providers_merge_json(struct sl_providers *p, const char *json, size_t len,
 			    const char *origin, struct sl_error *err)
 {
+	/* cJSON keeps bytes that are not UTF-8: they would reach headers and request bodies */
+	if (sl_utf8_require(json, len, origin, err) != 0)
+		return -1;
 	cJSON *root = cJSON_ParseWithLength(json, len);
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();

@@ -16,15 +16,17 @@
 #include "shortlist/scorecard.h"
 #include "version.h"
 
-/* The run's own rows, in an order that satisfies their foreign keys. */
+/* The run's own rows, in an order that satisfies their foreign keys. score_intervals and
+ * cell_percentiles are the scorecard's kept figures, each keyed by the sums it was computed
+ * from: export fills them in the bundle itself, against the sums its triggers added up, so
+ * a bundle opened or imported (its rows added up again in the same order) reads them back
+ * instead of walking a million cells; where a key misses, the reader computes as before. */
 static const char *const run_tables[] = {
 	"run_models", "run_prompts", "cells", "cell_scores", "score_marks", "score_intervals",
-	"ratings", "pairwise_votes", "promotions",
+	"cell_percentiles", "ratings", "pairwise_votes", "promotions",
 };
-/* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied.
- * cell_percentiles is a cache of the scorecard's, filled again once the import is in. */
-static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported",
-					      "cell_percentiles" };
+/* Kept by triggers on cells and cell_scores: rebuilt as those rows go in, never copied. */
+static const char *const derived_tables[] = { "cell_stats", "score_stats", "cell_reported" };
 /* Left behind: a provider batch job belongs to the store that submitted it (collecting its
  * results twice, from two stores, would be wrong); an exported run carries its cells. */
 static const char *const local_tables[] = { "run_batches" };
@@ -200,6 +202,20 @@ static int copy_out(struct sl_store *store, int64_t run_id, struct sl_error *err
 	return 0;
 }
 
+/* The scorecard's kept figures, keyed by the bundle's own sums (see run_tables): whoever
+ * opens the bundle reads them back. */
+static int keep_figures(const char *tmp, int64_t run_id, struct sl_error *err)
+{
+	struct sl_store *b = sl_store_open(tmp, 0, err);
+	if (!b)
+		return -1;
+	int rc = sl_scorecard_keep(b, run_id, err);
+	if (rc == 0)
+		rc = sl_store_exec(b, "PRAGMA journal_mode = DELETE", err);
+	sl_store_close(b);
+	return rc;
+}
+
 int sl_bundle_export(struct sl_store *store, int64_t run_id, const char *path, bool force,
 		     struct sl_error *err)
 {
@@ -239,6 +255,8 @@ int sl_bundle_export(struct sl_store *store, int64_t run_id, const char *path, b
 		sl_store_rollback(store);
 		detach(store);
 	}
+	if (rc == 0)
+		rc = keep_figures(tmp, run_id, err);
 	if (rc == 0 && rename(tmp, path) != 0) {
 		sl_error_set(err, "cannot write %s: %s", path, strerror(errno));
 		rc = -1;
@@ -593,8 +611,8 @@ int sl_bundle_import(struct sl_store *store, const char *path, struct sl_bundle_
 		detach(store);
 	}
 	sl_bundle_copy_remove(copy);
-	/* the first reader of the imported run reads its percentiles and intervals back (the
-	 * copied intervals' keys are sums the triggers added up again, so they may miss) */
+	/* the first reader of the imported run reads its percentiles and intervals back: a
+	 * bundle's own are kept where its key still holds, the rest (an older bundle's) here */
 	if (rc == 0)
 		sl_scorecard_keep(store, out->run_id, &(struct sl_error){ 0 });
 	return rc;

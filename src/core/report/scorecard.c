@@ -771,11 +771,17 @@ static void free_names(char **names, size_t n)
 }
 
 /* Models whose cells went to a batch API: their latency is not measured and their cost is
- * the batch price; say so rather than show an empty speed as if it were missing data. */
+ * the batch price; say so rather than show an empty speed as if it were missing data. A
+ * batch model all of whose cells came from the cache has no batch, but its params say it:
+ * its cached answers are priced as batch cells too. */
 static int mark_batch_rows(struct sl_store *store, struct sl_scorecard *sc, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(store,
-		"SELECT DISTINCT model_idx, protocol FROM run_batches WHERE run_id = ?", err);
+		"SELECT model_idx FROM run_batches WHERE run_id = ?1 UNION "
+		"SELECT m.idx FROM runs r, json_each(iif(json_valid(r.params), r.params, '{}'), "
+		"'$.batch.models') j, run_models m WHERE r.id = ?1 AND m.run_id = ?1 AND "
+		"m.requested = j.value",
+		err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sc->run_id);
