@@ -108,6 +108,16 @@ int sl_run_resolve(struct sl_store *store, const char *ref, int64_t *id_out,
 /* One run with its full lineage (models with the ids the API reported, prompt versions). */
 int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl_error *err);
 void sl_run_free(struct sl_run *run);
+/* A run's cells per model and prompt, from its statistics (cell_stats: a few rows, never a
+ * walk of the cells), in model then prompt order; groups without cells are left out.
+ * cached, cost, cost_unknown and tokens_out count the successful cells only. */
+struct sl_run_group {
+	int model_idx, prompt_idx;
+	int64_t n, errors, cached, cost_unknown, tokens_out;
+	double cost;
+};
+int sl_run_groups(struct sl_store *store, int64_t run_id, struct sl_run_group **out,
+		  size_t *n_out, struct sl_error *err);
 /* The suite a run was run with, parsed from the stored file exactly as the run parsed it
  * (shorthands expanded); scorers are not checked against the registry again. The one way
  * to read a run's scorers, judge, weights, gates and prices. NULL with err (code 2). */

@@ -122,59 +122,15 @@ static void on_progress(void *ud, const struct sl_run_progress *p)
 
 /* ---- summary ---- */
 
-struct group {
-	int model_idx, prompt_idx;
-	const char *model, *prompt;
-	int prompt_version;
-	int64_t n, errors, cached, cost_unknown, tokens_out;
-	double cost;
-};
-
-/* The groups' counts from a walk of the cells; their latency and TTFT percentiles from the
- * scorecard's rows (kept, or read off the indexes), not from every cell's values in memory
- * (16 bytes a cell: 22 MB of a 1M-cell run's peak). */
+/* The groups' counts from the run's statistics and their latency and TTFT percentiles from
+ * the scorecard's rows (kept, or read off the indexes): never a walk of every cell, so the
+ * end of a run costs the same at 1M cells as at 1k. */
 struct summary {
-	struct group *g;
+	struct sl_run_group *g;
 	size_t n;
 	struct sl_run run;
 	const struct sl_scorecard *card; /* NULL: no successful cell, no percentile */
 };
-
-static int collect(void *ud, const struct sl_cell *c)
-{
-	struct summary *s = ud;
-	struct group *g = NULL;
-	for (size_t i = 0; i < s->n && !g; i++)
-		if (s->g[i].model_idx == c->model_idx && s->g[i].prompt_idx == c->prompt_idx)
-			g = &s->g[i];
-	if (!g) {
-		s->g = sl_xrealloc(s->g, (s->n + 1) * sizeof *s->g);
-		g = &s->g[s->n++];
-		memset(g, 0, sizeof *g);
-		g->model_idx = c->model_idx;
-		g->prompt_idx = c->prompt_idx;
-		g->prompt_version = c->prompt_version;
-		for (size_t i = 0; i < s->run.n_models; i++)
-			if (s->run.models[i].idx == c->model_idx)
-				g->model = s->run.models[i].requested;
-		for (size_t i = 0; i < s->run.n_prompts; i++)
-			if (s->run.prompts[i].idx == c->prompt_idx)
-				g->prompt = s->run.prompts[i].name;
-	}
-	g->n++;
-	if (c->error_kind) {
-		g->errors++;
-		return 0;
-	}
-	g->cached += c->cached;
-	if (isnan(c->cost))
-		g->cost_unknown++;
-	else
-		g->cost += c->cost;
-	if (c->tokens_out > 0)
-		g->tokens_out += c->tokens_out;
-	return 0;
-}
 
 static void summary_free(struct summary *s)
 {
@@ -182,9 +138,27 @@ static void summary_free(struct summary *s)
 	sl_run_free(&s->run);
 }
 
+static const char *group_model(const struct summary *s, const struct sl_run_group *g)
+{
+	for (size_t i = 0; i < s->run.n_models; i++)
+		if (s->run.models[i].idx == g->model_idx)
+			return s->run.models[i].requested;
+	return NULL;
+}
+
+static const struct sl_run_prompt *group_prompt(const struct summary *s,
+						const struct sl_run_group *g)
+{
+	for (size_t i = 0; i < s->run.n_prompts; i++)
+		if (s->run.prompts[i].idx == g->prompt_idx)
+			return &s->run.prompts[i];
+	return NULL;
+}
+
 /* A group's p50 and p95 latency and p50 TTFT, in ms (NAN when it has none): its scorecard
  * row (the model's row when the run has one prompt). */
-static void group_percentiles(const struct summary *s, const struct group *g, double v[3])
+static void group_percentiles(const struct summary *s, const struct sl_run_group *g,
+			      double v[3])
 {
 	v[0] = v[1] = v[2] = NAN;
 	const struct sl_scorecard *sc = s->card;
@@ -205,9 +179,11 @@ static void print_table(struct summary *s)
 	printf("\n%-34s %-24s %6s %6s %6s %8s %8s %8s %10s\n", "MODEL", "PROMPT", "CELLS", "ERRORS",
 	       "CACHED", "P50", "P95", "TTFT50", "COST");
 	for (size_t i = 0; i < s->n; i++) {
-		struct group *g = &s->g[i];
+		const struct sl_run_group *g = &s->g[i];
+		const struct sl_run_prompt *p = group_prompt(s, g);
+		const char *model = group_model(s, g);
 		char prompt[64], p50[SL_FMT_LEN], p95[SL_FMT_LEN], t50[SL_FMT_LEN], cost[SL_FMT_LEN];
-		snprintf(prompt, sizeof prompt, "%s@%d", g->prompt ? g->prompt : "?", g->prompt_version);
+		snprintf(prompt, sizeof prompt, "%s@%d", p ? p->name : "?", p ? p->version : 0);
 		double v[3];
 		group_percentiles(s, g, v);
 		sl_fmt_seconds(v[0] / 1000, p50);
@@ -215,7 +191,7 @@ static void print_table(struct summary *s)
 		sl_fmt_seconds(v[2] / 1000, t50);
 		sl_fmt_usd_partial(g->cost, g->cost_unknown, cost);
 		printf("%-34.34s %-24.24s %6lld %6lld %6lld %8s %8s %8s %10s\n",
-		       g->model ? g->model : "?", prompt, (long long)g->n, (long long)g->errors,
+		       model ? model : "?", prompt, (long long)g->n, (long long)g->errors,
 		       (long long)g->cached, p50, p95, t50, cost);
 	}
 }
@@ -243,11 +219,13 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 	cJSON_AddBoolToObject(j, "budget_reached", o->budget_hit);
 	cJSON *groups = cJSON_AddArrayToObject(j, "groups");
 	for (size_t i = 0; i < s->n; i++) {
-		struct group *g = &s->g[i];
+		const struct sl_run_group *g = &s->g[i];
+		const struct sl_run_prompt *p = group_prompt(s, g);
+		const char *model = group_model(s, g);
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "model", g->model ? g->model : "");
-		cJSON_AddStringToObject(x, "prompt", g->prompt ? g->prompt : "");
-		cJSON_AddNumberToObject(x, "prompt_version", g->prompt_version);
+		cJSON_AddStringToObject(x, "model", model ? model : "");
+		cJSON_AddStringToObject(x, "prompt", p && p->name ? p->name : "");
+		cJSON_AddNumberToObject(x, "prompt_version", p ? p->version : 0);
 		cJSON_AddNumberToObject(x, "cells", (double)g->n);
 		cJSON_AddNumberToObject(x, "errors", (double)g->errors);
 		cJSON_AddNumberToObject(x, "cached", (double)g->cached);
@@ -477,7 +455,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	signal(SIGTERM, SIG_DFL);
 	struct summary s = { 0 };
 	if (sl_run_get(store, o.run_id, &s.run, &err) != 0 ||
-	    sl_run_cells_foreach(store, o.run_id, collect, &s, &err) != 0) {
+	    sl_run_groups(store, o.run_id, &s.g, &s.n, &err) != 0) {
 		summary_free(&s);
 		rc = cli_fail(&err);
 		goto out;

@@ -213,6 +213,80 @@ static void test_export_import_roundtrip(void)
 	free(bad);
 }
 
+/* An export carries each version's lineage (the version it was edited from), its own tags
+ * and when it was made; an import into a store that already has other versions of the
+ * prompt maps the parent to the numbers it stores them under. */
+static void test_export_keeps_lineage_and_version_tags(void)
+{
+	struct sl_error err = { 0 };
+	struct sl_store *s = open_store("lineage-src.db");
+	const char *docs[] = { "{\"name\": \"p\", \"user\": \"one {{x}}\"}",
+			       "{\"name\": \"p\", \"user\": \"two {{x}}\"}",
+			       "{\"name\": \"p\", \"user\": \"three {{x}}\"}" };
+	for (int i = 0; i < 3; i++) {
+		struct sl_prompt_version pv;
+		bool created;
+		CHECK(parse_pv(docs[i], &pv, &err) == 0);
+		pv.parent = i == 2 ? 1 : 0; /* @3 was edited from @1 */
+		CHECK(sl_prompts_add(s, &pv, &created, &err) == 0);
+		sl_prompt_version_free(&pv);
+	}
+	CHECK(sl_prompts_tag(s, "p", 3, "prod", true, &err) == 0);
+	CHECK(sl_prompts_tag(s, "p", 1, "baseline", true, &err) == 0);
+	char *dir = test_path("lineage-export");
+	int n = 0;
+	CHECK(sl_prompts_export(s, dir, &n, &err) == 0);
+
+	struct sl_store *t = open_store("lineage-dst.db");
+	struct sl_prompt_version other;
+	bool created;
+	CHECK(parse_pv("{\"name\": \"p\", \"user\": \"theirs {{x}}\"}", &other, &err) == 0);
+	CHECK(sl_prompts_add(t, &other, &created, &err) == 0);
+	sl_prompt_version_free(&other);
+	int added = 0, same = 0;
+	CHECK(sl_prompts_import(t, dir, &added, &same, &err) == 0);
+	CHECK_INT(added, 3);
+	struct sl_prompt_version a, b;
+	/* the source's @1 and @3 are @2 and @4 here */
+	CHECK(sl_prompts_get(s, "p", 3, &a, &err) == 0);
+	CHECK(sl_prompts_get(t, "p", 4, &b, &err) == 0);
+	CHECK_STR(b.hash, a.hash);
+	CHECK_INT(b.parent, 2);
+	CHECK_INT(b.n_version_tags, 1);
+	if (b.n_version_tags == 1)
+		CHECK_STR(b.version_tags[0], "prod");
+	CHECK_STR(b.created_at, a.created_at);
+	sl_prompt_version_free(&a);
+	sl_prompt_version_free(&b);
+	CHECK(sl_prompts_get(t, "p", 2, &b, &err) == 0);
+	CHECK_INT(b.parent, 0);
+	CHECK_INT(b.n_version_tags, 1);
+	if (b.n_version_tags == 1)
+		CHECK_STR(b.version_tags[0], "baseline");
+	sl_prompt_version_free(&b);
+
+	/* a parent that is not listed before its version is refused, nothing stored */
+	char *bad = test_path("lineage-bad");
+	CHECK(sl_mkdirs(bad, &err) == 0);
+	free(test_write_file("lineage-bad/q.json",
+			     "{\"name\": \"q\", \"versions\": [{\"version\": 1, \"parent\": 2, "
+			     "\"user\": \"a\"}, {\"version\": 2, \"user\": \"b\"}]}"));
+	CHECK(sl_prompts_import(t, bad, &added, &same, &err) == -1);
+	CHECK_CONTAINS(err.msg, "q.json: prompt.versions[0].parent must be the number of a "
+				"version listed before it");
+	CHECK_INT(err.code, SL_EXIT_USAGE);
+	CHECK(sl_prompts_get(t, "q", 0, &b, &err) == -1);
+	free(test_write_file("lineage-bad/q.json",
+			     "{\"name\": \"q\", \"versions\": [{\"version\": 1, \"created_at\": "
+			     "\"yesterday\", \"user\": \"a\"}]}"));
+	CHECK(sl_prompts_import(t, bad, &added, &same, &err) == -1);
+	CHECK_CONTAINS(err.msg, "q.json: prompt.versions[0].created_at must be a time like");
+	sl_store_close(t);
+	sl_store_close(s);
+	free(bad);
+	free(dir);
+}
+
 static void test_cli_add_edit_diff(void)
 {
 	char *db = test_path("cli.db");
@@ -487,6 +561,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_versions_are_immutable_and_hashed);
 	RUN_TEST(test_bad_prompt_files);
 	RUN_TEST(test_export_import_roundtrip);
+	RUN_TEST(test_export_keeps_lineage_and_version_tags);
 	RUN_TEST(test_cli_add_edit_diff);
 	RUN_TEST(test_tags_and_lineage);
 TEST_MAIN_END

@@ -677,6 +677,47 @@ static const char eval_response_cache_price_v1[] =
 	"ALTER TABLE response_cache ADD COLUMN price_factor REAL NOT NULL DEFAULT 1;"
 	"UPDATE response_cache SET price_factor = 0.5 WHERE latency_ms IS NULL;";
 
+/* The output tokens of every successful cell, which `shortlist run`'s summary gives per model
+ * and prompt: sum_tok counts only the cells with a generation time (latency after the first
+ * token), so tok_rest holds the others' (batch answers have no latency) and sum_tok +
+ * tok_rest is the total, read from a few rows instead of every cell. Only a row with such
+ * tokens pays a trigger step; the insert and replace triggers take it in their one body, so
+ * a deferred insert still pays one check. */
+#define TOK_REST(R) \
+	"(" R ".error_kind IS NULL AND " R ".tokens_out > 0 AND (" R ".latency_ms > " \
+	"  COALESCE(" R ".ttft_ms, 0)) IS NOT 1)"
+#define CELLS_TOK_ADD(R) \
+	"INSERT INTO cell_stats (run_id, model_idx, prompt_idx, tok_rest) SELECT " R ".run_id, " \
+	"  " R ".model_idx, " R ".prompt_idx, " R ".tokens_out WHERE " TOK_REST(R) " " \
+	"ON CONFLICT DO UPDATE SET tok_rest = cell_stats.tok_rest + excluded.tok_rest; "
+#define CELLS_TOK_SUB(R) \
+	"UPDATE cell_stats SET tok_rest = tok_rest - " R ".tokens_out WHERE " TOK_REST(R) \
+	"  AND run_id = " R ".run_id AND model_idx = " R ".model_idx AND prompt_idx = " \
+	"  " R ".prompt_idx; "
+static const char report_tok_rest_v1[] =
+	"ALTER TABLE cell_stats ADD COLUMN tok_rest REAL NOT NULL DEFAULT 0; "
+	"UPDATE cell_stats SET tok_rest = (SELECT TOTAL(c.tokens_out) FROM cells c WHERE "
+	"  c.run_id = cell_stats.run_id AND c.model_idx = cell_stats.model_idx AND c.prompt_idx "
+	"  = cell_stats.prompt_idx AND " TOK_REST("c") "); "
+	"DROP TRIGGER cells_stats_insert; "
+	"CREATE TRIGGER cells_stats_insert AFTER INSERT ON cells WHEN " STATS_NOT_DEFERRED
+	" BEGIN " CELLS_STATS_ADD CELLS_EXTRA_ADD("NEW") CELLS_TOK_ADD("NEW") "END;";
+static const char report_tok_rest_v2[] =
+	"DROP TRIGGER cells_stats_replace; "
+	"CREATE TRIGGER cells_stats_replace BEFORE INSERT ON cells WHEN " STATS_NOT_DEFERRED
+	" AND " CELLS_REPLACED " BEGIN " CELLS_STATS_REPLACE_BODY CELLS_EXTRA_REPLACE_BODY
+	"UPDATE cell_stats SET tok_rest = tok_rest - o.tokens_out FROM (SELECT * FROM cells o "
+	"  WHERE o.run_id = NEW.run_id AND o.model_idx = NEW.model_idx AND o.prompt_idx = "
+	"  NEW.prompt_idx AND o.case_idx = NEW.case_idx AND o.sample = NEW.sample) AS o WHERE "
+	"  " TOK_REST("o") " AND cell_stats.run_id = o.run_id AND cell_stats.model_idx = "
+	"  o.model_idx AND cell_stats.prompt_idx = o.prompt_idx; "
+	"END;";
+static const char report_tok_rest_v3[] =
+	"CREATE TRIGGER cells_tok_delete AFTER DELETE ON cells WHEN " TOK_REST("OLD")
+	" BEGIN " CELLS_TOK_SUB("OLD") "END; "
+	"CREATE TRIGGER cells_tok_update AFTER UPDATE ON cells WHEN " TOK_REST("OLD") " OR "
+	TOK_REST("NEW") " BEGIN " CELLS_TOK_SUB("OLD") CELLS_TOK_ADD("NEW") "END;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -706,6 +747,9 @@ const struct sl_migration sl_migrations[] = {
 	{ "statistics deferred by bulk writers: replaced cells", report_stats_deferred_v3 },
 	{ "statistics deferred by bulk writers: replaced scores", report_stats_deferred_v4 },
 	{ "response cache: the price share an answer was charged at", eval_response_cache_price_v1 },
+	{ "cell statistics: output tokens of every successful cell", report_tok_rest_v1 },
+	{ "cell statistics: output tokens of replaced cells", report_tok_rest_v2 },
+	{ "cell statistics: output tokens of deleted and updated cells", report_tok_rest_v3 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

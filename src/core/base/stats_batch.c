@@ -1,6 +1,6 @@
 /* Statistics of a bulk write, one UPSERT per group (shortlist/stats_batch.h). The sums are
- * the triggers' own (schema.c, CELLS_STATS_ADD, CELLS_EXTRA_ADD, SCORES_STATS_ADD) done in C:
- * a change to what a trigger adds must be made here too (test_stats_batch compares both
+ * the triggers' own (schema.c, CELLS_STATS_ADD, CELLS_EXTRA_ADD, CELLS_TOK_ADD,
+ * SCORES_STATS_ADD) done in C: a change to what a trigger adds must be made here too (test_stats_batch compares both
  * against a recompute from the rows). A replaced row is left to the triggers: the batch
  * turns them on for it. */
 #include "shortlist/stats_batch.h"
@@ -12,7 +12,7 @@
 enum group_kind { G_CELL, G_REPORTED, G_SCORE };
 
 /* cell: c = n, n_err, n_cached, n_lat, n_ttft, n_cost; s = sum_lat, sum_cost, sum_tok,
- * sum_gen_ms, cost_err, cost_cached. reported: c[0] = n. score: c = n, n_null; s = sum,
+ * sum_gen_ms, cost_err, cost_cached, tok_rest. reported: c[0] = n. score: c = n, n_null; s = sum,
  * sumsq. */
 struct group {
 	enum group_kind kind;
@@ -22,7 +22,7 @@ struct group {
 	bool proportion;
 	uint64_t hash;
 	int64_t c[6];
-	double s[6];
+	double s[7];
 };
 
 struct sl_stats_batch {
@@ -164,6 +164,8 @@ void sl_stats_batch_add_cell(struct sl_stats_batch *b, const struct sl_cell_stat
 		if (c->tokens_out > 0 && !isnan(c->latency_ms) && c->latency_ms > ttft) {
 			g->s[2] += (double)c->tokens_out;
 			g->s[3] += c->latency_ms - ttft;
+		} else if (c->tokens_out > 0) {
+			g->s[6] += (double)c->tokens_out;
 		}
 	}
 	if (has_cost && c->error)
@@ -197,20 +199,22 @@ static int write_group(struct sl_store *store, const struct group *g, struct sl_
 		st = sl_store_prepare(store,
 			"INSERT INTO cell_stats (run_id, model_idx, prompt_idx, n, n_err, n_cached,"
 			" n_lat, n_ttft, n_cost, sum_lat, sum_cost, sum_tok, sum_gen_ms, cost_err,"
-			" cost_cached) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-			" ?14, ?15) ON CONFLICT DO UPDATE SET n = n + excluded.n, n_err = n_err +"
+			" cost_cached, tok_rest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+			" ?12, ?13, ?14, ?15, ?16) ON CONFLICT DO UPDATE SET n = n + excluded.n, n_err = n_err +"
 			" excluded.n_err, n_cached = n_cached + excluded.n_cached, n_lat = n_lat +"
 			" excluded.n_lat, n_ttft = n_ttft + excluded.n_ttft, n_cost = n_cost +"
 			" excluded.n_cost, sum_lat = sum_lat + excluded.sum_lat, sum_cost = sum_cost +"
 			" excluded.sum_cost, sum_tok = sum_tok + excluded.sum_tok, sum_gen_ms ="
 			" sum_gen_ms + excluded.sum_gen_ms, cost_err = cost_err + excluded.cost_err,"
-			" cost_cached = cost_cached + excluded.cost_cached", err);
+			" cost_cached = cost_cached + excluded.cost_cached, tok_rest = tok_rest +"
+			" excluded.tok_rest", err);
 		if (!st)
 			return -1;
 		for (int i = 0; i < 6; i++) {
 			sqlite3_bind_int64(st, 4 + i, g->c[i]);
 			sqlite3_bind_double(st, 10 + i, g->s[i]);
 		}
+		sqlite3_bind_double(st, 16, g->s[6]);
 		break;
 	case G_REPORTED:
 		st = sl_store_prepare(store,

@@ -43,6 +43,9 @@ static void case_clear(struct sl_case *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Spools holding rows in their store's temp table, in every store. */
+static size_t live_spools;
+
 void sl_dataset_free(struct sl_dataset *ds)
 {
 	if (!ds)
@@ -54,10 +57,15 @@ void sl_dataset_free(struct sl_dataset *ds)
 	free(ds->missing_row);
 	free(ds->missing_line);
 	if (ds->spool) {
-		sqlite3_stmt *st = sl_store_prepare(ds->spool,
-			"DELETE FROM temp.dataset_spool WHERE spool = ?", NULL);
+		/* the last spool empties the table at once (SQLite's truncate, no row visited):
+		 * the end of a run must not cost a step per case */
+		bool last = --live_spools == 0;
+		sqlite3_stmt *st = sl_store_prepare(ds->spool, last
+			? "DELETE FROM temp.dataset_spool"
+			: "DELETE FROM temp.dataset_spool WHERE spool = ?", NULL);
 		if (st) {
-			sqlite3_bind_int64(st, 1, ds->spool_id);
+			if (!last)
+				sqlite3_bind_int64(st, 1, ds->spool_id);
 			sqlite3_step(st);
 			sqlite3_reset(st);
 		}
@@ -512,6 +520,7 @@ struct sl_dataset *sl_dataset_spool(struct sl_store *store, const char *path,
 	reader_close(rd);
 	ds->spool = store;
 	ds->spool_id = id;
+	live_spools++;
 	return ds;
 }
 

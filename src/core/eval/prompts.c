@@ -489,8 +489,8 @@ static int add_locked(struct sl_store *store, struct sl_prompt_version *pv, bool
 		pv->version = latest;
 		return 0;
 	}
-	free(pv->created_at);
-	pv->created_at = sl_xstrdup(sl_eval_now());
+	if (!pv->created_at) /* set: an imported version keeps the time it was first made */
+		pv->created_at = sl_xstrdup(sl_eval_now());
 	if (!pv->author)
 		pv->author = sl_xstrdup(sl_eval_user());
 	pv->version = latest + 1;
@@ -529,6 +529,8 @@ int sl_prompts_add(struct sl_store *store, struct sl_prompt_version *pv, bool *c
 {
 	if (sl_store_begin(store, err) != 0)
 		return -1;
+	free(pv->created_at); /* a version added now is made now */
+	pv->created_at = NULL;
 	if (add_locked(store, pv, false, created, err) != 0) {
 		sl_store_rollback(store);
 		return -1;
@@ -874,6 +876,14 @@ int sl_prompts_export(struct sl_store *store, const char *dir, int *n_files,
 				cJSON_AddStringToObject(v, "author", vs[k].author);
 			if (vs[k].note)
 				cJSON_AddStringToObject(v, "note", vs[k].note);
+			/* lineage and the version's own tags travel with it (import maps them) */
+			if (vs[k].parent > 0)
+				cJSON_AddNumberToObject(v, "parent", vs[k].parent);
+			if (vs[k].n_version_tags) {
+				cJSON *vt = cJSON_AddArrayToObject(v, "version_tags");
+				for (size_t t = 0; t < vs[k].n_version_tags; t++)
+					cJSON_AddItemToArray(vt, cJSON_CreateString(vs[k].version_tags[t]));
+			}
 			add_content_json(v, &vs[k]);
 			cJSON_AddItemToArray(arr, v);
 		}
@@ -898,6 +908,48 @@ int sl_prompts_export(struct sl_store *store, const char *dir, int *n_files,
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* An export's version k (v): its number in the file, its parent (a version listed before
+ * it in the same file, mapped to its number in this store) and its version tags, checked. */
+static int lineage_of(const cJSON *v, const cJSON *parent, const cJSON *vtags, int *file_no,
+		      const int *stored_no, int k, const char *path, const char *vpath,
+		      int *parent_stored, struct sl_error *err)
+{
+	const cJSON *no = cJSON_GetObjectItemCaseSensitive(v, "version");
+	file_no[k] = cJSON_IsNumber(no) ? no->valueint : 0;
+	if (parent) {
+		int j = 0;
+		if (cJSON_IsNumber(parent) && parent->valuedouble == (double)parent->valueint)
+			while (j < k && file_no[j] != parent->valueint)
+				j++;
+		if (!cJSON_IsNumber(parent) || j == k || parent->valueint < 1) {
+			sl_error_set(err, "%s: %s.parent must be the number of a version listed "
+				     "before it in the file", path, vpath);
+			return fail_usage(err);
+		}
+		*parent_stored = stored_no[j];
+	}
+	const cJSON *made = cJSON_GetObjectItemCaseSensitive(v, "created_at");
+	int y, mo, d, h, mi, sec;
+	if (made && (!cJSON_IsString(made) || sscanf(made->valuestring, "%4d-%2d-%2dT%2d:%2d:%2d",
+						     &y, &mo, &d, &h, &mi, &sec) != 6)) {
+		sl_error_set(err, "%s: %s.created_at must be a time like 2026-12-03T16:04:50Z",
+			     path, vpath);
+		return fail_usage(err);
+	}
+	if (vtags) {
+		const cJSON *t;
+		bool ok = cJSON_IsArray(vtags);
+		cJSON_ArrayForEach(t, vtags)
+			ok = ok && cJSON_IsString(t);
+		if (!ok) {
+			sl_error_set(err, "%s: %s.version_tags must be an array of strings", path,
+				     vpath);
+			return fail_usage(err);
+		}
+	}
+	return 0;
 }
 
 /* One import file: an export ({name, tags, versions: [...]}) or a single add-format prompt. */
@@ -943,7 +995,10 @@ static int import_file(struct sl_store *store, const char *path, int *n_added, i
 		cJSON_Delete(root);
 		return fail_usage(err);
 	}
-	int i = 0;
+	int i = 0, n_versions = cJSON_GetArraySize(versions);
+	/* the file's version numbers -> this store's (they differ when the store had some) */
+	int *file_no = sl_xcalloc((size_t)n_versions + 1, sizeof *file_no);
+	int *stored_no = sl_xcalloc((size_t)n_versions + 1, sizeof *stored_no);
 	cJSON *v;
 	cJSON_ArrayForEach(v, versions) {
 		char vpath[64];
@@ -951,6 +1006,16 @@ static int import_file(struct sl_store *store, const char *path, int *n_added, i
 		if (!cJSON_IsObject(v)) {
 			sl_error_set(err, "%s: %s must be an object", path, vpath);
 			rc = fail_usage(err);
+			break;
+		}
+		cJSON *parent = cJSON_DetachItemFromObjectCaseSensitive(v, "parent");
+		cJSON *vtags = cJSON_DetachItemFromObjectCaseSensitive(v, "version_tags");
+		int parent_stored = 0;
+		if (lineage_of(v, parent, vtags, file_no, stored_no, i - 1, path, vpath,
+			       &parent_stored, err) != 0) {
+			cJSON_Delete(parent);
+			cJSON_Delete(vtags);
+			rc = -1;
 			break;
 		}
 		/* name and tags live at the top of an export file */
@@ -963,16 +1028,33 @@ static int import_file(struct sl_store *store, const char *path, int *n_added, i
 		struct sl_prompt_version pv;
 		bool created;
 		if (sl_prompt_from_json(v, path, vpath, &pv, err) != 0) {
+			cJSON_Delete(parent);
+			cJSON_Delete(vtags);
 			rc = -1;
 			break;
 		}
+		pv.parent = parent_stored;
+		const cJSON *created_at = cJSON_GetObjectItemCaseSensitive(v, "created_at");
+		if (cJSON_IsString(created_at))
+			pv.created_at = sl_xstrdup(created_at->valuestring);
 		rc = add_locked(store, &pv, true, &created, err);
+		stored_no[i - 1] = pv.version;
+		const cJSON *tag;
+		cJSON_ArrayForEach(tag, vtags) {
+			if (rc == 0)
+				rc = sl_prompts_tag(store, pv.name, pv.version, tag->valuestring, true,
+						    err);
+		}
 		if (rc == 0)
 			(*(created ? n_added : n_same))++;
 		sl_prompt_version_free(&pv);
+		cJSON_Delete(parent);
+		cJSON_Delete(vtags);
 		if (rc != 0)
 			break;
 	}
+	free(file_no);
+	free(stored_no);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -192,6 +192,41 @@ bad:
 	return -1;
 }
 
+int sl_run_groups(struct sl_store *store, int64_t run_id, struct sl_run_group **out,
+		  size_t *n_out, struct sl_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	/* the runner writes no failed cell as cached (a cached answer is a success) */
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT model_idx, prompt_idx, n, n_err, n_cached, n - n_err - n_cost, "
+		"sum_tok + tok_rest, sum_cost FROM cell_stats WHERE run_id = ? AND n > 0 "
+		"ORDER BY model_idx, prompt_idx", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc;
+	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+		*out = sl_xrealloc(*out, (*n_out + 1) * sizeof **out);
+		(*out)[(*n_out)++] = (struct sl_run_group){
+			.model_idx = sqlite3_column_int(st, 0), .prompt_idx = sqlite3_column_int(st, 1),
+			.n = sqlite3_column_int64(st, 2), .errors = sqlite3_column_int64(st, 3),
+			.cached = sqlite3_column_int64(st, 4),
+			.cost_unknown = sqlite3_column_int64(st, 5),
+			.tokens_out = (int64_t)sqlite3_column_double(st, 6),
+			.cost = sqlite3_column_double(st, 7),
+		};
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n_out = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int sl_run_get(struct sl_store *store, int64_t id, struct sl_run *out, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(store, RUN_COLUMNS "WHERE r.id = ?", err);
