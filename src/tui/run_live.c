@@ -107,6 +107,9 @@ int tui_live_start(struct tui_app *app, const char *suite_path, bool resume,
 					   .check = sl_pipeline_check_run,
 					   .validate = sl_report_validate_scorer, .resume = resume,
 					   .resume_ref = l->resume_ref };
+	l->commit = sl_report_score_commit_new();
+	l->opts.on_commit = sl_report_score_commit;
+	l->opts.commit_ud = l->commit;
 	struct sl_engine_options eo = { 0 };
 	l->eng = sl_engine_new(&eo, err);
 	if (!l->eng)
@@ -173,6 +176,7 @@ void tui_live_free(struct tui_live *l)
 		l->app->live = NULL;
 	sl_report_score_free(l->scoring);
 	sl_runner_free(l->runner);
+	sl_report_score_commit_free(l->commit);
 	/* its cancelled requests report (and free their cells) at the next perform */
 	if (l->eng)
 		sl_engine_run_until_idle(l->eng);

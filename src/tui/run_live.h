@@ -26,6 +26,10 @@ struct tui_live {
 	/* Live scoring's mark (sl_report_score_live): -1 until the first reload scored every
 	 * finished cell, then each reload scores only the cells written since. */
 	int64_t score_since;
+	/* The cheap scorers' rows and marks go in with each batch of cells, as in `shortlist
+	 * run`: a reload finds them scored, and a run quit and resumed starts from what is
+	 * stored instead of scoring every finished cell again. */
+	struct sl_score_commit *commit;
 	/* Once the runner ended: the run's scoring in the same loop (the judge's and the
 	 * embeddings' requests on eng), then the end. runner is NULL from then on. */
 	struct sl_score_task *scoring;

@@ -35,6 +35,20 @@ static char *write_rows(int rows)
 	return path;
 }
 
+/* Statements that write score rows (a trigger's steps are traced as "-- ..."): a statement
+ * per row ran the cell_scores triggers in frames allocated and zeroed for each row. */
+static long score_inserts;
+
+static int count_score_inserts(unsigned type, void *ud, void *p, void *x)
+{
+	(void)ud;
+	(void)p;
+	const char *sql = x;
+	if (type == SQLITE_TRACE_STMT && sql && strncmp(sql, "INSERT INTO cell_scores", 23) == 0)
+		score_inserts++;
+	return 0;
+}
+
 static int run(struct sl_store *s, struct sl_runner_opts *opts, struct sl_run_outcome *out,
 	       int64_t *cells_scored)
 {
@@ -79,9 +93,16 @@ static void test_scored_at_commit(void)
 	struct sl_runner_opts opts = { .suite_path = suite, .max_cost = NAN };
 	struct sl_run_outcome out;
 	int64_t scored;
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, count_score_inserts, NULL);
 	CHECK_INT(run(s, &opts, &out, &scored), 0);
+	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
 	CHECK_INT(out.errors, 120);
 	CHECK_INT(scored, 120);
+	/* a commit's rows by chunks: fewer statements than rows, whatever the commits' sizes */
+	long long rows = db_query_int(db, "SELECT COUNT(*) FROM cell_scores");
+	printf("first run: %lld score rows in %ld statements\n", rows, score_inserts);
+	CHECK(rows >= 5 * 120);
+	CHECK(score_inserts > 0 && score_inserts < rows);
 	/* the failed cells again, now answered */
 	CHECK_INT(fakeprov_set_script(fp, "{\"default\": {\"text\": \"Positive: it works\"}}"), 0);
 	opts.resume = true;
@@ -114,9 +135,15 @@ static void test_scored_at_commit(void)
 	CHECK_INT(sl_store_exec(s, keep, &err), 0);
 	free(keep);
 	CHECK_INT(sl_store_exec(s, "DELETE FROM score_marks WHERE run_id = 1", &err), 0);
+	score_inserts = 0;
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, count_score_inserts, NULL);
 	CHECK_INT(sl_report_score_run(s, 1, NULL, &st, &err), 0);
+	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
 	CHECK_INT(st.metrics_scored, 4);
 	CHECK_INT(st.cells, 240);
+	/* a page of 240 cells: 1,200 rows by chunks (18 of 64, one of 32, one of 16), not 1,200 */
+	printf("scoring from scratch: %d score rows in %ld statements\n", 5 * 240, score_inserts);
+	CHECK(score_inserts > 0 && score_inserts <= 5 * 240 / 64 + 7);
 	char *diff = sl_xasprintf("SELECT COUNT(*) FROM (SELECT * FROM at_commit EXCEPT %s)",
 				  scores_sql);
 	CHECK_INT(db_query_int(db, diff), 0);

@@ -315,6 +315,40 @@ static void test_quit_while_scoring(void)
 	free(db);
 }
 
+/* A run quit mid-way and resumed starts from what is stored: the label scores of the cells
+ * done before the quit went in with them (as `shortlist run` writes them, marks included),
+ * and neither the resumed run's live reloads nor its end score those cells again (they
+ * deleted and rewrote every score of the metric: the stored rows, marked here, were gone). */
+static void test_resume_keeps_scores(void)
+{
+	char *db = fresh_db();
+	char *quit = test_write_file("quit-kept.keys",
+				     "<Colon>open suite.json<Enter>\n<Enter>\njll\n"
+				     ":wait model-b case 3: streaming\nQ\ny\n");
+	char *resume = test_write_file("resume-kept.keys",
+				       "3\n<Colon>resume 1<Enter>\n<Enter>\n:wait run 1 finished\n");
+	free(run_script(db, quit, "80x24", 0));
+	long long ok = db_count(db, "SELECT COUNT(*) FROM cells WHERE error_kind IS NULL");
+	CHECK(ok > 0);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'label'"), ok);
+	CHECK_INT(db_count(db, "SELECT ok_cells FROM score_marks WHERE metric = 'label'"), ok);
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(db, 0, &err);
+	CHECK(s && sl_store_exec(s, "UPDATE cell_scores SET detail = 'stored before the quit' "
+				    "WHERE metric = 'label'", &err) == 0);
+	sl_store_close(s);
+	free(run_script(db, resume, "80x24", 0));
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE detail = 'stored before "
+			       "the quit'"), ok);
+	long long all = db_count(db, "SELECT COUNT(*) FROM cells WHERE error_kind IS NULL");
+	CHECK(all > ok);
+	CHECK_INT(db_count(db, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'label'"), all);
+	CHECK_INT(db_count(db, "SELECT ok_cells FROM score_marks WHERE metric = 'label'"), all);
+	free(quit);
+	free(resume);
+	free(db);
+}
+
 /* The ASCII twins: a live run, its matrix, the answers side by side (one of them full of
  * escapes) and the Runs screen with --ascii put nothing but ASCII on the screen. */
 static void test_ascii_live(void)
@@ -499,6 +533,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_quit_then_resume);
 	RUN_TEST(test_scoring_in_the_loop);
 	RUN_TEST(test_quit_while_scoring);
+	RUN_TEST(test_resume_keeps_scores);
 	RUN_TEST(test_refused_sends_nothing);
 	RUN_TEST(test_pty_live_run);
 	RUN_TEST(test_ascii_live);

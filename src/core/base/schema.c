@@ -718,6 +718,30 @@ static const char report_tok_rest_v3[] =
 	"CREATE TRIGGER cells_tok_update AFTER UPDATE ON cells WHEN " TOK_REST("OLD") " OR "
 	TOK_REST("NEW") " BEGIN " CELLS_TOK_SUB("OLD") CELLS_TOK_ADD("NEW") "END;";
 
+/* A batch's create call is recorded as 'submitting' before it is sent: a create whose
+ * answer was lost (a kill, the network) is looked for at the API, never sent twice. The
+ * state's CHECK changes, so the table is copied (same columns, same order). */
+static const char eval_run_batches_v2[] =
+	"CREATE TABLE run_batches_v2 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  model_idx INTEGER NOT NULL,"
+	"  protocol TEXT NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  first_cell INTEGER NOT NULL, last_cell INTEGER NOT NULL,"
+	"  n_requests INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('preparing', 'uploaded', 'submitting', "
+	"    'submitted', 'cancelling', 'collecting', 'done', 'failed', 'expired', 'cancelled')),"
+	"  remote_id TEXT, input_ref TEXT, output_ref TEXT, error_ref TEXT, api_status TEXT,"
+	"  message TEXT,"
+	"  n_ok INTEGER NOT NULL DEFAULT 0, n_failed INTEGER NOT NULL DEFAULT 0,"
+	"  n_malformed INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL, submitted_at TEXT, expires_at TEXT, ended_at TEXT);"
+	"INSERT INTO run_batches_v2 SELECT * FROM run_batches;"
+	"DROP TABLE run_batches;"
+	"ALTER TABLE run_batches_v2 RENAME TO run_batches;"
+	"CREATE INDEX run_batches_run ON run_batches(run_id, state);";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -750,6 +774,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "cell statistics: output tokens of every successful cell", report_tok_rest_v1 },
 	{ "cell statistics: output tokens of replaced cells", report_tok_rest_v2 },
 	{ "cell statistics: output tokens of deleted and updated cells", report_tok_rest_v3 },
+	{ "run batches: 'submitting' recorded before the create call", eval_run_batches_v2 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);
