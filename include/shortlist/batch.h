@@ -12,7 +12,9 @@
  *            loses nothing: `shortlist runs poll RUN` or `run --resume` picks up from the
  *            stored state, `shortlist runs cancel RUN` cancels;
  *   upload   (optional) the input file goes up, streamed from disk (OpenAI /v1/files, S3);
- *   submit   the batch is created: its remote id is stored at once;
+ *   submit   the batch is created: 'submitting' is stored before the call, its remote id
+ *            the moment it comes back; a create whose answer was lost (a kill, the
+ *            network) is looked for with find() before it is ever sent again;
  *   poll     until the API says it ended (backing off from 0.25 s to 60 s);
  *   collect  each results stream (output file, error file, results URL, S3 object) is read
  *            line by line as it downloads; every line becomes one cell (by custom_id);
@@ -66,6 +68,9 @@
 enum sl_batch_state {
 	SL_BATCH_PREPARING = 0, /* records being written; nothing at the API yet */
 	SL_BATCH_UPLOADED,      /* input uploaded (input_ref), batch not created */
+	SL_BATCH_SUBMITTING,    /* the create call is (or was) on its way: stored BEFORE it is
+				 * sent, so that a create whose answer was lost (a kill, the
+				 * network) is looked for at the API (find) and never sent twice */
 	SL_BATCH_SUBMITTED,     /* created (remote_id): polling */
 	SL_BATCH_CANCELLING,    /* cancel asked: polling until the API says it ended */
 	SL_BATCH_COLLECTING,    /* the API ended it: reading the results */
@@ -101,6 +106,9 @@ struct sl_batch {
 	int64_t api_ok, api_failed;         /* the API's own counts while it runs, -1 unknown */
 	bool api_ended;                     /* poll_done: processing is over, collect */
 	int step_n;                         /* calls made in the current step (multi-call steps) */
+	char *cursor;                       /* find: the next page of the API's list */
+	char **found;                       /* find_done: the API's batches that may be this */
+	size_t n_found;                     /* one, oldest first */
 	void *proto;                        /* the protocol's own state (open/proto_free) */
 	void (*proto_free)(void *proto);
 };
@@ -131,6 +139,8 @@ struct sl_batch_ops {
 	int64_t max_requests;       /* per batch, as the API documents it */
 	int64_t max_bytes;          /* input size per batch (with some margin) */
 	double price_factor;        /* the documented batch price / interactive price */
+	bool submit_sends_input;    /* the create call carries the input (nothing uploaded): after
+				     * a restart the input is gone and cannot be sent again */
 	const char *turnaround;     /* for messages: "within 24 h" */
 	/* The input file: head, records joined by sep, tail. */
 	const char *file_head, *file_sep, *file_tail;
@@ -164,6 +174,12 @@ struct sl_batch_ops {
 	/* One line of a results stream: 0 filled, -1 malformed (counted, reported). */
 	int (*parse_line)(struct sl_batch *b, const char *line, size_t len,
 			  struct sl_batch_item *out);
+	/* submitting, when the create call's answer was lost: list the API's batches and add
+	 * those that may be this one to b->found (sl_batch_add_found), oldest first; return 1
+	 * from find_done for the next page (b->cursor). The batcher takes the first that no
+	 * batch in the store claims, or sends the create again when none is found. */
+	int (*find)(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err);
+	int (*find_done)(struct sl_batch *b, const char *body, size_t len, struct sl_error *err);
 	/* Ask the API to cancel (its answer is read by poll_done). */
 	int (*cancel)(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err);
 };
@@ -189,6 +205,8 @@ bool sl_batch_parse_custom_id(const char *id, int *model, int *prompt, int *case
 
 /* Replace an owned string of a batch (value may be NULL). */
 void sl_batch_set(char **dst, const char *value);
+/* find_done: one more of the API's batches that may be this one (oldest first). */
+void sl_batch_add_found(struct sl_batch *b, const char *remote_id);
 /* Free what an item holds (not the item). */
 void sl_batch_item_clear(struct sl_batch_item *it);
 /* Free the strings and protocol state of a batch (not the batch). */

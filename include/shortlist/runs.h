@@ -158,6 +158,14 @@ int sl_run_failed_cells_last(struct sl_store *store, int64_t run_id, int limit, 
  *   the prompt failed: its index, or -1 when none did; */
 int sl_run_next_failed_case(struct sl_store *store, int64_t run_id, int n_models,
 			    int prompt_idx, int after, struct sl_error *err);
+/* - the first case of [case_from, case_to) where two models' sample-0 answers of the prompt
+ *   differ by `same` (failed cells have none), or -1 (also on an error, with err set): each
+ *   model's answers are read side by
+ *   side in key order, the case and the output only, and the search stops at the first
+ *   difference (no window read and sorted first); */
+int sl_run_next_differing_case(struct sl_store *store, int64_t run_id, int n_models,
+			       int prompt_idx, int case_from, int case_to,
+			       bool (*same)(const char *a, const char *b), struct sl_error *err);
 /* - the state of each finished cell of cases [case_from, to) of every model and prompt. */
 typedef void (*sl_cell_state_fn)(void *ud, int model_idx, int prompt_idx, int case_idx,
 				 int sample, bool failed, bool cached);

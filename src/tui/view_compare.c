@@ -232,73 +232,44 @@ static void refresh(struct compare_view *cv, struct tui_matrix *d)
 
 /* ---- stepping through cases ---- */
 
-/* Cases read per query, and cells searched per key press (about 0.1 s): a jump over a
- * million agreeing cells stops on the way and says so (d again searches on) instead of
- * freezing the screen. */
-#define JUMP_WINDOW 512
+/* Cells searched per key press: a jump over a million agreeing cells stops on the way and
+ * says so (d again searches on) instead of freezing the screen. */
 #define JUMP_MAX_CELLS 20000
 
-struct scan {
-	int n_models, first;
-	char **norm; /* per case of the window x model: the normalised answer, NULL for none */
-};
-
-static char *normalise(const char *s)
+/* The next character of an answer as compared: lower case, with runs of spaces and . ! ,
+ * one space between words and none at either end. */
+static int norm_next(const char **p, bool *started, bool *gap)
 {
-	char *out = sl_xcalloc(strlen(s) + 1, 1);
-	size_t n = 0;
-	bool space = false;
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	for (;;) {
+		unsigned char ch = (unsigned char)**p;
+		if (!ch)
+			return 0;
 		if (isspace(ch) || ch == '.' || ch == '!' || ch == ',') {
-			space = n > 0;
+			*gap = *started;
+			(*p)++;
 			continue;
 		}
-		if (space)
-			out[n++] = ' ';
-		space = false;
-		out[n++] = (char)tolower(ch);
-	}
-	return out;
-}
-
-static int scan_cell(void *ud, const struct sl_cell *cell)
-{
-	struct scan *sc = ud;
-	if (cell->sample || !cell->output || cell->model_idx >= sc->n_models)
-		return 0;
-	char **slot = &sc->norm[(size_t)(cell->case_idx - sc->first) * (size_t)sc->n_models +
-				 (size_t)cell->model_idx];
-	free(*slot);
-	*slot = normalise(cell->output);
-	return 0;
-}
-
-/* The first case of [from, from + n) where two answers differ, else -1. */
-static int first_disagreement(struct sl_store *store, const struct tui_matrix *d, int prompt,
-			      int from, int n)
-{
-	struct scan sc = { d->n_models, from, sl_xcalloc((size_t)n * (size_t)d->n_models + 1,
-							 sizeof(char *)) };
-	struct sl_error err = { 0 };
-	sl_run_cells_foreach_cases(store, d->run_id, prompt, from, from + n, scan_cell, &sc, &err);
-	int found = -1;
-	for (int i = 0; i < n && found < 0; i++) {
-		const char *first = NULL;
-		for (int m = 0; m < d->n_models; m++) {
-			const char *a = sc.norm[(size_t)i * (size_t)d->n_models + (size_t)m];
-			if (!a)
-				continue;
-			if (!first)
-				first = a;
-			else if (strcmp(first, a) != 0)
-				found = from + i;
+		if (*gap) {
+			*gap = false;
+			return ' ';
 		}
+		*started = true;
+		(*p)++;
+		return tolower(ch);
 	}
-	for (size_t i = 0; i < (size_t)n * (size_t)d->n_models; i++)
-		free(sc.norm[i]);
-	free(sc.norm);
-	return found;
+}
+
+/* Whether two answers are the same but for case, spacing and . ! , (no copy of either). */
+static bool same_answer(const char *a, const char *b)
+{
+	bool sa = false, ga = false, sb = false, gb = false;
+	for (;;) {
+		int x = norm_next(&a, &sa, &ga), y = norm_next(&b, &sb, &gb);
+		if (x != y)
+			return false;
+		if (!x)
+			return true;
+	}
 }
 
 /* The next case after the current one (wrapping) where answers differ or one failed, read
@@ -317,16 +288,17 @@ static void jump(struct compare_view *cv, bool failures)
 	} else {
 		/* k counts cases after the current one; the last (k = n_cases) is itself */
 		int max = JUMP_MAX_CELLS / (d->n_models > 0 ? d->n_models : 1);
-		if (max < JUMP_WINDOW)
-			max = JUMP_WINDOW;
+		/* on to the last case, then round from the first */
 		while (found < 0 && k <= d->n_cases && k <= max) {
 			int from = (app->compare_case + k) % d->n_cases;
 			int n = d->n_cases - from;
 			if (n > d->n_cases - k + 1)
 				n = d->n_cases - k + 1;
-			if (n > JUMP_WINDOW)
-				n = JUMP_WINDOW;
-			found = first_disagreement(app->store, d, app->compare_prompt, from, n);
+			if (n > max - k + 1)
+				n = max - k + 1;
+			found = sl_run_next_differing_case(app->store, d->run_id, d->n_models,
+							   app->compare_prompt, from, from + n,
+							   same_answer, &err);
 			k += n;
 		}
 	}

@@ -439,6 +439,84 @@ static void test_upload_has_no_key(void)
 	free(suite);
 }
 
+/* kill -9 while the create calls are at the APIs (their answers never came back): `runs
+ * poll`, then `run --resume`, find the batches again instead of creating them twice, and no
+ * cell is lost or doubled. */
+static void test_kill_while_creating(void)
+{
+	script("{\"batch\": {\"complete_ms\": 200, \"create_delay_ms\": 1500}}");
+	char *suite = write_suite("killcreate", 25, NULL);
+	for (int resume = 0; resume < 2; resume++) {
+		fakeprov_reset(fp);
+		long long prev = last_run();
+		pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache",
+							   NULL }, NULL, resume ? "kc2" : "kc1");
+		long long run = db_wait_run_after(db, prev);
+		CHECK(run > prev);
+		for (int i = 0; i < 2000 && route("openai.batches.create") +
+						    route("anthropic.batches.create") < 2; i++)
+			usleep(10000);
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+		CHECK_INT(route("openai.batches.create") + route("anthropic.batches.create"), 2);
+		CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = "
+			    "'submitting' AND remote_id IS NULL", run), 2);
+		char run_s[32];
+		snprintf(run_s, sizeof run_s, "%lld", run);
+		struct run_result r = run_cli(db, resume
+			? (const char *[]){ "run", suite, "--resume", run_s, NULL }
+			: (const char *[]){ "runs", "poll", run_s, NULL }, NULL);
+		CHECK_INT(r.status, 0);
+		CHECK_CONTAINS(r.out, "50/50 cells, 0 errors");
+		run_result_free(&r);
+		/* one batch per model at the provider, found again by listing */
+		CHECK_INT(route("openai.batches.create"), 1);
+		CHECK_INT(route("anthropic.batches.create"), 1);
+		CHECK(route("openai.batches.list") >= 1 && route("anthropic.batches.list") >= 2);
+		CHECK_INT(route("openai.chat") + route("anthropic.messages"), 0);
+		CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'done' "
+			    "AND n_ok = 25 AND remote_id IS NOT NULL", run), 2);
+		CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld", run), 2);
+		CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_kind IS NULL",
+			    run), 50);
+	}
+	free(suite);
+}
+
+/* `runs poll` works from what the store holds: the suite file and its dataset gone. */
+static void test_poll_without_suite(void)
+{
+	script("{\"batch\": {\"complete_ms\": 1500}}");
+	char *suite = write_suite("nosuite", 10, NULL);
+	long long prev = last_run();
+	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL },
+			      NULL, "ns");
+	long long run = db_wait_run_after(db, prev);
+	CHECK(db_wait_batches_submitted(db, run, 2));
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	char *cases = test_path("nosuite/cases.csv");
+	CHECK_INT(unlink(suite), 0);
+	CHECK_INT(unlink(cases), 0);
+	free(cases);
+	char run_s[32];
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	struct run_result r = run_cli(db, (const char *[]){ "runs", "poll", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "20/20 cells, 0 errors");
+	CHECK_CONTAINS(r.out, "label"); /* scored with the stored suite's scorer */
+	run_result_free(&r);
+	CHECK_INT(route("openai.batches.create") + route("anthropic.batches.create"), 2);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND error_kind IS NULL AND "
+		    "label IS NOT NULL", run), 20);
+	char *status = db_query_text(db, "SELECT status FROM runs ORDER BY id DESC LIMIT 1");
+	CHECK_STR(status, "complete");
+	free(status);
+	free(suite);
+}
+
 /* Cells of a run at run a and run b with the same coordinates (cases >= from) whose costs
  * are in the ratio b = a * f (within rounding). */
 static long long cost_ratio(long long a, long long b, double f, int from)
@@ -531,6 +609,8 @@ TEST_MAIN_BEGIN
 	free(p);
 	RUN_TEST(test_ten_thousand);
 	RUN_TEST(test_kill_then_poll);
+	RUN_TEST(test_kill_while_creating);
+	RUN_TEST(test_poll_without_suite);
 	RUN_TEST(test_cancel);
 	RUN_TEST(test_expiry_failures_malformed);
 	RUN_TEST(test_refused_and_secrets);

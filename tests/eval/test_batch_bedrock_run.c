@@ -200,6 +200,43 @@ static void test_kill_then_poll(void)
 	free(suite);
 }
 
+/* kill -9 while CreateModelInvocationJob is at Bedrock (its answer never came back): `runs
+ * poll` finds the job by its name instead of creating a second one; no cell lost or
+ * doubled. */
+static void test_kill_while_creating(void)
+{
+	script("\"models\": {\"" MODEL "\": {\"text\": \"negative\"}}, "
+	       "\"bedrock_batch\": {\"create_delay_ms\": 1500}");
+	char *suite = write_suite("killcreate", 30);
+	long long prev = last_run();
+	pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache", NULL },
+			      NULL, "kc");
+	long long run = db_wait_run_after(db, prev);
+	CHECK(run > prev);
+	for (int i = 0; i < 2000 && route("bedrock.job_create") < 1; i++)
+		usleep(10000);
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK_INT(route("bedrock.job_create"), 1);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'submitting' "
+		    "AND remote_id IS NULL", run), 1);
+	char run_s[32];
+	snprintf(run_s, sizeof run_s, "%lld", run);
+	struct run_result r = run_cli(db, (const char *[]){ "runs", "poll", run_s, NULL }, NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "30/30 cells, 0 errors");
+	run_result_free(&r);
+	CHECK_INT(route("bedrock.job_create"), 1);
+	CHECK_INT(route("bedrock.job_list"), 1);
+	CHECK_INT(route("s3.put"), 1);
+	CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = 'done' AND "
+		    "remote_id IS NOT NULL", run), 1);
+	CHECK_INT(q("SELECT COUNT(*) FROM cells WHERE run_id = %lld AND output = 'negative'", run),
+		  30);
+	free(suite);
+}
+
 /* `runs cancel`: StopModelInvocationJob; the cells it never answered fail, resumably. */
 static void test_cancel(void)
 {
@@ -399,6 +436,7 @@ TEST_MAIN_BEGIN
 	free(p);
 	RUN_TEST(test_same_scorecard);
 	RUN_TEST(test_kill_then_poll);
+	RUN_TEST(test_kill_while_creating);
 	RUN_TEST(test_cancel);
 	RUN_TEST(test_partial_and_expired);
 	RUN_TEST(test_missing_config);

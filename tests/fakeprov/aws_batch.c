@@ -33,7 +33,8 @@ static size_t g_n_jobs;
 
 static const char *const job_keys[] = { "polls", "delay_ms", "status", "message",
 					"malformed_lines", "process", "create_status",
-					"create_error_type", "create_message" };
+					"create_error_type", "create_message",
+					"create_delay_ms" };
 
 int fp_aws_check_script(const cJSON *section, char *err, size_t errsz)
 {
@@ -60,6 +61,8 @@ const char *fp_aws_route(const char *method, const char *url, const char **servi
 	*service = "bedrock";
 	if (strcmp(url, "/model-invocation-job") == 0)
 		return strcmp(method, "POST") == 0 ? "bedrock.job_create" : NULL;
+	if (strcmp(url, "/model-invocation-jobs") == 0)
+		return strcmp(method, "GET") == 0 ? "bedrock.job_list" : NULL;
 	if (strncmp(url, "/model-invocation-job/", 22) == 0) {
 		size_t n = strlen(url);
 		if (strcmp(method, "POST") == 0 && n > 5 && strcmp(url + n - 5, "/stop") == 0)
@@ -433,10 +436,26 @@ static char *job_ident(const char *url)
 	return out;
 }
 
-void fp_aws_handle(const char *route, const char *method, const char *url,
-		   const struct sl_buf *body, const cJSON *section, struct fp_reply *r)
+/* ListModelInvocationJobs: nameContains filters; one page (no nextToken). */
+static void job_list(const char *query, struct fp_reply *r)
+{
+	const char *p = strstr(query, "nameContains=");
+	char *want = p ? sl_xstrndup(p + 13, strcspn(p + 13, "&")) : sl_xstrdup("");
+	cJSON *o = cJSON_CreateObject();
+	cJSON *list = cJSON_AddArrayToObject(o, "invocationJobSummaries");
+	for (size_t i = 0; i < g_n_jobs; i++)
+		if (strstr(g_jobs[i].name, want))
+			cJSON_AddItemToArray(list, job_json(&g_jobs[i]));
+	free(want);
+	fp_reply_json(r, 200, o);
+}
+
+void fp_aws_handle(const char *route, const char *method, const char *url, const char *query,
+		   int *delay_ms, const struct sl_buf *body, const cJSON *section,
+		   struct fp_reply *r)
 {
 	(void)method;
+	*delay_ms = 0;
 	pthread_mutex_lock(&g_aws_lock);
 	char *key = pct_decoded(url + 4); /* "/s3/" BUCKET/KEY, as an s3:// URI names it */
 	if (strcmp(route, "s3.put") == 0) {
@@ -457,6 +476,9 @@ void fp_aws_handle(const char *route, const char *method, const char *url,
 		}
 	} else if (strcmp(route, "bedrock.job_create") == 0) {
 		job_create(body, section, r);
+		*delay_ms = section_int(section, "create_delay_ms", 0);
+	} else if (strcmp(route, "bedrock.job_list") == 0) {
+		job_list(query, r);
 	} else {
 		char *ident = job_ident(url);
 		struct job *j = job_find(ident);

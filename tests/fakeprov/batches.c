@@ -48,7 +48,7 @@ static int opt_int(const cJSON *o, const char *k, int dflt)
 int fp_batch_check_script(const cJSON *b, char *err, size_t errsz)
 {
 	static const char *const keys[] = { "complete_ms", "expire", "expire_after", "malformed",
-					    "drop", "fail", NULL };
+					    "drop", "fail", "create_delay_ms", NULL };
 	if (!cJSON_IsObject(b)) {
 		snprintf(err, errsz, "batch must be an object");
 		return -1;
@@ -59,7 +59,7 @@ int fp_batch_check_script(const cJSON *b, char *err, size_t errsz)
 			known |= strcmp(keys[i], k->string) == 0;
 		if (!known) {
 			snprintf(err, errsz, "batch: unknown key \"%s\" (complete_ms, expire, "
-				 "expire_after, malformed, drop, fail)", k->string);
+				 "expire_after, malformed, drop, fail, create_delay_ms)", k->string);
 			return -1;
 		}
 	}
@@ -409,6 +409,8 @@ const char *fp_batch_route(const char *method, const char *path)
 		const char *rest = path + strlen("/v1/messages/batches");
 		if (post && !*rest)
 			return "anthropic.batches.create";
+		if (get && !*rest)
+			return "anthropic.batches.list";
 		if (get && *rest == '/' && strstr(rest, "/results"))
 			return "anthropic.batches.results";
 		if (post && *rest == '/' && strstr(rest, "/cancel"))
@@ -423,6 +425,8 @@ const char *fp_batch_route(const char *method, const char *path)
 		return "openai.files.content";
 	if (post && strcmp(path, "/v1/batches") == 0)
 		return "openai.batches.create";
+	if (get && strcmp(path, "/v1/batches") == 0)
+		return "openai.batches.list";
 	if (post && sl_str_starts_with(path, "/v1/batches/") && strstr(path, "/cancel"))
 		return "openai.batches.cancel";
 	if (get && sl_str_starts_with(path, "/v1/batches/"))
@@ -437,14 +441,76 @@ static void path_id(const char *path, const char *prefix, char *out, size_t outs
 	snprintf(out, outsz, "%.*s", (int)strcspn(s, "/"), s);
 }
 
-void fp_batch_request(const char *route, const char *path, const char *ctype, const char *host,
-		      const char *body, size_t len, struct fp_reply *r)
+/* A query argument ("" when absent). */
+static void query_arg(const char *query, const char *key, char *out, size_t outsz)
+{
+	size_t k = strlen(key);
+	out[0] = 0;
+	for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+		if (strncmp(p, key, k) == 0 && p[k] == '=') {
+			snprintf(out, outsz, "%.*s", (int)strcspn(p + k + 1, "&"), p + k + 1);
+			return;
+		}
+}
+
+/* GET /v1/batches and /v1/messages/batches: newest first (g_batches is), `limit` a page;
+ * OpenAI pages with `after` (older than), Anthropic with `after_id` (older) or `before_id`
+ * (newer: the page next to it). */
+static cJSON *list_batches(bool anthropic, const char *query, const char *host)
+{
+	char arg[64];
+	query_arg(query, "limit", arg, sizeof arg);
+	int limit = *arg ? atoi(arg) : 20;
+	struct fbatch *all[4096];
+	int n = 0;
+	for (struct fbatch *b = g_batches; b && n < 4096; b = b->next)
+		if (b->anthropic == anthropic)
+			all[n++] = b;
+	int from = 0, to = n; /* [from, to) of all, newest first */
+	query_arg(query, anthropic ? "after_id" : "after", arg, sizeof arg);
+	for (int i = 0; *arg && i < n; i++)
+		if (strcmp(all[i]->id, arg) == 0)
+			from = i + 1;
+	char before[64];
+	query_arg(query, "before_id", before, sizeof before);
+	for (int i = 0; anthropic && *before && i < n; i++)
+		if (strcmp(all[i]->id, before) == 0)
+			to = i;
+	if (anthropic && *before && to - from > limit)
+		from = to - limit; /* the page next to before_id */
+	else if (to - from > limit)
+		to = from + limit;
+	cJSON *j = cJSON_CreateObject(), *data = cJSON_AddArrayToObject(j, "data");
+	if (!anthropic)
+		cJSON_AddStringToObject(j, "object", "list");
+	for (int i = from; i < to; i++) {
+		tick(all[i]);
+		cJSON_AddItemToArray(data, anthropic ? anthropic_batch_json(all[i], host)
+						     : openai_batch_json(all[i], fp_now_ns()));
+	}
+	if (to > from) {
+		cJSON_AddStringToObject(j, "first_id", all[from]->id);
+		cJSON_AddStringToObject(j, "last_id", all[to - 1]->id);
+	} else {
+		cJSON_AddNullToObject(j, "first_id");
+		cJSON_AddNullToObject(j, "last_id");
+	}
+	cJSON_AddBoolToObject(j, "has_more", anthropic && *before ? from > 0 : to < n);
+	return j;
+}
+
+void fp_batch_request(const char *route, const char *path, const char *query, const char *ctype,
+		      const char *host, const char *body, size_t len, struct fp_reply *r,
+		      int *delay_out)
 {
 	bool anthropic = sl_str_starts_with(route, "anthropic.");
 	const char *provider = anthropic ? "anthropic" : "openai";
 	char id[64], why[256];
+	int delay_ms = 0; /* create_delay_ms: the batch exists, its answer comes late */
 	pthread_mutex_lock(&g_blk);
-	if (strcmp(route, "openai.files.upload") == 0) {
+	if (strcmp(route, "openai.batches.list") == 0 || strcmp(route, "anthropic.batches.list") == 0) {
+		fp_reply_json(r, 200, list_batches(anthropic, query, host));
+	} else if (strcmp(route, "openai.files.upload") == 0) {
 		const char *data = NULL;
 		size_t dlen = 0;
 		bool purpose = false;
@@ -489,6 +555,7 @@ void fp_batch_request(const char *route, const char *path, const char *ctype, co
 			struct fbatch *b = batch_new(false, reqs);
 			snprintf(b->input_file, sizeof b->input_file, "%s", fid);
 			fp_reply_json(r, 200, openai_batch_json(b, fp_now_ns()));
+			delay_ms = opt_int(b->opts, "create_delay_ms", 0);
 		}
 		cJSON_Delete(j);
 	} else if (strcmp(route, "openai.batches.get") == 0 ||
@@ -537,7 +604,9 @@ void fp_batch_request(const char *route, const char *path, const char *ctype, co
 			cJSON_Delete(reqs);
 			reply_error(r, provider, 400, why);
 		} else {
-			fp_reply_json(r, 200, anthropic_batch_json(batch_new(true, reqs), host));
+			struct fbatch *b = batch_new(true, reqs);
+			fp_reply_json(r, 200, anthropic_batch_json(b, host));
+			delay_ms = opt_int(b->opts, "create_delay_ms", 0);
 		}
 		cJSON_Delete(j);
 	} else {
@@ -562,4 +631,5 @@ void fp_batch_request(const char *route, const char *path, const char *ctype, co
 		}
 	}
 	pthread_mutex_unlock(&g_blk);
+	*delay_out = delay_ms;
 }

@@ -1527,10 +1527,14 @@ static enum MHD_Result model_request(struct MHD_Connection *c, struct conn_req *
 			goto done;
 		}
 		struct fp_reply r = { 0 };
-		fp_batch_request(batch_route, path, get_header(c, "content-type"),
+		int delay_ms = 0;
+		fp_batch_request(batch_route, path, query.data ? query.data : "",
+				 get_header(c, "content-type"),
 				 get_header(c, "host"), cr->body.data ? cr->body.data : "",
-				 cr->body.len, &r);
-		rc = queue_reply(c, &r, NULL);
+				 cr->body.len, &r, &delay_ms);
+		rc = delay_ms > 0 ? queue_at(c, cr, fp_now_ns() + (int64_t)delay_ms * 1000000,
+					     r.status, reply_response(&r, NULL), 0)
+				  : queue_reply(c, &r, NULL);
 		fp_reply_free(&r);
 		goto done;
 	}
@@ -1928,8 +1932,12 @@ static enum MHD_Result aws_request(struct MHD_Connection *c, struct conn_req *cr
 		fp_reply_free(&r);
 	} else {
 		struct fp_reply r = { 0 };
-		fp_aws_handle(route, method, url, &cr->body, section, &r);
-		rc = queue_reply(c, &r, NULL);
+		int delay_ms = 0;
+		fp_aws_handle(route, method, url, query.data ? query.data : "", &delay_ms,
+			      &cr->body, section, &r);
+		rc = delay_ms > 0 ? queue_at(c, cr, fp_now_ns() + (int64_t)delay_ms * 1000000,
+					     r.status, reply_response(&r, NULL), 0)
+				  : queue_reply(c, &r, NULL);
 		fp_reply_free(&r);
 	}
 	pthread_mutex_lock(&g_lock);

@@ -156,15 +156,21 @@ cJSON *fp_script_section(const char *key);
 int fp_batch_check_script(const cJSON *batch, char *err, size_t errsz);
 /* The route name of a batch API request ("openai.batches.create"), or NULL. */
 const char *fp_batch_route(const char *method, const char *path);
-void fp_batch_request(const char *route, const char *path, const char *content_type,
-		      const char *host, const char *body, size_t len, struct fp_reply *r);
+/* *delay_ms: how long the server holds the reply (create_delay_ms: the batch exists
+ * meanwhile, as when an answer is lost). */
+void fp_batch_request(const char *route, const char *path, const char *query,
+		      const char *content_type, const char *host, const char *body, size_t len,
+		      struct fp_reply *r, int *delay_ms);
 /* aws_batch.c: S3 objects on path-style buckets (PUT/GET /s3/BUCKET/KEY) and Bedrock's batch
  * jobs (POST /model-invocation-job, GET /model-invocation-job/ID, POST .../ID/stop).
  * fp_aws_route: the route name of method + url and the SigV4 service it must be signed for
  * ("s3" or "bedrock"), or NULL when it is not one of them. fp_aws_handle answers it; section
  * is the script's "bedrock_batch" object (or NULL). */
 const char *fp_aws_route(const char *method, const char *url, const char **service);
-void fp_aws_handle(const char *route, const char *method, const char *url,
+/* query: the request's arguments ("a=b&c=d"); *delay_ms: how long to hold the reply
+ * (create_delay_ms: the job exists meanwhile, as when an answer is lost). */
+void fp_aws_handle(const char *route, const char *method, const char *url, const char *query,
+		   int *delay_ms,
 		   const struct sl_buf *body, const cJSON *section, struct fp_reply *r);
 int fp_aws_check_script(const cJSON *section, char *err, size_t errsz);
 /* A refused signature on route, in its service's shape (S3: XML, echoing canonical). */

@@ -4,9 +4,12 @@
  * from opening each screen on a 200,000-row dataset (holding its rows took ~60 MB).
  * The Scorecard's drill-down reads the row's cells a page at a time: opening it on a row of
  * 6,000 cells runs as many SQLite instructions as on a row of 300 (counted by a progress
- * handler), where it read the first 5,000 cells with their texts and headline scores. */
+ * handler), where it read the first 5,000 cells with their texts and headline scores.
+ * Compare's d stops at the first case where the answers differ, reading each model's
+ * answers side by side by key. */
 #include <malloc.h>
 #include <sqlite3.h>
+#include <string.h>
 
 #include "../report/fixture.h"
 #include "shortlist/store.h"
@@ -153,7 +156,82 @@ static void test_drill_down_reads_a_page(void)
 	sl_store_close(s);
 }
 
+/* SQLite's instructions (in hundreds) of one d on Compare, and the frame after it. */
+static long press_d(struct tui_app *app, struct sl_store *s, char **frame)
+{
+	long hecto_ops = 0;
+	sqlite3_progress_handler(sl_store_db(s), 100, count_ops, &hecto_ops);
+	tui_app_handle(app, &(struct tui_event){ .key = 'd' });
+	tui_app_render(app);
+	sqlite3_progress_handler(sl_store_db(s), 0, NULL, NULL);
+	struct sl_buf b;
+	sl_buf_init(&b);
+	tui_grid_dump(&app->grid, &b);
+	*frame = b.data;
+	return hecto_ops;
+}
+
+/* Compare's d reads each model's answers side by side, the case and output only, and stops
+ * at the first difference: the next case over costs a sliver of what 5,000 agreeing cases
+ * do (it read and sorted 512 cases with every column of their cells before looking). */
+static void test_next_disagreement_stops_there(void)
+{
+	struct sl_store *s = fixture_open("tui-compare.db");
+	const char *models[] = { "fake:a", "fake:b" };
+	const char *prompts[] = { "p" };
+	fixture_begin(s);
+	int64_t run = fixture_run(s, models, NULL, 2, prompts, 1);
+	fixture_bulk(s, run, 2, 1, 6000);
+	/* the models agree (up to case and punctuation) but on cases 2 and 5002 */
+	char *sql = sl_xasprintf("UPDATE cells SET output = upper(output) || '!' WHERE run_id = "
+				 "%lld AND model_idx = 1; UPDATE cells SET output = 'no' WHERE "
+				 "run_id = %lld AND model_idx = 1 AND case_idx IN (1, 5001)",
+				 (long long)run, (long long)run);
+	struct sl_error err = { 0 };
+	CHECK_INT(sl_store_exec(s, sql, &err), 0);
+	free(sql);
+	fixture_commit(s);
+	struct tui_app app;
+	CHECK_INT(tui_app_init(&app, s, 120, 40, &err), 0);
+	app_drive(&app, run, TUI_SCREEN_COMPARE, NULL, 0, NULL, NULL);
+	char *frame;
+	long near = press_d(&app, s, &frame);
+	CHECK_CONTAINS(frame, "case 2/6000");
+	free(frame);
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, test_trace_stmt, NULL);
+	long far = press_d(&app, s, &frame);
+	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	CHECK_CONTAINS(frame, "case 5002/6000");
+	free(frame);
+	/* each model's answers in key order: one statement, a search of the key, no sort */
+	int searches = 0;
+	for (size_t i = 0; i < test_n_traced; i++) {
+		char *eqp = sl_xasprintf("EXPLAIN QUERY PLAN %s", test_traced[i]);
+		sqlite3_stmt *st;
+		if (strstr(test_traced[i], "case_idx, output FROM cells") &&
+		    sqlite3_prepare_v2(sl_store_db(s), eqp, -1, &st, NULL) == SQLITE_OK) {
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *detail = (const char *)sqlite3_column_text(st, 3);
+				CHECK(strstr(detail, "TEMP B-TREE") == NULL);
+				CHECK(strncmp(detail, "SCAN", 4) != 0);
+				searches += strstr(detail, "SEARCH cells") != NULL;
+			}
+			sqlite3_finalize(st);
+		}
+		free(eqp);
+		free(test_traced[i]);
+	}
+	test_n_traced = 0;
+	CHECK(searches == 1);
+	printf("Compare's d: %.1fk SQLite instructions to the next case, %.1fk over 5,000 cases\n",
+	       near / 10.0, far / 10.0);
+	CHECK(near * 50 < far);
+	tui_app_free(&app);
+	sl_store_close(s);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_screens_window_a_large_dataset);
 	RUN_TEST(test_drill_down_reads_a_page);
+	RUN_TEST(test_next_disagreement_stops_there);
 TEST_MAIN_END

@@ -18,8 +18,8 @@
 #define POLL_MAX_MS 60000
 #define MAX_TRIES 4 /* a step that fails at the network this often stops the run */
 
-enum step { ST_NONE, ST_UPLOAD, ST_SUBMIT, ST_POLL, ST_FETCH, ST_CANCEL };
-static const char *const step_names[] = { "", "uploading", "submitting", "polling",
+enum step { ST_NONE, ST_UPLOAD, ST_SUBMIT, ST_FIND, ST_POLL, ST_FETCH, ST_CANCEL };
+static const char *const step_names[] = { "", "uploading", "submitting", "finding", "polling",
 					  "collecting", "cancelling" };
 
 struct job {
@@ -38,6 +38,7 @@ struct job {
 	int fetch_i;
 	bool fetch_over;     /* every results stream read: store the end once cells are in */
 	bool cancel_asked;
+	bool find_first;     /* a create may have reached the API: look for it before resending */
 	enum sl_batch_state end_state;
 	struct sl_buf line;
 	uint8_t *answered;   /* a result line came for (idx - first) */
@@ -689,6 +690,53 @@ static void refuse(struct job *j, const char *msg)
 	fail_missing(j);
 }
 
+/* Whether a batch of the store (any run) is already this remote batch. */
+static bool remote_claimed(struct sl_batcher *bt, const struct job *j, const char *remote_id)
+{
+	sqlite3_stmt *st = sl_store_prepare(bt->store, "SELECT 1 FROM run_batches WHERE "
+					    "provider = ? AND remote_id = ? LIMIT 1", NULL);
+	if (!st)
+		return true; /* unsure: do not take it */
+	sl_bind_text(st, 1, j->b.conf->name);
+	sl_bind_text(st, 2, remote_id);
+	bool claimed = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return claimed;
+}
+
+/* The API's batches that may be this one were listed: take the first nobody claims (the
+ * create reached the API), or send the create (again) when there is none. A create that
+ * carried its input cannot be sent again after a restart: its cells fail with the reason
+ * (and run again on --resume), as for a refused batch. */
+static void take_found(struct job *j)
+{
+	struct sl_batch *b = &j->b;
+	for (size_t i = 0; i < b->n_found && !b->remote_id; i++)
+		if (!remote_claimed(j->bt, j, b->found[i]))
+			sl_batch_set(&b->remote_id, b->found[i]);
+	for (size_t i = 0; i < b->n_found; i++)
+		free(b->found[i]);
+	free(b->found);
+	b->found = NULL;
+	b->n_found = 0;
+	sl_batch_set(&b->cursor, NULL);
+	j->find_first = false;
+	if (b->remote_id) {
+		b->state = SL_BATCH_SUBMITTED;
+		b->api_ended = false;
+		j->due_ns = sl_now_ns();
+		if (j->path) { /* the API holds the input */
+			unlink(j->path);
+			free(j->path);
+			j->path = NULL;
+			b->input_path = NULL;
+		}
+	} else if (b->ops->submit_sends_input && !j->path) {
+		refuse(j, "the process stopped while the batch was being submitted and the API has "
+			  "no such batch: its cells run again on --resume");
+	}
+}
+
 static void step_done(void *ud, const struct sl_xfer_result *r)
 {
 	struct job *j = ud;
@@ -700,6 +748,8 @@ static void step_done(void *ud, const struct sl_xfer_result *r)
 		return;
 	const char *pname = j->b.conf->name;
 	bool transient = r->status != SL_OK || r->http_status == 429 || r->http_status >= 500;
+	if (transient && step == ST_SUBMIT)
+		j->find_first = true; /* the API may have created it before the answer was lost */
 	if (transient) {
 		if (++j->tries < MAX_TRIES) {
 			backoff(j);
@@ -767,6 +817,11 @@ static void step_done(void *ud, const struct sl_xfer_result *r)
 			j->b.input_path = NULL;
 		}
 		break;
+	case ST_FIND:
+		rc = j->b.ops->find_done(&j->b, r->body, r->body_len, &e);
+		if (rc == 0)
+			take_found(j);
+		break;
 	case ST_POLL:
 	case ST_CANCEL:
 		j->b.state = SL_BATCH_SUBMITTED;
@@ -800,6 +855,7 @@ static void start(struct job *j, enum step step)
 	switch (step) {
 	case ST_UPLOAD: rc = j->b.ops->upload(&j->b, &c, &e); break;
 	case ST_SUBMIT: rc = j->b.ops->submit(&j->b, &c, &e); break;
+	case ST_FIND: rc = j->b.ops->find(&j->b, &c, &e); break;
 	case ST_POLL: rc = j->b.ops->poll(&j->b, &c, &e); break;
 	case ST_CANCEL: rc = j->b.ops->cancel(&j->b, &c, &e); break;
 	case ST_FETCH: rc = j->b.ops->fetch(&j->b, j->fetch_i, &c, &e); break;
@@ -863,6 +919,32 @@ static int job_open(struct job *j, struct sl_error *err)
 	return 0;
 }
 
+/* One create at a time per provider: a create whose answer was lost is then the only
+ * candidate the API's list can show for it (Anthropic's batches carry nothing of ours). */
+static bool creating(const struct sl_batcher *bt, const struct job *self)
+{
+	for (const struct job *j = bt->jobs; j; j = j->next)
+		if (j != self && j->xfer && (j->step == ST_SUBMIT || j->step == ST_FIND) &&
+		    j->b.conf == self->b.conf)
+			return true;
+	return false;
+}
+
+/* The create call: 'submitting' is stored before it is sent. */
+static void submit(struct sl_batcher *bt, struct job *j)
+{
+	if (creating(bt, j))
+		return;
+	if (j->b.state != SL_BATCH_SUBMITTING) {
+		j->b.state = SL_BATCH_SUBMITTING;
+		j->find_first = false;
+		job_store(j);
+		if (bt->failed)
+			return;
+	}
+	start(j, j->find_first && j->b.ops->find ? ST_FIND : ST_SUBMIT);
+}
+
 static void job_step(struct sl_batcher *bt, struct job *j)
 {
 	if (j->xfer || (j->b.state == SL_BATCH_PREPARING && !j->sealed) ||
@@ -884,10 +966,14 @@ static void job_step(struct sl_batcher *bt, struct job *j)
 	}
 	switch (j->b.state) {
 	case SL_BATCH_PREPARING:
-		start(j, j->b.ops->upload ? ST_UPLOAD : ST_SUBMIT);
+		if (j->b.ops->upload)
+			start(j, ST_UPLOAD);
+		else
+			submit(bt, j);
 		break;
 	case SL_BATCH_UPLOADED:
-		start(j, ST_SUBMIT);
+	case SL_BATCH_SUBMITTING:
+		submit(bt, j);
 		break;
 	case SL_BATCH_SUBMITTED:
 	case SL_BATCH_CANCELLING:
@@ -984,6 +1070,7 @@ int sl_batcher_load(struct sl_batcher *bt, struct sl_error *err)
 		j->last = sqlite3_column_int64(st, 11);
 		j->n = j->b.n_requests = sqlite3_column_int64(st, 12);
 		j->stored = j->sealed = true;
+		j->find_first = j->b.state == SL_BATCH_SUBMITTING;
 		j->cancel_asked = j->b.state == SL_BATCH_CANCELLING;
 		/* collecting again from the start: results are idempotent (REPLACE) */
 		if (j->b.state == SL_BATCH_COLLECTING) {

@@ -502,6 +502,69 @@ int sl_run_next_failed_case(struct sl_store *store, int64_t run_id, int n_models
 	}
 }
 
+int sl_run_next_differing_case(struct sl_store *store, int64_t run_id, int n_models,
+			       int prompt_idx, int case_from, int case_to,
+			       bool (*same)(const char *a, const char *b), struct sl_error *err)
+{
+	if (n_models <= 0)
+		return -1;
+	sqlite3_stmt **st = sl_xcalloc((size_t)n_models, sizeof *st);
+	bool *more = sl_xcalloc((size_t)n_models, sizeof *more);
+	int found = -1, rc = 0;
+	for (int m = 0; m < n_models && rc == 0; m++) {
+		st[m] = prepare_own(store, "SELECT case_idx, output FROM cells WHERE run_id = ?1 AND "
+					   "model_idx = ?2 AND prompt_idx = ?3 AND case_idx >= ?4 AND "
+					   "case_idx < ?5 AND sample = 0 ORDER BY case_idx", err);
+		if (!st[m]) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(st[m], 1, run_id);
+		sqlite3_bind_int(st[m], 2, m);
+		sqlite3_bind_int(st[m], 3, prompt_idx);
+		sqlite3_bind_int(st[m], 4, case_from);
+		sqlite3_bind_int(st[m], 5, case_to);
+		int s = sqlite3_step(st[m]);
+		more[m] = s == SQLITE_ROW;
+		if (s != SQLITE_ROW && s != SQLITE_DONE)
+			rc = -1;
+	}
+	/* merge the models' cursors by case; each cursor steps past the case once compared */
+	while (rc == 0 && found < 0) {
+		int c = -1;
+		for (int m = 0; m < n_models; m++)
+			if (more[m] && (c < 0 || sqlite3_column_int(st[m], 0) < c))
+				c = sqlite3_column_int(st[m], 0);
+		if (c < 0)
+			break;
+		const char *first = NULL;
+		for (int m = 0; m < n_models && found < 0; m++) {
+			if (!more[m] || sqlite3_column_int(st[m], 0) != c)
+				continue;
+			const char *a = (const char *)sqlite3_column_text(st[m], 1);
+			if (a && !first)
+				first = a;
+			else if (a && !same(first, a))
+				found = c;
+		}
+		for (int m = 0; m < n_models && found < 0; m++) {
+			if (!more[m] || sqlite3_column_int(st[m], 0) != c)
+				continue;
+			int s = sqlite3_step(st[m]);
+			more[m] = s == SQLITE_ROW;
+			if (s != SQLITE_ROW && s != SQLITE_DONE)
+				rc = -1;
+		}
+	}
+	if (rc != 0 && err && !err->msg[0])
+		sl_store_error(store, err, "reading cells");
+	for (int m = 0; m < n_models; m++)
+		sqlite3_finalize(st[m]);
+	free(st);
+	free(more);
+	return rc != 0 ? -1 : found;
+}
+
 int sl_run_cell_states(struct sl_store *store, int64_t run_id, int case_from, int case_to,
 		       sl_cell_state_fn fn, void *ud, struct sl_error *err)
 {

@@ -28,7 +28,7 @@ void sl_batch_protocol_names(struct sl_buf *out)
 }
 
 static const char *const state_names[] = {
-	"preparing", "uploaded", "submitted", "cancelling", "collecting",
+	"preparing", "uploaded", "submitting", "submitted", "cancelling", "collecting",
 	"done", "failed", "expired", "cancelled",
 };
 
@@ -79,11 +79,24 @@ void sl_batch_clear(struct sl_batch *b)
 	free(b->api_status);
 	free(b->message);
 	free(b->expires_at);
+	free(b->cursor);
+	for (size_t i = 0; i < b->n_found; i++)
+		free(b->found[i]);
+	free(b->found);
+	b->found = NULL;
+	b->n_found = 0;
+	b->cursor = NULL;
 	if (b->proto && b->proto_free)
 		b->proto_free(b->proto);
 	b->remote_id = b->input_ref = b->output_ref = b->error_ref = NULL;
 	b->api_status = b->message = b->expires_at = NULL;
 	b->proto = NULL;
+}
+
+void sl_batch_add_found(struct sl_batch *b, const char *remote_id)
+{
+	b->found = sl_xrealloc(b->found, (b->n_found + 1) * sizeof *b->found);
+	b->found[b->n_found++] = sl_xstrdup(remote_id);
 }
 
 void sl_batch_call_free(struct sl_batch_call *c)

@@ -6,7 +6,12 @@
  * {"type": "canceled"} | {"type": "expired"}}.
  * Limits: the guide says 100,000 requests or 256 MB per batch, the API reference lists
  * 1-10,000 requests for the body: we cut at 10,000 (unconfirmed which one the API enforces).
- * Price: 50% of the interactive price. */
+ * Price: 50% of the interactive price.
+ * A message batch carries nothing of ours but its requests, so before the create the
+ * "upload" step notes the newest batch of the workspace (input_ref "after:ID"; the list is
+ * newest first): a create whose answer was lost is the batch created after it with as many
+ * requests (the batcher sends one create at a time per provider, and skips batches the
+ * store already has). */
 #include "shortlist/batch.h"
 
 #include <stdio.h>
@@ -164,6 +169,83 @@ static int anb_line(struct sl_batch *b, const char *line, size_t len, struct sl_
 	return 0;
 }
 
+static int anb_mark(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err)
+{
+	(void)err;
+	c->method = "GET";
+	c->http.url = sl_xasprintf("%s/v1/messages/batches?limit=1", b->base_url);
+	auth(b, &c->http);
+	return 0;
+}
+
+/* A page of the batch list: the parsed answer (*data its "data"), or NULL with err. */
+static cJSON *list_page(const char *body, size_t len, const cJSON **data, struct sl_error *err)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	*data = cJSON_GetObjectItemCaseSensitive(j, "data");
+	if (!cJSON_IsArray(*data)) {
+		sl_error_set(err, "message batch list: no data in the answer: %.120s", body);
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int anb_mark_done(struct sl_batch *b, const char *body, size_t len, struct sl_error *err)
+{
+	const cJSON *data;
+	cJSON *j = list_page(body, len, &data, err);
+	if (!j)
+		return -1;
+	const char *id = sl_json_str(cJSON_GetArrayItem(data, 0), "id");
+	char *mark = sl_xasprintf("after:%s", id ? id : "");
+	sl_batch_set(&b->input_ref, mark);
+	free(mark);
+	cJSON_Delete(j);
+	return 0;
+}
+
+/* The batches created after the mark, a page of up to 1000 at a time (before_id: newer). */
+static int anb_find(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err)
+{
+	(void)err;
+	const char *mark = b->input_ref && sl_str_starts_with(b->input_ref, "after:")
+				   ? b->input_ref + 6 : "";
+	const char *from = b->cursor ? b->cursor : mark;
+	c->method = "GET";
+	c->http.url = *from ? sl_xasprintf("%s/v1/messages/batches?limit=1000&before_id=%s",
+					   b->base_url, from)
+			    : sl_xasprintf("%s/v1/messages/batches?limit=1000", b->base_url);
+	auth(b, &c->http);
+	return 0;
+}
+
+static int anb_find_done(struct sl_batch *b, const char *body, size_t len, struct sl_error *err)
+{
+	const cJSON *data;
+	cJSON *j = list_page(body, len, &data, err);
+	if (!j)
+		return -1;
+	for (int i = cJSON_GetArraySize(data) - 1; i >= 0; i--) { /* oldest first */
+		const cJSON *it = cJSON_GetArrayItem(data, i);
+		const cJSON *rc = cJSON_GetObjectItemCaseSensitive(it, "request_counts");
+		int64_t n = 0;
+		for (const cJSON *k = rc ? rc->child : NULL; k; k = k->next)
+			n += cJSON_IsNumber(k) ? (int64_t)k->valuedouble : 0;
+		const char *id = sl_json_str(it, "id");
+		if (id && n == b->n_requests)
+			sl_batch_add_found(b, id);
+	}
+	const char *first = sl_json_str(j, "first_id");
+	bool marked = b->input_ref && strlen(b->input_ref) > 6;
+	bool more = marked && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "has_more")) &&
+		    first && b->step_n < 20;
+	if (more)
+		sl_batch_set(&b->cursor, first);
+	cJSON_Delete(j);
+	return more ? 1 : 0;
+}
+
 static int anb_cancel(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err)
 {
 	(void)err;
@@ -183,10 +265,15 @@ const struct sl_batch_ops sl_anthropic_batch_ops = {
 	.file_sep = ",\n",
 	.file_tail = "]}\n",
 	.write_record = anb_record,
+	.submit_sends_input = true,
+	.upload = anb_mark,
+	.upload_done = anb_mark_done,
 	.submit = anb_submit,
 	.submit_done = read_batch,
 	.poll = anb_poll,
 	.poll_done = read_batch,
+	.find = anb_find,
+	.find_done = anb_find_done,
 	.fetch = anb_fetch,
 	.parse_line = anb_line,
 	.cancel = anb_cancel,

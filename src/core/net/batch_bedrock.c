@@ -393,6 +393,43 @@ static int brb_submit(struct sl_batch *b, struct sl_batch_call *c, struct sl_err
 	return rc;
 }
 
+/* A create whose answer was lost: the job of that name, if Bedrock made it
+ * (ListModelInvocationJobs, nameContains: the name is ours and unique per batch). */
+static int brb_find(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err)
+{
+	struct brb *s = b->proto;
+	char *folder = folder_of(b, s);
+	const char *leaf = strrchr(folder, '/');
+	char *url = sl_xasprintf("%s/model-invocation-jobs?maxResults=100&nameContains=%s",
+				 s->endpoint, leaf ? leaf + 1 : folder);
+	free(folder);
+	return signed_json(b, c, "GET", url, NULL, err);
+}
+
+static int brb_find_done(struct sl_batch *b, const char *body, size_t len, struct sl_error *err)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "invocationJobSummaries");
+	if (!cJSON_IsArray(list)) {
+		sl_error_set(err, "ListModelInvocationJobs: no invocationJobSummaries in the answer: "
+			     "%.120s", body);
+		cJSON_Delete(j);
+		return -1;
+	}
+	char *folder = folder_of(b, b->proto);
+	const char *leaf = strrchr(folder, '/');
+	leaf = leaf ? leaf + 1 : folder;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, list) {
+		const char *name = sl_json_str(it, "jobName"), *arn = sl_json_str(it, "jobArn");
+		if (name && arn && strcmp(name, leaf) == 0)
+			sl_batch_add_found(b, arn);
+	}
+	free(folder);
+	cJSON_Delete(j);
+	return 0;
+}
+
 static int brb_submit_done(struct sl_batch *b, const char *body, size_t len, struct sl_error *err)
 {
 	cJSON *j = cJSON_ParseWithLength(body, len);
@@ -540,6 +577,8 @@ const struct sl_batch_ops sl_bedrock_batch_ops = {
 	.upload_done = brb_upload_done,
 	.submit = brb_submit,
 	.submit_done = brb_submit_done,
+	.find = brb_find,
+	.find_done = brb_find_done,
 	.poll = brb_poll,
 	.poll_done = brb_poll_done,
 	.fetch = brb_fetch,

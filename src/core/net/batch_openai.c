@@ -216,6 +216,39 @@ static int oab_line(struct sl_batch *b, const char *line, size_t len, struct sl_
 	return 0;
 }
 
+/* A create whose answer was lost: the batch over our uploaded input file, if the API made
+ * it (GET /v1/batches lists the newest first, 100 a page, `after` the last id). */
+static int oab_find(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err)
+{
+	(void)err;
+	c->method = "GET";
+	c->http.url = b->cursor ? sl_xasprintf("%s/batches?limit=100&after=%s", b->base_url,
+					       b->cursor)
+				: sl_xasprintf("%s/batches?limit=100", b->base_url);
+	auth(b, &c->http);
+	return 0;
+}
+
+static int oab_find_done(struct sl_batch *b, const char *body, size_t len, struct sl_error *err)
+{
+	cJSON *j = parse_object(body, len, "batch list", err);
+	if (!j)
+		return -1;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "data")) {
+		const char *id = sl_json_str(it, "id"), *in = sl_json_str(it, "input_file_id");
+		if (id && in && b->input_ref && strcmp(in, b->input_ref) == 0)
+			sl_batch_add_found(b, id);
+	}
+	const char *last = sl_json_str(j, "last_id");
+	bool more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "has_more")) && last &&
+		    !b->n_found && b->step_n < 100;
+	if (more)
+		sl_batch_set(&b->cursor, last);
+	cJSON_Delete(j);
+	return more ? 1 : 0;
+}
+
 static int oab_cancel(struct sl_batch *b, struct sl_batch_call *c, struct sl_error *err)
 {
 	(void)err;
@@ -241,6 +274,8 @@ const struct sl_batch_ops sl_openai_batch_ops = {
 	.submit_done = read_batch,
 	.poll = oab_poll,
 	.poll_done = read_batch,
+	.find = oab_find,
+	.find_done = oab_find_done,
 	.fetch = oab_fetch,
 	.parse_line = oab_line,
 	.cancel = oab_cancel,
