@@ -27,8 +27,10 @@ struct sl_metric_value {
 	int64_t n;            /* cells with a score */
 	int64_t successes;    /* proportions: cells scoring 1 */
 	int64_t n_unscored;   /* cells the scorer could not score (e.g. judge errors) */
-	const char *method;   /* "wilson", "bootstrap" or "normal" (n > SL_BOOTSTRAP_MAX_N,
-			       * where the two agree: stats.h) */
+	const char *method;   /* "wilson" (proportions, and means whose scores are all at
+			       * the two ends of their range), "bootstrap", or "normal" (n >
+			       * SL_BOOTSTRAP_MAX_N, where the two agree, clipped to the range
+			       * of the scores: sl_stats_bounded_mean) */
 };
 
 struct sl_scorecard_row {

@@ -108,6 +108,20 @@ struct sl_interval sl_stats_bootstrap_mean_grouped(const double *x, size_t n,
  * s the sample standard deviation. What the bootstrap of the mean converges to as n grows;
  * n < 2 gives the mean at both ends. */
 struct sl_interval sl_stats_normal_mean(uint64_t n, double sum, double sumsq, double z);
+/* The interval of a mean of n values observed within [min, max], from their count, sum and
+ * sum of squares, that never leaves [min, max] (a 0/1 score stays within [0, 1]):
+ * - values that are all 0 or 1, both seen (a check or a pass/fail verdict scored as a mean),
+ *   are a proportion: Wilson's interval of the count of ones, whatever n (so the switch
+ *   from the bootstrap at SL_BOOTSTRAP_MAX_N makes no jump: near 0/n or n/n the percentile
+ *   bootstrap's interval is Wald's, narrower than Wilson's by a visible step);
+ * - otherwise, when n > SL_BOOTSTRAP_MAX_N, the normal interval clipped to [min, max] (it
+ *   contains the mean, which lies within [min, max]); the bootstrap's percentiles never
+ *   leave the observed range either.
+ * Returns the method ("wilson" or "normal") and sets *out, or NULL when neither applies (n
+ * <= SL_BOOTSTRAP_MAX_N values that are not two-valued: bootstrap them), or when min or max
+ * is NAN (unknown). */
+const char *sl_stats_bounded_mean(uint64_t n, double sum, double sumsq, double min, double max,
+				  double z, struct sl_interval *out);
 
 /* ---- running median ----
  * The median of values added one at a time, equal to sl_stats_percentile(x, n, 50) for the

@@ -11,6 +11,7 @@
 #include "test.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "shortlist/bundle.h"
 #include "shortlist/report.h"
 #include "shortlist/runner.h"
+#include "shortlist/scorecard.h"
 #include "shortlist/stats_batch.h"
 #include "shortlist/store.h"
 
@@ -49,19 +51,23 @@ static bool writes_stats(const char *sql)
 	return false;
 }
 
+/* Called on the runner's loop and writer threads both. */
 static int count_stmt(unsigned type, void *ud, void *p, void *x)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	(void)p;
 	struct counts *c = ud;
 	const char *sql = x;
 	if (type != SQLITE_TRACE_STMT || !sql)
 		return 0;
+	pthread_mutex_lock(&lock);
 	if (strncmp(sql, "-- ", 3) == 0)
 		c->trigger_steps += writes_stats(sql + 3);
 	else if (strcmp(sql, "COMMIT") == 0)
 		c->commits++;
 	else
 		c->upserts += writes_stats(sql);
+	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
@@ -121,6 +127,14 @@ static void compare_rows(sqlite3 *db, const char *what, const char *stored, cons
 
 #define GEN "error_kind IS NULL AND tokens_out > 0 AND latency_ms > COALESCE(ttft_ms, 0)"
 
+#define SAME_STATS_ROW \
+	"c.run_id = t.run_id AND c.metric = t.metric AND c.model_idx = t.model_idx AND " \
+	"c.prompt_idx = t.prompt_idx"
+#define STALE_RANGES \
+	"SELECT COUNT(*) FROM score_stats WHERE n > 0 AND (vmin IS NULL OR vmax IS NULL)"
+
+static long long query_int(struct sl_store *s, const char *sql);
+
 /* Every trigger-kept aggregate equals its recompute, and no deferral was left behind. */
 static void check_aggregates(struct sl_store *s, const char *when)
 {
@@ -156,6 +170,15 @@ static void check_aggregates(struct sl_store *s, const char *when)
 		" judge_cost IS NULL), SUM(judge_model IS NOT NULL AND judge_cached != 0),"
 		" TOTAL(value), TOTAL(value * value), TOTAL(judge_cost) FROM cell_scores"
 		" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", 4);
+	/* the range of each row's scores: exact, or NULL where a replaced or deleted score was
+	 * at an end of it (the next scorecard build finds it again) */
+	long long wrong = query_int(s, "SELECT COUNT(*) FROM score_stats t WHERE n > 0 AND "
+		"(vmin != (SELECT MIN(value) FROM cell_scores c WHERE " SAME_STATS_ROW ") OR "
+		"vmax != (SELECT MAX(value) FROM cell_scores c WHERE " SAME_STATS_ROW "))");
+	if (wrong)
+		fprintf(stderr, "[%s] %lld score_stats ranges differ from their recompute\n", when,
+			wrong);
+	test_failures += wrong != 0;
 	sqlite3_stmt *st;
 	CHECK(sqlite3_prepare_v2(db, "SELECT deferred FROM stats_deferred", -1, &st, NULL) ==
 	      SQLITE_OK);
@@ -268,6 +291,7 @@ static void test_batched_and_exact(void)
 	set_script(true);
 	struct counts c = { 0 };
 	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, count_stmt, &c);
+	test_trace_new_connections(SQLITE_TRACE_STMT, count_stmt, &c); /* the runner's writer */
 	struct sl_runner_opts opts = { .suite_path = suite, .max_cost = NAN };
 	struct sl_run_outcome out;
 	CHECK_INT(sl_runner_run(s, &opts, &out, &err), 0);
@@ -293,6 +317,7 @@ static void test_batched_and_exact(void)
 	CHECK(c.upserts <= 5 * 3 * c.commits);
 	CHECK(c.upserts * 20 < rows); /* O(pages), not O(rows) */
 	check_aggregates(s, "after scoring");
+	CHECK_INT(query_int(s, STALE_RANGES), 0); /* only new scores: all known */
 
 	/* live scoring again, the marks gone: every score deleted and written again */
 	CHECK_INT(sl_store_exec(s, "DELETE FROM score_marks", &err), 0);
@@ -300,6 +325,7 @@ static void test_batched_and_exact(void)
 	CHECK_INT(sl_report_score_live(s, run_a, &since, &ss, &err), 0);
 	CHECK_INT(query_int(s, "SELECT COUNT(*) FROM cell_scores"), rows);
 	check_aggregates(s, "after live scoring");
+	CHECK_INT(query_int(s, STALE_RANGES), 0); /* only new scores: all known */
 
 	/* the resume replaces the 40 failed cells: their old rows go out through the trigger */
 	set_script(false);
@@ -320,7 +346,9 @@ static void test_batched_and_exact(void)
 	test_current = "rescore";
 	CHECK_INT(sl_report_score_run(s, run_a, NULL, &ss, &err), 0);
 	check_aggregates(s, "after a rescore");
+	CHECK_INT(query_int(s, STALE_RANGES), 0); /* only new scores: all known */
 	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	test_trace_new_connections(0, NULL, NULL);
 
 	/* a second run answered from the cache: cached cells with a cost */
 	opts.resume = false;
@@ -346,9 +374,17 @@ static void test_batched_and_exact(void)
 	write_scores(s, run_b, "extra", 0);
 	CHECK_INT(query_int(s, "SELECT COUNT(*) FROM stats_deferred"), 1);
 	check_aggregates(s, "after a bulk write of new scores");
+	CHECK_INT(query_int(s, STALE_RANGES), 0); /* only new scores: all known */
 	write_scores(s, run_b, "extra", 0.5);
 	CHECK_INT(query_int(s, "SELECT COUNT(*) FROM cell_scores WHERE metric = 'extra'"), 150);
 	check_aggregates(s, "after a bulk write that replaced scores");
+	/* every replaced low end is gone: not known until a scorecard build finds it again */
+	CHECK(query_int(s, STALE_RANGES) > 0);
+	struct sl_scorecard sc;
+	CHECK_INT(sl_scorecard_build(s, run_b, &sc, &err), 0);
+	sl_scorecard_free(&sc);
+	CHECK_INT(query_int(s, STALE_RANGES), 0);
+	check_aggregates(s, "after a scorecard build found the ranges again");
 
 	/* the first run deleted by hand, as with the sqlite3 shell */
 	char *sql = sl_xasprintf("DELETE FROM runs WHERE id = %lld", (long long)run_a);
@@ -368,6 +404,7 @@ static void test_batched_and_exact(void)
 	CHECK_INT(imp.cells, 600);
 	CHECK_INT(query_int(s2, "SELECT SUM(n) FROM cell_stats"), 600);
 	check_aggregates(s2, "after a bundle import");
+	CHECK_INT(query_int(s2, STALE_RANGES), 0);
 	sl_store_close(s2);
 	sl_store_close(s);
 	free(bundle);

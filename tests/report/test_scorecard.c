@@ -449,8 +449,110 @@ static void test_intervals_bounded(void)
 	sl_store_close(s);
 }
 
+/* Intervals that stay where the scores can be (issue 15's "trustworthy numbers"): above
+ * SL_BOOTSTRAP_MAX_N scores the normal interval of a near-perfect 0/1 score went past 1
+ * (2,499 ones in 2,500: [0.99882, 1.00038]). A score that is 0 or 1 scored as a mean is a
+ * proportion: Wilson's interval on both sides of the switch; any other mean is clipped to
+ * the range of its scores, which score_stats keeps (and finds again after a deletion, even
+ * in a store opened read-only). */
+static void test_intervals_in_range(void)
+{
+	char *path = test_path("range.db");
+	struct sl_store *s = fixture_open("range.db");
+	const char *models[] = { "fake:perfect", "fake:hopeless", "fake:bounded", "fake:at2000",
+				 "fake:at2001" };
+	const double price[] = { NAN, NAN, NAN, NAN, NAN };
+	const int cases[] = { 2500, 2500, 2500, 2000, 2001 };
+	const char *prompts[] = { "p" };
+	fixture_begin(s);
+	int64_t run = fixture_run(s, models, price, 5, prompts, 1);
+	for (int m = 0; m < 5; m++)
+		for (int c = 0; c < cases[m]; c++) {
+			fixture_cell(s, run, m, 0, c, 0, "x", NULL, 100, 10, 5, NAN);
+			double v = m == 1 ? c == 0 : m == 2 ? (c == 0 ? 0.2 : c == 1 ? 0.5 : 0.9)
+						 : c != 0;
+			fixture_score(s, run, "verdict", false, m, 0, c, 0, v, NULL, NAN);
+		}
+	struct sl_error err = { 0 };
+	/* human ratings of the perfect model: all 5 but one 4 */
+	CHECK(sl_store_exec(s, "INSERT INTO ratings (run_id, model_idx, prompt_idx, case_idx, "
+			       "sample, rater, score, rated_at) SELECT run_id, model_idx, prompt_idx, "
+			       "case_idx, sample, 'ann', 5 - (case_idx = 0), 'now' FROM cells WHERE "
+			       "model_idx = 0", &err) == 0);
+	fixture_commit(s);
+	struct sl_scorecard sc;
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	double v;
+	const struct sl_metric_value *q;
+	struct sl_interval w;
+
+	CHECK(sl_scorecard_metric(&sc.rows[0], "verdict", &v, &q));
+	CHECK_INT(q->n, 2500);
+	CHECK_STR(q->method, "wilson");
+	w = sl_stats_wilson(2499, 2500, SL_Z95);
+	CHECK(q->lo == w.lo && q->hi == w.hi && q->hi < 1);
+	CHECK(q->lo < v && v < q->hi);
+	CHECK_NEAR(v, 0.9996, 1e-12);
+
+	CHECK(sl_scorecard_metric(&sc.rows[1], "verdict", &v, &q));
+	CHECK_STR(q->method, "wilson");
+	w = sl_stats_wilson(1, 2500, SL_Z95);
+	CHECK(q->lo == w.lo && q->hi == w.hi && q->lo > 0);
+	CHECK(q->lo < v && v < q->hi);
+
+	/* 0.9 but for one 0.5 and one 0.2: the normal interval's top, 0.90011, clipped */
+	CHECK(sl_scorecard_metric(&sc.rows[2], "verdict", &v, &q));
+	CHECK_STR(q->method, "normal");
+	struct sl_interval nm = sl_stats_normal_mean(2500, 2498 * 0.9 + 0.7,
+						     2498 * 0.81 + 0.25 + 0.04, SL_Z95);
+	CHECK(nm.hi > 0.9);
+	CHECK_NEAR(q->lo, nm.lo, 1e-9);
+	CHECK(q->hi == 0.9);
+	CHECK(q->lo <= v && v <= q->hi);
+
+	/* the switch at SL_BOOTSTRAP_MAX_N: one method on both sides, no step */
+	const struct sl_metric_value *q3, *q4;
+	CHECK(sl_scorecard_metric(&sc.rows[3], "verdict", &v, &q3));
+	CHECK(sl_scorecard_metric(&sc.rows[4], "verdict", &v, &q4));
+	CHECK_INT(q3->n, SL_BOOTSTRAP_MAX_N);
+	CHECK_INT(q4->n, SL_BOOTSTRAP_MAX_N + 1);
+	CHECK_STR(q3->method, "wilson");
+	CHECK_STR(q4->method, "wilson");
+	CHECK(fabs(q3->lo - q4->lo) < 2e-5 && fabs(q3->hi - q4->hi) < 2e-5);
+
+	/* human ratings 4 and 5: within [4, 5] */
+	CHECK(sl_scorecard_metric(&sc.rows[0], "human", &v, &q));
+	CHECK_INT(q->n, 2500);
+	CHECK_STR(q->method, "normal");
+	CHECK(q->hi == 5 && q->lo >= 4 && q->lo < v);
+	sl_scorecard_free(&sc);
+
+	/* the 0.2 deleted by SQL: the low end is not known until a build finds it */
+	CHECK(sl_store_exec(s, "DELETE FROM cell_scores WHERE model_idx = 2 AND case_idx = 0",
+			    &err) == 0);
+	CHECK(q_double(s, "SELECT vmin IS NULL FROM score_stats WHERE model_idx = 2") == 1);
+	struct sl_store *ro = sl_store_open(path, SL_STORE_READONLY, &err);
+	CHECK(ro != NULL);
+	CHECK(ro && sl_scorecard_build(ro, run, &sc, &err) == 0);
+	CHECK(ro && sl_scorecard_metric(&sc.rows[2], "verdict", &v, &q));
+	CHECK(ro && q->lo >= 0.5 && q->hi == 0.9 && q->lo <= v);
+	if (ro) {
+		sl_scorecard_free(&sc);
+		sl_store_close(ro);
+	}
+	CHECK(q_double(s, "SELECT vmin IS NULL FROM score_stats WHERE model_idx = 2") == 1);
+	CHECK(sl_scorecard_build(s, run, &sc, &err) == 0);
+	CHECK(sl_scorecard_metric(&sc.rows[2], "verdict", &v, &q));
+	CHECK(q->lo >= 0.5 && q->hi == 0.9 && q->lo <= v);
+	CHECK(q_double(s, "SELECT vmin FROM score_stats WHERE model_idx = 2") == 0.5);
+	sl_scorecard_free(&sc);
+	sl_store_close(s);
+	free(path);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_intervals_bounded);
+	RUN_TEST(test_intervals_in_range);
 	RUN_TEST(test_human_ratings);
 	RUN_TEST(test_stats_follow_writes);
 	RUN_TEST(test_reference_values);

@@ -371,6 +371,30 @@ static void test_normal_switch(void)
 	CHECK(isnan(sl_stats_normal_mean(0, 0, 0, SL_Z95).lo));
 }
 
+/* sl_stats_bounded_mean: inside the observed range, always containing the mean. */
+static void test_bounded_mean(void)
+{
+	struct sl_interval iv;
+	/* 0/1 values are a proportion at any n: Wilson's interval, exactly */
+	CHECK_STR(sl_stats_bounded_mean(10, 8, 8, 0, 1, SL_Z95, &iv), "wilson");
+	struct sl_interval w = sl_stats_wilson(8, 10, SL_Z95);
+	CHECK(iv.lo == w.lo && iv.hi == w.hi && iv.estimate == 0.8);
+	CHECK_STR(sl_stats_bounded_mean(2500, 2499, 2499, 0, 1, SL_Z95, &iv), "wilson");
+	CHECK(iv.hi < 1 && iv.lo < 0.9996);
+	/* every value the same: the interval is that value */
+	CHECK_STR(sl_stats_bounded_mean(3000, 3000 * 0.1, 3000 * 0.01, 0.1, 0.1, SL_Z95, &iv),
+		  "normal");
+	CHECK(iv.lo == 0.1 && iv.hi == 0.1 && iv.estimate == 0.1);
+	/* any other mean: the bootstrap's below the switch, the normal interval clipped above */
+	CHECK(sl_stats_bounded_mean(2000, 1000.5, 800, 0, 1, SL_Z95, &iv) == NULL);
+	CHECK(sl_stats_bounded_mean(2001, 1000.5, 800, 0.2, NAN, SL_Z95, &iv) == NULL);
+	double sum = 2498 * 0.9 + 0.7, sumsq = 2498 * 0.81 + 0.29;
+	struct sl_interval nm = sl_stats_normal_mean(2500, sum, sumsq, SL_Z95);
+	CHECK_STR(sl_stats_bounded_mean(2500, sum, sumsq, 0.2, 0.9, SL_Z95, &iv), "normal");
+	CHECK(nm.hi > 0.9 && iv.hi == 0.9 && iv.lo == nm.lo);
+	CHECK(iv.lo <= iv.estimate && iv.estimate <= iv.hi);
+}
+
 static void test_correlation(void)
 {
 	/* scipy.stats.spearmanr docstring: spearmanr([1,2,3,4,5], [5,6,7,8,7]) = 0.8207826816681233 */
@@ -395,5 +419,6 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_binomial);
 	RUN_TEST(test_bootstrap_counts);
 	RUN_TEST(test_normal_switch);
+	RUN_TEST(test_bounded_mean);
 	RUN_TEST(test_correlation);
 TEST_MAIN_END

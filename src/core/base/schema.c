@@ -189,20 +189,23 @@ static const char report_scores_v1[] =
 	"  excluded.sum_lat, sum_cost = cell_stats.sum_cost + excluded.sum_cost, sum_tok = " \
 	"  cell_stats.sum_tok + excluded.sum_tok, sum_gen_ms = cell_stats.sum_gen_ms + " \
 	"  excluded.sum_gen_ms; "
-#define SCORES_STATS_ADD \
+/* COLS, VALS and SETS add columns to the insert and its update (the range:
+ * report_score_range_v1). */
+#define SCORES_STATS_ADD_X(COLS, VALS, SETS) \
 	"INSERT INTO score_stats (run_id, metric, model_idx, prompt_idx, kind, n, sum, sumsq, " \
-	"  n_null, judge_n, judge_cost, judge_cost_unknown, judge_cached) " \
+	"  n_null, judge_n, judge_cost, judge_cost_unknown, judge_cached" COLS ") " \
 	"VALUES (NEW.run_id, NEW.metric, NEW.model_idx, NEW.prompt_idx, NEW.kind, NEW.value IS " \
 	"  NOT NULL, COALESCE(NEW.value, 0), COALESCE(NEW.value * NEW.value, 0), NEW.value IS " \
 	"  NULL, NEW.judge_model IS NOT NULL, COALESCE(NEW.judge_cost, 0), NEW.judge_model IS NOT " \
 	"  NULL AND NEW.judge_cost IS NULL, NEW.judge_model IS NOT NULL AND NEW.judge_cached != " \
-	"  0) " \
+	"  0" VALS ") " \
 	"ON CONFLICT DO UPDATE SET n = score_stats.n + excluded.n, sum = score_stats.sum + " \
 	"  excluded.sum, sumsq = score_stats.sumsq + excluded.sumsq, n_null = score_stats.n_null " \
 	"  + excluded.n_null, judge_n = score_stats.judge_n + excluded.judge_n, judge_cost = " \
 	"  score_stats.judge_cost + excluded.judge_cost, judge_cost_unknown = " \
 	"  score_stats.judge_cost_unknown + excluded.judge_cost_unknown, judge_cached = " \
-	"  score_stats.judge_cached + excluded.judge_cached; "
+	"  score_stats.judge_cached + excluded.judge_cached" SETS "; "
+#define SCORES_STATS_ADD SCORES_STATS_ADD_X("", "", "")
 
 /* cell_stats and score_stats hold running counts and sums per (run, model, prompt), kept by
  * triggers, so the scorecard of a million cells reads a few hundred rows instead of scanning
@@ -268,20 +271,25 @@ static const char report_cell_stats_v1[] =
 	"WHERE cell_stats.run_id = o.run_id AND cell_stats.model_idx = o.model_idx AND " \
 	"  cell_stats.prompt_idx = o.prompt_idx; "
 
-#define SCORES_STATS_REPLACE_BODY \
-	"UPDATE score_stats SET n = score_stats.n - (o.value IS NOT NULL), sum = score_stats.sum " \
-	"  - (COALESCE(o.value, 0)), sumsq = score_stats.sumsq - (COALESCE(o.value * o.value, " \
-	"  0)), n_null = score_stats.n_null - (o.value IS NULL), judge_n = score_stats.judge_n - " \
-	"  (o.judge_model IS NOT NULL), judge_cost = score_stats.judge_cost - " \
-	"  (COALESCE(o.judge_cost, 0)), judge_cost_unknown = score_stats.judge_cost_unknown - " \
-	"  (o.judge_model IS NOT NULL AND o.judge_cost IS NULL), judge_cached = " \
-	"  score_stats.judge_cached - (o.judge_model IS NOT NULL AND o.judge_cached != 0) " \
+/* What the row R takes out of its statistics; SETS adds columns, FROM the row's source. */
+#define SCORES_STATS_SUB_X(R, SETS, FROM) \
+	"UPDATE score_stats SET n = score_stats.n - (" R ".value IS NOT NULL), sum = " \
+	"  score_stats.sum - (COALESCE(" R ".value, 0)), sumsq = score_stats.sumsq - " \
+	"  (COALESCE(" R ".value * " R ".value, 0)), n_null = score_stats.n_null - (" R ".value " \
+	"  IS NULL), judge_n = score_stats.judge_n - (" R ".judge_model IS NOT NULL), judge_cost " \
+	"  = score_stats.judge_cost - (COALESCE(" R ".judge_cost, 0)), judge_cost_unknown = " \
+	"  score_stats.judge_cost_unknown - (" R ".judge_model IS NOT NULL AND " R ".judge_cost " \
+	"  IS NULL), judge_cached = score_stats.judge_cached - (" R ".judge_model IS NOT NULL " \
+	"  AND " R ".judge_cached != 0)" SETS " " FROM \
+	"WHERE score_stats.run_id = " R ".run_id AND score_stats.metric = " R ".metric AND " \
+	"  score_stats.model_idx = " R ".model_idx AND score_stats.prompt_idx = " R ".prompt_idx " \
+	"  AND score_stats.kind = " R ".kind; "
+#define SCORES_STATS_SUB(R) SCORES_STATS_SUB_X(R, "", "")
+#define SCORES_REPLACED_ROW \
 	"FROM (SELECT * FROM cell_scores o WHERE o.run_id = NEW.run_id AND o.metric = NEW.metric " \
 	"  AND o.model_idx = NEW.model_idx AND o.prompt_idx = NEW.prompt_idx AND o.case_idx = " \
-	"  NEW.case_idx AND o.sample = NEW.sample) AS o " \
-	"WHERE score_stats.run_id = o.run_id AND score_stats.metric = o.metric AND " \
-	"  score_stats.model_idx = o.model_idx AND score_stats.prompt_idx = o.prompt_idx AND " \
-	"  score_stats.kind = o.kind; "
+	"  NEW.case_idx AND o.sample = NEW.sample) AS o "
+#define SCORES_STATS_REPLACE_BODY SCORES_STATS_SUB_X("o", "", SCORES_REPLACED_ROW)
 
 static const char report_cell_stats_v2[] =
 	"CREATE TRIGGER cells_stats_update AFTER UPDATE ON cells BEGIN "
@@ -322,17 +330,7 @@ static const char report_score_stats_v1[] =
 	SCORES_STATS_ADD
 	"END; "
 	"CREATE TRIGGER cell_scores_stats_delete AFTER DELETE ON cell_scores BEGIN "
-	"UPDATE score_stats SET n = score_stats.n - (OLD.value IS NOT NULL), sum = "
-	"  score_stats.sum - (COALESCE(OLD.value, 0)), sumsq = score_stats.sumsq - "
-	"  (COALESCE(OLD.value * OLD.value, 0)), n_null = score_stats.n_null - (OLD.value IS "
-	"  NULL), judge_n = score_stats.judge_n - (OLD.judge_model IS NOT NULL), judge_cost = "
-	"  score_stats.judge_cost - (COALESCE(OLD.judge_cost, 0)), judge_cost_unknown = "
-	"  score_stats.judge_cost_unknown - (OLD.judge_model IS NOT NULL AND OLD.judge_cost IS "
-	"  NULL), judge_cached = score_stats.judge_cached - (OLD.judge_model IS NOT NULL AND "
-	"  OLD.judge_cached != 0) "
-	"WHERE score_stats.run_id = OLD.run_id AND score_stats.metric = OLD.metric AND "
-	"  score_stats.model_idx = OLD.model_idx AND score_stats.prompt_idx = OLD.prompt_idx AND "
-	"  score_stats.kind = OLD.kind; "
+	SCORES_STATS_SUB("OLD")
 	"END; "
 	"INSERT INTO score_stats (run_id, metric, model_idx, prompt_idx, kind, n, sum, sumsq, "
 	"  n_null, judge_n, judge_cost, judge_cost_unknown, judge_cached) "
@@ -345,17 +343,7 @@ static const char report_score_stats_v1[] =
 
 static const char report_score_stats_v2[] =
 	"CREATE TRIGGER cell_scores_stats_update AFTER UPDATE ON cell_scores BEGIN "
-	"UPDATE score_stats SET n = score_stats.n - (OLD.value IS NOT NULL), sum = "
-	"  score_stats.sum - (COALESCE(OLD.value, 0)), sumsq = score_stats.sumsq - "
-	"  (COALESCE(OLD.value * OLD.value, 0)), n_null = score_stats.n_null - (OLD.value IS "
-	"  NULL), judge_n = score_stats.judge_n - (OLD.judge_model IS NOT NULL), judge_cost = "
-	"  score_stats.judge_cost - (COALESCE(OLD.judge_cost, 0)), judge_cost_unknown = "
-	"  score_stats.judge_cost_unknown - (OLD.judge_model IS NOT NULL AND OLD.judge_cost IS "
-	"  NULL), judge_cached = score_stats.judge_cached - (OLD.judge_model IS NOT NULL AND "
-	"  OLD.judge_cached != 0) "
-	"WHERE score_stats.run_id = OLD.run_id AND score_stats.metric = OLD.metric AND "
-	"  score_stats.model_idx = OLD.model_idx AND score_stats.prompt_idx = OLD.prompt_idx AND "
-	"  score_stats.kind = OLD.kind; "
+	SCORES_STATS_SUB("OLD")
 	SCORES_STATS_ADD
 	"END; "
 	"CREATE TRIGGER cell_scores_stats_replace BEFORE INSERT ON cell_scores BEGIN "
@@ -649,6 +637,53 @@ static const char report_stats_deferred_v4[] =
 	"CREATE TRIGGER cell_scores_stats_replace BEFORE INSERT ON cell_scores WHEN "
 	STATS_NOT_DEFERRED " AND " SCORES_REPLACED " BEGIN " SCORES_STATS_REPLACE_BODY "END;";
 
+/* The range of a metric's scores per row (vmin, vmax), so the scorecard keeps a large
+ * row's interval inside the values it saw (sl_stats_bounded_mean) without reading them. A
+ * new score widens the range; a deleted or replaced score at an end of it makes that end
+ * NULL, "not known" (finding the next one would read the row's every score, and clearing a
+ * run's scores deletes every one: O(n^2)), unless the replacing value is as far out; the
+ * next scorecard build finds it again with one query (sl_scorecard_build). An empty row
+ * (n = 0) takes the range of what comes next. A bulk writer keeps the same range
+ * (stats_batch.c). */
+#define SCORES_RANGE_ADD \
+	", vmin = CASE WHEN excluded.n = 0 THEN score_stats.vmin WHEN score_stats.n = 0 THEN " \
+	"  excluded.vmin ELSE min(score_stats.vmin, excluded.vmin) END, vmax = CASE WHEN " \
+	"  excluded.n = 0 THEN score_stats.vmax WHEN score_stats.n = 0 THEN excluded.vmax ELSE " \
+	"  max(score_stats.vmax, excluded.vmax) END"
+/* R leaves the row and NEWV (a value or NULL) joins it in the same statement */
+#define SCORES_RANGE_SUB(R, NEWV) \
+	", vmin = iif(" R ".value IS NULL OR " R ".value > score_stats.vmin OR " NEWV " <= " \
+	R ".value, score_stats.vmin, NULL), vmax = iif(" R ".value IS NULL OR " R ".value < " \
+	"  score_stats.vmax OR " NEWV " >= " R ".value, score_stats.vmax, NULL)"
+#define SCORES_SAME_ROW \
+	"iif(NEW.run_id = OLD.run_id AND NEW.metric = OLD.metric AND NEW.model_idx = " \
+	"  OLD.model_idx AND NEW.prompt_idx = OLD.prompt_idx AND NEW.kind = OLD.kind, NEW.value, " \
+	"  NULL)"
+#define SCORES_STATS_ADD_RANGE SCORES_STATS_ADD_X(", vmin, vmax", ", NEW.value, NEW.value", \
+						  SCORES_RANGE_ADD)
+static const char report_score_range_v1[] =
+	"ALTER TABLE score_stats ADD COLUMN vmin REAL; "
+	"ALTER TABLE score_stats ADD COLUMN vmax REAL; "
+	"UPDATE score_stats SET (vmin, vmax) = (SELECT MIN(c.value), MAX(c.value) FROM "
+	"  cell_scores c WHERE c.run_id = score_stats.run_id AND c.metric = score_stats.metric "
+	"  AND c.model_idx = score_stats.model_idx AND c.prompt_idx = score_stats.prompt_idx); "
+	"DROP TRIGGER cell_scores_stats_insert; "
+	"CREATE TRIGGER cell_scores_stats_insert AFTER INSERT ON cell_scores WHEN "
+	STATS_NOT_DEFERRED " BEGIN " SCORES_STATS_ADD_RANGE "END;";
+static const char report_score_range_v2[] =
+	"DROP TRIGGER cell_scores_stats_delete; "
+	"CREATE TRIGGER cell_scores_stats_delete AFTER DELETE ON cell_scores BEGIN "
+	SCORES_STATS_SUB_X("OLD", SCORES_RANGE_SUB("OLD", "NULL"), "") "END; "
+	"DROP TRIGGER cell_scores_stats_update; "
+	"CREATE TRIGGER cell_scores_stats_update AFTER UPDATE ON cell_scores BEGIN "
+	SCORES_STATS_SUB_X("OLD", SCORES_RANGE_SUB("OLD", SCORES_SAME_ROW), "")
+	SCORES_STATS_ADD_RANGE "END;";
+static const char report_score_range_v3[] =
+	"DROP TRIGGER cell_scores_stats_replace; "
+	"CREATE TRIGGER cell_scores_stats_replace BEFORE INSERT ON cell_scores WHEN "
+	STATS_NOT_DEFERRED " AND " SCORES_REPLACED " BEGIN "
+	SCORES_STATS_SUB_X("o", SCORES_RANGE_SUB("o", "NEW.value"), SCORES_REPLACED_ROW) "END;";
+
 /* The response cache keyed by SHA-256: a random key puts every insert and every lookup on a
  * random page, and with the answers in the key's B-tree (WITHOUT ROWID) that tree was the
  * size of every answer ever cached (56 MB after a 300k-cell run), far beyond the page
@@ -775,6 +810,9 @@ const struct sl_migration sl_migrations[] = {
 	{ "cell statistics: output tokens of replaced cells", report_tok_rest_v2 },
 	{ "cell statistics: output tokens of deleted and updated cells", report_tok_rest_v3 },
 	{ "run batches: 'submitting' recorded before the create call", eval_run_batches_v2 },
+	{ "score statistics: the range of each row's scores", report_score_range_v1 },
+	{ "score statistics: the range, delete and update triggers", report_score_range_v2 },
+	{ "score statistics: the range, replace trigger", report_score_range_v3 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

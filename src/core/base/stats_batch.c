@@ -1,7 +1,8 @@
 /* Statistics of a bulk write, one UPSERT per group (shortlist/stats_batch.h). The sums are
  * the triggers' own (schema.c, CELLS_STATS_ADD, CELLS_EXTRA_ADD, CELLS_TOK_ADD,
- * SCORES_STATS_ADD) done in C: a change to what a trigger adds must be made here too (test_stats_batch compares both
- * against a recompute from the rows). A replaced row is left to the triggers: the batch
+ * SCORES_STATS_ADD_RANGE) done in C: a change to what a trigger adds must be made here too
+ * (test_stats_batch compares both against a recompute from the rows). A replaced row is
+ * left to the triggers: the batch
  * turns them on for it. */
 #include "shortlist/stats_batch.h"
 
@@ -12,8 +13,8 @@
 enum group_kind { G_CELL, G_REPORTED, G_SCORE };
 
 /* cell: c = n, n_err, n_cached, n_lat, n_ttft, n_cost; s = sum_lat, sum_cost, sum_tok,
- * sum_gen_ms, cost_err, cost_cached, tok_rest. reported: c[0] = n. score: c = n, n_null; s = sum,
- * sumsq. */
+ * sum_gen_ms, cost_err, cost_cached, tok_rest. reported: c[0] = n. score: c = n, n_null;
+ * s = sum, sumsq, min, max (the range). */
 struct group {
 	enum group_kind kind;
 	int64_t run_id;
@@ -186,7 +187,10 @@ void sl_stats_batch_add_score(struct sl_stats_batch *b, int64_t run_id, const ch
 		g->c[1]++;
 		return;
 	}
-	g->c[0]++;
+	if (g->c[0]++ == 0 || value < g->s[2])
+		g->s[2] = value;
+	if (g->c[0] == 1 || value > g->s[3])
+		g->s[3] = value;
 	g->s[0] += value;
 	g->s[1] += value * value;
 }
@@ -227,9 +231,12 @@ static int write_group(struct sl_store *store, const struct group *g, struct sl_
 	case G_SCORE:
 		st = sl_store_prepare(store,
 			"INSERT INTO score_stats (run_id, model_idx, prompt_idx, metric, kind, n, sum,"
-			" sumsq, n_null) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO"
-			" UPDATE SET n = n + excluded.n, sum = sum + excluded.sum, sumsq = sumsq +"
-			" excluded.sumsq, n_null = n_null + excluded.n_null", err);
+			" sumsq, n_null, vmin, vmax) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			" ?11) ON CONFLICT DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,"
+			" sumsq = sumsq + excluded.sumsq, n_null = n_null + excluded.n_null, vmin ="
+			" CASE WHEN excluded.n = 0 THEN vmin WHEN n = 0 THEN excluded.vmin ELSE"
+			" min(vmin, excluded.vmin) END, vmax = CASE WHEN excluded.n = 0 THEN vmax WHEN"
+			" n = 0 THEN excluded.vmax ELSE max(vmax, excluded.vmax) END", err);
 		if (!st)
 			return -1;
 		sqlite3_bind_text(st, 5, g->proportion ? "proportion" : "mean", -1, SQLITE_STATIC);
@@ -237,6 +244,11 @@ static int write_group(struct sl_store *store, const struct group *g, struct sl_
 		sqlite3_bind_double(st, 7, g->s[0]);
 		sqlite3_bind_double(st, 8, g->s[1]);
 		sqlite3_bind_int64(st, 9, g->c[1]);
+		for (int i = 0; i < 2; i++)
+			if (g->c[0])
+				sqlite3_bind_double(st, 10 + i, g->s[2 + i]);
+			else
+				sqlite3_bind_null(st, 10 + i);
 		break;
 	default:
 		return -1;

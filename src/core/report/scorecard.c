@@ -467,11 +467,13 @@ static int load_human(struct sl_store *store, int64_t run, struct sl_scorecard_r
 	sqlite3_bind_int(st, 2, r->model_idx);
 	if (r->prompt_idx >= 0)
 		sqlite3_bind_int(st, 3, r->prompt_idx);
-	double *x = NULL, sum = 0, sumsq = 0;
+	double *x = NULL, sum = 0, sumsq = 0, vmin = NAN, vmax = NAN;
 	size_t n = 0, cap = 0;
 	int rc;
 	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
 		double v = sqlite3_column_double(st, 0);
+		vmin = n && vmin < v ? vmin : v;
+		vmax = n && vmax > v ? vmax : v;
 		if (n < SL_BOOTSTRAP_MAX_N) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
@@ -489,15 +491,16 @@ static int load_human(struct sl_store *store, int64_t run, struct sl_scorecard_r
 		return -1;
 	}
 	mv->n = (int64_t)n;
-	if (n > SL_BOOTSTRAP_MAX_N) {
-		struct sl_interval iv = sl_stats_normal_mean(n, sum, sumsq, SL_Z95);
+	struct sl_interval iv;
+	const char *how = n ? sl_stats_bounded_mean(n, sum, sumsq, vmin, vmax, SL_Z95, &iv) : NULL;
+	if (how) {
 		mv->value = iv.estimate;
 		mv->lo = iv.lo;
 		mv->hi = iv.hi;
-		mv->method = "normal";
+		mv->method = how;
 	} else if (n) {
-		struct sl_interval iv = sl_stats_bootstrap_mean_grouped(x, n, SL_BOOTSTRAP_RESAMPLES,
-									0.95, SL_BOOTSTRAP_SEED);
+		iv = sl_stats_bootstrap_mean_grouped(x, n, SL_BOOTSTRAP_RESAMPLES, 0.95,
+						     SL_BOOTSTRAP_SEED);
 		mv->value = iv.estimate;
 		mv->lo = n > 1 ? iv.lo : iv.estimate;
 		mv->hi = n > 1 ? iv.hi : iv.estimate;
@@ -567,24 +570,38 @@ static void keep_interval(struct sl_store *store, int64_t run, const char *metri
 	keep_end(store, st);
 }
 
+/* A query over a scorecard row's scores: sql[0] for a model's row, sql[1] for a prompt's,
+ * bound as ?1 run, ?2 metric, ?3 model, ?4 prompt. */
+static sqlite3_stmt *row_scores(struct sl_store *store, const char *const sql[2], int64_t run,
+				const char *metric, const struct sl_scorecard_row *row,
+				struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, sql[row->prompt_idx >= 0], err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, row->model_idx);
+	if (row->prompt_idx >= 0)
+		sqlite3_bind_int(st, 4, row->prompt_idx);
+	return st;
+}
+
 static int bootstrap_metric(struct sl_store *store, int64_t run, const char *metric,
 			    const struct sl_scorecard_row *row, double sum, double sumsq,
 			    struct sl_metric_value *mv, struct sl_error *err)
 {
 	if (cached_interval(store, run, metric, row, sum, sumsq, mv))
 		return 0;
-	sqlite3_stmt *st = sl_store_prepare(store, row->prompt_idx < 0
-		? "SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
-		  "model_idx = ?3 AND value IS NOT NULL"
-		: "SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
-		  "model_idx = ?3 AND prompt_idx = ?4 AND value IS NOT NULL", err);
+	static const char *const sql[2] = {
+		"SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
+		"model_idx = ?3 AND value IS NOT NULL",
+		"SELECT value FROM cell_scores WHERE run_id = ?1 AND metric = ?2 AND "
+		"model_idx = ?3 AND prompt_idx = ?4 AND value IS NOT NULL",
+	};
+	sqlite3_stmt *st = row_scores(store, sql, run, metric, row, err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, run);
-	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, row->model_idx);
-	if (row->prompt_idx >= 0)
-		sqlite3_bind_int(st, 4, row->prompt_idx);
 	double *x = sl_xmalloc((size_t)mv->n * sizeof *x);
 	size_t k = 0;
 	int rc;
@@ -603,6 +620,55 @@ static int bootstrap_metric(struct sl_store *store, int64_t run, const char *met
 	if (k == (size_t)mv->n && !isnan(mv->lo) && !isnan(mv->hi))
 		keep_interval(store, run, metric, row, sum, sumsq, mv);
 	return 0;
+}
+
+/* The range of a mean metric's scores that a deletion left unknown (schema.c,
+ * report_score_range_v1), found again for every row of the run with one statement and kept;
+ * where the store cannot be written, row_range reads it for the scorecard alone. */
+#define STALE_RANGE \
+	" WHERE run_id = ?1 AND kind = 'mean' AND n > 0 AND (vmin IS NULL OR vmax IS NULL)"
+static void repair_ranges(struct sl_store *store, int64_t run)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"SELECT EXISTS (SELECT 1 FROM score_stats" STALE_RANGE ")", NULL);
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, run);
+	bool any = sl_store_step(store, st, NULL) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (!any)
+		return;
+	st = keep_begin(store, "UPDATE score_stats SET (vmin, vmax) = (SELECT MIN(c.value),"
+			       " MAX(c.value) FROM cell_scores c WHERE c.run_id = score_stats.run_id"
+			       " AND c.metric = score_stats.metric AND c.model_idx ="
+			       " score_stats.model_idx AND c.prompt_idx = score_stats.prompt_idx)"
+			       STALE_RANGE);
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, run);
+	keep_end(store, st);
+}
+
+static int row_range(struct sl_store *store, int64_t run, const char *metric,
+		     const struct sl_scorecard_row *row, double *vmin, double *vmax,
+		     struct sl_error *err)
+{
+	static const char *const sql[2] = {
+		"SELECT MIN(value), MAX(value) FROM cell_scores WHERE run_id = ?1 AND metric = ?2"
+		" AND model_idx = ?3",
+		"SELECT MIN(value), MAX(value) FROM cell_scores WHERE run_id = ?1 AND metric = ?2"
+		" AND model_idx = ?3 AND prompt_idx = ?4",
+	};
+	sqlite3_stmt *st = row_scores(store, sql, run, metric, row, err);
+	if (!st)
+		return -1;
+	int rc = sl_store_step(store, st, err);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*vmin = sqlite3_column_double(st, 0);
+		*vmax = sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
 }
 
 static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
@@ -624,12 +690,17 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 			r->metrics[m].method = kinds[m] == SL_METRIC_PROPORTION ? "wilson" : "bootstrap";
 		}
 	}
+	repair_ranges(store, run);
+	/* columns 11-13: whether the range is known, and the range */
 	sqlite3_stmt *st = sl_store_prepare(store, per_prompt
 		? "SELECT metric, model_idx, prompt_idx, n, sum, n_null, sumsq, judge_n, judge_cost,"
-		  " judge_cost_unknown, judge_cached FROM score_stats WHERE run_id = ?1"
+		  " judge_cost_unknown, judge_cached, NOT (n > 0 AND (vmin IS NULL OR vmax IS"
+		  " NULL)), vmin, vmax FROM score_stats WHERE run_id = ?1"
 		: "SELECT metric, model_idx, -1, SUM(n), SUM(sum), SUM(n_null), SUM(sumsq),"
-		  " SUM(judge_n), SUM(judge_cost), SUM(judge_cost_unknown), SUM(judge_cached)"
-		  " FROM score_stats WHERE run_id = ?1 GROUP BY metric, model_idx", err);
+		  " SUM(judge_n), SUM(judge_cost), SUM(judge_cost_unknown), SUM(judge_cached),"
+		  " SUM(n > 0 AND (vmin IS NULL OR vmax IS NULL)) = 0, MIN(iif(n > 0, vmin, NULL)),"
+		  " MAX(iif(n > 0, vmax, NULL)) FROM score_stats WHERE run_id = ?1"
+		  " GROUP BY metric, model_idx", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
@@ -674,12 +745,22 @@ static int load_metrics(struct sl_store *store, int64_t run, bool per_prompt,
 								(uint64_t)mv->n, SL_Z95);
 			mv->lo = iv.lo;
 			mv->hi = iv.hi;
-		} else if (mv->n > SL_BOOTSTRAP_MAX_N) {
-			struct sl_interval iv = sl_stats_normal_mean((uint64_t)mv->n, sum, sumsq,
-								     SL_Z95);
+			continue;
+		}
+		double vmin = sqlite3_column_double(st, 12), vmax = sqlite3_column_double(st, 13);
+		if (!sqlite3_column_int(st, 11) &&
+		    row_range(store, run, metric, r, &vmin, &vmax, err) != 0) {
+			rc = -1;
+			break;
+		}
+		struct sl_interval iv;
+		const char *how = sl_stats_bounded_mean((uint64_t)mv->n, sum, sumsq, vmin, vmax,
+							SL_Z95, &iv);
+		if (how) {
+			mv->value = iv.estimate;
 			mv->lo = iv.lo;
 			mv->hi = iv.hi;
-			mv->method = "normal";
+			mv->method = how;
 		} else if (mv->n > 1) {
 			boot = sl_xrealloc(boot, (n_boot + 1) * sizeof *boot);
 			boot[n_boot].row = r;

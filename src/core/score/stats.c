@@ -585,3 +585,34 @@ void sl_running_median_free(struct sl_running_median *m)
 	free(m->hi);
 	*m = (struct sl_running_median){ 0 };
 }
+
+/* The count of ones when all n values in [0, 1] are 0 or 1, else -1: then sum x(1 - x),
+ * which no value strictly inside leaves at 0, is 0 up to the sums' rounding (exactly 0 for
+ * 0/1 values: both sums are whole numbers). */
+static int64_t count_of_ones(uint64_t n, double sum, double sumsq, double min, double max)
+{
+	if (min != 0 || max != 1 || fabs(sum - sumsq) > 1e-9 * (double)n)
+		return -1;
+	double k = round(sum);
+	return k >= 0 && k <= (double)n ? (int64_t)k : -1;
+}
+
+const char *sl_stats_bounded_mean(uint64_t n, double sum, double sumsq, double min, double max,
+				  double z, struct sl_interval *out)
+{
+	if (n == 0 || isnan(min) || isnan(max) || min > max)
+		return NULL;
+	int64_t k = count_of_ones(n, sum, sumsq, min, max);
+	if (k >= 0) {
+		*out = sl_stats_wilson((uint64_t)k, n, z);
+		return "wilson";
+	}
+	if (n <= SL_BOOTSTRAP_MAX_N)
+		return NULL;
+	*out = sl_stats_normal_mean(n, sum, sumsq, z);
+	/* the mean itself may round a hair past the range when every value is the same */
+	out->estimate = fmin(fmax(out->estimate, min), max);
+	out->lo = fmin(fmax(out->lo, min), out->estimate);
+	out->hi = fmax(fmin(out->hi, max), out->estimate);
+	return "normal";
+}
