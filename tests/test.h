@@ -32,6 +32,11 @@ extern const char *test_current;
 extern char *test_traced[TEST_MAX_TRACED];
 extern size_t test_n_traced;
 int test_trace_stmt(unsigned type, void *ud, void *p, void *x);
+/* Trace every SQLite connection opened from now on as sqlite3_trace_v2(db, mask, cb, ud)
+ * would (the runner's writer thread opens its own: its callbacks run on that thread);
+ * mask 0 stops. test_trace_stmt may be given: it takes a lock. */
+void test_trace_new_connections(unsigned mask, int (*cb)(unsigned, void *, void *, void *),
+				void *ud);
 
 #define CHECK(cond)                                                                        \
 	do {                                                                               \

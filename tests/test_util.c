@@ -1,5 +1,6 @@
 #include "test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -97,6 +98,7 @@ struct sl_engine *test_engine_new(const char *json, const struct sl_engine_optio
 
 char *test_traced[TEST_MAX_TRACED];
 size_t test_n_traced;
+static pthread_mutex_t traced_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int test_trace_stmt(unsigned type, void *ud, void *p, void *x)
 {
@@ -105,10 +107,35 @@ int test_trace_stmt(unsigned type, void *ud, void *p, void *x)
 	const char *sql = x;
 	if (type != SQLITE_TRACE_STMT || !sql || strncmp(sql, "--", 2) == 0) /* trigger steps */
 		return 0;
-	for (size_t i = 0; i < test_n_traced; i++)
-		if (strcmp(test_traced[i], sql) == 0)
-			return 0;
-	if (test_n_traced < TEST_MAX_TRACED)
+	pthread_mutex_lock(&traced_lock);
+	bool seen = false;
+	for (size_t i = 0; i < test_n_traced && !seen; i++)
+		seen = strcmp(test_traced[i], sql) == 0;
+	if (!seen && test_n_traced < TEST_MAX_TRACED)
 		test_traced[test_n_traced++] = sl_xstrdup(sql);
+	pthread_mutex_unlock(&traced_lock);
 	return 0;
+}
+
+static unsigned trace_mask;
+static int (*trace_cb)(unsigned, void *, void *, void *);
+static void *trace_ud;
+
+static int trace_new(sqlite3 *db, char **msg, const struct sqlite3_api_routines *api)
+{
+	(void)msg;
+	(void)api;
+	if (trace_mask)
+		sqlite3_trace_v2(db, trace_mask, trace_cb, trace_ud);
+	return SQLITE_OK;
+}
+
+void test_trace_new_connections(unsigned mask, int (*cb)(unsigned, void *, void *, void *),
+				void *ud)
+{
+	trace_mask = mask;
+	trace_cb = cb;
+	trace_ud = ud;
+	/* registered once: void (*)(void) is how SQLite takes any entry point */
+	sqlite3_auto_extension((void (*)(void))trace_new);
 }

@@ -238,6 +238,9 @@ struct sl_waitfd {
  * At most 16 extra fds. Returns 0, or -1 with err set if polling failed. */
 int sl_engine_wait(struct sl_engine *eng, struct sl_waitfd *extra, unsigned n_extra,
 		   int timeout_ms, struct sl_error *err);
+/* Make a sl_engine_wait in progress (or the next one) return at once. The one engine call
+ * that another thread may make (the runner's writer thread says a commit is done). */
+void sl_engine_wakeup(struct sl_engine *eng);
 /* Make progress without blocking: start queued requests, read and parse data, run the
  * callbacks. Returns the number of requests still active (queued, waiting or in flight). */
 size_t sl_engine_perform(struct sl_engine *eng);

@@ -1,7 +1,12 @@
 /* The runner: expands a suite into cells (models x prompts x cases x samples), answers
  * what it can from the response cache, sends the rest through the engine on the caller's
  * thread, and writes each finished cell to the store in short batched transactions, so a
- * killed run loses at most the cells in flight and can be resumed. */
+ * killed run loses at most the cells in flight (and the last finished ones not committed)
+ * and can be resumed. The commits run on a writer thread of the runner's, with its own
+ * connection to the store's file, so the caller's loop never waits for them; a store no
+ * second connection can open (in memory, temporary, read-only, not in WAL mode) is
+ * committed on the caller's thread instead. Everything else (callbacks, events, progress,
+ * warnings) happens on the caller's thread. */
 #ifndef SHORTLIST_RUNNER_H
 #define SHORTLIST_RUNNER_H
 
@@ -65,7 +70,8 @@ struct sl_runner_opts {
 	/* Provider batch APIs (batch.h): batch every model (--batch; the suite's "batch" picks
 	 * some), except the first batch_sample cases of each, run interactively to measure
 	 * speed. batch_collect (runs poll): only collect the run's stored batches, send nothing
-	 * new; batch_cancel (runs cancel): cancel them first. */
+	 * new, with the suite and the cases the run (resume_ref) stored, not the files (they
+	 * may have moved or gone); batch_cancel (runs cancel): cancel them first. */
 	bool batch;
 	int batch_sample;
 	bool batch_collect;
@@ -79,7 +85,11 @@ struct sl_runner_opts {
 	/* Called in the write transaction of each batch of finished cells, before their rows
 	 * (sl_report_score_commit: the cheap scorers' rows and marks go in with the cells);
 	 * rows it writes add their statistics to the transaction's `stats`. The cells carry
-	 * no case fields (vars_json NULL). May be NULL. */
+	 * no case fields (vars_json NULL). May be NULL. It runs on the writer thread, with
+	 * the writer's store (the same one every call), one call at a time: it must not touch
+	 * the caller's store, front end or anything else the caller's thread uses; what it
+	 * keeps in commit_ud is the caller's to read once sl_runner_finish/_run/_free has
+	 * returned (the thread has ended then). */
 	int (*on_commit)(void *ud, struct sl_store *store, struct sl_stats_batch *stats,
 			 int64_t run_id,
 			 const struct sl_suite *suite, const struct sl_dataset *ds,
@@ -133,15 +143,21 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 struct sl_runner;
 struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner_opts *opts,
 				  struct sl_engine *eng, struct sl_error *err);
-/* Non-blocking: schedule what fits, commit finished cells. False when nothing is left to do
- * (or a store error happened: sl_runner_finish reports it). It never waits for the store:
- * while another process holds the write lock, finished cells stay in memory and are
- * committed by a later pump (call again within ~20 ms, not only on network activity);
- * sl_runner_finish waits as long as it takes to store them. */
+/* Non-blocking: schedule what fits, hand finished cells to the writer (or commit them). False
+ * when nothing is left to do (or a store error happened: sl_runner_finish reports it). It
+ * never waits for the store: while a commit is in progress or another process holds the
+ * write lock, finished cells stay in memory (no new cells start while 1024 wait). The
+ * writer wakes eng's sl_engine_wait when it has committed; without a writer, call again
+ * within ~20 ms while the store is busy. sl_runner_finish waits as long as it takes to
+ * store them. */
 bool sl_runner_pump(struct sl_runner *r);
 /* Stop scheduling and cancel this run's requests in flight (they stay missing). */
 void sl_runner_stop(struct sl_runner *r);
 const struct sl_run_progress *sl_runner_progress(const struct sl_runner *r);
+/* Cells this invocation has committed so far: readable on the caller's connection once this
+ * moves (a front end reloads what it shows from the store then). *waiting (may be NULL):
+ * finished cells not committed yet. */
+int64_t sl_runner_committed(const struct sl_runner *r, int64_t *waiting);
 int64_t sl_runner_run_id(const struct sl_runner *r);
 /* Mark the run complete or incomplete, fill out, free the runner. */
 int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_error *err);

@@ -86,9 +86,6 @@ static void on_event(void *ud, const struct sl_run_event *ev)
 	case SL_EV_RUN_FINISHED:
 	case SL_EV_KIND_COUNT: break;
 	}
-	/* Stored cells changed: Scorecard and Charts reload (at their own pace). */
-	if (ev->kind == SL_EV_DONE || ev->kind == SL_EV_CACHED || ev->kind == SL_EV_ERROR)
-		l->app->run_version++;
 	l->app->dirty = true;
 }
 
@@ -304,6 +301,14 @@ static bool lw_progress(void *ud)
 		end_run(app, l);
 		return true;
 	}
+	/* Stored cells changed (the runner's writer commits them a little after their events):
+	 * Scorecard and Charts reload (at their own pace). */
+	int64_t committed = sl_runner_committed(l->runner, NULL);
+	if (committed != l->committed) {
+		l->committed = committed;
+		app->run_version++;
+		app->dirty = changed = true;
+	}
 	return changed;
 }
 
@@ -313,9 +318,13 @@ static int lw_pending(void *ud)
 	struct tui_live *l = app->live;
 	if (!l)
 		return 0;
-	/* Paused: only what is in flight; running (or scoring): until it ends. */
+	/* Paused: only what is in flight or not committed yet; running (or scoring): until it
+	 * ends. */
 	int active = (int)sl_engine_active(l->eng);
-	return l->paused ? active : active + 1;
+	int64_t waiting = 0;
+	if (l->runner)
+		sl_runner_committed(l->runner, &waiting);
+	return l->paused ? active + (waiting > 0) : active + 1;
 }
 
 void tui_live_waiter_init(struct tui_waiter *w, struct tui_app *app)

@@ -37,6 +37,7 @@ struct tui_live {
 	struct sl_score_progress shown; /* the progress last drawn */
 	struct sl_run_outcome outcome;
 	struct sl_run_progress last;    /* the runner's final progress */
+	int64_t committed;              /* the runner's committed cells last seen */
 	/* The Compare screen's hook for streamed pieces of the cells it follows. */
 	void (*on_delta)(void *ud, int64_t cell, const char *text, size_t len);
 	void *delta_ud;

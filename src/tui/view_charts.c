@@ -4,6 +4,7 @@
  * box plots per model, and the catalogue priors before any run. Every number comes from
  * tui_rundata (core calls); this file only draws. One chart at a time on a small screen,
  * four at once from 160x46. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,8 +168,8 @@ static void draw_triangle(struct charts_view *cv, struct tui_grid *g, struct tui
 			if (me < 0)
 				continue;
 			size_t ci = (size_t)y * (size_t)t.w + (size_t)x;
-			if (ascii) {
-				char s[2] = { sl_tri_letter((size_t)me), '\0' };
+			if (ascii) { /* lower case: the region; its upper-case letter marks it */
+				char s[2] = { (char)tolower(sl_tri_letter((size_t)me)), '\0' };
 				tui_grid_put(g, t.x + x, t.y + y, 1, tui_series_role((size_t)me), 0, s);
 				c.bits[ci] = 0; /* letters, not dots, in ASCII */
 			} else if (!c.bits[ci]) {
@@ -179,8 +180,8 @@ static void draw_triangle(struct charts_view *cv, struct tui_grid *g, struct tui
 	}
 	tui_canvas_blit(&c, g);
 	tui_canvas_free(&c);
-	/* Each region's letter at its centre of mass (the ASCII map is all letters). */
-	for (size_t m = 0; !ascii && m < tri->n; m++) {
+	/* Each region's letter at its centre of mass. */
+	for (size_t m = 0; m < tri->n; m++) {
 		if (cnt[m] < 16)
 			continue;
 		int x = t.x + (int)(cx[m] / cnt[m]) / 2, y = t.y + (int)(cy[m] / cnt[m]) / 4;

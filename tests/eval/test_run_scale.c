@@ -200,6 +200,7 @@ static void test_resume_from_store(void)
 	CHECK(s != NULL);
 	add_prompt(db);
 	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, test_trace_stmt, NULL);
+	test_trace_new_connections(SQLITE_TRACE_STMT, test_trace_stmt, NULL); /* the writer's */
 	/* the heap in use, sampled at every progress report (each round of the loop): the
 	 * page cache kept small, so what grows is the runner's own */
 	CHECK_INT(sl_store_exec(s, "PRAGMA cache_size = -256; PRAGMA temp.cache_size = -256", &err), 0);
@@ -239,6 +240,7 @@ static void test_resume_from_store(void)
 	CHECK_INT(plan.done, 8000);
 	CHECK_INT(plan.to_request, 0);
 	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	test_trace_new_connections(0, NULL, NULL);
 	check_plans(s);
 	sl_store_close(s);
 	free(data);

@@ -94,7 +94,10 @@ static void test_scored_at_commit(void)
 	struct sl_run_outcome out;
 	int64_t scored;
 	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, count_score_inserts, NULL);
+	/* the scoring at commit is the runner's writer thread's, on its own connection */
+	test_trace_new_connections(SQLITE_TRACE_STMT, count_score_inserts, NULL);
 	CHECK_INT(run(s, &opts, &out, &scored), 0);
+	test_trace_new_connections(0, NULL, NULL);
 	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
 	CHECK_INT(out.errors, 120);
 	CHECK_INT(scored, 120);

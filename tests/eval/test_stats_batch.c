@@ -11,6 +11,7 @@
 #include "test.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -50,19 +51,23 @@ static bool writes_stats(const char *sql)
 	return false;
 }
 
+/* Called on the runner's loop and writer threads both. */
 static int count_stmt(unsigned type, void *ud, void *p, void *x)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	(void)p;
 	struct counts *c = ud;
 	const char *sql = x;
 	if (type != SQLITE_TRACE_STMT || !sql)
 		return 0;
+	pthread_mutex_lock(&lock);
 	if (strncmp(sql, "-- ", 3) == 0)
 		c->trigger_steps += writes_stats(sql + 3);
 	else if (strcmp(sql, "COMMIT") == 0)
 		c->commits++;
 	else
 		c->upserts += writes_stats(sql);
+	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
@@ -286,6 +291,7 @@ static void test_batched_and_exact(void)
 	set_script(true);
 	struct counts c = { 0 };
 	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, count_stmt, &c);
+	test_trace_new_connections(SQLITE_TRACE_STMT, count_stmt, &c); /* the runner's writer */
 	struct sl_runner_opts opts = { .suite_path = suite, .max_cost = NAN };
 	struct sl_run_outcome out;
 	CHECK_INT(sl_runner_run(s, &opts, &out, &err), 0);
@@ -342,6 +348,7 @@ static void test_batched_and_exact(void)
 	check_aggregates(s, "after a rescore");
 	CHECK_INT(query_int(s, STALE_RANGES), 0); /* only new scores: all known */
 	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	test_trace_new_connections(0, NULL, NULL);
 
 	/* a second run answered from the cache: cached cells with a cost */
 	opts.resume = false;

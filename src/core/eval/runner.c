@@ -1,15 +1,17 @@
 /* The evaluation runner (runner.h).
  *
- * One thread: cells are handed to the engine up to the concurrency limit, the engine's
- * callbacks fill a batch of finished cells, and the batch is committed after every round
- * of the loop, so a finished cell is on disk before we wait for the network again: a
- * kill -9 loses only the cells still in flight. Cells are addressed by their index in the
- * models x prompts x cases x samples grid; a resumed run fills the holes of that grid. */
+ * The caller's thread (the loop) hands cells to the engine up to the concurrency limit; the
+ * engine's callbacks fill a batch of finished cells, and after every round of the loop that
+ * batch goes to the writer thread, which commits it on its own connection while the loop
+ * keeps serving the network (see "the writer thread"): a kill -9 loses only the cells in
+ * flight and the few finished ones not committed yet. Cells are addressed by their index in
+ * the models x prompts x cases x samples grid; a resumed run fills the holes of that grid. */
 #include "shortlist/runner.h"
 
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,32 @@ struct inflight {
 	size_t n_waiters;
 };
 
+/* The writer thread: it owns a second connection to the store (SQLite connections are
+ * opened NOMUTEX: one thread each) and commits the batches the loop hands it, so the loop
+ * never waits for SQLite or for scoring at commit, and both cores work. One batch at a time:
+ * what finishes while it commits goes in the next transaction. The loop keeps owning the
+ * cells it handed (it reads them for identical requests, and frees them once committed);
+ * neither side changes them meanwhile. */
+struct writer {
+	pthread_t thread;
+	bool started;
+	bool off;       /* no second connection (":memory:", read-only): the loop commits */
+	struct sl_store *store;
+	struct sl_stats_batch *stats;
+	struct cell_rec *cells; /* handed: changed by the loop only while it is not busy */
+	size_t n, cap;
+	struct sl_run_progress prog; /* the run's progress once these are committed */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* under mu */
+	bool busy;    /* cells handed and not committed yet */
+	bool quit;    /* end once idle */
+	bool abandon; /* the runner is dropped: stop waiting for a busy store */
+	int rc;       /* -1: a commit failed (err); nothing more is handed */
+	struct sl_error err;
+	char *warn;   /* for opts->warn, which is the loop's to call */
+};
+
 /* Live events (run_events.h). */
 struct subscriber {
 	int id; /* 0 = removed */
@@ -126,7 +154,9 @@ struct sl_runner {
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
 	struct sl_stats_batch *stats; /* the batch's statistics, one UPSERT per group */
+	struct writer w;
 	struct sl_run_progress prog;
+	struct sl_run_progress shown; /* prog as far as it is committed: what progress says */
 	int64_t written; /* cells committed in this invocation */
 	int64_t done_now; /* cells finished in this invocation */
 	int64_t requests;
@@ -248,6 +278,8 @@ static void rows_clear(struct sl_runner *r)
  * c on when c is outside it (cells walk the rows in order, once per model and prompt). */
 static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error *err)
 {
+	if (r->ds->cases) /* the cases as the store holds them (runs poll) */
+		return c >= 0 && (size_t)c < r->ds->n_cases ? &r->ds->cases[c] : NULL;
 	if (c >= r->win_lo && c < r->win_lo + (int64_t)r->n_rows)
 		return &r->rows[c - r->win_lo];
 	rows_clear(r);
@@ -957,21 +989,21 @@ static void bind_cell_row(const struct sl_runner *r, sqlite3_stmt *st, const str
  * which would hide the index from a SELECT. */
 #define CACHE_KEY_IS "substr(key, 1, 8) = substr(?1, 1, 8) AND +key = ?1"
 
-static int cache_store(struct sl_runner *r, const struct cell_rec *c, const struct model_slot *ms,
-		       const char *now, struct sl_error *err)
+static int cache_store(struct sl_runner *r, struct sl_store *store, const struct cell_rec *c,
+		       const struct model_slot *ms, const char *now, struct sl_error *err)
 {
 	if (r->cache == SL_CACHE_REFRESH) {
-		sqlite3_stmt *ds = sl_store_prepare(r->store,
+		sqlite3_stmt *ds = sl_store_prepare(store,
 			"DELETE FROM response_cache WHERE " CACHE_KEY_IS, err);
 		if (!ds)
 			return -1;
 		sl_bind_text(ds, 1, c->cache_key);
-		int rc = sl_store_step(r->store, ds, err);
+		int rc = sl_store_step(store, ds, err);
 		sqlite3_reset(ds);
 		if (rc < 0)
 			return -1;
 	}
-	sqlite3_stmt *cs = sl_store_prepare(r->store,
+	sqlite3_stmt *cs = sl_store_prepare(store,
 		"INSERT INTO response_cache(key, endpoint, model, reported_model, output, "
 		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
 		"created_at, price_factor) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
@@ -993,17 +1025,18 @@ static int cache_store(struct sl_runner *r, const struct cell_rec *c, const stru
 	bind_real(cs, 12, c->cost);
 	sl_bind_text(cs, 13, now);
 	sqlite3_bind_double(cs, 14, c->price_factor);
-	int rc = sl_store_step(r->store, cs, err);
+	int rc = sl_store_step(store, cs, err);
 	sqlite3_reset(cs);
 	return rc < 0 ? -1 : 0;
 }
 
 /* The batch as the store will hold it, for opts->on_commit inside the write. */
-static int commit_hook(struct sl_runner *r, struct sl_error *err)
+static int commit_hook(struct sl_runner *r, struct sl_store *store, struct sl_stats_batch *stats,
+		       const struct cell_rec *batch, size_t n, struct sl_error *err)
 {
-	struct sl_cell *cells = sl_xcalloc(r->n_batch, sizeof *cells);
-	for (size_t i = 0; i < r->n_batch; i++) {
-		const struct cell_rec *c = &r->batch[i];
+	struct sl_cell *cells = sl_xcalloc(n ? n : 1, sizeof *cells);
+	for (size_t i = 0; i < n; i++) {
+		const struct cell_rec *c = &batch[i];
 		int m, p, k, smp;
 		cell_coords(r, c->idx, &m, &p, &k, &smp);
 		cells[i] = (struct sl_cell){
@@ -1018,14 +1051,68 @@ static int commit_hook(struct sl_runner *r, struct sl_error *err)
 			.tokens_estimated = c->tokens_estimated, .cost = c->cost,
 		};
 	}
-	int rc = r->opts->on_commit(r->opts->commit_ud, r->store, r->stats, r->run_id, r->suite,
-				    r->ds, cells, r->n_batch, err);
+	int rc = r->opts->on_commit(r->opts->commit_ud, store, stats, r->run_id, r->suite, r->ds,
+				    cells, n, err);
 	free(cells);
 	return rc;
 }
 
-/* Commit the finished cells: 0 done (or nothing to do), 1 the store was busy and they wait
- * in memory (only when !wait), -1 error. */
+/* Cells [0, n) in the write transaction just begun on store (the loop's, or the writer's):
+ * their rows, cache rows, statistics and the on_commit hook's rows. Committed (0), or
+ * rolled back (-1). */
+static int write_cells(struct sl_runner *r, struct sl_store *store, struct sl_stats_batch **stats,
+		       const struct cell_rec *batch, size_t n, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT INTO " CELL_ROW " ON CONFLICT DO NOTHING", err);
+	if (!*stats)
+		*stats = sl_stats_batch_new();
+	if (!st || sl_stats_batch_begin(store, *stats, err) != 0 ||
+	    (r->opts->on_commit && commit_hook(r, store, *stats, batch, n, err) != 0))
+		goto fail;
+	char now[32];
+	sl_iso8601(sl_wall_ms(), now);
+	for (size_t i = 0; i < n; i++) {
+		const struct cell_rec *c = &batch[i];
+		int m, p, k, s;
+		cell_coords(r, c->idx, &m, &p, &k, &s);
+		sqlite3_reset(st);
+		bind_cell_row(r, st, c, now);
+		if (sl_store_step(store, st, err) < 0)
+			goto fail;
+		if (sqlite3_changes(sl_store_db(store)) == 0) {
+			sqlite3_stmt *rs = sl_store_prepare(store, "INSERT OR REPLACE INTO " CELL_ROW,
+							    err);
+			if (!rs)
+				goto fail;
+			bind_cell_row(r, rs, c, now);
+			if (sl_stats_batch_replace(store, rs, err) != 0)
+				goto fail;
+		} else {
+			sl_stats_batch_add_cell(*stats, &(struct sl_cell_stat){
+				.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
+				.error = c->error_kind != NULL, .cached = c->cached,
+				.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
+				.tokens_out = c->tokens_out, .reported_model = c->reported_model });
+		}
+		if (c->to_cache && cache_store(r, store, c, &r->models[m], now, err) != 0)
+			goto fail;
+	}
+	sqlite3_reset(st);
+	if (sl_stats_batch_write(store, *stats, err) != 0 || sl_store_commit(store, err) != 0)
+		goto fail;
+	return 0;
+fail:
+	if (st)
+		sqlite3_reset(st);
+	sl_store_rollback(store);
+	if (*stats)
+		sl_stats_batch_reset(*stats);
+	return -1;
+}
+
+/* Commit the finished cells on the loop's thread (no writer thread): 0 done (or nothing to
+ * do), 1 the store was busy and they wait in memory (only when !wait), -1 error. */
 static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 {
 	if (!r->n_batch)
@@ -1033,56 +1120,238 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	int brc = begin_write(r, wait, err);
 	if (brc != 0)
 		return brc;
-	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"INSERT INTO " CELL_ROW " ON CONFLICT DO NOTHING", err);
-	if (!r->stats)
-		r->stats = sl_stats_batch_new();
-	if (!st || sl_stats_batch_begin(r->store, r->stats, err) != 0 ||
-	    (r->opts->on_commit && commit_hook(r, err) != 0))
-		goto fail;
-	const char *now = sl_eval_now();
-	for (size_t i = 0; i < r->n_batch; i++) {
-		const struct cell_rec *c = &r->batch[i];
-		int m, p, k, s;
-		cell_coords(r, c->idx, &m, &p, &k, &s);
-		sqlite3_reset(st);
-		bind_cell_row(r, st, c, now);
-		if (sl_store_step(r->store, st, err) < 0)
-			goto fail;
-		if (sqlite3_changes(sl_store_db(r->store)) == 0) {
-			sqlite3_stmt *rs = sl_store_prepare(r->store,
-				"INSERT OR REPLACE INTO " CELL_ROW, err);
-			if (!rs)
-				goto fail;
-			bind_cell_row(r, rs, c, now);
-			if (sl_stats_batch_replace(r->store, rs, err) != 0)
-				goto fail;
-		} else {
-			sl_stats_batch_add_cell(r->stats, &(struct sl_cell_stat){
-				.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
-				.error = c->error_kind != NULL, .cached = c->cached,
-				.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
-				.tokens_out = c->tokens_out, .reported_model = c->reported_model });
-		}
-		if (c->to_cache && cache_store(r, c, &r->models[m], now, err) != 0)
-			goto fail;
-	}
-	sqlite3_reset(st);
-	if (sl_stats_batch_write(r->store, r->stats, err) != 0 ||
-	    sl_store_commit(r->store, err) != 0)
-		goto fail;
+	if (write_cells(r, r->store, &r->stats, r->batch, r->n_batch, err) != 0)
+		return -1;
 	r->written += (int64_t)r->n_batch;
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	r->n_batch = 0;
+	r->shown = r->prog;
 	return 0;
-fail:
-	if (st)
-		sqlite3_reset(st);
-	sl_store_rollback(r->store);
-	if (r->stats)
-		sl_stats_batch_reset(r->stats);
-	return -1;
+}
+
+/* ---- the writer thread ---- */
+
+/* BEGIN IMMEDIATE on the writer's connection, waiting as long as another process holds the
+ * write lock (the loop runs on meanwhile; its backpressure bounds memory). */
+static int writer_begin(struct sl_runner *r, struct writer *w, struct sl_error *err)
+{
+	int64_t since = 0;
+	for (;;) {
+		int rc = sl_store_try_begin(w->store, err);
+		if (rc != 1)
+			return rc;
+		int64_t now = sl_now_ns();
+		pthread_mutex_lock(&w->mu);
+		bool give_up = w->abandon;
+		if (!since) {
+			since = now;
+		} else if (since > 0 && now - since > 2000000000LL) {
+			free(w->warn);
+			w->warn = sl_xasprintf("database %s is locked by another process: waiting "
+					       "to store %zu finished cells",
+					       sl_store_path(w->store), w->n);
+			since = -1; /* once per wait */
+			sl_engine_wakeup(r->eng);
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (give_up) {
+			sl_error_set(err, "database %s: stopped waiting for another process's write "
+				     "lock", sl_store_path(w->store));
+			return -1;
+		}
+		poll(NULL, 0, 5);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct sl_runner *r = arg;
+	struct writer *w = &r->w;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		struct sl_error err = { 0 };
+		int rc = writer_begin(r, w, &err);
+		if (rc == 0)
+			rc = write_cells(r, w->store, &w->stats, w->cells, w->n, &err);
+		pthread_mutex_lock(&w->mu);
+		if (rc != 0) {
+			w->rc = -1;
+			w->err = err;
+		}
+		w->busy = false;
+		pthread_cond_broadcast(&w->cv);
+		sl_engine_wakeup(r->eng); /* the loop collects them (progress, next batch) */
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* The writer's connection and thread, at the first batch. -1 where a second connection
+ * cannot share the store (in memory, temporary, read-only, not in WAL mode): then the
+ * loop commits. */
+static int writer_start(struct sl_runner *r)
+{
+	struct writer *w = &r->w;
+	sqlite3 *db = sl_store_db(r->store);
+	const char *file = sqlite3_db_filename(db, "main");
+	if (!file || !*file || sqlite3_db_readonly(db, "main") != 0)
+		return -1;
+	w->store = sl_store_open(file, SL_STORE_NO_MIGRATE, &(struct sl_error){ 0 });
+	if (!w->store)
+		return -1;
+	sqlite3_stmt *st;
+	bool wal = false;
+	if (sqlite3_prepare_v2(sl_store_db(w->store), "PRAGMA journal_mode", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		wal = sqlite3_step(st) == SQLITE_ROW && strcmp(sl_col_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+	}
+	if (!wal) {
+		sl_store_close(w->store);
+		w->store = NULL;
+		return -1;
+	}
+	/* the loop's page cache size (cache_pages_for_run's, or the caller's) */
+	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			char sql[64];
+			snprintf(sql, sizeof sql, "PRAGMA main.cache_size = %d",
+				 sqlite3_column_int(st, 0));
+			sqlite3_exec(sl_store_db(w->store), sql, NULL, NULL, NULL);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, r) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		sl_store_close(w->store);
+		w->store = NULL;
+		return -1;
+	}
+	w->started = true;
+	return 0;
+}
+
+/* What the writer finished: free its cells, count them, relay its messages. -1 if its
+ * commit failed (fail_err says why). */
+static int writer_collect(struct sl_runner *r)
+{
+	struct writer *w = &r->w;
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	bool busy = w->busy;
+	int rc = w->rc;
+	char *warn = w->warn;
+	w->warn = NULL;
+	if (rc != 0)
+		r->fail_err = w->err;
+	pthread_mutex_unlock(&w->mu);
+	if (warn && r->opts->warn)
+		r->opts->warn(r->opts->warn_ud, warn);
+	free(warn);
+	if (rc != 0)
+		return -1;
+	if (busy || !w->n)
+		return 0;
+	for (size_t i = 0; i < w->n; i++)
+		rec_free(&w->cells[i]);
+	r->written += (int64_t)w->n;
+	w->n = 0;
+	r->shown = w->prog;
+	return 0;
+}
+
+/* Hand the finished cells to the writer if it is idle (else they wait for the next round:
+ * its next transaction takes all of them). */
+static void writer_hand(struct sl_runner *r)
+{
+	struct writer *w = &r->w;
+	if (!r->n_batch || w->n || w->off)
+		return;
+	if (!w->started && writer_start(r) != 0) {
+		w->off = true;
+		return;
+	}
+	struct cell_rec *cells = w->cells;
+	size_t cap = w->cap;
+	w->cells = r->batch;
+	w->cap = r->cap_batch;
+	w->n = r->n_batch;
+	w->prog = r->prog;
+	r->batch = cells;
+	r->cap_batch = cap;
+	r->n_batch = 0;
+	pthread_mutex_lock(&w->mu);
+	w->busy = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Wait until the writer has committed everything finished, then end it: 0, or -1 (err). */
+static int writer_drain(struct sl_runner *r, struct sl_error *err)
+{
+	struct writer *w = &r->w;
+	while (w->started) {
+		pthread_mutex_lock(&w->mu);
+		while (w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+		if (writer_collect(r) != 0) {
+			*err = r->fail_err;
+			return -1;
+		}
+		if (!r->n_batch)
+			break;
+		writer_hand(r);
+	}
+	return 0;
+}
+
+/* End the thread (what is handed is committed first unless abandon) and close its
+ * connection; cells it did not commit are freed. */
+static void writer_stop(struct sl_runner *r, bool abandon)
+{
+	struct writer *w = &r->w;
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->quit = true;
+		w->abandon |= abandon;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		free(w->warn);
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		w->started = false;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		rec_free(&w->cells[i]);
+	free(w->cells);
+	w->cells = NULL;
+	w->n = w->cap = 0;
+	sl_stats_batch_free(w->stats);
+	w->stats = NULL;
+	sl_store_close(w->store);
+	w->store = NULL;
+}
+
+/* Commit what finished: handed to the writer, or here when there is none. 0 ok, 1 the store
+ * is busy (loop commits only), -1 error (fail_err). */
+static int commit_finished(struct sl_runner *r)
+{
+	if (writer_collect(r) != 0)
+		return -1;
+	writer_hand(r);
+	return r->w.off ? flush(r, false, &r->fail_err) : 0;
 }
 
 static void account(struct sl_runner *r, const struct cell_rec *c)
@@ -1427,6 +1696,22 @@ static char *cache_key(struct sl_runner *r, int m, int prompt, const struct sl_m
 	return sl_xstrdup(hex);
 }
 
+/* An answer among finished cells not committed yet (the loop's batch, or the writer's);
+ * measured: see cache_lookup. */
+static bool uncommitted_lookup(const struct cell_rec *batch, size_t n, const char *key,
+			       bool measured, struct cell_rec *c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (batch[i].to_cache && strcmp(batch[i].cache_key, key) == 0 &&
+		    !(measured && isnan(batch[i].latency_ms))) {
+			rec_copy_shared(c, &batch[i]);
+			free(c->cache_key);
+			c->cache_key = NULL;
+			return true;
+		}
+	return false;
+}
+
 /* The response cache, including this invocation's answers not committed yet. With
  * --refresh only answers fetched by this invocation count (the rest is to be asked again).
  * measured: only answers with a latency, as an interactive cell needs (a batch answer has
@@ -1435,14 +1720,9 @@ static char *cache_key(struct sl_runner *r, int m, int prompt, const struct sl_m
  * (price_for_cell). */
 static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, struct cell_rec *c)
 {
-	for (size_t i = 0; i < r->n_batch; i++)
-		if (r->batch[i].to_cache && strcmp(r->batch[i].cache_key, key) == 0 &&
-		    !(measured && isnan(r->batch[i].latency_ms))) {
-			rec_copy_shared(c, &r->batch[i]);
-			free(c->cache_key);
-			c->cache_key = NULL;
-			return true;
-		}
+	if (uncommitted_lookup(r->batch, r->n_batch, key, measured, c) ||
+	    uncommitted_lookup(r->w.cells, r->w.n, key, measured, c))
+		return true;
 	if (r->cache == SL_CACHE_REFRESH && !keyset_has(r, key))
 		return false;
 	sqlite3_stmt *st = sl_store_prepare(r->store, measured
@@ -1584,7 +1864,8 @@ static bool host_in_batch(void *ud, int64_t idx)
 
 static size_t host_pending(void *ud)
 {
-	return ((struct sl_runner *)ud)->n_batch;
+	const struct sl_runner *r = ud;
+	return r->n_batch + r->w.n;
 }
 
 /* A batch result: a cell like any other, at the batch price, its latency not measured. */
@@ -1792,9 +2073,17 @@ static void report_progress(struct sl_runner *r, bool force)
 	if (!force && now - r->last_progress_ns < every)
 		return;
 	r->last_progress_ns = now;
-	r->prog.elapsed_s = (double)(now - r->t0_ns) / 1e9;
-	r->prog.rate = r->prog.elapsed_s > 0 ? (double)r->done_now / r->prog.elapsed_s : 0;
-	r->opts->progress(r->opts->progress_ud, &r->prog);
+	/* the counts of committed cells; the state of the loop now */
+	struct sl_run_progress p = r->shown;
+	p.total = r->prog.total;
+	p.in_flight = r->prog.in_flight;
+	p.budget_hit = r->prog.budget_hit;
+	p.batched = r->prog.batched;
+	p.finished = r->prog.finished;
+	p.elapsed_s = (double)(now - r->t0_ns) / 1e9;
+	p.rate = p.elapsed_s > 0 ? (double)(r->done_now - (r->prog.done - p.done)) / p.elapsed_s
+				 : 0;
+	r->opts->progress(r->opts->progress_ud, &p);
 }
 
 static int finish_run(struct sl_runner *r, const char *status, const char *reason,
@@ -1977,12 +2266,29 @@ static void warn_answer_leaks(struct sl_runner *r)
 	}
 }
 
+/* runs poll / runs cancel: the suite and the cases as the run stored them, so that the
+ * suite file (or its dataset) may have moved, changed or gone. */
+static int load_stored_inputs(struct sl_runner *r, struct sl_error *err)
+{
+	int64_t id;
+	struct sl_run run;
+	if (sl_run_resolve(r->store, r->opts->resume_ref, &id, err) != 0 ||
+	    sl_run_get(r->store, id, &run, err) != 0)
+		return -1;
+	r->suite = sl_run_suite(&run, err);
+	if (r->suite)
+		r->ds = sl_dataset_load_stored(r->store, run.dataset_hash, err);
+	sl_run_free(&run);
+	return r->suite && r->ds ? 0 : -1;
+}
+
 static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_real,
 		   struct sl_error *err)
 {
 	const struct sl_runner_opts *o = r->opts;
-	r->suite = sl_suite_load(o->suite_path, o->validate, o->validate_ud, err);
-	if (!r->suite)
+	bool stored = o->batch_collect && o->resume_ref;
+	if (stored ? load_stored_inputs(r, err) != 0
+		   : !(r->suite = sl_suite_load(o->suite_path, o->validate, o->validate_ud, err)))
 		return -1;
 	r->samples = r->suite->samples;
 	r->concurrency = o->concurrency > 0 ? o->concurrency : r->suite->concurrency;
@@ -1992,12 +2298,13 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	if (check_suite_params(r, err) != 0)
 		return -1;
 	struct sl_error e = { 0 };
-	char *real = realpath(r->suite->dataset, NULL); /* lineage records where it really is */
+	char *real = stored ? NULL : realpath(r->suite->dataset, NULL); /* where it really is */
 	if (real) {
 		free(r->suite->dataset);
 		r->suite->dataset = real;
 	}
-	r->ds = sl_dataset_spool(r->store, r->suite->dataset, &e);
+	if (!stored)
+		r->ds = sl_dataset_spool(r->store, r->suite->dataset, &e);
 	if (!r->ds) {
 		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
 		return usage_fail(err);
@@ -2065,6 +2372,7 @@ void sl_runner_free(struct sl_runner *r)
 {
 	if (!r)
 		return;
+	writer_stop(r, true); /* before the engine it wakes */
 	if (r->eng) {
 		if (r->own_engine) {
 			sl_engine_free(r->eng); /* cancels silently: no callbacks */
@@ -2146,6 +2454,7 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 	if (batch_setup(r, err) != 0)
 		goto fail;
 	r->t0_ns = r->last_progress_ns = sl_now_ns();
+	r->shown = r->prog;
 	report_progress(r, true);
 	return r;
 fail:
@@ -2161,6 +2470,13 @@ int64_t sl_runner_run_id(const struct sl_runner *r)
 const struct sl_run_progress *sl_runner_progress(const struct sl_runner *r)
 {
 	return &r->prog;
+}
+
+int64_t sl_runner_committed(const struct sl_runner *r, int64_t *waiting)
+{
+	if (waiting)
+		*waiting = (int64_t)(r->n_batch + r->w.n);
+	return r->written;
 }
 
 void sl_runner_stop(struct sl_runner *r)
@@ -2208,7 +2524,7 @@ bool sl_runner_pump(struct sl_runner *r)
 		}
 		batched += rc == 2;
 	}
-	int frc = flush(r, false, &r->fail_err);
+	int frc = commit_finished(r);
 	if (frc < 0) {
 		r->failed = true;
 		return false;
@@ -2231,7 +2547,7 @@ bool sl_runner_pump(struct sl_runner *r)
 		report_progress(r, false);
 	heartbeat(r);
 	bool more = !r->stopping && !r->prog.budget_hit && r->next < r->total;
-	if (more || r->prog.in_flight > 0 || r->n_batch > 0 || batches)
+	if (more || r->prog.in_flight > 0 || r->n_batch > 0 || r->w.n > 0 || batches)
 		return true;
 	emit_finished(r);
 	return false;
@@ -2246,7 +2562,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	if (r->batch_failed) {
 		/* keep what was collected; the run stays resumable (its batches are stored) */
 		struct sl_error fe = { 0 };
-		if (flush(r, true, &fe) == 0)
+		if (writer_drain(r, &fe) == 0 && flush(r, true, &fe) == 0)
 			finish_run(r, "incomplete", "interrupted", &fe);
 	}
 	if (r->failed || r->render_failed) {
@@ -2255,8 +2571,9 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	}
 	if (r->prog.in_flight > 0) /* finished early: what is in flight is missing */
 		sl_runner_stop(r);
-	if (flush(r, true, err) != 0)
+	if (writer_drain(r, err) != 0 || flush(r, true, err) != 0)
 		goto done;
+	writer_stop(r, false); /* on_commit's results are read after this returns */
 	/* the run's statistics, not its cells: a few rows however long the run */
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT TOTAL(n), TOTAL(n_err) FROM cell_stats WHERE run_id = ?", err);
@@ -2277,6 +2594,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	    finish_run(r, complete ? "complete" : "incomplete", reason, err) != 0)
 		goto done;
 	r->prog.finished = true;
+	r->shown = r->prog;
 	report_progress(r, true);
 	emit_finished(r);
 	out->complete = complete;
@@ -2306,12 +2624,13 @@ int sl_runner_run(struct sl_store *store, const struct sl_runner_opts *opts,
 		return -1;
 	while (sl_runner_pump(r)) {
 		bool batches = r->batcher && sl_batcher_active(r->batcher) > 0;
-		if (r->prog.in_flight == 0 && !r->store_busy && !batches)
+		if (r->prog.in_flight == 0 && !r->store_busy && !batches && !r->w.n)
 			continue;
-		/* don't sleep while finished cells wait to be written, except a little while
-		 * another process holds the write lock */
+		/* don't sleep while finished cells wait to be written on this thread, except a
+		 * little while another process holds the write lock; the writer thread wakes
+		 * the wait when it has committed */
 		struct sl_error we = { 0 };
-		int ms = !r->n_batch ? 100 : r->store_busy ? 20 : 0;
+		int ms = !r->n_batch || r->w.n ? 100 : r->store_busy ? 20 : 0;
 		if (sl_engine_wait(r->eng, NULL, 0, ms, &we) != 0) {
 			sl_error_set(&r->fail_err, "%s", we.msg);
 			r->failed = true;

@@ -1304,6 +1304,11 @@ int sl_engine_wait(struct sl_engine *eng, struct sl_waitfd *extra, unsigned n_ex
 	return 0;
 }
 
+void sl_engine_wakeup(struct sl_engine *eng)
+{
+	curl_multi_wakeup(eng->multi);
+}
+
 void sl_engine_run_until_idle(struct sl_engine *eng)
 {
 	while (sl_engine_perform(eng) > 0)
