@@ -70,7 +70,8 @@ struct sl_runner_opts {
 	/* Provider batch APIs (batch.h): batch every model (--batch; the suite's "batch" picks
 	 * some), except the first batch_sample cases of each, run interactively to measure
 	 * speed. batch_collect (runs poll): only collect the run's stored batches, send nothing
-	 * new; batch_cancel (runs cancel): cancel them first. */
+	 * new, with the suite and the cases the run (resume_ref) stored, not the files (they
+	 * may have moved or gone); batch_cancel (runs cancel): cancel them first. */
 	bool batch;
 	int batch_sample;
 	bool batch_collect;

@@ -378,7 +378,13 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	/* the suite's gates and the command line's, all parsed before anything is sent */
 	struct sl_error err = { 0 };
 	size_t n_cli_gates = n_gates; /* the view adds the suite's own after the run */
-	suite = sl_suite_load(opts.suite_path, NULL, NULL, &err);
+	if (opts.batch_collect && opts.resume_ref) { /* runs poll / cancel: the run's own suite */
+		int64_t id;
+		if (sl_run_resolve(cli_store(cli), opts.resume_ref, &id, &err) == 0)
+			suite = sl_run_suite_load(cli_store(cli), id, &err);
+	} else {
+		suite = sl_suite_load(opts.suite_path, NULL, NULL, &err);
+	}
 	for (size_t i = 0; suite && i < suite->n_gates; i++) {
 		gates = sl_xrealloc(gates, (n_gates + 1) * sizeof *gates);
 		gates[n_gates++] = suite->gates[i];

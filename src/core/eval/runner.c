@@ -294,6 +294,8 @@ static void rows_clear(struct sl_runner *r)
  * c on when c is outside it (cells walk the rows in order, once per model and prompt). */
 static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error *err)
 {
+	if (r->ds->cases) /* the cases as the store holds them (runs poll) */
+		return c >= 0 && (size_t)c < r->ds->n_cases ? &r->ds->cases[c] : NULL;
 	if (c >= r->win_lo && c < r->win_lo + (int64_t)r->n_rows)
 		return &r->rows[c - r->win_lo];
 	rows_clear(r);
@@ -2305,12 +2307,29 @@ static void warn_answer_leaks(struct sl_runner *r)
 	}
 }
 
+/* runs poll / runs cancel: the suite and the cases as the run stored them, so that the
+ * suite file (or its dataset) may have moved, changed or gone. */
+static int load_stored_inputs(struct sl_runner *r, struct sl_error *err)
+{
+	int64_t id;
+	struct sl_run run;
+	if (sl_run_resolve(r->store, r->opts->resume_ref, &id, err) != 0 ||
+	    sl_run_get(r->store, id, &run, err) != 0)
+		return -1;
+	r->suite = sl_run_suite(&run, err);
+	if (r->suite)
+		r->ds = sl_dataset_load_stored(r->store, run.dataset_hash, err);
+	sl_run_free(&run);
+	return r->suite && r->ds ? 0 : -1;
+}
+
 static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_real,
 		   struct sl_error *err)
 {
 	const struct sl_runner_opts *o = r->opts;
-	r->suite = sl_suite_load(o->suite_path, o->validate, o->validate_ud, err);
-	if (!r->suite)
+	bool stored = o->batch_collect && o->resume_ref;
+	if (stored ? load_stored_inputs(r, err) != 0
+		   : !(r->suite = sl_suite_load(o->suite_path, o->validate, o->validate_ud, err)))
 		return -1;
 	r->samples = r->suite->samples;
 	r->concurrency = o->concurrency > 0 ? o->concurrency : r->suite->concurrency;
@@ -2320,12 +2339,13 @@ static int prepare(struct sl_runner *r, struct sl_run *resume_run, char *suite_r
 	if (check_suite_params(r, err) != 0)
 		return -1;
 	struct sl_error e = { 0 };
-	char *real = realpath(r->suite->dataset, NULL); /* lineage records where it really is */
+	char *real = stored ? NULL : realpath(r->suite->dataset, NULL); /* where it really is */
 	if (real) {
 		free(r->suite->dataset);
 		r->suite->dataset = real;
 	}
-	r->ds = sl_dataset_spool(r->store, r->suite->dataset, &e);
+	if (!stored)
+		r->ds = sl_dataset_spool(r->store, r->suite->dataset, &e);
 	if (!r->ds) {
 		sl_error_set(err, "%s: suite.dataset: %s", r->suite->path, e.msg);
 		return usage_fail(err);
