@@ -17,6 +17,11 @@ enum sl_kappa_weights {
 /* Kappa of two raters over n units both rated (pairs with a NAN on either side are
  * skipped). NAN when no pair remains or expected disagreement is zero (one label only). */
 double sl_cohen_kappa(const double *a, const double *b, size_t n, enum sl_kappa_weights w);
+/* The same kappa from the two raters' k x k table of counts over k sorted labels
+ * (table[i * k + j]: units rater a gave label i and rater b label j), so a caller can count
+ * as it reads; labels neither rater gave are left out (the weights are over the indices of
+ * the labels seen, as scikit-learn's). */
+double sl_cohen_kappa_table(const double *table, size_t k, enum sl_kappa_weights w);
 
 enum sl_alpha_level {
 	SL_ALPHA_NOMINAL,
@@ -32,5 +37,10 @@ const char *sl_alpha_level_name(enum sl_alpha_level level);
  * *pairable (may be NULL) gets the number of pairable values n. */
 double sl_krippendorff_alpha(const double *data, size_t n_raters, size_t n_units,
 			     enum sl_alpha_level level, size_t *pairable);
+/* The same alpha from its k x k coincidence matrix over k sorted values (each ordered pair
+ * of values in a unit with m values adds 1 / (m - 1)), so a caller can count it unit by unit
+ * as it reads; values that no pairable unit holds may be listed (they change nothing). */
+double sl_krippendorff_alpha_coincidence(const double *values, size_t k, const double *o,
+					 enum sl_alpha_level level, size_t *pairable);
 
 #endif

@@ -441,13 +441,13 @@ static void test_upload_has_no_key(void)
 
 /* kill -9 while the create calls are at the APIs (their answers never came back): `runs
  * poll`, then `run --resume`, find the batches again instead of creating them twice, and no
- * cell is lost or doubled. */
+ * cell is lost or doubled; `runs cancel` finds them and cancels them. */
 static void test_kill_while_creating(void)
 {
-	script("{\"batch\": {\"complete_ms\": 200, \"create_delay_ms\": 1500}}");
 	char *suite = write_suite("killcreate", 25, NULL);
-	for (int resume = 0; resume < 2; resume++) {
-		fakeprov_reset(fp);
+	for (int resume = 0; resume < 3; resume++) {
+		script(resume < 2 ? "{\"batch\": {\"complete_ms\": 200, \"create_delay_ms\": 1500}}"
+				  : "{\"batch\": {\"complete_ms\": 60000, \"create_delay_ms\": 1500}}");
 		long long prev = last_run();
 		pid_t pid = spawn_cli(db, (const char *[]){ "run", suite, "--batch", "--no-cache",
 							   NULL }, NULL, resume ? "kc2" : "kc1");
@@ -464,6 +464,18 @@ static void test_kill_while_creating(void)
 			    "'submitting' AND remote_id IS NULL", run), 2);
 		char run_s[32];
 		snprintf(run_s, sizeof run_s, "%lld", run);
+		if (resume == 2) {
+			struct run_result r = run_cli(db, (const char *[]){ "runs", "cancel", run_s,
+									    NULL }, NULL);
+			CHECK_INT(r.status, 3);
+			CHECK_CONTAINS(r.out, "50/50 cells, 50 errors");
+			run_result_free(&r);
+			CHECK_INT(route("openai.batches.create") + route("anthropic.batches.create"), 2);
+			CHECK_INT(route("openai.batches.cancel") + route("anthropic.batches.cancel"), 2);
+			CHECK_INT(q("SELECT COUNT(*) FROM run_batches WHERE run_id = %lld AND state = "
+				    "'cancelled'", run), 2);
+			break;
+		}
 		struct run_result r = run_cli(db, resume
 			? (const char *[]){ "run", suite, "--resume", run_s, NULL }
 			: (const char *[]){ "runs", "poll", run_s, NULL }, NULL);

@@ -1,8 +1,9 @@
 /* The runner's writer thread (runner.c): the loop keeps serving the network while a commit
  * is in progress. tests/fakeprov records when each request arrived on CLOCK_MONOTONIC, the
  * clock this process reads too (one clock per machine on Linux): a commit hook holds the
- * writer, and the requests that arrived meanwhile are counted from fakeprov's log. And a
- * store no second connection can open (a temporary one) is committed by the loop. */
+ * writer, and the requests that arrived meanwhile are counted from fakeprov's log. Identical
+ * cells share answers not committed yet, and a store no second connection can open (a
+ * temporary one) is committed by the loop. */
 #include "test.h"
 
 #include <math.h>
@@ -37,12 +38,14 @@ static int slow_commit(void *ud, struct sl_store *store, struct sl_stats_batch *
 	return 0;
 }
 
-static char *write_suite(int rows)
+/* rows cases; with dups, rows i and i + 8 of each 16 are the same case (the second starts
+ * once the first has finished: 4 are in flight at a time). */
+static char *write_suite(int rows, bool dups)
 {
 	char *data = test_path("rows.jsonl");
 	FILE *f = fopen(data, "w");
 	for (int i = 0; f && i < rows; i++)
-		fprintf(f, "{\"text\": \"review %d\"}\n", i);
+		fprintf(f, "{\"text\": \"review %d\"}\n", dups ? i / 16 * 8 + i % 8 : i);
 	CHECK(f && fclose(f) == 0);
 	free(data);
 	char *suite = sl_xasprintf("{\"name\": \"writer\", \"models\": [\"fake:m1\"], \"prompts\": "
@@ -67,7 +70,7 @@ static void add_prompt(struct sl_store *s)
 
 static void test_loop_serves_while_committing(void)
 {
-	char *suite = write_suite(3000);
+	char *suite = write_suite(3000, false);
 	char *db = test_path("writer.db");
 	struct sl_error err = { 0 };
 	struct sl_store *s = sl_store_open(db, 0, &err);
@@ -102,10 +105,35 @@ static void test_loop_serves_while_committing(void)
 	free(suite);
 }
 
+/* An identical cell reuses an answer finished but not committed yet, also while the writer
+ * holds it (a cell whose original is committed reads it from the response cache). */
+static void test_identical_cells_share_uncommitted_answers(void)
+{
+	char *suite = write_suite(3200, true);
+	char *db = test_path("dups.db");
+	struct sl_error err = { 0 };
+	struct sl_store *s = sl_store_open(db, 0, &err);
+	CHECK(s != NULL);
+	add_prompt(s);
+	commits = 0;
+	struct sl_runner_opts opts = { .suite_path = suite, .max_cost = NAN,
+				       .on_commit = slow_commit };
+	struct sl_run_outcome out;
+	fakeprov_reset(fp);
+	CHECK_INT(sl_runner_run(s, &opts, &out, &err), 0);
+	CHECK(out.complete);
+	CHECK_INT(fakeprov_route_count(fp, "openai.chat"), 1600);
+	CHECK_INT(db_query_int(db, "SELECT COUNT(*) FROM cells WHERE cached"), 1600);
+	CHECK_INT(db_query_int(db, "SELECT COUNT(*) FROM response_cache"), 1600);
+	sl_store_close(s);
+	free(db);
+	free(suite);
+}
+
 /* A temporary store (SQLite's "" path) has no file a second connection could open. */
 static void test_temporary_store_commits_on_the_loop(void)
 {
-	char *suite = write_suite(500);
+	char *suite = write_suite(500, false);
 	struct sl_error err = { 0 };
 	struct sl_store *s = sl_store_open("", 0, &err);
 	CHECK(s != NULL);
@@ -135,6 +163,7 @@ TEST_MAIN_BEGIN
 			    "\"token_ms\": 0}}");
 	write_fake_provider(fp->base);
 	RUN_TEST(test_loop_serves_while_committing);
+	RUN_TEST(test_identical_cells_share_uncommitted_answers);
 	RUN_TEST(test_temporary_store_commits_on_the_loop);
 	fakeprov_stop(fp);
 TEST_MAIN_END

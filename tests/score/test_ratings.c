@@ -4,12 +4,62 @@
 
 #include <cjson/cJSON.h>
 
+#include "shortlist/agreement.h"
 #include "shortlist/classify_run.h"
 #include "shortlist/ratings.h"
 #include "shortlist/stats.h"
 #include "shortlist/store.h"
 
 static struct sl_store *store;
+
+/* ---- the heap this process holds, counted at the allocator (not under AddressSanitizer,
+ * which owns malloc) ---- */
+#if !TEST_UNDER_ASAN
+#include <malloc.h>
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t count, size_t n);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+static bool heap_counting;
+static long long heap_live, heap_peak;
+
+static void heap_count(void *p, long long sign)
+{
+	if (!p || !heap_counting)
+		return;
+	heap_live += sign * (long long)malloc_usable_size(p);
+	if (heap_live > heap_peak)
+		heap_peak = heap_live;
+}
+
+void *malloc(size_t n)
+{
+	void *p = __libc_malloc(n);
+	heap_count(p, 1);
+	return p;
+}
+
+void *calloc(size_t count, size_t n)
+{
+	void *p = __libc_calloc(count, n);
+	heap_count(p, 1);
+	return p;
+}
+
+void *realloc(void *q, size_t n)
+{
+	heap_count(q, -1);
+	void *p = __libc_realloc(q, n);
+	heap_count(p ? p : q, 1);
+	return p;
+}
+
+void free(void *p)
+{
+	heap_count(p, -1);
+	__libc_free(p);
+}
+#endif
 
 /* Run 1: 3 models x 1 prompt x 4 cases x 1 sample; model 2 failed on case 3. */
 static void make_run(void)
@@ -331,6 +381,136 @@ static void test_run_accuracy(void)
 	sl_scorer_free(s);
 }
 
+/* Run `run`: 3 models x `cases` cells, rated 1-5 by ann (every cell), bob (every other),
+ * carol (every third) and dan (every fifth, from 1), who mostly agree. */
+static void rated_run(int run, int cases)
+{
+	struct sl_error err = { 0 };
+	char *sql = sl_xasprintf(
+		"INSERT INTO runs (id, suite_name, suite_path, suite_hash, suite_json, dataset_hash,"
+		" dataset_path, status, n_cells, samples, concurrency, params, shortlist_version, user,"
+		" started_at) VALUES (%d, 's', 's.json', 'h', '{}', 'd', 'd.jsonl', 'complete', %d, 1,"
+		" 1, '{}', '0.1', 'me', '2026-01-01T00:00:00Z');"
+		"INSERT INTO run_models (run_id, idx, requested) VALUES (%d, 0, 'fm1'), (%d, 1, 'fm2'),"
+		" (%d, 2, 'fm3');"
+		"INSERT INTO run_prompts VALUES (%d, 0, 'qa', 1, 'h');"
+		"WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i + 1 < %d),"
+		" m(j) AS (VALUES (0), (1), (2))"
+		" INSERT INTO cells (run_id, model_idx, prompt_idx, case_idx, sample, model, output,"
+		" finished_at) SELECT %d, j, 0, i, 0, 'fm' || (j + 1), 'out', 'x' FROM c, m;"
+		"WITH r(name, k, every, first) AS (VALUES ('ann', 0, 1, 0), ('bob', 1, 2, 0),"
+		" ('carol', 2, 3, 0), ('dan', 3, 5, 1))"
+		" INSERT INTO ratings (run_id, model_idx, prompt_idx, case_idx, sample, rater, score,"
+		" rated_at) SELECT %d, model_idx, 0, case_idx, 0, name, 1 + (case_idx * 7 + model_idx"
+		" * 3 + (case_idx %% 4 = k) * (1 + k)) %% 5, 't' FROM cells, r WHERE run_id = %d AND"
+		" case_idx %% every = first",
+		run, 3 * cases, run, run, run, run, cases, run, run, run);
+	CHECK_INT(sl_store_exec(store, sql, &err), 0);
+	free(sql);
+}
+
+/* The 1-5 ratings are read as a stream (issue 15): alpha and kappa are the matrix methods'
+ * to the last bit, the mean's interval is the bootstrap of the counts per level (the same
+ * law as the per-rating bootstrap it replaced: its draws differ, its ends by Monte Carlo
+ * error), and the heap it holds does not grow with the ratings. */
+static void test_report_streamed(void)
+{
+	struct sl_error err = { 0 };
+	rated_run(2, 600);
+	struct sl_ratings_report r;
+	CHECK_INT(sl_ratings_report(store, 2, &r, &err), 0);
+	CHECK_INT(r.n_raters, 4);
+	CHECK_INT(r.n_cells_rated, 1800);
+	/* every rating into a raters x cells matrix, as the report did before */
+	size_t nu = 1800, nr = 4;
+	double *mat = sl_xmalloc(nr * nu * sizeof *mat), *per_model[3];
+	size_t n_per_model[3] = { 0 };
+	for (size_t i = 0; i < nr * nu; i++)
+		mat[i] = NAN;
+	for (int m = 0; m < 3; m++)
+		per_model[m] = sl_xmalloc(nu * nr * sizeof **per_model);
+	sqlite3_stmt *st;
+	CHECK(sqlite3_prepare_v2(sl_store_db(store), "SELECT model_idx * 600 + case_idx, rater, "
+				 "score, model_idx FROM ratings WHERE run_id = 2 ORDER BY model_idx, "
+				 "case_idx, rater", -1, &st, NULL) == SQLITE_OK);
+	int64_t n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t rater = 0;
+		while (rater < nr && strcmp(r.raters[rater], (const char *)sqlite3_column_text(st, 1)))
+			rater++;
+		CHECK(rater < nr);
+		double v = sqlite3_column_int(st, 2);
+		int m = sqlite3_column_int(st, 3);
+		mat[rater * nu + (size_t)sqlite3_column_int(st, 0)] = v;
+		per_model[m][n_per_model[m]++] = v;
+		n++;
+	}
+	sqlite3_finalize(st);
+	CHECK_INT(r.n_ratings, n);
+	size_t pairable;
+	CHECK(r.alpha_nominal == sl_krippendorff_alpha(mat, nr, nu, SL_ALPHA_NOMINAL, &pairable));
+	CHECK_INT(r.alpha_pairable, pairable);
+	CHECK(r.alpha_ordinal == sl_krippendorff_alpha(mat, nr, nu, SL_ALPHA_ORDINAL, NULL));
+	CHECK(r.alpha_interval == sl_krippendorff_alpha(mat, nr, nu, SL_ALPHA_INTERVAL, NULL));
+	CHECK(r.alpha_interval > 0.1 && r.alpha_interval < 0.9);
+	CHECK_INT(r.n_kappas, 6);
+	for (size_t i = 0; i < r.n_kappas; i++) {
+		size_t a = 0, b = 0;
+		while (strcmp(r.raters[a], r.kappas[i].rater_a))
+			a++;
+		while (strcmp(r.raters[b], r.kappas[i].rater_b))
+			b++;
+		const double *x = mat + a * nu, *y = mat + b * nu;
+		CHECK(r.kappas[i].kappa == sl_cohen_kappa(x, y, nu, SL_KAPPA_UNWEIGHTED));
+		CHECK(r.kappas[i].kappa_linear == sl_cohen_kappa(x, y, nu, SL_KAPPA_LINEAR));
+		CHECK(r.kappas[i].kappa_quadratic == sl_cohen_kappa(x, y, nu, SL_KAPPA_QUADRATIC));
+	}
+	for (int m = 0; m < 3; m++) {
+		const struct sl_interval *iv = &r.models[m].mean;
+		CHECK_INT(r.models[m].n, (int64_t)n_per_model[m]);
+		double values[5] = { 1, 2, 3, 4, 5 };
+		uint64_t counts[5] = { 0 };
+		for (size_t i = 0; i < n_per_model[m]; i++)
+			counts[(int)per_model[m][i] - 1]++;
+		struct sl_interval h = sl_stats_bootstrap_mean_counts(values, counts, 5,
+			SL_BOOTSTRAP_RESAMPLES, 0.95, r.seed + (uint64_t)m);
+		CHECK(iv->estimate == h.estimate && iv->lo == h.lo && iv->hi == h.hi);
+		struct sl_interval old = sl_stats_bootstrap_mean(per_model[m], n_per_model[m],
+			SL_BOOTSTRAP_RESAMPLES, 0.95, r.seed + (uint64_t)m);
+		double half = (old.hi - old.lo) / 2;
+		printf("model %d: mean %.4f [%.4f, %.4f], per rating [%.4f, %.4f]\n", m,
+		       iv->estimate, iv->lo, iv->hi, old.lo, old.hi);
+		CHECK(iv->estimate == old.estimate);
+		CHECK(fabs(iv->lo - old.lo) < 0.2 * half && fabs(iv->hi - old.hi) < 0.2 * half);
+		free(per_model[m]);
+	}
+	free(mat);
+	sl_ratings_report_free(&r);
+
+#if TEST_UNDER_ASAN
+	printf("heap bound not checked under AddressSanitizer\n");
+#else
+	/* the heap the report holds at its peak, for 20x the ratings: the second report of
+	 * each run, once SQLite's page cache holds what the first read */
+	rated_run(3, 12000);
+	long long peak[2];
+	for (int i = 0; i < 2; i++) {
+		int64_t run = i ? 3 : 2;
+		CHECK_INT(sl_ratings_report(store, run, &r, &err), 0);
+		sl_ratings_report_free(&r);
+		heap_live = heap_peak = 0;
+		heap_counting = true;
+		CHECK_INT(sl_ratings_report(store, run, &r, &err), 0);
+		heap_counting = false;
+		peak[i] = heap_peak;
+		printf("run %lld: %lld ratings, heap peak %lld bytes\n", (long long)run,
+		       (long long)r.n_ratings, peak[i]);
+		sl_ratings_report_free(&r);
+	}
+	CHECK(peak[1] < peak[0] + 16384);
+#endif
+}
+
 TEST_MAIN_BEGIN
 	make_run();
 	RUN_TEST(test_keys);
@@ -338,6 +518,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_pairs);
 	RUN_TEST(test_csv);
 	RUN_TEST(test_report);
+	RUN_TEST(test_report_streamed);
 	RUN_TEST(test_run_accuracy);
 	sl_store_close(store);
 TEST_MAIN_END

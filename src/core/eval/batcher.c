@@ -39,6 +39,7 @@ struct job {
 	bool fetch_over;     /* every results stream read: store the end once cells are in */
 	bool cancel_asked;
 	bool find_first;     /* a create may have reached the API: look for it before resending */
+	bool cancel_later;   /* runs cancel came while its create's answer was lost: once found */
 	enum sl_batch_state end_state;
 	struct sl_buf line;
 	uint8_t *answered;   /* a result line came for (idx - first) */
@@ -731,6 +732,9 @@ static void take_found(struct job *j)
 			j->path = NULL;
 			b->input_path = NULL;
 		}
+	} else if (j->cancel_later) {
+		refuse(j, "cancelled before the batch was created (the API has no such batch): its "
+			  "cells run again on --resume");
 	} else if (b->ops->submit_sends_input && !j->path) {
 		refuse(j, "the process stopped while the batch was being submitted and the API has "
 			  "no such batch: its cells run again on --resume");
@@ -977,6 +981,15 @@ static void job_step(struct sl_batcher *bt, struct job *j)
 		break;
 	case SL_BATCH_SUBMITTED:
 	case SL_BATCH_CANCELLING:
+		if (j->cancel_later) { /* found after runs cancel asked */
+			j->cancel_later = false;
+			j->cancel_asked = true;
+			j->b.state = SL_BATCH_CANCELLING;
+			job_store(j);
+			if (!bt->failed)
+				start(j, ST_CANCEL);
+			break;
+		}
 		start(j, ST_POLL);
 		break;
 	case SL_BATCH_COLLECTING:
@@ -1096,6 +1109,8 @@ int sl_batcher_load(struct sl_batcher *bt, struct sl_error *err)
 int sl_batcher_cancel_all(struct sl_batcher *bt, struct sl_error *err)
 {
 	for (struct job *j = bt->jobs; j; j = j->next) {
+		if (j->stored && !j->b.remote_id && j->b.state == SL_BATCH_SUBMITTING)
+			j->cancel_later = true; /* found (or not) first, then cancelled */
 		if (!j->stored || !j->b.remote_id || sl_batch_state_final(j->b.state) ||
 		    j->b.state == SL_BATCH_COLLECTING)
 			continue;

@@ -83,6 +83,20 @@ struct inflight {
 	size_t n_waiters;
 };
 
+/* Which cache keys a batch of uncommitted cells answers: one bit per key's hash, so that
+ * starting a cell does not compare its key with every uncommitted answer (up to two
+ * batches of 1024) when, as nearly always, none of them is its own. */
+#define KEY_BITS 65536
+struct key_filter {
+	uint64_t bits[KEY_BITS / 64];
+};
+
+static void filter_clear(struct key_filter *f)
+{
+	if (f)
+		memset(f, 0, sizeof *f);
+}
+
 /* The writer thread: it owns a second connection to the store (SQLite connections are
  * opened NOMUTEX: one thread each) and commits the batches the loop hands it, so the loop
  * never waits for SQLite or for scoring at commit, and both cores work. One batch at a time:
@@ -97,6 +111,7 @@ struct writer {
 	struct sl_stats_batch *stats;
 	struct cell_rec *cells; /* handed: changed by the loop only while it is not busy */
 	size_t n, cap;
+	struct key_filter *keys; /* of cells (the loop's) */
 	struct sl_run_progress prog; /* the run's progress once these are committed */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -153,6 +168,7 @@ struct sl_runner {
 	int64_t skip_lo, skip_hi; /* the window covers [skip_lo, skip_hi) */
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
+	struct key_filter *batch_keys; /* the batch's answers to cache (NULL until one) */
 	struct sl_stats_batch *stats; /* the batch's statistics, one UPSERT per group */
 	struct writer w;
 	struct sl_run_progress prog;
@@ -1138,6 +1154,7 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	r->n_batch = 0;
+	filter_clear(r->batch_keys);
 	r->shown = r->prog;
 	return 0;
 }
@@ -1278,6 +1295,7 @@ static int writer_collect(struct sl_runner *r)
 		rec_free(&w->cells[i]);
 	r->written += (int64_t)w->n;
 	w->n = 0;
+	filter_clear(w->keys);
 	r->shown = w->prog;
 	return 0;
 }
@@ -1295,13 +1313,16 @@ static void writer_hand(struct sl_runner *r)
 	}
 	struct cell_rec *cells = w->cells;
 	size_t cap = w->cap;
+	struct key_filter *keys = w->keys;
 	w->cells = r->batch;
 	w->cap = r->cap_batch;
 	w->n = r->n_batch;
+	w->keys = r->batch_keys;
 	w->prog = r->prog;
 	r->batch = cells;
 	r->cap_batch = cap;
 	r->n_batch = 0;
+	r->batch_keys = keys;
 	pthread_mutex_lock(&w->mu);
 	w->busy = true;
 	pthread_cond_signal(&w->cv);
@@ -1350,6 +1371,8 @@ static void writer_stop(struct sl_runner *r, bool abandon)
 	free(w->cells);
 	w->cells = NULL;
 	w->n = w->cap = 0;
+	free(w->keys);
+	w->keys = NULL;
 	sl_stats_batch_free(w->stats);
 	w->stats = NULL;
 	sl_store_close(w->store);
@@ -1430,6 +1453,20 @@ static void keyset_add(struct sl_runner *r, const char *key)
 		i = (i + 1) & (r->fetched_cap - 1);
 	r->fetched[i] = sl_xstrdup(key);
 	r->n_fetched++;
+}
+
+static void filter_add(struct key_filter **f, const char *key)
+{
+	if (!*f)
+		*f = sl_xcalloc(1, sizeof **f);
+	uint64_t h = key_hash(key) % KEY_BITS;
+	(*f)->bits[h / 64] |= 1ull << (h % 64);
+}
+
+static bool filter_has(const struct key_filter *f, const char *key)
+{
+	uint64_t h = key_hash(key) % KEY_BITS;
+	return f && (f->bits[h / 64] >> (h % 64) & 1);
 }
 
 static char *dup_or_null(const char *s)
@@ -1560,7 +1597,9 @@ static struct cell_rec *record_result(struct sl_runner *r, int64_t idx, char *ke
 	c->price_factor = 1;
 	if (res->status == SL_OK) {
 		c->output = sl_xstrdup(res->text ? res->text : "");
-		c->to_cache = r->cache != SL_CACHE_OFF;
+		c->to_cache = r->cache != SL_CACHE_OFF && c->cache_key;
+		if (c->to_cache)
+			filter_add(&r->batch_keys, c->cache_key);
 		if (r->cache == SL_CACHE_REFRESH)
 			keyset_add(r, c->cache_key);
 	} else {
@@ -1710,10 +1749,11 @@ static char *cache_key(struct sl_runner *r, int m, int prompt, const struct sl_m
 
 /* An answer among finished cells not committed yet (the loop's batch, or the writer's);
  * measured: see cache_lookup. */
-static bool uncommitted_lookup(const struct cell_rec *batch, size_t n, const char *key,
-			       bool measured, struct cell_rec *c)
+static bool uncommitted_lookup(const struct cell_rec *batch, size_t n,
+			       const struct key_filter *keys, const char *key, bool measured,
+			       struct cell_rec *c)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; filter_has(keys, key) && i < n; i++)
 		if (batch[i].to_cache && strcmp(batch[i].cache_key, key) == 0 &&
 		    !(measured && isnan(batch[i].latency_ms))) {
 			rec_copy_shared(c, &batch[i]);
@@ -1732,8 +1772,8 @@ static bool uncommitted_lookup(const struct cell_rec *batch, size_t n, const cha
  * (price_for_cell). */
 static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, struct cell_rec *c)
 {
-	if (uncommitted_lookup(r->batch, r->n_batch, key, measured, c) ||
-	    uncommitted_lookup(r->w.cells, r->w.n, key, measured, c))
+	if (uncommitted_lookup(r->batch, r->n_batch, r->batch_keys, key, measured, c) ||
+	    uncommitted_lookup(r->w.cells, r->w.n, r->w.keys, key, measured, c))
 		return true;
 	if (r->cache == SL_CACHE_REFRESH && !keyset_has(r, key))
 		return false;
@@ -2230,6 +2270,7 @@ static void runner_free(struct sl_runner *r)
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
 	free(r->batch);
+	free(r->batch_keys);
 	sl_stats_batch_free(r->stats);
 	rows_clear(r);
 	free(r->rows);

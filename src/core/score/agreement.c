@@ -41,6 +41,43 @@ static size_t index_of(const double *v, size_t n, double x)
 	return lo;
 }
 
+double sl_cohen_kappa_table(const double *table, size_t k, enum sl_kappa_weights w)
+{
+	/* the labels either rater gave, in order: weights are over their indices */
+	size_t *used = sl_xmalloc((k + 1) * sizeof *used), n = 0;
+	for (size_t i = 0; i < k; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = table[i * k + j] != 0 || table[j * k + i] != 0;
+		if (seen)
+			used[n++] = i;
+	}
+	double *ra = sl_xcalloc(n + 1, sizeof *ra), *rb = sl_xcalloc(n + 1, sizeof *rb), m = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			double c = table[used[i] * k + used[j]];
+			ra[i] += c;
+			rb[j] += c;
+			m += c;
+		}
+	/* kappa = 1 - sum(w * O) / sum(w * E), E = outer(row, col) / m; w = 1 - I for the
+	 * unweighted case (sklearn's formulation). */
+	double kappa = NAN, num = 0, den = 0;
+	for (size_t i = 0; m > 0 && i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			double d = (double)i - (double)j;
+			double wt = w == SL_KAPPA_UNWEIGHTED ? (i != j) : w == SL_KAPPA_LINEAR ? fabs(d) : d * d;
+			num += wt * table[used[i] * k + used[j]];
+			den += wt * ra[i] * rb[j] / m;
+		}
+	if (den > 0)
+		kappa = 1 - num / den;
+	free(used);
+	free(ra);
+	free(rb);
+	return kappa;
+}
+
 double sl_cohen_kappa(const double *a, const double *b, size_t n, enum sl_kappa_weights w)
 {
 	/* Only units both raters rated take part. */
@@ -53,32 +90,11 @@ double sl_cohen_kappa(const double *a, const double *b, size_t n, enum sl_kappa_
 		}
 	double *labels;
 	size_t k = distinct(aa, m, bb, m, &labels);
-	double kappa = NAN;
-	if (m > 0 && k > 0) {
-		double *o = sl_xcalloc(k * k, sizeof *o), *ra = sl_xcalloc(k, sizeof *ra),
-		       *rb = sl_xcalloc(k, sizeof *rb);
-		for (size_t i = 0; i < m; i++) {
-			size_t x = index_of(labels, k, aa[i]), y = index_of(labels, k, bb[i]);
-			o[x * k + y] += 1;
-			ra[x] += 1;
-			rb[y] += 1;
-		}
-		/* kappa = 1 - sum(w * O) / sum(w * E), E = outer(row, col) / m; w = 1 - I for
-		 * the unweighted case (sklearn's formulation). */
-		double num = 0, den = 0;
-		for (size_t i = 0; i < k; i++)
-			for (size_t j = 0; j < k; j++) {
-				double d = (double)i - (double)j;
-				double wt = w == SL_KAPPA_UNWEIGHTED ? (i != j) : w == SL_KAPPA_LINEAR ? fabs(d) : d * d;
-				num += wt * o[i * k + j];
-				den += wt * ra[i] * rb[j] / (double)m;
-			}
-		if (den > 0)
-			kappa = 1 - num / den;
-		free(o);
-		free(ra);
-		free(rb);
-	}
+	double *o = sl_xcalloc(k * k + 1, sizeof *o);
+	for (size_t i = 0; i < m; i++)
+		o[index_of(labels, k, aa[i]) * k + index_of(labels, k, bb[i])] += 1;
+	double kappa = sl_cohen_kappa_table(o, k, w);
+	free(o);
 	free(labels);
 	free(aa);
 	free(bb);
@@ -125,7 +141,17 @@ double sl_krippendorff_alpha(const double *data, size_t n_raters, size_t n_units
 				if (i != j)
 					o[idx[i] * k + idx[j]] += 1.0 / (double)(m - 1);
 	}
-	double *nc = sl_xcalloc(k, sizeof *nc);
+	double alpha = sl_krippendorff_alpha_coincidence(values, k, o, level, pairable);
+	free(idx);
+	free(o);
+	free(values);
+	return alpha;
+}
+
+double sl_krippendorff_alpha_coincidence(const double *values, size_t k, const double *o,
+					 enum sl_alpha_level level, size_t *pairable)
+{
+	double *nc = sl_xcalloc(k + 1, sizeof *nc);
 	double n = 0;
 	for (size_t c = 0; c < k; c++) {
 		for (size_t j = 0; j < k; j++)
@@ -173,8 +199,5 @@ double sl_krippendorff_alpha(const double *data, size_t n_raters, size_t n_units
 		free(cum);
 	}
 	free(nc);
-	free(idx);
-	free(o);
-	free(values);
 	return alpha;
 }

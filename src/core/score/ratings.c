@@ -710,11 +710,121 @@ static size_t intern_key(struct sl_cell_key **keys, size_t *n, const struct sl_c
 	return (*n)++;
 }
 
-struct rating_row {
-	size_t unit, rater;
-	int model;
-	double score;
+/* ---- the 1-5 ratings, read as a stream ----
+ * Ratings come ordered by cell, so each cell's ratings are at hand together and nothing
+ * else is kept: per model the count of each level (the bootstrap of the mean resamples
+ * those counts: sl_stats_bootstrap_mean_counts), Krippendorff's coincidence matrix, and a
+ * table of levels per pair of raters for Cohen's kappa. Memory grows with raters and
+ * models, never with ratings; alpha and kappa are the matrix methods' to the last bit (the
+ * same sums in the same order: test_ratings checks). */
+#define LEVELS 5
+
+struct rating_tally {
+	size_t n_models;
+	uint64_t (*per_model)[LEVELS]; /* counts of each level per model */
+	double coincidence[LEVELS * LEVELS];
+	int64_t (*pairs)[LEVELS * LEVELS]; /* rater pair (a < b) at b (b - 1) / 2 + a */
+	size_t n_pair_raters;              /* raters the pair tables cover */
+	size_t *unit_rater, n_unit, cap_unit; /* the current cell's ratings */
+	int *unit_level;
 };
+
+static void tally_cover_raters(struct rating_tally *t, size_t n_raters)
+{
+	if (n_raters <= t->n_pair_raters)
+		return;
+	size_t before = t->n_pair_raters * (t->n_pair_raters - (t->n_pair_raters > 0)) / 2;
+	size_t after = n_raters * (n_raters - 1) / 2;
+	t->pairs = sl_xrealloc(t->pairs, (after + 1) * sizeof *t->pairs);
+	memset(t->pairs + before, 0, (after - before) * sizeof *t->pairs);
+	t->n_pair_raters = n_raters;
+}
+
+/* The current cell's ratings into the counts. */
+static void tally_flush_unit(struct rating_tally *t)
+{
+	size_t m = t->n_unit;
+	for (size_t i = 0; m >= 2 && i < m; i++)
+		for (size_t j = 0; j < m; j++) {
+			if (i == j)
+				continue;
+			t->coincidence[t->unit_level[i] * LEVELS + t->unit_level[j]] +=
+				1.0 / (double)(m - 1);
+			size_t a = t->unit_rater[i], b = t->unit_rater[j];
+			if (a < b)
+				t->pairs[b * (b - 1) / 2 + a][t->unit_level[i] * LEVELS +
+							     t->unit_level[j]]++;
+		}
+	t->n_unit = 0;
+}
+
+static void tally_add(struct rating_tally *t, int model, size_t rater, int level)
+{
+	if (t->n_unit == t->cap_unit) {
+		t->cap_unit = t->cap_unit ? 2 * t->cap_unit : 8;
+		t->unit_rater = sl_xrealloc(t->unit_rater, t->cap_unit * sizeof *t->unit_rater);
+		t->unit_level = sl_xrealloc(t->unit_level, t->cap_unit * sizeof *t->unit_level);
+	}
+	t->unit_rater[t->n_unit] = rater;
+	t->unit_level[t->n_unit++] = level;
+	if (model >= 0 && (size_t)model < t->n_models)
+		t->per_model[model][level]++;
+}
+
+static void tally_free(struct rating_tally *t)
+{
+	free(t->per_model);
+	free(t->pairs);
+	free(t->unit_rater);
+	free(t->unit_level);
+}
+
+/* What the counts say: alpha, kappa per pair of raters, the mean per model. */
+static void tally_report(const struct rating_tally *t, struct sl_ratings_report *out)
+{
+	static const double levels[LEVELS] = { 1, 2, 3, 4, 5 };
+	out->alpha_nominal = sl_krippendorff_alpha_coincidence(levels, LEVELS, t->coincidence,
+							       SL_ALPHA_NOMINAL,
+							       &out->alpha_pairable);
+	out->alpha_ordinal = sl_krippendorff_alpha_coincidence(levels, LEVELS, t->coincidence,
+							       SL_ALPHA_ORDINAL, NULL);
+	out->alpha_interval = sl_krippendorff_alpha_coincidence(levels, LEVELS, t->coincidence,
+								SL_ALPHA_INTERVAL, NULL);
+	size_t nr = out->n_raters;
+	for (size_t a = 0; a < nr; a++)
+		for (size_t b = a + 1; b < nr; b++) {
+			double table[LEVELS * LEVELS];
+			int64_t both = 0;
+			for (size_t i = 0; i < LEVELS * LEVELS; i++) {
+				table[i] = (double)t->pairs[b * (b - 1) / 2 + a][i];
+				both += t->pairs[b * (b - 1) / 2 + a][i];
+			}
+			out->kappas = sl_xrealloc(out->kappas, (out->n_kappas + 1) * sizeof *out->kappas);
+			struct sl_rater_pair_kappa *k = &out->kappas[out->n_kappas++];
+			k->rater_a = sl_xstrdup(out->raters[a]);
+			k->rater_b = sl_xstrdup(out->raters[b]);
+			k->n = both;
+			k->kappa = sl_cohen_kappa_table(table, LEVELS, SL_KAPPA_UNWEIGHTED);
+			k->kappa_linear = sl_cohen_kappa_table(table, LEVELS, SL_KAPPA_LINEAR);
+			k->kappa_quadratic = sl_cohen_kappa_table(table, LEVELS, SL_KAPPA_QUADRATIC);
+		}
+	for (size_t m = 0; m < out->n_models; m++) {
+		double values[LEVELS];
+		uint64_t counts[LEVELS];
+		size_t k = 0;
+		int64_t n = 0;
+		for (int l = 0; l < LEVELS; l++)
+			if (t->per_model[m][l]) {
+				values[k] = levels[l];
+				counts[k++] = t->per_model[m][l];
+				n += (int64_t)t->per_model[m][l];
+			}
+		out->models[m].n = n;
+		out->models[m].mean = sl_stats_bootstrap_mean_counts(values, counts, k,
+								     SL_BOOTSTRAP_RESAMPLES, 0.95,
+								     out->seed + m);
+	}
+}
 
 int sl_ratings_report(struct sl_store *store, int64_t run_id, struct sl_ratings_report *out,
 		      struct sl_error *err)
@@ -762,68 +872,32 @@ int sl_ratings_report(struct sl_store *store, int64_t run_id, struct sl_ratings_
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
-	struct rating_row *rows = NULL;
-	size_t nrows = 0;
-	struct sl_cell_key *units = NULL;
-	size_t nunits = 0;
+	struct rating_tally tally = { .n_models = out->n_models };
+	tally.per_model = sl_xcalloc(out->n_models + 1, sizeof *tally.per_model);
+	struct sl_cell_key unit = { 0 };
 	while ((rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
 		struct sl_cell_key k = { run_id, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
 					 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
-		rows = sl_xrealloc(rows, (nrows + 1) * sizeof *rows);
-		rows[nrows].unit = intern_key(&units, &nunits, &k);
-		rows[nrows].rater = intern_name(&out->raters, &out->n_raters, sl_col_text(st, 4));
-		rows[nrows].model = k.model_idx;
-		rows[nrows].score = sqlite3_column_int(st, 5);
-		nrows++;
-	}
-	if (rc < 0) {
-		free(rows);
-		free(units);
-		return -1;
-	}
-	out->n_ratings = (int64_t)nrows;
-	out->n_cells_rated = (int64_t)nunits;
-	size_t nr = out->n_raters;
-	if (nrows) {
-		double *matrix = sl_xmalloc(nr * nunits * sizeof *matrix);
-		for (size_t i = 0; i < nr * nunits; i++)
-			matrix[i] = NAN;
-		for (size_t i = 0; i < nrows; i++)
-			matrix[rows[i].rater * nunits + rows[i].unit] = rows[i].score;
-		out->alpha_nominal = sl_krippendorff_alpha(matrix, nr, nunits, SL_ALPHA_NOMINAL,
-							   &out->alpha_pairable);
-		out->alpha_ordinal = sl_krippendorff_alpha(matrix, nr, nunits, SL_ALPHA_ORDINAL, NULL);
-		out->alpha_interval = sl_krippendorff_alpha(matrix, nr, nunits, SL_ALPHA_INTERVAL, NULL);
-		for (size_t a = 0; a < nr; a++)
-			for (size_t b = a + 1; b < nr; b++) {
-				int64_t both = 0;
-				for (size_t u = 0; u < nunits; u++)
-					both += !isnan(matrix[a * nunits + u]) && !isnan(matrix[b * nunits + u]);
-				out->kappas = sl_xrealloc(out->kappas, (out->n_kappas + 1) * sizeof *out->kappas);
-				struct sl_rater_pair_kappa *k = &out->kappas[out->n_kappas++];
-				k->rater_a = sl_xstrdup(out->raters[a]);
-				k->rater_b = sl_xstrdup(out->raters[b]);
-				k->n = both;
-				const double *ra = matrix + a * nunits, *rb = matrix + b * nunits;
-				k->kappa = sl_cohen_kappa(ra, rb, nunits, SL_KAPPA_UNWEIGHTED);
-				k->kappa_linear = sl_cohen_kappa(ra, rb, nunits, SL_KAPPA_LINEAR);
-				k->kappa_quadratic = sl_cohen_kappa(ra, rb, nunits, SL_KAPPA_QUADRATIC);
-			}
-		free(matrix);
-		double *scores = sl_xmalloc(nrows * sizeof *scores);
-		for (size_t m = 0; m < out->n_models; m++) {
-			size_t k = 0;
-			for (size_t i = 0; i < nrows; i++)
-				if (rows[i].model == (int)m)
-					scores[k++] = rows[i].score;
-			out->models[m].n = (int64_t)k;
-			out->models[m].mean = sl_stats_bootstrap_mean(scores, k, SL_BOOTSTRAP_RESAMPLES,
-								      0.95, out->seed + m);
+		int score = sqlite3_column_int(st, 5);
+		if (score < 1 || score > LEVELS)
+			continue; /* the table's CHECK keeps them out */
+		if (out->n_ratings == 0 || !key_eq(&k, &unit)) {
+			tally_flush_unit(&tally);
+			unit = k;
+			out->n_cells_rated++;
 		}
-		free(scores);
+		size_t rater = intern_name(&out->raters, &out->n_raters, sl_col_text(st, 4));
+		tally_cover_raters(&tally, out->n_raters);
+		tally_add(&tally, k.model_idx, rater, score - 1);
+		out->n_ratings++;
 	}
-	free(rows);
-	free(units);
+	sqlite3_reset(st);
+	tally_flush_unit(&tally);
+	if (rc >= 0 && out->n_ratings)
+		tally_report(&tally, out);
+	tally_free(&tally);
+	if (rc < 0)
+		return -1;
 
 	/* Pairwise votes. */
 	st = sl_store_prepare(store,
