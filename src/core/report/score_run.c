@@ -209,22 +209,24 @@ static int write_embed_cache(struct score_ctx *x)
 	" value, detail, scored_at) VALUES "
 #define SCORE_ROW SCORE_COLS "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 
-/* New rows go in by chunks of up to 64, one multi-row INSERT each: a statement runs the
+/* New rows go in by chunks of up to 32, one multi-row INSERT each: a statement runs the
  * cell_scores triggers (deferred: their WHEN is all they do) in frames it allocates once,
- * where a statement per row allocated and zeroed two frames a row (37k -> 22k instructions a
+ * where a statement per row allocated and zeroed two frames a row (36k -> 22k instructions a
  * row). A chunk with a row that is there fails as a whole (its changes undone) and goes row
- * by row. Chunk i holds 64 >> i rows. */
+ * by row. Chunk i holds 32 >> i rows, in key order: a statement keeps a copy of each page it
+ * changes (to undo them), in a temporary file above 64 kB; 64 rows in cell order touched a
+ * leaf per metric and model and spilled at most commits (6x the pwrite calls). */
 #define V1 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define TWICE(v) v ", " v
 #define V4 TWICE(TWICE(V1))
 #define V32 TWICE(TWICE(TWICE(V4)))
 static const char *const chunk_sql[] = {
-	"INSERT INTO " SCORE_COLS TWICE(V32), "INSERT INTO " SCORE_COLS V32,
+	"INSERT INTO " SCORE_COLS V32,
 	"INSERT INTO " SCORE_COLS TWICE(TWICE(V4)), "INSERT INTO " SCORE_COLS TWICE(V4),
 	"INSERT INTO " SCORE_COLS V4, "INSERT INTO " SCORE_COLS TWICE(V1),
 	"INSERT INTO " SCORE_COLS V1,
 };
-enum { SCORE_CHUNK = 64, SCORE_ROW_PARAMS = 10 };
+enum { SCORE_CHUNK = 32, SCORE_ROW_PARAMS = 10 };
 _Static_assert(SCORE_CHUNK >> (SL_ARRAY_LEN(chunk_sql) - 1) == 1, "a chunk per power of two");
 
 /* Bind p as the row whose parameters start after `base`. */
@@ -313,10 +315,20 @@ static int insert_chunk(struct score_ctx *x, struct sl_stats_batch *sb,
 	return 0;
 }
 
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct pending_score *p = a, *q = b;
+	int c = strcmp(p->metric, q->metric);
+	for (int k = 0; !c && k < 4; k++)
+		c = (p->key[k] > q->key[k]) - (p->key[k] < q->key[k]);
+	return c;
+}
+
 /* The pending scores' rows, in the caller's transaction; none pending after. Their
  * statistics go into `into`, the transaction's own batch, else one written here. */
 static int insert_pending(struct score_ctx *x, struct sl_stats_batch *into)
 {
+	qsort(x->pending, x->n_pending, sizeof *x->pending, cmp_pending);
 	struct sl_stats_batch *sb = into ? into : sl_stats_batch_new();
 	int rc = !into && sl_stats_batch_begin(x->store, sb, x->err) != 0 ? -1 : 0;
 	size_t i = 0;
