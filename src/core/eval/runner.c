@@ -1019,12 +1019,24 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, const struct
 		if (rc < 0)
 			return -1;
 	}
+	/* Probe, then a one-row INSERT ... VALUES: an INSERT ... SELECT that reads the table it
+	 * writes fills a temporary table per row first (about half of an answer's cost). */
+	sqlite3_stmt *ps = sl_store_prepare(store,
+		"SELECT 1 FROM response_cache WHERE " CACHE_KEY_IS
+		" AND (latency_ms IS NOT NULL OR ?2 IS NULL) LIMIT 1", err);
+	if (!ps)
+		return -1;
+	sl_bind_text(ps, 1, c->cache_key);
+	bind_real(ps, 2, c->latency_ms);
+	int prc = sl_store_step(store, ps, err);
+	sqlite3_reset(ps);
+	if (prc != SQLITE_DONE)
+		return prc < 0 ? -1 : 0; /* already there: the cache keeps the first answer */
 	sqlite3_stmt *cs = sl_store_prepare(store,
 		"INSERT INTO response_cache(key, endpoint, model, reported_model, output, "
 		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
-		"created_at, price_factor) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-		"?13, ?14 WHERE NOT EXISTS (SELECT 1 FROM response_cache WHERE " CACHE_KEY_IS
-		" AND (latency_ms IS NOT NULL OR ?7 IS NULL))", err);
+		"created_at, price_factor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		"?13, ?14)", err);
 	if (!cs)
 		return -1;
 	sl_bind_text(cs, 1, c->cache_key);
