@@ -171,6 +171,7 @@ struct sl_runner {
 	struct key_filter *batch_keys; /* the batch's answers to cache (NULL until one) */
 	struct sl_stats_batch *stats; /* the batch's statistics, one UPSERT per group */
 	struct writer w;
+	bool cache_bumped; /* cache_pages_for_run enlarged the store's page cache */
 	struct sl_run_progress prog;
 	struct sl_run_progress shown; /* prog as far as it is committed: what progress says */
 	int64_t written; /* cells committed in this invocation */
@@ -1256,6 +1257,10 @@ static int writer_start(struct sl_runner *r)
 		}
 		sqlite3_finalize(st);
 	}
+	/* The loop's connection only reads now, and its pages start over whenever the writer
+	 * commits: the bigger cache would only add to the run's memory (8 MB at 100k cells). */
+	if (r->cache_bumped)
+		sqlite3_exec(db, "PRAGMA main.cache_size = -2000", NULL, NULL, NULL);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, r) != 0) {
@@ -2454,16 +2459,16 @@ void sl_runner_free(struct sl_runner *r)
  * reads a page from disk and writes one back, so a run gets slower as the store and the
  * run grow. 16 MB holds the cache's key index of about 800k answers. Pages are allocated as
  * they are used, so a small run's memory stays as it was. A size the caller chose is kept. */
-static void cache_pages_for_run(struct sl_store *store)
+static bool cache_pages_for_run(struct sl_store *store)
 {
 	sqlite3 *db = sl_store_db(store);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) != SQLITE_OK)
-		return;
+		return false;
 	bool dflt = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == -2000;
 	sqlite3_finalize(st);
-	if (dflt)
-		sqlite3_exec(db, "PRAGMA main.cache_size = -16384", NULL, NULL, NULL);
+	return dflt && sqlite3_exec(db, "PRAGMA main.cache_size = -16384", NULL, NULL, NULL) ==
+			       SQLITE_OK;
 }
 
 static struct sl_runner *runner_new(struct sl_store *store, const struct sl_runner_opts *opts)
@@ -2481,7 +2486,7 @@ struct sl_runner *sl_runner_start(struct sl_store *store, const struct sl_runner
 				  struct sl_engine *eng, struct sl_error *err)
 {
 	struct sl_runner *r = runner_new(store, opts);
-	cache_pages_for_run(store);
+	r->cache_bumped = cache_pages_for_run(store);
 	if (prepare(r, &r->resume_run, r->suite_real, err) != 0)
 		goto fail;
 	if (opts->resume) {
