@@ -83,6 +83,7 @@ static char *make_run(int cases)
 	/* the percentiles kept again, as the run's end keeps them */
 	CHECK(s && sl_scorecard_keep(s, 1, &err) == 0);
 	sl_store_close(s);
+	free(db);
 	free(name);
 	free(data);
 	free(dir);

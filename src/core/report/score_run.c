@@ -328,7 +328,8 @@ static int cmp_pending(const void *a, const void *b)
  * statistics go into `into`, the transaction's own batch, else one written here. */
 static int insert_pending(struct score_ctx *x, struct sl_stats_batch *into)
 {
-	qsort(x->pending, x->n_pending, sizeof *x->pending, cmp_pending);
+	if (x->n_pending > 1) /* none pending: the array may be NULL */
+		qsort(x->pending, x->n_pending, sizeof *x->pending, cmp_pending);
 	struct sl_stats_batch *sb = into ? into : sl_stats_batch_new();
 	int rc = !into && sl_stats_batch_begin(x->store, sb, x->err) != 0 ? -1 : 0;
 	size_t i = 0;
