@@ -179,6 +179,7 @@ struct sl_runner {
 	int64_t written; /* cells committed in this invocation */
 	int64_t done_now; /* cells finished in this invocation */
 	int64_t requests;
+	int64_t batch_results; /* host_result calls: cells a batch answered */
 	int64_t t0_ns, last_progress_ns;
 	bool stopping;
 	struct sl_engine *eng;
@@ -2046,6 +2047,7 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
 	rec->price_factor = factor;
 	r->prog.fetched++;
 	r->live[m].fetched++;
+	r->batch_results++;
 	account(r, rec);
 	struct sl_cell_metrics cm = { NAN, NAN, NAN, res->tokens_in, res->tokens_out, rec->cost,
 				      1, false };
@@ -2722,6 +2724,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	memset(out, 0, sizeof *out);
 	out->run_id = r->run_id;
 	out->requests = r->requests;
+	out->batch_results = r->batch_results;
 	int rc = -1;
 	if (r->batch_failed) {
 		/* keep what was collected; the run stays resumable (its batches are stored) */
