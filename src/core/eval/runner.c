@@ -163,9 +163,11 @@ struct sl_runner {
 	size_t n_rows;
 	int64_t win_lo;
 	bool resumed;   /* the run had cells before this invocation */
-	int64_t *skip;  /* done cells from skip_lo on, in grid order (done windows) */
-	size_t n_skip, skip_pos;
-	int64_t skip_lo, skip_hi; /* the window covers [skip_lo, skip_hi) */
+	int64_t *dense; /* per model x prompt: its first cells all have a row (load_done_cells) */
+	int64_t *skip;  /* in grid order, the done cells of [skip_lo, skip_hi) (done windows), */
+	size_t n_skip, skip_pos; /* or its cells not done, when skip_holes */
+	int64_t skip_lo, skip_hi;
+	bool skip_holes;
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
 	struct key_filter *batch_keys; /* the batch's answers to cache (NULL until one) */
@@ -177,6 +179,7 @@ struct sl_runner {
 	int64_t written; /* cells committed in this invocation */
 	int64_t done_now; /* cells finished in this invocation */
 	int64_t requests;
+	int64_t batch_results; /* host_result calls: cells a batch answered */
 	int64_t t0_ns, last_progress_ns;
 	bool stopping;
 	struct sl_engine *eng;
@@ -333,50 +336,84 @@ static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error 
 	return NULL;
 }
 
-/* Whether cell idx of a resumed run already has a result. The scheduler asks in grid
- * order; the window holds the done cells of [skip_lo, skip_hi) and is refilled from the
- * store when idx leaves it (or a walk starts over). A store error counts as not done:
- * the cell is asked again, never lost. */
-static bool is_done(struct sl_runner *r, int64_t idx)
+/* A window of a resumed run's cells, in grid order, from idx to at most the end of its model
+ * and prompt: where the block's first cells all have a row (r->dense), its cells not done
+ * (the errors, off the cells_failed index), so a block done up to its last cells costs no
+ * walk of them; else its done cells. -1 on a store error (idx is then asked again). */
+static int fill_window(struct sl_runner *r, int64_t idx)
+{
+	static const char *const sql[2] = {
+		"SELECT case_idx, sample FROM cells WHERE run_id = ?1 AND model_idx = ?2 AND "
+		"prompt_idx = ?3 AND (case_idx, sample) >= (?4, ?5) AND error_kind IS NULL "
+		"ORDER BY case_idx, sample LIMIT 4096",
+		"SELECT case_idx, sample FROM cells INDEXED BY cells_failed WHERE run_id = ?1 AND "
+		"model_idx = ?2 AND prompt_idx = ?3 AND (case_idx, sample) >= (?4, ?5) AND "
+		"error_kind IS NOT NULL ORDER BY case_idx, sample LIMIT 4096",
+	};
+	int64_t per_block = (int64_t)r->ds->n_cases * r->samples;
+	int64_t start = idx - idx % per_block, end = start + per_block;
+	bool holes = idx < start + r->dense[idx / per_block];
+	if (holes)
+		end = start + r->dense[idx / per_block];
+	if (!r->skip)
+		r->skip = sl_xcalloc(DONE_WINDOW, sizeof *r->skip);
+	r->n_skip = r->skip_pos = 0;
+	r->skip_lo = idx;
+	r->skip_hi = idx + 1; /* on error: ask again at the next cell */
+	r->skip_holes = false;
+	sqlite3_stmt *st = sl_store_prepare(r->store, sql[holes], NULL);
+	if (!st)
+		return -1;
+	bind_cell(r, st, idx);
+	int rc, rows = 0;
+	int64_t last = idx;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rows++;
+		int c = sqlite3_column_int(st, 0), smp = sqlite3_column_int(st, 1);
+		if (c < 0 || (size_t)c >= r->ds->n_cases || smp < 0 || smp >= r->samples)
+			continue; /* not of this grid */
+		last = start + (int64_t)c * r->samples + smp;
+		if (last < end)
+			r->skip[r->n_skip++] = last;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	/* fewer than asked: none after these in the range */
+	r->skip_hi = rows < DONE_WINDOW ? end : last < end ? last + 1 : end;
+	r->skip_holes = holes;
+	return 0;
+}
+
+/* The first cell from idx on that has no result yet (r->total if none): from idx itself
+ * when the run is not resumed. The scheduler asks in grid order, so the window moves
+ * forward; it is filled again when idx leaves it (or a walk starts over). A store error
+ * counts as not done: the cell is asked again, never lost. */
+static int64_t next_todo(struct sl_runner *r, int64_t idx)
 {
 	if (!r->resumed)
-		return false;
-	if (idx < r->skip_lo || idx >= r->skip_hi ||
-	    (r->skip_pos > 0 && r->skip[r->skip_pos - 1] >= idx)) {
-		if (!r->skip)
-			r->skip = sl_xcalloc(DONE_WINDOW, sizeof *r->skip);
-		r->n_skip = r->skip_pos = 0;
-		r->skip_lo = idx;
-		r->skip_hi = idx + 1; /* on error: ask again at the next cell */
-		sqlite3_stmt *st = sl_store_prepare(r->store,
-			"SELECT model_idx, prompt_idx, case_idx, sample FROM cells WHERE run_id = ?1 "
-			"AND (model_idx, prompt_idx, case_idx, sample) >= (?2, ?3, ?4, ?5) "
-			"AND error_kind IS NULL ORDER BY model_idx, prompt_idx, case_idx, sample "
-			"LIMIT 4096", NULL);
-		if (!st)
-			return false;
-		bind_cell(r, st, idx);
-		int rc, rows = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			rows++;
-			int cm = sqlite3_column_int(st, 0), cp = sqlite3_column_int(st, 1);
-			int cc = sqlite3_column_int(st, 2), cs = sqlite3_column_int(st, 3);
-			if (cm < 0 || (size_t)cm >= r->n_models || cp < 0 ||
-			    (size_t)cp >= r->n_prompts || cc < 0 || (size_t)cc >= r->ds->n_cases ||
-			    cs < 0 || cs >= r->samples)
-				continue; /* not of this grid */
-			r->skip[r->n_skip++] = cell_index(r, cm, cp, cc, cs);
+		return idx;
+	while (idx < r->total) {
+		if ((idx < r->skip_lo || idx >= r->skip_hi ||
+		     (r->skip_pos > 0 && r->skip[r->skip_pos - 1] >= idx)) &&
+		    fill_window(r, idx) != 0)
+			return idx;
+		while (r->skip_pos < r->n_skip && r->skip[r->skip_pos] < idx)
+			r->skip_pos++;
+		if (r->skip_holes) { /* the window lists what is left to do */
+			if (r->skip_pos < r->n_skip)
+				return r->skip[r->skip_pos];
+		} else { /* the window lists what is done */
+			while (r->skip_pos < r->n_skip && r->skip[r->skip_pos] == idx) {
+				r->skip_pos++;
+				idx++;
+			}
+			if (idx < r->skip_hi)
+				return idx;
 		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return false;
-		/* fewer than asked: no done cell after these */
-		r->skip_hi = rows < DONE_WINDOW ? r->total
-			     : r->n_skip ? r->skip[r->n_skip - 1] + 1 : idx + 1;
+		idx = r->skip_hi;
 	}
-	while (r->skip_pos < r->n_skip && r->skip[r->skip_pos] < idx)
-		r->skip_pos++;
-	return r->skip_pos < r->n_skip && r->skip[r->skip_pos] == idx;
+	return r->total;
 }
 
 /* ---- live events ---- */
@@ -853,28 +890,68 @@ static char *resume_params(const struct sl_runner *r)
 	return s;
 }
 
-/* What a resumed run has done so far, per model (counted by the store, not kept per cell). */
+/* How many of block b's first cells all have a row (done or failed), given n rows in the
+ * block: walking its rows down from the last, the row at position y has n - walked rows at or
+ * below it, so when that is y + 1 none below is missing. A run stopped midway has its holes
+ * near the last cells it ran: the walk stops after those. 0 (unknown: the done windows
+ * then walk the block) past DONE_WINDOW rows, or for a row outside the grid. */
+static int dense_prefix(struct sl_runner *r, int m, int p, int64_t n, int64_t *out,
+			struct sl_error *err)
+{
+	*out = 0;
+	if (n <= 0)
+		return 0;
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT case_idx, sample FROM cells WHERE run_id = ?1 AND model_idx = ?2 AND "
+		"prompt_idx = ?3 ORDER BY case_idx DESC, sample DESC LIMIT 4096", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	sqlite3_bind_int(st, 2, m);
+	sqlite3_bind_int(st, 3, p);
+	int64_t walked = 0;
+	int rc;
+	while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
+		int c = sqlite3_column_int(st, 0), smp = sqlite3_column_int(st, 1);
+		if (c < 0 || smp < 0 || smp >= r->samples)
+			break; /* not of this grid: unknown */
+		int64_t y = (int64_t)c * r->samples + smp;
+		if (c < (int)r->ds->n_cases && n - walked == y + 1) {
+			*out = y + 1;
+			break;
+		}
+		walked++;
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* What a resumed run has done so far, per model, from the run's statistics (cell_stats),
+ * and where each model x prompt's rows leave no hole (dense_prefix): rows read grow with
+ * the models and prompts and the cells not done, not with the run. */
 static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT model_idx, COUNT(*), TOTAL(cached != 0), TOTAL(cost IS NULL), TOTAL(cost) "
-		"FROM cells WHERE run_id = ?1 AND error_kind IS NULL AND model_idx BETWEEN 0 AND ?2 "
-		"AND prompt_idx BETWEEN 0 AND ?3 AND case_idx BETWEEN 0 AND ?4 "
-		"AND sample BETWEEN 0 AND ?5 GROUP BY model_idx", err);
+		"SELECT model_idx, prompt_idx, n, n - n_err, n_cached, n - n_err - n_cost, sum_cost "
+		"FROM cell_stats WHERE run_id = ?1 AND model_idx BETWEEN 0 AND ?2 "
+		"AND prompt_idx BETWEEN 0 AND ?3 ORDER BY model_idx, prompt_idx", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, r->run_id);
 	sqlite3_bind_int64(st, 2, (int64_t)r->n_models - 1);
 	sqlite3_bind_int64(st, 3, (int64_t)r->n_prompts - 1);
-	sqlite3_bind_int64(st, 4, (int64_t)r->ds->n_cases - 1);
-	sqlite3_bind_int64(st, 5, r->samples - 1);
+	free(r->dense);
+	r->dense = sl_xcalloc(r->n_models * r->n_prompts, sizeof *r->dense);
+	int64_t *rows = sl_xcalloc(r->n_models * r->n_prompts, sizeof *rows);
 	int rc;
 	while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
-		struct sl_model_progress *mp = &r->live[sqlite3_column_int(st, 0)].p;
-		int64_t n = sqlite3_column_int64(st, 1);
-		int64_t cached = (int64_t)sqlite3_column_double(st, 2);
-		int64_t unknown = (int64_t)sqlite3_column_double(st, 3);
-		double cost = sqlite3_column_double(st, 4);
+		int m = sqlite3_column_int(st, 0), p = sqlite3_column_int(st, 1);
+		struct sl_model_progress *mp = &r->live[m].p;
+		rows[(size_t)m * r->n_prompts + (size_t)p] = sqlite3_column_int64(st, 2);
+		int64_t n = sqlite3_column_int64(st, 3);
+		int64_t cached = sqlite3_column_int64(st, 4);
+		int64_t unknown = sqlite3_column_int64(st, 5);
+		double cost = sqlite3_column_double(st, 6);
 		r->prog.done += n;
 		mp->done += n;
 		r->prog.cached += cached;
@@ -885,6 +962,30 @@ static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 		mp->cost += cost;
 	}
 	sqlite3_reset(st);
+	/* a failed cell counts as not done, cached or not (the runner never caches one: this
+	 * reads only the failed cells) */
+	st = rc < 0 ? NULL : sl_store_prepare(r->store,
+		"SELECT model_idx, COUNT(*) FROM cells INDEXED BY cells_failed WHERE run_id = ?1 "
+		"AND error_kind IS NOT NULL AND cached != 0 AND model_idx BETWEEN 0 AND ?2 AND "
+		"prompt_idx BETWEEN 0 AND ?3 GROUP BY model_idx", err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, r->run_id);
+		sqlite3_bind_int64(st, 2, (int64_t)r->n_models - 1);
+		sqlite3_bind_int64(st, 3, (int64_t)r->n_prompts - 1);
+		while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
+			int64_t n = sqlite3_column_int64(st, 1);
+			r->prog.cached -= n;
+			r->live[sqlite3_column_int(st, 0)].p.cached -= n;
+		}
+		sqlite3_reset(st);
+	} else {
+		rc = -1;
+	}
+	for (size_t b = 0; rc >= 0 && b < r->n_models * r->n_prompts; b++)
+		if (dense_prefix(r, (int)(b / r->n_prompts), (int)(b % r->n_prompts), rows[b],
+				 &r->dense[b], err) != 0)
+			rc = -1;
+	free(rows);
 	r->resumed = r->prog.done > 0;
 	return rc < 0 ? -1 : 0;
 }
@@ -2049,6 +2150,7 @@ static void host_result(void *ud, int64_t idx, const struct sl_result *res, doub
 	rec->price_factor = factor;
 	r->prog.fetched++;
 	r->live[m].fetched++;
+	r->batch_results++;
 	account(r, rec);
 	struct sl_cell_metrics cm = { NAN, NAN, NAN, res->tokens_in, res->tokens_out, rec->cost,
 				      1, false };
@@ -2383,6 +2485,7 @@ static void runner_free(struct sl_runner *r)
 	rows_clear(r);
 	free(r->rows);
 	free(r->skip);
+	free(r->dense);
 	for (size_t i = 0; i < r->fetched_cap; i++)
 		free(r->fetched[i]);
 	free(r->fetched);
@@ -2660,9 +2763,9 @@ bool sl_runner_pump(struct sl_runner *r)
 		sl_runner_stop(r);
 	if (!r->queued_emitted) { /* at the first pump: subscribers come after start */
 		r->queued_emitted = true;
-		for (int64_t idx = 0; wants(r, SL_EV_QUEUED) && idx < r->total; idx++)
-			if (!is_done(r, idx))
-				emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
+		for (int64_t idx = next_todo(r, 0); wants(r, SL_EV_QUEUED) && idx < r->total;
+		     idx = next_todo(r, idx + 1))
+			emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
 	}
 	/* schedule: fill the free slots; cache hits and batch cells do not take a slot */
 	int batched = 0;
@@ -2674,8 +2777,13 @@ bool sl_runner_pump(struct sl_runner *r)
 			r->prog.budget_hit = true;
 			break;
 		}
-		int64_t idx = r->next++;
-		if (is_done(r, idx) || (r->batcher && sl_batcher_claimed(r->batcher, idx)))
+		int64_t idx = next_todo(r, r->next);
+		if (idx >= r->total) {
+			r->next = r->total;
+			break;
+		}
+		r->next = idx + 1;
+		if (r->batcher && sl_batcher_claimed(r->batcher, idx))
 			continue;
 		int rc = start_cell(r, r->eng, idx, &r->fail_err);
 		if (rc < 0) {
@@ -2719,6 +2827,7 @@ int sl_runner_finish(struct sl_runner *r, struct sl_run_outcome *out, struct sl_
 	memset(out, 0, sizeof *out);
 	out->run_id = r->run_id;
 	out->requests = r->requests;
+	out->batch_results = r->batch_results;
 	int rc = -1;
 	if (r->batch_failed) {
 		/* keep what was collected; the run stays resumable (its batches are stored) */
@@ -2884,12 +2993,11 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 	}
 	if (plan_start(r, err) != 0)
 		goto done;
-	for (int64_t idx = 0; idx < r->total; idx++) {
+	for (int64_t idx = next_todo(r, 0); idx < r->total; idx = next_todo(r, idx + 1)) {
 		int m, p, c, s;
 		cell_coords(r, idx, &m, &p, &c, &s);
-		const struct sl_case *row;
-		if (!is_done(r, idx) &&
-		    (!(row = row_at(r, c, err)) || plan_cell(r, plan, idx, row, err) != 0))
+		const struct sl_case *row = row_at(r, c, err);
+		if (!row || plan_cell(r, plan, idx, row, err) != 0)
 			goto done;
 	}
 	rc = 0;
