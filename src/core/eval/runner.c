@@ -1156,7 +1156,7 @@ static int insert_cell(const struct sl_runner *r, struct sl_store *store,
 	if (!rs)
 		return -1;
 	bind_cell_row(r, rs, 0, c, now);
-	return sl_stats_batch_replace(store, rs, err);
+	return sl_stats_batch_replace(store, stats, rs, err);
 }
 
 /* n (a chunk's size) rows from cells in one statement: 0 in, 1 one of them was there
@@ -1451,6 +1451,7 @@ static int writer_start(struct sl_runner *r)
 	 * statement journal to a temporary file for the rest of the transaction (1.5 pwrite64 a
 	 * cell at 100k). In memory it is at most a chunk's pages; this connection sorts nothing. */
 	sqlite3_exec(sl_store_db(w->store), "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	sl_stats_batch_disable_triggers(w->store); /* it writes cells and scores by batches only */
 	/* the loop's page cache size (cache_pages_for_run's, or the caller's) */
 	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
