@@ -286,8 +286,9 @@ static void bench_size(struct fakeprov *fp, long cells, bool cached_rerun)
 		CHECK(status == 0 || status == 1); /* a gate may fail */
 		double cpu = cpu_s;
 		if (readers[i].per_cell) {
-			printf("  %-40s %8.1f ms, peak RSS %6.1f MB (every cell)\n", readers[i].name,
-			       t * 1e3, rss / 1024.0);
+			printf("  %-40s %8.1f ms (CPU %8.1f, %.2f us a cell), peak RSS %6.1f MB "
+			       "(every cell)\n", readers[i].name, t * 1e3, cpu * 1e3,
+			       cpu * 1e6 / (double)cells, rss / 1024.0);
 			fflush(stdout);
 			continue;
 		}
