@@ -2479,10 +2479,12 @@ static int finish_run(struct sl_runner *r, const char *status, const char *reaso
 		rc = sl_store_step(r->store, st, err);
 		sqlite3_reset(st);
 	}
-	if (rc < 0) {
+	/* the answers it stored findable by key, so the next run need not merge them first */
+	if (rc < 0 || (r->cache_unmerged && cache_merge(r->store, err) != 0)) {
 		sl_store_rollback(r->store);
 		return -1;
 	}
+	r->cache_unmerged = 0;
 	return sl_store_commit(r->store, err);
 }
 
