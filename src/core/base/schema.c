@@ -603,7 +603,8 @@ static const char report_percentiles_v1[] =
  * instead of one per row here (most of a committed cell's SQLite CPU). While its
  * transaction is open such a writer sets stats_deferred.deferred to 1, and clears it before
  * COMMIT: no other connection ever sees it set, so every other write (the sqlite3 shell, a
- * bundle import, a deleted run) keeps its triggers. Update and delete triggers are never
+ * deleted run) keeps its triggers (a bundle import copies the statistics with its rows, the
+ * triggers set aside inside its transaction: bundle.c). Update and delete triggers are never
  * deferred; the replace triggers are from v3 on. A missing row reads as NULL: triggers on.
  * The insert triggers of cells are one trigger now, so a deferred insert pays one check. */
 #define STATS_NOT_DEFERRED "(SELECT deferred FROM stats_deferred) IS NOT 1"

@@ -163,9 +163,11 @@ struct sl_runner {
 	size_t n_rows;
 	int64_t win_lo;
 	bool resumed;   /* the run had cells before this invocation */
-	int64_t *skip;  /* done cells from skip_lo on, in grid order (done windows) */
-	size_t n_skip, skip_pos;
-	int64_t skip_lo, skip_hi; /* the window covers [skip_lo, skip_hi) */
+	int64_t *dense; /* per model x prompt: its first cells all have a row (load_done_cells) */
+	int64_t *skip;  /* in grid order, the done cells of [skip_lo, skip_hi) (done windows), */
+	size_t n_skip, skip_pos; /* or its cells not done, when skip_holes */
+	int64_t skip_lo, skip_hi;
+	bool skip_holes;
 	struct cell_rec *batch;
 	size_t n_batch, cap_batch;
 	struct key_filter *batch_keys; /* the batch's answers to cache (NULL until one) */
@@ -334,50 +336,84 @@ static const struct sl_case *row_at(struct sl_runner *r, int c, struct sl_error 
 	return NULL;
 }
 
-/* Whether cell idx of a resumed run already has a result. The scheduler asks in grid
- * order; the window holds the done cells of [skip_lo, skip_hi) and is refilled from the
- * store when idx leaves it (or a walk starts over). A store error counts as not done:
- * the cell is asked again, never lost. */
-static bool is_done(struct sl_runner *r, int64_t idx)
+/* A window of a resumed run's cells, in grid order, from idx to at most the end of its model
+ * and prompt: where the block's first cells all have a row (r->dense), its cells not done
+ * (the errors, off the cells_failed index), so a block done up to its last cells costs no
+ * walk of them; else its done cells. -1 on a store error (idx is then asked again). */
+static int fill_window(struct sl_runner *r, int64_t idx)
+{
+	static const char *const sql[2] = {
+		"SELECT case_idx, sample FROM cells WHERE run_id = ?1 AND model_idx = ?2 AND "
+		"prompt_idx = ?3 AND (case_idx, sample) >= (?4, ?5) AND error_kind IS NULL "
+		"ORDER BY case_idx, sample LIMIT 4096",
+		"SELECT case_idx, sample FROM cells INDEXED BY cells_failed WHERE run_id = ?1 AND "
+		"model_idx = ?2 AND prompt_idx = ?3 AND (case_idx, sample) >= (?4, ?5) AND "
+		"error_kind IS NOT NULL ORDER BY case_idx, sample LIMIT 4096",
+	};
+	int64_t per_block = (int64_t)r->ds->n_cases * r->samples;
+	int64_t start = idx - idx % per_block, end = start + per_block;
+	bool holes = idx < start + r->dense[idx / per_block];
+	if (holes)
+		end = start + r->dense[idx / per_block];
+	if (!r->skip)
+		r->skip = sl_xcalloc(DONE_WINDOW, sizeof *r->skip);
+	r->n_skip = r->skip_pos = 0;
+	r->skip_lo = idx;
+	r->skip_hi = idx + 1; /* on error: ask again at the next cell */
+	r->skip_holes = false;
+	sqlite3_stmt *st = sl_store_prepare(r->store, sql[holes], NULL);
+	if (!st)
+		return -1;
+	bind_cell(r, st, idx);
+	int rc, rows = 0;
+	int64_t last = idx;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rows++;
+		int c = sqlite3_column_int(st, 0), smp = sqlite3_column_int(st, 1);
+		if (c < 0 || (size_t)c >= r->ds->n_cases || smp < 0 || smp >= r->samples)
+			continue; /* not of this grid */
+		last = start + (int64_t)c * r->samples + smp;
+		if (last < end)
+			r->skip[r->n_skip++] = last;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	/* fewer than asked: none after these in the range */
+	r->skip_hi = rows < DONE_WINDOW ? end : last < end ? last + 1 : end;
+	r->skip_holes = holes;
+	return 0;
+}
+
+/* The first cell from idx on that has no result yet (r->total if none): from idx itself
+ * when the run is not resumed. The scheduler asks in grid order, so the window moves
+ * forward; it is filled again when idx leaves it (or a walk starts over). A store error
+ * counts as not done: the cell is asked again, never lost. */
+static int64_t next_todo(struct sl_runner *r, int64_t idx)
 {
 	if (!r->resumed)
-		return false;
-	if (idx < r->skip_lo || idx >= r->skip_hi ||
-	    (r->skip_pos > 0 && r->skip[r->skip_pos - 1] >= idx)) {
-		if (!r->skip)
-			r->skip = sl_xcalloc(DONE_WINDOW, sizeof *r->skip);
-		r->n_skip = r->skip_pos = 0;
-		r->skip_lo = idx;
-		r->skip_hi = idx + 1; /* on error: ask again at the next cell */
-		sqlite3_stmt *st = sl_store_prepare(r->store,
-			"SELECT model_idx, prompt_idx, case_idx, sample FROM cells WHERE run_id = ?1 "
-			"AND (model_idx, prompt_idx, case_idx, sample) >= (?2, ?3, ?4, ?5) "
-			"AND error_kind IS NULL ORDER BY model_idx, prompt_idx, case_idx, sample "
-			"LIMIT 4096", NULL);
-		if (!st)
-			return false;
-		bind_cell(r, st, idx);
-		int rc, rows = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			rows++;
-			int cm = sqlite3_column_int(st, 0), cp = sqlite3_column_int(st, 1);
-			int cc = sqlite3_column_int(st, 2), cs = sqlite3_column_int(st, 3);
-			if (cm < 0 || (size_t)cm >= r->n_models || cp < 0 ||
-			    (size_t)cp >= r->n_prompts || cc < 0 || (size_t)cc >= r->ds->n_cases ||
-			    cs < 0 || cs >= r->samples)
-				continue; /* not of this grid */
-			r->skip[r->n_skip++] = cell_index(r, cm, cp, cc, cs);
+		return idx;
+	while (idx < r->total) {
+		if ((idx < r->skip_lo || idx >= r->skip_hi ||
+		     (r->skip_pos > 0 && r->skip[r->skip_pos - 1] >= idx)) &&
+		    fill_window(r, idx) != 0)
+			return idx;
+		while (r->skip_pos < r->n_skip && r->skip[r->skip_pos] < idx)
+			r->skip_pos++;
+		if (r->skip_holes) { /* the window lists what is left to do */
+			if (r->skip_pos < r->n_skip)
+				return r->skip[r->skip_pos];
+		} else { /* the window lists what is done */
+			while (r->skip_pos < r->n_skip && r->skip[r->skip_pos] == idx) {
+				r->skip_pos++;
+				idx++;
+			}
+			if (idx < r->skip_hi)
+				return idx;
 		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return false;
-		/* fewer than asked: no done cell after these */
-		r->skip_hi = rows < DONE_WINDOW ? r->total
-			     : r->n_skip ? r->skip[r->n_skip - 1] + 1 : idx + 1;
+		idx = r->skip_hi;
 	}
-	while (r->skip_pos < r->n_skip && r->skip[r->skip_pos] < idx)
-		r->skip_pos++;
-	return r->skip_pos < r->n_skip && r->skip[r->skip_pos] == idx;
+	return r->total;
 }
 
 /* ---- live events ---- */
@@ -854,28 +890,68 @@ static char *resume_params(const struct sl_runner *r)
 	return s;
 }
 
-/* What a resumed run has done so far, per model (counted by the store, not kept per cell). */
+/* How many of block b's first cells all have a row (done or failed), given n rows in the
+ * block: walking its rows down from the last, the row at position y has n - walked rows at or
+ * below it, so when that is y + 1 none below is missing. A run stopped midway has its holes
+ * near the last cells it ran: the walk stops after those. 0 (unknown: the done windows
+ * then walk the block) past DONE_WINDOW rows, or for a row outside the grid. */
+static int dense_prefix(struct sl_runner *r, int m, int p, int64_t n, int64_t *out,
+			struct sl_error *err)
+{
+	*out = 0;
+	if (n <= 0)
+		return 0;
+	sqlite3_stmt *st = sl_store_prepare(r->store,
+		"SELECT case_idx, sample FROM cells WHERE run_id = ?1 AND model_idx = ?2 AND "
+		"prompt_idx = ?3 ORDER BY case_idx DESC, sample DESC LIMIT 4096", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	sqlite3_bind_int(st, 2, m);
+	sqlite3_bind_int(st, 3, p);
+	int64_t walked = 0;
+	int rc;
+	while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
+		int c = sqlite3_column_int(st, 0), smp = sqlite3_column_int(st, 1);
+		if (c < 0 || smp < 0 || smp >= r->samples)
+			break; /* not of this grid: unknown */
+		int64_t y = (int64_t)c * r->samples + smp;
+		if (c < (int)r->ds->n_cases && n - walked == y + 1) {
+			*out = y + 1;
+			break;
+		}
+		walked++;
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* What a resumed run has done so far, per model, from the run's statistics (cell_stats),
+ * and where each model x prompt's rows leave no hole (dense_prefix): rows read grow with
+ * the models and prompts and the cells not done, not with the run. */
 static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 {
 	sqlite3_stmt *st = sl_store_prepare(r->store,
-		"SELECT model_idx, COUNT(*), TOTAL(cached != 0), TOTAL(cost IS NULL), TOTAL(cost) "
-		"FROM cells WHERE run_id = ?1 AND error_kind IS NULL AND model_idx BETWEEN 0 AND ?2 "
-		"AND prompt_idx BETWEEN 0 AND ?3 AND case_idx BETWEEN 0 AND ?4 "
-		"AND sample BETWEEN 0 AND ?5 GROUP BY model_idx", err);
+		"SELECT model_idx, prompt_idx, n, n - n_err, n_cached, n - n_err - n_cost, sum_cost "
+		"FROM cell_stats WHERE run_id = ?1 AND model_idx BETWEEN 0 AND ?2 "
+		"AND prompt_idx BETWEEN 0 AND ?3 ORDER BY model_idx, prompt_idx", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, r->run_id);
 	sqlite3_bind_int64(st, 2, (int64_t)r->n_models - 1);
 	sqlite3_bind_int64(st, 3, (int64_t)r->n_prompts - 1);
-	sqlite3_bind_int64(st, 4, (int64_t)r->ds->n_cases - 1);
-	sqlite3_bind_int64(st, 5, r->samples - 1);
+	free(r->dense);
+	r->dense = sl_xcalloc(r->n_models * r->n_prompts, sizeof *r->dense);
+	int64_t *rows = sl_xcalloc(r->n_models * r->n_prompts, sizeof *rows);
 	int rc;
 	while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
-		struct sl_model_progress *mp = &r->live[sqlite3_column_int(st, 0)].p;
-		int64_t n = sqlite3_column_int64(st, 1);
-		int64_t cached = (int64_t)sqlite3_column_double(st, 2);
-		int64_t unknown = (int64_t)sqlite3_column_double(st, 3);
-		double cost = sqlite3_column_double(st, 4);
+		int m = sqlite3_column_int(st, 0), p = sqlite3_column_int(st, 1);
+		struct sl_model_progress *mp = &r->live[m].p;
+		rows[(size_t)m * r->n_prompts + (size_t)p] = sqlite3_column_int64(st, 2);
+		int64_t n = sqlite3_column_int64(st, 3);
+		int64_t cached = sqlite3_column_int64(st, 4);
+		int64_t unknown = sqlite3_column_int64(st, 5);
+		double cost = sqlite3_column_double(st, 6);
 		r->prog.done += n;
 		mp->done += n;
 		r->prog.cached += cached;
@@ -886,6 +962,30 @@ static int load_done_cells(struct sl_runner *r, struct sl_error *err)
 		mp->cost += cost;
 	}
 	sqlite3_reset(st);
+	/* a failed cell counts as not done, cached or not (the runner never caches one: this
+	 * reads only the failed cells) */
+	st = rc < 0 ? NULL : sl_store_prepare(r->store,
+		"SELECT model_idx, COUNT(*) FROM cells INDEXED BY cells_failed WHERE run_id = ?1 "
+		"AND error_kind IS NOT NULL AND cached != 0 AND model_idx BETWEEN 0 AND ?2 AND "
+		"prompt_idx BETWEEN 0 AND ?3 GROUP BY model_idx", err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, r->run_id);
+		sqlite3_bind_int64(st, 2, (int64_t)r->n_models - 1);
+		sqlite3_bind_int64(st, 3, (int64_t)r->n_prompts - 1);
+		while ((rc = sl_store_step(r->store, st, err)) == SQLITE_ROW) {
+			int64_t n = sqlite3_column_int64(st, 1);
+			r->prog.cached -= n;
+			r->live[sqlite3_column_int(st, 0)].p.cached -= n;
+		}
+		sqlite3_reset(st);
+	} else {
+		rc = -1;
+	}
+	for (size_t b = 0; rc >= 0 && b < r->n_models * r->n_prompts; b++)
+		if (dense_prefix(r, (int)(b / r->n_prompts), (int)(b % r->n_prompts), rows[b],
+				 &r->dense[b], err) != 0)
+			rc = -1;
+	free(rows);
 	r->resumed = r->prog.done > 0;
 	return rc < 0 ? -1 : 0;
 }
@@ -962,40 +1062,159 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 
 /* A cell's row: new (ON CONFLICT DO NOTHING, its statistics added up by the batch), or one
  * stored before (resumed, retried) written again with its triggers on (stats_batch.h). */
-#define CELL_ROW "cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "            \
+#define CELL_COLS "cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "            \
 	"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "  \
 	"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, expected, "      \
-	"reference, label, cache_key, finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
-	"?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+	"reference, label, cache_key, finished_at) VALUES "
+#define CELL_ROW CELL_COLS "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " \
+	"?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
 
-static void bind_cell_row(const struct sl_runner *r, sqlite3_stmt *st, const struct cell_rec *c,
-			  const char *now)
+/* New rows go in by chunks of up to 32, one multi-row INSERT each (as score rows do,
+ * score_run.c): a statement per row set up its VDBE frames and statement journal for every
+ * cell. A chunk with a row that is there fails as a whole (its changes undone) and goes row
+ * by row. Chunk i holds 32 >> i rows, in key order (the primary key's leaves together). */
+#define CELL_V1 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define CELL_TWICE(v) v ", " v
+#define CELL_V4 CELL_TWICE(CELL_TWICE(CELL_V1))
+static const char *const cell_chunk_sql[] = {
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_TWICE(CELL_TWICE(CELL_V4))),
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_TWICE(CELL_V4)),
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_V4),
+	"INSERT INTO " CELL_COLS CELL_V4,
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_V1),
+	"INSERT INTO " CELL_COLS CELL_V1,
+};
+enum { CELL_CHUNK = 32, CELL_ROW_PARAMS = 24 };
+_Static_assert(CELL_CHUNK >> (SL_ARRAY_LEN(cell_chunk_sql) - 1) == 1, "a chunk per power of two");
+
+/* Bind c as the row whose parameters start after `base`. */
+static void bind_cell_row(const struct sl_runner *r, sqlite3_stmt *st, int base,
+			  const struct cell_rec *c, const char *now)
 {
 	int m, p, k, smp;
 	cell_coords(r, c->idx, &m, &p, &k, &smp);
-	bind_cell(r, st, c->idx);
-	sl_bind_text(st, 6, r->models[m].requested);
-	sl_bind_text(st, 7, c->reported_model);
-	sl_bind_text(st, 8, c->output);
-	sl_bind_text(st, 9, c->finish_reason);
-	sl_bind_text(st, 10, c->error_kind);
-	sl_bind_text(st, 11, c->error_msg);
+	sqlite3_bind_int64(st, base + 1, r->run_id);
+	sqlite3_bind_int(st, base + 2, m);
+	sqlite3_bind_int(st, base + 3, p);
+	sqlite3_bind_int(st, base + 4, k);
+	sqlite3_bind_int(st, base + 5, smp);
+	sl_bind_text(st, base + 6, r->models[m].requested);
+	sl_bind_text(st, base + 7, c->reported_model);
+	sl_bind_text(st, base + 8, c->output);
+	sl_bind_text(st, base + 9, c->finish_reason);
+	sl_bind_text(st, base + 10, c->error_kind);
+	sl_bind_text(st, base + 11, c->error_msg);
 	if (c->http_status) /* a reset statement keeps its bindings: the last cell's status */
-		sqlite3_bind_int(st, 12, (int)c->http_status);
+		sqlite3_bind_int(st, base + 12, (int)c->http_status);
 	else
-		sqlite3_bind_null(st, 12);
-	sqlite3_bind_int(st, 13, c->cached);
-	bind_real(st, 14, c->latency_ms);
-	bind_real(st, 15, c->ttft_ms);
-	bind_count(st, 16, c->tokens_in);
-	bind_count(st, 17, c->tokens_out);
-	sqlite3_bind_int(st, 18, c->tokens_estimated);
-	bind_real(st, 19, c->cost);
-	sl_bind_text(st, 20, c->ans.expected);
-	sl_bind_text(st, 21, c->ans.reference);
-	sl_bind_text(st, 22, c->ans.label);
-	sl_bind_text(st, 23, c->cache_key);
-	sl_bind_text(st, 24, now);
+		sqlite3_bind_null(st, base + 12);
+	sqlite3_bind_int(st, base + 13, c->cached);
+	bind_real(st, base + 14, c->latency_ms);
+	bind_real(st, base + 15, c->ttft_ms);
+	bind_count(st, base + 16, c->tokens_in);
+	bind_count(st, base + 17, c->tokens_out);
+	sqlite3_bind_int(st, base + 18, c->tokens_estimated);
+	bind_real(st, base + 19, c->cost);
+	sl_bind_text(st, base + 20, c->ans.expected);
+	sl_bind_text(st, base + 21, c->ans.reference);
+	sl_bind_text(st, base + 22, c->ans.label);
+	sl_bind_text(st, base + 23, c->cache_key);
+	sl_bind_text(st, base + 24, now);
+}
+
+static void add_cell_stat(const struct sl_runner *r, struct sl_stats_batch *stats,
+			  const struct cell_rec *c)
+{
+	int m, p, k, smp;
+	cell_coords(r, c->idx, &m, &p, &k, &smp);
+	sl_stats_batch_add_cell(stats, &(struct sl_cell_stat){
+		.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
+		.error = c->error_kind != NULL, .cached = c->cached,
+		.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
+		.tokens_out = c->tokens_out, .reported_model = c->reported_model });
+}
+
+/* One cell's row: new (its statistics into stats) or written again with its triggers on. */
+static int insert_cell(const struct sl_runner *r, struct sl_store *store,
+		       struct sl_stats_batch *stats, const struct cell_rec *c, const char *now,
+		       struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT INTO " CELL_ROW " ON CONFLICT DO NOTHING", err);
+	if (!st)
+		return -1;
+	bind_cell_row(r, st, 0, c, now);
+	int rc = sl_store_step(store, st, err);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	if (sqlite3_changes(sl_store_db(store)) == 1) {
+		add_cell_stat(r, stats, c);
+		return 0;
+	}
+	sqlite3_stmt *rs = sl_store_prepare(store, "INSERT OR REPLACE INTO " CELL_ROW, err);
+	if (!rs)
+		return -1;
+	bind_cell_row(r, rs, 0, c, now);
+	return sl_stats_batch_replace(store, rs, err);
+}
+
+/* n (a chunk's size) rows from cells in one statement: 0 in, 1 one of them was there
+ * (nothing written), -1 error. */
+static int insert_cell_chunk(const struct sl_runner *r, struct sl_store *store,
+			     struct sl_stats_batch *stats, const struct cell_rec *const *cells,
+			     size_t n, size_t chunk, const char *now, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, cell_chunk_sql[chunk], err);
+	if (!st)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		bind_cell_row(r, st, (int)j * CELL_ROW_PARAMS, cells[j], now);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		sl_store_error(store, err, "writing cells");
+		return -1;
+	}
+	for (size_t j = 0; j < n; j++)
+		add_cell_stat(r, stats, cells[j]);
+	return 0;
+}
+
+static int cmp_cell_idx(const void *a, const void *b)
+{
+	int64_t x = (*(const struct cell_rec *const *)a)->idx;
+	int64_t y = (*(const struct cell_rec *const *)b)->idx;
+	return (x > y) - (x < y);
+}
+
+/* The rows of cells [0, n) of batch, by chunks in key order. */
+static int insert_cells(const struct sl_runner *r, struct sl_store *store,
+			struct sl_stats_batch *stats, const struct cell_rec *batch, size_t n,
+			const char *now, struct sl_error *err)
+{
+	const struct cell_rec **order = sl_xcalloc(n ? n : 1, sizeof *order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = &batch[i];
+	if (n > 1)
+		qsort(order, n, sizeof *order, cmp_cell_idx);
+	int rc = 0;
+	for (size_t i = 0, chunk = 0; rc == 0 && i < n; ) {
+		size_t k = (size_t)CELL_CHUNK >> chunk;
+		if (n - i < k) {
+			chunk++;
+			continue;
+		}
+		int c = insert_cell_chunk(r, store, stats, &order[i], k, chunk, now, err);
+		for (size_t j = 0; c == 1 && rc == 0 && j < k; j++)
+			rc = insert_cell(r, store, stats, order[i + j], now, err);
+		rc = c < 0 ? -1 : rc;
+		i += k;
+	}
+	free(order);
+	return rc;
 }
 
 /* The response cache's key is not unique in SQL (only a short prefix of it is indexed, see
@@ -1093,48 +1312,27 @@ static int commit_hook(struct sl_runner *r, struct sl_store *store, struct sl_st
 static int write_cells(struct sl_runner *r, struct sl_store *store, struct sl_stats_batch **stats,
 		       const struct cell_rec *batch, size_t n, struct sl_error *err)
 {
-	sqlite3_stmt *st = sl_store_prepare(store,
-		"INSERT INTO " CELL_ROW " ON CONFLICT DO NOTHING", err);
 	if (!*stats)
 		*stats = sl_stats_batch_new();
-	if (!st || sl_stats_batch_begin(store, *stats, err) != 0 ||
+	if (sl_stats_batch_begin(store, *stats, err) != 0 ||
 	    (r->opts->on_commit && commit_hook(r, store, *stats, batch, n, err) != 0))
 		goto fail;
 	char now[32];
 	sl_iso8601(sl_wall_ms(), now);
+	if (insert_cells(r, store, *stats, batch, n, now, err) != 0)
+		goto fail;
+	/* in the batch's order: of two cells with one key, the cache keeps the first's answer */
 	for (size_t i = 0; i < n; i++) {
 		const struct cell_rec *c = &batch[i];
 		int m, p, k, s;
 		cell_coords(r, c->idx, &m, &p, &k, &s);
-		sqlite3_reset(st);
-		bind_cell_row(r, st, c, now);
-		if (sl_store_step(store, st, err) < 0)
-			goto fail;
-		if (sqlite3_changes(sl_store_db(store)) == 0) {
-			sqlite3_stmt *rs = sl_store_prepare(store, "INSERT OR REPLACE INTO " CELL_ROW,
-							    err);
-			if (!rs)
-				goto fail;
-			bind_cell_row(r, rs, c, now);
-			if (sl_stats_batch_replace(store, rs, err) != 0)
-				goto fail;
-		} else {
-			sl_stats_batch_add_cell(*stats, &(struct sl_cell_stat){
-				.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
-				.error = c->error_kind != NULL, .cached = c->cached,
-				.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
-				.tokens_out = c->tokens_out, .reported_model = c->reported_model });
-		}
 		if (c->to_cache && cache_store(r, store, c, &r->models[m], now, err) != 0)
 			goto fail;
 	}
-	sqlite3_reset(st);
 	if (sl_stats_batch_write(store, *stats, err) != 0 || sl_store_commit(store, err) != 0)
 		goto fail;
 	return 0;
 fail:
-	if (st)
-		sqlite3_reset(st);
 	sl_store_rollback(store);
 	if (*stats)
 		sl_stats_batch_reset(*stats);
@@ -1248,6 +1446,11 @@ static int writer_start(struct sl_runner *r)
 		w->store = NULL;
 		return -1;
 	}
+	/* A multi-row INSERT of cells keeps a copy of each page it changes, the random leaves of
+	 * cells_latency and cells_ttft included (write_cells): above 64 kB SQLite moves that
+	 * statement journal to a temporary file for the rest of the transaction (1.5 pwrite64 a
+	 * cell at 100k). In memory it is at most a chunk's pages; this connection sorts nothing. */
+	sqlite3_exec(sl_store_db(w->store), "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	/* the loop's page cache size (cache_pages_for_run's, or the caller's) */
 	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -2282,6 +2485,7 @@ static void runner_free(struct sl_runner *r)
 	rows_clear(r);
 	free(r->rows);
 	free(r->skip);
+	free(r->dense);
 	for (size_t i = 0; i < r->fetched_cap; i++)
 		free(r->fetched[i]);
 	free(r->fetched);
@@ -2559,9 +2763,9 @@ bool sl_runner_pump(struct sl_runner *r)
 		sl_runner_stop(r);
 	if (!r->queued_emitted) { /* at the first pump: subscribers come after start */
 		r->queued_emitted = true;
-		for (int64_t idx = 0; wants(r, SL_EV_QUEUED) && idx < r->total; idx++)
-			if (!is_done(r, idx))
-				emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
+		for (int64_t idx = next_todo(r, 0); wants(r, SL_EV_QUEUED) && idx < r->total;
+		     idx = next_todo(r, idx + 1))
+			emit_cell(r, SL_EV_QUEUED, idx, NULL, NULL);
 	}
 	/* schedule: fill the free slots; cache hits and batch cells do not take a slot */
 	int batched = 0;
@@ -2573,8 +2777,13 @@ bool sl_runner_pump(struct sl_runner *r)
 			r->prog.budget_hit = true;
 			break;
 		}
-		int64_t idx = r->next++;
-		if (is_done(r, idx) || (r->batcher && sl_batcher_claimed(r->batcher, idx)))
+		int64_t idx = next_todo(r, r->next);
+		if (idx >= r->total) {
+			r->next = r->total;
+			break;
+		}
+		r->next = idx + 1;
+		if (r->batcher && sl_batcher_claimed(r->batcher, idx))
 			continue;
 		int rc = start_cell(r, r->eng, idx, &r->fail_err);
 		if (rc < 0) {
@@ -2784,12 +2993,11 @@ int sl_runner_plan(struct sl_store *store, const struct sl_runner_opts *opts,
 	}
 	if (plan_start(r, err) != 0)
 		goto done;
-	for (int64_t idx = 0; idx < r->total; idx++) {
+	for (int64_t idx = next_todo(r, 0); idx < r->total; idx = next_todo(r, idx + 1)) {
 		int m, p, c, s;
 		cell_coords(r, idx, &m, &p, &c, &s);
-		const struct sl_case *row;
-		if (!is_done(r, idx) &&
-		    (!(row = row_at(r, c, err)) || plan_cell(r, plan, idx, row, err) != 0))
+		const struct sl_case *row = row_at(r, c, err);
+		if (!row || plan_cell(r, plan, idx, row, err) != 0)
 			goto done;
 	}
 	rc = 0;
