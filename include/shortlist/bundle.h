@@ -6,7 +6,8 @@
  * used and its dataset. It is marked with PRAGMA application_id = SL_BUNDLE_APPLICATION_ID
  * and a bundle_meta table (format version, the source's schema version, the run's uid).
  * Because it is a store, every reader (runs show, report, the TUI) works on it unchanged;
- * the statistics tables are rebuilt by the store's own triggers as rows go in. */
+ * the statistics tables the store's triggers keep travel with the rows (exported and
+ * imported as they are, so the kept figures keyed by their sums still hold). */
 #ifndef SHORTLIST_BUNDLE_H
 #define SHORTLIST_BUNDLE_H
 

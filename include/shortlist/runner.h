@@ -106,6 +106,7 @@ struct sl_run_outcome {
 	double spent;
 	double max_cost;    /* the budget in force (--max-cost or the suite's), NAN if none */
 	int64_t requests;   /* engine requests made in this invocation */
+	int64_t batch_results; /* cells answered by a batch API in this invocation */
 	bool already_complete; /* --resume of a complete run: nothing was done */
 	int64_t batches_pending; /* batches still at the APIs (stored: runs poll) */
 	int64_t batched;         /* cells in them */

@@ -211,6 +211,7 @@ static cJSON *summary_json(struct summary *s, const struct sl_run_outcome *o, in
 	cJSON_AddNumberToObject(j, "cached", (double)s->run.n_cached);
 	cJSON_AddNumberToObject(j, "missing", (double)o->missing);
 	cJSON_AddNumberToObject(j, "requests", (double)o->requests);
+	cJSON_AddNumberToObject(j, "batch_results", (double)o->batch_results);
 	if (s->run.n_cost_unknown)
 		cJSON_AddNullToObject(j, "cost_usd");
 	else
@@ -541,10 +542,15 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	} else {
 		char cost[SL_FMT_LEN];
 		sl_fmt_usd_partial(s.run.cost, s.run.n_cost_unknown, cost);
-		printf("run %lld: %s, %lld/%lld cells, %lld errors, %lld cached, %lld API requests, "
+		/* a batch run's cells went out in a few batch calls, not as API requests */
+		char batch[64] = "";
+		if (o.batch_results)
+			snprintf(batch, sizeof batch, ", %lld from batch APIs",
+				 (long long)o.batch_results);
+		printf("run %lld: %s, %lld/%lld cells, %lld errors, %lld cached, %lld API requests%s, "
 		       "cost %s\n", (long long)o.run_id, s.run.status, (long long)s.run.n_done,
 		       (long long)s.run.n_cells, (long long)s.run.n_errors, (long long)s.run.n_cached,
-		       (long long)o.requests, cost);
+		       (long long)o.requests, batch, cost);
 		print_table(&s);
 		struct sl_buf card;
 		sl_buf_init(&card);

@@ -110,6 +110,7 @@ static void test_ten_thousand(void)
 	r = run_cli(db, (const char *[]){ "run", suite, "--no-cache", "--batch", NULL }, NULL);
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "10000/10000 cells, 0 errors");
+	CHECK_CONTAINS(r.out, "0 API requests, 10000 from batch APIs, cost");
 	run_result_free(&r);
 	long long batch = last_run();
 	CHECK(batch == inter + 1);

@@ -329,6 +329,116 @@ static void test_streamed_scores(void)
 	sl_store_close(s);
 }
 
+/* ---- runs diff: a merge, not a sort and a lookup per cell ---- */
+
+static int64_t n_started;
+
+static int count_stmt(unsigned type, void *ud, void *p, void *x)
+{
+	if (type == SQLITE_TRACE_STMT && x && strncmp(x, "--", 2) != 0) /* not trigger steps */
+		n_started++;
+	return test_trace_stmt(type, ud, p, x);
+}
+
+struct diff_seen {
+	char order[64][32];
+	int n;
+};
+
+static void on_diff(void *ud, unsigned changes, const struct sl_cell *a, const struct sl_cell *b,
+		    double sa, double sb)
+{
+	(void)changes;
+	(void)sa;
+	(void)sb;
+	struct diff_seen *d = ud;
+	const struct sl_cell *c = a ? a : b;
+	if (d->n < 64)
+		snprintf(d->order[d->n++], sizeof d->order[0], "%s %d", c->model, c->case_idx);
+}
+
+/* Two runs that list their models in opposite orders: cells are matched by model name.
+ * The diff reads each cell once in key order: a few statements in all (it ran two score
+ * lookups per matched cell, and sorted both runs' cells by name in a temporary B-tree). */
+static void test_diff_merges(void)
+{
+	struct sl_store *s = fixture_open("diff.db");
+	const char *ma[] = { "fake:b", "fake:a" }, *mb[] = { "fake:a", "fake:b" };
+	const char *prompts[] = { "p" };
+	fixture_begin(s);
+	int64_t ra = fixture_run(s, ma, NULL, 2, prompts, 1);
+	int64_t rb = fixture_run(s, mb, NULL, 2, prompts, 1);
+	for (int m = 0; m < 2; m++)
+		for (int c = 0; c < 100; c++) {
+			/* the same model is index m in run A, 1 - m in run B */
+			bool a_only = m == 0 && c == 99, b_only = m == 1 && c == 0;
+			if (!b_only) {
+				fixture_cell(s, ra, m, 0, c, 0, c == 7 ? "changed" : "yes", NULL, 100,
+					     NAN, 1, NAN);
+				fixture_score(s, ra, "accuracy", true, m, 0, c, 0, c == 11 ? 0 : 1,
+					      NULL, NAN);
+			}
+			if (!a_only) {
+				fixture_cell(s, rb, 1 - m, 0, c, 0, "yes", NULL, 100, NAN, 1, NAN);
+				if (c % 2 || c == 11) /* every other score missing in B */
+					fixture_score(s, rb, "accuracy", true, 1 - m, 0, c, 0, 1, NULL,
+						      NAN);
+			}
+		}
+	exec(s, "INSERT OR IGNORE INTO dataset_cases (dataset_hash, idx, line, vars, expected) "
+		"WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 99) "
+		"SELECT 'dshash', i, i + 1, '{}', 'yes' FROM k");
+	fixture_commit(s);
+	struct sl_error err = { 0 };
+	char *metric = sl_runs_diff_metric(s, ra, rb);
+	CHECK_STR(metric, "accuracy");
+	struct sl_run_diff_stats st;
+	struct diff_seen seen = { 0 };
+	n_started = 0;
+	sqlite3_trace_v2(sl_store_db(s), SQLITE_TRACE_STMT, count_stmt, NULL);
+	CHECK(sl_runs_diff(s, ra, rb, metric, on_diff, &seen, &st, &err) == 0);
+	sqlite3_trace_v2(sl_store_db(s), 0, NULL, NULL);
+	printf("runs diff of 2 x 200 cells: %lld statements\n", (long long)n_started);
+	CHECK(n_started <= 12);
+	CHECK_INT(st.matched, 198);
+	CHECK_INT(st.only_a, 1);
+	CHECK_INT(st.only_b, 1);
+	CHECK_INT(st.changed_output, 2); /* case 7 of either model */
+	/* A scored every cell, B only odd cases and 11, where A has 0: fake:a's matched cases
+	 * 1-99 differ in 49 even ones and 11, fake:b's 0-98 in 50 and 11 */
+	CHECK_INT(st.changed_score, 101);
+	CHECK_INT(st.same, 198 - 101 - 2);
+	/* in name order, then by case: fake:a's 52 (case 0 only in B, 2, 4, 6, 7, 8 ...) */
+	CHECK_INT(seen.n, 64);
+	CHECK_STR(seen.order[0], "fake:a 0");
+	CHECK_STR(seen.order[1], "fake:a 2");
+	CHECK_STR(seen.order[4], "fake:a 7");
+	CHECK_STR(seen.order[51], "fake:a 98");
+	CHECK_STR(seen.order[52], "fake:b 0");
+	test_current = "runs diff";
+	for (size_t i = 0; i < test_n_traced; i++) {
+		char *eqp = sl_xasprintf("EXPLAIN QUERY PLAN %s", test_traced[i]);
+		sqlite3_stmt *q;
+		CHECK(sqlite3_prepare_v2(sl_store_db(s), eqp, -1, &q, NULL) == SQLITE_OK);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(q, 3);
+			/* the run's few (model, prompt) pairs may be sorted, its cells not */
+			if ((strstr(detail, "TEMP B-TREE") && strstr(test_traced[i], "cell")) ||
+			    strncmp(detail, "SCAN c", 6) == 0) {
+				fprintf(stderr, "runs diff sorts or scans: %s\n  in: %s\n", detail,
+					test_traced[i]);
+				test_failures++;
+			}
+		}
+		sqlite3_finalize(q);
+		free(eqp);
+		free(test_traced[i]);
+	}
+	test_n_traced = 0;
+	free(metric);
+	sl_store_close(s);
+}
+
 /* ---- no reader walks the run's cells ---- */
 
 static bool ident_char(char c)
@@ -557,4 +667,5 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_percentiles_kept);
 	RUN_TEST(test_streamed_scores);
 	RUN_TEST(test_readers_read_statistics);
+	RUN_TEST(test_diff_merges);
 TEST_MAIN_END

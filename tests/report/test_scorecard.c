@@ -132,6 +132,7 @@ static void test_reference_values(void)
 	CHECK_CONTAINS(out.data, "0.700 [0.397,0.892]");
 	CHECK_CONTAINS(out.data, "unknown");
 	CHECK_CONTAINS(out.data, "judge: 10 judged cells");
+	CHECK_CONTAINS(out.data, "(Wilson for proportions, bootstrap of the mean otherwise)");
 	sl_buf_free(&out);
 
 	struct sl_triangle tri;
@@ -398,6 +399,13 @@ static void test_intervals_bounded(void)
 	struct sl_interval nm = sl_stats_normal_mean((uint64_t)n, sum, sumsq, SL_Z95);
 	CHECK_NEAR(q->lo, nm.lo, 1e-12);
 	CHECK_NEAR(q->hi, nm.hi, 1e-12);
+	/* the footnote names the interval the table shows, not a bootstrap */
+	struct sl_buf out;
+	sl_buf_init(&out);
+	sl_scorecard_render_text(&sc, &out);
+	CHECK_CONTAINS(out.data, "(Wilson for proportions; normal for means (over 2000 scores), "
+				 "within the scores' range)");
+	sl_buf_free(&out);
 	sl_scorecard_free(&sc);
 
 	/* Grades 1-5 on 600 cells of model 0: a bootstrap over the 5 distinct values, exactly
@@ -429,6 +437,10 @@ static void test_intervals_bounded(void)
 							      SL_BOOTSTRAP_SEED);
 	CHECK(q->lo == h.lo && q->hi == h.hi);
 	CHECK(q->lo < v && v < q->hi);
+	sl_buf_init(&out);
+	sl_scorecard_render_text(&sc, &out);
+	CHECK_CONTAINS(out.data, "for means bootstrap up to 2000 scores, normal above");
+	sl_buf_free(&out);
 	sl_scorecard_free(&sc);
 
 	/* Human ratings of more than SL_BOOTSTRAP_MAX_N cells: the normal interval too (the

@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include <cjson/cJSON.h>
+#include <malloc.h>
 
 #include "shortlist/accuracy.h"
 #include "shortlist/jsonschema.h"
@@ -102,6 +103,39 @@ static void test_classify(void)
 	CHECK_INT(r.classes[1].support, 2);
 	sl_classify_report_free(&r);
 	sl_classify_free(c);
+}
+
+/* `score --run` adds every cell of a run: the report's memory grows with the labels, not
+ * with the cells (it kept two indices per cell: 16 MB at 1M cells). */
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd; /* big blocks are mmapped */
+}
+
+static void test_classify_bounded(void)
+{
+	if (TEST_UNDER_ASAN) /* its allocator keeps no mallinfo2 */
+		return;
+	const char *labels[] = { "positive", "negative" };
+	for (int fixed = 0; fixed < 2; fixed++) {
+		struct sl_classify *c = sl_classify_new(fixed ? labels : NULL, fixed ? 2 : 0);
+		sl_classify_add(c, "positive", "negative");
+		sl_classify_add(c, "negative", "neutral");
+		size_t before = heap_in_use();
+		for (int i = 0; i < 200000; i++)
+			sl_classify_add(c, labels[i % 2], i % 3 ? labels[i % 2] : NULL);
+		size_t grew = heap_in_use() - before;
+		printf("200,000 cells added (%s labels): heap grew %zu bytes\n",
+		       fixed ? "fixed" : "seen", grew);
+		CHECK(grew < 4096);
+		struct sl_classify_report r;
+		sl_classify_report(c, &r);
+		CHECK_INT(r.n, 200002);
+		CHECK_INT(r.correct, 133333);
+		sl_classify_report_free(&r);
+		sl_classify_free(c);
+	}
 }
 
 static void test_schema(void)
@@ -299,6 +333,7 @@ static void test_registry_errors(void)
 TEST_MAIN_BEGIN
 	RUN_TEST(test_match);
 	RUN_TEST(test_classify);
+	RUN_TEST(test_classify_bounded);
 	RUN_TEST(test_schema);
 	RUN_TEST(test_registry);
 	RUN_TEST(test_registry_errors);

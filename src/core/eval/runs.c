@@ -619,43 +619,9 @@ void sl_run_case_clear(struct sl_case *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Order for matching cells across runs: by what they mean, not by index. */
-static int cell_key_cmp(const struct sl_cell *a, const struct sl_cell *b)
-{
-	int c = strcmp(a->model, b->model);
-	if (!c)
-		c = strcmp(a->prompt_name, b->prompt_name);
-	if (!c)
-		c = (a->case_idx > b->case_idx) - (a->case_idx < b->case_idx);
-	if (!c)
-		c = (a->sample > b->sample) - (a->sample < b->sample);
-	return c;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* A cell's stored score of metric (written by scoring), NAN when none. */
-static double cell_score(struct sl_store *store, const char *metric, const struct sl_cell *c)
-{
-	sqlite3_stmt *st = sl_store_prepare(store,
-		"SELECT value FROM cell_scores WHERE run_id = ? AND metric = ? AND model_idx = ? "
-		"AND prompt_idx = ? AND case_idx = ? AND sample = ?", NULL);
-	if (!st)
-		return NAN;
-	sqlite3_bind_int64(st, 1, c->run_id);
-	sl_bind_text(st, 2, metric);
-	sqlite3_bind_int(st, 3, c->model_idx);
-	sqlite3_bind_int(st, 4, c->prompt_idx);
-	sqlite3_bind_int(st, 5, c->case_idx);
-	sqlite3_bind_int(st, 6, c->sample);
-	double v = NAN;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_double(st, 0);
-	sqlite3_reset(st);
-	return v;
 }
 
 char *sl_runs_diff_metric(struct sl_store *store, int64_t run_a, int64_t run_b)
@@ -673,51 +639,143 @@ char *sl_runs_diff_metric(struct sl_store *store, int64_t run_a, int64_t run_b)
 	return m;
 }
 
-int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, const char *metric,
-		 sl_cell_diff_fn diff_fn, void *diff_ud, struct sl_run_diff_stats *stats,
-		 struct sl_error *err)
+/* One run's side of a diff. Cells are matched by what they mean (model and prompt names,
+ * case, sample), not by index: the run's (model, prompt) groups are walked in name order
+ * and each group's cells and scores in key order, so the diff is a merge that reads each
+ * cell once, sorts nothing and looks nothing up per cell. */
+struct diff_side {
+	sqlite3_stmt *groups; /* (model_idx, prompt_idx, model, prompt) by name */
+	sqlite3_stmt *cells;  /* one group's cells by case and sample */
+	sqlite3_stmt *scores; /* one group's scores of the metric, the same order; NULL: none */
+	int g, c, s;          /* the last step of each */
+	struct sl_cell cell;
+};
+
+static int side_open(struct sl_store *store, struct diff_side *d, int64_t run,
+		     const char *metric, struct sl_error *err)
 {
-	static const char sql[] = CELL_COLUMNS "WHERE run_id = ? ORDER BY model, prompt_name, "
-					       "case_idx, sample";
-	memset(stats, 0, sizeof *stats);
-	sqlite3_stmt *sa = prepare_own(store, sql, err);
-	sqlite3_stmt *sb = sa ? prepare_own(store, sql, err) : NULL;
-	if (!sb) {
-		sqlite3_finalize(sa);
+	memset(d, 0, sizeof *d);
+	d->groups = prepare_own(store, "SELECT m.idx, p.idx, m.requested, p.name FROM run_models m "
+				"JOIN run_prompts p ON p.run_id = m.run_id WHERE m.run_id = ?1 "
+				"ORDER BY m.requested, p.name, m.idx, p.idx", err);
+	d->cells = d->groups ? prepare_own(store, CELL_COLUMNS "WHERE run_id = ?1 AND model_idx = "
+					   "?2 AND prompt_idx = ?3 ORDER BY case_idx, sample",
+					   err) : NULL;
+	if (!d->cells)
 		return -1;
+	if (metric && sqlite3_prepare_v2(sl_store_db(store), "SELECT case_idx, sample, value FROM "
+					 "cell_scores WHERE run_id = ?1 AND metric = ?4 AND "
+					 "model_idx = ?2 AND prompt_idx = ?3 ORDER BY case_idx, "
+					 "sample", -1, &d->scores, NULL) != SQLITE_OK) {
+		sqlite3_finalize(d->scores); /* no scoring tables: no scores */
+		d->scores = NULL;
 	}
-	sqlite3_bind_int64(sa, 1, run_a);
-	sqlite3_bind_int64(sb, 1, run_b);
-	int ra = sqlite3_step(sa), rb = sqlite3_step(sb);
-	while (ra == SQLITE_ROW || rb == SQLITE_ROW) {
-		struct sl_cell a, b;
-		if (ra == SQLITE_ROW)
-			cell_from_row(sa, &a);
-		if (rb == SQLITE_ROW)
-			cell_from_row(sb, &b);
-		int cmp = ra != SQLITE_ROW ? 1 : rb != SQLITE_ROW ? -1 : cell_key_cmp(&a, &b);
+	sqlite3_bind_int64(d->groups, 1, run);
+	sqlite3_bind_int64(d->cells, 1, run);
+	if (d->scores) {
+		sqlite3_bind_int64(d->scores, 1, run);
+		sqlite3_bind_text(d->scores, 4, metric, -1, SQLITE_TRANSIENT);
+	}
+	d->c = d->s = SQLITE_DONE;
+	d->g = sqlite3_step(d->groups);
+	return 0;
+}
+
+static void side_close(struct diff_side *d)
+{
+	sqlite3_finalize(d->groups);
+	sqlite3_finalize(d->cells);
+	sqlite3_finalize(d->scores);
+}
+
+static int side_group_cmp(const struct diff_side *a, const struct diff_side *b)
+{
+	if (a->g != SQLITE_ROW || b->g != SQLITE_ROW)
+		return a->g == SQLITE_ROW ? -1 : b->g == SQLITE_ROW ? 1 : 0;
+	int c = strcmp(sl_col_text(a->groups, 2), sl_col_text(b->groups, 2));
+	return c ? c : strcmp(sl_col_text(a->groups, 3), sl_col_text(b->groups, 3));
+}
+
+static void side_next_cell(struct diff_side *d)
+{
+	d->c = sqlite3_step(d->cells);
+	if (d->c == SQLITE_ROW)
+		cell_from_row(d->cells, &d->cell);
+}
+
+/* Start the current group's cells and scores (in: this side has the group). */
+static void side_start_group(struct diff_side *d, bool in)
+{
+	d->c = d->s = SQLITE_DONE;
+	if (!in)
+		return;
+	sqlite3_stmt *st[] = { d->cells, d->scores };
+	for (size_t i = 0; i < SL_ARRAY_LEN(st) && st[i]; i++) {
+		sqlite3_reset(st[i]);
+		sqlite3_bind_int(st[i], 2, sqlite3_column_int(d->groups, 0));
+		sqlite3_bind_int(st[i], 3, sqlite3_column_int(d->groups, 1));
+	}
+	side_next_cell(d);
+	if (d->scores)
+		d->s = sqlite3_step(d->scores);
+}
+
+static int case_cmp(int case_a, int sample_a, int case_b, int sample_b)
+{
+	if (case_a != case_b)
+		return case_a < case_b ? -1 : 1;
+	return (sample_a > sample_b) - (sample_a < sample_b);
+}
+
+/* The current cell's score (NAN: none), its scores' cursor moved up to it. */
+static double side_score(struct diff_side *d)
+{
+	int cmp = -1;
+	while (d->s == SQLITE_ROW && (cmp = case_cmp(sqlite3_column_int(d->scores, 0),
+						     sqlite3_column_int(d->scores, 1),
+						     d->cell.case_idx, d->cell.sample)) < 0)
+		d->s = sqlite3_step(d->scores);
+	if (d->s != SQLITE_ROW || cmp != 0 || sqlite3_column_type(d->scores, 2) == SQLITE_NULL)
+		return NAN;
+	return sqlite3_column_double(d->scores, 2);
+}
+
+static bool side_failed(const struct diff_side *d)
+{
+	return (d->g != SQLITE_ROW && d->g != SQLITE_DONE) ||
+	       (d->c != SQLITE_ROW && d->c != SQLITE_DONE) ||
+	       (d->s != SQLITE_ROW && d->s != SQLITE_DONE);
+}
+
+/* The cells of one group in either run or both (a or b without it is at SQLITE_DONE). */
+static void diff_group(struct diff_side *a, struct diff_side *b, sl_cell_diff_fn diff_fn,
+		       void *diff_ud, struct sl_run_diff_stats *stats)
+{
+	while ((a->c == SQLITE_ROW || b->c == SQLITE_ROW) && !side_failed(a) && !side_failed(b)) {
+		int cmp = a->c != SQLITE_ROW ? 1 : b->c != SQLITE_ROW ? -1
+			: case_cmp(a->cell.case_idx, a->cell.sample, b->cell.case_idx, b->cell.sample);
 		if (cmp < 0) {
 			stats->only_a++;
 			if (diff_fn)
-				diff_fn(diff_ud, SL_CELL_ONLY_A, &a, NULL, NAN, NAN);
-			ra = sqlite3_step(sa);
+				diff_fn(diff_ud, SL_CELL_ONLY_A, &a->cell, NULL, NAN, NAN);
+			side_next_cell(a);
 			continue;
 		}
 		if (cmp > 0) {
 			stats->only_b++;
 			if (diff_fn)
-				diff_fn(diff_ud, SL_CELL_ONLY_B, NULL, &b, NAN, NAN);
-			rb = sqlite3_step(sb);
+				diff_fn(diff_ud, SL_CELL_ONLY_B, NULL, &b->cell, NAN, NAN);
+			side_next_cell(b);
 			continue;
 		}
 		stats->matched++;
 		unsigned changes = 0;
-		if (!str_eq(a.error_kind, b.error_kind) || !str_eq(a.error_msg, b.error_msg))
+		if (!str_eq(a->cell.error_kind, b->cell.error_kind) ||
+		    !str_eq(a->cell.error_msg, b->cell.error_msg))
 			changes |= SL_CELL_ERROR;
-		if (!str_eq(a.output, b.output))
+		if (!str_eq(a->cell.output, b->cell.output))
 			changes |= SL_CELL_OUTPUT;
-		double sca = metric ? cell_score(store, metric, &a) : NAN;
-		double scb = metric ? cell_score(store, metric, &b) : NAN;
+		double sca = side_score(a), scb = side_score(b);
 		if (isnan(sca) != isnan(scb) || (!isnan(sca) && fabs(sca - scb) > 1e-12))
 			changes |= SL_CELL_SCORE;
 		if (!changes) {
@@ -727,18 +785,44 @@ int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, const cha
 			stats->changed_score += (changes & SL_CELL_SCORE) != 0;
 			stats->changed_error += (changes & SL_CELL_ERROR) != 0;
 			if (diff_fn)
-				diff_fn(diff_ud, changes, &a, &b, sca, scb);
+				diff_fn(diff_ud, changes, &a->cell, &b->cell, sca, scb);
 		}
-		ra = sqlite3_step(sa);
-		rb = sqlite3_step(sb);
+		side_next_cell(a);
+		side_next_cell(b);
 	}
-	int rc = 0;
-	if ((ra != SQLITE_DONE && ra != SQLITE_ROW) || (rb != SQLITE_DONE && rb != SQLITE_ROW)) {
+}
+
+int sl_runs_diff(struct sl_store *store, int64_t run_a, int64_t run_b, const char *metric,
+		 sl_cell_diff_fn diff_fn, void *diff_ud, struct sl_run_diff_stats *stats,
+		 struct sl_error *err)
+{
+	memset(stats, 0, sizeof *stats);
+	struct diff_side a, b;
+	int rc = side_open(store, &a, run_a, metric, err);
+	if (rc == 0 && side_open(store, &b, run_b, metric, err) != 0) {
+		side_close(&b);
+		rc = -1;
+	}
+	if (rc != 0) {
+		side_close(&a);
+		return -1;
+	}
+	while ((a.g == SQLITE_ROW || b.g == SQLITE_ROW) && !side_failed(&a) && !side_failed(&b)) {
+		int cmp = side_group_cmp(&a, &b);
+		side_start_group(&a, cmp <= 0);
+		side_start_group(&b, cmp >= 0);
+		diff_group(&a, &b, diff_fn, diff_ud, stats);
+		if (cmp <= 0)
+			a.g = sqlite3_step(a.groups);
+		if (cmp >= 0)
+			b.g = sqlite3_step(b.groups);
+	}
+	if (side_failed(&a) || side_failed(&b)) {
 		sl_store_error(store, err, "comparing runs");
 		rc = -1;
 	}
-	sqlite3_finalize(sa);
-	sqlite3_finalize(sb);
+	side_close(&a);
+	side_close(&b);
 	return rc;
 }
 

@@ -1073,6 +1073,30 @@ int sl_scorecard_triangle(const struct sl_scorecard *sc, const char *metric,
 
 /* ---- text ---- */
 
+/* The footnote names the intervals the table shows: a big run's means take the normal
+ * interval (sl_stats_bounded_mean), and saying "bootstrap" there would misstate them. */
+static const char *interval_methods(const struct sl_scorecard *sc, char *buf, size_t len)
+{
+	bool boot = false, normal = false;
+	for (size_t i = 0; i < sc->n_rows; i++)
+		for (size_t m = 0; m < sc->rows[i].n_metrics; m++) {
+			const struct sl_metric_value *mv = &sc->rows[i].metrics[m];
+			if (mv->kind == SL_METRIC_PROPORTION || !isfinite(mv->lo) || !mv->method)
+				continue;
+			boot |= strcmp(mv->method, "bootstrap") == 0;
+			normal |= strcmp(mv->method, "normal") == 0;
+		}
+	if (!normal)
+		return "Wilson for proportions, bootstrap of the mean otherwise";
+	if (boot)
+		snprintf(buf, len, "Wilson for proportions; for means bootstrap up to %d scores, "
+			 "normal above, within the scores' range", SL_BOOTSTRAP_MAX_N);
+	else
+		snprintf(buf, len, "Wilson for proportions; normal for means (over %d scores), "
+			 "within the scores' range", SL_BOOTSTRAP_MAX_N);
+	return buf;
+}
+
 void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 {
 	if (sc->n_rows == 0) {
@@ -1128,8 +1152,9 @@ void sl_scorecard_render_text(const struct sl_scorecard *sc, struct sl_buf *out)
 			      sl_fmt_number(r->tokens_per_s, 1, tps),
 			      sl_fmt_usd(r->cost_per_request, req), sl_fmt_usd(r->cost_per_1k, k));
 	}
-	sl_buf_puts(out, "quality: estimate [95% interval] (Wilson for proportions, bootstrap of "
-			 "the mean otherwise); latency over successful cells.\n");
+	char how[160];
+	sl_buf_printf(out, "quality: estimate [95%% interval] (%s); latency over successful "
+		      "cells.\n", interval_methods(sc, how, sizeof how));
 	if (sc->judge_calls) {
 		char jc[SL_FMT_LEN];
 		sl_fmt_usd(sc->judge_cost, jc);

@@ -273,23 +273,43 @@ struct sl_classify {
 	char **labels;
 	size_t n, cap;
 	bool fixed;
-	/* pairs (truth index, predicted index or n-for-other), recorded as indices into the
-	 * growing label list; (other) is encoded as SIZE_MAX */
-	size_t *truth, *pred;
-	size_t count, pairs_cap;
+	/* The confusion counts as they come, counts[t * (cap + 1) + p] with p == cap for
+	 * (other): memory grows with the label set, never with the cells added (a 1M-cell
+	 * `score --run` kept a pair of indices per cell). */
+	uint64_t *counts;
+	uint64_t count;
 	uint64_t n_truth_outside; /* true labels outside a fixed set (ignored in the report) */
 };
+
+static uint64_t *count_at(const struct sl_classify *c, size_t t, size_t p)
+{
+	return &c->counts[t * (c->cap + 1) + (p == SIZE_MAX ? c->cap : p)];
+}
+
+/* Room for twice the labels: the counts move to the wider rows. */
+static void labels_grow(struct sl_classify *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 8;
+	uint64_t *counts = sl_xcalloc(cap * (cap + 1), sizeof *counts);
+	for (size_t t = 0; t < c->n; t++) {
+		for (size_t p = 0; p < c->n; p++)
+			counts[t * (cap + 1) + p] = *count_at(c, t, p);
+		counts[t * (cap + 1) + cap] = *count_at(c, t, SIZE_MAX);
+	}
+	free(c->counts);
+	c->counts = counts;
+	c->cap = cap;
+	c->labels = sl_xrealloc(c->labels, cap * sizeof *c->labels);
+}
 
 struct sl_classify *sl_classify_new(const char *const *labels, size_t n_labels)
 {
 	struct sl_classify *c = sl_xcalloc(1, sizeof *c);
-	if (labels) {
-		c->fixed = true;
-		c->cap = n_labels ? n_labels : 1;
-		c->labels = sl_xcalloc(c->cap, sizeof *c->labels);
-		for (size_t i = 0; i < n_labels; i++)
-			c->labels[c->n++] = sl_xstrdup(labels[i]);
-	}
+	c->fixed = labels != NULL;
+	while (c->cap < n_labels || !c->cap)
+		labels_grow(c);
+	for (size_t i = 0; i < n_labels; i++)
+		c->labels[c->n++] = sl_xstrdup(labels[i]);
 	return c;
 }
 
@@ -300,43 +320,34 @@ void sl_classify_free(struct sl_classify *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->labels[i]);
 	free(c->labels);
-	free(c->truth);
-	free(c->pred);
+	free(c->counts);
 	free(c);
 }
 
-static size_t label_index(struct sl_classify *c, const char *label, bool add)
+static size_t label_index(struct sl_classify *c, const char *label)
 {
 	if (!label)
 		return SIZE_MAX;
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->labels[i], label) == 0)
 			return i;
-	if (!add || c->fixed)
+	if (c->fixed)
 		return SIZE_MAX;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 8;
-		c->labels = sl_xrealloc(c->labels, c->cap * sizeof *c->labels);
-	}
+	if (c->n == c->cap)
+		labels_grow(c);
 	c->labels[c->n] = sl_xstrdup(label);
 	return c->n++;
 }
 
 void sl_classify_add(struct sl_classify *c, const char *truth, const char *predicted)
 {
-	size_t t = label_index(c, truth, true);
+	size_t t = label_index(c, truth);
 	if (t == SIZE_MAX) {
 		c->n_truth_outside++;
 		return;
 	}
-	size_t p = label_index(c, predicted, true);
-	if (c->count == c->pairs_cap) {
-		c->pairs_cap = c->pairs_cap ? c->pairs_cap * 2 : 64;
-		c->truth = sl_xrealloc(c->truth, c->pairs_cap * sizeof *c->truth);
-		c->pred = sl_xrealloc(c->pred, c->pairs_cap * sizeof *c->pred);
-	}
-	c->truth[c->count] = t;
-	c->pred[c->count] = p;
+	size_t p = label_index(c, predicted);
+	(*count_at(c, t, p))++;
 	c->count++;
 }
 
@@ -348,11 +359,11 @@ void sl_classify_report(const struct sl_classify *c, struct sl_classify_report *
 	out->n_classes = k;
 	out->classes = sl_xcalloc(k ? k : 1, sizeof *out->classes);
 	out->confusion = sl_xcalloc(k > 0 ? k * w : 1, sizeof *out->confusion);
-	for (size_t i = 0; i < c->count; i++) {
-		size_t p = c->pred[i] == SIZE_MAX ? k : c->pred[i];
-		out->confusion[c->truth[i] * w + p]++;
-		if (p == c->truth[i])
-			out->correct++;
+	for (size_t t = 0; t < k; t++) {
+		for (size_t p = 0; p < k; p++)
+			out->confusion[t * w + p] = *count_at(c, t, p);
+		out->confusion[t * w + k] = *count_at(c, t, SIZE_MAX);
+		out->correct += out->confusion[t * w + t];
 	}
 	out->accuracy = c->count ? (double)out->correct / (double)c->count : 0;
 	double sum_p = 0, sum_r = 0, sum_f = 0, wf = 0;
