@@ -1062,40 +1062,159 @@ static int begin_write(struct sl_runner *r, bool wait, struct sl_error *err)
 
 /* A cell's row: new (ON CONFLICT DO NOTHING, its statistics added up by the batch), or one
  * stored before (resumed, retried) written again with its triggers on (stats_batch.h). */
-#define CELL_ROW "cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "            \
+#define CELL_COLS "cells(run_id, model_idx, prompt_idx, case_idx, sample, model, "            \
 	"reported_model, output, finish_reason, error_kind, error_msg, http_status, cached, "  \
 	"latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, expected, "      \
-	"reference, label, cache_key, finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
-	"?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+	"reference, label, cache_key, finished_at) VALUES "
+#define CELL_ROW CELL_COLS "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " \
+	"?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
 
-static void bind_cell_row(const struct sl_runner *r, sqlite3_stmt *st, const struct cell_rec *c,
-			  const char *now)
+/* New rows go in by chunks of up to 32, one multi-row INSERT each (as score rows do,
+ * score_run.c): a statement per row set up its VDBE frames and statement journal for every
+ * cell. A chunk with a row that is there fails as a whole (its changes undone) and goes row
+ * by row. Chunk i holds 32 >> i rows, in key order (the primary key's leaves together). */
+#define CELL_V1 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define CELL_TWICE(v) v ", " v
+#define CELL_V4 CELL_TWICE(CELL_TWICE(CELL_V1))
+static const char *const cell_chunk_sql[] = {
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_TWICE(CELL_TWICE(CELL_V4))),
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_TWICE(CELL_V4)),
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_V4),
+	"INSERT INTO " CELL_COLS CELL_V4,
+	"INSERT INTO " CELL_COLS CELL_TWICE(CELL_V1),
+	"INSERT INTO " CELL_COLS CELL_V1,
+};
+enum { CELL_CHUNK = 32, CELL_ROW_PARAMS = 24 };
+_Static_assert(CELL_CHUNK >> (SL_ARRAY_LEN(cell_chunk_sql) - 1) == 1, "a chunk per power of two");
+
+/* Bind c as the row whose parameters start after `base`. */
+static void bind_cell_row(const struct sl_runner *r, sqlite3_stmt *st, int base,
+			  const struct cell_rec *c, const char *now)
 {
 	int m, p, k, smp;
 	cell_coords(r, c->idx, &m, &p, &k, &smp);
-	bind_cell(r, st, c->idx);
-	sl_bind_text(st, 6, r->models[m].requested);
-	sl_bind_text(st, 7, c->reported_model);
-	sl_bind_text(st, 8, c->output);
-	sl_bind_text(st, 9, c->finish_reason);
-	sl_bind_text(st, 10, c->error_kind);
-	sl_bind_text(st, 11, c->error_msg);
+	sqlite3_bind_int64(st, base + 1, r->run_id);
+	sqlite3_bind_int(st, base + 2, m);
+	sqlite3_bind_int(st, base + 3, p);
+	sqlite3_bind_int(st, base + 4, k);
+	sqlite3_bind_int(st, base + 5, smp);
+	sl_bind_text(st, base + 6, r->models[m].requested);
+	sl_bind_text(st, base + 7, c->reported_model);
+	sl_bind_text(st, base + 8, c->output);
+	sl_bind_text(st, base + 9, c->finish_reason);
+	sl_bind_text(st, base + 10, c->error_kind);
+	sl_bind_text(st, base + 11, c->error_msg);
 	if (c->http_status) /* a reset statement keeps its bindings: the last cell's status */
-		sqlite3_bind_int(st, 12, (int)c->http_status);
+		sqlite3_bind_int(st, base + 12, (int)c->http_status);
 	else
-		sqlite3_bind_null(st, 12);
-	sqlite3_bind_int(st, 13, c->cached);
-	bind_real(st, 14, c->latency_ms);
-	bind_real(st, 15, c->ttft_ms);
-	bind_count(st, 16, c->tokens_in);
-	bind_count(st, 17, c->tokens_out);
-	sqlite3_bind_int(st, 18, c->tokens_estimated);
-	bind_real(st, 19, c->cost);
-	sl_bind_text(st, 20, c->ans.expected);
-	sl_bind_text(st, 21, c->ans.reference);
-	sl_bind_text(st, 22, c->ans.label);
-	sl_bind_text(st, 23, c->cache_key);
-	sl_bind_text(st, 24, now);
+		sqlite3_bind_null(st, base + 12);
+	sqlite3_bind_int(st, base + 13, c->cached);
+	bind_real(st, base + 14, c->latency_ms);
+	bind_real(st, base + 15, c->ttft_ms);
+	bind_count(st, base + 16, c->tokens_in);
+	bind_count(st, base + 17, c->tokens_out);
+	sqlite3_bind_int(st, base + 18, c->tokens_estimated);
+	bind_real(st, base + 19, c->cost);
+	sl_bind_text(st, base + 20, c->ans.expected);
+	sl_bind_text(st, base + 21, c->ans.reference);
+	sl_bind_text(st, base + 22, c->ans.label);
+	sl_bind_text(st, base + 23, c->cache_key);
+	sl_bind_text(st, base + 24, now);
+}
+
+static void add_cell_stat(const struct sl_runner *r, struct sl_stats_batch *stats,
+			  const struct cell_rec *c)
+{
+	int m, p, k, smp;
+	cell_coords(r, c->idx, &m, &p, &k, &smp);
+	sl_stats_batch_add_cell(stats, &(struct sl_cell_stat){
+		.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
+		.error = c->error_kind != NULL, .cached = c->cached,
+		.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
+		.tokens_out = c->tokens_out, .reported_model = c->reported_model });
+}
+
+/* One cell's row: new (its statistics into stats) or written again with its triggers on. */
+static int insert_cell(const struct sl_runner *r, struct sl_store *store,
+		       struct sl_stats_batch *stats, const struct cell_rec *c, const char *now,
+		       struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store,
+		"INSERT INTO " CELL_ROW " ON CONFLICT DO NOTHING", err);
+	if (!st)
+		return -1;
+	bind_cell_row(r, st, 0, c, now);
+	int rc = sl_store_step(store, st, err);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	if (sqlite3_changes(sl_store_db(store)) == 1) {
+		add_cell_stat(r, stats, c);
+		return 0;
+	}
+	sqlite3_stmt *rs = sl_store_prepare(store, "INSERT OR REPLACE INTO " CELL_ROW, err);
+	if (!rs)
+		return -1;
+	bind_cell_row(r, rs, 0, c, now);
+	return sl_stats_batch_replace(store, rs, err);
+}
+
+/* n (a chunk's size) rows from cells in one statement: 0 in, 1 one of them was there
+ * (nothing written), -1 error. */
+static int insert_cell_chunk(const struct sl_runner *r, struct sl_store *store,
+			     struct sl_stats_batch *stats, const struct cell_rec *const *cells,
+			     size_t n, size_t chunk, const char *now, struct sl_error *err)
+{
+	sqlite3_stmt *st = sl_store_prepare(store, cell_chunk_sql[chunk], err);
+	if (!st)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		bind_cell_row(r, st, (int)j * CELL_ROW_PARAMS, cells[j], now);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		sl_store_error(store, err, "writing cells");
+		return -1;
+	}
+	for (size_t j = 0; j < n; j++)
+		add_cell_stat(r, stats, cells[j]);
+	return 0;
+}
+
+static int cmp_cell_idx(const void *a, const void *b)
+{
+	int64_t x = (*(const struct cell_rec *const *)a)->idx;
+	int64_t y = (*(const struct cell_rec *const *)b)->idx;
+	return (x > y) - (x < y);
+}
+
+/* The rows of cells [0, n) of batch, by chunks in key order. */
+static int insert_cells(const struct sl_runner *r, struct sl_store *store,
+			struct sl_stats_batch *stats, const struct cell_rec *batch, size_t n,
+			const char *now, struct sl_error *err)
+{
+	const struct cell_rec **order = sl_xcalloc(n ? n : 1, sizeof *order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = &batch[i];
+	if (n > 1)
+		qsort(order, n, sizeof *order, cmp_cell_idx);
+	int rc = 0;
+	for (size_t i = 0, chunk = 0; rc == 0 && i < n; ) {
+		size_t k = (size_t)CELL_CHUNK >> chunk;
+		if (n - i < k) {
+			chunk++;
+			continue;
+		}
+		int c = insert_cell_chunk(r, store, stats, &order[i], k, chunk, now, err);
+		for (size_t j = 0; c == 1 && rc == 0 && j < k; j++)
+			rc = insert_cell(r, store, stats, order[i + j], now, err);
+		rc = c < 0 ? -1 : rc;
+		i += k;
+	}
+	free(order);
+	return rc;
 }
 
 /* The response cache's key is not unique in SQL (only a short prefix of it is indexed, see
@@ -1193,48 +1312,27 @@ static int commit_hook(struct sl_runner *r, struct sl_store *store, struct sl_st
 static int write_cells(struct sl_runner *r, struct sl_store *store, struct sl_stats_batch **stats,
 		       const struct cell_rec *batch, size_t n, struct sl_error *err)
 {
-	sqlite3_stmt *st = sl_store_prepare(store,
-		"INSERT INTO " CELL_ROW " ON CONFLICT DO NOTHING", err);
 	if (!*stats)
 		*stats = sl_stats_batch_new();
-	if (!st || sl_stats_batch_begin(store, *stats, err) != 0 ||
+	if (sl_stats_batch_begin(store, *stats, err) != 0 ||
 	    (r->opts->on_commit && commit_hook(r, store, *stats, batch, n, err) != 0))
 		goto fail;
 	char now[32];
 	sl_iso8601(sl_wall_ms(), now);
+	if (insert_cells(r, store, *stats, batch, n, now, err) != 0)
+		goto fail;
+	/* in the batch's order: of two cells with one key, the cache keeps the first's answer */
 	for (size_t i = 0; i < n; i++) {
 		const struct cell_rec *c = &batch[i];
 		int m, p, k, s;
 		cell_coords(r, c->idx, &m, &p, &k, &s);
-		sqlite3_reset(st);
-		bind_cell_row(r, st, c, now);
-		if (sl_store_step(store, st, err) < 0)
-			goto fail;
-		if (sqlite3_changes(sl_store_db(store)) == 0) {
-			sqlite3_stmt *rs = sl_store_prepare(store, "INSERT OR REPLACE INTO " CELL_ROW,
-							    err);
-			if (!rs)
-				goto fail;
-			bind_cell_row(r, rs, c, now);
-			if (sl_stats_batch_replace(store, rs, err) != 0)
-				goto fail;
-		} else {
-			sl_stats_batch_add_cell(*stats, &(struct sl_cell_stat){
-				.run_id = r->run_id, .model_idx = m, .prompt_idx = p,
-				.error = c->error_kind != NULL, .cached = c->cached,
-				.latency_ms = c->latency_ms, .ttft_ms = c->ttft_ms, .cost = c->cost,
-				.tokens_out = c->tokens_out, .reported_model = c->reported_model });
-		}
 		if (c->to_cache && cache_store(r, store, c, &r->models[m], now, err) != 0)
 			goto fail;
 	}
-	sqlite3_reset(st);
 	if (sl_stats_batch_write(store, *stats, err) != 0 || sl_store_commit(store, err) != 0)
 		goto fail;
 	return 0;
 fail:
-	if (st)
-		sqlite3_reset(st);
 	sl_store_rollback(store);
 	if (*stats)
 		sl_stats_batch_reset(*stats);
@@ -1348,6 +1446,11 @@ static int writer_start(struct sl_runner *r)
 		w->store = NULL;
 		return -1;
 	}
+	/* A multi-row INSERT of cells keeps a copy of each page it changes, the random leaves of
+	 * cells_latency and cells_ttft included (write_cells): above 64 kB SQLite moves that
+	 * statement journal to a temporary file for the rest of the transaction (1.5 pwrite64 a
+	 * cell at 100k). In memory it is at most a chunk's pages; this connection sorts nothing. */
+	sqlite3_exec(sl_store_db(w->store), "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	/* the loop's page cache size (cache_pages_for_run's, or the caller's) */
 	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
