@@ -117,6 +117,8 @@ long sl_json_duplicate_key(const char *text, size_t len, char *key, size_t keysz
 /* s as a JSON string exactly as cJSON_PrintUnformatted writes it (what must hash or compare
  * the same as before, written without building a tree). */
 void sl_buf_json_string(struct sl_buf *b, const char *s);
+/* v as sl_json_add_number then cJSON_PrintUnformatted write it: null when not finite. */
+void sl_buf_json_number(struct sl_buf *b, double v);
 
 struct cJSON;
 /* Add v under key, or null when v is not finite: unknown is never written as a number. */

@@ -1,7 +1,12 @@
 /* The one display format: money with its unit, durations, counts, and "?" for unknown. */
 #include "test.h"
 
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <string.h>
+
 #include "shortlist/format.h"
+#include "shortlist/util.h"
 
 static void test_format(void)
 {
@@ -35,6 +40,60 @@ static void test_format(void)
 	CHECK_STR(sl_fmt_number(NAN, 1, b), "?");
 }
 
+/* The streamed reports write JSON without a tree: numbers and strings must come out as
+ * cJSON_PrintUnformatted writes them, byte for byte. */
+static void check_number(double v)
+{
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_json_number(&b, v);
+	cJSON *n = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+	char *want = cJSON_PrintUnformatted(n);
+	if (strcmp(b.data, want) != 0) {
+		fprintf(stderr, "%.17g: %s, cJSON %s\n", v, b.data, want);
+		test_failures++;
+	}
+	cJSON_free(want);
+	cJSON_Delete(n);
+	sl_buf_free(&b);
+}
+
+static void test_json_as_cjson(void)
+{
+	const double special[] = { 0, -0.0, 1, -1, 0.1, 0.1 + 0.2, 1.0 / 3, 2147483647.0,
+				   2147483648.0, -2147483648.0, -2147483649.0, 1e15, 1e16, 1e17,
+				   123456789012345678.0, 1e300, -1e-300, 5e-324, 0.5, 2.5e-7, 1e21,
+				   NAN, INFINITY, -INFINITY, 0.30000000000000004, 1.7976931348623157e308 };
+	for (size_t i = 0; i < SL_ARRAY_LEN(special); i++)
+		check_number(special[i]);
+	uint64_t x = 88172645463325252u; /* xorshift64: every bit pattern, and decimals */
+	for (int i = 0; i < 100000 && test_failures < 10; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		double d;
+		memcpy(&d, &x, sizeof d);
+		check_number(d);
+		check_number((double)(x % 100000) / 1000.0);
+		check_number((double)(x % 1000003) / 7.0 - 50000);
+		check_number(ldexp((double)(x >> 11), -(int)(x % 80)));
+	}
+	char s[256];
+	for (int c = 1; c < 256; c++)
+		s[c - 1] = (char)c;
+	s[255] = '\0';
+	struct sl_buf b;
+	sl_buf_init(&b);
+	sl_buf_json_string(&b, s);
+	cJSON *str = cJSON_CreateString(s);
+	char *want = cJSON_PrintUnformatted(str);
+	CHECK_STR(b.data, want);
+	cJSON_free(want);
+	cJSON_Delete(str);
+	sl_buf_free(&b);
+}
+
 TEST_MAIN_BEGIN
 	RUN_TEST(test_format);
+	RUN_TEST(test_json_as_cjson);
 TEST_MAIN_END

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "test.h"
 #include "shortlist/store.h"
 #include "shortlist/util.h"
@@ -280,4 +282,27 @@ bool db_wait_batches_submitted(const char *path, long long run, int n)
 		usleep(10000);
 	}
 	return false;
+}
+
+static long subjournals;
+static sqlite3_vfs counting_vfs, *real_vfs;
+
+static int counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
+			 int *out)
+{
+	(void)vfs;
+	subjournals += (flags & SQLITE_OPEN_SUBJOURNAL) != 0;
+	return real_vfs->xOpen(real_vfs, name, f, flags, out);
+}
+
+long *count_subjournals(void)
+{
+	if (!real_vfs) {
+		real_vfs = sqlite3_vfs_find(NULL);
+		counting_vfs = *real_vfs;
+		counting_vfs.zName = "counting";
+		counting_vfs.xOpen = counting_open;
+		sqlite3_vfs_register(&counting_vfs, 1);
+	}
+	return &subjournals;
 }

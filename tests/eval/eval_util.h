@@ -42,4 +42,9 @@ long long db_query_runs(const char *path, const char *fmt, long long a, long lon
 long long db_wait_run_after(const char *path, long long prev);
 bool db_wait_batches_submitted(const char *path, long long run, int n);
 
+/* Statement journals SQLite moved to a file (a statement keeps a copy of each page it
+ * changes, in memory up to 64 kB): counted by the default VFS, wrapped on the first call to
+ * count_subjournals, which returns the count's address (zero it to start over). */
+long *count_subjournals(void);
+
 #endif

@@ -1,6 +1,9 @@
 #include "shortlist/util.h"
 
 #include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <locale.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -531,6 +534,32 @@ void sl_json_add_number(struct cJSON *o, const char *key, double v)
 		cJSON_AddNumberToObject(o, key, v);
 	else
 		cJSON_AddNullToObject(o, key);
+}
+
+void sl_buf_json_number(struct sl_buf *b, double v)
+{
+	if (!isfinite(v)) {
+		sl_buf_puts(b, "null");
+		return;
+	}
+	/* cJSON's rule: 15 significant digits unless they do not read back as v (within an
+	 * epsilon), then 17; the locale's decimal point as '.'. A whole number within int
+	 * (but -0) comes out the same as %d, which is cheaper. */
+	char s[32];
+	int i = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v;
+	if (v == (double)i && (i != 0 || !signbit(v))) {
+		snprintf(s, sizeof s, "%d", i);
+	} else {
+		snprintf(s, sizeof s, "%1.15g", v);
+		double back = strtod(s, NULL);
+		if (!(fabs(back - v) <= fmax(fabs(back), fabs(v)) * DBL_EPSILON))
+			snprintf(s, sizeof s, "%1.17g", v);
+	}
+	char point = *localeconv()->decimal_point;
+	for (char *c = s; *c; c++)
+		if (*c == point)
+			*c = '.';
+	sl_buf_puts(b, s);
 }
 
 void sl_buf_json_string(struct sl_buf *b, const char *s)

@@ -626,10 +626,8 @@ static bool str_eq(const char *a, const char *b)
 
 char *sl_runs_diff_metric(struct sl_store *store, int64_t run_a, int64_t run_b)
 {
-	/* each run's first metric off the key (MIN over "run_id IN" reads every score) */
-	sqlite3_stmt *st = sl_store_prepare(store, "SELECT MIN(m) FROM (SELECT MIN(metric) AS m "
-					    "FROM cell_scores WHERE run_id = ?1 UNION ALL SELECT "
-					    "MIN(metric) FROM cell_scores WHERE run_id = ?2)", NULL);
+	sqlite3_stmt *st = sl_store_prepare(store, "SELECT MIN(metric) FROM cell_scores "
+						   "WHERE run_id IN (?, ?)", NULL);
 	if (!st)
 		return NULL; /* no scoring tables: compare outputs and errors only */
 	sqlite3_bind_int64(st, 1, run_a);

@@ -173,46 +173,92 @@ static void json_str(cJSON *o, const char *k, const char *v)
 	free(fixed);
 }
 
-static cJSON *cell_json(struct report *r, const struct sl_cell *c, const double *values)
+/* A cell is written as cJSON_PrintUnformatted wrote the object it used to build, byte for
+ * byte, straight into a buffer: a tree a cell, freed again, and its numbers read back by
+ * sscanf were most of what a JSON cell cost. */
+static void put_key(struct sl_buf *b, const char *k)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "run", (double)c->run_id);
-	json_str(o, "model", c->model);
-	json_str(o, "reported_model", c->reported_model);
+	if (b->len && b->data[b->len - 1] != '{')
+		sl_buf_putc(b, ',');
+	sl_buf_json_string(b, k);
+	sl_buf_putc(b, ':');
+}
+
+/* Text that stays valid UTF-8 whatever bytes a model or a file sent; null when absent. */
+static void put_str(struct sl_buf *b, const char *k, const char *v)
+{
+	put_key(b, k);
+	if (!v) {
+		sl_buf_puts(b, "null");
+		return;
+	}
+	char *fixed = sl_utf8_repair(v);
+	sl_buf_json_string(b, fixed ? fixed : v);
+	free(fixed);
+}
+
+static void put_num(struct sl_buf *b, const char *k, double v)
+{
+	put_key(b, k);
+	sl_buf_json_number(b, v);
+}
+
+static void put_bool(struct sl_buf *b, const char *k, bool v)
+{
+	put_key(b, k);
+	sl_buf_puts(b, v ? "true" : "false");
+}
+
+static void cell_json(struct report *r, const struct sl_cell *c, const double *values,
+		      struct sl_buf *b)
+{
+	sl_buf_putc(b, '{');
+	put_num(b, "run", (double)c->run_id);
+	put_str(b, "model", c->model);
+	put_str(b, "reported_model", c->reported_model);
 	char pv[160];
 	snprintf(pv, sizeof pv, "%s@%d", c->prompt_name ? c->prompt_name : "?", c->prompt_version);
-	cJSON_AddStringToObject(o, "prompt", pv);
-	json_str(o, "prompt_hash", c->prompt_hash);
-	cJSON_AddNumberToObject(o, "case", c->case_idx);
-	cJSON_AddNumberToObject(o, "case_line", c->case_line);
-	cJSON_AddNumberToObject(o, "sample", c->sample);
+	put_key(b, "prompt");
+	sl_buf_json_string(b, pv);
+	put_str(b, "prompt_hash", c->prompt_hash);
+	put_num(b, "case", c->case_idx);
+	put_num(b, "case_line", c->case_line);
+	put_num(b, "sample", c->sample);
+	/* the dataset's own JSON, as cJSON prints it */
 	cJSON *vars = cJSON_Parse(c->vars_json ? c->vars_json : "null");
-	cJSON_AddItemToObject(o, "vars", vars ? vars : cJSON_CreateNull());
-	json_str(o, "expected", c->expected);
-	json_str(o, "reference", c->reference);
-	json_str(o, "label", c->label);
-	json_str(o, "output", c->output);
-	json_str(o, "finish_reason", c->finish_reason);
-	json_str(o, "error_kind", c->error_kind);
-	json_str(o, "error", c->error_msg);
+	char *vt = vars ? cJSON_PrintUnformatted(vars) : NULL;
+	put_key(b, "vars");
+	sl_buf_puts(b, vt ? vt : "null");
+	cJSON_free(vt);
+	cJSON_Delete(vars);
+	put_str(b, "expected", c->expected);
+	put_str(b, "reference", c->reference);
+	put_str(b, "label", c->label);
+	put_str(b, "output", c->output);
+	put_str(b, "finish_reason", c->finish_reason);
+	put_str(b, "error_kind", c->error_kind);
+	put_str(b, "error", c->error_msg);
 	if (c->http_status)
-		cJSON_AddNumberToObject(o, "http_status", c->http_status);
-	cJSON_AddBoolToObject(o, "cached", c->cached);
-	sl_json_add_number(o, "latency_ms", c->latency_ms);
-	sl_json_add_number(o, "ttft_ms", c->ttft_ms);
-	sl_json_add_number(o, "tokens_in", c->tokens_in >= 0 ? (double)c->tokens_in : NAN);
-	sl_json_add_number(o, "tokens_out", c->tokens_out >= 0 ? (double)c->tokens_out : NAN);
-	cJSON_AddBoolToObject(o, "tokens_estimated", c->tokens_estimated);
-	sl_json_add_number(o, "cost_usd", c->cost);
-	cJSON *s = cJSON_AddObjectToObject(o, "scores");
+		put_num(b, "http_status", c->http_status);
+	put_bool(b, "cached", c->cached);
+	put_num(b, "latency_ms", c->latency_ms);
+	put_num(b, "ttft_ms", c->ttft_ms);
+	put_num(b, "tokens_in", c->tokens_in >= 0 ? (double)c->tokens_in : NAN);
+	put_num(b, "tokens_out", c->tokens_out >= 0 ? (double)c->tokens_out : NAN);
+	put_bool(b, "tokens_estimated", c->tokens_estimated);
+	put_num(b, "cost_usd", c->cost);
+	put_key(b, "scores");
+	sl_buf_putc(b, '{');
 	for (size_t m = 0; m < r->n_metrics; m++)
-		sl_json_add_number(s, sl_report_metric_name(r, m), values[m]);
+		put_num(b, sl_report_metric_name(r, m), values[m]);
+	sl_buf_putc(b, '}');
 	/* Why: the extracted label, the judge's explanation, why it could not be scored. */
-	cJSON *d = cJSON_AddObjectToObject(o, "score_details");
+	put_key(b, "score_details");
+	sl_buf_putc(b, '{');
 	for (size_t m = 0; m < r->n_metrics; m++)
 		if (r->details && r->details[m])
-			json_str(d, sl_report_metric_name(r, m), r->details[m]);
-	return o;
+			put_str(b, sl_report_metric_name(r, m), r->details[m]);
+	sl_buf_puts(b, "}}");
 }
 
 /* ---- the summary parts as JSON ---- */
@@ -349,6 +395,7 @@ static cJSON *gates_json(const struct sl_gate_report *g)
 struct stream {
 	struct report *r;
 	struct score_cursor *cur;
+	struct sl_buf line; /* a cell's text, reused */
 	int (*emit)(struct stream *s, const struct sl_cell *c, const double *values);
 	double *values;
 	bool first;
@@ -367,12 +414,14 @@ static int for_cells(struct report *r, int (*emit)(struct stream *, const struct
 						   const double *))
 {
 	struct stream s = { .r = r, .emit = emit, .first = true };
+	sl_buf_init(&s.line);
 	s.values = sl_xcalloc(r->n_metrics ? r->n_metrics : 1, sizeof *s.values);
 	s.cur = sl_xcalloc(r->n_metrics ? r->n_metrics : 1, sizeof *s.cur);
 	int rc = cursors_open(r, s.cur);
 	if (rc == 0)
 		rc = sl_run_cells_foreach(r->store, r->run.id, stream_cell, &s, r->err);
 	cursors_close(r, s.cur);
+	sl_buf_free(&s.line);
 	free(s.cur);
 	free(s.values);
 	r->n_cells = s.n;
@@ -381,22 +430,20 @@ static int for_cells(struct report *r, int (*emit)(struct stream *, const struct
 
 static int emit_json_cell(struct stream *s, const struct sl_cell *c, const double *values)
 {
-	cJSON *o = cell_json(s->r, c, values);
-	char *t = cJSON_PrintUnformatted(o);
-	fprintf(s->r->out, "%s\n  %s", s->first ? "" : ",", t);
+	sl_buf_reset(&s->line);
+	sl_buf_puts(&s->line, s->first ? "\n  " : ",\n  ");
+	cell_json(s->r, c, values, &s->line);
+	fwrite(s->line.data, 1, s->line.len, s->r->out);
 	s->first = false;
-	cJSON_free(t);
-	cJSON_Delete(o);
 	return ferror(s->r->out) ? -1 : 0;
 }
 
 static int emit_jsonl_cell(struct stream *s, const struct sl_cell *c, const double *values)
 {
-	cJSON *o = cell_json(s->r, c, values);
-	char *t = cJSON_PrintUnformatted(o);
-	fprintf(s->r->out, "%s\n", t);
-	cJSON_free(t);
-	cJSON_Delete(o);
+	sl_buf_reset(&s->line);
+	cell_json(s->r, c, values, &s->line);
+	sl_buf_putc(&s->line, '\n');
+	fwrite(s->line.data, 1, s->line.len, s->r->out);
 	return ferror(s->r->out) ? -1 : 0;
 }
 
