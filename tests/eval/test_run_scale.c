@@ -170,7 +170,9 @@ static void check_plans(struct sl_store *s)
 				test_failures++;
 			}
 		}
-		if (big && sorts) {
+		/* the response cache's merge sorts the rows above its mark: at most
+		 * CACHE_MERGE_ROWS (runner.c), whatever the cache holds */
+		if (big && sorts && !strstr(test_traced[i], "INTO response_cache_keys")) {
 			fprintf(stderr, "sorts rows of a table that grows\n  in: %s\n", test_traced[i]);
 			test_failures++;
 		}

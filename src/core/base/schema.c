@@ -778,6 +778,32 @@ static const char eval_run_batches_v2[] =
 	"ALTER TABLE run_batches_v2 RENAME TO run_batches;"
 	"CREATE INDEX run_batches_run ON run_batches(run_id, state);";
 
+/* The response cache's key index (response_cache_key, random in SHA-256) took a random page
+ * for every answer stored: a page written to the WAL and copied back by the checkpoint, per
+ * answer once the index outgrew a commit's batch, so a run's CPU per cell grew with the
+ * cache (0.92 WAL frames a cell at 100k). The keys are a table now, merged in sorted bulk
+ * (the runner's cache_merge): every page once per merge. Rows above
+ * response_cache_merged.upto are not in it yet; a run merges them when it starts, and the
+ * runner finds its own unmerged answers by their row ids (runner.c staged_*). A deleted
+ * answer takes its key along, and lowers upto when the top row ids become free again (a new
+ * row may take them). The key is checked against the row: an id reused after a VACUUM or
+ * a delete only misses. */
+static const char eval_response_cache_keys_v1[] =
+	"CREATE TABLE response_cache_keys ("
+	"  k TEXT NOT NULL,"               /* substr(key, 1, 8) */
+	"  id INTEGER NOT NULL,"           /* response_cache's rowid */
+	"  PRIMARY KEY (k, id)) WITHOUT ROWID;"
+	"INSERT INTO response_cache_keys SELECT substr(key, 1, 8), rowid FROM response_cache "
+	"  ORDER BY 1, 2;"
+	"DROP INDEX response_cache_key;"
+	"CREATE TABLE response_cache_merged (upto INTEGER NOT NULL);"
+	"INSERT INTO response_cache_merged SELECT COALESCE(MAX(rowid), 0) FROM response_cache;"
+	"CREATE TRIGGER response_cache_unkey AFTER DELETE ON response_cache BEGIN "
+	"  DELETE FROM response_cache_keys WHERE k = substr(OLD.key, 1, 8) AND id = OLD.rowid; "
+	"  UPDATE response_cache_merged SET upto = (SELECT COALESCE(MAX(rowid), 0) FROM "
+	"    response_cache) WHERE upto > (SELECT COALESCE(MAX(rowid), 0) FROM response_cache); "
+	"END;";
+
 const struct sl_migration sl_migrations[] = {
 	{ "catalogue", catalog_v1 },
 	{ "prompts and datasets", eval_prompts_v1 },
@@ -814,6 +840,7 @@ const struct sl_migration sl_migrations[] = {
 	{ "score statistics: the range of each row's scores", report_score_range_v1 },
 	{ "score statistics: the range, delete and update triggers", report_score_range_v2 },
 	{ "score statistics: the range, replace trigger", report_score_range_v3 },
+	{ "response cache: keys merged in sorted bulk", eval_response_cache_keys_v1 },
 };
 
 const int sl_migration_count = (int)SL_ARRAY_LEN(sl_migrations);

@@ -57,6 +57,7 @@ struct cell_rec {
 	int64_t tokens_in, tokens_out;
 	bool tokens_estimated;
 	bool to_cache; /* also write it to the response cache */
+	int64_t cache_id; /* its row there once stored (write_cells), else 0 */
 };
 
 
@@ -81,6 +82,12 @@ struct inflight {
 	bool retry_wait;     /* between a RETRY and the next try: no text */
 	struct waiter *waiters; /* cells with the identical request, answered with this one */
 	size_t n_waiters;
+};
+
+/* An answer in the response cache by its key's hash (key_hash; 0 = an empty slot). */
+struct staged {
+	uint64_t h;
+	int64_t id;
 };
 
 /* Which cache keys a batch of uncommitted cells answers: one bit per key's hash, so that
@@ -191,6 +198,12 @@ struct sl_runner {
 	int64_t heartbeat_ms; /* wall time of the last heartbeat written */
 	char **fetched;       /* --refresh: keys fetched by this invocation (keyset_add) */
 	size_t n_fetched, fetched_cap;
+	/* This invocation's answers in the response cache that are not in its key table yet
+	 * (cache_merge): their row ids by key hash, the loop's (staged_*). */
+	struct staged *staged;
+	size_t n_staged, staged_cap;
+	int64_t cache_unmerged; /* answers stored since the last merge: the committing side's */
+	bool cache_merged; /* the commit the loop collects next merged them */
 	bool render_failed;
 	bool finished;
 	struct sl_run resume_run;
@@ -715,10 +728,16 @@ static char *params_json(const struct sl_runner *r)
 	return s;
 }
 
+static int cache_merge(struct sl_store *store, struct sl_error *err);
+
+/* A run starts with every answer in the cache findable by key: those another process left
+ * unmerged (it was killed) are merged first. */
 static int create_run(struct sl_runner *r, const char *suite_real, struct sl_error *err)
 {
 	if (sl_store_begin(r->store, err) != 0)
 		return -1;
+	if (cache_merge(r->store, err) != 0)
+		goto fail;
 	if (sl_dataset_save(r->store, r->ds, err) != 0)
 		goto fail;
 	char host[256] = "";
@@ -1156,7 +1175,7 @@ static int insert_cell(const struct sl_runner *r, struct sl_store *store,
 	if (!rs)
 		return -1;
 	bind_cell_row(r, rs, 0, c, now);
-	return sl_stats_batch_replace(store, rs, err);
+	return sl_stats_batch_replace(store, stats, rs, err);
 }
 
 /* n (a chunk's size) rows from cells in one statement: 0 in, 1 one of them was there
@@ -1217,21 +1236,21 @@ static int insert_cells(const struct sl_runner *r, struct sl_store *store,
 	return rc;
 }
 
-/* The response cache's key is not unique in SQL (only a short prefix of it is indexed, see
- * the schema): an answer is added when the key is not there yet, in the caller's write
- * transaction. The cache keeps the first answer to a request; only --refresh replaces it.
- * A batch answer has no latency (never measured) and interactive cells do not take it (see
- * cache_lookup): an interactive answer to the same request is added next to it.
- * The unary + keeps SQLite from putting ?1 for key in the prefix (constant propagation),
- * which would hide the index from a SELECT. */
-#define CACHE_KEY_IS "substr(key, 1, 8) = substr(?1, 1, 8) AND +key = ?1"
-
-static int cache_store(struct sl_runner *r, struct sl_store *store, const struct cell_rec *c,
+/* The response cache's answers are appended; their keys go to response_cache_keys in sorted
+ * bulk (cache_merge, see the schema), not one random page per answer. No probe before the
+ * insert: the loop asked the API because its lookup found no answer (committed, staged or
+ * uncommitted), or --refresh deleted it here first. Only another process writing the same
+ * request meanwhile adds a second row, and a lookup takes the first (the lowest id): the
+ * cache keeps the first answer to a request. A batch answer has no latency (never measured)
+ * and interactive cells do not take it (see cache_lookup): an interactive answer to the
+ * same request is added next to it. */
+static int cache_store(struct sl_runner *r, struct sl_store *store, struct cell_rec *c,
 		       const struct model_slot *ms, const char *now, struct sl_error *err)
 {
 	if (r->cache == SL_CACHE_REFRESH) {
 		sqlite3_stmt *ds = sl_store_prepare(store,
-			"DELETE FROM response_cache WHERE " CACHE_KEY_IS, err);
+			"DELETE FROM response_cache WHERE rowid IN (SELECT id FROM "
+			"response_cache_keys WHERE k = substr(?1, 1, 8)) AND key = ?1", err);
 		if (!ds)
 			return -1;
 		sl_bind_text(ds, 1, c->cache_key);
@@ -1240,19 +1259,6 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, const struct
 		if (rc < 0)
 			return -1;
 	}
-	/* Probe, then a one-row INSERT ... VALUES: an INSERT ... SELECT that reads the table it
-	 * writes fills a temporary table per row first (about half of an answer's cost). */
-	sqlite3_stmt *ps = sl_store_prepare(store,
-		"SELECT 1 FROM response_cache WHERE " CACHE_KEY_IS
-		" AND (latency_ms IS NOT NULL OR ?2 IS NULL) LIMIT 1", err);
-	if (!ps)
-		return -1;
-	sl_bind_text(ps, 1, c->cache_key);
-	bind_real(ps, 2, c->latency_ms);
-	int prc = sl_store_step(store, ps, err);
-	sqlite3_reset(ps);
-	if (prc != SQLITE_DONE)
-		return prc < 0 ? -1 : 0; /* already there: the cache keeps the first answer */
 	sqlite3_stmt *cs = sl_store_prepare(store,
 		"INSERT INTO response_cache(key, endpoint, model, reported_model, output, "
 		"finish_reason, latency_ms, ttft_ms, tokens_in, tokens_out, tokens_estimated, cost, "
@@ -1276,7 +1282,27 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, const struct
 	sqlite3_bind_double(cs, 14, c->price_factor);
 	int rc = sl_store_step(store, cs, err);
 	sqlite3_reset(cs);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	c->cache_id = sqlite3_last_insert_rowid(sl_store_db(store));
+	r->cache_unmerged++;
+	return 0;
+}
+
+/* Answers stored before the writer merges their keys: a merge writes each page of the key
+ * table once (about 3,800 pages at 1M answers: 0.06 a stored answer at this size), and
+ * until then the loop keeps their ids, 16 bytes each (2 MB at most). */
+#define CACHE_MERGE_ROWS 65536
+
+/* The response cache's rows above response_cache_merged.upto into its key table, in key
+ * order, in the caller's write transaction. */
+static int cache_merge(struct sl_store *store, struct sl_error *err)
+{
+	return sl_store_exec(store,
+		"INSERT OR IGNORE INTO response_cache_keys (k, id) SELECT substr(key, 1, 8), rowid "
+		"FROM response_cache WHERE rowid > (SELECT upto FROM response_cache_merged) "
+		"ORDER BY 1, 2; UPDATE response_cache_merged SET upto = (SELECT COALESCE(MAX(rowid), "
+		"0) FROM response_cache)", err);
 }
 
 /* The batch as the store will hold it, for opts->on_commit inside the write. */
@@ -1310,7 +1336,7 @@ static int commit_hook(struct sl_runner *r, struct sl_store *store, struct sl_st
  * their rows, cache rows, statistics and the on_commit hook's rows. Committed (0), or
  * rolled back (-1). */
 static int write_cells(struct sl_runner *r, struct sl_store *store, struct sl_stats_batch **stats,
-		       const struct cell_rec *batch, size_t n, struct sl_error *err)
+		       struct cell_rec *batch, size_t n, struct sl_error *err)
 {
 	if (!*stats)
 		*stats = sl_stats_batch_new();
@@ -1323,20 +1349,70 @@ static int write_cells(struct sl_runner *r, struct sl_store *store, struct sl_st
 		goto fail;
 	/* in the batch's order: of two cells with one key, the cache keeps the first's answer */
 	for (size_t i = 0; i < n; i++) {
-		const struct cell_rec *c = &batch[i];
+		struct cell_rec *c = &batch[i];
 		int m, p, k, s;
 		cell_coords(r, c->idx, &m, &p, &k, &s);
 		if (c->to_cache && cache_store(r, store, c, &r->models[m], now, err) != 0)
 			goto fail;
 	}
-	if (sl_stats_batch_write(store, *stats, err) != 0 || sl_store_commit(store, err) != 0)
+	bool merge = r->cache_unmerged >= CACHE_MERGE_ROWS;
+	if ((merge && cache_merge(store, err) != 0) ||
+	    sl_stats_batch_write(store, *stats, err) != 0 || sl_store_commit(store, err) != 0)
 		goto fail;
+	if (merge) {
+		r->cache_unmerged = 0;
+		r->cache_merged = true;
+	}
 	return 0;
 fail:
 	sl_store_rollback(store);
 	if (*stats)
 		sl_stats_batch_reset(*stats);
 	return -1;
+}
+
+static uint64_t key_hash(const char *k);
+
+/* The staged answers (struct staged): open addressing, at most 3/4 full. */
+static void staged_add(struct sl_runner *r, const char *key, int64_t id)
+{
+	if (4 * (r->n_staged + 1) > 3 * r->staged_cap) {
+		size_t cap = r->staged_cap ? r->staged_cap * 2 : 1024;
+		struct staged *slots = sl_xcalloc(cap, sizeof *slots);
+		for (size_t i = 0; i < r->staged_cap; i++) {
+			if (!r->staged[i].h)
+				continue;
+			size_t j = r->staged[i].h & (cap - 1);
+			while (slots[j].h)
+				j = (j + 1) & (cap - 1);
+			slots[j] = r->staged[i];
+		}
+		free(r->staged);
+		r->staged = slots;
+		r->staged_cap = cap;
+	}
+	uint64_t h = key_hash(key) | 1; /* never 0; the key itself is checked against the row */
+	size_t j = h & (r->staged_cap - 1);
+	while (r->staged[j].h)
+		j = (j + 1) & (r->staged_cap - 1);
+	r->staged[j] = (struct staged){ h, id };
+	r->n_staged++;
+}
+
+/* Cells just committed: the answers they stored are found by id until a commit merges
+ * them all into the key table. */
+static void staged_committed(struct sl_runner *r, const struct cell_rec *cells, size_t n)
+{
+	if (r->cache_merged) {
+		if (r->staged)
+			memset(r->staged, 0, r->staged_cap * sizeof *r->staged);
+		r->n_staged = 0;
+		r->cache_merged = false;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (cells[i].cache_id)
+			staged_add(r, cells[i].cache_key, cells[i].cache_id);
 }
 
 /* Commit the finished cells on the loop's thread (no writer thread): 0 done (or nothing to
@@ -1350,6 +1426,7 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 		return brc;
 	if (write_cells(r, r->store, &r->stats, r->batch, r->n_batch, err) != 0)
 		return -1;
+	staged_committed(r, r->batch, r->n_batch);
 	r->written += (int64_t)r->n_batch;
 	for (size_t i = 0; i < r->n_batch; i++)
 		rec_free(&r->batch[i]);
@@ -1451,6 +1528,7 @@ static int writer_start(struct sl_runner *r)
 	 * statement journal to a temporary file for the rest of the transaction (1.5 pwrite64 a
 	 * cell at 100k). In memory it is at most a chunk's pages; this connection sorts nothing. */
 	sqlite3_exec(sl_store_db(w->store), "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	sl_stats_batch_disable_triggers(w->store); /* it writes cells and scores by batches only */
 	/* the loop's page cache size (cache_pages_for_run's, or the caller's) */
 	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -1500,6 +1578,7 @@ static int writer_collect(struct sl_runner *r)
 		return -1;
 	if (busy || !w->n)
 		return 0;
+	staged_committed(r, w->cells, w->n);
 	for (size_t i = 0; i < w->n; i++)
 		rec_free(&w->cells[i]);
 	r->written += (int64_t)w->n;
@@ -1697,6 +1776,7 @@ static void rec_copy_shared(struct cell_rec *to, const struct cell_rec *from)
 	to->ans = (struct answers){ 0 }; /* a cell's own, set by the caller */
 	to->cached = !from->error_kind;
 	to->to_cache = false;
+	to->cache_id = 0;
 }
 
 /* An identical request already at the engine answers this cell too (--no-cache excepted:
@@ -1973,29 +2053,20 @@ static bool uncommitted_lookup(const struct cell_rec *batch, size_t n,
 	return false;
 }
 
-/* The response cache, including this invocation's answers not committed yet. With
- * --refresh only answers fetched by this invocation count (the rest is to be asked again).
- * measured: only answers with a latency, as an interactive cell needs (a batch answer has
- * none; reusing it would leave the speed of an interactive run unmeasured, or a
- * --batch-sample cell without the speed it is there for). The caller prices the hit
- * (price_for_cell). */
-static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, struct cell_rec *c)
+#define CACHE_COLS \
+	"c.reported_model, c.output, c.finish_reason, c.latency_ms, c.ttft_ms, c.tokens_in, " \
+	"c.tokens_out, c.tokens_estimated, c.cost, c.price_factor"
+
+/* The answer sql (CACHE_COLS of key ?1, and of row id ?2 if id) reads, into c. */
+static bool cache_row(struct sl_runner *r, const char *sql, const char *key, int64_t id,
+		      struct cell_rec *c)
 {
-	if (uncommitted_lookup(r->batch, r->n_batch, r->batch_keys, key, measured, c) ||
-	    uncommitted_lookup(r->w.cells, r->w.n, r->w.keys, key, measured, c))
-		return true;
-	if (r->cache == SL_CACHE_REFRESH && !keyset_has(r, key))
-		return false;
-	sqlite3_stmt *st = sl_store_prepare(r->store, measured
-		? "SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
-		  "tokens_out, tokens_estimated, cost, price_factor FROM response_cache WHERE "
-		  CACHE_KEY_IS " AND latency_ms IS NOT NULL LIMIT 1"
-		: "SELECT reported_model, output, finish_reason, latency_ms, ttft_ms, tokens_in, "
-		  "tokens_out, tokens_estimated, cost, price_factor FROM response_cache WHERE "
-		  CACHE_KEY_IS " LIMIT 1", NULL);
+	sqlite3_stmt *st = sl_store_prepare(r->store, sql, NULL);
 	if (!st)
 		return false;
 	sl_bind_text(st, 1, key);
+	if (id)
+		sqlite3_bind_int64(st, 2, id);
 	bool hit = sqlite3_step(st) == SQLITE_ROW;
 	if (hit) {
 		c->reported_model = sqlite3_column_type(st, 0) == SQLITE_NULL
@@ -2019,6 +2090,51 @@ static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, st
 	}
 	sqlite3_reset(st);
 	return hit;
+}
+
+/* The response cache, including this invocation's answers not committed yet. With
+ * --refresh only answers fetched by this invocation count (the rest is to be asked again).
+ * measured: only answers with a latency, as an interactive cell needs (a batch answer has
+ * none; reusing it would leave the speed of an interactive run unmeasured, or a
+ * --batch-sample cell without the speed it is there for). The caller prices the hit
+ * (price_for_cell). */
+static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, struct cell_rec *c)
+{
+	if (uncommitted_lookup(r->batch, r->n_batch, r->batch_keys, key, measured, c) ||
+	    uncommitted_lookup(r->w.cells, r->w.n, r->w.keys, key, measured, c))
+		return true;
+	if (r->cache == SL_CACHE_REFRESH && !keyset_has(r, key))
+		return false;
+	/* merged answers are older than staged ones: the first answer is the lowest id */
+	if (cache_row(r, measured
+		? "SELECT " CACHE_COLS " FROM response_cache_keys x JOIN response_cache c ON "
+		  "c.rowid = x.id WHERE x.k = substr(?1, 1, 8) AND c.key = ?1 AND c.latency_ms IS "
+		  "NOT NULL ORDER BY x.id LIMIT 1"
+		: "SELECT " CACHE_COLS " FROM response_cache_keys x JOIN response_cache c ON "
+		  "c.rowid = x.id WHERE x.k = substr(?1, 1, 8) AND c.key = ?1 ORDER BY x.id LIMIT 1",
+		key, 0, c))
+		return true;
+	if (!r->n_staged)
+		return false;
+	/* staged twice at most (a batch answer, then an interactive one): the lower id first */
+	uint64_t h = key_hash(key) | 1;
+	int64_t ids[4];
+	size_t n = 0;
+	for (size_t j = h & (r->staged_cap - 1); r->staged[j].h; j = (j + 1) & (r->staged_cap - 1))
+		if (r->staged[j].h == h && n < SL_ARRAY_LEN(ids)) {
+			size_t i = n++;
+			for (; i > 0 && ids[i - 1] > r->staged[j].id; i--)
+				ids[i] = ids[i - 1];
+			ids[i] = r->staged[j].id;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (cache_row(r, measured
+			? "SELECT " CACHE_COLS " FROM response_cache c WHERE c.rowid = ?2 AND "
+			  "c.key = ?1 AND c.latency_ms IS NOT NULL"
+			: "SELECT " CACHE_COLS " FROM response_cache c WHERE c.rowid = ?2 AND "
+			  "c.key = ?1", key, ids[i], c))
+			return true;
+	return false;
 }
 
 static void free_messages(struct sl_message *msgs, size_t n)
@@ -2364,10 +2480,12 @@ static int finish_run(struct sl_runner *r, const char *status, const char *reaso
 		rc = sl_store_step(r->store, st, err);
 		sqlite3_reset(st);
 	}
-	if (rc < 0) {
+	/* the answers it stored findable by key, so the next run need not merge them first */
+	if (rc < 0 || (r->cache_unmerged && cache_merge(r->store, err) != 0)) {
 		sl_store_rollback(r->store);
 		return -1;
 	}
+	r->cache_unmerged = 0;
 	return sl_store_commit(r->store, err);
 }
 
@@ -2378,6 +2496,8 @@ static int take_run(struct sl_runner *r, struct sl_error *err)
 {
 	if (sl_store_begin(r->store, err) != 0)
 		return -1;
+	if (cache_merge(r->store, err) != 0)
+		goto fail;
 	sqlite3_stmt *st = sl_store_prepare(r->store,
 		"SELECT status, owner_pid, owner_host, heartbeat_ms FROM runs WHERE id = ?", err);
 	if (!st)
@@ -2489,6 +2609,7 @@ static void runner_free(struct sl_runner *r)
 	for (size_t i = 0; i < r->fetched_cap; i++)
 		free(r->fetched[i]);
 	free(r->fetched);
+	free(r->staged);
 	for (size_t i = 0; r->live && i < r->n_models; i++) {
 		sl_running_median_free(&r->live[i].ttft);
 		sl_running_median_free(&r->live[i].tps);
