@@ -1,13 +1,13 @@
 /* A run's memory does not grow with the run (issue 15: peak RSS of `shortlist run` flat
  * from 10k to 1M cells). Counted in process, never timed: SQLite's heap high-water mark
  * over a 3,000-cell run and over a 12,000-cell run, each on a fresh store whose page caches
- * the runner chooses (the test sets none), with answers of 1 kB so that the smaller run
- * writes more pages (about 10 MB) than any of its budgets holds. Every page cache of a run
- * has a fixed budget, so the bigger run may add only what the smaller one left of the
- * lookups' and the dataset spool's budgets (under 1 MB). With the writer's cache sized to
- * hold the store's growing indexes (16 MB) it grew by every page the run wrote. The
- * writer's connection is checked against its budget (8 MB) as it closes, and the caller's
- * connection gets its cache sizes back after the run. */
+ * the runner chooses (the test sets none), with answers of 1 kB so that the runs write more
+ * pages (about 10 and 40 MB) than any of the run's budgets holds. Every page cache of a run
+ * has a fixed budget, so SQLite's heap stays under their sum whatever the run's size; with
+ * the writer's cache sized to hold the store's growing indexes (16 MB) it grew by every page
+ * the run wrote (11.3 MB over 3,000 cells, 18.1 MB over 12,000). The writer's connection is
+ * checked against its budget (8 MB) as it closes, and the caller's connection gets its
+ * cache sizes back after the run. */
 #include "test.h"
 
 #include <math.h>
@@ -105,7 +105,10 @@ static void test_run_memory_flat(void)
 	printf("SQLite's heap at its peak: %.2f MB over 3,000 cells, %.2f MB over 12,000; the "
 	       "writer's page cache as it closed: %.2f MB and %.2f MB\n", small / 1048576.0,
 	       big / 1048576.0, small_writer / 1048576.0, writer_cache / 1048576.0);
-	CHECK(big - small < 1024 * 1024);
+	/* the budgets (8 MB + 512 kB + 256 kB, about 5% more with SQLite's page headers) and
+	 * the statements of two connections: a bound that does not depend on how many pages a
+	 * run writes between two heartbeats (each starts the writer's cache over) */
+	CHECK(big < 10.5 * 1024 * 1024);
 	/* 8 MB of pages, and what SQLite keeps for each (about 5% more) */
 	CHECK(small_writer > 0);
 	CHECK(writer_cache <= 8600 * 1024);
