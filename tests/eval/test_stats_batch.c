@@ -253,7 +253,7 @@ static void write_scores(struct sl_store *s, int64_t run, const char *metric, do
 				else
 					sqlite3_bind_double(st, 5, v);
 				if (pass == 1) {
-					CHECK_INT(sl_stats_batch_replace(s, st, &err), 0);
+					CHECK_INT(sl_stats_batch_replace(s, b, st, &err), 0);
 					replaced++;
 					break;
 				}

@@ -31,6 +31,7 @@ struct sl_stats_batch {
 	size_t n, cap;
 	size_t *index;        /* open addressing over groups: i + 1, 0 = free */
 	size_t index_cap;
+	sqlite3 *triggers_back_off; /* a replace turned its triggers on till the end */
 };
 
 struct sl_stats_batch *sl_stats_batch_new(void)
@@ -38,8 +39,18 @@ struct sl_stats_batch *sl_stats_batch_new(void)
 	return sl_xcalloc(1, sizeof(struct sl_stats_batch));
 }
 
+void sl_stats_batch_disable_triggers(struct sl_store *store)
+{
+	sqlite3_db_config(sl_store_db(store), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
+}
+
 void sl_stats_batch_reset(struct sl_stats_batch *b)
 {
+	if (b->triggers_back_off) {
+		sqlite3_db_config(b->triggers_back_off, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0,
+				  (int *)NULL);
+		b->triggers_back_off = NULL;
+	}
 	for (size_t i = 0; i < b->n; i++)
 		free(b->groups[i].name);
 	b->n = 0;
@@ -137,8 +148,18 @@ int sl_stats_batch_begin(struct sl_store *store, struct sl_stats_batch *b, struc
 	return set_deferred(store, true, err);
 }
 
-int sl_stats_batch_replace(struct sl_store *store, sqlite3_stmt *replace, struct sl_error *err)
+int sl_stats_batch_replace(struct sl_store *store, struct sl_stats_batch *b, sqlite3_stmt *replace,
+			   struct sl_error *err)
 {
+	/* Turning them on makes SQLite prepare every statement of the connection again: once a
+	 * transaction, not per row (a resume replaces many). */
+	sqlite3 *db = sl_store_db(store);
+	int on = 1;
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &on);
+	if (!on) {
+		sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, (int *)NULL);
+		b->triggers_back_off = db;
+	}
 	if (set_deferred(store, false, err) != 0)
 		return -1;
 	int rc = sl_store_step(store, replace, err);

@@ -288,7 +288,7 @@ static int insert_one(struct score_ctx *x, struct sl_stats_batch *sb, const stru
 	if (!rs)
 		return -1;
 	bind_score_row(x, rs, 0, p);
-	return sl_stats_batch_replace(x->store, rs, x->err);
+	return sl_stats_batch_replace(x->store, sb, rs, x->err);
 }
 
 /* n (a chunk's size) rows from p in one statement: 0 in, 1 one of them was there (nothing
