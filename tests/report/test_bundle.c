@@ -722,11 +722,12 @@ static void measure_bundle(long cases, double *export_steps, long long *export_t
 {
 	char *name = sl_xasprintf("work%ld.db", cases), *dst_name = sl_xasprintf("into%ld.db", cases);
 	char *out_name = sl_xasprintf("work%ld.slrun", cases);
-	char *out = test_path(out_name);
+	char *out = test_path(out_name), *db = test_path(name);
 	struct sl_store *s = fixture_open(name);
 	int64_t run = fixture_bench_run(s, cases);
 	struct sl_error err = { 0 };
-	long long rows = 3 * cases + db_query_int(test_path(name), "SELECT count(*) FROM cell_scores");
+	long long rows = 3 * cases + db_query_int(db, "SELECT count(*) FROM cell_scores");
+	free(db);
 	vm_steps = triggers_run = 0;
 	CHECK_INT(sl_bundle_export(s, run, out, false, &err), 0);
 	*export_steps = (double)vm_steps / (double)rows;

@@ -84,10 +84,10 @@ struct inflight {
 	size_t n_waiters;
 };
 
-/* An answer in the response cache by its key's hash (key_hash; 0 = an empty slot). */
+/* An answer in the response cache: its key's hash (key_hash's top half) and its row id as
+ * an offset from the runner's staged_base (0 = an empty slot): 8 bytes. */
 struct staged {
-	uint64_t h;
-	int64_t id;
+	uint32_t h, off;
 };
 
 /* Which cache keys a batch of uncommitted cells answers: one bit per key's hash, so that
@@ -202,6 +202,7 @@ struct sl_runner {
 	 * (cache_merge): their row ids by key hash, the loop's (staged_*). */
 	struct staged *staged;
 	size_t n_staged, staged_cap;
+	int64_t staged_base;
 	int64_t cache_unmerged; /* answers stored since the last merge: the committing side's */
 	bool cache_merged; /* the commit the loop collects next merged them */
 	bool render_failed;
@@ -1291,18 +1292,36 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, struct cell_
 
 /* Answers stored before the writer merges their keys: a merge writes each page of the key
  * table once (about 3,800 pages at 1M answers: 0.06 a stored answer at this size), and
- * until then the loop keeps their ids, 16 bytes each (2 MB at most). */
+ * until then the loop keeps their ids, 8 bytes each in a table at most 3/4 full (1 MB). */
 #define CACHE_MERGE_ROWS 65536
 
 /* The response cache's rows above response_cache_merged.upto into its key table, in key
- * order, in the caller's write transaction. */
+ * order, in the caller's write transaction. A row at a time: one INSERT ... SELECT keeps a
+ * copy of every page it changes until it ends (its statement journal, in memory on the
+ * writer's connection: 15 MB of the run's peak RSS at 1M answers). */
 static int cache_merge(struct sl_store *store, struct sl_error *err)
 {
-	return sl_store_exec(store,
-		"INSERT OR IGNORE INTO response_cache_keys (k, id) SELECT substr(key, 1, 8), rowid "
-		"FROM response_cache WHERE rowid > (SELECT upto FROM response_cache_merged) "
-		"ORDER BY 1, 2; UPDATE response_cache_merged SET upto = (SELECT COALESCE(MAX(rowid), "
-		"0) FROM response_cache)", err);
+	sqlite3_stmt *rd = sl_store_prepare(store,
+		"SELECT substr(key, 1, 8), rowid FROM response_cache WHERE rowid > (SELECT upto "
+		"FROM response_cache_merged) ORDER BY 1, 2", err);
+	sqlite3_stmt *wr = sl_store_prepare(store,
+		"INSERT OR IGNORE INTO response_cache_keys (k, id) VALUES (?, ?)", err);
+	if (!rd || !wr)
+		return -1;
+	int rc;
+	while ((rc = sl_store_step(store, rd, err)) == SQLITE_ROW) {
+		sqlite3_bind_value(wr, 1, sqlite3_column_value(rd, 0));
+		sqlite3_bind_int64(wr, 2, sqlite3_column_int64(rd, 1));
+		rc = sl_store_step(store, wr, err);
+		sqlite3_reset(wr);
+		if (rc < 0)
+			break;
+	}
+	sqlite3_reset(rd);
+	if (rc < 0)
+		return -1;
+	return sl_store_exec(store, "UPDATE response_cache_merged SET upto = (SELECT "
+			     "COALESCE(MAX(rowid), 0) FROM response_cache)", err);
 }
 
 /* The batch as the store will hold it, for opts->on_commit inside the write. */
@@ -1376,14 +1395,18 @@ static uint64_t key_hash(const char *k);
 /* The staged answers (struct staged): open addressing, at most 3/4 full. */
 static void staged_add(struct sl_runner *r, const char *key, int64_t id)
 {
+	if (!r->n_staged)
+		r->staged_base = id - 1;
+	if (id <= r->staged_base || id - r->staged_base > UINT32_MAX)
+		return; /* not after the others (another process's ids): found once merged */
 	if (4 * (r->n_staged + 1) > 3 * r->staged_cap) {
 		size_t cap = r->staged_cap ? r->staged_cap * 2 : 1024;
 		struct staged *slots = sl_xcalloc(cap, sizeof *slots);
 		for (size_t i = 0; i < r->staged_cap; i++) {
-			if (!r->staged[i].h)
+			if (!r->staged[i].off)
 				continue;
 			size_t j = r->staged[i].h & (cap - 1);
-			while (slots[j].h)
+			while (slots[j].off)
 				j = (j + 1) & (cap - 1);
 			slots[j] = r->staged[i];
 		}
@@ -1391,11 +1414,11 @@ static void staged_add(struct sl_runner *r, const char *key, int64_t id)
 		r->staged = slots;
 		r->staged_cap = cap;
 	}
-	uint64_t h = key_hash(key) | 1; /* never 0; the key itself is checked against the row */
+	uint32_t h = (uint32_t)(key_hash(key) >> 32); /* the key is checked against the row */
 	size_t j = h & (r->staged_cap - 1);
-	while (r->staged[j].h)
+	while (r->staged[j].off)
 		j = (j + 1) & (r->staged_cap - 1);
-	r->staged[j] = (struct staged){ h, id };
+	r->staged[j] = (struct staged){ h, (uint32_t)(id - r->staged_base) };
 	r->n_staged++;
 }
 
@@ -2140,15 +2163,16 @@ static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, st
 	if (!r->n_staged)
 		return false;
 	/* staged twice at most (a batch answer, then an interactive one): the lower id first */
-	uint64_t h = key_hash(key) | 1;
+	uint32_t h = (uint32_t)(key_hash(key) >> 32);
 	int64_t ids[4];
 	size_t n = 0;
-	for (size_t j = h & (r->staged_cap - 1); r->staged[j].h; j = (j + 1) & (r->staged_cap - 1))
+	for (size_t j = h & (r->staged_cap - 1); r->staged[j].off; j = (j + 1) & (r->staged_cap - 1))
 		if (r->staged[j].h == h && n < SL_ARRAY_LEN(ids)) {
+			int64_t id = r->staged_base + r->staged[j].off;
 			size_t i = n++;
-			for (; i > 0 && ids[i - 1] > r->staged[j].id; i--)
+			for (; i > 0 && ids[i - 1] > id; i--)
 				ids[i] = ids[i - 1];
-			ids[i] = r->staged[j].id;
+			ids[i] = id;
 		}
 	for (size_t i = 0; i < n; i++)
 		if (cache_row(r, measured
