@@ -45,6 +45,21 @@ int sl_bundle_import(struct sl_store *store, const char *path, struct sl_bundle_
 char *sl_bundle_open_copy(const char *path, struct sl_error *err);
 void sl_bundle_copy_remove(char *copy);
 
+/* The same copy for a screen to show at once: every check but SQLite's own of every page
+ * (seconds for a million cells), which *check runs meanwhile on a thread of its own, on its
+ * own connection (*check is NULL when the check already ran: an older bundle is checked
+ * before it is upgraded). */
+struct sl_bundle_check;
+char *sl_bundle_open_copy_checking(const char *path, struct sl_bundle_check **check,
+				   struct sl_error *err);
+/* Readable when the check has finished (-1 once sl_bundle_check_poll has seen it). */
+int sl_bundle_check_fd(const struct sl_bundle_check *c);
+/* Never blocks: 1 while the check runs, 0 when the bundle is whole, -1 when it is damaged
+ * (err names the bundle, as sl_bundle_open_copy would have). */
+int sl_bundle_check_poll(struct sl_bundle_check *c, struct sl_error *err);
+/* Stops the check if it still runs. */
+void sl_bundle_check_free(struct sl_bundle_check *c);
+
 /* Whether a table of the store is carried by bundles, rebuilt from what they carry (the
  * statistics tables) or deliberately left behind (provider batch jobs): a test checks every table with a run_id column is one of them, so a
  * new per-run table cannot be left out of bundles unnoticed. */

@@ -67,13 +67,17 @@ int cmd_tui(struct cli *cli, int argc, char **argv)
 	}
 	if (!opts.bundle)
 		return tui_main(cli_store(cli), &opts);
-	/* The bundle's copy is the store: the user's own store is never opened. */
+	/* The bundle's copy is the store: the user's own store is never opened. The first frame
+	 * does not wait for SQLite's check of every page: a damaged bundle ends the app. */
 	struct sl_error err = { 0 };
-	char *copy = sl_bundle_open_copy(opts.bundle, &err);
+	char *copy = sl_bundle_open_copy_checking(opts.bundle, &opts.bundle_check, &err);
 	if (!copy)
 		return cli_fail(&err);
 	cli->db_path = copy;
 	int rc = tui_main(cli_store(cli), &opts);
+	if (opts.bundle_check && sl_bundle_check_poll(opts.bundle_check, &err) < 0)
+		rc = cli_fail(&err);
+	sl_bundle_check_free(opts.bundle_check);
 	sl_store_close(cli->store);
 	cli->store = NULL;
 	sl_bundle_copy_remove(copy);

@@ -12,6 +12,7 @@
 #include "glyph.h"
 #include "loop.h"
 #include "run_live.h"
+#include "shortlist/bundle.h"
 #include "theme.h"
 
 int tui_print_keys(const char *format)
@@ -52,6 +53,54 @@ static int choose_theme(struct tui_theme *theme, const char *requested, char *wa
 	return 0;
 }
 
+/* The app's waiter with the bundle's check beside it (tui --open): its end wakes the loop
+ * like a key would, and until then it is work in flight (a :dump waits for it). */
+struct check_waiter {
+	struct tui_waiter waiter;
+	const struct tui_waiter *inner;
+	struct tui_app *app;
+	struct sl_bundle_check *check;
+};
+
+static int cw_wait(void *ud, struct pollfd *fds, int nfds, int timeout_ms)
+{
+	struct check_waiter *cw = ud;
+	int fd = sl_bundle_check_fd(cw->check);
+	if (fd < 0)
+		return cw->inner->wait(cw->inner->ud, fds, nfds, timeout_ms);
+	struct pollfd all[8];
+	if (nfds >= (int)SL_ARRAY_LEN(all))
+		return cw->inner->wait(cw->inner->ud, fds, nfds, timeout_ms);
+	for (int i = 0; i < nfds; i++)
+		all[i] = fds[i];
+	all[nfds] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	int n = cw->inner->wait(cw->inner->ud, all, nfds + 1, timeout_ms);
+	for (int i = 0; i < nfds; i++)
+		fds[i].revents = all[i].revents;
+	return n;
+}
+
+static bool cw_progress(void *ud)
+{
+	struct check_waiter *cw = ud;
+	bool changed = cw->inner->progress && cw->inner->progress(cw->inner->ud);
+	struct sl_error err = { 0 };
+	if (sl_bundle_check_fd(cw->check) >= 0 && sl_bundle_check_poll(cw->check, &err) < 0) {
+		/* the message is the caller's to print, once the terminal is back */
+		cw->app->quit = true;
+		cw->app->exit_code = SL_EXIT_USAGE;
+		changed = true;
+	}
+	return changed;
+}
+
+static int cw_pending(void *ud)
+{
+	struct check_waiter *cw = ud;
+	int inner = cw->inner->pending ? cw->inner->pending(cw->inner->ud) : 0;
+	return inner + (sl_bundle_check_fd(cw->check) >= 0);
+}
+
 int tui_main(struct sl_store *store, const struct tui_options *opts)
 {
 	struct sl_error err = { 0 };
@@ -77,6 +126,12 @@ int tui_main(struct sl_store *store, const struct tui_options *opts)
 	struct tui_waiter live_waiter;
 	tui_live_waiter_init(&live_waiter, &app);
 	const struct tui_waiter *w = opts->waiter ? opts->waiter : &live_waiter;
+	struct check_waiter cw = { .inner = w, .app = &app, .check = opts->bundle_check };
+	if (opts->bundle_check) {
+		cw.waiter = (struct tui_waiter){ .wait = cw_wait, .progress = cw_progress,
+						 .pending = cw_pending, .ud = &cw };
+		w = &cw.waiter;
+	}
 	app.script_mode = opts->script != NULL;
 	if (opts->bundle) { /* a meeting: straight to the run */
 		const char *name = strrchr(opts->bundle, '/');

@@ -7,6 +7,8 @@
 
 #include "shortlist/store.h"
 
+struct sl_bundle_check;
+
 /* The event loop's single waiting point. The default waits with poll() on the TUI's own
  * descriptors (stdin, the signal self-pipe); the provider engine replaces it with
  * curl_multi_poll() passing these as extra fds, then progresses its transfers. */
@@ -29,6 +31,9 @@ struct tui_options {
 	bool ascii;          /* force the ASCII glyph set (also chosen by a non-UTF-8 locale) */
 	const struct tui_waiter *waiter; /* NULL = plain poll() */
 	const char *bundle;  /* --open: the run bundle shown; the store is a private copy of it */
+	/* --open: the check of the bundle's every page, still running (or NULL): the screen
+	 * is up meanwhile, and a damaged bundle ends the app with exit code 2 */
+	struct sl_bundle_check *bundle_check;
 };
 
 /* Run until the user quits; returns the process exit code. */

@@ -406,6 +406,24 @@ static char *broken_copy(const char *name, const char *sql)
 	return path;
 }
 
+/* A copy of the bundle damaged past its schema: an index's root page overwritten. */
+static char *deep_damaged_copy(void)
+{
+	char *path = test_path("deep.slrun");
+	int page = (int)db_query_int(bundle, "PRAGMA page_size");
+	int root = (int)db_query_int(bundle, "SELECT rootpage FROM sqlite_master WHERE name = "
+					     "'cells_failed'");
+	CHECK(root > 1);
+	struct sl_error err = { 0 };
+	size_t len;
+	char *data = sl_read_file(bundle, &len, &err);
+	CHECK(data && (size_t)root * (size_t)page <= len);
+	memset(data + (size_t)(root - 1) * (size_t)page, 0x5a, (size_t)page);
+	CHECK_INT(sl_write_file_atomic(path, data, len, &err), 0);
+	free(data);
+	return path;
+}
+
 static void test_refused(void)
 {
 	struct sl_error err = { 0 };
@@ -434,6 +452,7 @@ static void test_refused(void)
 				     " n_cells, samples, concurrency, params, shortlist_version, user,"
 				     " started_at FROM runs");
 	char *missing = test_path("nosuch.slrun");
+	char *deep = deep_damaged_copy();
 	const struct {
 		const char *path, *want;
 	} cases[] = {
@@ -450,6 +469,7 @@ static void test_refused(void)
 		{ no_meta, "is not a complete run bundle: it has no format in table bundle_meta" },
 		{ two_runs, "is not a run bundle: it holds 2 runs, a bundle holds one" },
 		{ missing, "cannot open " },
+		{ deep, "is damaged (" },
 	};
 	char *dst = test_path("refusing.db");
 	free(said(dst, (const char *[]){ "runs", "list", NULL }));
@@ -464,7 +484,10 @@ static void test_refused(void)
 		CHECK_CONTAINS(r.err, cases[i].path);
 		CHECK_CONTAINS(r.err, cases[i].want);
 		run_result_free(&r);
-		/* the TUI refuses the same files the same way */
+		/* the TUI refuses the same files the same way (the deep damage once its check
+		 * has run beside the screen: test_tui_open_checks_meanwhile) */
+		if (cases[i].path == deep)
+			continue;
 		r = cli(dst, (const char *[]){ "tui", "--open", cases[i].path, NULL });
 		CHECK_INT(r.status, 2);
 		CHECK_CONTAINS(r.err, cases[i].want);
@@ -485,6 +508,7 @@ static void test_refused(void)
 	free(no_meta);
 	free(two_runs);
 	free(missing);
+	free(deep);
 }
 
 /* tui --open reads a private copy: the user's store is not even created, the bundle's
@@ -513,6 +537,31 @@ static void test_tui_open(void)
 	free(after);
 	free(store);
 	free(keys);
+}
+
+/* Such a bundle (runs import and tui refuse it: test_refused): tui --open shows the run at
+ * once, while SQLite's check of every page runs beside the screen; the check's finding then
+ * ends the app with exit 2 and the message naming the file. Before, the screen waited for
+ * the check (seconds for a million cells), so nothing was shown. */
+static void test_tui_open_checks_meanwhile(void)
+{
+	char *damaged = deep_damaged_copy();
+	char *keys = test_write_file("deep.keys", ":snap first\n:dump checked\n");
+	char *store = test_path("never/shortlist.db");
+	struct run_result r = cli(store, (const char *[]){ "tui", "--open", damaged, "--script",
+							   keys, NULL });
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.out, "=== first");
+	CHECK_CONTAINS(r.out, "fake:alpha"); /* the first frame showed the run */
+	CHECK_CONTAINS(r.err, damaged);
+	CHECK_CONTAINS(r.err, "is damaged (");
+	CHECK_CONTAINS(r.err, "copy it again, or export it again");
+	run_result_free(&r);
+	CHECK(access(store, F_OK) != 0);
+	CHECK(tmpdir_empty());
+	free(store);
+	free(keys);
+	free(damaged);
 }
 
 /* Statements of the run view (triangle, report, gates, the TUI's Scorecard) on the bundle's
@@ -673,11 +722,12 @@ static void measure_bundle(long cases, double *export_steps, long long *export_t
 {
 	char *name = sl_xasprintf("work%ld.db", cases), *dst_name = sl_xasprintf("into%ld.db", cases);
 	char *out_name = sl_xasprintf("work%ld.slrun", cases);
-	char *out = test_path(out_name);
+	char *out = test_path(out_name), *db = test_path(name);
 	struct sl_store *s = fixture_open(name);
 	int64_t run = fixture_bench_run(s, cases);
 	struct sl_error err = { 0 };
-	long long rows = 3 * cases + db_query_int(test_path(name), "SELECT count(*) FROM cell_scores");
+	long long rows = 3 * cases + db_query_int(db, "SELECT count(*) FROM cell_scores");
+	free(db);
 	vm_steps = triggers_run = 0;
 	CHECK_INT(sl_bundle_export(s, run, out, false, &err), 0);
 	*export_steps = (double)vm_steps / (double)rows;
@@ -730,6 +780,7 @@ TEST_MAIN_BEGIN
 	RUN_TEST(test_import_remaps);
 	RUN_TEST(test_refused);
 	RUN_TEST(test_tui_open);
+	RUN_TEST(test_tui_open_checks_meanwhile);
 	RUN_TEST(test_bundle_keeps_figures);
 	RUN_TEST(test_every_run_table_covered);
 	RUN_TEST(test_uid_migration);

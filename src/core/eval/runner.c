@@ -84,10 +84,10 @@ struct inflight {
 	size_t n_waiters;
 };
 
-/* An answer in the response cache by its key's hash (key_hash; 0 = an empty slot). */
+/* An answer in the response cache: its key's hash (key_hash's top half) and its row id as
+ * an offset from the runner's staged_base (0 = an empty slot): 8 bytes. */
 struct staged {
-	uint64_t h;
-	int64_t id;
+	uint32_t h, off;
 };
 
 /* Which cache keys a batch of uncommitted cells answers: one bit per key's hash, so that
@@ -180,7 +180,7 @@ struct sl_runner {
 	struct key_filter *batch_keys; /* the batch's answers to cache (NULL until one) */
 	struct sl_stats_batch *stats; /* the batch's statistics, one UPSERT per group */
 	struct writer w;
-	bool cache_bumped; /* cache_pages_for_run enlarged the store's page cache */
+	bool cache_bumped; /* cache_pages_for_run set the run's page-cache budgets */
 	struct sl_run_progress prog;
 	struct sl_run_progress shown; /* prog as far as it is committed: what progress says */
 	int64_t written; /* cells committed in this invocation */
@@ -202,6 +202,7 @@ struct sl_runner {
 	 * (cache_merge): their row ids by key hash, the loop's (staged_*). */
 	struct staged *staged;
 	size_t n_staged, staged_cap;
+	int64_t staged_base;
 	int64_t cache_unmerged; /* answers stored since the last merge: the committing side's */
 	bool cache_merged; /* the commit the loop collects next merged them */
 	bool render_failed;
@@ -1291,18 +1292,36 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, struct cell_
 
 /* Answers stored before the writer merges their keys: a merge writes each page of the key
  * table once (about 3,800 pages at 1M answers: 0.06 a stored answer at this size), and
- * until then the loop keeps their ids, 16 bytes each (2 MB at most). */
+ * until then the loop keeps their ids, 8 bytes each in a table at most 3/4 full (1 MB). */
 #define CACHE_MERGE_ROWS 65536
 
 /* The response cache's rows above response_cache_merged.upto into its key table, in key
- * order, in the caller's write transaction. */
+ * order, in the caller's write transaction. A row at a time: one INSERT ... SELECT keeps a
+ * copy of every page it changes until it ends (its statement journal, in memory on the
+ * writer's connection: 15 MB of the run's peak RSS at 1M answers). */
 static int cache_merge(struct sl_store *store, struct sl_error *err)
 {
-	return sl_store_exec(store,
-		"INSERT OR IGNORE INTO response_cache_keys (k, id) SELECT substr(key, 1, 8), rowid "
-		"FROM response_cache WHERE rowid > (SELECT upto FROM response_cache_merged) "
-		"ORDER BY 1, 2; UPDATE response_cache_merged SET upto = (SELECT COALESCE(MAX(rowid), "
-		"0) FROM response_cache)", err);
+	sqlite3_stmt *rd = sl_store_prepare(store,
+		"SELECT substr(key, 1, 8), rowid FROM response_cache WHERE rowid > (SELECT upto "
+		"FROM response_cache_merged) ORDER BY 1, 2", err);
+	sqlite3_stmt *wr = sl_store_prepare(store,
+		"INSERT OR IGNORE INTO response_cache_keys (k, id) VALUES (?, ?)", err);
+	if (!rd || !wr)
+		return -1;
+	int rc;
+	while ((rc = sl_store_step(store, rd, err)) == SQLITE_ROW) {
+		sqlite3_bind_value(wr, 1, sqlite3_column_value(rd, 0));
+		sqlite3_bind_int64(wr, 2, sqlite3_column_int64(rd, 1));
+		rc = sl_store_step(store, wr, err);
+		sqlite3_reset(wr);
+		if (rc < 0)
+			break;
+	}
+	sqlite3_reset(rd);
+	if (rc < 0)
+		return -1;
+	return sl_store_exec(store, "UPDATE response_cache_merged SET upto = (SELECT "
+			     "COALESCE(MAX(rowid), 0) FROM response_cache)", err);
 }
 
 /* The batch as the store will hold it, for opts->on_commit inside the write. */
@@ -1376,14 +1395,18 @@ static uint64_t key_hash(const char *k);
 /* The staged answers (struct staged): open addressing, at most 3/4 full. */
 static void staged_add(struct sl_runner *r, const char *key, int64_t id)
 {
+	if (!r->n_staged)
+		r->staged_base = id - 1;
+	if (id <= r->staged_base || id - r->staged_base > UINT32_MAX)
+		return; /* not after the others (another process's ids): found once merged */
 	if (4 * (r->n_staged + 1) > 3 * r->staged_cap) {
 		size_t cap = r->staged_cap ? r->staged_cap * 2 : 1024;
 		struct staged *slots = sl_xcalloc(cap, sizeof *slots);
 		for (size_t i = 0; i < r->staged_cap; i++) {
-			if (!r->staged[i].h)
+			if (!r->staged[i].off)
 				continue;
 			size_t j = r->staged[i].h & (cap - 1);
-			while (slots[j].h)
+			while (slots[j].off)
 				j = (j + 1) & (cap - 1);
 			slots[j] = r->staged[i];
 		}
@@ -1391,11 +1414,11 @@ static void staged_add(struct sl_runner *r, const char *key, int64_t id)
 		r->staged = slots;
 		r->staged_cap = cap;
 	}
-	uint64_t h = key_hash(key) | 1; /* never 0; the key itself is checked against the row */
+	uint32_t h = (uint32_t)(key_hash(key) >> 32); /* the key is checked against the row */
 	size_t j = h & (r->staged_cap - 1);
-	while (r->staged[j].h)
+	while (r->staged[j].off)
 		j = (j + 1) & (r->staged_cap - 1);
-	r->staged[j] = (struct staged){ h, id };
+	r->staged[j] = (struct staged){ h, (uint32_t)(id - r->staged_base) };
 	r->n_staged++;
 }
 
@@ -1437,6 +1460,39 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 }
 
 /* ---- the writer thread ---- */
+
+/* A run's page caches have fixed budgets that a run of 10,000 cells already fills, so that
+ * its memory is the same for 10,000 cells as for a million (issue 15); a cache sized to
+ * grow with the store (16 MB before) grew the run's memory with it, and glibc's arena of the
+ * writer thread on top. The writer appends at the right edge of its tables and indexes and
+ * dirties one random leaf of the response cache's key index a cell: 8 MB hold a commit of
+ * 1,000 cells without spilling to the WAL mid-transaction (2 MB took 61% more pwrite calls
+ * and 65% more preads than 16 MB at 100k cells on a store of 1M answers; 8 MB 3% fewer and
+ * 12% more). The loop's connection only reads once the writer runs, and its pages start
+ * over whenever the writer commits: 512 kB keep the interior pages its cache lookups walk.
+ * The dataset's spool (the temp database) is written once and read in order. Sizes the
+ * caller chose are kept; sl_runner_free gives the caller's connection its defaults back. */
+enum { RUN_CACHE_KB = 8192, LOOP_CACHE_KB = 512, SPOOL_CACHE_KB = 256, DEFAULT_CACHE_KB = 2000 };
+
+static int cache_size(sqlite3 *db, const char *schema)
+{
+	char sql[48];
+	snprintf(sql, sizeof sql, "PRAGMA %s.cache_size", schema);
+	sqlite3_stmt *st;
+	int n = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* n as PRAGMA cache_size takes it: pages, or kB if negative */
+static void cache_size_set(sqlite3 *db, const char *schema, int n)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA %s.cache_size = %d", schema, n);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
 
 /* BEGIN IMMEDIATE on the writer's connection, waiting as long as another process holds the
  * write lock (the loop runs on meanwhile; its backpressure bounds memory). */
@@ -1530,19 +1586,9 @@ static int writer_start(struct sl_runner *r)
 	sqlite3_exec(sl_store_db(w->store), "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	sl_stats_batch_disable_triggers(w->store); /* it writes cells and scores by batches only */
 	/* the loop's page cache size (cache_pages_for_run's, or the caller's) */
-	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			char sql[64];
-			snprintf(sql, sizeof sql, "PRAGMA main.cache_size = %d",
-				 sqlite3_column_int(st, 0));
-			sqlite3_exec(sl_store_db(w->store), sql, NULL, NULL, NULL);
-		}
-		sqlite3_finalize(st);
-	}
-	/* The loop's connection only reads now, and its pages start over whenever the writer
-	 * commits: the bigger cache would only add to the run's memory (8 MB at 100k cells). */
+	cache_size_set(sl_store_db(w->store), "main", cache_size(db, "main"));
 	if (r->cache_bumped)
-		sqlite3_exec(db, "PRAGMA main.cache_size = -2000", NULL, NULL, NULL);
+		cache_size_set(db, "main", -LOOP_CACHE_KB);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, r) != 0) {
@@ -2117,15 +2163,16 @@ static bool cache_lookup(struct sl_runner *r, const char *key, bool measured, st
 	if (!r->n_staged)
 		return false;
 	/* staged twice at most (a batch answer, then an interactive one): the lower id first */
-	uint64_t h = key_hash(key) | 1;
+	uint32_t h = (uint32_t)(key_hash(key) >> 32);
 	int64_t ids[4];
 	size_t n = 0;
-	for (size_t j = h & (r->staged_cap - 1); r->staged[j].h; j = (j + 1) & (r->staged_cap - 1))
+	for (size_t j = h & (r->staged_cap - 1); r->staged[j].off; j = (j + 1) & (r->staged_cap - 1))
 		if (r->staged[j].h == h && n < SL_ARRAY_LEN(ids)) {
+			int64_t id = r->staged_base + r->staged[j].off;
 			size_t i = n++;
-			for (; i > 0 && ids[i - 1] > r->staged[j].id; i--)
+			for (; i > 0 && ids[i - 1] > id; i--)
 				ids[i] = ids[i - 1];
-			ids[i] = r->staged[j].id;
+			ids[i] = id;
 		}
 	for (size_t i = 0; i < n; i++)
 		if (cache_row(r, measured
@@ -2777,25 +2824,24 @@ void sl_runner_free(struct sl_runner *r)
 	free(r->bmodels);
 	sl_run_free(&r->resume_run);
 	free(r->suite_real);
+	if (r->cache_bumped) { /* the caller's connection reads on (the TUI's): as it was */
+		cache_size_set(sl_store_db(r->store), "main", -DEFAULT_CACHE_KB);
+		cache_size_set(sl_store_db(r->store), "temp", -DEFAULT_CACHE_KB);
+	}
 	runner_free(r);
 	free(r);
 }
 
-/* A run inserts at random places in a few indexes (the response cache's key, a run's
- * latency and TTFT): once those outgrow SQLite's page cache (2 MB by default) every cell
- * reads a page from disk and writes one back, so a run gets slower as the store and the
- * run grow. 16 MB holds the cache's key index of about 800k answers. Pages are allocated as
- * they are used, so a small run's memory stays as it was. A size the caller chose is kept. */
+/* true: the run set its budgets on the store's connection (the caller had chosen none) */
 static bool cache_pages_for_run(struct sl_store *store)
 {
 	sqlite3 *db = sl_store_db(store);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "PRAGMA main.cache_size", -1, &st, NULL) != SQLITE_OK)
+	int temp = cache_size(db, "temp"); /* 0: the temp database is not open yet */
+	if (cache_size(db, "main") != -DEFAULT_CACHE_KB || (temp && temp != -DEFAULT_CACHE_KB))
 		return false;
-	bool dflt = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == -2000;
-	sqlite3_finalize(st);
-	return dflt && sqlite3_exec(db, "PRAGMA main.cache_size = -16384", NULL, NULL, NULL) ==
-			       SQLITE_OK;
+	cache_size_set(db, "main", -RUN_CACHE_KB);
+	cache_size_set(db, "temp", -SPOOL_CACHE_KB);
+	return true;
 }
 
 static struct sl_runner *runner_new(struct sl_store *store, const struct sl_runner_opts *opts)

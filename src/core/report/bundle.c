@@ -3,10 +3,13 @@
  * INSERT ... SELECT per table. Columns are read from the schema, so a column a later
  * migration adds travels without a change here; a later table with a run_id column must be
  * named in run_tables or derived_tables (a test checks). */
+#define _GNU_SOURCE /* copy_file_range */
 #include "shortlist/bundle.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,8 +330,9 @@ static uint32_t be32(const unsigned char *p)
 
 #define MAKE_ONE "(a bundle is written by 'shortlist runs export RUN -o FILE.slrun')"
 
-/* What the file's 100-byte SQLite header says, before SQLite opens it. */
-static int check_header(const char *path, struct sl_error *err)
+/* What the file's 100-byte SQLite header says, before SQLite opens it; *version is its
+ * store schema. */
+static int check_header(const char *path, int *version, struct sl_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
@@ -361,10 +365,10 @@ static int check_header(const char *path, struct sl_error *err)
 			     path);
 		return -1;
 	}
-	int version = (int)be32(h + 60);
-	if (version > sl_migration_count) {
+	*version = (int)be32(h + 60);
+	if (*version > sl_migration_count) {
 		sl_error_set(err, "%s was written by a newer shortlist (store schema %d; this one "
-			     "reads up to %d): upgrade shortlist to read it", path, version,
+			     "reads up to %d): upgrade shortlist to read it", path, *version,
 			     sl_migration_count);
 		return -1;
 	}
@@ -378,9 +382,18 @@ static int copy_file(const char *from, int to, struct sl_error *err)
 		sl_error_set(err, "cannot open %s: %s", from, strerror(errno));
 		return -1;
 	}
-	char buf[65536];
+	/* in the kernel (a reflink where the file system shares blocks), else through buf */
 	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0)
+	while ((n = copy_file_range(fd, NULL, to, NULL, (size_t)1 << 30, 0)) > 0)
+		;
+	if (n == 0) {
+		close(fd);
+		return 0;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0 || lseek(to, 0, SEEK_SET) != 0 || ftruncate(to, 0) != 0)
+		n = -1;
+	char buf[65536];
+	while (n != -1 && (n = read(fd, buf, sizeof buf)) > 0)
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = write(to, buf + off, (size_t)(n - off));
 			if (w < 0) {
@@ -396,8 +409,34 @@ static int copy_file(const char *from, int to, struct sl_error *err)
 	return n < 0 ? -1 : 0;
 }
 
-/* SQLite's own check of every page, and the bundle format, on the copy. */
-static int check_contents(const char *path, const char *copy, struct sl_error *err)
+/* The message for a damaged bundle: SQLite's finding on one line, without its
+ * "*** in database main ***" head. */
+static void set_damaged(struct sl_error *err, const char *path, const char *finding)
+{
+	char *why = sl_xstrdup(finding);
+	sl_str_redact(&why, "*** in database main ***\n", "");
+	for (char *p = why; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	sl_error_set(err, "%s is damaged (%s): copy it again, or export it again", path, why);
+	free(why);
+}
+
+/* SQLite's own check of every page of db: 0 if whole, else -1 with err naming path. */
+static int check_pages(sqlite3 *db, const char *path, struct sl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	bool row = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
+		   sqlite3_step(st) == SQLITE_ROW;
+	int rc = row && strcmp(sl_col_text(st, 0), "ok") == 0 ? 0 : -1;
+	if (rc != 0)
+		set_damaged(err, path, row ? sl_col_text(st, 0) : sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* SQLite's own check of every page (unless later), and the bundle format, on the copy. */
+static int check_contents(const char *path, const char *copy, bool later, struct sl_error *err)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -406,25 +445,16 @@ static int check_contents(const char *path, const char *copy, struct sl_error *e
 		sl_error_set(err, "%s cannot be read: %s", path, sqlite3_errmsg(db));
 		goto out;
 	}
-	bool row = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
-		   sqlite3_step(st) == SQLITE_ROW;
-	if (!row || strcmp(sl_col_text(st, 0), "ok") != 0) {
-		/* SQLite's finding on one line, without its "*** in database main ***" head */
-		char *why = sl_xstrdup(row ? sl_col_text(st, 0) : sqlite3_errmsg(db));
-		sl_str_redact(&why, "*** in database main ***\n", "");
-		for (char *p = why; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-		sl_error_set(err, "%s is damaged (%s): copy it again, or export it again", path, why);
-		free(why);
+	if (!later && check_pages(db, path, err) != 0)
 		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT value FROM bundle_meta WHERE key = 'format'", -1, &st,
 			       NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		sl_error_set(err, "%s is not a complete run bundle: it has no format in table "
-			     "bundle_meta " MAKE_ONE, path);
+		int code = sqlite3_errcode(db);
+		if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) /* its schema unreadable */
+			set_damaged(err, path, sqlite3_errmsg(db));
+		else
+			sl_error_set(err, "%s is not a complete run bundle: it has no format in table "
+				     "bundle_meta " MAKE_ONE, path);
 		goto out;
 	}
 	int format = sqlite3_column_int(st, 0);
@@ -475,10 +505,16 @@ static int check_tables(struct sl_store *b, const char *path, struct sl_error *e
 	return 0;
 }
 
-char *sl_bundle_open_copy(const char *path, struct sl_error *err)
+/* The checked copy; with later, every check but SQLite's of every page, which is left to
+ * the caller when the copy needs no upgrade (*later says if it was left). */
+static char *open_copy(const char *path, bool *later, struct sl_error *err)
 {
-	if (check_header(path, err) != 0)
+	int version;
+	if (check_header(path, &version, err) != 0)
 		return NULL;
+	/* an older bundle is upgraded in the copy: checked whole before its migrations run */
+	if (*later && version < sl_migration_count)
+		*later = false;
 	const char *dir = getenv("TMPDIR");
 	char *copy = sl_xasprintf("%s/shortlist-bundle-XXXXXX", dir && *dir ? dir : "/tmp");
 	int fd = mkstemp(copy);
@@ -491,12 +527,13 @@ char *sl_bundle_open_copy(const char *path, struct sl_error *err)
 	int rc = copy_file(path, fd, err);
 	close(fd);
 	if (rc == 0)
-		rc = check_contents(path, copy, err);
+		rc = check_contents(path, copy, *later, err);
 	if (rc == 0) {
-		/* an older bundle is upgraded here, in the copy */
 		struct sl_store *b = sl_store_open(copy, 0, err);
 		rc = b ? check_tables(b, path, err) : -1;
-		if (rc == 0)
+		/* checked meanwhile: in WAL mode the check's reads and the screen's writes (a
+		 * figure kept, a rating) do not wait for each other */
+		if (rc == 0 && !*later)
 			rc = sl_store_exec(b, "PRAGMA journal_mode = DELETE", err);
 		sl_store_close(b);
 		if (rc != 0) { /* name the user's file, not our copy */
@@ -511,6 +548,99 @@ char *sl_bundle_open_copy(const char *path, struct sl_error *err)
 		return NULL;
 	}
 	return copy;
+}
+
+char *sl_bundle_open_copy(const char *path, struct sl_error *err)
+{
+	bool later = false;
+	return open_copy(path, &later, err);
+}
+
+/* ---- the check of every page, beside a screen ---- */
+
+struct sl_bundle_check {
+	pthread_t thread;
+	sqlite3 *db;        /* the thread's own connection to the copy */
+	char *path;         /* the user's file, named in the finding */
+	int done[2];        /* a pipe: the thread writes one byte when it has finished */
+	int rc;             /* then: 0 whole, -1 damaged (err), 1 stopped */
+	bool finished;
+	struct sl_error err;
+};
+
+static void *check_thread(void *arg)
+{
+	struct sl_bundle_check *c = arg;
+	c->rc = check_pages(c->db, c->path, &c->err);
+	if (c->rc != 0 && sqlite3_errcode(c->db) == SQLITE_INTERRUPT)
+		c->rc = 1;
+	ssize_t w;
+	do
+		w = write(c->done[1], "", 1);
+	while (w < 0 && errno == EINTR);
+	return NULL;
+}
+
+char *sl_bundle_open_copy_checking(const char *path, struct sl_bundle_check **check,
+				   struct sl_error *err)
+{
+	*check = NULL;
+	bool later = true;
+	char *copy = open_copy(path, &later, err);
+	if (!copy || !later)
+		return copy;
+	struct sl_bundle_check *c = sl_xcalloc(1, sizeof *c);
+	c->path = sl_xstrdup(path);
+	c->done[0] = c->done[1] = -1;
+	if (sqlite3_open_v2(copy, &c->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    pipe(c->done) != 0 || pthread_create(&c->thread, NULL, check_thread, c) != 0) {
+		sl_error_set(err, "cannot check %s: %s", path,
+			     c->db ? sqlite3_errmsg(c->db) : strerror(errno));
+		for (int i = 0; i < 2; i++)
+			if (c->done[i] >= 0)
+				close(c->done[i]);
+		sqlite3_close(c->db);
+		free(c->path);
+		free(c);
+		sl_bundle_copy_remove(copy);
+		return NULL;
+	}
+	*check = c;
+	return copy;
+}
+
+int sl_bundle_check_fd(const struct sl_bundle_check *c)
+{
+	return c->finished ? -1 : c->done[0];
+}
+
+int sl_bundle_check_poll(struct sl_bundle_check *c, struct sl_error *err)
+{
+	if (!c->finished) {
+		struct pollfd p = { .fd = c->done[0], .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			return 1;
+		pthread_join(c->thread, NULL);
+		c->finished = true;
+	}
+	if (c->rc < 0)
+		*err = c->err;
+	return c->rc;
+}
+
+void sl_bundle_check_free(struct sl_bundle_check *c)
+{
+	if (!c)
+		return;
+	if (!c->finished) {
+		sqlite3_interrupt(c->db);
+		pthread_join(c->thread, NULL);
+	}
+	close(c->done[0]);
+	close(c->done[1]);
+	sqlite3_close(c->db);
+	free(c->path);
+	free(c);
 }
 
 void sl_bundle_copy_remove(char *copy)

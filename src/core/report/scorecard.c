@@ -1,9 +1,10 @@
 /* The scorecard. Counts, sums and means come from cell_stats / score_stats, which triggers
  * keep up to date as cells and scores are written (schema.c), so they cost a few hundred
  * rows whatever the size of the run; percentiles read the two neighbouring values straight
- * off the partial indexes cells_latency / cells_ttft (walking from whichever end is nearer),
- * so a million cells never leave SQLite, and a large row keeps them in cell_percentiles
- * for the next build (exact values, not an estimate). Only a non-binary
+ * off the partial indexes cells_latency / cells_ttft (walking from whichever end is nearer;
+ * a model's per-prompt rows in one walk each way), so a million cells never leave SQLite,
+ * and a large row keeps them in cell_percentiles for the next build (exact values, not an
+ * estimate). Only a non-binary
  * quality metric's bootstrap reads its values, at most SL_BOOTSTRAP_MAX_N of them: above
  * that the normal interval (which the bootstrap converges to, stats.h says how closely) comes
  * from the sums, labelled as such, and below it values that repeat are resampled as a
@@ -85,6 +86,13 @@ static const char *const pct_sql[2][2][2] = {
 	    "ORDER BY ttft_ms DESC LIMIT 2 OFFSET ?3" } },
 };
 
+/* The p-th percentile from x[lo] and x[lo + 1] (numpy "linear"), in seconds. */
+static double interpolate(int64_t n, double p, double a, double b)
+{
+	double rank = p / 100.0 * (double)(n - 1);
+	return (a + (rank - floor(rank)) * (b - a)) / 1000.0;
+}
+
 /* numpy "linear" percentile of the n non-NULL values, in seconds. */
 static int percentile(struct sl_store *store, int64_t run, const struct sl_scorecard_row *row,
 		      bool ttft, int64_t n, double p, double *out, struct sl_error *err)
@@ -92,9 +100,7 @@ static int percentile(struct sl_store *store, int64_t run, const struct sl_score
 	*out = NAN;
 	if (n <= 0)
 		return 0;
-	double rank = p / 100.0 * (double)(n - 1);
-	int64_t lo = (int64_t)floor(rank);
-	double frac = rank - (double)lo;
+	int64_t lo = (int64_t)floor(p / 100.0 * (double)(n - 1));
 	bool desc = lo > n / 2;
 	/* Descending, x[lo] and x[lo+1] are at positions n-1-lo and n-2-lo. */
 	int64_t offset = desc ? (lo + 1 < n ? n - 2 - lo : 0) : lo;
@@ -124,7 +130,82 @@ static int percentile(struct sl_store *store, int64_t run, const struct sl_score
 	} else {
 		a = b = v[0];
 	}
-	*out = (a + frac * (b - a)) / 1000.0;
+	*out = interpolate(n, p, a, b);
+	return 0;
+}
+
+/* The per-prompt rows of one model, all at once: each of their percentiles needs the values
+ * at two ranks of its prompt's cells, but the indexes hold a model's values, not a prompt's,
+ * so a walk for one prompt's rank passes (and reads the row of) every other prompt's cell
+ * below it: P prompts walked that way cost P walks of the model's cells. One walk up to the
+ * highest rank wanted in the lower halves and one down to the lowest in the upper halves
+ * serve every prompt: about half the model's cells, however many prompts. Exact: the same
+ * ranks as percentile() reads. */
+static const char *const walk_sql[2][2] = {
+	/* [ttft][descending] */
+	{ "SELECT latency_ms, prompt_idx FROM cells INDEXED BY cells_latency WHERE run_id = ?1 "
+	  "AND model_idx = ?2 AND error_kind IS NULL AND latency_ms IS NOT NULL ORDER BY latency_ms",
+	  "SELECT latency_ms, prompt_idx FROM cells INDEXED BY cells_latency WHERE run_id = ?1 "
+	  "AND model_idx = ?2 AND error_kind IS NULL AND latency_ms IS NOT NULL "
+	  "ORDER BY latency_ms DESC" },
+	{ "SELECT ttft_ms, prompt_idx FROM cells INDEXED BY cells_ttft WHERE run_id = ?1 "
+	  "AND model_idx = ?2 AND error_kind IS NULL AND ttft_ms IS NOT NULL ORDER BY ttft_ms",
+	  "SELECT ttft_ms, prompt_idx FROM cells INDEXED BY cells_ttft WHERE run_id = ?1 "
+	  "AND model_idx = ?2 AND error_kind IS NULL AND ttft_ms IS NOT NULL "
+	  "ORDER BY ttft_ms DESC" },
+};
+
+#define N_PCT 5
+
+/* A prompt's values in one walk: how many, how many seen each way, and for each percentile
+ * the ranks (ascending) of the two values it interpolates, and those values. */
+struct pct_walk {
+	int64_t n, seen[2];
+	int64_t rank[N_PCT][2];
+	double x[N_PCT][2];
+};
+
+/* The walk that reads rank k of n: from the nearer end. */
+static int walk_dir(int64_t k, int64_t n)
+{
+	return k > n / 2;
+}
+
+static int walk_model(struct sl_store *store, int64_t run, int model, bool ttft,
+		      struct pct_walk *w, size_t n_w, struct sl_error *err)
+{
+	for (int desc = 0; desc < 2; desc++) {
+		int64_t left = 0;
+		for (size_t p = 0; p < n_w; p++)
+			for (int i = 0; w[p].n > 0 && i < N_PCT; i++)
+				for (int j = 0; j < 2; j++)
+					left += walk_dir(w[p].rank[i][j], w[p].n) == desc;
+		if (!left)
+			continue;
+		sqlite3_stmt *st = sl_store_prepare(store, walk_sql[ttft][desc], err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_int(st, 2, model);
+		int rc;
+		while (left > 0 && (rc = sl_store_step(store, st, err)) == SQLITE_ROW) {
+			int p = sqlite3_column_int(st, 1);
+			if (p < 0 || (size_t)p >= n_w || w[p].n <= 0)
+				continue;
+			int64_t k = w[p].seen[desc]++;
+			if (desc)
+				k = w[p].n - 1 - k;
+			for (int i = 0; i < N_PCT; i++)
+				for (int j = 0; j < 2; j++)
+					if (w[p].rank[i][j] == k && walk_dir(k, w[p].n) == desc) {
+						w[p].x[i][j] = sqlite3_column_double(st, 0);
+						left--;
+					}
+		}
+		sqlite3_reset(st);
+		if (left > 0 && rc < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -251,18 +332,82 @@ static void keep_percentiles(struct sl_store *store, int64_t run, struct sl_scor
 	keep_end(store, st);
 }
 
+static bool keeps(const struct pct_key *k)
+{
+	return k->n_lat + k->n_ttft >= PCT_KEEP_MIN;
+}
+
 static int row_percentiles(struct sl_store *store, int64_t run, struct sl_scorecard_row *r,
 			   const struct pct_key *k, struct sl_error *err)
 {
-	bool keep = k->n_lat + k->n_ttft >= PCT_KEEP_MIN;
-	if (keep && kept_percentiles(store, run, r, k))
+	if (keeps(k) && kept_percentiles(store, run, r, k))
 		return 0;
 	for (int i = 0; i < 10; i++)
 		if (percentile(store, run, r, i >= 5, i < 5 ? k->n_lat : k->n_ttft, pct_at[i % 5],
 			       pct_slot(r, i), err))
 			return -1;
-	if (keep)
+	if (keeps(k))
 		keep_percentiles(store, run, r, k);
+	return 0;
+}
+
+/* The per-prompt rows[0..n) (by model, then prompt) of a run: a model's rows not kept
+ * before are computed in its one walk each way (walk_model). */
+static int prompt_row_percentiles(struct sl_store *store, int64_t run,
+				  struct sl_scorecard_row *rows, const struct pct_key *keys,
+				  size_t n, struct sl_error *err)
+{
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && rows[j].model_idx == rows[i].model_idx; j++)
+			;
+		if (rows[i].prompt_idx < 0) { /* not a prompt of the run: walked alone */
+			if (row_percentiles(store, run, &rows[i], &keys[i], err))
+				return -1;
+			j = i + 1;
+			continue;
+		}
+		size_t n_w = (size_t)rows[j - 1].prompt_idx + 1;
+		struct pct_walk *w[2] = { sl_xcalloc(n_w, sizeof *w[0]),
+					  sl_xcalloc(n_w, sizeof *w[1]) };
+		bool *todo = sl_xcalloc(j - i, sizeof *todo);
+		for (size_t k = i; k < j; k++) {
+			todo[k - i] = !keeps(&keys[k]) || !kept_percentiles(store, run, &rows[k],
+									    &keys[k]);
+			for (int t = 0; todo[k - i] && t < 2; t++) {
+				struct pct_walk *pw = &w[t][rows[k].prompt_idx];
+				pw->n = t ? keys[k].n_ttft : keys[k].n_lat;
+				for (int q = 0; q < N_PCT; q++) {
+					int64_t lo = (int64_t)floor(pct_at[q] / 100.0 *
+								    (double)(pw->n - 1));
+					pw->rank[q][0] = lo;
+					pw->rank[q][1] = lo + 1 < pw->n ? lo + 1 : lo;
+					pw->x[q][0] = pw->x[q][1] = NAN;
+				}
+			}
+		}
+		int rc = walk_model(store, run, rows[i].model_idx, false, w[0], n_w, err);
+		if (rc == 0)
+			rc = walk_model(store, run, rows[i].model_idx, true, w[1], n_w, err);
+		for (size_t k = i; rc == 0 && k < j; k++) {
+			if (!todo[k - i])
+				continue;
+			for (int t = 0; t < 2; t++) {
+				const struct pct_walk *pw = &w[t][rows[k].prompt_idx];
+				for (int q = 0; q < N_PCT; q++)
+					*pct_slot(&rows[k], t * N_PCT + q) =
+						pw->n > 0 ? interpolate(pw->n, pct_at[q], pw->x[q][0],
+									pw->x[q][1])
+							  : NAN;
+			}
+			if (keeps(&keys[k]))
+				keep_percentiles(store, run, &rows[k], &keys[k]);
+		}
+		free(w[0]);
+		free(w[1]);
+		free(todo);
+		if (rc != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -313,7 +458,10 @@ static int load_rows(struct sl_store *store, int64_t run, bool per_prompt, char 
 			r->tokens_per_s = toks / (gen_ms / 1000.0);
 	}
 	sqlite3_reset(st);
-	for (size_t i = first; rc >= 0 && i < sc->n_rows; i++)
+	if (per_prompt && rc >= 0)
+		rc = prompt_row_percentiles(store, run, &sc->rows[first], keys, sc->n_rows - first,
+					    err);
+	for (size_t i = first; !per_prompt && rc >= 0 && i < sc->n_rows; i++)
 		if (row_percentiles(store, run, &sc->rows[i], &keys[i - first], err))
 			rc = -1;
 	free(keys);
