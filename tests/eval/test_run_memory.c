@@ -6,7 +6,7 @@
  * has a fixed budget, so SQLite's heap stays under their sum whatever the run's size; with
  * the writer's cache sized to hold the store's growing indexes (16 MB) it grew by every page
  * the run wrote (11.3 MB over 3,000 cells, 18.1 MB over 12,000). The writer's connection is
- * checked against its budget (8 MB) as it closes, and the caller's connection gets its
+ * checked against its budget (2 MB) as it closes, and the caller's connection gets its
  * cache sizes back after the run. */
 #include "test.h"
 
@@ -105,13 +105,13 @@ static void test_run_memory_flat(void)
 	printf("SQLite's heap at its peak: %.2f MB over 3,000 cells, %.2f MB over 12,000; the "
 	       "writer's page cache as it closed: %.2f MB and %.2f MB\n", small / 1048576.0,
 	       big / 1048576.0, small_writer / 1048576.0, writer_cache / 1048576.0);
-	/* the budgets (8 MB + 512 kB + 256 kB, about 5% more with SQLite's page headers) and
+	/* the budgets (2 MB + 512 kB + 256 kB, about 5% more with SQLite's page headers) and
 	 * the statements of two connections: a bound that does not depend on how many pages a
 	 * run writes between two heartbeats (each starts the writer's cache over) */
-	CHECK(big < 10.5 * 1024 * 1024);
-	/* 8 MB of pages, and what SQLite keeps for each (about 5% more) */
+	CHECK(big < 4.5 * 1024 * 1024);
+	/* 2 MB of pages, and what SQLite keeps for each (about 5% more) */
 	CHECK(small_writer > 0);
-	CHECK(writer_cache <= 8600 * 1024);
+	CHECK(writer_cache <= 2150 * 1024);
 }
 
 TEST_MAIN_BEGIN

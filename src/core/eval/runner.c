@@ -1291,9 +1291,11 @@ static int cache_store(struct sl_runner *r, struct sl_store *store, struct cell_
 }
 
 /* Answers stored before the writer merges their keys: a merge writes each page of the key
- * table once (about 3,800 pages at 1M answers: 0.06 a stored answer at this size), and
- * until then the loop keeps their ids, 8 bytes each in a table at most 3/4 full (1 MB). */
-#define CACHE_MERGE_ROWS 65536
+ * table once (about 3,800 pages at 1M answers: 0.23 a stored answer at this size), and
+ * until then the loop keeps their ids, 8 bytes each in a table at most 3/4 full (256 kB).
+ * 16,384 rather than 65,536: the merge's sort and the ids took 3 MB more of a run's memory,
+ * and a run of 100k cells cost the same CPU either way (bench_run, alternated twice). */
+#define CACHE_MERGE_ROWS 16384
 
 /* The response cache's rows above response_cache_merged.upto into its key table, in key
  * order, in the caller's write transaction. A row at a time: one INSERT ... SELECT keeps a
@@ -1463,16 +1465,16 @@ static int flush(struct sl_runner *r, bool wait, struct sl_error *err)
 
 /* A run's page caches have fixed budgets that a run of 10,000 cells already fills, so that
  * its memory is the same for 10,000 cells as for a million (issue 15); a cache sized to
- * grow with the store (16 MB before) grew the run's memory with it, and glibc's arena of the
- * writer thread on top. The writer appends at the right edge of its tables and indexes and
- * dirties one random leaf of the response cache's key index a cell: 8 MB hold a commit of
- * 1,000 cells without spilling to the WAL mid-transaction (2 MB took 61% more pwrite calls
- * and 65% more preads than 16 MB at 100k cells on a store of 1M answers; 8 MB 3% fewer and
- * 12% more). The loop's connection only reads once the writer runs, and its pages start
- * over whenever the writer commits: 512 kB keep the interior pages its cache lookups walk.
- * The dataset's spool (the temp database) is written once and read in order. Sizes the
- * caller chose are kept; sl_runner_free gives the caller's connection its defaults back. */
-enum { RUN_CACHE_KB = 8192, LOOP_CACHE_KB = 512, SPOOL_CACHE_KB = 256, DEFAULT_CACHE_KB = 2000 };
+ * grow with the store (16 MB before) grew the run's memory with it. The writer appends at
+ * the right edge of its tables and indexes (the response cache's keys go in by sorted
+ * merges, cache_merge) and inserts at random only into the run's latency and TTFT indexes,
+ * which outgrow any budget at 1M cells: 2 MB gave the same CPU a cell as 8 MB at 100k and
+ * 1M cells, and a peak RSS of 22 MB instead of 36 (bench_run 2026-12-03, doc/benchmarks.md).
+ * The loop's connection only reads once the writer runs, and its pages start over whenever
+ * the writer commits: 512 kB keep the interior pages its cache lookups walk. The dataset's
+ * spool (the temp database) is written once and read in order. Sizes the caller chose are
+ * kept; sl_runner_free gives the caller's connection its defaults back. */
+enum { RUN_CACHE_KB = 2048, LOOP_CACHE_KB = 512, SPOOL_CACHE_KB = 256, DEFAULT_CACHE_KB = 2000 };
 
 static int cache_size(sqlite3 *db, const char *schema)
 {
