@@ -139,6 +139,8 @@ static void check_cache_plans(struct sl_store *s)
 		bool by_key = false;
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *detail = (const char *)sqlite3_column_text(st, 3);
+			if (!detail)
+				continue;
 			if (strstr(detail, "response_cache") && !strstr(detail, "_merged") &&
 			    strncmp(detail, "SCAN", 4) == 0) {
 				fprintf(stderr, "scans the response cache: %s\n  in: %s\n", detail, sql);
